@@ -1,0 +1,42 @@
+#include "generate.h"
+#include "atomic_file.h"
+#include "template.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int generate_kernel(const spec *s, const char *out_c, char *err, size_t errlen)
+{
+    size_t n = strlen(out_c);
+    if (n < 3 || strcmp(out_c + n - 2, ".c") != 0) {
+        snprintf(err, errlen, "-o %s: the output must be a path ending in .c", out_c);
+        return 2;
+    }
+    char out_h[4096];
+    snprintf(out_h, sizeof out_h, "%.*s.h", (int)(n - 2), out_c);
+    const char *slash = strrchr(out_h, '/');
+    const char *header_name = slash ? slash + 1 : out_h;
+
+    template_engine *e = engine_new(s->canonical, err, errlen);
+    if (!e)
+        return 1;
+    engine_set(e, "HEADER_NAME", header_name);
+
+    char tmpl_c[64], tmpl_h[64];
+    snprintf(tmpl_c, sizeof tmpl_c, "%s/kernel.c.tmpl", s->kernel);
+    snprintf(tmpl_h, sizeof tmpl_h, "%s/kernel.h.tmpl", s->kernel);
+    char *text[2] = {NULL, NULL};
+    size_t len[2];
+    int rc = 1;
+    if (engine_render(e, tmpl_h, &text[0], &len[0], err, errlen) == 0 &&
+        engine_render(e, tmpl_c, &text[1], &len[1], err, errlen) == 0) {
+        const char *paths[2] = {out_h, out_c};
+        const char *data[2] = {text[0], text[1]};
+        rc = write_files_atomically(2, paths, data, len, err, errlen) == 0 ? 0 : 2;
+    }
+    free(text[0]);
+    free(text[1]);
+    engine_free(e);
+    return rc;
+}

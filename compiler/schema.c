@@ -1,0 +1,334 @@
+/* Spec validation: one table of rules, read in order, so the canonical form
+ * has a fixed field order and every field has exactly one error path. */
+#include "schema.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <lauxlib.h>
+
+typedef enum { T_ENUM, T_ENUM_LIST, T_INT, T_BOOL, T_IDENT } rule_type;
+
+typedef struct {
+    const char *kernel;      /* NULL: a common field */
+    const char *key;
+    rule_type type;
+    const char *allowed;     /* T_ENUM*: the contract's values, space separated */
+    const char *implemented; /* T_ENUM*: the subset this version generates; NULL = all */
+    long long min, max;      /* T_INT */
+    const char *def;         /* canonical default; NULL = required */
+} rule;
+
+static const rule rules[] = {
+    {NULL, "kernel", T_ENUM, "myo mlr btt", "myo", 0, 0, NULL},
+    {NULL, "name", T_IDENT, NULL, NULL, 0, 0, NULL},
+    {NULL, "dtype", T_ENUM, "f32 f64", NULL, 0, 0, "\"f32\""},
+    {NULL, "target", T_ENUM, "c avx2 avx512 neon opencl", "c avx2", 0, 0, "\"c\""},
+    {NULL, "passes", T_ENUM_LIST, "forward backward", "forward", 0, 0, "{\"forward\"}"},
+    {NULL, "threads", T_ENUM, "none openmp", "none", 0, 0, "\"none\""},
+    {"myo", "arity", T_INT, NULL, NULL, 1, 16, NULL},
+    {"myo", "depth", T_INT, NULL, NULL, 1, 1 << 20, NULL},
+    {"myo", "state", T_INT, NULL, NULL, 1, 64, NULL},
+    {"myo", "block", T_ENUM, "diag dense", "diag", 0, 0, "\"diag\""},
+    {"myo", "share", T_ENUM, "level vertex input", "level vertex", 0, 0, "\"level\""},
+    {"myo", "symmetric", T_BOOL, NULL, NULL, 0, 0, "false"},
+    {"myo", "readout", T_ENUM, "siso none", NULL, 0, 0, "\"siso\""},
+};
+#define NRULES (sizeof rules / sizeof rules[0])
+
+/* Largest tree a generated kernel indexes (positions, vertices). */
+#define MYO_MAX_SEQ_LEN (1LL << 24)
+
+static const char *const c_keywords[] = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+    "union", "unsigned", "void", "volatile", "while", NULL};
+
+/* Is word one of the space-separated words of list? */
+static int in_list(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ' ');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && memcmp(p, word, n) == 0)
+            return 1;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return 0;
+}
+
+/* "a b c" -> "\"a\", \"b\", \"c\"" */
+static void quote_list(char *buf, size_t len, const char *list)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (const char *p = list; *p && o < len;) {
+        const char *end = strchr(p, ' ');
+        int n = end ? (int)(end - p) : (int)strlen(p);
+        o += snprintf(buf + o, len - o, "%s\"%.*s\"", o ? ", " : "", n, p);
+        if (!end)
+            break;
+        p = end + 1;
+    }
+}
+
+static int fail(char *err, size_t errlen, const char *key, const char *fmt, const char *a,
+                const char *b)
+{
+    char msg[SPEC_ERR_LEN];
+    snprintf(msg, sizeof msg, fmt, a, b);
+    snprintf(err, errlen, "field '%s': %s", key, msg);
+    return -1;
+}
+
+static int check_enum_value(lua_State *L, int idx, const rule *r, char *err, size_t errlen)
+{
+    char allowed[256];
+    quote_list(allowed, sizeof allowed, r->allowed);
+    if (lua_type(L, idx) != LUA_TSTRING)
+        return fail(err, errlen, r->key, "expected a string, one of %s; got a %s", allowed,
+                    luaL_typename(L, idx));
+    const char *v = lua_tostring(L, idx);
+    if (!in_list(r->allowed, v))
+        return fail(err, errlen, r->key, "\"%s\" is not one of %s", v, allowed);
+    if (r->implemented && !in_list(r->implemented, v)) {
+        char impl[256];
+        quote_list(impl, sizeof impl, r->implemented);
+        return fail(err, errlen, r->key,
+                    "\"%s\" is not implemented in myogen " MYOGEN_VERSION " (implemented: %s)",
+                    v, impl);
+    }
+    return 0;
+}
+
+static int check_ident(const char *v, char *err, size_t errlen)
+{
+    size_t n = strlen(v);
+    int ok = n > 0 && n <= 48 && !(v[0] >= '0' && v[0] <= '9') && v[0] != '_';
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+             (v[i] >= '0' && v[i] <= '9') || v[i] == '_';
+    for (int i = 0; ok && c_keywords[i]; i++)
+        ok = strcmp(v, c_keywords[i]) != 0;
+    if (!ok)
+        return fail(err, errlen, "name",
+                    "\"%s\" is not allowed: expected a C identifier of 1..48 letters, digits "
+                    "and '_', not starting with a digit or '_', not a C keyword%s",
+                    v, "");
+    return 0;
+}
+
+/* Appends the validated value at idx to the canonical form. */
+static int check_field(lua_State *L, int idx, const rule *r, char *canon, size_t clen,
+                       char *err, size_t errlen)
+{
+    size_t o = strlen(canon);
+    char num[64];
+    switch (r->type) {
+    case T_ENUM:
+        if (check_enum_value(L, idx, r, err, errlen))
+            return -1;
+        snprintf(canon + o, clen - o, "\"%s\"", lua_tostring(L, idx));
+        return 0;
+    case T_IDENT:
+        if (lua_type(L, idx) != LUA_TSTRING)
+            return fail(err, errlen, r->key, "expected a string (a C identifier), got a %s",
+                        luaL_typename(L, idx), "");
+        if (check_ident(lua_tostring(L, idx), err, errlen))
+            return -1;
+        snprintf(canon + o, clen - o, "\"%s\"", lua_tostring(L, idx));
+        return 0;
+    case T_BOOL:
+        if (!lua_isboolean(L, idx))
+            return fail(err, errlen, r->key, "expected true or false, got a %s",
+                        luaL_typename(L, idx), "");
+        snprintf(canon + o, clen - o, "%s", lua_toboolean(L, idx) ? "true" : "false");
+        return 0;
+    case T_INT: {
+        char range[64];
+        snprintf(range, sizeof range, "%lld..%lld", r->min, r->max);
+        int isint = 0;
+        lua_Integer v = lua_tointegerx(L, idx, &isint);
+        if (lua_type(L, idx) != LUA_TNUMBER || !isint)
+            return fail(err, errlen, r->key, "expected an integer in %s, got %s", range,
+                        lua_type(L, idx) == LUA_TNUMBER ? lua_tostring(L, idx)
+                                                        : luaL_typename(L, idx));
+        if (v < r->min || v > r->max) {
+            snprintf(num, sizeof num, "%lld", (long long)v);
+            return fail(err, errlen, r->key, "expected an integer in %s, got %s", range, num);
+        }
+        snprintf(canon + o, clen - o, "%lld", (long long)v);
+        return 0;
+    }
+    case T_ENUM_LIST: {
+        if (!lua_istable(L, idx))
+            return fail(err, errlen, r->key, "expected a list of strings, got a %s",
+                        luaL_typename(L, idx), "");
+        lua_Integer n = luaL_len(L, idx);
+        int count = 0;
+        lua_pushnil(L);
+        while (lua_next(L, idx)) {
+            count++;
+            int isint = 0;
+            lua_Integer k = lua_tointegerx(L, -2, &isint);
+            if (!isint || k < 1 || k > n) {
+                lua_pop(L, 2);
+                return fail(err, errlen, r->key, "expected a list (keys 1..n)%s%s", "", "");
+            }
+            lua_pop(L, 1);
+        }
+        if (n == 0)
+            return fail(err, errlen, r->key, "must not be empty%s%s", "", "");
+        char seen[256] = "";
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, idx, i);
+            int bad = check_enum_value(L, lua_gettop(L), r, err, errlen);
+            const char *v = bad ? NULL : lua_tostring(L, -1);
+            if (v && in_list(seen, v)) {
+                lua_pop(L, 1);
+                return fail(err, errlen, r->key, "\"%s\" is listed twice%s", v, "");
+            }
+            if (v)
+                snprintf(seen + strlen(seen), sizeof seen - strlen(seen), "%s%s",
+                         seen[0] ? " " : "", v);
+            lua_pop(L, 1);
+            if (bad)
+                return -1;
+        }
+        /* canonical: the contract's order, not the spec's */
+        o += snprintf(canon + o, clen - o, "{");
+        int first = 1;
+        char word[64];
+        for (const char *p = r->allowed; *p;) {
+            const char *end = strchr(p, ' ');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            snprintf(word, sizeof word, "%.*s", (int)len, p);
+            if (in_list(seen, word)) {
+                o += snprintf(canon + o, clen - o, "%s\"%s\"", first ? "" : ", ", word);
+                first = 0;
+            }
+            if (!end)
+                break;
+            p = end + 1;
+        }
+        snprintf(canon + o, clen - o, "}");
+        return 0;
+    }
+    }
+    return -1;
+}
+
+static int known_key(const char *kernel, const char *key)
+{
+    for (size_t i = 0; i < NRULES; i++)
+        if ((!rules[i].kernel || strcmp(rules[i].kernel, kernel) == 0) &&
+            strcmp(rules[i].key, key) == 0)
+            return 1;
+    return 0;
+}
+
+static int check_unknown_fields(lua_State *L, int t, const char *kernel, char *err, size_t errlen)
+{
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            const char *k = luaL_tolstring(L, -1, NULL);
+            snprintf(err, errlen, "field [%s]: field names must be strings", k);
+            lua_pop(L, 2);
+            return -1;
+        }
+        const char *key = lua_tostring(L, -1);
+        if (!known_key(kernel, key)) {
+            char allowed[512] = "";
+            size_t o = 0;
+            for (size_t i = 0; i < NRULES; i++)
+                if (!rules[i].kernel || strcmp(rules[i].kernel, kernel) == 0)
+                    o += snprintf(allowed + o, sizeof allowed - o, "%s%s", o ? ", " : "",
+                                  rules[i].key);
+            snprintf(err, errlen, "field '%s': unknown field for kernel \"%s\" (allowed: %s)",
+                     key, kernel, allowed);
+            lua_pop(L, 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int check_myo_size(lua_State *L, int t, char *err, size_t errlen)
+{
+    lua_getfield(L, t, "arity");
+    lua_getfield(L, t, "depth");
+    long long k = lua_tointeger(L, -2), d = lua_tointeger(L, -1), len = 1;
+    lua_pop(L, 2);
+    if (k == 1)
+        len = d + 1;
+    for (long long i = 0; k > 1 && i < d && len <= MYO_MAX_SEQ_LEN; i++)
+        len *= k;
+    if (len > MYO_MAX_SEQ_LEN) {
+        snprintf(err, errlen,
+                 "field 'depth': the tree has more than %lld positions (arity^depth); "
+                 "lower depth or arity", MYO_MAX_SEQ_LEN);
+        return -1;
+    }
+    return 0;
+}
+
+int schema_validate(lua_State *L, spec *out, char *err, size_t errlen)
+{
+    int t = lua_gettop(L);
+    memset(out, 0, sizeof *out);
+
+    /* The kernel decides which fields exist, so it is checked first. */
+    lua_getfield(L, t, "kernel");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return fail(err, errlen, "kernel", "required: one of \"myo\", \"mlr\", \"btt\"%s%s",
+                    "", "");
+    }
+    if (check_enum_value(L, lua_gettop(L), &rules[0], err, errlen)) {
+        lua_pop(L, 1);
+        return -1;
+    }
+    snprintf(out->kernel, sizeof out->kernel, "%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    if (check_unknown_fields(L, t, out->kernel, err, errlen))
+        return -1;
+
+    size_t o = snprintf(out->canonical, sizeof out->canonical, "{");
+    for (size_t i = 0; i < NRULES; i++) {
+        const rule *r = &rules[i];
+        if (r->kernel && strcmp(r->kernel, out->kernel) != 0)
+            continue;
+        o += snprintf(out->canonical + o, sizeof out->canonical - o, "%s%s=",
+                      o > 1 ? ", " : "", r->key);
+        lua_getfield(L, t, r->key);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            if (!r->def)
+                return fail(err, errlen, r->key, "required field is missing%s%s", "", "");
+            o += snprintf(out->canonical + o, sizeof out->canonical - o, "%s", r->def);
+            continue;
+        }
+        int bad = check_field(L, lua_gettop(L), r, out->canonical, sizeof out->canonical,
+                              err, errlen);
+        lua_pop(L, 1);
+        if (bad)
+            return -1;
+        o = strlen(out->canonical);
+    }
+    snprintf(out->canonical + o, sizeof out->canonical - o, "}");
+
+    if (strcmp(out->kernel, "myo") == 0 && check_myo_size(L, t, err, errlen))
+        return -1;
+    lua_getfield(L, t, "name");
+    snprintf(out->name, sizeof out->name, "%s", lua_tostring(L, -1));
+    lua_getfield(L, t, "target");
+    snprintf(out->target, sizeof out->target, "%s",
+             lua_isnil(L, -1) ? "c" : lua_tostring(L, -1));
+    lua_pop(L, 2);
+    return 0;
+}

@@ -1,0 +1,12 @@
+#ifndef MYOGEN_SCHEMA_H
+#define MYOGEN_SCHEMA_H
+#include <stddef.h>
+#include <lua.h>
+#include "spec.h"
+
+/* Validates the spec table on top of L's stack against the contract
+ * (DESIGN.md sections 3 and 6) and what this version implements; fills
+ * out.  Returns 0, or -1 with "field 'x': ..." in err (no file name). */
+int schema_validate(lua_State *L, spec *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,229 @@
+/* Spec loading: a spec is untrusted Lua code, so it runs in a fresh state
+ * with only pure libraries, an instruction budget and a memory budget. */
+#include "spec.h"
+#include "schema.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+#define SPEC_MAX_BYTES (1u << 20)
+#define SPEC_MEMORY_LIMIT (64u << 20)
+#define SPEC_INSTRUCTION_LIMIT 20000000L
+#define SPEC_HOOK_PERIOD 1000
+
+typedef struct {
+    size_t used;
+    long instructions;
+} sandbox;
+
+static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    sandbox *sb = ud;
+    if (ptr == NULL)
+        osize = 0;
+    if (nsize == 0) {
+        free(ptr);
+        sb->used -= osize;
+        return NULL;
+    }
+    if (nsize > osize && sb->used + (nsize - osize) > SPEC_MEMORY_LIMIT)
+        return NULL; /* Lua raises "not enough memory" */
+    void *p = realloc(ptr, nsize);
+    if (p)
+        sb->used += nsize - osize;
+    return p;
+}
+
+static void sandbox_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    sandbox *sb;
+    lua_getallocf(L, (void **)&sb);
+    sb->instructions += SPEC_HOOK_PERIOD;
+    if (sb->instructions > SPEC_INSTRUCTION_LIMIT)
+        luaL_error(L, "instruction limit exceeded (%d million): does the spec loop forever?",
+                   (int)(SPEC_INSTRUCTION_LIMIT / 1000000));
+}
+
+/* Globals a spec may use: pure functions only.  pcall is left out so the
+ * limits cannot be caught; string patterns are left out because they run
+ * in C without instruction counting. */
+static void sandbox_env(lua_State *L)
+{
+    static const char *const base[] = {"assert", "error", "ipairs", "next", "pairs", "select",
+                                       "tonumber", "tostring", "type", "rawequal", "rawlen",
+                                       "rawget", NULL};
+    static const char *const string_drop[] = {"find", "match", "gmatch", "gsub", "dump",
+                                              "pack", "unpack", "packsize", NULL};
+    luaL_requiref(L, "_G", luaopen_base, 1);
+    luaL_requiref(L, "math", luaopen_math, 1);
+    luaL_requiref(L, "string", luaopen_string, 1);
+    luaL_requiref(L, "table", luaopen_table, 1);
+    lua_pop(L, 4);
+
+    lua_newtable(L); /* the spec's environment */
+    lua_pushglobaltable(L);
+    for (int i = 0; base[i]; i++) {
+        lua_getfield(L, -1, base[i]);
+        lua_setfield(L, -3, base[i]);
+    }
+    lua_getfield(L, -1, "math");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "random"); /* specs must be deterministic */
+    lua_pushnil(L);
+    lua_setfield(L, -2, "randomseed");
+    lua_setfield(L, -3, "math");
+    lua_getfield(L, -1, "table");
+    lua_setfield(L, -3, "table");
+    lua_getfield(L, -1, "string");
+    for (int i = 0; string_drop[i]; i++) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, string_drop[i]);
+    }
+    lua_setfield(L, -3, "string");
+    lua_pop(L, 1); /* the real global table */
+}
+
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if (*s == '\n' || *s == '\r' || *s == '\t')
+            *s = ' ';
+}
+
+/* "-D key=value": numbers become numbers, true/false booleans, a value with
+ * commas a list, anything else a string. */
+static void push_override_value(lua_State *L, const char *v, size_t len)
+{
+    const char *comma = memchr(v, ',', len);
+    if (comma) {
+        lua_newtable(L);
+        int i = 1;
+        for (;;) {
+            const char *end = memchr(v, ',', len);
+            size_t n = end ? (size_t)(end - v) : len;
+            push_override_value(L, v, n);
+            lua_rawseti(L, -2, i++);
+            if (!end)
+                break;
+            len -= n + 1;
+            v = end + 1;
+        }
+        return;
+    }
+    lua_pushlstring(L, v, len);
+    if (lua_stringtonumber(L, lua_tostring(L, -1)) != 0) {
+        lua_remove(L, -2);
+    } else if (len == 4 && memcmp(v, "true", 4) == 0) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    } else if (len == 5 && memcmp(v, "false", 5) == 0) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 0);
+    }
+}
+
+static int apply_override(lua_State *L, const char *ov, char *err, size_t errlen)
+{
+    const char *eq = strchr(ov, '=');
+    if (!eq || eq == ov) {
+        snprintf(err, errlen, "-D %s: expected key=value", ov);
+        return -1;
+    }
+    lua_pushlstring(L, ov, (size_t)(eq - ov));
+    push_override_value(L, eq + 1, strlen(eq + 1));
+    lua_settable(L, -3);
+    return 0;
+}
+
+static char *read_file(const char *file, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(SPEC_MAX_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, SPEC_MAX_BYTES + 1, f) : 0;
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        snprintf(err, errlen, "%s: cannot read", file);
+        free(buf);
+        return NULL;
+    }
+    if (n > SPEC_MAX_BYTES) {
+        snprintf(err, errlen, "%s: larger than %u bytes", file, SPEC_MAX_BYTES);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+int spec_load(const char *file, const char *const *overrides, int noverrides, spec *out,
+              char *err, size_t errlen)
+{
+    size_t len;
+    char *src = read_file(file, &len, err, errlen);
+    if (!src)
+        return -1;
+
+    sandbox sb = {0, 0};
+    lua_State *L = lua_newstate(sandbox_alloc, &sb);
+    if (!L) {
+        free(src);
+        snprintf(err, errlen, "%s: out of memory", file);
+        return -1;
+    }
+    int rc = -1;
+    char chunkname[600];
+    snprintf(chunkname, sizeof chunkname, "@%s", file);
+    sandbox_env(L);                                   /* env */
+    if (luaL_loadbufferx(L, src, len, chunkname, "t") != LUA_OK) { /* text only: no bytecode */
+        snprintf(err, errlen, "%s", lua_tostring(L, -1));
+        goto done;
+    }
+    lua_pushvalue(L, -2);
+    lua_setupvalue(L, -2, 1); /* _ENV of the chunk = the sandbox env */
+    lua_sethook(L, sandbox_hook, LUA_MASKCOUNT, SPEC_HOOK_PERIOD);
+    int status = lua_pcall(L, 0, 1, 0);
+    lua_sethook(L, NULL, 0, 0);
+    if (status != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        if (status == LUA_ERRMEM)
+            snprintf(err, errlen, "%s: memory limit exceeded (%u MiB)", file,
+                     SPEC_MEMORY_LIMIT >> 20);
+        else if (msg && strncmp(msg, file, strlen(file)) == 0)
+            snprintf(err, errlen, "%s", msg); /* Lua's "file:line: message" */
+        else
+            snprintf(err, errlen, "%s: %s", file, msg ? msg : "error object is not a string");
+        goto done;
+    }
+    if (!lua_istable(L, -1)) {
+        snprintf(err, errlen, "%s: the spec must return a table, got %s", file,
+                 luaL_typename(L, -1));
+        goto done;
+    }
+    for (int i = 0; i < noverrides; i++) {
+        if (apply_override(L, overrides[i], err, errlen) != 0)
+            goto done;
+    }
+    char why[SPEC_ERR_LEN];
+    if (schema_validate(L, out, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", file, why);
+        goto done;
+    }
+    rc = 0;
+done:
+    lua_close(L);
+    free(src);
+    one_line(err);
+    return rc;
+}
