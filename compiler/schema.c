@@ -2,36 +2,83 @@
  * has a fixed field order and every field has exactly one error path. */
 #include "schema.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <lauxlib.h>
 
-typedef enum { T_ENUM, T_ENUM_LIST, T_INT, T_BOOL, T_IDENT } rule_type;
+typedef enum {
+    T_ENUM,      /* one of allowed */
+    T_ENUM_LIST, /* a list of distinct values of allowed */
+    T_INT,       /* an integer in min..max */
+    T_INTS,      /* an integer in min..max, or a list of them */
+    T_NUMBER,    /* any finite number */
+    T_SCALE,     /* one of allowed, or a list of finite numbers */
+    T_BOOL,
+    T_IDENT      /* a C identifier */
+} rule_type;
 
 typedef struct {
-    const char *kernel;      /* NULL: a common field */
+    const char *kernel;  /* NULL: a common field */
     const char *key;
     rule_type type;
-    const char *allowed;     /* T_ENUM*: the contract's values, space separated */
-    const char *implemented; /* T_ENUM*: the subset this version generates; NULL = all */
-    long long min, max;      /* T_INT */
-    const char *def;         /* canonical default; NULL = required */
+    const char *allowed; /* T_ENUM, T_ENUM_LIST, T_SCALE: the values, space separated */
+    long long min, max;  /* T_INT, T_INTS */
+    const char *def;     /* canonical default; NULL = required; "" = optional, the
+                            kernel's templates derive the default */
 } rule;
 
+/* What this version generates, where it is less than the contract allows. */
+typedef struct {
+    const char *kernel; /* NULL: whatever the kernel */
+    const char *key;
+    const char *values;
+} support;
+
+static const support supported[] = {
+    {NULL, "kernel", "myo"},
+    {"myo", "target", "c avx2"},
+    {"myo", "passes", "forward"},
+    {"myo", "threads", "none"},
+    {"myo", "block", "diag"},
+    {"myo", "share", "level vertex"},
+};
+#define NSUPPORTED (sizeof supported / sizeof supported[0])
+
 static const rule rules[] = {
-    {NULL, "kernel", T_ENUM, "myo mlr btt", "myo", 0, 0, NULL},
-    {NULL, "name", T_IDENT, NULL, NULL, 0, 0, NULL},
-    {NULL, "dtype", T_ENUM, "f32 f64", NULL, 0, 0, "\"f32\""},
-    {NULL, "target", T_ENUM, "c avx2 avx512 neon opencl", "c avx2", 0, 0, "\"c\""},
-    {NULL, "passes", T_ENUM_LIST, "forward backward", "forward", 0, 0, "{\"forward\"}"},
-    {NULL, "threads", T_ENUM, "none openmp", "none", 0, 0, "\"none\""},
-    {"myo", "arity", T_INT, NULL, NULL, 1, 16, NULL},
-    {"myo", "depth", T_INT, NULL, NULL, 1, 1 << 20, NULL},
-    {"myo", "state", T_INT, NULL, NULL, 1, 64, NULL},
-    {"myo", "block", T_ENUM, "diag dense", "diag", 0, 0, "\"diag\""},
-    {"myo", "share", T_ENUM, "level vertex input", "level vertex", 0, 0, "\"level\""},
-    {"myo", "symmetric", T_BOOL, NULL, NULL, 0, 0, "false"},
-    {"myo", "readout", T_ENUM, "siso none", NULL, 0, 0, "\"siso\""},
+    {NULL, "kernel", T_ENUM, "myo mlr btt", 0, 0, NULL},
+    {NULL, "name", T_IDENT, NULL, 0, 0, NULL},
+    {NULL, "dtype", T_ENUM, "f32 f64", 0, 0, "\"f32\""},
+    {NULL, "target", T_ENUM, "c avx2 avx512 neon opencl", 0, 0, "\"c\""},
+    {NULL, "passes", T_ENUM_LIST, "forward backward", 0, 0, "{\"forward\"}"},
+    {NULL, "threads", T_ENUM, "none openmp", 0, 0, "\"none\""},
+    /* DESIGN.md 6.1 */
+    {"myo", "arity", T_INT, NULL, 1, 16, NULL},
+    {"myo", "depth", T_INT, NULL, 1, 1 << 20, NULL},
+    {"myo", "state", T_INT, NULL, 1, 64, NULL},
+    {"myo", "block", T_ENUM, "diag dense", 0, 0, "\"diag\""},
+    {"myo", "share", T_ENUM, "level vertex input", 0, 0, "\"level\""},
+    {"myo", "symmetric", T_BOOL, NULL, 0, 0, "false"},
+    {"myo", "readout", T_ENUM, "siso none", 0, 0, "\"siso\""},
+    /* DESIGN.md 6.2 */
+    {"mlr", "seq_len", T_INT, NULL, 1, 1 << 24, NULL},
+    {"mlr", "arity", T_INT, NULL, 2, 64, "2"},
+    {"mlr", "depth", T_INT, NULL, 1, 16, NULL},
+    {"mlr", "state", T_INTS, NULL, 1, 1024, NULL},
+    {"mlr", "value_dim", T_INT, NULL, 1, 1024, NULL},
+    {"mlr", "causal", T_BOOL, NULL, 0, 0, "true"},
+    {"mlr", "scale", T_SCALE, "inv_rank inv_sqrt_rank", 0, 0, "\"inv_rank\""},
+    {"mlr", "normalize", T_ENUM, "none levels shared", 0, 0, "\"shared\""},
+    /* DESIGN.md 6.3 */
+    {"btt", "arity", T_INTS, NULL, 1, 4096, NULL},
+    {"btt", "out_arity", T_INTS, NULL, 1, 4096, ""},
+    {"btt", "depth", T_INT, NULL, 2, 2, "2"},
+    {"btt", "state", T_INT, NULL, 1, 64, NULL},
+    {"btt", "op", T_ENUM, "matmul attention", 0, 0, "\"matmul\""},
+    {"btt", "seq_len", T_INT, NULL, 1, 1 << 24, ""},
+    {"btt", "value_dim", T_INT, NULL, 1, 4096, ""},
+    {"btt", "causal", T_BOOL, NULL, 0, 0, "true"},
+    {"btt", "scale", T_NUMBER, NULL, 0, 0, ""},
 };
 #define NRULES (sizeof rules / sizeof rules[0])
 
@@ -94,12 +141,33 @@ static int check_enum_value(lua_State *L, int idx, const rule *r, char *err, siz
     const char *v = lua_tostring(L, idx);
     if (!in_list(r->allowed, v))
         return fail(err, errlen, r->key, "\"%s\" is not one of %s", v, allowed);
-    if (r->implemented && !in_list(r->implemented, v)) {
-        char impl[256];
-        quote_list(impl, sizeof impl, r->implemented);
-        return fail(err, errlen, r->key,
-                    "\"%s\" is not implemented in myogen " MYOGEN_VERSION " (implemented: %s)",
-                    v, impl);
+    return 0;
+}
+
+/* Is the value at idx (a string, or a list of them) within what this
+ * version generates? */
+static int check_supported(lua_State *L, int idx, const char *key, const char *values,
+                           char *err, size_t errlen)
+{
+    char impl[256];
+    quote_list(impl, sizeof impl, values);
+    int n = lua_istable(L, idx) ? (int)lua_rawlen(L, idx) : 1;
+    for (int i = 1; i <= n; i++) {
+        if (lua_istable(L, idx))
+            lua_rawgeti(L, idx, i);
+        else
+            lua_pushvalue(L, idx);
+        const char *v = lua_tostring(L, -1);
+        int ok = v && in_list(values, v);
+        if (!ok) {
+            char vv[128];
+            snprintf(vv, sizeof vv, "%s", v ? v : "?");
+            lua_pop(L, 1);
+            return fail(err, errlen, key,
+                        "\"%s\" is not implemented in myogen " MYOGEN_VERSION
+                        " (implemented: %s)", vv, impl);
+        }
+        lua_pop(L, 1);
     }
     return 0;
 }
@@ -147,6 +215,52 @@ static int check_field(lua_State *L, int idx, const rule *r, char *canon, size_t
                         luaL_typename(L, idx), "");
         snprintf(canon + o, clen - o, "%s", lua_toboolean(L, idx) ? "true" : "false");
         return 0;
+    case T_NUMBER:
+        if (lua_type(L, idx) != LUA_TNUMBER || !isfinite(lua_tonumber(L, idx)))
+            return fail(err, errlen, r->key, "expected a finite number, got %s",
+                        lua_type(L, idx) == LUA_TNUMBER ? lua_tostring(L, idx)
+                                                        : luaL_typename(L, idx), "");
+        snprintf(canon + o, clen - o, "%.17g", lua_tonumber(L, idx));
+        return 0;
+    case T_INTS:
+    case T_SCALE:
+        if (r->type == T_SCALE && lua_type(L, idx) == LUA_TSTRING) {
+            rule e = *r;
+            e.type = T_ENUM;
+            return check_field(L, idx, &e, canon, clen, err, errlen);
+        }
+        if (lua_istable(L, idx)) {
+            rule e = *r;
+            e.type = r->type == T_INTS ? T_INT : T_NUMBER;
+            lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+            if (n == 0 || n > 64)
+                return fail(err, errlen, r->key, "expected a list of 1..64 numbers%s%s", "", "");
+            o += snprintf(canon + o, clen - o, "{");
+            for (lua_Integer i = 1; i <= n; i++) {
+                if (i > 1)
+                    o += snprintf(canon + o, clen - o, ", ");
+                lua_rawgeti(L, idx, i);
+                int bad = check_field(L, lua_gettop(L), &e, canon, clen, err, errlen);
+                lua_pop(L, 1);
+                if (bad)
+                    return -1;
+                o = strlen(canon);
+            }
+            snprintf(canon + o, clen - o, "}");
+            return 0;
+        }
+        if (r->type == T_SCALE) {
+            char allowed[128];
+            quote_list(allowed, sizeof allowed, r->allowed);
+            return fail(err, errlen, r->key, "expected one of %s or a list of numbers, got a %s",
+                        allowed, luaL_typename(L, idx));
+        }
+        /* a single integer */
+        {
+            rule e = *r;
+            e.type = T_INT;
+            return check_field(L, idx, &e, canon, clen, err, errlen);
+        }
     case T_INT: {
         char range[64];
         snprintf(range, sizeof range, "%lld..%lld", r->min, r->max);
@@ -258,7 +372,7 @@ static int check_unknown_fields(lua_State *L, int t, const char *kernel, char *e
     return 0;
 }
 
-static int check_myo_size(lua_State *L, int t, char *err, size_t errlen)
+static int check_myo(lua_State *L, int t, char *err, size_t errlen)
 {
     lua_getfield(L, t, "arity");
     lua_getfield(L, t, "depth");
@@ -274,6 +388,98 @@ static int check_myo_size(lua_State *L, int t, char *err, size_t errlen)
                  "lower depth or arity", MYO_MAX_SEQ_LEN);
         return -1;
     }
+    return 0;
+}
+
+/* Length of the list field key (0 if it is a number or absent). */
+static lua_Integer list_len(lua_State *L, int t, const char *key)
+{
+    lua_getfield(L, t, key);
+    lua_Integer n = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
+    lua_pop(L, 1);
+    return n;
+}
+
+static lua_Integer int_field(lua_State *L, int t, const char *key, lua_Integer def)
+{
+    lua_getfield(L, t, key);
+    lua_Integer v = lua_isnil(L, -1) ? def : lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+static int check_mlr(lua_State *L, int t, char *err, size_t errlen)
+{
+    lua_Integer T = int_field(L, t, "seq_len", 0), k = int_field(L, t, "arity", 2);
+    lua_Integer depth = int_field(L, t, "depth", 1), blocks = 1;
+    char msg[160];
+    for (lua_Integer l = 1; l < depth; l++) {
+        blocks *= k;
+        if (blocks > T)
+            break;
+    }
+    if (blocks > T || T % blocks != 0) {
+        snprintf(msg, sizeof msg, "%lld is not divisible by arity^(depth-1) = %lld^%lld",
+                 (long long)T, (long long)k, (long long)(depth - 1));
+        return fail(err, errlen, "seq_len", "%s%s", msg, "");
+    }
+    const char *lists[] = {"state", "scale"};
+    for (int i = 0; i < 2; i++) {
+        lua_Integer n = list_len(L, t, lists[i]);
+        if (n != 0 && n != depth) {
+            snprintf(msg, sizeof msg, "a list needs one entry per level: %lld, got %lld",
+                     (long long)depth, (long long)n);
+            return fail(err, errlen, lists[i], "%s%s", msg, "");
+        }
+    }
+    return 0;
+}
+
+static int check_btt(lua_State *L, int t, char *err, size_t errlen)
+{
+    const char *factors[] = {"arity", "out_arity"};
+    lua_Integer dim[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        lua_Integer n = list_len(L, t, factors[i]);
+        lua_getfield(L, t, factors[i]);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            dim[i] = dim[0];
+            continue;
+        }
+        if (n != 0 && n != 2) {
+            lua_pop(L, 1);
+            return fail(err, errlen, factors[i], "expected a number m or a list {m0, m1}%s%s",
+                        "", "");
+        }
+        if (n == 2) {
+            lua_rawgeti(L, -1, 1);
+            lua_rawgeti(L, -2, 2);
+            dim[i] = lua_tointeger(L, -2) * lua_tointeger(L, -1);
+            lua_pop(L, 2);
+        } else {
+            dim[i] = lua_tointeger(L, -1) * lua_tointeger(L, -1);
+        }
+        lua_pop(L, 1);
+    }
+    lua_getfield(L, t, "op");
+    int attention = lua_isstring(L, -1) && strcmp(lua_tostring(L, -1), "attention") == 0;
+    lua_pop(L, 1);
+    const char *attention_only[] = {"seq_len", "value_dim", "causal", "scale"};
+    for (int i = 0; i < 4; i++) {
+        lua_getfield(L, t, attention_only[i]);
+        int present = !lua_isnil(L, -1);
+        lua_pop(L, 1);
+        if (!attention && present)
+            return fail(err, errlen, attention_only[i], "only for op = \"attention\"%s%s", "",
+                        "");
+        if (attention && i < 2 && !present)
+            return fail(err, errlen, attention_only[i],
+                        "required field is missing (op = \"attention\")%s%s", "", "");
+    }
+    if (attention && dim[0] != dim[1])
+        return fail(err, errlen, "out_arity",
+                    "op = \"attention\" needs d_in = d_out (m0*m1 = n0*n1)%s%s", "", "");
     return 0;
 }
 
@@ -303,27 +509,50 @@ int schema_validate(lua_State *L, spec *out, char *err, size_t errlen)
         const rule *r = &rules[i];
         if (r->kernel && strcmp(r->kernel, out->kernel) != 0)
             continue;
-        o += snprintf(out->canonical + o, sizeof out->canonical - o, "%s%s=",
-                      o > 1 ? ", " : "", r->key);
         lua_getfield(L, t, r->key);
-        if (lua_isnil(L, -1)) {
+        int missing = lua_isnil(L, -1);
+        if (missing && !r->def) {
             lua_pop(L, 1);
-            if (!r->def)
-                return fail(err, errlen, r->key, "required field is missing%s%s", "", "");
-            o += snprintf(out->canonical + o, sizeof out->canonical - o, "%s", r->def);
+            return fail(err, errlen, r->key, "required field is missing%s%s", "", "");
+        }
+        if (missing && !r->def[0]) { /* optional, derived by the templates */
+            lua_pop(L, 1);
             continue;
         }
-        int bad = check_field(L, lua_gettop(L), r, out->canonical, sizeof out->canonical,
-                              err, errlen);
+        o += snprintf(out->canonical + o, sizeof out->canonical - o, "%s%s=",
+                      o > 1 ? ", " : "", r->key);
+        if (missing) {
+            o += snprintf(out->canonical + o, sizeof out->canonical - o, "%s", r->def);
+        } else {
+            int bad = check_field(L, lua_gettop(L), r, out->canonical, sizeof out->canonical,
+                                  err, errlen);
+            if (bad) {
+                lua_pop(L, 1);
+                return -1;
+            }
+            o = strlen(out->canonical);
+        }
         lua_pop(L, 1);
-        if (bad)
-            return -1;
-        o = strlen(out->canonical);
     }
     snprintf(out->canonical + o, sizeof out->canonical - o, "}");
 
-    if (strcmp(out->kernel, "myo") == 0 && check_myo_size(L, t, err, errlen))
+    if (strcmp(out->kernel, "myo") == 0 && check_myo(L, t, err, errlen))
         return -1;
+    if (strcmp(out->kernel, "mlr") == 0 && check_mlr(L, t, err, errlen))
+        return -1;
+    if (strcmp(out->kernel, "btt") == 0 && check_btt(L, t, err, errlen))
+        return -1;
+    for (size_t i = 0; i < NSUPPORTED; i++) {
+        const support *sp = &supported[i];
+        if (sp->kernel && strcmp(sp->kernel, out->kernel) != 0)
+            continue;
+        lua_getfield(L, t, sp->key);
+        int bad = !lua_isnil(L, -1) &&
+                  check_supported(L, lua_gettop(L), sp->key, sp->values, err, errlen);
+        lua_pop(L, 1);
+        if (bad)
+            return -1;
+    }
     lua_getfield(L, t, "name");
     snprintf(out->name, sizeof out->name, "%s", lua_tostring(L, -1));
     lua_getfield(L, t, "target");

@@ -9,7 +9,7 @@ typedef struct {
     char kernel[16];
     char name[80];
     char target[16];
-    char canonical[2048];
+    char canonical[4096];
 } spec;
 
 #define SPEC_ERR_LEN 512
