@@ -67,7 +67,7 @@ char *template_compile(const char *text, size_t len, char *err, size_t errlen)
     strbuf b = {0};
     lexer lx;
     lexer_init(&lx, text, len);
-    sb_str(&b, "local _e, _s = ...; ");
+    sb_str(&b, "local _e, _s, args = ...; ");
     for (;;) {
         token t = lexer_next(&lx);
         switch (t.type) {
@@ -146,7 +146,8 @@ static int l_search_module(lua_State *L)
     return 2;
 }
 
-/* render(name) renders a template into the current output; _output collects. */
+/* render(name [, args]) renders a template into the current output, with
+ * args (a table) visible to it as `args`; _begin/_finish collect. */
 static const char prelude[] =
     "local out\n"
     "function _begin() out = {} end\n"
@@ -159,7 +160,7 @@ static const char prelude[] =
     "  if t == 'number' then return string.format('%.17g', v) end\n"
     "  error('${} gave a ' .. t .. ', expected a string or a number', 2)\n"
     "end\n"
-    "function render(name) _load(name)(emit, str) end\n";
+    "function render(name, args) _load(name)(emit, str, args or {}) end\n";
 
 template_engine *engine_new(const char *canonical_spec, char *err, size_t errlen)
 {
