@@ -38,10 +38,7 @@ typedef struct {
 static const support supported[] = {
     {NULL, "kernel", "myo"},
     {"myo", "target", "c avx2"},
-    {"myo", "passes", "forward"},
-    {"myo", "threads", "none"},
     {"myo", "block", "diag"},
-    {"myo", "share", "level vertex"},
 };
 #define NSUPPORTED (sizeof supported / sizeof supported[0])
 
