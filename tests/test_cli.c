@@ -1,0 +1,938 @@
+/* Tests of the myogen command line: runs the built binary with fork/exec,
+ * a 10 s wall-clock limit per run, and checks exit status, stdout, stderr
+ * and the files written (DESIGN.md sections 3 and 5).
+ * usage: test_cli MYOGEN BAD_SPECS_DIR [SUITE] */
+#define _XOPEN_SOURCE 700
+#include <CUnit/Basic.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RUN_TIMEOUT_S 10
+#define MAX_ARGS 160
+
+static const char *myogen;  /* the binary under test */
+static const char *bad_dir; /* tests/bad_specs */
+
+static const char good_spec[] =
+    "return {kernel=\"myo\", name=\"quad\", arity=4, depth=3, state=4}\n";
+static const char good_canonical[] =
+    "{kernel=\"myo\", name=\"quad\", dtype=\"f32\", target=\"c\", passes={\"forward\"}, "
+    "threads=\"none\", arity=4, depth=3, state=4, block=\"diag\", share=\"level\", "
+    "symmetric=false, readout=\"siso\"}";
+
+/* ---- assertions with run-time messages ---- */
+
+#define EXPECT(cond, ...) expect_((cond) != 0, __LINE__, __VA_ARGS__)
+static int expect_(int ok, int line, const char *fmt, ...)
+{
+    char msg[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, (unsigned)line, msg, __FILE__, "",
+                            CU_FALSE);
+    return ok;
+}
+
+/* ---- running myogen ---- */
+
+typedef struct {
+    int timed_out;
+    int code; /* exit status; -1 if killed by a signal */
+    char *out, *err;
+    size_t outlen, errlen;
+} result;
+
+static void append(char **buf, size_t *len, const char *p, size_t n)
+{
+    char *q = realloc(*buf, *len + n + 1);
+    if (!q)
+        abort();
+    memcpy(q + *len, p, n);
+    *len += n;
+    q[*len] = 0;
+    *buf = q;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Runs myogen with args (NULL-terminated) in directory cwd (NULL: here). */
+static result run_argv(const char *cwd, const char *const *args)
+{
+    result r = {0, -1, NULL, NULL, 0, 0};
+    append(&r.out, &r.outlen, "", 0);
+    append(&r.err, &r.errlen, "", 0);
+    const char *argv[MAX_ARGS + 2];
+    int n = 0;
+    argv[n++] = myogen;
+    for (; args[n - 1] && n <= MAX_ARGS; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+
+    int po[2], pe[2];
+    if (pipe(po) || pipe(pe))
+        abort();
+    pid_t pid = fork();
+    if (pid < 0)
+        abort();
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        if (in < 0 || dup2(in, 0) < 0 || dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0)
+            _exit(126);
+        close(po[0]);
+        close(pe[0]);
+        close(po[1]);
+        close(pe[1]);
+        if (cwd && chdir(cwd) != 0)
+            _exit(126);
+        execv(myogen, (char *const *)argv);
+        _exit(127);
+    }
+    close(po[1]);
+    close(pe[1]);
+
+    double deadline = now() + RUN_TIMEOUT_S;
+    struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
+    int open_fds = 2, status = 0;
+    while (open_fds > 0 && !r.timed_out) {
+        int ms = (int)((deadline - now()) * 1000);
+        if (ms <= 0) {
+            r.timed_out = 1;
+            break;
+        }
+        if (poll(fds, 2, ms) < 0 && errno != EINTR)
+            abort();
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !fds[i].revents)
+                continue;
+            char buf[4096];
+            ssize_t got = read(fds[i].fd, buf, sizeof buf);
+            if (got > 0) {
+                if (i == 0)
+                    append(&r.out, &r.outlen, buf, (size_t)got);
+                else
+                    append(&r.err, &r.errlen, buf, (size_t)got);
+            } else if (got == 0 || errno != EINTR) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                open_fds--;
+            }
+        }
+    }
+    for (;;) {
+        pid_t w = r.timed_out ? 0 : waitpid(pid, &status, WNOHANG);
+        if (w == pid)
+            break;
+        if (r.timed_out || now() > deadline) {
+            r.timed_out = 1;
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            break;
+        }
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+    for (int i = 0; i < 2; i++)
+        if (fds[i].fd >= 0)
+            close(fds[i].fd);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+static result run_in(const char *cwd, ...)
+{
+    const char *args[MAX_ARGS + 1];
+    int n = 0;
+    va_list ap;
+    va_start(ap, cwd);
+    while (n < MAX_ARGS && (args[n] = va_arg(ap, const char *)) != NULL)
+        n++;
+    va_end(ap);
+    args[n] = NULL;
+    return run_argv(cwd, args);
+}
+
+#define RUN(...) run_in(NULL, __VA_ARGS__, (const char *)NULL)
+
+static void result_free(result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* stderr is exactly one line starting "myogen: " */
+static int one_line_error(const result *r)
+{
+    return r->errlen > 8 && strncmp(r->err, "myogen: ", 8) == 0 &&
+           strchr(r->err, '\n') == r->err + r->errlen - 1 && strlen(r->err) == r->errlen;
+}
+
+/* Exit 2, one line on stderr, nothing on stdout. */
+#define EXPECT_USAGE_ERROR(r, what) expect_usage_error_(&(r), what, __LINE__)
+static int expect_usage_error_(const result *r, const char *what, int line)
+{
+    return expect_(!r->timed_out && r->code == 2 && r->outlen == 0 && one_line_error(r), line,
+                   "%s: expected exit 2, one 'myogen: ' line on stderr, empty stdout; got "
+                   "%s exit %d, stdout \"%.200s\", stderr \"%.300s\"",
+                   what, r->timed_out ? "TIMEOUT," : "", r->code, r->out, r->err);
+}
+
+/* ---- files ---- */
+
+static char *make_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/myogen_cli_XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(tmpl))
+        abort();
+    return strdup(tmpl);
+}
+
+static void rm_rf(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char sub[4096];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            rm_rf(sub);
+        }
+        if (d)
+            closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static void free_tmpdir(char *dir)
+{
+    rm_rf(dir);
+    free(dir);
+}
+
+/* Space-separated sorted entries of dir (into buf); returns their count. */
+static int listing(const char *dir, char *buf, size_t len)
+{
+    struct dirent **names;
+    int n = scandir(dir, &names, NULL, alphasort), count = 0;
+    size_t o = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n; i++) {
+        const char *s = names[i]->d_name;
+        if (strcmp(s, ".") != 0 && strcmp(s, "..") != 0) {
+            count++;
+            if (o < len)
+                o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? " " : "", s);
+        }
+        free(names[i]);
+    }
+    if (n >= 0)
+        free(names);
+    return n < 0 ? -1 : count;
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+    char *p = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(p, "%s/%s", dir, name);
+    return p;
+}
+
+static void write_file(const char *path, const char *text, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(text, 1, len, f) != len || fclose(f) != 0)
+        abort();
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    *len = 0;
+    if (!f)
+        return NULL;
+    append(&buf, len, "", 0);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        append(&buf, len, chunk, n);
+    fclose(f);
+    return buf;
+}
+
+/* A fresh directory holding good.lua; *spec gets its path. */
+static char *good_spec_dir(char **spec)
+{
+    char *dir = make_tmpdir();
+    *spec = path_join(dir, "good.lua");
+    write_file(*spec, good_spec, strlen(good_spec));
+    return dir;
+}
+
+/* ---- suite: options ---- */
+
+static void test_help(void)
+{
+    const char *opts[] = {"--help", "-h"};
+    for (int i = 0; i < 2; i++) {
+        result r = RUN(opts[i]);
+        EXPECT(!r.timed_out && r.code == 0, "%s: exit %d", opts[i], r.code);
+        EXPECT(strncmp(r.out, "usage: myogen", 13) == 0, "%s: stdout \"%.200s\"", opts[i],
+               r.out);
+        EXPECT(strstr(r.out, "-o") && strstr(r.out, "check") && strstr(r.out, "-D"),
+               "%s: usage mentions -o, check, -D", opts[i]);
+        EXPECT(r.errlen == 0, "%s: stderr \"%s\"", opts[i], r.err);
+        result_free(&r);
+    }
+}
+
+static void test_version(void)
+{
+    result r = RUN("--version");
+    EXPECT(!r.timed_out && r.code == 0, "--version: exit %d", r.code);
+    EXPECT(strcmp(r.out, "myogen 0.1.0\n") == 0, "--version: stdout \"%s\"", r.out);
+    EXPECT(r.errlen == 0, "--version: stderr \"%s\"", r.err);
+    result_free(&r);
+}
+
+static void test_no_arguments(void)
+{
+    const char *none[] = {NULL};
+    result r = run_argv(NULL, none);
+    EXPECT_USAGE_ERROR(r, "no arguments");
+    result_free(&r);
+}
+
+static void test_unknown_option(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), *out_dir = make_tmpdir(), ls[1024];
+    char *out = path_join(out_dir, "k.c");
+    const char *opts[] = {"--frobnicate", "-x", "--", "-ok.c", "--output"};
+    for (int i = 0; i < 5; i++) {
+        result r = RUN(opts[i], spec, "-o", out);
+        EXPECT_USAGE_ERROR(r, opts[i]);
+        EXPECT(listing(out_dir, ls, sizeof ls) == 0, "%s: wrote %s", opts[i], ls);
+        result_free(&r);
+    }
+    free(out);
+    free(spec);
+    free_tmpdir(dir);
+    free_tmpdir(out_dir);
+}
+
+static void test_missing_output(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), ls[1024];
+    result r = RUN(spec);
+    EXPECT_USAGE_ERROR(r, "no -o");
+    result_free(&r);
+    r = RUN(spec, "-o");
+    EXPECT_USAGE_ERROR(r, "-o without a value");
+    result_free(&r);
+    r = RUN("-o", "x.c");
+    EXPECT_USAGE_ERROR(r, "no spec");
+    result_free(&r);
+    EXPECT(listing(dir, ls, sizeof ls) == 1, "wrote %s", ls);
+    free(spec);
+    free_tmpdir(dir);
+}
+
+static void test_output_not_c(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), *out_dir = make_tmpdir(), ls[1024];
+    const char *names[] = {"k.h", "k.cc", "k", "k.c.txt", "kc", "k.C", "k.c/"};
+    for (int i = 0; i < 7; i++) {
+        char *out = path_join(out_dir, names[i]);
+        result r = RUN(spec, "-o", out);
+        EXPECT_USAGE_ERROR(r, out);
+        EXPECT(listing(out_dir, ls, sizeof ls) == 0, "-o %s: wrote %s", names[i], ls);
+        free(out);
+        result_free(&r);
+    }
+    free(spec);
+    free_tmpdir(dir);
+    free_tmpdir(out_dir);
+}
+
+/* -o DIR/.c names no FILE: exit 2, nothing written (no hidden .c/.h). */
+static void test_output_empty_name(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), *out_dir = make_tmpdir(), ls[1024];
+    char *out = path_join(out_dir, ".c");
+    result r = RUN(spec, "-o", out);
+    EXPECT_USAGE_ERROR(r, out);
+    EXPECT(listing(out_dir, ls, sizeof ls) == 0, "-o %s: wrote '%s'", out, ls);
+    result_free(&r);
+    rm_rf(out_dir);
+    mkdir(out_dir, 0700);
+    r = run_in(out_dir, spec, "-o", ".c", (const char *)NULL);
+    EXPECT_USAGE_ERROR(r, "-o .c");
+    EXPECT(listing(out_dir, ls, sizeof ls) == 0, "-o .c: wrote '%s'", ls);
+    result_free(&r);
+    free(out);
+    free(spec);
+    free_tmpdir(dir);
+    free_tmpdir(out_dir);
+}
+
+static void test_output_dir_missing(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), *out_dir = make_tmpdir(), ls[1024];
+    char *missing = path_join(out_dir, "nope");
+    char *out = path_join(missing, "k.c");
+    result r = RUN(spec, "-o", out);
+    EXPECT_USAGE_ERROR(r, "-o into a missing directory");
+    EXPECT(strstr(r.err, "k.c") || strstr(r.err, "k.h"), "the message names the output: %s",
+           r.err);
+    EXPECT(listing(out_dir, ls, sizeof ls) == 0, "wrote %s", ls);
+    result_free(&r);
+    free(out);
+    free(missing);
+    free(spec);
+    free_tmpdir(dir);
+    free_tmpdir(out_dir);
+}
+
+static void test_bad_arguments(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), *out_dir = make_tmpdir(), ls[1024];
+    char *out = path_join(out_dir, "k.c");
+    result r = RUN("check", spec, "-o", out);
+    EXPECT_USAGE_ERROR(r, "check with -o");
+    result_free(&r);
+    r = RUN(spec, spec, "-o", out);
+    EXPECT_USAGE_ERROR(r, "two spec files");
+    result_free(&r);
+    r = RUN("check");
+    EXPECT_USAGE_ERROR(r, "check without a spec");
+    result_free(&r);
+    EXPECT(listing(out_dir, ls, sizeof ls) == 0, "wrote %s", ls);
+    free(out);
+    free(spec);
+    free_tmpdir(dir);
+    free_tmpdir(out_dir);
+}
+
+static void test_unreadable_spec(void)
+{
+    char *dir = make_tmpdir(), *out_dir = make_tmpdir(), ls[1024];
+    char *out = path_join(out_dir, "k.c");
+    char *missing = path_join(dir, "missing_spec.lua");
+    char *subdir = path_join(dir, "subdir.lua");
+    char *big = path_join(dir, "big_spec.lua");
+    mkdir(subdir, 0755);
+    /* over 1 MiB of comments before a valid spec */
+    size_t n = (1u << 20) + 4096;
+    char *text = malloc(n + sizeof good_spec);
+    for (size_t i = 0; i < n; i += 64) {
+        memset(text + i, '-', 63);
+        text[i + 63] = '\n';
+    }
+    memcpy(text + n, good_spec, sizeof good_spec);
+    write_file(big, text, strlen(text));
+    free(text);
+    const char *specs[] = {missing, subdir, big};
+    for (int i = 0; i < 3; i++) {
+        result r = RUN(specs[i], "-o", out);
+        EXPECT_USAGE_ERROR(r, specs[i]);
+        EXPECT(strstr(r.err, specs[i]) != NULL, "names %s: %s", specs[i], r.err);
+        EXPECT(listing(out_dir, ls, sizeof ls) == 0, "%s: wrote %s", specs[i], ls);
+        result_free(&r);
+        r = RUN("check", specs[i]);
+        EXPECT_USAGE_ERROR(r, specs[i]);
+        result_free(&r);
+    }
+    free(out);
+    free(missing);
+    free(subdir);
+    free(big);
+    free_tmpdir(dir);
+    free_tmpdir(out_dir);
+}
+
+static void test_bad_overrides(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), *out_dir = make_tmpdir(), ls[1024];
+    char *out = path_join(out_dir, "k.c");
+    /* each -D, and a word its message must contain */
+    const char *cases[][2] = {{"foo=1", "foo"},        {"statee=4", "statee"},
+                              {"noequals", "noequals"}, {"=3", "=3"},
+                              {"arity=0", "arity"},     {"arity=x", "arity"},
+                              {"name=int", "name"},     {"target=cuda", "target"},
+                              {"dtype=", "dtype"},      {"passes=forward,sideways", "passes"},
+                              {"symmetric=yes", "symmetric"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        result r = RUN(spec, "-o", out, "-D", cases[i][0]);
+        EXPECT_USAGE_ERROR(r, cases[i][0]);
+        EXPECT(strstr(r.err, cases[i][1]) != NULL, "-D %s: message lacks '%s': %s",
+               cases[i][0], cases[i][1], r.err);
+        EXPECT(listing(out_dir, ls, sizeof ls) == 0, "-D %s: wrote %s", cases[i][0], ls);
+        result_free(&r);
+        r = RUN("check", spec, "-D", cases[i][0]);
+        EXPECT_USAGE_ERROR(r, cases[i][0]);
+        result_free(&r);
+    }
+    result r = RUN("check", spec, "-D");
+    EXPECT_USAGE_ERROR(r, "-D without a value");
+    result_free(&r);
+    /* more -D options than myogen takes: an error, not an overflow */
+    const char *many[2 + 2 * 70 + 1] = {"check", spec};
+    for (int i = 0; i < 70; i++) {
+        many[2 + 2 * i] = "-D";
+        many[3 + 2 * i] = "depth=3";
+    }
+    many[2 + 2 * 70] = NULL;
+    r = run_argv(NULL, many);
+    EXPECT(!r.timed_out && (r.code == 0 || r.code == 2) && (r.code == 0 || one_line_error(&r)),
+           "70 -D options: exit %d, stderr %s", r.code, r.err);
+    result_free(&r);
+    free(out);
+    free(spec);
+    free_tmpdir(dir);
+    free_tmpdir(out_dir);
+}
+
+/* ---- suite: check ---- */
+
+/* `myogen check SPEC ARGS...` must print want + "\n" and exit 0. */
+#define EXPECT_CHECK(want, ...) expect_check_(want, __LINE__, __VA_ARGS__, (const char *)NULL)
+static void expect_check_(const char *want, int line, ...)
+{
+    const char *args[MAX_ARGS + 1];
+    char shown[1024] = "check";
+    int n = 0;
+    args[n++] = "check";
+    va_list ap;
+    va_start(ap, line);
+    while (n < MAX_ARGS && (args[n] = va_arg(ap, const char *)) != NULL) {
+        snprintf(shown + strlen(shown), sizeof shown - strlen(shown), " %s", args[n]);
+        n++;
+    }
+    va_end(ap);
+    args[n] = NULL;
+    result r = run_argv(NULL, args);
+    expect_(!r.timed_out && r.code == 0 && r.errlen == 0, line,
+            "%s: expected exit 0, empty stderr; got exit %d, stderr \"%s\"", shown, r.code,
+            r.err);
+    expect_(r.outlen == strlen(want) + 1 && strncmp(r.out, want, strlen(want)) == 0 &&
+                r.out[r.outlen - 1] == '\n',
+            line, "%s:\nexpected %s\ngot      %s", shown, want, r.out);
+    result_free(&r);
+}
+
+static void test_check_canonical(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), ls[1024];
+    EXPECT_CHECK(good_canonical, spec);
+    EXPECT(listing(dir, ls, sizeof ls) == 1, "check wrote %s", ls);
+    free(spec);
+    free_tmpdir(dir);
+}
+
+/* The canonical form is itself a spec with the same canonical form. */
+static void test_check_roundtrip(void)
+{
+    char *dir = make_tmpdir(), *spec = path_join(dir, "canon.lua"), text[4096];
+    snprintf(text, sizeof text, "return %s\n", good_canonical);
+    write_file(spec, text, strlen(text));
+    EXPECT_CHECK(good_canonical, spec);
+    /* field order and spacing in the spec do not matter */
+    const char *shuffled =
+        "local s = {}\ns.state = 2 * 2\ns.depth = 3\ns.arity = 4\ns.name = 'qu' .. 'ad'\n"
+        "s.kernel = \"myo\"\ns.passes = {'forward'}\nreturn s\n";
+    write_file(spec, shuffled, strlen(shuffled));
+    EXPECT_CHECK(good_canonical, spec);
+    free(spec);
+    free_tmpdir(dir);
+}
+
+static void test_check_overrides(void)
+{
+    char *spec, *dir = good_spec_dir(&spec);
+    EXPECT_CHECK("{kernel=\"myo\", name=\"other\", dtype=\"f64\", target=\"avx2\", "
+                 "passes={\"forward\"}, threads=\"none\", arity=2, depth=5, state=4, "
+                 "block=\"diag\", share=\"vertex\", symmetric=true, readout=\"none\"}",
+                 spec, "-D", "depth=5", "-D", "dtype=f64", "-D", "symmetric=true", "-D",
+                 "name=other", "-Dtarget=avx2", "-Darity=2", "-D", "share=vertex", "-D",
+                 "readout=none");
+    /* the last -D of a key wins; an integral float is an integer */
+    EXPECT_CHECK(good_canonical, spec, "-D", "depth=7", "-D", "depth=3.0");
+    EXPECT_CHECK(good_canonical, spec, "-D", "symmetric=false");
+    free(spec);
+    free_tmpdir(dir);
+}
+
+/* DESIGN.md 3: "a,b,c" is a list; a one-element list must be expressible. */
+static void test_check_override_list(void)
+{
+    char *spec, *dir = good_spec_dir(&spec);
+    EXPECT_CHECK(good_canonical, spec, "-D", "passes=forward");
+    free(spec);
+    free_tmpdir(dir);
+}
+
+/* ---- suite: generate ---- */
+
+/* Generates SPEC into DIR/NAME; checks success and that DIR holds exactly
+ * NAME.c and NAME.h.  Returns 1 if all went well. */
+static int generate(const char *spec, const char *dir, const char *name)
+{
+    char out[4096], ls[1024], want[512];
+    snprintf(out, sizeof out, "%s/%s.c", dir, name);
+    result r = RUN(spec, "-o", out);
+    int ok = EXPECT(!r.timed_out && r.code == 0 && r.outlen == 0 && r.errlen == 0,
+                    "-o %s: exit %d, stdout \"%s\", stderr \"%s\"", out, r.code, r.out, r.err);
+    snprintf(want, sizeof want, "%s.c %s.h", name, name);
+    listing(dir, ls, sizeof ls);
+    ok &= EXPECT(strcmp(ls, want) == 0, "-o %s: expected files '%s', found '%s'", out, want, ls);
+    result_free(&r);
+    return ok;
+}
+
+static char *read_in(const char *dir, const char *name, size_t *len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return read_file(path, len);
+}
+
+static int same_file(const char *dir1, const char *dir2, const char *name)
+{
+    size_t n1, n2;
+    char *a = read_in(dir1, name, &n1), *b = read_in(dir2, name, &n2);
+    int same = a && b && n1 == n2 && memcmp(a, b, n1) == 0;
+    free(a);
+    free(b);
+    return same;
+}
+
+static void test_generate_writes_c_and_h(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), *out_dir = make_tmpdir();
+    if (generate(spec, out_dir, "kernel")) {
+        size_t nc, nh;
+        char *c = read_in(out_dir, "kernel.c", &nc), *h = read_in(out_dir, "kernel.h", &nh);
+        EXPECT(c && nc > 0 && h && nh > 0, "kernel.c and kernel.h are not empty");
+        /* DESIGN.md 5: FILE.c includes "FILE.h"; no paths in the output */
+        EXPECT(c && strstr(c, "#include \"kernel.h\""), "kernel.c includes \"kernel.h\"");
+        EXPECT(c && h && !strstr(c, out_dir) && !strstr(h, out_dir) && !strstr(c, spec) &&
+                   !strstr(h, spec),
+               "the output names no path");
+        free(c);
+        free(h);
+    }
+    free(spec);
+    free_tmpdir(dir);
+    free_tmpdir(out_dir);
+}
+
+static void test_generate_deterministic(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), *a = make_tmpdir(), *b = make_tmpdir();
+    if (generate(spec, a, "k") && generate(spec, b, "k")) {
+        EXPECT(same_file(a, b, "k.c"), "k.c differs between two runs");
+        EXPECT(same_file(a, b, "k.h"), "k.h differs between two runs");
+    }
+    /* again into the same place: overwrites with the same bytes */
+    if (generate(spec, a, "k")) {
+        EXPECT(same_file(a, b, "k.c"), "k.c differs after regenerating in place");
+        EXPECT(same_file(a, b, "k.h"), "k.h differs after regenerating in place");
+    }
+    free(spec);
+    free_tmpdir(dir);
+    free_tmpdir(a);
+    free_tmpdir(b);
+}
+
+static void test_generate_relative_output(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), *a = make_tmpdir(), *b = make_tmpdir(), ls[1024];
+    result r = run_in(a, spec, "-o", "k.c", (const char *)NULL);
+    EXPECT(!r.timed_out && r.code == 0 && r.errlen == 0, "-o k.c in cwd: exit %d, stderr %s",
+           r.code, r.err);
+    listing(a, ls, sizeof ls);
+    EXPECT(strcmp(ls, "k.c k.h") == 0, "-o k.c in cwd: found '%s'", ls);
+    result_free(&r);
+    if (generate(spec, b, "k")) {
+        EXPECT(same_file(a, b, "k.c"), "k.c depends on how -o was spelled");
+        EXPECT(same_file(a, b, "k.h"), "k.h depends on how -o was spelled");
+    }
+    free(spec);
+    free_tmpdir(dir);
+    free_tmpdir(a);
+    free_tmpdir(b);
+}
+
+static void test_generate_overwrites(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), *a = make_tmpdir(), *b = make_tmpdir();
+    char *c = path_join(a, "k.c"), *h = path_join(a, "k.h");
+    write_file(c, "old\n", 4);
+    write_file(h, "old\n", 4);
+    if (generate(spec, a, "k") && generate(spec, b, "k")) {
+        EXPECT(same_file(a, b, "k.c"), "an existing k.c is replaced");
+        EXPECT(same_file(a, b, "k.h"), "an existing k.h is replaced");
+    }
+    free(c);
+    free(h);
+    free(spec);
+    free_tmpdir(dir);
+    free_tmpdir(a);
+    free_tmpdir(b);
+}
+
+/* -o onto a directory named k.c: exit 2 and nothing written (no k.h). */
+static void test_generate_output_is_directory(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), *a = make_tmpdir(), ls[1024];
+    char *c = path_join(a, "k.c");
+    mkdir(c, 0755);
+    result r = RUN(spec, "-o", c);
+    EXPECT_USAGE_ERROR(r, "-o onto a directory");
+    listing(a, ls, sizeof ls);
+    EXPECT(strcmp(ls, "k.c") == 0, "-o onto a directory k.c: expected only 'k.c', found '%s'",
+           ls);
+    result_free(&r);
+    free(c);
+    free(spec);
+    free_tmpdir(dir);
+    free_tmpdir(a);
+}
+
+/* k.h is a directory: exit 2 and nothing written (no k.c, no temp files). */
+static void test_generate_header_is_directory(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), *a = make_tmpdir(), ls[1024];
+    char *c = path_join(a, "k.c"), *h = path_join(a, "k.h");
+    mkdir(h, 0755);
+    result r = RUN(spec, "-o", c);
+    EXPECT_USAGE_ERROR(r, "k.h is a directory");
+    listing(a, ls, sizeof ls);
+    EXPECT(strcmp(ls, "k.h") == 0, "k.h a directory: expected only 'k.h', found '%s'", ls);
+    result_free(&r);
+    free(c);
+    free(h);
+    free(spec);
+    free_tmpdir(dir);
+    free_tmpdir(a);
+}
+
+/* ---- suite: bad_specs ---- */
+
+/* The text after "-- expect: " on the spec's first line, if any. */
+static void expected_text(const char *path, char *buf, size_t len)
+{
+    buf[0] = 0;
+    FILE *f = fopen(path, "rb");
+    char line[512];
+    if (f && fgets(line, sizeof line, f) && strncmp(line, "-- expect: ", 11) == 0) {
+        line[strcspn(line, "\r\n")] = 0;
+        snprintf(buf, len, "%s", line + 11);
+    }
+    if (f)
+        fclose(f);
+}
+
+static int is_spec(const struct dirent *e)
+{
+    size_t n = strlen(e->d_name);
+    return n > 4 && strcmp(e->d_name + n - 4, ".lua") == 0;
+}
+
+/* Checks one bad spec, run as `myogen SPEC -o OUT/out.c` and `myogen check
+ * SPEC`: exit 2, one line "myogen: ..." naming SPEC (and the expected text),
+ * empty stdout, nothing in OUT. */
+static void check_bad_spec(const char *spec, const char *name, const char *out_dir)
+{
+    char out[4096], want[512], ls[1024];
+    snprintf(out, sizeof out, "%s/out.c", out_dir);
+    expected_text(spec, want, sizeof want);
+    for (int mode = 0; mode < 2; mode++) {
+        const char *how = mode ? "check" : "-o";
+        result r = mode ? RUN("check", spec) : RUN(spec, "-o", out);
+        if (r.timed_out) {
+            EXPECT(0, "%s (%s): killed after %d s (the sandbox must bound it)", name, how,
+                   RUN_TIMEOUT_S);
+            result_free(&r);
+            break; /* the other mode would hang too */
+        }
+        EXPECT(r.code == 2, "%s (%s): exit %d, expected 2; stderr: %s", name, how, r.code,
+               r.err);
+        EXPECT(r.outlen == 0, "%s (%s): stdout not empty: %.200s", name, how, r.out);
+        EXPECT(one_line_error(&r), "%s (%s): stderr is not one 'myogen: ' line: \"%.400s\"",
+               name, how, r.err);
+        EXPECT(strstr(r.err, spec) != NULL, "%s (%s): message does not name %s: %s", name,
+               how, spec, r.err);
+        if (want[0])
+            EXPECT(strstr(r.err, want) != NULL, "%s (%s): message lacks \"%s\": %s", name, how,
+                   want, r.err);
+        int n = listing(out_dir, ls, sizeof ls);
+        EXPECT(n == 0, "%s (%s): wrote '%s'", name, how, ls);
+        if (n != 0) {
+            rm_rf(out_dir);
+            mkdir(out_dir, 0700);
+        }
+        result_free(&r);
+    }
+}
+
+static void test_bad_specs(void)
+{
+    struct dirent **names;
+    int n = scandir(bad_dir, &names, is_spec, alphasort);
+    EXPECT(n >= 60, "expected the bad specs in %s, found %d", bad_dir, n);
+    char *out_dir = make_tmpdir();
+    for (int i = 0; i < n; i++) {
+        char *spec = path_join(bad_dir, names[i]->d_name);
+        check_bad_spec(spec, names[i]->d_name, out_dir);
+        free(spec);
+        free(names[i]);
+    }
+    if (n >= 0)
+        free(names);
+    free_tmpdir(out_dir);
+}
+
+/* The message names the whole path of the spec, however long. */
+static void test_bad_spec_long_path(void)
+{
+    const char *specs[] = {"syntax_error.lua", "error_call.lua", "missing_state.lua"};
+    char *root = make_tmpdir(), *out_dir = make_tmpdir(), dir[4096];
+    snprintf(dir, sizeof dir, "%s/a_long_directory_name_to_make_the_path_long", root);
+    mkdir(dir, 0755);
+    strcat(dir, "/and_another_long_directory_name_after_it");
+    mkdir(dir, 0755);
+    for (int i = 0; i < 3; i++) {
+        char *from = path_join(bad_dir, specs[i]), *to = path_join(dir, specs[i]);
+        size_t len;
+        char *text = read_file(from, &len);
+        EXPECT(text != NULL, "cannot read %s", from);
+        if (text) {
+            write_file(to, text, len);
+            check_bad_spec(to, specs[i], out_dir);
+        }
+        free(text);
+        free(from);
+        free(to);
+    }
+    free_tmpdir(root);
+    free_tmpdir(out_dir);
+}
+
+/* ---- main ---- */
+
+typedef struct {
+    const char *name;
+    void (*fn)(void);
+} test_def;
+
+static const test_def options_tests[] = {
+    {"--help", test_help},
+    {"--version", test_version},
+    {"no arguments", test_no_arguments},
+    {"unknown option", test_unknown_option},
+    {"missing -o or spec", test_missing_output},
+    {"-o not ending in .c", test_output_not_c},
+    {"-o with an empty file name", test_output_empty_name},
+    {"-o into a missing directory", test_output_dir_missing},
+    {"bad argument combinations", test_bad_arguments},
+    {"missing, directory or oversized spec", test_unreadable_spec},
+    {"bad -D", test_bad_overrides},
+    {NULL, NULL}};
+static const test_def check_tests[] = {
+    {"canonical form", test_check_canonical},
+    {"canonical form round trip", test_check_roundtrip},
+    {"-D overrides", test_check_overrides},
+    {"-D one-element list", test_check_override_list},
+    {NULL, NULL}};
+static const test_def generate_tests[] = {
+    {"writes OUT.c and OUT.h", test_generate_writes_c_and_h},
+    {"byte-identical reruns", test_generate_deterministic},
+    {"relative -o", test_generate_relative_output},
+    {"replaces existing files", test_generate_overwrites},
+    {"-o is a directory", test_generate_output_is_directory},
+    {"OUT.h is a directory", test_generate_header_is_directory},
+    {NULL, NULL}};
+static const test_def bad_spec_tests[] = {
+    {"every spec in bad_specs/", test_bad_specs},
+    {"long spec path", test_bad_spec_long_path},
+    {NULL, NULL}};
+
+static const struct {
+    const char *name;
+    const test_def *tests;
+} suites[] = {{"options", options_tests},
+              {"check", check_tests},
+              {"generate", generate_tests},
+              {"bad_specs", bad_spec_tests},
+              {NULL, NULL}};
+
+int main(int argc, char **argv)
+{
+    if (argc < 3 || argc > 4) {
+        fprintf(stderr, "usage: %s MYOGEN BAD_SPECS_DIR [SUITE]\n", argv[0]);
+        return 2;
+    }
+    static char exe[PATH_MAX];
+    if (!realpath(argv[1], exe)) { /* runs may change directory */
+        fprintf(stderr, "test_cli: %s: %s\n", argv[1], strerror(errno));
+        return 2;
+    }
+    myogen = exe;
+    bad_dir = argv[2];
+    const char *only = argc > 3 ? argv[3] : NULL;
+    signal(SIGPIPE, SIG_IGN);
+    if (access(myogen, X_OK) != 0) {
+        fprintf(stderr, "test_cli: %s is not executable\n", myogen);
+        return 2;
+    }
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    int found = 0;
+    for (int s = 0; suites[s].name; s++) {
+        if (only && strcmp(only, suites[s].name) != 0)
+            continue;
+        found = 1;
+        CU_pSuite ps = CU_add_suite(suites[s].name, NULL, NULL);
+        for (const test_def *t = suites[s].tests; ps && t->name; t++)
+            CU_add_test(ps, t->name, t->fn);
+    }
+    if (!found) {
+        fprintf(stderr, "test_cli: no suite '%s'\n", only);
+        CU_cleanup_registry();
+        return 2;
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}
