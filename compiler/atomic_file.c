@@ -18,6 +18,13 @@ int write_files_atomically(int n, const char *const *paths, const char *const *d
         snprintf(err, errlen, "internal: too many output files");
         return -1;
     }
+    for (int i = 0; i < n; i++) { /* so the renames below cannot fail on a directory */
+        struct stat st;
+        if (stat(paths[i], &st) == 0 && !S_ISREG(st.st_mode)) {
+            snprintf(err, errlen, "%s: exists and is not a regular file", paths[i]);
+            return -1;
+        }
+    }
     for (; made < n; made++) {
         snprintf(tmp[made], sizeof tmp[made], "%s.tmpXXXXXX", paths[made]);
         int fd = mkstemp(tmp[made]);

@@ -9,8 +9,10 @@
 int generate_kernel(const spec *s, const char *out_c, char *err, size_t errlen)
 {
     size_t n = strlen(out_c);
-    if (n < 3 || strcmp(out_c + n - 2, ".c") != 0) {
-        snprintf(err, errlen, "-o %s: the output must be a path ending in .c", out_c);
+    const char *base = strrchr(out_c, '/');
+    base = base ? base + 1 : out_c;
+    if (strlen(base) < 3 || strcmp(out_c + n - 2, ".c") != 0) {
+        snprintf(err, errlen, "-o %s: the output must be a path to a file NAME.c", out_c);
         return 2;
     }
     char out_h[4096];

@@ -36,9 +36,11 @@ typedef struct {
 } support;
 
 static const support supported[] = {
-    {NULL, "kernel", "myo"},
+    {NULL, "kernel", "myo btt"},
     {"myo", "target", "c avx2"},
     {"myo", "block", "diag"},
+    {"btt", "target", "c avx2"},
+    {"btt", "threads", "none"},
 };
 #define NSUPPORTED (sizeof supported / sizeof supported[0])
 
@@ -266,7 +268,7 @@ static int check_field(lua_State *L, int idx, const rule *r, char *canon, size_t
         if (lua_type(L, idx) != LUA_TNUMBER || !isint)
             return fail(err, errlen, r->key, "expected an integer in %s, got %s", range,
                         lua_type(L, idx) == LUA_TNUMBER ? lua_tostring(L, idx)
-                                                        : luaL_typename(L, idx));
+                        : lua_isnil(L, idx) ? "nil" : lua_pushfstring(L, "a %s", luaL_typename(L, idx)));
         if (v < r->min || v > r->max) {
             snprintf(num, sizeof num, "%lld", (long long)v);
             return fail(err, errlen, r->key, "expected an integer in %s, got %s", range, num);
@@ -275,6 +277,14 @@ static int check_field(lua_State *L, int idx, const rule *r, char *canon, size_t
         return 0;
     }
     case T_ENUM_LIST: {
+        if (lua_type(L, idx) == LUA_TSTRING) { /* one value: a list of one */
+            lua_newtable(L);
+            lua_pushvalue(L, idx);
+            lua_rawseti(L, -2, 1);
+            int bad = check_field(L, lua_gettop(L), r, canon, clen, err, errlen);
+            lua_pop(L, 1);
+            return bad;
+        }
         if (!lua_istable(L, idx))
             return fail(err, errlen, r->key, "expected a list of strings, got a %s",
                         luaL_typename(L, idx), "");

@@ -3,8 +3,12 @@
 #include "spec.h"
 #include "schema.h"
 
+#define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +20,42 @@
 #define SPEC_INSTRUCTION_LIMIT 20000000L
 #define SPEC_HOOK_PERIOD 1000
 
+#define SPEC_TIME_LIMIT_S 5
+#define CHUNK "spec"
+
 typedef struct {
     size_t used;
     long instructions;
+    struct timespec start;
 } sandbox;
+
+/* A spec can also spin inside one C library call (string.rep("", huge)),
+ * where no hook runs: past the time limit an alarm ends the process with
+ * the one-line error, as any bad spec does. */
+static char deadline_message[700];
+
+static void deadline_reached(int sig)
+{
+    (void)sig;
+    ssize_t ignored = write(2, deadline_message, strlen(deadline_message));
+    (void)ignored;
+    _exit(2);
+}
+
+static void arm_deadline(const char *file)
+{
+    snprintf(deadline_message, sizeof deadline_message,
+             "myogen: %s: time limit exceeded (%d s): does the spec loop forever?\n", file,
+             SPEC_TIME_LIMIT_S + 1);
+    signal(SIGALRM, deadline_reached);
+    alarm(SPEC_TIME_LIMIT_S + 1);
+}
+
+static void disarm_deadline(void)
+{
+    alarm(0);
+    signal(SIGALRM, SIG_DFL);
+}
 
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -48,6 +84,11 @@ static void sandbox_hook(lua_State *L, lua_Debug *ar)
     if (sb->instructions > SPEC_INSTRUCTION_LIMIT)
         luaL_error(L, "instruction limit exceeded (%d million): does the spec loop forever?",
                    (int)(SPEC_INSTRUCTION_LIMIT / 1000000));
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - sb->start.tv_sec >= SPEC_TIME_LIMIT_S)
+        luaL_error(L, "time limit exceeded (%d s): does the spec loop forever?",
+                   SPEC_TIME_LIMIT_S);
 }
 
 /* Globals a spec may use: pure functions only.  pcall is left out so the
@@ -60,6 +101,8 @@ static void sandbox_env(lua_State *L)
                                        "rawget", NULL};
     static const char *const string_drop[] = {"find", "match", "gmatch", "gsub", "dump",
                                               "pack", "unpack", "packsize", NULL};
+    /* table.move shifts in C for as long as asked */
+    static const char *const table_drop[] = {"move", NULL};
     luaL_requiref(L, "_G", luaopen_base, 1);
     luaL_requiref(L, "math", luaopen_math, 1);
     luaL_requiref(L, "string", luaopen_string, 1);
@@ -79,6 +122,10 @@ static void sandbox_env(lua_State *L)
     lua_setfield(L, -2, "randomseed");
     lua_setfield(L, -3, "math");
     lua_getfield(L, -1, "table");
+    for (int i = 0; table_drop[i]; i++) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, table_drop[i]);
+    }
     lua_setfield(L, -3, "table");
     lua_getfield(L, -1, "string");
     for (int i = 0; string_drop[i]; i++) {
@@ -175,7 +222,8 @@ int spec_load(const char *file, const char *const *overrides, int noverrides, sp
     if (!src)
         return -1;
 
-    sandbox sb = {0, 0};
+    sandbox sb;
+    memset(&sb, 0, sizeof sb);
     lua_State *L = lua_newstate(sandbox_alloc, &sb);
     if (!L) {
         free(src);
@@ -183,25 +231,27 @@ int spec_load(const char *file, const char *const *overrides, int noverrides, sp
         return -1;
     }
     int rc = -1;
-    char chunkname[600];
-    snprintf(chunkname, sizeof chunkname, "@%s", file);
-    sandbox_env(L);                                   /* env */
-    if (luaL_loadbufferx(L, src, len, chunkname, "t") != LUA_OK) { /* text only: no bytecode */
-        snprintf(err, errlen, "%s", lua_tostring(L, -1));
-        goto done;
+    sandbox_env(L);
+    /* text only (no bytecode); a short chunk name, since Lua truncates long
+     * ones: messages "spec:LINE: ..." get the real file name back below */
+    int status = luaL_loadbufferx(L, src, len, "=" CHUNK, "t");
+    if (status == LUA_OK) {
+        lua_pushvalue(L, -2);
+        lua_setupvalue(L, -2, 1); /* _ENV of the chunk = the sandbox env */
+        clock_gettime(CLOCK_MONOTONIC, &sb.start);
+        lua_sethook(L, sandbox_hook, LUA_MASKCOUNT, SPEC_HOOK_PERIOD);
+        arm_deadline(file);
+        status = lua_pcall(L, 0, 1, 0);
+        disarm_deadline();
+        lua_sethook(L, NULL, 0, 0);
     }
-    lua_pushvalue(L, -2);
-    lua_setupvalue(L, -2, 1); /* _ENV of the chunk = the sandbox env */
-    lua_sethook(L, sandbox_hook, LUA_MASKCOUNT, SPEC_HOOK_PERIOD);
-    int status = lua_pcall(L, 0, 1, 0);
-    lua_sethook(L, NULL, 0, 0);
     if (status != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
         if (status == LUA_ERRMEM)
             snprintf(err, errlen, "%s: memory limit exceeded (%u MiB)", file,
                      SPEC_MEMORY_LIMIT >> 20);
-        else if (msg && strncmp(msg, file, strlen(file)) == 0)
-            snprintf(err, errlen, "%s", msg); /* Lua's "file:line: message" */
+        else if (msg && strncmp(msg, CHUNK ":", sizeof CHUNK) == 0)
+            snprintf(err, errlen, "%s%s", file, msg + sizeof CHUNK - 1); /* file:line: msg */
         else
             snprintf(err, errlen, "%s: %s", file, msg ? msg : "error object is not a string");
         goto done;

@@ -82,6 +82,10 @@ token lexer_next(lexer *lx)
                 lx->at_line_start = 1;
                 return make(TOK_STMT, YYCURSOR, 0, lx->line++);
             }
+            ws "$" / "\x00" {
+                lx->cur = YYCURSOR;
+                return make(TOK_STMT, YYCURSOR, 0, lx->line);
+            }
             * { YYCURSOR = lx->cur; goto text; }
         */
     }
