@@ -1,0 +1,507 @@
+/* myo_bench: throughput of the generated `myo` forward kernels (DESIGN.md 7).
+ *
+ * For every kernel bench/CMakeLists.txt generates (f32, N = 16, L = 4096;
+ * batch 4, 256 channels) it prints the median time of >= 15 timed calls after
+ * a warm-up, the useful GFLOP/s by the tree-solve count of DESIGN 6.1,
+ * (5|V| + 3L) N flops per (batch, channel), the % of the single-core AVX2 FMA
+ * peak that this program measures itself, the bytes of u and y moved per
+ * second and the time relative to a memcpy of u into y measured in the same
+ * run, and the speedup over the plain scalar reference of tests/myo_ref.c
+ * (whose output is also checked against the kernel's).
+ *
+ * The level-sum path (share "level", readout "siso") does not do the tree
+ * solve's work: its GFLOP/s are "equivalent" (same count, same layer) and
+ * its real yardstick is memory: x memcpy, where the goal is <= 2.
+ *
+ * Options: -r REPS (timed calls per kernel, >= 15 by default), -R REPS
+ * (timed calls of the scalar reference, 3), -k SUBSTRING (only kernels whose
+ * name contains it), -n (skip the reference), -s (skip the batch-1 calls
+ * that estimate the per-call setup cost).
+ * Single thread; the machine may be shared, so every time is a median. */
+#define _POSIX_C_SOURCE 200809L
+#include <immintrin.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "myo_bench_kernels.h"
+#include "myo_ref.h"
+
+#define BATCH 4
+#define CHANNELS 256
+
+/* ---- kernels: one uniform entry per generated kernel ---- */
+
+typedef int (*fwd_fn)(const float *const *prm, const float *u, float *y, size_t batch,
+                      size_t channels, void *ws);
+typedef size_t (*ws_fn)(size_t batch, size_t channels);
+
+typedef struct {
+    const char *name, *target;
+    fwd_fn fwd;
+    ws_fn ws;
+    int k, d, N, siso, share_level;
+    size_t L, V, P;
+} kernel;
+
+/* prm: A, B, C, Bin, Cout, D */
+#define BENCH_WRAP(NAME, TARGET)                                                          \
+    typedef char NAME##_is_f32[sizeof(NAME##_real) == sizeof(float) ? 1 : -1];          \
+    static int NAME##_call(const float *const *q, const float *u, float *y, size_t b,    \
+                           size_t c, void *w)                                            \
+    {                                                                                    \
+        NAME##_params p;                                                                 \
+        p.A = q[0], p.B = q[1], p.C = q[2], p.Bin = q[3], p.Cout = q[4], p.D = q[5];     \
+        return NAME##_forward(&p, u, y, b, c, w);                                        \
+    }
+MYO_BENCH_KERNELS(BENCH_WRAP)
+
+#define BENCH_ENTRY(NAME, TARGET)                                                         \
+    {#NAME, TARGET, NAME##_call, NAME##_workspace_size, NAME##_ARITY, NAME##_DEPTH,       \
+     NAME##_STATE, NAME##_READOUT_SISO, NAME##_SHARE_LEVEL, NAME##_SEQ_LEN,               \
+     NAME##_VERTICES, NAME##_PARAM_SETS},
+static const kernel kernels[] = {MYO_BENCH_KERNELS(BENCH_ENTRY)};
+#define NKERNELS (sizeof kernels / sizeof kernels[0])
+
+static const char *path_of(const kernel *K)
+{
+    return K->share_level && K->siso && K->k > 1 ? "level-sum" : "tree";
+}
+
+/* ---- timing ---- */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *t, int n)
+{
+    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
+
+/* ---- FMA peak, single core ---- */
+
+#define PEAK_ACC 12 /* independent accumulators: > latency (4) x FMA ports (2) */
+
+__attribute__((target("avx2,fma"))) static double peak_avx2_run(long iters)
+{
+    __m256 a[PEAK_ACC];
+    const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+    float out[8];
+    double t0, t1;
+    int j;
+    for (j = 0; j < PEAK_ACC; j++)
+        a[j] = _mm256_set1_ps(1.0f + 0.01f * (float)j);
+    t0 = now();
+    for (long i = 0; i < iters; i++) {
+        a[0] = _mm256_fmadd_ps(a[0], m, c);
+        a[1] = _mm256_fmadd_ps(a[1], m, c);
+        a[2] = _mm256_fmadd_ps(a[2], m, c);
+        a[3] = _mm256_fmadd_ps(a[3], m, c);
+        a[4] = _mm256_fmadd_ps(a[4], m, c);
+        a[5] = _mm256_fmadd_ps(a[5], m, c);
+        a[6] = _mm256_fmadd_ps(a[6], m, c);
+        a[7] = _mm256_fmadd_ps(a[7], m, c);
+        a[8] = _mm256_fmadd_ps(a[8], m, c);
+        a[9] = _mm256_fmadd_ps(a[9], m, c);
+        a[10] = _mm256_fmadd_ps(a[10], m, c);
+        a[11] = _mm256_fmadd_ps(a[11], m, c);
+    }
+    t1 = now();
+    for (j = 1; j < PEAK_ACC; j++)
+        a[0] = _mm256_add_ps(a[0], a[j]);
+    _mm256_storeu_ps(out, a[0]);
+    if (out[0] == 12345.0f) /* keeps the loop alive */
+        puts("");
+    return (double)iters * PEAK_ACC * 8 * 2 / (t1 - t0) * 1e-9;
+}
+
+__attribute__((target("avx512f"))) static double peak_avx512_run(long iters)
+{
+    __m512 a[PEAK_ACC];
+    const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+    float out[16];
+    double t0, t1;
+    int j;
+    for (j = 0; j < PEAK_ACC; j++)
+        a[j] = _mm512_set1_ps(1.0f + 0.01f * (float)j);
+    t0 = now();
+    for (long i = 0; i < iters; i++) {
+        a[0] = _mm512_fmadd_ps(a[0], m, c);
+        a[1] = _mm512_fmadd_ps(a[1], m, c);
+        a[2] = _mm512_fmadd_ps(a[2], m, c);
+        a[3] = _mm512_fmadd_ps(a[3], m, c);
+        a[4] = _mm512_fmadd_ps(a[4], m, c);
+        a[5] = _mm512_fmadd_ps(a[5], m, c);
+        a[6] = _mm512_fmadd_ps(a[6], m, c);
+        a[7] = _mm512_fmadd_ps(a[7], m, c);
+        a[8] = _mm512_fmadd_ps(a[8], m, c);
+        a[9] = _mm512_fmadd_ps(a[9], m, c);
+        a[10] = _mm512_fmadd_ps(a[10], m, c);
+        a[11] = _mm512_fmadd_ps(a[11], m, c);
+    }
+    t1 = now();
+    for (j = 1; j < PEAK_ACC; j++)
+        a[0] = _mm512_add_ps(a[0], a[j]);
+    _mm512_storeu_ps(out, a[0]);
+    if (out[0] == 12345.0f)
+        puts("");
+    return (double)iters * PEAK_ACC * 16 * 2 / (t1 - t0) * 1e-9;
+}
+
+/* Best of several runs (interference only ever lowers a peak), with the
+ * median for information. */
+static double peak(double (*run)(long), double *med)
+{
+    double t[9], best = 0;
+    run(2000000); /* warm-up: clocks up, AVX licence settled */
+    for (int i = 0; i < 9; i++) {
+        t[i] = run(4000000);
+        if (t[i] > best)
+            best = t[i];
+    }
+    *med = median(t, 9);
+    return best;
+}
+
+/* ---- data ---- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static double uniform(double lo, double hi)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return lo + (hi - lo) * (double)(rng_state >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static void *alloc64(size_t bytes)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 64, (bytes + 63) / 64 * 64) != 0 || !p) {
+        fprintf(stderr, "myo_bench: out of memory (%zu bytes)\n", bytes);
+        exit(1);
+    }
+    return p;
+}
+
+static float *fill(size_t n, double lo, double hi)
+{
+    float *x = alloc64(n * sizeof *x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)uniform(lo, hi);
+    return x;
+}
+
+/* ---- memcpy yardstick, one per byte count ---- */
+
+typedef struct {
+    size_t bytes;
+    double ms;
+} memcpy_time;
+
+static memcpy_time memcpy_times[16];
+static int n_memcpy_times;
+
+/* Median time of memcpy(dst, src, half): it moves 2 * half bytes. src and
+ * dst may be NULL: scratch buffers of that size are used. */
+static double memcpy_ms(const void *src, void *dst, size_t half, int reps)
+{
+    double t[64], t0;
+    void *s = NULL, *d = NULL;
+    int i;
+    for (i = 0; i < n_memcpy_times; i++)
+        if (memcpy_times[i].bytes == half)
+            return memcpy_times[i].ms;
+    if (reps > 64)
+        reps = 64;
+    if (!src || !dst) {
+        src = s = alloc64(half);
+        dst = d = alloc64(half);
+        memset(s, 1, half);
+    }
+    memcpy(dst, src, half); /* warm-up, page faults */
+    memcpy(dst, src, half);
+    for (i = 0; i < reps; i++) {
+        t0 = now();
+        memcpy(dst, src, half);
+        t[i] = now() - t0;
+    }
+    free(s);
+    free(d);
+    if (n_memcpy_times < (int)(sizeof memcpy_times / sizeof memcpy_times[0])) {
+        memcpy_times[n_memcpy_times].bytes = half;
+        memcpy_times[n_memcpy_times++].ms = 1e3 * median(t, reps);
+    }
+    return 1e3 * median(t, reps);
+}
+
+/* ---- the reference: one run per configuration, reused by all targets ---- */
+
+typedef struct {
+    int k, d, share_level, siso;
+    double ms;
+    int reps;
+    float *y;
+} ref_result;
+
+static ref_result refs[16];
+static int n_refs;
+
+/* ---- main ---- */
+
+static void machine(void)
+{
+    char line[512], model[256] = "unknown";
+    int cpus = 0;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f) {
+        while (fgets(line, sizeof line, f)) {
+            if (strncmp(line, "model name", 10) == 0 && strcmp(model, "unknown") == 0) {
+                char *c = strchr(line, ':');
+                if (c) {
+                    snprintf(model, sizeof model, "%s", c + 2);
+                    model[strcspn(model, "\n")] = 0;
+                }
+            }
+            if (strncmp(line, "processor", 9) == 0)
+                cpus++;
+        }
+        fclose(f);
+    }
+    printf("machine: %s, %d logical CPUs (%s%s%s), bench single-threaded\n", model, cpus,
+           __builtin_cpu_supports("avx2") ? "avx2" : "no avx2",
+           __builtin_cpu_supports("fma") ? " fma" : "",
+           __builtin_cpu_supports("avx512f") ? " avx512f" : "");
+}
+
+int main(int argc, char **argv)
+{
+    int reps = 15, ref_reps = 3, no_ref = 0, no_setup = 0;
+    const char *only = NULL;
+    double peak2, peak2_med, peak512 = 0, peak512_med = 0;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
+            reps = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-R") == 0 && i + 1 < argc)
+            ref_reps = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-k") == 0 && i + 1 < argc)
+            only = argv[++i];
+        else if (strcmp(argv[i], "-n") == 0)
+            no_ref = 1;
+        else if (strcmp(argv[i], "-s") == 0)
+            no_setup = 1;
+        else {
+            fprintf(stderr, "usage: %s [-r REPS] [-R REF_REPS] [-k NAME_SUBSTRING] [-n] [-s]\n",
+                    argv[0]);
+            return 2;
+        }
+    }
+    if (reps < 1 || reps > 1000 || ref_reps < 1 || ref_reps > 100) {
+        fprintf(stderr, "myo_bench: REPS must be 1..1000, REF_REPS 1..100\n");
+        return 2;
+    }
+
+    machine();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+        fprintf(stderr, "myo_bench: this CPU has no AVX2+FMA; the avx2 kernels cannot run\n");
+        return 1;
+    }
+    peak2 = peak(peak_avx2_run, &peak2_med);
+    printf("FMA peak, 1 core, measured: AVX2 %.1f GFLOP/s f32 (best of 9; median %.1f)",
+           peak2, peak2_med);
+    if (__builtin_cpu_supports("avx512f")) {
+        peak512 = peak(peak_avx512_run, &peak512_med);
+        printf("; AVX-512 %.1f GFLOP/s (median %.1f), for information", peak512, peak512_med);
+    }
+    printf("\n");
+    printf("shape: batch %d, channels %d, f32; every time is the median of %d timed calls "
+           "after 2 warm-ups\n(reference: up to %d calls, fewer once it has taken 2 s; "
+           "setup_ms: from 7 more calls at batch 1)\n",
+           BATCH, CHANNELS, reps, ref_reps);
+    printf("work: (5|V| + 3L) N flops per (batch, channel) (DESIGN 6.1); level-sum rows give "
+           "the same count as *equivalent* GFLOP/s\n");
+    printf("MB: bytes a call must move. level-sum: u + y (siso: B L C floats each), x_mcpy = "
+           "time / memcpy(y, u), same run.\n    tree: u + y + the parameter arrays it reads "
+           "(share vertex: A, B, C are [|V|][C][N]), x_mcpy = time / memcpy of MB/2 into MB/2\n");
+    printf("setup: per-call cost that does not scale with batch, (4 t(batch 1) - t(batch 4)) / 3\n");
+    printf("ref: tests/myo_ref.c myo_ref_tree_f (plain scalar float), same params and u; "
+           "err = max|y - y_ref| / max|y_ref|\n\n");
+
+    printf("%-20s %-4s %-9s %2s %2s %4s %5s %9s %8s %8s %6s %6s %5s %6s %8s %8s %7s %7s\n",
+           "kernel", "isa", "path", "k", "d", "L", "|V|", "median_ms", "min_ms", "GFLOP/s",
+           "%peak", "MB", "GB/s", "x_mcpy", "setup_ms", "ref_ms", "x_ref", "err");
+
+    for (size_t ki = 0; ki < NKERNELS; ki++) {
+        const kernel *K = &kernels[ki];
+        const size_t N = (size_t)K->N, L = K->L, P = K->P;
+        const size_t io = K->siso ? 1 : N;
+        const size_t nio = (size_t)BATCH * L * CHANNELS * io;
+        const size_t bytes = nio * sizeof(float);
+        const int is_level = strcmp(path_of(K), "level-sum") == 0;
+        const size_t pbytes = (3 * P * CHANNELS * N + (K->siso ? 2 * CHANNELS * N + CHANNELS : 0)) *
+                              sizeof(float);
+        const size_t moved = is_level ? 2 * bytes : 2 * bytes + pbytes;
+        float *prm[6], *u, *y;
+        void *ws;
+        size_t wsb;
+        double t[1000], t0, ms, tmin, setup_ms = NAN, mc, flops, ref_ms = NAN, err = NAN;
+        int rc, i;
+        ref_result *R = NULL;
+
+        if (only && !strstr(K->name, only))
+            continue;
+        /* diagonally dominant parameters, a fixed seed per configuration */
+        rng_state = 0x9e3779b97f4a7c15ull ^ ((uint64_t)K->k << 32) ^
+                    ((uint64_t)K->share_level << 8) ^ (uint64_t)K->siso;
+        prm[0] = fill(P * CHANNELS * N, 2.0, 3.0);
+        prm[1] = fill(P * CHANNELS * N, -0.5, 0.5);
+        prm[2] = fill(P * CHANNELS * N, -1.0 / K->k, 1.0 / K->k);
+        prm[3] = fill(CHANNELS * N, -1.0, 1.0);
+        prm[4] = fill(CHANNELS * N, -1.0, 1.0);
+        prm[5] = fill(CHANNELS, -1.0, 1.0);
+        u = fill(nio, -1.0, 1.0);
+        y = alloc64(bytes);
+        memset(y, 0, bytes);
+        wsb = K->ws(BATCH, CHANNELS);
+        ws = wsb ? alloc64(wsb) : NULL;
+
+        /* warm-up, then timed calls */
+        for (i = 0; i < 2; i++) {
+            rc = K->fwd((const float *const *)prm, u, y, BATCH, CHANNELS, ws);
+            if (rc != 0) {
+                fprintf(stderr, "myo_bench: %s_forward returned %d\n", K->name, rc);
+                return 1;
+            }
+        }
+        for (i = 0; i < reps; i++) {
+            t0 = now();
+            rc = K->fwd((const float *const *)prm, u, y, BATCH, CHANNELS, ws);
+            t[i] = now() - t0;
+            if (rc != 0) {
+                fprintf(stderr, "myo_bench: %s_forward returned %d\n", K->name, rc);
+                return 1;
+            }
+        }
+        ms = 1e3 * median(t, reps);
+        tmin = 1e3 * t[0];
+
+        /* per-call setup: batch 1 against batch 4 */
+        if (!no_setup) {
+            double t1;
+            const int reps1 = reps < 7 ? reps : 7;
+            K->fwd((const float *const *)prm, u, y, 1, CHANNELS, ws);
+            for (i = 0; i < reps1; i++) {
+                t0 = now();
+                K->fwd((const float *const *)prm, u, y, 1, CHANNELS, ws);
+                t[i] = now() - t0;
+            }
+            t1 = 1e3 * median(t, reps1);
+            setup_ms = (BATCH * t1 - ms) / (BATCH - 1);
+            /* the batch-1 calls overwrote batch element 0 with the same values */
+        }
+
+        /* the scalar reference, once per configuration */
+        if (!no_ref) {
+            for (i = 0; i < n_refs; i++)
+                if (refs[i].k == K->k && refs[i].d == K->d &&
+                    refs[i].share_level == K->share_level && refs[i].siso == K->siso)
+                    R = &refs[i];
+            if (!R && n_refs < (int)(sizeof refs / sizeof refs[0])) {
+                myo_case c = {K->k, K->d, K->N, !K->share_level, K->siso, 0};
+                myo_ref_params_f rp = {prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]};
+                double tr[100];
+                R = &refs[n_refs];
+                R->y = alloc64(bytes);
+                /* slow: stop repeating once 2 s were spent on it */
+                double spent = 0;
+                int nr = 0;
+                for (i = 0; i < ref_reps && (i == 0 || spent < 2.0); i++, nr++) {
+                    t0 = now();
+                    rc = myo_ref_tree_f(&c, &rp, u, R->y, BATCH, CHANNELS);
+                    tr[i] = now() - t0;
+                    spent += tr[i];
+                    if (rc != 0) {
+                        fprintf(stderr, "myo_bench: myo_ref_tree_f returned %d for %s\n", rc,
+                                K->name);
+                        return 1;
+                    }
+                }
+                R->k = K->k, R->d = K->d, R->share_level = K->share_level, R->siso = K->siso;
+                R->ms = 1e3 * median(tr, nr);
+                R->reps = nr;
+                n_refs++;
+            }
+            if (R) {
+                double dmax = 0, rmax = 0;
+                for (size_t e = 0; e < nio; e++) {
+                    double dv = fabs((double)y[e] - R->y[e]), rv = fabs((double)R->y[e]);
+                    if (!(dv <= dmax)) /* NaN counts as the largest */
+                        dmax = isnan(dv) ? INFINITY : dv;
+                    if (rv > rmax)
+                        rmax = rv;
+                }
+                err = rmax > 0 ? dmax / rmax : dmax;
+                ref_ms = R->ms;
+            }
+        }
+
+        mc = is_level ? memcpy_ms(u, y, bytes, reps) : memcpy_ms(NULL, NULL, moved / 2, reps);
+        flops = (5.0 * (double)K->V + 3.0 * (double)L) * (double)N * BATCH * CHANNELS;
+        {
+            char ref_s[32] = "-", xref_s[32] = "-", err_s[32] = "-", setup_s[32] = "-";
+            const double gf = flops / (ms * 1e-3) * 1e-9;
+            if (!isnan(ref_ms)) {
+                snprintf(ref_s, sizeof ref_s, "%.1f", ref_ms);
+                snprintf(xref_s, sizeof xref_s, "%.1f", ref_ms / ms);
+                snprintf(err_s, sizeof err_s, "%.1e", err);
+            }
+            if (!isnan(setup_ms))
+                snprintf(setup_s, sizeof setup_s, "%.2f", setup_ms);
+            printf("%-20s %-4s %-9s %2d %2d %4zu %5zu %9.3f %8.3f %7.2f%s %5.1f%% %6.0f %5.1f %6.2f "
+                   "%8s %8s %7s %7s\n",
+                   K->name, K->target, path_of(K), K->k, K->d, L, K->V, ms, tmin, gf,
+                   is_level ? "*" : " ", 100.0 * gf / peak2, moved / 1e6,
+                   moved / (ms * 1e-3) * 1e-9, ms / mc, setup_s, ref_s, xref_s, err_s);
+        }
+        fflush(stdout);
+
+        for (i = 0; i < 6; i++)
+            free(prm[i]);
+        free(u);
+        free(y);
+        free(ws);
+    }
+    printf("\n* equivalent GFLOP/s: the level-sum path computes the same layer with ~2 adds + 1 "
+           "FMA per element of u; its yardstick is x_mcpy (goal <= 2)\n");
+    printf("memcpy in the same run (bytes moved = 2 x copied):");
+    for (int i = 0; i < n_memcpy_times; i++)
+        printf("%s %.0f MB: %.3f ms = %.1f GB/s", i ? "," : "", 2.0 * memcpy_times[i].bytes / 1e6,
+               memcpy_times[i].ms, 2.0 * memcpy_times[i].bytes / (memcpy_times[i].ms * 1e-3) * 1e-9);
+    printf("\n");
+    if (n_refs) {
+        printf("reference calls timed:");
+        for (int i = 0; i < n_refs; i++)
+            printf("  k=%d %s %s: %d", refs[i].k, refs[i].share_level ? "level" : "vertex",
+                   refs[i].siso ? "siso" : "none", refs[i].reps);
+        printf("\n");
+    }
+    for (int i = 0; i < n_refs; i++)
+        free(refs[i].y);
+    return 0;
+}
