@@ -76,7 +76,7 @@ static const rule rules[] = {
     {"btt", "op", T_ENUM, "matmul attention", 0, 0, "\"matmul\""},
     {"btt", "seq_len", T_INT, NULL, 1, 1 << 24, ""},
     {"btt", "value_dim", T_INT, NULL, 1, 4096, ""},
-    {"btt", "causal", T_BOOL, NULL, 0, 0, "true"},
+    {"btt", "causal", T_BOOL, NULL, 0, 0, ""}, /* op "attention" only: default true */
     {"btt", "scale", T_NUMBER, NULL, 0, 0, ""},
 };
 #define NRULES (sizeof rules / sizeof rules[0])

@@ -1,0 +1,98 @@
+-- How a btt spec is computed (DESIGN.md 6.3): the factorization, the
+-- register tile of the GEMM-like micro-kernels, the column panels of every
+-- contraction, the batch tile, and the layouts of the intermediates.
+--
+-- The two contractions of y = BTT(x), per row of x, with s the rank:
+--   F1  t[i1][j0 s + sig] = sum_i0 x[i1 m0 + i0] W1[i1][i0][j0][sig]
+--       (m1 GEMMs: rows x K=m0 x N=n0 s)
+--   F2  y[j0 n1 + j1] = sum_(i1,sig) t[i1][j0 s + sig] W2[j0][i1][sig][j1]
+--       (n0 GEMMs: rows x K=m1 s x N=n1)
+-- and for the backward pass
+--   B1  g[j0][i1 s + sig] = sum_j1 dy[j0 n1 + j1] W2[j0][i1][sig][j1]
+--   B2  dx[i1 m0 + i0] = sum_(j0,sig) g[j0][i1 s + sig] W1[i1][i0][j0][sig]
+--   dW1[i1][(j0,sig)][i0] += sum_rows g[j0][i1 s + sig] x[i1 m0 + i0]
+--   dW2[j0][(i1,sig)][j1] += sum_rows t[i1][j0 s + sig] dy[j0 n1 + j1]
+-- Every one is a register-tiled GEMM: MR rows x NV vectors of FMAs, the
+-- broadcast operand read through MR row pointers (any row layout), the
+-- vector operand from packed, zero-padded panels (weights) or padded rows.
+local function pair(v)
+  if type(v) == "table" then return v[1], v[2] end
+  return v, v
+end
+
+return function(spec)
+  local V = require("isa." .. spec.target)(spec.dtype)
+  local W = V.lanes
+  local passes = {}
+  for _, pass in ipairs(spec.passes) do passes[pass] = true end
+  local m0, m1 = pair(spec.arity)
+  local n0, n1 = m0, m1
+  if spec.out_arity ~= nil then n0, n1 = pair(spec.out_arity) end
+  local s = spec.state
+  local size = spec.dtype == "f32" and 4 or 8
+  local function padW(x) return (x + W - 1) // W * W end
+
+  local p = {
+    isa = V,
+    W = W,
+    real = spec.dtype == "f32" and "float" or "double",
+    size = size,
+    forward = passes.forward,
+    backward = passes.backward,
+    attention = spec.op == "attention",
+    m0 = m0, m1 = m1, n0 = n0, n1 = n1, s = s,
+    d_in = m0 * m1,
+    d_out = n0 * n1,
+    R = n0 * s, -- columns of one F1 GEMM: (j0, sig)
+    Q = m1 * s, -- columns of one B1 GEMM / depth of one F2 GEMM: (i1, sig)
+  }
+  p.Rp, p.Qp, p.m0p, p.n1p = padW(p.R), padW(p.Q), padW(m0), padW(n1)
+  p.TS = m1 * p.Rp -- row stride of the F1 result t: [i1][Rp]
+  p.GS = n0 * p.Qp -- row stride of the B1 result g: [j0][Qp]
+  -- x and dy rows are read as vectors in dW1/dW2: padded copies when a
+  -- factor is not a whole number of vectors (reads stay inside the rows)
+  p.pad_x = m0 % W ~= 0
+  p.pad_dy = n1 % W ~= 0
+
+  -- Register tile: MR rows x NV vectors of accumulators.  AVX2 has 16 ymm
+  -- registers: 6 x 2 accumulators + 2 vector operands + 1 broadcast.  The
+  -- portable target keeps 4 x 4 scalars (the compiler may pack them).
+  if V.name == "avx2" then
+    p.MR, p.NV = 6, 2
+  else
+    p.MR, p.NV = 4, 4
+  end
+  p.NR = p.NV * W
+
+  -- Column panels of an N-column GEMM: `full` panels of NV vectors, then
+  -- at most one narrower edge panel whose last vector holds `partial` valid
+  -- lanes.  Panel j starts at column off (packed: at element off * K).
+  function p.panels(N)
+    local full = N // p.NR
+    local r = { full = full, N = N, Np = padW(N) }
+    if N > full * p.NR then
+      local off = full * p.NR
+      local nv = (N - off + W - 1) // W
+      r.edge = { off = off, nv = nv, partial = N - off - (nv - 1) * W }
+    end
+    return r
+  end
+
+  -- Batch tile: the F1 result t (and g in backward) of MB rows stays in the
+  -- L2 cache (about 1 MiB of it) between the contractions.
+  local row_bytes = p.TS * size
+  if p.backward then row_bytes = row_bytes + p.GS * size end
+  local mb = (1 << 20) // row_bytes
+  mb = math.max(p.MR, math.min(240, mb // p.MR * p.MR))
+  p.MB = mb
+  p.scratch = padW(math.max(p.d_in, p.d_out, p.m0p, p.n1p))
+
+  if p.attention then
+    p.T = spec.seq_len
+    p.dv = spec.value_dim
+    p.causal = spec.causal ~= false -- default true
+    p.D = p.d_in
+    p.scale = spec.scale or (1 / math.sqrt(p.D))
+  end
+  return p
+end
