@@ -36,11 +36,12 @@ typedef struct {
 } support;
 
 static const support supported[] = {
-    {NULL, "kernel", "myo btt"},
+    {NULL, "kernel", "myo btt mlr"},
     {"myo", "target", "c avx2"},
-    {"myo", "block", "diag"},
     {"btt", "target", "c avx2"},
     {"btt", "threads", "none"},
+    {"mlr", "target", "c avx2"},
+    {"mlr", "threads", "none"},
 };
 #define NSUPPORTED (sizeof supported / sizeof supported[0])
 

@@ -39,62 +39,79 @@ static void binary_tokens_4096_unpack(const float *src, size_t stride, size_t n,
     for (r = 0; r < rows; r++)
         memcpy(dst + r * stride, src + r * 8, n * sizeof(float));
 }
+/* The diagonal entry of C at x. */
+#define binary_tokens_4096_C_at(p, x, a, c) ((double)(p)->C[x])
+
 /* Folded records (forward) of lane group gi; 2 for a zero or non-finite pivot. */
 static int binary_tokens_4096_factor_folded(const binary_tokens_4096_params *p, size_t channels, size_t gi, float *f)
 {
     const size_t lanes = binary_tokens_4096_LANES(channels);
-    size_t w, n, i, j, off = 8191, cnt = 4096;
+    size_t w, i, j, off = 8191, cnt = 4096;
     int l;
-    for (l = 12; l >= 0; l--, cnt /= 2) { /* leaves first: S needs the children's B/S */
+    for (l = 12; l >= 0; l--, cnt /= 2) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < cnt; i++) {
             const size_t pv = off + i;
             for (w = 0; w < 8; w++) {
                 const size_t lane = gi * 8 + w;
-                double alpha = 0;
+                float *r = f + pv * 384 + w;
+                size_t n;
                 for (n = 0; n < 16; n++) {
-                    float *r = f + pv * 384 + n * 8 + w;
                     const size_t x = (pv * lanes + lane) * 16 + n;
                     double S;
                     if (lane >= lanes) { /* padding lanes compute zeros */
-                        r[0] = r[128] = r[256] = 0;
+                        r[n * 8] = r[(16 + n) * 8] = r[(32 + n) * 8] = 0;
                         continue;
                     }
                     S = p->A[x];
                     for (j = 0; l < 12 && j < 2; j++) {
                         const size_t pc = off + cnt + 2 * i + j;
                         const size_t xc = (pc * lanes + lane) * 16 + n;
-                        /* a leaf child's S is its A; others' B/S is stored */
-                        const double bs = l + 1 == 12 ? (double)p->B[xc] / p->A[xc]
-                                                        : f[pc * 384 + 256 + n * 8 + w];
-                        S -= p->C[xc] * bs;
+                        /* the child's S^-1 B */
+                        S -= binary_tokens_4096_C_at(p, xc, 0, 0) * f[pc * 384 + (32 + n) * 8 + w];
                     }
                     if (!(S != 0 && isfinite(S)))
                         return 2;
-                    if (l == 12) {
-                        const double bin = p->Bin[lane * 16 + n], cout = p->Cout[lane * 16 + n];
-                        r[0] = (float)(p->C[x] / S * bin);
-                        r[128] = (float)(cout * p->B[x] / S);
-                        alpha += cout * bin / S;
-                        continue;
-                    }
-                    r[0] = (float)(l > 0 ? p->C[x] / S : 0);
-                    r[128] = (float)(1 / S);
-                    r[256] = (float)(l > 0 ? p->B[x] / S : 0);
+                    r[n * 8] = (float)(l > 0 ? binary_tokens_4096_C_at(p, x, 0, 0) / S : 0);
+                    r[(16 + n) * 8] = (float)(1 / S);
+                    r[(32 + n) * 8] = (float)(l > 0 ? p->B[x] / S : 0);
                 }
-                if (l == 12)
-                    f[pv * 384 + 256 + w] = (float)(lane < lanes ? alpha + p->D[lane] : 0);
             }
+        }
+    }
+    /* fold Bin, Cout, D into the leaf records (after their parents used S^-1 B) */
+    for (i = 0; i < 4096; i++) {
+        float *r = f + (4095 + i) * 384;
+        for (w = 0; w < 8; w++) {
+            const size_t lane = gi * 8 + w;
+            const float *bin = p->Bin + lane * 16, *cout = p->Cout + lane * 16;
+            double g[16], b[16], alpha;
+            size_t a, c;
+            if (lane >= lanes)
+                continue; /* all zeros already */
+            alpha = p->D[lane];
+            for (a = 0; a < 16; a++) {
+                g[a] = b[a] = 0;
+                c = a;
+                g[a] = r[a * 8 + w] * (double)bin[c];
+                b[a] = (double)cout[c] * r[(32 + a) * 8 + w];
+                alpha += (double)cout[a] * r[(16 + a) * 8 + w] * bin[c];
+            }
+            for (a = 0; a < 16; a++) {
+                r[a * 8 + w] = (float)g[a];
+                r[(16 + a) * 8 + w] = (float)b[a];
+            }
+            r[256 + w] = (float)alpha;
         }
     }
     return 0;
 }
-/* One group of 8 lanes: f its factor records [P][3][16][8], u/y rows us/ys
- * elements apart, m the state of the internal vertices [4095][16][8]. */
+/* One group of 8 lanes: f its factor records [P][3][16][8], u/y rows
+ * us/ys elements apart, m the state of the internal vertices [4095][16][8]. */
 static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, float *y, size_t ys, float *m)
 {
     size_t i, q;
-    /* up: m_v = e_v - sum_c (C_c / S_c) m_c; the leaves' e comes from u */
+    /* up: m_v = e_v - sum_c C_c S_c^-1 m_c; the leaves' e comes from u */
     for (i = 0; i < 2048; i++) { /* level 11 */
         float *mp = m + (2047 + i) * 128;
         for (q = 0; q < 8; q += 8) {
@@ -110,26 +127,26 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 {
                     const float *fr = f + (4095 + 2 * i + 0) * 384;
                     const __m256 e = _mm256_loadu_ps(u + (2 * i + 0) * us + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), e, a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), e, a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), e, a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), e, a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), e, a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), e, a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), e, a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), e, a7);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), e, a0); /* gamma e */
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), e, a1); /* gamma e */
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), e, a2); /* gamma e */
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), e, a3); /* gamma e */
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), e, a4); /* gamma e */
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), e, a5); /* gamma e */
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), e, a6); /* gamma e */
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), e, a7); /* gamma e */
                 }
                 {
                     const float *fr = f + (4095 + 2 * i + 1) * 384;
                     const __m256 e = _mm256_loadu_ps(u + (2 * i + 1) * us + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), e, a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), e, a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), e, a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), e, a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), e, a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), e, a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), e, a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), e, a7);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), e, a0); /* gamma e */
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), e, a1); /* gamma e */
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), e, a2); /* gamma e */
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), e, a3); /* gamma e */
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), e, a4); /* gamma e */
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), e, a5); /* gamma e */
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), e, a6); /* gamma e */
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), e, a7); /* gamma e */
                 }
                 _mm256_store_ps(mp + 0 + q, a0);
                 _mm256_store_ps(mp + 8 + q, a1);
@@ -152,26 +169,26 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 {
                     const float *fr = f + (4095 + 2 * i + 0) * 384;
                     const __m256 e = _mm256_loadu_ps(u + (2 * i + 0) * us + q);
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), e, a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), e, a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), e, a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), e, a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), e, a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), e, a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), e, a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), e, a15);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), e, a8); /* gamma e */
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), e, a9); /* gamma e */
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), e, a10); /* gamma e */
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), e, a11); /* gamma e */
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), e, a12); /* gamma e */
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), e, a13); /* gamma e */
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), e, a14); /* gamma e */
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), e, a15); /* gamma e */
                 }
                 {
                     const float *fr = f + (4095 + 2 * i + 1) * 384;
                     const __m256 e = _mm256_loadu_ps(u + (2 * i + 1) * us + q);
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), e, a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), e, a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), e, a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), e, a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), e, a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), e, a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), e, a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), e, a15);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), e, a8); /* gamma e */
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), e, a9); /* gamma e */
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), e, a10); /* gamma e */
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), e, a11); /* gamma e */
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), e, a12); /* gamma e */
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), e, a13); /* gamma e */
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), e, a14); /* gamma e */
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), e, a15); /* gamma e */
                 }
                 _mm256_store_ps(mp + 64 + q, a8);
                 _mm256_store_ps(mp + 72 + q, a9);
@@ -199,25 +216,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a7 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (2047 + 2 * i + 0) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 0 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 0 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 0 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 0 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 0 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 0 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 0 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 0 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 {
                     const float *fr = f + (2047 + 2 * i + 1) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 128 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 128 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 128 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 128 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 128 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 128 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 128 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 128 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 _mm256_store_ps(mp + 0 + q, a0);
                 _mm256_store_ps(mp + 8 + q, a1);
@@ -239,25 +304,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a15 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (2047 + 2 * i + 0) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 0 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 0 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 0 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 0 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 0 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 0 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 0 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 0 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 {
                     const float *fr = f + (2047 + 2 * i + 1) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 128 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 128 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 128 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 128 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 128 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 128 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 128 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 128 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 _mm256_store_ps(mp + 64 + q, a8);
                 _mm256_store_ps(mp + 72 + q, a9);
@@ -285,25 +398,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a7 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (1023 + 2 * i + 0) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 0 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 0 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 0 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 0 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 0 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 0 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 0 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 0 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 {
                     const float *fr = f + (1023 + 2 * i + 1) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 128 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 128 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 128 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 128 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 128 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 128 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 128 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 128 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 _mm256_store_ps(mp + 0 + q, a0);
                 _mm256_store_ps(mp + 8 + q, a1);
@@ -325,25 +486,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a15 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (1023 + 2 * i + 0) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 0 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 0 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 0 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 0 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 0 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 0 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 0 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 0 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 {
                     const float *fr = f + (1023 + 2 * i + 1) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 128 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 128 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 128 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 128 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 128 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 128 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 128 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 128 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 _mm256_store_ps(mp + 64 + q, a8);
                 _mm256_store_ps(mp + 72 + q, a9);
@@ -371,25 +580,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a7 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (511 + 2 * i + 0) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 0 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 0 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 0 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 0 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 0 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 0 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 0 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 0 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 {
                     const float *fr = f + (511 + 2 * i + 1) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 128 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 128 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 128 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 128 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 128 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 128 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 128 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 128 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 _mm256_store_ps(mp + 0 + q, a0);
                 _mm256_store_ps(mp + 8 + q, a1);
@@ -411,25 +668,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a15 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (511 + 2 * i + 0) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 0 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 0 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 0 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 0 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 0 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 0 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 0 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 0 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 {
                     const float *fr = f + (511 + 2 * i + 1) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 128 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 128 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 128 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 128 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 128 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 128 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 128 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 128 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 _mm256_store_ps(mp + 64 + q, a8);
                 _mm256_store_ps(mp + 72 + q, a9);
@@ -457,25 +762,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a7 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (255 + 2 * i + 0) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 0 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 0 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 0 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 0 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 0 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 0 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 0 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 0 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 {
                     const float *fr = f + (255 + 2 * i + 1) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 128 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 128 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 128 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 128 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 128 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 128 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 128 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 128 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 _mm256_store_ps(mp + 0 + q, a0);
                 _mm256_store_ps(mp + 8 + q, a1);
@@ -497,25 +850,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a15 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (255 + 2 * i + 0) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 0 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 0 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 0 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 0 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 0 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 0 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 0 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 0 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 {
                     const float *fr = f + (255 + 2 * i + 1) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 128 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 128 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 128 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 128 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 128 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 128 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 128 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 128 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 _mm256_store_ps(mp + 64 + q, a8);
                 _mm256_store_ps(mp + 72 + q, a9);
@@ -543,25 +944,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a7 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (127 + 2 * i + 0) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 0 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 0 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 0 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 0 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 0 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 0 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 0 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 0 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 {
                     const float *fr = f + (127 + 2 * i + 1) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 128 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 128 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 128 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 128 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 128 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 128 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 128 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 128 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 _mm256_store_ps(mp + 0 + q, a0);
                 _mm256_store_ps(mp + 8 + q, a1);
@@ -583,25 +1032,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a15 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (127 + 2 * i + 0) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 0 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 0 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 0 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 0 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 0 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 0 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 0 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 0 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 {
                     const float *fr = f + (127 + 2 * i + 1) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 128 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 128 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 128 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 128 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 128 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 128 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 128 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 128 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 _mm256_store_ps(mp + 64 + q, a8);
                 _mm256_store_ps(mp + 72 + q, a9);
@@ -629,25 +1126,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a7 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (63 + 2 * i + 0) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 0 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 0 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 0 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 0 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 0 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 0 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 0 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 0 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 {
                     const float *fr = f + (63 + 2 * i + 1) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 128 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 128 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 128 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 128 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 128 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 128 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 128 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 128 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 _mm256_store_ps(mp + 0 + q, a0);
                 _mm256_store_ps(mp + 8 + q, a1);
@@ -669,25 +1214,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a15 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (63 + 2 * i + 0) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 0 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 0 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 0 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 0 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 0 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 0 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 0 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 0 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 {
                     const float *fr = f + (63 + 2 * i + 1) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 128 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 128 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 128 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 128 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 128 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 128 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 128 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 128 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 _mm256_store_ps(mp + 64 + q, a8);
                 _mm256_store_ps(mp + 72 + q, a9);
@@ -715,25 +1308,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a7 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (31 + 2 * i + 0) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 0 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 0 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 0 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 0 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 0 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 0 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 0 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 0 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 {
                     const float *fr = f + (31 + 2 * i + 1) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 128 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 128 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 128 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 128 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 128 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 128 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 128 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 128 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 _mm256_store_ps(mp + 0 + q, a0);
                 _mm256_store_ps(mp + 8 + q, a1);
@@ -755,25 +1396,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a15 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (31 + 2 * i + 0) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 0 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 0 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 0 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 0 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 0 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 0 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 0 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 0 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 {
                     const float *fr = f + (31 + 2 * i + 1) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 128 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 128 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 128 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 128 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 128 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 128 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 128 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 128 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 _mm256_store_ps(mp + 64 + q, a8);
                 _mm256_store_ps(mp + 72 + q, a9);
@@ -801,25 +1490,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a7 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (15 + 2 * i + 0) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 0 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 0 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 0 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 0 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 0 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 0 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 0 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 0 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 {
                     const float *fr = f + (15 + 2 * i + 1) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 128 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 128 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 128 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 128 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 128 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 128 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 128 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 128 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 _mm256_store_ps(mp + 0 + q, a0);
                 _mm256_store_ps(mp + 8 + q, a1);
@@ -841,25 +1578,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a15 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (15 + 2 * i + 0) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 0 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 0 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 0 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 0 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 0 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 0 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 0 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 0 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 {
                     const float *fr = f + (15 + 2 * i + 1) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 128 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 128 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 128 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 128 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 128 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 128 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 128 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 128 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 _mm256_store_ps(mp + 64 + q, a8);
                 _mm256_store_ps(mp + 72 + q, a9);
@@ -887,25 +1672,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a7 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (7 + 2 * i + 0) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 0 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 0 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 0 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 0 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 0 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 0 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 0 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 0 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 {
                     const float *fr = f + (7 + 2 * i + 1) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 128 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 128 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 128 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 128 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 128 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 128 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 128 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 128 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 _mm256_store_ps(mp + 0 + q, a0);
                 _mm256_store_ps(mp + 8 + q, a1);
@@ -927,25 +1760,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a15 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (7 + 2 * i + 0) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 0 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 0 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 0 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 0 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 0 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 0 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 0 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 0 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 {
                     const float *fr = f + (7 + 2 * i + 1) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 128 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 128 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 128 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 128 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 128 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 128 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 128 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 128 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 _mm256_store_ps(mp + 64 + q, a8);
                 _mm256_store_ps(mp + 72 + q, a9);
@@ -973,25 +1854,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a7 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (3 + 2 * i + 0) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 0 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 0 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 0 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 0 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 0 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 0 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 0 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 0 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 {
                     const float *fr = f + (3 + 2 * i + 1) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 128 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 128 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 128 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 128 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 128 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 128 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 128 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 128 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 _mm256_store_ps(mp + 0 + q, a0);
                 _mm256_store_ps(mp + 8 + q, a1);
@@ -1013,25 +1942,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a15 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (3 + 2 * i + 0) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 0 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 0 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 0 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 0 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 0 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 0 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 0 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 0 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 {
                     const float *fr = f + (3 + 2 * i + 1) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 128 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 128 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 128 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 128 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 128 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 128 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 128 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 128 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 _mm256_store_ps(mp + 64 + q, a8);
                 _mm256_store_ps(mp + 72 + q, a9);
@@ -1059,25 +2036,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a7 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (1 + 2 * i + 0) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 0 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 0 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 0 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 0 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 0 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 0 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 0 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 0 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 {
                     const float *fr = f + (1 + 2 * i + 1) * 384;
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), _mm256_load_ps(mc + 128 + 0 + q), a0);
-                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), _mm256_load_ps(mc + 128 + 8 + q), a1);
-                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), _mm256_load_ps(mc + 128 + 16 + q), a2);
-                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), _mm256_load_ps(mc + 128 + 24 + q), a3);
-                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), _mm256_load_ps(mc + 128 + 32 + q), a4);
-                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), _mm256_load_ps(mc + 128 + 40 + q), a5);
-                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), _mm256_load_ps(mc + 128 + 48 + q), a6);
-                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), _mm256_load_ps(mc + 128 + 56 + q), a7);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a7);
+                }
                 }
                 _mm256_store_ps(mp + 0 + q, a0);
                 _mm256_store_ps(mp + 8 + q, a1);
@@ -1099,25 +2124,73 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
                 __m256 a15 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (1 + 2 * i + 0) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 0 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 0 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 0 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 0 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 0 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 0 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 0 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 0 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 0 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 {
                     const float *fr = f + (1 + 2 * i + 1) * 384;
-                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), _mm256_load_ps(mc + 128 + 64 + q), a8);
-                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), _mm256_load_ps(mc + 128 + 72 + q), a9);
-                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), _mm256_load_ps(mc + 128 + 80 + q), a10);
-                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), _mm256_load_ps(mc + 128 + 88 + q), a11);
-                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), _mm256_load_ps(mc + 128 + 96 + q), a12);
-                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), _mm256_load_ps(mc + 128 + 104 + q), a13);
-                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), _mm256_load_ps(mc + 128 + 112 + q), a14);
-                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), _mm256_load_ps(mc + 128 + 120 + q), a15);
+                    {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a15);
+                }
                 }
                 _mm256_store_ps(mp + 64 + q, a8);
                 _mm256_store_ps(mp + 72 + q, a9);
@@ -1130,141 +2203,437 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
             }
         }
     }
-    /* down: x_root = m_root / S_root, x_c = m_c / S_c - (B_c / S_c) x_parent */
+    /* down: x_root = S^-1 m_root, x_c = S_c^-1 m_c - S_c^-1 B_c x_parent */
     for (q = 0; q < 8; q += 8) {
         const float *fr = f + (0 + 0) * 384;
-        _mm256_store_ps(m + 0 + q, _mm256_mul_ps(_mm256_load_ps(fr + 128 + q), _mm256_load_ps(m + 0 + q)));
-        _mm256_store_ps(m + 8 + q, _mm256_mul_ps(_mm256_load_ps(fr + 136 + q), _mm256_load_ps(m + 8 + q)));
-        _mm256_store_ps(m + 16 + q, _mm256_mul_ps(_mm256_load_ps(fr + 144 + q), _mm256_load_ps(m + 16 + q)));
-        _mm256_store_ps(m + 24 + q, _mm256_mul_ps(_mm256_load_ps(fr + 152 + q), _mm256_load_ps(m + 24 + q)));
-        _mm256_store_ps(m + 32 + q, _mm256_mul_ps(_mm256_load_ps(fr + 160 + q), _mm256_load_ps(m + 32 + q)));
-        _mm256_store_ps(m + 40 + q, _mm256_mul_ps(_mm256_load_ps(fr + 168 + q), _mm256_load_ps(m + 40 + q)));
-        _mm256_store_ps(m + 48 + q, _mm256_mul_ps(_mm256_load_ps(fr + 176 + q), _mm256_load_ps(m + 48 + q)));
-        _mm256_store_ps(m + 56 + q, _mm256_mul_ps(_mm256_load_ps(fr + 184 + q), _mm256_load_ps(m + 56 + q)));
-        _mm256_store_ps(m + 64 + q, _mm256_mul_ps(_mm256_load_ps(fr + 192 + q), _mm256_load_ps(m + 64 + q)));
-        _mm256_store_ps(m + 72 + q, _mm256_mul_ps(_mm256_load_ps(fr + 200 + q), _mm256_load_ps(m + 72 + q)));
-        _mm256_store_ps(m + 80 + q, _mm256_mul_ps(_mm256_load_ps(fr + 208 + q), _mm256_load_ps(m + 80 + q)));
-        _mm256_store_ps(m + 88 + q, _mm256_mul_ps(_mm256_load_ps(fr + 216 + q), _mm256_load_ps(m + 88 + q)));
-        _mm256_store_ps(m + 96 + q, _mm256_mul_ps(_mm256_load_ps(fr + 224 + q), _mm256_load_ps(m + 96 + q)));
-        _mm256_store_ps(m + 104 + q, _mm256_mul_ps(_mm256_load_ps(fr + 232 + q), _mm256_load_ps(m + 104 + q)));
-        _mm256_store_ps(m + 112 + q, _mm256_mul_ps(_mm256_load_ps(fr + 240 + q), _mm256_load_ps(m + 112 + q)));
-        _mm256_store_ps(m + 120 + q, _mm256_mul_ps(_mm256_load_ps(fr + 248 + q), _mm256_load_ps(m + 120 + q)));
+        __m256 a0 = _mm256_setzero_ps();
+        __m256 a1 = _mm256_setzero_ps();
+        __m256 a2 = _mm256_setzero_ps();
+        __m256 a3 = _mm256_setzero_ps();
+        __m256 a4 = _mm256_setzero_ps();
+        __m256 a5 = _mm256_setzero_ps();
+        __m256 a6 = _mm256_setzero_ps();
+        __m256 a7 = _mm256_setzero_ps();
+        __m256 a8 = _mm256_setzero_ps();
+        __m256 a9 = _mm256_setzero_ps();
+        __m256 a10 = _mm256_setzero_ps();
+        __m256 a11 = _mm256_setzero_ps();
+        __m256 a12 = _mm256_setzero_ps();
+        __m256 a13 = _mm256_setzero_ps();
+        __m256 a14 = _mm256_setzero_ps();
+        __m256 a15 = _mm256_setzero_ps();
+        {
+                    const __m256 xc = _mm256_load_ps(m + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(m + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(m + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(m + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(m + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(m + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(m + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(m + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(m + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(m + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(m + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(m + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(m + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(m + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(m + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(m + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+        _mm256_store_ps(m + 0 + q, a0);
+        _mm256_store_ps(m + 8 + q, a1);
+        _mm256_store_ps(m + 16 + q, a2);
+        _mm256_store_ps(m + 24 + q, a3);
+        _mm256_store_ps(m + 32 + q, a4);
+        _mm256_store_ps(m + 40 + q, a5);
+        _mm256_store_ps(m + 48 + q, a6);
+        _mm256_store_ps(m + 56 + q, a7);
+        _mm256_store_ps(m + 64 + q, a8);
+        _mm256_store_ps(m + 72 + q, a9);
+        _mm256_store_ps(m + 80 + q, a10);
+        _mm256_store_ps(m + 88 + q, a11);
+        _mm256_store_ps(m + 96 + q, a12);
+        _mm256_store_ps(m + 104 + q, a13);
+        _mm256_store_ps(m + 112 + q, a14);
+        _mm256_store_ps(m + 120 + q, a15);
     }
     for (i = 0; i < 1; i++) { /* level 1 */
         const float *mp = m + (0 + i) * 128;
         float *mc = m + (1 + 2 * i) * 128;
         for (q = 0; q < 8; q += 8) {
             {
-                const __m256 xp = _mm256_load_ps(mp + 0 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 128 + q), _mm256_load_ps(mc + 0 + 0 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 128 + q), _mm256_load_ps(mc + 128 + 0 + q))));
+                const float *fr = f + (1 + 2 * i + 0) * 384;
+                float *mj = mc + 0;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
             {
-                const __m256 xp = _mm256_load_ps(mp + 8 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 136 + q), _mm256_load_ps(mc + 0 + 8 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 136 + q), _mm256_load_ps(mc + 128 + 8 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 16 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 144 + q), _mm256_load_ps(mc + 0 + 16 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 144 + q), _mm256_load_ps(mc + 128 + 16 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 24 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 152 + q), _mm256_load_ps(mc + 0 + 24 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 152 + q), _mm256_load_ps(mc + 128 + 24 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 32 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 160 + q), _mm256_load_ps(mc + 0 + 32 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 160 + q), _mm256_load_ps(mc + 128 + 32 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 40 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 168 + q), _mm256_load_ps(mc + 0 + 40 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 168 + q), _mm256_load_ps(mc + 128 + 40 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 48 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 176 + q), _mm256_load_ps(mc + 0 + 48 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 176 + q), _mm256_load_ps(mc + 128 + 48 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 56 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 184 + q), _mm256_load_ps(mc + 0 + 56 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 184 + q), _mm256_load_ps(mc + 128 + 56 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 64 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 192 + q), _mm256_load_ps(mc + 0 + 64 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 192 + q), _mm256_load_ps(mc + 128 + 64 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 72 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 200 + q), _mm256_load_ps(mc + 0 + 72 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 200 + q), _mm256_load_ps(mc + 128 + 72 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 80 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 208 + q), _mm256_load_ps(mc + 0 + 80 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 208 + q), _mm256_load_ps(mc + 128 + 80 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 88 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 216 + q), _mm256_load_ps(mc + 0 + 88 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 216 + q), _mm256_load_ps(mc + 128 + 88 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 96 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 224 + q), _mm256_load_ps(mc + 0 + 96 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 224 + q), _mm256_load_ps(mc + 128 + 96 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 104 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 232 + q), _mm256_load_ps(mc + 0 + 104 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 232 + q), _mm256_load_ps(mc + 128 + 104 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 112 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 240 + q), _mm256_load_ps(mc + 0 + 112 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 240 + q), _mm256_load_ps(mc + 128 + 112 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 120 + q);
-                const float *f0 = f + (1 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 248 + q), _mm256_load_ps(mc + 0 + 120 + q))));
-                const float *f1 = f + (1 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 248 + q), _mm256_load_ps(mc + 128 + 120 + q))));
+                const float *fr = f + (1 + 2 * i + 1) * 384;
+                float *mj = mc + 128;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
         }
     }
@@ -1273,116 +2642,332 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
         float *mc = m + (3 + 2 * i) * 128;
         for (q = 0; q < 8; q += 8) {
             {
-                const __m256 xp = _mm256_load_ps(mp + 0 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 128 + q), _mm256_load_ps(mc + 0 + 0 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 128 + q), _mm256_load_ps(mc + 128 + 0 + q))));
+                const float *fr = f + (3 + 2 * i + 0) * 384;
+                float *mj = mc + 0;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
             {
-                const __m256 xp = _mm256_load_ps(mp + 8 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 136 + q), _mm256_load_ps(mc + 0 + 8 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 136 + q), _mm256_load_ps(mc + 128 + 8 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 16 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 144 + q), _mm256_load_ps(mc + 0 + 16 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 144 + q), _mm256_load_ps(mc + 128 + 16 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 24 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 152 + q), _mm256_load_ps(mc + 0 + 24 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 152 + q), _mm256_load_ps(mc + 128 + 24 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 32 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 160 + q), _mm256_load_ps(mc + 0 + 32 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 160 + q), _mm256_load_ps(mc + 128 + 32 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 40 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 168 + q), _mm256_load_ps(mc + 0 + 40 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 168 + q), _mm256_load_ps(mc + 128 + 40 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 48 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 176 + q), _mm256_load_ps(mc + 0 + 48 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 176 + q), _mm256_load_ps(mc + 128 + 48 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 56 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 184 + q), _mm256_load_ps(mc + 0 + 56 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 184 + q), _mm256_load_ps(mc + 128 + 56 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 64 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 192 + q), _mm256_load_ps(mc + 0 + 64 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 192 + q), _mm256_load_ps(mc + 128 + 64 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 72 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 200 + q), _mm256_load_ps(mc + 0 + 72 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 200 + q), _mm256_load_ps(mc + 128 + 72 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 80 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 208 + q), _mm256_load_ps(mc + 0 + 80 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 208 + q), _mm256_load_ps(mc + 128 + 80 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 88 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 216 + q), _mm256_load_ps(mc + 0 + 88 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 216 + q), _mm256_load_ps(mc + 128 + 88 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 96 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 224 + q), _mm256_load_ps(mc + 0 + 96 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 224 + q), _mm256_load_ps(mc + 128 + 96 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 104 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 232 + q), _mm256_load_ps(mc + 0 + 104 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 232 + q), _mm256_load_ps(mc + 128 + 104 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 112 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 240 + q), _mm256_load_ps(mc + 0 + 112 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 240 + q), _mm256_load_ps(mc + 128 + 112 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 120 + q);
-                const float *f0 = f + (3 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 248 + q), _mm256_load_ps(mc + 0 + 120 + q))));
-                const float *f1 = f + (3 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 248 + q), _mm256_load_ps(mc + 128 + 120 + q))));
+                const float *fr = f + (3 + 2 * i + 1) * 384;
+                float *mj = mc + 128;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
         }
     }
@@ -1391,116 +2976,332 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
         float *mc = m + (7 + 2 * i) * 128;
         for (q = 0; q < 8; q += 8) {
             {
-                const __m256 xp = _mm256_load_ps(mp + 0 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 128 + q), _mm256_load_ps(mc + 0 + 0 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 128 + q), _mm256_load_ps(mc + 128 + 0 + q))));
+                const float *fr = f + (7 + 2 * i + 0) * 384;
+                float *mj = mc + 0;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
             {
-                const __m256 xp = _mm256_load_ps(mp + 8 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 136 + q), _mm256_load_ps(mc + 0 + 8 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 136 + q), _mm256_load_ps(mc + 128 + 8 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 16 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 144 + q), _mm256_load_ps(mc + 0 + 16 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 144 + q), _mm256_load_ps(mc + 128 + 16 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 24 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 152 + q), _mm256_load_ps(mc + 0 + 24 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 152 + q), _mm256_load_ps(mc + 128 + 24 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 32 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 160 + q), _mm256_load_ps(mc + 0 + 32 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 160 + q), _mm256_load_ps(mc + 128 + 32 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 40 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 168 + q), _mm256_load_ps(mc + 0 + 40 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 168 + q), _mm256_load_ps(mc + 128 + 40 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 48 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 176 + q), _mm256_load_ps(mc + 0 + 48 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 176 + q), _mm256_load_ps(mc + 128 + 48 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 56 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 184 + q), _mm256_load_ps(mc + 0 + 56 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 184 + q), _mm256_load_ps(mc + 128 + 56 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 64 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 192 + q), _mm256_load_ps(mc + 0 + 64 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 192 + q), _mm256_load_ps(mc + 128 + 64 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 72 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 200 + q), _mm256_load_ps(mc + 0 + 72 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 200 + q), _mm256_load_ps(mc + 128 + 72 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 80 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 208 + q), _mm256_load_ps(mc + 0 + 80 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 208 + q), _mm256_load_ps(mc + 128 + 80 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 88 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 216 + q), _mm256_load_ps(mc + 0 + 88 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 216 + q), _mm256_load_ps(mc + 128 + 88 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 96 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 224 + q), _mm256_load_ps(mc + 0 + 96 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 224 + q), _mm256_load_ps(mc + 128 + 96 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 104 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 232 + q), _mm256_load_ps(mc + 0 + 104 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 232 + q), _mm256_load_ps(mc + 128 + 104 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 112 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 240 + q), _mm256_load_ps(mc + 0 + 112 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 240 + q), _mm256_load_ps(mc + 128 + 112 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 120 + q);
-                const float *f0 = f + (7 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 248 + q), _mm256_load_ps(mc + 0 + 120 + q))));
-                const float *f1 = f + (7 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 248 + q), _mm256_load_ps(mc + 128 + 120 + q))));
+                const float *fr = f + (7 + 2 * i + 1) * 384;
+                float *mj = mc + 128;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
         }
     }
@@ -1509,116 +3310,332 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
         float *mc = m + (15 + 2 * i) * 128;
         for (q = 0; q < 8; q += 8) {
             {
-                const __m256 xp = _mm256_load_ps(mp + 0 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 128 + q), _mm256_load_ps(mc + 0 + 0 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 128 + q), _mm256_load_ps(mc + 128 + 0 + q))));
+                const float *fr = f + (15 + 2 * i + 0) * 384;
+                float *mj = mc + 0;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
             {
-                const __m256 xp = _mm256_load_ps(mp + 8 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 136 + q), _mm256_load_ps(mc + 0 + 8 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 136 + q), _mm256_load_ps(mc + 128 + 8 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 16 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 144 + q), _mm256_load_ps(mc + 0 + 16 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 144 + q), _mm256_load_ps(mc + 128 + 16 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 24 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 152 + q), _mm256_load_ps(mc + 0 + 24 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 152 + q), _mm256_load_ps(mc + 128 + 24 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 32 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 160 + q), _mm256_load_ps(mc + 0 + 32 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 160 + q), _mm256_load_ps(mc + 128 + 32 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 40 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 168 + q), _mm256_load_ps(mc + 0 + 40 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 168 + q), _mm256_load_ps(mc + 128 + 40 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 48 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 176 + q), _mm256_load_ps(mc + 0 + 48 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 176 + q), _mm256_load_ps(mc + 128 + 48 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 56 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 184 + q), _mm256_load_ps(mc + 0 + 56 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 184 + q), _mm256_load_ps(mc + 128 + 56 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 64 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 192 + q), _mm256_load_ps(mc + 0 + 64 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 192 + q), _mm256_load_ps(mc + 128 + 64 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 72 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 200 + q), _mm256_load_ps(mc + 0 + 72 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 200 + q), _mm256_load_ps(mc + 128 + 72 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 80 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 208 + q), _mm256_load_ps(mc + 0 + 80 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 208 + q), _mm256_load_ps(mc + 128 + 80 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 88 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 216 + q), _mm256_load_ps(mc + 0 + 88 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 216 + q), _mm256_load_ps(mc + 128 + 88 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 96 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 224 + q), _mm256_load_ps(mc + 0 + 96 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 224 + q), _mm256_load_ps(mc + 128 + 96 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 104 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 232 + q), _mm256_load_ps(mc + 0 + 104 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 232 + q), _mm256_load_ps(mc + 128 + 104 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 112 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 240 + q), _mm256_load_ps(mc + 0 + 112 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 240 + q), _mm256_load_ps(mc + 128 + 112 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 120 + q);
-                const float *f0 = f + (15 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 248 + q), _mm256_load_ps(mc + 0 + 120 + q))));
-                const float *f1 = f + (15 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 248 + q), _mm256_load_ps(mc + 128 + 120 + q))));
+                const float *fr = f + (15 + 2 * i + 1) * 384;
+                float *mj = mc + 128;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
         }
     }
@@ -1627,116 +3644,332 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
         float *mc = m + (31 + 2 * i) * 128;
         for (q = 0; q < 8; q += 8) {
             {
-                const __m256 xp = _mm256_load_ps(mp + 0 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 128 + q), _mm256_load_ps(mc + 0 + 0 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 128 + q), _mm256_load_ps(mc + 128 + 0 + q))));
+                const float *fr = f + (31 + 2 * i + 0) * 384;
+                float *mj = mc + 0;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
             {
-                const __m256 xp = _mm256_load_ps(mp + 8 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 136 + q), _mm256_load_ps(mc + 0 + 8 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 136 + q), _mm256_load_ps(mc + 128 + 8 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 16 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 144 + q), _mm256_load_ps(mc + 0 + 16 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 144 + q), _mm256_load_ps(mc + 128 + 16 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 24 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 152 + q), _mm256_load_ps(mc + 0 + 24 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 152 + q), _mm256_load_ps(mc + 128 + 24 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 32 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 160 + q), _mm256_load_ps(mc + 0 + 32 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 160 + q), _mm256_load_ps(mc + 128 + 32 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 40 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 168 + q), _mm256_load_ps(mc + 0 + 40 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 168 + q), _mm256_load_ps(mc + 128 + 40 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 48 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 176 + q), _mm256_load_ps(mc + 0 + 48 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 176 + q), _mm256_load_ps(mc + 128 + 48 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 56 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 184 + q), _mm256_load_ps(mc + 0 + 56 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 184 + q), _mm256_load_ps(mc + 128 + 56 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 64 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 192 + q), _mm256_load_ps(mc + 0 + 64 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 192 + q), _mm256_load_ps(mc + 128 + 64 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 72 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 200 + q), _mm256_load_ps(mc + 0 + 72 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 200 + q), _mm256_load_ps(mc + 128 + 72 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 80 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 208 + q), _mm256_load_ps(mc + 0 + 80 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 208 + q), _mm256_load_ps(mc + 128 + 80 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 88 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 216 + q), _mm256_load_ps(mc + 0 + 88 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 216 + q), _mm256_load_ps(mc + 128 + 88 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 96 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 224 + q), _mm256_load_ps(mc + 0 + 96 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 224 + q), _mm256_load_ps(mc + 128 + 96 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 104 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 232 + q), _mm256_load_ps(mc + 0 + 104 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 232 + q), _mm256_load_ps(mc + 128 + 104 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 112 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 240 + q), _mm256_load_ps(mc + 0 + 112 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 240 + q), _mm256_load_ps(mc + 128 + 112 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 120 + q);
-                const float *f0 = f + (31 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 248 + q), _mm256_load_ps(mc + 0 + 120 + q))));
-                const float *f1 = f + (31 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 248 + q), _mm256_load_ps(mc + 128 + 120 + q))));
+                const float *fr = f + (31 + 2 * i + 1) * 384;
+                float *mj = mc + 128;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
         }
     }
@@ -1745,116 +3978,332 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
         float *mc = m + (63 + 2 * i) * 128;
         for (q = 0; q < 8; q += 8) {
             {
-                const __m256 xp = _mm256_load_ps(mp + 0 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 128 + q), _mm256_load_ps(mc + 0 + 0 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 128 + q), _mm256_load_ps(mc + 128 + 0 + q))));
+                const float *fr = f + (63 + 2 * i + 0) * 384;
+                float *mj = mc + 0;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
             {
-                const __m256 xp = _mm256_load_ps(mp + 8 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 136 + q), _mm256_load_ps(mc + 0 + 8 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 136 + q), _mm256_load_ps(mc + 128 + 8 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 16 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 144 + q), _mm256_load_ps(mc + 0 + 16 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 144 + q), _mm256_load_ps(mc + 128 + 16 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 24 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 152 + q), _mm256_load_ps(mc + 0 + 24 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 152 + q), _mm256_load_ps(mc + 128 + 24 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 32 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 160 + q), _mm256_load_ps(mc + 0 + 32 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 160 + q), _mm256_load_ps(mc + 128 + 32 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 40 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 168 + q), _mm256_load_ps(mc + 0 + 40 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 168 + q), _mm256_load_ps(mc + 128 + 40 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 48 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 176 + q), _mm256_load_ps(mc + 0 + 48 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 176 + q), _mm256_load_ps(mc + 128 + 48 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 56 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 184 + q), _mm256_load_ps(mc + 0 + 56 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 184 + q), _mm256_load_ps(mc + 128 + 56 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 64 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 192 + q), _mm256_load_ps(mc + 0 + 64 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 192 + q), _mm256_load_ps(mc + 128 + 64 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 72 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 200 + q), _mm256_load_ps(mc + 0 + 72 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 200 + q), _mm256_load_ps(mc + 128 + 72 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 80 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 208 + q), _mm256_load_ps(mc + 0 + 80 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 208 + q), _mm256_load_ps(mc + 128 + 80 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 88 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 216 + q), _mm256_load_ps(mc + 0 + 88 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 216 + q), _mm256_load_ps(mc + 128 + 88 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 96 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 224 + q), _mm256_load_ps(mc + 0 + 96 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 224 + q), _mm256_load_ps(mc + 128 + 96 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 104 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 232 + q), _mm256_load_ps(mc + 0 + 104 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 232 + q), _mm256_load_ps(mc + 128 + 104 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 112 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 240 + q), _mm256_load_ps(mc + 0 + 112 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 240 + q), _mm256_load_ps(mc + 128 + 112 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 120 + q);
-                const float *f0 = f + (63 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 248 + q), _mm256_load_ps(mc + 0 + 120 + q))));
-                const float *f1 = f + (63 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 248 + q), _mm256_load_ps(mc + 128 + 120 + q))));
+                const float *fr = f + (63 + 2 * i + 1) * 384;
+                float *mj = mc + 128;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
         }
     }
@@ -1863,116 +4312,332 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
         float *mc = m + (127 + 2 * i) * 128;
         for (q = 0; q < 8; q += 8) {
             {
-                const __m256 xp = _mm256_load_ps(mp + 0 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 128 + q), _mm256_load_ps(mc + 0 + 0 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 128 + q), _mm256_load_ps(mc + 128 + 0 + q))));
+                const float *fr = f + (127 + 2 * i + 0) * 384;
+                float *mj = mc + 0;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
             {
-                const __m256 xp = _mm256_load_ps(mp + 8 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 136 + q), _mm256_load_ps(mc + 0 + 8 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 136 + q), _mm256_load_ps(mc + 128 + 8 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 16 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 144 + q), _mm256_load_ps(mc + 0 + 16 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 144 + q), _mm256_load_ps(mc + 128 + 16 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 24 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 152 + q), _mm256_load_ps(mc + 0 + 24 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 152 + q), _mm256_load_ps(mc + 128 + 24 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 32 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 160 + q), _mm256_load_ps(mc + 0 + 32 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 160 + q), _mm256_load_ps(mc + 128 + 32 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 40 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 168 + q), _mm256_load_ps(mc + 0 + 40 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 168 + q), _mm256_load_ps(mc + 128 + 40 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 48 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 176 + q), _mm256_load_ps(mc + 0 + 48 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 176 + q), _mm256_load_ps(mc + 128 + 48 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 56 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 184 + q), _mm256_load_ps(mc + 0 + 56 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 184 + q), _mm256_load_ps(mc + 128 + 56 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 64 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 192 + q), _mm256_load_ps(mc + 0 + 64 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 192 + q), _mm256_load_ps(mc + 128 + 64 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 72 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 200 + q), _mm256_load_ps(mc + 0 + 72 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 200 + q), _mm256_load_ps(mc + 128 + 72 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 80 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 208 + q), _mm256_load_ps(mc + 0 + 80 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 208 + q), _mm256_load_ps(mc + 128 + 80 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 88 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 216 + q), _mm256_load_ps(mc + 0 + 88 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 216 + q), _mm256_load_ps(mc + 128 + 88 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 96 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 224 + q), _mm256_load_ps(mc + 0 + 96 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 224 + q), _mm256_load_ps(mc + 128 + 96 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 104 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 232 + q), _mm256_load_ps(mc + 0 + 104 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 232 + q), _mm256_load_ps(mc + 128 + 104 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 112 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 240 + q), _mm256_load_ps(mc + 0 + 112 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 240 + q), _mm256_load_ps(mc + 128 + 112 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 120 + q);
-                const float *f0 = f + (127 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 248 + q), _mm256_load_ps(mc + 0 + 120 + q))));
-                const float *f1 = f + (127 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 248 + q), _mm256_load_ps(mc + 128 + 120 + q))));
+                const float *fr = f + (127 + 2 * i + 1) * 384;
+                float *mj = mc + 128;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
         }
     }
@@ -1981,116 +4646,332 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
         float *mc = m + (255 + 2 * i) * 128;
         for (q = 0; q < 8; q += 8) {
             {
-                const __m256 xp = _mm256_load_ps(mp + 0 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 128 + q), _mm256_load_ps(mc + 0 + 0 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 128 + q), _mm256_load_ps(mc + 128 + 0 + q))));
+                const float *fr = f + (255 + 2 * i + 0) * 384;
+                float *mj = mc + 0;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
             {
-                const __m256 xp = _mm256_load_ps(mp + 8 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 136 + q), _mm256_load_ps(mc + 0 + 8 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 136 + q), _mm256_load_ps(mc + 128 + 8 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 16 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 144 + q), _mm256_load_ps(mc + 0 + 16 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 144 + q), _mm256_load_ps(mc + 128 + 16 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 24 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 152 + q), _mm256_load_ps(mc + 0 + 24 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 152 + q), _mm256_load_ps(mc + 128 + 24 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 32 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 160 + q), _mm256_load_ps(mc + 0 + 32 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 160 + q), _mm256_load_ps(mc + 128 + 32 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 40 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 168 + q), _mm256_load_ps(mc + 0 + 40 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 168 + q), _mm256_load_ps(mc + 128 + 40 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 48 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 176 + q), _mm256_load_ps(mc + 0 + 48 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 176 + q), _mm256_load_ps(mc + 128 + 48 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 56 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 184 + q), _mm256_load_ps(mc + 0 + 56 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 184 + q), _mm256_load_ps(mc + 128 + 56 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 64 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 192 + q), _mm256_load_ps(mc + 0 + 64 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 192 + q), _mm256_load_ps(mc + 128 + 64 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 72 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 200 + q), _mm256_load_ps(mc + 0 + 72 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 200 + q), _mm256_load_ps(mc + 128 + 72 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 80 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 208 + q), _mm256_load_ps(mc + 0 + 80 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 208 + q), _mm256_load_ps(mc + 128 + 80 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 88 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 216 + q), _mm256_load_ps(mc + 0 + 88 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 216 + q), _mm256_load_ps(mc + 128 + 88 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 96 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 224 + q), _mm256_load_ps(mc + 0 + 96 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 224 + q), _mm256_load_ps(mc + 128 + 96 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 104 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 232 + q), _mm256_load_ps(mc + 0 + 104 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 232 + q), _mm256_load_ps(mc + 128 + 104 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 112 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 240 + q), _mm256_load_ps(mc + 0 + 112 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 240 + q), _mm256_load_ps(mc + 128 + 112 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 120 + q);
-                const float *f0 = f + (255 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 248 + q), _mm256_load_ps(mc + 0 + 120 + q))));
-                const float *f1 = f + (255 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 248 + q), _mm256_load_ps(mc + 128 + 120 + q))));
+                const float *fr = f + (255 + 2 * i + 1) * 384;
+                float *mj = mc + 128;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
         }
     }
@@ -2099,116 +4980,332 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
         float *mc = m + (511 + 2 * i) * 128;
         for (q = 0; q < 8; q += 8) {
             {
-                const __m256 xp = _mm256_load_ps(mp + 0 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 128 + q), _mm256_load_ps(mc + 0 + 0 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 128 + q), _mm256_load_ps(mc + 128 + 0 + q))));
+                const float *fr = f + (511 + 2 * i + 0) * 384;
+                float *mj = mc + 0;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
             {
-                const __m256 xp = _mm256_load_ps(mp + 8 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 136 + q), _mm256_load_ps(mc + 0 + 8 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 136 + q), _mm256_load_ps(mc + 128 + 8 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 16 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 144 + q), _mm256_load_ps(mc + 0 + 16 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 144 + q), _mm256_load_ps(mc + 128 + 16 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 24 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 152 + q), _mm256_load_ps(mc + 0 + 24 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 152 + q), _mm256_load_ps(mc + 128 + 24 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 32 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 160 + q), _mm256_load_ps(mc + 0 + 32 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 160 + q), _mm256_load_ps(mc + 128 + 32 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 40 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 168 + q), _mm256_load_ps(mc + 0 + 40 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 168 + q), _mm256_load_ps(mc + 128 + 40 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 48 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 176 + q), _mm256_load_ps(mc + 0 + 48 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 176 + q), _mm256_load_ps(mc + 128 + 48 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 56 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 184 + q), _mm256_load_ps(mc + 0 + 56 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 184 + q), _mm256_load_ps(mc + 128 + 56 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 64 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 192 + q), _mm256_load_ps(mc + 0 + 64 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 192 + q), _mm256_load_ps(mc + 128 + 64 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 72 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 200 + q), _mm256_load_ps(mc + 0 + 72 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 200 + q), _mm256_load_ps(mc + 128 + 72 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 80 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 208 + q), _mm256_load_ps(mc + 0 + 80 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 208 + q), _mm256_load_ps(mc + 128 + 80 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 88 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 216 + q), _mm256_load_ps(mc + 0 + 88 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 216 + q), _mm256_load_ps(mc + 128 + 88 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 96 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 224 + q), _mm256_load_ps(mc + 0 + 96 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 224 + q), _mm256_load_ps(mc + 128 + 96 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 104 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 232 + q), _mm256_load_ps(mc + 0 + 104 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 232 + q), _mm256_load_ps(mc + 128 + 104 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 112 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 240 + q), _mm256_load_ps(mc + 0 + 112 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 240 + q), _mm256_load_ps(mc + 128 + 112 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 120 + q);
-                const float *f0 = f + (511 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 248 + q), _mm256_load_ps(mc + 0 + 120 + q))));
-                const float *f1 = f + (511 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 248 + q), _mm256_load_ps(mc + 128 + 120 + q))));
+                const float *fr = f + (511 + 2 * i + 1) * 384;
+                float *mj = mc + 128;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
         }
     }
@@ -2217,116 +5314,332 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
         float *mc = m + (1023 + 2 * i) * 128;
         for (q = 0; q < 8; q += 8) {
             {
-                const __m256 xp = _mm256_load_ps(mp + 0 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 128 + q), _mm256_load_ps(mc + 0 + 0 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 128 + q), _mm256_load_ps(mc + 128 + 0 + q))));
+                const float *fr = f + (1023 + 2 * i + 0) * 384;
+                float *mj = mc + 0;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
             {
-                const __m256 xp = _mm256_load_ps(mp + 8 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 136 + q), _mm256_load_ps(mc + 0 + 8 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 136 + q), _mm256_load_ps(mc + 128 + 8 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 16 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 144 + q), _mm256_load_ps(mc + 0 + 16 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 144 + q), _mm256_load_ps(mc + 128 + 16 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 24 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 152 + q), _mm256_load_ps(mc + 0 + 24 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 152 + q), _mm256_load_ps(mc + 128 + 24 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 32 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 160 + q), _mm256_load_ps(mc + 0 + 32 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 160 + q), _mm256_load_ps(mc + 128 + 32 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 40 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 168 + q), _mm256_load_ps(mc + 0 + 40 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 168 + q), _mm256_load_ps(mc + 128 + 40 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 48 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 176 + q), _mm256_load_ps(mc + 0 + 48 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 176 + q), _mm256_load_ps(mc + 128 + 48 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 56 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 184 + q), _mm256_load_ps(mc + 0 + 56 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 184 + q), _mm256_load_ps(mc + 128 + 56 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 64 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 192 + q), _mm256_load_ps(mc + 0 + 64 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 192 + q), _mm256_load_ps(mc + 128 + 64 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 72 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 200 + q), _mm256_load_ps(mc + 0 + 72 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 200 + q), _mm256_load_ps(mc + 128 + 72 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 80 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 208 + q), _mm256_load_ps(mc + 0 + 80 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 208 + q), _mm256_load_ps(mc + 128 + 80 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 88 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 216 + q), _mm256_load_ps(mc + 0 + 88 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 216 + q), _mm256_load_ps(mc + 128 + 88 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 96 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 224 + q), _mm256_load_ps(mc + 0 + 96 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 224 + q), _mm256_load_ps(mc + 128 + 96 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 104 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 232 + q), _mm256_load_ps(mc + 0 + 104 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 232 + q), _mm256_load_ps(mc + 128 + 104 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 112 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 240 + q), _mm256_load_ps(mc + 0 + 112 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 240 + q), _mm256_load_ps(mc + 128 + 112 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 120 + q);
-                const float *f0 = f + (1023 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 248 + q), _mm256_load_ps(mc + 0 + 120 + q))));
-                const float *f1 = f + (1023 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 248 + q), _mm256_load_ps(mc + 128 + 120 + q))));
+                const float *fr = f + (1023 + 2 * i + 1) * 384;
+                float *mj = mc + 128;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
         }
     }
@@ -2335,116 +5648,332 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
         float *mc = m + (2047 + 2 * i) * 128;
         for (q = 0; q < 8; q += 8) {
             {
-                const __m256 xp = _mm256_load_ps(mp + 0 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 128 + q), _mm256_load_ps(mc + 0 + 0 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 0 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 256 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 128 + q), _mm256_load_ps(mc + 128 + 0 + q))));
+                const float *fr = f + (2047 + 2 * i + 0) * 384;
+                float *mj = mc + 0;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
             {
-                const __m256 xp = _mm256_load_ps(mp + 8 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 136 + q), _mm256_load_ps(mc + 0 + 8 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 8 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 264 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 136 + q), _mm256_load_ps(mc + 128 + 8 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 16 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 144 + q), _mm256_load_ps(mc + 0 + 16 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 16 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 272 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 144 + q), _mm256_load_ps(mc + 128 + 16 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 24 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 152 + q), _mm256_load_ps(mc + 0 + 24 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 24 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 280 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 152 + q), _mm256_load_ps(mc + 128 + 24 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 32 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 160 + q), _mm256_load_ps(mc + 0 + 32 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 32 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 288 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 160 + q), _mm256_load_ps(mc + 128 + 32 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 40 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 168 + q), _mm256_load_ps(mc + 0 + 40 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 40 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 296 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 168 + q), _mm256_load_ps(mc + 128 + 40 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 48 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 176 + q), _mm256_load_ps(mc + 0 + 48 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 48 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 304 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 176 + q), _mm256_load_ps(mc + 128 + 48 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 56 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 184 + q), _mm256_load_ps(mc + 0 + 56 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 56 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 312 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 184 + q), _mm256_load_ps(mc + 128 + 56 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 64 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 192 + q), _mm256_load_ps(mc + 0 + 64 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 64 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 320 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 192 + q), _mm256_load_ps(mc + 128 + 64 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 72 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 200 + q), _mm256_load_ps(mc + 0 + 72 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 72 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 328 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 200 + q), _mm256_load_ps(mc + 128 + 72 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 80 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 208 + q), _mm256_load_ps(mc + 0 + 80 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 80 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 336 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 208 + q), _mm256_load_ps(mc + 128 + 80 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 88 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 216 + q), _mm256_load_ps(mc + 0 + 88 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 88 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 344 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 216 + q), _mm256_load_ps(mc + 128 + 88 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 96 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 224 + q), _mm256_load_ps(mc + 0 + 96 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 96 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 352 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 224 + q), _mm256_load_ps(mc + 128 + 96 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 104 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 232 + q), _mm256_load_ps(mc + 0 + 104 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 104 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 360 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 232 + q), _mm256_load_ps(mc + 128 + 104 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 112 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 240 + q), _mm256_load_ps(mc + 0 + 112 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 112 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 368 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 240 + q), _mm256_load_ps(mc + 128 + 112 + q))));
-            }
-            {
-                const __m256 xp = _mm256_load_ps(mp + 120 + q);
-                const float *f0 = f + (2047 + 2 * i + 0) * 384;
-                _mm256_store_ps(mc + 0 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f0 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f0 + 248 + q), _mm256_load_ps(mc + 0 + 120 + q))));
-                const float *f1 = f + (2047 + 2 * i + 1) * 384;
-                _mm256_store_ps(mc + 128 + 120 + q, _mm256_fnmadd_ps(_mm256_load_ps(f1 + 376 + q), xp, _mm256_mul_ps(_mm256_load_ps(f1 + 248 + q), _mm256_load_ps(mc + 128 + 120 + q))));
+                const float *fr = f + (2047 + 2 * i + 1) * 384;
+                float *mj = mc + 128;
+                __m256 a0 = _mm256_setzero_ps();
+                __m256 a1 = _mm256_setzero_ps();
+                __m256 a2 = _mm256_setzero_ps();
+                __m256 a3 = _mm256_setzero_ps();
+                __m256 a4 = _mm256_setzero_ps();
+                __m256 a5 = _mm256_setzero_ps();
+                __m256 a6 = _mm256_setzero_ps();
+                __m256 a7 = _mm256_setzero_ps();
+                __m256 a8 = _mm256_setzero_ps();
+                __m256 a9 = _mm256_setzero_ps();
+                __m256 a10 = _mm256_setzero_ps();
+                __m256 a11 = _mm256_setzero_ps();
+                __m256 a12 = _mm256_setzero_ps();
+                __m256 a13 = _mm256_setzero_ps();
+                __m256 a14 = _mm256_setzero_ps();
+                __m256 a15 = _mm256_setzero_ps();
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 0 + q);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 8 + q);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 16 + q);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 24 + q);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 32 + q);
+                    a4 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 40 + q);
+                    a5 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 48 + q);
+                    a6 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 56 + q);
+                    a7 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 64 + q);
+                    a8 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 72 + q);
+                    a9 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 80 + q);
+                    a10 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 88 + q);
+                    a11 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 96 + q);
+                    a12 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 104 + q);
+                    a13 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 112 + q);
+                    a14 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mj + 120 + q);
+                    a15 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a15);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a1);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a2);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a3);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 32 + q);
+                    a4 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a4);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 40 + q);
+                    a5 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a5);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 48 + q);
+                    a6 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a6);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 56 + q);
+                    a7 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a7);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 64 + q);
+                    a8 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a8);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 72 + q);
+                    a9 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a9);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 80 + q);
+                    a10 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a10);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 88 + q);
+                    a11 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a11);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 96 + q);
+                    a12 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a12);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 104 + q);
+                    a13 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a13);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 112 + q);
+                    a14 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a14);
+                }
+                {
+                    const __m256 xc = _mm256_load_ps(mp + 120 + q);
+                    a15 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 376 + q), xc, a15);
+                }
+                _mm256_store_ps(mj + 0 + q, a0);
+                _mm256_store_ps(mj + 8 + q, a1);
+                _mm256_store_ps(mj + 16 + q, a2);
+                _mm256_store_ps(mj + 24 + q, a3);
+                _mm256_store_ps(mj + 32 + q, a4);
+                _mm256_store_ps(mj + 40 + q, a5);
+                _mm256_store_ps(mj + 48 + q, a6);
+                _mm256_store_ps(mj + 56 + q, a7);
+                _mm256_store_ps(mj + 64 + q, a8);
+                _mm256_store_ps(mj + 72 + q, a9);
+                _mm256_store_ps(mj + 80 + q, a10);
+                _mm256_store_ps(mj + 88 + q, a11);
+                _mm256_store_ps(mj + 96 + q, a12);
+                _mm256_store_ps(mj + 104 + q, a13);
+                _mm256_store_ps(mj + 112 + q, a14);
+                _mm256_store_ps(mj + 120 + q, a15);
             }
         }
     }

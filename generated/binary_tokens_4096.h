@@ -28,7 +28,7 @@ extern "C" {
 typedef float binary_tokens_4096_real;
 
 /* Parameters, P = binary_tokens_4096_PARAM_SETS sets (set v serves vertex v, level-order numbered):
- *   A, B, C  [P][channels][16]  diagonal blocks, one row per equation
+ *   A, B, C  [P][channels][16]  diagonal blocks, one entry per equation
  *            A_v x_v + B_v x_parent(v) + sum_c C_c x_c = e_v
  *   Bin, Cout [channels][16]   e_leaf = Bin * u,  y = Cout . x_leaf + D * u
  *   D         [channels]

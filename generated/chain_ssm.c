@@ -54,40 +54,42 @@ static void chain_ssm_unpack(const double *src, size_t stride, size_t n, size_t 
     for (r = 0; r < rows; r++)
         memcpy(dst + r * stride, src + r * 2, n * sizeof(double));
 }
+/* The diagonal entry of C at x. */
+#define chain_ssm_C_at(p, x, a, c) ((double)(p)->C[x])
+
 /* Records of lane group gi; 2 for a zero or non-finite pivot. */
 static int chain_ssm_factor(const chain_ssm_params *p, size_t channels, size_t gi, double *f)
 {
     const size_t lanes = chain_ssm_LANES(channels);
-    size_t w, n, i, j, off = 256, cnt = 1;
+    size_t w, i, j, off = 256, cnt = 1;
     int l;
-    for (l = 255; l >= 0; l--, cnt /= 1) { /* leaves first: S needs the children's B/S */
+    for (l = 255; l >= 0; l--, cnt /= 1) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < 1; i++) {
             const size_t pv = (size_t)l;
             for (w = 0; w < 2; w++) {
                 const size_t lane = gi * 2 + w;
+                double *r = f + pv * 48 + w;
+                size_t n;
                 for (n = 0; n < 8; n++) {
-                    double *r = f + pv * 48 + n * 2 + w;
                     const size_t x = (pv * lanes + lane) * 8 + n;
                     double S;
                     if (lane >= lanes) { /* padding lanes compute zeros */
-                        r[0] = r[16] = r[32] = 0;
+                        r[n * 2] = r[(8 + n) * 2] = r[(16 + n) * 2] = 0;
                         continue;
                     }
                     S = p->A[x];
                     for (j = 0; l < 255 && j < 1; j++) {
                         const size_t pc = (size_t)l + 1;
                         const size_t xc = (pc * lanes + lane) * 8 + n;
-                        /* a leaf child's S is its A; others' B/S is stored */
-                        const double bs = l + 1 == 255 ? (double)p->B[xc] / p->A[xc]
-                                                        : f[pc * 48 + 32 + n * 2 + w];
-                        S -= p->C[xc] * bs;
+                        /* the child's S^-1 B */
+                        S -= chain_ssm_C_at(p, xc, 0, 0) * f[pc * 48 + (16 + n) * 2 + w];
                     }
                     if (!(S != 0 && isfinite(S)))
                         return 2;
-                    r[0] = (double)(l > 0 ? p->C[x] / S : 0);
-                    r[16] = (double)(1 / S);
-                    r[32] = (double)(l > 0 ? p->B[x] / S : 0);
+                    r[n * 2] = (double)(l > 0 ? chain_ssm_C_at(p, x, 0, 0) / S : 0);
+                    r[(8 + n) * 2] = (double)(1 / S);
+                    r[(16 + n) * 2] = (double)(l > 0 ? p->B[x] / S : 0);
                 }
             }
         }
@@ -102,15 +104,15 @@ static void chain_ssm_solve(const double *f, const double *io, const double *u, 
     size_t q;
     long v;
     for (q = 0; q < 2; q += 1) {
-        double c0;
-        double c1;
-        double c2;
-        double c3;
-        double c4;
-        double c5;
-        double c6;
-        double c7;
-        /* up: m_v = e_v - (C_{v+1} / S_{v+1}) m_{v+1}, carried in registers */
+        double c0, n0;
+        double c1, n1;
+        double c2, n2;
+        double c3, n3;
+        double c4, n4;
+        double c5, n5;
+        double c6, n6;
+        double c7, n7;
+        /* up: m_v = e_v - C_{v+1} S_{v+1}^-1 m_{v+1}, carried in registers */
         {
             const double e = (*(u + 255 * us + q));
             c0 = ((*(io + 0 + q)) * e);
@@ -132,55 +134,163 @@ static void chain_ssm_solve(const double *f, const double *io, const double *u, 
         }
         for (v = 254; v >= 0; v--) {
             const double *fc = f + (size_t)(v + 1) * 48;
-            const double e = (*(u + (size_t)v * us + q));
             double *mv = m + (size_t)v * 16;
-            c0 = (((*(io + 0 + q)) * e) - (*(fc + 0 + q)) * c0);
+            const double e = (*(u + (size_t)v * us + q));
+            n0 = ((*(io + 0 + q)) * e);
+            n1 = ((*(io + 2 + q)) * e);
+            n2 = ((*(io + 4 + q)) * e);
+            n3 = ((*(io + 6 + q)) * e);
+            n4 = ((*(io + 8 + q)) * e);
+            n5 = ((*(io + 10 + q)) * e);
+            n6 = ((*(io + 12 + q)) * e);
+            n7 = ((*(io + 14 + q)) * e);
+            {
+                const double xc = c0;
+                n0 = (n0 - (*(fc + 0 + q)) * xc);
+            }
+            {
+                const double xc = c1;
+                n1 = (n1 - (*(fc + 2 + q)) * xc);
+            }
+            {
+                const double xc = c2;
+                n2 = (n2 - (*(fc + 4 + q)) * xc);
+            }
+            {
+                const double xc = c3;
+                n3 = (n3 - (*(fc + 6 + q)) * xc);
+            }
+            {
+                const double xc = c4;
+                n4 = (n4 - (*(fc + 8 + q)) * xc);
+            }
+            {
+                const double xc = c5;
+                n5 = (n5 - (*(fc + 10 + q)) * xc);
+            }
+            {
+                const double xc = c6;
+                n6 = (n6 - (*(fc + 12 + q)) * xc);
+            }
+            {
+                const double xc = c7;
+                n7 = (n7 - (*(fc + 14 + q)) * xc);
+            }
+            c0 = n0;
             (*(mv + 0 + q) = (c0));
-            c1 = (((*(io + 2 + q)) * e) - (*(fc + 2 + q)) * c1);
+            c1 = n1;
             (*(mv + 2 + q) = (c1));
-            c2 = (((*(io + 4 + q)) * e) - (*(fc + 4 + q)) * c2);
+            c2 = n2;
             (*(mv + 4 + q) = (c2));
-            c3 = (((*(io + 6 + q)) * e) - (*(fc + 6 + q)) * c3);
+            c3 = n3;
             (*(mv + 6 + q) = (c3));
-            c4 = (((*(io + 8 + q)) * e) - (*(fc + 8 + q)) * c4);
+            c4 = n4;
             (*(mv + 8 + q) = (c4));
-            c5 = (((*(io + 10 + q)) * e) - (*(fc + 10 + q)) * c5);
+            c5 = n5;
             (*(mv + 10 + q) = (c5));
-            c6 = (((*(io + 12 + q)) * e) - (*(fc + 12 + q)) * c6);
+            c6 = n6;
             (*(mv + 12 + q) = (c6));
-            c7 = (((*(io + 14 + q)) * e) - (*(fc + 14 + q)) * c7);
+            c7 = n7;
             (*(mv + 14 + q) = (c7));
         }
-        /* down: x_v = m_v / S_v - (B_v / S_v) x_{v-1}; y_v = Cout . x_v + D u_v */
+        /* down: x_v = S_v^-1 m_v - S_v^-1 B_v x_{v-1}; y_v = Cout . x_v + D u_v */
         for (v = 0; v <= 255; v++) {
             const double *fv = f + (size_t)v * 48;
             const double *mv = m + (size_t)v * 16;
-            double acc = ((*(io + 32 + q)) * (*(u + (size_t)v * us + q)));
-            c0 = v == 0 ? ((*(fv + 16 + q)) * (*(mv + 0 + q)))
-                   : (((*(fv + 16 + q)) * (*(mv + 0 + q))) - (*(fv + 32 + q)) * c0);
-            acc = ((*(io + 16 + q)) * c0 + acc);
-            c1 = v == 0 ? ((*(fv + 18 + q)) * (*(mv + 2 + q)))
-                   : (((*(fv + 18 + q)) * (*(mv + 2 + q))) - (*(fv + 34 + q)) * c1);
-            acc = ((*(io + 18 + q)) * c1 + acc);
-            c2 = v == 0 ? ((*(fv + 20 + q)) * (*(mv + 4 + q)))
-                   : (((*(fv + 20 + q)) * (*(mv + 4 + q))) - (*(fv + 36 + q)) * c2);
-            acc = ((*(io + 20 + q)) * c2 + acc);
-            c3 = v == 0 ? ((*(fv + 22 + q)) * (*(mv + 6 + q)))
-                   : (((*(fv + 22 + q)) * (*(mv + 6 + q))) - (*(fv + 38 + q)) * c3);
-            acc = ((*(io + 22 + q)) * c3 + acc);
-            c4 = v == 0 ? ((*(fv + 24 + q)) * (*(mv + 8 + q)))
-                   : (((*(fv + 24 + q)) * (*(mv + 8 + q))) - (*(fv + 40 + q)) * c4);
-            acc = ((*(io + 24 + q)) * c4 + acc);
-            c5 = v == 0 ? ((*(fv + 26 + q)) * (*(mv + 10 + q)))
-                   : (((*(fv + 26 + q)) * (*(mv + 10 + q))) - (*(fv + 42 + q)) * c5);
-            acc = ((*(io + 26 + q)) * c5 + acc);
-            c6 = v == 0 ? ((*(fv + 28 + q)) * (*(mv + 12 + q)))
-                   : (((*(fv + 28 + q)) * (*(mv + 12 + q))) - (*(fv + 44 + q)) * c6);
-            acc = ((*(io + 28 + q)) * c6 + acc);
-            c7 = v == 0 ? ((*(fv + 30 + q)) * (*(mv + 14 + q)))
-                   : (((*(fv + 30 + q)) * (*(mv + 14 + q))) - (*(fv + 46 + q)) * c7);
-            acc = ((*(io + 30 + q)) * c7 + acc);
-            (*(y + (size_t)v * ys + q) = (acc));
+            n0 = 0.0;
+            n1 = 0.0;
+            n2 = 0.0;
+            n3 = 0.0;
+            n4 = 0.0;
+            n5 = 0.0;
+            n6 = 0.0;
+            n7 = 0.0;
+            {
+                const double xc = (*(mv + 0 + q));
+                n0 = ((*(fv + 16 + q)) * xc + n0);
+            }
+            {
+                const double xc = (*(mv + 2 + q));
+                n1 = ((*(fv + 18 + q)) * xc + n1);
+            }
+            {
+                const double xc = (*(mv + 4 + q));
+                n2 = ((*(fv + 20 + q)) * xc + n2);
+            }
+            {
+                const double xc = (*(mv + 6 + q));
+                n3 = ((*(fv + 22 + q)) * xc + n3);
+            }
+            {
+                const double xc = (*(mv + 8 + q));
+                n4 = ((*(fv + 24 + q)) * xc + n4);
+            }
+            {
+                const double xc = (*(mv + 10 + q));
+                n5 = ((*(fv + 26 + q)) * xc + n5);
+            }
+            {
+                const double xc = (*(mv + 12 + q));
+                n6 = ((*(fv + 28 + q)) * xc + n6);
+            }
+            {
+                const double xc = (*(mv + 14 + q));
+                n7 = ((*(fv + 30 + q)) * xc + n7);
+            }
+            if (v > 0) {
+                {
+                const double xc = c0;
+                n0 = (n0 - (*(fv + 32 + q)) * xc);
+            }
+            {
+                const double xc = c1;
+                n1 = (n1 - (*(fv + 34 + q)) * xc);
+            }
+            {
+                const double xc = c2;
+                n2 = (n2 - (*(fv + 36 + q)) * xc);
+            }
+            {
+                const double xc = c3;
+                n3 = (n3 - (*(fv + 38 + q)) * xc);
+            }
+            {
+                const double xc = c4;
+                n4 = (n4 - (*(fv + 40 + q)) * xc);
+            }
+            {
+                const double xc = c5;
+                n5 = (n5 - (*(fv + 42 + q)) * xc);
+            }
+            {
+                const double xc = c6;
+                n6 = (n6 - (*(fv + 44 + q)) * xc);
+            }
+            {
+                const double xc = c7;
+                n7 = (n7 - (*(fv + 46 + q)) * xc);
+            }
+            }
+            c0 = n0;
+            c1 = n1;
+            c2 = n2;
+            c3 = n3;
+            c4 = n4;
+            c5 = n5;
+            c6 = n6;
+            c7 = n7;
+            {
+                double acc = ((*(io + 32 + q)) * (*(u + (size_t)v * us + q)));
+                acc = ((*(io + 16 + q)) * c0 + acc);
+                acc = ((*(io + 18 + q)) * c1 + acc);
+                acc = ((*(io + 20 + q)) * c2 + acc);
+                acc = ((*(io + 22 + q)) * c3 + acc);
+                acc = ((*(io + 24 + q)) * c4 + acc);
+                acc = ((*(io + 26 + q)) * c5 + acc);
+                acc = ((*(io + 28 + q)) * c6 + acc);
+                acc = ((*(io + 30 + q)) * c7 + acc);
+                (*(y + (size_t)v * ys + q) = (acc));
+            }
         }
     }
 }
@@ -224,9 +334,9 @@ int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
         double *const io = yt + chain_ssm_LINES(512);
         const double *const f = fac + gi * 12288;
         {
+            chain_ssm_io(p, channels, gi, io);
             const double *ub = u + b * 256 * lanes + gi * 2;
             double *yb = y + b * 256 * lanes + gi * 2;
-            chain_ssm_io(p, channels, gi, io);
             if (rem >= 2) {
                 chain_ssm_solve(f, io, ub, lanes, yb, lanes, m);
             } else { /* a partial group runs on a zero-padded copy */

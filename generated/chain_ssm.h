@@ -28,7 +28,7 @@ extern "C" {
 typedef double chain_ssm_real;
 
 /* Parameters, P = chain_ssm_PARAM_SETS sets (set l serves every vertex of level l):
- *   A, B, C  [P][channels][8]  diagonal blocks, one row per equation
+ *   A, B, C  [P][channels][8]  diagonal blocks, one entry per equation
  *            A_v x_v + B_v x_parent(v) + sum_c C_c x_c = e_v
  *   Bin, Cout [channels][8]   e_leaf = Bin * u,  y = Cout . x_leaf + D * u
  *   D         [channels]

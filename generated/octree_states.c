@@ -39,52 +39,54 @@ static void octree_states_unpack(const double *src, size_t stride, size_t n, siz
     for (r = 0; r < rows; r++)
         memcpy(dst + r * stride, src + r * 16, n * sizeof(double));
 }
+/* The diagonal entry of C at x (symmetric: C = B). */
+#define octree_states_C_at(p, x, a, c) ((double)(p)->B[x])
+
 /* Records of lane group gi; 2 for a zero or non-finite pivot. */
 static int octree_states_factor(const octree_states_params *p, size_t channels, size_t gi, double *f)
 {
     const size_t lanes = octree_states_LANES(channels);
-    size_t w, n, i, j, off = 585, cnt = 512;
+    size_t w, i, j, off = 585, cnt = 512;
     int l;
-    for (l = 3; l >= 0; l--, cnt /= 8) { /* leaves first: S needs the children's B/S */
+    for (l = 3; l >= 0; l--, cnt /= 8) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < 1; i++) {
             const size_t pv = (size_t)l;
             for (w = 0; w < 16; w++) {
                 const size_t lane = gi * 16 + w;
+                double *r = f + pv * 48 + w;
+                size_t n;
                 for (n = 0; n < 1; n++) {
-                    double *r = f + pv * 48 + n * 16 + w;
                     const size_t x = (pv * lanes + lane) * 1 + n;
                     double S;
                     if (lane >= lanes) { /* padding lanes compute zeros */
-                        r[0] = r[16] = r[32] = 0;
+                        r[n * 16] = r[(1 + n) * 16] = r[(2 + n) * 16] = 0;
                         continue;
                     }
                     S = p->A[x];
                     for (j = 0; l < 3 && j < 8; j++) {
                         const size_t pc = (size_t)l + 1;
                         const size_t xc = (pc * lanes + lane) * 1 + n;
-                        /* a leaf child's S is its A; others' B/S is stored */
-                        const double bs = l + 1 == 3 ? (double)p->B[xc] / p->A[xc]
-                                                        : f[pc * 48 + 32 + n * 16 + w];
-                        S -= p->B[xc] * bs;
+                        /* the child's S^-1 B */
+                        S -= octree_states_C_at(p, xc, 0, 0) * f[pc * 48 + (2 + n) * 16 + w];
                     }
                     if (!(S != 0 && isfinite(S)))
                         return 2;
-                    r[0] = (double)(l > 0 ? p->B[x] / S : 0);
-                    r[16] = (double)(1 / S);
-                    r[32] = (double)(l > 0 ? p->B[x] / S : 0);
+                    r[n * 16] = (double)(l > 0 ? octree_states_C_at(p, x, 0, 0) / S : 0);
+                    r[(1 + n) * 16] = (double)(1 / S);
+                    r[(2 + n) * 16] = (double)(l > 0 ? p->B[x] / S : 0);
                 }
             }
         }
     }
     return 0;
 }
-/* One group of 16 lanes: f its factor records [P][3][1][16], u/y rows us/ys
- * elements apart, m the state of the internal vertices [73][1][16]. */
+/* One group of 16 lanes: f its factor records [P][3][1][16], u/y rows
+ * us/ys elements apart, m the state of the internal vertices [73][1][16]. */
 static void octree_states_solve(const double *f, const double *u, size_t us, double *y, size_t ys, double *m)
 {
     size_t i, q;
-    /* up: m_v = e_v - sum_c (C_c / S_c) m_c; the leaves' e comes from u */
+    /* up: m_v = e_v - sum_c C_c S_c^-1 m_c; the leaves' e comes from u */
     for (i = 0; i < 64; i++) { /* level 2 */
         double *mp = m + (9 + i) * 16;
         for (q = 0; q < 16; q += 4) {
@@ -93,42 +95,66 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 {
                     const double *fr = f + 144;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 0) * us + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), e, a0);
+                    {
+                    const __m256d xc = e;
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 144;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 1) * us + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), e, a0);
+                    {
+                    const __m256d xc = e;
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 144;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 2) * us + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), e, a0);
+                    {
+                    const __m256d xc = e;
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 144;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 3) * us + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), e, a0);
+                    {
+                    const __m256d xc = e;
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 144;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 4) * us + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), e, a0);
+                    {
+                    const __m256d xc = e;
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 144;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 5) * us + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), e, a0);
+                    {
+                    const __m256d xc = e;
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 144;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 6) * us + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), e, a0);
+                    {
+                    const __m256d xc = e;
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 144;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 7) * us + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), e, a0);
+                    {
+                    const __m256d xc = e;
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 _mm256_store_pd(mp + 0 + q, a0);
             }
@@ -142,35 +168,59 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const double *fr = f + 96;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 0 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 0 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 96;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 16 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 16 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 96;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 32 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 32 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 96;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 48 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 48 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 96;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 64 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 64 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 96;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 80 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 80 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 96;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 96 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 96 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 96;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 112 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 112 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 _mm256_store_pd(mp + 0 + q, a0);
             }
@@ -184,67 +234,189 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const double *fr = f + 48;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 0 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 0 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 48;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 16 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 16 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 48;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 32 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 32 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 48;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 48 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 48 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 48;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 64 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 64 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 48;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 80 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 80 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 48;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 96 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 96 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 {
                     const double *fr = f + 48;
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), _mm256_load_pd(mc + 112 + 0 + q), a0);
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 112 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
                 }
                 _mm256_store_pd(mp + 0 + q, a0);
             }
         }
     }
-    /* down: x_root = m_root / S_root, x_c = m_c / S_c - (B_c / S_c) x_parent */
+    /* down: x_root = S^-1 m_root, x_c = S_c^-1 m_c - S_c^-1 B_c x_parent */
     for (q = 0; q < 16; q += 4) {
         const double *fr = f + 0;
-        _mm256_store_pd(m + 0 + q, _mm256_mul_pd(_mm256_load_pd(fr + 16 + q), _mm256_load_pd(m + 0 + q)));
+        __m256d a0 = _mm256_setzero_pd();
+        {
+                    const __m256d xc = _mm256_load_pd(m + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+        _mm256_store_pd(m + 0 + q, a0);
     }
     for (i = 0; i < 1; i++) { /* level 1 */
         const double *mp = m + (0 + i) * 16;
         double *mc = m + (1 + 8 * i) * 16;
         for (q = 0; q < 16; q += 4) {
             {
-                const __m256d xp = _mm256_load_pd(mp + 0 + q);
-                const double *f0 = f + 48;
-                _mm256_store_pd(mc + 0 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f0 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f0 + 16 + q), _mm256_load_pd(mc + 0 + 0 + q))));
-                const double *f1 = f + 48;
-                _mm256_store_pd(mc + 16 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f1 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f1 + 16 + q), _mm256_load_pd(mc + 16 + 0 + q))));
-                const double *f2 = f + 48;
-                _mm256_store_pd(mc + 32 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f2 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f2 + 16 + q), _mm256_load_pd(mc + 32 + 0 + q))));
-                const double *f3 = f + 48;
-                _mm256_store_pd(mc + 48 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f3 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f3 + 16 + q), _mm256_load_pd(mc + 48 + 0 + q))));
-                const double *f4 = f + 48;
-                _mm256_store_pd(mc + 64 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f4 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f4 + 16 + q), _mm256_load_pd(mc + 64 + 0 + q))));
-                const double *f5 = f + 48;
-                _mm256_store_pd(mc + 80 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f5 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f5 + 16 + q), _mm256_load_pd(mc + 80 + 0 + q))));
-                const double *f6 = f + 48;
-                _mm256_store_pd(mc + 96 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f6 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f6 + 16 + q), _mm256_load_pd(mc + 96 + 0 + q))));
-                const double *f7 = f + 48;
-                _mm256_store_pd(mc + 112 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f7 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f7 + 16 + q), _mm256_load_pd(mc + 112 + 0 + q))));
+                const double *fr = f + 48;
+                double *mj = mc + 0;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 48;
+                double *mj = mc + 16;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 48;
+                double *mj = mc + 32;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 48;
+                double *mj = mc + 48;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 48;
+                double *mj = mc + 64;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 48;
+                double *mj = mc + 80;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 48;
+                double *mj = mc + 96;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 48;
+                double *mj = mc + 112;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
             }
         }
     }
@@ -253,101 +425,234 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
         double *mc = m + (9 + 8 * i) * 16;
         for (q = 0; q < 16; q += 4) {
             {
-                const __m256d xp = _mm256_load_pd(mp + 0 + q);
-                const double *f0 = f + 96;
-                _mm256_store_pd(mc + 0 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f0 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f0 + 16 + q), _mm256_load_pd(mc + 0 + 0 + q))));
-                const double *f1 = f + 96;
-                _mm256_store_pd(mc + 16 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f1 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f1 + 16 + q), _mm256_load_pd(mc + 16 + 0 + q))));
-                const double *f2 = f + 96;
-                _mm256_store_pd(mc + 32 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f2 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f2 + 16 + q), _mm256_load_pd(mc + 32 + 0 + q))));
-                const double *f3 = f + 96;
-                _mm256_store_pd(mc + 48 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f3 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f3 + 16 + q), _mm256_load_pd(mc + 48 + 0 + q))));
-                const double *f4 = f + 96;
-                _mm256_store_pd(mc + 64 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f4 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f4 + 16 + q), _mm256_load_pd(mc + 64 + 0 + q))));
-                const double *f5 = f + 96;
-                _mm256_store_pd(mc + 80 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f5 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f5 + 16 + q), _mm256_load_pd(mc + 80 + 0 + q))));
-                const double *f6 = f + 96;
-                _mm256_store_pd(mc + 96 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f6 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f6 + 16 + q), _mm256_load_pd(mc + 96 + 0 + q))));
-                const double *f7 = f + 96;
-                _mm256_store_pd(mc + 112 + 0 + q, _mm256_fnmadd_pd(_mm256_load_pd(f7 + 32 + q), xp, _mm256_mul_pd(_mm256_load_pd(f7 + 16 + q), _mm256_load_pd(mc + 112 + 0 + q))));
+                const double *fr = f + 96;
+                double *mj = mc + 0;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 96;
+                double *mj = mc + 16;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 96;
+                double *mj = mc + 32;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 96;
+                double *mj = mc + 48;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 96;
+                double *mj = mc + 64;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 96;
+                double *mj = mc + 80;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 96;
+                double *mj = mc + 96;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 96;
+                double *mj = mc + 112;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
             }
         }
     }
-    /* leaves: y = x_leaf */
+    /* leaves: y = x_leaf = S^-1 e - S^-1 B x_parent */
     for (i = 0; i < 64; i++) {
         const double *mp = m + (9 + i) * 16;
         for (q = 0; q < 16; q += 4) {
             {
-                const double *f0 = f + 144;
-                __m256d a0 = _mm256_mul_pd(_mm256_load_pd(f0 + 16 + q), _mm256_loadu_pd(u + (8 * i + 0) * us + q));
+                const double *fr = f + 144;
+                const __m256d e = _mm256_loadu_pd(u + (8 * i + 0) * us + q);
+                __m256d a0 = _mm256_setzero_pd();
                 {
-                    const __m256d xp = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(f0 + 32 + q), xp, a0);
+                    const __m256d xc = e;
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 0) * ys + q, a0);
             }
             {
-                const double *f1 = f + 144;
-                __m256d a1 = _mm256_mul_pd(_mm256_load_pd(f1 + 16 + q), _mm256_loadu_pd(u + (8 * i + 1) * us + q));
+                const double *fr = f + 144;
+                const __m256d e = _mm256_loadu_pd(u + (8 * i + 1) * us + q);
+                __m256d a0 = _mm256_setzero_pd();
                 {
-                    const __m256d xp = _mm256_load_pd(mp + 0 + q);
-                    a1 = _mm256_fnmadd_pd(_mm256_load_pd(f1 + 32 + q), xp, a1);
+                    const __m256d xc = e;
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
                 }
-                _mm256_storeu_pd(y + (8 * i + 1) * ys + q, a1);
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_storeu_pd(y + (8 * i + 1) * ys + q, a0);
             }
             {
-                const double *f2 = f + 144;
-                __m256d a2 = _mm256_mul_pd(_mm256_load_pd(f2 + 16 + q), _mm256_loadu_pd(u + (8 * i + 2) * us + q));
+                const double *fr = f + 144;
+                const __m256d e = _mm256_loadu_pd(u + (8 * i + 2) * us + q);
+                __m256d a0 = _mm256_setzero_pd();
                 {
-                    const __m256d xp = _mm256_load_pd(mp + 0 + q);
-                    a2 = _mm256_fnmadd_pd(_mm256_load_pd(f2 + 32 + q), xp, a2);
+                    const __m256d xc = e;
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
                 }
-                _mm256_storeu_pd(y + (8 * i + 2) * ys + q, a2);
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_storeu_pd(y + (8 * i + 2) * ys + q, a0);
             }
             {
-                const double *f3 = f + 144;
-                __m256d a3 = _mm256_mul_pd(_mm256_load_pd(f3 + 16 + q), _mm256_loadu_pd(u + (8 * i + 3) * us + q));
+                const double *fr = f + 144;
+                const __m256d e = _mm256_loadu_pd(u + (8 * i + 3) * us + q);
+                __m256d a0 = _mm256_setzero_pd();
                 {
-                    const __m256d xp = _mm256_load_pd(mp + 0 + q);
-                    a3 = _mm256_fnmadd_pd(_mm256_load_pd(f3 + 32 + q), xp, a3);
+                    const __m256d xc = e;
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
                 }
-                _mm256_storeu_pd(y + (8 * i + 3) * ys + q, a3);
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_storeu_pd(y + (8 * i + 3) * ys + q, a0);
             }
             {
-                const double *f4 = f + 144;
-                __m256d a4 = _mm256_mul_pd(_mm256_load_pd(f4 + 16 + q), _mm256_loadu_pd(u + (8 * i + 4) * us + q));
+                const double *fr = f + 144;
+                const __m256d e = _mm256_loadu_pd(u + (8 * i + 4) * us + q);
+                __m256d a0 = _mm256_setzero_pd();
                 {
-                    const __m256d xp = _mm256_load_pd(mp + 0 + q);
-                    a4 = _mm256_fnmadd_pd(_mm256_load_pd(f4 + 32 + q), xp, a4);
+                    const __m256d xc = e;
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
                 }
-                _mm256_storeu_pd(y + (8 * i + 4) * ys + q, a4);
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_storeu_pd(y + (8 * i + 4) * ys + q, a0);
             }
             {
-                const double *f5 = f + 144;
-                __m256d a5 = _mm256_mul_pd(_mm256_load_pd(f5 + 16 + q), _mm256_loadu_pd(u + (8 * i + 5) * us + q));
+                const double *fr = f + 144;
+                const __m256d e = _mm256_loadu_pd(u + (8 * i + 5) * us + q);
+                __m256d a0 = _mm256_setzero_pd();
                 {
-                    const __m256d xp = _mm256_load_pd(mp + 0 + q);
-                    a5 = _mm256_fnmadd_pd(_mm256_load_pd(f5 + 32 + q), xp, a5);
+                    const __m256d xc = e;
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
                 }
-                _mm256_storeu_pd(y + (8 * i + 5) * ys + q, a5);
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_storeu_pd(y + (8 * i + 5) * ys + q, a0);
             }
             {
-                const double *f6 = f + 144;
-                __m256d a6 = _mm256_mul_pd(_mm256_load_pd(f6 + 16 + q), _mm256_loadu_pd(u + (8 * i + 6) * us + q));
+                const double *fr = f + 144;
+                const __m256d e = _mm256_loadu_pd(u + (8 * i + 6) * us + q);
+                __m256d a0 = _mm256_setzero_pd();
                 {
-                    const __m256d xp = _mm256_load_pd(mp + 0 + q);
-                    a6 = _mm256_fnmadd_pd(_mm256_load_pd(f6 + 32 + q), xp, a6);
+                    const __m256d xc = e;
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
                 }
-                _mm256_storeu_pd(y + (8 * i + 6) * ys + q, a6);
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_storeu_pd(y + (8 * i + 6) * ys + q, a0);
             }
             {
-                const double *f7 = f + 144;
-                __m256d a7 = _mm256_mul_pd(_mm256_load_pd(f7 + 16 + q), _mm256_loadu_pd(u + (8 * i + 7) * us + q));
+                const double *fr = f + 144;
+                const __m256d e = _mm256_loadu_pd(u + (8 * i + 7) * us + q);
+                __m256d a0 = _mm256_setzero_pd();
                 {
-                    const __m256d xp = _mm256_load_pd(mp + 0 + q);
-                    a7 = _mm256_fnmadd_pd(_mm256_load_pd(f7 + 32 + q), xp, a7);
+                    const __m256d xc = e;
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
                 }
-                _mm256_storeu_pd(y + (8 * i + 7) * ys + q, a7);
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                _mm256_storeu_pd(y + (8 * i + 7) * ys + q, a0);
             }
         }
     }

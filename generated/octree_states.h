@@ -28,7 +28,7 @@ extern "C" {
 typedef double octree_states_real;
 
 /* Parameters, P = octree_states_PARAM_SETS sets (set l serves every vertex of level l):
- *   A, B, C  [P][channels][4]  diagonal blocks, one row per equation
+ *   A, B, C  [P][channels][4]  diagonal blocks, one entry per equation
  *            A_v x_v + B_v x_parent(v) + sum_c C_c x_c = e_v
  *            symmetric: C_v = B_v, C is not read (may be NULL)
  *   Bin, Cout, D: unused (readout "none": u is e, y is x at the leaves)

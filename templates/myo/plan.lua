@@ -2,6 +2,23 @@
 -- performance notes), the lane layout, tile sizes, and threading.
 local tree = require "lib.tree"
 
+-- Tuning knobs (`myogen tune`, `myogen --wisdom`): KNOBS.TC and KNOBS.TL,
+-- when set, replace the defaults below; unset, the plan is deterministic.
+local KNOB_MAX = { TC = 512, TL = 128 }
+local function knob(name, default, p)
+  local knobs = KNOBS or {}
+  for k in pairs(knobs) do
+    if not KNOB_MAX[k] then error(("unknown knob %s (myo knobs: TC, TL)"):format(tostring(k)), 0) end
+  end
+  local v = knobs[name]
+  if v == nil then return default end
+  if math.type(v) ~= "integer" or v < p.W or v % p.W ~= 0 or v > KNOB_MAX[name] then
+    error(("knob %s=%s: expected a multiple of %d (the %s %s lane count) in %d..%d"):format(
+      name, tostring(v), p.W, p.isa.name, p.real, p.W, KNOB_MAX[name]), 0)
+  end
+  return v
+end
+
 return function(spec)
   local V = require("isa." .. spec.target)(spec.dtype)
   local t = tree.new(spec.arity, spec.depth)
@@ -22,23 +39,42 @@ return function(spec)
     forward = passes.forward,
     backward = passes.backward,
     openmp = spec.threads == "openmp",
+    dense = spec.block == "dense",
   }
   if spec.share == "level" and siso and not p.chain then
     -- every vertex of a level is alike: y is a weighted sum of nested block
     -- sums of u, one streaming pass per channel tile (memory-bound).
     p.path = "level_sums"
-    p.TC = 128 // p.size -- channels per tile: two cache lines of each row
+    p.TC = knob("TC", 128 // p.size, p) -- channels per tile: two cache lines of each row
   else
     p.path = p.chain and "chain" or "tree"
   end
-  -- The solves work on lanes, the contiguous axis of u: channels (siso, N
-  -- states per lane) or channel*state pairs (none: the diag system is N
-  -- scalar systems).
-  p.NS = siso and p.N or 1
+  -- The solves work on lanes, the contiguous axis of u: channels (siso or
+  -- dense blocks, N states per lane) or channel*state pairs (diag with
+  -- readout none: N independent scalar systems).
+  p.NS = (siso or p.dense) and p.N or 1
+  -- dense with readout none reads and writes states [N] per lane: those
+  -- rows are repacked into lane layout [N][TL] per group
+  p.packed = p.dense and not siso
   -- lanes per group: at least two cache lines of state per vertex
-  p.TL = p.W * math.max(1, 128 // (p.NS * p.W * p.size))
-  p.REC = 3 * p.NS * p.TL -- per parameter set: three slots of [NS][TL]
+  p.TL = knob("TL", p.W * math.max(1, 128 // (p.NS * p.W * p.size)), p)
+  p.BS = p.dense and p.N * p.N or p.NS -- entries of one block: N x N or its diagonal
+  p.REC = 3 * p.BS * p.TL -- per parameter set: three slots of blocks, [BS][TL]
   p.IOREC = (2 * p.NS + 1) * p.TL -- Bin, Cout, D in lane layout
   p.NCH = math.min(p.NS, 8) -- register blocking of the unrolled state loop
+  -- record offsets: entry (i, j) of block slot s (diag: j = i), and entry
+  -- i of a vector slot (folded leaf records, Bin/Cout/D)
+  function p.m(s, i, j)
+    return (s * p.BS + (p.dense and (i * p.N + j) or i)) * p.TL
+  end
+  function p.v(s, i) return (s * p.BS + i) * p.TL end
+  function p.io(s, i) return (s * p.NS + i) * p.TL end -- Bin (s=0), Cout (1), D (2)
+  -- the columns j of row i that a block has
+  function p.cols(i)
+    if not p.dense then return { i } end
+    local cs = {}
+    for j = 0, p.N - 1 do cs[#cs + 1] = j end
+    return cs
+  end
   return p
 end
