@@ -14,5 +14,31 @@ return function(dtype)
   V.mul = function(a, b) return "(" .. a .. " * " .. b .. ")" end
   V.fma = function(a, b, c) return "(" .. a .. " * " .. b .. " + " .. c .. ")" end
   V.fnma = function(a, b, c) return "(" .. c .. " - " .. a .. " * " .. b .. ")" end
+  -- Added for mlr and lib/vmath.c.tmpl (exp, online softmax). Comparisons
+  -- give a mask (V.mask), select(m, a, b) is m ? a : b lane-wise; max/min
+  -- return b when a lane is unordered (as SSE/AVX do); round is to nearest
+  -- (ties away from zero here; |x| < 2^31); pow2i(n) = 2^n for integral n in
+  -- the normal exponent range; exp(x) calls the function that
+  -- lib/vmath.c.tmpl emits, named from V.prefix (the kernel's name).
+  -- Operands of max, min, round and select are repeated: pass variables.
+  V.dtype = dtype
+  V.real = real
+  V.mask = "int"
+  V.div = function(a, b) return "(" .. a .. " / " .. b .. ")" end
+  V.max = function(a, b) return "((" .. a .. ") > (" .. b .. ") ? (" .. a .. ") : (" .. b .. "))" end
+  V.min = function(a, b) return "((" .. a .. ") < (" .. b .. ") ? (" .. a .. ") : (" .. b .. "))" end
+  V.cmp_lt = function(a, b) return "((" .. a .. ") < (" .. b .. "))" end
+  V.cmp_gt = function(a, b) return "((" .. a .. ") > (" .. b .. "))" end
+  V.select = function(m, a, b) return "((" .. m .. ") ? (" .. a .. ") : (" .. b .. "))" end
+  V.round = function(x)
+    return "((" .. real .. ")(int32_t)((" .. x .. ") + ((" .. x .. ") < 0 ? -0.5 : 0.5)))"
+  end
+  V.pow2i = function(n)
+    if dtype == "f32" then
+      return "((union { uint32_t u; float f; }){ (uint32_t)((int32_t)(" .. n .. ") + 127) << 23 }).f"
+    end
+    return "((union { uint64_t u; double f; }){ (uint64_t)((int64_t)(" .. n .. ") + 1023) << 52 }).f"
+  end
+  V.exp = function(x) return (V.prefix or "myogen") .. "_exp(" .. x .. ")" end
   return V
 end

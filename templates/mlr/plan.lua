@@ -1,0 +1,101 @@
+-- How an mlr spec is computed (DESIGN.md 6.2): levels, ranks and the head-dim
+-- prefix of each level, per-dimension scales, the tile grid, the register
+-- blocking of the micro-kernels and the workspace layout.
+--
+-- Levels l = 1..Lv cut 0..T-1 into blocks of b_l = T / k^(l-1); slice l of
+-- the q/k head dim is [D[l-1], D[l]) with D[l] = r_1 + ... + r_l.  A pair
+-- (i, j) sharing m levels scores c(m) * sum_{l<=m} s_l q_i[l] . k_j[l], which
+-- is a dot product over the prefix [0, D[m]) once s_l is folded into one
+-- operand (per dimension: sc[d]) and c(m) applied per tile.
+--
+-- Tile grid: the deepest level whose blocks hold at least Bmax positions is
+-- level Lc (block BC); every level-Lc block is cut into tiles of B positions
+-- (the last one of a block may be shorter), so no tile straddles a block of
+-- levels 1..Lc: a pair of tiles shares those levels for all or none of its
+-- entries.  Levels below Lc are shared by parts of near-diagonal tile pairs
+-- only; those pairs take a scalar fix-up.
+local function lit(real, x)
+  local s = string.format("%.17g", x)
+  if not s:find("[.eEn]") then s = s .. ".0" end
+  return "(" .. real .. ")" .. s
+end
+
+return function(spec)
+  local V = require("isa." .. spec.target)(spec.dtype)
+  V.prefix = spec.name
+  local W = V.lanes
+  local f32 = spec.dtype == "f32"
+  local real = f32 and "float" or "double"
+  local p = {
+    isa = V,
+    W = W,
+    real = real,
+    size = f32 and 4 or 8,
+    T = spec.seq_len,
+    k = spec.arity,
+    Lv = spec.depth,
+    dv = spec.value_dim,
+    causal = spec.causal,
+    normalize = spec.normalize,
+  }
+  for _, pass in ipairs(spec.passes) do p[pass] = true end
+  p.lit = function(x) return lit(real, x) end
+
+  local Lv = p.Lv
+  p.ranks, p.D, p.block, p.s = {}, { [0] = 0 }, {}, {}
+  local b = p.T
+  for l = 1, Lv do
+    p.ranks[l] = type(spec.state) == "table" and spec.state[l] or spec.state
+    p.D[l] = p.D[l - 1] + p.ranks[l]
+    p.block[l] = b
+    b = b // p.k
+    local sc = spec.scale
+    if type(sc) == "table" then
+      p.s[l] = sc[l]
+    elseif sc == "inv_sqrt_rank" then
+      p.s[l] = 1 / math.sqrt(p.ranks[l])
+    else
+      p.s[l] = 1 / p.ranks[l]
+    end
+  end
+  p.R = p.D[Lv]
+  -- per-dimension factor folded into k (forward: into the packed q tile):
+  -- s_l, and 1/Lv for normalize = "levels"
+  p.sc = {}
+  for l = 1, Lv do
+    for d = p.D[l - 1], p.D[l] - 1 do
+      p.sc[d] = p.s[l] * (spec.normalize == "levels" and 1 / Lv or 1)
+    end
+  end
+  -- c(m) applied per tile pair: 1/m for normalize = "shared", else 1
+  p.cn = {}
+  for m = 1, Lv do p.cn[m] = spec.normalize == "shared" and 1 / m or 1 end
+
+  -- register blocking: MR broadcast rows x NV vectors of accumulators
+  if W > 1 then
+    p.MR, p.NV = 6, 2
+  else
+    p.MR, p.NV = 4, 2
+  end
+  p.CB = p.NV * W -- columns per register block
+  p.Bmax = (V.name == "avx2" and f32) and 64 or 32
+  local Lc = 1
+  for l = 2, Lv do
+    if p.block[l] >= p.Bmax then Lc = l end
+  end
+  p.Lc, p.BC = Lc, p.block[Lc]
+  p.B = math.min(p.Bmax, p.BC)
+  p.TPB = (p.BC + p.B - 1) // p.B -- tiles per level-Lc block
+  p.NT = p.T // p.BC * p.TPB     -- tiles
+  p.BP = (p.B + p.CB - 1) // p.CB * p.CB -- a tile's padded width
+  -- a fix-up is possible: levels below Lc, or causal diagonal pairs
+  p.partial = Lc < Lv and p.block[Lc + 1] < p.B
+  p.anyfix = p.partial or p.causal
+
+  -- workspace (elements; every part a multiple of BP, so 64-byte aligned
+  -- wherever BP * size is)
+  local BP, R, dv = p.BP, p.R, p.dv
+  p.ws_fwd = R * BP + BP * BP + dv * BP + 3 * BP
+  p.ws_bwd = 2 * (R + dv) * BP + 4 * BP * BP + p.NT * BP + p.NT * R * BP
+  return p
+end
