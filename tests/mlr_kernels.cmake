@@ -135,3 +135,25 @@ target_include_directories(test_mlr PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${MLR_GE
 target_compile_options(test_mlr PRIVATE -Wall -Wextra)
 target_link_libraries(test_mlr PRIVATE cunit_lib m)
 add_test(NAME mlr_kernels COMMAND test_mlr)
+
+# The vector exp of templates/lib/vmath.c.tmpl, tested through two of the
+# kernels above (their static functions, by including the generated .c).
+if(MLR_TEST_KERNELS)
+  set(vm_sources mlr_vmath_test.c mlr_vmath_c.c)
+  set_source_files_properties(mlr_vmath_c.c PROPERTIES OBJECT_DEPENDS
+    "${MLR_GEN_DIR}/mlr_c_f32_tiny7.c;${MLR_GEN_DIR}/mlr_c_f64_tiny7.c")
+  if("avx2" IN_LIST targets)
+    list(APPEND vm_sources mlr_vmath_avx2.c)
+    set_source_files_properties(mlr_vmath_avx2.c PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma"
+      OBJECT_DEPENDS "${MLR_GEN_DIR}/mlr_avx2_f32_tiny7.c;${MLR_GEN_DIR}/mlr_avx2_f64_tiny7.c")
+  endif()
+  add_executable(test_mlr_vmath ${vm_sources})
+  if("avx2" IN_LIST targets)
+    target_compile_definitions(test_mlr_vmath PRIVATE MLR_VMATH_AVX2=1)
+  endif()
+  target_include_directories(test_mlr_vmath PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${MLR_GEN_DIR})
+  target_compile_options(test_mlr_vmath PRIVATE -Wall -Wextra)
+  target_link_libraries(test_mlr_vmath PRIVATE cunit_lib m)
+  add_dependencies(test_mlr_vmath test_mlr) # test_mlr's rules generate the kernels
+  add_test(NAME mlr_vmath COMMAND test_mlr_vmath)
+endif()
