@@ -41,6 +41,9 @@ return function(spec)
     openmp = spec.threads == "openmp",
     dense = spec.block == "dense",
   }
+  -- OpenCL (isa/opencl.lua): the device code is the same solve code with
+  -- one work-item per lane; `cl` switches the few places that differ
+  p.cl = V.name == "opencl"
   if spec.share == "level" and siso and not p.chain then
     -- every vertex of a level is alike: y is a weighted sum of nested block
     -- sums of u, one streaming pass per channel tile (memory-bound).
@@ -58,6 +61,13 @@ return function(spec)
   p.packed = p.dense and not siso
   -- lanes per group: at least two cache lines of state per vertex
   p.TL = knob("TL", p.W * math.max(1, 128 // (p.NS * p.W * p.size)), p)
+  if p.cl then
+    -- a group is the lanes of adjacent work-items: one 128-byte line of each
+    -- lane-layout row, so a warp's loads and stores coalesce; a level-sum
+    -- tile is a group too (one lane index NAME_Q0 for every kernel)
+    p.TL = knob("TL", 128 // p.size, p)
+    if p.TC then p.TC = p.TL end
+  end
   p.BS = p.dense and p.N * p.N or p.NS -- entries of one block: N x N or its diagonal
   p.REC = 3 * p.BS * p.TL -- per parameter set: three slots of blocks, [BS][TL]
   p.IOREC = (2 * p.NS + 1) * p.TL -- Bin, Cout, D in lane layout
@@ -75,6 +85,18 @@ return function(spec)
     local cs = {}
     for j = 0, p.N - 1 do cs[#cs + 1] = j end
     return cs
+  end
+  -- What differs in device code: G qualifies pointers into buffers (OpenCL
+  -- "__global ", C ""); acc is the type of the factor arithmetic (double, or
+  -- in OpenCL NAME_acc: double where the device has cl_khr_fp64);
+  -- own(lo, hi) gives the bounds of a loop over the lanes of a group: all of
+  -- them in C, the work-item's own lane (NAME_Q0, or idx) in OpenCL.
+  p.G = V.global or ""
+  p.acc = p.cl and (spec.name .. "_acc") or "double"
+  function p.own(lo, hi, idx)
+    if not p.cl then return lo, hi end
+    idx = idx or (spec.name .. "_Q0")
+    return idx, idx .. " + 1"
   end
   return p
 end
