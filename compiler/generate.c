@@ -8,6 +8,37 @@
 
 int generate_kernel(const spec *s, const char *out_c, char *err, size_t errlen)
 {
+    return generate_kernel_knobs(s, out_c, NULL, err, errlen);
+}
+
+/* Sets the knobs and lets the kernel's plan validate them: 0, or 2 with the
+ * plan's one-line message. */
+static int apply_knobs(template_engine *e, const spec *s, const knob_set *knobs, char *err,
+                       size_t errlen)
+{
+    char text[128], src[256], out[8], why[512];
+    knobs_format(knobs, text, sizeof text);
+    for (int i = 0; i < knobs->n; i++)
+        engine_set_knob(e, knobs->name[i], knobs->value[i]);
+    snprintf(src, sizeof src, "require('%s.plan')(spec) return ''", s->kernel);
+    if (engine_eval(e, src, out, sizeof out, why, sizeof why) != 0) {
+        snprintf(err, errlen, "knobs %s: %s", text, why);
+        return 2;
+    }
+    char *canon = malloc(strlen(s->canonical) + sizeof text + 32);
+    if (!canon) {
+        snprintf(err, errlen, "out of memory");
+        return 1;
+    }
+    sprintf(canon, "%s with knobs %s", s->canonical, text);
+    engine_set(e, "SPEC_CANONICAL", canon);
+    free(canon);
+    return 0;
+}
+
+int generate_kernel_knobs(const spec *s, const char *out_c, const knob_set *knobs, char *err,
+                          size_t errlen)
+{
     size_t n = strlen(out_c);
     const char *base = strrchr(out_c, '/');
     base = base ? base + 1 : out_c;
@@ -24,6 +55,13 @@ int generate_kernel(const spec *s, const char *out_c, char *err, size_t errlen)
     if (!e)
         return 1;
     engine_set(e, "HEADER_NAME", header_name);
+    if (knobs && knobs->n > 0) {
+        int krc = apply_knobs(e, s, knobs, err, errlen);
+        if (krc != 0) {
+            engine_free(e);
+            return krc;
+        }
+    }
 
     char tmpl_c[64], tmpl_h[64];
     snprintf(tmpl_c, sizeof tmpl_c, "%s/kernel.c.tmpl", s->kernel);

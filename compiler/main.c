@@ -1,15 +1,25 @@
 /* myogen command line. */
+#include "cc.h"
 #include "generate.h"
+#include "machine_id.h"
 #include "spec.h"
+#include "tune.h"
+#include "wisdom.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_OVERRIDES 64
 
 static const char usage[] =
     "usage: myogen SPEC.lua -o OUT.c [-D key=value]...   generate OUT.c and OUT.h\n"
+    "       myogen SPEC.lua --wisdom FILE -o OUT.c ...   the same with the knobs myogen tune\n"
+    "                                                    recorded for this spec's arity\n"
     "       myogen check SPEC.lua [-D key=value]...      validate; print the canonical spec\n"
+    "       myogen tune SPEC.lua --seq-len L [...]       measure arities and knobs here\n"
+    "                                                    (myogen tune --help)\n"
     "       myogen --help | --version\n"
     "\n"
     "A spec is a Lua file returning a table, e.g.\n"
@@ -25,12 +35,201 @@ static int bad_usage(const char *msg, const char *arg)
     return 2;
 }
 
+static const char tune_usage[] =
+    "usage: myogen tune SPEC.lua --seq-len L [options] [-D key=value]...\n"
+    "\n"
+    "For each arity k, the smallest depth d with k^d >= L (arity 1, the chain: L\n"
+    "positions) and each value of the templates' knobs (TC channels per tile of the\n"
+    "level-sum path, TL lanes per group of the solve paths), the spec is generated,\n"
+    "built with $CC (default cc) into a shared object, checked against a scalar\n"
+    "reference on random data (a wrong variant is excluded) and timed (median).\n"
+    "The spec's own arity and depth are replaced; its other fields stay.\n"
+    "\n"
+    "  --seq-len L          positions to hold (2..16777216), required\n"
+    "  --arity K,K,...      arities to try (1..16; default 1,2,3,4,8,16)\n"
+    "  --budget SECONDS     time to spend (default 60; the default knobs of every\n"
+    "                       arity always run)\n"
+    "  --channels C         channels per call (default 256)\n"
+    "  --batch B            batch per call (default 1)\n"
+    "  --wisdom FILE        record the winners for myogen SPEC.lua --wisdom FILE\n"
+    "  --plot FILE.svg      chart of time per token against arity and knobs\n"
+    "Progress goes to stderr, the table to stdout.  Test hook: --inject-fault N\n"
+    "corrupts the output of variant N before its check (it must be excluded).\n";
+
+/* "1,2,8" -> arities; 0 or -1 */
+static int parse_arities(const char *s, tune_options *o)
+{
+    o->narities = 0;
+    for (const char *p = s;;) {
+        char *end;
+        errno = 0;
+        long k = strtol(p, &end, 10);
+        if (errno || end == p || k < 1 || k > 16 || (*end && *end != ',') ||
+            o->narities == TUNE_MAX_ARITIES)
+            return -1;
+        for (int i = 0; i < o->narities; i++)
+            if (o->arities[i] == k)
+                return -1;
+        o->arities[o->narities++] = (int)k;
+        if (!*end)
+            return 0;
+        p = end + 1;
+    }
+}
+
+static int parse_count(const char *s, long long lo, long long hi, long long *v)
+{
+    char *end;
+    errno = 0;
+    long long x = strtoll(s, &end, 10);
+    if (errno || end == s || *end || x < lo || x > hi)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+static int tune_main(int argc, char **argv)
+{
+    const char *overrides[MAX_OVERRIDES];
+    tune_options o;
+    memset(&o, 0, sizeof o);
+    const int defaults[] = {1, 2, 3, 4, 8, 16};
+    for (int i = 0; i < 6; i++)
+        o.arities[i] = defaults[i];
+    o.narities = 6;
+    o.budget_s = 60;
+    o.channels = 256;
+    o.batch = 1;
+    o.overrides = overrides;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        long long n;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(tune_usage, stdout);
+            return 0;
+        }
+        if (strcmp(a, "-D") != 0 && strncmp(a, "-D", 2) == 0) {
+            if (o.noverrides == MAX_OVERRIDES)
+                return bad_usage("too many -D options", NULL);
+            overrides[o.noverrides++] = a + 2;
+            continue;
+        }
+        if (a[0] != '-' || !a[1]) {
+            if (o.spec_file)
+                return bad_usage("tune: unexpected argument", a);
+            o.spec_file = a;
+            continue;
+        }
+        if (!val)
+            return bad_usage("missing value after", a);
+        i++;
+        if (strcmp(a, "-D") == 0) {
+            if (o.noverrides == MAX_OVERRIDES)
+                return bad_usage("too many -D options", NULL);
+            overrides[o.noverrides++] = val;
+        } else if (strcmp(a, "--seq-len") == 0) {
+            if (parse_count(val, 2, 1 << 24, &o.seq_len))
+                return bad_usage("--seq-len: expected an integer in 2..16777216, got", val);
+        } else if (strcmp(a, "--arity") == 0) {
+            if (parse_arities(val, &o))
+                return bad_usage("--arity: expected distinct integers in 1..16 separated by "
+                                 "commas, got", val);
+        } else if (strcmp(a, "--budget") == 0) {
+            char *end;
+            errno = 0;
+            o.budget_s = strtod(val, &end);
+            if (errno || end == val || *end || !(o.budget_s > 0 && o.budget_s <= 86400))
+                return bad_usage("--budget: expected seconds in (0, 86400], got", val);
+        } else if (strcmp(a, "--channels") == 0) {
+            if (parse_count(val, 1, 1 << 16, &o.channels))
+                return bad_usage("--channels: expected an integer in 1..65536, got", val);
+        } else if (strcmp(a, "--batch") == 0) {
+            if (parse_count(val, 1, 1 << 12, &o.batch))
+                return bad_usage("--batch: expected an integer in 1..4096, got", val);
+        } else if (strcmp(a, "--wisdom") == 0) {
+            if (!*val)
+                return bad_usage("--wisdom: empty file name", NULL);
+            o.wisdom_path = val;
+        } else if (strcmp(a, "--plot") == 0) {
+            if (!*val)
+                return bad_usage("--plot: empty file name", NULL);
+            o.plot_path = val;
+        } else if (strcmp(a, "--inject-fault") == 0) {
+            if (parse_count(val, 1, 1 << 20, &n))
+                return bad_usage("--inject-fault: expected a variant number, got", val);
+            o.inject_fault = (int)n;
+        } else {
+            return bad_usage("tune: unknown option", a);
+        }
+    }
+    if (!o.spec_file)
+        return bad_usage("tune: no spec file given", NULL);
+    if (!o.seq_len)
+        return bad_usage("tune: --seq-len is required", NULL);
+    char err[SPEC_ERR_LEN + 1024];
+    int rc = tune_run(&o, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "myogen: %s\n", err);
+    return rc;
+}
+
+/* The knobs recorded in wisdom_file for spec s, or an error (exit 2). */
+static int wisdom_knobs(const char *wisdom_file, const spec *s, knob_set *k, char *err,
+                        size_t errlen)
+{
+    static wisdom w;
+    char why[1024], compiler[512], key[4096];
+    long long arity = 0, depth = 0;
+    if (strcmp(s->kernel, "myo") != 0) {
+        snprintf(err, errlen, "--wisdom %s: kernel \"%s\" has no tuned knobs (myogen tune "
+                 "supports \"myo\")", wisdom_file, s->kernel);
+        return 2;
+    }
+    if (wisdom_read(wisdom_file, &w, err, errlen) != 0)
+        return 2;
+    machine_id m;
+    cc_tool cc;
+    machine_id_get(&m);
+    if (cc_init(&cc, why, sizeof why) != 0 ||
+        cc_identity(&cc, compiler, sizeof compiler, why, sizeof why) != 0) {
+        snprintf(err, errlen, "wisdom %s: cannot check its compiler: %s", wisdom_file, why);
+        return 2;
+    }
+    if (wisdom_spec_key(s->canonical, key, sizeof key) != 0 ||
+        wisdom_spec_int(s->canonical, "arity", &arity) != 0 ||
+        wisdom_spec_int(s->canonical, "depth", &depth) != 0) {
+        snprintf(err, errlen, "wisdom %s: internal: cannot read the spec's arity and depth",
+                 wisdom_file);
+        return 1;
+    }
+    if (wisdom_match(&w, wisdom_file, &m, compiler, key, err, errlen) != 0)
+        return 2;
+    const wisdom_entry *e = wisdom_find(&w, (int)arity, (int)depth);
+    if (!e) {
+        char list[512] = "";
+        size_t o = 0;
+        for (int i = 0; i < w.n && o < sizeof list; i++)
+            o += (size_t)snprintf(list + o, sizeof list - o, "%s%d/%d", i ? ", " : "",
+                                  w.e[i].arity, w.e[i].depth);
+        snprintf(err, errlen,
+                 "wisdom %s: no entry for arity %lld, depth %lld (tuned at seq_len %lld, "
+                 "arity/depth %s); re-run myogen tune for this length",
+                 wisdom_file, arity, depth, w.seq_len, list);
+        return 2;
+    }
+    *k = e->knobs;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *overrides[MAX_OVERRIDES];
     int noverrides = 0, check = 0;
-    const char *spec_file = NULL, *out = NULL;
+    const char *spec_file = NULL, *out = NULL, *wisdom_file = NULL;
 
+    if (argc > 1 && strcmp(argv[1], "tune") == 0)
+        return tune_main(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -39,6 +238,10 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--version") == 0) {
             printf("myogen %s\n", MYOGEN_VERSION);
             return 0;
+        } else if (strcmp(a, "--wisdom") == 0) {
+            if (i + 1 >= argc)
+                return bad_usage("missing value after", a);
+            wisdom_file = argv[++i];
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "-D") == 0) {
             if (i + 1 >= argc)
                 return bad_usage("missing value after", a);
@@ -67,6 +270,8 @@ int main(int argc, char **argv)
         return bad_usage("no spec file given", NULL);
     if (check && out)
         return bad_usage("check writes nothing; drop", "-o");
+    if (check && wisdom_file)
+        return bad_usage("check uses no wisdom; drop", "--wisdom");
     if (!check && !out)
         return bad_usage("no output given", "-o OUT.c");
 
@@ -80,7 +285,16 @@ int main(int argc, char **argv)
         printf("%s\n", s.canonical);
         return 0;
     }
-    int rc = generate_kernel(&s, out, err, sizeof err);
+    knob_set knobs = {0};
+    if (wisdom_file) {
+        char werr[2048];
+        int wrc = wisdom_knobs(wisdom_file, &s, &knobs, werr, sizeof werr);
+        if (wrc != 0) {
+            fprintf(stderr, "myogen: %s\n", werr);
+            return wrc;
+        }
+    }
+    int rc = generate_kernel_knobs(&s, out, &knobs, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "myogen: %s\n", err);
     return rc;

@@ -196,6 +196,8 @@ template_engine *engine_new(const char *canonical_spec, char *err, size_t errlen
     lua_setglobal(L, "MYOGEN_VERSION");
     lua_pushstring(L, canonical_spec);
     lua_setglobal(L, "SPEC_CANONICAL");
+    lua_newtable(L);
+    lua_setglobal(L, "KNOBS");
     return e;
 }
 
@@ -211,6 +213,39 @@ void engine_set(template_engine *e, const char *key, const char *value)
 {
     lua_pushstring(e->L, value);
     lua_setglobal(e->L, key);
+}
+
+void engine_set_knob(template_engine *e, const char *key, long long value)
+{
+    lua_getglobal(e->L, "KNOBS");
+    lua_pushinteger(e->L, (lua_Integer)value);
+    lua_setfield(e->L, -2, key);
+    lua_pop(e->L, 1);
+}
+
+static void flatten(char *s)
+{
+    for (; *s; s++)
+        if (*s == '\n' || *s == '\t')
+            *s = ' ';
+}
+
+int engine_eval(template_engine *e, const char *lua_src, char *out, size_t outlen, char *err,
+                size_t errlen)
+{
+    lua_State *L = e->L;
+    if (luaL_loadbufferx(L, lua_src, strlen(lua_src), "=eval", "t") != LUA_OK ||
+        lua_pcall(L, 0, 1, 0) != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        snprintf(err, errlen, "%s", msg ? msg : "error object is not a string");
+        flatten(err);
+        lua_pop(L, 1);
+        return -1;
+    }
+    const char *s = lua_tostring(L, -1);
+    snprintf(out, outlen, "%s", s ? s : "");
+    lua_pop(L, 1);
+    return 0;
 }
 
 static int l_render_traced(lua_State *L)

@@ -15,6 +15,18 @@ void engine_free(template_engine *e);
 /* Sets a string global visible to templates (e.g. the header's file name). */
 void engine_set(template_engine *e, const char *key, const char *value);
 
+/* Sets KNOBS[key] = value in the table of tuning knobs templates may read
+ * (myogen tune, --wisdom).  KNOBS is an empty table unless set, and then the
+ * templates use their deterministic defaults. */
+void engine_set_knob(template_engine *e, const char *key, long long value);
+
+/* Runs Lua source in the engine (spec, KNOBS and the template modules in
+ * scope, e.g. "return require('myo.plan')(spec).path") and copies the
+ * string or number it returns into out.  Returns 0, or -1 with the error
+ * (one line) in err. */
+int engine_eval(template_engine *e, const char *lua_src, char *out, size_t outlen, char *err,
+                size_t errlen);
+
 /* Renders templates/NAME; *out is malloc'd.  Returns 0, or -1 with a
  * one-line "templates/NAME:LINE: message" in err. */
 int engine_render(template_engine *e, const char *name, char **out, size_t *outlen,

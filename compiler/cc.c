@@ -1,0 +1,140 @@
+/* The system C compiler: identity and shared-object builds (see cc.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "cc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int cc_init(cc_tool *cc, char *err, size_t errlen)
+{
+    const char *env = getenv("CC");
+    memset(cc, 0, sizeof *cc);
+    snprintf(cc->command, sizeof cc->command, "%s", env && *env ? env : "cc");
+    snprintf(cc->words, sizeof cc->words, "%s", cc->command);
+    for (char *p = strtok(cc->words, " \t"); p; p = strtok(NULL, " \t")) {
+        if (cc->argc == CC_MAX_ARGS - 1) {
+            snprintf(err, errlen, "$CC has more than %d words", CC_MAX_ARGS - 1);
+            return -1;
+        }
+        cc->argv[cc->argc++] = p;
+    }
+    if (cc->argc == 0) {
+        snprintf(err, errlen, "$CC is blank");
+        return -1;
+    }
+    return 0;
+}
+
+int cc_run(char *const argv[], const char *out_path)
+{
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    int status;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path ? out_path : "/dev/null",
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
+        return -1;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (!WIFEXITED(status))
+        return -1;
+    /* posix_spawnp of a missing program may report it as exit status 127 */
+    return WEXITSTATUS(status);
+}
+
+/* First line of file (or the first line containing want), one line. */
+static void first_line(const char *path, const char *want, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    buf[0] = 0;
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        line[len - 1 < sizeof line ? len - 1 : sizeof line - 1] = 0; /* fits buf */
+        if (!buf[0] && line[0])
+            memcpy(buf, line, strlen(line) + 1);
+        if (want && strstr(line, want)) {
+            memcpy(buf, line, strlen(line) + 1);
+            break;
+        }
+        if (!want && buf[0])
+            break;
+    }
+    fclose(f);
+}
+
+int cc_identity(const cc_tool *cc, char *id, size_t len, char *err, size_t errlen)
+{
+    char *argv[CC_MAX_ARGS + 1];
+    char tmp[] = "/tmp/myogen-ccid-XXXXXX";
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create a temporary file: %s", strerror(errno));
+        return -1;
+    }
+    close(fd);
+    for (int i = 0; i < cc->argc; i++)
+        argv[i] = cc->argv[i];
+    argv[cc->argc] = "--version";
+    argv[cc->argc + 1] = NULL;
+    int rc = cc_run(argv, tmp);
+    char line[400];
+    first_line(tmp, NULL, line, sizeof line);
+    unlink(tmp);
+    if (rc != 0 || !line[0]) {
+        snprintf(err, errlen, "cannot run the C compiler '%s --version' (set CC)", cc->command);
+        return -1;
+    }
+    snprintf(id, len, "%s: %s", cc->command, line);
+    return 0;
+}
+
+int cc_build_shared(const cc_tool *cc, const char *src, const char *so, const char *flags,
+                    const char *log, char *err, size_t errlen)
+{
+    char *argv[64];
+    char fl[512];
+    int n = 0;
+    for (int i = 0; i < cc->argc; i++)
+        argv[n++] = cc->argv[i];
+    static char std[] = "-std=c99", opt[] = "-O3", pic[] = "-fPIC", shared[] = "-shared",
+                o[] = "-o", lm[] = "-lm";
+    argv[n++] = std;
+    argv[n++] = opt;
+    argv[n++] = pic;
+    argv[n++] = shared;
+    snprintf(fl, sizeof fl, "%s", flags ? flags : "");
+    for (char *p = strtok(fl, " "); p && n < 56; p = strtok(NULL, " "))
+        argv[n++] = p;
+    argv[n++] = o;
+    argv[n++] = (char *)so;
+    argv[n++] = (char *)src;
+    argv[n++] = lm;
+    argv[n] = NULL;
+    int rc = cc_run(argv, log);
+    if (rc == 0)
+        return 0;
+    char line[300];
+    first_line(log, "error", line, sizeof line);
+    if (rc < 0 || rc == 127)
+        snprintf(err, errlen, "cannot run the C compiler '%s' (set CC)", cc->command);
+    else
+        snprintf(err, errlen, "%s failed: %s", cc->command, line[0] ? line : "(no output)");
+    return -1;
+}

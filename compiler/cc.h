@@ -1,0 +1,36 @@
+#ifndef MYOGEN_CC_H
+#define MYOGEN_CC_H
+#include <stddef.h>
+
+/* The system C compiler, as the tuner uses it: $CC (split at spaces, e.g.
+ * "ccache gcc") or "cc".  It builds each variant into a shared object and
+ * names the build in wisdom files. */
+#define CC_MAX_ARGS 16
+
+typedef struct {
+    char command[256];        /* as given */
+    char words[256];          /* command split in place */
+    char *argv[CC_MAX_ARGS];  /* the command's words */
+    int argc;
+} cc_tool;
+
+/* From $CC or "cc".  Returns 0, or -1 with a message in err. */
+int cc_init(cc_tool *cc, char *err, size_t errlen);
+
+/* "COMMAND: first line of COMMAND --version", e.g.
+ * "cc: cc (Debian 12.2.0-14+deb12u1) 12.2.0".  Returns 0, or -1 with a
+ * one-line message (the compiler does not run) in err. */
+int cc_identity(const cc_tool *cc, char *id, size_t len, char *err, size_t errlen);
+
+/* Compiles the C99 file src into the shared object so with
+ * "-std=c99 -O3 -fPIC -shared" and the space-separated extra flags (ISA
+ * flags, -fopenmp), linking -lm; the compiler's output goes to log.
+ * Returns 0, or -1 with the first error line in err. */
+int cc_build_shared(const cc_tool *cc, const char *src, const char *so, const char *flags,
+                    const char *log, char *err, size_t errlen);
+
+/* Runs argv (argv[0] looked up in PATH) with stdout and stderr to out_path
+ * (NULL: /dev/null); returns its exit status, or -1 if it could not run. */
+int cc_run(char *const argv[], const char *out_path);
+
+#endif

@@ -1,0 +1,471 @@
+/* Wisdom files: writing, strict reading, matching (see wisdom.h). */
+#include "wisdom.h"
+#include "atomic_file.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WISDOM_MAGIC "myogen-wisdom 1"
+#define WISDOM_MAX_BYTES (1 << 20)
+
+static uint64_t fnv1a64(const char *p, size_t n)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* Splits a canonical spec "{a=1, b={"x", "y"}, c="z"}" into its top-level
+ * fields; calls fn(field, len, ud) for each. */
+static void spec_fields(const char *canon, void (*fn)(const char *, size_t, void *), void *ud)
+{
+    const char *p = canon;
+    if (*p == '{')
+        p++;
+    int depth = 0, quoted = 0;
+    const char *start = p;
+    for (; *p; p++) {
+        if (quoted) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == '"')
+                quoted = 0;
+        } else if (*p == '"') {
+            quoted = 1;
+        } else if (*p == '{') {
+            depth++;
+        } else if (*p == '}' && depth > 0) {
+            depth--;
+        } else if ((*p == ',' || *p == '}') && depth == 0) {
+            fn(start, (size_t)(p - start), ud);
+            if (*p == '}')
+                return;
+            p++;
+            while (*p == ' ')
+                p++;
+            start = p;
+            p--;
+        }
+    }
+    if (p > start)
+        fn(start, (size_t)(p - start), ud);
+}
+
+typedef struct {
+    char *out;
+    size_t len, o;
+    int overflow;
+} key_builder;
+
+static int field_is(const char *f, size_t n, const char *key)
+{
+    size_t k = strlen(key);
+    return n > k && memcmp(f, key, k) == 0 && f[k] == '=';
+}
+
+static void add_key_field(const char *f, size_t n, void *ud)
+{
+    key_builder *b = ud;
+    if (field_is(f, n, "arity") || field_is(f, n, "depth"))
+        return;
+    int w = snprintf(b->out + b->o, b->len - b->o, "%s%.*s", b->o > 1 ? ", " : "", (int)n, f);
+    if (w < 0 || (size_t)w >= b->len - b->o)
+        b->overflow = 1;
+    else
+        b->o += (size_t)w;
+}
+
+int wisdom_spec_key(const char *canonical, char *key, size_t len)
+{
+    key_builder b = {key, len, 0, 0};
+    if (len < 3)
+        return -1;
+    key[0] = '{';
+    key[1] = 0;
+    b.o = 1;
+    spec_fields(canonical, add_key_field, &b);
+    if (b.overflow || b.o + 2 > len)
+        return -1;
+    key[b.o++] = '}';
+    key[b.o] = 0;
+    return 0;
+}
+
+typedef struct {
+    const char *key;
+    long long v;
+    int found;
+} int_finder;
+
+static void find_int(const char *f, size_t n, void *ud)
+{
+    int_finder *q = ud;
+    size_t k = strlen(q->key);
+    if (!field_is(f, n, q->key) || n == k + 1)
+        return;
+    char num[32];
+    if (n - k - 1 >= sizeof num)
+        return;
+    memcpy(num, f + k + 1, n - k - 1);
+    num[n - k - 1] = 0;
+    char *end;
+    errno = 0;
+    long long v = strtoll(num, &end, 10);
+    if (!errno && !*end) {
+        q->v = v;
+        q->found = 1;
+    }
+}
+
+int wisdom_spec_int(const char *canonical, const char *key, long long *v)
+{
+    int_finder q = {key, 0, 0};
+    spec_fields(canonical, find_int, &q);
+    if (!q.found)
+        return -1;
+    *v = q.v;
+    return 0;
+}
+
+int wisdom_write(const char *path, const wisdom *w, char *err, size_t errlen)
+{
+    size_t cap = 16384 + (size_t)w->n * 256, o = 0;
+    char *buf = malloc(cap), kn[128];
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+#define PUT(...) o += (size_t)snprintf(buf + o, cap - o, __VA_ARGS__)
+    PUT("%s\n", WISDOM_MAGIC);
+    PUT("# Written by `myogen tune`, read by `myogen SPEC.lua --wisdom FILE -o OUT.c`.\n");
+    PUT("# Valid only for this CPU, ISA, compiler, myogen version and spec (any\n");
+    PUT("# arity and depth); do not edit: the checksum line guards the file.\n");
+    PUT("myogen %s\n", w->myogen);
+    PUT("cpu %s\n", w->machine.cpu);
+    PUT("isa %s\n", w->machine.isa);
+    PUT("compiler %s\n", w->compiler);
+    PUT("spec %s\n", w->spec);
+    PUT("tuned seq_len=%lld channels=%lld batch=%lld\n", w->seq_len, w->channels, w->batch);
+    for (int i = 0; i < w->n; i++) {
+        knobs_format(&w->e[i].knobs, kn, sizeof kn);
+        PUT("entry arity=%d depth=%d knobs=%s median_s=%.6e\n", w->e[i].arity, w->e[i].depth, kn,
+            w->e[i].median_s);
+    }
+    PUT("best arity=%d depth=%d\n", w->best_arity, w->best_depth);
+    uint64_t h = fnv1a64(buf, o);
+    PUT("checksum fnv1a64 %016" PRIx64 "\n", h);
+#undef PUT
+    if (o >= cap) {
+        free(buf);
+        snprintf(err, errlen, "wisdom %s: too large", path);
+        return -1;
+    }
+    const char *paths[1] = {path};
+    const char *data[1] = {buf};
+    size_t lens[1] = {o};
+    char why[512];
+    int rc = write_files_atomically(1, paths, data, lens, why, sizeof why);
+    if (rc != 0)
+        snprintf(err, errlen, "wisdom %s", why);
+    free(buf);
+    return rc;
+}
+
+/* ---- reading ---- */
+
+typedef struct {
+    const char *path;
+    char *text;
+    size_t len, pos;
+    int line;
+    char *err;
+    size_t errlen;
+    int truncated;
+} reader;
+
+static int bad(reader *r, const char *what)
+{
+    if (r->truncated)
+        snprintf(r->err, r->errlen,
+                 "wisdom %s:%d: malformed (truncated: the last line has no newline); re-run "
+                 "myogen tune", r->path, r->line);
+    else
+        snprintf(r->err, r->errlen, "wisdom %s:%d: malformed (%s); re-run myogen tune", r->path,
+                 r->line, what);
+    return -1;
+}
+
+/* Next non-comment line, NUL-terminated in place; NULL at the end. */
+static char *next_line(reader *r, size_t *start)
+{
+    while (r->pos < r->len) {
+        char *s = r->text + r->pos;
+        char *nl = memchr(s, '\n', r->len - r->pos);
+        *start = r->pos;
+        r->line++;
+        if (!nl) { /* a last line without newline: truncated */
+            r->pos = r->len;
+            r->truncated = 1;
+            return NULL;
+        }
+        *nl = 0;
+        r->pos = (size_t)(nl - r->text) + 1;
+        if (s[0] != '#')
+            return s;
+    }
+    return NULL;
+}
+
+/* "key value": the value, or NULL (and an error) if the line is not key */
+static const char *expect_key(reader *r, char *line, const char *key)
+{
+    size_t n = strlen(key);
+    if (!line || strncmp(line, key, n) != 0 || line[n] != ' ' || !line[n + 1]) {
+        char what[96];
+        snprintf(what, sizeof what, "expected the '%s' line", key);
+        bad(r, what);
+        return NULL;
+    }
+    return line + n + 1;
+}
+
+static int copy_value(reader *r, char *dst, size_t len, const char *v, const char *key)
+{
+    if (strlen(v) >= len) {
+        char what[96];
+        snprintf(what, sizeof what, "'%s' value too long", key);
+        return bad(r, what);
+    }
+    memcpy(dst, v, strlen(v) + 1);
+    return 0;
+}
+
+static int parse_entry(reader *r, const char *v, wisdom_entry *e)
+{
+    char kn[160], rest[8];
+    int used = 0;
+    memset(e, 0, sizeof *e);
+    if (sscanf(v, "arity=%d depth=%d knobs=%159s median_s=%lf%n", &e->arity, &e->depth, kn,
+               &e->median_s, &used) != 4 || v[used] != 0)
+        return bad(r, "expected 'entry arity=K depth=D knobs=K=V,... median_s=T'");
+    (void)rest;
+    if (e->arity < 1 || e->arity > 64 || e->depth < 1 || e->depth > (1 << 24) ||
+        !(e->median_s > 0 && e->median_s < 1e6))
+        return bad(r, "entry values out of range");
+    char why[256];
+    if (knobs_parse(kn, &e->knobs, why, sizeof why) != 0)
+        return bad(r, why);
+    return 0;
+}
+
+int wisdom_read(const char *path, wisdom *w, char *err, size_t errlen)
+{
+    memset(w, 0, sizeof *w);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "wisdom %s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    char *text = malloc(WISDOM_MAX_BYTES + 1);
+    size_t len = text ? fread(text, 1, WISDOM_MAX_BYTES + 1, f) : 0;
+    int ioerr = ferror(f);
+    fclose(f);
+    if (!text || ioerr) {
+        free(text);
+        snprintf(err, errlen, "wisdom %s: cannot read", path);
+        return -1;
+    }
+    char *orig = malloc(len + 1); /* next_line() cuts text into lines */
+    if (!orig) {
+        free(text);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(orig, text, len);
+    reader r = {path, text, len, 0, 0, err, errlen, 0};
+    int rc = -1;
+    size_t start = 0;
+    char *line;
+    const char *v;
+    if (len > WISDOM_MAX_BYTES) {
+        snprintf(err, errlen, "wisdom %s: larger than %d bytes: not a wisdom file", path,
+                 WISDOM_MAX_BYTES);
+        goto done;
+    }
+    if (memchr(text, 0, len)) {
+        snprintf(err, errlen, "wisdom %s: binary data: not a wisdom file", path);
+        goto done;
+    }
+    text[len] = 0;
+    line = next_line(&r, &start);
+    if (!line || strcmp(line, WISDOM_MAGIC) != 0) {
+        snprintf(err, errlen, "wisdom %s: not a myogen wisdom file (the first line must be '%s')",
+                 path, WISDOM_MAGIC);
+        goto done;
+    }
+    if (!(v = expect_key(&r, next_line(&r, &start), "myogen")) ||
+        copy_value(&r, w->myogen, sizeof w->myogen, v, "myogen"))
+        goto done;
+    if (!(v = expect_key(&r, next_line(&r, &start), "cpu")) ||
+        copy_value(&r, w->machine.cpu, sizeof w->machine.cpu, v, "cpu"))
+        goto done;
+    if (!(v = expect_key(&r, next_line(&r, &start), "isa")) ||
+        copy_value(&r, w->machine.isa, sizeof w->machine.isa, v, "isa"))
+        goto done;
+    if (!(v = expect_key(&r, next_line(&r, &start), "compiler")) ||
+        copy_value(&r, w->compiler, sizeof w->compiler, v, "compiler"))
+        goto done;
+    if (!(v = expect_key(&r, next_line(&r, &start), "spec")) ||
+        copy_value(&r, w->spec, sizeof w->spec, v, "spec"))
+        goto done;
+    if (w->spec[0] != '{' || w->spec[strlen(w->spec) - 1] != '}') {
+        bad(&r, "the spec must be a canonical table {...}");
+        goto done;
+    }
+    if (!(v = expect_key(&r, next_line(&r, &start), "tuned")))
+        goto done;
+    {
+        int used = 0;
+        if (sscanf(v, "seq_len=%lld channels=%lld batch=%lld%n", &w->seq_len, &w->channels,
+                   &w->batch, &used) != 3 || v[used] != 0 || w->seq_len < 1 ||
+            w->channels < 1 || w->batch < 1) {
+            bad(&r, "expected 'tuned seq_len=L channels=C batch=B'");
+            goto done;
+        }
+    }
+    for (;;) {
+        line = next_line(&r, &start);
+        if (line && strncmp(line, "entry ", 6) == 0) {
+            if (w->n == WISDOM_MAX_ENTRIES) {
+                bad(&r, "too many entries");
+                goto done;
+            }
+            if (parse_entry(&r, line + 6, &w->e[w->n]) != 0)
+                goto done;
+            if (wisdom_find(w, w->e[w->n].arity, w->e[w->n].depth)) {
+                bad(&r, "two entries for one arity and depth");
+                goto done;
+            }
+            w->n++;
+            continue;
+        }
+        if (!(v = expect_key(&r, line, "best")))
+            goto done;
+        int used = 0;
+        if (w->n == 0 || sscanf(v, "arity=%d depth=%d%n", &w->best_arity, &w->best_depth,
+                                &used) != 2 || v[used] != 0 ||
+            !wisdom_find(w, w->best_arity, w->best_depth)) {
+            bad(&r, "expected entries, then 'best arity=K depth=D' naming one of them");
+            goto done;
+        }
+        break;
+    }
+    {
+        char hex[32];
+        uint64_t want;
+        line = next_line(&r, &start);
+        if (!(v = expect_key(&r, line, "checksum")))
+            goto done;
+        int used = 0;
+        if (sscanf(v, "fnv1a64 %16[0-9a-f]%n", hex, &used) != 1 || v[used] != 0 ||
+            strlen(hex) != 16) {
+            bad(&r, "expected 'checksum fnv1a64 HEX'");
+            goto done;
+        }
+        want = strtoull(hex, NULL, 16);
+        if (r.pos != r.len) {
+            bad(&r, "text after the checksum line");
+            goto done;
+        }
+        if (fnv1a64(orig, start) != want) {
+            snprintf(err, errlen,
+                     "wisdom %s: checksum mismatch: the file is corrupted or was edited; "
+                     "re-run myogen tune", path);
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    free(text);
+    free(orig);
+    return rc;
+}
+
+/* ---- matching ---- */
+
+typedef struct {
+    char f[64][512];
+    int n;
+} field_list;
+
+static void collect(const char *f, size_t n, void *ud)
+{
+    field_list *l = ud;
+    if (l->n < 64)
+        snprintf(l->f[l->n++], sizeof l->f[0], "%.*s", (int)n, f);
+}
+
+/* "field a vs field b" for the first field that differs */
+static void first_difference(const char *a, const char *b, char *out, size_t len)
+{
+    static field_list fa, fb;
+    fa.n = fb.n = 0;
+    spec_fields(a, collect, &fa);
+    spec_fields(b, collect, &fb);
+    for (int i = 0; i < fa.n || i < fb.n; i++) {
+        const char *x = i < fa.n ? fa.f[i] : "(none)", *y = i < fb.n ? fb.f[i] : "(none)";
+        if (strcmp(x, y) != 0) {
+            snprintf(out, len, "the wisdom's %s, this spec's %s", x, y);
+            return;
+        }
+    }
+    snprintf(out, len, "?");
+}
+
+int wisdom_match(const wisdom *w, const char *path, const machine_id *m, const char *compiler,
+                 const char *spec_key, char *err, size_t errlen)
+{
+    if (strcmp(w->myogen, MYOGEN_VERSION) != 0) {
+        snprintf(err, errlen, "wisdom %s: recorded by myogen %s, this is myogen %s; re-run myogen tune",
+                 path, w->myogen, MYOGEN_VERSION);
+        return -1;
+    }
+    if (strcmp(w->machine.cpu, m->cpu) != 0) {
+        snprintf(err, errlen, "wisdom %s: recorded on another CPU (%s; this one is %s); re-run myogen tune here",
+                 path, w->machine.cpu, m->cpu);
+        return -1;
+    }
+    if (strcmp(w->machine.isa, m->isa) != 0) {
+        snprintf(err, errlen, "wisdom %s: recorded with other ISA flags (%s; this machine: %s); re-run myogen tune here",
+                 path, w->machine.isa, m->isa);
+        return -1;
+    }
+    if (strcmp(w->compiler, compiler) != 0) {
+        snprintf(err, errlen, "wisdom %s: recorded with another compiler (%s; now %s); re-run myogen tune",
+                 path, w->compiler, compiler);
+        return -1;
+    }
+    if (strcmp(w->spec, spec_key) != 0) {
+        char diff[1100];
+        first_difference(w->spec, spec_key, diff, sizeof diff);
+        snprintf(err, errlen, "wisdom %s: recorded for another spec (%s); re-run myogen tune on this spec",
+                 path, diff);
+        return -1;
+    }
+    return 0;
+}
+
+const wisdom_entry *wisdom_find(const wisdom *w, int arity, int depth)
+{
+    for (int i = 0; i < w->n; i++)
+        if (w->e[i].arity == arity && w->e[i].depth == depth)
+            return &w->e[i];
+    return NULL;
+}

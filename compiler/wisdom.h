@@ -1,0 +1,67 @@
+#ifndef MYOGEN_WISDOM_H
+#define MYOGEN_WISDOM_H
+#include <stddef.h>
+#include "knobs.h"
+#include "machine_id.h"
+
+/* Wisdom files: what `myogen tune` measured, for `myogen SPEC --wisdom FILE`.
+ * A text file, line by line (README.md "Tuning" shows one):
+ *
+ *   myogen-wisdom 1
+ *   # comments
+ *   myogen VERSION
+ *   cpu MODEL                      machine_id.cpu
+ *   isa FLAGS                      machine_id.isa
+ *   compiler CC: VERSION LINE      cc_identity()
+ *   spec {canonical spec without arity and depth}
+ *   tuned seq_len=L channels=C batch=B
+ *   entry arity=K depth=D knobs=TC=32 median_s=1.5e-03     (one per tuned arity)
+ *   best arity=K depth=D
+ *   checksum fnv1a64 HEX           over every byte before this line
+ *
+ * Every key line must be there, in this order; anything else, a bad value
+ * or a checksum that does not match is a malformed file. */
+#define WISDOM_MAX_ENTRIES 64
+
+typedef struct {
+    int arity, depth;
+    knob_set knobs;
+    double median_s;
+} wisdom_entry;
+
+typedef struct {
+    char myogen[32];
+    machine_id machine;
+    char compiler[512];
+    char spec[4096];
+    long long seq_len;
+    long long channels, batch;
+    int n;
+    wisdom_entry e[WISDOM_MAX_ENTRIES];
+    int best_arity, best_depth;
+} wisdom;
+
+/* The spec part of the key: the canonical spec without its arity and depth
+ * fields (what the tuner varies).  Returns 0, -1 if it does not fit. */
+int wisdom_spec_key(const char *canonical, char *key, size_t len);
+
+/* The integer field key of a canonical spec (e.g. arity).  Returns 0, or -1
+ * if the spec has no such integer field. */
+int wisdom_spec_int(const char *canonical, const char *key, long long *v);
+
+/* Writes w to path atomically.  Returns 0, or -1 with a one-line message. */
+int wisdom_write(const char *path, const wisdom *w, char *err, size_t errlen);
+
+/* Reads and checks the format of path.  Returns 0, or -1 with a one-line
+ * message naming the file (and line). */
+int wisdom_read(const char *path, wisdom *w, char *err, size_t errlen);
+
+/* Is w for this machine, compiler, myogen and spec key?  Returns 0, or -1
+ * with a one-line message saying what differs. */
+int wisdom_match(const wisdom *w, const char *path, const machine_id *m, const char *compiler,
+                 const char *spec_key, char *err, size_t errlen);
+
+/* The entry for (arity, depth), or NULL. */
+const wisdom_entry *wisdom_find(const wisdom *w, int arity, int depth);
+
+#endif
