@@ -1,22 +1,25 @@
 /* myo_bench: throughput of the generated `myo` forward kernels (DESIGN.md 7).
  *
  * For every kernel bench/CMakeLists.txt generates (f32, N = 16, L = 4096;
- * batch 4, 256 channels) it prints the median time of >= 15 timed calls after
- * a warm-up, the useful GFLOP/s by the tree-solve count of DESIGN 6.1,
- * (5|V| + 3L) N flops per (batch, channel), the % of the single-core AVX2 FMA
- * peak that this program measures itself, the bytes of u and y moved per
- * second and the time relative to a memcpy of u into y measured in the same
- * run, and the speedup over the plain scalar reference of tests/myo_ref.c
- * (whose output is also checked against the kernel's).
+ * batch 4, 256 channels) it prints the median time of 15 timed calls after
+ * two warm-up calls, the useful GFLOP/s by the tree-solve count of DESIGN
+ * 6.1, (5|V| + 3L) N flops per (batch, channel), the % of the single-core
+ * AVX2 FMA peak that this program measures itself, the bytes a call must
+ * move per second and the time relative to a memcpy of as many bytes
+ * measured in the same run, an estimate of the per-call setup cost (the
+ * part that does not scale with batch), and the speedup over the plain
+ * scalar reference of tests/myo_ref.c, whose output is also checked against
+ * the kernel's.
  *
  * The level-sum path (share "level", readout "siso") does not do the tree
  * solve's work: its GFLOP/s are "equivalent" (same count, same layer) and
- * its real yardstick is memory: x memcpy, where the goal is <= 2.
+ * its real yardstick is memory: x_mcpy, time / memcpy(y, u), goal <= 2.
  *
- * Options: -r REPS (timed calls per kernel, >= 15 by default), -R REPS
- * (timed calls of the scalar reference, 3), -k SUBSTRING (only kernels whose
- * name contains it), -n (skip the reference), -s (skip the batch-1 calls
- * that estimate the per-call setup cost).
+ * Options: -r REPS (timed calls per kernel, 15), -R REPS (timed calls of
+ * the scalar reference, at most 3, fewer once it took 2 s), -k SUBSTRING
+ * (only kernels whose name contains it), -n (skip the reference), -s (skip
+ * the batch-1 calls of the setup estimate), -F (reference on the full batch
+ * instead of batch element 0, time scaled by the batch).
  * Single thread; the machine may be shared, so every time is a median. */
 #define _POSIX_C_SOURCE 200809L
 #include <immintrin.h>
@@ -291,7 +294,7 @@ static void machine(void)
 
 int main(int argc, char **argv)
 {
-    int reps = 15, ref_reps = 3, no_ref = 0, no_setup = 0;
+    int reps = 15, ref_reps = 3, no_ref = 0, no_setup = 0, ref_batch = 1;
     const char *only = NULL;
     double peak2, peak2_med, peak512 = 0, peak512_med = 0;
 
@@ -304,10 +307,12 @@ int main(int argc, char **argv)
             only = argv[++i];
         else if (strcmp(argv[i], "-n") == 0)
             no_ref = 1;
+        else if (strcmp(argv[i], "-F") == 0)
+            ref_batch = BATCH;
         else if (strcmp(argv[i], "-s") == 0)
             no_setup = 1;
         else {
-            fprintf(stderr, "usage: %s [-r REPS] [-R REF_REPS] [-k NAME_SUBSTRING] [-n] [-s]\n",
+            fprintf(stderr, "usage: %s [-r REPS] [-R REF_REPS] [-k NAME_SUBSTRING] [-n] [-s] [-F]\n",
                     argv[0]);
             return 2;
         }
@@ -331,9 +336,11 @@ int main(int argc, char **argv)
     }
     printf("\n");
     printf("shape: batch %d, channels %d, f32; every time is the median of %d timed calls "
-           "after 2 warm-ups\n(reference: up to %d calls, fewer once it has taken 2 s; "
-           "setup_ms: from 7 more calls at batch 1)\n",
-           BATCH, CHANNELS, reps, ref_reps);
+           "after 2 warm-ups\n(reference: up to %d calls, fewer once it has taken 2 s, %s; "
+           "setup_ms: from 5 more calls at batch 1)\n",
+           BATCH, CHANNELS, reps, ref_reps,
+           ref_batch == BATCH ? "full batch"
+                              : "on batch element 0 only, time x batch (it is linear in batch; -F: full batch)");
     printf("work: (5|V| + 3L) N flops per (batch, channel) (DESIGN 6.1); level-sum rows give "
            "the same count as *equivalent* GFLOP/s\n");
     printf("MB: bytes a call must move. level-sum: u + y (siso: B L C floats each), x_mcpy = "
@@ -404,7 +411,7 @@ int main(int argc, char **argv)
         /* per-call setup: batch 1 against batch 4 */
         if (!no_setup) {
             double t1;
-            const int reps1 = reps < 7 ? reps : 7;
+            const int reps1 = reps < 5 ? reps : 5;
             K->fwd((const float *const *)prm, u, y, 1, CHANNELS, ws);
             for (i = 0; i < reps1; i++) {
                 t0 = now();
@@ -423,17 +430,19 @@ int main(int argc, char **argv)
                     refs[i].share_level == K->share_level && refs[i].siso == K->siso)
                     R = &refs[i];
             if (!R && n_refs < (int)(sizeof refs / sizeof refs[0])) {
-                myo_case c = {K->k, K->d, K->N, !K->share_level, K->siso, 0};
+                myo_case c = {.k = K->k, .d = K->d, .N = K->N,
+                              .share = K->share_level ? MYO_SHARE_LEVEL : MYO_SHARE_VERTEX,
+                              .readout_siso = K->siso};
                 myo_ref_params_f rp = {prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]};
                 double tr[100];
                 R = &refs[n_refs];
-                R->y = alloc64(bytes);
+                R->y = alloc64(bytes / BATCH * (size_t)ref_batch);
                 /* slow: stop repeating once 2 s were spent on it */
                 double spent = 0;
                 int nr = 0;
                 for (i = 0; i < ref_reps && (i == 0 || spent < 2.0); i++, nr++) {
                     t0 = now();
-                    rc = myo_ref_tree_f(&c, &rp, u, R->y, BATCH, CHANNELS);
+                    rc = myo_ref_tree_f(&c, &rp, u, R->y, (size_t)ref_batch, CHANNELS);
                     tr[i] = now() - t0;
                     spent += tr[i];
                     if (rc != 0) {
@@ -443,13 +452,13 @@ int main(int argc, char **argv)
                     }
                 }
                 R->k = K->k, R->d = K->d, R->share_level = K->share_level, R->siso = K->siso;
-                R->ms = 1e3 * median(tr, nr);
+                R->ms = 1e3 * median(tr, nr) * BATCH / ref_batch; /* it is linear in batch */
                 R->reps = nr;
                 n_refs++;
             }
             if (R) {
                 double dmax = 0, rmax = 0;
-                for (size_t e = 0; e < nio; e++) {
+                for (size_t e = 0; e < nio / BATCH * (size_t)ref_batch; e++) {
                     double dv = fabs((double)y[e] - R->y[e]), rv = fabs((double)R->y[e]);
                     if (!(dv <= dmax)) /* NaN counts as the largest */
                         dmax = isnan(dv) ? INFINITY : dv;
