@@ -613,6 +613,13 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
                  o->spec_file, given.kernel, MYOGEN_VERSION);
         return 2;
     }
+    if (strcmp(given.target, "c") != 0 && strcmp(given.target, "avx2") != 0) {
+        snprintf(err, errlen,
+                 "tune %s: target \"%s\" is not tuned by myogen %s (tuned: \"c\", \"avx2\": "
+                 "the targets the system C compiler builds alone)",
+                 o->spec_file, given.target, MYOGEN_VERSION);
+        return 2;
+    }
     if (strstr(given.canonical, "block=\"dense\"")) {
         snprintf(err, errlen,
                  "tune %s: block = \"dense\" is not tuned by myogen %s (the tuner's reference "

@@ -1,0 +1,1025 @@
+/* Functional tests of `myogen tune` and wisdom (issue 4); no timing is
+ * checked.  Units (knobs, the tuner's scalar reference against a dense
+ * solve, wisdom files) link myogen_core; the rest runs the built binary on
+ * tiny shapes with a small budget.
+ * usage: test_tune MYOGEN WORKDIR [SUITE] */
+#define _XOPEN_SOURCE 700
+#include "cc.h"
+#include "generate.h"
+#include "knobs.h"
+#include "machine_id.h"
+#include "spec.h"
+#include "tune_ref.h"
+#include "wisdom.h"
+
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RUN_TIMEOUT_S 300
+#define MAX_ARGS 40
+
+static const char *myogen; /* the binary under test */
+static const char *work;   /* scratch directory */
+
+/* The tuned test spec: small, portable C, level sums for arity >= 2. */
+static const char level_spec[] =
+    "return {kernel=\"myo\", name=\"tt\", arity=2, depth=2, state=4, target=\"c\"}\n";
+/* a tree-solve spec (share vertex, readout none): knob TL */
+static const char vertex_spec[] =
+    "return {kernel=\"myo\", name=\"tv\", arity=2, depth=2, state=3, share=\"vertex\","
+    " readout=\"none\", target=\"c\", dtype=\"f64\"}\n";
+
+#define EXPECT(cond, ...) expect_((cond) != 0, __LINE__, __VA_ARGS__)
+static int expect_(int ok, int line, const char *fmt, ...)
+{
+    char msg[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, (unsigned)line, msg, __FILE__, "",
+                            CU_FALSE);
+    return ok;
+}
+
+/* ---- files and processes ---- */
+
+/* WORKDIR/name, in its own allocation (kept for the whole run: the test
+ * program is short-lived). */
+static char *path_in(const char *name)
+{
+    char *p = malloc(strlen(work) + strlen(name) + 2);
+    if (!p)
+        abort();
+    sprintf(p, "%s/%s", work, name);
+    return p;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "test_tune: cannot write %s\n", path);
+        exit(2);
+    }
+}
+
+static char *read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = malloc((size_t)n + 1);
+    if (!p || fread(p, 1, (size_t)n, f) != (size_t)n) {
+        free(p);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    p[n] = 0;
+    if (len)
+        *len = (size_t)n;
+    return p;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+typedef struct {
+    int code; /* exit status, -1 if killed or timed out */
+    char *out, *err;
+} result;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Runs argv (NULL-terminated) with the environment variable env
+ * ("NAME=VALUE" or NULL) set, stdout and stderr to files. */
+static result run_env(const char *env, const char *const *argv)
+{
+    result r = {-1, NULL, NULL};
+    char *out = path_in("run.out"), *err = path_in("run.err");
+    pid_t pid = fork();
+    if (pid < 0)
+        abort();
+    if (pid == 0) {
+        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int in = open("/dev/null", O_RDONLY);
+        if (o < 0 || e < 0 || in < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+            _exit(126);
+        if (env)
+            putenv((char *)env);
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    const double deadline = now() + RUN_TIMEOUT_S;
+    for (;;) {
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid)
+            break;
+        if (now() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            status = -1;
+            break;
+        }
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+    r.code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = read_text(out, NULL);
+    r.err = read_text(err, NULL);
+    if (!r.out)
+        r.out = calloc(1, 1);
+    if (!r.err)
+        r.err = calloc(1, 1);
+    return r;
+}
+
+static result run_myogen(const char *env, ...)
+{
+    const char *argv[MAX_ARGS + 2];
+    int n = 0;
+    argv[n++] = myogen;
+    va_list ap;
+    va_start(ap, env);
+    while (n <= MAX_ARGS && (argv[n] = va_arg(ap, const char *)) != NULL)
+        n++;
+    va_end(ap);
+    argv[n] = NULL;
+    return run_env(env, argv);
+}
+#define MYOGEN(...) run_myogen(NULL, __VA_ARGS__, (const char *)NULL)
+
+static void result_free(result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* Exit 2 with exactly one "myogen: " line on stderr containing want. */
+#define EXPECT_REJECTED(r, want) expect_rejected_(&(r), want, __LINE__)
+static void expect_rejected_(const result *r, const char *want, int line)
+{
+    const char *nl = strchr(r->err, '\n');
+    const int one_line = strncmp(r->err, "myogen: ", 8) == 0 && nl && nl[1] == 0;
+    expect_(r->code == 2 && one_line && strstr(r->err, want) != NULL, line,
+            "expected exit 2 and one 'myogen: ...%s...' line; got exit %d, stderr \"%.600s\"",
+            want, r->code, r->err);
+}
+
+/* ---- a small well-formedness check of XML (the SVG), no library ---- */
+
+static int xml_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == ':' || c == '.';
+}
+
+/* Returns NULL if text is well-formed (one root, balanced tags, quoted
+ * attributes, known entities), else what is wrong. */
+static const char *xml_check(const char *s)
+{
+    static char why[256];
+    char stack[64][64];
+    int depth = 0, roots = 0;
+    const char *p = s;
+    if (strncmp(p, "<?xml", 5) == 0) {
+        p = strstr(p, "?>");
+        if (!p)
+            return "unterminated XML declaration";
+        p += 2;
+    }
+    while (*p) {
+        if (*p == '&') {
+            const char *ents[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#", NULL};
+            int ok = 0;
+            for (int i = 0; ents[i]; i++)
+                ok |= strncmp(p, ents[i], strlen(ents[i])) == 0;
+            if (!ok)
+                return "unknown entity";
+            p++;
+            continue;
+        }
+        if (*p != '<') {
+            if (depth == 0 && !(*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+                return "text outside the root element";
+            p++;
+            continue;
+        }
+        if (strncmp(p, "<!--", 4) == 0) {
+            p = strstr(p, "-->");
+            if (!p)
+                return "unterminated comment";
+            p += 3;
+            continue;
+        }
+        int closing = p[1] == '/';
+        p += closing ? 2 : 1;
+        char name[64];
+        int n = 0;
+        while (xml_name_char(*p) && n < 63)
+            name[n++] = *p++;
+        name[n] = 0;
+        if (!n)
+            return "a tag without a name";
+        if (closing) {
+            while (*p == ' ' || *p == '\n')
+                p++;
+            if (*p != '>')
+                return "bad closing tag";
+            p++;
+            if (depth == 0 || strcmp(stack[depth - 1], name) != 0) {
+                snprintf(why, sizeof why, "</%s> does not close <%s>", name,
+                         depth ? stack[depth - 1] : "(nothing)");
+                return why;
+            }
+            depth--;
+            continue;
+        }
+        for (;;) { /* attributes */
+            while (*p == ' ' || *p == '\n' || *p == '\t')
+                p++;
+            if (*p == '>' || (p[0] == '/' && p[1] == '>'))
+                break;
+            int an = 0;
+            while (xml_name_char(*p)) {
+                p++;
+                an++;
+            }
+            if (!an || *p != '=' || (p[1] != '"' && p[1] != '\''))
+                return "an attribute that is not name=\"value\"";
+            char q = p[1];
+            p += 2;
+            while (*p && *p != q) {
+                if (*p == '<')
+                    return "'<' in an attribute value";
+                p++;
+            }
+            if (!*p)
+                return "unterminated attribute value";
+            p++;
+        }
+        if (depth == 0)
+            roots++;
+        if (*p == '/') {
+            p += 2;
+            continue;
+        }
+        p++;
+        if (depth == 64)
+            return "too deep";
+        snprintf(stack[depth++], sizeof stack[0], "%s", name);
+    }
+    if (depth != 0)
+        return "unclosed elements at the end";
+    if (roots != 1)
+        return "not exactly one root element";
+    return NULL;
+}
+
+/* ---- suite knobs: the engine's KNOBS table and generate_kernel_knobs ---- */
+
+static void test_knobs_text(void)
+{
+    knob_set k;
+    char err[256], buf[128];
+    CU_ASSERT_EQUAL(knobs_parse("TC=16", &k, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(k.n, 1);
+    CU_ASSERT_STRING_EQUAL(k.name[0], "TC");
+    CU_ASSERT_EQUAL(k.value[0], 16);
+    CU_ASSERT_EQUAL(knobs_parse("TC=16,TL=8", &k, err, sizeof err), 0);
+    knobs_format(&k, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "TC=16,TL=8");
+    CU_ASSERT_EQUAL(knobs_parse("-", &k, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(k.n, 0);
+    knobs_format(&k, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "-");
+    const char *bad[] = {"", "TC", "TC=", "TC=0", "TC=-8", "TC=8x", "tc=8", "TC=8,", "TC=8,TC=16",
+                         "TC=8;TL=8", NULL};
+    for (int i = 0; bad[i]; i++)
+        EXPECT(knobs_parse(bad[i], &k, err, sizeof err) != 0, "knobs_parse(\"%s\") accepted",
+               bad[i]);
+}
+
+static int load_spec_text(const char *text, const char *file, spec *s)
+{
+    char err[SPEC_ERR_LEN + 64];
+    write_text(path_in(file), text);
+    int rc = spec_load(path_in(file), NULL, 0, s, err, sizeof err);
+    EXPECT(rc == 0, "spec_load: %s", err);
+    return rc;
+}
+
+static void test_knobs_generate(void)
+{
+    spec s;
+    char err[1024];
+    if (load_spec_text(level_spec, "k.lua", &s) != 0)
+        return;
+    /* no knobs: byte-identical to generate_kernel */
+    knob_set none = {0}, k16, k3, kx;
+    CU_ASSERT_EQUAL(generate_kernel(&s, path_in("plain.c"), err, sizeof err), 0);
+    char *a = read_text(path_in("plain.c"), NULL);
+    CU_ASSERT_EQUAL(generate_kernel_knobs(&s, path_in("plain.c"), &none, err, sizeof err), 0);
+    char *b = read_text(path_in("plain.c"), NULL);
+    EXPECT(a && b && strcmp(a, b) == 0, "empty knobs changed the output");
+    EXPECT(a && strstr(a, "#define tt_TC 32\n") && !strstr(a, "with knobs"),
+           "default: expected tt_TC 32 and no knob note");
+    free(a);
+    free(b);
+    /* TC=16 lands in the code and the header comment */
+    knobs_parse("TC=16", &k16, err, sizeof err);
+    CU_ASSERT_EQUAL(generate_kernel_knobs(&s, path_in("k16.c"), &k16, err, sizeof err), 0);
+    a = read_text(path_in("k16.c"), NULL);
+    EXPECT(a && strstr(a, "#define tt_TC 16\n") && strstr(a, "} with knobs TC=16\n"),
+           "TC=16 not applied");
+    free(a);
+    /* invalid knob values and names are bad input (2), nothing written */
+    knobs_parse("TC=1024", &k3, err, sizeof err);
+    CU_ASSERT_EQUAL(generate_kernel_knobs(&s, path_in("k3.c"), &k3, err, sizeof err), 2);
+    EXPECT(strstr(err, "knob TC=1024") && strstr(err, "1..512"), "message: %s", err);
+    CU_ASSERT_FALSE(exists(path_in("k3.c")));
+    knobs_parse("XY=8", &kx, err, sizeof err);
+    CU_ASSERT_EQUAL(generate_kernel_knobs(&s, path_in("kx.c"), &kx, err, sizeof err), 2);
+    EXPECT(strstr(err, "unknown knob XY"), "message: %s", err);
+    /* the lane count: an avx2 f32 kernel takes multiples of 8 */
+    spec s2;
+    if (load_spec_text("return {kernel=\"myo\", name=\"ta\", arity=4, depth=2, state=4,"
+                       " target=\"avx2\"}\n", "ka.lua", &s2) != 0)
+        return;
+    knobs_parse("TC=12", &k3, err, sizeof err);
+    CU_ASSERT_EQUAL(generate_kernel_knobs(&s2, path_in("ka.c"), &k3, err, sizeof err), 2);
+    EXPECT(strstr(err, "multiple of 8 (the avx2 float lane count)"), "message: %s", err);
+    knobs_parse("TC=8", &k3, err, sizeof err);
+    CU_ASSERT_EQUAL(generate_kernel_knobs(&s2, path_in("ka.c"), &k3, err, sizeof err), 0);
+    /* TL on a tree-solve spec */
+    spec s3;
+    if (load_spec_text(vertex_spec, "kv.lua", &s3) != 0)
+        return;
+    knobs_parse("TL=5", &k3, err, sizeof err);
+    CU_ASSERT_EQUAL(generate_kernel_knobs(&s3, path_in("kv.c"), &k3, err, sizeof err), 0);
+    a = read_text(path_in("kv.c"), NULL);
+    EXPECT(a && strstr(a, "+ 4) / 5)"), "TL=5 not applied to the lane groups");
+    free(a);
+}
+
+/* ---- suite reference: tune_ref against a dense solve of T_G ---- */
+
+static uint64_t rng = 88172645463325252ULL;
+static double urand(double lo, double hi)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return lo + (hi - lo) * (double)(rng >> 11) * 0x1p-53;
+}
+
+/* Solves T_G x = e for one (b, h, n) by Gaussian elimination with partial
+ * pivoting over all |V| unknowns (diag blocks: the N components decouple). */
+static void dense_one(const tune_ref_shape *s, const double *A, const double *B,
+                      const double *C, const double *Bin, const double *Cout, const double *D,
+                      const double *u, double *y, size_t batch, size_t ch, size_t b, size_t h)
+{
+    const size_t V = tune_ref_vertices(s), L = tune_ref_seq_len(s), N = (size_t)s->N;
+    const size_t k = (size_t)s->k, first_leaf = V - L, io = s->siso ? 1 : N;
+    double *M = calloc(V * (V + 1), sizeof *M);
+    int *lev = calloc(V, sizeof *lev);
+    double *x = calloc(V * N, sizeof *x);
+    for (size_t v = 1; v < V; v++)
+        lev[v] = lev[(v - 1) / k] + 1;
+    (void)batch;
+    for (size_t n = 0; n < N; n++) {
+        memset(M, 0, V * (V + 1) * sizeof *M);
+        for (size_t v = 0; v < V; v++) {
+            size_t set = s->share == 0 ? (size_t)lev[v] : s->share == 1 ? v : b * V + v;
+            size_t pa = (set * ch + h) * N + n;
+            M[v * (V + 1) + v] = A[pa];
+            if (v > 0) {
+                size_t p = (v - 1) / k;
+                M[v * (V + 1) + p] = B[pa];                       /* B_v x_parent in row v */
+                M[p * (V + 1) + v] = s->symmetric ? B[pa] : C[pa]; /* C_v x_v in row parent */
+            }
+            if (v >= first_leaf || k == 1) {
+                size_t t = k == 1 ? v : v - first_leaf, ui = ((b * L + t) * ch + h) * io;
+                M[v * (V + 1) + V] = s->siso ? Bin[h * N + n] * u[ui] : u[ui + n];
+            }
+        }
+        for (size_t c = 0; c < V; c++) {
+            size_t piv = c;
+            for (size_t r = c + 1; r < V; r++)
+                if (fabs(M[r * (V + 1) + c]) > fabs(M[piv * (V + 1) + c]))
+                    piv = r;
+            for (size_t j = 0; j <= V; j++) {
+                double t = M[c * (V + 1) + j];
+                M[c * (V + 1) + j] = M[piv * (V + 1) + j];
+                M[piv * (V + 1) + j] = t;
+            }
+            for (size_t r = c + 1; r < V; r++) {
+                double f = M[r * (V + 1) + c] / M[c * (V + 1) + c];
+                for (size_t j = c; j <= V; j++)
+                    M[r * (V + 1) + j] -= f * M[c * (V + 1) + j];
+            }
+        }
+        for (size_t r = V; r-- > 0;) {
+            double acc = M[r * (V + 1) + V];
+            for (size_t j = r + 1; j < V; j++)
+                acc -= M[r * (V + 1) + j] * x[j * N + n];
+            x[r * N + n] = acc / M[r * (V + 1) + r];
+        }
+    }
+    for (size_t t = 0; t < L; t++) {
+        size_t v = k == 1 ? t : first_leaf + t, ui = ((b * L + t) * ch + h) * io;
+        if (s->siso) {
+            double acc = D[h] * u[ui];
+            for (size_t n = 0; n < N; n++)
+                acc += Cout[h * N + n] * x[v * N + n];
+            y[ui] = acc;
+        } else {
+            for (size_t n = 0; n < N; n++)
+                y[ui + n] = x[v * N + n];
+        }
+    }
+    free(M);
+    free(lev);
+    free(x);
+}
+
+static double *rnd(size_t n, double lo, double hi)
+{
+    double *p = malloc((n ? n : 1) * sizeof *p);
+    for (size_t i = 0; i < n; i++)
+        p[i] = urand(lo, hi);
+    return p;
+}
+
+static void test_reference_dense(void)
+{
+    const tune_ref_shape shapes[] = {
+        {2, 3, 2, 0, 1, 0, 1}, {3, 2, 3, 1, 1, 0, 1}, {4, 2, 2, 2, 1, 0, 1},
+        {2, 2, 3, 0, 0, 0, 1}, {3, 2, 2, 1, 0, 1, 1}, {1, 6, 2, 0, 1, 0, 1},
+        {1, 4, 3, 1, 0, 0, 1}, {5, 1, 1, 0, 1, 1, 1}, {2, 3, 2, 1, 1, 0, 0},
+    };
+    const size_t batch = 2, ch = 3;
+    for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
+        const tune_ref_shape *s = &shapes[c];
+        const size_t V = tune_ref_vertices(s), L = tune_ref_seq_len(s), N = (size_t)s->N;
+        const size_t P = s->share == 0 ? (size_t)s->d + 1 : s->share == 1 ? V : batch * V;
+        const size_t nu = batch * L * ch * (s->siso ? 1 : N);
+        double *A = rnd(P * ch * N, 2, 3), *B = rnd(P * ch * N, -0.5, 0.5);
+        double *C = rnd(P * ch * N, -0.5, 0.5), *Bin = rnd(ch * N, -1, 1);
+        double *Cout = rnd(ch * N, -1, 1), *D = rnd(ch, -1, 1), *u = rnd(nu, -1, 1);
+        double *y = calloc(nu, sizeof *y), *yd = calloc(nu, sizeof *yd);
+        /* the f32 case reads float copies: round the doubles first */
+        float *Af = NULL, *Bf = NULL, *Cf = NULL, *Binf = NULL, *Coutf = NULL, *Df = NULL,
+              *uf = NULL;
+        if (!s->f64) {
+            double *arr[] = {A, B, C, Bin, Cout, D, u};
+            size_t lens[] = {P * ch * N, P * ch * N, P * ch * N, ch * N, ch * N, ch, nu};
+            float **fl[] = {&Af, &Bf, &Cf, &Binf, &Coutf, &Df, &uf};
+            for (int i = 0; i < 7; i++) {
+                *fl[i] = malloc(lens[i] * sizeof(float));
+                for (size_t j = 0; j < lens[i]; j++) {
+                    (*fl[i])[j] = (float)arr[i][j];
+                    arr[i][j] = (double)(*fl[i])[j];
+                }
+            }
+        }
+        int rc = s->f64 ? tune_ref_forward(s, A, B, C, Bin, Cout, D, u, y, batch, ch)
+                        : tune_ref_forward(s, Af, Bf, Cf, Binf, Coutf, Df, uf, y, batch, ch);
+        CU_ASSERT_EQUAL(rc, 0);
+        for (size_t b = 0; b < batch; b++)
+            for (size_t h = 0; h < ch; h++)
+                dense_one(s, A, B, C, Bin, Cout, D, u, yd, batch, ch, b, h);
+        double worst = 0;
+        for (size_t i = 0; i < nu; i++)
+            worst = fmax(worst, fabs(y[i] - yd[i]) / (1e-12 + 1e-11 * fabs(yd[i])));
+        EXPECT(worst <= 1, "shape %zu (k=%d d=%d N=%d share=%d siso=%d sym=%d): off the dense "
+               "solve by %.3g tolerances", c, s->k, s->d, s->N, s->share, s->siso, s->symmetric,
+               worst);
+        free(A), free(B), free(C), free(Bin), free(Cout), free(D), free(u), free(y), free(yd);
+        free(Af), free(Bf), free(Cf), free(Binf), free(Coutf), free(Df), free(uf);
+    }
+}
+
+static void test_reference_pivot(void)
+{
+    const tune_ref_shape s = {2, 1, 1, 0, 1, 0, 1};
+    double A[2] = {0, 1}, B[2] = {0, 0}, C[2] = {0, 0}, Bin[1] = {1}, Cout[1] = {1}, D[1] = {0};
+    double u[2] = {1, 1}, y[2];
+    CU_ASSERT_EQUAL(tune_ref_forward(&s, A, B, C, Bin, Cout, D, u, y, 1, 1), 2);
+}
+
+/* ---- suite wisdom: the file format ---- */
+
+static void sample_wisdom(wisdom *w)
+{
+    memset(w, 0, sizeof *w);
+    snprintf(w->myogen, sizeof w->myogen, "%s", MYOGEN_VERSION);
+    snprintf(w->machine.cpu, sizeof w->machine.cpu, "Test CPU (family 1, model 2)");
+    snprintf(w->machine.isa, sizeof w->machine.isa, "sse4_2 avx avx2 fma");
+    snprintf(w->compiler, sizeof w->compiler, "cc: cc (Test) 1.0");
+    snprintf(w->spec, sizeof w->spec, "{kernel=\"myo\", name=\"tt\", state=4}");
+    w->seq_len = 64;
+    w->channels = 16;
+    w->batch = 1;
+    w->n = 2;
+    w->e[0].arity = 2;
+    w->e[0].depth = 6;
+    knobs_set(&w->e[0].knobs, "TC", 16);
+    w->e[0].median_s = 1.5e-4;
+    w->e[1].arity = 4;
+    w->e[1].depth = 3;
+    knobs_set(&w->e[1].knobs, "TC", 8);
+    w->e[1].median_s = 1.0e-4;
+    w->best_arity = 4;
+    w->best_depth = 3;
+}
+
+static void test_wisdom_roundtrip(void)
+{
+    static wisdom w, r;
+    char err[1024];
+    sample_wisdom(&w);
+    CU_ASSERT_EQUAL(wisdom_write(path_in("w1.txt"), &w, err, sizeof err), 0);
+    EXPECT(wisdom_read(path_in("w1.txt"), &r, err, sizeof err) == 0, "read: %s", err);
+    CU_ASSERT_STRING_EQUAL(r.machine.cpu, w.machine.cpu);
+    CU_ASSERT_STRING_EQUAL(r.spec, w.spec);
+    CU_ASSERT_EQUAL(r.n, 2);
+    const wisdom_entry *e = wisdom_find(&r, 4, 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    CU_ASSERT_EQUAL(e->knobs.value[0], 8);
+    CU_ASSERT_PTR_NULL(wisdom_find(&r, 3, 4));
+    CU_ASSERT_EQUAL(r.best_arity, 4);
+    CU_ASSERT_EQUAL(wisdom_match(&r, "w", &w.machine, w.compiler, w.spec, err, sizeof err), 0);
+    /* each key field mismatched */
+    machine_id m = w.machine;
+    snprintf(m.cpu, sizeof m.cpu, "Other CPU");
+    CU_ASSERT_EQUAL(wisdom_match(&r, "w", &m, w.compiler, w.spec, err, sizeof err), -1);
+    EXPECT(strstr(err, "another CPU"), "%s", err);
+    m = w.machine;
+    snprintf(m.isa, sizeof m.isa, "sse4_2");
+    CU_ASSERT_EQUAL(wisdom_match(&r, "w", &m, w.compiler, w.spec, err, sizeof err), -1);
+    EXPECT(strstr(err, "ISA"), "%s", err);
+    CU_ASSERT_EQUAL(wisdom_match(&r, "w", &w.machine, "cc: other 2", w.spec, err, sizeof err), -1);
+    EXPECT(strstr(err, "another compiler"), "%s", err);
+    CU_ASSERT_EQUAL(wisdom_match(&r, "w", &w.machine, w.compiler,
+                                 "{kernel=\"myo\", name=\"tt\", state=8}", err, sizeof err), -1);
+    EXPECT(strstr(err, "another spec") && strstr(err, "state=4") && strstr(err, "state=8"), "%s",
+           err);
+    snprintf(r.myogen, sizeof r.myogen, "0.0.0");
+    CU_ASSERT_EQUAL(wisdom_match(&r, "w", &w.machine, w.compiler, w.spec, err, sizeof err), -1);
+    EXPECT(strstr(err, "myogen 0.0.0"), "%s", err);
+}
+
+static void test_wisdom_spec_key(void)
+{
+    char key[512];
+    long long v = 0;
+    const char *canon = "{kernel=\"myo\", name=\"q\", passes={\"forward\", \"backward\"}, "
+                        "arity=4, depth=5, state=16, share=\"level\"}";
+    CU_ASSERT_EQUAL(wisdom_spec_key(canon, key, sizeof key), 0);
+    CU_ASSERT_STRING_EQUAL(key, "{kernel=\"myo\", name=\"q\", passes={\"forward\", \"backward\"}, "
+                                "state=16, share=\"level\"}");
+    CU_ASSERT_EQUAL(wisdom_spec_int(canon, "depth", &v), 0);
+    CU_ASSERT_EQUAL(v, 5);
+    CU_ASSERT_EQUAL(wisdom_spec_int(canon, "share", &v), -1);
+}
+
+/* Rewrites file with byte i replaced (or the text cut at i when c == 0). */
+static void corrupt(const char *from, const char *to, size_t i, char c)
+{
+    size_t n;
+    char *t = read_text(from, &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    if (c)
+        t[i] = c;
+    else
+        t[i] = 0;
+    write_text(to, t);
+    free(t);
+}
+
+static void test_wisdom_malformed(void)
+{
+    static wisdom w, r;
+    char err[1024];
+    sample_wisdom(&w);
+    CU_ASSERT_EQUAL(wisdom_write(path_in("w2.txt"), &w, err, sizeof err), 0);
+    size_t n;
+    char *text = read_text(path_in("w2.txt"), &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    /* a changed knob digit: the checksum catches it */
+    char *knob = strstr(text, "knobs=TC=16");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(knob);
+    corrupt(path_in("w2.txt"), path_in("w2a.txt"), (size_t)(knob - text) + 10, '2');
+    CU_ASSERT_EQUAL(wisdom_read(path_in("w2a.txt"), &r, err, sizeof err), -1);
+    EXPECT(strstr(err, "checksum mismatch"), "%s", err);
+    /* truncated in the middle */
+    corrupt(path_in("w2.txt"), path_in("w2b.txt"), n / 2, 0);
+    CU_ASSERT_EQUAL(wisdom_read(path_in("w2b.txt"), &r, err, sizeof err), -1);
+    EXPECT(strstr(err, "malformed"), "%s", err);
+    /* not a wisdom file at all; empty; binary */
+    write_text(path_in("w2c.txt"), "return {kernel=\"myo\"}\n");
+    CU_ASSERT_EQUAL(wisdom_read(path_in("w2c.txt"), &r, err, sizeof err), -1);
+    EXPECT(strstr(err, "not a myogen wisdom file"), "%s", err);
+    write_text(path_in("w2d.txt"), "");
+    CU_ASSERT_EQUAL(wisdom_read(path_in("w2d.txt"), &r, err, sizeof err), -1);
+    /* a line out of order */
+    char *swapped = malloc(n + 1);
+    memcpy(swapped, text, n + 1);
+    char *cpu = strstr(swapped, "\ncpu "), *isa = strstr(swapped, "\nisa ");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cpu);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(isa);
+    memcpy(cpu + 1, "isa", 3);
+    memcpy(isa + 1, "cpu", 3);
+    write_text(path_in("w2e.txt"), swapped);
+    CU_ASSERT_EQUAL(wisdom_read(path_in("w2e.txt"), &r, err, sizeof err), -1);
+    EXPECT(strstr(err, "w2e.txt:6: malformed"), "%s", err);
+    CU_ASSERT_EQUAL(wisdom_read(path_in("no_such_file"), &r, err, sizeof err), -1);
+    free(swapped);
+    free(text);
+}
+
+/* ---- suite cli: the binary ---- */
+
+/* A wisdom valid for this machine and compiler, for spec (the file's
+ * canonical form), with entries (arity, depth, TC); cpu replaces the CPU
+ * model when not NULL. */
+static int craft_wisdom(const char *path, const char *spec_file, const char *cpu, int arity,
+                        int depth, int tc)
+{
+    static wisdom w;
+    spec s;
+    cc_tool cc;
+    char err[1024];
+    memset(&w, 0, sizeof w);
+    if (spec_load(spec_file, NULL, 0, &s, err, sizeof err) != 0 ||
+        cc_init(&cc, err, sizeof err) != 0 ||
+        cc_identity(&cc, w.compiler, sizeof w.compiler, err, sizeof err) != 0) {
+        EXPECT(0, "craft_wisdom: %s", err);
+        return -1;
+    }
+    snprintf(w.myogen, sizeof w.myogen, "%s", MYOGEN_VERSION);
+    machine_id_get(&w.machine);
+    if (cpu)
+        snprintf(w.machine.cpu, sizeof w.machine.cpu, "%s", cpu);
+    wisdom_spec_key(s.canonical, w.spec, sizeof w.spec);
+    w.seq_len = 64;
+    w.channels = 16;
+    w.batch = 1;
+    w.n = 1;
+    w.e[0].arity = arity;
+    w.e[0].depth = depth;
+    knobs_set(&w.e[0].knobs, "TC", tc);
+    w.e[0].median_s = 1e-4;
+    w.best_arity = arity;
+    w.best_depth = depth;
+    return wisdom_write(path, &w, err, sizeof err);
+}
+
+static void test_cli_tune_table_wisdom_plot(void)
+{
+    const char *spec_file = path_in("tune.lua");
+    write_text(spec_file, level_spec);
+    unlink(path_in("tune_w.txt"));
+    unlink(path_in("tune.svg"));
+    result r = MYOGEN("tune", spec_file, "--seq-len", "64", "--arity", "2,4", "--budget", "1",
+                      "--channels", "16", "--wisdom", path_in("tune_w.txt"), "--plot",
+                      path_in("tune.svg"));
+    EXPECT(r.code == 0, "tune exit %d, stderr: %.2000s", r.code, r.err);
+    /* the table */
+    EXPECT(strstr(r.out, "arity depth") && strstr(r.out, "tokens/s") &&
+           strstr(r.out, "GFLOP/s") && strstr(r.out, "%peak") && strstr(r.out, "relative"),
+           "no table header in stdout: %.1500s", r.out);
+    EXPECT(strstr(r.out, "\n    2     6       64 ") && strstr(r.out, "\n    4     3       64 "),
+           "no rows for arity 2 (depth 6) and 4 (depth 3): %.1500s", r.out);
+    EXPECT(strstr(r.out, "winner per arity:") && strstr(r.out, "best overall: arity "),
+           "no winners: %.1500s", r.out);
+    EXPECT(strstr(r.err, "myogen tune: [ 1/") && strstr(r.err, "(default)"),
+           "no progress lines on stderr: %.1500s", r.err);
+    /* the wisdom: readable, keyed to the spec, an entry per arity */
+    static wisdom w;
+    char err[1024];
+    EXPECT(wisdom_read(path_in("tune_w.txt"), &w, err, sizeof err) == 0, "%s", err);
+    EXPECT(wisdom_find(&w, 2, 6) && wisdom_find(&w, 4, 3), "entries missing");
+    EXPECT(strstr(w.spec, "name=\"tt\"") && !strstr(w.spec, "arity=") && !strstr(w.spec, "depth="),
+           "spec key: %s", w.spec);
+    EXPECT(w.seq_len == 64 && w.channels == 16 && w.batch == 1, "tuned line");
+    /* the plot: well-formed XML (SVG) */
+    char *svg = read_text(path_in("tune.svg"), NULL);
+    EXPECT(svg != NULL, "no SVG written");
+    if (svg) {
+        const char *why = xml_check(svg);
+        EXPECT(why == NULL, "SVG is not well-formed XML: %s", why ? why : "");
+        EXPECT(strstr(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\"") &&
+               strstr(svg, "time per token") && strstr(svg, "arity k"),
+               "SVG lacks its root, title or axis labels");
+    }
+    free(svg);
+    /* and with Python's XML parser when there is one (skipped otherwise) */
+    const char *py[] = {"python3", "-c",
+                        "import sys, xml.dom.minidom as m; "
+                        "d = m.parse(sys.argv[1]); "
+                        "assert d.documentElement.tagName == 'svg'",
+                        path_in("tune.svg"), NULL};
+    result p = run_env(NULL, py);
+    EXPECT(p.code == 0 || p.code == 127, "python3 minidom rejects the SVG: %.1000s", p.err);
+    result_free(&p);
+    result_free(&r);
+}
+
+static void test_cli_wisdom_roundtrip(void)
+{
+    const char *spec_file = path_in("tune.lua");
+    static wisdom w;
+    char err[1024], want[64];
+    write_text(spec_file, level_spec);
+    if (!exists(path_in("tune_w.txt"))) {
+        result r = MYOGEN("tune", spec_file, "--seq-len", "64", "--arity", "2,4", "--budget",
+                          "1", "--channels", "16", "--wisdom", path_in("tune_w.txt"));
+        result_free(&r);
+    }
+    if (!EXPECT(wisdom_read(path_in("tune_w.txt"), &w, err, sizeof err) == 0, "%s", err))
+        return;
+    /* the tuner's own wisdom: generate arity 4 (depth 3) with it */
+    const wisdom_entry *e = wisdom_find(&w, 4, 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    unlink(path_in("rt.c"));
+    result r = MYOGEN(spec_file, "-D", "arity=4", "-D", "depth=3", "--wisdom",
+                      path_in("tune_w.txt"), "-o", path_in("rt.c"));
+    EXPECT(r.code == 0, "generate with wisdom: exit %d, %s", r.code, r.err);
+    char *c = read_text(path_in("rt.c"), NULL);
+    snprintf(want, sizeof want, "#define tt_TC %lld\n", e->knobs.value[0]);
+    EXPECT(c && strstr(c, want) && strstr(c, "} with knobs TC="),
+           "recorded knobs not applied (want %s)", want);
+    free(c);
+    result_free(&r);
+    /* a crafted wisdom with a non-default knob: it is what the kernel gets */
+    CU_ASSERT_EQUAL(craft_wisdom(path_in("w8.txt"), spec_file, NULL, 2, 2, 8), 0);
+    r = MYOGEN(spec_file, "--wisdom", path_in("w8.txt"), "-o", path_in("w8.c"));
+    EXPECT(r.code == 0, "exit %d, %s", r.code, r.err);
+    c = read_text(path_in("w8.c"), NULL);
+    EXPECT(c && strstr(c, "#define tt_TC 8\n"), "TC=8 from the wisdom not applied");
+    free(c);
+    result_free(&r);
+    /* without wisdom: the deterministic default, byte-identical twice */
+    r = MYOGEN(spec_file, "-o", path_in("d.c"));
+    result_free(&r);
+    char *d1 = read_text(path_in("d.c"), NULL);
+    r = MYOGEN(spec_file, "-o", path_in("d.c"));
+    result_free(&r);
+    char *d2 = read_text(path_in("d.c"), NULL);
+    EXPECT(d1 && d2 && strcmp(d1, d2) == 0 && strstr(d1, "#define tt_TC 32\n"),
+           "default generation not deterministic");
+    free(d1);
+    free(d2);
+}
+
+static void test_cli_wisdom_rejected(void)
+{
+    const char *spec_file = path_in("tune.lua");
+    write_text(spec_file, level_spec);
+    CU_ASSERT_EQUAL_FATAL(craft_wisdom(path_in("ok.txt"), spec_file, NULL, 2, 2, 8), 0);
+    /* corrupted: one byte changed */
+    size_t n;
+    char *t = read_text(path_in("ok.txt"), &n);
+    char *k = strstr(t, "knobs=TC=8");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+    corrupt(path_in("ok.txt"), path_in("bad1.txt"), (size_t)(k - t) + 9, '9');
+    free(t);
+    unlink(path_in("out.c"));
+    result r = MYOGEN(spec_file, "--wisdom", path_in("bad1.txt"), "-o", path_in("out.c"));
+    EXPECT_REJECTED(r, "checksum mismatch");
+    CU_ASSERT_FALSE(exists(path_in("out.c")));
+    result_free(&r);
+    /* garbage */
+    write_text(path_in("bad2.txt"), "hello\nworld\n");
+    r = MYOGEN(spec_file, "--wisdom", path_in("bad2.txt"), "-o", path_in("out.c"));
+    EXPECT_REJECTED(r, "not a myogen wisdom file");
+    result_free(&r);
+    /* another CPU (a well-formed file) */
+    CU_ASSERT_EQUAL(craft_wisdom(path_in("cpu.txt"), spec_file, "Imaginary CPU 9000", 2, 2, 8), 0);
+    r = MYOGEN(spec_file, "--wisdom", path_in("cpu.txt"), "-o", path_in("out.c"));
+    EXPECT_REJECTED(r, "another CPU");
+    result_free(&r);
+    /* another spec */
+    r = MYOGEN(spec_file, "-D", "state=8", "--wisdom", path_in("ok.txt"), "-o", path_in("out.c"));
+    EXPECT_REJECTED(r, "another spec");
+    result_free(&r);
+    write_text(path_in("other.lua"), vertex_spec);
+    r = MYOGEN(path_in("other.lua"), "--wisdom", path_in("ok.txt"), "-o", path_in("out.c"));
+    EXPECT_REJECTED(r, "another spec");
+    result_free(&r);
+    /* another compiler: $CC names another command ("cc -O0" is another
+     * build for the key); one that does not run cannot be checked */
+    r = run_myogen("CC=cc -O0", spec_file, "--wisdom", path_in("ok.txt"), "-o",
+                   path_in("out.c"), (const char *)NULL);
+    EXPECT_REJECTED(r, "another compiler");
+    result_free(&r);
+    r = run_myogen("CC=/nonexistent/cc", spec_file, "--wisdom", path_in("ok.txt"), "-o", path_in("out.c"),
+                   (const char *)NULL);
+    EXPECT_REJECTED(r, "cannot check its compiler");
+    result_free(&r);
+    /* an arity/depth the wisdom has no entry for */
+    r = MYOGEN(spec_file, "-D", "arity=4", "--wisdom", path_in("ok.txt"), "-o", path_in("out.c"));
+    EXPECT_REJECTED(r, "no entry for arity 4, depth 2");
+    result_free(&r);
+    /* a missing file */
+    r = MYOGEN(spec_file, "--wisdom", path_in("none.txt"), "-o", path_in("out.c"));
+    EXPECT_REJECTED(r, "cannot open");
+    result_free(&r);
+    CU_ASSERT_FALSE(exists(path_in("out.c")));
+}
+
+static void test_cli_fault_excluded(void)
+{
+    const char *spec_file = path_in("tune.lua");
+    write_text(spec_file, level_spec);
+    unlink(path_in("fault_w.txt"));
+    /* variant 1 is arity 2 with the default knob (TC=32): corrupted */
+    result r = MYOGEN("tune", spec_file, "--seq-len", "64", "--arity", "2,4", "--budget", "1",
+                      "--channels", "16", "--inject-fault", "1", "--wisdom",
+                      path_in("fault_w.txt"));
+    EXPECT(r.code == 0, "exit %d, %.2000s", r.code, r.err);
+    EXPECT(strstr(r.err, "[ 1/") && strstr(r.err, "TC=32 (default): WRONG") &&
+           strstr(r.err, "excluded"), "variant 1 not reported wrong: %.2000s", r.err);
+    EXPECT(strstr(r.out, "TC=32          WRONG"), "no WRONG row: %.2000s", r.out);
+    EXPECT(strstr(r.out, "1 wrong (excluded)"), "summary: %.2000s", r.out);
+    static wisdom w;
+    char err[1024];
+    if (EXPECT(wisdom_read(path_in("fault_w.txt"), &w, err, sizeof err) == 0, "%s", err)) {
+        const wisdom_entry *e = wisdom_find(&w, 2, 6);
+        EXPECT(!e || e->knobs.value[0] != 32, "the broken variant won arity 2");
+        EXPECT(!(w.best_arity == 2 && e && e->knobs.value[0] == 32), "the broken variant won");
+    }
+    result_free(&r);
+    /* the same hook on the only variant: nothing passes, nothing is recorded */
+    unlink(path_in("fault2_w.txt"));
+    r = MYOGEN("tune", spec_file, "--seq-len", "16", "--arity", "16", "--budget", "0.01",
+               "--channels", "4", "--inject-fault", "1", "--wisdom", path_in("fault2_w.txt"));
+    EXPECT(r.code == 1 && strstr(r.err, "no variant passed the check"),
+           "exit %d, %.2000s", r.code, r.err);
+    CU_ASSERT_FALSE(exists(path_in("fault2_w.txt")));
+    result_free(&r);
+}
+
+static void test_cli_tree_solve(void)
+{
+    /* a tree-solve spec: knob TL, f64, readout none, arity 1 (the chain) too */
+    const char *spec_file = path_in("tv.lua");
+    write_text(spec_file, vertex_spec);
+    result r = MYOGEN("tune", spec_file, "--seq-len", "9", "--arity", "1,3", "--budget", "1",
+                      "--channels", "5", "--batch", "2");
+    EXPECT(r.code == 0, "exit %d, %.2000s", r.code, r.err);
+    EXPECT(strstr(r.out, "\n    1     8        9   0.0% chain") &&
+           strstr(r.out, "\n    3     2        9   0.0% tree") && strstr(r.out, "TL="),
+           "rows: %.2000s", r.out);
+    EXPECT(!strstr(r.out, "WRONG") && !strstr(r.out, "FAILED"), "a variant failed: %.3000s%.3000s",
+           r.out, r.err);
+    result_free(&r);
+    /* padding: 10 positions in a binary tree of 16 */
+    r = MYOGEN("tune", spec_file, "--seq-len", "10", "--arity", "2", "--budget", "0.5",
+               "--channels", "3");
+    EXPECT(r.code == 0 && strstr(r.out, "\n    2     4       16  37.5% tree"), "padding row: %.2000s",
+           r.out);
+    result_free(&r);
+}
+
+static void test_cli_bad_input(void)
+{
+    const char *spec_file = path_in("tune.lua");
+    write_text(spec_file, level_spec);
+    struct {
+        const char *args[8];
+        const char *want;
+    } cases[] = {
+        {{"tune", "--seq-len", "64", NULL}, "no spec file"},
+        {{"tune", spec_file, NULL}, "--seq-len is required"},
+        {{"tune", spec_file, "--seq-len", "1", NULL}, "--seq-len"},
+        {{"tune", spec_file, "--seq-len", "x", NULL}, "--seq-len"},
+        {{"tune", spec_file, "--seq-len", "64", "--arity", "0", NULL}, "--arity"},
+        {{"tune", spec_file, "--seq-len", "64", "--arity", "2,2", NULL}, "--arity"},
+        {{"tune", spec_file, "--seq-len", "64", "--arity", "17", NULL}, "--arity"},
+        {{"tune", spec_file, "--seq-len", "64", "--budget", "-1", NULL}, "--budget"},
+        {{"tune", spec_file, "--seq-len", "64", "--channels", "0", NULL}, "--channels"},
+        {{"tune", spec_file, "--seq-len", "64", "--bogus", "1", NULL}, "unknown option"},
+        {{"tune", spec_file, "--seq-len", NULL}, "missing value"},
+        {{"tune", spec_file, "--seq-len", "64", "-D", "state=0", NULL}, "state"},
+        {{"tune", spec_file, "--seq-len", "64", "-D", "block=dense", NULL}, "dense"},
+        {{"tune", spec_file, "--seq-len", "64", "-D", "target=opencl", NULL}, "opencl"},
+        {{"tune", path_in("missing.lua"), "--seq-len", "64", NULL}, "cannot open"},
+        {{"check", spec_file, "--wisdom", "w", NULL}, "--wisdom"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *argv[12] = {myogen};
+        int n = 1;
+        for (int j = 0; cases[i].args[j]; j++)
+            argv[n++] = cases[i].args[j];
+        argv[n] = NULL;
+        result r = run_env(NULL, argv);
+        EXPECT_REJECTED(r, cases[i].want);
+        EXPECT(r.out[0] == 0, "case %zu wrote to stdout", i);
+        result_free(&r);
+    }
+    /* other kernels are not tuned */
+    write_text(path_in("mlr.lua"), "return {kernel=\"mlr\", name=\"m\", seq_len=64, depth=2,"
+                                   " state=4, value_dim=4}\n");
+    result r = MYOGEN("tune", path_in("mlr.lua"), "--seq-len", "64");
+    EXPECT(r.code == 2 && strstr(r.err, "kernel \"mlr\" cannot be tuned"), "mlr: exit %d, %s",
+           r.code, r.err);
+    result_free(&r);
+    r = MYOGEN("tune", "--help");
+    EXPECT(r.code == 0 && strstr(r.out, "--seq-len") && strstr(r.out, "--inject-fault"),
+           "tune --help");
+    result_free(&r);
+}
+
+/* ---- registry ---- */
+
+typedef struct {
+    const char *name;
+    void (*fn)(void);
+} test_def;
+
+static const test_def knobs_tests[] = {{"knob text form", test_knobs_text},
+                                       {"generate with knobs", test_knobs_generate},
+                                       {NULL, NULL}};
+static const test_def reference_tests[] = {{"tune_ref against dense solves", test_reference_dense},
+                                           {"tune_ref zero pivot", test_reference_pivot},
+                                           {NULL, NULL}};
+static const test_def wisdom_tests[] = {{"write, read, match", test_wisdom_roundtrip},
+                                        {"spec key", test_wisdom_spec_key},
+                                        {"malformed files", test_wisdom_malformed},
+                                        {NULL, NULL}};
+static const test_def cli_tests[] = {{"tune: table, wisdom, plot", test_cli_tune_table_wisdom_plot},
+                                     {"wisdom round trip", test_cli_wisdom_roundtrip},
+                                     {"wisdom rejected", test_cli_wisdom_rejected},
+                                     {"broken variant excluded", test_cli_fault_excluded},
+                                     {"tree solve, chain, padding", test_cli_tree_solve},
+                                     {"bad input", test_cli_bad_input},
+                                     {NULL, NULL}};
+static const struct {
+    const char *name;
+    const test_def *tests;
+} suites[] = {{"knobs", knobs_tests},
+              {"reference", reference_tests},
+              {"wisdom", wisdom_tests},
+              {"cli", cli_tests}};
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: test_tune MYOGEN WORKDIR [SUITE]\n");
+        return 2;
+    }
+    myogen = argv[1];
+    work = argv[2];
+    mkdir(work, 0755);
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    int found = 0;
+    for (size_t s = 0; s < sizeof suites / sizeof suites[0]; s++) {
+        if (argc > 3 && strcmp(argv[3], suites[s].name) != 0)
+            continue;
+        found = 1;
+        CU_pSuite ps = CU_add_suite(suites[s].name, NULL, NULL);
+        for (const test_def *t = suites[s].tests; t->name; t++)
+            CU_add_test(ps, t->name, t->fn);
+    }
+    if (!found) {
+        fprintf(stderr, "test_tune: no suite %s\n", argv[3]);
+        CU_cleanup_registry();
+        return 2;
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,13 @@
+# myogen tune and wisdom (issue 4): functional tests, no timing.  The units
+# link myogen_core; the cli suite runs the built myogen, which builds tiny
+# variants with the system C compiler ($CC or cc) on a budget of ~1 s each.
+add_executable(test_tune test_tune.c)
+target_compile_options(test_tune PRIVATE -Wall -Wextra)
+target_link_libraries(test_tune PRIVATE myogen_core cunit_lib m)
+add_dependencies(test_tune myogen)
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/tune_work)
+foreach(suite knobs reference wisdom cli)
+  add_test(NAME tune.${suite}
+           COMMAND test_tune ${MYOGEN_EXE} ${CMAKE_CURRENT_BINARY_DIR}/tune_work/${suite} ${suite})
+  set_tests_properties(tune.${suite} PROPERTIES TIMEOUT 600)
+endforeach()
