@@ -178,9 +178,10 @@ static int plan_of(const spec *s, plan_info *pi, char *err, size_t errlen)
     return 0;
 }
 
-/* Values of the path's knob to try: the default first, then multiples of
- * the lane count W..16W (within the plan's bounds) nearest the default
- * first (in octaves). */
+/* Values of the path's knob to try: the default first, then the lane count
+ * W times powers of two up to the plan's bound (TC 512, TL 128), nearest the
+ * default first (in octaves), at most MAX_KNOB_VALUES.  run_arity() prunes
+ * a value whose nearer neighbours got slower going its way. */
 static int knob_values(const plan_info *pi, const char **name, int *vals)
 {
     const int level = strcmp(pi->path, "level_sums") == 0;
@@ -189,8 +190,8 @@ static int knob_values(const plan_info *pi, const char **name, int *vals)
     *name = level ? "TC" : "TL";
     vals[n++] = def;
     int cand[8], nc = 0;
-    for (int m = 1; m <= 16; m *= 2)
-        if (pi->W * m <= max && pi->W * m != def)
+    for (int m = 1; pi->W * m <= max && nc < 8; m *= 2)
+        if (pi->W * m != def)
             cand[nc++] = pi->W * m;
     /* order by distance in octaves from the default, smaller first on ties */
     for (int i = 0; i < nc; i++)
@@ -451,6 +452,31 @@ static void run_child(tune_variant *v, const char *so, const char *name, const t
         snprintf(v->note, sizeof v->note, "the child process exited with status %d",
                  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     }
+}
+
+/* Median of the measured variant among v[0..n-1] with knob value x, or 0. */
+static double time_at(const tune_variant *v, int n, long long x)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i].knobs.value[0] == x && v[i].status == TUNE_OK)
+            return v[i].median_s;
+    return 0;
+}
+
+/* Is candidate j of an arity (v[0] the default) not worth running?  Yes
+ * when, on its side of the default, the value one octave nearer was more
+ * than 10% slower than the one two octaves nearer (or the default). */
+static int pruned(const tune_variant *v, int j)
+{
+    const long long x = v[j].knobs.value[0], def = v[0].knobs.value[0];
+    const long long near1 = x > def ? x / 2 : x * 2, near2 = x > def ? x / 4 : x * 4;
+    if (near1 == def)
+        return 0;
+    const double t1 = time_at(v, j, near1);
+    double t2 = time_at(v, j, near2);
+    if ((x > def && near2 < def) || (x < def && near2 > def))
+        t2 = time_at(v, j, def);
+    return t1 > 0 && t2 > 0 && t1 > 1.1 * t2;
 }
 
 /* Generates, builds and measures variant v. */
@@ -752,6 +778,12 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
                          v->arity, v->depth, kn);
                 continue;
             }
+            if (j > 0 && pruned(r->v + i, j)) {
+                snprintf(v->note, sizeof v->note, "pruned");
+                progress("[%2d/%d] arity %d depth %d %s: skipped (its neighbours got slower "
+                         "this way)", v->index, total, v->arity, v->depth, kn);
+                continue;
+            }
             run_variant(&c, v, &specs[a], &td, slice);
             ran++;
             if (v->status == TUNE_OK)
@@ -767,6 +799,12 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
         data_free(&td);
     }
     r->used_s = myogen_now() - t_start;
+    { /* the peak again: the higher of two measurements, in case load disturbed one */
+        double again = fma_peak_measure(&c.cc, c.dir, given.target,
+                                        strcmp(r->dtype, "f64") == 0, why, sizeof why);
+        if (again * r->threads > r->peak_gflops)
+            r->peak_gflops = again * r->threads;
+    }
 
     tune_print_table(r, stdout);
     fflush(stdout);
