@@ -55,26 +55,32 @@ static int binary_tokens_4096_factor_folded(const binary_tokens_4096_params *p, 
             for (w = 0; w < 8; w++) {
                 const size_t lane = gi * 8 + w;
                 float *r = f + pv * 384 + w;
+                /* the lane's 16 states are contiguous in A, B, C: loops over them
+                 * with the children outside keep the inner loops simple */
+                const size_t x = (pv * lanes + lane) * 16;
+                double S[16];
                 size_t n;
-                for (n = 0; n < 16; n++) {
-                    const size_t x = (pv * lanes + lane) * 16 + n;
-                    double S;
-                    if (lane >= lanes) { /* padding lanes compute zeros */
+                if (lane >= lanes) { /* padding lanes compute zeros */
+                    for (n = 0; n < 16; n++)
                         r[n * 8] = r[(16 + n) * 8] = r[(32 + n) * 8] = 0;
-                        continue;
-                    }
-                    S = p->A[x];
-                    for (j = 0; l < 12 && j < 2; j++) {
-                        const size_t pc = off + cnt + 2 * i + j;
-                        const size_t xc = (pc * lanes + lane) * 16 + n;
-                        /* the child's S^-1 B */
-                        S -= binary_tokens_4096_C_at(p, xc, 0, 0) * f[pc * 384 + (32 + n) * 8 + w];
-                    }
-                    if (!(S != 0 && isfinite(S)))
+                    continue;
+                }
+                for (n = 0; n < 16; n++)
+                    S[n] = p->A[x + n];
+                for (j = 0; l < 12 && j < 2; j++) {
+                    const size_t pc = off + cnt + 2 * i + j;
+                    const size_t xc = (pc * lanes + lane) * 16;
+                    const float *sb = f + pc * 384 + 256 + w; /* the child's S^-1 B */
+                    for (n = 0; n < 16; n++)
+                        S[n] -= binary_tokens_4096_C_at(p, xc + n, 0, 0) * sb[n * 8];
+                }
+                for (n = 0; n < 16; n++) {
+                    const double si = 1 / S[n]; /* one division, three products */
+                    if (!(S[n] != 0 && isfinite(si)))
                         return 2;
-                    r[n * 8] = (float)(l > 0 ? binary_tokens_4096_C_at(p, x, 0, 0) / S : 0);
-                    r[(16 + n) * 8] = (float)(1 / S);
-                    r[(32 + n) * 8] = (float)(l > 0 ? p->B[x] / S : 0);
+                    r[n * 8] = (float)(l > 0 ? binary_tokens_4096_C_at(p, x + n, 0, 0) * si : 0);
+                    r[(16 + n) * 8] = (float)si;
+                    r[(32 + n) * 8] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
             }
         }

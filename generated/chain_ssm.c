@@ -70,26 +70,32 @@ static int chain_ssm_factor(const chain_ssm_params *p, size_t channels, size_t g
             for (w = 0; w < 2; w++) {
                 const size_t lane = gi * 2 + w;
                 double *r = f + pv * 48 + w;
+                /* the lane's 8 states are contiguous in A, B, C: loops over them
+                 * with the children outside keep the inner loops simple */
+                const size_t x = (pv * lanes + lane) * 8;
+                double S[8];
                 size_t n;
-                for (n = 0; n < 8; n++) {
-                    const size_t x = (pv * lanes + lane) * 8 + n;
-                    double S;
-                    if (lane >= lanes) { /* padding lanes compute zeros */
+                if (lane >= lanes) { /* padding lanes compute zeros */
+                    for (n = 0; n < 8; n++)
                         r[n * 2] = r[(8 + n) * 2] = r[(16 + n) * 2] = 0;
-                        continue;
-                    }
-                    S = p->A[x];
-                    for (j = 0; l < 255 && j < 1; j++) {
-                        const size_t pc = (size_t)l + 1;
-                        const size_t xc = (pc * lanes + lane) * 8 + n;
-                        /* the child's S^-1 B */
-                        S -= chain_ssm_C_at(p, xc, 0, 0) * f[pc * 48 + (16 + n) * 2 + w];
-                    }
-                    if (!(S != 0 && isfinite(S)))
+                    continue;
+                }
+                for (n = 0; n < 8; n++)
+                    S[n] = p->A[x + n];
+                for (j = 0; l < 255 && j < 1; j++) {
+                    const size_t pc = (size_t)l + 1;
+                    const size_t xc = (pc * lanes + lane) * 8;
+                    const double *sb = f + pc * 48 + 32 + w; /* the child's S^-1 B */
+                    for (n = 0; n < 8; n++)
+                        S[n] -= chain_ssm_C_at(p, xc + n, 0, 0) * sb[n * 2];
+                }
+                for (n = 0; n < 8; n++) {
+                    const double si = 1 / S[n]; /* one division, three products */
+                    if (!(S[n] != 0 && isfinite(si)))
                         return 2;
-                    r[n * 2] = (double)(l > 0 ? chain_ssm_C_at(p, x, 0, 0) / S : 0);
-                    r[(8 + n) * 2] = (double)(1 / S);
-                    r[(16 + n) * 2] = (double)(l > 0 ? p->B[x] / S : 0);
+                    r[n * 2] = (double)(l > 0 ? chain_ssm_C_at(p, x + n, 0, 0) * si : 0);
+                    r[(8 + n) * 2] = (double)si;
+                    r[(16 + n) * 2] = (double)(l > 0 ? p->B[x + n] * si : 0);
                 }
             }
         }

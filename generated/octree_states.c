@@ -55,26 +55,32 @@ static int octree_states_factor(const octree_states_params *p, size_t channels, 
             for (w = 0; w < 16; w++) {
                 const size_t lane = gi * 16 + w;
                 double *r = f + pv * 48 + w;
+                /* the lane's 1 states are contiguous in A, B, C: loops over them
+                 * with the children outside keep the inner loops simple */
+                const size_t x = (pv * lanes + lane) * 1;
+                double S[1];
                 size_t n;
-                for (n = 0; n < 1; n++) {
-                    const size_t x = (pv * lanes + lane) * 1 + n;
-                    double S;
-                    if (lane >= lanes) { /* padding lanes compute zeros */
+                if (lane >= lanes) { /* padding lanes compute zeros */
+                    for (n = 0; n < 1; n++)
                         r[n * 16] = r[(1 + n) * 16] = r[(2 + n) * 16] = 0;
-                        continue;
-                    }
-                    S = p->A[x];
-                    for (j = 0; l < 3 && j < 8; j++) {
-                        const size_t pc = (size_t)l + 1;
-                        const size_t xc = (pc * lanes + lane) * 1 + n;
-                        /* the child's S^-1 B */
-                        S -= octree_states_C_at(p, xc, 0, 0) * f[pc * 48 + (2 + n) * 16 + w];
-                    }
-                    if (!(S != 0 && isfinite(S)))
+                    continue;
+                }
+                for (n = 0; n < 1; n++)
+                    S[n] = p->A[x + n];
+                for (j = 0; l < 3 && j < 8; j++) {
+                    const size_t pc = (size_t)l + 1;
+                    const size_t xc = (pc * lanes + lane) * 1;
+                    const double *sb = f + pc * 48 + 32 + w; /* the child's S^-1 B */
+                    for (n = 0; n < 1; n++)
+                        S[n] -= octree_states_C_at(p, xc + n, 0, 0) * sb[n * 16];
+                }
+                for (n = 0; n < 1; n++) {
+                    const double si = 1 / S[n]; /* one division, three products */
+                    if (!(S[n] != 0 && isfinite(si)))
                         return 2;
-                    r[n * 16] = (double)(l > 0 ? octree_states_C_at(p, x, 0, 0) / S : 0);
-                    r[(1 + n) * 16] = (double)(1 / S);
-                    r[(2 + n) * 16] = (double)(l > 0 ? p->B[x] / S : 0);
+                    r[n * 16] = (double)(l > 0 ? octree_states_C_at(p, x + n, 0, 0) * si : 0);
+                    r[(1 + n) * 16] = (double)si;
+                    r[(2 + n) * 16] = (double)(l > 0 ? p->B[x + n] * si : 0);
                 }
             }
         }
