@@ -54,7 +54,17 @@ static const char tune_usage[] =
     "  --wisdom FILE        record the winners for myogen SPEC.lua --wisdom FILE\n"
     "  --plot FILE.svg      chart of time per token against arity and knobs\n"
     "Progress goes to stderr, the table to stdout.  Test hook: --inject-fault N\n"
-    "corrupts the output of variant N before its check (it must be excluded).\n";
+    "corrupts the output of variant N before its check (it must be excluded).\n"
+    "MYOGEN_TUNE_KEEP=1 keeps the variants' sources and objects (path printed).\n"
+    "\n"
+    "The wisdom file holds the best knobs of every arity tried and names the\n"
+    "fastest arity; it is keyed by CPU and ISA flags, compiler ($CC --version),\n"
+    "myogen version and the canonical spec without arity and depth.\n"
+    "myogen SPEC.lua --wisdom FILE -o OUT.c applies the knobs recorded for the\n"
+    "spec's own arity and depth; it never changes the arity (the spec fixes the\n"
+    "tree: edit it to the arity the table recommends).  Wisdom for another\n"
+    "machine, compiler, myogen or spec, or a damaged file, is rejected (exit 2).\n"
+    "Without --wisdom the knobs are the templates' deterministic defaults.\n";
 
 /* "1,2,8" -> arities; 0 or -1 */
 static int parse_arities(const char *s, tune_options *o)

@@ -113,6 +113,19 @@ static double urand(double lo, double hi)
     return lo + (hi - lo) * (double)((rng * 2685821657736338717ULL) >> 11) * 0x1p-53;
 }
 
+/* The 1-minute load average, or -1. */
+static double load_average(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
 /* Loads the spec with the user's overrides, then arity and depth. */
 static int load_variant_spec(const tune_options *o, int k, int d, spec *s, char *err,
                              size_t errlen)
@@ -728,6 +741,11 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
         c.keep = getenv("MYOGEN_TUNE_KEEP") != NULL;
     }
     const double t_start = myogen_now();
+    r->cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    r->load_start = load_average();
+    if (r->load_start > 0.5 * r->cpus)
+        progress("warning: load average %.2f on %d CPUs: other processes compete, timings will "
+                 "be noisy", r->load_start, r->cpus);
     progress("%s: %d variants over arities", o->spec_file, total);
     for (int a = 0; a < o->narities; a++)
         fprintf(stderr, "%s%d (depth %d, %lld positions, %s, %s)", a ? ", " : "  ",
@@ -799,6 +817,7 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
         data_free(&td);
     }
     r->used_s = myogen_now() - t_start;
+    r->load_end = load_average();
     { /* the peak again: the higher of two measurements, in case load disturbed one */
         double again = fma_peak_measure(&c.cc, c.dir, given.target,
                                         strcmp(r->dtype, "f64") == 0, why, sizeof why);

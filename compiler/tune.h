@@ -57,6 +57,8 @@ typedef struct {
     long long seq_len, channels, batch;
     double peak_gflops; /* one core, times threads for OpenMP specs */
     double budget_s, used_s;
+    double load_start, load_end; /* 1-minute load average (/proc/loadavg), -1 unknown */
+    int cpus;
     tune_variant *v;
     int nv;
 } tune_report;

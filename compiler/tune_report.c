@@ -31,8 +31,13 @@ void tune_print_table(const tune_report *r, FILE *out)
     fprintf(out, "measured FMA peak %.1f GFLOP/s (%s %s, %d thread%s); budget %.0f s, used %.1f s\n",
             r->peak_gflops, r->target, r->dtype, r->threads, r->threads > 1 ? "s" : "",
             r->budget_s, r->used_s);
-    fprintf(out, "%d variants: %d timed, %d wrong (excluded), %d failed, %d skipped (budget)\n\n",
-            r->nv, nok, nwrong, nfail, nskip);
+    if (r->load_start >= 0)
+        fprintf(out, "load average %.2f at the start, %.2f at the end, %d CPUs%s\n",
+                r->load_start, r->load_end, r->cpus,
+                r->load_start > 0.5 * r->cpus || r->load_end > 1.5 * r->cpus
+                    ? ": other processes competed, timings are noisy" : "");
+    fprintf(out, "%d variants: %d timed, %d wrong (excluded), %d failed, %d skipped (budget "
+                 "or pruned)\n\n", r->nv, nok, nwrong, nfail, nskip);
     fprintf(out, "%5s %5s %8s %6s %-10s %-8s %11s %10s %8s %6s %7s %8s\n", "arity", "depth",
             "padded", "waste", "path", "knobs", "median", "tokens/s", "GFLOP/s", "%peak",
             "memcpy", "relative");
