@@ -63,20 +63,34 @@ int generate_kernel_knobs(const spec *s, const char *out_c, const knob_set *knob
         }
     }
 
-    char tmpl_c[64], tmpl_h[64];
-    snprintf(tmpl_c, sizeof tmpl_c, "%s/kernel.c.tmpl", s->kernel);
+    /* OpenCL (DESIGN.md 6.4): the device code KERNEL/kernel.cl.tmpl goes to
+     * NAME.cl and, as CL_SOURCE, into the host code of
+     * KERNEL/opencl_host.c.tmpl; the header template is shared. */
+    const int opencl = strcmp(s->target, "opencl") == 0;
+    char tmpl_c[64], tmpl_h[64], tmpl_cl[64], out_cl[4096];
+    snprintf(tmpl_c, sizeof tmpl_c, opencl ? "%s/opencl_host.c.tmpl" : "%s/kernel.c.tmpl",
+             s->kernel);
     snprintf(tmpl_h, sizeof tmpl_h, "%s/kernel.h.tmpl", s->kernel);
-    char *text[2] = {NULL, NULL};
-    size_t len[2];
-    int rc = 1;
+    snprintf(tmpl_cl, sizeof tmpl_cl, "%s/kernel.cl.tmpl", s->kernel);
+    snprintf(out_cl, sizeof out_cl, "%.*s.cl", (int)(n - 2), out_c);
+    char *text[3] = {NULL, NULL, NULL};
+    size_t len[3];
+    int rc = 1, nfiles = opencl ? 3 : 2;
+    if (opencl) {
+        if (engine_render(e, tmpl_cl, &text[2], &len[2], err, errlen) != 0)
+            goto done;
+        engine_set(e, "CL_SOURCE", text[2]);
+    }
     if (engine_render(e, tmpl_h, &text[0], &len[0], err, errlen) == 0 &&
         engine_render(e, tmpl_c, &text[1], &len[1], err, errlen) == 0) {
-        const char *paths[2] = {out_h, out_c};
-        const char *data[2] = {text[0], text[1]};
-        rc = write_files_atomically(2, paths, data, len, err, errlen) == 0 ? 0 : 2;
+        const char *paths[3] = {out_h, out_c, out_cl};
+        const char *data[3] = {text[0], text[1], text[2]};
+        rc = write_files_atomically(nfiles, paths, data, len, err, errlen) == 0 ? 0 : 2;
     }
+done:
     free(text[0]);
     free(text[1]);
+    free(text[2]);
     engine_free(e);
     return rc;
 }

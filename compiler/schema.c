@@ -37,7 +37,7 @@ typedef struct {
 
 static const support supported[] = {
     {NULL, "kernel", "myo btt mlr"},
-    {"myo", "target", "c avx2"},
+    {"myo", "target", "c avx2 opencl"},
     {"btt", "target", "c avx2"},
     {"btt", "threads", "none"},
     {"mlr", "target", "c avx2"},
