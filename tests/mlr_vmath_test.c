@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Bounds on the worst error in ulps of the correctly rounded result (the
  * test prints what it measures: ~1 ulp for both dtypes). */
@@ -53,6 +54,44 @@ static void points(double *x, size_t n, double lo, double hi)
 {
     for (size_t i = 0; i < n; i++)
         x[i] = i < n / 8 ? urand(-1e-3, 1e-3) * pow(10, -(double)(i % 30) / 3) : urand(lo, hi);
+}
+
+/* the x <= 0 variant gives the general one's results, bit for bit, on
+ * x <= 0 (below the range, -inf and NaN included) */
+static void check_nonpos_f32(exp32 f, exp32 g)
+{
+    float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *z = malloc(N * sizeof *z);
+    CU_ASSERT_FATAL(x && y && z);
+    for (size_t i = 0; i < N; i++)
+        x[i] = i < 8 ? (float[]){-INFINITY, NAN, 0.0f, -0.0f, -87.5f, -200.0f, -1e-30f, -87.3f}[i]
+                     : (float)urand(F32_LO - 5, 0);
+    f(x, y, N);
+    g(x, z, N);
+    size_t diff = 0;
+    for (size_t i = 0; i < N; i++)
+        diff += memcmp(&y[i], &z[i], sizeof y[i]) != 0;
+    CU_ASSERT_EQUAL(diff, 0);
+    free(x);
+    free(y);
+    free(z);
+}
+
+static void check_nonpos_f64(exp64 f, exp64 g)
+{
+    double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *z = malloc(N * sizeof *z);
+    CU_ASSERT_FATAL(x && y && z);
+    for (size_t i = 0; i < N; i++)
+        x[i] = i < 8 ? (double[]){-INFINITY, NAN, 0.0, -0.0, -709.0, -2000.0, -1e-300, -708.0}[i]
+                     : urand(F64_LO - 5, 0);
+    f(x, y, N);
+    g(x, z, N);
+    size_t diff = 0;
+    for (size_t i = 0; i < N; i++)
+        diff += memcmp(&y[i], &z[i], sizeof y[i]) != 0;
+    CU_ASSERT_EQUAL(diff, 0);
+    free(x);
+    free(y);
+    free(z);
 }
 
 static void check_f32(const char *name, exp32 f)
@@ -130,23 +169,33 @@ static void check_f64(const char *name, exp64 f)
     free(y);
 }
 
-static void test_c_f32(void) { check_f32("c f32", mlr_vmath_exp_c_f32); }
-static void test_c_f64(void) { check_f64("c f64", mlr_vmath_exp_c_f64); }
+static void test_c_f32(void)
+{
+    check_f32("c f32", mlr_vmath_exp_c_f32);
+    check_nonpos_f32(mlr_vmath_expneg_c_f32, mlr_vmath_exp_c_f32);
+}
+static void test_c_f64(void)
+{
+    check_f64("c f64", mlr_vmath_exp_c_f64);
+    check_nonpos_f64(mlr_vmath_expneg_c_f64, mlr_vmath_exp_c_f64);
+}
 static void test_avx2_f32(void)
 {
 #ifdef MLR_VMATH_AVX2
-    if (have_avx2())
+    if (have_avx2()) {
         check_f32("avx2 f32", mlr_vmath_exp_avx2_f32);
-    else
+        check_nonpos_f32(mlr_vmath_expneg_avx2_f32, mlr_vmath_exp_avx2_f32);
+    } else
 #endif
         printf("\n  skipped: no AVX2+FMA here");
 }
 static void test_avx2_f64(void)
 {
 #ifdef MLR_VMATH_AVX2
-    if (have_avx2())
+    if (have_avx2()) {
         check_f64("avx2 f64", mlr_vmath_exp_avx2_f64);
-    else
+        check_nonpos_f64(mlr_vmath_expneg_avx2_f64, mlr_vmath_exp_avx2_f64);
+    } else
 #endif
         printf("\n  skipped: no AVX2+FMA here");
 }

@@ -49,5 +49,40 @@ return function(dtype)
       "_mm256_cvtpd_epi32(" .. n .. ")), _mm256_set1_epi64x(1023)), 52))"
   end
   V.exp = function(x) return (V.prefix or "myogen") .. "_exp(" .. x .. ")" end
+  V.exp_nonpos = function(x) return (V.prefix or "myogen") .. "_exp_nonpos(" .. x .. ")" end -- x <= 0
+  -- transpose(src, ss, dst, ds): a C statement that writes the transpose of
+  -- the lanes x lanes block at src (rows ss elements apart) to dst (rows ds
+  -- apart); unaligned rows are fine.
+  V.transpose = function(src, ss, dst, ds)
+    local L = {}
+    local function row(p, st, k) return "(" .. p .. ") + " .. k .. " * (" .. st .. ")" end
+    if f32 then
+      for k = 0, 7 do L[#L + 1] = ("const __m256 r%d = _mm256_loadu_ps(%s);"):format(k, row(src, ss, k)) end
+      for k = 0, 3 do
+        L[#L + 1] = ("const __m256 t%d = _mm256_unpacklo_ps(r%d, r%d), t%d = _mm256_unpackhi_ps(r%d, r%d);")
+          :format(2 * k, 2 * k, 2 * k + 1, 2 * k + 1, 2 * k, 2 * k + 1)
+      end
+      for h = 0, 1 do
+        for k = 0, 1 do
+          local a, b = 4 * h + k, 4 * h + k + 2
+          L[#L + 1] = ("const __m256 u%d = _mm256_shuffle_ps(t%d, t%d, 0x44), u%d = _mm256_shuffle_ps(t%d, t%d, 0xEE);")
+            :format(4 * h + 2 * k, a, b, 4 * h + 2 * k + 1, a, b)
+        end
+      end
+      for k = 0, 7 do
+        L[#L + 1] = ("_mm256_storeu_ps(%s, _mm256_permute2f128_ps(u%d, u%d, 0x%s));")
+          :format(row(dst, ds, k), k % 4, k % 4 + 4, k < 4 and "20" or "31")
+      end
+    else
+      for k = 0, 3 do L[#L + 1] = ("const __m256d r%d = _mm256_loadu_pd(%s);"):format(k, row(src, ss, k)) end
+      L[#L + 1] = "const __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);"
+      L[#L + 1] = "const __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);"
+      for k = 0, 3 do
+        L[#L + 1] = ("_mm256_storeu_pd(%s, _mm256_permute2f128_pd(t%d, t%d, 0x%s));")
+          :format(row(dst, ds, k), k % 2, k % 2 + 2, k < 2 and "20" or "31")
+      end
+    end
+    return "{ " .. table.concat(L, " ") .. " }"
+  end
   return V
 end

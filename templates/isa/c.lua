@@ -40,5 +40,11 @@ return function(dtype)
     return "((union { uint64_t u; double f; }){ (uint64_t)((int64_t)(" .. n .. ") + 1023) << 52 }).f"
   end
   V.exp = function(x) return (V.prefix or "myogen") .. "_exp(" .. x .. ")" end
+  V.exp_nonpos = function(x) return (V.prefix or "myogen") .. "_exp_nonpos(" .. x .. ")" end -- x <= 0
+  -- transpose(src, ss, dst, ds): a C statement writing the transpose of the
+  -- lanes x lanes block at src (rows ss apart) to dst (rows ds apart).
+  V.transpose = function(src, ss, dst, ds)
+    return "(" .. dst .. ")[0] = (" .. src .. ")[0];"
+  end
   return V
 end
