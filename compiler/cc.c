@@ -82,7 +82,9 @@ static void first_line(const char *path, const char *want, char *buf, size_t len
 int cc_identity(const cc_tool *cc, char *id, size_t len, char *err, size_t errlen)
 {
     char *argv[CC_MAX_ARGS + 1];
-    char tmp[] = "/tmp/myogen-ccid-XXXXXX";
+    char tmp[4096];
+    const char *dir = getenv("TMPDIR");
+    snprintf(tmp, sizeof tmp, "%s/myogen-ccid-XXXXXX", dir && *dir ? dir : "/tmp");
     int fd = mkstemp(tmp);
     if (fd < 0) {
         snprintf(err, errlen, "cannot create a temporary file: %s", strerror(errno));

@@ -75,6 +75,23 @@ static double nice_step(double max, int n)
     return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
 }
 
+/* The 1, 2 or 5 times a power of ten next above x (up) or below it. */
+static double nice_125(double x, int up)
+{
+    const double mant[3] = {1, 2, 5};
+    double dec = pow(10, floor(log10(x)));
+    if (up) {
+        for (int i = 0; i < 3; i++)
+            if (mant[i] * dec >= x * (1 - 1e-12))
+                return mant[i] * dec;
+        return 10 * dec;
+    }
+    for (int i = 2; i >= 0; i--)
+        if (mant[i] * dec <= x * (1 + 1e-12))
+            return mant[i] * dec;
+    return dec;
+}
+
 int svg_plot_write(const char *path, const tune_report *r, char *err, size_t errlen)
 {
     buf b = {0};
@@ -100,8 +117,8 @@ int svg_plot_write(const char *path, const tune_report *r, char *err, size_t err
      * more than 20x */
     const int logy = ymax / ymin > 20;
     const double step = nice_step(ymax * 1.08, 5);
-    const double ytop = logy ? pow(10, ceil(log10(ymax * 1.05))) : ceil(ymax * 1.08 / step) * step;
-    const double ybot = logy ? pow(10, floor(log10(ymin / 1.05))) : 0;
+    const double ytop = logy ? nice_125(ymax * 1.05, 1) : ceil(ymax * 1.08 / step) * step;
+    const double ybot = logy ? nice_125(ymin / 1.05, 0) : 0;
     const double pw = W - ML - MR, ph = H - MT - MB, slot = pw / (na > 0 ? na : 1);
 #define X(a) (ML + slot * ((a) + 0.5))
 #define Y(t) (MT + ph * (1 - (logy ? log10((t) / ybot) / log10(ytop / ybot) : (t) / ytop)))
@@ -136,12 +153,15 @@ int svg_plot_write(const char *path, const tune_report *r, char *err, size_t err
 
     /* grid, y ticks and axes */
     put(&b, "<g font-size=\"12\" fill=\"#222\">\n");
+    const int dec0 = (int)floor(log10(logy ? ybot : 1));
     for (int i = 0;; i++) {
         /* linear: multiples of step; log: 1, 2, 5 times each decade */
-        const double t = logy ? ybot * pow(10, i / 3) * (i % 3 == 0 ? 1 : i % 3 == 1 ? 2 : 5)
+        const double t = logy ? pow(10, dec0 + i / 3) * (i % 3 == 0 ? 1 : i % 3 == 1 ? 2 : 5)
                               : i * step;
         if (t > ytop * (1 + 1e-9))
             break;
+        if (t < ybot * (1 - 1e-9))
+            continue;
         put(&b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", ML, Y(t),
             ML + pw, Y(t));
         put(&b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n", ML - 8, Y(t) + 4, t);
