@@ -1,12 +1,19 @@
 /* Build-time tool: embeds template files into a C table so myogen needs no
- * files at run time.  usage: myogen_embed ROOT OUT.c FILE...  (names are
- * stored relative to ROOT). */
+ * files at run time.  usage: myogen_embed [--symbol NAME] ROOT OUT.c FILE...
+ * (names are stored relative to ROOT; the table is embedded_templates, or
+ * NAME, e.g. embedded_runtime for the files of runtime/). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int main(int argc, char **argv)
 {
+    const char *symbol = "embedded_templates";
+    if (argc > 2 && strcmp(argv[1], "--symbol") == 0) {
+        symbol = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
     if (argc < 3) {
         fprintf(stderr, "usage: %s ROOT OUT.c FILE...\n", argv[0]);
         return 2;
@@ -28,7 +35,7 @@ int main(int argc, char **argv)
         fprintf(out, "0};\n");
         fclose(in);
     }
-    fprintf(out, "const embedded_file embedded_templates[] = {\n");
+    fprintf(out, "const embedded_file %s[] = {\n", symbol);
     for (int i = 3; i < argc; i++) {
         const char *name = argv[i];
         if (strncmp(name, argv[1], rootlen) == 0) name += rootlen;

@@ -1,6 +1,10 @@
 #include "generate.h"
 #include "atomic_file.h"
 #include "template.h"
+#include "templates_embedded.h"
+
+#include <errno.h>
+#include <sys/stat.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,4 +97,28 @@ done:
     free(text[2]);
     engine_free(e);
     return rc;
+}
+
+int emit_runtime(const char *dir, char *err, size_t errlen)
+{
+    const char *paths[8], *data[8];
+    size_t lens[8];
+    char buf[8][4096];
+    int n = 0;
+    if (!*dir) {
+        snprintf(err, errlen, "--emit-runtime: empty directory name");
+        return 2;
+    }
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "--emit-runtime %s: cannot create the directory: %s", dir,
+                 strerror(errno));
+        return 2;
+    }
+    for (const embedded_file *f = embedded_runtime; f->name && n < 8; f++, n++) {
+        snprintf(buf[n], sizeof buf[n], "%s/%s", dir, f->name);
+        paths[n] = buf[n];
+        data[n] = f->text;
+        lens[n] = f->len;
+    }
+    return write_files_atomically(n, paths, data, lens, err, errlen) == 0 ? 0 : 2;
 }

@@ -16,4 +16,9 @@ int generate_kernel(const spec *s, const char *out_c, char *err, size_t errlen);
 int generate_kernel_knobs(const spec *s, const char *out_c, const knob_set *knobs, char *err,
                           size_t errlen);
 
+/* myogen --emit-runtime DIR: writes the OpenCL runtime pair (myogen_cl.c,
+ * myogen_cl.h) into DIR, creating DIR if it is missing (not its parents),
+ * all-or-nothing.  Returns 0, or 2 with a one-line message (a bad DIR). */
+int emit_runtime(const char *dir, char *err, size_t errlen);
+
 #endif

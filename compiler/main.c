@@ -20,6 +20,8 @@ static const char usage[] =
     "       myogen check SPEC.lua [-D key=value]...      validate; print the canonical spec\n"
     "       myogen tune SPEC.lua --seq-len L [...]       measure arities and knobs here\n"
     "                                                    (myogen tune --help)\n"
+    "       myogen --emit-runtime DIR                    write the OpenCL runtime pair\n"
+    "                                                    (myogen_cl.c, myogen_cl.h) into DIR\n"
     "       myogen --help | --version\n"
     "\n"
     "A spec is a Lua file returning a table, e.g.\n"
@@ -248,6 +250,14 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--version") == 0) {
             printf("myogen %s\n", MYOGEN_VERSION);
             return 0;
+        } else if (strcmp(a, "--emit-runtime") == 0) {
+            char rerr[4200];
+            if (argc != 3)
+                return bad_usage("--emit-runtime takes one directory and nothing else", NULL);
+            int rc = emit_runtime(argv[2], rerr, sizeof rerr);
+            if (rc != 0)
+                fprintf(stderr, "myogen: %s\n", rerr);
+            return rc;
         } else if (strcmp(a, "--wisdom") == 0) {
             if (i + 1 >= argc)
                 return bad_usage("missing value after", a);

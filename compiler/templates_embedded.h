@@ -12,4 +12,8 @@ typedef struct {
 /* Terminated by an entry whose name is NULL. */
 extern const embedded_file embedded_templates[];
 
+/* The runtime files `myogen --emit-runtime DIR` writes (runtime/myogen_cl.c
+ * and .h, named without the directory), terminated the same way. */
+extern const embedded_file embedded_runtime[];
+
 #endif

@@ -15,7 +15,11 @@ foreach(spec ${specs})
       message(FATAL_ERROR "myogen failed on ${spec}")
     endif()
   endforeach()
-  foreach(ext c h)
+  set(exts c h)
+  if(EXISTS ${WORK}/a/${name}.cl) # target "opencl": the device code too
+    list(APPEND exts cl)
+  endif()
+  foreach(ext ${exts})
     file(SHA256 ${WORK}/a/${name}.${ext} ha)
     file(SHA256 ${WORK}/b/${name}.${ext} hb)
     if(NOT ha STREQUAL hb)
@@ -35,6 +39,7 @@ foreach(spec ${specs})
     set(isa_flags -mavx2 -mfma)
   endif()
   execute_process(COMMAND ${CC} -std=c99 -Wall -Wextra -Werror -pedantic ${isa_flags}
+                          -I${SRC}/runtime # OpenCL: myogen_cl.h
                           -c ${SRC}/generated/${name}.c -o ${WORK}/${name}.o
                   RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)

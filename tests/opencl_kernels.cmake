@@ -91,3 +91,17 @@ target_link_libraries(test_opencl PRIVATE cunit_lib myogen_cl_runtime m)
 add_test(NAME opencl_kernels COMMAND test_opencl)
 set_tests_properties(opencl_kernels PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300
                      ENVIRONMENT "MYOGEN_CL_CACHE=${CMAKE_CURRENT_BINARY_DIR}/opencl_cache")
+
+# examples/opencl: a generated OpenCL kernel and the runtime pair (as
+# myogen --emit-runtime writes it) built by a plain Makefile, then run.
+find_program(MAKE_PROGRAM NAMES make gmake)
+if(MAKE_PROGRAM)
+  add_test(NAME opencl_example
+           COMMAND ${CMAKE_COMMAND} -DMYOGEN=${MYOGEN_EXE} -DMAKE=${MAKE_PROGRAM}
+                   -DCC=${CMAKE_C_COMPILER} -DSRC=${PROJECT_SOURCE_DIR}
+                   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/opencl_example
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/opencl_example.cmake)
+  set_tests_properties(opencl_example PROPERTIES TIMEOUT 300
+                       SKIP_REGULAR_EXPRESSION "SKIP: no OpenCL device"
+                       ENVIRONMENT "MYOGEN_CL_CACHE=${CMAKE_CURRENT_BINARY_DIR}/opencl_cache")
+endif()
