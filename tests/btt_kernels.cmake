@@ -59,9 +59,10 @@ if(BTT_TEST_KERNELS)
   set(mm_shapes "sq4:4,4:-:1" "odd:3,5:7,2:3" "r16:5,3:3,5:16" "one:1,7:6,1:2"
                 "sq16:16,16:-:4")
   # attention: D = m0*m1 = n0*n1; "tag:arity:out_arity:rank:T:dv:extra"
+  # (T = 150 and 100: several query blocks and key tiles, partial ones last)
   set(at_shapes "c:2,3:3,2:2:13:3:causal=true" "nc:4,4:-:1:9:5:causal=false"
-                "sc:3,3:-:3:17:4:scale=0.3")
-  set(at_shapes "") # TEMP until attention lands
+                "sc:3,3:-:3:17:4:scale=0.3" "long:2,2:-:2:150:6:causal=true"
+                "longnc:3,2:2,3:1:100:2:causal=false")
   foreach(target ${targets})
     foreach(dtype f32 f64)
       foreach(shape ${mm_shapes})

@@ -47,12 +47,21 @@ return function(spec)
     Q = m1 * s, -- columns of one B1 GEMM / depth of one F2 GEMM: (i1, sig)
   }
   p.Rp, p.Qp, p.m0p, p.n1p = padW(p.R), padW(p.Q), padW(m0), padW(n1)
-  p.TS = m1 * p.Rp -- row stride of the F1 result t: [i1][Rp]
-  p.GS = n0 * p.Qp -- row stride of the B1 result g: [j0][Qp]
-  -- x and dy rows are read as vectors in dW1/dW2: padded copies when a
-  -- factor is not a whole number of vectors (reads stay inside the rows)
-  p.pad_x = m0 % W ~= 0
-  p.pad_dy = n1 % W ~= 0
+  -- Row strides of the intermediates: whole cache lines, an odd number of
+  -- them, so that rows do not alias in the cache sets (4 KiB strides)
+  local LE = 64 // size -- elements per line
+  local function odd_lines(n)
+    local l = (n + LE - 1) // LE
+    if l % 2 == 0 then l = l + 1 end
+    return l * LE
+  end
+  p.LE = LE
+  p.TS = odd_lines(m1 * p.Rp) -- row stride of the F1 result t: [i1][Rp]
+  p.GS = odd_lines(n0 * p.Qp) -- row stride of the B1 result g: [j0][Qp]
+  -- Consecutive j0 (F2), i1 (B2, dW1) and j0 (dW2) whose rank-s slices of
+  -- t / g share a cache line: loops over rows run inside such a chunk, so
+  -- the broadcast operand's lines are reused from L1.
+  p.chunk = math.max(1, LE // s)
 
   -- Register tile: MR rows x NV vectors of accumulators.  AVX2 has 16 ymm
   -- registers: 6 x 2 accumulators + 2 vector operands + 1 broadcast.  The
@@ -78,11 +87,12 @@ return function(spec)
     return r
   end
 
-  -- Batch tile: the F1 result t (and g in backward) of MB rows stays in the
-  -- L2 cache (about 1 MiB of it) between the contractions.
-  local row_bytes = p.TS * size
-  if p.backward then row_bytes = row_bytes + p.GS * size end
-  local mb = (1 << 20) // row_bytes
+  -- Batch tile of MB rows: more rows stream the cores fewer times; the
+  -- lines of t / g one chunk touches (MB x m1 or n0 lines) and the x / dy
+  -- slabs of dW (MB x m0p, MB x n1p) stay within about 512 KiB of L2.  The
+  -- whole t and g tiles need not fit: each line is used in one chunk.
+  local row_bytes = math.max(m1, n0) * 64 + (p.m0p + p.n1p) * size
+  local mb = (512 << 10) // row_bytes
   mb = math.max(p.MR, math.min(240, mb // p.MR * p.MR))
   p.MB = mb
   p.scratch = padW(math.max(p.d_in, p.d_out, p.m0p, p.n1p))
@@ -93,6 +103,13 @@ return function(spec)
     p.causal = spec.causal ~= false -- default true
     p.D = p.d_in
     p.scale = spec.scale or (1 / math.sqrt(p.D))
+    -- flash-style tiles: BQ queries (whole row groups) x BK keys (whole
+    -- panels); the S, P, dP tiles (BQ x BK) stay in L1
+    p.BQ = 48
+    p.BK = 64
+    p.Tp = (p.T + p.BK - 1) // p.BK * p.BK
+    p.Dp = padW(p.D)
+    p.dvp = padW(p.dv)
   end
   return p
 end
