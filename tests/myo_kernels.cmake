@@ -21,13 +21,14 @@ set(MYO_OMP_REGISTRY_KERNELS "")
 # One generated kernel: sources and a registry entry for test_myo, or with
 # OMP_BUILD for test_myo_omp (its own directory: the same name may be in both).
 #   myo_test_kernel(target dtype share readout symmetric arity depth state
-#                   [BACKWARD] [OPENMP] [OMP_BUILD])
-# BACKWARD: passes forward and backward (name suffix _bw); OPENMP:
-# threads="openmp" (suffix _omp), compiled without OpenMP unless OMP_BUILD.
+#                   [DENSE] [BACKWARD] [OPENMP] [OMP_BUILD])
+# DENSE: block="dense" (name suffix _dense; default "diag"); BACKWARD:
+# passes forward and backward (suffix _bw); OPENMP: threads="openmp"
+# (suffix _omp), compiled without OpenMP unless OMP_BUILD.
 # Names start with the target: test_myo skips "avx2_" kernels on CPUs
 # without AVX2.
 function(myo_test_kernel target dtype share readout symmetric arity depth state)
-  cmake_parse_arguments(K "BACKWARD;OPENMP;OMP_BUILD" "" "" ${ARGN})
+  cmake_parse_arguments(K "DENSE;BACKWARD;OPENMP;OMP_BUILD" "" "" ${ARGN})
   if(symmetric)
     set(sym sym)
     set(symval true)
@@ -36,6 +37,11 @@ function(myo_test_kernel target dtype share readout symmetric arity depth state)
     set(symval false)
   endif()
   set(name "${target}_${dtype}_${share}_${readout}_${sym}_k${arity}d${depth}n${state}")
+  set(block diag)
+  if(K_DENSE)
+    set(block dense)
+    string(APPEND name _dense)
+  endif()
   set(passes forward)
   set(macro MYO_KERNEL)
   if(K_BACKWARD)
@@ -62,7 +68,7 @@ function(myo_test_kernel target dtype share readout symmetric arity depth state)
     COMMAND ${MYOGEN_EXE} ${MYO_BASE_SPEC} -o ${c} -D name=${name} -D arity=${arity}
             -D depth=${depth} -D state=${state} -D share=${share} -D readout=${readout}
             -D symmetric=${symval} -D dtype=${dtype} -D target=${target}
-            -D passes=${passes} -D threads=${threads}
+            -D passes=${passes} -D threads=${threads} -D block=${block}
     DEPENDS myogen ${MYO_BASE_SPEC}
     COMMENT "myogen ${name}"
     VERBATIM)
@@ -137,6 +143,35 @@ if(MYO_TEST_KERNELS)
       endforeach()
     endforeach()
   endforeach()
+  # block="dense" (N x N blocks): 12 kernels, forward and backward, one per
+  # (target, dtype, share); within each share the four (target, dtype) pairs
+  # get the four (readout, symmetric) pairs, so every pair of options meets.
+  # Shapes: chain, arity 2, 3, 4 and 16; states 1, 2, 3, 5, 8.
+  #   target dtype share readout sym arity depth state
+  set(dense_kernels
+    "c f32 level siso 0 2 4 3"      "c f64 level siso 1 1 6 2"
+    "avx2 f32 level none 0 3 2 5"   "avx2 f64 level none 1 4 2 1"
+    "c f32 vertex siso 1 3 3 2"     "c f64 vertex none 0 2 3 5"
+    "avx2 f32 vertex none 1 1 7 3"  "avx2 f64 vertex siso 0 2 3 8"
+    "c f32 input none 0 4 2 2"      "c f64 input none 1 3 2 3"
+    "avx2 f32 input siso 0 1 6 5"   "avx2 f64 input siso 1 16 1 3")
+  foreach(k ${dense_kernels})
+    string(REPLACE " " ";" k "${k}")
+    list(GET k 0 target)
+    if(target IN_LIST targets)
+      myo_test_kernel(${k} DENSE BACKWARD)
+    endif()
+  endforeach()
+  # dense, larger: a tree past the dense-LU size (tree reference), a forward-
+  # only level-sum kernel with state 8, threads="openmp" built without it
+  myo_test_kernel(c f64 vertex siso 0 2 7 3 DENSE BACKWARD)
+  if("avx2" IN_LIST targets)
+    myo_test_kernel(avx2 f32 level siso 0 2 5 8 DENSE)
+  else()
+    myo_test_kernel(c f32 level siso 0 2 5 8 DENSE)
+  endif()
+  myo_test_kernel(c f64 input none 1 2 3 3 DENSE BACKWARD OPENMP)
+
   # Larger trees (checked against the scalar tree reference), long chains,
   # state 1 (every lane of a vector is a channel), forward-only kernels,
   # and threads="openmp" kernels built without OpenMP.
@@ -169,6 +204,8 @@ if(MYO_TEST_KERNELS)
     myo_test_kernel(c f32 level none 0 1 20 2 BACKWARD OPENMP OMP_BUILD)
     myo_test_kernel(c f64 vertex siso 0 3 3 3 BACKWARD OPENMP OMP_BUILD)
     myo_test_kernel(${vec} f32 level siso 0 2 5 4 OPENMP OMP_BUILD)
+    myo_test_kernel(${vec} f32 level siso 0 2 4 3 DENSE BACKWARD OPENMP OMP_BUILD)
+    myo_test_kernel(c f64 input none 1 3 2 4 DENSE BACKWARD OPENMP OMP_BUILD)
   else()
     message(STATUS "OpenMP not found: test_myo_omp (thread determinism) is not built")
   endif()

@@ -38,16 +38,22 @@ size_t myo_param_sets(const myo_case *c)
     return c->share != MYO_SHARE_LEVEL ? myo_vertices(c) : (size_t)c->d + 1;
 }
 
+size_t myo_block_size(const myo_case *c)
+{
+    return c->dense ? (size_t)c->N * (size_t)c->N : (size_t)c->N;
+}
+
 size_t myo_param_count(const myo_case *c, size_t batch, size_t channels)
 {
-    return (c->share == MYO_SHARE_INPUT ? batch : 1) * myo_param_sets(c) * channels * (size_t)c->N;
+    return (c->share == MYO_SHARE_INPUT ? batch : 1) * myo_param_sets(c) * channels *
+           myo_block_size(c);
 }
 
 size_t myo_param_index(const myo_case *c, size_t b, size_t set, size_t h, size_t n,
                        size_t channels)
 {
     size_t first = c->share == MYO_SHARE_INPUT ? b * myo_param_sets(c) : 0;
-    return ((first + set) * channels + h) * (size_t)c->N + n;
+    return ((first + set) * channels + h) * myo_block_size(c) + n;
 }
 
 size_t myo_io_width(const myo_case *c)
@@ -190,7 +196,152 @@ MYO_DEFINE_SOLVE(solve_f, float)
 MYO_DEFINE_GATHER(gather_d, double, myo_ref_params_d)
 MYO_DEFINE_GATHER(gather_f, float, myo_ref_params_f)
 
-#define MYO_DEFINE_TREE(FN, real, params_t, SOLVE, GATHER)                             \
+/* ---- (b) with dense blocks: N x N blocks per vertex ---- */
+
+/* In-place LU of one n x n row-major block, P S = L U (L unit lower); 2 on
+ * a non-finite entry or a zero pivot. */
+#define MYO_DEFINE_BLOCK_LU(FN, real)                                                  \
+    static int FN(real *S, size_t n, size_t *piv)                                      \
+    {                                                                                  \
+        for (size_t i = 0; i < n * n; i++)                                             \
+            if (!isfinite(S[i]))                                                       \
+                return 2;                                                              \
+        for (size_t j = 0; j < n; j++) {                                               \
+            size_t best = j;                                                           \
+            for (size_t i = j + 1; i < n; i++)                                         \
+                if (fabs((double)S[i * n + j]) > fabs((double)S[best * n + j]))        \
+                    best = i;                                                          \
+            piv[j] = best;                                                             \
+            if (S[best * n + j] == 0 || !isfinite(S[best * n + j]))                    \
+                return 2;                                                              \
+            if (best != j)                                                             \
+                for (size_t k = 0; k < n; k++) {                                       \
+                    real t = S[j * n + k];                                             \
+                    S[j * n + k] = S[best * n + k];                                    \
+                    S[best * n + k] = t;                                               \
+                }                                                                      \
+            for (size_t i = j + 1; i < n; i++) {                                       \
+                real f = S[i * n + j] / S[j * n + j];                                  \
+                S[i * n + j] = f;                                                      \
+                for (size_t k = j + 1; k < n; k++)                                     \
+                    S[i * n + k] -= f * S[j * n + k];                                  \
+            }                                                                          \
+        }                                                                              \
+        return 0;                                                                      \
+    }
+
+/* x = S^-1 x with the LU of FN above. */
+#define MYO_DEFINE_BLOCK_SOLVE(FN, real)                                               \
+    static void FN(const real *S, const size_t *piv, size_t n, real *x)               \
+    {                                                                                  \
+        for (size_t j = 0; j < n; j++) {                                               \
+            real t = x[j];                                                             \
+            x[j] = x[piv[j]];                                                          \
+            x[piv[j]] = t;                                                             \
+        }                                                                              \
+        for (size_t i = 0; i < n; i++)                                                 \
+            for (size_t k = 0; k < i; k++)                                             \
+                x[i] -= S[i * n + k] * x[k];                                           \
+        for (size_t i = n; i-- > 0;) {                                                 \
+            for (size_t k = i + 1; k < n; k++)                                         \
+                x[i] -= S[i * n + k] * x[k];                                           \
+            x[i] /= S[i * n + i];                                                      \
+        }                                                                              \
+    }
+
+MYO_DEFINE_BLOCK_LU(block_lu_d, double)
+MYO_DEFINE_BLOCK_LU(block_lu_f, float)
+MYO_DEFINE_BLOCK_SOLVE(block_solve_d, double)
+MYO_DEFINE_BLOCK_SOLVE(block_solve_f, float)
+
+/* The tree system with N x N blocks a_v (diagonal), bb_v (at (v, parent)),
+ * cc_v (at (parent, v)), each n*n row-major, and right-hand sides m_v
+ * (n-vectors, consumed). Upward, children (larger vertex numbers) first:
+ * factor S_v, then S_parent -= cc_v S_v^-1 bb_v and m_parent -= cc_v S_v^-1 m_v
+ * (W = S_v^-1 bb_v column by column in tmp, w = S_v^-1 m_v after it); then
+ * x_root = S_root^-1 m_root and downward x_v = S_v^-1 (m_v - bb_v x_parent).
+ * S (nv n*n) holds the LU factors, piv nv n, tmp n*n + 2n. */
+#define MYO_DEFINE_SOLVE_DENSE(FN, real, LU, SOLVE)                                    \
+    static int FN(const tree_index *ix, size_t n, const real *a, const real *bb,      \
+                  const real *cc, real *m, real *S, size_t *piv, real *x, real *tmp)   \
+    {                                                                                  \
+        size_t nn = n * n, v;                                                          \
+        real *W = tmp, *w = tmp + nn, *col = w + n;                                    \
+        memcpy(S, a, ix->nv * nn * sizeof *S);                                         \
+        for (v = ix->nv - 1; v >= 1; v--) {                                            \
+            real *Sv = S + v * nn, *Sp = S + ix->parent[v] * nn;                       \
+            real *mp = m + ix->parent[v] * n;                                          \
+            const real *cv = cc + v * nn, *bv = bb + v * nn;                           \
+            if (LU(Sv, n, piv + v * n))                                                \
+                return 2;                                                              \
+            for (size_t j = 0; j < n; j++) {                                           \
+                for (size_t i = 0; i < n; i++)                                         \
+                    col[i] = bv[i * n + j];                                            \
+                SOLVE(Sv, piv + v * n, n, col);                                        \
+                for (size_t i = 0; i < n; i++)                                         \
+                    W[i * n + j] = col[i];                                             \
+            }                                                                          \
+            memcpy(w, m + v * n, n * sizeof *w);                                       \
+            SOLVE(Sv, piv + v * n, n, w);                                              \
+            for (size_t i = 0; i < n; i++)                                             \
+                for (size_t k = 0; k < n; k++) {                                       \
+                    for (size_t j = 0; j < n; j++)                                     \
+                        Sp[i * n + j] -= cv[i * n + k] * W[k * n + j];                 \
+                    mp[i] -= cv[i * n + k] * w[k];                                     \
+                }                                                                      \
+        }                                                                              \
+        if (LU(S, n, piv))                                                             \
+            return 2;                                                                  \
+        memcpy(x, m, n * sizeof *x);                                                   \
+        SOLVE(S, piv, n, x);                                                           \
+        for (v = 1; v < ix->nv; v++) {                                                 \
+            const real *bv = bb + v * nn, *xp = x + ix->parent[v] * n;                 \
+            real *xv = x + v * n;                                                      \
+            for (size_t i = 0; i < n; i++) {                                           \
+                xv[i] = m[v * n + i];                                                  \
+                for (size_t k = 0; k < n; k++)                                         \
+                    xv[i] -= bv[i * n + k] * xp[k];                                    \
+            }                                                                          \
+            SOLVE(S + v * nn, piv + v * n, n, xv);                                     \
+        }                                                                              \
+        return 0;                                                                      \
+    }
+
+MYO_DEFINE_SOLVE_DENSE(solve_dense_d, double, block_lu_d, block_solve_d)
+MYO_DEFINE_SOLVE_DENSE(solve_dense_f, float, block_lu_f, block_solve_f)
+
+/* The blocks of (batch element b, channel h) per vertex, n*n each:
+ * a = A_v, bb = B_v, cc = C_v (B_v^T when symmetric); bb, cc are 0 at the
+ * root. */
+#define MYO_DEFINE_GATHER_DENSE(FN, real, params_t)                                    \
+    static void FN(const myo_case *c, const tree_index *ix, const params_t *p,        \
+                   size_t b, size_t h, size_t channels, real *a, real *bb, real *cc)   \
+    {                                                                                  \
+        size_t n = (size_t)c->N, nn = n * n;                                           \
+        for (size_t v = 0; v < ix->nv; v++) {                                          \
+            size_t q = myo_param_index(c, b, ix->set[v], h, 0, channels);              \
+            for (size_t i = 0; i < n; i++)                                             \
+                for (size_t j = 0; j < n; j++) {                                       \
+                    size_t e = v * nn + i * n + j;                                     \
+                    a[e] = p->A[q + i * n + j];                                        \
+                    bb[e] = v ? p->B[q + i * n + j] : 0;                               \
+                    cc[e] = !v ? 0 : c->symmetric ? p->B[q + j * n + i]                \
+                                                  : p->C[q + i * n + j];               \
+                }                                                                      \
+        }                                                                              \
+    }
+
+MYO_DEFINE_GATHER_DENSE(gather_dense_d, double, myo_ref_params_d)
+MYO_DEFINE_GATHER_DENSE(gather_dense_f, float, myo_ref_params_f)
+
+/* Workspace of one dense tree solve, in reals: a, bb, cc, S (nv n*n each),
+ * m, x (nv n each), tmp (n*n + 2n), and nv n pivots. */
+static size_t dense_wk_reals(const tree_index *ix, size_t n)
+{
+    return 4 * ix->nv * n * n + 2 * ix->nv * n + n * n + 2 * n;
+}
+
+#define MYO_DEFINE_TREE(FN, real, params_t, SOLVE, GATHER, SOLVE_DENSE, GATHER_DENSE) \
     static int FN##_one(const myo_case *c, const tree_index *ix, const params_t *p,   \
                         const real *u, real *y, size_t b, size_t h, size_t n,         \
                         size_t channels, real *wk)                                     \
@@ -219,19 +370,56 @@ MYO_DEFINE_GATHER(gather_f, float, myo_ref_params_f)
         return 0;                                                                      \
     }                                                                                  \
                                                                                        \
+    /* dense blocks: every component of (b, h) in one block solve */                  \
+    static int FN##_dense_one(const myo_case *c, const tree_index *ix,                 \
+                              const params_t *p, const real *u, real *y, size_t b,     \
+                              size_t h, size_t channels, real *wk, size_t *piv)        \
+    {                                                                                  \
+        size_t w = myo_io_width(c), t, nv = ix->nv, n = (size_t)c->N, nn = n * n;      \
+        real *a = wk, *bb = a + nv * nn, *cc = bb + nv * nn, *S = cc + nv * nn;        \
+        real *m = S + nv * nn, *x = m + nv * n, *tmp = x + nv * n;                     \
+        int rc;                                                                        \
+        GATHER_DENSE(c, ix, p, b, h, channels, a, bb, cc);                             \
+        memset(m, 0, nv * n * sizeof *m);                                              \
+        for (t = 0; t < ix->L; t++) {                                                  \
+            size_t io = ((b * ix->L + t) * channels + h) * w;                          \
+            for (size_t i = 0; i < n; i++)                                             \
+                m[ix->pos[t] * n + i] =                                                \
+                    c->readout_siso ? p->Bin[h * n + i] * u[io] : u[io + i];           \
+        }                                                                              \
+        rc = SOLVE_DENSE(ix, n, a, bb, cc, m, S, piv, x, tmp);                         \
+        if (rc)                                                                        \
+            return rc;                                                                 \
+        for (t = 0; t < ix->L; t++) {                                                  \
+            size_t io = ((b * ix->L + t) * channels + h) * w;                          \
+            const real *xl = x + ix->pos[t] * n;                                       \
+            for (size_t i = 0; i < n; i++)                                             \
+                if (c->readout_siso)                                                   \
+                    y[io] += p->Cout[h * n + i] * xl[i];                               \
+                else                                                                   \
+                    y[io + i] = xl[i];                                                 \
+        }                                                                              \
+        return 0;                                                                      \
+    }                                                                                  \
+                                                                                       \
     int FN(const myo_case *c, const params_t *p, const real *u, real *y, size_t batch, \
            size_t channels)                                                            \
     {                                                                                  \
         tree_index ix;                                                                 \
         real *wk;                                                                      \
+        size_t *piv;                                                                   \
         int rc = 0;                                                                    \
         if (args_bad(c, p, p ? p->A : 0, p ? p->B : 0, p ? p->C : 0, p ? p->Bin : 0,   \
                      p ? p->Cout : 0, p ? p->D : 0, u, y, batch, channels))            \
             return 1;                                                                  \
         if (index_build(c, &ix))                                                       \
             return 3;                                                                  \
-        wk = malloc(6 * ix.nv * sizeof *wk);                                           \
-        if (!wk) {                                                                     \
+        wk = malloc((c->dense ? dense_wk_reals(&ix, (size_t)c->N) : 6 * ix.nv) *       \
+                    sizeof *wk);                                                       \
+        piv = malloc(ix.nv * (size_t)c->N * sizeof *piv);                              \
+        if (!wk || !piv) {                                                             \
+            free(wk);                                                                  \
+            free(piv);                                                                 \
             index_free(&ix);                                                           \
             return 3;                                                                  \
         }                                                                              \
@@ -242,21 +430,28 @@ MYO_DEFINE_GATHER(gather_f, float, myo_ref_params_f)
                         size_t io = (b * ix.L + t) * channels + h;                     \
                         y[io] = p->D[h] * u[io];                                       \
                     }                                                                  \
-                for (size_t n = 0; n < (size_t)c->N && !rc; n++)                       \
+                if (c->dense)                                                          \
+                    rc = FN##_dense_one(c, &ix, p, u, y, b, h, channels, wk, piv);     \
+                for (size_t n = 0; n < (size_t)c->N && !rc && !c->dense; n++)          \
                     rc = FN##_one(c, &ix, p, u, y, b, h, n, channels, wk);             \
             }                                                                          \
         free(wk);                                                                      \
+        free(piv);                                                                     \
         index_free(&ix);                                                               \
         return rc;                                                                     \
     }
 
-MYO_DEFINE_TREE(myo_ref_tree_d, double, myo_ref_params_d, solve_d, gather_d)
-MYO_DEFINE_TREE(myo_ref_tree_f, float, myo_ref_params_f, solve_f, gather_f)
+MYO_DEFINE_TREE(myo_ref_tree_d, double, myo_ref_params_d, solve_d, gather_d, solve_dense_d,
+                gather_dense_d)
+MYO_DEFINE_TREE(myo_ref_tree_f, float, myo_ref_params_f, solve_f, gather_f, solve_dense_f,
+                gather_dense_f)
 
 /* ---- (a) dense T_G and LU with partial pivoting ---- */
 
-/* T_G of channel h, M x M with M = |V| N, row/column v*N + n. Diag blocks:
- * A_v on the diagonal, B_v at (v, parent(v)), C_v at (parent(v), v). */
+/* T_G of channel h, M x M with M = |V| N, row/column v*N + n: A_v on the
+ * diagonal, B_v at (v, parent(v)), C_v at (parent(v), v). Diag blocks fill
+ * the diagonal of each N x N block, dense ones all of it (row i of a block
+ * is equation v*N + i; symmetric: C_v = B_v^T). */
 static void dense_assemble(const myo_case *c, const tree_index *ix,
                            const myo_ref_params_d *p, size_t b, size_t h, size_t channels,
                            double *T)
@@ -264,6 +459,21 @@ static void dense_assemble(const myo_case *c, const tree_index *ix,
     size_t N = (size_t)c->N, M = ix->nv * N;
     const double *C = c->symmetric ? p->B : p->C;
     memset(T, 0, M * M * sizeof *T);
+    if (c->dense) {
+        for (size_t v = 0; v < ix->nv; v++) {
+            size_t q = myo_param_index(c, b, ix->set[v], h, 0, channels), pv = ix->parent[v];
+            for (size_t i = 0; i < N; i++)
+                for (size_t j = 0; j < N; j++) {
+                    T[(v * N + i) * M + v * N + j] = p->A[q + i * N + j];
+                    if (v) {
+                        T[(v * N + i) * M + pv * N + j] = p->B[q + i * N + j];
+                        T[(pv * N + i) * M + v * N + j] =
+                            c->symmetric ? p->B[q + j * N + i] : C[q + i * N + j];
+                    }
+                }
+        }
+        return;
+    }
     for (size_t v = 0; v < ix->nv; v++)
         for (size_t n = 0; n < N; n++) {
             size_t q = myo_param_index(c, b, ix->set[v], h, n, channels), r = v * N + n;
@@ -447,11 +657,39 @@ static void grads_zero(const myo_case *c, const myo_ref_grads_d *g, size_t batch
     }
 }
 
+/* Dense blocks: adds (b, h)'s block gradients given the states x and
+ * adjoint states lam of every vertex (N-vectors, vertex after vertex):
+ * dA_v = -lam_v x_v^T, dB_v = -lam_v x_parent^T, dC_v = -lam_parent x_v^T
+ * (symmetric: its transpose into dB_v, as C_v = B_v^T). */
+static void grads_add_dense(const myo_case *c, const tree_index *ix, const myo_ref_grads_d *g,
+                            size_t b, size_t h, size_t channels, const double *x,
+                            const double *lam)
+{
+    size_t N = (size_t)c->N;
+    for (size_t v = 0; v < ix->nv; v++) {
+        size_t q = myo_param_index(c, b, ix->set[v], h, 0, channels);
+        const double *xv = x + v * N, *lv = lam + v * N;
+        const double *xp = x + ix->parent[v] * N, *lp = lam + ix->parent[v] * N;
+        for (size_t i = 0; i < N; i++)
+            for (size_t j = 0; j < N; j++) {
+                g->A[q + i * N + j] -= lv[i] * xv[j];
+                if (!v)
+                    continue;
+                g->B[q + i * N + j] -= lv[i] * xp[j];
+                if (c->symmetric)
+                    g->B[q + j * N + i] -= lp[i] * xv[j];
+                else
+                    g->C[q + i * N + j] -= lp[i] * xv[j];
+            }
+    }
+}
+
 /* Adds one (b, h, n)'s contributions given the states x and adjoint states
- * lam of every vertex (stride N apart), and writes du. dA_v = -lam_v x_v,
- * dB_v = -lam_v x_parent, dC_v = -lam_parent x_v (into dB when symmetric);
- * siso: dCout += dy x_t, dBin += lam_t u_t, du += Bin lam_t (du starts at
- * D dy, dD += dy u_t is added by the caller once per (b, h)). */
+ * lam of every vertex (stride N apart), and writes du. Diag blocks:
+ * dA_v = -lam_v x_v, dB_v = -lam_v x_parent, dC_v = -lam_parent x_v (into dB
+ * when symmetric); dense blocks: none here (grads_add_dense). siso:
+ * dCout += dy x_t, dBin += lam_t u_t, du += Bin lam_t (du starts at D dy,
+ * dD += dy u_t is added by the caller once per (b, h)). */
 static void grads_add(const myo_case *c, const tree_index *ix, const myo_ref_params_d *p,
                       const double *u, const double *dy, double *du,
                       const myo_ref_grads_d *g, size_t b, size_t h, size_t n,
@@ -459,7 +697,7 @@ static void grads_add(const myo_case *c, const tree_index *ix, const myo_ref_par
 {
     size_t N = (size_t)c->N, w = myo_io_width(c);
     double *gC = c->symmetric ? g->B : g->C;
-    for (size_t v = 0; v < ix->nv; v++) {
+    for (size_t v = 0; v < ix->nv && !c->dense; v++) {
         size_t q = myo_param_index(c, b, ix->set[v], h, n, channels);
         double xv = x[v * stride], lv = lam[v * stride];
         g->A[q] -= lv * xv;
@@ -539,6 +777,8 @@ int myo_ref_dense_backward(const myo_case *c, const myo_ref_params_d *p, const d
             }
             lu_solve_transposed(T, piv, M, lam);
             feedthrough_backward(c, &ix, p, u, dy, du, g, b, h, channels);
+            if (c->dense)
+                grads_add_dense(c, &ix, g, b, h, channels, x, lam);
             for (size_t n = 0; n < N; n++)
                 grads_add(c, &ix, p, u, dy, du, g, b, h, n, channels, x + n, lam + n, N);
         }
@@ -551,13 +791,59 @@ int myo_ref_dense_backward(const myo_case *c, const myo_ref_params_d *p, const d
     return rc;
 }
 
+/* Dense blocks, one (b, h): x by the tree solve, lam by the same solve of
+ * T^T (diagonal blocks A_v^T, C_v^T at (v, parent), B_v^T at (parent, v)),
+ * then the gradients. wk: dense_wk_reals + 3 nv n*n + nv n reals. */
+static int tree_backward_dense_one(const myo_case *c, const tree_index *ix,
+                                   const myo_ref_params_d *p, const double *u,
+                                   const double *dy, double *du, const myo_ref_grads_d *g,
+                                   size_t b, size_t h, size_t channels, double *wk,
+                                   size_t *piv)
+{
+    size_t w = myo_io_width(c), nv = ix->nv, n = (size_t)c->N, nn = n * n;
+    double *a = wk, *bb = a + nv * nn, *cc = bb + nv * nn, *S = cc + nv * nn;
+    double *m = S + nv * nn, *x = m + nv * n, *tmp = x + nv * n;
+    double *at = tmp + nn + 2 * n, *bt = at + nv * nn, *ct = bt + nv * nn, *lam = ct + nv * nn;
+    int rc;
+    gather_dense_d(c, ix, p, b, h, channels, a, bb, cc);
+    for (size_t v = 0; v < nv; v++)
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) {
+                at[v * nn + i * n + j] = a[v * nn + j * n + i];
+                bt[v * nn + i * n + j] = cc[v * nn + j * n + i];
+                ct[v * nn + i * n + j] = bb[v * nn + j * n + i];
+            }
+    memset(m, 0, nv * n * sizeof *m);
+    for (size_t t = 0; t < ix->L; t++) {
+        size_t io = ((b * ix->L + t) * channels + h) * w;
+        for (size_t i = 0; i < n; i++)
+            m[ix->pos[t] * n + i] = c->readout_siso ? p->Bin[h * n + i] * u[io] : u[io + i];
+    }
+    rc = solve_dense_d(ix, n, a, bb, cc, m, S, piv, x, tmp);
+    if (rc)
+        return rc;
+    memset(m, 0, nv * n * sizeof *m);
+    for (size_t t = 0; t < ix->L; t++) {
+        size_t io = ((b * ix->L + t) * channels + h) * w;
+        for (size_t i = 0; i < n; i++)
+            m[ix->pos[t] * n + i] = c->readout_siso ? p->Cout[h * n + i] * dy[io] : dy[io + i];
+    }
+    rc = solve_dense_d(ix, n, at, bt, ct, m, S, piv, lam, tmp);
+    if (rc)
+        return rc;
+    grads_add_dense(c, ix, g, b, h, channels, x, lam);
+    for (size_t i = 0; i < n; i++)
+        grads_add(c, ix, p, u, dy, du, g, b, h, i, channels, x + i, lam + i, n);
+    return 0;
+}
+
 int myo_ref_tree_backward_d(const myo_case *c, const myo_ref_params_d *p, const double *u,
                             const double *dy, double *du, const myo_ref_grads_d *g,
                             size_t batch, size_t channels)
 {
     tree_index ix;
     double *wk, *a, *bb, *cc, *m, *S, *x, *lam;
-    size_t nv;
+    size_t nv, *piv;
     int rc = 0;
     if (args_bad(c, p, p ? p->A : 0, p ? p->B : 0, p ? p->C : 0, p ? p->Bin : 0,
                  p ? p->Cout : 0, p ? p->D : 0, u, du, batch, channels) ||
@@ -566,8 +852,16 @@ int myo_ref_tree_backward_d(const myo_case *c, const myo_ref_params_d *p, const 
     if (index_build(c, &ix))
         return 3;
     nv = ix.nv;
-    wk = malloc(7 * nv * sizeof *wk);
-    if (!wk) {
+    if (c->dense) {
+        size_t n = (size_t)c->N;
+        wk = malloc((dense_wk_reals(&ix, n) + 3 * nv * n * n + nv * n) * sizeof *wk);
+    } else {
+        wk = malloc(7 * nv * sizeof *wk);
+    }
+    piv = malloc(nv * (size_t)c->N * sizeof *piv);
+    if (!wk || !piv) {
+        free(wk);
+        free(piv);
         index_free(&ix);
         return 3;
     }
@@ -577,6 +871,10 @@ int myo_ref_tree_backward_d(const myo_case *c, const myo_ref_params_d *p, const 
         for (size_t h = 0; h < channels && !rc; h++) {
             size_t w = myo_io_width(c), N = (size_t)c->N;
             feedthrough_backward(c, &ix, p, u, dy, du, g, b, h, channels);
+            if (c->dense) {
+                rc = tree_backward_dense_one(c, &ix, p, u, dy, du, g, b, h, channels, wk, piv);
+                continue;
+            }
             for (size_t n = 0; n < N && !rc; n++) {
                 gather_d(c, &ix, p, b, h, n, channels, a, bb, cc);
                 memset(m, 0, nv * sizeof *m);
@@ -599,6 +897,7 @@ int myo_ref_tree_backward_d(const myo_case *c, const myo_ref_params_d *p, const 
             }
         }
     free(wk);
+    free(piv);
     index_free(&ix);
     return rc;
 }

@@ -1,13 +1,16 @@
-/* Independent references for one `myo` layer with diag blocks, forward and
- * backward (DESIGN.md 6.1). No CUnit dependency: bench/ links this pair too.
+/* Independent references for one `myo` layer with diag or dense blocks,
+ * forward and backward (DESIGN.md 6.1). No CUnit dependency: bench/ links
+ * this pair too.
  *
- * Layouts are those of the generated ABI:
- *   A, B, C      [P][channels][N]   (P = d+1 for share level, |V| for share vertex)
- *                [batch][P][channels][N] for share input (P = |V|)
+ * Layouts are those of the generated ABI (E = N for diag blocks, N*N for
+ * dense ones: an N x N block, row-major, row = equation):
+ *   A, B, C      [P][channels][E]   (P = d+1 for share level, |V| for share vertex)
+ *                [batch][P][channels][E] for share input (P = |V|)
  *   Bin, Cout    [channels][N]      (siso only; may be NULL for readout none)
  *   D            [channels]         (siso only)
  *   u, y         [batch][L][channels] (siso) or [batch][L][channels][N] (none)
- * With symmetric set, C is ignored (may be NULL) and B stands for C.
+ * With symmetric set, C is ignored (may be NULL) and B stands for C: C_v = B_v
+ * (diag) or C_v = B_v^T (dense).
  *
  * Return codes follow the kernels: 0 ok, 1 invalid argument, 2 zero or
  * non-finite pivot; 3 when the reference itself cannot allocate. */
@@ -16,14 +19,15 @@
 
 #include <stddef.h>
 
-/* One layer shape. Only diag blocks are covered. */
+/* One layer shape. */
 typedef struct {
     int k;            /* arity >= 1 (1 = chain) */
     int d;            /* depth >= 1 */
     int N;            /* state size >= 1 */
     int share;        /* MYO_SHARE_LEVEL, MYO_SHARE_VERTEX or MYO_SHARE_INPUT */
     int readout_siso; /* 1: siso, 0: none */
-    int symmetric;    /* 1: C_v = B_v, C unused */
+    int symmetric;    /* 1: C_v = B_v (diag) or B_v^T (dense), C unused */
+    int dense;        /* 0: block "diag" (N-vectors), 1: block "dense" (N x N) */
 } myo_case;
 
 /* myo_case.share: one set per level, per vertex, or per batch element and
@@ -57,20 +61,26 @@ size_t myo_parent(const myo_case *c, size_t v);    /* v >= 1 */
 int myo_vertex_level(const myo_case *c, size_t v);
 size_t myo_position_vertex(const myo_case *c, size_t t); /* vertex of position t */
 size_t myo_param_set(const myo_case *c, size_t v);       /* index into P */
+/* Elements of one block of A, B or C: N (diag) or N*N (dense). */
+size_t myo_block_size(const myo_case *c);
 /* Elements of A (and of B, C) for a call. */
 size_t myo_param_count(const myo_case *c, size_t batch, size_t channels);
-/* Index into A, B or C of (batch element b, set, channel h, component n);
- * b only matters for share input. */
+/* Index into A, B or C of (batch element b, set, channel h, element n of
+ * the block: the component for diag, row * N + column for dense); b only
+ * matters for share input. */
 size_t myo_param_index(const myo_case *c, size_t b, size_t set, size_t h, size_t n,
                        size_t channels);
 
-/* (a) Assemble T_G per channel as a dense |V|N x |V|N matrix and solve it by
- * LU with partial pivoting. Slow (O((|V|N)^3) per channel): small shapes only. */
+/* (a) Assemble T_G per channel as a dense |V|N x |V|N matrix (diag blocks
+ * or full N x N blocks) and solve it by LU with partial pivoting. Slow
+ * (O((|V|N)^3) per channel): small shapes only. */
 int myo_ref_dense(const myo_case *c, const myo_ref_params_d *p, const double *u,
                   double *y, size_t batch, size_t channels);
 
 /* (b) The block elimination of DESIGN 6.1 with plain scalar loops, one
- * (batch, channel, state component) at a time. The float version computes in
+ * (batch, channel, state component) at a time for diag blocks; for dense
+ * blocks one (batch, channel) at a time, S_v = A_v - sum_c C_c S_c^-1 B_c
+ * with an LU (partial pivoting) of every S_v. The float version computes in
  * float: it is the "plain scalar reference" of bench/. */
 int myo_ref_tree_d(const myo_case *c, const myo_ref_params_d *p, const double *u,
                    double *y, size_t batch, size_t channels);
@@ -82,10 +92,13 @@ int myo_ref_tree_f(const myo_case *c, const myo_ref_params_f *p, const float *u,
  * of y.
  * (a) dense: T x = e and T^T lam = dL/dx by the LU of (a) above; then
  *     du = Bin . lam + D dy (siso) or lam (none), dA_v = -lam_v x_v,
- *     dB_v = -lam_v x_parent, dC_v = -lam_parent x_v, dCout = dy x_t,
+ *     dB_v = -lam_v x_parent, dC_v = -lam_parent x_v (elementwise for diag
+ *     blocks, outer products lam x^T for dense ones; symmetric: dC_v, or
+ *     its transpose for dense, added to dB_v), dCout = dy x_t,
  *     dBin = lam_t u_t, dD = dy u_t, summed into each vertex's set.
- * (b) tree: the same with both solves done by the scalar tree elimination
- *     (the transposed system is the tree with B and C swapped). */
+ * (b) tree: the same with both solves done by the tree elimination (the
+ *     transposed system is the tree with B and C swapped, and for dense
+ *     blocks every block transposed). */
 int myo_ref_dense_backward(const myo_case *c, const myo_ref_params_d *p, const double *u,
                            const double *dy, double *du, const myo_ref_grads_d *g,
                            size_t batch, size_t channels);

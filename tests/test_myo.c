@@ -24,7 +24,9 @@
  * The test data are diagonally dominant (S stays >= ~1.7), so the solve is
  * well conditioned: outputs are O(1) and the kernels stay within ~1e-7 (f32)
  * and ~1e-15 (f64) of the reference; the bounds leave about 100x headroom
- * for other compilers and contraction choices (the test prints the margin). */
+ * for other compilers and contraction choices (the test prints the margin).
+ * Dense blocks (N x N, data as in data_make) use the same bounds: their
+ * kernels reach ~1% (f32) and ~0.05% (f64) of them. */
 #define F64_ATOL 1e-12
 #define F64_RTOL 1e-11
 #define F32_ATOL 1e-5
@@ -112,20 +114,31 @@ static double *fill(size_t n, double lo, double hi, int f32)
 }
 
 /* A in [2,3], B in [-1/2,1/2], C in [-1/k,1/k]: strictly diagonally dominant
- * rows. Symmetric (C = B) caps B at 1/k so the children stay bounded. */
+ * rows. Symmetric (C = B) caps B at 1/k so the children stay bounded.
+ * Dense blocks: A's diagonal in [2,3] and its off-diagonal entries in
+ * [-0.3,0.3]/N, B's and C's entries in the ranges above divided by N, so
+ * every row of T_G is still dominant (off-diagonal sum < 0.3 + 1/2 + 1). */
 static void data_make(const myo_case *c, size_t batch, size_t channels, int f32,
                       uint64_t seed, testdata *td)
 {
     size_t N = (size_t)c->N, np = myo_param_count(c, batch, channels);
     double bmax = c->symmetric && c->k > 2 ? 1.0 / c->k : 0.5;
+    double sc = c->dense ? 1.0 / (double)N : 1.0;
     rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
     td->batch = batch;
     td->channels = channels;
     td->np = np;
     td->nio = batch * myo_seq_len(c) * channels * myo_io_width(c);
     td->A = fill(np, 2, 3, f32);
-    td->B = fill(np, -bmax, bmax, f32);
-    td->C = fill(np, -1.0 / c->k, 1.0 / c->k, f32);
+    if (c->dense) /* off the block diagonals: small noise */
+        for (size_t i = 0; i < np; i++)
+            if (i % (N * N) / N != i % N)
+            {
+                double v = (td->A[i] - 2.5) * 0.6 * sc;
+                td->A[i] = f32 ? (double)(float)v : v;
+            }
+    td->B = fill(np, -bmax * sc, bmax * sc, f32);
+    td->C = fill(np, -sc / c->k, sc / c->k, f32);
     td->Bin = fill(channels * N, -1, 1, f32);
     td->Cout = fill(channels * N, -1, 1, f32);
     td->D = fill(channels, -1, 1, f32);
@@ -254,9 +267,9 @@ static int grads_same_bytes(const myo_case *c, const myo_ref_grads_d *a,
 
 static void test_ref_geometry(void)
 {
-    myo_case c2 = {2, 4, 3, 0, 1, 0}, c1 = {1, 6, 3, 0, 1, 0};
-    myo_case c3 = {3, 3, 3, 1, 1, 0}, c16 = {16, 1, 3, 0, 1, 0};
-    myo_case ci = {2, 2, 3, 2, 1, 0};
+    myo_case c2 = {2, 4, 3, 0, 1, 0, 0}, c1 = {1, 6, 3, 0, 1, 0, 0};
+    myo_case c3 = {3, 3, 3, 1, 1, 0, 0}, c16 = {16, 1, 3, 0, 1, 0, 0};
+    myo_case ci = {2, 2, 3, 2, 1, 0, 0};
     CU_ASSERT_EQUAL(myo_vertices(&c2), 31);
     CU_ASSERT_EQUAL(myo_seq_len(&c2), 16);
     CU_ASSERT_EQUAL(myo_param_sets(&c2), 5);
@@ -333,7 +346,7 @@ static void hand_chain(ref_fn f)
 {
     double A[] = {2, 3}, B[] = {0, 0.5}, C[] = {0, 0.25}, u[] = {1, 2}, y[2];
     double Bin[] = {2}, Cout[] = {3}, D[] = {0.5};
-    myo_case none = {1, 1, 1, 0, 0, 0}, siso = {1, 1, 1, 0, 1, 0};
+    myo_case none = {1, 1, 1, 0, 0, 0, 0}, siso = {1, 1, 1, 0, 1, 0, 0};
     myo_ref_params_d p = {A, B, C, NULL, NULL, NULL}, ps = {A, B, C, Bin, Cout, D};
     CU_ASSERT_EQUAL_FATAL(f(&none, &p, u, y, 1, 1), 0);
     CU_ASSERT_DOUBLE_EQUAL(y[0], 2.5 / 5.875, 1e-14);
@@ -351,7 +364,7 @@ static void hand_chain_backward(ref_bwd_fn f)
 {
     double A[] = {2, 3}, B[] = {0, 0.5}, C[] = {0, 0.25}, u[] = {1, 2}, dy[] = {1, 0};
     double du[2], gA[2], gB[2], gC[2], q = 5.875 * 5.875;
-    myo_case none = {1, 1, 1, 0, 0, 0};
+    myo_case none = {1, 1, 1, 0, 0, 0, 0};
     myo_ref_params_d p = {A, B, C, NULL, NULL, NULL};
     myo_ref_grads_d g = {gA, gB, gC, NULL, NULL, NULL};
     CU_ASSERT_EQUAL_FATAL(f(&none, &p, u, dy, du, &g, 1, 1), 0);
@@ -370,7 +383,7 @@ static void hand_chain_backward(ref_bwd_fn f)
 static void hand_star(ref_fn f)
 {
     double A[] = {2, 3, 4}, B[] = {0, 0.5, 0.25}, C[] = {0, 1, 0.5}, u[] = {1, 2}, y[2];
-    myo_case c = {2, 1, 1, 1, 0, 0};
+    myo_case c = {2, 1, 1, 1, 0, 0, 0};
     myo_ref_params_d p = {A, B, C, NULL, NULL, NULL};
     CU_ASSERT_EQUAL_FATAL(f(&c, &p, u, y, 1, 1), 0);
     CU_ASSERT_DOUBLE_EQUAL(y[0], 67.0 / 173, 1e-14);
@@ -383,7 +396,7 @@ static void hand_star_input(ref_fn f)
 {
     double A[] = {2, 3, 4, 4, 6, 8}, B[] = {0, 0.5, 0.25, 0, 0.5, 0.25};
     double C[] = {0, 1, 0.5, 0, 1, 0.5}, u[] = {1, 2, 2, 4}, y[4];
-    myo_case c = {2, 1, 1, 2, 0, 0};
+    myo_case c = {2, 1, 1, 2, 0, 0, 0};
     myo_ref_params_d p = {A, B, C, NULL, NULL, NULL};
     /* element 1: 4x0 + x1 + 0.5x2 = 0, 0.5x0 + 6x1 = 2, 0.25x0 + 8x2 = 4;
      * substituting the leaves into the root's row gives x0 */
@@ -395,8 +408,44 @@ static void hand_star_input(ref_fn f)
     CU_ASSERT_DOUBLE_EQUAL(y[3], (4 - 0.25 * x0) / 8, 1e-14);
 }
 
+/* Dense blocks, chain k=1, d=1, N=2, readout none, u = e:
+ *   A_0 = [[2,1],[0,2]], A_1 = [[3,0],[1,3]], B_1 = [[1,0],[0,0]] (row = the
+ *   equation of x_1, columns x_0), C_1 = [[0,0],[0,1]] (rows: equations of
+ *   x_0, columns x_1); e_0 = (1,0), e_1 = (0,1). With x_0 = (a,b),
+ *   x_1 = (c,d): 2a + b = 1, 2b + d = 0, 3c + a = 0, c + 3d = 1, so
+ *   x_0 = (3,-1)/5 and x_1 = (-1,2)/5. A transposed block or a B/C mix-up
+ *   gives other numbers. The float tree reference gets it within 1e-6. */
+static void hand_dense_chain(ref_fn f, double tol)
+{
+    double A[] = {2, 1, 0, 2, 3, 0, 1, 3}, B[] = {0, 0, 0, 0, 1, 0, 0, 0};
+    double C[] = {0, 0, 0, 0, 0, 0, 0, 1}, u[] = {1, 0, 0, 1}, y[4];
+    myo_case c = {1, 1, 2, 1, 0, 0, 1};
+    myo_ref_params_d p = {A, B, C, NULL, NULL, NULL};
+    CU_ASSERT_EQUAL_FATAL(f(&c, &p, u, y, 1, 1), 0);
+    CU_ASSERT_DOUBLE_EQUAL(y[0], 0.6, tol);
+    CU_ASSERT_DOUBLE_EQUAL(y[1], -0.2, tol);
+    CU_ASSERT_DOUBLE_EQUAL(y[2], -0.2, tol);
+    CU_ASSERT_DOUBLE_EQUAL(y[3], 0.4, tol);
+    /* symmetric, B_1 = [[0,1],[0,0]], so C_1 = B_1^T = [[0,0],[1,0]] (C not
+     * read): x_1's rows 3c + b = 0, c + 3d = 1; x_0's 2a + b = 1, 2b + c = 0,
+     * so b = c = 0, a = 1/2, d = 1/3 (C_1 = B_1 would give a = 1/3). */
+    {
+        double Bs[] = {0, 0, 0, 0, 0, 1, 0, 0};
+        myo_case cs = {1, 1, 2, 1, 0, 1, 1};
+        myo_ref_params_d ps = {A, Bs, NULL, NULL, NULL, NULL};
+        CU_ASSERT_EQUAL_FATAL(f(&cs, &ps, u, y, 1, 1), 0);
+        CU_ASSERT_DOUBLE_EQUAL(y[0], 0.5, tol);
+        CU_ASSERT_DOUBLE_EQUAL(y[1], 0, tol);
+        CU_ASSERT_DOUBLE_EQUAL(y[2], 0, tol);
+        CU_ASSERT_DOUBLE_EQUAL(y[3], 1.0 / 3, tol);
+    }
+}
+
 static void test_ref_hand(void)
 {
+    hand_dense_chain(myo_ref_dense, 1e-14);
+    hand_dense_chain(myo_ref_tree_d, 1e-14);
+    hand_dense_chain(ref_tree_f, 1e-6);
     hand_chain(myo_ref_dense);
     hand_chain(myo_ref_tree_d);
     hand_star(myo_ref_dense);
@@ -407,22 +456,30 @@ static void test_ref_hand(void)
     hand_chain_backward(myo_ref_tree_backward_d);
 }
 
-/* k, d, N, share (0 level, 1 vertex, 2 input), readout_siso, symmetric */
+/* k, d, N, share (0 level, 1 vertex, 2 input), readout_siso, symmetric,
+ * dense */
 static const myo_case ref_shapes[] = {
-    {1, 5, 3, 0, 1, 0},  {1, 4, 2, 1, 0, 1},  {1, 1, 1, 0, 0, 0},
-    {1, 7, 5, 1, 1, 0},  {2, 3, 3, 1, 1, 0},  {2, 4, 1, 0, 0, 0},
-    {2, 2, 4, 0, 1, 1},  {2, 3, 5, 1, 0, 1},  {3, 2, 5, 0, 1, 1},
-    {3, 3, 3, 1, 0, 0},  {3, 2, 7, 1, 1, 0},  {4, 2, 3, 1, 1, 1},
-    {4, 2, 2, 0, 0, 1},  {4, 3, 1, 0, 1, 0},  {16, 1, 5, 0, 1, 0},
-    {16, 1, 3, 1, 0, 1}, {16, 1, 2, 1, 1, 1}, {16, 2, 1, 0, 0, 0},
-    {1, 6, 3, 2, 1, 0},  {2, 3, 2, 2, 0, 1},  {3, 2, 3, 2, 1, 1},
-    {4, 2, 2, 2, 0, 0},  {16, 1, 3, 2, 1, 0},
+    {1, 5, 3, 0, 1, 0, 0},  {1, 4, 2, 1, 0, 1, 0},  {1, 1, 1, 0, 0, 0, 0},
+    {1, 7, 5, 1, 1, 0, 0},  {2, 3, 3, 1, 1, 0, 0},  {2, 4, 1, 0, 0, 0, 0},
+    {2, 2, 4, 0, 1, 1, 0},  {2, 3, 5, 1, 0, 1, 0},  {3, 2, 5, 0, 1, 1, 0},
+    {3, 3, 3, 1, 0, 0, 0},  {3, 2, 7, 1, 1, 0, 0},  {4, 2, 3, 1, 1, 1, 0},
+    {4, 2, 2, 0, 0, 1, 0},  {4, 3, 1, 0, 1, 0, 0},  {16, 1, 5, 0, 1, 0, 0},
+    {16, 1, 3, 1, 0, 1, 0}, {16, 1, 2, 1, 1, 1, 0}, {16, 2, 1, 0, 0, 0, 0},
+    {1, 6, 3, 2, 1, 0, 0},  {2, 3, 2, 2, 0, 1, 0},  {3, 2, 3, 2, 1, 1, 0},
+    {4, 2, 2, 2, 0, 0, 0},  {16, 1, 3, 2, 1, 0, 0},
+    /* dense blocks */
+    {1, 5, 3, 0, 1, 0, 1},  {1, 4, 2, 1, 0, 1, 1},  {1, 1, 1, 0, 0, 0, 1},
+    {2, 3, 3, 1, 1, 0, 1},  {2, 2, 4, 0, 1, 1, 1},  {2, 3, 2, 0, 0, 1, 1},
+    {3, 2, 5, 0, 1, 1, 1},  {3, 2, 3, 1, 0, 0, 1},  {4, 2, 2, 2, 0, 0, 1},
+    {4, 2, 3, 0, 0, 1, 1},  {16, 1, 3, 2, 1, 1, 1}, {2, 3, 2, 2, 0, 1, 1},
+    {2, 2, 8, 1, 1, 0, 1},  {1, 6, 5, 2, 1, 0, 1},
 };
 #define NREF_SHAPES (sizeof ref_shapes / sizeof ref_shapes[0])
 
 static void case_name(char *buf, size_t n, const char *prefix, const myo_case *c, int f32)
 {
-    snprintf(buf, n, "%s k%d d%d N%d %s %s%s %s", prefix, c->k, c->d, c->N,
+    snprintf(buf, n, "%s k%d d%d N%d%s %s %s%s %s", prefix, c->k, c->d, c->N,
+             c->dense ? " dense" : "",
              c->share == MYO_SHARE_INPUT ? "input" : c->share ? "vertex" : "level",
              c->readout_siso ? "siso" : "none", c->symmetric ? " sym" : "",
              f32 ? "f32" : "f64");
@@ -564,16 +621,114 @@ static void test_ref_backward(void)
     printf("(worst error / tolerance: %.3g) ", worst_ratio[W_REF][1]);
 }
 
+/* Element of a block of A (B, C) on its diagonal: component n. */
+static size_t diag_elem(const myo_case *c, size_t n)
+{
+    return c->dense ? n * (size_t)c->N + n : n;
+}
+
+/* Dense blocks, both references: (1) symmetric equals the general layer
+ * with C = B^T written out, forward, and backward with dB_sym = dB + dC^T
+ * (the fold); (2) N = 1 dense equals N = 1 diag on the same numbers. */
+static void test_ref_dense_consistency(void)
+{
+    static const myo_case sym[] = {{2, 2, 3, 0, 1, 1, 1}, {3, 2, 2, 1, 0, 1, 1},
+                                   {1, 4, 4, 2, 1, 1, 1}};
+    static const myo_case one[] = {{2, 3, 1, 0, 1, 0, 1}, {3, 2, 1, 2, 0, 1, 1}};
+    for (size_t i = 0; i < sizeof sym / sizeof sym[0]; i++)
+        for (int tree = 0; tree <= 1; tree++) {
+            const myo_case *c = &sym[i];
+            myo_case cg = *c;
+            size_t N = (size_t)c->N, ch = 3, batch = 2;
+            testdata td;
+            myo_ref_params_d p, pg;
+            myo_ref_grads_d g = grads_alloc(c, batch, ch), gg;
+            double *du, *dug, *yg, *sum;
+            char who[96];
+            cg.symmetric = 0;
+            gg = grads_alloc(&cg, batch, ch);
+            data_make(c, batch, ch, 0, 300 + i, &td);
+            for (size_t q = 0; q < td.np; q += N * N) /* C = B^T, block by block */
+                for (size_t r = 0; r < N; r++)
+                    for (size_t k = 0; k < N; k++)
+                        td.C[q + r * N + k] = td.B[q + k * N + r];
+            p = data_params(c, &td);
+            pg = data_params(&cg, &td);
+            du = nan_array(td.nio);
+            dug = nan_array(td.nio);
+            yg = nan_array(td.nio);
+            sum = nan_array(td.np);
+            case_name(who, sizeof who, tree ? "tree sym = explicit" : "dense sym = explicit", c,
+                      0);
+            CU_ASSERT_EQUAL_FATAL((tree ? myo_ref_tree_d : myo_ref_dense)(c, &p, td.u, td.y,
+                                                                         batch, ch), 0);
+            CU_ASSERT_EQUAL_FATAL((tree ? myo_ref_tree_d : myo_ref_dense)(&cg, &pg, td.u, yg,
+                                                                         batch, ch), 0);
+            CU_ASSERT(compare(who, "y", ch, td.y, yg, td.nio, REF_ATOL, REF_RTOL, W_REF, 1));
+            CU_ASSERT_EQUAL_FATAL((tree ? myo_ref_tree_backward_d : myo_ref_dense_backward)(
+                                      c, &p, td.u, td.dy, du, &g, batch, ch), 0);
+            CU_ASSERT_EQUAL_FATAL((tree ? myo_ref_tree_backward_d : myo_ref_dense_backward)(
+                                      &cg, &pg, td.u, td.dy, dug, &gg, batch, ch), 0);
+            CU_ASSERT(compare(who, "du", ch, du, dug, td.nio, REF_ATOL, REF_RTOL, W_REF, 1));
+            CU_ASSERT(compare(who, "dA", ch, g.A, gg.A, td.np, REF_ATOL, REF_RTOL, W_REF, 1));
+            for (size_t q = 0; q < td.np; q += N * N)
+                for (size_t r = 0; r < N; r++)
+                    for (size_t k = 0; k < N; k++)
+                        sum[q + r * N + k] = gg.B[q + r * N + k] + gg.C[q + k * N + r];
+            CU_ASSERT(compare(who, "dB = dB + dC^T", ch, g.B, sum, td.np, REF_ATOL, REF_RTOL,
+                              W_REF, 1));
+            free(du);
+            free(dug);
+            free(yg);
+            free(sum);
+            grads_free(&g);
+            grads_free(&gg);
+            data_free(&td);
+        }
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
+        const myo_case *c = &one[i];
+        myo_case cd = *c;
+        testdata td;
+        myo_ref_params_d p;
+        myo_ref_grads_d g = grads_alloc(c, 2, 3), gd;
+        double *du, *dud;
+        char who[96];
+        cd.dense = 0;
+        gd = grads_alloc(&cd, 2, 3);
+        data_make(c, 2, 3, 0, 400 + i, &td);
+        du = nan_array(td.nio);
+        dud = nan_array(td.nio);
+        p = data_params(c, &td);
+        case_name(who, sizeof who, "N=1 dense = diag", c, 0);
+        CU_ASSERT_EQUAL_FATAL(myo_ref_tree_d(c, &p, td.u, td.y, 2, 3), 0);
+        CU_ASSERT_EQUAL_FATAL(myo_ref_dense(&cd, &p, td.u, td.yref, 2, 3), 0);
+        CU_ASSERT(compare(who, "y", 3, td.y, td.yref, td.nio, REF_ATOL, REF_RTOL, W_REF, 1));
+        CU_ASSERT_EQUAL_FATAL(myo_ref_tree_backward_d(c, &p, td.u, td.dy, du, &g, 2, 3), 0);
+        CU_ASSERT_EQUAL_FATAL(myo_ref_dense_backward(&cd, &p, td.u, td.dy, dud, &gd, 2, 3), 0);
+        CU_ASSERT(compare(who, "du", 3, du, dud, td.nio, REF_ATOL, REF_RTOL, W_REF, 1));
+        CU_ASSERT(compare_grads(who, c, &g, &gd, 2, 3, REF_ATOL, REF_RTOL, W_REF, 1));
+        free(du);
+        free(dud);
+        grads_free(&g);
+        grads_free(&gd);
+        data_free(&td);
+    }
+}
+
 /* Zero the root pivot of (batch element b, channel h, component n):
- * A_root = 0 and the level-1 couplings B = C = 0, so S_root = 0 exactly. */
+ * A_root = 0 and the level-1 couplings B = C = 0, so S_root = 0 exactly.
+ * Dense blocks: the whole blocks (n unused), so S_root is the zero matrix. */
 static void zero_root_pivot(const myo_case *c, testdata *td, size_t b, size_t h, size_t n)
 {
-    size_t ch = td->channels;
-    td->A[myo_param_index(c, b, myo_param_set(c, 0), h, n, ch)] = 0;
-    for (size_t v = 1; v <= (size_t)c->k; v++) {
-        size_t q = myo_param_index(c, b, myo_param_set(c, v), h, n, ch);
-        td->B[q] = 0;
-        td->C[q] = 0;
+    size_t ch = td->channels, first = c->dense ? 0 : n;
+    size_t last = c->dense ? myo_block_size(c) : n + 1;
+    for (size_t e = first; e < last; e++) {
+        td->A[myo_param_index(c, b, myo_param_set(c, 0), h, e, ch)] = 0;
+        for (size_t v = 1; v <= (size_t)c->k; v++) {
+            size_t q = myo_param_index(c, b, myo_param_set(c, v), h, e, ch);
+            td->B[q] = 0;
+            td->C[q] = 0;
+        }
     }
 }
 
@@ -611,8 +766,9 @@ static void test_ref_errors(void)
 {
     static const ref_fn fns[] = {myo_ref_dense, myo_ref_tree_d, ref_tree_f,
                                  ref_dense_bwd_as_fwd, ref_tree_bwd_as_fwd};
-    static const myo_case cases[] = {{3, 2, 3, 0, 1, 0}, {2, 2, 2, 2, 0, 0}};
-    for (size_t ci = 0; ci < 2; ci++)
+    static const myo_case cases[] = {{3, 2, 3, 0, 1, 0, 0}, {2, 2, 2, 2, 0, 0, 0},
+                                     {3, 2, 3, 0, 1, 0, 1}, {2, 2, 2, 2, 0, 0, 1}};
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++)
         for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
             const myo_case *c = &cases[ci];
             testdata td;
@@ -634,7 +790,7 @@ static void test_ref_errors(void)
             data_free(&td);
             data_make(c, 2, 4, 0, 8, &td);
             p = data_params(c, &td);
-            td.A[myo_param_index(c, 1, 2, 1, 0, 4)] = NAN;
+            td.A[myo_param_index(c, 1, 2, 1, diag_elem(c, 0), 4)] = NAN;
             CU_ASSERT_EQUAL(fns[i](c, &p, td.u, td.y, 2, 4), 2);
             data_free(&td);
         }
@@ -786,9 +942,7 @@ static void unstage(const kernel_desc *kd, staged *s, double *y, double *du,
 static int kernel_runs_here(const kernel_desc *kd, const char **why)
 {
     *why = NULL;
-    if (kd->block_dense)
-        *why = "block dense: no reference here";
-    else if (strncmp(kd->name, "avx2_", 5) == 0) {
+    if (strncmp(kd->name, "avx2_", 5) == 0) {
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
         if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
             *why = "CPU lacks AVX2+FMA";
@@ -949,25 +1103,36 @@ static void check_fd(const kernel_desc *kd)
 
 /* Numerical failures in the last channel (a vector tail for 13 channels)
  * of the last batch element: S_root = 0, a NaN in a leaf's A, an infinite
- * A at the root; forward and backward return 2. */
+ * A at the root (on the block diagonals); with dense blocks and N >= 2 also
+ * a NaN off the diagonal of a leaf's A (it reaches a pivot through the
+ * elimination) and a singular nonzero root (A_root all ones, no level-1
+ * couplings: the elimination is exact and leaves a zero pivot); forward and
+ * backward return 2. */
 static void check_pivots(const kernel_desc *kd)
 {
     const myo_case *c = &kd->c;
     size_t ch = 13, h = ch - 1, N = (size_t)c->N, last = kd->param_sets - 1, b = 1;
-    for (int what = 0; what < 3; what++) {
+    int cases = c->dense && N >= 2 ? 5 : 3;
+    for (int what = 0; what < cases; what++) {
         static const char *const names[] = {"zero root pivot", "NaN in a leaf's A",
-                                            "infinite A at the root"};
+                                            "infinite A at the root",
+                                            "NaN off the diagonal of a leaf's A",
+                                            "all-ones (singular) root block"};
         testdata td;
         myo_ref_params_d p;
         data_make(c, 2, ch, !kd->f64, 77 + what, &td);
         p = data_params(c, &td);
-        if (what == 0) {
+        if (what == 0 || what == 4) {
             zero_root_pivot(c, &td, b, h, N - 1);
+            for (size_t e = 0; e < N * N && what == 4; e++)
+                td.A[myo_param_index(c, b, 0, h, e, ch)] = 1;
             CU_ASSERT_EQUAL(myo_ref_tree_d(c, &p, td.u, td.yref, 2, ch), 2);
         } else if (what == 1) {
-            td.A[myo_param_index(c, b, last, h, 0, ch)] = NAN;
+            td.A[myo_param_index(c, b, last, h, diag_elem(c, 0), ch)] = NAN;
+        } else if (what == 2) {
+            td.A[myo_param_index(c, b, 0, h, diag_elem(c, N - 1), ch)] = INFINITY;
         } else {
-            td.A[myo_param_index(c, b, 0, h, N - 1, ch)] = INFINITY;
+            td.A[myo_param_index(c, b, last, h, N - 1, ch)] = NAN; /* row 0, column N-1 */
         }
         expect_rc(kd, &p, td.u, td.y, 2, ch, 0, 2, names[what]);
         if (kd->bcall) {
@@ -1171,7 +1336,7 @@ static void check_threads(const kernel_desc *kd)
         #NAME,                                                                            \
         {NAME##_ARITY, NAME##_DEPTH, NAME##_STATE,                                        \
          NAME##_SHARE_INPUT ? MYO_SHARE_INPUT : NAME##_SHARE_VERTEX,                      \
-         NAME##_READOUT_SISO, NAME##_SYMMETRIC},                                          \
+         NAME##_READOUT_SISO, NAME##_SYMMETRIC, NAME##_BLOCK_DENSE},                      \
         NAME##_DTYPE_F64,                                                                 \
         NAME##_BLOCK_DENSE,                                                               \
         NAME##_SEQ_LEN,                                                                   \
@@ -1259,6 +1424,8 @@ int main(void)
     if (!ref || !CU_add_test(ref, "geometry", test_ref_geometry) ||
         !CU_add_test(ref, "hand solutions", test_ref_hand) ||
         !CU_add_test(ref, "dense LU vs scalar tree", test_ref_agree) ||
+        !CU_add_test(ref, "dense blocks: symmetric fold, N=1 = diag",
+                     test_ref_dense_consistency) ||
         !CU_add_test(ref, "backward: dense vs tree vs finite differences",
                      test_ref_backward) ||
         !CU_add_test(ref, "errors", test_ref_errors) || !add_kernel_suites()) {
