@@ -75,9 +75,10 @@ static int binary_tokens_4096_factor_folded(const binary_tokens_4096_params *p, 
                         S[n] -= binary_tokens_4096_C_at(p, xc + n, 0, 0) * sb[n * 8];
                 }
                 for (n = 0; n < 16; n++) {
-                    const double si = 1 / S[n]; /* one division, three products */
-                    if (!(S[n] != 0 && isfinite(si)))
+                    double si;
+                    if (!(S[n] != 0 && isfinite(S[n])))
                         return 2;
+                    si = 1 / S[n]; /* one division, three products */
                     r[n * 8] = (float)(l > 0 ? binary_tokens_4096_C_at(p, x + n, 0, 0) * si : 0);
                     r[(16 + n) * 8] = (float)si;
                     r[(32 + n) * 8] = (float)(l > 0 ? p->B[x + n] * si : 0);

@@ -90,9 +90,10 @@ static int chain_ssm_factor(const chain_ssm_params *p, size_t channels, size_t g
                         S[n] -= chain_ssm_C_at(p, xc + n, 0, 0) * sb[n * 2];
                 }
                 for (n = 0; n < 8; n++) {
-                    const double si = 1 / S[n]; /* one division, three products */
-                    if (!(S[n] != 0 && isfinite(si)))
+                    double si;
+                    if (!(S[n] != 0 && isfinite(S[n])))
                         return 2;
+                    si = 1 / S[n]; /* one division, three products */
                     r[n * 2] = (double)(l > 0 ? chain_ssm_C_at(p, x + n, 0, 0) * si : 0);
                     r[(8 + n) * 2] = (double)si;
                     r[(16 + n) * 2] = (double)(l > 0 ? p->B[x + n] * si : 0);

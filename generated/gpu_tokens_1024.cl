@@ -92,9 +92,10 @@ static int gpu_tokens_1024_factor_folded(const gpu_tokens_1024_params *p, size_t
                         S[n] -= gpu_tokens_1024_C_at(p, xc + n, 0, 0) * sb[n * 32];
                 }
                 for (n = 0; n < 8; n++) {
-                    const gpu_tokens_1024_acc si = 1 / S[n]; /* one division, three products */
-                    if (!(S[n] != 0 && isfinite(si)))
+                    gpu_tokens_1024_acc si;
+                    if (!(S[n] != 0 && isfinite(S[n])))
                         return 2;
+                    si = 1 / S[n]; /* one division, three products */
                     r[n * 32] = (float)(l > 0 ? gpu_tokens_1024_C_at(p, x + n, 0, 0) * si : 0);
                     r[(8 + n) * 32] = (float)si;
                     r[(16 + n) * 32] = (float)(l > 0 ? p->B[x + n] * si : 0);
@@ -2425,9 +2426,10 @@ static int gpu_tokens_1024_factor(const gpu_tokens_1024_params *p, size_t channe
                         S[n] -= gpu_tokens_1024_C_at(p, xc + n, 0, 0) * sb[n * 32];
                 }
                 for (n = 0; n < 8; n++) {
-                    const gpu_tokens_1024_acc si = 1 / S[n]; /* one division, three products */
-                    if (!(S[n] != 0 && isfinite(si)))
+                    gpu_tokens_1024_acc si;
+                    if (!(S[n] != 0 && isfinite(S[n])))
                         return 2;
+                    si = 1 / S[n]; /* one division, three products */
                     r[n * 32] = (float)(l > 0 ? gpu_tokens_1024_C_at(p, x + n, 0, 0) * si : 0);
                     r[(8 + n) * 32] = (float)si;
                     r[(16 + n) * 32] = (float)(l > 0 ? p->B[x + n] * si : 0);

@@ -75,9 +75,10 @@ static int octree_states_factor(const octree_states_params *p, size_t channels, 
                         S[n] -= octree_states_C_at(p, xc + n, 0, 0) * sb[n * 16];
                 }
                 for (n = 0; n < 1; n++) {
-                    const double si = 1 / S[n]; /* one division, three products */
-                    if (!(S[n] != 0 && isfinite(si)))
+                    double si;
+                    if (!(S[n] != 0 && isfinite(S[n])))
                         return 2;
+                    si = 1 / S[n]; /* one division, three products */
                     r[n * 16] = (double)(l > 0 ? octree_states_C_at(p, x + n, 0, 0) * si : 0);
                     r[(1 + n) * 16] = (double)si;
                     r[(2 + n) * 16] = (double)(l > 0 ? p->B[x + n] * si : 0);
