@@ -6,6 +6,13 @@
 # (skipped) when no OpenCL platform or device is there at run time.  The
 # programs' binaries are cached in the build tree (MYOGEN_CL_CACHE), so
 # re-runs skip the device compiler.
+# bench/opencl/kernels/ (committed, so the benchmark builds without myogen)
+# is what myogen generates now.
+add_test(NAME opencl_bench_kernels_up_to_date
+         COMMAND ${CMAKE_COMMAND} -DMYOGEN=${MYOGEN_EXE} -DMODE=check
+                 -DWORK=${CMAKE_CURRENT_BINARY_DIR}/opencl_bench_kernels_check
+                 -P ${PROJECT_SOURCE_DIR}/bench/opencl/kernels.cmake)
+
 find_package(OpenCL)
 if(NOT OpenCL_FOUND)
   message(STATUS "OpenCL not found: the OpenCL target tests are not built")

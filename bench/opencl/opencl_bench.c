@@ -1,0 +1,480 @@
+/* opencl_bench: the generated OpenCL `myo` kernels on an OpenCL device
+ * (DESIGN.md 7), against the same layers' C target kernels on this host's
+ * CPU (OpenMP threads where built with OpenMP) as the baseline.
+ *
+ * Kernels: bench/opencl/kernels/ (see kernels.cmake): f32, N = 16, level
+ * sums (k = 4, L = 4096), tree solves (k = 4 and 16, L = 4096; readout siso
+ * and none), the chain (L = 256), and one backward.  Per kernel it prints
+ * the median time of the cl_mem entry point over the timed calls (after two
+ * warm-up calls; the first builds the program, its time is printed apart),
+ * useful GFLOP/s by the tree-solve count of DESIGN 6.1, (5|V| + 3L) N flops
+ * per (batch element, channel) [backward: twice that, for the forward and
+ * the adjoint solves, plus 6 |V| N for the parameter gradients], the % of
+ * the device's FMA peak measured by this program, the bytes u and y move
+ * per second, and the time relative to a device copy of as many bytes
+ * (clEnqueueCopyBuffer, measured in the same run; the goal of the memory-bound
+ * level-sum path is <= 2), then the C kernel's median time and the speedup
+ * over it; the OpenCL outputs are checked against the C ones.
+ *
+ * Options: -b BATCH -c CHANNELS (default 2 x 128 on a CPU device, 16 x 2048
+ * on a GPU), -r REPS (timed device calls; 5 on a CPU, 10 on a GPU), -R REPS
+ * (timed C calls, 3),
+ * -k SUBSTRING (only kernels whose name contains it), -n (no C baseline).
+ * The device is the runtime's default: MYOGEN_CL_DEVICE picks another. */
+#define _POSIX_C_SOURCE 200809L
+#include "bench_kernels.h"
+#include "myogen_cl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *t, int n)
+{
+    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "opencl_bench: out of host memory (%zu bytes)\n", n);
+        exit(1);
+    }
+    return p;
+}
+
+static void die_cl(const char *what, int rc)
+{
+    char msg[8192];
+    myogen_cl_last_error(msg, sizeof msg);
+    fprintf(stderr, "opencl_bench: %s failed (%d): %s\n", what, rc, msg);
+    exit(1);
+}
+
+static unsigned rng = 12345;
+static float frand(void)
+{
+    rng = rng * 1664525u + 1013904223u;
+    return (float)(rng >> 8) / 16777216.0f;
+}
+
+/* ---- the kernels: one uniform entry per generated pair ---- */
+
+typedef struct {
+    const float *A, *B, *C, *Bin, *Cout, *D;
+} hparams;
+typedef struct {
+    float *A, *B, *C, *Bin, *Cout, *D;
+} hgrads;
+typedef struct {
+    cl_mem A, B, C, Bin, Cout, D;
+} dparams;
+
+typedef struct {
+    const char *name;
+    int backward, k, d, N, siso, level, input, dense, symmetric;
+    size_t L, V, P;
+    size_t (*cl_ws)(size_t, size_t);
+    int (*cl_fw)(cl_command_queue, const dparams *, cl_mem, cl_mem, size_t, size_t, cl_mem);
+    int (*cl_bw)(cl_command_queue, const dparams *, cl_mem, cl_mem, cl_mem, const dparams *,
+                 size_t, size_t, cl_mem);
+    size_t (*c_ws)(size_t, size_t);
+    int (*c_fw)(const hparams *, const float *, float *, size_t, size_t, void *);
+    int (*c_bw)(const hparams *, const float *, const float *, float *, const hgrads *, size_t,
+                size_t, void *);
+} kernel;
+
+#define WRAP(X, BW)                                                                            \
+    typedef char X##_f32_check[sizeof(c_##X##_real) == sizeof(float) ? 1 : -1];               \
+    static int X##_clfw(cl_command_queue q, const dparams *d, cl_mem u, cl_mem y, size_t b,    \
+                        size_t c, cl_mem w)                                                    \
+    {                                                                                          \
+        ocl_##X##_cl_params p;                                                                 \
+        p.A = d->A, p.B = d->B, p.C = d->C, p.Bin = d->Bin, p.Cout = d->Cout, p.D = d->D;      \
+        return ocl_##X##_cl_forward(q, &p, u, y, b, c, w);                                     \
+    }                                                                                          \
+    static int X##_cfw(const hparams *h, const float *u, float *y, size_t b, size_t c,        \
+                       void *w)                                                                \
+    {                                                                                          \
+        c_##X##_params p;                                                                      \
+        p.A = h->A, p.B = h->B, p.C = h->C, p.Bin = h->Bin, p.Cout = h->Cout, p.D = h->D;      \
+        return c_##X##_forward(&p, u, y, b, c, w);                                             \
+    }                                                                                          \
+    BW##_WRAP(X)
+#define NOBW_WRAP(X)
+#define BW_WRAP(X)                                                                             \
+    static int X##_clbw(cl_command_queue q, const dparams *d, cl_mem u, cl_mem dy, cl_mem du,  \
+                        const dparams *g, size_t b, size_t c, cl_mem w)                        \
+    {                                                                                          \
+        ocl_##X##_cl_params p;                                                                 \
+        ocl_##X##_cl_grads r;                                                                  \
+        p.A = d->A, p.B = d->B, p.C = d->C, p.Bin = d->Bin, p.Cout = d->Cout, p.D = d->D;      \
+        r.A = g->A, r.B = g->B, r.C = g->C, r.Bin = g->Bin, r.Cout = g->Cout, r.D = g->D;      \
+        return ocl_##X##_cl_backward(q, &p, u, dy, du, &r, b, c, w);                           \
+    }                                                                                          \
+    static int X##_cbw(const hparams *h, const float *u, const float *dy, float *du,          \
+                       const hgrads *g, size_t b, size_t c, void *w)                           \
+    {                                                                                          \
+        c_##X##_params p;                                                                      \
+        c_##X##_grads r;                                                                       \
+        p.A = h->A, p.B = h->B, p.C = h->C, p.Bin = h->Bin, p.Cout = h->Cout, p.D = h->D;      \
+        r.A = g->A, r.B = g->B, r.C = g->C, r.Bin = g->Bin, r.Cout = g->Cout, r.D = g->D;      \
+        return c_##X##_backward(&p, u, dy, du, &r, b, c, w);                                   \
+    }
+#define X_WRAP(X, HAS_BW) WRAP_##HAS_BW(X)
+#define WRAP_0(X) WRAP(X, NOBW)
+#define WRAP_1(X) WRAP(X, BW)
+BENCH_KERNELS(X_WRAP)
+
+#define BW_FN_0(X, kind) NULL
+#define BW_FN_1(X, kind) X##_##kind
+#define X_ENTRY(X, HAS_BW)                                                                     \
+    {#X, HAS_BW, ocl_##X##_ARITY, ocl_##X##_DEPTH, ocl_##X##_STATE, ocl_##X##_READOUT_SISO,    \
+     ocl_##X##_SHARE_LEVEL, ocl_##X##_SHARE_INPUT, ocl_##X##_BLOCK_DENSE, ocl_##X##_SYMMETRIC, \
+     ocl_##X##_SEQ_LEN, ocl_##X##_VERTICES, ocl_##X##_PARAM_SETS, ocl_##X##_cl_workspace_size, \
+     X##_clfw, BW_FN_##HAS_BW(X, clbw), c_##X##_workspace_size, X##_cfw,                      \
+     BW_FN_##HAS_BW(X, cbw)},
+static const kernel kernels[] = {BENCH_KERNELS(X_ENTRY)};
+#define NKERNELS (sizeof kernels / sizeof kernels[0])
+
+/* ---- device yardsticks ---- */
+
+static cl_context ctx;
+static cl_command_queue queue;
+static cl_device_id device;
+
+static cl_mem dev_buffer(size_t bytes, const void *host)
+{
+    cl_mem m;
+    int rc = host ? myogen_cl_upload(ctx, host, bytes, &m) : myogen_cl_alloc(ctx, bytes, &m);
+    if (rc != 0)
+        die_cl("allocating a device buffer", rc);
+    return m;
+}
+
+/* FMA peak, f32: 8 independent chains of fma per work-item. */
+static const char *const peak_src[] = {
+    "__kernel void peak(__global float *out, int iters, float s)\n",
+    "{\n",
+    "    const float g = (float)get_global_id(0) * 1e-9f;\n",
+    "    float a0 = g, a1 = g + 1, a2 = g + 2, a3 = g + 3, a4 = g + 4, a5 = g + 5, a6 = g + 6,\n",
+    "          a7 = g + 7;\n",
+    "    for (int i = 0; i < iters; i++) {\n",
+    "        a0 = fma(a0, s, 0.5f); a1 = fma(a1, s, 0.5f); a2 = fma(a2, s, 0.5f);\n",
+    "        a3 = fma(a3, s, 0.5f); a4 = fma(a4, s, 0.5f); a5 = fma(a5, s, 0.5f);\n",
+    "        a6 = fma(a6, s, 0.5f); a7 = fma(a7, s, 0.5f);\n",
+    "    }\n",
+    "    out[get_global_id(0)] = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;\n",
+    "}\n",
+};
+
+/* GFLOP/s of the peak kernel: best of 5, sized to ~50 ms. */
+static double measure_peak(void)
+{
+    cl_uint cus = 1;
+    cl_program prog;
+    size_t items;
+    cl_int iters = 256;
+    cl_float s = 0.999f;
+    double best = 0;
+    clGetDeviceInfo(device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cus, &cus, NULL);
+    items = (size_t)cus * 8192;
+    int rc = myogen_cl_program(queue, peak_src, sizeof peak_src / sizeof peak_src[0], "",
+                               "peak", &prog);
+    if (rc != 0)
+        die_cl("building the peak kernel", rc);
+    cl_mem out = dev_buffer(items * sizeof(float), NULL);
+    for (int pass = 0; pass < 8; pass++) {
+        const myogen_cl_arg args[] = {MYOGEN_CL_ARG(out), MYOGEN_CL_ARG(iters),
+                                      MYOGEN_CL_ARG(s)};
+        double t = now();
+        rc = myogen_cl_launch(queue, prog, "peak", items, 3, args);
+        if (rc == 0)
+            rc = clFinish(queue) == CL_SUCCESS ? 0 : 3;
+        if (rc != 0)
+            die_cl("running the peak kernel", rc);
+        t = now() - t;
+        if (t < 0.02 && pass < 3) { /* calibrate */
+            iters = (cl_int)(iters * (0.05 / (t > 1e-4 ? t : 1e-4)));
+            continue;
+        }
+        double gf = (double)items * iters * 16 / t * 1e-9;
+        if (gf > best)
+            best = gf;
+    }
+    myogen_cl_free(out);
+    return best;
+}
+
+/* Seconds of a device copy of `bytes` (median of 5). */
+static double measure_copy(size_t bytes)
+{
+    cl_mem a = dev_buffer(bytes, NULL), b = dev_buffer(bytes, NULL);
+    double t[5];
+    for (int i = -1; i < 5; i++) {
+        double t0 = now();
+        cl_int err = clEnqueueCopyBuffer(queue, a, b, 0, 0, bytes, 0, NULL, NULL);
+        if (err != CL_SUCCESS || clFinish(queue) != CL_SUCCESS)
+            die_cl("clEnqueueCopyBuffer", 3);
+        if (i >= 0)
+            t[i] = now() - t0;
+    }
+    myogen_cl_free(a);
+    myogen_cl_free(b);
+    return median(t, 5);
+}
+
+/* ---- one kernel ---- */
+
+typedef struct {
+    size_t np, nio, nbin;
+    float *A, *B, *C, *Bin, *Cout, *D, *u, *dy;
+} data;
+
+static void data_make(const kernel *k, size_t batch, size_t channels, data *t)
+{
+    size_t bs = (size_t)(k->dense ? k->N * k->N : k->N);
+    t->np = (k->input ? batch * k->V : k->P) * channels * bs;
+    t->nio = batch * k->L * channels * (k->siso ? 1 : (size_t)k->N);
+    t->nbin = channels * (size_t)k->N;
+    t->A = xmalloc(t->np * 4), t->B = xmalloc(t->np * 4), t->C = xmalloc(t->np * 4);
+    for (size_t i = 0; i < t->np; i++) {
+        t->A[i] = 2.0f + frand();
+        t->B[i] = (frand() - 0.5f) / (float)(k->k > 2 ? k->k / 2 : 1);
+        t->C[i] = (frand() - 0.5f) / (float)k->k;
+    }
+    t->Bin = xmalloc(t->nbin * 4), t->Cout = xmalloc(t->nbin * 4), t->D = xmalloc(channels * 4);
+    for (size_t i = 0; i < t->nbin; i++)
+        t->Bin[i] = frand() - 0.5f, t->Cout[i] = frand() - 0.5f;
+    for (size_t i = 0; i < channels; i++)
+        t->D[i] = frand() - 0.5f;
+    t->u = xmalloc(t->nio * 4), t->dy = xmalloc(t->nio * 4);
+    for (size_t i = 0; i < t->nio; i++)
+        t->u[i] = frand() - 0.5f, t->dy[i] = frand() - 0.5f;
+}
+
+static void data_free(data *t)
+{
+    free(t->A), free(t->B), free(t->C), free(t->Bin), free(t->Cout), free(t->D);
+    free(t->u), free(t->dy);
+}
+
+static double max_rel_diff(const float *a, const float *b, size_t n)
+{
+    double scale = 0, worst = 0;
+    for (size_t i = 0; i < n; i++)
+        scale = fmax(scale, fabs((double)b[i]));
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]);
+        if (!(d <= worst))
+            worst = d; /* NaN propagates */
+    }
+    return worst / (scale > 0 ? scale : 1);
+}
+
+static const char *path_of(const kernel *k)
+{
+    if (k->k == 1)
+        return "chain";
+    return k->level && k->siso ? "level sums" : "tree";
+}
+
+typedef struct {
+    size_t batch, channels;
+    int reps, creps, baseline;
+    double peak;
+} options;
+
+static void run(const kernel *k, int backward, const options *o)
+{
+    const size_t B = o->batch, Ch = o->channels;
+    data t;
+    data_make(k, B, Ch, &t);
+    dparams dp = {dev_buffer(t.np * 4, t.A), dev_buffer(t.np * 4, t.B),
+                  dev_buffer(t.np * 4, t.C), dev_buffer(t.nbin * 4, t.Bin),
+                  dev_buffer(t.nbin * 4, t.Cout), dev_buffer(Ch * 4, t.D)};
+    dparams dg = {0};
+    cl_mem u = dev_buffer(t.nio * 4, t.u), y = dev_buffer(t.nio * 4, NULL), dy = NULL;
+    size_t wsb = k->cl_ws(B, Ch);
+    cl_mem ws = dev_buffer(wsb, NULL);
+    float *y_cl = xmalloc(t.nio * 4), *y_c = xmalloc(t.nio * 4);
+    double *times = xmalloc(sizeof(double) * (size_t)(o->reps > o->creps ? o->reps : o->creps));
+    double first, tcl, tc = 0, flops, bytes, copy, diff = 0;
+    int rc = 0;
+    hgrads hg = {0};
+    if (backward) {
+        dy = dev_buffer(t.nio * 4, t.dy);
+        dg.A = dev_buffer(t.np * 4, NULL), dg.B = dev_buffer(t.np * 4, NULL);
+        dg.C = dev_buffer(t.np * 4, NULL), dg.Bin = dev_buffer(t.nbin * 4, NULL);
+        dg.Cout = dev_buffer(t.nbin * 4, NULL), dg.D = dev_buffer(Ch * 4, NULL);
+    }
+#define CALL_CL()                                                                              \
+    (backward ? k->cl_bw(queue, &dp, u, dy, y, &dg, B, Ch, ws)                                 \
+              : k->cl_fw(queue, &dp, u, y, B, Ch, ws))
+    first = now();
+    rc = CALL_CL();
+    first = now() - first;
+    if (rc == 0)
+        rc = CALL_CL();
+    if (rc != 0)
+        die_cl(k->name, rc);
+    for (int i = 0; i < o->reps; i++) {
+        double t0 = now();
+        rc = CALL_CL();
+        times[i] = now() - t0;
+        if (rc != 0)
+            die_cl(k->name, rc);
+    }
+    tcl = median(times, o->reps);
+    if (clEnqueueReadBuffer(queue, y, CL_TRUE, 0, t.nio * 4, y_cl, 0, NULL, NULL) != CL_SUCCESS)
+        die_cl("reading y", 3);
+    /* per (batch element, channel): the tree-solve count of DESIGN 6.1 */
+    flops = (5.0 * (double)k->V + 3.0 * (double)k->L) * k->N * (double)B * (double)Ch;
+    if (backward)
+        flops = 2 * flops + 6.0 * (double)k->V * k->N * (double)B * (double)Ch;
+    bytes = 2.0 * (double)t.nio * 4 * (backward ? 1.5 : 1); /* u, y (bw: u, dy, du) */
+    copy = measure_copy(t.nio * 4);
+    if (o->baseline) {
+        hparams hp = {t.A, t.B, t.C, t.Bin, t.Cout, t.D};
+        size_t cws = k->c_ws(B, Ch);
+        void *w = aligned_alloc(64, (cws + 63) / 64 * 64);
+        if (backward) {
+            hg.A = xmalloc(t.np * 4), hg.B = xmalloc(t.np * 4), hg.C = xmalloc(t.np * 4);
+            hg.Bin = xmalloc(t.nbin * 4), hg.Cout = xmalloc(t.nbin * 4), hg.D = xmalloc(Ch * 4);
+        }
+        if (!w)
+            die_cl("host workspace", 1);
+        for (int i = -1; i < o->creps; i++) {
+            double t0 = now();
+            rc = backward ? k->c_bw(&hp, t.u, t.dy, y_c, &hg, B, Ch, w)
+                          : k->c_fw(&hp, t.u, y_c, B, Ch, w);
+            if (i >= 0)
+                times[i] = now() - t0;
+            if (rc != 0) {
+                fprintf(stderr, "opencl_bench: C kernel %s failed (%d)\n", k->name, rc);
+                exit(1);
+            }
+        }
+        tc = median(times, o->creps);
+        diff = max_rel_diff(y_cl, y_c, t.nio);
+        free(w);
+        free(hg.A), free(hg.B), free(hg.C), free(hg.Bin), free(hg.Cout), free(hg.D);
+    }
+    printf("%-11s %-10s %-8s %9.3f %9.1f %6.1f%% %8.1f %7.2f %9.1f", k->name, path_of(k),
+           backward ? "backward" : "forward", tcl * 1e3, flops / tcl * 1e-9,
+           100 * flops / tcl * 1e-9 / o->peak, bytes / tcl * 1e-9, tcl / copy, first * 1e3);
+    if (o->baseline)
+        printf(" %9.3f %7.2fx %s(%.1e)", tc * 1e3, tc / tcl, diff < 1e-4 ? "ok" : "MISMATCH",
+               diff);
+    printf("\n");
+    fflush(stdout);
+    myogen_cl_free(dp.A), myogen_cl_free(dp.B), myogen_cl_free(dp.C);
+    myogen_cl_free(dp.Bin), myogen_cl_free(dp.Cout), myogen_cl_free(dp.D);
+    myogen_cl_free(dg.A), myogen_cl_free(dg.B), myogen_cl_free(dg.C);
+    myogen_cl_free(dg.Bin), myogen_cl_free(dg.Cout), myogen_cl_free(dg.D);
+    myogen_cl_free(u), myogen_cl_free(y), myogen_cl_free(dy), myogen_cl_free(ws);
+    free(y_cl), free(y_c), free(times);
+    data_free(&t);
+}
+
+int main(int argc, char **argv)
+{
+    options o = {0, 0, 0, 3, 1, 0};
+    const char *only = NULL;
+    char name[512];
+    cl_device_type type = 0;
+    cl_ulong mem = 0;
+    cl_uint cus = 0, mhz = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-n")) {
+            o.baseline = 0;
+            continue;
+        }
+        if (!v || a[0] != '-' || strlen(a) != 2 || !strchr("bcrRk", a[1])) {
+            fprintf(stderr, "usage: opencl_bench [-b BATCH] [-c CHANNELS] [-r REPS] "
+                            "[-R C_REPS] [-k SUBSTRING] [-n]\n");
+            return 2;
+        }
+        i++;
+        if (a[1] == 'b')
+            o.batch = (size_t)atol(v);
+        else if (a[1] == 'c')
+            o.channels = (size_t)atol(v);
+        else if (a[1] == 'r')
+            o.reps = atoi(v) > 0 ? atoi(v) : 1;
+        else if (a[1] == 'R')
+            o.creps = atoi(v) > 0 ? atoi(v) : 1;
+        else
+            only = v;
+    }
+    int rc = myogen_cl_default(&ctx, &device, &queue);
+    if (rc != 0)
+        die_cl("finding an OpenCL device", rc);
+    myogen_cl_device_name(name, sizeof name);
+    clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
+    clGetDeviceInfo(device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof mem, &mem, NULL);
+    clGetDeviceInfo(device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cus, &cus, NULL);
+    clGetDeviceInfo(device, CL_DEVICE_MAX_CLOCK_FREQUENCY, sizeof mhz, &mhz, NULL);
+    if (!o.batch)
+        o.batch = (type & CL_DEVICE_TYPE_GPU) ? 16 : 2;
+    if (!o.channels)
+        o.channels = (type & CL_DEVICE_TYPE_GPU) ? 2048 : 128;
+    if (!o.reps)
+        o.reps = (type & CL_DEVICE_TYPE_GPU) ? 10 : 5;
+    o.peak = measure_peak();
+    {
+        size_t big = (size_t)256 << 20;
+        double t = measure_copy(big);
+        printf("device: %s (%u compute units, %u MHz, %.1f GiB)\n", name, cus, mhz,
+               (double)mem / (1 << 30));
+        printf("measured: f32 FMA peak %.1f GFLOP/s; device copy of 256 MiB %.1f GB/s "
+               "(read + write)\n", o.peak, 2.0 * big / t * 1e-9);
+    }
+#ifdef _OPENMP
+    printf("C baseline: the C target on the host CPU, %d OpenMP threads\n", omp_get_max_threads());
+#else
+    printf("C baseline: the C target on the host CPU, 1 thread (built without OpenMP)\n");
+#endif
+    printf("batch %zu, channels %zu; f32, N = 16; times are medians of %d calls "
+           "(C: %d)\n\n", o.batch, o.channels, o.reps, o.creps);
+    printf("%-11s %-10s %-8s %9s %9s %7s %8s %7s %9s", "kernel", "path", "pass", "ms",
+           "GFLOP/s", "%peak", "GB/s", "x_copy", "build ms");
+    if (o.baseline)
+        printf(" %9s %8s %s", "C ms", "vs C", "check");
+    printf("\n");
+    for (size_t i = 0; i < NKERNELS; i++) {
+        if (only && !strstr(kernels[i].name, only))
+            continue;
+        run(&kernels[i], 0, &o);
+        if (kernels[i].backward)
+            run(&kernels[i], 1, &o);
+    }
+    printf("\nGFLOP/s: (5|V| + 3L) N per (batch element, channel) (DESIGN 6.1; backward: "
+           "twice that + 6|V|N);\nthe level-sum path does less work for the same layer "
+           "(its GFLOP/s are equivalent ones): its yardstick is x_copy,\nthe time over a "
+           "device copy of u's bytes (goal <= 2).  GB/s: u and y (backward: u, dy, du) "
+           "per second.\n");
+    myogen_cl_shutdown();
+    return 0;
+}
