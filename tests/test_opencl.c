@@ -7,13 +7,14 @@
  * against independent references by test_myo.
  *
  * Exits 77 (ctest: skipped) when no OpenCL device can be had. */
-#define _POSIX_C_SOURCE 200809L /* setenv; must precede every system header */
+#define _POSIX_C_SOURCE 200809L /* setenv, mkdtemp, popen; before every system header */
 #define _ISOC11_SOURCE          /* aligned_alloc */
 #include "myogen_cl.h"
 #include "opencl_test_kernels.h" /* the generated headers */
 
 #include <CUnit/Basic.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,7 +90,7 @@ typedef struct {
 #include "opencl_test_kernels.h"
 #undef OCL_PAIR
 
-static const pair pairs[] = {
+static const pair all_pairs[] = {
 #define OCL_PAIR(R, O)                                                                          \
     {#O,          R##_DTYPE_F64,     R##_BLOCK_DENSE,   R##_READOUT_SISO, R##_SYMMETRIC,       \
      R##_SHARE_INPUT, R##_ARITY,     R##_DEPTH,         R##_STATE,        R##_SEQ_LEN,         \
@@ -99,7 +100,9 @@ static const pair pairs[] = {
 #include "opencl_test_kernels.h"
 #undef OCL_PAIR
 };
-#define NPAIRS (sizeof pairs / sizeof pairs[0])
+/* the pairs the device can run: f64 ones need cl_khr_fp64 */
+static pair pairs[sizeof all_pairs / sizeof all_pairs[0]];
+static size_t NPAIRS;
 
 /* ---- data ---- */
 
@@ -598,8 +601,105 @@ static void test_device_choice(void)
     myogen_cl_shutdown();
 }
 
+/* Four threads call the host entry points of one kernel at once (the
+ * runtime's default queue and program cache are shared): every call gives
+ * the bytes of a call made alone. */
+typedef struct {
+    const pair *k;
+    const gparams *p;
+    const void *u;
+    void *y;
+    size_t n;
+    int rc;
+} thread_job;
+
+static void *thread_main(void *arg)
+{
+    thread_job *j = arg;
+    for (int r = 0; r < 3 && j->rc == 0; r++)
+        j->rc = j->k->ocl_fw(j->p, j->u, j->y, BATCH, 37, NULL);
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    for (size_t i = 0; i < NPAIRS; i += 5) {
+        const pair *k = &pairs[i];
+        data t;
+        thread_job jobs[4];
+        pthread_t th[4];
+        data_make(k, BATCH, 37, 51 + i, &t);
+        gparams p = data_params(k, &t);
+        void *alone = nans(k, t.nio);
+        CU_ASSERT_EQUAL_FATAL(k->ocl_fw(&p, t.u, alone, BATCH, 37, NULL), 0);
+        for (int j = 0; j < 4; j++) {
+            jobs[j] = (thread_job){k, &p, t.u, nans(k, t.nio), t.nio, 0};
+            CU_ASSERT_EQUAL_FATAL(pthread_create(&th[j], NULL, thread_main, &jobs[j]), 0);
+        }
+        for (int j = 0; j < 4; j++) {
+            pthread_join(th[j], NULL);
+            CU_ASSERT_EQUAL(jobs[j].rc, 0);
+            CU_ASSERT(identical(k, "y (threads)", jobs[j].y, alone, t.nio));
+            free(jobs[j].y);
+        }
+        free(alone);
+        data_free(&t);
+    }
+}
+
+/* MYOGEN_CL_CACHE: a build writes the binary there; after the in-memory
+ * cache is gone, the program comes from it; a corrupt file is rebuilt from
+ * source. */
+static void test_disk_cache(void)
+{
+    static const char *const src[] = {"__kernel void two(__global int *x) { x[0] = 2; }\n"};
+    char dir[] = "/tmp/myogen_cl_cacheXXXXXX", path[512];
+    const char *old = getenv("MYOGEN_CL_CACHE");
+    char *saved = old ? strdup(old) : NULL;
+    cl_command_queue q;
+    cl_program prog;
+    FILE *f;
+    int files = 0;
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    setenv("MYOGEN_CL_CACHE", dir, 1);
+    CU_ASSERT_FATAL(myogen_cl_default(NULL, NULL, &q) == 0);
+    CU_ASSERT_EQUAL(myogen_cl_program(q, src, 1, "", "two", &prog), 0);
+    {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "ls %s/myogen-*.clbin 2>/dev/null | wc -l", dir);
+        f = popen(cmd, "r");
+        if (f) {
+            if (fscanf(f, "%d", &files) != 1)
+                files = 0;
+            pclose(f);
+        }
+    }
+    CU_ASSERT_EQUAL(files, 1);
+    myogen_cl_shutdown();
+    CU_ASSERT_FATAL(myogen_cl_default(NULL, NULL, &q) == 0);
+    CU_ASSERT_EQUAL(myogen_cl_program(q, src, 1, "", "two", &prog), 0); /* from the file */
+    {   /* corrupt every cached file: the runtime must rebuild */
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "for x in %s/myogen-*.clbin; do echo garbage > $x; done", dir);
+        CU_ASSERT_EQUAL(system(cmd), 0);
+    }
+    myogen_cl_shutdown();
+    CU_ASSERT_FATAL(myogen_cl_default(NULL, NULL, &q) == 0);
+    CU_ASSERT_EQUAL(myogen_cl_program(q, src, 1, "", "two", &prog), 0);
+    snprintf(path, sizeof path, "rm -rf %s", dir);
+    CU_ASSERT_EQUAL(system(path), 0);
+    if (saved) {
+        setenv("MYOGEN_CL_CACHE", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("MYOGEN_CL_CACHE");
+    }
+}
+
 int main(void)
 {
+    cl_device_id dev;
+    cl_device_fp_config fp64 = 0;
     char name[512];
     if (myogen_cl_device_name(name, sizeof name) != 0) {
         char msg[1024];
@@ -607,7 +707,13 @@ int main(void)
         printf("test_opencl: skipped, no OpenCL device: %s\n", msg);
         return 77;
     }
-    printf("test_opencl: %zu kernel pairs on %s\n", NPAIRS, name);
+    myogen_cl_default(NULL, &dev, NULL);
+    clGetDeviceInfo(dev, CL_DEVICE_DOUBLE_FP_CONFIG, sizeof fp64, &fp64, NULL);
+    for (size_t i = 0; i < sizeof all_pairs / sizeof all_pairs[0]; i++)
+        if (fp64 || !all_pairs[i].f64)
+            pairs[NPAIRS++] = all_pairs[i];
+    printf("test_opencl: %zu kernel pairs on %s%s\n", NPAIRS, name,
+           fp64 ? "" : " (no cl_khr_fp64: the f64 pairs are skipped)");
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 2;
     CU_pSuite s = CU_add_suite("opencl", NULL, NULL);
@@ -617,6 +723,8 @@ int main(void)
     CU_add_test(s, "pivot failure", test_pivot_failure);
     CU_add_test(s, "build failure", test_build_failure);
     CU_add_test(s, "program cache", test_program_cache);
+    CU_add_test(s, "threads", test_threads);
+    CU_add_test(s, "binary cache directory", test_disk_cache);
     CU_add_test(s, "device choice", test_device_choice);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
