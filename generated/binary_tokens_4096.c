@@ -6,6 +6,7 @@
 #include "binary_tokens_4096.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <immintrin.h>
 

@@ -6,6 +6,7 @@
 #include "chain_ssm.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #define chain_ssm_PARALLEL_FOR

@@ -6,6 +6,7 @@
 #include "octree_states.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <immintrin.h>
 

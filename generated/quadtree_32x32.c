@@ -6,6 +6,7 @@
 #include "quadtree_32x32.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <immintrin.h>
 
@@ -63,13 +64,22 @@ static int quadtree_32x32_weights(const quadtree_32x32_params *p, size_t channel
 
 /* One tile: block sums up the tree, then weighted prefix sums down it.
  * u, y rows are us, ys elements apart; s holds one vector per internal
- * vertex and lane. */
-static void quadtree_32x32_tile(const float *g, const float *u, size_t us, float *y, size_t ys, float *s)
+ * vertex and lane; pk receives the tile of u, rows 32 apart. */
+static void quadtree_32x32_tile(const float *g, const float *u, size_t us, float *y, size_t ys, float *s, float *pk, int nt)
 {
-    size_t i, q;
+    size_t i, q, r;
     for (i = 0; i < 256; i++) /* level 4: block sums */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (85 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(u + (4 * i + 0) * us + q), _mm256_loadu_ps(u + (4 * i + 1) * us + q)), _mm256_add_ps(_mm256_loadu_ps(u + (4 * i + 2) * us + q), _mm256_loadu_ps(u + (4 * i + 3) * us + q))));
+        for (q = 0; q < 32; q += 8) {
+            const __m256 x0 = _mm256_loadu_ps(u + (4 * i + 0) * us + q);
+            _mm256_store_ps(pk + (4 * i + 0) * 32 + q, x0);
+            const __m256 x1 = _mm256_loadu_ps(u + (4 * i + 1) * us + q);
+            _mm256_store_ps(pk + (4 * i + 1) * 32 + q, x1);
+            const __m256 x2 = _mm256_loadu_ps(u + (4 * i + 2) * us + q);
+            _mm256_store_ps(pk + (4 * i + 2) * 32 + q, x2);
+            const __m256 x3 = _mm256_loadu_ps(u + (4 * i + 3) * us + q);
+            _mm256_store_ps(pk + (4 * i + 3) * 32 + q, x3);
+            _mm256_store_ps(s + (85 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3)));
+        }
     for (i = 0; i < 64; i++) /* level 3: block sums */
         for (q = 0; q < 32; q += 8)
             _mm256_store_ps(s + (21 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (85 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (85 + 4 * i + 3) * 32 + q))));
@@ -120,15 +130,18 @@ static void quadtree_32x32_tile(const float *g, const float *u, size_t us, float
             _mm256_store_ps(s + (85 + 4 * i + 2) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 2) * 32 + q), up));
             _mm256_store_ps(s + (85 + 4 * i + 3) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 3) * 32 + q), up));
         }
-    for (i = 0; i < 256; i++) /* level 5: add this level's term */
-        for (q = 0; q < 32; q += 8) {
-            const __m256 up = _mm256_load_ps(s + (85 + i) * 32 + q);
-            const __m256 gl = _mm256_load_ps(g + 160 + q);
-            _mm256_storeu_ps(y + (4 * i + 0) * ys + q, _mm256_fmadd_ps(gl, _mm256_loadu_ps(u + (4 * i + 0) * us + q), up));
-            _mm256_storeu_ps(y + (4 * i + 1) * ys + q, _mm256_fmadd_ps(gl, _mm256_loadu_ps(u + (4 * i + 1) * us + q), up));
-            _mm256_storeu_ps(y + (4 * i + 2) * ys + q, _mm256_fmadd_ps(gl, _mm256_loadu_ps(u + (4 * i + 2) * us + q), up));
-            _mm256_storeu_ps(y + (4 * i + 3) * ys + q, _mm256_fmadd_ps(gl, _mm256_loadu_ps(u + (4 * i + 3) * us + q), up));
-        }
+    if (nt) {
+        for (i = 0; i < 256; i++)
+            for (r = 0; r < 4; r++)
+                for (q = 0; q < 32; q += 8)
+                    _mm256_stream_ps(y + (4 * i + r) * ys + q, _mm256_fmadd_ps(_mm256_load_ps(g + 160 + q), _mm256_load_ps(pk + (4 * i + r) * 32 + q), _mm256_load_ps(s + (85 + i) * 32 + q)));
+        _mm_sfence(); /* order the streamed rows before anyone reads y */
+        return;
+    }
+    for (i = 0; i < 256; i++)
+        for (r = 0; r < 4; r++)
+            for (q = 0; q < 32; q += 8)
+                _mm256_storeu_ps(y + (4 * i + r) * ys + q, _mm256_fmadd_ps(_mm256_load_ps(g + 160 + q), _mm256_load_ps(pk + (4 * i + r) * 32 + q), _mm256_load_ps(s + (85 + i) * 32 + q)));
 }
 
 /* Bytes: the weights, then per thread: block sums, padded u and y. */
@@ -145,10 +158,12 @@ int quadtree_32x32_forward(const quadtree_32x32_params *p, const float *u, float
     float *const g = (float *)workspace;
     float *const scratch = g + tiles * 192;
     size_t it;
-    int rc;
+    int rc, nt;
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D || !u || !y ||
         !workspace || batch == 0 || channels == 0)
         return 1;
+    /* y's rows can be streamed when every one starts on a vector boundary */
+    nt = (uintptr_t)y % 32 == 0 && channels % 8 == 0;
     rc = quadtree_32x32_weights(p, channels, g);
     if (rc != 0)
         return rc;
@@ -162,7 +177,7 @@ int quadtree_32x32_forward(const quadtree_32x32_params *p, const float *u, float
         const float *const gt = g + c0 / 32 * 192;
         size_t r;
         if (rem >= 32) {
-            quadtree_32x32_tile(gt, ub, channels, yb, channels, s);
+            quadtree_32x32_tile(gt, ub, channels, yb, channels, s, ut, nt);
             continue;
         }
         /* partial tile: run on a zero-padded copy */
@@ -170,7 +185,7 @@ int quadtree_32x32_forward(const quadtree_32x32_params *p, const float *u, float
             memcpy(ut + r * 32, ub + r * channels, rem * sizeof(float));
             memset(ut + r * 32 + rem, 0, (32 - rem) * sizeof(float));
         }
-        quadtree_32x32_tile(gt, ut, 32, yt, 32, s);
+        quadtree_32x32_tile(gt, ut, 32, yt, 32, s, ut, 0);
         for (r = 0; r < 1024; r++)
             memcpy(yb + r * channels, yt + r * 32, rem * sizeof(float));
     }

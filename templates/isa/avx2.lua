@@ -27,6 +27,8 @@ return function(dtype)
   V.mul = op("mul", 2)
   V.fma = op("fmadd", 3)   -- a*b + c
   V.fnma = op("fnmadd", 3) -- c - a*b
+  V.stream = op("stream", 2) -- non-temporal store, 32-byte aligned
+  V.sfence = function() return "_mm_sfence()" end
   -- Added for mlr and lib/vmath.c.tmpl; same meanings as in isa/c.lua.
   V.dtype = dtype
   V.real = f32 and "float" or "double"
