@@ -18,19 +18,19 @@
 
 /* Lanes of one parameter set: channel*state pairs. */
 #define octree_states_LANES(channels) ((channels) * 4)
-#define octree_states_GROUPS(channels) ((octree_states_LANES(channels) + 15) / 16)
-#define octree_states_REC 48
-#define octree_states_IOREC 48
+#define octree_states_GROUPS(channels) ((octree_states_LANES(channels) + 127) / 128)
+#define octree_states_REC 384
+#define octree_states_IOREC 384
 
 
 /* Copies rows [rows][n] of a lane group (row stride `stride`) into a
- * zero-padded [rows][16] buffer, and back. */
+ * zero-padded [rows][128] buffer, and back. */
 static void octree_states_pack(const double *src, size_t stride, size_t n, size_t rows, double *dst)
 {
     size_t r;
     for (r = 0; r < rows; r++) {
-        memcpy(dst + r * 16, src + r * stride, n * sizeof(double));
-        memset(dst + r * 16 + n, 0, (16 - n) * sizeof(double));
+        memcpy(dst + r * 128, src + r * stride, n * sizeof(double));
+        memset(dst + r * 128 + n, 0, (128 - n) * sizeof(double));
     }
 }
 
@@ -38,7 +38,7 @@ static void octree_states_unpack(const double *src, size_t stride, size_t n, siz
 {
     size_t r;
     for (r = 0; r < rows; r++)
-        memcpy(dst + r * stride, src + r * 16, n * sizeof(double));
+        memcpy(dst + r * stride, src + r * 128, n * sizeof(double));
 }
 /* The diagonal entry of C at x (symmetric: C = B). */
 #define octree_states_C_at(p, x, a, c) ((double)(p)->B[x])
@@ -53,9 +53,9 @@ static int octree_states_factor(const octree_states_params *p, size_t channels, 
         off -= cnt;
         for (i = 0; i < 1; i++) {
             const size_t pv = (size_t)l;
-            for (w = 0; w < 16; w++) {
-                const size_t lane = gi * 16 + w;
-                double *r = f + pv * 48 + w;
+            for (w = 0; w < 128; w++) {
+                const size_t lane = gi * 128 + w;
+                double *r = f + pv * 384 + w;
                 /* the lane's 1 states are contiguous in A, B, C: loops over them
                  * with the children outside keep the inner loops simple */
                 const size_t x = (pv * lanes + lane) * 1;
@@ -63,7 +63,7 @@ static int octree_states_factor(const octree_states_params *p, size_t channels, 
                 size_t n;
                 if (lane >= lanes) { /* padding lanes compute zeros */
                     for (n = 0; n < 1; n++)
-                        r[n * 16] = r[(1 + n) * 16] = r[(2 + n) * 16] = 0;
+                        r[n * 128] = r[(1 + n) * 128] = r[(2 + n) * 128] = 0;
                     continue;
                 }
                 for (n = 0; n < 1; n++)
@@ -71,37 +71,37 @@ static int octree_states_factor(const octree_states_params *p, size_t channels, 
                 for (j = 0; l < 3 && j < 8; j++) {
                     const size_t pc = (size_t)l + 1;
                     const size_t xc = (pc * lanes + lane) * 1;
-                    const double *sb = f + pc * 48 + 32 + w; /* the child's S^-1 B */
+                    const double *sb = f + pc * 384 + 256 + w; /* the child's S^-1 B */
                     for (n = 0; n < 1; n++)
-                        S[n] -= octree_states_C_at(p, xc + n, 0, 0) * sb[n * 16];
+                        S[n] -= octree_states_C_at(p, xc + n, 0, 0) * sb[n * 128];
                 }
                 for (n = 0; n < 1; n++) {
                     double si;
                     if (!(S[n] != 0 && isfinite(S[n])))
                         return 2;
                     si = 1 / S[n]; /* one division, three products */
-                    r[n * 16] = (double)(l > 0 ? octree_states_C_at(p, x + n, 0, 0) * si : 0);
-                    r[(1 + n) * 16] = (double)si;
-                    r[(2 + n) * 16] = (double)(l > 0 ? p->B[x + n] * si : 0);
+                    r[n * 128] = (double)(l > 0 ? octree_states_C_at(p, x + n, 0, 0) * si : 0);
+                    r[(1 + n) * 128] = (double)si;
+                    r[(2 + n) * 128] = (double)(l > 0 ? p->B[x + n] * si : 0);
                 }
             }
         }
     }
     return 0;
 }
-/* One group of 16 lanes: f its factor records [P][3][1][16], u/y rows
- * us/ys elements apart, m the state of the internal vertices [73][1][16]. */
+/* One group of 128 lanes: f its factor records [P][3][1][128], u/y rows
+ * us/ys elements apart, m the state of the internal vertices [73][1][128]. */
 static void octree_states_solve(const double *f, const double *u, size_t us, double *y, size_t ys, double *m)
 {
     size_t i, q;
     /* up: m_v = e_v - sum_c C_c S_c^-1 m_c; the leaves' e comes from u */
     for (i = 0; i < 64; i++) { /* level 2 */
-        double *mp = m + (9 + i) * 16;
-        for (q = 0; q < 16; q += 4) {
+        double *mp = m + (9 + i) * 128;
+        for (q = 0; q < 128; q += 4) {
             {
                 __m256d a0 = _mm256_setzero_pd();
                 {
-                    const double *fr = f + 144;
+                    const double *fr = f + 1152;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 0) * us + q);
                     {
                     const __m256d xc = e;
@@ -109,7 +109,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 }
                 }
                 {
-                    const double *fr = f + 144;
+                    const double *fr = f + 1152;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 1) * us + q);
                     {
                     const __m256d xc = e;
@@ -117,7 +117,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 }
                 }
                 {
-                    const double *fr = f + 144;
+                    const double *fr = f + 1152;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 2) * us + q);
                     {
                     const __m256d xc = e;
@@ -125,7 +125,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 }
                 }
                 {
-                    const double *fr = f + 144;
+                    const double *fr = f + 1152;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 3) * us + q);
                     {
                     const __m256d xc = e;
@@ -133,7 +133,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 }
                 }
                 {
-                    const double *fr = f + 144;
+                    const double *fr = f + 1152;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 4) * us + q);
                     {
                     const __m256d xc = e;
@@ -141,7 +141,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 }
                 }
                 {
-                    const double *fr = f + 144;
+                    const double *fr = f + 1152;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 5) * us + q);
                     {
                     const __m256d xc = e;
@@ -149,7 +149,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 }
                 }
                 {
-                    const double *fr = f + 144;
+                    const double *fr = f + 1152;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 6) * us + q);
                     {
                     const __m256d xc = e;
@@ -157,7 +157,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 }
                 }
                 {
-                    const double *fr = f + 144;
+                    const double *fr = f + 1152;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 7) * us + q);
                     {
                     const __m256d xc = e;
@@ -169,64 +169,64 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
         }
     }
     for (i = 0; i < 8; i++) { /* level 1 */
-        double *mp = m + (1 + i) * 16;
-        const double *mc = m + (9 + 8 * i) * 16;
-        for (q = 0; q < 16; q += 4) {
+        double *mp = m + (1 + i) * 128;
+        const double *mc = m + (9 + 8 * i) * 128;
+        for (q = 0; q < 128; q += 4) {
             {
                 __m256d a0 = _mm256_setzero_pd();
                 {
-                    const double *fr = f + 96;
+                    const double *fr = f + 768;
                     {
                     const __m256d xc = _mm256_load_pd(mc + 0 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 96;
+                    const double *fr = f + 768;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 16 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 128 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 96;
+                    const double *fr = f + 768;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 32 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 256 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 96;
+                    const double *fr = f + 768;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 48 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 384 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 96;
+                    const double *fr = f + 768;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 64 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 512 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 96;
+                    const double *fr = f + 768;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 80 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 640 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 96;
+                    const double *fr = f + 768;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 96 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 768 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 96;
+                    const double *fr = f + 768;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 112 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 896 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
@@ -235,64 +235,64 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
         }
     }
     for (i = 0; i < 1; i++) { /* level 0 */
-        double *mp = m + (0 + i) * 16;
-        const double *mc = m + (1 + 8 * i) * 16;
-        for (q = 0; q < 16; q += 4) {
+        double *mp = m + (0 + i) * 128;
+        const double *mc = m + (1 + 8 * i) * 128;
+        for (q = 0; q < 128; q += 4) {
             {
                 __m256d a0 = _mm256_setzero_pd();
                 {
-                    const double *fr = f + 48;
+                    const double *fr = f + 384;
                     {
                     const __m256d xc = _mm256_load_pd(mc + 0 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 48;
+                    const double *fr = f + 384;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 16 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 128 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 48;
+                    const double *fr = f + 384;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 32 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 256 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 48;
+                    const double *fr = f + 384;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 48 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 384 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 48;
+                    const double *fr = f + 384;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 64 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 512 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 48;
+                    const double *fr = f + 384;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 80 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 640 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 48;
+                    const double *fr = f + 384;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 96 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 768 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 48;
+                    const double *fr = f + 384;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 112 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 896 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
@@ -301,246 +301,246 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
         }
     }
     /* down: x_root = S^-1 m_root, x_c = S_c^-1 m_c - S_c^-1 B_c x_parent */
-    for (q = 0; q < 16; q += 4) {
+    for (q = 0; q < 128; q += 4) {
         const double *fr = f + 0;
         __m256d a0 = _mm256_setzero_pd();
         {
                     const __m256d xc = _mm256_load_pd(m + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
         _mm256_store_pd(m + 0 + q, a0);
     }
     for (i = 0; i < 1; i++) { /* level 1 */
-        const double *mp = m + (0 + i) * 16;
-        double *mc = m + (1 + 8 * i) * 16;
-        for (q = 0; q < 16; q += 4) {
+        const double *mp = m + (0 + i) * 128;
+        double *mc = m + (1 + 8 * i) * 128;
+        for (q = 0; q < 128; q += 4) {
             {
-                const double *fr = f + 48;
+                const double *fr = f + 384;
                 double *mj = mc + 0;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 48;
-                double *mj = mc + 16;
+                const double *fr = f + 384;
+                double *mj = mc + 128;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 48;
-                double *mj = mc + 32;
+                const double *fr = f + 384;
+                double *mj = mc + 256;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 48;
-                double *mj = mc + 48;
+                const double *fr = f + 384;
+                double *mj = mc + 384;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 48;
-                double *mj = mc + 64;
+                const double *fr = f + 384;
+                double *mj = mc + 512;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 48;
-                double *mj = mc + 80;
+                const double *fr = f + 384;
+                double *mj = mc + 640;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 48;
-                double *mj = mc + 96;
+                const double *fr = f + 384;
+                double *mj = mc + 768;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 48;
-                double *mj = mc + 112;
+                const double *fr = f + 384;
+                double *mj = mc + 896;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
         }
     }
     for (i = 0; i < 8; i++) { /* level 2 */
-        const double *mp = m + (1 + i) * 16;
-        double *mc = m + (9 + 8 * i) * 16;
-        for (q = 0; q < 16; q += 4) {
+        const double *mp = m + (1 + i) * 128;
+        double *mc = m + (9 + 8 * i) * 128;
+        for (q = 0; q < 128; q += 4) {
             {
-                const double *fr = f + 96;
+                const double *fr = f + 768;
                 double *mj = mc + 0;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 96;
-                double *mj = mc + 16;
+                const double *fr = f + 768;
+                double *mj = mc + 128;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 96;
-                double *mj = mc + 32;
+                const double *fr = f + 768;
+                double *mj = mc + 256;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 96;
-                double *mj = mc + 48;
+                const double *fr = f + 768;
+                double *mj = mc + 384;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 96;
-                double *mj = mc + 64;
+                const double *fr = f + 768;
+                double *mj = mc + 512;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 96;
-                double *mj = mc + 80;
+                const double *fr = f + 768;
+                double *mj = mc + 640;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 96;
-                double *mj = mc + 96;
+                const double *fr = f + 768;
+                double *mj = mc + 768;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 96;
-                double *mj = mc + 112;
+                const double *fr = f + 768;
+                double *mj = mc + 896;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
@@ -548,117 +548,117 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
     }
     /* leaves: y = x_leaf = S^-1 e - S^-1 B x_parent */
     for (i = 0; i < 64; i++) {
-        const double *mp = m + (9 + i) * 16;
-        for (q = 0; q < 16; q += 4) {
+        const double *mp = m + (9 + i) * 128;
+        for (q = 0; q < 128; q += 4) {
             {
-                const double *fr = f + 144;
+                const double *fr = f + 1152;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 0) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 0) * ys + q, a0);
             }
             {
-                const double *fr = f + 144;
+                const double *fr = f + 1152;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 1) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 1) * ys + q, a0);
             }
             {
-                const double *fr = f + 144;
+                const double *fr = f + 1152;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 2) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 2) * ys + q, a0);
             }
             {
-                const double *fr = f + 144;
+                const double *fr = f + 1152;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 3) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 3) * ys + q, a0);
             }
             {
-                const double *fr = f + 144;
+                const double *fr = f + 1152;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 4) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 4) * ys + q, a0);
             }
             {
-                const double *fr = f + 144;
+                const double *fr = f + 1152;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 5) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 5) * ys + q, a0);
             }
             {
-                const double *fr = f + 144;
+                const double *fr = f + 1152;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 6) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 6) * ys + q, a0);
             }
             {
-                const double *fr = f + 144;
+                const double *fr = f + 1152;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 7) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 16 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 7) * ys + q, a0);
             }
@@ -670,7 +670,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
 static size_t octree_states_forward_workspace(size_t channels)
 {
     (void)channels;
-    return (octree_states_LINES(octree_states_GROUPS(channels) * 192) + octree_states_THREADS() * (octree_states_LINES(1168) + 2 * octree_states_LINES(8192))) * sizeof(double);
+    return (octree_states_LINES(octree_states_GROUPS(channels) * 1536) + octree_states_THREADS() * (octree_states_LINES(9344) + 2 * octree_states_LINES(65536))) * sizeof(double);
 }
 
 int octree_states_forward(const octree_states_params *p, const double *u, double *y,
@@ -679,7 +679,7 @@ int octree_states_forward(const octree_states_params *p, const double *u, double
     const size_t lanes = octree_states_LANES(channels), groups = octree_states_GROUPS(channels);
     const size_t items = batch * groups;
     double *const fac = (double *)workspace;
-    double *const scratch = fac + octree_states_LINES(octree_states_GROUPS(channels) * 192);
+    double *const scratch = fac + octree_states_LINES(octree_states_GROUPS(channels) * 1536);
     size_t it;
     int rc = 0;
     if (!p || !p->A || !p->B || !p->B ||
@@ -689,7 +689,7 @@ int octree_states_forward(const octree_states_params *p, const double *u, double
         size_t gi;
         octree_states_PARALLEL_FOR
         for (gi = 0; gi < groups; gi++) {
-            const int r = octree_states_factor(p, channels, gi, fac + gi * 192);
+            const int r = octree_states_factor(p, channels, gi, fac + gi * 1536);
             if (r > rc)
                 rc = r;
         }
@@ -698,19 +698,19 @@ int octree_states_forward(const octree_states_params *p, const double *u, double
         return rc;
     octree_states_PARALLEL_FOR
     for (it = 0; it < items; it++) {
-        const size_t b = it / groups, gi = it % groups, rem = lanes - gi * 16;
-        double *const m = scratch + octree_states_THREAD() * (octree_states_LINES(1168) + 2 * octree_states_LINES(8192));
-        double *const ut = m + octree_states_LINES(1168);
-        double *const yt = ut + octree_states_LINES(8192);
-        const double *const f = fac + gi * 192;
+        const size_t b = it / groups, gi = it % groups, rem = lanes - gi * 128;
+        double *const m = scratch + octree_states_THREAD() * (octree_states_LINES(9344) + 2 * octree_states_LINES(65536));
+        double *const ut = m + octree_states_LINES(9344);
+        double *const yt = ut + octree_states_LINES(65536);
+        const double *const f = fac + gi * 1536;
         {
-            const double *ub = u + b * 512 * lanes + gi * 16;
-            double *yb = y + b * 512 * lanes + gi * 16;
-            if (rem >= 16) {
+            const double *ub = u + b * 512 * lanes + gi * 128;
+            double *yb = y + b * 512 * lanes + gi * 128;
+            if (rem >= 128) {
                 octree_states_solve(f, ub, lanes, yb, lanes, m);
             } else { /* a partial group runs on a zero-padded copy */
                 octree_states_pack(ub, lanes, rem, 512, ut);
-                octree_states_solve(f, ut, 16, yt, 16, m);
+                octree_states_solve(f, ut, 128, yt, 128, m);
                 octree_states_unpack(yt, lanes, rem, 512, yb);
             }
         }
