@@ -227,10 +227,15 @@ static void setup_free(setup *s)
     free(s->ws);
 }
 
-/* one timed call (seconds) */
+/* FMA peak measured just before the latest call (GFLOP/s): the machine's
+ * speed drifts, so % of peak is taken call by call */
+static double last_peak;
+
+/* one timed call (seconds), after a short peak measurement */
 static double call(const setup *s, int pass)
 {
     const kernel *kd = s->kd;
+    last_peak = peak_run(200000);
     double t0 = now();
     int rc = pass == 0 ? kd->fwd(s->q, s->k, s->v, s->o, s->lse, BATCH, HEADS, s->ws)
                        : kd->bwd(s->q, s->k, s->v, s->o, s->lse, s->dout, s->dq, s->dk, s->dv,
@@ -246,14 +251,13 @@ static double call(const setup *s, int pass)
 
 static double peak_gflops;
 
-static void row(const setup *s, const setup *b, int pass, double ms, double speedup)
+static void row(const setup *s, const setup *b, int pass, double ms, double pct, double speedup)
 {
     const kernel *kd = s->kd;
     double gf = s->flops[pass] / (ms * 1e-3) * 1e-9;
     double fr = b->flops[pass] / s->flops[pass];
     printf("%-5zu %-6s %-32s %-4s %10.2f %8.1f %6.1f %6.3f %7.3f %6.3f\n", kd->T, kd->target,
-           kd->label, pass ? "bwd" : "fwd", ms, gf, 100 * gf / peak_gflops, fr, speedup,
-           speedup / fr);
+           kd->label, pass ? "bwd" : "fwd", ms, gf, pct, fr, speedup, speedup / fr);
     fflush(stdout);
 }
 
@@ -282,14 +286,15 @@ int main(int argc, char **argv)
     char cpu[256];
     cpu_name(cpu, sizeof cpu);
     peak_gflops = fma_peak();
-    printf("mlr_bench: %s, 1 thread; measured AVX2 FMA peak %.1f GFLOP/s (f32)\n", cpu,
-           peak_gflops);
+    printf("mlr_bench: %s, 1 thread; measured AVX2 FMA peak %.1f GFLOP/s (f32, best of 9)\n",
+           cpu, peak_gflops);
     printf("batch %d, %d heads, dv 64, arity 2, causal, normalize shared, f32\n", BATCH, HEADS);
     printf("FLOPs (MLR count), summed over unmasked pairs (i, j) and heads:\n"
            "  forward 2*D(m) + 2*dv, backward 6*D(m) + 4*dv, D(m) = r_1 + ... + r_m, m = m(i,j)\n"
            "  the levels i and j share (depth 1: D = R = 64 for every pair)\n"
            "ms: median; each kernel's calls alternate with calls of depth 1 (same T, target),\n"
-           "speedup = median over those pairs of time(depth 1) / time;\n"
+           "speedup = median over those pairs of time(depth 1) / time; %%peak: median over calls\n"
+           "of GFLOP/s / the FMA peak measured just before the call (the machine's speed drifts)\n"
            "FLOPx = FLOPs(depth 1) / FLOPs; efficiency = speedup / FLOPx\n\n");
     printf("%-5s %-6s %-32s %-4s %10s %8s %6s %6s %7s %6s\n", "T", "target", "ranks", "pass",
            "ms", "GFLOP/s", "%peak", "FLOPx", "speedup", "effic");
@@ -307,11 +312,15 @@ int main(int argc, char **argv)
         /* the baseline, then every kernel of the same T and target, each
          * call of it followed by one of the baseline */
         int r = reps > 0 ? reps : (base->T >= 4096 ? 7 : 15);
-        double *tb = malloc(sizeof(double) * (size_t)r * (NK + 1));
-        double *tk = malloc(sizeof(double) * (size_t)r), *ratio = malloc(sizeof(double) * (size_t)r);
-        double ms[NK], sp[NK];
+        size_t nmax = (size_t)r * (NK + 1);
+        /* baseline: times and % of peak (call by call); per kernel: the same
+         * and the paired ratios */
+        double *tb = malloc(sizeof(double) * nmax), *pb = malloc(sizeof(double) * nmax);
+        double *tk = malloc(sizeof(double) * (size_t)r), *pk = malloc(sizeof(double) * (size_t)r);
+        double *ratio = malloc(sizeof(double) * (size_t)r);
+        double ms[NK], pct[NK], sp[NK];
         setup sb;
-        if (!tb || !tk || !ratio) {
+        if (!tb || !pb || !tk || !pk || !ratio) {
             fprintf(stderr, "mlr_bench: out of memory\n");
             return 1;
         }
@@ -320,9 +329,13 @@ int main(int argc, char **argv)
             if (!(passes & (1 << pass)))
                 continue;
             int nb = 0;
+#define PCT(st, t) (100 * (st)->flops[pass] / (t) * 1e-9 / last_peak)
             call(&sb, 0); /* warm-up; o and lse for the backward */
-            for (int i = 0; i < r; i++)
-                tb[nb++] = call(&sb, pass);
+            for (int i = 0; i < r; i++) {
+                tb[nb] = call(&sb, pass);
+                pb[nb] = PCT(&sb, tb[nb]);
+                nb++;
+            }
             for (size_t m = 0; m < NK; m++) {
                 const kernel *kd = &kernels[m];
                 ms[m] = -1;
@@ -335,25 +348,31 @@ int main(int argc, char **argv)
                 call(&sk, pass);
                 for (int i = 0; i < r; i++) {
                     tk[i] = call(&sk, pass);
+                    pk[i] = PCT(&sk, tk[i]);
                     tb[nb] = call(&sb, pass);
+                    pb[nb] = PCT(&sb, tb[nb]);
                     ratio[i] = tb[nb++] / tk[i];
                 }
                 ms[m] = 1e3 * median(tk, r);
+                pct[m] = median(pk, r);
                 sp[m] = median(ratio, r);
                 setup_free(&sk);
             }
-            row(&sb, &sb, pass, 1e3 * median(tb, nb), 1.0);
+#undef PCT
+            row(&sb, &sb, pass, 1e3 * median(tb, nb), median(pb, nb), 1.0);
             for (size_t m = 0; m < NK; m++)
                 if (ms[m] >= 0) {
                     setup sk;
                     sk.kd = &kernels[m];
                     setup_flops(&sk);
-                    row(&sk, &sb, pass, ms[m], sp[m]);
+                    row(&sk, &sb, pass, ms[m], pct[m], sp[m]);
                 }
         }
         setup_free(&sb);
         free(tb);
+        free(pb);
         free(tk);
+        free(pk);
         free(ratio);
     }
     return 0;
