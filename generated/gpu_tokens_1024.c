@@ -2402,6 +2402,7 @@ static const char *const gpu_tokens_1024_cl_source[] = {
     "    const size_t it = g / 32, b = it / groups, gi = it % groups;\n",
     "    __global float *const m = ws + scr + it * 87296;\n",
     "    __global const float *const f = ws + fac + gi * 1048320;\n",
+    "    (void)A, (void)B, (void)C, (void)Bin, (void)Cout, (void)D; /* read by k_factor */\n",
     "    if (b >= (size_t)batch_ || gi * 32 + g % 32 >= lanes)\n",
     "        return; /* past the end, or a padding lane */\n",
     "    gpu_tokens_1024_solve(f, u + b * 1024 * lanes + gi * 32, lanes,\n",

@@ -6,6 +6,7 @@
 #include "c_chain.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Parallel over independent work items when built with OpenMP (the loops'

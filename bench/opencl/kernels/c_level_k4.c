@@ -6,6 +6,7 @@
 #include "c_level_k4.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Parallel over independent work items when built with OpenMP (the loops'
@@ -73,13 +74,22 @@ static int c_level_k4_weights(const c_level_k4_params *p, size_t channels, float
 
 /* One tile: block sums up the tree, then weighted prefix sums down it.
  * u, y rows are us, ys elements apart; s holds one vector per internal
- * vertex and lane. */
-static void c_level_k4_tile(const float *g, const float *u, size_t us, float *y, size_t ys, float *s)
+ * vertex and lane; pk receives the tile of u, rows 32 apart. */
+static void c_level_k4_tile(const float *g, const float *u, size_t us, float *y, size_t ys, float *s, float *pk, int nt)
 {
-    size_t i, q;
+    size_t i, q, r;
     for (i = 0; i < 1024; i++) /* level 5: block sums */
-        for (q = 0; q < 32; q += 1)
-            (*(s + (341 + i) * 32 + q) = ((((*(u + (4 * i + 0) * us + q)) + (*(u + (4 * i + 1) * us + q))) + ((*(u + (4 * i + 2) * us + q)) + (*(u + (4 * i + 3) * us + q))))));
+        for (q = 0; q < 32; q += 1) {
+            const float x0 = (*(u + (4 * i + 0) * us + q));
+            (*(pk + (4 * i + 0) * 32 + q) = (x0));
+            const float x1 = (*(u + (4 * i + 1) * us + q));
+            (*(pk + (4 * i + 1) * 32 + q) = (x1));
+            const float x2 = (*(u + (4 * i + 2) * us + q));
+            (*(pk + (4 * i + 2) * 32 + q) = (x2));
+            const float x3 = (*(u + (4 * i + 3) * us + q));
+            (*(pk + (4 * i + 3) * 32 + q) = (x3));
+            (*(s + (341 + i) * 32 + q) = (((x0 + x1) + (x2 + x3))));
+        }
     for (i = 0; i < 256; i++) /* level 4: block sums */
         for (q = 0; q < 32; q += 1)
             (*(s + (85 + i) * 32 + q) = ((((*(s + (341 + 4 * i + 0) * 32 + q)) + (*(s + (341 + 4 * i + 1) * 32 + q))) + ((*(s + (341 + 4 * i + 2) * 32 + q)) + (*(s + (341 + 4 * i + 3) * 32 + q))))));
@@ -142,15 +152,11 @@ static void c_level_k4_tile(const float *g, const float *u, size_t us, float *y,
             (*(s + (341 + 4 * i + 2) * 32 + q) = ((gl * (*(s + (341 + 4 * i + 2) * 32 + q)) + up)));
             (*(s + (341 + 4 * i + 3) * 32 + q) = ((gl * (*(s + (341 + 4 * i + 3) * 32 + q)) + up)));
         }
-    for (i = 0; i < 1024; i++) /* level 6: add this level's term */
-        for (q = 0; q < 32; q += 1) {
-            const float up = (*(s + (341 + i) * 32 + q));
-            const float gl = (*(g + 192 + q));
-            (*(y + (4 * i + 0) * ys + q) = ((gl * (*(u + (4 * i + 0) * us + q)) + up)));
-            (*(y + (4 * i + 1) * ys + q) = ((gl * (*(u + (4 * i + 1) * us + q)) + up)));
-            (*(y + (4 * i + 2) * ys + q) = ((gl * (*(u + (4 * i + 2) * us + q)) + up)));
-            (*(y + (4 * i + 3) * ys + q) = ((gl * (*(u + (4 * i + 3) * us + q)) + up)));
-        }
+    (void)nt;
+    for (i = 0; i < 1024; i++)
+        for (r = 0; r < 4; r++)
+            for (q = 0; q < 32; q += 1)
+                (*(y + (4 * i + r) * ys + q) = (((*(g + 192 + q)) * (*(pk + (4 * i + r) * 32 + q)) + (*(s + (341 + i) * 32 + q)))));
 }
 
 /* Bytes: the weights, then per thread: block sums, padded u and y. */
@@ -167,10 +173,12 @@ int c_level_k4_forward(const c_level_k4_params *p, const float *u, float *y,
     float *const g = (float *)workspace;
     float *const scratch = g + tiles * 224;
     size_t it;
-    int rc;
+    int rc, nt;
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D || !u || !y ||
         !workspace || batch == 0 || channels == 0)
         return 1;
+    /* y's rows can be streamed when every one starts on a vector boundary */
+    nt = (uintptr_t)y % 4 == 0 && channels % 1 == 0;
     rc = c_level_k4_weights(p, channels, g);
     if (rc != 0)
         return rc;
@@ -184,7 +192,7 @@ int c_level_k4_forward(const c_level_k4_params *p, const float *u, float *y,
         const float *const gt = g + c0 / 32 * 224;
         size_t r;
         if (rem >= 32) {
-            c_level_k4_tile(gt, ub, channels, yb, channels, s);
+            c_level_k4_tile(gt, ub, channels, yb, channels, s, ut, nt);
             continue;
         }
         /* partial tile: run on a zero-padded copy */
@@ -192,7 +200,7 @@ int c_level_k4_forward(const c_level_k4_params *p, const float *u, float *y,
             memcpy(ut + r * 32, ub + r * channels, rem * sizeof(float));
             memset(ut + r * 32 + rem, 0, (32 - rem) * sizeof(float));
         }
-        c_level_k4_tile(gt, ut, 32, yt, 32, s);
+        c_level_k4_tile(gt, ut, 32, yt, 32, s, ut, 0);
         for (r = 0; r < 4096; r++)
             memcpy(yb + r * channels, yt + r * 32, rem * sizeof(float));
     }

@@ -6,6 +6,7 @@
 #include "c_none_k4.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Parallel over independent work items when built with OpenMP (the loops'
@@ -27,19 +28,19 @@
 
 /* Lanes of one parameter set: channel*state pairs. */
 #define c_none_k4_LANES(channels) ((channels) * 16)
-#define c_none_k4_GROUPS(channels) ((c_none_k4_LANES(channels) + 31) / 32)
-#define c_none_k4_REC 96
-#define c_none_k4_IOREC 96
+#define c_none_k4_GROUPS(channels) ((c_none_k4_LANES(channels) + 255) / 256)
+#define c_none_k4_REC 768
+#define c_none_k4_IOREC 768
 
 
 /* Copies rows [rows][n] of a lane group (row stride `stride`) into a
- * zero-padded [rows][32] buffer, and back. */
+ * zero-padded [rows][256] buffer, and back. */
 static void c_none_k4_pack(const float *src, size_t stride, size_t n, size_t rows, float *dst)
 {
     size_t r;
     for (r = 0; r < rows; r++) {
-        memcpy(dst + r * 32, src + r * stride, n * sizeof(float));
-        memset(dst + r * 32 + n, 0, (32 - n) * sizeof(float));
+        memcpy(dst + r * 256, src + r * stride, n * sizeof(float));
+        memset(dst + r * 256 + n, 0, (256 - n) * sizeof(float));
     }
 }
 
@@ -47,7 +48,7 @@ static void c_none_k4_unpack(const float *src, size_t stride, size_t n, size_t r
 {
     size_t r;
     for (r = 0; r < rows; r++)
-        memcpy(dst + r * stride, src + r * 32, n * sizeof(float));
+        memcpy(dst + r * stride, src + r * 256, n * sizeof(float));
 }
 /* The diagonal entry of C at x. */
 #define c_none_k4_C_at(p, x, a, c) ((double)(p)->C[x])
@@ -62,9 +63,9 @@ static int c_none_k4_factor(const c_none_k4_params *p, size_t channels, size_t g
         off -= cnt;
         for (i = 0; i < 1; i++) {
             const size_t pv = (size_t)l;
-            for (w = 0; w < 32; w++) {
-                const size_t lane = gi * 32 + w;
-                float *r = f + pv * 96 + w;
+            for (w = 0; w < 256; w++) {
+                const size_t lane = gi * 256 + w;
+                float *r = f + pv * 768 + w;
                 /* the lane's 1 states are contiguous in A, B, C: loops over them
                  * with the children outside keep the inner loops simple */
                 const size_t x = (pv * lanes + lane) * 1;
@@ -72,7 +73,7 @@ static int c_none_k4_factor(const c_none_k4_params *p, size_t channels, size_t g
                 size_t n;
                 if (lane >= lanes) { /* padding lanes compute zeros */
                     for (n = 0; n < 1; n++)
-                        r[n * 32] = r[(1 + n) * 32] = r[(2 + n) * 32] = 0;
+                        r[n * 256] = r[(1 + n) * 256] = r[(2 + n) * 256] = 0;
                     continue;
                 }
                 for (n = 0; n < 1; n++)
@@ -80,37 +81,37 @@ static int c_none_k4_factor(const c_none_k4_params *p, size_t channels, size_t g
                 for (j = 0; l < 6 && j < 4; j++) {
                     const size_t pc = (size_t)l + 1;
                     const size_t xc = (pc * lanes + lane) * 1;
-                    const float *sb = f + pc * 96 + 64 + w; /* the child's S^-1 B */
+                    const float *sb = f + pc * 768 + 512 + w; /* the child's S^-1 B */
                     for (n = 0; n < 1; n++)
-                        S[n] -= c_none_k4_C_at(p, xc + n, 0, 0) * sb[n * 32];
+                        S[n] -= c_none_k4_C_at(p, xc + n, 0, 0) * sb[n * 256];
                 }
                 for (n = 0; n < 1; n++) {
                     double si;
                     if (!(S[n] != 0 && isfinite(S[n])))
                         return 2;
                     si = 1 / S[n]; /* one division, three products */
-                    r[n * 32] = (float)(l > 0 ? c_none_k4_C_at(p, x + n, 0, 0) * si : 0);
-                    r[(1 + n) * 32] = (float)si;
-                    r[(2 + n) * 32] = (float)(l > 0 ? p->B[x + n] * si : 0);
+                    r[n * 256] = (float)(l > 0 ? c_none_k4_C_at(p, x + n, 0, 0) * si : 0);
+                    r[(1 + n) * 256] = (float)si;
+                    r[(2 + n) * 256] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
             }
         }
     }
     return 0;
 }
-/* One group of 32 lanes: f its factor records [P][3][1][32], u/y rows
- * us/ys elements apart, m the state of the internal vertices [1365][1][32]. */
+/* One group of 256 lanes: f its factor records [P][3][1][256], u/y rows
+ * us/ys elements apart, m the state of the internal vertices [1365][1][256]. */
 static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y, size_t ys, float *m)
 {
     size_t i, q;
     /* up: m_v = e_v - sum_c C_c S_c^-1 m_c; the leaves' e comes from u */
     for (i = 0; i < 1024; i++) { /* level 5 */
-        float *mp = m + (341 + i) * 32;
-        for (q = 0; q < 32; q += 1) {
+        float *mp = m + (341 + i) * 256;
+        for (q = 0; q < 256; q += 1) {
             {
                 float a0 = 0.0f;
                 {
-                    const float *fr = f + 576;
+                    const float *fr = f + 4608;
                     const float e = (*(u + (4 * i + 0) * us + q));
                     {
                     const float xc = e;
@@ -118,7 +119,7 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
                 }
                 }
                 {
-                    const float *fr = f + 576;
+                    const float *fr = f + 4608;
                     const float e = (*(u + (4 * i + 1) * us + q));
                     {
                     const float xc = e;
@@ -126,7 +127,7 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
                 }
                 }
                 {
-                    const float *fr = f + 576;
+                    const float *fr = f + 4608;
                     const float e = (*(u + (4 * i + 2) * us + q));
                     {
                     const float xc = e;
@@ -134,7 +135,7 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
                 }
                 }
                 {
-                    const float *fr = f + 576;
+                    const float *fr = f + 4608;
                     const float e = (*(u + (4 * i + 3) * us + q));
                     {
                     const float xc = e;
@@ -146,36 +147,36 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
         }
     }
     for (i = 0; i < 256; i++) { /* level 4 */
-        float *mp = m + (85 + i) * 32;
-        const float *mc = m + (341 + 4 * i) * 32;
-        for (q = 0; q < 32; q += 1) {
+        float *mp = m + (85 + i) * 256;
+        const float *mc = m + (341 + 4 * i) * 256;
+        for (q = 0; q < 256; q += 1) {
             {
                 float a0 = 0.0f;
                 {
-                    const float *fr = f + 480;
+                    const float *fr = f + 3840;
                     {
                     const float xc = (*(mc + 0 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
                 {
-                    const float *fr = f + 480;
+                    const float *fr = f + 3840;
                     {
-                    const float xc = (*(mc + 32 + 0 + q));
+                    const float xc = (*(mc + 256 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
                 {
-                    const float *fr = f + 480;
+                    const float *fr = f + 3840;
                     {
-                    const float xc = (*(mc + 64 + 0 + q));
+                    const float xc = (*(mc + 512 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
                 {
-                    const float *fr = f + 480;
+                    const float *fr = f + 3840;
                     {
-                    const float xc = (*(mc + 96 + 0 + q));
+                    const float xc = (*(mc + 768 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
@@ -184,36 +185,36 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
         }
     }
     for (i = 0; i < 64; i++) { /* level 3 */
-        float *mp = m + (21 + i) * 32;
-        const float *mc = m + (85 + 4 * i) * 32;
-        for (q = 0; q < 32; q += 1) {
+        float *mp = m + (21 + i) * 256;
+        const float *mc = m + (85 + 4 * i) * 256;
+        for (q = 0; q < 256; q += 1) {
             {
                 float a0 = 0.0f;
                 {
-                    const float *fr = f + 384;
+                    const float *fr = f + 3072;
                     {
                     const float xc = (*(mc + 0 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
                 {
-                    const float *fr = f + 384;
+                    const float *fr = f + 3072;
                     {
-                    const float xc = (*(mc + 32 + 0 + q));
+                    const float xc = (*(mc + 256 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
                 {
-                    const float *fr = f + 384;
+                    const float *fr = f + 3072;
                     {
-                    const float xc = (*(mc + 64 + 0 + q));
+                    const float xc = (*(mc + 512 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
                 {
-                    const float *fr = f + 384;
+                    const float *fr = f + 3072;
                     {
-                    const float xc = (*(mc + 96 + 0 + q));
+                    const float xc = (*(mc + 768 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
@@ -222,36 +223,36 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
         }
     }
     for (i = 0; i < 16; i++) { /* level 2 */
-        float *mp = m + (5 + i) * 32;
-        const float *mc = m + (21 + 4 * i) * 32;
-        for (q = 0; q < 32; q += 1) {
+        float *mp = m + (5 + i) * 256;
+        const float *mc = m + (21 + 4 * i) * 256;
+        for (q = 0; q < 256; q += 1) {
             {
                 float a0 = 0.0f;
                 {
-                    const float *fr = f + 288;
+                    const float *fr = f + 2304;
                     {
                     const float xc = (*(mc + 0 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
                 {
-                    const float *fr = f + 288;
+                    const float *fr = f + 2304;
                     {
-                    const float xc = (*(mc + 32 + 0 + q));
+                    const float xc = (*(mc + 256 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
                 {
-                    const float *fr = f + 288;
+                    const float *fr = f + 2304;
                     {
-                    const float xc = (*(mc + 64 + 0 + q));
+                    const float xc = (*(mc + 512 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
                 {
-                    const float *fr = f + 288;
+                    const float *fr = f + 2304;
                     {
-                    const float xc = (*(mc + 96 + 0 + q));
+                    const float xc = (*(mc + 768 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
@@ -260,36 +261,36 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
         }
     }
     for (i = 0; i < 4; i++) { /* level 1 */
-        float *mp = m + (1 + i) * 32;
-        const float *mc = m + (5 + 4 * i) * 32;
-        for (q = 0; q < 32; q += 1) {
+        float *mp = m + (1 + i) * 256;
+        const float *mc = m + (5 + 4 * i) * 256;
+        for (q = 0; q < 256; q += 1) {
             {
                 float a0 = 0.0f;
                 {
-                    const float *fr = f + 192;
+                    const float *fr = f + 1536;
                     {
                     const float xc = (*(mc + 0 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
                 {
-                    const float *fr = f + 192;
+                    const float *fr = f + 1536;
                     {
-                    const float xc = (*(mc + 32 + 0 + q));
+                    const float xc = (*(mc + 256 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
                 {
-                    const float *fr = f + 192;
+                    const float *fr = f + 1536;
                     {
-                    const float xc = (*(mc + 64 + 0 + q));
+                    const float xc = (*(mc + 512 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
                 {
-                    const float *fr = f + 192;
+                    const float *fr = f + 1536;
                     {
-                    const float xc = (*(mc + 96 + 0 + q));
+                    const float xc = (*(mc + 768 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
@@ -298,36 +299,36 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
         }
     }
     for (i = 0; i < 1; i++) { /* level 0 */
-        float *mp = m + (0 + i) * 32;
-        const float *mc = m + (1 + 4 * i) * 32;
-        for (q = 0; q < 32; q += 1) {
+        float *mp = m + (0 + i) * 256;
+        const float *mc = m + (1 + 4 * i) * 256;
+        for (q = 0; q < 256; q += 1) {
             {
                 float a0 = 0.0f;
                 {
-                    const float *fr = f + 96;
+                    const float *fr = f + 768;
                     {
                     const float xc = (*(mc + 0 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
                 {
-                    const float *fr = f + 96;
+                    const float *fr = f + 768;
                     {
-                    const float xc = (*(mc + 32 + 0 + q));
+                    const float xc = (*(mc + 256 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
                 {
-                    const float *fr = f + 96;
+                    const float *fr = f + 768;
                     {
-                    const float xc = (*(mc + 64 + 0 + q));
+                    const float xc = (*(mc + 512 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
                 {
-                    const float *fr = f + 96;
+                    const float *fr = f + 768;
                     {
-                    const float xc = (*(mc + 96 + 0 + q));
+                    const float xc = (*(mc + 768 + 0 + q));
                     a0 = (a0 - (*(fr + 0 + q)) * xc);
                 }
                 }
@@ -336,320 +337,320 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
         }
     }
     /* down: x_root = S^-1 m_root, x_c = S_c^-1 m_c - S_c^-1 B_c x_parent */
-    for (q = 0; q < 32; q += 1) {
+    for (q = 0; q < 256; q += 1) {
         const float *fr = f + 0;
         float a0 = 0.0f;
         {
                     const float xc = (*(m + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
         (*(m + 0 + q) = (a0));
     }
     for (i = 0; i < 1; i++) { /* level 1 */
-        const float *mp = m + (0 + i) * 32;
-        float *mc = m + (1 + 4 * i) * 32;
-        for (q = 0; q < 32; q += 1) {
+        const float *mp = m + (0 + i) * 256;
+        float *mc = m + (1 + 4 * i) * 256;
+        for (q = 0; q < 256; q += 1) {
             {
-                const float *fr = f + 96;
+                const float *fr = f + 768;
                 float *mj = mc + 0;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
             {
-                const float *fr = f + 96;
-                float *mj = mc + 32;
+                const float *fr = f + 768;
+                float *mj = mc + 256;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
             {
-                const float *fr = f + 96;
-                float *mj = mc + 64;
+                const float *fr = f + 768;
+                float *mj = mc + 512;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
             {
-                const float *fr = f + 96;
-                float *mj = mc + 96;
+                const float *fr = f + 768;
+                float *mj = mc + 768;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
         }
     }
     for (i = 0; i < 4; i++) { /* level 2 */
-        const float *mp = m + (1 + i) * 32;
-        float *mc = m + (5 + 4 * i) * 32;
-        for (q = 0; q < 32; q += 1) {
+        const float *mp = m + (1 + i) * 256;
+        float *mc = m + (5 + 4 * i) * 256;
+        for (q = 0; q < 256; q += 1) {
             {
-                const float *fr = f + 192;
+                const float *fr = f + 1536;
                 float *mj = mc + 0;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
             {
-                const float *fr = f + 192;
-                float *mj = mc + 32;
+                const float *fr = f + 1536;
+                float *mj = mc + 256;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
             {
-                const float *fr = f + 192;
-                float *mj = mc + 64;
+                const float *fr = f + 1536;
+                float *mj = mc + 512;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
             {
-                const float *fr = f + 192;
-                float *mj = mc + 96;
+                const float *fr = f + 1536;
+                float *mj = mc + 768;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
         }
     }
     for (i = 0; i < 16; i++) { /* level 3 */
-        const float *mp = m + (5 + i) * 32;
-        float *mc = m + (21 + 4 * i) * 32;
-        for (q = 0; q < 32; q += 1) {
+        const float *mp = m + (5 + i) * 256;
+        float *mc = m + (21 + 4 * i) * 256;
+        for (q = 0; q < 256; q += 1) {
             {
-                const float *fr = f + 288;
+                const float *fr = f + 2304;
                 float *mj = mc + 0;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
             {
-                const float *fr = f + 288;
-                float *mj = mc + 32;
+                const float *fr = f + 2304;
+                float *mj = mc + 256;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
             {
-                const float *fr = f + 288;
-                float *mj = mc + 64;
+                const float *fr = f + 2304;
+                float *mj = mc + 512;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
             {
-                const float *fr = f + 288;
-                float *mj = mc + 96;
+                const float *fr = f + 2304;
+                float *mj = mc + 768;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
         }
     }
     for (i = 0; i < 64; i++) { /* level 4 */
-        const float *mp = m + (21 + i) * 32;
-        float *mc = m + (85 + 4 * i) * 32;
-        for (q = 0; q < 32; q += 1) {
+        const float *mp = m + (21 + i) * 256;
+        float *mc = m + (85 + 4 * i) * 256;
+        for (q = 0; q < 256; q += 1) {
             {
-                const float *fr = f + 384;
+                const float *fr = f + 3072;
                 float *mj = mc + 0;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
             {
-                const float *fr = f + 384;
-                float *mj = mc + 32;
+                const float *fr = f + 3072;
+                float *mj = mc + 256;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
             {
-                const float *fr = f + 384;
-                float *mj = mc + 64;
+                const float *fr = f + 3072;
+                float *mj = mc + 512;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
             {
-                const float *fr = f + 384;
-                float *mj = mc + 96;
+                const float *fr = f + 3072;
+                float *mj = mc + 768;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
         }
     }
     for (i = 0; i < 256; i++) { /* level 5 */
-        const float *mp = m + (85 + i) * 32;
-        float *mc = m + (341 + 4 * i) * 32;
-        for (q = 0; q < 32; q += 1) {
+        const float *mp = m + (85 + i) * 256;
+        float *mc = m + (341 + 4 * i) * 256;
+        for (q = 0; q < 256; q += 1) {
             {
-                const float *fr = f + 480;
+                const float *fr = f + 3840;
                 float *mj = mc + 0;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
             {
-                const float *fr = f + 480;
-                float *mj = mc + 32;
+                const float *fr = f + 3840;
+                float *mj = mc + 256;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
             {
-                const float *fr = f + 480;
-                float *mj = mc + 64;
+                const float *fr = f + 3840;
+                float *mj = mc + 512;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
             {
-                const float *fr = f + 480;
-                float *mj = mc + 96;
+                const float *fr = f + 3840;
+                float *mj = mc + 768;
                 float a0 = 0.0f;
                 {
                     const float xc = (*(mj + 0 + q));
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(mj + 0 + q) = (a0));
             }
@@ -657,61 +658,61 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
     }
     /* leaves: y = x_leaf = S^-1 e - S^-1 B x_parent */
     for (i = 0; i < 1024; i++) {
-        const float *mp = m + (341 + i) * 32;
-        for (q = 0; q < 32; q += 1) {
+        const float *mp = m + (341 + i) * 256;
+        for (q = 0; q < 256; q += 1) {
             {
-                const float *fr = f + 576;
+                const float *fr = f + 4608;
                 const float e = (*(u + (4 * i + 0) * us + q));
                 float a0 = 0.0f;
                 {
                     const float xc = e;
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(y + (4 * i + 0) * ys + q) = (a0));
             }
             {
-                const float *fr = f + 576;
+                const float *fr = f + 4608;
                 const float e = (*(u + (4 * i + 1) * us + q));
                 float a0 = 0.0f;
                 {
                     const float xc = e;
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(y + (4 * i + 1) * ys + q) = (a0));
             }
             {
-                const float *fr = f + 576;
+                const float *fr = f + 4608;
                 const float e = (*(u + (4 * i + 2) * us + q));
                 float a0 = 0.0f;
                 {
                     const float xc = e;
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(y + (4 * i + 2) * ys + q) = (a0));
             }
             {
-                const float *fr = f + 576;
+                const float *fr = f + 4608;
                 const float e = (*(u + (4 * i + 3) * us + q));
                 float a0 = 0.0f;
                 {
                     const float xc = e;
-                    a0 = ((*(fr + 32 + q)) * xc + a0);
+                    a0 = ((*(fr + 256 + q)) * xc + a0);
                 }
                 {
                     const float xc = (*(mp + 0 + q));
-                    a0 = (a0 - (*(fr + 64 + q)) * xc);
+                    a0 = (a0 - (*(fr + 512 + q)) * xc);
                 }
                 (*(y + (4 * i + 3) * ys + q) = (a0));
             }
@@ -723,7 +724,7 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
 static size_t c_none_k4_forward_workspace(size_t channels)
 {
     (void)channels;
-    return (c_none_k4_LINES(c_none_k4_GROUPS(channels) * 672) + c_none_k4_THREADS() * (c_none_k4_LINES(43680) + 2 * c_none_k4_LINES(131072))) * sizeof(float);
+    return (c_none_k4_LINES(c_none_k4_GROUPS(channels) * 5376) + c_none_k4_THREADS() * (c_none_k4_LINES(349440) + 2 * c_none_k4_LINES(1048576))) * sizeof(float);
 }
 
 int c_none_k4_forward(const c_none_k4_params *p, const float *u, float *y,
@@ -732,7 +733,7 @@ int c_none_k4_forward(const c_none_k4_params *p, const float *u, float *y,
     const size_t lanes = c_none_k4_LANES(channels), groups = c_none_k4_GROUPS(channels);
     const size_t items = batch * groups;
     float *const fac = (float *)workspace;
-    float *const scratch = fac + c_none_k4_LINES(c_none_k4_GROUPS(channels) * 672);
+    float *const scratch = fac + c_none_k4_LINES(c_none_k4_GROUPS(channels) * 5376);
     size_t it;
     int rc = 0;
     if (!p || !p->A || !p->B || !p->C ||
@@ -742,7 +743,7 @@ int c_none_k4_forward(const c_none_k4_params *p, const float *u, float *y,
         size_t gi;
         c_none_k4_PARALLEL_FOR
         for (gi = 0; gi < groups; gi++) {
-            const int r = c_none_k4_factor(p, channels, gi, fac + gi * 672);
+            const int r = c_none_k4_factor(p, channels, gi, fac + gi * 5376);
             if (r > rc)
                 rc = r;
         }
@@ -751,19 +752,19 @@ int c_none_k4_forward(const c_none_k4_params *p, const float *u, float *y,
         return rc;
     c_none_k4_PARALLEL_FOR
     for (it = 0; it < items; it++) {
-        const size_t b = it / groups, gi = it % groups, rem = lanes - gi * 32;
-        float *const m = scratch + c_none_k4_THREAD() * (c_none_k4_LINES(43680) + 2 * c_none_k4_LINES(131072));
-        float *const ut = m + c_none_k4_LINES(43680);
-        float *const yt = ut + c_none_k4_LINES(131072);
-        const float *const f = fac + gi * 672;
+        const size_t b = it / groups, gi = it % groups, rem = lanes - gi * 256;
+        float *const m = scratch + c_none_k4_THREAD() * (c_none_k4_LINES(349440) + 2 * c_none_k4_LINES(1048576));
+        float *const ut = m + c_none_k4_LINES(349440);
+        float *const yt = ut + c_none_k4_LINES(1048576);
+        const float *const f = fac + gi * 5376;
         {
-            const float *ub = u + b * 4096 * lanes + gi * 32;
-            float *yb = y + b * 4096 * lanes + gi * 32;
-            if (rem >= 32) {
+            const float *ub = u + b * 4096 * lanes + gi * 256;
+            float *yb = y + b * 4096 * lanes + gi * 256;
+            if (rem >= 256) {
                 c_none_k4_solve(f, ub, lanes, yb, lanes, m);
             } else { /* a partial group runs on a zero-padded copy */
                 c_none_k4_pack(ub, lanes, rem, 4096, ut);
-                c_none_k4_solve(f, ut, 32, yt, 32, m);
+                c_none_k4_solve(f, ut, 256, yt, 256, m);
                 c_none_k4_unpack(yt, lanes, rem, 4096, yb);
             }
         }

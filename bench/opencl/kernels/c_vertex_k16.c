@@ -6,6 +6,7 @@
 #include "c_vertex_k16.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Parallel over independent work items when built with OpenMP (the loops'

@@ -734,6 +734,7 @@ __kernel void ocl_none_k4_k_solve(__global const float *A, __global const float 
     const size_t it = g / 32, b = it / groups, gi = it % groups;
     __global float *const m = ws + scr + it * 43680;
     __global const float *const f = ws + fac + gi * 672;
+    (void)A, (void)B, (void)C, (void)Bin, (void)Cout, (void)D; /* read by k_factor */
     if (b >= (size_t)batch_ || gi * 32 + g % 32 >= lanes)
         return; /* past the end, or a padding lane */
     ocl_none_k4_solve(f, u + b * 4096 * lanes + gi * 32, lanes,

@@ -5468,6 +5468,7 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "    const size_t it = g / 32, b = it / groups, gi = it % groups;\n",
     "    __global float *const m = ws + scr + it * 698880;\n",
     "    __global const float *const f = ws + fac + gi * 8388096;\n",
+    "    (void)A, (void)B, (void)C, (void)Bin, (void)Cout, (void)D; /* read by k_factor */\n",
     "    if (b >= (size_t)batch_ || gi * 32 + g % 32 >= lanes)\n",
     "        return; /* past the end, or a padding lane */\n",
     "    ocl_vertex_k4_solve(f, u + b * 4096 * lanes + gi * 32, lanes,\n",
