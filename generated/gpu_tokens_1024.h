@@ -75,7 +75,8 @@ int gpu_tokens_1024_backward(const gpu_tokens_1024_params *p, const float *u, co
  * The functions enqueue their kernels on `queue` and return when they are
  * done (they read back a status word: 2 for a failed pivot), so the outputs
  * can be used at once; a buffer smaller than its layout is an invalid
- * argument (1).  Thread-safe; any number of queues and contexts. */
+ * argument (1).  Thread-safe, any queue of any context (concurrent calls need
+ * workspaces of their own). */
 typedef struct {
     cl_mem A, B, C, Bin, Cout, D;
 } gpu_tokens_1024_cl_params;
