@@ -485,6 +485,9 @@ static int pruned(const tune_variant *v, int j)
     const long long near1 = x > def ? x / 2 : x * 2, near2 = x > def ? x / 4 : x * 4;
     if (near1 == def)
         return 0;
+    for (int i = 0; i < j; i++) /* the nearer one was pruned: so is this one */
+        if (v[i].knobs.value[0] == near1 && strcmp(v[i].note, "pruned") == 0)
+            return 1;
     const double t1 = time_at(v, j, near1);
     double t2 = time_at(v, j, near2);
     if ((x > def && near2 < def) || (x < def && near2 > def))
