@@ -83,10 +83,11 @@ if(MLR_TEST_KERNELS)
      AND CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
     list(APPEND targets avx2)
   endif()
-  # Shapes (id: T arity depth ranks dv causal normalize scale), chosen so that
-  # together they cover: one level (the dense case), many levels (6, 8),
-  # arity 3, 4, 5, odd T and T not a multiple of the tile, odd dv,
-  # non-causal, every normalize and every scale mode (negative scales too).
+  # Shapes (id: T arity depth ranks dv causal normalize scale), every one on
+  # both targets and dtypes, chosen so that together they cover: one level
+  # (the dense case), many levels (6, 8), arity 3, 4, 5, odd T and T not a
+  # multiple of the tile, odd dv, non-causal, every normalize and every scale
+  # mode (negative scales too).
   set(shapes
     "dense64:64:2:1:8:8:true:shared:inv_rank"
     "tiny7:7:2:1:3:2:true:none:inv_sqrt_rank"
@@ -116,6 +117,22 @@ if(MLR_TEST_KERNELS)
     endforeach()
     # the published configuration at T = 1024 (f32; the tile grid of the bench)
     mlr_test_kernel(pub1024 ${target} f32 1024 2 8 32,8,6,4,4,4,4,2 64 true shared inv_rank)
+  endforeach()
+  # Extremes, each on one dtype per target: T = 1; ranks and dv wider than
+  # a tile (R = 130, dv = 130); arity 64 (level-2 blocks of 2); seven levels
+  # of rank 1 down to blocks of 2, non-causal.
+  foreach(target ${targets})
+    if(target STREQUAL "c")
+      set(da f64)
+      set(db f32)
+    else()
+      set(da f32)
+      set(db f64)
+    endif()
+    mlr_test_kernel(t1 ${target} ${da} 1 2 1 3 2 true shared inv_rank)
+    mlr_test_kernel(bigr ${target} ${db} 160 2 2 100,30 130 true shared inv_sqrt_rank)
+    mlr_test_kernel(k64 ${target} ${da} 128 64 2 3,2 5 true levels inv_rank)
+    mlr_test_kernel(k2l7nc ${target} ${db} 128 2 7 1,1,1,1,1,1,1 3 false shared inv_rank)
   endforeach()
 endif()
 
