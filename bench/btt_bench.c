@@ -171,7 +171,7 @@ static double peak(double (*run)(long))
 {
     double best = 0;
     run(2000000);
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < 15; i++) {
         double g = run(4000000);
         if (g > best)
             best = g;

@@ -78,7 +78,7 @@ static void btt_attention_odd_mk_f1(size_t ko_n, const double *const *a, size_t 
     (*(c[3] + co + 3) = (c3_3));
 }
 
-static void btt_attention_odd_mk_f2(size_t ko_n, const double *const *a, size_t ao, const double *b,
+static void btt_attention_odd_mk_f2(size_t ko_n, const double *const *a, size_t ao, size_t ako, const double *b,
         double *const *c, size_t co, double *chk)
 {
     const double *a0 = a[0] + ao;
@@ -97,28 +97,28 @@ static void btt_attention_odd_mk_f2(size_t ko_n, const double *const *a, size_t 
             const double b2 = (*(b + k * 8 + 2));
             const double b3 = (*(b + k * 8 + 3));
             {
-                const double x = (a0[k * 24 + 0]);
+                const double x = (a0[k * ako + 0]);
                 c0_0 = (x * b0 + c0_0);
                 c0_1 = (x * b1 + c0_1);
                 c0_2 = (x * b2 + c0_2);
                 c0_3 = (x * b3 + c0_3);
             }
             {
-                const double x = (a1[k * 24 + 0]);
+                const double x = (a1[k * ako + 0]);
                 c1_0 = (x * b0 + c1_0);
                 c1_1 = (x * b1 + c1_1);
                 c1_2 = (x * b2 + c1_2);
                 c1_3 = (x * b3 + c1_3);
             }
             {
-                const double x = (a2[k * 24 + 0]);
+                const double x = (a2[k * ako + 0]);
                 c2_0 = (x * b0 + c2_0);
                 c2_1 = (x * b1 + c2_1);
                 c2_2 = (x * b2 + c2_2);
                 c2_3 = (x * b3 + c2_3);
             }
             {
-                const double x = (a3[k * 24 + 0]);
+                const double x = (a3[k * ako + 0]);
                 c3_0 = (x * b0 + c3_0);
                 c3_1 = (x * b1 + c3_1);
                 c3_2 = (x * b2 + c3_2);
@@ -131,28 +131,28 @@ static void btt_attention_odd_mk_f2(size_t ko_n, const double *const *a, size_t 
             const double b2 = (*(b + k * 8 + 6));
             const double b3 = (*(b + k * 8 + 7));
             {
-                const double x = (a0[k * 24 + 1]);
+                const double x = (a0[k * ako + 1]);
                 c0_0 = (x * b0 + c0_0);
                 c0_1 = (x * b1 + c0_1);
                 c0_2 = (x * b2 + c0_2);
                 c0_3 = (x * b3 + c0_3);
             }
             {
-                const double x = (a1[k * 24 + 1]);
+                const double x = (a1[k * ako + 1]);
                 c1_0 = (x * b0 + c1_0);
                 c1_1 = (x * b1 + c1_1);
                 c1_2 = (x * b2 + c1_2);
                 c1_3 = (x * b3 + c1_3);
             }
             {
-                const double x = (a2[k * 24 + 1]);
+                const double x = (a2[k * ako + 1]);
                 c2_0 = (x * b0 + c2_0);
                 c2_1 = (x * b1 + c2_1);
                 c2_2 = (x * b2 + c2_2);
                 c2_3 = (x * b3 + c2_3);
             }
             {
-                const double x = (a3[k * 24 + 1]);
+                const double x = (a3[k * ako + 1]);
                 c3_0 = (x * b0 + c3_0);
                 c3_1 = (x * b1 + c3_1);
                 c3_2 = (x * b2 + c3_2);
@@ -179,7 +179,7 @@ static void btt_attention_odd_mk_f2(size_t ko_n, const double *const *a, size_t 
     *chk = (*chk + (((((c0_0 - c0_0) + (c0_1 - c0_1)) + ((c0_2 - c0_2) + (c0_3 - c0_3))) + (((c1_0 - c1_0) + (c1_1 - c1_1)) + ((c1_2 - c1_2) + (c1_3 - c1_3)))) + ((((c2_0 - c2_0) + (c2_1 - c2_1)) + ((c2_2 - c2_2) + (c2_3 - c2_3))) + (((c3_0 - c3_0) + (c3_1 - c3_1)) + ((c3_2 - c3_2) + (c3_3 - c3_3))))));
 }
 
-static void btt_attention_odd_mk_f2_edge(size_t ko_n, const double *const *a, size_t ao, const double *b,
+static void btt_attention_odd_mk_f2_edge(size_t ko_n, const double *const *a, size_t ao, size_t ako, const double *b,
         double *const *c, size_t co, double *chk)
 {
     const double *a0 = a[0] + ao;
@@ -195,38 +195,38 @@ static void btt_attention_odd_mk_f2_edge(size_t ko_n, const double *const *a, si
         {
             const double b0 = (*(b + k * 2 + 0));
             {
-                const double x = (a0[k * 24 + 0]);
+                const double x = (a0[k * ako + 0]);
                 c0_0 = (x * b0 + c0_0);
             }
             {
-                const double x = (a1[k * 24 + 0]);
+                const double x = (a1[k * ako + 0]);
                 c1_0 = (x * b0 + c1_0);
             }
             {
-                const double x = (a2[k * 24 + 0]);
+                const double x = (a2[k * ako + 0]);
                 c2_0 = (x * b0 + c2_0);
             }
             {
-                const double x = (a3[k * 24 + 0]);
+                const double x = (a3[k * ako + 0]);
                 c3_0 = (x * b0 + c3_0);
             }
         }
         {
             const double b0 = (*(b + k * 2 + 1));
             {
-                const double x = (a0[k * 24 + 1]);
+                const double x = (a0[k * ako + 1]);
                 c0_0 = (x * b0 + c0_0);
             }
             {
-                const double x = (a1[k * 24 + 1]);
+                const double x = (a1[k * ako + 1]);
                 c1_0 = (x * b0 + c1_0);
             }
             {
-                const double x = (a2[k * 24 + 1]);
+                const double x = (a2[k * ako + 1]);
                 c2_0 = (x * b0 + c2_0);
             }
             {
-                const double x = (a3[k * 24 + 1]);
+                const double x = (a3[k * ako + 1]);
                 c3_0 = (x * b0 + c3_0);
             }
         }
@@ -304,7 +304,7 @@ static void btt_attention_odd_mk_b1(size_t ko_n, const double *const *a, size_t 
     (*(c[3] + co + 3) = (c3_3));
 }
 
-static void btt_attention_odd_mk_b2(size_t ko_n, const double *const *a, size_t ao, const double *b,
+static void btt_attention_odd_mk_b2(size_t ko_n, const double *const *a, size_t ao, size_t ako, const double *b,
         double *const *c, size_t co, double *chk)
 {
     const double *a0 = a[0] + ao;
@@ -323,28 +323,28 @@ static void btt_attention_odd_mk_b2(size_t ko_n, const double *const *a, size_t 
             const double b2 = (*(b + k * 8 + 2));
             const double b3 = (*(b + k * 8 + 3));
             {
-                const double x = (a0[k * 20 + 0]);
+                const double x = (a0[k * ako + 0]);
                 c0_0 = (x * b0 + c0_0);
                 c0_1 = (x * b1 + c0_1);
                 c0_2 = (x * b2 + c0_2);
                 c0_3 = (x * b3 + c0_3);
             }
             {
-                const double x = (a1[k * 20 + 0]);
+                const double x = (a1[k * ako + 0]);
                 c1_0 = (x * b0 + c1_0);
                 c1_1 = (x * b1 + c1_1);
                 c1_2 = (x * b2 + c1_2);
                 c1_3 = (x * b3 + c1_3);
             }
             {
-                const double x = (a2[k * 20 + 0]);
+                const double x = (a2[k * ako + 0]);
                 c2_0 = (x * b0 + c2_0);
                 c2_1 = (x * b1 + c2_1);
                 c2_2 = (x * b2 + c2_2);
                 c2_3 = (x * b3 + c2_3);
             }
             {
-                const double x = (a3[k * 20 + 0]);
+                const double x = (a3[k * ako + 0]);
                 c3_0 = (x * b0 + c3_0);
                 c3_1 = (x * b1 + c3_1);
                 c3_2 = (x * b2 + c3_2);
@@ -357,28 +357,28 @@ static void btt_attention_odd_mk_b2(size_t ko_n, const double *const *a, size_t 
             const double b2 = (*(b + k * 8 + 6));
             const double b3 = (*(b + k * 8 + 7));
             {
-                const double x = (a0[k * 20 + 1]);
+                const double x = (a0[k * ako + 1]);
                 c0_0 = (x * b0 + c0_0);
                 c0_1 = (x * b1 + c0_1);
                 c0_2 = (x * b2 + c0_2);
                 c0_3 = (x * b3 + c0_3);
             }
             {
-                const double x = (a1[k * 20 + 1]);
+                const double x = (a1[k * ako + 1]);
                 c1_0 = (x * b0 + c1_0);
                 c1_1 = (x * b1 + c1_1);
                 c1_2 = (x * b2 + c1_2);
                 c1_3 = (x * b3 + c1_3);
             }
             {
-                const double x = (a2[k * 20 + 1]);
+                const double x = (a2[k * ako + 1]);
                 c2_0 = (x * b0 + c2_0);
                 c2_1 = (x * b1 + c2_1);
                 c2_2 = (x * b2 + c2_2);
                 c2_3 = (x * b3 + c2_3);
             }
             {
-                const double x = (a3[k * 20 + 1]);
+                const double x = (a3[k * ako + 1]);
                 c3_0 = (x * b0 + c3_0);
                 c3_1 = (x * b1 + c3_1);
                 c3_2 = (x * b2 + c3_2);
@@ -405,7 +405,7 @@ static void btt_attention_odd_mk_b2(size_t ko_n, const double *const *a, size_t 
     *chk = (*chk + (((((c0_0 - c0_0) + (c0_1 - c0_1)) + ((c0_2 - c0_2) + (c0_3 - c0_3))) + (((c1_0 - c1_0) + (c1_1 - c1_1)) + ((c1_2 - c1_2) + (c1_3 - c1_3)))) + ((((c2_0 - c2_0) + (c2_1 - c2_1)) + ((c2_2 - c2_2) + (c2_3 - c2_3))) + (((c3_0 - c3_0) + (c3_1 - c3_1)) + ((c3_2 - c3_2) + (c3_3 - c3_3))))));
 }
 
-static void btt_attention_odd_mk_b2_edge(size_t ko_n, const double *const *a, size_t ao, const double *b,
+static void btt_attention_odd_mk_b2_edge(size_t ko_n, const double *const *a, size_t ao, size_t ako, const double *b,
         double *const *c, size_t co, double *chk)
 {
     const double *a0 = a[0] + ao;
@@ -422,22 +422,22 @@ static void btt_attention_odd_mk_b2_edge(size_t ko_n, const double *const *a, si
             const double b0 = (*(b + k * 4 + 0));
             const double b1 = (*(b + k * 4 + 1));
             {
-                const double x = (a0[k * 20 + 0]);
+                const double x = (a0[k * ako + 0]);
                 c0_0 = (x * b0 + c0_0);
                 c0_1 = (x * b1 + c0_1);
             }
             {
-                const double x = (a1[k * 20 + 0]);
+                const double x = (a1[k * ako + 0]);
                 c1_0 = (x * b0 + c1_0);
                 c1_1 = (x * b1 + c1_1);
             }
             {
-                const double x = (a2[k * 20 + 0]);
+                const double x = (a2[k * ako + 0]);
                 c2_0 = (x * b0 + c2_0);
                 c2_1 = (x * b1 + c2_1);
             }
             {
-                const double x = (a3[k * 20 + 0]);
+                const double x = (a3[k * ako + 0]);
                 c3_0 = (x * b0 + c3_0);
                 c3_1 = (x * b1 + c3_1);
             }
@@ -446,22 +446,22 @@ static void btt_attention_odd_mk_b2_edge(size_t ko_n, const double *const *a, si
             const double b0 = (*(b + k * 4 + 2));
             const double b1 = (*(b + k * 4 + 3));
             {
-                const double x = (a0[k * 20 + 1]);
+                const double x = (a0[k * ako + 1]);
                 c0_0 = (x * b0 + c0_0);
                 c0_1 = (x * b1 + c0_1);
             }
             {
-                const double x = (a1[k * 20 + 1]);
+                const double x = (a1[k * ako + 1]);
                 c1_0 = (x * b0 + c1_0);
                 c1_1 = (x * b1 + c1_1);
             }
             {
-                const double x = (a2[k * 20 + 1]);
+                const double x = (a2[k * ako + 1]);
                 c2_0 = (x * b0 + c2_0);
                 c2_1 = (x * b1 + c2_1);
             }
             {
-                const double x = (a3[k * 20 + 1]);
+                const double x = (a3[k * ako + 1]);
                 c3_0 = (x * b0 + c3_0);
                 c3_1 = (x * b1 + c3_1);
             }
@@ -497,28 +497,28 @@ static void btt_attention_odd_mk_dw1(size_t ko_n, const double *const *a, size_t
             const double b2 = (*(b + k * 6 + 2));
             const double b3 = (*(b + k * 6 + 3));
             {
-                const double x = (a0[k * 248 + 0]);
+                const double x = (a0[k * 24 + 0]);
                 c0_0 = (x * b0 + c0_0);
                 c0_1 = (x * b1 + c0_1);
                 c0_2 = (x * b2 + c0_2);
                 c0_3 = (x * b3 + c0_3);
             }
             {
-                const double x = (a1[k * 248 + 0]);
+                const double x = (a1[k * 24 + 0]);
                 c1_0 = (x * b0 + c1_0);
                 c1_1 = (x * b1 + c1_1);
                 c1_2 = (x * b2 + c1_2);
                 c1_3 = (x * b3 + c1_3);
             }
             {
-                const double x = (a2[k * 248 + 0]);
+                const double x = (a2[k * 24 + 0]);
                 c2_0 = (x * b0 + c2_0);
                 c2_1 = (x * b1 + c2_1);
                 c2_2 = (x * b2 + c2_2);
                 c2_3 = (x * b3 + c2_3);
             }
             {
-                const double x = (a3[k * 248 + 0]);
+                const double x = (a3[k * 24 + 0]);
                 c3_0 = (x * b0 + c3_0);
                 c3_1 = (x * b1 + c3_1);
                 c3_2 = (x * b2 + c3_2);
@@ -561,22 +561,22 @@ static void btt_attention_odd_mk_dw1_edge(size_t ko_n, const double *const *a, s
             const double b0 = (*(b + k * 6 + 0));
             const double b1 = (*(b + k * 6 + 1));
             {
-                const double x = (a0[k * 248 + 0]);
+                const double x = (a0[k * 24 + 0]);
                 c0_0 = (x * b0 + c0_0);
                 c0_1 = (x * b1 + c0_1);
             }
             {
-                const double x = (a1[k * 248 + 0]);
+                const double x = (a1[k * 24 + 0]);
                 c1_0 = (x * b0 + c1_0);
                 c1_1 = (x * b1 + c1_1);
             }
             {
-                const double x = (a2[k * 248 + 0]);
+                const double x = (a2[k * 24 + 0]);
                 c2_0 = (x * b0 + c2_0);
                 c2_1 = (x * b1 + c2_1);
             }
             {
-                const double x = (a3[k * 248 + 0]);
+                const double x = (a3[k * 24 + 0]);
                 c3_0 = (x * b0 + c3_0);
                 c3_1 = (x * b1 + c3_1);
             }
@@ -611,28 +611,28 @@ static void btt_attention_odd_mk_dw2(size_t ko_n, const double *const *a, size_t
             const double b2 = (*(b + k * 5 + 2));
             const double b3 = (*(b + k * 5 + 3));
             {
-                const double x = (a0[k * 248 + 0]);
+                const double x = (a0[k * 24 + 0]);
                 c0_0 = (x * b0 + c0_0);
                 c0_1 = (x * b1 + c0_1);
                 c0_2 = (x * b2 + c0_2);
                 c0_3 = (x * b3 + c0_3);
             }
             {
-                const double x = (a1[k * 248 + 0]);
+                const double x = (a1[k * 24 + 0]);
                 c1_0 = (x * b0 + c1_0);
                 c1_1 = (x * b1 + c1_1);
                 c1_2 = (x * b2 + c1_2);
                 c1_3 = (x * b3 + c1_3);
             }
             {
-                const double x = (a2[k * 248 + 0]);
+                const double x = (a2[k * 24 + 0]);
                 c2_0 = (x * b0 + c2_0);
                 c2_1 = (x * b1 + c2_1);
                 c2_2 = (x * b2 + c2_2);
                 c2_3 = (x * b3 + c2_3);
             }
             {
-                const double x = (a3[k * 248 + 0]);
+                const double x = (a3[k * 24 + 0]);
                 c3_0 = (x * b0 + c3_0);
                 c3_1 = (x * b1 + c3_1);
                 c3_2 = (x * b2 + c3_2);
@@ -674,19 +674,19 @@ static void btt_attention_odd_mk_dw2_edge(size_t ko_n, const double *const *a, s
         {
             const double b0 = (*(b + k * 5 + 0));
             {
-                const double x = (a0[k * 248 + 0]);
+                const double x = (a0[k * 24 + 0]);
                 c0_0 = (x * b0 + c0_0);
             }
             {
-                const double x = (a1[k * 248 + 0]);
+                const double x = (a1[k * 24 + 0]);
                 c1_0 = (x * b0 + c1_0);
             }
             {
-                const double x = (a2[k * 248 + 0]);
+                const double x = (a2[k * 24 + 0]);
                 c2_0 = (x * b0 + c2_0);
             }
             {
-                const double x = (a3[k * 248 + 0]);
+                const double x = (a3[k * 24 + 0]);
                 c3_0 = (x * b0 + c3_0);
             }
         }
@@ -758,26 +758,29 @@ static void btt_attention_odd_pack_b2(const double *src, double *dst)
 #define btt_attention_odd_MB 240
 #define btt_attention_odd_ROUND_MR(n) (((n) + 3) / 4 * 4)
 
-/* F1: t[row][i1 * 24 + (j0 * 2 + sig)] = sum_i0 x[row][i1 * 6 + i0] W1[i1][i0][j0][sig],
- * for rows 0..nbp-1 (xr: x rows, tr: t rows). */
-static void btt_attention_odd_f1(size_t nbp, const double *const *xr, const double *w1p, double *const *tr)
+/* F1: t[i1][row][j0 * 2 + sig] = sum_i0 x[row][i1 * 6 + i0] W1[i1][i0][j0][sig],
+ * for rows 0..nbp-1 (xr: x rows, tr: rows of slab 0 of t, tslab elements
+ * from one slab to the next). */
+static void btt_attention_odd_f1(size_t nbp, const double *const *xr, const double *w1p, double *const *tr,
+        size_t tslab)
 {
     size_t i1, p, g;
     for (i1 = 0; i1 < 10; i1++) {
         const double *bp = w1p + i1 * 144;
         for (g = 0; g < nbp; g += 4) { /* the group's x lines stay in L1 */
             for (p = 0; p < 24; p += 4)
-                btt_attention_odd_mk_f1(6, xr + g, i1 * 6, bp + p * 6, tr + g, i1 * 24 + p);
+                btt_attention_odd_mk_f1(6, xr + g, i1 * 6, bp + p * 6, tr + g, i1 * tslab + p);
         }
     }
     (void)p;
 }
 
-/* F2: y[row][j0 * 5 + j1] = sum_(i1,sig) t[row][i1 * 24 + j0 * 2 + sig] W2[j0][i1][sig][j1]
- * (tr: t rows, yr: y rows); *chk turns NaN if a y is not finite.  The 4
- * j0 of a chunk read the same lines of t: rows loop outside them. */
-static void btt_attention_odd_f2(size_t nbp, const double *const *tr, const double *w2p, double *const *yr,
-        double *chk)
+/* F2: y[row][j0 * 5 + j1] = sum_(i1,sig) t[i1][row][j0 * 2 + sig] W2[j0][i1][sig][j1]
+ * (tr: rows of slab 0 of t, yr: y rows); *chk turns NaN if a y is not
+ * finite.  The 4 j0 of a chunk read the same lines of t: rows loop outside
+ * them. */
+static void btt_attention_odd_f2(size_t nbp, const double *const *tr, size_t tslab, const double *w2p,
+        double *const *yr, double *chk)
 {
     size_t jc, j0, p, g;
     for (jc = 0; jc < 12; jc += 4)
@@ -785,32 +788,33 @@ static void btt_attention_odd_f2(size_t nbp, const double *const *tr, const doub
             for (j0 = jc; j0 < jc + 4 && j0 < 12; j0++) {
                 const double *bp = w2p + j0 * 100;
                 for (p = 0; p < 4; p += 4)
-                    btt_attention_odd_mk_f2(10, tr + g, j0 * 2, bp + p * 20, yr + g, j0 * 5 + p, chk);
-                btt_attention_odd_mk_f2_edge(10, tr + g, j0 * 2, bp + 4 * 20, yr + g, j0 * 5 + 4, chk);
+                    btt_attention_odd_mk_f2(10, tr + g, j0 * 2, tslab, bp + p * 20, yr + g, j0 * 5 + p, chk);
+                btt_attention_odd_mk_f2_edge(10, tr + g, j0 * 2, tslab, bp + 4 * 20, yr + g, j0 * 5 + 4, chk);
             }
     (void)p;
 }
 
-/* B1: g[row][j0 * 20 + i1 * 2 + sig] = sum_j1 dy[row][j0 * 5 + j1] W2[j0][i1][sig][j1]
- * (dyr: rows of the dy slabs [j0][slab / 5][5]). */
+/* B1: g[j0][row][i1 * 2 + sig] = sum_j1 dy[row][j0 * 5 + j1] W2[j0][i1][sig][j1]
+ * (dyr: rows of the dy slabs [j0][slab / 5][5]; gr: rows of slab 0
+ * of g, gslab elements from one slab to the next). */
 static void btt_attention_odd_b1(size_t nbp, const double *const *dyr, size_t slab, const double *w2t,
-        double *const *gr)
+        double *const *gr, size_t gslab)
 {
     size_t j0, p, g;
     for (j0 = 0; j0 < 12; j0++) {
         const double *bp = w2t + j0 * 100;
         for (p = 0; p < 20; p += 4)
             for (g = 0; g < nbp; g += 4)
-                btt_attention_odd_mk_b1(5, dyr + g, j0 * slab, bp + p * 5, gr + g, j0 * 20 + p);
+                btt_attention_odd_mk_b1(5, dyr + g, j0 * slab, bp + p * 5, gr + g, j0 * gslab + p);
     }
     (void)p;
 }
 
-/* B2: dx[row][i1 * 6 + i0] = sum_(j0,sig) g[row][j0 * 20 + i1 * 2 + sig] W1[i1][i0][j0][sig]
- * (dxr: rows of length 60); *chk turns NaN if a dx is not finite.
- * Chunks of 4 i1 as in F2. */
-static void btt_attention_odd_b2(size_t nbp, const double *const *gr, const double *w1t, double *const *dxr,
-        double *chk)
+/* B2: dx[row][i1 * 6 + i0] = sum_(j0,sig) g[j0][row][i1 * 2 + sig] W1[i1][i0][j0][sig]
+ * (gr: rows of slab 0 of g; dxr: rows of length 60); *chk turns NaN if a
+ * dx is not finite.  Chunks of 4 i1 as in F2. */
+static void btt_attention_odd_b2(size_t nbp, const double *const *gr, size_t gslab, const double *w1t,
+        double *const *dxr, double *chk)
 {
     size_t ic, i1, p, g;
     for (ic = 0; ic < 10; ic += 4)
@@ -818,17 +822,17 @@ static void btt_attention_odd_b2(size_t nbp, const double *const *gr, const doub
             for (i1 = ic; i1 < ic + 4 && i1 < 10; i1++) {
                 const double *bp = w1t + i1 * 144;
                 for (p = 0; p < 4; p += 4)
-                    btt_attention_odd_mk_b2(12, gr + g, i1 * 2, bp + p * 24, dxr + g, i1 * 6 + p, chk);
-                btt_attention_odd_mk_b2_edge(12, gr + g, i1 * 2, bp + 4 * 24, dxr + g, i1 * 6 + 4, chk);
+                    btt_attention_odd_mk_b2(12, gr + g, i1 * 2, gslab, bp + p * 24, dxr + g, i1 * 6 + p, chk);
+                btt_attention_odd_mk_b2_edge(12, gr + g, i1 * 2, gslab, bp + 4 * 24, dxr + g, i1 * 6 + 4, chk);
             }
     (void)p;
 }
 
 /* dW1 += over rows 0..nb-1 of the tile: acc1[i1][j0 * 2 + sig][i0] +=
- * g[row][j0 * 20 + i1 * 2 + sig] * x[row][i1 * 6 + i0]
- * (g0: the tile's first g row; xp: x as slabs [i1][slab / 6][6]). */
-static void btt_attention_odd_dw1(size_t nb, const double *g0, const double *xp, size_t slab, double *acc1,
-        double *scratch)
+ * g[j0][row][i1 * 2 + sig] * x[row][i1 * 6 + i0]
+ * (g0: slab 0 of g, gslab apart; xp: x as slabs [i1][slab / 6][6]). */
+static void btt_attention_odd_dw1(size_t nb, const double *g0, size_t gslab, const double *xp, size_t slab,
+        double *acc1, double *scratch)
 {
     size_t ic, i1, p, g, r;
     for (ic = 0; ic < 10; ic += 4)
@@ -839,7 +843,7 @@ static void btt_attention_odd_dw1(size_t nb, const double *g0, const double *xp,
                 const double *xb = xp + i1 * slab;
                 for (r = 0; r < 4; r++) {
                     const size_t row = g + r < 24 ? g + r : g; /* (j0, sig) */
-                    ar[r] = g0 + row / 2 * 20 + i1 * 2 + row % 2;
+                    ar[r] = g0 + row / 2 * gslab + i1 * 2 + row % 2;
                     cr[r] = g + r < 24 ? acc1 + (i1 * 24 + g + r) * 6 : scratch;
                 }
                 for (p = 0; p < 4; p += 4)
@@ -850,10 +854,10 @@ static void btt_attention_odd_dw1(size_t nb, const double *g0, const double *xp,
 }
 
 /* dW2 += over rows 0..nb-1 of the tile: acc2[j0][i1 * 2 + sig][j1] +=
- * t[row][i1 * 24 + j0 * 2 + sig] * dy[row][j0 * 5 + j1]
- * (t0: the tile's first t row; dyp: dy as slabs [j0][slab / 5][5]). */
-static void btt_attention_odd_dw2(size_t nb, const double *t0, const double *dyp, size_t slab, double *acc2,
-        double *scratch)
+ * t[i1][row][j0 * 2 + sig] * dy[row][j0 * 5 + j1]
+ * (t0: slab 0 of t, tslab apart; dyp: dy as slabs [j0][slab / 5][5]). */
+static void btt_attention_odd_dw2(size_t nb, const double *t0, size_t tslab, const double *dyp, size_t slab,
+        double *acc2, double *scratch)
 {
     size_t jc, j0, p, g, r;
     for (jc = 0; jc < 12; jc += 4)
@@ -864,7 +868,7 @@ static void btt_attention_odd_dw2(size_t nb, const double *t0, const double *dyp
                 const double *db = dyp + j0 * slab;
                 for (r = 0; r < 4; r++) {
                     const size_t row = g + r < 20 ? g + r : g; /* (i1, sig) */
-                    ar[r] = t0 + row / 2 * 24 + j0 * 2 + row % 2;
+                    ar[r] = t0 + row / 2 * tslab + j0 * 2 + row % 2;
                     cr[r] = g + r < 20 ? acc2 + (j0 * 20 + g + r) * 5 : scratch;
                 }
                 for (p = 0; p < 4; p += 4)
@@ -900,8 +904,8 @@ static size_t btt_attention_odd_ws_elems(size_t n)
 {
     const size_t rows = btt_attention_odd_tile_rows(n);
     return btt_attention_odd_LINES(1440) + btt_attention_odd_LINES(1200) + btt_attention_odd_LINES(1200) + btt_attention_odd_LINES(1440) + btt_attention_odd_LINES(1440) + btt_attention_odd_LINES(1200) + btt_attention_odd_LINES(60)
-        + btt_attention_odd_LINES(rows * 248)
-        + btt_attention_odd_LINES(rows * 248)
+        + btt_attention_odd_LINES(rows * 240)
+        + btt_attention_odd_LINES(rows * 288)
         + btt_attention_odd_LINES(rows * 60)
         + btt_attention_odd_LINES(rows * 60)
         ;
@@ -927,9 +931,9 @@ static void btt_attention_odd_ws_split(void *workspace, size_t n, btt_attention_
     w->scratch = p;
     p += btt_attention_odd_LINES(60);
     w->t1 = p;
-    p += btt_attention_odd_LINES(rows * 248);
+    p += btt_attention_odd_LINES(rows * 240);
     w->g2 = p;
-    p += btt_attention_odd_LINES(rows * 248);
+    p += btt_attention_odd_LINES(rows * 288);
     w->xp = p;
     p += btt_attention_odd_LINES(rows * 60);
     w->dyp = p;
@@ -958,10 +962,10 @@ static void btt_attention_odd_forward_tile(const btt_attention_odd_ws *w, const 
     for (r = 0; r < nbp; r++) {
         xr[r] = x + (r < nb ? r : 0) * 60;
         yr[r] = r < nb ? y + r * ys : w->scratch;
-        tr[r] = w->t1 + r * 248;
+        tr[r] = w->t1 + r * 24;
     }
-    btt_attention_odd_f1(nbp, xr, w->w1p, tr);
-    btt_attention_odd_f2(nbp, (const double *const *)tr, w->w2p, yr, chk);
+    btt_attention_odd_f1(nbp, xr, w->w1p, tr, w->rows * 24);
+    btt_attention_odd_f2(nbp, (const double *const *)tr, w->rows * 24, w->w2p, yr, chk);
 }
 
 /* Backward of nb rows: dy rows of dys elements, dx rows of dxs (overwritten),
@@ -979,8 +983,8 @@ static void btt_attention_odd_backward_tile(const btt_attention_odd_ws *w, const
         xr[r] = x + rr * 60;
         dyr[r] = w->dyp + rr * 5;
         dxr[r] = r < nb ? dx + r * dxs : w->scratch;
-        tr[r] = w->t1 + r * 248;
-        gr[r] = w->g2 + r * 248;
+        tr[r] = w->t1 + r * 24;
+        gr[r] = w->g2 + r * 24;
     }
     /* x as slabs [i1][rows][6], dy as slabs [j0][rows][5] */
     for (r = 0; r < nb; r++) {
@@ -993,11 +997,11 @@ static void btt_attention_odd_backward_tile(const btt_attention_odd_ws *w, const
             memcpy(d, dy + r * dys + i * 5, 5 * sizeof(double));
         }
     }
-    btt_attention_odd_f1(nbp, xr, w->w1p, tr);
-    btt_attention_odd_b1(nbp, dyr, rows * 5, w->w2t, gr);
-    btt_attention_odd_b2(nbp, (const double *const *)gr, w->w1t, dxr, chk);
-    btt_attention_odd_dw1(nb, w->g2, w->xp, rows * 6, w->acc1, w->scratch);
-    btt_attention_odd_dw2(nb, w->t1, w->dyp, rows * 5, w->acc2, w->scratch);
+    btt_attention_odd_f1(nbp, xr, w->w1p, tr, rows * 24);
+    btt_attention_odd_b1(nbp, dyr, rows * 5, w->w2t, gr, rows * 24);
+    btt_attention_odd_b2(nbp, (const double *const *)gr, rows * 24, w->w1t, dxr, chk);
+    btt_attention_odd_dw1(nb, w->g2, rows * 24, w->xp, rows * 6, w->acc1, w->scratch);
+    btt_attention_odd_dw2(nb, w->t1, rows * 24, w->dyp, rows * 5, w->acc2, w->scratch);
 }
 
 /* dW1[i1][i0][j0][sig] = acc1[i1][j0 * 2 + sig][i0], dW2[j0][i1][sig][j1] =

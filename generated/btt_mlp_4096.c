@@ -79,7 +79,7 @@ static void btt_mlp_4096_mk_f1(size_t ko_n, const float *const *a, size_t ao, co
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
 
-static void btt_mlp_4096_mk_f2(size_t ko_n, const float *const *a, size_t ao, const float *b,
+static void btt_mlp_4096_mk_f2(size_t ko_n, const float *const *a, size_t ao, size_t ako, const float *b,
         float *const *c, size_t co, __m256 *chk)
 {
     const float *a0 = a[0] + ao;
@@ -100,32 +100,32 @@ static void btt_mlp_4096_mk_f2(size_t ko_n, const float *const *a, size_t ao, co
             const __m256 b0 = _mm256_loadu_ps(b + k * 64 + 0);
             const __m256 b1 = _mm256_loadu_ps(b + k * 64 + 8);
             {
-                const __m256 x = _mm256_set1_ps(a0[k * 256 + 0]);
+                const __m256 x = _mm256_set1_ps(a0[k * ako + 0]);
                 c0_0 = _mm256_fmadd_ps(x, b0, c0_0);
                 c0_1 = _mm256_fmadd_ps(x, b1, c0_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a1[k * 256 + 0]);
+                const __m256 x = _mm256_set1_ps(a1[k * ako + 0]);
                 c1_0 = _mm256_fmadd_ps(x, b0, c1_0);
                 c1_1 = _mm256_fmadd_ps(x, b1, c1_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a2[k * 256 + 0]);
+                const __m256 x = _mm256_set1_ps(a2[k * ako + 0]);
                 c2_0 = _mm256_fmadd_ps(x, b0, c2_0);
                 c2_1 = _mm256_fmadd_ps(x, b1, c2_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a3[k * 256 + 0]);
+                const __m256 x = _mm256_set1_ps(a3[k * ako + 0]);
                 c3_0 = _mm256_fmadd_ps(x, b0, c3_0);
                 c3_1 = _mm256_fmadd_ps(x, b1, c3_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a4[k * 256 + 0]);
+                const __m256 x = _mm256_set1_ps(a4[k * ako + 0]);
                 c4_0 = _mm256_fmadd_ps(x, b0, c4_0);
                 c4_1 = _mm256_fmadd_ps(x, b1, c4_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a5[k * 256 + 0]);
+                const __m256 x = _mm256_set1_ps(a5[k * ako + 0]);
                 c5_0 = _mm256_fmadd_ps(x, b0, c5_0);
                 c5_1 = _mm256_fmadd_ps(x, b1, c5_1);
             }
@@ -134,32 +134,32 @@ static void btt_mlp_4096_mk_f2(size_t ko_n, const float *const *a, size_t ao, co
             const __m256 b0 = _mm256_loadu_ps(b + k * 64 + 16);
             const __m256 b1 = _mm256_loadu_ps(b + k * 64 + 24);
             {
-                const __m256 x = _mm256_set1_ps(a0[k * 256 + 1]);
+                const __m256 x = _mm256_set1_ps(a0[k * ako + 1]);
                 c0_0 = _mm256_fmadd_ps(x, b0, c0_0);
                 c0_1 = _mm256_fmadd_ps(x, b1, c0_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a1[k * 256 + 1]);
+                const __m256 x = _mm256_set1_ps(a1[k * ako + 1]);
                 c1_0 = _mm256_fmadd_ps(x, b0, c1_0);
                 c1_1 = _mm256_fmadd_ps(x, b1, c1_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a2[k * 256 + 1]);
+                const __m256 x = _mm256_set1_ps(a2[k * ako + 1]);
                 c2_0 = _mm256_fmadd_ps(x, b0, c2_0);
                 c2_1 = _mm256_fmadd_ps(x, b1, c2_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a3[k * 256 + 1]);
+                const __m256 x = _mm256_set1_ps(a3[k * ako + 1]);
                 c3_0 = _mm256_fmadd_ps(x, b0, c3_0);
                 c3_1 = _mm256_fmadd_ps(x, b1, c3_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a4[k * 256 + 1]);
+                const __m256 x = _mm256_set1_ps(a4[k * ako + 1]);
                 c4_0 = _mm256_fmadd_ps(x, b0, c4_0);
                 c4_1 = _mm256_fmadd_ps(x, b1, c4_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a5[k * 256 + 1]);
+                const __m256 x = _mm256_set1_ps(a5[k * ako + 1]);
                 c5_0 = _mm256_fmadd_ps(x, b0, c5_0);
                 c5_1 = _mm256_fmadd_ps(x, b1, c5_1);
             }
@@ -168,32 +168,32 @@ static void btt_mlp_4096_mk_f2(size_t ko_n, const float *const *a, size_t ao, co
             const __m256 b0 = _mm256_loadu_ps(b + k * 64 + 32);
             const __m256 b1 = _mm256_loadu_ps(b + k * 64 + 40);
             {
-                const __m256 x = _mm256_set1_ps(a0[k * 256 + 2]);
+                const __m256 x = _mm256_set1_ps(a0[k * ako + 2]);
                 c0_0 = _mm256_fmadd_ps(x, b0, c0_0);
                 c0_1 = _mm256_fmadd_ps(x, b1, c0_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a1[k * 256 + 2]);
+                const __m256 x = _mm256_set1_ps(a1[k * ako + 2]);
                 c1_0 = _mm256_fmadd_ps(x, b0, c1_0);
                 c1_1 = _mm256_fmadd_ps(x, b1, c1_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a2[k * 256 + 2]);
+                const __m256 x = _mm256_set1_ps(a2[k * ako + 2]);
                 c2_0 = _mm256_fmadd_ps(x, b0, c2_0);
                 c2_1 = _mm256_fmadd_ps(x, b1, c2_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a3[k * 256 + 2]);
+                const __m256 x = _mm256_set1_ps(a3[k * ako + 2]);
                 c3_0 = _mm256_fmadd_ps(x, b0, c3_0);
                 c3_1 = _mm256_fmadd_ps(x, b1, c3_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a4[k * 256 + 2]);
+                const __m256 x = _mm256_set1_ps(a4[k * ako + 2]);
                 c4_0 = _mm256_fmadd_ps(x, b0, c4_0);
                 c4_1 = _mm256_fmadd_ps(x, b1, c4_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a5[k * 256 + 2]);
+                const __m256 x = _mm256_set1_ps(a5[k * ako + 2]);
                 c5_0 = _mm256_fmadd_ps(x, b0, c5_0);
                 c5_1 = _mm256_fmadd_ps(x, b1, c5_1);
             }
@@ -202,32 +202,32 @@ static void btt_mlp_4096_mk_f2(size_t ko_n, const float *const *a, size_t ao, co
             const __m256 b0 = _mm256_loadu_ps(b + k * 64 + 48);
             const __m256 b1 = _mm256_loadu_ps(b + k * 64 + 56);
             {
-                const __m256 x = _mm256_set1_ps(a0[k * 256 + 3]);
+                const __m256 x = _mm256_set1_ps(a0[k * ako + 3]);
                 c0_0 = _mm256_fmadd_ps(x, b0, c0_0);
                 c0_1 = _mm256_fmadd_ps(x, b1, c0_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a1[k * 256 + 3]);
+                const __m256 x = _mm256_set1_ps(a1[k * ako + 3]);
                 c1_0 = _mm256_fmadd_ps(x, b0, c1_0);
                 c1_1 = _mm256_fmadd_ps(x, b1, c1_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a2[k * 256 + 3]);
+                const __m256 x = _mm256_set1_ps(a2[k * ako + 3]);
                 c2_0 = _mm256_fmadd_ps(x, b0, c2_0);
                 c2_1 = _mm256_fmadd_ps(x, b1, c2_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a3[k * 256 + 3]);
+                const __m256 x = _mm256_set1_ps(a3[k * ako + 3]);
                 c3_0 = _mm256_fmadd_ps(x, b0, c3_0);
                 c3_1 = _mm256_fmadd_ps(x, b1, c3_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a4[k * 256 + 3]);
+                const __m256 x = _mm256_set1_ps(a4[k * ako + 3]);
                 c4_0 = _mm256_fmadd_ps(x, b0, c4_0);
                 c4_1 = _mm256_fmadd_ps(x, b1, c4_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a5[k * 256 + 3]);
+                const __m256 x = _mm256_set1_ps(a5[k * ako + 3]);
                 c5_0 = _mm256_fmadd_ps(x, b0, c5_0);
                 c5_1 = _mm256_fmadd_ps(x, b1, c5_1);
             }
@@ -314,7 +314,7 @@ static void btt_mlp_4096_mk_b1(size_t ko_n, const float *const *a, size_t ao, co
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
 
-static void btt_mlp_4096_mk_b2(size_t ko_n, const float *const *a, size_t ao, const float *b,
+static void btt_mlp_4096_mk_b2(size_t ko_n, const float *const *a, size_t ao, size_t ako, const float *b,
         float *const *c, size_t co, __m256 *chk)
 {
     const float *a0 = a[0] + ao;
@@ -335,32 +335,32 @@ static void btt_mlp_4096_mk_b2(size_t ko_n, const float *const *a, size_t ao, co
             const __m256 b0 = _mm256_loadu_ps(b + k * 64 + 0);
             const __m256 b1 = _mm256_loadu_ps(b + k * 64 + 8);
             {
-                const __m256 x = _mm256_set1_ps(a0[k * 256 + 0]);
+                const __m256 x = _mm256_set1_ps(a0[k * ako + 0]);
                 c0_0 = _mm256_fmadd_ps(x, b0, c0_0);
                 c0_1 = _mm256_fmadd_ps(x, b1, c0_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a1[k * 256 + 0]);
+                const __m256 x = _mm256_set1_ps(a1[k * ako + 0]);
                 c1_0 = _mm256_fmadd_ps(x, b0, c1_0);
                 c1_1 = _mm256_fmadd_ps(x, b1, c1_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a2[k * 256 + 0]);
+                const __m256 x = _mm256_set1_ps(a2[k * ako + 0]);
                 c2_0 = _mm256_fmadd_ps(x, b0, c2_0);
                 c2_1 = _mm256_fmadd_ps(x, b1, c2_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a3[k * 256 + 0]);
+                const __m256 x = _mm256_set1_ps(a3[k * ako + 0]);
                 c3_0 = _mm256_fmadd_ps(x, b0, c3_0);
                 c3_1 = _mm256_fmadd_ps(x, b1, c3_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a4[k * 256 + 0]);
+                const __m256 x = _mm256_set1_ps(a4[k * ako + 0]);
                 c4_0 = _mm256_fmadd_ps(x, b0, c4_0);
                 c4_1 = _mm256_fmadd_ps(x, b1, c4_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a5[k * 256 + 0]);
+                const __m256 x = _mm256_set1_ps(a5[k * ako + 0]);
                 c5_0 = _mm256_fmadd_ps(x, b0, c5_0);
                 c5_1 = _mm256_fmadd_ps(x, b1, c5_1);
             }
@@ -369,32 +369,32 @@ static void btt_mlp_4096_mk_b2(size_t ko_n, const float *const *a, size_t ao, co
             const __m256 b0 = _mm256_loadu_ps(b + k * 64 + 16);
             const __m256 b1 = _mm256_loadu_ps(b + k * 64 + 24);
             {
-                const __m256 x = _mm256_set1_ps(a0[k * 256 + 1]);
+                const __m256 x = _mm256_set1_ps(a0[k * ako + 1]);
                 c0_0 = _mm256_fmadd_ps(x, b0, c0_0);
                 c0_1 = _mm256_fmadd_ps(x, b1, c0_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a1[k * 256 + 1]);
+                const __m256 x = _mm256_set1_ps(a1[k * ako + 1]);
                 c1_0 = _mm256_fmadd_ps(x, b0, c1_0);
                 c1_1 = _mm256_fmadd_ps(x, b1, c1_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a2[k * 256 + 1]);
+                const __m256 x = _mm256_set1_ps(a2[k * ako + 1]);
                 c2_0 = _mm256_fmadd_ps(x, b0, c2_0);
                 c2_1 = _mm256_fmadd_ps(x, b1, c2_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a3[k * 256 + 1]);
+                const __m256 x = _mm256_set1_ps(a3[k * ako + 1]);
                 c3_0 = _mm256_fmadd_ps(x, b0, c3_0);
                 c3_1 = _mm256_fmadd_ps(x, b1, c3_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a4[k * 256 + 1]);
+                const __m256 x = _mm256_set1_ps(a4[k * ako + 1]);
                 c4_0 = _mm256_fmadd_ps(x, b0, c4_0);
                 c4_1 = _mm256_fmadd_ps(x, b1, c4_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a5[k * 256 + 1]);
+                const __m256 x = _mm256_set1_ps(a5[k * ako + 1]);
                 c5_0 = _mm256_fmadd_ps(x, b0, c5_0);
                 c5_1 = _mm256_fmadd_ps(x, b1, c5_1);
             }
@@ -403,32 +403,32 @@ static void btt_mlp_4096_mk_b2(size_t ko_n, const float *const *a, size_t ao, co
             const __m256 b0 = _mm256_loadu_ps(b + k * 64 + 32);
             const __m256 b1 = _mm256_loadu_ps(b + k * 64 + 40);
             {
-                const __m256 x = _mm256_set1_ps(a0[k * 256 + 2]);
+                const __m256 x = _mm256_set1_ps(a0[k * ako + 2]);
                 c0_0 = _mm256_fmadd_ps(x, b0, c0_0);
                 c0_1 = _mm256_fmadd_ps(x, b1, c0_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a1[k * 256 + 2]);
+                const __m256 x = _mm256_set1_ps(a1[k * ako + 2]);
                 c1_0 = _mm256_fmadd_ps(x, b0, c1_0);
                 c1_1 = _mm256_fmadd_ps(x, b1, c1_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a2[k * 256 + 2]);
+                const __m256 x = _mm256_set1_ps(a2[k * ako + 2]);
                 c2_0 = _mm256_fmadd_ps(x, b0, c2_0);
                 c2_1 = _mm256_fmadd_ps(x, b1, c2_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a3[k * 256 + 2]);
+                const __m256 x = _mm256_set1_ps(a3[k * ako + 2]);
                 c3_0 = _mm256_fmadd_ps(x, b0, c3_0);
                 c3_1 = _mm256_fmadd_ps(x, b1, c3_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a4[k * 256 + 2]);
+                const __m256 x = _mm256_set1_ps(a4[k * ako + 2]);
                 c4_0 = _mm256_fmadd_ps(x, b0, c4_0);
                 c4_1 = _mm256_fmadd_ps(x, b1, c4_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a5[k * 256 + 2]);
+                const __m256 x = _mm256_set1_ps(a5[k * ako + 2]);
                 c5_0 = _mm256_fmadd_ps(x, b0, c5_0);
                 c5_1 = _mm256_fmadd_ps(x, b1, c5_1);
             }
@@ -437,32 +437,32 @@ static void btt_mlp_4096_mk_b2(size_t ko_n, const float *const *a, size_t ao, co
             const __m256 b0 = _mm256_loadu_ps(b + k * 64 + 48);
             const __m256 b1 = _mm256_loadu_ps(b + k * 64 + 56);
             {
-                const __m256 x = _mm256_set1_ps(a0[k * 256 + 3]);
+                const __m256 x = _mm256_set1_ps(a0[k * ako + 3]);
                 c0_0 = _mm256_fmadd_ps(x, b0, c0_0);
                 c0_1 = _mm256_fmadd_ps(x, b1, c0_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a1[k * 256 + 3]);
+                const __m256 x = _mm256_set1_ps(a1[k * ako + 3]);
                 c1_0 = _mm256_fmadd_ps(x, b0, c1_0);
                 c1_1 = _mm256_fmadd_ps(x, b1, c1_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a2[k * 256 + 3]);
+                const __m256 x = _mm256_set1_ps(a2[k * ako + 3]);
                 c2_0 = _mm256_fmadd_ps(x, b0, c2_0);
                 c2_1 = _mm256_fmadd_ps(x, b1, c2_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a3[k * 256 + 3]);
+                const __m256 x = _mm256_set1_ps(a3[k * ako + 3]);
                 c3_0 = _mm256_fmadd_ps(x, b0, c3_0);
                 c3_1 = _mm256_fmadd_ps(x, b1, c3_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a4[k * 256 + 3]);
+                const __m256 x = _mm256_set1_ps(a4[k * ako + 3]);
                 c4_0 = _mm256_fmadd_ps(x, b0, c4_0);
                 c4_1 = _mm256_fmadd_ps(x, b1, c4_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a5[k * 256 + 3]);
+                const __m256 x = _mm256_set1_ps(a5[k * ako + 3]);
                 c5_0 = _mm256_fmadd_ps(x, b0, c5_0);
                 c5_1 = _mm256_fmadd_ps(x, b1, c5_1);
             }
@@ -504,32 +504,32 @@ static void btt_mlp_4096_mk_dw1(size_t ko_n, const float *const *a, size_t ao, c
             const __m256 b0 = _mm256_loadu_ps(b + k * 64 + 0);
             const __m256 b1 = _mm256_loadu_ps(b + k * 64 + 8);
             {
-                const __m256 x = _mm256_set1_ps(a0[k * 16400 + 0]);
+                const __m256 x = _mm256_set1_ps(a0[k * 272 + 0]);
                 c0_0 = _mm256_fmadd_ps(x, b0, c0_0);
                 c0_1 = _mm256_fmadd_ps(x, b1, c0_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a1[k * 16400 + 0]);
+                const __m256 x = _mm256_set1_ps(a1[k * 272 + 0]);
                 c1_0 = _mm256_fmadd_ps(x, b0, c1_0);
                 c1_1 = _mm256_fmadd_ps(x, b1, c1_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a2[k * 16400 + 0]);
+                const __m256 x = _mm256_set1_ps(a2[k * 272 + 0]);
                 c2_0 = _mm256_fmadd_ps(x, b0, c2_0);
                 c2_1 = _mm256_fmadd_ps(x, b1, c2_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a3[k * 16400 + 0]);
+                const __m256 x = _mm256_set1_ps(a3[k * 272 + 0]);
                 c3_0 = _mm256_fmadd_ps(x, b0, c3_0);
                 c3_1 = _mm256_fmadd_ps(x, b1, c3_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a4[k * 16400 + 0]);
+                const __m256 x = _mm256_set1_ps(a4[k * 272 + 0]);
                 c4_0 = _mm256_fmadd_ps(x, b0, c4_0);
                 c4_1 = _mm256_fmadd_ps(x, b1, c4_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a5[k * 16400 + 0]);
+                const __m256 x = _mm256_set1_ps(a5[k * 272 + 0]);
                 c5_0 = _mm256_fmadd_ps(x, b0, c5_0);
                 c5_1 = _mm256_fmadd_ps(x, b1, c5_1);
             }
@@ -570,32 +570,32 @@ static void btt_mlp_4096_mk_dw2(size_t ko_n, const float *const *a, size_t ao, c
             const __m256 b0 = _mm256_loadu_ps(b + k * 64 + 0);
             const __m256 b1 = _mm256_loadu_ps(b + k * 64 + 8);
             {
-                const __m256 x = _mm256_set1_ps(a0[k * 16400 + 0]);
+                const __m256 x = _mm256_set1_ps(a0[k * 272 + 0]);
                 c0_0 = _mm256_fmadd_ps(x, b0, c0_0);
                 c0_1 = _mm256_fmadd_ps(x, b1, c0_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a1[k * 16400 + 0]);
+                const __m256 x = _mm256_set1_ps(a1[k * 272 + 0]);
                 c1_0 = _mm256_fmadd_ps(x, b0, c1_0);
                 c1_1 = _mm256_fmadd_ps(x, b1, c1_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a2[k * 16400 + 0]);
+                const __m256 x = _mm256_set1_ps(a2[k * 272 + 0]);
                 c2_0 = _mm256_fmadd_ps(x, b0, c2_0);
                 c2_1 = _mm256_fmadd_ps(x, b1, c2_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a3[k * 16400 + 0]);
+                const __m256 x = _mm256_set1_ps(a3[k * 272 + 0]);
                 c3_0 = _mm256_fmadd_ps(x, b0, c3_0);
                 c3_1 = _mm256_fmadd_ps(x, b1, c3_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a4[k * 16400 + 0]);
+                const __m256 x = _mm256_set1_ps(a4[k * 272 + 0]);
                 c4_0 = _mm256_fmadd_ps(x, b0, c4_0);
                 c4_1 = _mm256_fmadd_ps(x, b1, c4_1);
             }
             {
-                const __m256 x = _mm256_set1_ps(a5[k * 16400 + 0]);
+                const __m256 x = _mm256_set1_ps(a5[k * 272 + 0]);
                 c5_0 = _mm256_fmadd_ps(x, b0, c5_0);
                 c5_1 = _mm256_fmadd_ps(x, b1, c5_1);
             }
@@ -676,26 +676,29 @@ static void btt_mlp_4096_pack_b2(const float *src, float *dst)
 #define btt_mlp_4096_MB 108
 #define btt_mlp_4096_ROUND_MR(n) (((n) + 5) / 6 * 6)
 
-/* F1: t[row][i1 * 256 + (j0 * 4 + sig)] = sum_i0 x[row][i1 * 64 + i0] W1[i1][i0][j0][sig],
- * for rows 0..nbp-1 (xr: x rows, tr: t rows). */
-static void btt_mlp_4096_f1(size_t nbp, const float *const *xr, const float *w1p, float *const *tr)
+/* F1: t[i1][row][j0 * 4 + sig] = sum_i0 x[row][i1 * 64 + i0] W1[i1][i0][j0][sig],
+ * for rows 0..nbp-1 (xr: x rows, tr: rows of slab 0 of t, tslab elements
+ * from one slab to the next). */
+static void btt_mlp_4096_f1(size_t nbp, const float *const *xr, const float *w1p, float *const *tr,
+        size_t tslab)
 {
     size_t i1, p, g;
     for (i1 = 0; i1 < 64; i1++) {
         const float *bp = w1p + i1 * 16384;
         for (g = 0; g < nbp; g += 6) { /* the group's x lines stay in L1 */
             for (p = 0; p < 256; p += 16)
-                btt_mlp_4096_mk_f1(64, xr + g, i1 * 64, bp + p * 64, tr + g, i1 * 256 + p);
+                btt_mlp_4096_mk_f1(64, xr + g, i1 * 64, bp + p * 64, tr + g, i1 * tslab + p);
         }
     }
     (void)p;
 }
 
-/* F2: y[row][j0 * 64 + j1] = sum_(i1,sig) t[row][i1 * 256 + j0 * 4 + sig] W2[j0][i1][sig][j1]
- * (tr: t rows, yr: y rows); *chk turns NaN if a y is not finite.  The 4
- * j0 of a chunk read the same lines of t: rows loop outside them. */
-static void btt_mlp_4096_f2(size_t nbp, const float *const *tr, const float *w2p, float *const *yr,
-        __m256 *chk)
+/* F2: y[row][j0 * 64 + j1] = sum_(i1,sig) t[i1][row][j0 * 4 + sig] W2[j0][i1][sig][j1]
+ * (tr: rows of slab 0 of t, yr: y rows); *chk turns NaN if a y is not
+ * finite.  The 4 j0 of a chunk read the same lines of t: rows loop outside
+ * them. */
+static void btt_mlp_4096_f2(size_t nbp, const float *const *tr, size_t tslab, const float *w2p,
+        float *const *yr, __m256 *chk)
 {
     size_t jc, j0, p, g;
     for (jc = 0; jc < 64; jc += 4)
@@ -703,31 +706,32 @@ static void btt_mlp_4096_f2(size_t nbp, const float *const *tr, const float *w2p
             for (j0 = jc; j0 < jc + 4 && j0 < 64; j0++) {
                 const float *bp = w2p + j0 * 16384;
                 for (p = 0; p < 64; p += 16)
-                    btt_mlp_4096_mk_f2(64, tr + g, j0 * 4, bp + p * 256, yr + g, j0 * 64 + p, chk);
+                    btt_mlp_4096_mk_f2(64, tr + g, j0 * 4, tslab, bp + p * 256, yr + g, j0 * 64 + p, chk);
             }
     (void)p;
 }
 
-/* B1: g[row][j0 * 256 + i1 * 4 + sig] = sum_j1 dy[row][j0 * 64 + j1] W2[j0][i1][sig][j1]
- * (dyr: rows of the dy slabs [j0][slab / 64][64]). */
+/* B1: g[j0][row][i1 * 4 + sig] = sum_j1 dy[row][j0 * 64 + j1] W2[j0][i1][sig][j1]
+ * (dyr: rows of the dy slabs [j0][slab / 64][64]; gr: rows of slab 0
+ * of g, gslab elements from one slab to the next). */
 static void btt_mlp_4096_b1(size_t nbp, const float *const *dyr, size_t slab, const float *w2t,
-        float *const *gr)
+        float *const *gr, size_t gslab)
 {
     size_t j0, p, g;
     for (j0 = 0; j0 < 64; j0++) {
         const float *bp = w2t + j0 * 16384;
         for (p = 0; p < 256; p += 16)
             for (g = 0; g < nbp; g += 6)
-                btt_mlp_4096_mk_b1(64, dyr + g, j0 * slab, bp + p * 64, gr + g, j0 * 256 + p);
+                btt_mlp_4096_mk_b1(64, dyr + g, j0 * slab, bp + p * 64, gr + g, j0 * gslab + p);
     }
     (void)p;
 }
 
-/* B2: dx[row][i1 * 64 + i0] = sum_(j0,sig) g[row][j0 * 256 + i1 * 4 + sig] W1[i1][i0][j0][sig]
- * (dxr: rows of length 4096); *chk turns NaN if a dx is not finite.
- * Chunks of 4 i1 as in F2. */
-static void btt_mlp_4096_b2(size_t nbp, const float *const *gr, const float *w1t, float *const *dxr,
-        __m256 *chk)
+/* B2: dx[row][i1 * 64 + i0] = sum_(j0,sig) g[j0][row][i1 * 4 + sig] W1[i1][i0][j0][sig]
+ * (gr: rows of slab 0 of g; dxr: rows of length 4096); *chk turns NaN if a
+ * dx is not finite.  Chunks of 4 i1 as in F2. */
+static void btt_mlp_4096_b2(size_t nbp, const float *const *gr, size_t gslab, const float *w1t,
+        float *const *dxr, __m256 *chk)
 {
     size_t ic, i1, p, g;
     for (ic = 0; ic < 64; ic += 4)
@@ -735,16 +739,16 @@ static void btt_mlp_4096_b2(size_t nbp, const float *const *gr, const float *w1t
             for (i1 = ic; i1 < ic + 4 && i1 < 64; i1++) {
                 const float *bp = w1t + i1 * 16384;
                 for (p = 0; p < 64; p += 16)
-                    btt_mlp_4096_mk_b2(64, gr + g, i1 * 4, bp + p * 256, dxr + g, i1 * 64 + p, chk);
+                    btt_mlp_4096_mk_b2(64, gr + g, i1 * 4, gslab, bp + p * 256, dxr + g, i1 * 64 + p, chk);
             }
     (void)p;
 }
 
 /* dW1 += over rows 0..nb-1 of the tile: acc1[i1][j0 * 4 + sig][i0] +=
- * g[row][j0 * 256 + i1 * 4 + sig] * x[row][i1 * 64 + i0]
- * (g0: the tile's first g row; xp: x as slabs [i1][slab / 64][64]). */
-static void btt_mlp_4096_dw1(size_t nb, const float *g0, const float *xp, size_t slab, float *acc1,
-        float *scratch)
+ * g[j0][row][i1 * 4 + sig] * x[row][i1 * 64 + i0]
+ * (g0: slab 0 of g, gslab apart; xp: x as slabs [i1][slab / 64][64]). */
+static void btt_mlp_4096_dw1(size_t nb, const float *g0, size_t gslab, const float *xp, size_t slab,
+        float *acc1, float *scratch)
 {
     size_t ic, i1, p, g, r;
     for (ic = 0; ic < 64; ic += 4)
@@ -755,7 +759,7 @@ static void btt_mlp_4096_dw1(size_t nb, const float *g0, const float *xp, size_t
                 const float *xb = xp + i1 * slab;
                 for (r = 0; r < 6; r++) {
                     const size_t row = g + r < 256 ? g + r : g; /* (j0, sig) */
-                    ar[r] = g0 + row / 4 * 256 + i1 * 4 + row % 4;
+                    ar[r] = g0 + row / 4 * gslab + i1 * 4 + row % 4;
                     cr[r] = g + r < 256 ? acc1 + (i1 * 256 + g + r) * 64 : scratch;
                 }
                 for (p = 0; p < 64; p += 16)
@@ -765,10 +769,10 @@ static void btt_mlp_4096_dw1(size_t nb, const float *g0, const float *xp, size_t
 }
 
 /* dW2 += over rows 0..nb-1 of the tile: acc2[j0][i1 * 4 + sig][j1] +=
- * t[row][i1 * 256 + j0 * 4 + sig] * dy[row][j0 * 64 + j1]
- * (t0: the tile's first t row; dyp: dy as slabs [j0][slab / 64][64]). */
-static void btt_mlp_4096_dw2(size_t nb, const float *t0, const float *dyp, size_t slab, float *acc2,
-        float *scratch)
+ * t[i1][row][j0 * 4 + sig] * dy[row][j0 * 64 + j1]
+ * (t0: slab 0 of t, tslab apart; dyp: dy as slabs [j0][slab / 64][64]). */
+static void btt_mlp_4096_dw2(size_t nb, const float *t0, size_t tslab, const float *dyp, size_t slab,
+        float *acc2, float *scratch)
 {
     size_t jc, j0, p, g, r;
     for (jc = 0; jc < 64; jc += 4)
@@ -779,7 +783,7 @@ static void btt_mlp_4096_dw2(size_t nb, const float *t0, const float *dyp, size_
                 const float *db = dyp + j0 * slab;
                 for (r = 0; r < 6; r++) {
                     const size_t row = g + r < 256 ? g + r : g; /* (i1, sig) */
-                    ar[r] = t0 + row / 4 * 256 + j0 * 4 + row % 4;
+                    ar[r] = t0 + row / 4 * tslab + j0 * 4 + row % 4;
                     cr[r] = g + r < 256 ? acc2 + (j0 * 256 + g + r) * 64 : scratch;
                 }
                 for (p = 0; p < 64; p += 16)
@@ -814,8 +818,8 @@ static size_t btt_mlp_4096_ws_elems(size_t n)
 {
     const size_t rows = btt_mlp_4096_tile_rows(n);
     return btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(4096)
-        + btt_mlp_4096_LINES(rows * 16400)
-        + btt_mlp_4096_LINES(rows * 16400)
+        + btt_mlp_4096_LINES(rows * 17408)
+        + btt_mlp_4096_LINES(rows * 17408)
         + btt_mlp_4096_LINES(rows * 4096)
         + btt_mlp_4096_LINES(rows * 4096)
         ;
@@ -841,9 +845,9 @@ static void btt_mlp_4096_ws_split(void *workspace, size_t n, btt_mlp_4096_ws *w)
     w->scratch = p;
     p += btt_mlp_4096_LINES(4096);
     w->t1 = p;
-    p += btt_mlp_4096_LINES(rows * 16400);
+    p += btt_mlp_4096_LINES(rows * 17408);
     w->g2 = p;
-    p += btt_mlp_4096_LINES(rows * 16400);
+    p += btt_mlp_4096_LINES(rows * 17408);
     w->xp = p;
     p += btt_mlp_4096_LINES(rows * 4096);
     w->dyp = p;
@@ -872,10 +876,10 @@ static void btt_mlp_4096_forward_tile(const btt_mlp_4096_ws *w, const float *x, 
     for (r = 0; r < nbp; r++) {
         xr[r] = x + (r < nb ? r : 0) * 4096;
         yr[r] = r < nb ? y + r * ys : w->scratch;
-        tr[r] = w->t1 + r * 16400;
+        tr[r] = w->t1 + r * 272;
     }
-    btt_mlp_4096_f1(nbp, xr, w->w1p, tr);
-    btt_mlp_4096_f2(nbp, (const float *const *)tr, w->w2p, yr, chk);
+    btt_mlp_4096_f1(nbp, xr, w->w1p, tr, w->rows * 272);
+    btt_mlp_4096_f2(nbp, (const float *const *)tr, w->rows * 272, w->w2p, yr, chk);
 }
 
 /* Backward of nb rows: dy rows of dys elements, dx rows of dxs (overwritten),
@@ -893,8 +897,8 @@ static void btt_mlp_4096_backward_tile(const btt_mlp_4096_ws *w, const float *x,
         xr[r] = x + rr * 4096;
         dyr[r] = w->dyp + rr * 64;
         dxr[r] = r < nb ? dx + r * dxs : w->scratch;
-        tr[r] = w->t1 + r * 16400;
-        gr[r] = w->g2 + r * 16400;
+        tr[r] = w->t1 + r * 272;
+        gr[r] = w->g2 + r * 272;
     }
     /* x as slabs [i1][rows][64], dy as slabs [j0][rows][64] */
     for (r = 0; r < nb; r++) {
@@ -907,11 +911,11 @@ static void btt_mlp_4096_backward_tile(const btt_mlp_4096_ws *w, const float *x,
             memcpy(d, dy + r * dys + i * 64, 64 * sizeof(float));
         }
     }
-    btt_mlp_4096_f1(nbp, xr, w->w1p, tr);
-    btt_mlp_4096_b1(nbp, dyr, rows * 64, w->w2t, gr);
-    btt_mlp_4096_b2(nbp, (const float *const *)gr, w->w1t, dxr, chk);
-    btt_mlp_4096_dw1(nb, w->g2, w->xp, rows * 64, w->acc1, w->scratch);
-    btt_mlp_4096_dw2(nb, w->t1, w->dyp, rows * 64, w->acc2, w->scratch);
+    btt_mlp_4096_f1(nbp, xr, w->w1p, tr, rows * 272);
+    btt_mlp_4096_b1(nbp, dyr, rows * 64, w->w2t, gr, rows * 272);
+    btt_mlp_4096_b2(nbp, (const float *const *)gr, rows * 272, w->w1t, dxr, chk);
+    btt_mlp_4096_dw1(nb, w->g2, rows * 272, w->xp, rows * 64, w->acc1, w->scratch);
+    btt_mlp_4096_dw2(nb, w->t1, rows * 272, w->dyp, rows * 64, w->acc2, w->scratch);
 }
 
 /* dW1[i1][i0][j0][sig] = acc1[i1][j0 * 4 + sig][i0], dW2[j0][i1][sig][j1] =

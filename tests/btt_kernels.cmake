@@ -69,7 +69,7 @@ if(BTT_TEST_KERNELS)
   # (T = 150 and 100: several query blocks and key tiles, partial ones last)
   set(at_shapes "c:2,3:3,2:2:13:3:causal=true" "nc:4,4:-:1:9:5:causal=false"
                 "sc:3,3:-:3:17:4:scale=0.3" "long:2,2:-:2:150:6:causal=true"
-                "longnc:3,2:2,3:1:100:2:causal=false")
+                "longnc:3,2:2,3:1:100:2:causal=false" "r16:3,3:-:16:20:9:causal=true")
   foreach(target ${targets})
     foreach(dtype f32 f64)
       foreach(shape ${mm_shapes})

@@ -56,8 +56,11 @@ return function(spec)
     return l * LE
   end
   p.LE = LE
-  p.TS = odd_lines(m1 * p.Rp) -- row stride of the F1 result t: [i1][Rp]
-  p.GS = odd_lines(n0 * p.Qp) -- row stride of the B1 result g: [j0][Qp]
+  -- t (the F1 result) is kept as m1 slabs [i1][row][RS], g (the B1 result)
+  -- as n0 slabs [j0][row][QS]: the weight-gradient products walk the rows of
+  -- one slab (short strides, few pages); F2 and B2 step from slab to slab.
+  p.RS = odd_lines(p.Rp)
+  p.QS = odd_lines(p.Qp)
   -- Consecutive j0 (F2), i1 (B2, dW1) and j0 (dW2) whose rank-s slices of
   -- t / g share a cache line: loops over rows run inside such a chunk, so
   -- the broadcast operand's lines are reused from L1.
