@@ -457,8 +457,8 @@ static void bench_attention(const at_kernel *a, double peak2)
     double pairs = a->causal ? (double)T * (T + 1) / 2 : (double)T * T;
     double fk = 2.0 * T * a->s * ((double)D * a->n0 + (double)D * a->m1);
     double ff = heads * (fk + 2 * pairs * D + 2 * pairs * e);
-    /* backward: keys' BTT backward (2x), S, dP, dV, dXq, dK (5 products) */
-    double fb = heads * (2 * fk + pairs * 2 * (2 * D + 3 * (double)e) + pairs * 2 * D);
+    /* backward: keys' BTT backward (2x), S, dK, dXq (D each), dP, dV (dv each) */
+    double fb = heads * (2 * fk + pairs * 2 * (3 * (double)D + 2 * (double)e));
     printf("%-22s T=%zu D=%zu r=%d dv=%zu heads=%zu %s\n", a->name, T, D, a->s, e, heads,
            a->causal ? "causal" : "non-causal");
     printf("  forward : %8.2f ms %7.1f GFLOP/s %5.1f%% of AVX2 peak | unfused OpenBLAS %8.2f ms"
