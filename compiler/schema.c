@@ -41,7 +41,7 @@ static const support supported[] = {
     {"btt", "target", "c avx2"},
     {"btt", "threads", "none"},
     {"mlr", "target", "c avx2"},
-    {"mlr", "threads", "none"},
+    {"mlr", "threads", "none openmp"},
 };
 #define NSUPPORTED (sizeof supported / sizeof supported[0])
 

@@ -17,6 +17,10 @@
 #include <string.h>
 #include <immintrin.h>
 
+#define mlr_published_4096_PARALLEL_FOR
+#define mlr_published_4096_THREADS() ((size_t)1)
+#define mlr_published_4096_THREAD() ((size_t)0)
+
 /* exp(x) in every lane (avx2, float): about 1 ulp for -87.336544750553102 <= x <= 88.722839052068352;
  * 0 below (subnormal results flush to zero; exp(-inf) = 0), +inf above,
  * NaN for NaN.  No table, no library call. */
@@ -208,525 +212,537 @@ static void mlr_published_4096_fix_fwd(float *s, const float *x, const float *y,
     (void)any;
 }
 
-int mlr_published_4096_forward(const float *q, const float *k, const float *v, float *o,
-        float *lse, size_t batch, size_t heads, void *workspace)
+/* One query tile (qt) of one head: its rows of o and lse (lh may be NULL).
+ * Returns 0, or 2 when an output is not finite. */
+static int mlr_published_4096_forward_tile(const float *qh, const float *kh, const float *vh, float *oh,
+        float *lh, size_t qt, float *ws)
 {
-    float *const Qt = (float *)workspace;      /* [64][64] scaled q tile, transposed */
+    float *const Qt = ws;                     /* [64][64] scaled q tile, transposed */
     float *const S = Qt + 4096;          /* [64][64] scores, then P, [key][query] */
     float *const Ot = S + 4096;         /* [64][64] unnormalized output, transposed */
     float *const mrow = Ot + 4096;      /* running max, sum and rescale per query */
     float *const lrow = mrow + 64;
     float *const alpha = lrow + 64;
-    size_t bh, qt, kt, ii, jj, d, c;
+    size_t kt, ii, jj, d, c;
     float chk = 0; /* becomes NaN if an output is not finite */
-    if (!q || !k || !v || !o || !workspace || batch == 0 || heads == 0)
-        return 1;
-    for (bh = 0; bh < batch * heads; bh++) {
-        const float *const qh = q + bh * 262144;
-        const float *const kh = k + bh * 262144;
-        const float *const vh = v + bh * 262144;
-        float *const oh = o + bh * 262144;
-        float *const lh = lse ? lse + bh * 4096 : NULL;
-        for (qt = 0; qt < mlr_published_4096_NT; qt++) {
-            const size_t i0 = mlr_published_4096_TILE_START(qt), in = mlr_published_4096_TILE_LEN(qt);
-            for (d = 0; d < 64; d++) {
-                const float sd = mlr_published_4096_sc[d];
-                for (ii = 0; ii < in; ii++)
-                    Qt[d * 64 + ii] = qh[(i0 + ii) * 64 + d] * sd;
-                for (; ii < 64; ii++)
-                    Qt[d * 64 + ii] = 0;
-            }
-            for (ii = 0; ii < 64; ii++) {
-                mrow[ii] = -INFINITY;
-                lrow[ii] = 0;
-            }
-            memset(Ot, 0, 4096 * sizeof(float));
-            for (kt = 0; kt < qt + 1; kt++) {
-                const size_t j0 = mlr_published_4096_TILE_START(kt), jn = mlr_published_4096_TILE_LEN(kt);
-                int uni, any;
-                float cmul;
-                mlr_published_4096_levels(i0, in, j0, jn, &uni, &any);
-                { /* St = k Qt over the shared prefix */
-                    size_t r_ = 0, q_;
-                    for (; r_ + 6 <= jn; r_ += 6)
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = kh + j0 * 64 + r_ * 64;
-                                const float *bp_ = Qt + q_;
-                                float *cp_ = S + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                c1_0 = _mm256_setzero_ps();
-                                c1_1 = _mm256_setzero_ps();
-                                c2_0 = _mm256_setzero_ps();
-                                c2_1 = _mm256_setzero_ps();
-                                c3_0 = _mm256_setzero_ps();
-                                c3_1 = _mm256_setzero_ps();
-                                c4_0 = _mm256_setzero_ps();
-                                c4_1 = _mm256_setzero_ps();
-                                c5_0 = _mm256_setzero_ps();
-                                c5_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[64]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[128]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[192]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                    a_ = _mm256_set1_ps(ap_[256]);
-                                    c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
-                                    c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
-                                    a_ = _mm256_set1_ps(ap_[320]);
-                                    c5_0 = _mm256_fmadd_ps(a_, b0_, c5_0);
-                                    c5_1 = _mm256_fmadd_ps(a_, b1_, c5_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                                _mm256_store_ps(cp_ + 256, c4_0);
-                                _mm256_store_ps(cp_ + 264, c4_1);
-                                _mm256_store_ps(cp_ + 320, c5_0);
-                                _mm256_store_ps(cp_ + 328, c5_1);
-                            }
-                    switch (jn - r_) {
-                    case 1:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = kh + j0 * 64 + r_ * 64;
-                                const float *bp_ = Qt + q_;
-                                float *cp_ = S + r_ * 64 + q_;
-                                __m256 c0_0, c0_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                            }
-                        break;
-                    case 2:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = kh + j0 * 64 + r_ * 64;
-                                const float *bp_ = Qt + q_;
-                                float *cp_ = S + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                c1_0 = _mm256_setzero_ps();
-                                c1_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[64]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                            }
-                        break;
-                    case 3:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = kh + j0 * 64 + r_ * 64;
-                                const float *bp_ = Qt + q_;
-                                float *cp_ = S + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                c1_0 = _mm256_setzero_ps();
-                                c1_1 = _mm256_setzero_ps();
-                                c2_0 = _mm256_setzero_ps();
-                                c2_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[64]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[128]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                            }
-                        break;
-                    case 4:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = kh + j0 * 64 + r_ * 64;
-                                const float *bp_ = Qt + q_;
-                                float *cp_ = S + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                c1_0 = _mm256_setzero_ps();
-                                c1_1 = _mm256_setzero_ps();
-                                c2_0 = _mm256_setzero_ps();
-                                c2_1 = _mm256_setzero_ps();
-                                c3_0 = _mm256_setzero_ps();
-                                c3_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[64]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[128]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[192]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                            }
-                        break;
-                    case 5:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = kh + j0 * 64 + r_ * 64;
-                                const float *bp_ = Qt + q_;
-                                float *cp_ = S + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                c1_0 = _mm256_setzero_ps();
-                                c1_1 = _mm256_setzero_ps();
-                                c2_0 = _mm256_setzero_ps();
-                                c2_1 = _mm256_setzero_ps();
-                                c3_0 = _mm256_setzero_ps();
-                                c3_1 = _mm256_setzero_ps();
-                                c4_0 = _mm256_setzero_ps();
-                                c4_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[64]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[128]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[192]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                    a_ = _mm256_set1_ps(ap_[256]);
-                                    c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
-                                    c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                                _mm256_store_ps(cp_ + 256, c4_0);
-                                _mm256_store_ps(cp_ + 264, c4_1);
-                            }
-                        break;
-                    default:
-                        break;
+    const size_t i0 = mlr_published_4096_TILE_START(qt), in = mlr_published_4096_TILE_LEN(qt);
+    for (d = 0; d < 64; d++) {
+        const float sd = mlr_published_4096_sc[d];
+        for (ii = 0; ii < in; ii++)
+            Qt[d * 64 + ii] = qh[(i0 + ii) * 64 + d] * sd;
+        for (; ii < 64; ii++)
+            Qt[d * 64 + ii] = 0;
+    }
+    for (ii = 0; ii < 64; ii++) {
+        mrow[ii] = -INFINITY;
+        lrow[ii] = 0;
+    }
+    memset(Ot, 0, 4096 * sizeof(float));
+    for (kt = 0; kt < qt + 1; kt++) {
+        const size_t j0 = mlr_published_4096_TILE_START(kt), jn = mlr_published_4096_TILE_LEN(kt);
+        int uni, any;
+        float cmul;
+        mlr_published_4096_levels(i0, in, j0, jn, &uni, &any);
+        { /* St = k Qt over the shared prefix */
+            size_t r_ = 0, q_;
+            for (; r_ + 6 <= jn; r_ += 6)
+                for (q_ = 0; q_ < 64; q_ += 16)
+                    {
+                        const float *ap_ = kh + j0 * 64 + r_ * 64;
+                        const float *bp_ = Qt + q_;
+                        float *cp_ = S + r_ * 64 + q_;
+                        __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
+                        size_t p_;
+                        c0_0 = _mm256_setzero_ps();
+                        c0_1 = _mm256_setzero_ps();
+                        c1_0 = _mm256_setzero_ps();
+                        c1_1 = _mm256_setzero_ps();
+                        c2_0 = _mm256_setzero_ps();
+                        c2_1 = _mm256_setzero_ps();
+                        c3_0 = _mm256_setzero_ps();
+                        c3_1 = _mm256_setzero_ps();
+                        c4_0 = _mm256_setzero_ps();
+                        c4_1 = _mm256_setzero_ps();
+                        c5_0 = _mm256_setzero_ps();
+                        c5_1 = _mm256_setzero_ps();
+                        for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
+                            const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                            __m256 a_;
+                            a_ = _mm256_set1_ps(ap_[0]);
+                            c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                            c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                            a_ = _mm256_set1_ps(ap_[64]);
+                            c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                            c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                            a_ = _mm256_set1_ps(ap_[128]);
+                            c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                            c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                            a_ = _mm256_set1_ps(ap_[192]);
+                            c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                            c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                            a_ = _mm256_set1_ps(ap_[256]);
+                            c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
+                            c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
+                            a_ = _mm256_set1_ps(ap_[320]);
+                            c5_0 = _mm256_fmadd_ps(a_, b0_, c5_0);
+                            c5_1 = _mm256_fmadd_ps(a_, b1_, c5_1);
+                        }
+                        _mm256_store_ps(cp_ + 0, c0_0);
+                        _mm256_store_ps(cp_ + 8, c0_1);
+                        _mm256_store_ps(cp_ + 64, c1_0);
+                        _mm256_store_ps(cp_ + 72, c1_1);
+                        _mm256_store_ps(cp_ + 128, c2_0);
+                        _mm256_store_ps(cp_ + 136, c2_1);
+                        _mm256_store_ps(cp_ + 192, c3_0);
+                        _mm256_store_ps(cp_ + 200, c3_1);
+                        _mm256_store_ps(cp_ + 256, c4_0);
+                        _mm256_store_ps(cp_ + 264, c4_1);
+                        _mm256_store_ps(cp_ + 320, c5_0);
+                        _mm256_store_ps(cp_ + 328, c5_1);
                     }
-                }
-                cmul = mlr_published_4096_cn[uni];
-                if (any > uni || kt == qt) {
-                    mlr_published_4096_fix_fwd(S, kh, Qt, j0, jn, i0, in, uni, any);
-                    cmul = 1;
-                }
-                (void)any;
-                { /* online softmax, 8 queries per vector */
-                    const __m256 cv = _mm256_set1_ps(cmul);
-                    float *sr;
-                    { /* queries 0..31 */
-                        __m256 mx0 = _mm256_set1_ps(-INFINITY), nm0, sum0 = _mm256_setzero_ps();
-                        __m256 mx1 = _mm256_set1_ps(-INFINITY), nm1, sum1 = _mm256_setzero_ps();
-                        __m256 mx2 = _mm256_set1_ps(-INFINITY), nm2, sum2 = _mm256_setzero_ps();
-                        __m256 mx3 = _mm256_set1_ps(-INFINITY), nm3, sum3 = _mm256_setzero_ps();
-                        for (jj = 0, sr = S; jj < jn; jj++, sr += 64) {
-                            mx0 = _mm256_max_ps(_mm256_load_ps(sr + 0), mx0);
-                            mx1 = _mm256_max_ps(_mm256_load_ps(sr + 8), mx1);
-                            mx2 = _mm256_max_ps(_mm256_load_ps(sr + 16), mx2);
-                            mx3 = _mm256_max_ps(_mm256_load_ps(sr + 24), mx3);
+            switch (jn - r_) {
+            case 1:
+                for (q_ = 0; q_ < 64; q_ += 16)
+                    {
+                        const float *ap_ = kh + j0 * 64 + r_ * 64;
+                        const float *bp_ = Qt + q_;
+                        float *cp_ = S + r_ * 64 + q_;
+                        __m256 c0_0, c0_1;
+                        size_t p_;
+                        c0_0 = _mm256_setzero_ps();
+                        c0_1 = _mm256_setzero_ps();
+                        for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
+                            const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                            __m256 a_;
+                            a_ = _mm256_set1_ps(ap_[0]);
+                            c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                            c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
                         }
-                        {
-                            const __m256 mo = _mm256_load_ps(mrow + 0);
-                            const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx0, cv), mo);
-                            _mm256_store_ps(alpha + 0, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
-                            _mm256_store_ps(mrow + 0, mn);
-                            nm0 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
-                        }
-                        {
-                            const __m256 mo = _mm256_load_ps(mrow + 8);
-                            const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx1, cv), mo);
-                            _mm256_store_ps(alpha + 8, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
-                            _mm256_store_ps(mrow + 8, mn);
-                            nm1 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
-                        }
-                        {
-                            const __m256 mo = _mm256_load_ps(mrow + 16);
-                            const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx2, cv), mo);
-                            _mm256_store_ps(alpha + 16, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
-                            _mm256_store_ps(mrow + 16, mn);
-                            nm2 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
-                        }
-                        {
-                            const __m256 mo = _mm256_load_ps(mrow + 24);
-                            const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx3, cv), mo);
-                            _mm256_store_ps(alpha + 24, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
-                            _mm256_store_ps(mrow + 24, mn);
-                            nm3 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
-                        }
-                        for (jj = 0, sr = S; jj < jn; jj++, sr += 64) {
-                            const __m256 p0 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 0), cv, nm0));
-                            const __m256 p1 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 8), cv, nm1));
-                            const __m256 p2 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 16), cv, nm2));
-                            const __m256 p3 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 24), cv, nm3));
-                            _mm256_store_ps(sr + 0, p0);
-                            sum0 = _mm256_add_ps(sum0, p0);
-                            _mm256_store_ps(sr + 8, p1);
-                            sum1 = _mm256_add_ps(sum1, p1);
-                            _mm256_store_ps(sr + 16, p2);
-                            sum2 = _mm256_add_ps(sum2, p2);
-                            _mm256_store_ps(sr + 24, p3);
-                            sum3 = _mm256_add_ps(sum3, p3);
-                        }
-                        _mm256_store_ps(lrow + 0, _mm256_fmadd_ps(_mm256_load_ps(lrow + 0), _mm256_load_ps(alpha + 0), sum0));
-                        _mm256_store_ps(lrow + 8, _mm256_fmadd_ps(_mm256_load_ps(lrow + 8), _mm256_load_ps(alpha + 8), sum1));
-                        _mm256_store_ps(lrow + 16, _mm256_fmadd_ps(_mm256_load_ps(lrow + 16), _mm256_load_ps(alpha + 16), sum2));
-                        _mm256_store_ps(lrow + 24, _mm256_fmadd_ps(_mm256_load_ps(lrow + 24), _mm256_load_ps(alpha + 24), sum3));
+                        _mm256_store_ps(cp_ + 0, c0_0);
+                        _mm256_store_ps(cp_ + 8, c0_1);
                     }
-                    { /* queries 32..63 */
-                        __m256 mx4 = _mm256_set1_ps(-INFINITY), nm4, sum4 = _mm256_setzero_ps();
-                        __m256 mx5 = _mm256_set1_ps(-INFINITY), nm5, sum5 = _mm256_setzero_ps();
-                        __m256 mx6 = _mm256_set1_ps(-INFINITY), nm6, sum6 = _mm256_setzero_ps();
-                        __m256 mx7 = _mm256_set1_ps(-INFINITY), nm7, sum7 = _mm256_setzero_ps();
-                        for (jj = 0, sr = S; jj < jn; jj++, sr += 64) {
-                            mx4 = _mm256_max_ps(_mm256_load_ps(sr + 32), mx4);
-                            mx5 = _mm256_max_ps(_mm256_load_ps(sr + 40), mx5);
-                            mx6 = _mm256_max_ps(_mm256_load_ps(sr + 48), mx6);
-                            mx7 = _mm256_max_ps(_mm256_load_ps(sr + 56), mx7);
+                break;
+            case 2:
+                for (q_ = 0; q_ < 64; q_ += 16)
+                    {
+                        const float *ap_ = kh + j0 * 64 + r_ * 64;
+                        const float *bp_ = Qt + q_;
+                        float *cp_ = S + r_ * 64 + q_;
+                        __m256 c0_0, c0_1, c1_0, c1_1;
+                        size_t p_;
+                        c0_0 = _mm256_setzero_ps();
+                        c0_1 = _mm256_setzero_ps();
+                        c1_0 = _mm256_setzero_ps();
+                        c1_1 = _mm256_setzero_ps();
+                        for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
+                            const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                            __m256 a_;
+                            a_ = _mm256_set1_ps(ap_[0]);
+                            c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                            c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                            a_ = _mm256_set1_ps(ap_[64]);
+                            c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                            c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
                         }
-                        {
-                            const __m256 mo = _mm256_load_ps(mrow + 32);
-                            const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx4, cv), mo);
-                            _mm256_store_ps(alpha + 32, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
-                            _mm256_store_ps(mrow + 32, mn);
-                            nm4 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
-                        }
-                        {
-                            const __m256 mo = _mm256_load_ps(mrow + 40);
-                            const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx5, cv), mo);
-                            _mm256_store_ps(alpha + 40, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
-                            _mm256_store_ps(mrow + 40, mn);
-                            nm5 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
-                        }
-                        {
-                            const __m256 mo = _mm256_load_ps(mrow + 48);
-                            const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx6, cv), mo);
-                            _mm256_store_ps(alpha + 48, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
-                            _mm256_store_ps(mrow + 48, mn);
-                            nm6 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
-                        }
-                        {
-                            const __m256 mo = _mm256_load_ps(mrow + 56);
-                            const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx7, cv), mo);
-                            _mm256_store_ps(alpha + 56, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
-                            _mm256_store_ps(mrow + 56, mn);
-                            nm7 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
-                        }
-                        for (jj = 0, sr = S; jj < jn; jj++, sr += 64) {
-                            const __m256 p4 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 32), cv, nm4));
-                            const __m256 p5 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 40), cv, nm5));
-                            const __m256 p6 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 48), cv, nm6));
-                            const __m256 p7 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 56), cv, nm7));
-                            _mm256_store_ps(sr + 32, p4);
-                            sum4 = _mm256_add_ps(sum4, p4);
-                            _mm256_store_ps(sr + 40, p5);
-                            sum5 = _mm256_add_ps(sum5, p5);
-                            _mm256_store_ps(sr + 48, p6);
-                            sum6 = _mm256_add_ps(sum6, p6);
-                            _mm256_store_ps(sr + 56, p7);
-                            sum7 = _mm256_add_ps(sum7, p7);
-                        }
-                        _mm256_store_ps(lrow + 32, _mm256_fmadd_ps(_mm256_load_ps(lrow + 32), _mm256_load_ps(alpha + 32), sum4));
-                        _mm256_store_ps(lrow + 40, _mm256_fmadd_ps(_mm256_load_ps(lrow + 40), _mm256_load_ps(alpha + 40), sum5));
-                        _mm256_store_ps(lrow + 48, _mm256_fmadd_ps(_mm256_load_ps(lrow + 48), _mm256_load_ps(alpha + 48), sum6));
-                        _mm256_store_ps(lrow + 56, _mm256_fmadd_ps(_mm256_load_ps(lrow + 56), _mm256_load_ps(alpha + 56), sum7));
+                        _mm256_store_ps(cp_ + 0, c0_0);
+                        _mm256_store_ps(cp_ + 8, c0_1);
+                        _mm256_store_ps(cp_ + 64, c1_0);
+                        _mm256_store_ps(cp_ + 72, c1_1);
                     }
-                }
-                { /* Ot = alpha Ot + v^T Pt */
-                    size_t r_ = 0, q_;
-                    for (; r_ + 6 <= 64; r_ += 6)
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = vh + j0 * 64 + r_ * 1;
-                                const float *bp_ = S + q_;
-                                float *cp_ = Ot + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
-                                size_t p_;
-                                const __m256 s0_ = _mm256_load_ps(alpha + q_ + 0);
-                                const __m256 s1_ = _mm256_load_ps(alpha + q_ + 8);
-                                c0_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 0), s0_);
-                                c0_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 8), s1_);
-                                c1_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 64), s0_);
-                                c1_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 72), s1_);
-                                c2_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 128), s0_);
-                                c2_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 136), s1_);
-                                c3_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 192), s0_);
-                                c3_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 200), s1_);
-                                c4_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 256), s0_);
-                                c4_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 264), s1_);
-                                c5_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 320), s0_);
-                                c5_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 328), s1_);
-                                for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[1]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[2]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[3]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                    a_ = _mm256_set1_ps(ap_[4]);
-                                    c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
-                                    c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
-                                    a_ = _mm256_set1_ps(ap_[5]);
-                                    c5_0 = _mm256_fmadd_ps(a_, b0_, c5_0);
-                                    c5_1 = _mm256_fmadd_ps(a_, b1_, c5_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                                _mm256_store_ps(cp_ + 256, c4_0);
-                                _mm256_store_ps(cp_ + 264, c4_1);
-                                _mm256_store_ps(cp_ + 320, c5_0);
-                                _mm256_store_ps(cp_ + 328, c5_1);
-                            }
-                    for (q_ = 0; q_ < 64; q_ += 16)
-                        {
-                            const float *ap_ = vh + j0 * 64 + r_ * 1;
-                            const float *bp_ = S + q_;
-                            float *cp_ = Ot + r_ * 64 + q_;
-                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1;
-                            size_t p_;
-                            const __m256 s0_ = _mm256_load_ps(alpha + q_ + 0);
-                            const __m256 s1_ = _mm256_load_ps(alpha + q_ + 8);
-                            c0_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 0), s0_);
-                            c0_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 8), s1_);
-                            c1_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 64), s0_);
-                            c1_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 72), s1_);
-                            c2_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 128), s0_);
-                            c2_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 136), s1_);
-                            c3_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 192), s0_);
-                            c3_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 200), s1_);
-                            for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
-                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                __m256 a_;
-                                a_ = _mm256_set1_ps(ap_[0]);
-                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                a_ = _mm256_set1_ps(ap_[1]);
-                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                a_ = _mm256_set1_ps(ap_[2]);
-                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                a_ = _mm256_set1_ps(ap_[3]);
-                                c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                            }
-                            _mm256_store_ps(cp_ + 0, c0_0);
-                            _mm256_store_ps(cp_ + 8, c0_1);
-                            _mm256_store_ps(cp_ + 64, c1_0);
-                            _mm256_store_ps(cp_ + 72, c1_1);
-                            _mm256_store_ps(cp_ + 128, c2_0);
-                            _mm256_store_ps(cp_ + 136, c2_1);
-                            _mm256_store_ps(cp_ + 192, c3_0);
-                            _mm256_store_ps(cp_ + 200, c3_1);
+                break;
+            case 3:
+                for (q_ = 0; q_ < 64; q_ += 16)
+                    {
+                        const float *ap_ = kh + j0 * 64 + r_ * 64;
+                        const float *bp_ = Qt + q_;
+                        float *cp_ = S + r_ * 64 + q_;
+                        __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1;
+                        size_t p_;
+                        c0_0 = _mm256_setzero_ps();
+                        c0_1 = _mm256_setzero_ps();
+                        c1_0 = _mm256_setzero_ps();
+                        c1_1 = _mm256_setzero_ps();
+                        c2_0 = _mm256_setzero_ps();
+                        c2_1 = _mm256_setzero_ps();
+                        for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
+                            const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                            __m256 a_;
+                            a_ = _mm256_set1_ps(ap_[0]);
+                            c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                            c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                            a_ = _mm256_set1_ps(ap_[64]);
+                            c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                            c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                            a_ = _mm256_set1_ps(ap_[128]);
+                            c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                            c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
                         }
-                }
+                        _mm256_store_ps(cp_ + 0, c0_0);
+                        _mm256_store_ps(cp_ + 8, c0_1);
+                        _mm256_store_ps(cp_ + 64, c1_0);
+                        _mm256_store_ps(cp_ + 72, c1_1);
+                        _mm256_store_ps(cp_ + 128, c2_0);
+                        _mm256_store_ps(cp_ + 136, c2_1);
+                    }
+                break;
+            case 4:
+                for (q_ = 0; q_ < 64; q_ += 16)
+                    {
+                        const float *ap_ = kh + j0 * 64 + r_ * 64;
+                        const float *bp_ = Qt + q_;
+                        float *cp_ = S + r_ * 64 + q_;
+                        __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1;
+                        size_t p_;
+                        c0_0 = _mm256_setzero_ps();
+                        c0_1 = _mm256_setzero_ps();
+                        c1_0 = _mm256_setzero_ps();
+                        c1_1 = _mm256_setzero_ps();
+                        c2_0 = _mm256_setzero_ps();
+                        c2_1 = _mm256_setzero_ps();
+                        c3_0 = _mm256_setzero_ps();
+                        c3_1 = _mm256_setzero_ps();
+                        for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
+                            const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                            __m256 a_;
+                            a_ = _mm256_set1_ps(ap_[0]);
+                            c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                            c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                            a_ = _mm256_set1_ps(ap_[64]);
+                            c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                            c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                            a_ = _mm256_set1_ps(ap_[128]);
+                            c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                            c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                            a_ = _mm256_set1_ps(ap_[192]);
+                            c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                            c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                        }
+                        _mm256_store_ps(cp_ + 0, c0_0);
+                        _mm256_store_ps(cp_ + 8, c0_1);
+                        _mm256_store_ps(cp_ + 64, c1_0);
+                        _mm256_store_ps(cp_ + 72, c1_1);
+                        _mm256_store_ps(cp_ + 128, c2_0);
+                        _mm256_store_ps(cp_ + 136, c2_1);
+                        _mm256_store_ps(cp_ + 192, c3_0);
+                        _mm256_store_ps(cp_ + 200, c3_1);
+                    }
+                break;
+            case 5:
+                for (q_ = 0; q_ < 64; q_ += 16)
+                    {
+                        const float *ap_ = kh + j0 * 64 + r_ * 64;
+                        const float *bp_ = Qt + q_;
+                        float *cp_ = S + r_ * 64 + q_;
+                        __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1;
+                        size_t p_;
+                        c0_0 = _mm256_setzero_ps();
+                        c0_1 = _mm256_setzero_ps();
+                        c1_0 = _mm256_setzero_ps();
+                        c1_1 = _mm256_setzero_ps();
+                        c2_0 = _mm256_setzero_ps();
+                        c2_1 = _mm256_setzero_ps();
+                        c3_0 = _mm256_setzero_ps();
+                        c3_1 = _mm256_setzero_ps();
+                        c4_0 = _mm256_setzero_ps();
+                        c4_1 = _mm256_setzero_ps();
+                        for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
+                            const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                            __m256 a_;
+                            a_ = _mm256_set1_ps(ap_[0]);
+                            c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                            c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                            a_ = _mm256_set1_ps(ap_[64]);
+                            c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                            c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                            a_ = _mm256_set1_ps(ap_[128]);
+                            c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                            c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                            a_ = _mm256_set1_ps(ap_[192]);
+                            c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                            c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                            a_ = _mm256_set1_ps(ap_[256]);
+                            c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
+                            c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
+                        }
+                        _mm256_store_ps(cp_ + 0, c0_0);
+                        _mm256_store_ps(cp_ + 8, c0_1);
+                        _mm256_store_ps(cp_ + 64, c1_0);
+                        _mm256_store_ps(cp_ + 72, c1_1);
+                        _mm256_store_ps(cp_ + 128, c2_0);
+                        _mm256_store_ps(cp_ + 136, c2_1);
+                        _mm256_store_ps(cp_ + 192, c3_0);
+                        _mm256_store_ps(cp_ + 200, c3_1);
+                        _mm256_store_ps(cp_ + 256, c4_0);
+                        _mm256_store_ps(cp_ + 264, c4_1);
+                    }
+                break;
+            default:
+                break;
             }
-            for (ii = 0; ii < in; ii++) {
-                const float l = lrow[ii], inv = 1 / l, ls = mrow[ii] + logf(l);
-                float *const orow = oh + (i0 + ii) * 64;
-                if (lh)
-                    lh[i0 + ii] = ls;
-                chk += ls - ls;
-                for (c = 0; c < 64; c++) {
-                    const float x = Ot[c * 64 + ii] * inv;
-                    orow[c] = x;
-                    chk += x - x;
+        }
+        cmul = mlr_published_4096_cn[uni];
+        if (any > uni || kt == qt) {
+            mlr_published_4096_fix_fwd(S, kh, Qt, j0, jn, i0, in, uni, any);
+            cmul = 1;
+        }
+        (void)any;
+        { /* online softmax, 8 queries per vector */
+            const __m256 cv = _mm256_set1_ps(cmul);
+            float *sr;
+            { /* queries 0..31 */
+                __m256 mx0 = _mm256_set1_ps(-INFINITY), nm0, sum0 = _mm256_setzero_ps();
+                __m256 mx1 = _mm256_set1_ps(-INFINITY), nm1, sum1 = _mm256_setzero_ps();
+                __m256 mx2 = _mm256_set1_ps(-INFINITY), nm2, sum2 = _mm256_setzero_ps();
+                __m256 mx3 = _mm256_set1_ps(-INFINITY), nm3, sum3 = _mm256_setzero_ps();
+                for (jj = 0, sr = S; jj < jn; jj++, sr += 64) {
+                    mx0 = _mm256_max_ps(_mm256_load_ps(sr + 0), mx0);
+                    mx1 = _mm256_max_ps(_mm256_load_ps(sr + 8), mx1);
+                    mx2 = _mm256_max_ps(_mm256_load_ps(sr + 16), mx2);
+                    mx3 = _mm256_max_ps(_mm256_load_ps(sr + 24), mx3);
                 }
+                {
+                    const __m256 mo = _mm256_load_ps(mrow + 0);
+                    const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx0, cv), mo);
+                    _mm256_store_ps(alpha + 0, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
+                    _mm256_store_ps(mrow + 0, mn);
+                    nm0 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
+                }
+                {
+                    const __m256 mo = _mm256_load_ps(mrow + 8);
+                    const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx1, cv), mo);
+                    _mm256_store_ps(alpha + 8, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
+                    _mm256_store_ps(mrow + 8, mn);
+                    nm1 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
+                }
+                {
+                    const __m256 mo = _mm256_load_ps(mrow + 16);
+                    const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx2, cv), mo);
+                    _mm256_store_ps(alpha + 16, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
+                    _mm256_store_ps(mrow + 16, mn);
+                    nm2 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
+                }
+                {
+                    const __m256 mo = _mm256_load_ps(mrow + 24);
+                    const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx3, cv), mo);
+                    _mm256_store_ps(alpha + 24, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
+                    _mm256_store_ps(mrow + 24, mn);
+                    nm3 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
+                }
+                for (jj = 0, sr = S; jj < jn; jj++, sr += 64) {
+                    const __m256 p0 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 0), cv, nm0));
+                    const __m256 p1 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 8), cv, nm1));
+                    const __m256 p2 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 16), cv, nm2));
+                    const __m256 p3 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 24), cv, nm3));
+                    _mm256_store_ps(sr + 0, p0);
+                    sum0 = _mm256_add_ps(sum0, p0);
+                    _mm256_store_ps(sr + 8, p1);
+                    sum1 = _mm256_add_ps(sum1, p1);
+                    _mm256_store_ps(sr + 16, p2);
+                    sum2 = _mm256_add_ps(sum2, p2);
+                    _mm256_store_ps(sr + 24, p3);
+                    sum3 = _mm256_add_ps(sum3, p3);
+                }
+                _mm256_store_ps(lrow + 0, _mm256_fmadd_ps(_mm256_load_ps(lrow + 0), _mm256_load_ps(alpha + 0), sum0));
+                _mm256_store_ps(lrow + 8, _mm256_fmadd_ps(_mm256_load_ps(lrow + 8), _mm256_load_ps(alpha + 8), sum1));
+                _mm256_store_ps(lrow + 16, _mm256_fmadd_ps(_mm256_load_ps(lrow + 16), _mm256_load_ps(alpha + 16), sum2));
+                _mm256_store_ps(lrow + 24, _mm256_fmadd_ps(_mm256_load_ps(lrow + 24), _mm256_load_ps(alpha + 24), sum3));
             }
+            { /* queries 32..63 */
+                __m256 mx4 = _mm256_set1_ps(-INFINITY), nm4, sum4 = _mm256_setzero_ps();
+                __m256 mx5 = _mm256_set1_ps(-INFINITY), nm5, sum5 = _mm256_setzero_ps();
+                __m256 mx6 = _mm256_set1_ps(-INFINITY), nm6, sum6 = _mm256_setzero_ps();
+                __m256 mx7 = _mm256_set1_ps(-INFINITY), nm7, sum7 = _mm256_setzero_ps();
+                for (jj = 0, sr = S; jj < jn; jj++, sr += 64) {
+                    mx4 = _mm256_max_ps(_mm256_load_ps(sr + 32), mx4);
+                    mx5 = _mm256_max_ps(_mm256_load_ps(sr + 40), mx5);
+                    mx6 = _mm256_max_ps(_mm256_load_ps(sr + 48), mx6);
+                    mx7 = _mm256_max_ps(_mm256_load_ps(sr + 56), mx7);
+                }
+                {
+                    const __m256 mo = _mm256_load_ps(mrow + 32);
+                    const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx4, cv), mo);
+                    _mm256_store_ps(alpha + 32, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
+                    _mm256_store_ps(mrow + 32, mn);
+                    nm4 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
+                }
+                {
+                    const __m256 mo = _mm256_load_ps(mrow + 40);
+                    const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx5, cv), mo);
+                    _mm256_store_ps(alpha + 40, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
+                    _mm256_store_ps(mrow + 40, mn);
+                    nm5 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
+                }
+                {
+                    const __m256 mo = _mm256_load_ps(mrow + 48);
+                    const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx6, cv), mo);
+                    _mm256_store_ps(alpha + 48, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
+                    _mm256_store_ps(mrow + 48, mn);
+                    nm6 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
+                }
+                {
+                    const __m256 mo = _mm256_load_ps(mrow + 56);
+                    const __m256 mn = _mm256_max_ps(_mm256_mul_ps(mx7, cv), mo);
+                    _mm256_store_ps(alpha + 56, mlr_published_4096_exp(_mm256_sub_ps(mo, mn)));
+                    _mm256_store_ps(mrow + 56, mn);
+                    nm7 = _mm256_sub_ps(_mm256_setzero_ps(), mn);
+                }
+                for (jj = 0, sr = S; jj < jn; jj++, sr += 64) {
+                    const __m256 p4 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 32), cv, nm4));
+                    const __m256 p5 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 40), cv, nm5));
+                    const __m256 p6 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 48), cv, nm6));
+                    const __m256 p7 = mlr_published_4096_exp_nonpos(_mm256_fmadd_ps(_mm256_load_ps(sr + 56), cv, nm7));
+                    _mm256_store_ps(sr + 32, p4);
+                    sum4 = _mm256_add_ps(sum4, p4);
+                    _mm256_store_ps(sr + 40, p5);
+                    sum5 = _mm256_add_ps(sum5, p5);
+                    _mm256_store_ps(sr + 48, p6);
+                    sum6 = _mm256_add_ps(sum6, p6);
+                    _mm256_store_ps(sr + 56, p7);
+                    sum7 = _mm256_add_ps(sum7, p7);
+                }
+                _mm256_store_ps(lrow + 32, _mm256_fmadd_ps(_mm256_load_ps(lrow + 32), _mm256_load_ps(alpha + 32), sum4));
+                _mm256_store_ps(lrow + 40, _mm256_fmadd_ps(_mm256_load_ps(lrow + 40), _mm256_load_ps(alpha + 40), sum5));
+                _mm256_store_ps(lrow + 48, _mm256_fmadd_ps(_mm256_load_ps(lrow + 48), _mm256_load_ps(alpha + 48), sum6));
+                _mm256_store_ps(lrow + 56, _mm256_fmadd_ps(_mm256_load_ps(lrow + 56), _mm256_load_ps(alpha + 56), sum7));
+            }
+        }
+        { /* Ot = alpha Ot + v^T Pt */
+            size_t r_ = 0, q_;
+            for (; r_ + 6 <= 64; r_ += 6)
+                for (q_ = 0; q_ < 64; q_ += 16)
+                    {
+                        const float *ap_ = vh + j0 * 64 + r_ * 1;
+                        const float *bp_ = S + q_;
+                        float *cp_ = Ot + r_ * 64 + q_;
+                        __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
+                        size_t p_;
+                        const __m256 s0_ = _mm256_load_ps(alpha + q_ + 0);
+                        const __m256 s1_ = _mm256_load_ps(alpha + q_ + 8);
+                        c0_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 0), s0_);
+                        c0_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 8), s1_);
+                        c1_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 64), s0_);
+                        c1_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 72), s1_);
+                        c2_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 128), s0_);
+                        c2_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 136), s1_);
+                        c3_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 192), s0_);
+                        c3_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 200), s1_);
+                        c4_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 256), s0_);
+                        c4_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 264), s1_);
+                        c5_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 320), s0_);
+                        c5_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 328), s1_);
+                        for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
+                            const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                            __m256 a_;
+                            a_ = _mm256_set1_ps(ap_[0]);
+                            c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                            c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                            a_ = _mm256_set1_ps(ap_[1]);
+                            c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                            c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                            a_ = _mm256_set1_ps(ap_[2]);
+                            c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                            c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                            a_ = _mm256_set1_ps(ap_[3]);
+                            c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                            c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                            a_ = _mm256_set1_ps(ap_[4]);
+                            c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
+                            c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
+                            a_ = _mm256_set1_ps(ap_[5]);
+                            c5_0 = _mm256_fmadd_ps(a_, b0_, c5_0);
+                            c5_1 = _mm256_fmadd_ps(a_, b1_, c5_1);
+                        }
+                        _mm256_store_ps(cp_ + 0, c0_0);
+                        _mm256_store_ps(cp_ + 8, c0_1);
+                        _mm256_store_ps(cp_ + 64, c1_0);
+                        _mm256_store_ps(cp_ + 72, c1_1);
+                        _mm256_store_ps(cp_ + 128, c2_0);
+                        _mm256_store_ps(cp_ + 136, c2_1);
+                        _mm256_store_ps(cp_ + 192, c3_0);
+                        _mm256_store_ps(cp_ + 200, c3_1);
+                        _mm256_store_ps(cp_ + 256, c4_0);
+                        _mm256_store_ps(cp_ + 264, c4_1);
+                        _mm256_store_ps(cp_ + 320, c5_0);
+                        _mm256_store_ps(cp_ + 328, c5_1);
+                    }
+            for (q_ = 0; q_ < 64; q_ += 16)
+                {
+                    const float *ap_ = vh + j0 * 64 + r_ * 1;
+                    const float *bp_ = S + q_;
+                    float *cp_ = Ot + r_ * 64 + q_;
+                    __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1;
+                    size_t p_;
+                    const __m256 s0_ = _mm256_load_ps(alpha + q_ + 0);
+                    const __m256 s1_ = _mm256_load_ps(alpha + q_ + 8);
+                    c0_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 0), s0_);
+                    c0_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 8), s1_);
+                    c1_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 64), s0_);
+                    c1_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 72), s1_);
+                    c2_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 128), s0_);
+                    c2_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 136), s1_);
+                    c3_0 = _mm256_mul_ps(_mm256_load_ps(cp_ + 192), s0_);
+                    c3_1 = _mm256_mul_ps(_mm256_load_ps(cp_ + 200), s1_);
+                    for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
+                        const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                        __m256 a_;
+                        a_ = _mm256_set1_ps(ap_[0]);
+                        c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                        c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                        a_ = _mm256_set1_ps(ap_[1]);
+                        c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                        c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                        a_ = _mm256_set1_ps(ap_[2]);
+                        c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                        c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                        a_ = _mm256_set1_ps(ap_[3]);
+                        c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                        c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                    }
+                    _mm256_store_ps(cp_ + 0, c0_0);
+                    _mm256_store_ps(cp_ + 8, c0_1);
+                    _mm256_store_ps(cp_ + 64, c1_0);
+                    _mm256_store_ps(cp_ + 72, c1_1);
+                    _mm256_store_ps(cp_ + 128, c2_0);
+                    _mm256_store_ps(cp_ + 136, c2_1);
+                    _mm256_store_ps(cp_ + 192, c3_0);
+                    _mm256_store_ps(cp_ + 200, c3_1);
+                }
+        }
+    }
+    for (ii = 0; ii < in; ii++) {
+        const float l = lrow[ii], inv = 1 / l, ls = mrow[ii] + logf(l);
+        float *const orow = oh + (i0 + ii) * 64;
+        if (lh)
+            lh[i0 + ii] = ls;
+        chk += ls - ls;
+        for (c = 0; c < 64; c++) {
+            const float x = Ot[c * 64 + ii] * inv;
+            orow[c] = x;
+            chk += x - x;
         }
     }
     return chk == 0 ? 0 : 2;
+}
+
+int mlr_published_4096_forward(const float *q, const float *k, const float *v, float *o,
+        float *lse, size_t batch, size_t heads, void *workspace)
+{
+    const size_t items = batch * heads * mlr_published_4096_NT;
+    size_t it;
+    int rc = 0;
+    if (!q || !k || !v || !o || !workspace || batch == 0 || heads == 0)
+        return 1;
+    mlr_published_4096_PARALLEL_FOR
+    for (it = 0; it < items; it++) {
+        /* per head, the last query tiles first: with a causal mask, the heaviest */
+        const size_t bh = it / mlr_published_4096_NT, qt = mlr_published_4096_NT - 1 - it % mlr_published_4096_NT;
+        const int r = mlr_published_4096_forward_tile(q + bh * 262144, k + bh * 262144,
+                v + bh * 262144, o + bh * 262144, lse ? lse + bh * 4096 : NULL, qt,
+                (float *)workspace + mlr_published_4096_THREAD() * 12480);
+        if (r > rc)
+            rc = r;
+    }
+    return rc;
 }
 
 /* Scores of a tile pair needing more than the prefix (backward: rows = queries, columns = keys). */
@@ -827,12 +843,12 @@ static void mlr_published_4096_fix_grads(const float *g, const float *gt, float 
     }
 }
 
-int mlr_published_4096_backward(const float *q, const float *k, const float *v,
-        const float *o, const float *lse, const float *dout,
-        float *dq, float *dk, float *dv,
-        size_t batch, size_t heads, void *workspace)
+/* The gradients of one head.  Returns 0, or 2 when an output is not finite. */
+static int mlr_published_4096_backward_head(const float *qh, const float *kh, const float *vh,
+        const float *oh, const float *lh, const float *doh, float *dqh, float *dkh, float *dvh,
+        float *ws)
 {
-    float *const Kt = (float *)workspace;      /* [64][64] scaled k tile, transposed */
+    float *const Kt = ws;                      /* [64][64] scaled k tile, transposed */
     float *const Vt = Kt + 4096;          /* [64][64] v tile, transposed */
     float *const dKt = Vt + 4096;        /* [64][64] dk of the key tile, transposed */
     float *const dVt = dKt + 4096;        /* [64][64] dv of the key tile, transposed */
@@ -842,619 +858,793 @@ int mlr_published_4096_backward(const float *q, const float *k, const float *v,
     float *const cm = Gt + 4096;         /* [64][64] c(m) per pair, fixed-up tiles */
     float *const Dv = cm + 4096;         /* [4096] dout_i . o_i */
     float *const dQt = Dv + 4096;        /* [64][64][64] dq per query tile, transposed */
-    size_t bh, qt, kt, i, ii, jj, jv, d, c;
+    size_t qt, kt, i, ii, jj, jv, d, c;
     float chk = 0; /* becomes NaN if an output is not finite */
-    if (!q || !k || !v || !o || !lse || !dout || !dq || !dk || !dv || !workspace ||
-        batch == 0 || heads == 0)
-        return 1;
     (void)cm;
-    for (bh = 0; bh < batch * heads; bh++) {
-        const float *const qh = q + bh * 262144;
-        const float *const kh = k + bh * 262144;
-        const float *const vh = v + bh * 262144;
-        const float *const oh = o + bh * 262144;
-        const float *const doh = dout + bh * 262144;
-        const float *const lh = lse + bh * 4096;
-        for (i = 0; i < 4096; i++) {
-            float s = 0;
-            for (c = 0; c < 64; c++)
-                s += doh[i * 64 + c] * oh[i * 64 + c];
-            Dv[i] = s;
+    for (i = 0; i < 4096; i++) {
+        float s = 0;
+        for (c = 0; c < 64; c++)
+            s += doh[i * 64 + c] * oh[i * 64 + c];
+        Dv[i] = s;
+    }
+    memset(dQt, 0, 262144 * sizeof(float));
+    for (kt = 0; kt < mlr_published_4096_NT; kt++) {
+        const size_t j0 = mlr_published_4096_TILE_START(kt), jn = mlr_published_4096_TILE_LEN(kt);
+        for (d = 0; d < 64; d++) {
+            const float sd = mlr_published_4096_sc[d];
+            for (jj = 0; jj < jn; jj++)
+                Kt[d * 64 + jj] = kh[(j0 + jj) * 64 + d] * sd;
+            for (; jj < 64; jj++)
+                Kt[d * 64 + jj] = 0;
         }
-        memset(dQt, 0, 262144 * sizeof(float));
-        for (kt = 0; kt < mlr_published_4096_NT; kt++) {
-            const size_t j0 = mlr_published_4096_TILE_START(kt), jn = mlr_published_4096_TILE_LEN(kt);
-            for (d = 0; d < 64; d++) {
-                const float sd = mlr_published_4096_sc[d];
-                for (jj = 0; jj < jn; jj++)
-                    Kt[d * 64 + jj] = kh[(j0 + jj) * 64 + d] * sd;
-                for (; jj < 64; jj++)
-                    Kt[d * 64 + jj] = 0;
-            }
-            for (c = 0; c < 64; c++) {
-                for (jj = 0; jj < jn; jj++)
-                    Vt[c * 64 + jj] = vh[(j0 + jj) * 64 + c];
-                for (; jj < 64; jj++)
-                    Vt[c * 64 + jj] = 0;
-            }
-            memset(dKt, 0, 4096 * sizeof(float));
-            memset(dVt, 0, 4096 * sizeof(float));
-            for (qt = kt; qt < mlr_published_4096_NT; qt++) {
-                const size_t i0 = mlr_published_4096_TILE_START(qt), in = mlr_published_4096_TILE_LEN(qt);
-                float *const dQtt = dQt + qt * 4096;
-                int uni, any, fix = 0;
-                float cmul;
-                mlr_published_4096_levels(i0, in, j0, jn, &uni, &any);
-                { /* S = q Kt over the shared prefix */
-                    size_t r_ = 0, q_;
-                    for (; r_ + 6 <= in; r_ += 6)
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = qh + i0 * 64 + r_ * 64;
-                                const float *bp_ = Kt + q_;
-                                float *cp_ = S + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                c1_0 = _mm256_setzero_ps();
-                                c1_1 = _mm256_setzero_ps();
-                                c2_0 = _mm256_setzero_ps();
-                                c2_1 = _mm256_setzero_ps();
-                                c3_0 = _mm256_setzero_ps();
-                                c3_1 = _mm256_setzero_ps();
-                                c4_0 = _mm256_setzero_ps();
-                                c4_1 = _mm256_setzero_ps();
-                                c5_0 = _mm256_setzero_ps();
-                                c5_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[64]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[128]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[192]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                    a_ = _mm256_set1_ps(ap_[256]);
-                                    c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
-                                    c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
-                                    a_ = _mm256_set1_ps(ap_[320]);
-                                    c5_0 = _mm256_fmadd_ps(a_, b0_, c5_0);
-                                    c5_1 = _mm256_fmadd_ps(a_, b1_, c5_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                                _mm256_store_ps(cp_ + 256, c4_0);
-                                _mm256_store_ps(cp_ + 264, c4_1);
-                                _mm256_store_ps(cp_ + 320, c5_0);
-                                _mm256_store_ps(cp_ + 328, c5_1);
+        for (c = 0; c < 64; c++) {
+            for (jj = 0; jj < jn; jj++)
+                Vt[c * 64 + jj] = vh[(j0 + jj) * 64 + c];
+            for (; jj < 64; jj++)
+                Vt[c * 64 + jj] = 0;
+        }
+        memset(dKt, 0, 4096 * sizeof(float));
+        memset(dVt, 0, 4096 * sizeof(float));
+        for (qt = kt; qt < mlr_published_4096_NT; qt++) {
+            const size_t i0 = mlr_published_4096_TILE_START(qt), in = mlr_published_4096_TILE_LEN(qt);
+            float *const dQtt = dQt + qt * 4096;
+            int uni, any, fix = 0;
+            float cmul;
+            mlr_published_4096_levels(i0, in, j0, jn, &uni, &any);
+            { /* S = q Kt over the shared prefix */
+                size_t r_ = 0, q_;
+                for (; r_ + 6 <= in; r_ += 6)
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = qh + i0 * 64 + r_ * 64;
+                            const float *bp_ = Kt + q_;
+                            float *cp_ = S + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
+                            size_t p_;
+                            c0_0 = _mm256_setzero_ps();
+                            c0_1 = _mm256_setzero_ps();
+                            c1_0 = _mm256_setzero_ps();
+                            c1_1 = _mm256_setzero_ps();
+                            c2_0 = _mm256_setzero_ps();
+                            c2_1 = _mm256_setzero_ps();
+                            c3_0 = _mm256_setzero_ps();
+                            c3_1 = _mm256_setzero_ps();
+                            c4_0 = _mm256_setzero_ps();
+                            c4_1 = _mm256_setzero_ps();
+                            c5_0 = _mm256_setzero_ps();
+                            c5_1 = _mm256_setzero_ps();
+                            for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[64]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[128]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                                a_ = _mm256_set1_ps(ap_[192]);
+                                c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                                c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                                a_ = _mm256_set1_ps(ap_[256]);
+                                c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
+                                c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
+                                a_ = _mm256_set1_ps(ap_[320]);
+                                c5_0 = _mm256_fmadd_ps(a_, b0_, c5_0);
+                                c5_1 = _mm256_fmadd_ps(a_, b1_, c5_1);
                             }
-                    switch (in - r_) {
-                    case 1:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = qh + i0 * 64 + r_ * 64;
-                                const float *bp_ = Kt + q_;
-                                float *cp_ = S + r_ * 64 + q_;
-                                __m256 c0_0, c0_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                            }
-                        break;
-                    case 2:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = qh + i0 * 64 + r_ * 64;
-                                const float *bp_ = Kt + q_;
-                                float *cp_ = S + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                c1_0 = _mm256_setzero_ps();
-                                c1_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[64]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                            }
-                        break;
-                    case 3:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = qh + i0 * 64 + r_ * 64;
-                                const float *bp_ = Kt + q_;
-                                float *cp_ = S + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                c1_0 = _mm256_setzero_ps();
-                                c1_1 = _mm256_setzero_ps();
-                                c2_0 = _mm256_setzero_ps();
-                                c2_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[64]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[128]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                            }
-                        break;
-                    case 4:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = qh + i0 * 64 + r_ * 64;
-                                const float *bp_ = Kt + q_;
-                                float *cp_ = S + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                c1_0 = _mm256_setzero_ps();
-                                c1_1 = _mm256_setzero_ps();
-                                c2_0 = _mm256_setzero_ps();
-                                c2_1 = _mm256_setzero_ps();
-                                c3_0 = _mm256_setzero_ps();
-                                c3_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[64]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[128]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[192]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                            }
-                        break;
-                    case 5:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = qh + i0 * 64 + r_ * 64;
-                                const float *bp_ = Kt + q_;
-                                float *cp_ = S + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                c1_0 = _mm256_setzero_ps();
-                                c1_1 = _mm256_setzero_ps();
-                                c2_0 = _mm256_setzero_ps();
-                                c2_1 = _mm256_setzero_ps();
-                                c3_0 = _mm256_setzero_ps();
-                                c3_1 = _mm256_setzero_ps();
-                                c4_0 = _mm256_setzero_ps();
-                                c4_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[64]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[128]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[192]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                    a_ = _mm256_set1_ps(ap_[256]);
-                                    c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
-                                    c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                                _mm256_store_ps(cp_ + 256, c4_0);
-                                _mm256_store_ps(cp_ + 264, c4_1);
-                            }
-                        break;
-                    default:
-                        break;
-                    }
-                }
-                cmul = mlr_published_4096_cn[uni];
-                if (any > uni || kt == qt) {
-                    mlr_published_4096_fix_bwd(S, cm, qh, Kt, i0, in, j0, jn, uni, any);
-                    cmul = 1;
-                    fix = 1;
-                }
-                (void)any;
-                { /* P = exp(c S - lse) */
-                    const __m256 cv = _mm256_set1_ps(cmul), zero = _mm256_setzero_ps();
-                    for (ii = 0; ii < in; ii++) {
-                        const __m256 nl = _mm256_set1_ps(-lh[i0 + ii]);
-                        float *const sr = S + ii * 64;
-                        for (jv = 0; jv < 64; jv += 8) {
-                            /* <= 0 but for rounding (and a user's lse); NaN stays NaN */
-                            const __m256 x = _mm256_fmadd_ps(_mm256_load_ps(sr + jv), cv, nl);
-                            _mm256_store_ps(sr + jv, mlr_published_4096_exp_nonpos(_mm256_min_ps(zero, x)));
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                            _mm256_store_ps(cp_ + 192, c3_0);
+                            _mm256_store_ps(cp_ + 200, c3_1);
+                            _mm256_store_ps(cp_ + 256, c4_0);
+                            _mm256_store_ps(cp_ + 264, c4_1);
+                            _mm256_store_ps(cp_ + 320, c5_0);
+                            _mm256_store_ps(cp_ + 328, c5_1);
                         }
+                switch (in - r_) {
+                case 1:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = qh + i0 * 64 + r_ * 64;
+                            const float *bp_ = Kt + q_;
+                            float *cp_ = S + r_ * 64 + q_;
+                            __m256 c0_0, c0_1;
+                            size_t p_;
+                            c0_0 = _mm256_setzero_ps();
+                            c0_1 = _mm256_setzero_ps();
+                            for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                        }
+                    break;
+                case 2:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = qh + i0 * 64 + r_ * 64;
+                            const float *bp_ = Kt + q_;
+                            float *cp_ = S + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1;
+                            size_t p_;
+                            c0_0 = _mm256_setzero_ps();
+                            c0_1 = _mm256_setzero_ps();
+                            c1_0 = _mm256_setzero_ps();
+                            c1_1 = _mm256_setzero_ps();
+                            for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[64]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                        }
+                    break;
+                case 3:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = qh + i0 * 64 + r_ * 64;
+                            const float *bp_ = Kt + q_;
+                            float *cp_ = S + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1;
+                            size_t p_;
+                            c0_0 = _mm256_setzero_ps();
+                            c0_1 = _mm256_setzero_ps();
+                            c1_0 = _mm256_setzero_ps();
+                            c1_1 = _mm256_setzero_ps();
+                            c2_0 = _mm256_setzero_ps();
+                            c2_1 = _mm256_setzero_ps();
+                            for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[64]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[128]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                        }
+                    break;
+                case 4:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = qh + i0 * 64 + r_ * 64;
+                            const float *bp_ = Kt + q_;
+                            float *cp_ = S + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1;
+                            size_t p_;
+                            c0_0 = _mm256_setzero_ps();
+                            c0_1 = _mm256_setzero_ps();
+                            c1_0 = _mm256_setzero_ps();
+                            c1_1 = _mm256_setzero_ps();
+                            c2_0 = _mm256_setzero_ps();
+                            c2_1 = _mm256_setzero_ps();
+                            c3_0 = _mm256_setzero_ps();
+                            c3_1 = _mm256_setzero_ps();
+                            for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[64]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[128]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                                a_ = _mm256_set1_ps(ap_[192]);
+                                c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                                c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                            _mm256_store_ps(cp_ + 192, c3_0);
+                            _mm256_store_ps(cp_ + 200, c3_1);
+                        }
+                    break;
+                case 5:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = qh + i0 * 64 + r_ * 64;
+                            const float *bp_ = Kt + q_;
+                            float *cp_ = S + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1;
+                            size_t p_;
+                            c0_0 = _mm256_setzero_ps();
+                            c0_1 = _mm256_setzero_ps();
+                            c1_0 = _mm256_setzero_ps();
+                            c1_1 = _mm256_setzero_ps();
+                            c2_0 = _mm256_setzero_ps();
+                            c2_1 = _mm256_setzero_ps();
+                            c3_0 = _mm256_setzero_ps();
+                            c3_1 = _mm256_setzero_ps();
+                            c4_0 = _mm256_setzero_ps();
+                            c4_1 = _mm256_setzero_ps();
+                            for (p_ = 0; p_ < mlr_published_4096_dim[uni]; p_++, ap_ += 1, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[64]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[128]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                                a_ = _mm256_set1_ps(ap_[192]);
+                                c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                                c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                                a_ = _mm256_set1_ps(ap_[256]);
+                                c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
+                                c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                            _mm256_store_ps(cp_ + 192, c3_0);
+                            _mm256_store_ps(cp_ + 200, c3_1);
+                            _mm256_store_ps(cp_ + 256, c4_0);
+                            _mm256_store_ps(cp_ + 264, c4_1);
+                        }
+                    break;
+                default:
+                    break;
+                }
+            }
+            cmul = mlr_published_4096_cn[uni];
+            if (any > uni || kt == qt) {
+                mlr_published_4096_fix_bwd(S, cm, qh, Kt, i0, in, j0, jn, uni, any);
+                cmul = 1;
+                fix = 1;
+            }
+            (void)any;
+            { /* P = exp(c S - lse) */
+                const __m256 cv = _mm256_set1_ps(cmul), zero = _mm256_setzero_ps();
+                for (ii = 0; ii < in; ii++) {
+                    const __m256 nl = _mm256_set1_ps(-lh[i0 + ii]);
+                    float *const sr = S + ii * 64;
+                    for (jv = 0; jv < 64; jv += 8) {
+                        /* <= 0 but for rounding (and a user's lse); NaN stays NaN */
+                        const __m256 x = _mm256_fmadd_ps(_mm256_load_ps(sr + jv), cv, nl);
+                        _mm256_store_ps(sr + jv, mlr_published_4096_exp_nonpos(_mm256_min_ps(zero, x)));
                     }
                 }
-                { /* dP = dout Vt */
-                    size_t r_ = 0, q_;
-                    for (; r_ + 6 <= in; r_ += 6)
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = doh + i0 * 64 + r_ * 64;
-                                const float *bp_ = Vt + q_;
-                                float *cp_ = G + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                c1_0 = _mm256_setzero_ps();
-                                c1_1 = _mm256_setzero_ps();
-                                c2_0 = _mm256_setzero_ps();
-                                c2_1 = _mm256_setzero_ps();
-                                c3_0 = _mm256_setzero_ps();
-                                c3_1 = _mm256_setzero_ps();
-                                c4_0 = _mm256_setzero_ps();
-                                c4_1 = _mm256_setzero_ps();
-                                c5_0 = _mm256_setzero_ps();
-                                c5_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < 64; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[64]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[128]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[192]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                    a_ = _mm256_set1_ps(ap_[256]);
-                                    c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
-                                    c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
-                                    a_ = _mm256_set1_ps(ap_[320]);
-                                    c5_0 = _mm256_fmadd_ps(a_, b0_, c5_0);
-                                    c5_1 = _mm256_fmadd_ps(a_, b1_, c5_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                                _mm256_store_ps(cp_ + 256, c4_0);
-                                _mm256_store_ps(cp_ + 264, c4_1);
-                                _mm256_store_ps(cp_ + 320, c5_0);
-                                _mm256_store_ps(cp_ + 328, c5_1);
+            }
+            { /* dP = dout Vt */
+                size_t r_ = 0, q_;
+                for (; r_ + 6 <= in; r_ += 6)
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = doh + i0 * 64 + r_ * 64;
+                            const float *bp_ = Vt + q_;
+                            float *cp_ = G + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
+                            size_t p_;
+                            c0_0 = _mm256_setzero_ps();
+                            c0_1 = _mm256_setzero_ps();
+                            c1_0 = _mm256_setzero_ps();
+                            c1_1 = _mm256_setzero_ps();
+                            c2_0 = _mm256_setzero_ps();
+                            c2_1 = _mm256_setzero_ps();
+                            c3_0 = _mm256_setzero_ps();
+                            c3_1 = _mm256_setzero_ps();
+                            c4_0 = _mm256_setzero_ps();
+                            c4_1 = _mm256_setzero_ps();
+                            c5_0 = _mm256_setzero_ps();
+                            c5_1 = _mm256_setzero_ps();
+                            for (p_ = 0; p_ < 64; p_++, ap_ += 1, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[64]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[128]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                                a_ = _mm256_set1_ps(ap_[192]);
+                                c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                                c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                                a_ = _mm256_set1_ps(ap_[256]);
+                                c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
+                                c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
+                                a_ = _mm256_set1_ps(ap_[320]);
+                                c5_0 = _mm256_fmadd_ps(a_, b0_, c5_0);
+                                c5_1 = _mm256_fmadd_ps(a_, b1_, c5_1);
                             }
-                    switch (in - r_) {
-                    case 1:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = doh + i0 * 64 + r_ * 64;
-                                const float *bp_ = Vt + q_;
-                                float *cp_ = G + r_ * 64 + q_;
-                                __m256 c0_0, c0_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < 64; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                            _mm256_store_ps(cp_ + 192, c3_0);
+                            _mm256_store_ps(cp_ + 200, c3_1);
+                            _mm256_store_ps(cp_ + 256, c4_0);
+                            _mm256_store_ps(cp_ + 264, c4_1);
+                            _mm256_store_ps(cp_ + 320, c5_0);
+                            _mm256_store_ps(cp_ + 328, c5_1);
+                        }
+                switch (in - r_) {
+                case 1:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = doh + i0 * 64 + r_ * 64;
+                            const float *bp_ = Vt + q_;
+                            float *cp_ = G + r_ * 64 + q_;
+                            __m256 c0_0, c0_1;
+                            size_t p_;
+                            c0_0 = _mm256_setzero_ps();
+                            c0_1 = _mm256_setzero_ps();
+                            for (p_ = 0; p_ < 64; p_++, ap_ += 1, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
                             }
-                        break;
-                    case 2:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = doh + i0 * 64 + r_ * 64;
-                                const float *bp_ = Vt + q_;
-                                float *cp_ = G + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                c1_0 = _mm256_setzero_ps();
-                                c1_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < 64; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[64]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                        }
+                    break;
+                case 2:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = doh + i0 * 64 + r_ * 64;
+                            const float *bp_ = Vt + q_;
+                            float *cp_ = G + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1;
+                            size_t p_;
+                            c0_0 = _mm256_setzero_ps();
+                            c0_1 = _mm256_setzero_ps();
+                            c1_0 = _mm256_setzero_ps();
+                            c1_1 = _mm256_setzero_ps();
+                            for (p_ = 0; p_ < 64; p_++, ap_ += 1, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[64]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
                             }
-                        break;
-                    case 3:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = doh + i0 * 64 + r_ * 64;
-                                const float *bp_ = Vt + q_;
-                                float *cp_ = G + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                c1_0 = _mm256_setzero_ps();
-                                c1_1 = _mm256_setzero_ps();
-                                c2_0 = _mm256_setzero_ps();
-                                c2_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < 64; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[64]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[128]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                        }
+                    break;
+                case 3:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = doh + i0 * 64 + r_ * 64;
+                            const float *bp_ = Vt + q_;
+                            float *cp_ = G + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1;
+                            size_t p_;
+                            c0_0 = _mm256_setzero_ps();
+                            c0_1 = _mm256_setzero_ps();
+                            c1_0 = _mm256_setzero_ps();
+                            c1_1 = _mm256_setzero_ps();
+                            c2_0 = _mm256_setzero_ps();
+                            c2_1 = _mm256_setzero_ps();
+                            for (p_ = 0; p_ < 64; p_++, ap_ += 1, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[64]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[128]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
                             }
-                        break;
-                    case 4:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = doh + i0 * 64 + r_ * 64;
-                                const float *bp_ = Vt + q_;
-                                float *cp_ = G + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                c1_0 = _mm256_setzero_ps();
-                                c1_1 = _mm256_setzero_ps();
-                                c2_0 = _mm256_setzero_ps();
-                                c2_1 = _mm256_setzero_ps();
-                                c3_0 = _mm256_setzero_ps();
-                                c3_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < 64; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[64]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[128]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[192]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                        }
+                    break;
+                case 4:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = doh + i0 * 64 + r_ * 64;
+                            const float *bp_ = Vt + q_;
+                            float *cp_ = G + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1;
+                            size_t p_;
+                            c0_0 = _mm256_setzero_ps();
+                            c0_1 = _mm256_setzero_ps();
+                            c1_0 = _mm256_setzero_ps();
+                            c1_1 = _mm256_setzero_ps();
+                            c2_0 = _mm256_setzero_ps();
+                            c2_1 = _mm256_setzero_ps();
+                            c3_0 = _mm256_setzero_ps();
+                            c3_1 = _mm256_setzero_ps();
+                            for (p_ = 0; p_ < 64; p_++, ap_ += 1, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[64]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[128]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                                a_ = _mm256_set1_ps(ap_[192]);
+                                c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                                c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
                             }
-                        break;
-                    case 5:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = doh + i0 * 64 + r_ * 64;
-                                const float *bp_ = Vt + q_;
-                                float *cp_ = G + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1;
-                                size_t p_;
-                                c0_0 = _mm256_setzero_ps();
-                                c0_1 = _mm256_setzero_ps();
-                                c1_0 = _mm256_setzero_ps();
-                                c1_1 = _mm256_setzero_ps();
-                                c2_0 = _mm256_setzero_ps();
-                                c2_1 = _mm256_setzero_ps();
-                                c3_0 = _mm256_setzero_ps();
-                                c3_1 = _mm256_setzero_ps();
-                                c4_0 = _mm256_setzero_ps();
-                                c4_1 = _mm256_setzero_ps();
-                                for (p_ = 0; p_ < 64; p_++, ap_ += 1, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[64]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[128]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[192]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                    a_ = _mm256_set1_ps(ap_[256]);
-                                    c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
-                                    c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                                _mm256_store_ps(cp_ + 256, c4_0);
-                                _mm256_store_ps(cp_ + 264, c4_1);
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                            _mm256_store_ps(cp_ + 192, c3_0);
+                            _mm256_store_ps(cp_ + 200, c3_1);
+                        }
+                    break;
+                case 5:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = doh + i0 * 64 + r_ * 64;
+                            const float *bp_ = Vt + q_;
+                            float *cp_ = G + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1;
+                            size_t p_;
+                            c0_0 = _mm256_setzero_ps();
+                            c0_1 = _mm256_setzero_ps();
+                            c1_0 = _mm256_setzero_ps();
+                            c1_1 = _mm256_setzero_ps();
+                            c2_0 = _mm256_setzero_ps();
+                            c2_1 = _mm256_setzero_ps();
+                            c3_0 = _mm256_setzero_ps();
+                            c3_1 = _mm256_setzero_ps();
+                            c4_0 = _mm256_setzero_ps();
+                            c4_1 = _mm256_setzero_ps();
+                            for (p_ = 0; p_ < 64; p_++, ap_ += 1, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[64]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[128]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                                a_ = _mm256_set1_ps(ap_[192]);
+                                c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                                c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                                a_ = _mm256_set1_ps(ap_[256]);
+                                c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
+                                c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
                             }
-                        break;
-                    default:
-                        break;
-                    }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                            _mm256_store_ps(cp_ + 192, c3_0);
+                            _mm256_store_ps(cp_ + 200, c3_1);
+                            _mm256_store_ps(cp_ + 256, c4_0);
+                            _mm256_store_ps(cp_ + 264, c4_1);
+                        }
+                    break;
+                default:
+                    break;
                 }
-                { /* G = c P (dP - Dv) */
-                    const __m256 cv = _mm256_set1_ps(cmul);
-                    for (ii = 0; ii < in; ii++) {
-                        const __m256 di = _mm256_set1_ps(Dv[i0 + ii]);
-                        const float *const pr = S + ii * 64;
-                        float *const gr = G + ii * 64;
-                        const float *const cr = cm + ii * 64;
-                        if (fix)
-                            for (jv = 0; jv < 64; jv += 8)
-                                _mm256_store_ps(gr + jv, _mm256_mul_ps(_mm256_mul_ps(_mm256_load_ps(pr + jv), _mm256_sub_ps(_mm256_load_ps(gr + jv), di)), _mm256_load_ps(cr + jv)));
-                        else
-                            for (jv = 0; jv < 64; jv += 8)
-                                _mm256_store_ps(gr + jv, _mm256_mul_ps(_mm256_mul_ps(_mm256_load_ps(pr + jv), _mm256_sub_ps(_mm256_load_ps(gr + jv), di)), cv));
-                    }
+            }
+            { /* G = c P (dP - Dv) */
+                const __m256 cv = _mm256_set1_ps(cmul);
+                for (ii = 0; ii < in; ii++) {
+                    const __m256 di = _mm256_set1_ps(Dv[i0 + ii]);
+                    const float *const pr = S + ii * 64;
+                    float *const gr = G + ii * 64;
+                    const float *const cr = cm + ii * 64;
+                    if (fix)
+                        for (jv = 0; jv < 64; jv += 8)
+                            _mm256_store_ps(gr + jv, _mm256_mul_ps(_mm256_mul_ps(_mm256_load_ps(pr + jv), _mm256_sub_ps(_mm256_load_ps(gr + jv), di)), _mm256_load_ps(cr + jv)));
+                    else
+                        for (jv = 0; jv < 64; jv += 8)
+                            _mm256_store_ps(gr + jv, _mm256_mul_ps(_mm256_mul_ps(_mm256_load_ps(pr + jv), _mm256_sub_ps(_mm256_load_ps(gr + jv), di)), cv));
                 }
-                { /* dVt += dout^T P */
-                    size_t r_ = 0, q_;
-                    for (; r_ + 6 <= 64; r_ += 6)
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = doh + i0 * 64 + r_ * 1;
-                                const float *bp_ = S + q_;
-                                float *cp_ = dVt + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
-                                size_t p_;
-                                c0_0 = _mm256_load_ps(cp_ + 0);
-                                c0_1 = _mm256_load_ps(cp_ + 8);
-                                c1_0 = _mm256_load_ps(cp_ + 64);
-                                c1_1 = _mm256_load_ps(cp_ + 72);
-                                c2_0 = _mm256_load_ps(cp_ + 128);
-                                c2_1 = _mm256_load_ps(cp_ + 136);
-                                c3_0 = _mm256_load_ps(cp_ + 192);
-                                c3_1 = _mm256_load_ps(cp_ + 200);
-                                c4_0 = _mm256_load_ps(cp_ + 256);
-                                c4_1 = _mm256_load_ps(cp_ + 264);
-                                c5_0 = _mm256_load_ps(cp_ + 320);
-                                c5_1 = _mm256_load_ps(cp_ + 328);
-                                for (p_ = 0; p_ < in; p_++, ap_ += 64, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[1]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[2]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[3]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                    a_ = _mm256_set1_ps(ap_[4]);
-                                    c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
-                                    c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
-                                    a_ = _mm256_set1_ps(ap_[5]);
-                                    c5_0 = _mm256_fmadd_ps(a_, b0_, c5_0);
-                                    c5_1 = _mm256_fmadd_ps(a_, b1_, c5_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                                _mm256_store_ps(cp_ + 256, c4_0);
-                                _mm256_store_ps(cp_ + 264, c4_1);
-                                _mm256_store_ps(cp_ + 320, c5_0);
-                                _mm256_store_ps(cp_ + 328, c5_1);
-                            }
+            }
+            { /* dVt += dout^T P */
+                size_t r_ = 0, q_;
+                for (; r_ + 6 <= 64; r_ += 6)
                     for (q_ = 0; q_ < 64; q_ += 16)
                         {
                             const float *ap_ = doh + i0 * 64 + r_ * 1;
                             const float *bp_ = S + q_;
                             float *cp_ = dVt + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
+                            size_t p_;
+                            c0_0 = _mm256_load_ps(cp_ + 0);
+                            c0_1 = _mm256_load_ps(cp_ + 8);
+                            c1_0 = _mm256_load_ps(cp_ + 64);
+                            c1_1 = _mm256_load_ps(cp_ + 72);
+                            c2_0 = _mm256_load_ps(cp_ + 128);
+                            c2_1 = _mm256_load_ps(cp_ + 136);
+                            c3_0 = _mm256_load_ps(cp_ + 192);
+                            c3_1 = _mm256_load_ps(cp_ + 200);
+                            c4_0 = _mm256_load_ps(cp_ + 256);
+                            c4_1 = _mm256_load_ps(cp_ + 264);
+                            c5_0 = _mm256_load_ps(cp_ + 320);
+                            c5_1 = _mm256_load_ps(cp_ + 328);
+                            for (p_ = 0; p_ < in; p_++, ap_ += 64, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[1]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[2]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                                a_ = _mm256_set1_ps(ap_[3]);
+                                c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                                c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                                a_ = _mm256_set1_ps(ap_[4]);
+                                c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
+                                c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
+                                a_ = _mm256_set1_ps(ap_[5]);
+                                c5_0 = _mm256_fmadd_ps(a_, b0_, c5_0);
+                                c5_1 = _mm256_fmadd_ps(a_, b1_, c5_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                            _mm256_store_ps(cp_ + 192, c3_0);
+                            _mm256_store_ps(cp_ + 200, c3_1);
+                            _mm256_store_ps(cp_ + 256, c4_0);
+                            _mm256_store_ps(cp_ + 264, c4_1);
+                            _mm256_store_ps(cp_ + 320, c5_0);
+                            _mm256_store_ps(cp_ + 328, c5_1);
+                        }
+                for (q_ = 0; q_ < 64; q_ += 16)
+                    {
+                        const float *ap_ = doh + i0 * 64 + r_ * 1;
+                        const float *bp_ = S + q_;
+                        float *cp_ = dVt + r_ * 64 + q_;
+                        __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1;
+                        size_t p_;
+                        c0_0 = _mm256_load_ps(cp_ + 0);
+                        c0_1 = _mm256_load_ps(cp_ + 8);
+                        c1_0 = _mm256_load_ps(cp_ + 64);
+                        c1_1 = _mm256_load_ps(cp_ + 72);
+                        c2_0 = _mm256_load_ps(cp_ + 128);
+                        c2_1 = _mm256_load_ps(cp_ + 136);
+                        c3_0 = _mm256_load_ps(cp_ + 192);
+                        c3_1 = _mm256_load_ps(cp_ + 200);
+                        for (p_ = 0; p_ < in; p_++, ap_ += 64, bp_ += 64) {
+                            const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                            __m256 a_;
+                            a_ = _mm256_set1_ps(ap_[0]);
+                            c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                            c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                            a_ = _mm256_set1_ps(ap_[1]);
+                            c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                            c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                            a_ = _mm256_set1_ps(ap_[2]);
+                            c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                            c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                            a_ = _mm256_set1_ps(ap_[3]);
+                            c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                            c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                        }
+                        _mm256_store_ps(cp_ + 0, c0_0);
+                        _mm256_store_ps(cp_ + 8, c0_1);
+                        _mm256_store_ps(cp_ + 64, c1_0);
+                        _mm256_store_ps(cp_ + 72, c1_1);
+                        _mm256_store_ps(cp_ + 128, c2_0);
+                        _mm256_store_ps(cp_ + 136, c2_1);
+                        _mm256_store_ps(cp_ + 192, c3_0);
+                        _mm256_store_ps(cp_ + 200, c3_1);
+                    }
+            }
+            { /* dKt += q^T G over the shared prefix */
+                size_t r_ = 0, q_;
+                for (; r_ + 6 <= mlr_published_4096_dim[uni]; r_ += 6)
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = qh + i0 * 64 + r_ * 1;
+                            const float *bp_ = G + q_;
+                            float *cp_ = dKt + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
+                            size_t p_;
+                            c0_0 = _mm256_load_ps(cp_ + 0);
+                            c0_1 = _mm256_load_ps(cp_ + 8);
+                            c1_0 = _mm256_load_ps(cp_ + 64);
+                            c1_1 = _mm256_load_ps(cp_ + 72);
+                            c2_0 = _mm256_load_ps(cp_ + 128);
+                            c2_1 = _mm256_load_ps(cp_ + 136);
+                            c3_0 = _mm256_load_ps(cp_ + 192);
+                            c3_1 = _mm256_load_ps(cp_ + 200);
+                            c4_0 = _mm256_load_ps(cp_ + 256);
+                            c4_1 = _mm256_load_ps(cp_ + 264);
+                            c5_0 = _mm256_load_ps(cp_ + 320);
+                            c5_1 = _mm256_load_ps(cp_ + 328);
+                            for (p_ = 0; p_ < in; p_++, ap_ += 64, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[1]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[2]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                                a_ = _mm256_set1_ps(ap_[3]);
+                                c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                                c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                                a_ = _mm256_set1_ps(ap_[4]);
+                                c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
+                                c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
+                                a_ = _mm256_set1_ps(ap_[5]);
+                                c5_0 = _mm256_fmadd_ps(a_, b0_, c5_0);
+                                c5_1 = _mm256_fmadd_ps(a_, b1_, c5_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                            _mm256_store_ps(cp_ + 192, c3_0);
+                            _mm256_store_ps(cp_ + 200, c3_1);
+                            _mm256_store_ps(cp_ + 256, c4_0);
+                            _mm256_store_ps(cp_ + 264, c4_1);
+                            _mm256_store_ps(cp_ + 320, c5_0);
+                            _mm256_store_ps(cp_ + 328, c5_1);
+                        }
+                switch (mlr_published_4096_dim[uni] - r_) {
+                case 1:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = qh + i0 * 64 + r_ * 1;
+                            const float *bp_ = G + q_;
+                            float *cp_ = dKt + r_ * 64 + q_;
+                            __m256 c0_0, c0_1;
+                            size_t p_;
+                            c0_0 = _mm256_load_ps(cp_ + 0);
+                            c0_1 = _mm256_load_ps(cp_ + 8);
+                            for (p_ = 0; p_ < in; p_++, ap_ += 64, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                        }
+                    break;
+                case 2:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = qh + i0 * 64 + r_ * 1;
+                            const float *bp_ = G + q_;
+                            float *cp_ = dKt + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1;
+                            size_t p_;
+                            c0_0 = _mm256_load_ps(cp_ + 0);
+                            c0_1 = _mm256_load_ps(cp_ + 8);
+                            c1_0 = _mm256_load_ps(cp_ + 64);
+                            c1_1 = _mm256_load_ps(cp_ + 72);
+                            for (p_ = 0; p_ < in; p_++, ap_ += 64, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[1]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                        }
+                    break;
+                case 3:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = qh + i0 * 64 + r_ * 1;
+                            const float *bp_ = G + q_;
+                            float *cp_ = dKt + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1;
+                            size_t p_;
+                            c0_0 = _mm256_load_ps(cp_ + 0);
+                            c0_1 = _mm256_load_ps(cp_ + 8);
+                            c1_0 = _mm256_load_ps(cp_ + 64);
+                            c1_1 = _mm256_load_ps(cp_ + 72);
+                            c2_0 = _mm256_load_ps(cp_ + 128);
+                            c2_1 = _mm256_load_ps(cp_ + 136);
+                            for (p_ = 0; p_ < in; p_++, ap_ += 64, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[1]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[2]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                        }
+                    break;
+                case 4:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = qh + i0 * 64 + r_ * 1;
+                            const float *bp_ = G + q_;
+                            float *cp_ = dKt + r_ * 64 + q_;
                             __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1;
                             size_t p_;
                             c0_0 = _mm256_load_ps(cp_ + 0);
@@ -1490,524 +1680,363 @@ int mlr_published_4096_backward(const float *q, const float *k, const float *v,
                             _mm256_store_ps(cp_ + 192, c3_0);
                             _mm256_store_ps(cp_ + 200, c3_1);
                         }
+                    break;
+                case 5:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = qh + i0 * 64 + r_ * 1;
+                            const float *bp_ = G + q_;
+                            float *cp_ = dKt + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1;
+                            size_t p_;
+                            c0_0 = _mm256_load_ps(cp_ + 0);
+                            c0_1 = _mm256_load_ps(cp_ + 8);
+                            c1_0 = _mm256_load_ps(cp_ + 64);
+                            c1_1 = _mm256_load_ps(cp_ + 72);
+                            c2_0 = _mm256_load_ps(cp_ + 128);
+                            c2_1 = _mm256_load_ps(cp_ + 136);
+                            c3_0 = _mm256_load_ps(cp_ + 192);
+                            c3_1 = _mm256_load_ps(cp_ + 200);
+                            c4_0 = _mm256_load_ps(cp_ + 256);
+                            c4_1 = _mm256_load_ps(cp_ + 264);
+                            for (p_ = 0; p_ < in; p_++, ap_ += 64, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[1]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[2]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                                a_ = _mm256_set1_ps(ap_[3]);
+                                c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                                c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                                a_ = _mm256_set1_ps(ap_[4]);
+                                c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
+                                c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                            _mm256_store_ps(cp_ + 192, c3_0);
+                            _mm256_store_ps(cp_ + 200, c3_1);
+                            _mm256_store_ps(cp_ + 256, c4_0);
+                            _mm256_store_ps(cp_ + 264, c4_1);
+                        }
+                    break;
+                default:
+                    break;
                 }
-                { /* dKt += q^T G over the shared prefix */
-                    size_t r_ = 0, q_;
-                    for (; r_ + 6 <= mlr_published_4096_dim[uni]; r_ += 6)
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = qh + i0 * 64 + r_ * 1;
-                                const float *bp_ = G + q_;
-                                float *cp_ = dKt + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
-                                size_t p_;
-                                c0_0 = _mm256_load_ps(cp_ + 0);
-                                c0_1 = _mm256_load_ps(cp_ + 8);
-                                c1_0 = _mm256_load_ps(cp_ + 64);
-                                c1_1 = _mm256_load_ps(cp_ + 72);
-                                c2_0 = _mm256_load_ps(cp_ + 128);
-                                c2_1 = _mm256_load_ps(cp_ + 136);
-                                c3_0 = _mm256_load_ps(cp_ + 192);
-                                c3_1 = _mm256_load_ps(cp_ + 200);
-                                c4_0 = _mm256_load_ps(cp_ + 256);
-                                c4_1 = _mm256_load_ps(cp_ + 264);
-                                c5_0 = _mm256_load_ps(cp_ + 320);
-                                c5_1 = _mm256_load_ps(cp_ + 328);
-                                for (p_ = 0; p_ < in; p_++, ap_ += 64, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[1]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[2]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[3]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                    a_ = _mm256_set1_ps(ap_[4]);
-                                    c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
-                                    c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
-                                    a_ = _mm256_set1_ps(ap_[5]);
-                                    c5_0 = _mm256_fmadd_ps(a_, b0_, c5_0);
-                                    c5_1 = _mm256_fmadd_ps(a_, b1_, c5_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                                _mm256_store_ps(cp_ + 256, c4_0);
-                                _mm256_store_ps(cp_ + 264, c4_1);
-                                _mm256_store_ps(cp_ + 320, c5_0);
-                                _mm256_store_ps(cp_ + 328, c5_1);
-                            }
-                    switch (mlr_published_4096_dim[uni] - r_) {
-                    case 1:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = qh + i0 * 64 + r_ * 1;
-                                const float *bp_ = G + q_;
-                                float *cp_ = dKt + r_ * 64 + q_;
-                                __m256 c0_0, c0_1;
-                                size_t p_;
-                                c0_0 = _mm256_load_ps(cp_ + 0);
-                                c0_1 = _mm256_load_ps(cp_ + 8);
-                                for (p_ = 0; p_ < in; p_++, ap_ += 64, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                            }
-                        break;
-                    case 2:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = qh + i0 * 64 + r_ * 1;
-                                const float *bp_ = G + q_;
-                                float *cp_ = dKt + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1;
-                                size_t p_;
-                                c0_0 = _mm256_load_ps(cp_ + 0);
-                                c0_1 = _mm256_load_ps(cp_ + 8);
-                                c1_0 = _mm256_load_ps(cp_ + 64);
-                                c1_1 = _mm256_load_ps(cp_ + 72);
-                                for (p_ = 0; p_ < in; p_++, ap_ += 64, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[1]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                            }
-                        break;
-                    case 3:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = qh + i0 * 64 + r_ * 1;
-                                const float *bp_ = G + q_;
-                                float *cp_ = dKt + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1;
-                                size_t p_;
-                                c0_0 = _mm256_load_ps(cp_ + 0);
-                                c0_1 = _mm256_load_ps(cp_ + 8);
-                                c1_0 = _mm256_load_ps(cp_ + 64);
-                                c1_1 = _mm256_load_ps(cp_ + 72);
-                                c2_0 = _mm256_load_ps(cp_ + 128);
-                                c2_1 = _mm256_load_ps(cp_ + 136);
-                                for (p_ = 0; p_ < in; p_++, ap_ += 64, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[1]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[2]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                            }
-                        break;
-                    case 4:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = qh + i0 * 64 + r_ * 1;
-                                const float *bp_ = G + q_;
-                                float *cp_ = dKt + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1;
-                                size_t p_;
-                                c0_0 = _mm256_load_ps(cp_ + 0);
-                                c0_1 = _mm256_load_ps(cp_ + 8);
-                                c1_0 = _mm256_load_ps(cp_ + 64);
-                                c1_1 = _mm256_load_ps(cp_ + 72);
-                                c2_0 = _mm256_load_ps(cp_ + 128);
-                                c2_1 = _mm256_load_ps(cp_ + 136);
-                                c3_0 = _mm256_load_ps(cp_ + 192);
-                                c3_1 = _mm256_load_ps(cp_ + 200);
-                                for (p_ = 0; p_ < in; p_++, ap_ += 64, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[1]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[2]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[3]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                            }
-                        break;
-                    case 5:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = qh + i0 * 64 + r_ * 1;
-                                const float *bp_ = G + q_;
-                                float *cp_ = dKt + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1;
-                                size_t p_;
-                                c0_0 = _mm256_load_ps(cp_ + 0);
-                                c0_1 = _mm256_load_ps(cp_ + 8);
-                                c1_0 = _mm256_load_ps(cp_ + 64);
-                                c1_1 = _mm256_load_ps(cp_ + 72);
-                                c2_0 = _mm256_load_ps(cp_ + 128);
-                                c2_1 = _mm256_load_ps(cp_ + 136);
-                                c3_0 = _mm256_load_ps(cp_ + 192);
-                                c3_1 = _mm256_load_ps(cp_ + 200);
-                                c4_0 = _mm256_load_ps(cp_ + 256);
-                                c4_1 = _mm256_load_ps(cp_ + 264);
-                                for (p_ = 0; p_ < in; p_++, ap_ += 64, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[1]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[2]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[3]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                    a_ = _mm256_set1_ps(ap_[4]);
-                                    c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
-                                    c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                                _mm256_store_ps(cp_ + 256, c4_0);
-                                _mm256_store_ps(cp_ + 264, c4_1);
-                            }
-                        break;
-                    default:
-                        break;
-                    }
-                }
-                /* Gt = G^T, 8 x 8 blocks (rows of G past the tile are zero) */
-                if (in < 64)
-                    memset(G + in * 64, 0, (64 - in) * 64 * sizeof(float));
-                for (jj = 0; jj < jn; jj += 8)
-                    for (ii = 0; ii < 64; ii += 8)
-                        { const __m256 r0 = _mm256_loadu_ps((G + ii * 64 + jj) + 0 * (64)); const __m256 r1 = _mm256_loadu_ps((G + ii * 64 + jj) + 1 * (64)); const __m256 r2 = _mm256_loadu_ps((G + ii * 64 + jj) + 2 * (64)); const __m256 r3 = _mm256_loadu_ps((G + ii * 64 + jj) + 3 * (64)); const __m256 r4 = _mm256_loadu_ps((G + ii * 64 + jj) + 4 * (64)); const __m256 r5 = _mm256_loadu_ps((G + ii * 64 + jj) + 5 * (64)); const __m256 r6 = _mm256_loadu_ps((G + ii * 64 + jj) + 6 * (64)); const __m256 r7 = _mm256_loadu_ps((G + ii * 64 + jj) + 7 * (64)); const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1); const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3); const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5); const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7); const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE); const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE); const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE); const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE); _mm256_storeu_ps((Gt + jj * 64 + ii) + 0 * (64), _mm256_permute2f128_ps(u0, u4, 0x20)); _mm256_storeu_ps((Gt + jj * 64 + ii) + 1 * (64), _mm256_permute2f128_ps(u1, u5, 0x20)); _mm256_storeu_ps((Gt + jj * 64 + ii) + 2 * (64), _mm256_permute2f128_ps(u2, u6, 0x20)); _mm256_storeu_ps((Gt + jj * 64 + ii) + 3 * (64), _mm256_permute2f128_ps(u3, u7, 0x20)); _mm256_storeu_ps((Gt + jj * 64 + ii) + 4 * (64), _mm256_permute2f128_ps(u0, u4, 0x31)); _mm256_storeu_ps((Gt + jj * 64 + ii) + 5 * (64), _mm256_permute2f128_ps(u1, u5, 0x31)); _mm256_storeu_ps((Gt + jj * 64 + ii) + 6 * (64), _mm256_permute2f128_ps(u2, u6, 0x31)); _mm256_storeu_ps((Gt + jj * 64 + ii) + 7 * (64), _mm256_permute2f128_ps(u3, u7, 0x31)); }
-                { /* dQt += k^T Gt over the shared prefix */
-                    size_t r_ = 0, q_;
-                    for (; r_ + 6 <= mlr_published_4096_dim[uni]; r_ += 6)
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = kh + j0 * 64 + r_ * 1;
-                                const float *bp_ = Gt + q_;
-                                float *cp_ = dQtt + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
-                                size_t p_;
-                                c0_0 = _mm256_load_ps(cp_ + 0);
-                                c0_1 = _mm256_load_ps(cp_ + 8);
-                                c1_0 = _mm256_load_ps(cp_ + 64);
-                                c1_1 = _mm256_load_ps(cp_ + 72);
-                                c2_0 = _mm256_load_ps(cp_ + 128);
-                                c2_1 = _mm256_load_ps(cp_ + 136);
-                                c3_0 = _mm256_load_ps(cp_ + 192);
-                                c3_1 = _mm256_load_ps(cp_ + 200);
-                                c4_0 = _mm256_load_ps(cp_ + 256);
-                                c4_1 = _mm256_load_ps(cp_ + 264);
-                                c5_0 = _mm256_load_ps(cp_ + 320);
-                                c5_1 = _mm256_load_ps(cp_ + 328);
-                                for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[1]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[2]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[3]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                    a_ = _mm256_set1_ps(ap_[4]);
-                                    c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
-                                    c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
-                                    a_ = _mm256_set1_ps(ap_[5]);
-                                    c5_0 = _mm256_fmadd_ps(a_, b0_, c5_0);
-                                    c5_1 = _mm256_fmadd_ps(a_, b1_, c5_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                                _mm256_store_ps(cp_ + 256, c4_0);
-                                _mm256_store_ps(cp_ + 264, c4_1);
-                                _mm256_store_ps(cp_ + 320, c5_0);
-                                _mm256_store_ps(cp_ + 328, c5_1);
-                            }
-                    switch (mlr_published_4096_dim[uni] - r_) {
-                    case 1:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = kh + j0 * 64 + r_ * 1;
-                                const float *bp_ = Gt + q_;
-                                float *cp_ = dQtt + r_ * 64 + q_;
-                                __m256 c0_0, c0_1;
-                                size_t p_;
-                                c0_0 = _mm256_load_ps(cp_ + 0);
-                                c0_1 = _mm256_load_ps(cp_ + 8);
-                                for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                            }
-                        break;
-                    case 2:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = kh + j0 * 64 + r_ * 1;
-                                const float *bp_ = Gt + q_;
-                                float *cp_ = dQtt + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1;
-                                size_t p_;
-                                c0_0 = _mm256_load_ps(cp_ + 0);
-                                c0_1 = _mm256_load_ps(cp_ + 8);
-                                c1_0 = _mm256_load_ps(cp_ + 64);
-                                c1_1 = _mm256_load_ps(cp_ + 72);
-                                for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[1]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                            }
-                        break;
-                    case 3:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = kh + j0 * 64 + r_ * 1;
-                                const float *bp_ = Gt + q_;
-                                float *cp_ = dQtt + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1;
-                                size_t p_;
-                                c0_0 = _mm256_load_ps(cp_ + 0);
-                                c0_1 = _mm256_load_ps(cp_ + 8);
-                                c1_0 = _mm256_load_ps(cp_ + 64);
-                                c1_1 = _mm256_load_ps(cp_ + 72);
-                                c2_0 = _mm256_load_ps(cp_ + 128);
-                                c2_1 = _mm256_load_ps(cp_ + 136);
-                                for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[1]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[2]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                            }
-                        break;
-                    case 4:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = kh + j0 * 64 + r_ * 1;
-                                const float *bp_ = Gt + q_;
-                                float *cp_ = dQtt + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1;
-                                size_t p_;
-                                c0_0 = _mm256_load_ps(cp_ + 0);
-                                c0_1 = _mm256_load_ps(cp_ + 8);
-                                c1_0 = _mm256_load_ps(cp_ + 64);
-                                c1_1 = _mm256_load_ps(cp_ + 72);
-                                c2_0 = _mm256_load_ps(cp_ + 128);
-                                c2_1 = _mm256_load_ps(cp_ + 136);
-                                c3_0 = _mm256_load_ps(cp_ + 192);
-                                c3_1 = _mm256_load_ps(cp_ + 200);
-                                for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[1]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[2]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[3]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                            }
-                        break;
-                    case 5:
-                        for (q_ = 0; q_ < 64; q_ += 16)
-                            {
-                                const float *ap_ = kh + j0 * 64 + r_ * 1;
-                                const float *bp_ = Gt + q_;
-                                float *cp_ = dQtt + r_ * 64 + q_;
-                                __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1;
-                                size_t p_;
-                                c0_0 = _mm256_load_ps(cp_ + 0);
-                                c0_1 = _mm256_load_ps(cp_ + 8);
-                                c1_0 = _mm256_load_ps(cp_ + 64);
-                                c1_1 = _mm256_load_ps(cp_ + 72);
-                                c2_0 = _mm256_load_ps(cp_ + 128);
-                                c2_1 = _mm256_load_ps(cp_ + 136);
-                                c3_0 = _mm256_load_ps(cp_ + 192);
-                                c3_1 = _mm256_load_ps(cp_ + 200);
-                                c4_0 = _mm256_load_ps(cp_ + 256);
-                                c4_1 = _mm256_load_ps(cp_ + 264);
-                                for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
-                                    const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
-                                    __m256 a_;
-                                    a_ = _mm256_set1_ps(ap_[0]);
-                                    c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
-                                    c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
-                                    a_ = _mm256_set1_ps(ap_[1]);
-                                    c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
-                                    c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
-                                    a_ = _mm256_set1_ps(ap_[2]);
-                                    c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
-                                    c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
-                                    a_ = _mm256_set1_ps(ap_[3]);
-                                    c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
-                                    c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
-                                    a_ = _mm256_set1_ps(ap_[4]);
-                                    c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
-                                    c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
-                                }
-                                _mm256_store_ps(cp_ + 0, c0_0);
-                                _mm256_store_ps(cp_ + 8, c0_1);
-                                _mm256_store_ps(cp_ + 64, c1_0);
-                                _mm256_store_ps(cp_ + 72, c1_1);
-                                _mm256_store_ps(cp_ + 128, c2_0);
-                                _mm256_store_ps(cp_ + 136, c2_1);
-                                _mm256_store_ps(cp_ + 192, c3_0);
-                                _mm256_store_ps(cp_ + 200, c3_1);
-                                _mm256_store_ps(cp_ + 256, c4_0);
-                                _mm256_store_ps(cp_ + 264, c4_1);
-                            }
-                        break;
-                    default:
-                        break;
-                    }
-                }
-                if (any > uni)
-                    mlr_published_4096_fix_grads(G, Gt, dKt, dQtt, qh, kh, i0, in, j0, jn, uni, any);
-                (void)fix;
             }
-            for (jj = 0; jj < jn; jj++) {
-                float *const dkr = dk + bh * 262144 + (j0 + jj) * 64;
-                float *const dvr = dv + bh * 262144 + (j0 + jj) * 64;
-                for (d = 0; d < 64; d++) {
-                    const float x = dKt[d * 64 + jj] * mlr_published_4096_sc[d];
-                    dkr[d] = x;
-                    chk += x - x;
+            /* Gt = G^T, 8 x 8 blocks (rows of G past the tile are zero) */
+            if (in < 64)
+                memset(G + in * 64, 0, (64 - in) * 64 * sizeof(float));
+            for (jj = 0; jj < jn; jj += 8)
+                for (ii = 0; ii < 64; ii += 8)
+                    { const __m256 r0 = _mm256_loadu_ps((G + ii * 64 + jj) + 0 * (64)); const __m256 r1 = _mm256_loadu_ps((G + ii * 64 + jj) + 1 * (64)); const __m256 r2 = _mm256_loadu_ps((G + ii * 64 + jj) + 2 * (64)); const __m256 r3 = _mm256_loadu_ps((G + ii * 64 + jj) + 3 * (64)); const __m256 r4 = _mm256_loadu_ps((G + ii * 64 + jj) + 4 * (64)); const __m256 r5 = _mm256_loadu_ps((G + ii * 64 + jj) + 5 * (64)); const __m256 r6 = _mm256_loadu_ps((G + ii * 64 + jj) + 6 * (64)); const __m256 r7 = _mm256_loadu_ps((G + ii * 64 + jj) + 7 * (64)); const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1); const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3); const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5); const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7); const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE); const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE); const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE); const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE); _mm256_storeu_ps((Gt + jj * 64 + ii) + 0 * (64), _mm256_permute2f128_ps(u0, u4, 0x20)); _mm256_storeu_ps((Gt + jj * 64 + ii) + 1 * (64), _mm256_permute2f128_ps(u1, u5, 0x20)); _mm256_storeu_ps((Gt + jj * 64 + ii) + 2 * (64), _mm256_permute2f128_ps(u2, u6, 0x20)); _mm256_storeu_ps((Gt + jj * 64 + ii) + 3 * (64), _mm256_permute2f128_ps(u3, u7, 0x20)); _mm256_storeu_ps((Gt + jj * 64 + ii) + 4 * (64), _mm256_permute2f128_ps(u0, u4, 0x31)); _mm256_storeu_ps((Gt + jj * 64 + ii) + 5 * (64), _mm256_permute2f128_ps(u1, u5, 0x31)); _mm256_storeu_ps((Gt + jj * 64 + ii) + 6 * (64), _mm256_permute2f128_ps(u2, u6, 0x31)); _mm256_storeu_ps((Gt + jj * 64 + ii) + 7 * (64), _mm256_permute2f128_ps(u3, u7, 0x31)); }
+            { /* dQt += k^T Gt over the shared prefix */
+                size_t r_ = 0, q_;
+                for (; r_ + 6 <= mlr_published_4096_dim[uni]; r_ += 6)
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = kh + j0 * 64 + r_ * 1;
+                            const float *bp_ = Gt + q_;
+                            float *cp_ = dQtt + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
+                            size_t p_;
+                            c0_0 = _mm256_load_ps(cp_ + 0);
+                            c0_1 = _mm256_load_ps(cp_ + 8);
+                            c1_0 = _mm256_load_ps(cp_ + 64);
+                            c1_1 = _mm256_load_ps(cp_ + 72);
+                            c2_0 = _mm256_load_ps(cp_ + 128);
+                            c2_1 = _mm256_load_ps(cp_ + 136);
+                            c3_0 = _mm256_load_ps(cp_ + 192);
+                            c3_1 = _mm256_load_ps(cp_ + 200);
+                            c4_0 = _mm256_load_ps(cp_ + 256);
+                            c4_1 = _mm256_load_ps(cp_ + 264);
+                            c5_0 = _mm256_load_ps(cp_ + 320);
+                            c5_1 = _mm256_load_ps(cp_ + 328);
+                            for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[1]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[2]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                                a_ = _mm256_set1_ps(ap_[3]);
+                                c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                                c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                                a_ = _mm256_set1_ps(ap_[4]);
+                                c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
+                                c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
+                                a_ = _mm256_set1_ps(ap_[5]);
+                                c5_0 = _mm256_fmadd_ps(a_, b0_, c5_0);
+                                c5_1 = _mm256_fmadd_ps(a_, b1_, c5_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                            _mm256_store_ps(cp_ + 192, c3_0);
+                            _mm256_store_ps(cp_ + 200, c3_1);
+                            _mm256_store_ps(cp_ + 256, c4_0);
+                            _mm256_store_ps(cp_ + 264, c4_1);
+                            _mm256_store_ps(cp_ + 320, c5_0);
+                            _mm256_store_ps(cp_ + 328, c5_1);
+                        }
+                switch (mlr_published_4096_dim[uni] - r_) {
+                case 1:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = kh + j0 * 64 + r_ * 1;
+                            const float *bp_ = Gt + q_;
+                            float *cp_ = dQtt + r_ * 64 + q_;
+                            __m256 c0_0, c0_1;
+                            size_t p_;
+                            c0_0 = _mm256_load_ps(cp_ + 0);
+                            c0_1 = _mm256_load_ps(cp_ + 8);
+                            for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                        }
+                    break;
+                case 2:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = kh + j0 * 64 + r_ * 1;
+                            const float *bp_ = Gt + q_;
+                            float *cp_ = dQtt + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1;
+                            size_t p_;
+                            c0_0 = _mm256_load_ps(cp_ + 0);
+                            c0_1 = _mm256_load_ps(cp_ + 8);
+                            c1_0 = _mm256_load_ps(cp_ + 64);
+                            c1_1 = _mm256_load_ps(cp_ + 72);
+                            for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[1]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                        }
+                    break;
+                case 3:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = kh + j0 * 64 + r_ * 1;
+                            const float *bp_ = Gt + q_;
+                            float *cp_ = dQtt + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1;
+                            size_t p_;
+                            c0_0 = _mm256_load_ps(cp_ + 0);
+                            c0_1 = _mm256_load_ps(cp_ + 8);
+                            c1_0 = _mm256_load_ps(cp_ + 64);
+                            c1_1 = _mm256_load_ps(cp_ + 72);
+                            c2_0 = _mm256_load_ps(cp_ + 128);
+                            c2_1 = _mm256_load_ps(cp_ + 136);
+                            for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[1]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[2]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                        }
+                    break;
+                case 4:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = kh + j0 * 64 + r_ * 1;
+                            const float *bp_ = Gt + q_;
+                            float *cp_ = dQtt + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1;
+                            size_t p_;
+                            c0_0 = _mm256_load_ps(cp_ + 0);
+                            c0_1 = _mm256_load_ps(cp_ + 8);
+                            c1_0 = _mm256_load_ps(cp_ + 64);
+                            c1_1 = _mm256_load_ps(cp_ + 72);
+                            c2_0 = _mm256_load_ps(cp_ + 128);
+                            c2_1 = _mm256_load_ps(cp_ + 136);
+                            c3_0 = _mm256_load_ps(cp_ + 192);
+                            c3_1 = _mm256_load_ps(cp_ + 200);
+                            for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[1]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[2]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                                a_ = _mm256_set1_ps(ap_[3]);
+                                c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                                c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                            _mm256_store_ps(cp_ + 192, c3_0);
+                            _mm256_store_ps(cp_ + 200, c3_1);
+                        }
+                    break;
+                case 5:
+                    for (q_ = 0; q_ < 64; q_ += 16)
+                        {
+                            const float *ap_ = kh + j0 * 64 + r_ * 1;
+                            const float *bp_ = Gt + q_;
+                            float *cp_ = dQtt + r_ * 64 + q_;
+                            __m256 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1;
+                            size_t p_;
+                            c0_0 = _mm256_load_ps(cp_ + 0);
+                            c0_1 = _mm256_load_ps(cp_ + 8);
+                            c1_0 = _mm256_load_ps(cp_ + 64);
+                            c1_1 = _mm256_load_ps(cp_ + 72);
+                            c2_0 = _mm256_load_ps(cp_ + 128);
+                            c2_1 = _mm256_load_ps(cp_ + 136);
+                            c3_0 = _mm256_load_ps(cp_ + 192);
+                            c3_1 = _mm256_load_ps(cp_ + 200);
+                            c4_0 = _mm256_load_ps(cp_ + 256);
+                            c4_1 = _mm256_load_ps(cp_ + 264);
+                            for (p_ = 0; p_ < jn; p_++, ap_ += 64, bp_ += 64) {
+                                const __m256 b0_ = _mm256_load_ps(bp_ + 0), b1_ = _mm256_load_ps(bp_ + 8);
+                                __m256 a_;
+                                a_ = _mm256_set1_ps(ap_[0]);
+                                c0_0 = _mm256_fmadd_ps(a_, b0_, c0_0);
+                                c0_1 = _mm256_fmadd_ps(a_, b1_, c0_1);
+                                a_ = _mm256_set1_ps(ap_[1]);
+                                c1_0 = _mm256_fmadd_ps(a_, b0_, c1_0);
+                                c1_1 = _mm256_fmadd_ps(a_, b1_, c1_1);
+                                a_ = _mm256_set1_ps(ap_[2]);
+                                c2_0 = _mm256_fmadd_ps(a_, b0_, c2_0);
+                                c2_1 = _mm256_fmadd_ps(a_, b1_, c2_1);
+                                a_ = _mm256_set1_ps(ap_[3]);
+                                c3_0 = _mm256_fmadd_ps(a_, b0_, c3_0);
+                                c3_1 = _mm256_fmadd_ps(a_, b1_, c3_1);
+                                a_ = _mm256_set1_ps(ap_[4]);
+                                c4_0 = _mm256_fmadd_ps(a_, b0_, c4_0);
+                                c4_1 = _mm256_fmadd_ps(a_, b1_, c4_1);
+                            }
+                            _mm256_store_ps(cp_ + 0, c0_0);
+                            _mm256_store_ps(cp_ + 8, c0_1);
+                            _mm256_store_ps(cp_ + 64, c1_0);
+                            _mm256_store_ps(cp_ + 72, c1_1);
+                            _mm256_store_ps(cp_ + 128, c2_0);
+                            _mm256_store_ps(cp_ + 136, c2_1);
+                            _mm256_store_ps(cp_ + 192, c3_0);
+                            _mm256_store_ps(cp_ + 200, c3_1);
+                            _mm256_store_ps(cp_ + 256, c4_0);
+                            _mm256_store_ps(cp_ + 264, c4_1);
+                        }
+                    break;
+                default:
+                    break;
                 }
-                for (c = 0; c < 64; c++) {
-                    const float x = dVt[c * 64 + jj];
-                    dvr[c] = x;
-                    chk += x - x;
-                }
+            }
+            if (any > uni)
+                mlr_published_4096_fix_grads(G, Gt, dKt, dQtt, qh, kh, i0, in, j0, jn, uni, any);
+            (void)fix;
+        }
+        for (jj = 0; jj < jn; jj++) {
+            float *const dkr = dkh + (j0 + jj) * 64;
+            float *const dvr = dvh + (j0 + jj) * 64;
+            for (d = 0; d < 64; d++) {
+                const float x = dKt[d * 64 + jj] * mlr_published_4096_sc[d];
+                dkr[d] = x;
+                chk += x - x;
+            }
+            for (c = 0; c < 64; c++) {
+                const float x = dVt[c * 64 + jj];
+                dvr[c] = x;
+                chk += x - x;
             }
         }
-        for (qt = 0; qt < mlr_published_4096_NT; qt++) {
-            const size_t i0 = mlr_published_4096_TILE_START(qt), in = mlr_published_4096_TILE_LEN(qt);
-            for (ii = 0; ii < in; ii++) {
-                float *const dqr = dq + bh * 262144 + (i0 + ii) * 64;
-                for (d = 0; d < 64; d++) {
-                    const float x = dQt[qt * 4096 + d * 64 + ii] * mlr_published_4096_sc[d];
-                    dqr[d] = x;
-                    chk += x - x;
-                }
+    }
+    for (qt = 0; qt < mlr_published_4096_NT; qt++) {
+        const size_t i0 = mlr_published_4096_TILE_START(qt), in = mlr_published_4096_TILE_LEN(qt);
+        for (ii = 0; ii < in; ii++) {
+            float *const dqr = dqh + (i0 + ii) * 64;
+            for (d = 0; d < 64; d++) {
+                const float x = dQt[qt * 4096 + d * 64 + ii] * mlr_published_4096_sc[d];
+                dqr[d] = x;
+                chk += x - x;
             }
         }
     }
     return chk == 0 ? 0 : 2;
 }
 
+int mlr_published_4096_backward(const float *q, const float *k, const float *v,
+        const float *o, const float *lse, const float *dout,
+        float *dq, float *dk, float *dv,
+        size_t batch, size_t heads, void *workspace)
+{
+    const size_t items = batch * heads;
+    size_t bh;
+    int rc = 0;
+    if (!q || !k || !v || !o || !lse || !dout || !dq || !dk || !dv || !workspace ||
+        batch == 0 || heads == 0)
+        return 1;
+    mlr_published_4096_PARALLEL_FOR
+    for (bh = 0; bh < items; bh++) {
+        const size_t sq = bh * 262144, sv = bh * 262144;
+        const int r = mlr_published_4096_backward_head(q + sq, k + sq, v + sv, o + sv, lse + bh * 4096,
+                dout + sv, dq + sq, dk + sq, dv + sv,
+                (float *)workspace + mlr_published_4096_THREAD() * 299008);
+        if (r > rc)
+            rc = r;
+    }
+    return rc;
+}
+
 size_t mlr_published_4096_workspace_size(size_t batch, size_t heads)
 {
     (void)batch;
     (void)heads;
-    return (size_t)299008 * sizeof(float);
+    /* per thread: forward 12480, backward 299008 elements */
+    return mlr_published_4096_THREADS() * 299008 * sizeof(float);
 }

@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* Tolerances, XNNPACK style: |got - ref| <= atol + rtol * |ref|, per dtype.
  * Inputs are O(1) (q, k in [-1.5, 1.5], v, dout in [-1, 1]) and the scores
@@ -583,7 +586,7 @@ static void test_kernels_contract(void)
         size_t wsz = kd->ws(1, 1);
         void *ws = ws_alloc(wsz);
         CU_ASSERT(wsz > 0);
-        CU_ASSERT_EQUAL(wsz, kd->ws(5, 7)); /* heads run one after another */
+        CU_ASSERT_EQUAL(wsz, kd->ws(5, 7)); /* whatever the batch and heads */
         if (kd->cfg.T >= 512) /* O(T (R + dv)), not O(T^2) */
             CU_ASSERT(wsz < kd->cfg.T * kd->cfg.T * (kd->f64 ? 8 : 4) / 8);
 
@@ -634,6 +637,46 @@ static void test_kernels_contract(void)
     }
 }
 
+#ifdef _OPENMP
+/* threads = "openmp" kernels built with OpenMP: 1, 2 and 3 threads give the
+ * same bytes (every work item is computed the same way by whichever thread) */
+static void test_kernels_threads(void)
+{
+    for (size_t n = 0; n < NKERNELS; n++) {
+        const kernel *kd = &kernels[n];
+        if (!runnable(kd))
+            continue;
+        data d;
+        data_make(kd, 2, 3, 11 + n, &d);
+        double *out[3][5];
+        for (int nt = 1; nt <= 3; nt++) {
+            double **r = out[nt - 1];
+            omp_set_num_threads(nt);
+            void *ws = ws_alloc(kd->ws(d.batch, d.heads)); /* sized for nt threads */
+            r[0] = nans(d.nv);
+            r[1] = nans(d.nl);
+            r[2] = nans(d.nq);
+            r[3] = nans(d.nq);
+            r[4] = nans(d.nv);
+            CU_ASSERT_EQUAL(kd->fwd(d.q, d.k, d.v, r[0], r[1], d.batch, d.heads, ws), 0);
+            CU_ASSERT_EQUAL(kd->bwd(d.q, d.k, d.v, r[0], r[1], d.dout, r[2], r[3], r[4], d.batch,
+                                    d.heads, ws), 0);
+            free(ws);
+        }
+        size_t sizes[5] = {d.nv, d.nl, d.nq, d.nq, d.nv};
+        for (int nt = 2; nt <= 3; nt++)
+            for (int t = 0; t < 5; t++)
+                CU_ASSERT(memcmp(out[0][t], out[nt - 1][t], sizes[t] * sizeof(double)) == 0);
+        for (int nt = 0; nt < 3; nt++)
+            for (int t = 0; t < 5; t++)
+                free(out[nt][t]);
+        printf("\n  %s: 1, 2, 3 threads compared", kd->name);
+        data_free(&d);
+    }
+    omp_set_num_threads(1);
+}
+#endif
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -648,6 +691,9 @@ int main(void)
     CU_add_test(ks, "forward and backward vs reference", test_kernels_vs_reference);
     CU_add_test(ks, "f64 backward vs finite differences", test_kernels_finite_differences);
     CU_add_test(ks, "return codes and workspace", test_kernels_contract);
+#ifdef _OPENMP
+    CU_add_test(ks, "threads: the same bytes for 1, 2, 3 threads", test_kernels_threads);
+#endif
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();

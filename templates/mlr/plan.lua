@@ -39,6 +39,7 @@ return function(spec)
     normalize = spec.normalize,
   }
   for _, pass in ipairs(spec.passes) do p[pass] = true end
+  p.openmp = spec.threads == "openmp"
   p.lit = function(x) return lit(real, x) end
 
   local Lv = p.Lv
