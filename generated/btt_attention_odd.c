@@ -1651,7 +1651,7 @@ static void btt_attention_odd_softmax_fwd(double *S, size_t nq, size_t nk, size_
         mnew = m[r] > mx ? m[r] : mx;
         alpha = exp(m[r] - mnew);
         for (c = 0; c < 64; c += 1) {
-            const double p = btt_attention_odd_exp(((*(s + c)) - (mnew)));
+            const double p = btt_attention_odd_exp_nonpos(((*(s + c)) - (mnew)));
             (*(s + c) = (p));
             sum = (sum + p);
         }
