@@ -229,8 +229,10 @@ static double measure_peak_kernel(const char *kname, double flops_per_iter)
         if (rc != 0)
             die_cl("running the peak kernel", rc);
         t = now() - t;
-        if (t < 0.02 && pass < 3) { /* calibrate */
-            iters = (cl_int)(iters * (0.05 / (t > 1e-4 ? t : 1e-4)));
+        if (t < 0.02 && pass < 3) { /* calibrate: at most 64x a pass, never past 2^24 */
+            double grow = 0.05 / (t > 1e-4 ? t : 1e-4);
+            grow = grow < 64 ? grow : 64;
+            iters = iters * grow < (double)(1 << 24) ? (cl_int)(iters * grow) : (1 << 24);
             continue;
         }
         double gf = (double)items * iters * flops_per_iter / t * 1e-9;
