@@ -173,7 +173,8 @@ static cl_mem dev_buffer(size_t bytes, const void *host)
 }
 
 /* FMA peak, f32: 8 independent chains of scalar fma per work-item (GPUs),
- * or 4 chains of float16 (CPU devices vectorize those); the best counts. */
+ * or 4 chains of float16 (CPU devices vectorize those); the best counts.
+ * Every lane reaches the output, or a compiler drops the unused ones. */
 static const char *const peak_src[] = {
     "__kernel void peak16(__global float *out, int iters, float s)\n",
     "{\n",
@@ -186,7 +187,8 @@ static const char *const peak_src[] = {
     "        a3 = fma(a3, (float16)(s), (float16)(0.5f));\n",
     "    }\n",
     "    a0 = a0 + a1 + a2 + a3;\n",
-    "    out[get_global_id(0)] = a0.s0 + a0.s5 + a0.sa + a0.sf;\n",
+    "    a0.lo = a0.lo + a0.hi; a0.s0123 = a0.s0123 + a0.s4567;\n",
+    "    out[get_global_id(0)] = a0.s0 + a0.s1 + a0.s2 + a0.s3;\n",
     "}\n",
     "__kernel void peak(__global float *out, int iters, float s)\n",
     "{\n",
