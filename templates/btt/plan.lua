@@ -40,6 +40,9 @@ return function(spec)
     forward = passes.forward,
     backward = passes.backward,
     attention = spec.op == "attention",
+    -- OpenCL (isa/opencl.lua, DESIGN.md 6.4): kernel.cl.tmpl and
+    -- opencl_host.c.tmpl, one work-item per output element (op "matmul")
+    cl = V.name == "opencl",
     m0 = m0, m1 = m1, n0 = n0, n1 = n1, s = s,
     d_in = m0 * m1,
     d_out = n0 * n1,
