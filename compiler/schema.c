@@ -40,7 +40,7 @@ static const support supported[] = {
     {"myo", "target", "c avx2 opencl"},
     {"btt", "target", "c avx2 opencl"},
     {"btt", "threads", "none"},
-    {"mlr", "target", "c avx2"},
+    {"mlr", "target", "c avx2 opencl"},
     {"mlr", "threads", "none openmp"},
 };
 #define NSUPPORTED (sizeof supported / sizeof supported[0])

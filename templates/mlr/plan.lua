@@ -40,6 +40,7 @@ return function(spec)
   }
   for _, pass in ipairs(spec.passes) do p[pass] = true end
   p.openmp = spec.threads == "openmp"
+  p.cl = V.name == "opencl" -- NAME.cl + host code (kernel.cl.tmpl, opencl_host.c.tmpl)
   p.lit = function(x) return lit(real, x) end
 
   local Lv = p.Lv
