@@ -488,13 +488,6 @@ static int check_btt(lua_State *L, int t, char *err, size_t errlen)
     if (attention && dim[0] != dim[1])
         return fail(err, errlen, "out_arity",
                     "op = \"attention\" needs d_in = d_out (m0*m1 = n0*n1)%s%s", "", "");
-    lua_getfield(L, t, "target");
-    int opencl = lua_isstring(L, -1) && strcmp(lua_tostring(L, -1), "opencl") == 0;
-    lua_pop(L, 1);
-    if (attention && opencl)
-        return fail(err, errlen, "target",
-                    "\"opencl\" is not generated for op = \"attention\" yet (only \"matmul\")%s%s",
-                    "", "");
     return 0;
 }
 

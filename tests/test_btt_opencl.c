@@ -1,4 +1,4 @@
-/* CUnit tests of btt (op "matmul") on the OpenCL target: every (C, OpenCL)
+/* CUnit tests of btt (op "matmul" and "attention") on the OpenCL target: every (C, OpenCL)
  * pair of test kernels written by btt_opencl.cmake runs on the same inputs,
  * the C kernel on the CPU, the OpenCL one on the default OpenCL device (PoCL
  * in CI), forward and backward, through the host-pointer entry points and
@@ -55,9 +55,23 @@ typedef struct {
     {                                                                                          \
         return K##_backward(a, b, x, dy, dx, g1, g2, n, w);                                    \
     }
+#define WRAP_ATTN(K)                                                                           \
+    static int K##_fw_(const void *x, const void *a, const void *b, const void *v, void *o,   \
+                       void *lse, size_t B, size_t H, void *w)                                 \
+    {                                                                                          \
+        return K##_forward(x, a, b, v, o, lse, B, H, w);                                       \
+    }                                                                                          \
+    static int K##_bw_(const void *x, const void *a, const void *b, const void *v,            \
+                       const void *o, const void *lse, const void *dout, void *dx, void *g1,  \
+                       void *g2, void *dv, size_t B, size_t H, void *w)                        \
+    {                                                                                          \
+        return K##_backward(x, a, b, v, o, lse, dout, dx, g1, g2, dv, B, H, w);                \
+    }
 #define BTTCL_PAIR(R, O) WRAP(R) WRAP(O)
+#define BTTCL_ATTN(R, O) WRAP_ATTN(R) WRAP_ATTN(O)
 #include "btt_opencl_test_kernels.h"
 #undef BTTCL_PAIR
+#undef BTTCL_ATTN
 
 static const pair pairs[] = {
 #define BTTCL_PAIR(R, O)                                                                       \
@@ -76,10 +90,50 @@ static const pair pairs[] = {
      O##_cl_workspace_size,                                                                    \
      O##_cl_forward,                                                                           \
      O##_cl_backward},
+#define BTTCL_ATTN(R, O)
 #include "btt_opencl_test_kernels.h"
 #undef BTTCL_PAIR
+#undef BTTCL_ATTN
 };
 #define NPAIRS (sizeof pairs / sizeof pairs[0])
+
+/* op "attention" */
+typedef int (*afw_fn)(const void *, const void *, const void *, const void *, void *, void *,
+                      size_t, size_t, void *);
+typedef int (*abw_fn)(const void *, const void *, const void *, const void *, const void *,
+                      const void *, const void *, void *, void *, void *, void *, size_t, size_t,
+                      void *);
+typedef int (*aclfw_fn)(cl_command_queue, cl_mem, cl_mem, cl_mem, cl_mem, cl_mem, cl_mem, size_t,
+                        size_t, cl_mem);
+typedef struct {
+    pair p; /* name, f64, d_in = d_out = D, nw1, nw2 (per head) */
+    size_t T, dv;
+    afw_fn ref_fw, ocl_fw;
+    abw_fn ref_bw, ocl_bw;
+    ws_fn ref_ws, ocl_cl_ws;
+    aclfw_fn ocl_clfw;
+} apair;
+
+static const apair apairs[] = {
+#define BTTCL_PAIR(R, O)
+#define BTTCL_ATTN(R, O)                                                                       \
+    {{#O, R##_DTYPE_F64, R##_D_IN, R##_D_OUT, (size_t)R##_M1 * R##_M0 * R##_N0 * R##_RANK,     \
+      (size_t)R##_N0 * R##_M1 * R##_RANK * R##_N1, NULL, NULL, NULL, NULL, NULL, NULL, NULL,   \
+      NULL, NULL},                                                                             \
+     R##_SEQ_LEN,                                                                              \
+     R##_VALUE_DIM,                                                                            \
+     R##_fw_,                                                                                  \
+     O##_fw_,                                                                                  \
+     R##_bw_,                                                                                  \
+     O##_bw_,                                                                                  \
+     R##_workspace_size,                                                                       \
+     O##_cl_workspace_size,                                                                    \
+     O##_cl_forward},
+#include "btt_opencl_test_kernels.h"
+#undef BTTCL_PAIR
+#undef BTTCL_ATTN
+};
+#define NAPAIRS (sizeof apairs / sizeof apairs[0])
 
 static int have_fp64;
 static cl_context ctx;
@@ -276,6 +330,67 @@ static void test_status(void)
     }
 }
 
+/* op "attention": host-pointer entry points vs the C target (batch 2,
+ * heads 2), forward with and without lse, backward on the C target's o and
+ * lse; one forward through the cl_mem entry point, bit for bit. */
+static void test_attention(void)
+{
+    const size_t B = 2, H = 2;
+    for (size_t k = 0; k < NAPAIRS; k++) {
+        const apair *a = &apairs[k];
+        const pair *p = &a->p;
+        if (skip(p))
+            continue;
+        const size_t es = p->f64 ? 8 : 4, nx = B * a->T * p->d_in, rows = B * H * a->T;
+        const size_t n1 = H * p->nw1, n2 = H * p->nw2, no = rows * a->dv;
+        void *x = rand_arr(p, nx), *W1 = rand_arr(p, n1), *W2 = rand_arr(p, n2);
+        void *v = rand_arr(p, no), *dout = rand_arr(p, no);
+        void *o0 = arr(p, no), *o1 = arr(p, no), *o2 = arr(p, no), *l0 = arr(p, rows),
+             *l1 = arr(p, rows);
+        void *dx0 = arr(p, nx), *dx1 = arr(p, nx), *a0 = arr(p, n1), *a1 = arr(p, n1);
+        void *b0 = arr(p, n2), *b1 = arr(p, n2), *dv0 = arr(p, no), *dv1 = arr(p, no);
+        const size_t wsb = a->ref_ws(B, H);
+        void *ws = aligned_alloc(64, (wsb + 63) / 64 * 64 + 64);
+        CU_ASSERT_EQUAL_FATAL(a->ref_fw(x, W1, W2, v, o0, l0, B, H, ws), 0);
+        CU_ASSERT_EQUAL_FATAL(a->ocl_fw(x, W1, W2, v, o1, l1, B, H, NULL), 0);
+        CU_ASSERT_EQUAL(compare(p, "o", o1, o0, no), 0);
+        CU_ASSERT_EQUAL(compare(p, "lse", l1, l0, rows), 0);
+        CU_ASSERT_EQUAL(a->ocl_fw(x, W1, W2, v, o2, NULL, B, H, NULL), 0);
+        CU_ASSERT(memcmp(o2, o1, no * es) == 0);
+        CU_ASSERT_EQUAL_FATAL(a->ref_bw(x, W1, W2, v, o0, l0, dout, dx0, a0, b0, dv0, B, H, ws), 0);
+        CU_ASSERT_EQUAL_FATAL(
+                a->ocl_bw(x, W1, W2, v, o0, l0, dout, dx1, a1, b1, dv1, B, H, NULL), 0);
+        CU_ASSERT_EQUAL(compare(p, "dx", dx1, dx0, nx), 0);
+        CU_ASSERT_EQUAL(compare(p, "dW1", a1, a0, n1), 0);
+        CU_ASSERT_EQUAL(compare(p, "dW2", b1, b0, n2), 0);
+        CU_ASSERT_EQUAL(compare(p, "dv", dv1, dv0, no), 0);
+        /* invalid arguments */
+        CU_ASSERT_EQUAL(a->ocl_fw(x, W1, W2, v, NULL, NULL, B, H, NULL), 1);
+        CU_ASSERT_EQUAL(a->ocl_fw(x, W1, W2, v, o2, NULL, B, 0, NULL), 1);
+        CU_ASSERT_EQUAL(a->ocl_bw(x, W1, W2, v, o0, NULL, dout, dx1, a1, b1, dv1, B, H, NULL), 1);
+        /* cl_mem entry point */
+        {
+            cl_mem xb = NULL, w1 = NULL, w2 = NULL, vb = NULL, ob = NULL, wsd = NULL;
+            int rc = myogen_cl_upload(ctx, x, nx * es, &xb);
+            rc |= myogen_cl_upload(ctx, W1, n1 * es, &w1);
+            rc |= myogen_cl_upload(ctx, W2, n2 * es, &w2);
+            rc |= myogen_cl_upload(ctx, v, no * es, &vb);
+            rc |= myogen_cl_alloc(ctx, no * es, &ob);
+            rc |= myogen_cl_alloc(ctx, a->ocl_cl_ws(B, H), &wsd);
+            CU_ASSERT_EQUAL_FATAL(rc, 0);
+            CU_ASSERT_EQUAL(a->ocl_clfw(queue, xb, w1, w2, vb, ob, NULL, B, H, wsd), 0);
+            CU_ASSERT_EQUAL(myogen_cl_download(queue, ob, o2, no * es), 0);
+            CU_ASSERT(memcmp(o2, o1, no * es) == 0);
+            CU_ASSERT_EQUAL(a->ocl_clfw(queue, xb, w1, w2, vb, ob, NULL, B + 1, H, wsd), 1);
+            myogen_cl_free(xb), myogen_cl_free(w1), myogen_cl_free(w2), myogen_cl_free(vb);
+            myogen_cl_free(ob), myogen_cl_free(wsd);
+        }
+        free(x), free(W1), free(W2), free(v), free(dout), free(o0), free(o1), free(o2);
+        free(l0), free(l1), free(dx0), free(dx1), free(a0), free(a1), free(b0), free(b1);
+        free(dv0), free(dv1), free(ws);
+    }
+}
+
 int main(void)
 {
     cl_device_id dev;
@@ -295,6 +410,7 @@ int main(void)
     CU_add_test(s, "OpenCL vs C target, forward and backward", test_vs_c);
     CU_add_test(s, "cl_mem entry points and their checks", test_cl_mem);
     CU_add_test(s, "invalid arguments and non-finite status", test_status);
+    CU_add_test(s, "op attention: OpenCL vs C target, forward and backward", test_attention);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
