@@ -42,6 +42,12 @@ return function(plan)
     return cs
   end
 
+  -- lines of C as one interpolation: the first at the template's column,
+  -- the others `indent` spaces in
+  function B.join(lines, indent)
+    return table.concat(lines, "\n" .. string.rep(" ", indent))
+  end
+
   function B.all_rows()
     local rows = {}
     for r = 0, NS - 1 do rows[#rows + 1] = r end
