@@ -43,16 +43,21 @@ static void binary_tokens_4096_unpack(const float *src, size_t stride, size_t n,
 /* The diagonal entry of C at x. */
 #define binary_tokens_4096_C_at(p, x, a, c) ((double)(p)->C[x])
 
-/* Folded records (forward) of lane group gi; 2 for a zero or non-finite pivot. */
-static int binary_tokens_4096_factor_folded(const binary_tokens_4096_params *p, size_t channels, size_t gi, float *f)
+/* Folded records (forward) of lane groups g0..g1-1 (group gi's at
+ * f0 + (gi - g0) * 3145344); 2 for a zero or non-finite pivot. */
+static int binary_tokens_4096_factor_folded(const binary_tokens_4096_params *p, size_t channels, size_t g0, size_t g1, float *f0)
 {
     const size_t lanes = binary_tokens_4096_LANES(channels);
-    size_t w, i, j, off = 8191, cnt = 4096;
+    size_t w, i, j, gi, off = 8191, cnt = 4096;
     int l;
     for (l = 12; l >= 0; l--, cnt /= 2) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < cnt; i++) {
             const size_t pv = off + i;
+            /* groups inside the vertex loop: the vertex's parameters are read as
+             * one contiguous run for all of them */
+            for (gi = g0; gi < g1; gi++) {
+            float *const f = f0 + (gi - g0) * 3145344;
             for (w = 0; w < 8; w++) {
                 const size_t lane = gi * 8 + w;
                 float *r = f + pv * 384 + w;
@@ -85,11 +90,13 @@ static int binary_tokens_4096_factor_folded(const binary_tokens_4096_params *p, 
                     r[(32 + n) * 8] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
             }
+            }
         }
     }
     /* fold Bin, Cout, D into the leaf records (after their parents used S^-1 B) */
+    for (gi = g0; gi < g1; gi++)
     for (i = 0; i < 4096; i++) {
-        float *r = f + (4095 + i) * 384;
+        float *r = f0 + (gi - g0) * 3145344 + (4095 + i) * 384;
         for (w = 0; w < 8; w++) {
             const size_t lane = gi * 8 + w;
             const float *bin = p->Bin + lane * 16, *cout = p->Cout + lane * 16;
@@ -6100,11 +6107,13 @@ int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D ||
         !u || !y || !workspace || batch == 0 || channels == 0)
         return 1;
-    {
-        size_t gi;
+    { /* one run of groups per thread */
+        const size_t runs = binary_tokens_4096_THREADS() < groups ? binary_tokens_4096_THREADS() : groups;
+        size_t c;
         binary_tokens_4096_PARALLEL_FOR
-        for (gi = 0; gi < groups; gi++) {
-            const int r = binary_tokens_4096_factor_folded(p, channels, gi, fac + gi * 3145344);
+        for (c = 0; c < runs; c++) {
+            const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
+            const int r = binary_tokens_4096_factor_folded(p, channels, g0, g1, fac + g0 * 3145344);
             if (r > rc)
                 rc = r;
         }

@@ -58,16 +58,21 @@ static void chain_ssm_unpack(const double *src, size_t stride, size_t n, size_t 
 /* The diagonal entry of C at x. */
 #define chain_ssm_C_at(p, x, a, c) ((double)(p)->C[x])
 
-/* Records of lane group gi; 2 for a zero or non-finite pivot. */
-static int chain_ssm_factor(const chain_ssm_params *p, size_t channels, size_t gi, double *f)
+/* Records of lane groups g0..g1-1 (group gi's at
+ * f0 + (gi - g0) * 12288); 2 for a zero or non-finite pivot. */
+static int chain_ssm_factor(const chain_ssm_params *p, size_t channels, size_t g0, size_t g1, double *f0)
 {
     const size_t lanes = chain_ssm_LANES(channels);
-    size_t w, i, j, off = 256, cnt = 1;
+    size_t w, i, j, gi, off = 256, cnt = 1;
     int l;
     for (l = 255; l >= 0; l--, cnt /= 1) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < 1; i++) {
             const size_t pv = (size_t)l;
+            /* groups inside the vertex loop: the vertex's parameters are read as
+             * one contiguous run for all of them */
+            for (gi = g0; gi < g1; gi++) {
+            double *const f = f0 + (gi - g0) * 12288;
             for (w = 0; w < 2; w++) {
                 const size_t lane = gi * 2 + w;
                 double *r = f + pv * 48 + w;
@@ -99,6 +104,7 @@ static int chain_ssm_factor(const chain_ssm_params *p, size_t channels, size_t g
                     r[(8 + n) * 2] = (double)si;
                     r[(16 + n) * 2] = (double)(l > 0 ? p->B[x + n] * si : 0);
                 }
+            }
             }
         }
     }
@@ -322,11 +328,13 @@ int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D ||
         !u || !y || !workspace || batch == 0 || channels == 0)
         return 1;
-    {
-        size_t gi;
+    { /* one run of groups per thread */
+        const size_t runs = chain_ssm_THREADS() < groups ? chain_ssm_THREADS() : groups;
+        size_t c;
         chain_ssm_PARALLEL_FOR
-        for (gi = 0; gi < groups; gi++) {
-            const int r = chain_ssm_factor(p, channels, gi, fac + gi * 12288);
+        for (c = 0; c < runs; c++) {
+            const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
+            const int r = chain_ssm_factor(p, channels, g0, g1, fac + g0 * 12288);
             if (r > rc)
                 rc = r;
         }

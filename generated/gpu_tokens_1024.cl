@@ -59,16 +59,21 @@ static void gpu_tokens_1024_io(const gpu_tokens_1024_params *p, size_t channels,
 /* The diagonal entry of C at x. */
 #define gpu_tokens_1024_C_at(p, x, a, c) ((gpu_tokens_1024_acc)(p)->C[x])
 
-/* Folded records (forward) of lane group gi; 2 for a zero or non-finite pivot. */
-static int gpu_tokens_1024_factor_folded(const gpu_tokens_1024_params *p, size_t channels, size_t gi, __global float *f)
+/* Folded records (forward) of lane groups g0..g1-1 (group gi's at
+ * f0 + (gi - g0) * 1048320); 2 for a zero or non-finite pivot. */
+static int gpu_tokens_1024_factor_folded(const gpu_tokens_1024_params *p, size_t channels, size_t g0, size_t g1, __global float *f0)
 {
     const size_t lanes = gpu_tokens_1024_LANES(channels);
-    size_t w, i, j, off = 1365, cnt = 1024;
+    size_t w, i, j, gi, off = 1365, cnt = 1024;
     int l;
     for (l = 5; l >= 0; l--, cnt /= 4) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < cnt; i++) {
             const size_t pv = off + i;
+            /* groups inside the vertex loop: the vertex's parameters are read as
+             * one contiguous run for all of them */
+            for (gi = g0; gi < g1; gi++) {
+            __global float *const f = f0 + (gi - g0) * 1048320;
             for (w = gpu_tokens_1024_Q0; w < gpu_tokens_1024_Q0 + 1; w++) {
                 const size_t lane = gi * 32 + w;
                 __global float *r = f + pv * 768 + w;
@@ -101,11 +106,13 @@ static int gpu_tokens_1024_factor_folded(const gpu_tokens_1024_params *p, size_t
                     r[(16 + n) * 32] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
             }
+            }
         }
     }
     /* fold Bin, Cout, D into the leaf records (after their parents used S^-1 B) */
+    for (gi = g0; gi < g1; gi++)
     for (i = 0; i < 1024; i++) {
-        __global float *r = f + (341 + i) * 768;
+        __global float *r = f0 + (gi - g0) * 1048320 + (341 + i) * 768;
         for (w = gpu_tokens_1024_Q0; w < gpu_tokens_1024_Q0 + 1; w++) {
             const size_t lane = gi * 32 + w;
             __global const float *bin = p->Bin + lane * 8, *cout = p->Cout + lane * 8;
@@ -2371,7 +2378,7 @@ __kernel void gpu_tokens_1024_k_factor(__global const float *A, __global const f
     gpu_tokens_1024_params p = { A, B, C, Bin, Cout, D };
     if (gi >= gpu_tokens_1024_GROUPS(channels))
         return;
-    if (gpu_tokens_1024_factor_folded(&p, channels, gi, ws + fac + gi * 1048320) != 0)
+    if (gpu_tokens_1024_factor_folded(&p, channels, gi, gi + 1, ws + fac + gi * 1048320) != 0)
         gpu_tokens_1024_FAIL(ws, 2);
 }
 
@@ -2394,16 +2401,21 @@ __kernel void gpu_tokens_1024_k_solve(__global const float *A, __global const fl
     gpu_tokens_1024_solve(f, u + b * 1024 * lanes + gi * 32, lanes,
             y + b * 1024 * lanes + gi * 32, lanes, m);
 }
-/* Records of lane group gi; 2 for a zero or non-finite pivot. */
-static int gpu_tokens_1024_factor(const gpu_tokens_1024_params *p, size_t channels, size_t gi, __global float *f)
+/* Records of lane groups g0..g1-1 (group gi's at
+ * f0 + (gi - g0) * 1048320); 2 for a zero or non-finite pivot. */
+static int gpu_tokens_1024_factor(const gpu_tokens_1024_params *p, size_t channels, size_t g0, size_t g1, __global float *f0)
 {
     const size_t lanes = gpu_tokens_1024_LANES(channels);
-    size_t w, i, j, off = 1365, cnt = 1024;
+    size_t w, i, j, gi, off = 1365, cnt = 1024;
     int l;
     for (l = 5; l >= 0; l--, cnt /= 4) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < cnt; i++) {
             const size_t pv = off + i;
+            /* groups inside the vertex loop: the vertex's parameters are read as
+             * one contiguous run for all of them */
+            for (gi = g0; gi < g1; gi++) {
+            __global float *const f = f0 + (gi - g0) * 1048320;
             for (w = gpu_tokens_1024_Q0; w < gpu_tokens_1024_Q0 + 1; w++) {
                 const size_t lane = gi * 32 + w;
                 __global float *r = f + pv * 768 + w;
@@ -2435,6 +2447,7 @@ static int gpu_tokens_1024_factor(const gpu_tokens_1024_params *p, size_t channe
                     r[(8 + n) * 32] = (float)si;
                     r[(16 + n) * 32] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
+            }
             }
         }
     }
@@ -2491,7 +2504,7 @@ static int gpu_tokens_1024_backward_group(const gpu_tokens_1024_params *p, __glo
     for (r = 0; r < 32777; r++) /* this lane's accumulators */
         acc[r * 32 + gpu_tokens_1024_Q0] = 0;
     gpu_tokens_1024_io(p, channels, gi, io);
-    rc = gpu_tokens_1024_factor(p, channels, gi, f);
+    rc = gpu_tokens_1024_factor(p, channels, gi, gi + 1, f);
     if (rc != 0)
         return rc;
     for (b = 0; b < batch; b++) {

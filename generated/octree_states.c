@@ -43,16 +43,21 @@ static void octree_states_unpack(const double *src, size_t stride, size_t n, siz
 /* The diagonal entry of C at x (symmetric: C = B). */
 #define octree_states_C_at(p, x, a, c) ((double)(p)->B[x])
 
-/* Records of lane group gi; 2 for a zero or non-finite pivot. */
-static int octree_states_factor(const octree_states_params *p, size_t channels, size_t gi, double *f)
+/* Records of lane groups g0..g1-1 (group gi's at
+ * f0 + (gi - g0) * 1536); 2 for a zero or non-finite pivot. */
+static int octree_states_factor(const octree_states_params *p, size_t channels, size_t g0, size_t g1, double *f0)
 {
     const size_t lanes = octree_states_LANES(channels);
-    size_t w, i, j, off = 585, cnt = 512;
+    size_t w, i, j, gi, off = 585, cnt = 512;
     int l;
     for (l = 3; l >= 0; l--, cnt /= 8) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < 1; i++) {
             const size_t pv = (size_t)l;
+            /* groups inside the vertex loop: the vertex's parameters are read as
+             * one contiguous run for all of them */
+            for (gi = g0; gi < g1; gi++) {
+            double *const f = f0 + (gi - g0) * 1536;
             for (w = 0; w < 128; w++) {
                 const size_t lane = gi * 128 + w;
                 double *r = f + pv * 384 + w;
@@ -84,6 +89,7 @@ static int octree_states_factor(const octree_states_params *p, size_t channels, 
                     r[(1 + n) * 128] = (double)si;
                     r[(2 + n) * 128] = (double)(l > 0 ? p->B[x + n] * si : 0);
                 }
+            }
             }
         }
     }
@@ -685,11 +691,13 @@ int octree_states_forward(const octree_states_params *p, const double *u, double
     if (!p || !p->A || !p->B || !p->B ||
         !u || !y || !workspace || batch == 0 || channels == 0)
         return 1;
-    {
-        size_t gi;
+    { /* one run of groups per thread */
+        const size_t runs = octree_states_THREADS() < groups ? octree_states_THREADS() : groups;
+        size_t c;
         octree_states_PARALLEL_FOR
-        for (gi = 0; gi < groups; gi++) {
-            const int r = octree_states_factor(p, channels, gi, fac + gi * 1536);
+        for (c = 0; c < runs; c++) {
+            const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
+            const int r = octree_states_factor(p, channels, g0, g1, fac + g0 * 1536);
             if (r > rc)
                 rc = r;
         }

@@ -69,16 +69,21 @@ static void c_chain_unpack(const float *src, size_t stride, size_t n, size_t row
 /* The diagonal entry of C at x. */
 #define c_chain_C_at(p, x, a, c) ((double)(p)->C[x])
 
-/* Records of lane group gi; 2 for a zero or non-finite pivot. */
-static int c_chain_factor(const c_chain_params *p, size_t channels, size_t gi, float *f)
+/* Records of lane groups g0..g1-1 (group gi's at
+ * f0 + (gi - g0) * 24576); 2 for a zero or non-finite pivot. */
+static int c_chain_factor(const c_chain_params *p, size_t channels, size_t g0, size_t g1, float *f0)
 {
     const size_t lanes = c_chain_LANES(channels);
-    size_t w, i, j, off = 256, cnt = 1;
+    size_t w, i, j, gi, off = 256, cnt = 1;
     int l;
     for (l = 255; l >= 0; l--, cnt /= 1) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < cnt; i++) {
             const size_t pv = off + i;
+            /* groups inside the vertex loop: the vertex's parameters are read as
+             * one contiguous run for all of them */
+            for (gi = g0; gi < g1; gi++) {
+            float *const f = f0 + (gi - g0) * 24576;
             for (w = 0; w < 2; w++) {
                 const size_t lane = gi * 2 + w;
                 float *r = f + pv * 96 + w;
@@ -110,6 +115,7 @@ static int c_chain_factor(const c_chain_params *p, size_t channels, size_t gi, f
                     r[(16 + n) * 2] = (float)si;
                     r[(32 + n) * 2] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
+            }
             }
         }
     }
@@ -501,11 +507,13 @@ int c_chain_forward(const c_chain_params *p, const float *u, float *y,
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D ||
         !u || !y || !workspace || batch == 0 || channels == 0)
         return 1;
-    {
-        size_t gi;
+    { /* one run of groups per thread */
+        const size_t runs = c_chain_THREADS() < groups ? c_chain_THREADS() : groups;
+        size_t c;
         c_chain_PARALLEL_FOR
-        for (gi = 0; gi < groups; gi++) {
-            const int r = c_chain_factor(p, channels, gi, fac + gi * 24576);
+        for (c = 0; c < runs; c++) {
+            const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
+            const int r = c_chain_factor(p, channels, g0, g1, fac + g0 * 24576);
             if (r > rc)
                 rc = r;
         }

@@ -53,16 +53,21 @@ static void c_none_k4_unpack(const float *src, size_t stride, size_t n, size_t r
 /* The diagonal entry of C at x. */
 #define c_none_k4_C_at(p, x, a, c) ((double)(p)->C[x])
 
-/* Records of lane group gi; 2 for a zero or non-finite pivot. */
-static int c_none_k4_factor(const c_none_k4_params *p, size_t channels, size_t gi, float *f)
+/* Records of lane groups g0..g1-1 (group gi's at
+ * f0 + (gi - g0) * 5376); 2 for a zero or non-finite pivot. */
+static int c_none_k4_factor(const c_none_k4_params *p, size_t channels, size_t g0, size_t g1, float *f0)
 {
     const size_t lanes = c_none_k4_LANES(channels);
-    size_t w, i, j, off = 5461, cnt = 4096;
+    size_t w, i, j, gi, off = 5461, cnt = 4096;
     int l;
     for (l = 6; l >= 0; l--, cnt /= 4) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < 1; i++) {
             const size_t pv = (size_t)l;
+            /* groups inside the vertex loop: the vertex's parameters are read as
+             * one contiguous run for all of them */
+            for (gi = g0; gi < g1; gi++) {
+            float *const f = f0 + (gi - g0) * 5376;
             for (w = 0; w < 256; w++) {
                 const size_t lane = gi * 256 + w;
                 float *r = f + pv * 768 + w;
@@ -94,6 +99,7 @@ static int c_none_k4_factor(const c_none_k4_params *p, size_t channels, size_t g
                     r[(1 + n) * 256] = (float)si;
                     r[(2 + n) * 256] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
+            }
             }
         }
     }
@@ -739,11 +745,13 @@ int c_none_k4_forward(const c_none_k4_params *p, const float *u, float *y,
     if (!p || !p->A || !p->B || !p->C ||
         !u || !y || !workspace || batch == 0 || channels == 0)
         return 1;
-    {
-        size_t gi;
+    { /* one run of groups per thread */
+        const size_t runs = c_none_k4_THREADS() < groups ? c_none_k4_THREADS() : groups;
+        size_t c;
         c_none_k4_PARALLEL_FOR
-        for (gi = 0; gi < groups; gi++) {
-            const int r = c_none_k4_factor(p, channels, gi, fac + gi * 5376);
+        for (c = 0; c < runs; c++) {
+            const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
+            const int r = c_none_k4_factor(p, channels, g0, g1, fac + g0 * 5376);
             if (r > rc)
                 rc = r;
         }

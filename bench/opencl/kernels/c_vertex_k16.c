@@ -53,16 +53,21 @@ static void c_vertex_k16_unpack(const float *src, size_t stride, size_t n, size_
 /* The diagonal entry of C at x. */
 #define c_vertex_k16_C_at(p, x, a, c) ((double)(p)->C[x])
 
-/* Folded records (forward) of lane group gi; 2 for a zero or non-finite pivot. */
-static int c_vertex_k16_factor_folded(const c_vertex_k16_params *p, size_t channels, size_t gi, float *f)
+/* Folded records (forward) of lane groups g0..g1-1 (group gi's at
+ * f0 + (gi - g0) * 419424); 2 for a zero or non-finite pivot. */
+static int c_vertex_k16_factor_folded(const c_vertex_k16_params *p, size_t channels, size_t g0, size_t g1, float *f0)
 {
     const size_t lanes = c_vertex_k16_LANES(channels);
-    size_t w, i, j, off = 4369, cnt = 4096;
+    size_t w, i, j, gi, off = 4369, cnt = 4096;
     int l;
     for (l = 3; l >= 0; l--, cnt /= 16) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < cnt; i++) {
             const size_t pv = off + i;
+            /* groups inside the vertex loop: the vertex's parameters are read as
+             * one contiguous run for all of them */
+            for (gi = g0; gi < g1; gi++) {
+            float *const f = f0 + (gi - g0) * 419424;
             for (w = 0; w < 2; w++) {
                 const size_t lane = gi * 2 + w;
                 float *r = f + pv * 96 + w;
@@ -95,11 +100,13 @@ static int c_vertex_k16_factor_folded(const c_vertex_k16_params *p, size_t chann
                     r[(32 + n) * 2] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
             }
+            }
         }
     }
     /* fold Bin, Cout, D into the leaf records (after their parents used S^-1 B) */
+    for (gi = g0; gi < g1; gi++)
     for (i = 0; i < 4096; i++) {
-        float *r = f + (273 + i) * 96;
+        float *r = f0 + (gi - g0) * 419424 + (273 + i) * 96;
         for (w = 0; w < 2; w++) {
             const size_t lane = gi * 2 + w;
             const float *bin = p->Bin + lane * 16, *cout = p->Cout + lane * 16;
@@ -8670,11 +8677,13 @@ int c_vertex_k16_forward(const c_vertex_k16_params *p, const float *u, float *y,
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D ||
         !u || !y || !workspace || batch == 0 || channels == 0)
         return 1;
-    {
-        size_t gi;
+    { /* one run of groups per thread */
+        const size_t runs = c_vertex_k16_THREADS() < groups ? c_vertex_k16_THREADS() : groups;
+        size_t c;
         c_vertex_k16_PARALLEL_FOR
-        for (gi = 0; gi < groups; gi++) {
-            const int r = c_vertex_k16_factor_folded(p, channels, gi, fac + gi * 419424);
+        for (c = 0; c < runs; c++) {
+            const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
+            const int r = c_vertex_k16_factor_folded(p, channels, g0, g1, fac + g0 * 419424);
             if (r > rc)
                 rc = r;
         }

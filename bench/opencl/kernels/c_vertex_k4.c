@@ -69,16 +69,21 @@ static void c_vertex_k4_unpack(const float *src, size_t stride, size_t n, size_t
 /* The diagonal entry of C at x. */
 #define c_vertex_k4_C_at(p, x, a, c) ((double)(p)->C[x])
 
-/* Folded records (forward) of lane group gi; 2 for a zero or non-finite pivot. */
-static int c_vertex_k4_factor_folded(const c_vertex_k4_params *p, size_t channels, size_t gi, float *f)
+/* Folded records (forward) of lane groups g0..g1-1 (group gi's at
+ * f0 + (gi - g0) * 524256); 2 for a zero or non-finite pivot. */
+static int c_vertex_k4_factor_folded(const c_vertex_k4_params *p, size_t channels, size_t g0, size_t g1, float *f0)
 {
     const size_t lanes = c_vertex_k4_LANES(channels);
-    size_t w, i, j, off = 5461, cnt = 4096;
+    size_t w, i, j, gi, off = 5461, cnt = 4096;
     int l;
     for (l = 6; l >= 0; l--, cnt /= 4) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < cnt; i++) {
             const size_t pv = off + i;
+            /* groups inside the vertex loop: the vertex's parameters are read as
+             * one contiguous run for all of them */
+            for (gi = g0; gi < g1; gi++) {
+            float *const f = f0 + (gi - g0) * 524256;
             for (w = 0; w < 2; w++) {
                 const size_t lane = gi * 2 + w;
                 float *r = f + pv * 96 + w;
@@ -111,11 +116,13 @@ static int c_vertex_k4_factor_folded(const c_vertex_k4_params *p, size_t channel
                     r[(32 + n) * 2] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
             }
+            }
         }
     }
     /* fold Bin, Cout, D into the leaf records (after their parents used S^-1 B) */
+    for (gi = g0; gi < g1; gi++)
     for (i = 0; i < 4096; i++) {
-        float *r = f + (1365 + i) * 96;
+        float *r = f0 + (gi - g0) * 524256 + (1365 + i) * 96;
         for (w = 0; w < 2; w++) {
             const size_t lane = gi * 2 + w;
             const float *bin = p->Bin + lane * 16, *cout = p->Cout + lane * 16;
@@ -5456,11 +5463,13 @@ int c_vertex_k4_forward(const c_vertex_k4_params *p, const float *u, float *y,
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D ||
         !u || !y || !workspace || batch == 0 || channels == 0)
         return 1;
-    {
-        size_t gi;
+    { /* one run of groups per thread */
+        const size_t runs = c_vertex_k4_THREADS() < groups ? c_vertex_k4_THREADS() : groups;
+        size_t c;
         c_vertex_k4_PARALLEL_FOR
-        for (gi = 0; gi < groups; gi++) {
-            const int r = c_vertex_k4_factor_folded(p, channels, gi, fac + gi * 524256);
+        for (c = 0; c < runs; c++) {
+            const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
+            const int r = c_vertex_k4_factor_folded(p, channels, g0, g1, fac + g0 * 524256);
             if (r > rc)
                 rc = r;
         }
@@ -5488,16 +5497,21 @@ int c_vertex_k4_forward(const c_vertex_k4_params *p, const float *u, float *y,
     }
     return rc;
 }
-/* Records of lane group gi; 2 for a zero or non-finite pivot. */
-static int c_vertex_k4_factor(const c_vertex_k4_params *p, size_t channels, size_t gi, float *f)
+/* Records of lane groups g0..g1-1 (group gi's at
+ * f0 + (gi - g0) * 524256); 2 for a zero or non-finite pivot. */
+static int c_vertex_k4_factor(const c_vertex_k4_params *p, size_t channels, size_t g0, size_t g1, float *f0)
 {
     const size_t lanes = c_vertex_k4_LANES(channels);
-    size_t w, i, j, off = 5461, cnt = 4096;
+    size_t w, i, j, gi, off = 5461, cnt = 4096;
     int l;
     for (l = 6; l >= 0; l--, cnt /= 4) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < cnt; i++) {
             const size_t pv = off + i;
+            /* groups inside the vertex loop: the vertex's parameters are read as
+             * one contiguous run for all of them */
+            for (gi = g0; gi < g1; gi++) {
+            float *const f = f0 + (gi - g0) * 524256;
             for (w = 0; w < 2; w++) {
                 const size_t lane = gi * 2 + w;
                 float *r = f + pv * 96 + w;
@@ -5529,6 +5543,7 @@ static int c_vertex_k4_factor(const c_vertex_k4_params *p, size_t channels, size
                     r[(16 + n) * 2] = (float)si;
                     r[(32 + n) * 2] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
+            }
             }
         }
     }
@@ -5591,7 +5606,7 @@ static int c_vertex_k4_backward_group(const c_vertex_k4_params *p, const float *
     int l, rc = 0;
     memset(acc, 0, (524256 + c_vertex_k4_IOREC) * sizeof(float));
     c_vertex_k4_io(p, channels, gi, io);
-    rc = c_vertex_k4_factor(p, channels, gi, f);
+    rc = c_vertex_k4_factor(p, channels, gi, gi + 1, f);
     if (rc != 0)
         return rc;
     for (b = 0; b < batch; b++) {

@@ -56,16 +56,21 @@ static void ocl_chain_io(const ocl_chain_params *p, size_t channels, size_t gi, 
 /* The diagonal entry of C at x. */
 #define ocl_chain_C_at(p, x, a, c) ((ocl_chain_acc)(p)->C[x])
 
-/* Records of lane group gi; 2 for a zero or non-finite pivot. */
-static int ocl_chain_factor(const ocl_chain_params *p, size_t channels, size_t gi, __global float *f)
+/* Records of lane groups g0..g1-1 (group gi's at
+ * f0 + (gi - g0) * 393216); 2 for a zero or non-finite pivot. */
+static int ocl_chain_factor(const ocl_chain_params *p, size_t channels, size_t g0, size_t g1, __global float *f0)
 {
     const size_t lanes = ocl_chain_LANES(channels);
-    size_t w, i, j, off = 256, cnt = 1;
+    size_t w, i, j, gi, off = 256, cnt = 1;
     int l;
     for (l = 255; l >= 0; l--, cnt /= 1) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < cnt; i++) {
             const size_t pv = off + i;
+            /* groups inside the vertex loop: the vertex's parameters are read as
+             * one contiguous run for all of them */
+            for (gi = g0; gi < g1; gi++) {
+            __global float *const f = f0 + (gi - g0) * 393216;
             for (w = ocl_chain_Q0; w < ocl_chain_Q0 + 1; w++) {
                 const size_t lane = gi * 32 + w;
                 __global float *r = f + pv * 1536 + w;
@@ -97,6 +102,7 @@ static int ocl_chain_factor(const ocl_chain_params *p, size_t channels, size_t g
                     r[(16 + n) * 32] = (float)si;
                     r[(32 + n) * 32] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
+            }
             }
         }
     }
@@ -479,7 +485,7 @@ __kernel void ocl_chain_k_factor(__global const float *A, __global const float *
     ocl_chain_params p = { A, B, C, Bin, Cout, D };
     if (gi >= ocl_chain_GROUPS(channels))
         return;
-    if (ocl_chain_factor(&p, channels, gi, ws + fac + gi * 393216) != 0)
+    if (ocl_chain_factor(&p, channels, gi, gi + 1, ws + fac + gi * 393216) != 0)
         ocl_chain_FAIL(ws, 2);
 }
 

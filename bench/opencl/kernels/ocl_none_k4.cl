@@ -40,16 +40,21 @@ typedef struct {
 /* The diagonal entry of C at x. */
 #define ocl_none_k4_C_at(p, x, a, c) ((ocl_none_k4_acc)(p)->C[x])
 
-/* Records of lane group gi; 2 for a zero or non-finite pivot. */
-static int ocl_none_k4_factor(const ocl_none_k4_params *p, size_t channels, size_t gi, __global float *f)
+/* Records of lane groups g0..g1-1 (group gi's at
+ * f0 + (gi - g0) * 672); 2 for a zero or non-finite pivot. */
+static int ocl_none_k4_factor(const ocl_none_k4_params *p, size_t channels, size_t g0, size_t g1, __global float *f0)
 {
     const size_t lanes = ocl_none_k4_LANES(channels);
-    size_t w, i, j, off = 5461, cnt = 4096;
+    size_t w, i, j, gi, off = 5461, cnt = 4096;
     int l;
     for (l = 6; l >= 0; l--, cnt /= 4) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < 1; i++) {
             const size_t pv = (size_t)l;
+            /* groups inside the vertex loop: the vertex's parameters are read as
+             * one contiguous run for all of them */
+            for (gi = g0; gi < g1; gi++) {
+            __global float *const f = f0 + (gi - g0) * 672;
             for (w = ocl_none_k4_Q0; w < ocl_none_k4_Q0 + 1; w++) {
                 const size_t lane = gi * 32 + w;
                 __global float *r = f + pv * 96 + w;
@@ -81,6 +86,7 @@ static int ocl_none_k4_factor(const ocl_none_k4_params *p, size_t channels, size
                     r[(1 + n) * 32] = (float)si;
                     r[(2 + n) * 32] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
+            }
             }
         }
     }
@@ -717,7 +723,7 @@ __kernel void ocl_none_k4_k_factor(__global const float *A, __global const float
     ocl_none_k4_params p = { A, B, C, Bin, Cout, D };
     if (gi >= ocl_none_k4_GROUPS(channels))
         return;
-    if (ocl_none_k4_factor(&p, channels, gi, ws + fac + gi * 672) != 0)
+    if (ocl_none_k4_factor(&p, channels, gi, gi + 1, ws + fac + gi * 672) != 0)
         ocl_none_k4_FAIL(ws, 2);
 }
 

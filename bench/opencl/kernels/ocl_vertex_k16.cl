@@ -40,16 +40,21 @@ typedef struct {
 /* The diagonal entry of C at x. */
 #define ocl_vertex_k16_C_at(p, x, a, c) ((ocl_vertex_k16_acc)(p)->C[x])
 
-/* Folded records (forward) of lane group gi; 2 for a zero or non-finite pivot. */
-static int ocl_vertex_k16_factor_folded(const ocl_vertex_k16_params *p, size_t channels, size_t gi, __global float *f)
+/* Folded records (forward) of lane groups g0..g1-1 (group gi's at
+ * f0 + (gi - g0) * 6710784); 2 for a zero or non-finite pivot. */
+static int ocl_vertex_k16_factor_folded(const ocl_vertex_k16_params *p, size_t channels, size_t g0, size_t g1, __global float *f0)
 {
     const size_t lanes = ocl_vertex_k16_LANES(channels);
-    size_t w, i, j, off = 4369, cnt = 4096;
+    size_t w, i, j, gi, off = 4369, cnt = 4096;
     int l;
     for (l = 3; l >= 0; l--, cnt /= 16) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < cnt; i++) {
             const size_t pv = off + i;
+            /* groups inside the vertex loop: the vertex's parameters are read as
+             * one contiguous run for all of them */
+            for (gi = g0; gi < g1; gi++) {
+            __global float *const f = f0 + (gi - g0) * 6710784;
             for (w = ocl_vertex_k16_Q0; w < ocl_vertex_k16_Q0 + 1; w++) {
                 const size_t lane = gi * 32 + w;
                 __global float *r = f + pv * 1536 + w;
@@ -82,11 +87,13 @@ static int ocl_vertex_k16_factor_folded(const ocl_vertex_k16_params *p, size_t c
                     r[(32 + n) * 32] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
             }
+            }
         }
     }
     /* fold Bin, Cout, D into the leaf records (after their parents used S^-1 B) */
+    for (gi = g0; gi < g1; gi++)
     for (i = 0; i < 4096; i++) {
-        __global float *r = f + (273 + i) * 1536;
+        __global float *r = f0 + (gi - g0) * 6710784 + (273 + i) * 1536;
         for (w = ocl_vertex_k16_Q0; w < ocl_vertex_k16_Q0 + 1; w++) {
             const size_t lane = gi * 32 + w;
             __global const float *bin = p->Bin + lane * 16, *cout = p->Cout + lane * 16;
@@ -8648,7 +8655,7 @@ __kernel void ocl_vertex_k16_k_factor(__global const float *A, __global const fl
     ocl_vertex_k16_params p = { A, B, C, Bin, Cout, D };
     if (gi >= ocl_vertex_k16_GROUPS(channels))
         return;
-    if (ocl_vertex_k16_factor_folded(&p, channels, gi, ws + fac + gi * 6710784) != 0)
+    if (ocl_vertex_k16_factor_folded(&p, channels, gi, gi + 1, ws + fac + gi * 6710784) != 0)
         ocl_vertex_k16_FAIL(ws, 2);
 }
 

@@ -59,16 +59,21 @@ static void ocl_vertex_k4_io(const ocl_vertex_k4_params *p, size_t channels, siz
 /* The diagonal entry of C at x. */
 #define ocl_vertex_k4_C_at(p, x, a, c) ((ocl_vertex_k4_acc)(p)->C[x])
 
-/* Folded records (forward) of lane group gi; 2 for a zero or non-finite pivot. */
-static int ocl_vertex_k4_factor_folded(const ocl_vertex_k4_params *p, size_t channels, size_t gi, __global float *f)
+/* Folded records (forward) of lane groups g0..g1-1 (group gi's at
+ * f0 + (gi - g0) * 8388096); 2 for a zero or non-finite pivot. */
+static int ocl_vertex_k4_factor_folded(const ocl_vertex_k4_params *p, size_t channels, size_t g0, size_t g1, __global float *f0)
 {
     const size_t lanes = ocl_vertex_k4_LANES(channels);
-    size_t w, i, j, off = 5461, cnt = 4096;
+    size_t w, i, j, gi, off = 5461, cnt = 4096;
     int l;
     for (l = 6; l >= 0; l--, cnt /= 4) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < cnt; i++) {
             const size_t pv = off + i;
+            /* groups inside the vertex loop: the vertex's parameters are read as
+             * one contiguous run for all of them */
+            for (gi = g0; gi < g1; gi++) {
+            __global float *const f = f0 + (gi - g0) * 8388096;
             for (w = ocl_vertex_k4_Q0; w < ocl_vertex_k4_Q0 + 1; w++) {
                 const size_t lane = gi * 32 + w;
                 __global float *r = f + pv * 1536 + w;
@@ -101,11 +106,13 @@ static int ocl_vertex_k4_factor_folded(const ocl_vertex_k4_params *p, size_t cha
                     r[(32 + n) * 32] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
             }
+            }
         }
     }
     /* fold Bin, Cout, D into the leaf records (after their parents used S^-1 B) */
+    for (gi = g0; gi < g1; gi++)
     for (i = 0; i < 4096; i++) {
-        __global float *r = f + (1365 + i) * 1536;
+        __global float *r = f0 + (gi - g0) * 8388096 + (1365 + i) * 1536;
         for (w = ocl_vertex_k4_Q0; w < ocl_vertex_k4_Q0 + 1; w++) {
             const size_t lane = gi * 32 + w;
             __global const float *bin = p->Bin + lane * 16, *cout = p->Cout + lane * 16;
@@ -5437,7 +5444,7 @@ __kernel void ocl_vertex_k4_k_factor(__global const float *A, __global const flo
     ocl_vertex_k4_params p = { A, B, C, Bin, Cout, D };
     if (gi >= ocl_vertex_k4_GROUPS(channels))
         return;
-    if (ocl_vertex_k4_factor_folded(&p, channels, gi, ws + fac + gi * 8388096) != 0)
+    if (ocl_vertex_k4_factor_folded(&p, channels, gi, gi + 1, ws + fac + gi * 8388096) != 0)
         ocl_vertex_k4_FAIL(ws, 2);
 }
 
@@ -5460,16 +5467,21 @@ __kernel void ocl_vertex_k4_k_solve(__global const float *A, __global const floa
     ocl_vertex_k4_solve(f, u + b * 4096 * lanes + gi * 32, lanes,
             y + b * 4096 * lanes + gi * 32, lanes, m);
 }
-/* Records of lane group gi; 2 for a zero or non-finite pivot. */
-static int ocl_vertex_k4_factor(const ocl_vertex_k4_params *p, size_t channels, size_t gi, __global float *f)
+/* Records of lane groups g0..g1-1 (group gi's at
+ * f0 + (gi - g0) * 8388096); 2 for a zero or non-finite pivot. */
+static int ocl_vertex_k4_factor(const ocl_vertex_k4_params *p, size_t channels, size_t g0, size_t g1, __global float *f0)
 {
     const size_t lanes = ocl_vertex_k4_LANES(channels);
-    size_t w, i, j, off = 5461, cnt = 4096;
+    size_t w, i, j, gi, off = 5461, cnt = 4096;
     int l;
     for (l = 6; l >= 0; l--, cnt /= 4) { /* leaves first: S needs the children's S^-1 B */
         off -= cnt;
         for (i = 0; i < cnt; i++) {
             const size_t pv = off + i;
+            /* groups inside the vertex loop: the vertex's parameters are read as
+             * one contiguous run for all of them */
+            for (gi = g0; gi < g1; gi++) {
+            __global float *const f = f0 + (gi - g0) * 8388096;
             for (w = ocl_vertex_k4_Q0; w < ocl_vertex_k4_Q0 + 1; w++) {
                 const size_t lane = gi * 32 + w;
                 __global float *r = f + pv * 1536 + w;
@@ -5501,6 +5513,7 @@ static int ocl_vertex_k4_factor(const ocl_vertex_k4_params *p, size_t channels, 
                     r[(16 + n) * 32] = (float)si;
                     r[(32 + n) * 32] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
+            }
             }
         }
     }
@@ -5557,7 +5570,7 @@ static int ocl_vertex_k4_backward_group(const ocl_vertex_k4_params *p, __global 
     for (r = 0; r < 262161; r++) /* this lane's accumulators */
         acc[r * 32 + ocl_vertex_k4_Q0] = 0;
     ocl_vertex_k4_io(p, channels, gi, io);
-    rc = ocl_vertex_k4_factor(p, channels, gi, f);
+    rc = ocl_vertex_k4_factor(p, channels, gi, gi + 1, f);
     if (rc != 0)
         return rc;
     for (b = 0; b < batch; b++) {
