@@ -7,6 +7,7 @@
 #include "btt_ref.h"
 #include "btt_test_kernels.h" /* the generated headers */
 
+#include "test_util.h"
 #include <CUnit/Basic.h>
 #include <math.h>
 #include <stdint.h>
@@ -37,29 +38,6 @@
 #define FD_RTOL 1e-6
 
 /* ---- utilities ---- */
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "test_btt: out of memory\n");
-        exit(2);
-    }
-    return p;
-}
-
-static uint64_t rng_state;
-
-static void rng_seed(uint64_t seed) { rng_state = seed * 0x9E3779B97F4A7C15ULL + 1; }
-
-/* xorshift64*: fixed seeds give the same data on every run */
-static double urand(double lo, double hi)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return lo + (hi - lo) * (double)((rng_state * 2685821657736338717ULL) >> 11) * 0x1p-53;
-}
 
 /* n uniform values in [-a, a], rounded to float for f32 kernels so that the
  * double reference sees exactly the kernel's inputs */

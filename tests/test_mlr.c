@@ -8,6 +8,7 @@
 #include "mlr_ref.h"
 #include "mlr_test_kernels.h" /* the generated headers */
 
+#include "test_util.h"
 #include <CUnit/Basic.h>
 #include <math.h>
 #include <stdint.h>
@@ -37,29 +38,6 @@
 #define FD_SAMPLES 24 /* entries of each of q, k, v */
 
 /* ---- utilities ---- */
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "test_mlr: out of memory\n");
-        exit(2);
-    }
-    return p;
-}
-
-static uint64_t rng_state;
-
-static void rng_seed(uint64_t seed) { rng_state = seed * 0x9E3779B97F4A7C15ULL + 1; }
-
-/* xorshift64*: fixed seeds, the same data on every run */
-static double urand(double lo, double hi)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return lo + (hi - lo) * (double)((rng_state * 2685821657736338717ULL) >> 11) * 0x1p-53;
-}
 
 /* uniform values, rounded to float for f32 kernels so the double reference
  * sees exactly the kernel's inputs */

@@ -10,6 +10,7 @@
 #include "myo_ref.h"
 #include "myo_test_kernels.h" /* the generated headers */
 
+#include "test_util.h"
 #include <CUnit/Basic.h>
 #include <math.h>
 #include <stdint.h>
@@ -54,27 +55,6 @@
 #define DENSE_MAX 400
 
 /* ---- small utilities ---- */
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "test_myo: out of memory\n");
-        exit(2);
-    }
-    return p;
-}
-
-static uint64_t rng_state;
-
-/* xorshift64*: fixed seeds give the same data on every run */
-static double urand(double lo, double hi)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return lo + (hi - lo) * (double)((rng_state * 2685821657736338717ULL) >> 11) * 0x1p-53;
-}
 
 static size_t urand_index(size_t n)
 {

@@ -12,6 +12,7 @@
 #include "myogen_cl.h"
 #include "opencl_test_kernels.h" /* the generated headers */
 
+#include "test_util.h"
 #include <CUnit/Basic.h>
 #include <math.h>
 #include <pthread.h>
@@ -120,26 +121,6 @@ static size_t NPAIRS;
 #define GRAD_F32_RTOL 1e-4
 #define GRAD_F64_ATOL 1e-11
 #define GRAD_F64_RTOL 1e-10
-
-static uint64_t rng_state;
-
-static double urand(double lo, double hi)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return lo + (hi - lo) * (double)((rng_state * 2685821657736338717ULL) >> 11) * 0x1p-53;
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "test_opencl: out of memory\n");
-        exit(2);
-    }
-    return p;
-}
 
 /* n values in [lo, hi] in the pair's dtype */
 static void *fill(const pair *k, size_t n, double lo, double hi)
