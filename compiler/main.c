@@ -66,7 +66,15 @@ static const char tune_usage[] =
     "spec's own arity and depth; it never changes the arity (the spec fixes the\n"
     "tree: edit it to the arity the table recommends).  Wisdom for another\n"
     "machine, compiler, myogen or spec, or a damaged file, is rejected (exit 2).\n"
-    "Without --wisdom the knobs are the templates' deterministic defaults.\n";
+    "Without --wisdom the knobs are the templates' deterministic defaults.\n"
+    "\n"
+    "mlr specs: the candidates are the block split factor k (--arity, default\n"
+    "2,3,4,8); the spec's depth and ranks stay and --seq-len replaces its seq_len\n"
+    "(so generate with -D seq_len=L to use the wisdom).  An arity for which L is\n"
+    "not divisible by k^(depth-1) is skipped (no padding).  --channels is the\n"
+    "number of heads (default 4).  The mlr templates have no knobs: the wisdom\n"
+    "records arity, depth and time, and --wisdom generates the same kernel as\n"
+    "without it.  --plot is not drawn for mlr.\n";
 
 /* "1,2,8" -> arities; 0 or -1 */
 static int parse_arities(const char *s, tune_options *o)
@@ -147,6 +155,7 @@ static int tune_main(int argc, char **argv)
             if (parse_arities(val, &o))
                 return bad_usage("--arity: expected distinct integers in 1..16 separated by "
                                  "commas, got", val);
+            o.arities_given = 1;
         } else if (strcmp(a, "--budget") == 0) {
             char *end;
             errno = 0;
@@ -156,6 +165,7 @@ static int tune_main(int argc, char **argv)
         } else if (strcmp(a, "--channels") == 0) {
             if (parse_count(val, 1, 1 << 16, &o.channels))
                 return bad_usage("--channels: expected an integer in 1..65536, got", val);
+            o.channels_given = 1;
         } else if (strcmp(a, "--batch") == 0) {
             if (parse_count(val, 1, 1 << 12, &o.batch))
                 return bad_usage("--batch: expected an integer in 1..4096, got", val);
@@ -193,9 +203,9 @@ static int wisdom_knobs(const char *wisdom_file, const spec *s, knob_set *k, cha
     static wisdom w;
     char why[1024], compiler[512], key[4096];
     long long arity = 0, depth = 0;
-    if (strcmp(s->kernel, "myo") != 0) {
+    if (strcmp(s->kernel, "myo") != 0 && strcmp(s->kernel, "mlr") != 0) {
         snprintf(err, errlen, "--wisdom %s: kernel \"%s\" has no tuned knobs (myogen tune "
-                 "supports \"myo\")", wisdom_file, s->kernel);
+                 "supports \"myo\", \"mlr\")", wisdom_file, s->kernel);
         return 2;
     }
     if (wisdom_read(wisdom_file, &w, err, errlen) != 0)

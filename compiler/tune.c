@@ -648,10 +648,9 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
         snprintf(err, errlen, "%s", why);
         return 2;
     }
-    if (strcmp(given.kernel, "myo") != 0) {
+    if (strcmp(given.kernel, "myo") != 0 && strcmp(given.kernel, "mlr") != 0) {
         snprintf(err, errlen,
-                 "tune %s: kernel \"%s\" cannot be tuned by myogen %s (tuned: \"myo\"; \"mlr\" "
-                 "follows once its templates exist)",
+                 "tune %s: kernel \"%s\" cannot be tuned by myogen %s (tuned: \"myo\", \"mlr\")",
                  o->spec_file, given.kernel, MYOGEN_VERSION);
         return 2;
     }
@@ -662,6 +661,8 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
                  o->spec_file, given.target, MYOGEN_VERSION);
         return 2;
     }
+    if (strcmp(given.kernel, "mlr") == 0)
+        return tune_mlr_run(o, err, errlen);
     if (strstr(given.canonical, "block=\"dense\"")) {
         snprintf(err, errlen,
                  "tune %s: block = \"dense\" is not tuned by myogen %s (the tuner's reference "

@@ -10,7 +10,7 @@
  * holds seq_len positions, once per knob value; each variant is built with
  * the system C compiler into a shared object, loaded into a child process,
  * checked against the scalar reference of tune_ref.c on random data, and
- * timed (median of repeats).  Only myo specs are tuned in this version. */
+ * timed (median of repeats).  mlr specs go to tune_mlr_run (tune_mlr.c). */
 
 #define TUNE_MAX_ARITIES 16
 
@@ -26,6 +26,7 @@ typedef struct {
     const char *plot_path;   /* NULL: no SVG */
     long long channels, batch;
     int inject_fault; /* test hook: corrupt the output of variant N (1-based) before its check */
+    int arities_given, channels_given; /* --arity, --channels on the command line (mlr defaults) */
 } tune_options;
 
 typedef enum {
@@ -67,6 +68,13 @@ typedef struct {
  * wisdom and plot files asked for.  Returns the exit status: 0, 2 for bad
  * input (err holds one line), 1 when nothing could be measured. */
 int tune_run(const tune_options *o, char *err, size_t errlen);
+
+/* The tune of an mlr spec (tune_mlr.c): arity = the block split factor k,
+ * the spec's depth and ranks kept, seq_len = o->seq_len; arities for which
+ * seq_len is not divisible by k^(depth-1) are skipped; --channels is the
+ * number of heads (default 4), --arity defaults to 2,3,4,8.  Same exit
+ * statuses as tune_run. */
+int tune_mlr_run(const tune_options *o, char *err, size_t errlen);
 
 /* Useful floating-point operations of one forward call of a variant:
  * (5|V| + 3L) N per (batch, channel), DESIGN.md 6.1. */

@@ -42,6 +42,11 @@ static const char vertex_spec[] =
     "return {kernel=\"myo\", name=\"tv\", arity=2, depth=2, state=3, share=\"vertex\","
     " readout=\"none\", target=\"c\", dtype=\"f64\"}\n";
 
+/* an mlr spec: 3 levels of rank 2, portable C */
+static const char mlr_spec[] =
+    "return {kernel=\"mlr\", name=\"tm\", seq_len=64, arity=2, depth=3, state=2,"
+    " value_dim=4, target=\"c\"}\n";
+
 #define EXPECT(cond, ...) expect_((cond) != 0, __LINE__, __VA_ARGS__)
 static int expect_(int ok, int line, const char *fmt, ...)
 {
@@ -889,6 +894,73 @@ static void test_cli_fault_excluded(void)
     result_free(&r);
 }
 
+/* mlr: arity = the block split factor, depth and ranks kept; arity 3
+ * cannot split 64 positions over 3 levels (skipped), variant 1 (arity 2)
+ * is broken by the hook and excluded, arity 4 wins; its wisdom entry has no
+ * knobs and generates the same kernel as no wisdom. */
+static void test_cli_mlr(void)
+{
+    const char *spec_file = path_in("mlr.lua");
+    write_text(spec_file, mlr_spec);
+    unlink(path_in("mlr_w.txt"));
+    result r = MYOGEN("tune", spec_file, "--seq-len", "64", "--arity", "2,3,4", "--budget", "1",
+                      "--channels", "2", "--batch", "2", "--inject-fault", "1", "--wisdom",
+                      path_in("mlr_w.txt"));
+    EXPECT(r.code == 0, "exit %d, stderr: %.2000s", r.code, r.err);
+    EXPECT(strstr(r.out, "(mlr, target c, f32, depth 3, ranks {2,2,2}") &&
+           strstr(r.out, "arity depth") && strstr(r.out, "tokens/s") &&
+           strstr(r.out, "GFLOP/s") && strstr(r.out, "%peak"),
+           "no mlr table header: %.2000s", r.out);
+    EXPECT(strstr(r.out, "\n    2     3        16       WRONG  (disagrees with the reference"),
+           "arity 2 not excluded: %.2000s", r.out);
+    EXPECT(strstr(r.out, "\n    3     3         -     skipped  (seq_len 64 not divisible by 3^2)"),
+           "arity 3 not skipped: %.2000s", r.out);
+    EXPECT(strstr(r.out, "\n    4     3         4 ") && strstr(r.out, "<- best") &&
+           strstr(r.out, "best overall: arity 4, depth 3"), "arity 4 not the winner: %.2000s",
+           r.out);
+    EXPECT(strstr(r.out, "1 wrong (excluded)") && strstr(r.out, "1 skipped"), "summary: %.2000s",
+           r.out);
+    EXPECT(strstr(r.err, "[ 1/3] arity 2 depth 3: WRONG") && strstr(r.err, "excluded"),
+           "no WRONG progress line: %.2000s", r.err);
+    static wisdom w;
+    char err[1024];
+    if (EXPECT(wisdom_read(path_in("mlr_w.txt"), &w, err, sizeof err) == 0, "%s", err)) {
+        EXPECT(!wisdom_find(&w, 2, 3), "the broken variant was recorded");
+        const wisdom_entry *e = wisdom_find(&w, 4, 3);
+        EXPECT(e && e->knobs.n == 0 && e->median_s > 0, "entry 4/3 missing or with knobs");
+        EXPECT(w.best_arity == 4 && w.best_depth == 3 && w.seq_len == 64 && w.channels == 2 &&
+               w.batch == 2, "best/tuned lines");
+        EXPECT(strstr(w.spec, "kernel=\"mlr\"") && strstr(w.spec, "seq_len=64") &&
+               !strstr(w.spec, "arity="), "spec key: %s", w.spec);
+    }
+    result_free(&r);
+    /* the wisdom applies to the spec at arity 4 and generates it identically */
+    mkdir(path_in("mlr_a"), 0755);
+    mkdir(path_in("mlr_b"), 0755);
+    r = MYOGEN(spec_file, "-D", "arity=4", "--wisdom", path_in("mlr_w.txt"), "-o",
+               path_in("mlr_a/k.c"));
+    EXPECT(r.code == 0, "generate with wisdom: exit %d, %s", r.code, r.err);
+    result_free(&r);
+    r = MYOGEN(spec_file, "-D", "arity=4", "-o", path_in("mlr_b/k.c"));
+    EXPECT(r.code == 0, "generate: exit %d, %s", r.code, r.err);
+    result_free(&r);
+    const char *names[] = {"k.c", "k.h"};
+    for (int i = 0; i < 2; i++) {
+        char pa[64], pb[64];
+        snprintf(pa, sizeof pa, "mlr_a/%s", names[i]);
+        snprintf(pb, sizeof pb, "mlr_b/%s", names[i]);
+        size_t na = 0, nb = 0;
+        char *a = read_text(path_in(pa), &na), *b = read_text(path_in(pb), &nb);
+        EXPECT(a && b && na == nb && memcmp(a, b, na) == 0, "%s differs with wisdom", names[i]);
+        free(a);
+        free(b);
+    }
+    /* an arity the wisdom has no entry for (arity 2 was broken) is rejected */
+    r = MYOGEN(spec_file, "--wisdom", path_in("mlr_w.txt"), "-o", path_in("mlr_c.c"));
+    EXPECT_REJECTED(r, "no entry for arity 2, depth 3");
+    result_free(&r);
+}
+
 static void test_cli_tree_solve(void)
 {
     /* a tree-solve spec: knob TL, f64, readout none, arity 1 (the chain) too */
@@ -948,11 +1020,21 @@ static void test_cli_bad_input(void)
         result_free(&r);
     }
     /* other kernels are not tuned */
-    write_text(path_in("mlr.lua"), "return {kernel=\"mlr\", name=\"m\", seq_len=64, depth=2,"
-                                   " state=4, value_dim=4}\n");
-    result r = MYOGEN("tune", path_in("mlr.lua"), "--seq-len", "64");
-    EXPECT(r.code == 2 && strstr(r.err, "kernel \"mlr\" cannot be tuned"), "mlr: exit %d, %s",
+    write_text(path_in("btt.lua"), "return {kernel=\"btt\", name=\"b\", arity=4, state=2,"
+                                   " op=\"matmul\"}\n");
+    result r = MYOGEN("tune", path_in("btt.lua"), "--seq-len", "64");
+    EXPECT(r.code == 2 && strstr(r.err, "kernel \"btt\" cannot be tuned"), "btt: exit %d, %s",
            r.code, r.err);
+    result_free(&r);
+    /* mlr: no plot, and a --seq-len the spec's depth cannot split */
+    write_text(path_in("mlr_bad.lua"), mlr_spec);
+    r = MYOGEN("tune", path_in("mlr_bad.lua"), "--seq-len", "64", "--plot", path_in("m.svg"));
+    EXPECT(r.code == 2 && strstr(r.err, "--plot is not drawn for mlr"), "mlr plot: exit %d, %s",
+           r.code, r.err);
+    result_free(&r);
+    r = MYOGEN("tune", path_in("mlr_bad.lua"), "--seq-len", "30");
+    EXPECT(r.code == 2 && strstr(r.err, "seq_len 30") && strstr(r.err, "divisible"),
+           "mlr seq_len 30: exit %d, %s", r.code, r.err);
     result_free(&r);
     r = MYOGEN("tune", "--help");
     EXPECT(r.code == 0 && strstr(r.out, "--seq-len") && strstr(r.out, "--inject-fault"),
@@ -982,6 +1064,8 @@ static const test_def cli_tests[] = {{"tune: table, wisdom, plot", test_cli_tune
                                      {"wisdom rejected", test_cli_wisdom_rejected},
                                      {"broken variant excluded", test_cli_fault_excluded},
                                      {"tree solve, chain, padding", test_cli_tree_solve},
+                                     {"mlr: table, skipped arity, broken variant, wisdom",
+                                      test_cli_mlr},
                                      {"bad input", test_cli_bad_input},
                                      {NULL, NULL}};
 static const struct {
