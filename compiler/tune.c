@@ -1,6 +1,7 @@
 /* myogen tune: candidates, build, check, timing (see tune.h). */
 #define _XOPEN_SOURCE 700
 #include "tune.h"
+#include "tune_util.h"
 #include "cc.h"
 #include "fma_peak.h"
 #include "generate.h"
@@ -13,18 +14,13 @@
 #include "tune_ref.h"
 #include "wisdom.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_REPS 101
@@ -52,14 +48,6 @@ typedef struct {
     void *A, *B, *C, *Bin, *Cout, *D, *u;
     double *yref;
 } tune_data;
-
-/* What a child process reports about one variant. */
-typedef struct {
-    int status;
-    double median, max_err;
-    int reps;
-    char note[200];
-} child_msg;
 
 typedef struct {
     const void *A, *B, *C, *Bin, *Cout, *D;
@@ -90,40 +78,6 @@ static int depth_for(int k, long long L)
         d++;
     }
     return d;
-}
-
-static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void progress(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("myogen tune: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    fflush(stderr);
-    va_end(ap);
-}
-
-static uint64_t rng;
-static double urand(double lo, double hi)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return lo + (hi - lo) * (double)((rng * 2685821657736338717ULL) >> 11) * 0x1p-53;
-}
-
-/* The 1-minute load average, or -1. */
-static double load_average(void)
-{
-    double l = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1)
-            l = -1;
-        fclose(f);
-    }
-    return l;
 }
 
 /* Loads the spec with the user's overrides, then arity and depth. */
@@ -229,7 +183,7 @@ static void *fill(size_t n, int f64, double lo, double hi)
     if (!p)
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        double v = urand(lo, hi);
+        double v = tune_urand(lo, hi);
         if (f64)
             ((double *)p)[i] = v;
         else
@@ -266,7 +220,7 @@ static int data_make(tune_data *td, const tune_ref_shape *sh, size_t batch, size
     td->nA = P * ch * N;
     td->nIO = sh->siso ? ch * N : 0;
     td->nu = batch * L * ch * (sh->siso ? 1 : N);
-    rng = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)sh->k << 32) ^ (uint64_t)sh->d;
+    tune_seed(0x9E3779B97F4A7C15ULL ^ ((uint64_t)sh->k << 32) ^ (uint64_t)sh->d);
     td->A = fill(td->nA, sh->f64, 2, 3);
     td->B = fill(td->nA, sh->f64, -bk, bk);
     td->C = fill(td->nA, sh->f64, -ck, ck);
@@ -319,7 +273,7 @@ static double memcpy_time(const tune_data *td)
 static void child_run(int fd, const char *so, const char *name, const tune_data *td,
                       size_t batch, size_t ch, double slice, int inject)
 {
-    child_msg m;
+    tune_msg m;
     char sym[128];
     memset(&m, 0, sizeof m);
     m.status = TUNE_FAILED;
@@ -408,63 +362,19 @@ send:
 static void run_child(tune_variant *v, const char *so, const char *name, const tune_data *td,
                       const tune_options *o, double slice)
 {
-    int fds[2];
-    if (pipe(fds) != 0) {
-        v->status = TUNE_FAILED;
-        snprintf(v->note, sizeof v->note, "pipe: %s", strerror(errno));
-        return;
-    }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        v->status = TUNE_FAILED;
-        snprintf(v->note, sizeof v->note, "fork: %s", strerror(errno));
-        return;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        child_run(fds[1], so, name, td, (size_t)o->batch, (size_t)o->channels, slice,
+    tune_msg m;
+    int wfd, rfd;
+    const pid_t pid = tune_fork(&wfd, &rfd, &m);
+    if (pid == 0)
+        child_run(wfd, so, name, td, (size_t)o->batch, (size_t)o->channels, slice,
                   o->inject_fault == v->index);
-    }
-    close(fds[1]);
-    child_msg m;
-    size_t got = 0;
-    const double deadline = myogen_now() + 120 + 20 * slice;
-    while (got < sizeof m) {
-        struct pollfd pf = {fds[0], POLLIN, 0};
-        int left = (int)((deadline - myogen_now()) * 1000);
-        if (left <= 0 || poll(&pf, 1, left) == 0) {
-            kill(pid, SIGKILL);
-            break;
-        }
-        ssize_t n = read(fds[0], (char *)&m + got, sizeof m - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fds[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (got == sizeof m) {
-        v->status = (tune_status)m.status;
-        v->median_s = m.median;
-        v->max_err = m.max_err;
-        v->reps = m.reps;
-        snprintf(v->note, sizeof v->note, "%s", m.note);
-    } else if (WIFSIGNALED(status)) {
-        v->status = TUNE_FAILED;
-        snprintf(v->note, sizeof v->note, "the kernel crashed (signal %d) or timed out",
-                 WTERMSIG(status));
-    } else {
-        v->status = TUNE_FAILED;
-        snprintf(v->note, sizeof v->note, "the child process exited with status %d",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-    }
+    if (pid > 0)
+        tune_collect(pid, rfd, myogen_now() + 120 + 20 * slice, &m);
+    v->status = (tune_status)m.status;
+    v->median_s = m.median;
+    v->max_err = m.max_err;
+    v->reps = m.reps;
+    snprintf(v->note, sizeof v->note, "%s", m.note);
 }
 
 /* Median of the measured variant among v[0..n-1] with knob value x, or 0. */
@@ -520,22 +430,6 @@ static void run_variant(tune_ctx *c, tune_variant *v, const spec *s, const tune_
 }
 
 /* ---- the temporary directory ---- */
-
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[4400];
-    while (d && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
 
 /* ---- report helpers ---- */
 
@@ -602,7 +496,7 @@ static int write_wisdom(const tune_ctx *c, const spec *given, char *err, size_t 
         snprintf(err, errlen, "tune: %s", why);
         return 2;
     }
-    progress("wisdom written to %s (%d entries)", c->o->wisdom_path, w.n);
+    tune_progress("wisdom written to %s (%d entries)", c->o->wisdom_path, w.n);
     return 0;
 }
 
@@ -746,11 +640,11 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
     }
     const double t_start = myogen_now();
     r->cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    r->load_start = load_average();
+    r->load_start = tune_load_average();
     if (r->load_start > 0.5 * r->cpus)
-        progress("warning: load average %.2f on %d CPUs: other processes compete, timings will "
+        tune_progress("warning: load average %.2f on %d CPUs: other processes compete, timings will "
                  "be noisy", r->load_start, r->cpus);
-    progress("%s: %d variants over arities", o->spec_file, total);
+    tune_progress("%s: %d variants over arities", o->spec_file, total);
     for (int a = 0; a < o->narities; a++)
         fprintf(stderr, "%s%d (depth %d, %lld positions, %s, %s)", a ? ", " : "  ",
                 o->arities[a], depth_for(o->arities[a], o->seq_len), plans[a].L, plans[a].path,
@@ -765,7 +659,7 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
         goto out;
     }
     r->peak_gflops *= r->threads;
-    progress("measured FMA peak: %.1f GFLOP/s (%s %s, %d thread%s)", r->peak_gflops,
+    tune_progress("measured FMA peak: %.1f GFLOP/s (%s %s, %d thread%s)", r->peak_gflops,
              given.target, r->dtype, r->threads, r->threads > 1 ? "s" : "");
 
     for (int a = 0, i = 0; a < o->narities; i += nvals[a], a++) {
@@ -784,7 +678,7 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
                 r->v[i + j].status = TUNE_FAILED;
                 snprintf(r->v[i + j].note, sizeof r->v[i + j].note, "%.250s", why);
             }
-            progress("arity %d: %s", o->arities[a], why);
+            tune_progress("arity %d: %s", o->arities[a], why);
             continue;
         }
         const double mc = memcpy_time(&td);
@@ -796,32 +690,32 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
             knobs_format(&v->knobs, kn, sizeof kn);
             const double spent = myogen_now() - a_start;
             if (j > 0 && ran > 0 && spent + spent / ran > share) {
-                progress("[%2d/%d] arity %d depth %d %s: skipped (budget)", v->index, total,
+                tune_progress("[%2d/%d] arity %d depth %d %s: skipped (budget)", v->index, total,
                          v->arity, v->depth, kn);
                 continue;
             }
             if (j > 0 && pruned(r->v + i, j)) {
                 snprintf(v->note, sizeof v->note, "pruned");
-                progress("[%2d/%d] arity %d depth %d %s: skipped (its neighbours got slower "
+                tune_progress("[%2d/%d] arity %d depth %d %s: skipped (its neighbours got slower "
                          "this way)", v->index, total, v->arity, v->depth, kn);
                 continue;
             }
             run_variant(&c, v, &specs[a], &td, slice);
             ran++;
             if (v->status == TUNE_OK)
-                progress("[%2d/%d] arity %d depth %d %s%s: %.4g ms (median of %d), max |err| %.1e",
+                tune_progress("[%2d/%d] arity %d depth %d %s%s: %.4g ms (median of %d), max |err| %.1e",
                          v->index, total, v->arity, v->depth, kn,
                          v->is_default ? " (default)" : "", v->median_s * 1e3, v->reps,
                          v->max_err);
             else
-                progress("[%2d/%d] arity %d depth %d %s%s: %s: %s: excluded", v->index, total,
+                tune_progress("[%2d/%d] arity %d depth %d %s%s: %s: %s: excluded", v->index, total,
                          v->arity, v->depth, kn, v->is_default ? " (default)" : "",
                          status_word(v->status), v->note);
         }
         data_free(&td);
     }
     r->used_s = myogen_now() - t_start;
-    r->load_end = load_average();
+    r->load_end = tune_load_average();
     { /* the peak again: the higher of two measurements, in case load disturbed one */
         double again = fma_peak_measure(&c.cc, c.dir, given.target,
                                         strcmp(r->dtype, "f64") == 0, why, sizeof why);
@@ -842,14 +736,14 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
         goto out;
     }
     if (o->plot_path)
-        progress("plot written to %s", o->plot_path);
+        tune_progress("plot written to %s", o->plot_path);
     if (o->wisdom_path)
         rc = write_wisdom(&c, &given, err, errlen);
 out:
     if (c.keep)
-        progress("kept the variants in %s (MYOGEN_TUNE_KEEP)", c.dir);
+        tune_progress("kept the variants in %s (MYOGEN_TUNE_KEEP)", c.dir);
     else
-        remove_dir(c.dir);
+        tune_remove_dir(c.dir);
     free(r->v);
     r->v = NULL;
     return rc;

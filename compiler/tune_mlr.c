@@ -10,6 +10,7 @@
  * record arity, depth and time with knobs "-". */
 #define _XOPEN_SOURCE 700
 #include "tune.h"
+#include "tune_util.h"
 #include "cc.h"
 #include "fma_peak.h"
 #include "generate.h"
@@ -20,18 +21,13 @@
 #include "template.h"
 #include "wisdom.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_REPS 101
@@ -60,59 +56,9 @@ typedef struct {
     int reps;
 } mlr_variant;
 
-typedef struct {
-    int status;
-    double median, max_err;
-    int reps;
-    char note[200];
-} mlr_msg;
-
 typedef int (*mlr_forward_fn)(const void *, const void *, const void *, void *, void *, size_t,
                               size_t, void *);
 typedef size_t (*mlr_workspace_fn)(size_t, size_t);
-
-static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void progress(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("myogen tune: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    fflush(stderr);
-    va_end(ap);
-}
-
-static uint64_t rng;
-static double urand(double lo, double hi)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return lo + (hi - lo) * (double)((rng * 2685821657736338717ULL) >> 11) * 0x1p-53;
-}
-
-static double load_average(void)
-{
-    double l = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1)
-            l = -1;
-        fclose(f);
-    }
-    return l;
-}
-
-static void fmt_time(double s, char *buf, size_t len)
-{
-    if (s < 1e-3)
-        snprintf(buf, len, "%.2f us", s * 1e6);
-    else if (s < 1)
-        snprintf(buf, len, "%.3f ms", s * 1e3);
-    else
-        snprintf(buf, len, "%.3f s", s);
-}
 
 /* The spec with the user's overrides, then seq_len and (k > 0) arity. */
 static int load_mlr_spec(const tune_options *o, int k, spec *s, char *err, size_t errlen)
@@ -275,7 +221,7 @@ static void *fill(size_t n, int f64)
     if (!p)
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        const double x = urand(-1, 1);
+        const double x = tune_urand(-1, 1);
         if (f64)
             ((double *)p)[i] = x;
         else
@@ -285,7 +231,7 @@ static void *fill(size_t n, int f64)
 }
 
 static int check_one(const mlr_plan *p, const mlr_data *td, const void *o, const void *lse,
-                     size_t bh, mlr_msg *m, size_t *nbad, char *worst, size_t wlen,
+                     size_t bh, tune_msg *m, size_t *nbad, char *worst, size_t wlen,
                      double *worst_ratio)
 {
     const size_t T = (size_t)p->T, R = (size_t)p->R, dv = (size_t)p->dv;
@@ -331,7 +277,7 @@ static int check_one(const mlr_plan *p, const mlr_data *td, const void *o, const
 static void child_run(int fd, const char *so, const char *name, const mlr_plan *p,
                       const mlr_data *td, size_t batch, size_t heads, double slice, int inject)
 {
-    mlr_msg m;
+    tune_msg m;
     char sym[128];
     memset(&m, 0, sizeof m);
     m.status = TUNE_FAILED;
@@ -406,79 +352,19 @@ send:
 static void run_child(mlr_variant *v, const char *so, const char *name, const mlr_plan *p,
                       const mlr_data *td, const tune_options *o, size_t heads, double slice)
 {
-    int fds[2];
-    if (pipe(fds) != 0) {
-        v->status = TUNE_FAILED;
-        snprintf(v->note, sizeof v->note, "pipe: %s", strerror(errno));
-        return;
-    }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        v->status = TUNE_FAILED;
-        snprintf(v->note, sizeof v->note, "fork: %s", strerror(errno));
-        return;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        child_run(fds[1], so, name, p, td, (size_t)o->batch, heads, slice,
+    tune_msg m;
+    int wfd, rfd;
+    const pid_t pid = tune_fork(&wfd, &rfd, &m);
+    if (pid == 0)
+        child_run(wfd, so, name, p, td, (size_t)o->batch, heads, slice,
                   o->inject_fault == v->index);
-    }
-    close(fds[1]);
-    mlr_msg m;
-    size_t got = 0;
-    const double deadline = myogen_now() + 120 + 20 * slice;
-    while (got < sizeof m) {
-        struct pollfd pf = {fds[0], POLLIN, 0};
-        int left = (int)((deadline - myogen_now()) * 1000);
-        if (left <= 0 || poll(&pf, 1, left) == 0) {
-            kill(pid, SIGKILL);
-            break;
-        }
-        ssize_t n = read(fds[0], (char *)&m + got, sizeof m - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fds[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (got == sizeof m) {
-        v->status = (tune_status)m.status;
-        v->median_s = m.median;
-        v->max_err = m.max_err;
-        v->reps = m.reps;
-        snprintf(v->note, sizeof v->note, "%s", m.note);
-    } else if (WIFSIGNALED(status)) {
-        v->status = TUNE_FAILED;
-        snprintf(v->note, sizeof v->note, "the kernel crashed (signal %d) or timed out",
-                 WTERMSIG(status));
-    } else {
-        v->status = TUNE_FAILED;
-        snprintf(v->note, sizeof v->note, "the child process exited with status %d",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-    }
-}
-
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[4400];
-    while (d && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
+    if (pid > 0)
+        tune_collect(pid, rfd, myogen_now() + 120 + 20 * slice, &m);
+    v->status = (tune_status)m.status;
+    v->median_s = m.median;
+    v->max_err = m.max_err;
+    v->reps = m.reps;
+    snprintf(v->note, sizeof v->note, "%s", m.note);
 }
 
 static int best_of(const mlr_variant *v, int n)
@@ -574,11 +460,11 @@ int tune_mlr_run(const tune_options *o, char *err, size_t errlen)
     const int keep = getenv("MYOGEN_TUNE_KEEP") != NULL;
     const double t_start = myogen_now();
     const int cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    const double load_start = load_average();
+    const double load_start = tune_load_average();
     if (load_start > 0.5 * cpus)
-        progress("warning: load average %.2f on %d CPUs: other processes compete, timings will "
+        tune_progress("warning: load average %.2f on %d CPUs: other processes compete, timings will "
                  "be noisy", load_start, cpus);
-    progress("%s: mlr, %d arities (%d runnable), depth %d, seq_len %lld, heads %lld, batch %lld",
+    tune_progress("%s: mlr, %d arities (%d runnable), depth %d, seq_len %lld, heads %lld, batch %lld",
              o->spec_file, na, nrun, gp.Lv, o->seq_len, heads, batch);
     double peak = fma_peak_measure(&cc, dir, given.target, gp.f64, why, sizeof why);
     if (peak < 0) {
@@ -587,7 +473,7 @@ int tune_mlr_run(const tune_options *o, char *err, size_t errlen)
         goto out;
     }
     peak *= threads;
-    progress("measured FMA peak: %.1f GFLOP/s (%s %s, %d thread%s)", peak, given.target,
+    tune_progress("measured FMA peak: %.1f GFLOP/s (%s %s, %d thread%s)", peak, given.target,
              gp.f64 ? "f64" : "f32", threads, threads > 1 ? "s" : "");
 
     /* random inputs, the same for every arity (the layouts do not depend on k) */
@@ -597,7 +483,7 @@ int tune_mlr_run(const tune_options *o, char *err, size_t errlen)
     td.nqk = (size_t)(batch * heads * gp.T * gp.R);
     td.nv = (size_t)(batch * heads * gp.T * gp.dv);
     td.nl = (size_t)(batch * heads * gp.T);
-    rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)gp.T;
+    tune_seed(0x9E3779B97F4A7C15ULL ^ (uint64_t)gp.T);
     td.q = fill(td.nqk, gp.f64);
     td.k = fill(td.nqk, gp.f64);
     td.v = fill(td.nv, gp.f64);
@@ -609,7 +495,7 @@ int tune_mlr_run(const tune_options *o, char *err, size_t errlen)
     for (int a = 0, done = 0; a < na; a++) {
         mlr_variant *x = &v[a];
         if (x->status == TUNE_SKIPPED) {
-            progress("[%2d/%d] arity %d depth %d: skipped: %s", x->index, na, x->arity, x->depth,
+            tune_progress("[%2d/%d] arity %d depth %d: skipped: %s", x->index, na, x->arity, x->depth,
                      x->note);
             continue;
         }
@@ -627,13 +513,13 @@ int tune_mlr_run(const tune_options *o, char *err, size_t errlen)
         else
             run_child(x, so, specs[a].name, &plans[a], &td, o, (size_t)heads, slice);
         if (x->status == TUNE_OK)
-            progress("[%2d/%d] arity %d depth %d: %.4g ms (median of %d), max |err| %.1e",
+            tune_progress("[%2d/%d] arity %d depth %d: %.4g ms (median of %d), max |err| %.1e",
                      x->index, na, x->arity, x->depth, x->median_s * 1e3, x->reps, x->max_err);
         else
-            progress("[%2d/%d] arity %d depth %d: %s: %s: excluded", x->index, na, x->arity,
+            tune_progress("[%2d/%d] arity %d depth %d: %s: %s: excluded", x->index, na, x->arity,
                      x->depth, x->status == TUNE_WRONG ? "WRONG" : "FAILED", x->note);
     }
-    const double used = myogen_now() - t_start, load_end = load_average();
+    const double used = myogen_now() - t_start, load_end = tune_load_average();
     {
         double again = fma_peak_measure(&cc, dir, given.target, gp.f64, why, sizeof why);
         if (again * threads > peak)
@@ -692,7 +578,7 @@ int tune_mlr_run(const tune_options *o, char *err, size_t errlen)
             continue;
         }
         const double gflops = x->flops / x->median_s * 1e-9;
-        fmt_time(x->median_s, t, sizeof t);
+        tune_fmt_time(x->median_s, t, sizeof t);
         printf("%11s %10.3e %8.2f %5.1f%% %7.2fx%s\n", t,
                (double)o->seq_len * (double)batch / x->median_s, gflops, 100.0 * gflops / peak,
                v[best].median_s / x->median_s, i == best ? " <- best" : "");
@@ -704,7 +590,7 @@ int tune_mlr_run(const tune_options *o, char *err, size_t errlen)
            "arity whose k^(depth-1) does not divide seq_len is skipped (no padding).\n");
     if (best >= 0) {
         char t[32];
-        fmt_time(v[best].median_s, t, sizeof t);
+        tune_fmt_time(v[best].median_s, t, sizeof t);
         printf("best overall: arity %d, depth %d: %s per call, %.3e tokens/s\n", v[best].arity,
                v[best].depth, t, (double)o->seq_len * (double)batch / v[best].median_s);
     } else {
@@ -749,7 +635,7 @@ int tune_mlr_run(const tune_options *o, char *err, size_t errlen)
             rc = 2;
             goto free_data;
         }
-        progress("wisdom written to %s (%d entries)", o->wisdom_path, w.n);
+        tune_progress("wisdom written to %s (%d entries)", o->wisdom_path, w.n);
     }
 free_data:
     myogen_buffer_free(td.q);
@@ -757,8 +643,8 @@ free_data:
     myogen_buffer_free(td.v);
 out:
     if (keep)
-        progress("kept the variants in %s (MYOGEN_TUNE_KEEP)", dir);
+        tune_progress("kept the variants in %s (MYOGEN_TUNE_KEEP)", dir);
     else
-        remove_dir(dir);
+        tune_remove_dir(dir);
     return rc;
 }

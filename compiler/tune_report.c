@@ -1,18 +1,9 @@
 /* The tuner's table on stdout: every variant that ran, then the winners. */
 #include "tune.h"
+#include "tune_util.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static void fmt_time(double s, char *buf, size_t len)
-{
-    if (s < 1e-3)
-        snprintf(buf, len, "%.2f us", s * 1e6);
-    else if (s < 1)
-        snprintf(buf, len, "%.3f ms", s * 1e3);
-    else
-        snprintf(buf, len, "%.3f s", s);
-}
 
 void tune_print_table(const tune_report *r, FILE *out)
 {
@@ -56,7 +47,7 @@ void tune_print_table(const tune_report *r, FILE *out)
             continue;
         }
         const double gflops = tune_flops(r, v) / v->median_s * 1e-9;
-        fmt_time(v->median_s, t, sizeof t);
+        tune_fmt_time(v->median_s, t, sizeof t);
         char mc[16] = "-";
         if (v->memcpy_s > 0)
             snprintf(mc, sizeof mc, "%.1fx", v->median_s / v->memcpy_s);
@@ -84,14 +75,14 @@ void tune_print_table(const tune_report *r, FILE *out)
         }
         char kn[64], t[32];
         knobs_format(&r->v[b].knobs, kn, sizeof kn);
-        fmt_time(r->v[b].median_s, t, sizeof t);
+        tune_fmt_time(r->v[b].median_s, t, sizeof t);
         fprintf(out, "  arity %2d: depth %d, %s: %s (%.2fx the best)\n", k, r->v[b].depth, kn, t,
                 r->v[best >= 0 ? best : b].median_s / r->v[b].median_s);
     }
     if (best >= 0) {
         char kn[64], t[32];
         knobs_format(&r->v[best].knobs, kn, sizeof kn);
-        fmt_time(r->v[best].median_s, t, sizeof t);
+        tune_fmt_time(r->v[best].median_s, t, sizeof t);
         fprintf(out, "best overall: arity %d, depth %d, %s: %s per call, %.3e tokens/s\n",
                 r->v[best].arity, r->v[best].depth, kn, t,
                 (double)r->seq_len * (double)r->batch / r->v[best].median_s);

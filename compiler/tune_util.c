@@ -1,0 +1,133 @@
+#define _POSIX_C_SOURCE 200809L
+#include "tune_util.h"
+#include "myogen_timer.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void tune_progress(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("myogen tune: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    fflush(stderr);
+    va_end(ap);
+}
+
+static uint64_t rng;
+
+void tune_seed(uint64_t seed) { rng = seed; }
+
+double tune_urand(double lo, double hi)
+{
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return lo + (hi - lo) * (double)((rng * 2685821657736338717ULL) >> 11) * 0x1p-53;
+}
+
+double tune_load_average(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
+void tune_fmt_time(double s, char *buf, size_t len)
+{
+    if (s < 1e-3)
+        snprintf(buf, len, "%.2f us", s * 1e6);
+    else if (s < 1)
+        snprintf(buf, len, "%.3f ms", s * 1e3);
+    else
+        snprintf(buf, len, "%.3f s", s);
+}
+
+void tune_remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char p[4400];
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+static pid_t fail(tune_msg *m, const char *what)
+{
+    memset(m, 0, sizeof *m);
+    m->status = TUNE_FAILED;
+    snprintf(m->note, sizeof m->note, "%s: %s", what, strerror(errno));
+    return -1;
+}
+
+pid_t tune_fork(int *wfd, int *rfd, tune_msg *m)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return fail(m, "pipe");
+    fflush(NULL); /* the child must not write the parent's buffered output again */
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return fail(m, "fork");
+    }
+    close(fds[pid == 0 ? 0 : 1]);
+    *wfd = fds[1];
+    *rfd = fds[0];
+    return pid;
+}
+
+void tune_collect(pid_t pid, int fd, double deadline, tune_msg *m)
+{
+    size_t got = 0;
+    while (got < sizeof *m) {
+        struct pollfd pf = {fd, POLLIN, 0};
+        int left = (int)((deadline - myogen_now()) * 1000);
+        if (left <= 0 || poll(&pf, 1, left) == 0) {
+            kill(pid, SIGKILL);
+            break;
+        }
+        ssize_t n = read(fd, (char *)m + got, sizeof *m - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (got == sizeof *m)
+        return;
+    memset(m, 0, sizeof *m);
+    m->status = TUNE_FAILED;
+    if (WIFSIGNALED(status))
+        snprintf(m->note, sizeof m->note, "the kernel crashed (signal %d) or timed out",
+                 WTERMSIG(status));
+    else
+        snprintf(m->note, sizeof m->note, "the child process exited with status %d",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}

@@ -1,0 +1,44 @@
+#ifndef MYOGEN_TUNE_UTIL_H
+#define MYOGEN_TUNE_UTIL_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "tune.h"
+
+/* Plumbing shared by the tuners of every kernel (tune.c, tune_mlr.c). */
+
+/* What a child process reports about one variant, written whole to a pipe. */
+typedef struct {
+    int status;
+    double median, max_err;
+    int reps;
+    char note[200];
+} tune_msg;
+
+/* "myogen tune: ..." on stderr, flushed. */
+void tune_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A seeded uniform generator (xorshift64*): the same data for the same seed. */
+void tune_seed(uint64_t seed);
+double tune_urand(double lo, double hi);
+
+/* The 1-minute load average, or -1. */
+double tune_load_average(void);
+
+/* "12.34 us", "1.234 ms" or "1.234 s". */
+void tune_fmt_time(double s, char *buf, size_t len);
+
+/* Removes dir and the files in it. */
+void tune_remove_dir(const char *dir);
+
+/* A pipe and a child process: returns 0 in the child (which writes its
+ * tune_msg to *wfd and exits), the child's pid in the parent (which reads
+ * it from *rfd with tune_collect), or -1 with m failed and why. */
+pid_t tune_fork(int *wfd, int *rfd, tune_msg *m);
+
+/* Reads child pid's tune_msg from fd (closing it) until deadline (seconds on
+ * myogen_now's clock; past it the child is killed) and reaps the child: m is
+ * the child's message, or status TUNE_FAILED with why in the note. */
+void tune_collect(pid_t pid, int fd, double deadline, tune_msg *m);
+
+#endif
