@@ -50,6 +50,14 @@ int generate_kernel_knobs(const spec *s, const char *out_c, const knob_set *knob
         snprintf(err, errlen, "-o %s: the output must be a path to a file NAME.c", out_c);
         return 2;
     }
+    /* the .c includes the .h by this name, inside a C string literal */
+    for (const char *p = base; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr("._+-", *p))) {
+            snprintf(err, errlen, "-o %s: the file name may hold only letters, digits and "
+                     "'.', '_', '+', '-' (it is #included by name)", out_c);
+            return 2;
+        }
     char out_h[4096];
     snprintf(out_h, sizeof out_h, "%.*s.h", (int)(n - 2), out_c);
     const char *slash = strrchr(out_h, '/');

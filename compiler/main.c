@@ -2,6 +2,7 @@
 #include "cc.h"
 #include "generate.h"
 #include "machine_id.h"
+#include "message.h"
 #include "spec.h"
 #include "tune.h"
 #include "wisdom.h"
@@ -33,7 +34,10 @@ static const char usage[] =
 
 static int bad_usage(const char *msg, const char *arg)
 {
-    fprintf(stderr, "myogen: %s%s%s (try myogen --help)\n", msg, arg ? ": " : "", arg ? arg : "");
+    char line[1024];
+    snprintf(line, sizeof line, "%s%s%s (try myogen --help)", msg, arg ? ": " : "",
+             arg ? arg : "");
+    message_print(line);
     return 2;
 }
 
@@ -192,7 +196,7 @@ static int tune_main(int argc, char **argv)
     char err[SPEC_ERR_LEN + 1024];
     int rc = tune_run(&o, err, sizeof err);
     if (rc != 0)
-        fprintf(stderr, "myogen: %s\n", err);
+        message_print(err);
     return rc;
 }
 
@@ -266,7 +270,7 @@ int main(int argc, char **argv)
                 return bad_usage("--emit-runtime takes one directory and nothing else", NULL);
             int rc = emit_runtime(argv[2], rerr, sizeof rerr);
             if (rc != 0)
-                fprintf(stderr, "myogen: %s\n", rerr);
+                message_print(rerr);
             return rc;
         } else if (strcmp(a, "--wisdom") == 0) {
             if (i + 1 >= argc)
@@ -308,7 +312,7 @@ int main(int argc, char **argv)
     spec s;
     char err[SPEC_ERR_LEN + 128];
     if (spec_load(spec_file, overrides, noverrides, &s, err, sizeof err) != 0) {
-        fprintf(stderr, "myogen: %s\n", err);
+        message_print(err);
         return 2;
     }
     if (check) {
@@ -320,12 +324,12 @@ int main(int argc, char **argv)
         char werr[2048];
         int wrc = wisdom_knobs(wisdom_file, &s, &knobs, werr, sizeof werr);
         if (wrc != 0) {
-            fprintf(stderr, "myogen: %s\n", werr);
+            message_print(werr);
             return wrc;
         }
     }
     int rc = generate_kernel_knobs(&s, out, &knobs, err, sizeof err);
     if (rc != 0)
-        fprintf(stderr, "myogen: %s\n", err);
+        message_print(err);
     return rc;
 }

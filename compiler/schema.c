@@ -2,6 +2,7 @@
  * has a fixed field order and every field has exactly one error path. */
 #include "schema.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -131,6 +132,39 @@ static int fail(char *err, size_t errlen, const char *key, const char *fmt, cons
     return -1;
 }
 
+/* s[0..n) for a message: printable ASCII as is, other bytes as \xHH. */
+static void describe_bytes(const char *s, size_t n, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < n && o + 5 < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            buf[o++] = (char)c;
+        else
+            o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+    }
+    buf[o] = 0;
+}
+
+/* Strings reach C code and messages: no NUL (C would cut the string there)
+ * and no control bytes. */
+static int check_string_bytes(lua_State *L, int idx, const char *key, char *err,
+                              size_t errlen)
+{
+    size_t n;
+    const char *v = lua_tolstring(L, idx, &n);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f) {
+            char shown[200];
+            describe_bytes(v, n < 40 ? n : 40, shown, sizeof shown);
+            return fail(err, errlen, key,
+                        "\"%s\": strings must not contain NUL or control characters%s", shown,
+                        "");
+        }
+    return 0;
+}
+
 static int check_enum_value(lua_State *L, int idx, const rule *r, char *err, size_t errlen)
 {
     char allowed[256];
@@ -138,6 +172,8 @@ static int check_enum_value(lua_State *L, int idx, const rule *r, char *err, siz
     if (lua_type(L, idx) != LUA_TSTRING)
         return fail(err, errlen, r->key, "expected a string, one of %s; got a %s", allowed,
                     luaL_typename(L, idx));
+    if (check_string_bytes(L, idx, r->key, err, errlen))
+        return -1;
     const char *v = lua_tostring(L, idx);
     if (!in_list(r->allowed, v))
         return fail(err, errlen, r->key, "\"%s\" is not one of %s", v, allowed);
@@ -205,7 +241,8 @@ static int check_field(lua_State *L, int idx, const rule *r, char *canon, size_t
         if (lua_type(L, idx) != LUA_TSTRING)
             return fail(err, errlen, r->key, "expected a string (a C identifier), got a %s",
                         luaL_typename(L, idx), "");
-        if (check_ident(lua_tostring(L, idx), err, errlen))
+        if (check_string_bytes(L, idx, r->key, err, errlen) ||
+            check_ident(lua_tostring(L, idx), err, errlen))
             return -1;
         snprintf(canon + o, clen - o, "\"%s\"", lua_tostring(L, idx));
         return 0;
@@ -352,30 +389,53 @@ static int known_key(const char *kernel, const char *key)
     return 0;
 }
 
+/* Every key is checked; the one reported is the least in a fixed order
+ * (non-string keys, then strings bytewise), so the message does not depend on
+ * the order lua_next visits keys in, which Lua seeds per process. */
 static int check_unknown_fields(lua_State *L, int t, const char *kernel, char *err, size_t errlen)
 {
+    char worst[200] = "", shown[200];
+    int worst_rank = 3; /* none yet; 1: not a string, 2: unknown string */
     lua_pushnil(L);
     while (lua_next(L, t)) {
         lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING) {
-            const char *k = luaL_tolstring(L, -1, NULL);
-            snprintf(err, errlen, "field [%s]: field names must be strings", k);
-            lua_pop(L, 2);
-            return -1;
+        int rank = 2;
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            size_t n;
+            const char *key = lua_tolstring(L, -1, &n);
+            if (strlen(key) == n && known_key(kernel, key))
+                continue;
+            describe_bytes(key, n < 40 ? n : 40, shown, sizeof shown);
+        } else {
+            rank = 1;
+            if (lua_isinteger(L, -1))
+                snprintf(shown, sizeof shown, "%lld", (long long)lua_tointeger(L, -1));
+            else if (lua_type(L, -1) == LUA_TNUMBER)
+                snprintf(shown, sizeof shown, "%.17g", (double)lua_tonumber(L, -1));
+            else if (lua_isboolean(L, -1))
+                snprintf(shown, sizeof shown, "%s", lua_toboolean(L, -1) ? "true" : "false");
+            else
+                snprintf(shown, sizeof shown, "a %s", luaL_typename(L, -1));
         }
-        const char *key = lua_tostring(L, -1);
-        if (!known_key(kernel, key)) {
-            char allowed[512] = "";
-            size_t o = 0;
-            for (size_t i = 0; i < NRULES; i++)
-                if (!rules[i].kernel || strcmp(rules[i].kernel, kernel) == 0)
-                    o += snprintf(allowed + o, sizeof allowed - o, "%s%s", o ? ", " : "",
-                                  rules[i].key);
-            snprintf(err, errlen, "field '%s': unknown field for kernel \"%s\" (allowed: %s)",
-                     key, kernel, allowed);
-            lua_pop(L, 1);
-            return -1;
+        if (rank < worst_rank || (rank == worst_rank && strcmp(shown, worst) < 0)) {
+            worst_rank = rank;
+            snprintf(worst, sizeof worst, "%s", shown);
         }
+    }
+    if (worst_rank == 1) {
+        snprintf(err, errlen, "field [%s]: field names must be strings", worst);
+        return -1;
+    }
+    if (worst_rank == 2) {
+        char allowed[512] = "";
+        size_t o = 0;
+        for (size_t i = 0; i < NRULES; i++)
+            if (!rules[i].kernel || strcmp(rules[i].kernel, kernel) == 0)
+                o += snprintf(allowed + o, sizeof allowed - o, "%s%s", o ? ", " : "",
+                              rules[i].key);
+        snprintf(err, errlen, "field '%s': unknown field for kernel \"%s\" (allowed: %s)",
+                 worst, kernel, allowed);
+        return -1;
     }
     return 0;
 }
@@ -491,6 +551,47 @@ static int check_btt(lua_State *L, int t, char *err, size_t errlen)
     return 0;
 }
 
+/* Is x usable as a constant of the dtype: zero, or a normal number of it? */
+static int fits_dtype(double x, int f32)
+{
+    double ax = fabs(x);
+    return x == 0 || (f32 ? ax >= FLT_MIN && ax <= FLT_MAX : ax >= DBL_MIN && ax <= DBL_MAX);
+}
+
+/* Numbers become constants of the kernel's dtype: each must fit it. */
+static int check_number_ranges(lua_State *L, int t, const char *kernel, char *err,
+                               size_t errlen)
+{
+    lua_getfield(L, t, "dtype");
+    int f32 = lua_isnil(L, -1) || strcmp(lua_tostring(L, -1), "f32") == 0;
+    lua_pop(L, 1);
+    for (size_t i = 0; i < NRULES; i++) {
+        const rule *r = &rules[i];
+        if ((r->kernel && strcmp(r->kernel, kernel) != 0) ||
+            (r->type != T_NUMBER && r->type != T_SCALE))
+            continue;
+        lua_getfield(L, t, r->key);
+        int n = lua_istable(L, -1) ? (int)lua_rawlen(L, -1) : 1, bad = 0;
+        for (int k = 1; k <= n && !bad; k++) {
+            if (lua_istable(L, -1))
+                lua_rawgeti(L, -1, k);
+            else
+                lua_pushvalue(L, -1);
+            if (lua_type(L, -1) == LUA_TNUMBER && !fits_dtype(lua_tonumber(L, -1), f32)) {
+                char num[64];
+                snprintf(num, sizeof num, "%.17g", (double)lua_tonumber(L, -1));
+                bad = fail(err, errlen, r->key, "%s is out of the range of %s (zero, or a "
+                           "normal number of that type)", num, f32 ? "f32" : "f64");
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+        if (bad)
+            return -1;
+    }
+    return 0;
+}
+
 int schema_validate(lua_State *L, spec *out, char *err, size_t errlen)
 {
     int t = lua_gettop(L);
@@ -544,6 +645,8 @@ int schema_validate(lua_State *L, spec *out, char *err, size_t errlen)
     }
     snprintf(out->canonical + o, sizeof out->canonical - o, "}");
 
+    if (check_number_ranges(L, t, out->kernel, err, errlen))
+        return -1;
     if (strcmp(out->kernel, "myo") == 0 && check_myo(L, t, err, errlen))
         return -1;
     if (strcmp(out->kernel, "mlr") == 0 && check_mlr(L, t, err, errlen))

@@ -2,7 +2,11 @@
 #include "wisdom.h"
 #include "atomic_file.h"
 
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -247,18 +251,59 @@ static int copy_value(reader *r, char *dst, size_t len, const char *v, const cha
     return 0;
 }
 
+/* "key=N" at *p, then a space (skipped) or the end; N decimal digits only,
+ * in lo..hi, checked before it can overflow (sscanf's %d read 4294967300 as 4). */
+static int take_int(const char **p, const char *key, long long lo, long long hi, long long *v)
+{
+    size_t n = strlen(key);
+    const char *s = *p;
+    if (strncmp(s, key, n) != 0 || s[n] != '=' || s[n + 1] < '0' || s[n + 1] > '9')
+        return -1;
+    long long x = 0;
+    for (s += n + 1; *s >= '0' && *s <= '9'; s++) {
+        if (x > (hi - (*s - '0')) / 10)
+            return -1;
+        x = x * 10 + (*s - '0');
+    }
+    if (x < lo || (*s && *s != ' '))
+        return -1;
+    *p = *s ? s + 1 : s;
+    *v = x;
+    return 0;
+}
+
+/* "key=WORD" at *p, as take_int. */
+static int take_word(const char **p, const char *key, char *dst, size_t len)
+{
+    size_t n = strlen(key), w;
+    const char *s = *p;
+    if (strncmp(s, key, n) != 0 || s[n] != '=')
+        return -1;
+    s += n + 1;
+    w = strcspn(s, " ");
+    if (w == 0 || w >= len)
+        return -1;
+    memcpy(dst, s, w);
+    dst[w] = 0;
+    *p = s[w] ? s + w + 1 : s + w;
+    return 0;
+}
+
 static int parse_entry(reader *r, const char *v, wisdom_entry *e)
 {
-    char kn[160], rest[8];
-    int used = 0;
+    char kn[160], *end;
+    long long arity, depth;
     memset(e, 0, sizeof *e);
-    if (sscanf(v, "arity=%d depth=%d knobs=%159s median_s=%lf%n", &e->arity, &e->depth, kn,
-               &e->median_s, &used) != 4 || v[used] != 0)
-        return bad(r, "expected 'entry arity=K depth=D knobs=K=V,... median_s=T'");
-    (void)rest;
-    if (e->arity < 1 || e->arity > 64 || e->depth < 1 || e->depth > (1 << 24) ||
-        !(e->median_s > 0 && e->median_s < 1e6))
-        return bad(r, "entry values out of range");
+    if (take_int(&v, "arity", 1, 64, &arity) || take_int(&v, "depth", 1, 1 << 24, &depth) ||
+        take_word(&v, "knobs", kn, sizeof kn) || strncmp(v, "median_s=", 9) != 0)
+        return bad(r, "expected 'entry arity=K depth=D knobs=K=V,... median_s=T' with K in "
+                   "1..64, D in 1..16777216");
+    errno = 0;
+    e->median_s = strtod(v + 9, &end);
+    if (errno || end == v + 9 || *end || !(e->median_s > 0 && e->median_s < 1e6))
+        return bad(r, "entry median_s: expected seconds in (0, 1e6)");
+    e->arity = (int)arity;
+    e->depth = (int)depth;
     char why[256];
     if (knobs_parse(kn, &e->knobs, why, sizeof why) != 0)
         return bad(r, why);
@@ -268,8 +313,21 @@ static int parse_entry(reader *r, const char *v, wisdom_entry *e)
 int wisdom_read(const char *path, wisdom *w, char *err, size_t errlen)
 {
     memset(w, 0, sizeof *w);
-    FILE *f = fopen(path, "rb");
+    /* non-blocking, then regular files only: a FIFO would block forever */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd < 0)
+            snprintf(err, errlen, "wisdom %s: cannot open: %s", path, strerror(errno));
+        else
+            snprintf(err, errlen, "wisdom %s: not a regular file", path);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
+        close(fd);
         snprintf(err, errlen, "wisdom %s: cannot open: %s", path, strerror(errno));
         return -1;
     }
@@ -332,11 +390,10 @@ int wisdom_read(const char *path, wisdom *w, char *err, size_t errlen)
     if (!(v = expect_key(&r, next_line(&r, &start), "tuned")))
         goto done;
     {
-        int used = 0;
-        if (sscanf(v, "seq_len=%lld channels=%lld batch=%lld%n", &w->seq_len, &w->channels,
-                   &w->batch, &used) != 3 || v[used] != 0 || w->seq_len < 1 ||
-            w->channels < 1 || w->batch < 1) {
-            bad(&r, "expected 'tuned seq_len=L channels=C batch=B'");
+        if (take_int(&v, "seq_len", 1, 1LL << 40, &w->seq_len) ||
+            take_int(&v, "channels", 1, 1LL << 40, &w->channels) ||
+            take_int(&v, "batch", 1, 1LL << 40, &w->batch) || *v) {
+            bad(&r, "expected 'tuned seq_len=L channels=C batch=B' (integers in 1..2^40)");
             goto done;
         }
     }
@@ -358,13 +415,15 @@ int wisdom_read(const char *path, wisdom *w, char *err, size_t errlen)
         }
         if (!(v = expect_key(&r, line, "best")))
             goto done;
-        int used = 0;
-        if (w->n == 0 || sscanf(v, "arity=%d depth=%d%n", &w->best_arity, &w->best_depth,
-                                &used) != 2 || v[used] != 0 ||
-            !wisdom_find(w, w->best_arity, w->best_depth)) {
+        long long arity = 0, depth = 0;
+        if (w->n == 0 || take_int(&v, "arity", 1, 64, &arity) ||
+            take_int(&v, "depth", 1, 1 << 24, &depth) || *v ||
+            !wisdom_find(w, (int)arity, (int)depth)) {
             bad(&r, "expected entries, then 'best arity=K depth=D' naming one of them");
             goto done;
         }
+        w->best_arity = (int)arity;
+        w->best_depth = (int)depth;
         break;
     }
     {

@@ -1,0 +1,29 @@
+#ifndef MYOGEN_SANDBOX_LIB_H
+#define MYOGEN_SANDBOX_LIB_H
+#include <stddef.h>
+#include <lua.h>
+
+/* The budget of one sandboxed spec run: the allocator's user data.  Every
+ * limit is counted in units that do not depend on the machine or its load,
+ * so a spec's fate is the same in every run. */
+typedef struct {
+    size_t used;       /* bytes allocated */
+    long instructions; /* Lua instructions, plus the work of C library loops */
+} sandbox_budget;
+
+#define SANDBOX_MEMORY_LIMIT (64u << 20)
+#define SANDBOX_INSTRUCTION_LIMIT 20000000L
+
+/* Charges n units of work to the budget of L's allocator; raises the
+ * instruction-limit error once it is spent. */
+void sandbox_charge(lua_State *L, long n);
+
+/* Replaces, in the table at env (and in the shared string and table
+ * libraries), every function whose result or cost depends on the process
+ * rather than on the spec: pairs/next iterate in sorted key order (not hash
+ * order, which Lua seeds per process), table.sort is a stable merge sort (Lua's
+ * picks random pivots), tostring and string.format print no addresses, and
+ * the C loops of string.rep, table.insert and table.remove are charged. */
+void sandbox_lib_install(lua_State *L, int env);
+
+#endif
