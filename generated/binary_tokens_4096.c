@@ -10,9 +10,34 @@
 #include <string.h>
 #include <immintrin.h>
 
-#define binary_tokens_4096_PARALLEL_FOR
-#define binary_tokens_4096_THREADS() ((size_t)1)
+#define binary_tokens_4096_PARALLEL_FOR(slots)
 #define binary_tokens_4096_THREAD() ((size_t)0)
+#define binary_tokens_4096_SLOTS_MAX ((size_t)1)
+#define binary_tokens_4096_team(slots) 1
+/* Per-thread scratch slots of a loop over `items` work items. */
+static inline size_t binary_tokens_4096_slots(size_t items)
+{
+    return items < binary_tokens_4096_SLOTS_MAX ? items : binary_tokens_4096_SLOTS_MAX;
+}
+
+/* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
+ * size that overflows, which workspace_size returns and the calls refuse. */
+static inline size_t binary_tokens_4096_mul(size_t a, size_t b)
+{
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+static inline size_t binary_tokens_4096_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* n rounded up to a multiple of m (m > 0). */
+static inline size_t binary_tokens_4096_round(size_t n, size_t m)
+{
+    return n > SIZE_MAX - (m - 1) ? SIZE_MAX : (n + m - 1) / m * m;
+}
+
 /* Element counts rounded up to whole 64-byte lines. */
 #define binary_tokens_4096_LINES(n) (((n) + 15) / 16 * 16)
 
@@ -6088,11 +6113,12 @@ static void binary_tokens_4096_solve(const float *f, const float *u, size_t us, 
     }
 }
 
-/* Bytes: the factors of every lane group, then per thread: states, padded u and y. */
-static size_t binary_tokens_4096_forward_workspace(size_t channels)
+/* Bytes: the factors of every lane group, then per thread: states, padded u and y.
+ * Saturates at SIZE_MAX (channels is bounded by the tensor check first). */
+static size_t binary_tokens_4096_forward_workspace(size_t batch, size_t channels)
 {
-    (void)channels;
-    return (binary_tokens_4096_LINES(binary_tokens_4096_GROUPS(channels) * 3145344) + binary_tokens_4096_THREADS() * (binary_tokens_4096_LINES(524160) + 2 * binary_tokens_4096_LINES(32768))) * sizeof(float);
+    const size_t groups = binary_tokens_4096_GROUPS(channels);
+    return binary_tokens_4096_mul(binary_tokens_4096_add(binary_tokens_4096_round(binary_tokens_4096_mul(groups, 3145344), 16), binary_tokens_4096_mul(binary_tokens_4096_slots(binary_tokens_4096_mul(batch, groups)), (binary_tokens_4096_LINES(524160) + 2 * binary_tokens_4096_LINES(32768)))), 4);
 }
 
 int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *u, float *y,
@@ -6101,16 +6127,18 @@ int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *
     const size_t lanes = binary_tokens_4096_LANES(channels), groups = binary_tokens_4096_GROUPS(channels);
     const size_t items = batch * groups;
     float *const fac = (float *)workspace;
-    float *const scratch = fac + binary_tokens_4096_LINES(binary_tokens_4096_GROUPS(channels) * 3145344);
+    float *scratch; /* set after the size check: no pointer past the workspace */
     size_t it;
     int rc = 0;
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D ||
-        !u || !y || !workspace || batch == 0 || channels == 0)
+        !u || !y || !workspace || batch == 0 || channels == 0 ||
+        binary_tokens_4096_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
-    { /* one run of groups per thread */
-        const size_t runs = binary_tokens_4096_THREADS() < groups ? binary_tokens_4096_THREADS() : groups;
+    scratch = fac + binary_tokens_4096_LINES(binary_tokens_4096_GROUPS(channels) * 3145344);
+    { /* one run of groups per thread (no per-thread scratch) */
+        const size_t runs = (size_t)binary_tokens_4096_team(groups);
         size_t c;
-        binary_tokens_4096_PARALLEL_FOR
+        binary_tokens_4096_PARALLEL_FOR(runs)
         for (c = 0; c < runs; c++) {
             const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
             const int r = binary_tokens_4096_factor_folded(p, channels, g0, g1, fac + g0 * 3145344);
@@ -6120,7 +6148,7 @@ int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *
     }
     if (rc != 0)
         return rc;
-    binary_tokens_4096_PARALLEL_FOR
+    binary_tokens_4096_PARALLEL_FOR(binary_tokens_4096_slots(items))
     for (it = 0; it < items; it++) {
         const size_t b = it / groups, gi = it % groups, rem = lanes - gi * 8;
         float *const m = scratch + binary_tokens_4096_THREAD() * (binary_tokens_4096_LINES(524160) + 2 * binary_tokens_4096_LINES(32768));
@@ -6142,11 +6170,22 @@ int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *
     return rc;
 }
 
+/* Bytes of the largest tensor of a call (u, y or A, B, C), SIZE_MAX where
+ * it overflows; the other counts of a call are smaller. */
+static size_t binary_tokens_4096_tensor_bytes(size_t batch, size_t channels)
+{
+    const size_t io = binary_tokens_4096_mul(binary_tokens_4096_mul(batch, channels), 16384);
+    const size_t abc = binary_tokens_4096_mul(channels, 524224);
+    return io > abc ? io : abc;
+}
+
 size_t binary_tokens_4096_workspace_size(size_t batch, size_t channels)
 {
-    size_t need = 0;
-    (void)batch;
-    if (binary_tokens_4096_forward_workspace(channels) > need)
-        need = binary_tokens_4096_forward_workspace(channels);
+    size_t need = 0, n;
+    if (binary_tokens_4096_tensor_bytes(batch, channels) == SIZE_MAX)
+        return SIZE_MAX;
+    n = binary_tokens_4096_forward_workspace(batch, channels);
+    if (n > need)
+        need = n;
     return need;
 }

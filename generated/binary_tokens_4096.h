@@ -2,8 +2,8 @@
  * from templates/myo/kernel.h.tmpl.  Do not edit; regenerate from the spec:
  * {kernel="myo", name="binary_tokens_4096", dtype="f32", target="avx2", passes={"forward"}, threads="none", arity=2, depth=12, state=16, block="diag", share="vertex", symmetric=false, readout="siso"}
  */
-#ifndef BINARY_TOKENS_4096_H
-#define BINARY_TOKENS_4096_H
+#ifndef binary_tokens_4096_MYOGEN_H
+#define binary_tokens_4096_MYOGEN_H
 
 #include <stddef.h>
 
@@ -37,8 +37,9 @@ typedef struct {
     const float *A, *B, *C, *Bin, *Cout, *D;
 } binary_tokens_4096_params;
 
-/* Scratch bytes a call needs; pass a 64-byte aligned buffer of at least that
- * size (never 0 for this kernel). */
+/* Scratch bytes a call on these sizes needs, whatever the thread count;
+ * pass a 64-byte aligned buffer of at least that size (never 0 for this
+ * kernel).  SIZE_MAX where the sizes overflow size_t: the calls return 1. */
 size_t binary_tokens_4096_workspace_size(size_t batch, size_t channels);
 
 /* y = the layer applied to u, for every batch element and channel.
@@ -52,4 +53,4 @@ int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *
 }
 #endif
 
-#endif /* BINARY_TOKENS_4096_H */
+#endif /* binary_tokens_4096_MYOGEN_H */

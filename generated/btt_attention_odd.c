@@ -9,6 +9,24 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
+ * size that overflows, which workspace_size returns and the calls refuse. */
+static inline size_t btt_attention_odd_mul(size_t a, size_t b)
+{
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+static inline size_t btt_attention_odd_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* n rounded up to a multiple of m (m > 0). */
+static inline size_t btt_attention_odd_round(size_t n, size_t m)
+{
+    return n > SIZE_MAX - (m - 1) ? SIZE_MAX : (n + m - 1) / m * m;
+}
+
 /* Element counts rounded up to whole 64-byte lines. */
 #define btt_attention_odd_LINES(n) (((n) + 7) / 8 * 8)
 
@@ -1553,10 +1571,14 @@ static void btt_attention_odd_aws_split(double *p, btt_attention_odd_aws *a)
     (void)p;
 }
 
+/* The same for any batch and heads; SIZE_MAX where a tensor's bytes (x:
+ * [batch][256][60], W1, W2: [heads][1440 elements], v, o:
+ * [batch][heads][256][20]) overflow size_t. */
 size_t btt_attention_odd_workspace_size(size_t batch, size_t heads)
 {
-    (void)batch;
-    (void)heads;
+    if (btt_attention_odd_mul(batch, 122880) == SIZE_MAX || btt_attention_odd_mul(heads, 11520) == SIZE_MAX ||
+        btt_attention_odd_mul(btt_attention_odd_mul(batch, heads), 40960) == SIZE_MAX)
+        return SIZE_MAX;
     return (btt_attention_odd_ws_elems(256) + btt_attention_odd_aws_elems()) * sizeof(double);
 }
 
@@ -1725,7 +1747,8 @@ int btt_attention_odd_forward(const double *x, const double *W1, const double *W
     btt_attention_odd_aws a;
     size_t h, b;
     int bad = 0;
-    if (!x || !W1 || !W2 || !v || !o || !workspace || batch == 0 || heads == 0)
+    if (!x || !W1 || !W2 || !v || !o || !workspace || batch == 0 || heads == 0 ||
+        btt_attention_odd_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
     btt_attention_odd_ws_split(workspace, 256, &w);
     btt_attention_odd_aws_split((double *)workspace + btt_attention_odd_ws_elems(256), &a);
@@ -1848,7 +1871,7 @@ int btt_attention_odd_backward(const double *x, const double *W1, const double *
     size_t h, b, r, d;
     int bad = 0;
     if (!x || !W1 || !W2 || !v || !o || !lse || !dout || !dx || !dW1 || !dW2 || !dv ||
-        !workspace || batch == 0 || heads == 0)
+        !workspace || batch == 0 || heads == 0 || btt_attention_odd_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
     btt_attention_odd_ws_split(workspace, 256, &w);
     btt_attention_odd_aws_split((double *)workspace + btt_attention_odd_ws_elems(256), &a);

@@ -2,8 +2,8 @@
  * from templates/btt/kernel.h.tmpl.  Do not edit; regenerate from the spec:
  * {kernel="btt", name="btt_attention_odd", dtype="f64", target="c", passes={"forward", "backward"}, threads="none", arity={6, 10}, out_arity={12, 5}, depth=2, state=2, op="attention", seq_len=256, value_dim=20, causal=false}
  */
-#ifndef BTT_ATTENTION_ODD_H
-#define BTT_ATTENTION_ODD_H
+#ifndef btt_attention_odd_MYOGEN_H
+#define btt_attention_odd_MYOGEN_H
 
 #include <stddef.h>
 
@@ -33,11 +33,12 @@ typedef double btt_attention_odd_real;
  *   y[j0*5 + j1] = sum over i1, i0, r of
  *                      x[i1*6 + i0] * W1[i1][i0][j0][r] * W2[j0][i1][r][j1]
  * Functions return 0 on success, 1 for an invalid argument (a NULL buffer,
- * a zero count), 2 when a result is not finite (inf or NaN in the inputs,
- * or overflow; the outputs are written all the same).  They never allocate;
- * the caller passes a workspace of btt_attention_odd_workspace_size() bytes, 64-byte
- * aligned.  Backward functions overwrite their outputs; weight gradients
- * are summed over the batch. */
+ * a zero count, sizes whose bytes overflow size_t: btt_attention_odd_workspace_size
+ * returns SIZE_MAX for them), 2 when a result is not finite (inf or NaN in
+ * the inputs, or overflow; the outputs are written all the same).  They
+ * never allocate; the caller passes a workspace of btt_attention_odd_workspace_size()
+ * bytes, 64-byte aligned.  Backward functions overwrite their outputs;
+ * weight gradients are summed over the batch. */
 
 /* Bilinear BTT attention, per head h with its own cores W1[h], W2[h]
  * (W_h the BTT matrix above, D = 60):
@@ -68,4 +69,4 @@ int btt_attention_odd_backward(const double *x, const double *W1, const double *
 }
 #endif
 
-#endif /* BTT_ATTENTION_ODD_H */
+#endif /* btt_attention_odd_MYOGEN_H */

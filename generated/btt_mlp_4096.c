@@ -10,6 +10,24 @@
 #include <string.h>
 #include <immintrin.h>
 
+/* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
+ * size that overflows, which workspace_size returns and the calls refuse. */
+static inline size_t btt_mlp_4096_mul(size_t a, size_t b)
+{
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+static inline size_t btt_mlp_4096_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* n rounded up to a multiple of m (m > 0). */
+static inline size_t btt_mlp_4096_round(size_t n, size_t m)
+{
+    return n > SIZE_MAX - (m - 1) ? SIZE_MAX : (n + m - 1) / m * m;
+}
+
 /* Element counts rounded up to whole 64-byte lines. */
 #define btt_mlp_4096_LINES(n) (((n) + 15) / 16 * 16)
 
@@ -940,9 +958,13 @@ static int btt_mlp_4096_grads_out(const btt_mlp_4096_ws *w, float *dW1, float *d
     return bad;
 }
 
+/* The workspace depends on min(n, 108) rows; SIZE_MAX where x or y of n rows
+ * overflows size_t. */
 size_t btt_mlp_4096_workspace_size(size_t batch, size_t channels_or_heads)
 {
     (void)channels_or_heads;
+    if (btt_mlp_4096_mul(batch, 16384) == SIZE_MAX)
+        return SIZE_MAX;
     return btt_mlp_4096_ws_elems(batch) * sizeof(float);
 }
 
@@ -952,7 +974,8 @@ int btt_mlp_4096_forward(const float *W1, const float *W2, const float *x, float
     btt_mlp_4096_ws w;
     __m256 chk = _mm256_setzero_ps();
     size_t b0;
-    if (!W1 || !W2 || !x || !y || !workspace || n == 0)
+    if (!W1 || !W2 || !x || !y || !workspace || n == 0 ||
+        btt_mlp_4096_workspace_size(n, 1) == SIZE_MAX)
         return 1;
     btt_mlp_4096_ws_split(workspace, n, &w);
     btt_mlp_4096_pack_f1(W1, w.w1p);
@@ -971,7 +994,8 @@ int btt_mlp_4096_backward(const float *W1, const float *W2, const float *x, cons
     __m256 chk = _mm256_setzero_ps();
     size_t b0;
     int bad;
-    if (!W1 || !W2 || !x || !dy || !dx || !dW1 || !dW2 || !workspace || n == 0)
+    if (!W1 || !W2 || !x || !dy || !dx || !dW1 || !dW2 || !workspace || n == 0 ||
+        btt_mlp_4096_workspace_size(n, 1) == SIZE_MAX)
         return 1;
     btt_mlp_4096_ws_split(workspace, n, &w);
     btt_mlp_4096_pack_f1(W1, w.w1p);

@@ -2,8 +2,8 @@
  * from templates/btt/kernel.h.tmpl.  Do not edit; regenerate from the spec:
  * {kernel="btt", name="btt_mlp_4096", dtype="f32", target="avx2", passes={"forward", "backward"}, threads="none", arity={64, 64}, depth=2, state=4, op="matmul"}
  */
-#ifndef BTT_MLP_4096_H
-#define BTT_MLP_4096_H
+#ifndef btt_mlp_4096_MYOGEN_H
+#define btt_mlp_4096_MYOGEN_H
 
 #include <stddef.h>
 
@@ -29,11 +29,12 @@ typedef float btt_mlp_4096_real;
  *   y[j0*64 + j1] = sum over i1, i0, r of
  *                      x[i1*64 + i0] * W1[i1][i0][j0][r] * W2[j0][i1][r][j1]
  * Functions return 0 on success, 1 for an invalid argument (a NULL buffer,
- * a zero count), 2 when a result is not finite (inf or NaN in the inputs,
- * or overflow; the outputs are written all the same).  They never allocate;
- * the caller passes a workspace of btt_mlp_4096_workspace_size() bytes, 64-byte
- * aligned.  Backward functions overwrite their outputs; weight gradients
- * are summed over the batch. */
+ * a zero count, sizes whose bytes overflow size_t: btt_mlp_4096_workspace_size
+ * returns SIZE_MAX for them), 2 when a result is not finite (inf or NaN in
+ * the inputs, or overflow; the outputs are written all the same).  They
+ * never allocate; the caller passes a workspace of btt_mlp_4096_workspace_size()
+ * bytes, 64-byte aligned.  Backward functions overwrite their outputs;
+ * weight gradients are summed over the batch. */
 
 /* Workspace bytes for a call on n rows: btt_mlp_4096_workspace_size(n, 1). */
 size_t btt_mlp_4096_workspace_size(size_t batch, size_t channels_or_heads);
@@ -51,4 +52,4 @@ int btt_mlp_4096_backward(const float *W1, const float *W2, const float *x, cons
 }
 #endif
 
-#endif /* BTT_MLP_4096_H */
+#endif /* btt_mlp_4096_MYOGEN_H */

@@ -9,9 +9,34 @@
 #include <stdint.h>
 #include <string.h>
 
-#define chain_ssm_PARALLEL_FOR
-#define chain_ssm_THREADS() ((size_t)1)
+#define chain_ssm_PARALLEL_FOR(slots)
 #define chain_ssm_THREAD() ((size_t)0)
+#define chain_ssm_SLOTS_MAX ((size_t)1)
+#define chain_ssm_team(slots) 1
+/* Per-thread scratch slots of a loop over `items` work items. */
+static inline size_t chain_ssm_slots(size_t items)
+{
+    return items < chain_ssm_SLOTS_MAX ? items : chain_ssm_SLOTS_MAX;
+}
+
+/* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
+ * size that overflows, which workspace_size returns and the calls refuse. */
+static inline size_t chain_ssm_mul(size_t a, size_t b)
+{
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+static inline size_t chain_ssm_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* n rounded up to a multiple of m (m > 0). */
+static inline size_t chain_ssm_round(size_t n, size_t m)
+{
+    return n > SIZE_MAX - (m - 1) ? SIZE_MAX : (n + m - 1) / m * m;
+}
+
 /* Element counts rounded up to whole 64-byte lines. */
 #define chain_ssm_LINES(n) (((n) + 7) / 8 * 8)
 
@@ -309,11 +334,12 @@ static void chain_ssm_solve(const double *f, const double *io, const double *u, 
     }
 }
 
-/* Bytes: the factors of every lane group, then per thread: states, padded u and y, Bin/Cout/D. */
-static size_t chain_ssm_forward_workspace(size_t channels)
+/* Bytes: the factors of every lane group, then per thread: states, padded u and y, Bin/Cout/D.
+ * Saturates at SIZE_MAX (channels is bounded by the tensor check first). */
+static size_t chain_ssm_forward_workspace(size_t batch, size_t channels)
 {
-    (void)channels;
-    return (chain_ssm_LINES(chain_ssm_GROUPS(channels) * 12288) + chain_ssm_THREADS() * (chain_ssm_LINES(4096) + 2 * chain_ssm_LINES(512) + chain_ssm_LINES(chain_ssm_IOREC))) * sizeof(double);
+    const size_t groups = chain_ssm_GROUPS(channels);
+    return chain_ssm_mul(chain_ssm_add(chain_ssm_round(chain_ssm_mul(groups, 12288), 8), chain_ssm_mul(chain_ssm_slots(chain_ssm_mul(batch, groups)), (chain_ssm_LINES(4096) + 2 * chain_ssm_LINES(512) + chain_ssm_LINES(chain_ssm_IOREC)))), 8);
 }
 
 int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
@@ -322,16 +348,18 @@ int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
     const size_t lanes = chain_ssm_LANES(channels), groups = chain_ssm_GROUPS(channels);
     const size_t items = batch * groups;
     double *const fac = (double *)workspace;
-    double *const scratch = fac + chain_ssm_LINES(chain_ssm_GROUPS(channels) * 12288);
+    double *scratch; /* set after the size check: no pointer past the workspace */
     size_t it;
     int rc = 0;
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D ||
-        !u || !y || !workspace || batch == 0 || channels == 0)
+        !u || !y || !workspace || batch == 0 || channels == 0 ||
+        chain_ssm_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
-    { /* one run of groups per thread */
-        const size_t runs = chain_ssm_THREADS() < groups ? chain_ssm_THREADS() : groups;
+    scratch = fac + chain_ssm_LINES(chain_ssm_GROUPS(channels) * 12288);
+    { /* one run of groups per thread (no per-thread scratch) */
+        const size_t runs = (size_t)chain_ssm_team(groups);
         size_t c;
-        chain_ssm_PARALLEL_FOR
+        chain_ssm_PARALLEL_FOR(runs)
         for (c = 0; c < runs; c++) {
             const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
             const int r = chain_ssm_factor(p, channels, g0, g1, fac + g0 * 12288);
@@ -341,7 +369,7 @@ int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
     }
     if (rc != 0)
         return rc;
-    chain_ssm_PARALLEL_FOR
+    chain_ssm_PARALLEL_FOR(chain_ssm_slots(items))
     for (it = 0; it < items; it++) {
         const size_t b = it / groups, gi = it % groups, rem = lanes - gi * 2;
         double *const m = scratch + chain_ssm_THREAD() * (chain_ssm_LINES(4096) + 2 * chain_ssm_LINES(512) + chain_ssm_LINES(chain_ssm_IOREC));
@@ -365,11 +393,22 @@ int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
     return rc;
 }
 
+/* Bytes of the largest tensor of a call (u, y or A, B, C), SIZE_MAX where
+ * it overflows; the other counts of a call are smaller. */
+static size_t chain_ssm_tensor_bytes(size_t batch, size_t channels)
+{
+    const size_t io = chain_ssm_mul(chain_ssm_mul(batch, channels), 2048);
+    const size_t abc = chain_ssm_mul(channels, 16384);
+    return io > abc ? io : abc;
+}
+
 size_t chain_ssm_workspace_size(size_t batch, size_t channels)
 {
-    size_t need = 0;
-    (void)batch;
-    if (chain_ssm_forward_workspace(channels) > need)
-        need = chain_ssm_forward_workspace(channels);
+    size_t need = 0, n;
+    if (chain_ssm_tensor_bytes(batch, channels) == SIZE_MAX)
+        return SIZE_MAX;
+    n = chain_ssm_forward_workspace(batch, channels);
+    if (n > need)
+        need = n;
     return need;
 }

@@ -2,8 +2,8 @@
  * from templates/myo/kernel.h.tmpl.  Do not edit; regenerate from the spec:
  * {kernel="myo", name="chain_ssm", dtype="f64", target="c", passes={"forward"}, threads="none", arity=1, depth=255, state=8, block="diag", share="level", symmetric=false, readout="siso"}
  */
-#ifndef CHAIN_SSM_H
-#define CHAIN_SSM_H
+#ifndef chain_ssm_MYOGEN_H
+#define chain_ssm_MYOGEN_H
 
 #include <stddef.h>
 
@@ -37,8 +37,9 @@ typedef struct {
     const double *A, *B, *C, *Bin, *Cout, *D;
 } chain_ssm_params;
 
-/* Scratch bytes a call needs; pass a 64-byte aligned buffer of at least that
- * size (never 0 for this kernel). */
+/* Scratch bytes a call on these sizes needs, whatever the thread count;
+ * pass a 64-byte aligned buffer of at least that size (never 0 for this
+ * kernel).  SIZE_MAX where the sizes overflow size_t: the calls return 1. */
 size_t chain_ssm_workspace_size(size_t batch, size_t channels);
 
 /* y = the layer applied to u, for every batch element and channel.
@@ -52,4 +53,4 @@ int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
 }
 #endif
 
-#endif /* CHAIN_SSM_H */
+#endif /* chain_ssm_MYOGEN_H */

@@ -9,6 +9,7 @@
 #include "myogen_cl.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The device code, gpu_tokens_1024.cl line by line (nothing is read from disk). */
 static const char *const gpu_tokens_1024_cl_source[] = {
@@ -3120,25 +3121,54 @@ static const char *const gpu_tokens_1024_cl_source[] = {
 #define gpu_tokens_1024_GROUPS(channels) ((gpu_tokens_1024_LANES(channels) + 31) / 32)
 #define gpu_tokens_1024_LINES(n) (((n) + 15) / 16 * 16)
 
-size_t gpu_tokens_1024_workspace_size(size_t batch, size_t channels)
+/* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
+ * size that overflows, which workspace_size returns and the calls refuse. */
+static inline size_t gpu_tokens_1024_mul(size_t a, size_t b)
 {
-    (void)batch;
-    (void)channels;
-    return 0;
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+static inline size_t gpu_tokens_1024_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* n rounded up to a multiple of m (m > 0). */
+static inline size_t gpu_tokens_1024_round(size_t n, size_t m)
+{
+    return n > SIZE_MAX - (m - 1) ? SIZE_MAX : (n + m - 1) / m * m;
+}
+
+/* Bytes of the largest tensor of a call (u, y or A, B, C), SIZE_MAX where
+ * it overflows; the other counts of a call are smaller. */
+static size_t gpu_tokens_1024_tensor_bytes(size_t batch, size_t channels)
+{
+    const size_t io = gpu_tokens_1024_mul(gpu_tokens_1024_mul(batch, channels), 4096);
+    const size_t abc = gpu_tokens_1024_mul(channels, 43680);
+    return io > abc ? io : abc;
 }
 
 /* Bytes of the device workspace: a status word (64 bytes), then per pass
- * the sections of templates/myo/cl_layout.lua; the larger pass decides. */
+ * the sections of templates/myo/cl_layout.lua; the larger pass decides.
+ * SIZE_MAX where it or a tensor's bytes overflow size_t. */
 size_t gpu_tokens_1024_cl_workspace_size(size_t batch, size_t channels)
 {
     size_t need = 0, n;
-    n = (16 + gpu_tokens_1024_LINES(gpu_tokens_1024_GROUPS(channels) * 1048320) + batch * gpu_tokens_1024_GROUPS(channels) * 87296) * sizeof(float);
+    if (gpu_tokens_1024_tensor_bytes(batch, channels) == SIZE_MAX)
+        return SIZE_MAX;
+    n = gpu_tokens_1024_mul(gpu_tokens_1024_add(gpu_tokens_1024_add(gpu_tokens_1024_round(gpu_tokens_1024_mul(gpu_tokens_1024_GROUPS(channels), 1048320), 16), gpu_tokens_1024_mul(gpu_tokens_1024_mul(batch, gpu_tokens_1024_GROUPS(channels)), 87296)), 16), 4);
     if (n > need)
         need = n;
-    n = (16 + gpu_tokens_1024_GROUPS(channels) * 2894912) * sizeof(float);
+    n = gpu_tokens_1024_mul(gpu_tokens_1024_add(gpu_tokens_1024_mul(gpu_tokens_1024_GROUPS(channels), 2894912), 16), 4);
     if (n > need)
         need = n;
     return need;
+}
+
+/* The host functions need no workspace; SIZE_MAX where the sizes overflow. */
+size_t gpu_tokens_1024_workspace_size(size_t batch, size_t channels)
+{
+    return gpu_tokens_1024_cl_workspace_size(batch, channels) == SIZE_MAX ? SIZE_MAX : 0;
 }
 
 int gpu_tokens_1024_cl_build(cl_command_queue queue)
@@ -3172,7 +3202,9 @@ int gpu_tokens_1024_cl_forward(cl_command_queue queue, const gpu_tokens_1024_cl_
     const cl_ulong scr = fac + gpu_tokens_1024_LINES(gpu_tokens_1024_GROUPS(channels) * 1048320);
     cl_program program;
     int rc;
-    if (!queue || batch == 0 || channels == 0 || gpu_tokens_1024_cl_check_params(p, batch, channels) ||
+    if (!queue || batch == 0 || channels == 0 ||
+        gpu_tokens_1024_cl_workspace_size(batch, channels) == SIZE_MAX ||
+        gpu_tokens_1024_cl_check_params(p, batch, channels) ||
         myogen_cl_check(u, (batch * 1024 * channels) * sizeof(float)) ||
         myogen_cl_check(y, (batch * 1024 * channels) * sizeof(float)) ||
         myogen_cl_check(workspace, gpu_tokens_1024_cl_workspace_size(batch, channels)))
@@ -3218,7 +3250,9 @@ int gpu_tokens_1024_cl_backward(cl_command_queue queue, const gpu_tokens_1024_cl
     const cl_ulong scr = 16;
     cl_program program;
     int rc;
-    if (!queue || batch == 0 || channels == 0 || gpu_tokens_1024_cl_check_params(p, batch, channels) ||
+    if (!queue || batch == 0 || channels == 0 ||
+        gpu_tokens_1024_cl_workspace_size(batch, channels) == SIZE_MAX ||
+        gpu_tokens_1024_cl_check_params(p, batch, channels) ||
         gpu_tokens_1024_cl_check_grads(g, batch, channels) ||
         myogen_cl_check(u, (batch * 1024 * channels) * sizeof(float)) ||
         myogen_cl_check(dy, (batch * 1024 * channels) * sizeof(float)) ||
@@ -3250,7 +3284,8 @@ int gpu_tokens_1024_forward(const gpu_tokens_1024_params *p, const float *u, flo
     cl_command_queue queue;
     int rc;
     (void)workspace;
-    if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D || !u || !y || batch == 0 || channels == 0)
+    if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D || !u || !y || batch == 0 || channels == 0 ||
+        gpu_tokens_1024_workspace_size(batch, channels) == SIZE_MAX)
         return MYOGEN_CL_EINVAL;
     rc = myogen_cl_default(&ctx, NULL, &queue);
     if (rc == 0)
@@ -3298,7 +3333,8 @@ int gpu_tokens_1024_backward(const gpu_tokens_1024_params *p, const float *u, co
     int rc;
     (void)workspace;
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D || !g || !g->A || !g->B || !g->C || !g->Bin || !g->Cout || !g->D ||
-        !u || !dy || !du || batch == 0 || channels == 0)
+        !u || !dy || !du || batch == 0 || channels == 0 ||
+        gpu_tokens_1024_workspace_size(batch, channels) == SIZE_MAX)
         return MYOGEN_CL_EINVAL;
     rc = myogen_cl_default(&ctx, NULL, &queue);
     if (rc == 0)

@@ -17,9 +17,33 @@
 #include <string.h>
 #include <immintrin.h>
 
-#define mlr_published_4096_PARALLEL_FOR
-#define mlr_published_4096_THREADS() ((size_t)1)
+#define mlr_published_4096_PARALLEL_FOR(slots)
 #define mlr_published_4096_THREAD() ((size_t)0)
+#define mlr_published_4096_SLOTS_MAX ((size_t)1)
+#define mlr_published_4096_team(slots) 1
+/* Per-thread scratch slots of a loop over `items` work items. */
+static inline size_t mlr_published_4096_slots(size_t items)
+{
+    return items < mlr_published_4096_SLOTS_MAX ? items : mlr_published_4096_SLOTS_MAX;
+}
+
+/* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
+ * size that overflows, which workspace_size returns and the calls refuse. */
+static inline size_t mlr_published_4096_mul(size_t a, size_t b)
+{
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+static inline size_t mlr_published_4096_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* n rounded up to a multiple of m (m > 0). */
+static inline size_t mlr_published_4096_round(size_t n, size_t m)
+{
+    return n > SIZE_MAX - (m - 1) ? SIZE_MAX : (n + m - 1) / m * m;
+}
 
 /* The per-item functions (one query tile, one head) stay out of line:
  * inlined into the driver loop, gcc 12 and 13 compile the forward's hot
@@ -739,9 +763,10 @@ int mlr_published_4096_forward(const float *q, const float *k, const float *v, f
     const size_t items = batch * heads * mlr_published_4096_NT;
     size_t it;
     int rc = 0;
-    if (!q || !k || !v || !o || !workspace || batch == 0 || heads == 0)
+    if (!q || !k || !v || !o || !workspace || batch == 0 || heads == 0 ||
+        mlr_published_4096_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
-    mlr_published_4096_PARALLEL_FOR
+    mlr_published_4096_PARALLEL_FOR(mlr_published_4096_slots(items))
     for (it = 0; it < items; it++) {
         /* per head, the last query tiles first: with a causal mask, the heaviest */
         const size_t bh = it / mlr_published_4096_NT, qt = mlr_published_4096_NT - 1 - it % mlr_published_4096_NT;
@@ -2028,9 +2053,9 @@ int mlr_published_4096_backward(const float *q, const float *k, const float *v,
     size_t bh;
     int rc = 0;
     if (!q || !k || !v || !o || !lse || !dout || !dq || !dk || !dv || !workspace ||
-        batch == 0 || heads == 0)
+        batch == 0 || heads == 0 || mlr_published_4096_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
-    mlr_published_4096_PARALLEL_FOR
+    mlr_published_4096_PARALLEL_FOR(mlr_published_4096_slots(items))
     for (bh = 0; bh < items; bh++) {
         const size_t sq = bh * 262144, sv = bh * 262144;
         const int r = mlr_published_4096_backward_head(q + sq, k + sq, v + sv, o + sv, lse + bh * 4096,
@@ -2042,10 +2067,20 @@ int mlr_published_4096_backward(const float *q, const float *k, const float *v,
     return rc;
 }
 
+/* Bytes: per thread, forward 12480, backward 299008 elements.  SIZE_MAX
+ * where it or a tensor's bytes (q, k: [batch][heads][4096][64]; v, o:
+ * [..][64]) overflow size_t. */
 size_t mlr_published_4096_workspace_size(size_t batch, size_t heads)
 {
-    (void)batch;
-    (void)heads;
-    /* per thread: forward 12480, backward 299008 elements */
-    return mlr_published_4096_THREADS() * 299008 * sizeof(float);
+    const size_t bh = mlr_published_4096_mul(batch, heads);
+    size_t need = 0, n;
+    if (mlr_published_4096_mul(bh, 1048576) == SIZE_MAX)
+        return SIZE_MAX;
+    n = mlr_published_4096_mul(mlr_published_4096_slots(mlr_published_4096_mul(bh, mlr_published_4096_NT)), 49920);
+    if (n > need)
+        need = n;
+    n = mlr_published_4096_mul(mlr_published_4096_slots(bh), 1196032);
+    if (n > need)
+        need = n;
+    return need;
 }

@@ -2,8 +2,8 @@
  * from templates/mlr/kernel.h.tmpl.  Do not edit; regenerate from the spec:
  * {kernel="mlr", name="mlr_published_4096", dtype="f32", target="avx2", passes={"forward", "backward"}, threads="none", seq_len=4096, arity=2, depth=8, state={32, 8, 6, 4, 4, 4, 4, 2}, value_dim=64, causal=true, scale="inv_rank", normalize="shared"}
  */
-#ifndef MLR_PUBLISHED_4096_H
-#define MLR_PUBLISHED_4096_H
+#ifndef mlr_published_4096_MYOGEN_H
+#define mlr_published_4096_MYOGEN_H
 
 #include <stddef.h>
 
@@ -40,8 +40,9 @@ typedef float mlr_published_4096_real;
  * batch or heads), 2 when an output is not finite (non-finite inputs); it
  * never allocates, prints or aborts, and is reentrant. */
 
-/* Scratch bytes a call needs (any batch and heads); pass a 64-byte aligned
- * buffer of at least that size. */
+/* Scratch bytes a call on these sizes needs, whatever the thread count;
+ * pass a 64-byte aligned buffer of at least that size.  SIZE_MAX where the
+ * sizes overflow size_t: the calls return 1. */
 size_t mlr_published_4096_workspace_size(size_t batch, size_t heads);
 
 /* o and lse (lse may be NULL) from q, k, v. */
@@ -59,4 +60,4 @@ int mlr_published_4096_backward(const float *q, const float *k, const float *v,
 }
 #endif
 
-#endif /* MLR_PUBLISHED_4096_H */
+#endif /* mlr_published_4096_MYOGEN_H */

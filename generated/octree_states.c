@@ -10,9 +10,34 @@
 #include <string.h>
 #include <immintrin.h>
 
-#define octree_states_PARALLEL_FOR
-#define octree_states_THREADS() ((size_t)1)
+#define octree_states_PARALLEL_FOR(slots)
 #define octree_states_THREAD() ((size_t)0)
+#define octree_states_SLOTS_MAX ((size_t)1)
+#define octree_states_team(slots) 1
+/* Per-thread scratch slots of a loop over `items` work items. */
+static inline size_t octree_states_slots(size_t items)
+{
+    return items < octree_states_SLOTS_MAX ? items : octree_states_SLOTS_MAX;
+}
+
+/* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
+ * size that overflows, which workspace_size returns and the calls refuse. */
+static inline size_t octree_states_mul(size_t a, size_t b)
+{
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+static inline size_t octree_states_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* n rounded up to a multiple of m (m > 0). */
+static inline size_t octree_states_round(size_t n, size_t m)
+{
+    return n > SIZE_MAX - (m - 1) ? SIZE_MAX : (n + m - 1) / m * m;
+}
+
 /* Element counts rounded up to whole 64-byte lines. */
 #define octree_states_LINES(n) (((n) + 7) / 8 * 8)
 
@@ -672,11 +697,12 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
     }
 }
 
-/* Bytes: the factors of every lane group, then per thread: states, padded u and y. */
-static size_t octree_states_forward_workspace(size_t channels)
+/* Bytes: the factors of every lane group, then per thread: states, padded u and y.
+ * Saturates at SIZE_MAX (channels is bounded by the tensor check first). */
+static size_t octree_states_forward_workspace(size_t batch, size_t channels)
 {
-    (void)channels;
-    return (octree_states_LINES(octree_states_GROUPS(channels) * 1536) + octree_states_THREADS() * (octree_states_LINES(9344) + 2 * octree_states_LINES(65536))) * sizeof(double);
+    const size_t groups = octree_states_GROUPS(channels);
+    return octree_states_mul(octree_states_add(octree_states_round(octree_states_mul(groups, 1536), 8), octree_states_mul(octree_states_slots(octree_states_mul(batch, groups)), (octree_states_LINES(9344) + 2 * octree_states_LINES(65536)))), 8);
 }
 
 int octree_states_forward(const octree_states_params *p, const double *u, double *y,
@@ -685,16 +711,18 @@ int octree_states_forward(const octree_states_params *p, const double *u, double
     const size_t lanes = octree_states_LANES(channels), groups = octree_states_GROUPS(channels);
     const size_t items = batch * groups;
     double *const fac = (double *)workspace;
-    double *const scratch = fac + octree_states_LINES(octree_states_GROUPS(channels) * 1536);
+    double *scratch; /* set after the size check: no pointer past the workspace */
     size_t it;
     int rc = 0;
     if (!p || !p->A || !p->B || !p->B ||
-        !u || !y || !workspace || batch == 0 || channels == 0)
+        !u || !y || !workspace || batch == 0 || channels == 0 ||
+        octree_states_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
-    { /* one run of groups per thread */
-        const size_t runs = octree_states_THREADS() < groups ? octree_states_THREADS() : groups;
+    scratch = fac + octree_states_LINES(octree_states_GROUPS(channels) * 1536);
+    { /* one run of groups per thread (no per-thread scratch) */
+        const size_t runs = (size_t)octree_states_team(groups);
         size_t c;
-        octree_states_PARALLEL_FOR
+        octree_states_PARALLEL_FOR(runs)
         for (c = 0; c < runs; c++) {
             const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
             const int r = octree_states_factor(p, channels, g0, g1, fac + g0 * 1536);
@@ -704,7 +732,7 @@ int octree_states_forward(const octree_states_params *p, const double *u, double
     }
     if (rc != 0)
         return rc;
-    octree_states_PARALLEL_FOR
+    octree_states_PARALLEL_FOR(octree_states_slots(items))
     for (it = 0; it < items; it++) {
         const size_t b = it / groups, gi = it % groups, rem = lanes - gi * 128;
         double *const m = scratch + octree_states_THREAD() * (octree_states_LINES(9344) + 2 * octree_states_LINES(65536));
@@ -726,11 +754,22 @@ int octree_states_forward(const octree_states_params *p, const double *u, double
     return rc;
 }
 
+/* Bytes of the largest tensor of a call (u, y or A, B, C), SIZE_MAX where
+ * it overflows; the other counts of a call are smaller. */
+static size_t octree_states_tensor_bytes(size_t batch, size_t channels)
+{
+    const size_t io = octree_states_mul(octree_states_mul(batch, channels), 16384);
+    const size_t abc = octree_states_mul(channels, 128);
+    return io > abc ? io : abc;
+}
+
 size_t octree_states_workspace_size(size_t batch, size_t channels)
 {
-    size_t need = 0;
-    (void)batch;
-    if (octree_states_forward_workspace(channels) > need)
-        need = octree_states_forward_workspace(channels);
+    size_t need = 0, n;
+    if (octree_states_tensor_bytes(batch, channels) == SIZE_MAX)
+        return SIZE_MAX;
+    n = octree_states_forward_workspace(batch, channels);
+    if (n > need)
+        need = n;
     return need;
 }

@@ -2,8 +2,8 @@
  * from templates/myo/kernel.h.tmpl.  Do not edit; regenerate from the spec:
  * {kernel="myo", name="octree_states", dtype="f64", target="avx2", passes={"forward"}, threads="none", arity=8, depth=3, state=4, block="diag", share="level", symmetric=true, readout="none"}
  */
-#ifndef OCTREE_STATES_H
-#define OCTREE_STATES_H
+#ifndef octree_states_MYOGEN_H
+#define octree_states_MYOGEN_H
 
 #include <stddef.h>
 
@@ -37,8 +37,9 @@ typedef struct {
     const double *A, *B, *C, *Bin, *Cout, *D;
 } octree_states_params;
 
-/* Scratch bytes a call needs; pass a 64-byte aligned buffer of at least that
- * size (never 0 for this kernel). */
+/* Scratch bytes a call on these sizes needs, whatever the thread count;
+ * pass a 64-byte aligned buffer of at least that size (never 0 for this
+ * kernel).  SIZE_MAX where the sizes overflow size_t: the calls return 1. */
 size_t octree_states_workspace_size(size_t batch, size_t channels);
 
 /* y = the layer applied to u, for every batch element and channel.
@@ -52,4 +53,4 @@ int octree_states_forward(const octree_states_params *p, const double *u, double
 }
 #endif
 
-#endif /* OCTREE_STATES_H */
+#endif /* octree_states_MYOGEN_H */

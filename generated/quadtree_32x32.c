@@ -10,9 +10,34 @@
 #include <string.h>
 #include <immintrin.h>
 
-#define quadtree_32x32_PARALLEL_FOR
-#define quadtree_32x32_THREADS() ((size_t)1)
+#define quadtree_32x32_PARALLEL_FOR(slots)
 #define quadtree_32x32_THREAD() ((size_t)0)
+#define quadtree_32x32_SLOTS_MAX ((size_t)1)
+#define quadtree_32x32_team(slots) 1
+/* Per-thread scratch slots of a loop over `items` work items. */
+static inline size_t quadtree_32x32_slots(size_t items)
+{
+    return items < quadtree_32x32_SLOTS_MAX ? items : quadtree_32x32_SLOTS_MAX;
+}
+
+/* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
+ * size that overflows, which workspace_size returns and the calls refuse. */
+static inline size_t quadtree_32x32_mul(size_t a, size_t b)
+{
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+static inline size_t quadtree_32x32_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* n rounded up to a multiple of m (m > 0). */
+static inline size_t quadtree_32x32_round(size_t n, size_t m)
+{
+    return n > SIZE_MAX - (m - 1) ? SIZE_MAX : (n + m - 1) / m * m;
+}
+
 /* Element counts rounded up to whole 64-byte lines. */
 #define quadtree_32x32_LINES(n) (((n) + 15) / 16 * 16)
 
@@ -144,11 +169,12 @@ static void quadtree_32x32_tile(const float *g, const float *u, size_t us, float
                 _mm256_storeu_ps(y + (4 * i + r) * ys + q, _mm256_fmadd_ps(_mm256_load_ps(g + 160 + q), _mm256_load_ps(pk + (4 * i + r) * 32 + q), _mm256_load_ps(s + (85 + i) * 32 + q)));
 }
 
-/* Bytes: the weights, then per thread: block sums, padded u and y. */
-static size_t quadtree_32x32_forward_workspace(size_t channels)
+/* Bytes: the weights, then per thread: block sums, padded u and y.
+ * Saturates at SIZE_MAX. */
+static size_t quadtree_32x32_forward_workspace(size_t batch, size_t channels)
 {
-    const size_t tiles = (channels + 31) / 32;
-    return (tiles * 192 + quadtree_32x32_THREADS() * 76448) * sizeof(float);
+    const size_t tiles = quadtree_32x32_round(channels, 32) / 32;
+    return quadtree_32x32_mul(quadtree_32x32_add(quadtree_32x32_mul(tiles, 192), quadtree_32x32_mul(quadtree_32x32_slots(quadtree_32x32_mul(batch, tiles)), 76448)), 4);
 }
 
 int quadtree_32x32_forward(const quadtree_32x32_params *p, const float *u, float *y,
@@ -156,18 +182,20 @@ int quadtree_32x32_forward(const quadtree_32x32_params *p, const float *u, float
 {
     const size_t tiles = (channels + 31) / 32, items = batch * tiles;
     float *const g = (float *)workspace;
-    float *const scratch = g + tiles * 192;
+    float *scratch; /* set after the size check */
     size_t it;
     int rc, nt;
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D || !u || !y ||
-        !workspace || batch == 0 || channels == 0)
+        !workspace || batch == 0 || channels == 0 ||
+        quadtree_32x32_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
+    scratch = g + tiles * 192;
     /* y's rows can be streamed when every one starts on a vector boundary */
     nt = (uintptr_t)y % 32 == 0 && channels % 8 == 0;
     rc = quadtree_32x32_weights(p, channels, g);
     if (rc != 0)
         return rc;
-    quadtree_32x32_PARALLEL_FOR
+    quadtree_32x32_PARALLEL_FOR(quadtree_32x32_slots(items))
     for (it = 0; it < items; it++) {
         const size_t b = it / tiles, c0 = it % tiles * 32, rem = channels - c0;
         float *const s = scratch + quadtree_32x32_THREAD() * 76448;
@@ -192,11 +220,22 @@ int quadtree_32x32_forward(const quadtree_32x32_params *p, const float *u, float
     return rc;
 }
 
+/* Bytes of the largest tensor of a call (u, y or A, B, C), SIZE_MAX where
+ * it overflows; the other counts of a call are smaller. */
+static size_t quadtree_32x32_tensor_bytes(size_t batch, size_t channels)
+{
+    const size_t io = quadtree_32x32_mul(quadtree_32x32_mul(batch, channels), 4096);
+    const size_t abc = quadtree_32x32_mul(channels, 384);
+    return io > abc ? io : abc;
+}
+
 size_t quadtree_32x32_workspace_size(size_t batch, size_t channels)
 {
-    size_t need = 0;
-    (void)batch;
-    if (quadtree_32x32_forward_workspace(channels) > need)
-        need = quadtree_32x32_forward_workspace(channels);
+    size_t need = 0, n;
+    if (quadtree_32x32_tensor_bytes(batch, channels) == SIZE_MAX)
+        return SIZE_MAX;
+    n = quadtree_32x32_forward_workspace(batch, channels);
+    if (n > need)
+        need = n;
     return need;
 }

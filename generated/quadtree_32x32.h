@@ -2,8 +2,8 @@
  * from templates/myo/kernel.h.tmpl.  Do not edit; regenerate from the spec:
  * {kernel="myo", name="quadtree_32x32", dtype="f32", target="avx2", passes={"forward"}, threads="none", arity=4, depth=5, state=16, block="diag", share="level", symmetric=false, readout="siso"}
  */
-#ifndef QUADTREE_32X32_H
-#define QUADTREE_32X32_H
+#ifndef quadtree_32x32_MYOGEN_H
+#define quadtree_32x32_MYOGEN_H
 
 #include <stddef.h>
 
@@ -37,8 +37,9 @@ typedef struct {
     const float *A, *B, *C, *Bin, *Cout, *D;
 } quadtree_32x32_params;
 
-/* Scratch bytes a call needs; pass a 64-byte aligned buffer of at least that
- * size (never 0 for this kernel). */
+/* Scratch bytes a call on these sizes needs, whatever the thread count;
+ * pass a 64-byte aligned buffer of at least that size (never 0 for this
+ * kernel).  SIZE_MAX where the sizes overflow size_t: the calls return 1. */
 size_t quadtree_32x32_workspace_size(size_t batch, size_t channels);
 
 /* y = the layer applied to u, for every batch element and channel.
@@ -52,4 +53,4 @@ int quadtree_32x32_forward(const quadtree_32x32_params *p, const float *u, float
 }
 #endif
 
-#endif /* QUADTREE_32X32_H */
+#endif /* quadtree_32x32_MYOGEN_H */

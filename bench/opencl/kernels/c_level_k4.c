@@ -9,20 +9,57 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Parallel over independent work items when built with OpenMP (the loops'
- * status `rc` is the max over items); the same results, bit for bit, for any
- * number of threads, or without OpenMP.  Size the workspace after setting
- * the thread count: it holds scratch for omp_get_max_threads() threads. */
+/* Parallel over independent work items when built with OpenMP (a loop's
+ * status `rc` is the max over its items); the same results, bit for bit, for
+ * any number of threads, or without OpenMP.  A loop over `items` runs on at
+ * most c_level_k4_slots(items) threads (at most c_level_k4_MAX_THREADS): the workspace
+ * holds scratch for that many, a number of the sizes alone, not of the
+ * thread count at the time of the call. */
 #ifdef _OPENMP
 #include <omp.h>
-#define c_level_k4_PARALLEL_FOR _Pragma("omp parallel for schedule(dynamic) reduction(max: rc)")
-#define c_level_k4_THREADS() ((size_t)omp_get_max_threads())
-#define c_level_k4_THREAD() ((size_t)omp_get_thread_num())
-#else
-#define c_level_k4_PARALLEL_FOR
-#define c_level_k4_THREADS() ((size_t)1)
-#define c_level_k4_THREAD() ((size_t)0)
+#if c_level_k4_MAX_THREADS < 1
+#error "c_level_k4_MAX_THREADS must be at least 1"
 #endif
+#define c_level_k4_PRAGMA(x) _Pragma(#x)
+#define c_level_k4_PARALLEL_FOR(slots) c_level_k4_PRAGMA(omp parallel for schedule(dynamic) reduction(max: rc) num_threads(c_level_k4_team(slots)))
+#define c_level_k4_THREAD() ((size_t)omp_get_thread_num())
+#define c_level_k4_SLOTS_MAX ((size_t)c_level_k4_MAX_THREADS)
+/* Threads of a loop over `slots` >= 1 scratch slots. */
+static inline int c_level_k4_team(size_t slots)
+{
+    const int n = omp_get_max_threads();
+    return (size_t)n < slots ? n : (int)slots;
+}
+#else
+#define c_level_k4_PARALLEL_FOR(slots)
+#define c_level_k4_THREAD() ((size_t)0)
+#define c_level_k4_SLOTS_MAX ((size_t)1)
+#define c_level_k4_team(slots) 1
+#endif
+/* Per-thread scratch slots of a loop over `items` work items. */
+static inline size_t c_level_k4_slots(size_t items)
+{
+    return items < c_level_k4_SLOTS_MAX ? items : c_level_k4_SLOTS_MAX;
+}
+
+/* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
+ * size that overflows, which workspace_size returns and the calls refuse. */
+static inline size_t c_level_k4_mul(size_t a, size_t b)
+{
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+static inline size_t c_level_k4_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* n rounded up to a multiple of m (m > 0). */
+static inline size_t c_level_k4_round(size_t n, size_t m)
+{
+    return n > SIZE_MAX - (m - 1) ? SIZE_MAX : (n + m - 1) / m * m;
+}
+
 /* Element counts rounded up to whole 64-byte lines. */
 #define c_level_k4_LINES(n) (((n) + 15) / 16 * 16)
 
@@ -159,11 +196,12 @@ static void c_level_k4_tile(const float *g, const float *u, size_t us, float *y,
                 (*(y + (4 * i + r) * ys + q) = (((*(g + 192 + q)) * (*(pk + (4 * i + r) * 32 + q)) + (*(s + (341 + i) * 32 + q)))));
 }
 
-/* Bytes: the weights, then per thread: block sums, padded u and y. */
-static size_t c_level_k4_forward_workspace(size_t channels)
+/* Bytes: the weights, then per thread: block sums, padded u and y.
+ * Saturates at SIZE_MAX. */
+static size_t c_level_k4_forward_workspace(size_t batch, size_t channels)
 {
-    const size_t tiles = (channels + 31) / 32;
-    return (tiles * 224 + c_level_k4_THREADS() * 305824) * sizeof(float);
+    const size_t tiles = c_level_k4_round(channels, 32) / 32;
+    return c_level_k4_mul(c_level_k4_add(c_level_k4_mul(tiles, 224), c_level_k4_mul(c_level_k4_slots(c_level_k4_mul(batch, tiles)), 305824)), 4);
 }
 
 int c_level_k4_forward(const c_level_k4_params *p, const float *u, float *y,
@@ -171,18 +209,20 @@ int c_level_k4_forward(const c_level_k4_params *p, const float *u, float *y,
 {
     const size_t tiles = (channels + 31) / 32, items = batch * tiles;
     float *const g = (float *)workspace;
-    float *const scratch = g + tiles * 224;
+    float *scratch; /* set after the size check */
     size_t it;
     int rc, nt;
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D || !u || !y ||
-        !workspace || batch == 0 || channels == 0)
+        !workspace || batch == 0 || channels == 0 ||
+        c_level_k4_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
+    scratch = g + tiles * 224;
     /* y's rows can be streamed when every one starts on a vector boundary */
     nt = (uintptr_t)y % 4 == 0 && channels % 1 == 0;
     rc = c_level_k4_weights(p, channels, g);
     if (rc != 0)
         return rc;
-    c_level_k4_PARALLEL_FOR
+    c_level_k4_PARALLEL_FOR(c_level_k4_slots(items))
     for (it = 0; it < items; it++) {
         const size_t b = it / tiles, c0 = it % tiles * 32, rem = channels - c0;
         float *const s = scratch + c_level_k4_THREAD() * 305824;
@@ -207,11 +247,22 @@ int c_level_k4_forward(const c_level_k4_params *p, const float *u, float *y,
     return rc;
 }
 
+/* Bytes of the largest tensor of a call (u, y or A, B, C), SIZE_MAX where
+ * it overflows; the other counts of a call are smaller. */
+static size_t c_level_k4_tensor_bytes(size_t batch, size_t channels)
+{
+    const size_t io = c_level_k4_mul(c_level_k4_mul(batch, channels), 16384);
+    const size_t abc = c_level_k4_mul(channels, 448);
+    return io > abc ? io : abc;
+}
+
 size_t c_level_k4_workspace_size(size_t batch, size_t channels)
 {
-    size_t need = 0;
-    (void)batch;
-    if (c_level_k4_forward_workspace(channels) > need)
-        need = c_level_k4_forward_workspace(channels);
+    size_t need = 0, n;
+    if (c_level_k4_tensor_bytes(batch, channels) == SIZE_MAX)
+        return SIZE_MAX;
+    n = c_level_k4_forward_workspace(batch, channels);
+    if (n > need)
+        need = n;
     return need;
 }

@@ -2,8 +2,8 @@
  * from templates/myo/kernel.h.tmpl.  Do not edit; regenerate from the spec:
  * {kernel="myo", name="c_vertex_k16", dtype="f32", target="c", passes={"forward"}, threads="openmp", arity=16, depth=3, state=16, block="diag", share="vertex", symmetric=false, readout="siso"}
  */
-#ifndef C_VERTEX_K16_H
-#define C_VERTEX_K16_H
+#ifndef c_vertex_k16_MYOGEN_H
+#define c_vertex_k16_MYOGEN_H
 
 #include <stddef.h>
 
@@ -27,6 +27,13 @@ extern "C" {
 
 typedef float c_vertex_k16_real;
 
+/* threads = "openmp": built with OpenMP, a call runs on at most this many
+ * threads, whatever omp_get_max_threads() says (-Dc_vertex_k16_MAX_THREADS=n when
+ * compiling the .c changes it); the workspace holds their scratch. */
+#ifndef c_vertex_k16_MAX_THREADS
+#define c_vertex_k16_MAX_THREADS 64
+#endif
+
 /* Parameters, P = c_vertex_k16_PARAM_SETS sets (set v serves vertex v, level-order numbered):
  *   A, B, C  [P][channels][16]  diagonal blocks, one entry per equation
  *            A_v x_v + B_v x_parent(v) + sum_c C_c x_c = e_v
@@ -37,8 +44,9 @@ typedef struct {
     const float *A, *B, *C, *Bin, *Cout, *D;
 } c_vertex_k16_params;
 
-/* Scratch bytes a call needs; pass a 64-byte aligned buffer of at least that
- * size (never 0 for this kernel). */
+/* Scratch bytes a call on these sizes needs, whatever the thread count;
+ * pass a 64-byte aligned buffer of at least that size (never 0 for this
+ * kernel).  SIZE_MAX where the sizes overflow size_t: the calls return 1. */
 size_t c_vertex_k16_workspace_size(size_t batch, size_t channels);
 
 /* y = the layer applied to u, for every batch element and channel.
@@ -52,4 +60,4 @@ int c_vertex_k16_forward(const c_vertex_k16_params *p, const float *u, float *y,
 }
 #endif
 
-#endif /* C_VERTEX_K16_H */
+#endif /* c_vertex_k16_MYOGEN_H */

@@ -9,20 +9,57 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Parallel over independent work items when built with OpenMP (the loops'
- * status `rc` is the max over items); the same results, bit for bit, for any
- * number of threads, or without OpenMP.  Size the workspace after setting
- * the thread count: it holds scratch for omp_get_max_threads() threads. */
+/* Parallel over independent work items when built with OpenMP (a loop's
+ * status `rc` is the max over its items); the same results, bit for bit, for
+ * any number of threads, or without OpenMP.  A loop over `items` runs on at
+ * most c_vertex_k4_slots(items) threads (at most c_vertex_k4_MAX_THREADS): the workspace
+ * holds scratch for that many, a number of the sizes alone, not of the
+ * thread count at the time of the call. */
 #ifdef _OPENMP
 #include <omp.h>
-#define c_vertex_k4_PARALLEL_FOR _Pragma("omp parallel for schedule(dynamic) reduction(max: rc)")
-#define c_vertex_k4_THREADS() ((size_t)omp_get_max_threads())
-#define c_vertex_k4_THREAD() ((size_t)omp_get_thread_num())
-#else
-#define c_vertex_k4_PARALLEL_FOR
-#define c_vertex_k4_THREADS() ((size_t)1)
-#define c_vertex_k4_THREAD() ((size_t)0)
+#if c_vertex_k4_MAX_THREADS < 1
+#error "c_vertex_k4_MAX_THREADS must be at least 1"
 #endif
+#define c_vertex_k4_PRAGMA(x) _Pragma(#x)
+#define c_vertex_k4_PARALLEL_FOR(slots) c_vertex_k4_PRAGMA(omp parallel for schedule(dynamic) reduction(max: rc) num_threads(c_vertex_k4_team(slots)))
+#define c_vertex_k4_THREAD() ((size_t)omp_get_thread_num())
+#define c_vertex_k4_SLOTS_MAX ((size_t)c_vertex_k4_MAX_THREADS)
+/* Threads of a loop over `slots` >= 1 scratch slots. */
+static inline int c_vertex_k4_team(size_t slots)
+{
+    const int n = omp_get_max_threads();
+    return (size_t)n < slots ? n : (int)slots;
+}
+#else
+#define c_vertex_k4_PARALLEL_FOR(slots)
+#define c_vertex_k4_THREAD() ((size_t)0)
+#define c_vertex_k4_SLOTS_MAX ((size_t)1)
+#define c_vertex_k4_team(slots) 1
+#endif
+/* Per-thread scratch slots of a loop over `items` work items. */
+static inline size_t c_vertex_k4_slots(size_t items)
+{
+    return items < c_vertex_k4_SLOTS_MAX ? items : c_vertex_k4_SLOTS_MAX;
+}
+
+/* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
+ * size that overflows, which workspace_size returns and the calls refuse. */
+static inline size_t c_vertex_k4_mul(size_t a, size_t b)
+{
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+static inline size_t c_vertex_k4_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* n rounded up to a multiple of m (m > 0). */
+static inline size_t c_vertex_k4_round(size_t n, size_t m)
+{
+    return n > SIZE_MAX - (m - 1) ? SIZE_MAX : (n + m - 1) / m * m;
+}
+
 /* Element counts rounded up to whole 64-byte lines. */
 #define c_vertex_k4_LINES(n) (((n) + 15) / 16 * 16)
 
@@ -5444,11 +5481,12 @@ static void c_vertex_k4_solve(const float *f, const float *u, size_t us, float *
     }
 }
 
-/* Bytes: the factors of every lane group, then per thread: states, padded u and y. */
-static size_t c_vertex_k4_forward_workspace(size_t channels)
+/* Bytes: the factors of every lane group, then per thread: states, padded u and y.
+ * Saturates at SIZE_MAX (channels is bounded by the tensor check first). */
+static size_t c_vertex_k4_forward_workspace(size_t batch, size_t channels)
 {
-    (void)channels;
-    return (c_vertex_k4_LINES(c_vertex_k4_GROUPS(channels) * 524256) + c_vertex_k4_THREADS() * (c_vertex_k4_LINES(43680) + 2 * c_vertex_k4_LINES(8192))) * sizeof(float);
+    const size_t groups = c_vertex_k4_GROUPS(channels);
+    return c_vertex_k4_mul(c_vertex_k4_add(c_vertex_k4_round(c_vertex_k4_mul(groups, 524256), 16), c_vertex_k4_mul(c_vertex_k4_slots(c_vertex_k4_mul(batch, groups)), (c_vertex_k4_LINES(43680) + 2 * c_vertex_k4_LINES(8192)))), 4);
 }
 
 int c_vertex_k4_forward(const c_vertex_k4_params *p, const float *u, float *y,
@@ -5457,16 +5495,18 @@ int c_vertex_k4_forward(const c_vertex_k4_params *p, const float *u, float *y,
     const size_t lanes = c_vertex_k4_LANES(channels), groups = c_vertex_k4_GROUPS(channels);
     const size_t items = batch * groups;
     float *const fac = (float *)workspace;
-    float *const scratch = fac + c_vertex_k4_LINES(c_vertex_k4_GROUPS(channels) * 524256);
+    float *scratch; /* set after the size check: no pointer past the workspace */
     size_t it;
     int rc = 0;
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D ||
-        !u || !y || !workspace || batch == 0 || channels == 0)
+        !u || !y || !workspace || batch == 0 || channels == 0 ||
+        c_vertex_k4_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
-    { /* one run of groups per thread */
-        const size_t runs = c_vertex_k4_THREADS() < groups ? c_vertex_k4_THREADS() : groups;
+    scratch = fac + c_vertex_k4_LINES(c_vertex_k4_GROUPS(channels) * 524256);
+    { /* one run of groups per thread (no per-thread scratch) */
+        const size_t runs = (size_t)c_vertex_k4_team(groups);
         size_t c;
-        c_vertex_k4_PARALLEL_FOR
+        c_vertex_k4_PARALLEL_FOR(runs)
         for (c = 0; c < runs; c++) {
             const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
             const int r = c_vertex_k4_factor_folded(p, channels, g0, g1, fac + g0 * 524256);
@@ -5476,7 +5516,7 @@ int c_vertex_k4_forward(const c_vertex_k4_params *p, const float *u, float *y,
     }
     if (rc != 0)
         return rc;
-    c_vertex_k4_PARALLEL_FOR
+    c_vertex_k4_PARALLEL_FOR(c_vertex_k4_slots(items))
     for (it = 0; it < items; it++) {
         const size_t b = it / groups, gi = it % groups, rem = lanes - gi * 2;
         float *const m = scratch + c_vertex_k4_THREAD() * (c_vertex_k4_LINES(43680) + 2 * c_vertex_k4_LINES(8192));
@@ -5551,10 +5591,10 @@ static int c_vertex_k4_factor(const c_vertex_k4_params *p, size_t channels, size
 }
 /* Bytes: per thread, the factors, Bin/Cout/D, states and adjoint states of
  * every vertex, gradient accumulators, padded u, dy and du. */
-static size_t c_vertex_k4_backward_workspace(size_t channels)
+static size_t c_vertex_k4_backward_workspace(size_t batch, size_t channels)
 {
-    (void)channels;
-    return c_vertex_k4_THREADS() * (c_vertex_k4_LINES(524256) + c_vertex_k4_LINES(c_vertex_k4_IOREC) + c_vertex_k4_LINES(174752) + c_vertex_k4_LINES(174752) + c_vertex_k4_LINES(524256 + c_vertex_k4_IOREC) + c_vertex_k4_LINES(8192) + c_vertex_k4_LINES(8192) + c_vertex_k4_LINES(8192)) * sizeof(float);
+    (void)batch;
+    return c_vertex_k4_mul(c_vertex_k4_mul(c_vertex_k4_slots(c_vertex_k4_GROUPS(channels)), (c_vertex_k4_LINES(524256) + c_vertex_k4_LINES(c_vertex_k4_IOREC) + c_vertex_k4_LINES(174752) + c_vertex_k4_LINES(174752) + c_vertex_k4_LINES(524256 + c_vertex_k4_IOREC) + c_vertex_k4_LINES(8192) + c_vertex_k4_LINES(8192) + c_vertex_k4_LINES(8192))), 4);
 }
 
 /* Writes lane group gi's accumulated dA, dB, dC (lane layout) to the
@@ -6704,9 +6744,10 @@ int c_vertex_k4_backward(const c_vertex_k4_params *p, const float *u, const floa
     int rc = 0;
     if (!p || !p->A || !p->B || !p->C || !g || !g->A || !g->B || !g->C || 
         !p->Bin || !p->Cout || !p->D || !g->Bin || !g->Cout || !g->D ||
-        !u || !dy || !du || !workspace || batch == 0 || channels == 0)
+        !u || !dy || !du || !workspace || batch == 0 || channels == 0 ||
+        c_vertex_k4_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
-    c_vertex_k4_PARALLEL_FOR
+    c_vertex_k4_PARALLEL_FOR(c_vertex_k4_slots(groups))
     for (gi = 0; gi < groups; gi++) {
         const int r = c_vertex_k4_backward_group(p, u, dy, du, g, batch, channels, gi,
                 scratch + c_vertex_k4_THREAD() * (c_vertex_k4_LINES(524256) + c_vertex_k4_LINES(c_vertex_k4_IOREC) + c_vertex_k4_LINES(174752) + c_vertex_k4_LINES(174752) + c_vertex_k4_LINES(524256 + c_vertex_k4_IOREC) + c_vertex_k4_LINES(8192) + c_vertex_k4_LINES(8192) + c_vertex_k4_LINES(8192)));
@@ -6716,13 +6757,25 @@ int c_vertex_k4_backward(const c_vertex_k4_params *p, const float *u, const floa
     return rc;
 }
 
+/* Bytes of the largest tensor of a call (u, y or A, B, C), SIZE_MAX where
+ * it overflows; the other counts of a call are smaller. */
+static size_t c_vertex_k4_tensor_bytes(size_t batch, size_t channels)
+{
+    const size_t io = c_vertex_k4_mul(c_vertex_k4_mul(batch, channels), 16384);
+    const size_t abc = c_vertex_k4_mul(channels, 349504);
+    return io > abc ? io : abc;
+}
+
 size_t c_vertex_k4_workspace_size(size_t batch, size_t channels)
 {
-    size_t need = 0;
-    (void)batch;
-    if (c_vertex_k4_forward_workspace(channels) > need)
-        need = c_vertex_k4_forward_workspace(channels);
-    if (c_vertex_k4_backward_workspace(channels) > need)
-        need = c_vertex_k4_backward_workspace(channels);
+    size_t need = 0, n;
+    if (c_vertex_k4_tensor_bytes(batch, channels) == SIZE_MAX)
+        return SIZE_MAX;
+    n = c_vertex_k4_forward_workspace(batch, channels);
+    if (n > need)
+        need = n;
+    n = c_vertex_k4_backward_workspace(batch, channels);
+    if (n > need)
+        need = n;
     return need;
 }

@@ -9,6 +9,7 @@
 #include "myogen_cl.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The device code, ocl_chain.cl line by line (nothing is read from disk). */
 static const char *const ocl_chain_cl_source[] = {
@@ -533,22 +534,51 @@ static const char *const ocl_chain_cl_source[] = {
 #define ocl_chain_GROUPS(channels) ((ocl_chain_LANES(channels) + 31) / 32)
 #define ocl_chain_LINES(n) (((n) + 15) / 16 * 16)
 
-size_t ocl_chain_workspace_size(size_t batch, size_t channels)
+/* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
+ * size that overflows, which workspace_size returns and the calls refuse. */
+static inline size_t ocl_chain_mul(size_t a, size_t b)
 {
-    (void)batch;
-    (void)channels;
-    return 0;
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+static inline size_t ocl_chain_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* n rounded up to a multiple of m (m > 0). */
+static inline size_t ocl_chain_round(size_t n, size_t m)
+{
+    return n > SIZE_MAX - (m - 1) ? SIZE_MAX : (n + m - 1) / m * m;
+}
+
+/* Bytes of the largest tensor of a call (u, y or A, B, C), SIZE_MAX where
+ * it overflows; the other counts of a call are smaller. */
+static size_t ocl_chain_tensor_bytes(size_t batch, size_t channels)
+{
+    const size_t io = ocl_chain_mul(ocl_chain_mul(batch, channels), 1024);
+    const size_t abc = ocl_chain_mul(channels, 16384);
+    return io > abc ? io : abc;
 }
 
 /* Bytes of the device workspace: a status word (64 bytes), then per pass
- * the sections of templates/myo/cl_layout.lua; the larger pass decides. */
+ * the sections of templates/myo/cl_layout.lua; the larger pass decides.
+ * SIZE_MAX where it or a tensor's bytes overflow size_t. */
 size_t ocl_chain_cl_workspace_size(size_t batch, size_t channels)
 {
     size_t need = 0, n;
-    n = (16 + ocl_chain_LINES(ocl_chain_GROUPS(channels) * 393216) + batch * ocl_chain_GROUPS(channels) * 132128) * sizeof(float);
+    if (ocl_chain_tensor_bytes(batch, channels) == SIZE_MAX)
+        return SIZE_MAX;
+    n = ocl_chain_mul(ocl_chain_add(ocl_chain_add(ocl_chain_round(ocl_chain_mul(ocl_chain_GROUPS(channels), 393216), 16), ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_GROUPS(channels)), 132128)), 16), 4);
     if (n > need)
         need = n;
     return need;
+}
+
+/* The host functions need no workspace; SIZE_MAX where the sizes overflow. */
+size_t ocl_chain_workspace_size(size_t batch, size_t channels)
+{
+    return ocl_chain_cl_workspace_size(batch, channels) == SIZE_MAX ? SIZE_MAX : 0;
 }
 
 int ocl_chain_cl_build(cl_command_queue queue)
@@ -582,7 +612,9 @@ int ocl_chain_cl_forward(cl_command_queue queue, const ocl_chain_cl_params *p, c
     const cl_ulong scr = fac + ocl_chain_LINES(ocl_chain_GROUPS(channels) * 393216);
     cl_program program;
     int rc;
-    if (!queue || batch == 0 || channels == 0 || ocl_chain_cl_check_params(p, batch, channels) ||
+    if (!queue || batch == 0 || channels == 0 ||
+        ocl_chain_cl_workspace_size(batch, channels) == SIZE_MAX ||
+        ocl_chain_cl_check_params(p, batch, channels) ||
         myogen_cl_check(u, (batch * 256 * channels) * sizeof(float)) ||
         myogen_cl_check(y, (batch * 256 * channels) * sizeof(float)) ||
         myogen_cl_check(workspace, ocl_chain_cl_workspace_size(batch, channels)))
@@ -616,7 +648,8 @@ int ocl_chain_forward(const ocl_chain_params *p, const float *u, float *y,
     cl_command_queue queue;
     int rc;
     (void)workspace;
-    if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D || !u || !y || batch == 0 || channels == 0)
+    if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D || !u || !y || batch == 0 || channels == 0 ||
+        ocl_chain_workspace_size(batch, channels) == SIZE_MAX)
         return MYOGEN_CL_EINVAL;
     rc = myogen_cl_default(&ctx, NULL, &queue);
     if (rc == 0)

@@ -9,6 +9,7 @@
 #include "myogen_cl.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The device code, ocl_level_k4.cl line by line (nothing is read from disk). */
 static const char *const ocl_level_k4_cl_source[] = {
@@ -209,22 +210,51 @@ static const char *const ocl_level_k4_cl_source[] = {
 #define ocl_level_k4_GROUPS(channels) ((ocl_level_k4_LANES(channels) + 31) / 32)
 #define ocl_level_k4_LINES(n) (((n) + 15) / 16 * 16)
 
-size_t ocl_level_k4_workspace_size(size_t batch, size_t channels)
+/* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
+ * size that overflows, which workspace_size returns and the calls refuse. */
+static inline size_t ocl_level_k4_mul(size_t a, size_t b)
 {
-    (void)batch;
-    (void)channels;
-    return 0;
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+static inline size_t ocl_level_k4_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* n rounded up to a multiple of m (m > 0). */
+static inline size_t ocl_level_k4_round(size_t n, size_t m)
+{
+    return n > SIZE_MAX - (m - 1) ? SIZE_MAX : (n + m - 1) / m * m;
+}
+
+/* Bytes of the largest tensor of a call (u, y or A, B, C), SIZE_MAX where
+ * it overflows; the other counts of a call are smaller. */
+static size_t ocl_level_k4_tensor_bytes(size_t batch, size_t channels)
+{
+    const size_t io = ocl_level_k4_mul(ocl_level_k4_mul(batch, channels), 16384);
+    const size_t abc = ocl_level_k4_mul(channels, 448);
+    return io > abc ? io : abc;
 }
 
 /* Bytes of the device workspace: a status word (64 bytes), then per pass
- * the sections of templates/myo/cl_layout.lua; the larger pass decides. */
+ * the sections of templates/myo/cl_layout.lua; the larger pass decides.
+ * SIZE_MAX where it or a tensor's bytes overflow size_t. */
 size_t ocl_level_k4_cl_workspace_size(size_t batch, size_t channels)
 {
     size_t need = 0, n;
-    n = (16 + ocl_level_k4_LINES(((channels + 31) / 32) * 224) + batch * ((channels + 31) / 32) * 43680) * sizeof(float);
+    if (ocl_level_k4_tensor_bytes(batch, channels) == SIZE_MAX)
+        return SIZE_MAX;
+    n = ocl_level_k4_mul(ocl_level_k4_add(ocl_level_k4_add(ocl_level_k4_round(ocl_level_k4_mul(((channels + 31) / 32), 224), 16), ocl_level_k4_mul(ocl_level_k4_mul(batch, ((channels + 31) / 32)), 43680)), 16), 4);
     if (n > need)
         need = n;
     return need;
+}
+
+/* The host functions need no workspace; SIZE_MAX where the sizes overflow. */
+size_t ocl_level_k4_workspace_size(size_t batch, size_t channels)
+{
+    return ocl_level_k4_cl_workspace_size(batch, channels) == SIZE_MAX ? SIZE_MAX : 0;
 }
 
 int ocl_level_k4_cl_build(cl_command_queue queue)
@@ -258,7 +288,9 @@ int ocl_level_k4_cl_forward(cl_command_queue queue, const ocl_level_k4_cl_params
     const cl_ulong scr = gw + ocl_level_k4_LINES(((channels + 31) / 32) * 224);
     cl_program program;
     int rc;
-    if (!queue || batch == 0 || channels == 0 || ocl_level_k4_cl_check_params(p, batch, channels) ||
+    if (!queue || batch == 0 || channels == 0 ||
+        ocl_level_k4_cl_workspace_size(batch, channels) == SIZE_MAX ||
+        ocl_level_k4_cl_check_params(p, batch, channels) ||
         myogen_cl_check(u, (batch * 4096 * channels) * sizeof(float)) ||
         myogen_cl_check(y, (batch * 4096 * channels) * sizeof(float)) ||
         myogen_cl_check(workspace, ocl_level_k4_cl_workspace_size(batch, channels)))
@@ -293,7 +325,8 @@ int ocl_level_k4_forward(const ocl_level_k4_params *p, const float *u, float *y,
     cl_command_queue queue;
     int rc;
     (void)workspace;
-    if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D || !u || !y || batch == 0 || channels == 0)
+    if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D || !u || !y || batch == 0 || channels == 0 ||
+        ocl_level_k4_workspace_size(batch, channels) == SIZE_MAX)
         return MYOGEN_CL_EINVAL;
     rc = myogen_cl_default(&ctx, NULL, &queue);
     if (rc == 0)

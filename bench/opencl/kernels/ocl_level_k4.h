@@ -2,8 +2,8 @@
  * from templates/myo/kernel.h.tmpl.  Do not edit; regenerate from the spec:
  * {kernel="myo", name="ocl_level_k4", dtype="f32", target="opencl", passes={"forward"}, threads="none", arity=4, depth=6, state=16, block="diag", share="level", symmetric=false, readout="siso"}
  */
-#ifndef OCL_LEVEL_K4_H
-#define OCL_LEVEL_K4_H
+#ifndef ocl_level_k4_MYOGEN_H
+#define ocl_level_k4_MYOGEN_H
 
 #include <stddef.h>
 #include "myogen_cl.h" /* the OpenCL runtime pair: myogen --emit-runtime DIR */
@@ -47,8 +47,9 @@ typedef struct {
  * device, a failed program build, out of device memory);
  * myogen_cl_last_error() says what happened.
  *
- * The host functions need no workspace: this returns 0, and they accept
- * NULL (device scratch is allocated per call; see ocl_level_k4_cl_workspace_size). */
+ * The host functions need no workspace: this returns 0 (SIZE_MAX where the
+ * sizes overflow size_t: the calls return 1), and they accept NULL (device
+ * scratch is allocated per call; see ocl_level_k4_cl_workspace_size). */
 size_t ocl_level_k4_workspace_size(size_t batch, size_t channels);
 
 /* y = the layer applied to u, for every batch element and channel.
@@ -70,7 +71,8 @@ typedef struct {
     cl_mem A, B, C, Bin, Cout, D;
 } ocl_level_k4_cl_params;
 
-/* Bytes of the device buffer `workspace` the ocl_level_k4_cl_* functions need. */
+/* Bytes of the device buffer `workspace` the ocl_level_k4_cl_* functions need
+ * (SIZE_MAX where the sizes overflow size_t: the calls return 1). */
 size_t ocl_level_k4_cl_workspace_size(size_t batch, size_t channels);
 
 /* Builds the device program for the queue's device, or finds it in the
@@ -84,4 +86,4 @@ int ocl_level_k4_cl_forward(cl_command_queue queue, const ocl_level_k4_cl_params
 }
 #endif
 
-#endif /* OCL_LEVEL_K4_H */
+#endif /* ocl_level_k4_MYOGEN_H */

@@ -2,8 +2,8 @@
  * from templates/myo/kernel.h.tmpl.  Do not edit; regenerate from the spec:
  * {kernel="myo", name="ocl_none_k4", dtype="f32", target="opencl", passes={"forward"}, threads="none", arity=4, depth=6, state=16, block="diag", share="level", symmetric=false, readout="none"}
  */
-#ifndef OCL_NONE_K4_H
-#define OCL_NONE_K4_H
+#ifndef ocl_none_k4_MYOGEN_H
+#define ocl_none_k4_MYOGEN_H
 
 #include <stddef.h>
 #include "myogen_cl.h" /* the OpenCL runtime pair: myogen --emit-runtime DIR */
@@ -46,8 +46,9 @@ typedef struct {
  * device, a failed program build, out of device memory);
  * myogen_cl_last_error() says what happened.
  *
- * The host functions need no workspace: this returns 0, and they accept
- * NULL (device scratch is allocated per call; see ocl_none_k4_cl_workspace_size). */
+ * The host functions need no workspace: this returns 0 (SIZE_MAX where the
+ * sizes overflow size_t: the calls return 1), and they accept NULL (device
+ * scratch is allocated per call; see ocl_none_k4_cl_workspace_size). */
 size_t ocl_none_k4_workspace_size(size_t batch, size_t channels);
 
 /* y = the layer applied to u, for every batch element and channel.
@@ -69,7 +70,8 @@ typedef struct {
     cl_mem A, B, C, Bin, Cout, D;
 } ocl_none_k4_cl_params;
 
-/* Bytes of the device buffer `workspace` the ocl_none_k4_cl_* functions need. */
+/* Bytes of the device buffer `workspace` the ocl_none_k4_cl_* functions need
+ * (SIZE_MAX where the sizes overflow size_t: the calls return 1). */
 size_t ocl_none_k4_cl_workspace_size(size_t batch, size_t channels);
 
 /* Builds the device program for the queue's device, or finds it in the
@@ -83,4 +85,4 @@ int ocl_none_k4_cl_forward(cl_command_queue queue, const ocl_none_k4_cl_params *
 }
 #endif
 
-#endif /* OCL_NONE_K4_H */
+#endif /* ocl_none_k4_MYOGEN_H */
