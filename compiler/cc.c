@@ -107,11 +107,27 @@ int cc_identity(const cc_tool *cc, char *id, size_t len, char *err, size_t errle
     return 0;
 }
 
+/* Flags added to every build after the variant's own: $MYOGEN_TUNE_CFLAGS
+ * (space-separated; set but empty: none), else the build's default (a
+ * MYOGEN_SANITIZE=ON build of myogen: its sanitizer flags, so the kernels it
+ * loads are instrumented like itself). */
+static const char *extra_cflags(void)
+{
+    const char *env = getenv("MYOGEN_TUNE_CFLAGS");
+    if (env)
+        return env;
+#ifdef MYOGEN_TUNE_DEFAULT_CFLAGS
+    return MYOGEN_TUNE_DEFAULT_CFLAGS;
+#else
+    return "";
+#endif
+}
+
 int cc_build_shared(const cc_tool *cc, const char *src, const char *so, const char *flags,
                     const char *log, char *err, size_t errlen)
 {
     char *argv[64];
-    char fl[512];
+    char fl[512], extra[512];
     int n = 0;
     for (int i = 0; i < cc->argc; i++)
         argv[n++] = cc->argv[i];
@@ -123,6 +139,9 @@ int cc_build_shared(const cc_tool *cc, const char *src, const char *so, const ch
     argv[n++] = shared;
     snprintf(fl, sizeof fl, "%s", flags ? flags : "");
     for (char *p = strtok(fl, " "); p && n < 56; p = strtok(NULL, " "))
+        argv[n++] = p;
+    snprintf(extra, sizeof extra, "%s", extra_cflags());
+    for (char *p = strtok(extra, " \t"); p && n < 56; p = strtok(NULL, " \t"))
         argv[n++] = p;
     argv[n++] = o;
     argv[n++] = (char *)so;

@@ -1,6 +1,8 @@
 # ctest script: every spec in specs/ regenerates byte-identically (twice) to
 # what generated/ holds, and every generated .c compiles alone with the flags
 # of DESIGN.md section 5.  Args: -DMYOGEN= -DSRC= (project) -DWORK= -DCC=
+# (a command line: the compiler and any flags, e.g. sanitizers)
+separate_arguments(cc UNIX_COMMAND "${CC}")
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK}/a ${WORK}/b)
 file(GLOB specs ${SRC}/specs/*.lua)
@@ -38,7 +40,7 @@ foreach(spec ${specs})
   if(text MATCHES "target=\"avx2\"")
     set(isa_flags -mavx2 -mfma)
   endif()
-  execute_process(COMMAND ${CC} -std=c99 -Wall -Wextra -Werror -pedantic ${isa_flags}
+  execute_process(COMMAND ${cc} -std=c99 -Wall -Wextra -Werror -pedantic ${isa_flags}
                           -I${SRC}/runtime # OpenCL: myogen_cl.h
                           -c ${SRC}/generated/${name}.c -o ${WORK}/${name}.o
                   RESULT_VARIABLE rc)

@@ -2,7 +2,7 @@
 # headers and loader alone, from generated/ and the runtime pair as
 # `myogen --emit-runtime` writes it, then runs (ctest skips it when the
 # program finds no OpenCL device: it prints "SKIP: no OpenCL device").
-# Args: -DMYOGEN= -DMAKE= -DCC= -DSRC= (project) -DWORK=
+# Args: -DMYOGEN= -DMAKE= -DCC= (compiler command line) -DSRC= (project) -DWORK=
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 execute_process(COMMAND ${MYOGEN} --emit-runtime ${WORK}/runtime RESULT_VARIABLE rc)
@@ -17,7 +17,7 @@ foreach(f myogen_cl.c myogen_cl.h)
   endif()
 endforeach()
 execute_process(COMMAND ${MAKE} -s -C ${SRC}/examples/opencl OUT=${WORK}/out
-                        RUNTIME=${WORK}/runtime CC=${CC} build
+                        RUNTIME=${WORK}/runtime "CC=${CC}" build
                 RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "examples/opencl does not build")

@@ -105,7 +105,7 @@ find_program(MAKE_PROGRAM NAMES make gmake)
 if(MAKE_PROGRAM)
   add_test(NAME opencl_example
            COMMAND ${CMAKE_COMMAND} -DMYOGEN=${MYOGEN_EXE} -DMAKE=${MAKE_PROGRAM}
-                   -DCC=${CMAKE_C_COMPILER} -DSRC=${PROJECT_SOURCE_DIR}
+                   "-DCC=${MYOGEN_TEST_CC}" -DSRC=${PROJECT_SOURCE_DIR}
                    -DWORK=${CMAKE_CURRENT_BINARY_DIR}/opencl_example
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/opencl_example.cmake)
   set_tests_properties(opencl_example PROPERTIES TIMEOUT 300

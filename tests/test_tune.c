@@ -62,15 +62,35 @@ static int expect_(int ok, int line, const char *fmt, ...)
 
 /* ---- files and processes ---- */
 
-/* WORKDIR/name, in its own allocation (kept for the whole run: the test
- * program is short-lived). */
+/* WORKDIR/name, in its own allocation, valid for the whole run: every one
+ * is kept in a list freed at the end (paths_free), so no caller frees. */
+static char **paths;
+static size_t npaths, cap_paths;
+
 static char *path_in(const char *name)
 {
     char *p = malloc(strlen(work) + strlen(name) + 2);
+    if (npaths == cap_paths) {
+        cap_paths = cap_paths ? 2 * cap_paths : 64;
+        char **grown = realloc(paths, cap_paths * sizeof *paths);
+        if (!grown)
+            abort();
+        paths = grown;
+    }
     if (!p)
         abort();
     sprintf(p, "%s/%s", work, name);
+    paths[npaths++] = p;
     return p;
+}
+
+static void paths_free(void)
+{
+    for (size_t i = 0; i < npaths; i++)
+        free(paths[i]);
+    free(paths);
+    paths = NULL;
+    npaths = cap_paths = 0;
 }
 
 static void write_text(const char *path, const char *text)
@@ -1105,5 +1125,6 @@ int main(int argc, char **argv)
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
     CU_cleanup_registry();
+    paths_free();
     return failed ? 1 : 0;
 }

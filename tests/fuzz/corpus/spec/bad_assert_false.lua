@@ -1,0 +1,2 @@
+-- expect: arity must be even
+assert(false, "arity must be even")

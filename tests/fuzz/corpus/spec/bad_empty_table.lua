@@ -1,0 +1,2 @@
+-- expect: field 'kernel'
+return {}

@@ -1,0 +1,2 @@
+-- expect: my spec is broken
+error("my spec is broken")

@@ -1,0 +1,2 @@
+-- expect: no position
+error("no position", 0)

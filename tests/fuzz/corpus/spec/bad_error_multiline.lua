@@ -1,0 +1,2 @@
+-- expect: first line
+error("first line\nsecond line")

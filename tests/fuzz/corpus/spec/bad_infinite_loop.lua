@@ -1,0 +1,2 @@
+-- expect: instruction limit
+while true do end

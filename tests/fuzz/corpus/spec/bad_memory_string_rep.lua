@@ -1,0 +1,2 @@
+-- expect: memory limit
+local s = string.rep("x", 1e9)

@@ -1,0 +1,2 @@
+-- expect: memory limit
+local s = string.rep("ab", 1e8, ",")

@@ -1,0 +1,2 @@
+-- expect: field 'depth'
+return {kernel="myo", name="quad", arity=4, state=4}

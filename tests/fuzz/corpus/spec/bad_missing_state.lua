@@ -1,0 +1,2 @@
+-- expect: field 'state'
+return {kernel="myo", name="quad", arity=4, depth=3}

@@ -1,0 +1,2 @@
+-- expect: listed twice
+return {kernel="myo", name="quad", arity=4, depth=3, state=4, passes={"forward", "forward"}}

@@ -1,0 +1,3 @@
+-- expect: attempt to index
+local t = nil
+return t.x

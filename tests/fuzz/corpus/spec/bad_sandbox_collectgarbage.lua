@@ -1,0 +1,2 @@
+-- expect: 'collectgarbage'
+collectgarbage("stop")

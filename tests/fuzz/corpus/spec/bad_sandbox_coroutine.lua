@@ -1,0 +1,2 @@
+-- expect: 'coroutine'
+coroutine.wrap(function() end)()

@@ -1,0 +1,2 @@
+-- expect: 'debug'
+debug.sethook()

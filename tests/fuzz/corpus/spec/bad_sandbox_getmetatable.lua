@@ -1,0 +1,2 @@
+-- expect: 'getmetatable'
+getmetatable("").__index.rep = nil

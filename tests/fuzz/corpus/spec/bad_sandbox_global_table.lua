@@ -1,0 +1,2 @@
+-- expect: '_G'
+_G.os.exit(0)

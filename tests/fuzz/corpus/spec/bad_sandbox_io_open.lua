@@ -1,0 +1,2 @@
+-- expect: 'io'
+io.open("/tmp/myogen_sandbox_escape", "w")

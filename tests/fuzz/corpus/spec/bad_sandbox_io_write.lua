@@ -1,0 +1,2 @@
+-- expect: 'io'
+io.write("written to stdout")

@@ -1,0 +1,2 @@
+-- expect: 'load'
+load("return 1")()

@@ -1,0 +1,2 @@
+-- expect: 'loadstring'
+loadstring("return 1")()

@@ -1,0 +1,2 @@
+-- expect: 'os'
+os.execute("touch /tmp/myogen_sandbox_escape")

@@ -1,0 +1,2 @@
+-- expect: 'os'
+os.exit(0)

@@ -1,0 +1,2 @@
+-- expect: 'package'
+package.loaded.os.exit(0)

@@ -1,0 +1,2 @@
+-- expect: 'pcall'
+pcall(function() while true do end end)

@@ -1,0 +1,2 @@
+-- expect: 'print'
+print("printed to stdout")

@@ -1,0 +1,2 @@
+-- expect: 'rawset'
+rawset(_ENV, "x", 1)

@@ -1,0 +1,2 @@
+-- expect: 'setmetatable'
+setmetatable({}, {__gc = function() end})

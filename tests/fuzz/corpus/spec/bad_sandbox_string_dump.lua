@@ -1,0 +1,2 @@
+-- expect: 'dump'
+string.dump(function() end)

@@ -1,0 +1,2 @@
+-- expect: 'find'
+return ("quad"):find("q")

@@ -1,0 +1,2 @@
+-- expect: 'gsub'
+return string.gsub("quad", "q", "x")

@@ -1,0 +1,2 @@
+-- expect: 'xpcall'
+xpcall(function() end, print)

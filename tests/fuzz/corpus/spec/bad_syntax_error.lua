@@ -1,0 +1,3 @@
+-- expect: expected
+return {kernel="myo", name="quad",
+  arity=4, depth=3, state=4

@@ -1,0 +1,2 @@
+-- expect: field 'dtype'
+return {kernel="myo", name="quad", arity=4, depth=3, state=4, dtype=32}

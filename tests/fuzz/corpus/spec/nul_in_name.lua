@@ -1,0 +1,1 @@
+return {kernel="myo", name="n\0x", arity=2, depth=3, state=4}

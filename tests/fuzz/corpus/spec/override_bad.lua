@@ -1,0 +1,2 @@
+--D noequals
+return {kernel="myo", name="x", arity=2, depth=2, state=2}
