@@ -209,13 +209,9 @@ static myo_fields myo_params(const myo_shape *s, size_t batch, size_t ch)
     const size_t n = myo_abc(s, batch, ch), N = s->N;
     const double off = s->dense ? 0.25 / (double)N : 0.25;
     myo_fields f;
-    f.A = fill(n, s->size, -off, off);
+    f.A = s->dense ? fill(n, s->size, -off, off) : fill(n, s->size, 5.5, 6.5);
     if (s->dense)
         set_diag(f.A, n / (N * N), N, s->size, 5.5, 6.5);
-    else {
-        free(f.A);
-        f.A = fill(n, s->size, 5.5, 6.5);
-    }
     f.B = fill(n, s->size, -off, off);
     f.C = fill(n, s->size, -off, off);
     f.Bin = fill(ch * N, s->size, -1, 1);
