@@ -30,8 +30,10 @@ static token scan_expr(lexer *lx)
         case '"':
         case '\'': {
             char q = *p;
+            /* an escaped newline ("\<newline>", "\z") would carry the
+             * interpolation onto the next line: unterminated, like any */
             for (p++; p < lx->limit && *p != q && *p != '\n'; p++)
-                if (*p == '\\' && p + 1 < lx->limit)
+                if (*p == '\\' && p + 1 < lx->limit && p[1] != '\n')
                     p++;
             if (p >= lx->limit || *p != q)
                 return make(TOK_ERROR, "unterminated string inside ${ }", 31, lx->line);

@@ -177,8 +177,9 @@ static void test_lexer_error_line(void)
 /* Every error token's len is its message's length. */
 static void test_lexer_error_messages(void)
 {
-    const char *bad[] = {"${x", "${x\n}", "${'x}\n", "${\"x", "${}"};
-    for (int i = 0; i < 5; i++) {
+    const char *bad[] = {"${x", "${x\n}", "${'x}\n", "${\"x", "${}",
+                         "${\"x\\\ny\"}\n" /* an escaped newline in a string */};
+    for (int i = 0; i < 6; i++) {
         lexer lx;
         lexer_init(&lx, bad[i], strlen(bad[i]));
         token t;

@@ -1,0 +1,1 @@
+return {kernel="mlr", name="m", seq_len=4096, arity=2, depth=8, state={32,8,6,4,4,4,4,2}, value_dim=64, scale={0.5,1,2,3,4,5,6,7}, normalize="levels", causal=true, dtype="f64", target={"avx2","c"}, threads="openmp", passes={"backward","forward"}}

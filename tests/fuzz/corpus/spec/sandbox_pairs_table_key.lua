@@ -1,0 +1,3 @@
+local t = {}
+t[{}] = 1
+for k in pairs(t) do end
