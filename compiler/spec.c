@@ -287,6 +287,7 @@ int spec_load(const char *file, const char *const *overrides, int noverrides, sp
 done:
     lua_close(L);
     free(src);
-    message_sanitize(err);
+    if (rc != 0) /* on success err is not written: it may hold anything */
+        message_sanitize(err);
     return rc;
 }
