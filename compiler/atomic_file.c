@@ -128,18 +128,17 @@ int write_files_atomically(int n, const char *const *paths, const char *const *d
     umask(mask);
     struct sigaction old[NSIGNALS];
     catch_signals(old);
-    int lock = lock_directory(paths[0]), rc = -1, changed[MAX_FILES];
-    for (int i = 0; i < n; i++) {
+    int lock = -1, rc = -1;
+    for (int i = 0; i < n; i++)
         pending[i][0] = 0;
-        changed[i] = !same_content(paths[i], data[i], lens[i]); /* unchanged: mtime kept */
-    }
     npending = n;
     for (int i = 0; i < n; i++)
-        if (changed[i] && write_temporary(paths[i], pending[i], sizeof pending[i], data[i],
-                                          lens[i], 0666 & ~mask, err, errlen) != 0)
+        if (write_temporary(paths[i], pending[i], sizeof pending[i], data[i], lens[i],
+                            0666 & ~mask, err, errlen) != 0)
             goto done;
+    lock = lock_directory(paths[0]);
     for (int i = 0; i < n; i++) {
-        if (!changed[i])
+        if (same_content(paths[i], data[i], lens[i])) /* unchanged: its mtime stays */
             continue;
         if (rename(pending[i], paths[i]) != 0) {
             snprintf(err, errlen, "%s: cannot rename into place: %s", paths[i],
