@@ -13,6 +13,7 @@ return function(dtype)
   V.kernel = "__kernel "
   V.index = "ulong" -- sizes and offsets passed to kernels (cl_ulong on the host)
   V.gid = function() return "((size_t)get_global_id(0))" end
+  V.func = "static " -- qualifier of device functions called by kernels
   V.round = function(x) return "round(" .. x .. ")" end -- ties away from zero, as in c.lua
   V.pow2i = function(n)
     if dtype == "f32" then

@@ -42,6 +42,18 @@ return function(plan, spec)
     y.dense_acc = plan.dense and (2 * (d + 1) * N * N + (d + 1) * N) or 0 -- per channel, in acc
     y.dense_item = lines(y.dense_acc * 8 // plan.size) -- the same, in elements
   end
+  -- the GPU tree solve (gpu_tree.tmpl), per lane: H (and the adjoint's H')
+  -- [internal vertices][BS] per parameter batch, states [internal][NS] per
+  -- batch element, share "level" gradient partials [internal + vertices of
+  -- level d-1][3][BS], siso dBin/dCout/dD partials [vertices of level
+  -- d-1][2N+1] per parameter batch
+  local below = t.count[spec.depth - 1] or 1
+  y.gpu = {
+    H = t.internal * plan.BS,
+    X = t.internal * NS,
+    part = spec.share == "level" and (t.internal + below) * 3 * plan.BS or 0,
+    pio = plan.siso and below * (2 * plan.N + 1) or 0,
+  }
   -- backward: per lane group, the C target's per-thread scratch (factors,
   -- Bin/Cout/D, states, adjoint states, accumulators, u/dy/du copies), in
   -- the order and sizes of backward.c.tmpl
