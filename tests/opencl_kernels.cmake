@@ -78,6 +78,10 @@ ocl_test_kernel(f32 level none false diag 3 2 3)   # tree, per-level factors
 ocl_test_kernel(f32 input siso false diag 2 2 3)   # per-item factors
 ocl_test_kernel(f64 input none false dense 2 2 2)  # per-item factors, packed states
 ocl_test_kernel(f32 level siso false diag 1 6 3)   # chain
+ocl_test_kernel(f32 vertex siso false diag 16 1 4) # arity 16, depth 1
+ocl_test_kernel(f64 vertex siso false dense 3 2 2) # arity 3, dense
+ocl_test_kernel(f32 level none true dense 3 1 2)   # depth 1, level partials, dense symmetric
+ocl_test_kernel(f64 input siso true diag 16 1 3)   # arity 16, per-item parameters
 ocl_test_kernel(f64 vertex none false dense 1 4 2) # chain, packed states
 ocl_test_kernel(f32 input none true diag 1 5 1)    # chain, per-item factors
 

@@ -353,6 +353,34 @@ static void test_backward(void)
     }
 }
 
+/* The backward's gradients are fixed-order sums (no float atomics): two
+ * runs on the same inputs give the same bits. */
+static void test_backward_deterministic(void)
+{
+    for (size_t i = 0; i < NPAIRS; i++) {
+        const pair *k = &pairs[i];
+        const size_t ch = 37;
+        data t;
+        data_make(k, BATCH, ch, 71 + i, &t);
+        gparams p = data_params(k, &t);
+        ggrads g1 = grads_alloc(k, &t), g2 = grads_alloc(k, &t);
+        void *du1 = nans(k, t.nio), *du2 = nans(k, t.nio);
+        void *const *a = (void *const *)&g1, *const *b = (void *const *)&g2;
+        size_t counts[6] = {t.nabc, t.nabc, t.nabc, ch * (size_t)k->N, ch * (size_t)k->N, ch};
+        CU_ASSERT_EQUAL(k->ocl_bw(&p, t.u, t.dy, du1, &g1, BATCH, ch, NULL), 0);
+        CU_ASSERT_EQUAL(k->ocl_bw(&p, t.u, t.dy, du2, &g2, BATCH, ch, NULL), 0);
+        CU_ASSERT(identical(k, "du (second run)", du1, du2, t.nio));
+        for (int f = 0; f < 6; f++)
+            if (a[f])
+                CU_ASSERT(identical(k, "gradient (second run)", a[f], b[f], counts[f]));
+        free(du1);
+        free(du2);
+        grads_free(&g1);
+        grads_free(&g2);
+        data_free(&t);
+    }
+}
+
 /* device buffers for the cl_mem entry points */
 static cl_mem dev_copy(cl_context ctx, const void *host, size_t bytes)
 {
@@ -700,6 +728,7 @@ int main(void)
     CU_pSuite s = CU_add_suite("opencl", NULL, NULL);
     CU_add_test(s, "forward, OpenCL vs C", test_forward);
     CU_add_test(s, "backward, OpenCL vs C", test_backward);
+    CU_add_test(s, "backward bit-identical across runs", test_backward_deterministic);
     CU_add_test(s, "cl_mem entry points", test_cl_entry_points);
     CU_add_test(s, "pivot failure", test_pivot_failure);
     CU_add_test(s, "build failure", test_build_failure);
