@@ -36,9 +36,27 @@ return function(plan, spec)
   -- every channel its path recurrences' scratch, in NAME_acc (counted as
   -- double whatever the device chooses)
   if plan.path == "level_sums" then
-    local d, N = spec.depth, plan.N
+    local d, N, k = spec.depth, plan.N, spec.arity
     y.weights = (d + 1) * plan.TC -- per tile
-    y.tile_item = lines(t.internal * plan.TC)
+    -- gpu_level_sums.tmpl: stages of chunks (subtrees of height h, at most
+    -- 64 inputs), from the leaves up; a stage above the leaves reads the
+    -- chunk sums of the one below from a region of `sum_region` elements
+    -- per (batch element, channel), stage s's at offset s.region
+    local h = 1
+    while k ^ (h + 1) <= 64 do h = h + 1 end
+    local stages, lev, region = {}, d, 0
+    while lev > 0 do
+      local s = { h = math.min(h, lev), bottom = lev }
+      s.top = lev - s.h
+      s.C = math.tointeger(k ^ s.h) -- inputs per chunk
+      s.chunks = math.tointeger(k ^ s.top)
+      s.inputs = math.tointeger(k ^ lev)
+      s.region = region
+      if #stages > 0 then region = region + s.inputs end
+      stages[#stages + 1] = s
+      lev = s.top
+    end
+    y.sum_stages, y.sum_region = stages, region
     y.dense_acc = plan.dense and (2 * (d + 1) * N * N + (d + 1) * N) or 0 -- per channel, in acc
     y.dense_item = lines(y.dense_acc * 8 // plan.size) -- the same, in elements
   end
