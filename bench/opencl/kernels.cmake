@@ -2,8 +2,8 @@
 # and committed there, so that the benchmark builds on a GPU machine with a C
 # compiler, CMake and OpenCL alone (no myogen, no Lua).  Each configuration
 # is generated twice: target "opencl" (ocl_NAME, the benchmarked kernel) and
-# target "c" with threads "openmp" (c_NAME, the CPU baseline of the same
-# layer).  f32, N = 16, L = 4096 unless stated.
+# target "avx2" with threads "openmp" (c_NAME, the CPU baseline of the same
+# layer on the GPU machine's host cores).  f32, L = 4096.
 #
 #   cmake -DMYOGEN=path/to/myogen -DMODE=write -P bench/opencl/kernels.cmake
 #       regenerates kernels/ (after a template change)
@@ -11,13 +11,14 @@
 #       fails if kernels/ differs from what myogen generates now (ctest
 #       opencl_bench_kernels_up_to_date)
 #
-# name:arity:depth:share:readout:passes
+# name:arity:depth:share:readout:passes:block:state
 set(configs
-  level_k4:4:6:level:siso:forward            # level sums, memory-bound
-  vertex_k4:4:6:vertex:siso:forward,backward # tree solve, folded readout
-  none_k4:4:6:level:none:forward             # tree solve, every (channel, state) lane
-  vertex_k16:16:3:vertex:siso:forward        # wide tree
-  chain:1:255:vertex:siso:forward            # the chain, L = 256
+  level_k4:4:6:level:siso:forward,backward:diag:16     # level sums, memory-bound
+  vertex_k4:4:6:vertex:siso:forward,backward:diag:16   # tree solve, per-vertex parameters
+  none_k4:4:6:level:none:forward,backward:diag:16      # tree solve, one lane per channel and state
+  dense_k4:4:6:vertex:siso:forward,backward:dense:4    # dense 4 x 4 blocks
+  vertex_k16:16:3:vertex:siso:forward,backward:diag:16 # wide tree
+  chain:1:4095:vertex:siso:forward,backward:diag:16    # the chain, L = 4096
 )
 get_filename_component(here ${CMAKE_CURRENT_LIST_DIR} ABSOLUTE)
 set(spec ${here}/../specs/myo_bench.lua)
@@ -45,18 +46,22 @@ foreach(cfg ${configs})
   list(GET cfg 3 share)
   list(GET cfg 4 readout)
   list(GET cfg 5 passes)
+  list(GET cfg 6 block)
+  list(GET cfg 7 state)
   foreach(target opencl c)
     if(target STREQUAL "opencl")
       set(kname ocl_${name})
       set(threads none)
+      set(gen_target opencl)
     else()
       set(kname c_${name})
       set(threads openmp)
+      set(gen_target avx2) # the best CPU target of an x86 GPU host (built with -march=native)
     endif()
     execute_process(COMMAND ${MYOGEN} ${spec} -o ${out}/${kname}.c -D name=${kname}
-                            -D target=${target} -D threads=${threads} -D arity=${arity}
+                            -D target=${gen_target} -D threads=${threads} -D arity=${arity}
                             -D depth=${depth} -D share=${share} -D readout=${readout}
-                            -D passes=${passes}
+                            -D passes=${passes} -D block=${block} -D state=${state}
                     RESULT_VARIABLE rc)
     if(NOT rc EQUAL 0)
       message(FATAL_ERROR "myogen failed on ${kname}")

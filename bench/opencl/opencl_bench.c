@@ -1,26 +1,28 @@
 /* opencl_bench: the generated OpenCL `myo` kernels on an OpenCL device
- * (DESIGN.md 7), against the same layers' C target kernels on this host's
- * CPU (OpenMP threads where built with OpenMP) as the baseline.
+ * (DESIGN.md 7), against the same layers' avx2 C kernels on this host's CPU
+ * (OpenMP threads) and, where given, PyTorch eager on the same device.
  *
- * Kernels: bench/opencl/kernels/ (see kernels.cmake): f32, N = 16, level
- * sums (k = 4, L = 4096), tree solves (k = 4 and 16, L = 4096; readout siso
- * and none), the chain (L = 256), and one backward.  Per kernel it prints
- * the median time of the cl_mem entry point over the timed calls (after two
- * warm-up calls; the first builds the program, its time is printed apart),
+ * Kernels: bench/opencl/kernels/ (see kernels.cmake): f32, L = 4096: level
+ * sums, tree solves (arity 4 and 16; siso and readout none; diag N = 16 and
+ * dense N = 4) and the chain, forward and backward.  Shapes: batch 4 x 256
+ * channels and batch 16 x 2048 on a GPU (-b/-c: one shape of your own).
+ * Per row: the median time of the cl_mem entry point over the timed calls
+ * (after two warm-up calls; the first builds the program: "build ms"),
  * useful GFLOP/s by the tree-solve count of DESIGN 6.1, (5|V| + 3L) N flops
- * per (batch element, channel) [backward: twice that, for the forward and
- * the adjoint solves, plus 6 |V| N for the parameter gradients], the % of
- * the device's FMA peak measured by this program, the bytes u and y move
- * per second, and the time relative to a device copy of as many bytes
- * (clEnqueueCopyBuffer, measured in the same run; the goal of the memory-bound
- * level-sum path is <= 2), then the C kernel's median time and the speedup
- * over it; the OpenCL outputs are checked against the C ones.
+ * per (batch element, channel) [backward: twice that + 6|V|N], and the % of
+ * the device's f32 FMA peak measured by this program; GB/s of the bytes a
+ * call must move at least (parameters, u and y once; backward: parameters,
+ * their gradients, u, dy, du) and the % of the device's copy bandwidth
+ * measured here (a 1 GiB clEnqueueCopyBuffer, bytes read + written); the
+ * PyTorch eager time of the same solve (-t FILE, the TSV that
+ * torch_myo_baseline.py writes) and our speedup over it; then the C
+ * kernel's median time, our speedup over it and a check of the outputs
+ * against it (y, or du for backward).
  *
- * Options: -b BATCH -c CHANNELS (default 2 x 128 on a CPU device, 16 x 2048
- * on a GPU), -r REPS (timed device calls; 5 on a CPU, 10 on a GPU), -R REPS
- * (timed C calls, 3),
- * -k SUBSTRING (only kernels whose name contains it), -n (no C baseline).
- * The device is the runtime's default: MYOGEN_CL_DEVICE picks another. */
+ * Options: -b BATCH -c CHANNELS (one shape), -r REPS (timed device calls;
+ * 10), -R REPS (timed C calls, 3), -k SUBSTRING (only kernels whose name
+ * contains it), -t TORCH_TSV, -n (no C baseline).  The device is the
+ * runtime's default: MYOGEN_CL_DEVICE picks another. */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_kernels.h"
 #include "myogen_cl.h"
@@ -283,10 +285,12 @@ static void data_make(const kernel *k, size_t batch, size_t channels, data *t)
     t->nio = batch * k->L * channels * (k->siso ? 1 : (size_t)k->N);
     t->nbin = channels * (size_t)k->N;
     t->A = xmalloc(t->np * 4), t->B = xmalloc(t->np * 4), t->C = xmalloc(t->np * 4);
-    for (size_t i = 0; i < t->np; i++) {
-        t->A[i] = 2.0f + frand();
-        t->B[i] = (frand() - 0.5f) / (float)(k->k > 2 ? k->k / 2 : 1);
-        t->C[i] = (frand() - 0.5f) / (float)k->k;
+    for (size_t i = 0; i < t->np; i++) { /* strictly diagonally dominant */
+        const float n = k->dense ? (float)k->N : 1;
+        const int diag = !k->dense || i % bs % (size_t)(k->N + 1) == 0;
+        t->A[i] = diag ? 2.0f + frand() : (frand() - 0.5f) / n;
+        t->B[i] = (frand() - 0.5f) / (float)(k->k > 2 ? k->k / 2 : 1) / n;
+        t->C[i] = (frand() - 0.5f) / (float)k->k / n;
     }
     t->Bin = xmalloc(t->nbin * 4), t->Cout = xmalloc(t->nbin * 4), t->D = xmalloc(channels * 4);
     for (size_t i = 0; i < t->nbin; i++)
@@ -327,12 +331,32 @@ static const char *path_of(const kernel *k)
 typedef struct {
     size_t batch, channels;
     int reps, creps, baseline;
-    double peak;
+    double peak, copy_gbs; /* GFLOP/s; GB/s (read + write) */
+    const char *torch;     /* the PyTorch baseline's TSV, or NULL */
 } options;
 
-static void run(const kernel *k, int backward, const options *o)
+/* The PyTorch time (ms) of a row in the TSV of torch_myo_baseline.py
+ * (kernel, batch, channels, pass, ms per line; '#' comments), or 0. */
+static double torch_ms(const char *file, const char *kname, size_t batch, size_t channels,
+                       const char *pass)
 {
-    const size_t B = o->batch, Ch = o->channels;
+    char line[512], name[128], ps[32];
+    unsigned long b, c;
+    double ms, found = 0;
+    FILE *f = file ? fopen(file, "r") : NULL;
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f))
+        if (line[0] != '#' &&
+            sscanf(line, "%127s %lu %lu %31s %lf", name, &b, &c, ps, &ms) == 5 &&
+            !strcmp(name, kname) && b == batch && c == channels && !strcmp(ps, pass))
+            found = ms;
+    fclose(f);
+    return found;
+}
+
+static void run(const kernel *k, int backward, size_t B, size_t Ch, const options *o)
+{
     data t;
     data_make(k, B, Ch, &t);
     dparams dp = {dev_buffer(t.np * 4, t.A), dev_buffer(t.np * 4, t.B),
@@ -344,7 +368,7 @@ static void run(const kernel *k, int backward, const options *o)
     cl_mem ws = dev_buffer(wsb, NULL);
     float *y_cl = xmalloc(t.nio * 4), *y_c = xmalloc(t.nio * 4);
     double *times = xmalloc(sizeof(double) * (size_t)(o->reps > o->creps ? o->reps : o->creps));
-    double first, tcl, tc = 0, flops, bytes, copy, diff = 0;
+    double first, tcl, tc = 0, flops, bytes, tt, diff = 0;
     int rc = 0;
     hgrads hg = {0};
     if (backward) {
@@ -377,8 +401,14 @@ static void run(const kernel *k, int backward, const options *o)
     flops = (5.0 * (double)k->V + 3.0 * (double)k->L) * k->N * (double)B * (double)Ch;
     if (backward)
         flops = 2 * flops + 6.0 * (double)k->V * k->N * (double)B * (double)Ch;
-    bytes = 2.0 * (double)t.nio * 4 * (backward ? 1.5 : 1); /* u, y (bw: u, dy, du) */
-    copy = measure_copy(t.nio * 4);
+    /* the least a call moves: parameters, u, y (backward: parameters and
+     * their gradients, u, dy, du) */
+    {
+        const double par = (double)(k->symmetric ? 2 : 3) * (double)t.np +
+                           (k->siso ? 2.0 * (double)t.nbin + (double)Ch : 0);
+        bytes = 4 * (backward ? 2 * par + 3.0 * (double)t.nio : par + 2.0 * (double)t.nio);
+    }
+    tt = torch_ms(o->torch, k->name, B, Ch, backward ? "backward" : "forward");
     if (o->baseline) {
         hparams hp = {t.A, t.B, t.C, t.Bin, t.Cout, t.D};
         size_t cws = k->c_ws(B, Ch);
@@ -401,13 +431,18 @@ static void run(const kernel *k, int backward, const options *o)
             }
         }
         tc = median(times, o->creps);
-        diff = max_rel_diff(y_cl, y_c, t.nio);
+        diff = max_rel_diff(y_cl, y_c, t.nio); /* y, or du */
         free(w);
         free(hg.A), free(hg.B), free(hg.C), free(hg.Bin), free(hg.Cout), free(hg.D);
     }
-    printf("%-11s %-10s %-8s %9.3f %9.1f %6.1f%% %8.1f %7.2f %9.1f", k->name, path_of(k),
-           backward ? "backward" : "forward", tcl * 1e3, flops / tcl * 1e-9,
-           100 * flops / tcl * 1e-9 / o->peak, bytes / tcl * 1e-9, tcl / copy, first * 1e3);
+    printf("%-11s %-10s %-8s %5zux%-5zu %9.3f %9.1f %6.1f%% %8.1f %6.1f%% %9.1f", k->name,
+           path_of(k), backward ? "backward" : "forward", B, Ch, tcl * 1e3, flops / tcl * 1e-9,
+           100 * flops / tcl * 1e-9 / o->peak, bytes / tcl * 1e-9,
+           100 * bytes / tcl * 1e-9 / o->copy_gbs, first * 1e3);
+    if (tt > 0)
+        printf(" %9.3f %7.2fx", tt, tt / (tcl * 1e3));
+    else if (o->torch)
+        printf(" %9s %8s", "-", "-");
     if (o->baseline)
         printf(" %9.3f %7.2fx %s(%.1e)", tc * 1e3, tc / tcl, diff < 1e-4 ? "ok" : "MISMATCH",
                diff);
@@ -436,9 +471,9 @@ int main(int argc, char **argv)
             o.baseline = 0;
             continue;
         }
-        if (!v || a[0] != '-' || strlen(a) != 2 || !strchr("bcrRk", a[1])) {
+        if (!v || a[0] != '-' || strlen(a) != 2 || !strchr("bcrRkt", a[1])) {
             fprintf(stderr, "usage: opencl_bench [-b BATCH] [-c CHANNELS] [-r REPS] "
-                            "[-R C_REPS] [-k SUBSTRING] [-n]\n");
+                            "[-R C_REPS] [-k SUBSTRING] [-t TORCH_TSV] [-n]\n");
             return 2;
         }
         i++;
@@ -450,6 +485,8 @@ int main(int argc, char **argv)
             o.reps = atoi(v) > 0 ? atoi(v) : 1;
         else if (a[1] == 'R')
             o.creps = atoi(v) > 0 ? atoi(v) : 1;
+        else if (a[1] == 't')
+            o.torch = v;
         else
             only = v;
     }
@@ -461,45 +498,67 @@ int main(int argc, char **argv)
     clGetDeviceInfo(device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof mem, &mem, NULL);
     clGetDeviceInfo(device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cus, &cus, NULL);
     clGetDeviceInfo(device, CL_DEVICE_MAX_CLOCK_FREQUENCY, sizeof mhz, &mhz, NULL);
-    if (!o.batch)
-        o.batch = (type & CL_DEVICE_TYPE_GPU) ? 16 : 2;
-    if (!o.channels)
-        o.channels = (type & CL_DEVICE_TYPE_GPU) ? 2048 : 128;
     if (!o.reps)
         o.reps = (type & CL_DEVICE_TYPE_GPU) ? 10 : 5;
     o.peak = measure_peak();
     {
-        size_t big = (size_t)256 << 20;
-        double t = measure_copy(big);
+        size_t big = (size_t)1 << 30;
+        double t;
+        if ((double)big > 0.4 * (double)mem)
+            big = (size_t)256 << 20;
+        t = measure_copy(big);
+        o.copy_gbs = 2.0 * (double)big / t * 1e-9;
         printf("device: %s (%u compute units, %u MHz, %.1f GiB)\n", name, cus, mhz,
                (double)mem / (1 << 30));
-        printf("measured: f32 FMA peak %.1f GFLOP/s; device copy of 256 MiB %.1f GB/s "
-               "(read + write)\n", o.peak, 2.0 * big / t * 1e-9);
+        printf("measured: f32 FMA peak %.1f GFLOP/s; device copy of %zu MiB %.1f GB/s "
+               "(read + write)\n", o.peak, big >> 20, o.copy_gbs);
     }
 #ifdef _OPENMP
-    printf("C baseline: the C target on the host CPU, %d OpenMP threads\n", omp_get_max_threads());
+    printf("C baseline: the avx2 target on the host CPU, %d OpenMP threads\n",
+           omp_get_max_threads());
 #else
-    printf("C baseline: the C target on the host CPU, 1 thread (built without OpenMP)\n");
+    printf("C baseline: the avx2 target on the host CPU, 1 thread (built without OpenMP)\n");
 #endif
-    printf("batch %zu, channels %zu; f32, N = 16; times are medians of %d calls "
-           "(C: %d)\n\n", o.batch, o.channels, o.reps, o.creps);
-    printf("%-11s %-10s %-8s %9s %9s %7s %8s %7s %9s", "kernel", "path", "pass", "ms",
-           "GFLOP/s", "%peak", "GB/s", "x_copy", "build ms");
+    if (o.torch) {
+        FILE *f = fopen(o.torch, "r");
+        if (!f) {
+            fprintf(stderr, "opencl_bench: cannot read %s\n", o.torch);
+            return 2;
+        }
+        fclose(f);
+    }
+    printf("f32; times are medians of %d calls (C: %d)\n\n", o.reps, o.creps);
+    printf("%-11s %-10s %-8s %11s %9s %9s %7s %8s %7s %9s", "kernel", "path", "pass", "batch x ch",
+           "ms", "GFLOP/s", "%peak", "GB/s", "%copy", "build ms");
+    if (o.torch)
+        printf(" %9s %8s", "torch ms", "vs torch");
     if (o.baseline)
         printf(" %9s %8s %s", "C ms", "vs C", "check");
     printf("\n");
-    for (size_t i = 0; i < NKERNELS; i++) {
-        if (only && !strstr(kernels[i].name, only))
-            continue;
-        run(&kernels[i], 0, &o);
-        if (kernels[i].backward)
-            run(&kernels[i], 1, &o);
+    {
+        /* the shapes on a GPU, or one of the user's */
+        const int gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
+        size_t shapes[2][2] = {{4, 256}, {16, 2048}};
+        int nshapes = 2;
+        if (o.batch || o.channels || !gpu) {
+            shapes[0][0] = o.batch ? o.batch : gpu ? 16 : 2;
+            shapes[0][1] = o.channels ? o.channels : gpu ? 2048 : 128;
+            nshapes = 1;
+        }
+        for (int sh = 0; sh < nshapes; sh++)
+            for (size_t i = 0; i < NKERNELS; i++) {
+                if (only && !strstr(kernels[i].name, only))
+                    continue;
+                run(&kernels[i], 0, shapes[sh][0], shapes[sh][1], &o);
+                if (kernels[i].backward)
+                    run(&kernels[i], 1, shapes[sh][0], shapes[sh][1], &o);
+            }
     }
     printf("\nGFLOP/s: (5|V| + 3L) N per (batch element, channel) (DESIGN 6.1; backward: "
            "twice that + 6|V|N);\nthe level-sum path does less work for the same layer "
-           "(its GFLOP/s are equivalent ones): its yardstick is x_copy,\nthe time over a "
-           "device copy of u's bytes (goal <= 2).  GB/s: u and y (backward: u, dy, du) "
-           "per second.\n");
+           "(its GFLOP/s are equivalent ones).  GB/s: the bytes a call\nmoves at least "
+           "(parameters, u, y; backward: parameters, gradients, u, dy, du) per second; "
+           "%%copy: of the copy bandwidth.\n");
     myogen_cl_shutdown();
     return 0;
 }

@@ -6,15 +6,18 @@
 #include "c_vertex_k4.h"
 #include "ocl_none_k4.h"
 #include "c_none_k4.h"
+#include "ocl_dense_k4.h"
+#include "c_dense_k4.h"
 #include "ocl_vertex_k16.h"
 #include "c_vertex_k16.h"
 #include "ocl_chain.h"
 #include "c_chain.h"
 
 #define BENCH_KERNELS(X) \
-    X(level_k4, 0) \
+    X(level_k4, 1) \
     X(vertex_k4, 1) \
-    X(none_k4, 0) \
-    X(vertex_k16, 0) \
-    X(chain, 0) \
+    X(none_k4, 1) \
+    X(dense_k4, 1) \
+    X(vertex_k16, 1) \
+    X(chain, 1) \
 
