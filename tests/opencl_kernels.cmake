@@ -84,6 +84,9 @@ ocl_test_kernel(f32 level none true dense 3 1 2)   # depth 1, level partials, de
 ocl_test_kernel(f64 input siso true diag 16 1 3)   # arity 16, per-item parameters
 ocl_test_kernel(f32 level siso false diag 2 8 2)   # level sums in two stages (64-input chunks)
 ocl_test_kernel(f64 level siso true dense 3 4 2)   # level sums, stages of heights 3 and 1
+ocl_test_kernel(f32 input siso true diag 1 20 16)  # chain: 6 chunks of 4, the last partial
+ocl_test_kernel(f64 vertex none false dense 1 39 2) # chain: dense, 2 chunks of 32
+ocl_test_kernel(f32 vertex none false diag 1 100 1) # chain: 2 chunks of 64
 ocl_test_kernel(f64 vertex none false dense 1 4 2) # chain, packed states
 ocl_test_kernel(f32 input none true diag 1 5 1)    # chain, per-item factors
 

@@ -337,6 +337,11 @@ static void test_backward(void)
                                 t.channels * (size_t)k->N, t.channels};
             CU_ASSERT_EQUAL(rc_ref, 0);
             CU_ASSERT_EQUAL(rc, 0);
+            if (rc != 0) {
+                char msg[4096];
+                myogen_cl_last_error(msg, sizeof msg);
+                fprintf(stderr, "\n%s backward: %d: %s\n", k->name, rc, msg);
+            }
             if (rc == 0) {
                 CU_ASSERT(compare(k, "du", du, duref, t.nio, 0));
                 for (int f = 0; f < 6; f++)

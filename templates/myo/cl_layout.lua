@@ -72,6 +72,21 @@ return function(plan, spec)
     part = spec.share == "level" and (t.internal + below) * 3 * plan.BS or 0,
     pio = plan.siso and below * (2 * plan.N + 1) or 0,
   }
+  -- the GPU chain (gpu_chain.tmpl), per lane: the factors of every
+  -- position [L][R][BS] per parameter batch (R: S^-1, K, H, and for the
+  -- backward the adjoint's K', H'), chunk summaries of CS positions per scan:
+  -- vector parts and boundaries [NC][NS] per batch element, matrix parts
+  -- [NC][BS] per parameter batch; siso backward: dBin/dCout/dD partials
+  -- [NC][2N+1] per parameter batch
+  if plan.chain then
+    local CS = math.max(1, math.min(t.L, 64 // NS))
+    local c = { CS = CS, NC = (t.L + CS - 1) // CS, R = plan.backward and 5 or 3 }
+    c.rec = t.L * c.R * plan.BS
+    c.vec = c.NC * NS
+    c.mat = c.NC * plan.BS
+    c.pio = plan.siso and c.NC * (2 * plan.N + 1) or 0
+    y.chain = c
+  end
   -- backward: per lane group, the C target's per-thread scratch (factors,
   -- Bin/Cout/D, states, adjoint states, accumulators, u/dy/du copies), in
   -- the order and sizes of backward.c.tmpl

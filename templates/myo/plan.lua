@@ -71,9 +71,6 @@ return function(spec)
     p.TL = knob("TL", 128 // p.size, p)
     if p.TC then p.TC = p.TL end
   end
-  -- OpenCL (GPUs): the tree's solves are gpu_tree.tmpl's level-synchronous
-  -- kernels (forward of the tree path, every backward but the chain's)
-  p.gpu_tree = p.cl and not p.chain
   p.BS = p.dense and p.N * p.N or p.NS -- entries of one block: N x N or its diagonal
   p.REC = 3 * p.BS * p.TL -- per parameter set: three slots of blocks, [BS][TL]
   p.IOREC = (2 * p.NS + 1) * p.TL -- Bin, Cout, D in lane layout

@@ -4,11 +4,11 @@
  * {kernel="myo", name="ocl_chain", dtype="f32", target="opencl", passes={"forward", "backward"}, threads="none", arity=1, depth=4095, state=16, block="diag", share="vertex", symmetric=false, readout="siso"}
  *
  * The tree solves (templates/myo/gpu_tree.tmpl) are level-synchronous: one
- * launch per tree level, parallel over vertices x lanes.  The level-sum
- * forward and the chain run the C target's code, one work-item per lane: the
- * lanes of a group (32 of them) are adjacent work-items, so lane-layout
- * arrays are read and written coalesced.  The host code in the .c file
- * enqueues the kernels below and sizes their scratch.
+ * launch per tree level, parallel over vertices x lanes; the chain
+ * (gpu_chain.tmpl) is solved by chunked parallel scans; the level-sum
+ * forward (gpu_level_sums.tmpl) is a streaming pass.  Adjacent work-items
+ * take adjacent lanes, so loads and stores coalesce.  The host code in the
+ * .c file enqueues the kernels below and sizes their scratch.
  */
 /* The factors' arithmetic: double where the device has it (as the C target). */
 #ifdef cl_khr_fp64
@@ -34,1595 +34,639 @@ typedef struct {
 /* A failed pivot: the status word at the start of the workspace. */
 #define ocl_chain_FAIL(ws, rc) (*(__global int *)(ws) = (rc))
 
-/* Lanes of one parameter set: channels (each with 16 states). */
-#define ocl_chain_LANES(channels) ((channels))
-#define ocl_chain_GROUPS(channels) ((ocl_chain_LANES(channels) + 31) / 32)
-#define ocl_chain_REC 1536
-#define ocl_chain_IOREC 1056
-
-/* Bin [16][32], Cout [16][32], D [32] of lane group gi (readout none: e = u, y = x). */
-static void ocl_chain_io(const ocl_chain_params *p, size_t channels, size_t gi, __global float *io)
+/* ---- blocks in registers: 16 diagonal entries ---- */
+static void ocl_chain_bload(ocl_chain_acc *m, __global const float *src)
 {
-    const size_t lanes = ocl_chain_LANES(channels);
-    size_t w;
-    size_t n;
-    for (w = ocl_chain_Q0; w < ocl_chain_Q0 + 1; w++) {
-        const size_t lane = gi * 32 + w;
-        const int real_lane = lane < lanes;
-        for (n = 0; n < 16; n++) {
-            io[n * 32 + w] = real_lane ? p->Bin[lane * 16 + n] : 0;
-            io[(16 + n) * 32 + w] = real_lane ? p->Cout[lane * 16 + n] : 0;
-        }
-        io[1024 + w] = real_lane ? p->D[lane] : 0;
-    }
+    for (int e = 0; e < 16; e++)
+        m[e] = src[e];
 }
 
-/* The diagonal entry of C at x. */
-#define ocl_chain_C_at(p, x, a, c) ((ocl_chain_acc)(p)->C[x])
-
-/* Records of lane groups g0..g1-1 (group gi's at
- * f0 + (gi - g0) * 6291456); 2 for a zero or non-finite pivot. */
-static int ocl_chain_factor(const ocl_chain_params *p, size_t channels, size_t g0, size_t g1, __global float *f0)
+/* Bin or Cout of a channel: 16 entries */
+static void ocl_chain_bload_n(ocl_chain_acc *x, __global const float *src)
 {
-    const size_t lanes = ocl_chain_LANES(channels);
-    size_t w, i, j, gi, off = 4096, cnt = 1;
-    int l;
-    for (l = 4095; l >= 0; l--, cnt /= 1) { /* leaves first: S needs the children's S^-1 B */
-        off -= cnt;
-        for (i = 0; i < cnt; i++) {
-            const size_t pv = off + i;
-            /* groups inside the vertex loop: the vertex's parameters are read as
-             * one contiguous run for all of them */
-            for (gi = g0; gi < g1; gi++) {
-            __global float *const f = f0 + (gi - g0) * 6291456;
-            for (w = ocl_chain_Q0; w < ocl_chain_Q0 + 1; w++) {
-                const size_t lane = gi * 32 + w;
-                __global float *r = f + pv * 1536 + w;
-                /* the lane's 16 states are contiguous in A, B, C: loops over them
-                 * with the children outside keep the inner loops simple */
-                const size_t x = (pv * lanes + lane) * 16;
-                ocl_chain_acc S[16];
-                size_t n;
-                if (lane >= lanes) { /* padding lanes compute zeros */
-                    for (n = 0; n < 16; n++)
-                        r[n * 32] = r[(16 + n) * 32] = r[(32 + n) * 32] = 0;
-                    continue;
-                }
-                for (n = 0; n < 16; n++)
-                    S[n] = p->A[x + n];
-                for (j = 0; l < 4095 && j < 1; j++) {
-                    const size_t pc = off + cnt + 1 * i + j;
-                    const size_t xc = (pc * lanes + lane) * 16;
-                    __global const float *sb = f + pc * 1536 + 1024 + w; /* the child's S^-1 B */
-                    for (n = 0; n < 16; n++)
-                        S[n] -= ocl_chain_C_at(p, xc + n, 0, 0) * sb[n * 32];
-                }
-                for (n = 0; n < 16; n++) {
-                    ocl_chain_acc si;
-                    if (!(S[n] != 0 && isfinite(S[n])))
-                        return 2;
-                    si = 1 / S[n]; /* one division, three products */
-                    r[n * 32] = (float)(l > 0 ? ocl_chain_C_at(p, x + n, 0, 0) * si : 0);
-                    r[(16 + n) * 32] = (float)si;
-                    r[(32 + n) * 32] = (float)(l > 0 ? p->B[x + n] * si : 0);
-                }
-            }
-            }
-        }
+    for (int e = 0; e < 16; e++)
+        x[e] = src[e];
+}
+
+/* C of the parameter set whose B and C start at b and c */
+static void ocl_chain_cload(ocl_chain_acc *m, __global const float *b, __global const float *c)
+{
+    (void)b;
+    for (int e = 0; e < 16; e++)
+        m[e] = c[e];
+}
+
+/* Si = S^-1 (S is overwritten); 2 for a zero or non-finite pivot */
+static int ocl_chain_inv(ocl_chain_acc *S, ocl_chain_acc *Si)
+{
+    for (int e = 0; e < 16; e++) {
+        if (!(S[e] != 0 && isfinite(S[e])))
+            return 2;
+        Si[e] = 1 / S[e];
     }
     return 0;
 }
-/* One group of 32 lanes: f its records [4096][3][16][32], io its Bin, Cout, D
- * [33][32], u/y rows us/ys elements apart, m the states [4096][16][32]. */
-static void ocl_chain_solve(__global const float *f, __global const float *io, __global const float *u, size_t us, __global float *y,
-        size_t ys, __global float *m)
+
+static void ocl_chain_mm(ocl_chain_acc *o, const ocl_chain_acc *X, const ocl_chain_acc *Y)
 {
-    size_t q;
-    long v;
-    for (q = ocl_chain_Q0; q < ocl_chain_Q0 + 1; q += 1) {
-        float c0, n0;
-        float c1, n1;
-        float c2, n2;
-        float c3, n3;
-        float c4, n4;
-        float c5, n5;
-        float c6, n6;
-        float c7, n7;
-        float c8, n8;
-        float c9, n9;
-        float c10, n10;
-        float c11, n11;
-        float c12, n12;
-        float c13, n13;
-        float c14, n14;
-        float c15, n15;
-        /* up: m_v = e_v - C_{v+1} S_{v+1}^-1 m_{v+1}, carried in registers */
-        {
-            const float e = (*(u + 4095 * us + q));
-            c0 = ((*(io + 0 + q)) * e);
-            (*(m + 2096640 + 0 + q) = (c0));
-            c1 = ((*(io + 32 + q)) * e);
-            (*(m + 2096640 + 32 + q) = (c1));
-            c2 = ((*(io + 64 + q)) * e);
-            (*(m + 2096640 + 64 + q) = (c2));
-            c3 = ((*(io + 96 + q)) * e);
-            (*(m + 2096640 + 96 + q) = (c3));
-            c4 = ((*(io + 128 + q)) * e);
-            (*(m + 2096640 + 128 + q) = (c4));
-            c5 = ((*(io + 160 + q)) * e);
-            (*(m + 2096640 + 160 + q) = (c5));
-            c6 = ((*(io + 192 + q)) * e);
-            (*(m + 2096640 + 192 + q) = (c6));
-            c7 = ((*(io + 224 + q)) * e);
-            (*(m + 2096640 + 224 + q) = (c7));
-            c8 = ((*(io + 256 + q)) * e);
-            (*(m + 2096640 + 256 + q) = (c8));
-            c9 = ((*(io + 288 + q)) * e);
-            (*(m + 2096640 + 288 + q) = (c9));
-            c10 = ((*(io + 320 + q)) * e);
-            (*(m + 2096640 + 320 + q) = (c10));
-            c11 = ((*(io + 352 + q)) * e);
-            (*(m + 2096640 + 352 + q) = (c11));
-            c12 = ((*(io + 384 + q)) * e);
-            (*(m + 2096640 + 384 + q) = (c12));
-            c13 = ((*(io + 416 + q)) * e);
-            (*(m + 2096640 + 416 + q) = (c13));
-            c14 = ((*(io + 448 + q)) * e);
-            (*(m + 2096640 + 448 + q) = (c14));
-            c15 = ((*(io + 480 + q)) * e);
-            (*(m + 2096640 + 480 + q) = (c15));
-        }
-        for (v = 4094; v >= 0; v--) {
-            __global const float *fc = f + (size_t)(v + 1) * 1536;
-            __global float *mv = m + (size_t)v * 512;
-            const float e = (*(u + (size_t)v * us + q));
-            n0 = ((*(io + 0 + q)) * e);
-            n1 = ((*(io + 32 + q)) * e);
-            n2 = ((*(io + 64 + q)) * e);
-            n3 = ((*(io + 96 + q)) * e);
-            n4 = ((*(io + 128 + q)) * e);
-            n5 = ((*(io + 160 + q)) * e);
-            n6 = ((*(io + 192 + q)) * e);
-            n7 = ((*(io + 224 + q)) * e);
-            n8 = ((*(io + 256 + q)) * e);
-            n9 = ((*(io + 288 + q)) * e);
-            n10 = ((*(io + 320 + q)) * e);
-            n11 = ((*(io + 352 + q)) * e);
-            n12 = ((*(io + 384 + q)) * e);
-            n13 = ((*(io + 416 + q)) * e);
-            n14 = ((*(io + 448 + q)) * e);
-            n15 = ((*(io + 480 + q)) * e);
-            {
-                const float xc = c0;
-                n0 = (n0 - (*(fc + 0 + q)) * xc);
-            }
-            {
-                const float xc = c1;
-                n1 = (n1 - (*(fc + 32 + q)) * xc);
-            }
-            {
-                const float xc = c2;
-                n2 = (n2 - (*(fc + 64 + q)) * xc);
-            }
-            {
-                const float xc = c3;
-                n3 = (n3 - (*(fc + 96 + q)) * xc);
-            }
-            {
-                const float xc = c4;
-                n4 = (n4 - (*(fc + 128 + q)) * xc);
-            }
-            {
-                const float xc = c5;
-                n5 = (n5 - (*(fc + 160 + q)) * xc);
-            }
-            {
-                const float xc = c6;
-                n6 = (n6 - (*(fc + 192 + q)) * xc);
-            }
-            {
-                const float xc = c7;
-                n7 = (n7 - (*(fc + 224 + q)) * xc);
-            }
-            {
-                const float xc = c8;
-                n8 = (n8 - (*(fc + 256 + q)) * xc);
-            }
-            {
-                const float xc = c9;
-                n9 = (n9 - (*(fc + 288 + q)) * xc);
-            }
-            {
-                const float xc = c10;
-                n10 = (n10 - (*(fc + 320 + q)) * xc);
-            }
-            {
-                const float xc = c11;
-                n11 = (n11 - (*(fc + 352 + q)) * xc);
-            }
-            {
-                const float xc = c12;
-                n12 = (n12 - (*(fc + 384 + q)) * xc);
-            }
-            {
-                const float xc = c13;
-                n13 = (n13 - (*(fc + 416 + q)) * xc);
-            }
-            {
-                const float xc = c14;
-                n14 = (n14 - (*(fc + 448 + q)) * xc);
-            }
-            {
-                const float xc = c15;
-                n15 = (n15 - (*(fc + 480 + q)) * xc);
-            }
-            c0 = n0;
-            (*(mv + 0 + q) = (c0));
-            c1 = n1;
-            (*(mv + 32 + q) = (c1));
-            c2 = n2;
-            (*(mv + 64 + q) = (c2));
-            c3 = n3;
-            (*(mv + 96 + q) = (c3));
-            c4 = n4;
-            (*(mv + 128 + q) = (c4));
-            c5 = n5;
-            (*(mv + 160 + q) = (c5));
-            c6 = n6;
-            (*(mv + 192 + q) = (c6));
-            c7 = n7;
-            (*(mv + 224 + q) = (c7));
-            c8 = n8;
-            (*(mv + 256 + q) = (c8));
-            c9 = n9;
-            (*(mv + 288 + q) = (c9));
-            c10 = n10;
-            (*(mv + 320 + q) = (c10));
-            c11 = n11;
-            (*(mv + 352 + q) = (c11));
-            c12 = n12;
-            (*(mv + 384 + q) = (c12));
-            c13 = n13;
-            (*(mv + 416 + q) = (c13));
-            c14 = n14;
-            (*(mv + 448 + q) = (c14));
-            c15 = n15;
-            (*(mv + 480 + q) = (c15));
-        }
-        /* down: x_v = S_v^-1 m_v - S_v^-1 B_v x_{v-1}; y_v = Cout . x_v + D u_v */
-        for (v = 0; v <= 4095; v++) {
-            __global const float *fv = f + (size_t)v * 1536;
-            __global const float *mv = m + (size_t)v * 512;
-            n0 = 0.0f;
-            n1 = 0.0f;
-            n2 = 0.0f;
-            n3 = 0.0f;
-            n4 = 0.0f;
-            n5 = 0.0f;
-            n6 = 0.0f;
-            n7 = 0.0f;
-            n8 = 0.0f;
-            n9 = 0.0f;
-            n10 = 0.0f;
-            n11 = 0.0f;
-            n12 = 0.0f;
-            n13 = 0.0f;
-            n14 = 0.0f;
-            n15 = 0.0f;
-            {
-                const float xc = (*(mv + 0 + q));
-                n0 = ((*(fv + 512 + q)) * xc + n0);
-            }
-            {
-                const float xc = (*(mv + 32 + q));
-                n1 = ((*(fv + 544 + q)) * xc + n1);
-            }
-            {
-                const float xc = (*(mv + 64 + q));
-                n2 = ((*(fv + 576 + q)) * xc + n2);
-            }
-            {
-                const float xc = (*(mv + 96 + q));
-                n3 = ((*(fv + 608 + q)) * xc + n3);
-            }
-            {
-                const float xc = (*(mv + 128 + q));
-                n4 = ((*(fv + 640 + q)) * xc + n4);
-            }
-            {
-                const float xc = (*(mv + 160 + q));
-                n5 = ((*(fv + 672 + q)) * xc + n5);
-            }
-            {
-                const float xc = (*(mv + 192 + q));
-                n6 = ((*(fv + 704 + q)) * xc + n6);
-            }
-            {
-                const float xc = (*(mv + 224 + q));
-                n7 = ((*(fv + 736 + q)) * xc + n7);
-            }
-            {
-                const float xc = (*(mv + 256 + q));
-                n8 = ((*(fv + 768 + q)) * xc + n8);
-            }
-            {
-                const float xc = (*(mv + 288 + q));
-                n9 = ((*(fv + 800 + q)) * xc + n9);
-            }
-            {
-                const float xc = (*(mv + 320 + q));
-                n10 = ((*(fv + 832 + q)) * xc + n10);
-            }
-            {
-                const float xc = (*(mv + 352 + q));
-                n11 = ((*(fv + 864 + q)) * xc + n11);
-            }
-            {
-                const float xc = (*(mv + 384 + q));
-                n12 = ((*(fv + 896 + q)) * xc + n12);
-            }
-            {
-                const float xc = (*(mv + 416 + q));
-                n13 = ((*(fv + 928 + q)) * xc + n13);
-            }
-            {
-                const float xc = (*(mv + 448 + q));
-                n14 = ((*(fv + 960 + q)) * xc + n14);
-            }
-            {
-                const float xc = (*(mv + 480 + q));
-                n15 = ((*(fv + 992 + q)) * xc + n15);
-            }
-            if (v > 0) {
-                {
-                const float xc = c0;
-                n0 = (n0 - (*(fv + 1024 + q)) * xc);
-            }
-            {
-                const float xc = c1;
-                n1 = (n1 - (*(fv + 1056 + q)) * xc);
-            }
-            {
-                const float xc = c2;
-                n2 = (n2 - (*(fv + 1088 + q)) * xc);
-            }
-            {
-                const float xc = c3;
-                n3 = (n3 - (*(fv + 1120 + q)) * xc);
-            }
-            {
-                const float xc = c4;
-                n4 = (n4 - (*(fv + 1152 + q)) * xc);
-            }
-            {
-                const float xc = c5;
-                n5 = (n5 - (*(fv + 1184 + q)) * xc);
-            }
-            {
-                const float xc = c6;
-                n6 = (n6 - (*(fv + 1216 + q)) * xc);
-            }
-            {
-                const float xc = c7;
-                n7 = (n7 - (*(fv + 1248 + q)) * xc);
-            }
-            {
-                const float xc = c8;
-                n8 = (n8 - (*(fv + 1280 + q)) * xc);
-            }
-            {
-                const float xc = c9;
-                n9 = (n9 - (*(fv + 1312 + q)) * xc);
-            }
-            {
-                const float xc = c10;
-                n10 = (n10 - (*(fv + 1344 + q)) * xc);
-            }
-            {
-                const float xc = c11;
-                n11 = (n11 - (*(fv + 1376 + q)) * xc);
-            }
-            {
-                const float xc = c12;
-                n12 = (n12 - (*(fv + 1408 + q)) * xc);
-            }
-            {
-                const float xc = c13;
-                n13 = (n13 - (*(fv + 1440 + q)) * xc);
-            }
-            {
-                const float xc = c14;
-                n14 = (n14 - (*(fv + 1472 + q)) * xc);
-            }
-            {
-                const float xc = c15;
-                n15 = (n15 - (*(fv + 1504 + q)) * xc);
-            }
-            }
-            c0 = n0;
-            c1 = n1;
-            c2 = n2;
-            c3 = n3;
-            c4 = n4;
-            c5 = n5;
-            c6 = n6;
-            c7 = n7;
-            c8 = n8;
-            c9 = n9;
-            c10 = n10;
-            c11 = n11;
-            c12 = n12;
-            c13 = n13;
-            c14 = n14;
-            c15 = n15;
-            {
-                float acc = ((*(io + 1024 + q)) * (*(u + (size_t)v * us + q)));
-                acc = ((*(io + 512 + q)) * c0 + acc);
-                acc = ((*(io + 544 + q)) * c1 + acc);
-                acc = ((*(io + 576 + q)) * c2 + acc);
-                acc = ((*(io + 608 + q)) * c3 + acc);
-                acc = ((*(io + 640 + q)) * c4 + acc);
-                acc = ((*(io + 672 + q)) * c5 + acc);
-                acc = ((*(io + 704 + q)) * c6 + acc);
-                acc = ((*(io + 736 + q)) * c7 + acc);
-                acc = ((*(io + 768 + q)) * c8 + acc);
-                acc = ((*(io + 800 + q)) * c9 + acc);
-                acc = ((*(io + 832 + q)) * c10 + acc);
-                acc = ((*(io + 864 + q)) * c11 + acc);
-                acc = ((*(io + 896 + q)) * c12 + acc);
-                acc = ((*(io + 928 + q)) * c13 + acc);
-                acc = ((*(io + 960 + q)) * c14 + acc);
-                acc = ((*(io + 992 + q)) * c15 + acc);
-                (*(y + (size_t)v * ys + q) = (acc));
-            }
-        }
-    }
+    for (int e = 0; e < 16; e++)
+        o[e] = X[e] * Y[e];
+}
+static void ocl_chain_mm_sub(ocl_chain_acc *o, const ocl_chain_acc *X, const ocl_chain_acc *Y)
+{
+    for (int e = 0; e < 16; e++)
+        o[e] -= X[e] * Y[e];
+}
+static void ocl_chain_tr(ocl_chain_acc *o, const ocl_chain_acc *X)
+{
+    for (int e = 0; e < 16; e++)
+        o[e] = X[e];
+}
+static void ocl_chain_mv(ocl_chain_acc *o, const ocl_chain_acc *M, const ocl_chain_acc *x)
+{
+    for (int e = 0; e < 16; e++)
+        o[e] = M[e] * x[e];
+}
+static void ocl_chain_mv_sub(ocl_chain_acc *o, const ocl_chain_acc *M, const ocl_chain_acc *x)
+{
+    for (int e = 0; e < 16; e++)
+        o[e] -= M[e] * x[e];
+}
+#define ocl_chain_mvt ocl_chain_mv
+#define ocl_chain_mvt_sub ocl_chain_mv_sub
+static void ocl_chain_outer_sub(ocl_chain_acc *G, const ocl_chain_acc *a, const ocl_chain_acc *b)
+{
+    for (int e = 0; e < 16; e++)
+        G[e] -= a[e] * b[e];
 }
 
-/* The factor records of every lane group, [groups][4096][3][16][32] from
- * element fac of ws: GROUPS(channels) * 32 work-items, one per lane. */
-__kernel void ocl_chain_k_factor(__global const float *A, __global const float *B, __global const float *C,
-        __global const float *Bin, __global const float *Cout, __global const float *D,
-        ulong channels_, __global float *ws, ulong fac)
+/* State vectors and blocks in the workspace: entry n at p[n * stride]
+ * (lane-major, so adjacent work-items touch adjacent elements) */
+static void ocl_chain_sload(ocl_chain_acc *x, __global const float *p, size_t stride, int n)
 {
-    const size_t channels = (size_t)channels_, gi = (size_t)get_global_id(0) / 32;
-    ocl_chain_params p = { A, B, C, Bin, Cout, D };
-    if (gi >= ocl_chain_GROUPS(channels))
+    for (int e = 0; e < n; e++)
+        x[e] = p[e * stride];
+}
+static void ocl_chain_sstore(__global float *p, size_t stride, const ocl_chain_acc *x, int n)
+{
+    for (int e = 0; e < n; e++)
+        p[e * stride] = (float)x[e];
+}
+
+/* o += X^T (a symmetric spec's dC folded into dB) */
+static void ocl_chain_add_tr(ocl_chain_acc *o, const ocl_chain_acc *X)
+{
+    for (int e = 0; e < 16; e++)
+        o[e] += X[e];
+}
+/* The factors of every position: 1 x lanes work-items, each walking the chain up. */
+__kernel void ocl_chain_k_chain_factor(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D, ulong batch_, ulong channels_, __global float *ws, ulong rec)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
+    const size_t pb = g / lanes;
+    const size_t b0 = 0, b1 = batch;
+    (void)b0, (void)b1;
+    if (pb >= 1)
         return;
-    if (ocl_chain_factor(&p, channels, gi, gi + 1, ws + fac + gi * 6291456) != 0)
-        ocl_chain_FAIL(ws, 2);
-}
-
-/* The solves: batch * GROUPS(channels) * 32 work-items, one per lane of a
- * (batch element, lane group) item; item it keeps 2098208 elements of
- * scratch from element scr of ws (states, Bin/Cout/D). */
-__kernel void ocl_chain_k_solve(__global const float *A, __global const float *B, __global const float *C,
-        __global const float *Bin, __global const float *Cout, __global const float *D,
-        __global const float *u, __global float *y, ulong batch_, ulong channels_,
-        __global float *ws, ulong fac, ulong scr)
-{
-    const size_t channels = (size_t)channels_, lanes = ocl_chain_LANES(channels);
-    const size_t groups = ocl_chain_GROUPS(channels), g = (size_t)get_global_id(0);
-    const size_t it = g / 32, b = it / groups, gi = it % groups;
-    __global float *const m = ws + scr + it * 2098208;
-    __global const float *const f = ws + fac + gi * 6291456;
-    ocl_chain_params p = { A, B, C, Bin, Cout, D };
-    __global float *const io = m + 2097152;
-    if (b >= (size_t)batch_ || gi * 32 + g % 32 >= lanes)
-        return; /* past the end, or a padding lane */
-    ocl_chain_io(&p, channels, gi, io);
-    ocl_chain_solve(f, io, u + b * 4096 * lanes + gi * 32, lanes,
-            y + b * 4096 * lanes + gi * 32, lanes, m);
-}
-
-/* Writes lane group gi's accumulated dA, dB, dC (lane layout) to the
- * caller's arrays, from element `offset` on. */
-static void ocl_chain_scatter_abc(__global const float *acc, const ocl_chain_grads *g, size_t lanes,
-        size_t gi, size_t offset)
-{
-    size_t pv, w, r, c;
-    for (w = ocl_chain_Q0; w < ocl_chain_Q0 + 1 && gi * 32 + w < lanes; w++)
-        for (pv = 0; pv < 4096; pv++)
-            for (r = 0; r < 16; r++)
-                for (c = r; c < r + 1; c++) {
-                    __global const float *a = acc + pv * 1536 + w;
-                    const size_t x = offset + (pv * lanes + gi * 32 + w) * 16 + r;
-                    g->A[x] = a[(r) * 32];
-                    g->B[x] = a[(16 + r) * 32];
-                    g->C[x] = a[(32 + r) * 32];
-                }
-}
-
-/* Writes lane group gi's dBin, dCout, dD (after the 4096 records of acc). */
-static void ocl_chain_scatter_io(__global const float *acc, const ocl_chain_grads *g, size_t lanes, size_t gi)
-{
-    size_t w, n;
-    acc += 6291456;
-    for (w = ocl_chain_Q0; w < ocl_chain_Q0 + 1 && gi * 32 + w < lanes; w++) {
-        const size_t lane = gi * 32 + w;
-        for (n = 0; n < 16; n++) {
-            g->Bin[lane * 16 + n] = acc[0 + n * 32 + w];
-            g->Cout[lane * 16 + n] = acc[512 + n * 32 + w];
+    ocl_chain_acc S[16], Si[16], M[16], H[16], Cn[16];
+    (void)Bin, (void)Cout, (void)D;
+    for (long l = 4095; l >= 0; l--) {
+        ocl_chain_bload(S, A + ((l) * lanes + lane) * 16);
+        if (l < 4095) { /* S_l = A_l - C_{l+1} H_{l+1} */
+            ocl_chain_cload(Cn, B + ((l + 1) * lanes + lane) * 16, C + ((l + 1) * lanes + lane) * 16);
+            ocl_chain_mm_sub(S, Cn, H);
         }
-        g->D[lane] = acc[1024 + w];
+        if (ocl_chain_inv(S, Si) != 0) {
+            ocl_chain_FAIL(ws, 2);
+            return;
+        }
+        ocl_chain_sstore(ws + rec + ((pb * 4096 + l) * 5 + 0) * 16 * lanes + lane, lanes, Si, 16);
+        for (int e = 0; e < 16; e++)
+            M[e] = 0;
+        if (l < 4095) /* K_l = S_l^-1 C_{l+1} */
+            ocl_chain_mm(M, Si, Cn);
+        ocl_chain_sstore(ws + rec + ((pb * 4096 + l) * 5 + 1) * 16 * lanes + lane, lanes, M, 16);
+        for (int e = 0; e < 16; e++)
+            H[e] = 0;
+        if (l > 0) { /* H_l = S_l^-1 B_l */
+            ocl_chain_bload(S, B + ((l) * lanes + lane) * 16);
+            ocl_chain_mm(H, Si, S);
+        }
+        ocl_chain_sstore(ws + rec + ((pb * 4096 + l) * 5 + 2) * 16 * lanes + lane, lanes, H, 16);
+        /* the adjoint's K'_l = S_l^-T B_{l+1}^T = (B_{l+1} S_l^-1)^T, H'_l = (C_l S_l^-1)^T */
+        for (int e = 0; e < 16; e++)
+            M[e] = 0;
+        if (l < 4095) {
+            ocl_chain_bload(S, B + ((l + 1) * lanes + lane) * 16);
+            ocl_chain_mm(Cn, S, Si);
+            ocl_chain_tr(M, Cn);
+        }
+        ocl_chain_sstore(ws + rec + ((pb * 4096 + l) * 5 + 3) * 16 * lanes + lane, lanes, M, 16);
+        for (int e = 0; e < 16; e++)
+            M[e] = 0;
+        if (l > 0) {
+            ocl_chain_cload(S, B + ((l) * lanes + lane) * 16, C + ((l) * lanes + lane) * 16);
+            ocl_chain_mm(Cn, S, Si);
+            ocl_chain_tr(M, Cn);
+        }
+        ocl_chain_sstore(ws + rec + ((pb * 4096 + l) * 5 + 4) * 16 * lanes + lane, lanes, M, 16);
     }
 }
 
-/* Lane group gi over the whole batch. */
-static int ocl_chain_backward_group(const ocl_chain_params *p, __global const float *u, __global const float *dy,
-        __global float *du, const ocl_chain_grads *g, size_t batch, size_t channels, size_t gi, __global float *f)
+/* Scan q, per chunk: q_s = a - Gamma q_e (q_e: the first value
+ * below the chunk); 1 x 1024 chunks x lanes work-items. */
+__kernel void ocl_chain_k_chain_qmap(__global const float *Bin, __global const float *Cout, __global const float *u,
+        ulong batch_, ulong channels_, __global float *ws, ulong rec, ulong qa, ulong qg)
 {
-    const size_t lanes = ocl_chain_LANES(channels);
-    __global float *const io = f + ocl_chain_LINES(6291456);
-    __global float *const x = io + ocl_chain_LINES(ocl_chain_IOREC);
-    __global float *const lam = x + ocl_chain_LINES(2097152);
-    __global float *const acc = lam + ocl_chain_LINES(2097152);
-    __global float *const ut = acc + ocl_chain_LINES(6291456 + ocl_chain_IOREC);
-    __global float *const dyt = ut + ocl_chain_LINES(131072);
-    __global float *const dut = dyt + ocl_chain_LINES(131072);
-    size_t b, q, r, v, off, cnt;
-    int l, rc = 0;
-    for (r = 0; r < 196641; r++) /* this lane's accumulators */
-        acc[r * 32 + ocl_chain_Q0] = 0;
-    ocl_chain_io(p, channels, gi, io);
-    rc = ocl_chain_factor(p, channels, gi, gi + 1, f);
-    if (rc != 0)
-        return rc;
-    for (b = 0; b < batch; b++) {
-        __global const float *ub = u + b * 4096 * lanes + gi * 32;
-        __global const float *dyb = dy + b * 4096 * lanes + gi * 32;
-        __global float *dub = du + b * 4096 * lanes + gi * 32;
-        const size_t us = lanes; /* a work-item reads and writes its own lane only */
-        for (q = ocl_chain_Q0; q < ocl_chain_Q0 + 1; q += 1) {
-            /* forward states: T x = e */
-            for (r = 0; r < 4096; r++) {
-                const float e = (*(ub + (r) * us + 0 + q));
-                (*(x + (0 + r) * 512 + 0 + q) = (((*(io + 0 + q)) * e)));
-                (*(x + (0 + r) * 512 + 32 + q) = (((*(io + 32 + q)) * e)));
-                (*(x + (0 + r) * 512 + 64 + q) = (((*(io + 64 + q)) * e)));
-                (*(x + (0 + r) * 512 + 96 + q) = (((*(io + 96 + q)) * e)));
-                (*(x + (0 + r) * 512 + 128 + q) = (((*(io + 128 + q)) * e)));
-                (*(x + (0 + r) * 512 + 160 + q) = (((*(io + 160 + q)) * e)));
-                (*(x + (0 + r) * 512 + 192 + q) = (((*(io + 192 + q)) * e)));
-                (*(x + (0 + r) * 512 + 224 + q) = (((*(io + 224 + q)) * e)));
-                (*(x + (0 + r) * 512 + 256 + q) = (((*(io + 256 + q)) * e)));
-                (*(x + (0 + r) * 512 + 288 + q) = (((*(io + 288 + q)) * e)));
-                (*(x + (0 + r) * 512 + 320 + q) = (((*(io + 320 + q)) * e)));
-                (*(x + (0 + r) * 512 + 352 + q) = (((*(io + 352 + q)) * e)));
-                (*(x + (0 + r) * 512 + 384 + q) = (((*(io + 384 + q)) * e)));
-                (*(x + (0 + r) * 512 + 416 + q) = (((*(io + 416 + q)) * e)));
-                (*(x + (0 + r) * 512 + 448 + q) = (((*(io + 448 + q)) * e)));
-                (*(x + (0 + r) * 512 + 480 + q) = (((*(io + 480 + q)) * e)));
-            }
-            for (l = 4095, off = 4096, cnt = 1; l >= 1; l--, cnt /= 1) { /* up */
-                off -= cnt;
-                for (v = off + cnt - 1; v + 1 > off; v--) {
-                    __global const float *rv = f + v * 1536;
-                    const size_t up = (v - 1) / 1;
-                    float t0 = (*(x + (up) * 512 + 0 + q));
-                    float t1 = (*(x + (up) * 512 + 32 + q));
-                    float t2 = (*(x + (up) * 512 + 64 + q));
-                    float t3 = (*(x + (up) * 512 + 96 + q));
-                    float t4 = (*(x + (up) * 512 + 128 + q));
-                    float t5 = (*(x + (up) * 512 + 160 + q));
-                    float t6 = (*(x + (up) * 512 + 192 + q));
-                    float t7 = (*(x + (up) * 512 + 224 + q));
-                    float t8 = (*(x + (up) * 512 + 256 + q));
-                    float t9 = (*(x + (up) * 512 + 288 + q));
-                    float t10 = (*(x + (up) * 512 + 320 + q));
-                    float t11 = (*(x + (up) * 512 + 352 + q));
-                    float t12 = (*(x + (up) * 512 + 384 + q));
-                    float t13 = (*(x + (up) * 512 + 416 + q));
-                    float t14 = (*(x + (up) * 512 + 448 + q));
-                    float t15 = (*(x + (up) * 512 + 480 + q));
-                    {
-                        const float xc = (*(x + (v) * 512 + 0 + q));
-                        t0 = (t0 - (*(rv + 0 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 32 + q));
-                        t1 = (t1 - (*(rv + 32 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 64 + q));
-                        t2 = (t2 - (*(rv + 64 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 96 + q));
-                        t3 = (t3 - (*(rv + 96 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 128 + q));
-                        t4 = (t4 - (*(rv + 128 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 160 + q));
-                        t5 = (t5 - (*(rv + 160 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 192 + q));
-                        t6 = (t6 - (*(rv + 192 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 224 + q));
-                        t7 = (t7 - (*(rv + 224 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 256 + q));
-                        t8 = (t8 - (*(rv + 256 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 288 + q));
-                        t9 = (t9 - (*(rv + 288 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 320 + q));
-                        t10 = (t10 - (*(rv + 320 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 352 + q));
-                        t11 = (t11 - (*(rv + 352 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 384 + q));
-                        t12 = (t12 - (*(rv + 384 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 416 + q));
-                        t13 = (t13 - (*(rv + 416 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 448 + q));
-                        t14 = (t14 - (*(rv + 448 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 480 + q));
-                        t15 = (t15 - (*(rv + 480 + q)) * xc);
-                    }
-                    (*(x + (up) * 512 + 0 + q) = (t0));
-                    (*(x + (up) * 512 + 32 + q) = (t1));
-                    (*(x + (up) * 512 + 64 + q) = (t2));
-                    (*(x + (up) * 512 + 96 + q) = (t3));
-                    (*(x + (up) * 512 + 128 + q) = (t4));
-                    (*(x + (up) * 512 + 160 + q) = (t5));
-                    (*(x + (up) * 512 + 192 + q) = (t6));
-                    (*(x + (up) * 512 + 224 + q) = (t7));
-                    (*(x + (up) * 512 + 256 + q) = (t8));
-                    (*(x + (up) * 512 + 288 + q) = (t9));
-                    (*(x + (up) * 512 + 320 + q) = (t10));
-                    (*(x + (up) * 512 + 352 + q) = (t11));
-                    (*(x + (up) * 512 + 384 + q) = (t12));
-                    (*(x + (up) * 512 + 416 + q) = (t13));
-                    (*(x + (up) * 512 + 448 + q) = (t14));
-                    (*(x + (up) * 512 + 480 + q) = (t15));
-                }
-            }
-            {
-                float t0 = 0.0f;
-                float t1 = 0.0f;
-                float t2 = 0.0f;
-                float t3 = 0.0f;
-                float t4 = 0.0f;
-                float t5 = 0.0f;
-                float t6 = 0.0f;
-                float t7 = 0.0f;
-                float t8 = 0.0f;
-                float t9 = 0.0f;
-                float t10 = 0.0f;
-                float t11 = 0.0f;
-                float t12 = 0.0f;
-                float t13 = 0.0f;
-                float t14 = 0.0f;
-                float t15 = 0.0f;
-                {
-                    const float xc = (*(x + (0) * 512 + 0 + q));
-                    t0 = ((*(f + 512 + q)) * xc + t0);
-                }
-                {
-                    const float xc = (*(x + (0) * 512 + 32 + q));
-                    t1 = ((*(f + 544 + q)) * xc + t1);
-                }
-                {
-                    const float xc = (*(x + (0) * 512 + 64 + q));
-                    t2 = ((*(f + 576 + q)) * xc + t2);
-                }
-                {
-                    const float xc = (*(x + (0) * 512 + 96 + q));
-                    t3 = ((*(f + 608 + q)) * xc + t3);
-                }
-                {
-                    const float xc = (*(x + (0) * 512 + 128 + q));
-                    t4 = ((*(f + 640 + q)) * xc + t4);
-                }
-                {
-                    const float xc = (*(x + (0) * 512 + 160 + q));
-                    t5 = ((*(f + 672 + q)) * xc + t5);
-                }
-                {
-                    const float xc = (*(x + (0) * 512 + 192 + q));
-                    t6 = ((*(f + 704 + q)) * xc + t6);
-                }
-                {
-                    const float xc = (*(x + (0) * 512 + 224 + q));
-                    t7 = ((*(f + 736 + q)) * xc + t7);
-                }
-                {
-                    const float xc = (*(x + (0) * 512 + 256 + q));
-                    t8 = ((*(f + 768 + q)) * xc + t8);
-                }
-                {
-                    const float xc = (*(x + (0) * 512 + 288 + q));
-                    t9 = ((*(f + 800 + q)) * xc + t9);
-                }
-                {
-                    const float xc = (*(x + (0) * 512 + 320 + q));
-                    t10 = ((*(f + 832 + q)) * xc + t10);
-                }
-                {
-                    const float xc = (*(x + (0) * 512 + 352 + q));
-                    t11 = ((*(f + 864 + q)) * xc + t11);
-                }
-                {
-                    const float xc = (*(x + (0) * 512 + 384 + q));
-                    t12 = ((*(f + 896 + q)) * xc + t12);
-                }
-                {
-                    const float xc = (*(x + (0) * 512 + 416 + q));
-                    t13 = ((*(f + 928 + q)) * xc + t13);
-                }
-                {
-                    const float xc = (*(x + (0) * 512 + 448 + q));
-                    t14 = ((*(f + 960 + q)) * xc + t14);
-                }
-                {
-                    const float xc = (*(x + (0) * 512 + 480 + q));
-                    t15 = ((*(f + 992 + q)) * xc + t15);
-                }
-                (*(x + (0) * 512 + 0 + q) = (t0));
-                (*(x + (0) * 512 + 32 + q) = (t1));
-                (*(x + (0) * 512 + 64 + q) = (t2));
-                (*(x + (0) * 512 + 96 + q) = (t3));
-                (*(x + (0) * 512 + 128 + q) = (t4));
-                (*(x + (0) * 512 + 160 + q) = (t5));
-                (*(x + (0) * 512 + 192 + q) = (t6));
-                (*(x + (0) * 512 + 224 + q) = (t7));
-                (*(x + (0) * 512 + 256 + q) = (t8));
-                (*(x + (0) * 512 + 288 + q) = (t9));
-                (*(x + (0) * 512 + 320 + q) = (t10));
-                (*(x + (0) * 512 + 352 + q) = (t11));
-                (*(x + (0) * 512 + 384 + q) = (t12));
-                (*(x + (0) * 512 + 416 + q) = (t13));
-                (*(x + (0) * 512 + 448 + q) = (t14));
-                (*(x + (0) * 512 + 480 + q) = (t15));
-            }
-            for (l = 1, off = 1, cnt = 1; l <= 4095; l++, off += cnt, cnt *= 1) /* down */
-                for (v = off; v < off + cnt; v++) {
-                    __global const float *rv = f + v * 1536;
-                    const size_t up = (v - 1) / 1;
-                    float t0 = 0.0f;
-                    float t1 = 0.0f;
-                    float t2 = 0.0f;
-                    float t3 = 0.0f;
-                    float t4 = 0.0f;
-                    float t5 = 0.0f;
-                    float t6 = 0.0f;
-                    float t7 = 0.0f;
-                    float t8 = 0.0f;
-                    float t9 = 0.0f;
-                    float t10 = 0.0f;
-                    float t11 = 0.0f;
-                    float t12 = 0.0f;
-                    float t13 = 0.0f;
-                    float t14 = 0.0f;
-                    float t15 = 0.0f;
-                    {
-                        const float xc = (*(x + (v) * 512 + 0 + q));
-                        t0 = ((*(rv + 512 + q)) * xc + t0);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 32 + q));
-                        t1 = ((*(rv + 544 + q)) * xc + t1);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 64 + q));
-                        t2 = ((*(rv + 576 + q)) * xc + t2);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 96 + q));
-                        t3 = ((*(rv + 608 + q)) * xc + t3);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 128 + q));
-                        t4 = ((*(rv + 640 + q)) * xc + t4);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 160 + q));
-                        t5 = ((*(rv + 672 + q)) * xc + t5);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 192 + q));
-                        t6 = ((*(rv + 704 + q)) * xc + t6);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 224 + q));
-                        t7 = ((*(rv + 736 + q)) * xc + t7);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 256 + q));
-                        t8 = ((*(rv + 768 + q)) * xc + t8);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 288 + q));
-                        t9 = ((*(rv + 800 + q)) * xc + t9);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 320 + q));
-                        t10 = ((*(rv + 832 + q)) * xc + t10);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 352 + q));
-                        t11 = ((*(rv + 864 + q)) * xc + t11);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 384 + q));
-                        t12 = ((*(rv + 896 + q)) * xc + t12);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 416 + q));
-                        t13 = ((*(rv + 928 + q)) * xc + t13);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 448 + q));
-                        t14 = ((*(rv + 960 + q)) * xc + t14);
-                    }
-                    {
-                        const float xc = (*(x + (v) * 512 + 480 + q));
-                        t15 = ((*(rv + 992 + q)) * xc + t15);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 0 + q));
-                        t0 = (t0 - (*(rv + 1024 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 32 + q));
-                        t1 = (t1 - (*(rv + 1056 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 64 + q));
-                        t2 = (t2 - (*(rv + 1088 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 96 + q));
-                        t3 = (t3 - (*(rv + 1120 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 128 + q));
-                        t4 = (t4 - (*(rv + 1152 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 160 + q));
-                        t5 = (t5 - (*(rv + 1184 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 192 + q));
-                        t6 = (t6 - (*(rv + 1216 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 224 + q));
-                        t7 = (t7 - (*(rv + 1248 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 256 + q));
-                        t8 = (t8 - (*(rv + 1280 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 288 + q));
-                        t9 = (t9 - (*(rv + 1312 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 320 + q));
-                        t10 = (t10 - (*(rv + 1344 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 352 + q));
-                        t11 = (t11 - (*(rv + 1376 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 384 + q));
-                        t12 = (t12 - (*(rv + 1408 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 416 + q));
-                        t13 = (t13 - (*(rv + 1440 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 448 + q));
-                        t14 = (t14 - (*(rv + 1472 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(x + (up) * 512 + 480 + q));
-                        t15 = (t15 - (*(rv + 1504 + q)) * xc);
-                    }
-                    (*(x + (v) * 512 + 0 + q) = (t0));
-                    (*(x + (v) * 512 + 32 + q) = (t1));
-                    (*(x + (v) * 512 + 64 + q) = (t2));
-                    (*(x + (v) * 512 + 96 + q) = (t3));
-                    (*(x + (v) * 512 + 128 + q) = (t4));
-                    (*(x + (v) * 512 + 160 + q) = (t5));
-                    (*(x + (v) * 512 + 192 + q) = (t6));
-                    (*(x + (v) * 512 + 224 + q) = (t7));
-                    (*(x + (v) * 512 + 256 + q) = (t8));
-                    (*(x + (v) * 512 + 288 + q) = (t9));
-                    (*(x + (v) * 512 + 320 + q) = (t10));
-                    (*(x + (v) * 512 + 352 + q) = (t11));
-                    (*(x + (v) * 512 + 384 + q) = (t12));
-                    (*(x + (v) * 512 + 416 + q) = (t13));
-                    (*(x + (v) * 512 + 448 + q) = (t14));
-                    (*(x + (v) * 512 + 480 + q) = (t15));
-                }
-            /* adjoint states: T^T lam = dL/dx (Cout dy at the positions) */
-            for (r = 0; r < 4096; r++) {
-                const float e = (*(dyb + (r) * us + 0 + q));
-                (*(lam + (0 + r) * 512 + 0 + q) = (((*(io + 512 + q)) * e)));
-                (*(lam + (0 + r) * 512 + 32 + q) = (((*(io + 544 + q)) * e)));
-                (*(lam + (0 + r) * 512 + 64 + q) = (((*(io + 576 + q)) * e)));
-                (*(lam + (0 + r) * 512 + 96 + q) = (((*(io + 608 + q)) * e)));
-                (*(lam + (0 + r) * 512 + 128 + q) = (((*(io + 640 + q)) * e)));
-                (*(lam + (0 + r) * 512 + 160 + q) = (((*(io + 672 + q)) * e)));
-                (*(lam + (0 + r) * 512 + 192 + q) = (((*(io + 704 + q)) * e)));
-                (*(lam + (0 + r) * 512 + 224 + q) = (((*(io + 736 + q)) * e)));
-                (*(lam + (0 + r) * 512 + 256 + q) = (((*(io + 768 + q)) * e)));
-                (*(lam + (0 + r) * 512 + 288 + q) = (((*(io + 800 + q)) * e)));
-                (*(lam + (0 + r) * 512 + 320 + q) = (((*(io + 832 + q)) * e)));
-                (*(lam + (0 + r) * 512 + 352 + q) = (((*(io + 864 + q)) * e)));
-                (*(lam + (0 + r) * 512 + 384 + q) = (((*(io + 896 + q)) * e)));
-                (*(lam + (0 + r) * 512 + 416 + q) = (((*(io + 928 + q)) * e)));
-                (*(lam + (0 + r) * 512 + 448 + q) = (((*(io + 960 + q)) * e)));
-                (*(lam + (0 + r) * 512 + 480 + q) = (((*(io + 992 + q)) * e)));
-            }
-            for (l = 4095, off = 4096, cnt = 1; l >= 1; l--, cnt /= 1) { /* up */
-                off -= cnt;
-                for (v = off + cnt - 1; v + 1 > off; v--) {
-                    __global const float *rv = f + v * 1536;
-                    const size_t up = (v - 1) / 1;
-                    float t0 = (*(lam + (up) * 512 + 0 + q));
-                    float t1 = (*(lam + (up) * 512 + 32 + q));
-                    float t2 = (*(lam + (up) * 512 + 64 + q));
-                    float t3 = (*(lam + (up) * 512 + 96 + q));
-                    float t4 = (*(lam + (up) * 512 + 128 + q));
-                    float t5 = (*(lam + (up) * 512 + 160 + q));
-                    float t6 = (*(lam + (up) * 512 + 192 + q));
-                    float t7 = (*(lam + (up) * 512 + 224 + q));
-                    float t8 = (*(lam + (up) * 512 + 256 + q));
-                    float t9 = (*(lam + (up) * 512 + 288 + q));
-                    float t10 = (*(lam + (up) * 512 + 320 + q));
-                    float t11 = (*(lam + (up) * 512 + 352 + q));
-                    float t12 = (*(lam + (up) * 512 + 384 + q));
-                    float t13 = (*(lam + (up) * 512 + 416 + q));
-                    float t14 = (*(lam + (up) * 512 + 448 + q));
-                    float t15 = (*(lam + (up) * 512 + 480 + q));
-                    {
-                        const float xc = (*(lam + (v) * 512 + 0 + q));
-                        t0 = (t0 - (*(rv + 1024 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 32 + q));
-                        t1 = (t1 - (*(rv + 1056 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 64 + q));
-                        t2 = (t2 - (*(rv + 1088 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 96 + q));
-                        t3 = (t3 - (*(rv + 1120 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 128 + q));
-                        t4 = (t4 - (*(rv + 1152 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 160 + q));
-                        t5 = (t5 - (*(rv + 1184 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 192 + q));
-                        t6 = (t6 - (*(rv + 1216 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 224 + q));
-                        t7 = (t7 - (*(rv + 1248 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 256 + q));
-                        t8 = (t8 - (*(rv + 1280 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 288 + q));
-                        t9 = (t9 - (*(rv + 1312 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 320 + q));
-                        t10 = (t10 - (*(rv + 1344 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 352 + q));
-                        t11 = (t11 - (*(rv + 1376 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 384 + q));
-                        t12 = (t12 - (*(rv + 1408 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 416 + q));
-                        t13 = (t13 - (*(rv + 1440 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 448 + q));
-                        t14 = (t14 - (*(rv + 1472 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 480 + q));
-                        t15 = (t15 - (*(rv + 1504 + q)) * xc);
-                    }
-                    (*(lam + (up) * 512 + 0 + q) = (t0));
-                    (*(lam + (up) * 512 + 32 + q) = (t1));
-                    (*(lam + (up) * 512 + 64 + q) = (t2));
-                    (*(lam + (up) * 512 + 96 + q) = (t3));
-                    (*(lam + (up) * 512 + 128 + q) = (t4));
-                    (*(lam + (up) * 512 + 160 + q) = (t5));
-                    (*(lam + (up) * 512 + 192 + q) = (t6));
-                    (*(lam + (up) * 512 + 224 + q) = (t7));
-                    (*(lam + (up) * 512 + 256 + q) = (t8));
-                    (*(lam + (up) * 512 + 288 + q) = (t9));
-                    (*(lam + (up) * 512 + 320 + q) = (t10));
-                    (*(lam + (up) * 512 + 352 + q) = (t11));
-                    (*(lam + (up) * 512 + 384 + q) = (t12));
-                    (*(lam + (up) * 512 + 416 + q) = (t13));
-                    (*(lam + (up) * 512 + 448 + q) = (t14));
-                    (*(lam + (up) * 512 + 480 + q) = (t15));
-                }
-            }
-            {
-                float t0 = 0.0f;
-                float t1 = 0.0f;
-                float t2 = 0.0f;
-                float t3 = 0.0f;
-                float t4 = 0.0f;
-                float t5 = 0.0f;
-                float t6 = 0.0f;
-                float t7 = 0.0f;
-                float t8 = 0.0f;
-                float t9 = 0.0f;
-                float t10 = 0.0f;
-                float t11 = 0.0f;
-                float t12 = 0.0f;
-                float t13 = 0.0f;
-                float t14 = 0.0f;
-                float t15 = 0.0f;
-                {
-                    const float xc = (*(lam + (0) * 512 + 0 + q));
-                    t0 = ((*(f + 512 + q)) * xc + t0);
-                }
-                {
-                    const float xc = (*(lam + (0) * 512 + 32 + q));
-                    t1 = ((*(f + 544 + q)) * xc + t1);
-                }
-                {
-                    const float xc = (*(lam + (0) * 512 + 64 + q));
-                    t2 = ((*(f + 576 + q)) * xc + t2);
-                }
-                {
-                    const float xc = (*(lam + (0) * 512 + 96 + q));
-                    t3 = ((*(f + 608 + q)) * xc + t3);
-                }
-                {
-                    const float xc = (*(lam + (0) * 512 + 128 + q));
-                    t4 = ((*(f + 640 + q)) * xc + t4);
-                }
-                {
-                    const float xc = (*(lam + (0) * 512 + 160 + q));
-                    t5 = ((*(f + 672 + q)) * xc + t5);
-                }
-                {
-                    const float xc = (*(lam + (0) * 512 + 192 + q));
-                    t6 = ((*(f + 704 + q)) * xc + t6);
-                }
-                {
-                    const float xc = (*(lam + (0) * 512 + 224 + q));
-                    t7 = ((*(f + 736 + q)) * xc + t7);
-                }
-                {
-                    const float xc = (*(lam + (0) * 512 + 256 + q));
-                    t8 = ((*(f + 768 + q)) * xc + t8);
-                }
-                {
-                    const float xc = (*(lam + (0) * 512 + 288 + q));
-                    t9 = ((*(f + 800 + q)) * xc + t9);
-                }
-                {
-                    const float xc = (*(lam + (0) * 512 + 320 + q));
-                    t10 = ((*(f + 832 + q)) * xc + t10);
-                }
-                {
-                    const float xc = (*(lam + (0) * 512 + 352 + q));
-                    t11 = ((*(f + 864 + q)) * xc + t11);
-                }
-                {
-                    const float xc = (*(lam + (0) * 512 + 384 + q));
-                    t12 = ((*(f + 896 + q)) * xc + t12);
-                }
-                {
-                    const float xc = (*(lam + (0) * 512 + 416 + q));
-                    t13 = ((*(f + 928 + q)) * xc + t13);
-                }
-                {
-                    const float xc = (*(lam + (0) * 512 + 448 + q));
-                    t14 = ((*(f + 960 + q)) * xc + t14);
-                }
-                {
-                    const float xc = (*(lam + (0) * 512 + 480 + q));
-                    t15 = ((*(f + 992 + q)) * xc + t15);
-                }
-                (*(lam + (0) * 512 + 0 + q) = (t0));
-                (*(lam + (0) * 512 + 32 + q) = (t1));
-                (*(lam + (0) * 512 + 64 + q) = (t2));
-                (*(lam + (0) * 512 + 96 + q) = (t3));
-                (*(lam + (0) * 512 + 128 + q) = (t4));
-                (*(lam + (0) * 512 + 160 + q) = (t5));
-                (*(lam + (0) * 512 + 192 + q) = (t6));
-                (*(lam + (0) * 512 + 224 + q) = (t7));
-                (*(lam + (0) * 512 + 256 + q) = (t8));
-                (*(lam + (0) * 512 + 288 + q) = (t9));
-                (*(lam + (0) * 512 + 320 + q) = (t10));
-                (*(lam + (0) * 512 + 352 + q) = (t11));
-                (*(lam + (0) * 512 + 384 + q) = (t12));
-                (*(lam + (0) * 512 + 416 + q) = (t13));
-                (*(lam + (0) * 512 + 448 + q) = (t14));
-                (*(lam + (0) * 512 + 480 + q) = (t15));
-            }
-            for (l = 1, off = 1, cnt = 1; l <= 4095; l++, off += cnt, cnt *= 1) /* down */
-                for (v = off; v < off + cnt; v++) {
-                    __global const float *rv = f + v * 1536;
-                    const size_t up = (v - 1) / 1;
-                    float t0 = 0.0f;
-                    float t1 = 0.0f;
-                    float t2 = 0.0f;
-                    float t3 = 0.0f;
-                    float t4 = 0.0f;
-                    float t5 = 0.0f;
-                    float t6 = 0.0f;
-                    float t7 = 0.0f;
-                    float t8 = 0.0f;
-                    float t9 = 0.0f;
-                    float t10 = 0.0f;
-                    float t11 = 0.0f;
-                    float t12 = 0.0f;
-                    float t13 = 0.0f;
-                    float t14 = 0.0f;
-                    float t15 = 0.0f;
-                    {
-                        const float xc = (*(lam + (v) * 512 + 0 + q));
-                        t0 = ((*(rv + 512 + q)) * xc + t0);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 32 + q));
-                        t1 = ((*(rv + 544 + q)) * xc + t1);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 64 + q));
-                        t2 = ((*(rv + 576 + q)) * xc + t2);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 96 + q));
-                        t3 = ((*(rv + 608 + q)) * xc + t3);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 128 + q));
-                        t4 = ((*(rv + 640 + q)) * xc + t4);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 160 + q));
-                        t5 = ((*(rv + 672 + q)) * xc + t5);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 192 + q));
-                        t6 = ((*(rv + 704 + q)) * xc + t6);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 224 + q));
-                        t7 = ((*(rv + 736 + q)) * xc + t7);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 256 + q));
-                        t8 = ((*(rv + 768 + q)) * xc + t8);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 288 + q));
-                        t9 = ((*(rv + 800 + q)) * xc + t9);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 320 + q));
-                        t10 = ((*(rv + 832 + q)) * xc + t10);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 352 + q));
-                        t11 = ((*(rv + 864 + q)) * xc + t11);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 384 + q));
-                        t12 = ((*(rv + 896 + q)) * xc + t12);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 416 + q));
-                        t13 = ((*(rv + 928 + q)) * xc + t13);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 448 + q));
-                        t14 = ((*(rv + 960 + q)) * xc + t14);
-                    }
-                    {
-                        const float xc = (*(lam + (v) * 512 + 480 + q));
-                        t15 = ((*(rv + 992 + q)) * xc + t15);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 0 + q));
-                        t0 = (t0 - (*(rv + 0 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 32 + q));
-                        t1 = (t1 - (*(rv + 32 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 64 + q));
-                        t2 = (t2 - (*(rv + 64 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 96 + q));
-                        t3 = (t3 - (*(rv + 96 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 128 + q));
-                        t4 = (t4 - (*(rv + 128 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 160 + q));
-                        t5 = (t5 - (*(rv + 160 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 192 + q));
-                        t6 = (t6 - (*(rv + 192 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 224 + q));
-                        t7 = (t7 - (*(rv + 224 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 256 + q));
-                        t8 = (t8 - (*(rv + 256 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 288 + q));
-                        t9 = (t9 - (*(rv + 288 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 320 + q));
-                        t10 = (t10 - (*(rv + 320 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 352 + q));
-                        t11 = (t11 - (*(rv + 352 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 384 + q));
-                        t12 = (t12 - (*(rv + 384 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 416 + q));
-                        t13 = (t13 - (*(rv + 416 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 448 + q));
-                        t14 = (t14 - (*(rv + 448 + q)) * xc);
-                    }
-                    {
-                        const float xc = (*(lam + (up) * 512 + 480 + q));
-                        t15 = (t15 - (*(rv + 480 + q)) * xc);
-                    }
-                    (*(lam + (v) * 512 + 0 + q) = (t0));
-                    (*(lam + (v) * 512 + 32 + q) = (t1));
-                    (*(lam + (v) * 512 + 64 + q) = (t2));
-                    (*(lam + (v) * 512 + 96 + q) = (t3));
-                    (*(lam + (v) * 512 + 128 + q) = (t4));
-                    (*(lam + (v) * 512 + 160 + q) = (t5));
-                    (*(lam + (v) * 512 + 192 + q) = (t6));
-                    (*(lam + (v) * 512 + 224 + q) = (t7));
-                    (*(lam + (v) * 512 + 256 + q) = (t8));
-                    (*(lam + (v) * 512 + 288 + q) = (t9));
-                    (*(lam + (v) * 512 + 320 + q) = (t10));
-                    (*(lam + (v) * 512 + 352 + q) = (t11));
-                    (*(lam + (v) * 512 + 384 + q) = (t12));
-                    (*(lam + (v) * 512 + 416 + q) = (t13));
-                    (*(lam + (v) * 512 + 448 + q) = (t14));
-                    (*(lam + (v) * 512 + 480 + q) = (t15));
-                }
-            /* du = Bin . lam + D dy; the readout's gradients */
-            for (r = 0; r < 4096; r++) {
-                const float ur = (*(ub + (r) * us + 0 + q)), dr = (*(dyb + (r) * us + 0 + q));
-                float s = ((*(io + 1024 + q)) * dr);
-                s = ((*(io + 0 + q)) * (*(lam + (0 + r) * 512 + 0 + q)) + s);
-                (*(acc + 6291456 + q) = (((*(lam + (0 + r) * 512 + 0 + q)) * ur + (*(acc + 6291456 + q)))));
-                (*(acc + 6291968 + q) = ((dr * (*(x + (0 + r) * 512 + 0 + q)) + (*(acc + 6291968 + q)))));
-                s = ((*(io + 32 + q)) * (*(lam + (0 + r) * 512 + 32 + q)) + s);
-                (*(acc + 6291488 + q) = (((*(lam + (0 + r) * 512 + 32 + q)) * ur + (*(acc + 6291488 + q)))));
-                (*(acc + 6292000 + q) = ((dr * (*(x + (0 + r) * 512 + 32 + q)) + (*(acc + 6292000 + q)))));
-                s = ((*(io + 64 + q)) * (*(lam + (0 + r) * 512 + 64 + q)) + s);
-                (*(acc + 6291520 + q) = (((*(lam + (0 + r) * 512 + 64 + q)) * ur + (*(acc + 6291520 + q)))));
-                (*(acc + 6292032 + q) = ((dr * (*(x + (0 + r) * 512 + 64 + q)) + (*(acc + 6292032 + q)))));
-                s = ((*(io + 96 + q)) * (*(lam + (0 + r) * 512 + 96 + q)) + s);
-                (*(acc + 6291552 + q) = (((*(lam + (0 + r) * 512 + 96 + q)) * ur + (*(acc + 6291552 + q)))));
-                (*(acc + 6292064 + q) = ((dr * (*(x + (0 + r) * 512 + 96 + q)) + (*(acc + 6292064 + q)))));
-                s = ((*(io + 128 + q)) * (*(lam + (0 + r) * 512 + 128 + q)) + s);
-                (*(acc + 6291584 + q) = (((*(lam + (0 + r) * 512 + 128 + q)) * ur + (*(acc + 6291584 + q)))));
-                (*(acc + 6292096 + q) = ((dr * (*(x + (0 + r) * 512 + 128 + q)) + (*(acc + 6292096 + q)))));
-                s = ((*(io + 160 + q)) * (*(lam + (0 + r) * 512 + 160 + q)) + s);
-                (*(acc + 6291616 + q) = (((*(lam + (0 + r) * 512 + 160 + q)) * ur + (*(acc + 6291616 + q)))));
-                (*(acc + 6292128 + q) = ((dr * (*(x + (0 + r) * 512 + 160 + q)) + (*(acc + 6292128 + q)))));
-                s = ((*(io + 192 + q)) * (*(lam + (0 + r) * 512 + 192 + q)) + s);
-                (*(acc + 6291648 + q) = (((*(lam + (0 + r) * 512 + 192 + q)) * ur + (*(acc + 6291648 + q)))));
-                (*(acc + 6292160 + q) = ((dr * (*(x + (0 + r) * 512 + 192 + q)) + (*(acc + 6292160 + q)))));
-                s = ((*(io + 224 + q)) * (*(lam + (0 + r) * 512 + 224 + q)) + s);
-                (*(acc + 6291680 + q) = (((*(lam + (0 + r) * 512 + 224 + q)) * ur + (*(acc + 6291680 + q)))));
-                (*(acc + 6292192 + q) = ((dr * (*(x + (0 + r) * 512 + 224 + q)) + (*(acc + 6292192 + q)))));
-                s = ((*(io + 256 + q)) * (*(lam + (0 + r) * 512 + 256 + q)) + s);
-                (*(acc + 6291712 + q) = (((*(lam + (0 + r) * 512 + 256 + q)) * ur + (*(acc + 6291712 + q)))));
-                (*(acc + 6292224 + q) = ((dr * (*(x + (0 + r) * 512 + 256 + q)) + (*(acc + 6292224 + q)))));
-                s = ((*(io + 288 + q)) * (*(lam + (0 + r) * 512 + 288 + q)) + s);
-                (*(acc + 6291744 + q) = (((*(lam + (0 + r) * 512 + 288 + q)) * ur + (*(acc + 6291744 + q)))));
-                (*(acc + 6292256 + q) = ((dr * (*(x + (0 + r) * 512 + 288 + q)) + (*(acc + 6292256 + q)))));
-                s = ((*(io + 320 + q)) * (*(lam + (0 + r) * 512 + 320 + q)) + s);
-                (*(acc + 6291776 + q) = (((*(lam + (0 + r) * 512 + 320 + q)) * ur + (*(acc + 6291776 + q)))));
-                (*(acc + 6292288 + q) = ((dr * (*(x + (0 + r) * 512 + 320 + q)) + (*(acc + 6292288 + q)))));
-                s = ((*(io + 352 + q)) * (*(lam + (0 + r) * 512 + 352 + q)) + s);
-                (*(acc + 6291808 + q) = (((*(lam + (0 + r) * 512 + 352 + q)) * ur + (*(acc + 6291808 + q)))));
-                (*(acc + 6292320 + q) = ((dr * (*(x + (0 + r) * 512 + 352 + q)) + (*(acc + 6292320 + q)))));
-                s = ((*(io + 384 + q)) * (*(lam + (0 + r) * 512 + 384 + q)) + s);
-                (*(acc + 6291840 + q) = (((*(lam + (0 + r) * 512 + 384 + q)) * ur + (*(acc + 6291840 + q)))));
-                (*(acc + 6292352 + q) = ((dr * (*(x + (0 + r) * 512 + 384 + q)) + (*(acc + 6292352 + q)))));
-                s = ((*(io + 416 + q)) * (*(lam + (0 + r) * 512 + 416 + q)) + s);
-                (*(acc + 6291872 + q) = (((*(lam + (0 + r) * 512 + 416 + q)) * ur + (*(acc + 6291872 + q)))));
-                (*(acc + 6292384 + q) = ((dr * (*(x + (0 + r) * 512 + 416 + q)) + (*(acc + 6292384 + q)))));
-                s = ((*(io + 448 + q)) * (*(lam + (0 + r) * 512 + 448 + q)) + s);
-                (*(acc + 6291904 + q) = (((*(lam + (0 + r) * 512 + 448 + q)) * ur + (*(acc + 6291904 + q)))));
-                (*(acc + 6292416 + q) = ((dr * (*(x + (0 + r) * 512 + 448 + q)) + (*(acc + 6292416 + q)))));
-                s = ((*(io + 480 + q)) * (*(lam + (0 + r) * 512 + 480 + q)) + s);
-                (*(acc + 6291936 + q) = (((*(lam + (0 + r) * 512 + 480 + q)) * ur + (*(acc + 6291936 + q)))));
-                (*(acc + 6292448 + q) = ((dr * (*(x + (0 + r) * 512 + 480 + q)) + (*(acc + 6292448 + q)))));
-                (*(acc + 6292480 + q) = ((dr * ur + (*(acc + 6292480 + q)))));
-                (*(dub + (r) * us + 0 + q) = (s));
-            }
-            /* dA_v -= lam_v x_v^T; dB_v -= lam_v x_parent^T; dC_v -= lam_parent x_v^T */
-            for (l = 0, off = 0, cnt = 1; l <= 4095; l++, off += cnt, cnt *= 1)
-                for (v = off; v < off + cnt; v++) {
-                    __global float *av = acc + v * 1536;
-                    const size_t up = v ? (v - 1) / 1 : 0;
-                    {
-                        const float lr = (*(lam + (v) * 512 + 0 + q));
-                        (*(av + 0 + q) = (((*(av + 0 + q)) - lr * (*(x + (v) * 512 + 0 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 32 + q));
-                        (*(av + 32 + q) = (((*(av + 32 + q)) - lr * (*(x + (v) * 512 + 32 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 64 + q));
-                        (*(av + 64 + q) = (((*(av + 64 + q)) - lr * (*(x + (v) * 512 + 64 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 96 + q));
-                        (*(av + 96 + q) = (((*(av + 96 + q)) - lr * (*(x + (v) * 512 + 96 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 128 + q));
-                        (*(av + 128 + q) = (((*(av + 128 + q)) - lr * (*(x + (v) * 512 + 128 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 160 + q));
-                        (*(av + 160 + q) = (((*(av + 160 + q)) - lr * (*(x + (v) * 512 + 160 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 192 + q));
-                        (*(av + 192 + q) = (((*(av + 192 + q)) - lr * (*(x + (v) * 512 + 192 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 224 + q));
-                        (*(av + 224 + q) = (((*(av + 224 + q)) - lr * (*(x + (v) * 512 + 224 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 256 + q));
-                        (*(av + 256 + q) = (((*(av + 256 + q)) - lr * (*(x + (v) * 512 + 256 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 288 + q));
-                        (*(av + 288 + q) = (((*(av + 288 + q)) - lr * (*(x + (v) * 512 + 288 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 320 + q));
-                        (*(av + 320 + q) = (((*(av + 320 + q)) - lr * (*(x + (v) * 512 + 320 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 352 + q));
-                        (*(av + 352 + q) = (((*(av + 352 + q)) - lr * (*(x + (v) * 512 + 352 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 384 + q));
-                        (*(av + 384 + q) = (((*(av + 384 + q)) - lr * (*(x + (v) * 512 + 384 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 416 + q));
-                        (*(av + 416 + q) = (((*(av + 416 + q)) - lr * (*(x + (v) * 512 + 416 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 448 + q));
-                        (*(av + 448 + q) = (((*(av + 448 + q)) - lr * (*(x + (v) * 512 + 448 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 480 + q));
-                        (*(av + 480 + q) = (((*(av + 480 + q)) - lr * (*(x + (v) * 512 + 480 + q)))));
-                    }
-                    if (v != 0) {
-                    {
-                        const float lr = (*(lam + (v) * 512 + 0 + q));
-                        (*(av + 512 + q) = (((*(av + 512 + q)) - lr * (*(x + (up) * 512 + 0 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 32 + q));
-                        (*(av + 544 + q) = (((*(av + 544 + q)) - lr * (*(x + (up) * 512 + 32 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 64 + q));
-                        (*(av + 576 + q) = (((*(av + 576 + q)) - lr * (*(x + (up) * 512 + 64 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 96 + q));
-                        (*(av + 608 + q) = (((*(av + 608 + q)) - lr * (*(x + (up) * 512 + 96 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 128 + q));
-                        (*(av + 640 + q) = (((*(av + 640 + q)) - lr * (*(x + (up) * 512 + 128 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 160 + q));
-                        (*(av + 672 + q) = (((*(av + 672 + q)) - lr * (*(x + (up) * 512 + 160 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 192 + q));
-                        (*(av + 704 + q) = (((*(av + 704 + q)) - lr * (*(x + (up) * 512 + 192 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 224 + q));
-                        (*(av + 736 + q) = (((*(av + 736 + q)) - lr * (*(x + (up) * 512 + 224 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 256 + q));
-                        (*(av + 768 + q) = (((*(av + 768 + q)) - lr * (*(x + (up) * 512 + 256 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 288 + q));
-                        (*(av + 800 + q) = (((*(av + 800 + q)) - lr * (*(x + (up) * 512 + 288 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 320 + q));
-                        (*(av + 832 + q) = (((*(av + 832 + q)) - lr * (*(x + (up) * 512 + 320 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 352 + q));
-                        (*(av + 864 + q) = (((*(av + 864 + q)) - lr * (*(x + (up) * 512 + 352 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 384 + q));
-                        (*(av + 896 + q) = (((*(av + 896 + q)) - lr * (*(x + (up) * 512 + 384 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 416 + q));
-                        (*(av + 928 + q) = (((*(av + 928 + q)) - lr * (*(x + (up) * 512 + 416 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 448 + q));
-                        (*(av + 960 + q) = (((*(av + 960 + q)) - lr * (*(x + (up) * 512 + 448 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (v) * 512 + 480 + q));
-                        (*(av + 992 + q) = (((*(av + 992 + q)) - lr * (*(x + (up) * 512 + 480 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 0 + q));
-                        (*(av + 1024 + q) = (((*(av + 1024 + q)) - lr * (*(x + (v) * 512 + 0 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 32 + q));
-                        (*(av + 1056 + q) = (((*(av + 1056 + q)) - lr * (*(x + (v) * 512 + 32 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 64 + q));
-                        (*(av + 1088 + q) = (((*(av + 1088 + q)) - lr * (*(x + (v) * 512 + 64 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 96 + q));
-                        (*(av + 1120 + q) = (((*(av + 1120 + q)) - lr * (*(x + (v) * 512 + 96 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 128 + q));
-                        (*(av + 1152 + q) = (((*(av + 1152 + q)) - lr * (*(x + (v) * 512 + 128 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 160 + q));
-                        (*(av + 1184 + q) = (((*(av + 1184 + q)) - lr * (*(x + (v) * 512 + 160 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 192 + q));
-                        (*(av + 1216 + q) = (((*(av + 1216 + q)) - lr * (*(x + (v) * 512 + 192 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 224 + q));
-                        (*(av + 1248 + q) = (((*(av + 1248 + q)) - lr * (*(x + (v) * 512 + 224 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 256 + q));
-                        (*(av + 1280 + q) = (((*(av + 1280 + q)) - lr * (*(x + (v) * 512 + 256 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 288 + q));
-                        (*(av + 1312 + q) = (((*(av + 1312 + q)) - lr * (*(x + (v) * 512 + 288 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 320 + q));
-                        (*(av + 1344 + q) = (((*(av + 1344 + q)) - lr * (*(x + (v) * 512 + 320 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 352 + q));
-                        (*(av + 1376 + q) = (((*(av + 1376 + q)) - lr * (*(x + (v) * 512 + 352 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 384 + q));
-                        (*(av + 1408 + q) = (((*(av + 1408 + q)) - lr * (*(x + (v) * 512 + 384 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 416 + q));
-                        (*(av + 1440 + q) = (((*(av + 1440 + q)) - lr * (*(x + (v) * 512 + 416 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 448 + q));
-                        (*(av + 1472 + q) = (((*(av + 1472 + q)) - lr * (*(x + (v) * 512 + 448 + q)))));
-                    }
-                    {
-                        const float lr = (*(lam + (up) * 512 + 480 + q));
-                        (*(av + 1504 + q) = (((*(av + 1504 + q)) - lr * (*(x + (v) * 512 + 480 + q)))));
-                    }
-                    }
-                }
-        }
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
+    const size_t c = g / lanes % 1024, pb = g / lanes / 1024;
+    const size_t s = c * 4, e = s + 4 < 4096 ? s + 4 : 4096; /* the chunk's positions */
+    const size_t b0 = 0, b1 = batch;
+    (void)b0, (void)b1;
+    if (pb >= 1)
+        return;
+    ocl_chain_acc Gm[16], K[16], M[16];
+    (void)Bin, (void)Cout;
+    ocl_chain_sload(Gm, ws + rec + ((pb * 4096 + e - 1) * 5 + 1) * 16 * lanes + lane, lanes, 16);
+    for (size_t l = e - 1; l-- > s;) { /* Gamma <- -K_l Gamma */
+        ocl_chain_sload(K, ws + rec + ((pb * 4096 + l) * 5 + 1) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_mm(M, K, Gm);
+        for (int i = 0; i < 16; i++)
+            Gm[i] = -M[i];
     }
-    ocl_chain_scatter_abc(acc, g, lanes, gi, 0);
-    ocl_chain_scatter_io(acc, g, lanes, gi);
-    return 0;
+    ocl_chain_sstore(ws + qg + (pb * 1024 + c) * 16 * lanes + lane, lanes, Gm, 16);
+    for (size_t b = b0; b < b1; b++) {
+        ocl_chain_acc a[16];
+        {
+            ocl_chain_acc Si_[16], e_[16];
+            ocl_chain_sload(Si_, ws + rec + ((pb * 4096 + e - 1) * 5 + 0) * 16 * lanes + lane, lanes, 16);
+            const ocl_chain_acc s_ = *(u + ((b * 4096 + e - 1) * lanes + lane) * 1);
+            for (int n = 0; n < 16; n++)
+                e_[n] = Bin[lane * 16 + n] * s_;
+            ocl_chain_mv(a, Si_, e_);
+        }
+        for (size_t l = e - 1; l-- > s;) { /* a <- f_l - K_l a */
+            ocl_chain_acc f[16];
+            {
+                ocl_chain_acc Si_[16], e_[16];
+                ocl_chain_sload(Si_, ws + rec + ((pb * 4096 + l) * 5 + 0) * 16 * lanes + lane, lanes, 16);
+                const ocl_chain_acc s_ = *(u + ((b * 4096 + l) * lanes + lane) * 1);
+                for (int n = 0; n < 16; n++)
+                    e_[n] = Bin[lane * 16 + n] * s_;
+                ocl_chain_mv(f, Si_, e_);
+            }
+            ocl_chain_sload(K, ws + rec + ((pb * 4096 + l) * 5 + 1) * 16 * lanes + lane, lanes, 16);
+            ocl_chain_mv_sub(f, K, a);
+            for (int i = 0; i < 16; i++)
+                a[i] = f[i];
+        }
+        ocl_chain_sstore(ws + qa + (b * 1024 + c) * 16 * lanes + lane, lanes, a, 16);
+    }
 }
 
-/* GROUPS(channels) * 32 work-items, one per lane; lane group gi keeps
- * 17172544 elements of scratch from element scr + gi * 17172544 of ws. */
-__kernel void ocl_chain_k_backward(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
-        __global const float *u, __global const float *dy, __global float *du,
-        __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,
-        ulong batch_, ulong channels_, __global float *ws, ulong scr)
+/* Carry q across the chunks, last to first: qb[c] = q at the first
+ * position below chunk c; batch x lanes work-items. */
+__kernel void ocl_chain_k_chain_qcarry(ulong batch_, ulong channels_, __global float *ws, ulong qa,
+        ulong qg, ulong qb)
 {
-    const size_t channels = (size_t)channels_, g = (size_t)get_global_id(0), gi = g / 32;
-    ocl_chain_params p = { A, B, C, Bin, Cout, D };
-    ocl_chain_grads gr = { gA, gB, gC, gBin, gCout, gD };
-    int rc;
-    if (gi * 32 + g % 32 >= ocl_chain_LANES(channels))
-        return; /* past the end, or a padding lane */
-    rc = ocl_chain_backward_group(&p, u, dy, du, &gr, (size_t)batch_, channels, gi,
-            ws + scr + gi * 17172544);
-    if (rc != 0)
-        ocl_chain_FAIL(ws, rc);
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;
+    ocl_chain_acc q[16] = {0}, a[16], Gm[16];
+    if (b >= batch)
+        return;
+    for (size_t c = 1024; c-- > 0;) {
+        ocl_chain_sstore(ws + qb + (b * 1024 + c) * 16 * lanes + lane, lanes, q, 16);
+        ocl_chain_sload(a, ws + qa + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_sload(Gm, ws + qg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_mv_sub(a, Gm, q);
+        for (int i = 0; i < 16; i++)
+            q[i] = a[i];
+    }
+}
+
+/* Scan x, per chunk: x_{e-1} = beta - Eta x_{s-1}; 1 x 1024 x lanes work-items. */
+__kernel void ocl_chain_k_chain_xmap(__global const float *Bin, __global const float *Cout, __global const float *u,
+        ulong batch_, ulong channels_, __global float *ws, ulong rec, ulong qb, ulong xa, ulong xg)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
+    const size_t c = g / lanes % 1024, pb = g / lanes / 1024;
+    const size_t s = c * 4, e = s + 4 < 4096 ? s + 4 : 4096; /* the chunk's positions */
+    const size_t b0 = 0, b1 = batch;
+    (void)b0, (void)b1;
+    if (pb >= 1)
+        return;
+    ocl_chain_acc Et[16], H[16], M[16];
+    (void)Bin, (void)Cout;
+    ocl_chain_sload(Et, ws + rec + ((pb * 4096 + s) * 5 + 2) * 16 * lanes + lane, lanes, 16);
+    for (size_t l = s + 1; l < e; l++) { /* Eta <- -H_l Eta */
+        ocl_chain_sload(H, ws + rec + ((pb * 4096 + l) * 5 + 2) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_mm(M, H, Et);
+        for (int i = 0; i < 16; i++)
+            Et[i] = -M[i];
+    }
+    ocl_chain_sstore(ws + xg + (pb * 1024 + c) * 16 * lanes + lane, lanes, Et, 16);
+    for (size_t b = b0; b < b1; b++) {
+        ocl_chain_acc qs[4][16], beta[16];
+        { /* q_l = f_l - K_l q_{l+1}, from the boundary up the chunk */
+            ocl_chain_acc K[16], nx[16];
+            ocl_chain_sload(nx, ws + qb + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
+            for (int r = 3; r >= 0; r--) {
+                const size_t l = s + (size_t)r;
+                if (l >= e)
+                    continue;
+                {
+                    ocl_chain_acc Si_[16], e_[16];
+                    ocl_chain_sload(Si_, ws + rec + ((pb * 4096 + l) * 5 + 0) * 16 * lanes + lane, lanes, 16);
+                    const ocl_chain_acc s_ = *(u + ((b * 4096 + l) * lanes + lane) * 1);
+                    for (int n = 0; n < 16; n++)
+                        e_[n] = Bin[lane * 16 + n] * s_;
+                    ocl_chain_mv(qs[r], Si_, e_);
+                }
+                ocl_chain_sload(K, ws + rec + ((pb * 4096 + l) * 5 + 1) * 16 * lanes + lane, lanes, 16);
+                ocl_chain_mv_sub(qs[r], K, nx);
+                for (int i = 0; i < 16; i++)
+                    nx[i] = qs[r][i];
+            }
+        }
+        for (int i = 0; i < 16; i++)
+            beta[i] = qs[0][i];
+        for (int r = 1; r < 4; r++) { /* beta <- q_l - H_l beta */
+            const size_t l = s + (size_t)r;
+            if (l >= e)
+                break;
+            ocl_chain_sload(H, ws + rec + ((pb * 4096 + l) * 5 + 2) * 16 * lanes + lane, lanes, 16);
+            ocl_chain_mv_sub(qs[r], H, beta);
+            for (int i = 0; i < 16; i++)
+                beta[i] = qs[r][i];
+        }
+        ocl_chain_sstore(ws + xa + (b * 1024 + c) * 16 * lanes + lane, lanes, beta, 16);
+    }
+}
+
+/* Carry x across the chunks, first to last: xb[c] = x at the
+ * position above chunk c (0 above the first); batch x lanes work-items. */
+__kernel void ocl_chain_k_chain_xcarry(ulong batch_, ulong channels_, __global float *ws, ulong xa,
+        ulong xg, ulong xb)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;
+    ocl_chain_acc x[16] = {0}, a[16], Et[16];
+    if (b >= batch)
+        return;
+    for (size_t c = 0; c < 1024; c++) {
+        ocl_chain_sstore(ws + xb + (b * 1024 + c) * 16 * lanes + lane, lanes, x, 16);
+        ocl_chain_sload(a, ws + xa + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_sload(Et, ws + xg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_mv_sub(a, Et, x);
+        for (int i = 0; i < 16; i++)
+            x[i] = a[i];
+    }
+}
+
+/* The outputs: each chunk's x from its boundaries; 1 x 1024 x lanes work-items. */
+__kernel void ocl_chain_k_chain_out(__global const float *Bin, __global const float *Cout, __global const float *D,
+        __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong rec,
+        ulong qb, ulong xb)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
+    const size_t c = g / lanes % 1024, pb = g / lanes / 1024;
+    const size_t s = c * 4, e = s + 4 < 4096 ? s + 4 : 4096; /* the chunk's positions */
+    const size_t b0 = 0, b1 = batch;
+    (void)b0, (void)b1;
+    if (pb >= 1)
+        return;
+    ocl_chain_acc H[16];
+    (void)Cout, (void)D;
+    for (size_t b = b0; b < b1; b++) {
+        ocl_chain_acc qs[4][16], x[16];
+        { /* q_l = f_l - K_l q_{l+1}, from the boundary up the chunk */
+            ocl_chain_acc K[16], nx[16];
+            ocl_chain_sload(nx, ws + qb + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
+            for (int r = 3; r >= 0; r--) {
+                const size_t l = s + (size_t)r;
+                if (l >= e)
+                    continue;
+                {
+                    ocl_chain_acc Si_[16], e_[16];
+                    ocl_chain_sload(Si_, ws + rec + ((pb * 4096 + l) * 5 + 0) * 16 * lanes + lane, lanes, 16);
+                    const ocl_chain_acc s_ = *(u + ((b * 4096 + l) * lanes + lane) * 1);
+                    for (int n = 0; n < 16; n++)
+                        e_[n] = Bin[lane * 16 + n] * s_;
+                    ocl_chain_mv(qs[r], Si_, e_);
+                }
+                ocl_chain_sload(K, ws + rec + ((pb * 4096 + l) * 5 + 1) * 16 * lanes + lane, lanes, 16);
+                ocl_chain_mv_sub(qs[r], K, nx);
+                for (int i = 0; i < 16; i++)
+                    nx[i] = qs[r][i];
+            }
+        }
+        ocl_chain_sload(x, ws + xb + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        for (int r = 0; r < 4; r++) { /* x_l = q_l - H_l x_{l-1} */
+            const size_t l = s + (size_t)r;
+            if (l >= e)
+                break;
+            ocl_chain_sload(H, ws + rec + ((pb * 4096 + l) * 5 + 2) * 16 * lanes + lane, lanes, 16);
+            ocl_chain_mv_sub(qs[r], H, x);
+            for (int i = 0; i < 16; i++)
+                x[i] = qs[r][i];
+            {
+                ocl_chain_acc o = D[lane] * *(u + ((b * 4096 + l) * lanes + lane) * 1);
+                for (int n = 0; n < 16; n++)
+                    o += Cout[lane * 16 + n] * x[n];
+                *(y + ((b * 4096 + l) * lanes + lane) * 1) = (float)o;
+            }
+        }
+    }
+}
+
+/* Scan q' (adjoint), per chunk: q_s = a - Gamma q_e (q_e: the first value
+ * below the chunk); 1 x 1024 chunks x lanes work-items. */
+__kernel void ocl_chain_k_chain_qmap_adj(__global const float *Bin, __global const float *Cout, __global const float *dy,
+        ulong batch_, ulong channels_, __global float *ws, ulong rec, ulong la, ulong lg)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
+    const size_t c = g / lanes % 1024, pb = g / lanes / 1024;
+    const size_t s = c * 4, e = s + 4 < 4096 ? s + 4 : 4096; /* the chunk's positions */
+    const size_t b0 = 0, b1 = batch;
+    (void)b0, (void)b1;
+    if (pb >= 1)
+        return;
+    ocl_chain_acc Gm[16], K[16], M[16];
+    (void)Bin, (void)Cout;
+    ocl_chain_sload(Gm, ws + rec + ((pb * 4096 + e - 1) * 5 + 3) * 16 * lanes + lane, lanes, 16);
+    for (size_t l = e - 1; l-- > s;) { /* Gamma <- -K_l Gamma */
+        ocl_chain_sload(K, ws + rec + ((pb * 4096 + l) * 5 + 3) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_mm(M, K, Gm);
+        for (int i = 0; i < 16; i++)
+            Gm[i] = -M[i];
+    }
+    ocl_chain_sstore(ws + lg + (pb * 1024 + c) * 16 * lanes + lane, lanes, Gm, 16);
+    for (size_t b = b0; b < b1; b++) {
+        ocl_chain_acc a[16];
+        {
+            ocl_chain_acc Si_[16], e_[16];
+            ocl_chain_sload(Si_, ws + rec + ((pb * 4096 + e - 1) * 5 + 0) * 16 * lanes + lane, lanes, 16);
+            const ocl_chain_acc s_ = *(dy + ((b * 4096 + e - 1) * lanes + lane) * 1);
+            for (int n = 0; n < 16; n++)
+                e_[n] = Cout[lane * 16 + n] * s_;
+            ocl_chain_mvt(a, Si_, e_);
+        }
+        for (size_t l = e - 1; l-- > s;) { /* a <- f_l - K_l a */
+            ocl_chain_acc f[16];
+            {
+                ocl_chain_acc Si_[16], e_[16];
+                ocl_chain_sload(Si_, ws + rec + ((pb * 4096 + l) * 5 + 0) * 16 * lanes + lane, lanes, 16);
+                const ocl_chain_acc s_ = *(dy + ((b * 4096 + l) * lanes + lane) * 1);
+                for (int n = 0; n < 16; n++)
+                    e_[n] = Cout[lane * 16 + n] * s_;
+                ocl_chain_mvt(f, Si_, e_);
+            }
+            ocl_chain_sload(K, ws + rec + ((pb * 4096 + l) * 5 + 3) * 16 * lanes + lane, lanes, 16);
+            ocl_chain_mv_sub(f, K, a);
+            for (int i = 0; i < 16; i++)
+                a[i] = f[i];
+        }
+        ocl_chain_sstore(ws + la + (b * 1024 + c) * 16 * lanes + lane, lanes, a, 16);
+    }
+}
+
+/* Carry q' across the chunks, last to first: qb[c] = q at the first
+ * position below chunk c; batch x lanes work-items. */
+__kernel void ocl_chain_k_chain_qcarry_adj(ulong batch_, ulong channels_, __global float *ws, ulong la,
+        ulong lg, ulong lb)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;
+    ocl_chain_acc q[16] = {0}, a[16], Gm[16];
+    if (b >= batch)
+        return;
+    for (size_t c = 1024; c-- > 0;) {
+        ocl_chain_sstore(ws + lb + (b * 1024 + c) * 16 * lanes + lane, lanes, q, 16);
+        ocl_chain_sload(a, ws + la + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_sload(Gm, ws + lg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_mv_sub(a, Gm, q);
+        for (int i = 0; i < 16; i++)
+            q[i] = a[i];
+    }
+}
+
+/* Scan lambda, per chunk: x_{e-1} = beta - Eta x_{s-1}; 1 x 1024 x lanes work-items. */
+__kernel void ocl_chain_k_chain_xmap_adj(__global const float *Bin, __global const float *Cout, __global const float *dy,
+        ulong batch_, ulong channels_, __global float *ws, ulong rec, ulong lb, ulong ma, ulong mg)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
+    const size_t c = g / lanes % 1024, pb = g / lanes / 1024;
+    const size_t s = c * 4, e = s + 4 < 4096 ? s + 4 : 4096; /* the chunk's positions */
+    const size_t b0 = 0, b1 = batch;
+    (void)b0, (void)b1;
+    if (pb >= 1)
+        return;
+    ocl_chain_acc Et[16], H[16], M[16];
+    (void)Bin, (void)Cout;
+    ocl_chain_sload(Et, ws + rec + ((pb * 4096 + s) * 5 + 4) * 16 * lanes + lane, lanes, 16);
+    for (size_t l = s + 1; l < e; l++) { /* Eta <- -H_l Eta */
+        ocl_chain_sload(H, ws + rec + ((pb * 4096 + l) * 5 + 4) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_mm(M, H, Et);
+        for (int i = 0; i < 16; i++)
+            Et[i] = -M[i];
+    }
+    ocl_chain_sstore(ws + mg + (pb * 1024 + c) * 16 * lanes + lane, lanes, Et, 16);
+    for (size_t b = b0; b < b1; b++) {
+        ocl_chain_acc qs[4][16], beta[16];
+        { /* q_l = f_l - K_l q_{l+1}, from the boundary up the chunk */
+            ocl_chain_acc K[16], nx[16];
+            ocl_chain_sload(nx, ws + lb + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
+            for (int r = 3; r >= 0; r--) {
+                const size_t l = s + (size_t)r;
+                if (l >= e)
+                    continue;
+                {
+                    ocl_chain_acc Si_[16], e_[16];
+                    ocl_chain_sload(Si_, ws + rec + ((pb * 4096 + l) * 5 + 0) * 16 * lanes + lane, lanes, 16);
+                    const ocl_chain_acc s_ = *(dy + ((b * 4096 + l) * lanes + lane) * 1);
+                    for (int n = 0; n < 16; n++)
+                        e_[n] = Cout[lane * 16 + n] * s_;
+                    ocl_chain_mvt(qs[r], Si_, e_);
+                }
+                ocl_chain_sload(K, ws + rec + ((pb * 4096 + l) * 5 + 3) * 16 * lanes + lane, lanes, 16);
+                ocl_chain_mv_sub(qs[r], K, nx);
+                for (int i = 0; i < 16; i++)
+                    nx[i] = qs[r][i];
+            }
+        }
+        for (int i = 0; i < 16; i++)
+            beta[i] = qs[0][i];
+        for (int r = 1; r < 4; r++) { /* beta <- q_l - H_l beta */
+            const size_t l = s + (size_t)r;
+            if (l >= e)
+                break;
+            ocl_chain_sload(H, ws + rec + ((pb * 4096 + l) * 5 + 4) * 16 * lanes + lane, lanes, 16);
+            ocl_chain_mv_sub(qs[r], H, beta);
+            for (int i = 0; i < 16; i++)
+                beta[i] = qs[r][i];
+        }
+        ocl_chain_sstore(ws + ma + (b * 1024 + c) * 16 * lanes + lane, lanes, beta, 16);
+    }
+}
+
+/* Carry lambda across the chunks, first to last: xb[c] = x at the
+ * position above chunk c (0 above the first); batch x lanes work-items. */
+__kernel void ocl_chain_k_chain_xcarry_adj(ulong batch_, ulong channels_, __global float *ws, ulong ma,
+        ulong mg, ulong mb)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;
+    ocl_chain_acc x[16] = {0}, a[16], Et[16];
+    if (b >= batch)
+        return;
+    for (size_t c = 0; c < 1024; c++) {
+        ocl_chain_sstore(ws + mb + (b * 1024 + c) * 16 * lanes + lane, lanes, x, 16);
+        ocl_chain_sload(a, ws + ma + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_sload(Et, ws + mg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_mv_sub(a, Et, x);
+        for (int i = 0; i < 16; i++)
+            x[i] = a[i];
+    }
+}
+
+/* The backward's last pass: per chunk, x and lambda from their boundaries,
+ * du, the gradients of the chunk's positions (summed over the batch in
+ * order), and the chunk's partial sums of dBin, dCout, dD;
+ * 1 x 1024 x lanes work-items. */
+__kernel void ocl_chain_k_chain_grads(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D, __global const float *u, __global const float *dy, __global float *du,
+        __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD, ulong batch_, ulong channels_, __global float *ws, ulong rec, ulong qb, ulong xb,
+        ulong lb, ulong mb, ulong pio)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
+    const size_t c = g / lanes % 1024, pb = g / lanes / 1024;
+    const size_t s = c * 4, e = s + 4 < 4096 ? s + 4 : 4096; /* the chunk's positions */
+    const size_t b0 = 0, b1 = batch;
+    (void)b0, (void)b1;
+    if (pb >= 1)
+        return;
+    (void)A, (void)B, (void)C, (void)gBin, (void)gCout, (void)gD;
+    ocl_chain_acc pBin[16] = {0}, pCout[16] = {0}, pD = 0;
+    for (int r = 0; r < 4; r++) { /* zero the chunk's gradients, then accumulate */
+        const size_t l = s + (size_t)r;
+        if (l >= e)
+            break;
+        for (int i = 0; i < 16; i++) {
+            (gA + ((l) * lanes + lane) * 16)[i] = 0;
+            (gB + ((l) * lanes + lane) * 16)[i] = 0;
+            (gC + ((l) * lanes + lane) * 16)[i] = 0;
+        }
+    }
+    for (size_t b = b0; b < b1; b++) {
+        ocl_chain_acc qs[4][16], ls_[4][16], xprev[16], lprev[16], H[16];
+        /* q and q' of the chunk from their boundaries, then x and lambda down it */
+        {
+            ocl_chain_acc K[16], nx[16];
+            ocl_chain_sload(nx, ws + qb + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
+            for (int r = 3; r >= 0; r--) {
+                const size_t l = s + (size_t)r;
+                if (l >= e)
+                    continue;
+                {
+                    ocl_chain_acc Si_[16], e_[16];
+                    ocl_chain_sload(Si_, ws + rec + ((pb * 4096 + l) * 5 + 0) * 16 * lanes + lane, lanes, 16);
+                    const ocl_chain_acc s_ = *(u + ((b * 4096 + l) * lanes + lane) * 1);
+                    for (int n = 0; n < 16; n++)
+                        e_[n] = Bin[lane * 16 + n] * s_;
+                    ocl_chain_mv(qs[r], Si_, e_);
+                }
+                ocl_chain_sload(K, ws + rec + ((pb * 4096 + l) * 5 + 1) * 16 * lanes + lane, lanes, 16);
+                ocl_chain_mv_sub(qs[r], K, nx);
+                for (int i = 0; i < 16; i++)
+                    nx[i] = qs[r][i];
+            }
+            ocl_chain_sload(nx, ws + lb + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
+            for (int r = 3; r >= 0; r--) {
+                const size_t l = s + (size_t)r;
+                if (l >= e)
+                    continue;
+                {
+                    ocl_chain_acc Si_[16], e_[16];
+                    ocl_chain_sload(Si_, ws + rec + ((pb * 4096 + l) * 5 + 0) * 16 * lanes + lane, lanes, 16);
+                    const ocl_chain_acc s_ = *(dy + ((b * 4096 + l) * lanes + lane) * 1);
+                    for (int n = 0; n < 16; n++)
+                        e_[n] = Cout[lane * 16 + n] * s_;
+                    ocl_chain_mvt(ls_[r], Si_, e_);
+                }
+                ocl_chain_sload(K, ws + rec + ((pb * 4096 + l) * 5 + 3) * 16 * lanes + lane, lanes, 16);
+                ocl_chain_mv_sub(ls_[r], K, nx);
+                for (int i = 0; i < 16; i++)
+                    nx[i] = ls_[r][i];
+            }
+        }
+        ocl_chain_sload(xprev, ws + xb + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_sload(lprev, ws + mb + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        for (int r = 0; r < 4; r++) {
+            const size_t l = s + (size_t)r;
+            ocl_chain_acc gA_[16] = {0}, gB_[16] = {0}, gC_[16] = {0};
+            if (l >= e)
+                break;
+            ocl_chain_sload(H, ws + rec + ((pb * 4096 + l) * 5 + 2) * 16 * lanes + lane, lanes, 16);
+            ocl_chain_mv_sub(qs[r], H, xprev); /* x_l */
+            ocl_chain_sload(H, ws + rec + ((pb * 4096 + l) * 5 + 4) * 16 * lanes + lane, lanes, 16);
+            ocl_chain_mv_sub(ls_[r], H, lprev); /* lambda_l */
+            ocl_chain_outer_sub(gA_, ls_[r], qs[r]);
+            if (l > 0) {
+                ocl_chain_outer_sub(gB_, ls_[r], xprev);
+                ocl_chain_outer_sub(gC_, lprev, qs[r]);
+            }
+            for (int i = 0; i < 16; i++) { /* batch elements in order */
+                (gA + ((l) * lanes + lane) * 16)[i] += (float)gA_[i];
+                (gB + ((l) * lanes + lane) * 16)[i] += (float)gB_[i];
+                (gC + ((l) * lanes + lane) * 16)[i] += (float)gC_[i];
+            }
+            {
+                const ocl_chain_acc uc = *(u + ((b * 4096 + l) * lanes + lane) * 1), dc = *(dy + ((b * 4096 + l) * lanes + lane) * 1);
+                ocl_chain_acc o = D[lane] * dc;
+                for (int n = 0; n < 16; n++) {
+                    o += Bin[lane * 16 + n] * ls_[r][n];
+                    pBin[n] += ls_[r][n] * uc;
+                    pCout[n] += dc * qs[r][n];
+                }
+                pD += dc * uc;
+                *(du + ((b * 4096 + l) * lanes + lane) * 1) = (float)o;
+            }
+            for (int i = 0; i < 16; i++) {
+                xprev[i] = qs[r][i];
+                lprev[i] = ls_[r][i];
+            }
+        }
+    }
+    { /* this (pb, chunk)'s partial sums of dBin, dCout, dD */
+        __global float *const o = ws + pio + (pb * 1024 + c) * 33 * lanes + lane;
+        ocl_chain_sstore(o, lanes, pBin, 16);
+        ocl_chain_sstore(o + 16 * lanes, lanes, pCout, 16);
+        o[32 * lanes] = (float)pD;
+    }
+}
+
+/* dBin, dCout, dD from the partials; 33 x channels work-items. */
+__kernel void ocl_chain_k_reduce_io(__global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD, ulong slots_, ulong channels_,
+        __global float *ws, ulong pio)
+{
+    const size_t lanes = (size_t)channels_, slots = (size_t)slots_, g = ((size_t)get_global_id(0));
+    const size_t lane = g % lanes, e = g / lanes;
+    ocl_chain_acc sum = 0;
+    (void)gA, (void)gB, (void)gC;
+    if (e >= 33)
+        return;
+    for (size_t s = 0; s < slots; s++)
+        sum += ws[pio + (s * 33 + e) * lanes + lane];
+    if (e < 16)
+        gBin[lane * 16 + e] = (float)sum;
+    else if (e < 32)
+        gCout[lane * 16 + e - 16] = (float)sum;
+    else
+        gD[lane] = (float)sum;
 }

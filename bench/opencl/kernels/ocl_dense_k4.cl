@@ -4,11 +4,11 @@
  * {kernel="myo", name="ocl_dense_k4", dtype="f32", target="opencl", passes={"forward", "backward"}, threads="none", arity=4, depth=6, state=4, block="dense", share="vertex", symmetric=false, readout="siso"}
  *
  * The tree solves (templates/myo/gpu_tree.tmpl) are level-synchronous: one
- * launch per tree level, parallel over vertices x lanes.  The level-sum
- * forward and the chain run the C target's code, one work-item per lane: the
- * lanes of a group (32 of them) are adjacent work-items, so lane-layout
- * arrays are read and written coalesced.  The host code in the .c file
- * enqueues the kernels below and sizes their scratch.
+ * launch per tree level, parallel over vertices x lanes; the chain
+ * (gpu_chain.tmpl) is solved by chunked parallel scans; the level-sum
+ * forward (gpu_level_sums.tmpl) is a streaming pass.  Adjacent work-items
+ * take adjacent lanes, so loads and stores coalesce.  The host code in the
+ * .c file enqueues the kernels below and sizes their scratch.
  */
 /* The factors' arithmetic: double where the device has it (as the C target). */
 #ifdef cl_khr_fp64
@@ -625,13 +625,14 @@ __kernel void ocl_dense_k4_k_leaves_adj(__global const float *A, __global const 
     }
 }
 
-/* dBin, dCout, dD: the fixed-order sum of the partials; 9 x lanes work-items. */
-__kernel void ocl_dense_k4_k_reduce_io(__global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD, ulong batch_, ulong channels_, __global float *ws, ulong pio)
+/* dBin, dCout, dD from the partials; 9 x channels work-items. */
+__kernel void ocl_dense_k4_k_reduce_io(__global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD, ulong slots_, ulong channels_,
+        __global float *ws, ulong pio)
 {
-    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels, g = ((size_t)get_global_id(0));
-    const size_t lane = g % lanes, e = g / lanes, slots = 1 * 1024;
+    const size_t lanes = (size_t)channels_, slots = (size_t)slots_, g = ((size_t)get_global_id(0));
+    const size_t lane = g % lanes, e = g / lanes;
     ocl_dense_k4_acc sum = 0;
-    (void)gA, (void)gB, (void)gC, (void)batch;
+    (void)gA, (void)gB, (void)gC;
     if (e >= 9)
         return;
     for (size_t s = 0; s < slots; s++)

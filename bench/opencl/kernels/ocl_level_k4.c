@@ -19,11 +19,11 @@ static const char *const ocl_level_k4_cl_source[] = {
     " * {kernel=\"myo\", name=\"ocl_level_k4\", dtype=\"f32\", target=\"opencl\", passes={\"forward\", \"backward\"}, threads=\"none\", arity=4, depth=6, state=16, block=\"diag\", share=\"level\", symmetric=false, readout=\"siso\"}\n",
     " *\n",
     " * The tree solves (templates/myo/gpu_tree.tmpl) are level-synchronous: one\n",
-    " * launch per tree level, parallel over vertices x lanes.  The level-sum\n",
-    " * forward and the chain run the C target's code, one work-item per lane: the\n",
-    " * lanes of a group (32 of them) are adjacent work-items, so lane-layout\n",
-    " * arrays are read and written coalesced.  The host code in the .c file\n",
-    " * enqueues the kernels below and sizes their scratch.\n",
+    " * launch per tree level, parallel over vertices x lanes; the chain\n",
+    " * (gpu_chain.tmpl) is solved by chunked parallel scans; the level-sum\n",
+    " * forward (gpu_level_sums.tmpl) is a streaming pass.  Adjacent work-items\n",
+    " * take adjacent lanes, so loads and stores coalesce.  The host code in the\n",
+    " * .c file enqueues the kernels below and sizes their scratch.\n",
     " */\n",
     "/* The factors' arithmetic: double where the device has it (as the C target). */\n",
     "#ifdef cl_khr_fp64\n",
@@ -1050,13 +1050,14 @@ static const char *const ocl_level_k4_cl_source[] = {
     "    }\n",
     "}\n",
     "\n",
-    "/* dBin, dCout, dD: the fixed-order sum of the partials; 33 x lanes work-items. */\n",
-    "__kernel void ocl_level_k4_k_reduce_io(__global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD, ulong batch_, ulong channels_, __global float *ws, ulong pio)\n",
+    "/* dBin, dCout, dD from the partials; 33 x channels work-items. */\n",
+    "__kernel void ocl_level_k4_k_reduce_io(__global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD, ulong slots_, ulong channels_,\n",
+    "        __global float *ws, ulong pio)\n",
     "{\n",
-    "    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels, g = ((size_t)get_global_id(0));\n",
-    "    const size_t lane = g % lanes, e = g / lanes, slots = 1 * 1024;\n",
+    "    const size_t lanes = (size_t)channels_, slots = (size_t)slots_, g = ((size_t)get_global_id(0));\n",
+    "    const size_t lane = g % lanes, e = g / lanes;\n",
     "    ocl_level_k4_acc sum = 0;\n",
-    "    (void)gA, (void)gB, (void)gC, (void)batch;\n",
+    "    (void)gA, (void)gB, (void)gC;\n",
     "    if (e >= 33)\n",
     "        return;\n",
     "    for (size_t s = 0; s < slots; s++)\n",
@@ -1072,9 +1073,8 @@ static const char *const ocl_level_k4_cl_source[] = {
 #define ocl_level_k4_CL_LINES (sizeof ocl_level_k4_cl_source / sizeof ocl_level_k4_cl_source[0])
 #define ocl_level_k4_CL_OPTIONS "-cl-std=CL1.2"
 
-/* Lanes (channels), lane groups of 32, and 64-byte lines of elements. */
+/* Lanes (channels) and 64-byte lines of elements. */
 #define ocl_level_k4_LANES(channels) ((channels))
-#define ocl_level_k4_GROUPS(channels) ((ocl_level_k4_LANES(channels) + 31) / 32)
 #define ocl_level_k4_LINES(n) (((n) + 15) / 16 * 16)
 
 /* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
@@ -1148,6 +1148,17 @@ static int ocl_level_k4_cl_check_params(const ocl_level_k4_cl_params *p, size_t 
         || myogen_cl_check(p->Cout, (channels * 16) * sizeof(float))
         || myogen_cl_check(p->D, (channels) * sizeof(float))
         ;
+}
+
+/* dBin, dCout, dD: the fixed-order sum of `slots` partials (gpu_reduce_io.tmpl). */
+static int ocl_level_k4_cl_reduce_io(cl_command_queue queue, cl_program program,
+        const ocl_level_k4_cl_grads *g, size_t slots, size_t channels, cl_mem ws, cl_ulong pio)
+{
+    const cl_ulong slots_ = slots, channels_ = channels;
+    const myogen_cl_arg args[] = { MYOGEN_CL_ARG(g->A), MYOGEN_CL_ARG(g->B), MYOGEN_CL_ARG(g->C), MYOGEN_CL_ARG(g->Bin), MYOGEN_CL_ARG(g->Cout), MYOGEN_CL_ARG(g->D), MYOGEN_CL_ARG(slots_),
+        MYOGEN_CL_ARG(channels_), MYOGEN_CL_ARG(ws), MYOGEN_CL_ARG(pio) };
+    return myogen_cl_launch(queue, program, "ocl_level_k4_k_reduce_io", 33 * channels,
+            sizeof args / sizeof args[0], args);
 }
 
 /* Work-items of a launch over level l of the GPU tree solve: (parameter
@@ -1322,12 +1333,8 @@ int ocl_level_k4_cl_backward(cl_command_queue queue, const ocl_level_k4_cl_param
         rc = myogen_cl_launch(queue, program, "ocl_level_k4_k_reduce_abc",
                 112 * ocl_level_k4_LANES(channels), sizeof args / sizeof args[0], args);
     }
-    if (rc == 0) {
-        const myogen_cl_arg args[] = { MYOGEN_CL_ARG(g->A), MYOGEN_CL_ARG(g->B), MYOGEN_CL_ARG(g->C), MYOGEN_CL_ARG(g->Bin), MYOGEN_CL_ARG(g->Cout), MYOGEN_CL_ARG(g->D), MYOGEN_CL_ARG(batch_),
-            MYOGEN_CL_ARG(channels_), MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(pio) };
-        rc = myogen_cl_launch(queue, program, "ocl_level_k4_k_reduce_io",
-                33 * ocl_level_k4_LANES(channels), sizeof args / sizeof args[0], args);
-    }
+    if (rc == 0)
+        rc = ocl_level_k4_cl_reduce_io(queue, program, g, 1024, channels, workspace, pio);
     return rc != 0 ? rc : myogen_cl_status_end(queue, workspace);
 }
 

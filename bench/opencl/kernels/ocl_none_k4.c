@@ -19,11 +19,11 @@ static const char *const ocl_none_k4_cl_source[] = {
     " * {kernel=\"myo\", name=\"ocl_none_k4\", dtype=\"f32\", target=\"opencl\", passes={\"forward\", \"backward\"}, threads=\"none\", arity=4, depth=6, state=16, block=\"diag\", share=\"level\", symmetric=false, readout=\"none\"}\n",
     " *\n",
     " * The tree solves (templates/myo/gpu_tree.tmpl) are level-synchronous: one\n",
-    " * launch per tree level, parallel over vertices x lanes.  The level-sum\n",
-    " * forward and the chain run the C target's code, one work-item per lane: the\n",
-    " * lanes of a group (32 of them) are adjacent work-items, so lane-layout\n",
-    " * arrays are read and written coalesced.  The host code in the .c file\n",
-    " * enqueues the kernels below and sizes their scratch.\n",
+    " * launch per tree level, parallel over vertices x lanes; the chain\n",
+    " * (gpu_chain.tmpl) is solved by chunked parallel scans; the level-sum\n",
+    " * forward (gpu_level_sums.tmpl) is a streaming pass.  Adjacent work-items\n",
+    " * take adjacent lanes, so loads and stores coalesce.  The host code in the\n",
+    " * .c file enqueues the kernels below and sizes their scratch.\n",
     " */\n",
     "/* The factors' arithmetic: double where the device has it (as the C target). */\n",
     "#ifdef cl_khr_fp64\n",
@@ -581,9 +581,8 @@ static const char *const ocl_none_k4_cl_source[] = {
 #define ocl_none_k4_CL_LINES (sizeof ocl_none_k4_cl_source / sizeof ocl_none_k4_cl_source[0])
 #define ocl_none_k4_CL_OPTIONS "-cl-std=CL1.2"
 
-/* Lanes (channel*state pairs), lane groups of 32, and 64-byte lines of elements. */
+/* Lanes (channel*state pairs) and 64-byte lines of elements. */
 #define ocl_none_k4_LANES(channels) ((channels) * 16)
-#define ocl_none_k4_GROUPS(channels) ((ocl_none_k4_LANES(channels) + 31) / 32)
 #define ocl_none_k4_LINES(n) (((n) + 15) / 16 * 16)
 
 /* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a

@@ -4,11 +4,11 @@
  * {kernel="myo", name="ocl_none_k4", dtype="f32", target="opencl", passes={"forward", "backward"}, threads="none", arity=4, depth=6, state=16, block="diag", share="level", symmetric=false, readout="none"}
  *
  * The tree solves (templates/myo/gpu_tree.tmpl) are level-synchronous: one
- * launch per tree level, parallel over vertices x lanes.  The level-sum
- * forward and the chain run the C target's code, one work-item per lane: the
- * lanes of a group (32 of them) are adjacent work-items, so lane-layout
- * arrays are read and written coalesced.  The host code in the .c file
- * enqueues the kernels below and sizes their scratch.
+ * launch per tree level, parallel over vertices x lanes; the chain
+ * (gpu_chain.tmpl) is solved by chunked parallel scans; the level-sum
+ * forward (gpu_level_sums.tmpl) is a streaming pass.  Adjacent work-items
+ * take adjacent lanes, so loads and stores coalesce.  The host code in the
+ * .c file enqueues the kernels below and sizes their scratch.
  */
 /* The factors' arithmetic: double where the device has it (as the C target). */
 #ifdef cl_khr_fp64
