@@ -1,40 +1,18 @@
 -- OpenCL target: where the kernels of a myo spec keep their scratch in the
--- device workspace (one cl_mem), shared by the device code (kernel.cl.tmpl
--- and the *.cl.tmpl entry points) and the host code (opencl_host.c.tmpl) so
--- both agree by construction.  Sizes are in elements of the dtype; every
--- section starts on a 64-byte boundary.
---
--- workspace = [status: one int, padded to 64 bytes]
---             [per-call section, `shared(batch, channels)`]
---             [per-item section: items(batch, channels) * item elements]
--- The host computes the offsets at run time (they depend on batch and
--- channels) and passes them to the kernels.
+-- device workspace (one cl_mem), shared by the device templates (gpu_*.tmpl)
+-- and the host code (opencl_host.c.tmpl) so both agree by construction.
+-- Sizes are in elements of the dtype, per lane (and per batch element or
+-- parameter batch where said); the host lays the sections out after a
+-- status word (one int, padded to 64 bytes), each on a 64-byte boundary,
+-- and passes their offsets to the kernels.
 return function(plan, spec)
-  local t, NS, TL, P, REC = plan.tree, plan.NS, plan.TL, plan.P, plan.REC
+  local t, NS = plan.tree, plan.NS
   local E = 64 // plan.size -- elements per 64 bytes
   local function lines(n) return (n + E - 1) // E * E end
   local y = { status = E, E = E }
-  y.lines = lines
-  -- forward, tree and chain solves: the factors of every lane group once per
-  -- call (not for share "input"), then per (batch element, group) item: the
-  -- states, the packed u/y rows (dense, readout none), the chain's
-  -- Bin/Cout/D, and for share "input" the item's own factors
-  local states = (plan.chain and t.L or t.internal) * NS * TL
-  local rows = t.L * (plan.packed and NS or 1) * TL -- a lane-layout copy of u or y
-  y.solve = { m = 0 }
-  local off = lines(states)
-  if plan.packed then
-    y.solve.ut = off; off = off + lines(rows)
-    y.solve.yt = off; off = off + lines(rows)
-  end
-  if plan.chain then y.solve.io = off; off = off + lines(plan.IOREC) end
-  if plan.input then y.solve.f = off; off = off + lines(P * REC) end
-  y.solve.item = off
-  y.group_factors = P * REC -- per lane group, [groups] of them (not "input")
-  -- forward, level sums: the weights [tiles][d+1][TC], per (batch element,
-  -- tile) the internal block sums [internal][TC]; dense blocks also give
-  -- every channel its path recurrences' scratch, in NAME_acc (counted as
-  -- double whatever the device chooses)
+  -- forward, level sums: the weights [tiles][d+1][TC] (per call); dense
+  -- blocks also give every channel its path recurrences' scratch, in
+  -- NAME_acc (counted as double whatever the device chooses)
   if plan.path == "level_sums" then
     local d, N, k = spec.depth, plan.N, spec.arity
     y.weights = (d + 1) * plan.TC -- per tile
@@ -87,13 +65,5 @@ return function(plan, spec)
     c.pio = plan.siso and c.NC * (2 * plan.N + 1) or 0
     y.chain = c
   end
-  -- backward: per lane group, the C target's per-thread scratch (factors,
-  -- Bin/Cout/D, states, adjoint states, accumulators, u/dy/du copies), in
-  -- the order and sizes of backward.c.tmpl
-  local parts = { P * REC, plan.IOREC, t.V * NS * TL, t.V * NS * TL, P * REC + plan.IOREC,
-    rows, rows, rows }
-  local group = 0
-  for _, n in ipairs(parts) do group = group + lines(n) end
-  y.backward_group = group
   return y
 end
