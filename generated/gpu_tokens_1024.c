@@ -439,9 +439,10 @@ static const char *const gpu_tokens_1024_cl_source[] = {
     "}\n",
     "\n",
     "/* The outputs: level 4's 1 x 256 x lanes work-items each\n",
-    " * solve their vertex's 4 leaves from its x. */\n",
+    " * take their vertex's last step down (x_v from q_v) and solve its 4 leaves. */\n",
     "__kernel void gpu_tokens_1024_k_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,\n",
-    "        __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong xs)\n",
+    "        __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong hf,\n",
+    "        ulong xs)\n",
     "{\n",
     "    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;\n",
     "    const size_t l = 4, g = ((size_t)get_global_id(0)), lane = g % lanes;\n",
@@ -455,7 +456,9 @@ static const char *const gpu_tokens_1024_cl_source[] = {
     "    (void)b0, (void)b1, (void)v;\n",
     "    if (pb >= 1)\n",
     "        return;\n",
+    "    gpu_tokens_1024_acc Hv[8];\n",
     "    (void)C;\n",
+    "    gpu_tokens_1024_sload(Hv, ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);\n",
     "    for (j = 0; j < 4; j++) {\n",
     "        const size_t c = off + cnt + 4 * i + j, tc = 4 * i + j;\n",
     "        gpu_tokens_1024_acc Sc[8], Sic[8], M[8], Hc[8], xv[8];\n",
@@ -477,6 +480,11 @@ static const char *const gpu_tokens_1024_cl_source[] = {
     "            for (size_t b = b0; b < b1; b++) {\n",
     "                gpu_tokens_1024_acc r = alpha * *(u + ((b * 1024 + tc) * lanes + lane) * 1);\n",
     "                gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);\n",
+    "                {\n",
+    "                    gpu_tokens_1024_acc xp[8];\n",
+    "                    gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + off - cnt / 4 + i / 4) * 8 * lanes + lane, lanes, 8);\n",
+    "                    gpu_tokens_1024_mv_sub(xv, Hv, xp);\n",
+    "                }\n",
     "                for (int e = 0; e < 8; e++)\n",
     "                    r -= beta[e] * xv[e];\n",
     "                *(y + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;\n",
@@ -701,14 +709,14 @@ static int gpu_tokens_1024_cl_up(cl_command_queue queue, cl_program program, con
     return rc;
 }
 
-/* Down the tree, levels 0..4: x into xs, or (g, the gradients) lambda into ls. */
+/* Down the tree, levels 0..levels-1: x into xs, or (g, the gradients) lambda into ls. */
 static int gpu_tokens_1024_cl_down(cl_command_queue queue, cl_program program, const gpu_tokens_1024_cl_grads *g,
-        size_t batch, size_t channels, cl_mem ws, cl_ulong hf, cl_ulong xs, cl_ulong hb,
-        cl_ulong ls, cl_ulong part)
+        int levels, size_t batch, size_t channels, cl_mem ws, cl_ulong hf, cl_ulong xs,
+        cl_ulong hb, cl_ulong ls, cl_ulong part)
 {
     const cl_ulong batch_ = batch, channels_ = channels;
     int l, rc = 0;
-    for (l = 0; l < 5 && rc == 0; l++) {
+    for (l = 0; l < levels && rc == 0; l++) {
         const cl_ulong level = (cl_ulong)l;
         const size_t items = gpu_tokens_1024_level_items(l, batch, channels);
         if (g) {
@@ -750,12 +758,12 @@ int gpu_tokens_1024_cl_forward(cl_command_queue queue, const gpu_tokens_1024_cl_
         rc = myogen_cl_status_begin(queue, workspace);
     if (rc == 0)
         rc = gpu_tokens_1024_cl_up(queue, program, p, u, batch, channels, workspace, hf, xs, 0, 0, 0);
-    if (rc == 0)
-        rc = gpu_tokens_1024_cl_down(queue, program, NULL, batch, channels, workspace, hf, xs, 0, 0, 0);
+    if (rc == 0) /* levels 0..3; k_leaves takes level 4's step */
+        rc = gpu_tokens_1024_cl_down(queue, program, NULL, 4, batch, channels, workspace, hf, xs, 0, 0, 0);
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->A), MYOGEN_CL_ARG(p->B), MYOGEN_CL_ARG(p->C), MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout), MYOGEN_CL_ARG(p->D),
             MYOGEN_CL_ARG(u), MYOGEN_CL_ARG(y), MYOGEN_CL_ARG(batch_), MYOGEN_CL_ARG(channels_),
-            MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(xs) };
+            MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(hf), MYOGEN_CL_ARG(xs) };
         rc = myogen_cl_launch(queue, program, "gpu_tokens_1024_k_leaves", gpu_tokens_1024_level_items(4, batch, channels),
                 sizeof args / sizeof args[0], args);
     }
@@ -806,11 +814,11 @@ int gpu_tokens_1024_cl_backward(cl_command_queue queue, const gpu_tokens_1024_cl
     if (rc == 0)
         rc = gpu_tokens_1024_cl_up(queue, program, p, u, batch, channels, workspace, hf, xs, 0, 0, 0);
     if (rc == 0)
-        rc = gpu_tokens_1024_cl_down(queue, program, NULL, batch, channels, workspace, hf, xs, 0, 0, 0);
+        rc = gpu_tokens_1024_cl_down(queue, program, NULL, 5, batch, channels, workspace, hf, xs, 0, 0, 0);
     if (rc == 0)
         rc = gpu_tokens_1024_cl_up(queue, program, p, dy, batch, channels, workspace, hf, xs, hb, ls, 1);
     if (rc == 0)
-        rc = gpu_tokens_1024_cl_down(queue, program, g, batch, channels, workspace, hf, xs, hb, ls, part);
+        rc = gpu_tokens_1024_cl_down(queue, program, g, 5, batch, channels, workspace, hf, xs, hb, ls, part);
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->A), MYOGEN_CL_ARG(p->B), MYOGEN_CL_ARG(p->C), MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout), MYOGEN_CL_ARG(p->D),
             MYOGEN_CL_ARG(u), MYOGEN_CL_ARG(dy), MYOGEN_CL_ARG(du), MYOGEN_CL_ARG(g->A), MYOGEN_CL_ARG(g->B), MYOGEN_CL_ARG(g->C), MYOGEN_CL_ARG(g->Bin), MYOGEN_CL_ARG(g->Cout), MYOGEN_CL_ARG(g->D),

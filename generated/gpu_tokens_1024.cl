@@ -424,9 +424,10 @@ __kernel void gpu_tokens_1024_k_down_adj(__global float *gA, __global float *gB,
 }
 
 /* The outputs: level 4's 1 x 256 x lanes work-items each
- * solve their vertex's 4 leaves from its x. */
+ * take their vertex's last step down (x_v from q_v) and solve its 4 leaves. */
 __kernel void gpu_tokens_1024_k_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
-        __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong xs)
+        __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong hf,
+        ulong xs)
 {
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t l = 4, g = ((size_t)get_global_id(0)), lane = g % lanes;
@@ -440,7 +441,9 @@ __kernel void gpu_tokens_1024_k_leaves(__global const float *A, __global const f
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
         return;
+    gpu_tokens_1024_acc Hv[8];
     (void)C;
+    gpu_tokens_1024_sload(Hv, ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
     for (j = 0; j < 4; j++) {
         const size_t c = off + cnt + 4 * i + j, tc = 4 * i + j;
         gpu_tokens_1024_acc Sc[8], Sic[8], M[8], Hc[8], xv[8];
@@ -462,6 +465,11 @@ __kernel void gpu_tokens_1024_k_leaves(__global const float *A, __global const f
             for (size_t b = b0; b < b1; b++) {
                 gpu_tokens_1024_acc r = alpha * *(u + ((b * 1024 + tc) * lanes + lane) * 1);
                 gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
+                {
+                    gpu_tokens_1024_acc xp[8];
+                    gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + off - cnt / 4 + i / 4) * 8 * lanes + lane, lanes, 8);
+                    gpu_tokens_1024_mv_sub(xv, Hv, xp);
+                }
                 for (int e = 0; e < 8; e++)
                     r -= beta[e] * xv[e];
                 *(y + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;

@@ -432,9 +432,10 @@ static const char *const ocl_none_k4_cl_source[] = {
     "}\n",
     "\n",
     "/* The outputs: level 5's 1 x 1024 x lanes work-items each\n",
-    " * solve their vertex's 4 leaves from its x. */\n",
+    " * take their vertex's last step down (x_v from q_v) and solve its 4 leaves. */\n",
     "__kernel void ocl_none_k4_k_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,\n",
-    "        __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong xs)\n",
+    "        __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong hf,\n",
+    "        ulong xs)\n",
     "{\n",
     "    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels * 16;\n",
     "    const size_t l = 5, g = ((size_t)get_global_id(0)), lane = g % lanes;\n",
@@ -448,7 +449,9 @@ static const char *const ocl_none_k4_cl_source[] = {
     "    (void)b0, (void)b1, (void)v;\n",
     "    if (pb >= 1)\n",
     "        return;\n",
+    "    ocl_none_k4_acc Hv[1];\n",
     "    (void)C;\n",
+    "    ocl_none_k4_sload(Hv, ws + hf + (pb * 1365 + v) * 1 * lanes + lane, lanes, 1);\n",
     "    for (j = 0; j < 4; j++) {\n",
     "        const size_t c = off + cnt + 4 * i + j, tc = 4 * i + j;\n",
     "        ocl_none_k4_acc Sc[1], Sic[1], M[1], Hc[1], xv[1];\n",
@@ -465,6 +468,11 @@ static const char *const ocl_none_k4_cl_source[] = {
     "            ocl_none_k4_sload(e_, u + ((b * 4096 + tc) * lanes + lane) * 1, 1, 1);\n",
     "            ocl_none_k4_mv(x, Sic, e_);\n",
     "            ocl_none_k4_sload(xv, ws + xs + (b * 1365 + v) * 1 * lanes + lane, lanes, 1);\n",
+    "            {\n",
+    "                ocl_none_k4_acc xp[1];\n",
+    "                ocl_none_k4_sload(xp, ws + xs + (b * 1365 + off - cnt / 4 + i / 4) * 1 * lanes + lane, lanes, 1);\n",
+    "                ocl_none_k4_mv_sub(xv, Hv, xp);\n",
+    "            }\n",
     "            ocl_none_k4_mv_sub(x, Hc, xv);\n",
     "            ocl_none_k4_sstore(y + ((b * 4096 + tc) * lanes + lane) * 1, 1, x, 1);\n",
     "        }\n",
@@ -681,14 +689,14 @@ static int ocl_none_k4_cl_up(cl_command_queue queue, cl_program program, const o
     return rc;
 }
 
-/* Down the tree, levels 0..5: x into xs, or (g, the gradients) lambda into ls. */
+/* Down the tree, levels 0..levels-1: x into xs, or (g, the gradients) lambda into ls. */
 static int ocl_none_k4_cl_down(cl_command_queue queue, cl_program program, const ocl_none_k4_cl_grads *g,
-        size_t batch, size_t channels, cl_mem ws, cl_ulong hf, cl_ulong xs, cl_ulong hb,
-        cl_ulong ls, cl_ulong part)
+        int levels, size_t batch, size_t channels, cl_mem ws, cl_ulong hf, cl_ulong xs,
+        cl_ulong hb, cl_ulong ls, cl_ulong part)
 {
     const cl_ulong batch_ = batch, channels_ = channels;
     int l, rc = 0;
-    for (l = 0; l < 6 && rc == 0; l++) {
+    for (l = 0; l < levels && rc == 0; l++) {
         const cl_ulong level = (cl_ulong)l;
         const size_t items = ocl_none_k4_level_items(l, batch, channels);
         if (g) {
@@ -730,12 +738,12 @@ int ocl_none_k4_cl_forward(cl_command_queue queue, const ocl_none_k4_cl_params *
         rc = myogen_cl_status_begin(queue, workspace);
     if (rc == 0)
         rc = ocl_none_k4_cl_up(queue, program, p, u, batch, channels, workspace, hf, xs, 0, 0, 0);
-    if (rc == 0)
-        rc = ocl_none_k4_cl_down(queue, program, NULL, batch, channels, workspace, hf, xs, 0, 0, 0);
+    if (rc == 0) /* levels 0..4; k_leaves takes level 5's step */
+        rc = ocl_none_k4_cl_down(queue, program, NULL, 5, batch, channels, workspace, hf, xs, 0, 0, 0);
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->A), MYOGEN_CL_ARG(p->B), MYOGEN_CL_ARG(p->C), MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout), MYOGEN_CL_ARG(p->D),
             MYOGEN_CL_ARG(u), MYOGEN_CL_ARG(y), MYOGEN_CL_ARG(batch_), MYOGEN_CL_ARG(channels_),
-            MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(xs) };
+            MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(hf), MYOGEN_CL_ARG(xs) };
         rc = myogen_cl_launch(queue, program, "ocl_none_k4_k_leaves", ocl_none_k4_level_items(5, batch, channels),
                 sizeof args / sizeof args[0], args);
     }
@@ -783,11 +791,11 @@ int ocl_none_k4_cl_backward(cl_command_queue queue, const ocl_none_k4_cl_params 
     if (rc == 0)
         rc = ocl_none_k4_cl_up(queue, program, p, u, batch, channels, workspace, hf, xs, 0, 0, 0);
     if (rc == 0)
-        rc = ocl_none_k4_cl_down(queue, program, NULL, batch, channels, workspace, hf, xs, 0, 0, 0);
+        rc = ocl_none_k4_cl_down(queue, program, NULL, 6, batch, channels, workspace, hf, xs, 0, 0, 0);
     if (rc == 0)
         rc = ocl_none_k4_cl_up(queue, program, p, dy, batch, channels, workspace, hf, xs, hb, ls, 1);
     if (rc == 0)
-        rc = ocl_none_k4_cl_down(queue, program, g, batch, channels, workspace, hf, xs, hb, ls, part);
+        rc = ocl_none_k4_cl_down(queue, program, g, 6, batch, channels, workspace, hf, xs, hb, ls, part);
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->A), MYOGEN_CL_ARG(p->B), MYOGEN_CL_ARG(p->C), MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout), MYOGEN_CL_ARG(p->D),
             MYOGEN_CL_ARG(u), MYOGEN_CL_ARG(dy), MYOGEN_CL_ARG(du), MYOGEN_CL_ARG(g->A), MYOGEN_CL_ARG(g->B), MYOGEN_CL_ARG(g->C), MYOGEN_CL_ARG(g->Bin), MYOGEN_CL_ARG(g->Cout), MYOGEN_CL_ARG(g->D),

@@ -417,9 +417,10 @@ __kernel void ocl_none_k4_k_down_adj(__global float *gA, __global float *gB, __g
 }
 
 /* The outputs: level 5's 1 x 1024 x lanes work-items each
- * solve their vertex's 4 leaves from its x. */
+ * take their vertex's last step down (x_v from q_v) and solve its 4 leaves. */
 __kernel void ocl_none_k4_k_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
-        __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong xs)
+        __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong hf,
+        ulong xs)
 {
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels * 16;
     const size_t l = 5, g = ((size_t)get_global_id(0)), lane = g % lanes;
@@ -433,7 +434,9 @@ __kernel void ocl_none_k4_k_leaves(__global const float *A, __global const float
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
         return;
+    ocl_none_k4_acc Hv[1];
     (void)C;
+    ocl_none_k4_sload(Hv, ws + hf + (pb * 1365 + v) * 1 * lanes + lane, lanes, 1);
     for (j = 0; j < 4; j++) {
         const size_t c = off + cnt + 4 * i + j, tc = 4 * i + j;
         ocl_none_k4_acc Sc[1], Sic[1], M[1], Hc[1], xv[1];
@@ -450,6 +453,11 @@ __kernel void ocl_none_k4_k_leaves(__global const float *A, __global const float
             ocl_none_k4_sload(e_, u + ((b * 4096 + tc) * lanes + lane) * 1, 1, 1);
             ocl_none_k4_mv(x, Sic, e_);
             ocl_none_k4_sload(xv, ws + xs + (b * 1365 + v) * 1 * lanes + lane, lanes, 1);
+            {
+                ocl_none_k4_acc xp[1];
+                ocl_none_k4_sload(xp, ws + xs + (b * 1365 + off - cnt / 4 + i / 4) * 1 * lanes + lane, lanes, 1);
+                ocl_none_k4_mv_sub(xv, Hv, xp);
+            }
             ocl_none_k4_mv_sub(x, Hc, xv);
             ocl_none_k4_sstore(y + ((b * 4096 + tc) * lanes + lane) * 1, 1, x, 1);
         }

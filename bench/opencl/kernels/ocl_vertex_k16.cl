@@ -424,9 +424,10 @@ __kernel void ocl_vertex_k16_k_down_adj(__global float *gA, __global float *gB, 
 }
 
 /* The outputs: level 2's 1 x 256 x lanes work-items each
- * solve their vertex's 16 leaves from its x. */
+ * take their vertex's last step down (x_v from q_v) and solve its 16 leaves. */
 __kernel void ocl_vertex_k16_k_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
-        __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong xs)
+        __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong hf,
+        ulong xs)
 {
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t l = 2, g = ((size_t)get_global_id(0)), lane = g % lanes;
@@ -440,7 +441,9 @@ __kernel void ocl_vertex_k16_k_leaves(__global const float *A, __global const fl
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
         return;
+    ocl_vertex_k16_acc Hv[16];
     (void)C;
+    ocl_vertex_k16_sload(Hv, ws + hf + (pb * 273 + v) * 16 * lanes + lane, lanes, 16);
     for (j = 0; j < 16; j++) {
         const size_t c = off + cnt + 16 * i + j, tc = 16 * i + j;
         ocl_vertex_k16_acc Sc[16], Sic[16], M[16], Hc[16], xv[16];
@@ -462,6 +465,11 @@ __kernel void ocl_vertex_k16_k_leaves(__global const float *A, __global const fl
             for (size_t b = b0; b < b1; b++) {
                 ocl_vertex_k16_acc r = alpha * *(u + ((b * 4096 + tc) * lanes + lane) * 1);
                 ocl_vertex_k16_sload(xv, ws + xs + (b * 273 + v) * 16 * lanes + lane, lanes, 16);
+                {
+                    ocl_vertex_k16_acc xp[16];
+                    ocl_vertex_k16_sload(xp, ws + xs + (b * 273 + off - cnt / 16 + i / 16) * 16 * lanes + lane, lanes, 16);
+                    ocl_vertex_k16_mv_sub(xv, Hv, xp);
+                }
                 for (int e = 0; e < 16; e++)
                     r -= beta[e] * xv[e];
                 *(y + ((b * 4096 + tc) * lanes + lane) * 1) = (float)r;
