@@ -10,13 +10,9 @@
  * take adjacent lanes, so loads and stores coalesce.  The host code in the
  * .c file enqueues the kernels below and sizes their scratch.
  */
-/* The factors' arithmetic: double where the device has it (as the C target). */
-#ifdef cl_khr_fp64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-typedef double ocl_level_k4_acc;
-#else
+/* The arithmetic: f32, as the tensors (blocks and states live in registers:
+ * double would take twice the registers and spill). */
 typedef float ocl_level_k4_acc;
-#endif
 
 /* Parameters and gradients as in ocl_level_k4.h (device pointers). */
 typedef struct {
