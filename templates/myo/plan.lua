@@ -65,9 +65,8 @@ return function(spec)
   local row_bytes = p.NS == 1 and 1024 or 128
   p.TL = knob("TL", p.W * math.max(1, row_bytes // (p.NS * p.W * p.size)), p)
   if p.cl then
-    -- a group is the lanes of adjacent work-items: one 128-byte line of each
-    -- lane-layout row, so a warp's loads and stores coalesce; a level-sum
-    -- tile is a group too (one lane index NAME_Q0 for every kernel)
+    -- OpenCL keeps the level-sum weights in tiles of one 128-byte line of
+    -- channels, [tiles][d+1][TC], so a warp reads each weight coalesced
     p.TL = knob("TL", 128 // p.size, p)
     if p.TC then p.TC = p.TL end
   end
@@ -89,16 +88,16 @@ return function(spec)
     for j = 0, p.N - 1 do cs[#cs + 1] = j end
     return cs
   end
-  -- What differs in device code: G qualifies pointers into buffers (OpenCL
-  -- "__global ", C ""); acc is the type of the factor arithmetic (double, or
-  -- in OpenCL NAME_acc: double where the device has cl_khr_fp64);
-  -- own(lo, hi) gives the bounds of a loop over the lanes of a group: all of
-  -- them in C, the work-item's own lane (NAME_Q0, or idx) in OpenCL.
+  -- What differs in device code (the GPU templates, and the level-sum
+  -- weights, which OpenCL runs from level_sums.c.tmpl): G qualifies pointers
+  -- into buffers (OpenCL "__global ", C ""); acc is the type of the factor
+  -- arithmetic (C: double; OpenCL: NAME_acc, see kernel.cl.tmpl);
+  -- own(lo, hi, idx) gives the bounds of a loop over channels: all of them
+  -- in C, the work-item's own (idx) in OpenCL.
   p.G = V.global or ""
   p.acc = p.cl and (spec.name .. "_acc") or "double"
   function p.own(lo, hi, idx)
     if not p.cl then return lo, hi end
-    idx = idx or (spec.name .. "_Q0")
     return idx, idx .. " + 1"
   end
   return p
