@@ -691,42 +691,105 @@ static int barrier_if_ooo(cl_command_queue queue)
     return 0;
 }
 
+/* Kernel objects not in use, kept for the next launch of the same kernel of
+ * the same program (clCreateKernel and the work-group query cost more than
+ * a small launch).  A launch takes one out of the pool, or creates one, and
+ * puts it back once enqueued (the arguments are captured at enqueue time),
+ * so concurrent launches never share a kernel object. */
+typedef struct kern_entry {
+    cl_program program;
+    cl_device_id device;
+    char *name;
+    cl_kernel kernel;
+    size_t local; /* work-group size for this device */
+    struct kern_entry *next;
+} kern_entry;
+static kern_entry *idle_kernels; /* under state_lock */
+
+static kern_entry *kernel_take(cl_command_queue queue, cl_program program, const char *name)
+{
+    kern_entry *e, **at;
+    cl_device_id device;
+    size_t max_local = 0;
+    cl_int err;
+    char what[256];
+    if (clGetCommandQueueInfo(queue, CL_QUEUE_DEVICE, sizeof device, &device, NULL) !=
+        CL_SUCCESS)
+        device = NULL;
+    mcl_acquire(&state_lock);
+    for (at = &idle_kernels; *at; at = &(*at)->next)
+        if ((*at)->program == program && (*at)->device == device && !strcmp((*at)->name, name))
+            break;
+    e = *at;
+    if (e)
+        *at = e->next;
+    mcl_release(&state_lock);
+    if (e)
+        return e;
+    e = calloc(1, sizeof *e);
+    if (e)
+        e->name = malloc(strlen(name) + 1);
+    if (!e || !e->name) {
+        free(e);
+        report("myogen_cl: out of host memory creating kernel %s", name);
+        return NULL;
+    }
+    strcpy(e->name, name);
+    e->kernel = clCreateKernel(program, name, &err);
+    if (!e->kernel) {
+        free(e->name);
+        free(e);
+        snprintf(what, sizeof what, "creating kernel %s (clCreateKernel)", name);
+        cl_fail(err, what);
+        return NULL;
+    }
+    e->program = program;
+    e->device = device;
+    e->local = local_size();
+    if (device &&
+        clGetKernelWorkGroupInfo(e->kernel, device, CL_KERNEL_WORK_GROUP_SIZE, sizeof max_local,
+                                 &max_local, NULL) == CL_SUCCESS &&
+        max_local > 0)
+        while (e->local > max_local)
+            e->local /= 2;
+    if (e->local == 0)
+        e->local = 1;
+    return e;
+}
+
+static void kernel_give_back(kern_entry *e)
+{
+    mcl_acquire(&state_lock);
+    e->next = idle_kernels;
+    idle_kernels = e;
+    mcl_release(&state_lock);
+}
+
 int myogen_cl_launch(cl_command_queue queue, cl_program program, const char *name,
                      size_t items, size_t nargs, const myogen_cl_arg *args)
 {
     cl_int err;
-    cl_kernel kernel;
-    cl_device_id device;
-    size_t local = local_size(), max_local = 0, global;
+    kern_entry *e;
+    size_t local, global;
     char what[256];
     if (items == 0)
         return 0;
-    kernel = clCreateKernel(program, name, &err);
-    if (!kernel) {
-        snprintf(what, sizeof what, "creating kernel %s (clCreateKernel)", name);
-        return cl_fail(err, what);
-    }
+    e = kernel_take(queue, program, name);
+    if (!e)
+        return MYOGEN_CL_EOPENCL;
     for (size_t i = 0; i < nargs; i++) {
-        err = clSetKernelArg(kernel, (cl_uint)i, args[i].size, args[i].value);
+        err = clSetKernelArg(e->kernel, (cl_uint)i, args[i].size, args[i].value);
         if (err != CL_SUCCESS) {
-            clReleaseKernel(kernel);
+            kernel_give_back(e);
             snprintf(what, sizeof what, "setting argument %u of kernel %s (clSetKernelArg)",
                      (unsigned)i, name);
             return cl_fail(err, what);
         }
     }
-    if (clGetCommandQueueInfo(queue, CL_QUEUE_DEVICE, sizeof device, &device, NULL) ==
-            CL_SUCCESS &&
-        clGetKernelWorkGroupInfo(kernel, device, CL_KERNEL_WORK_GROUP_SIZE, sizeof max_local,
-                                 &max_local, NULL) == CL_SUCCESS &&
-        max_local > 0)
-        while (local > max_local)
-            local /= 2;
-    if (local == 0)
-        local = 1;
+    local = e->local;
     global = (items + local - 1) / local * local;
-    err = clEnqueueNDRangeKernel(queue, kernel, 1, NULL, &global, &local, 0, NULL, NULL);
-    clReleaseKernel(kernel);
+    err = clEnqueueNDRangeKernel(queue, e->kernel, 1, NULL, &global, &local, 0, NULL, NULL);
+    kernel_give_back(e);
     if (err != CL_SUCCESS) {
         snprintf(what, sizeof what, "enqueueing kernel %s over %lu work-items "
                  "(clEnqueueNDRangeKernel)", name, (unsigned long)global);
@@ -804,6 +867,13 @@ void myogen_cl_free(cl_mem buffer)
 void myogen_cl_shutdown(void)
 {
     mcl_acquire(&state_lock);
+    while (idle_kernels) { /* before their programs */
+        kern_entry *e = idle_kernels;
+        idle_kernels = e->next;
+        clReleaseKernel(e->kernel);
+        free(e->name);
+        free(e);
+    }
     while (programs) {
         prog_entry *e = programs;
         programs = e->next;
