@@ -35,6 +35,19 @@ return function(plan, spec)
       lev = s.top
     end
     y.sum_stages, y.sum_region = stages, region
+    -- the streaming backward's Gram partials: level l's per (batch element,
+    -- chunk of the stage holding l; level d: of the leaf stage), at offset
+    -- gram_off[l] * batch per channel; gram_slots per (batch, channel)
+    local off, goff = 0, {}
+    for l = 0, d do
+      local chunks = stages[1].chunks
+      for _, st in ipairs(stages) do
+        if l >= st.top and l < st.bottom then chunks = st.chunks end
+      end
+      goff[l] = { off = off, chunks = chunks }
+      off = off + chunks
+    end
+    y.gram, y.gram_slots = goff, off
     y.dense_acc = plan.dense and (2 * (d + 1) * N * N + (d + 1) * N) or 0 -- per channel, in acc
     y.dense_item = lines(y.dense_acc * 8 // plan.size) -- the same, in elements
   end

@@ -70,6 +70,10 @@ return function(spec)
     p.TL = knob("TL", 128 // p.size, p)
     if p.TC then p.TC = p.TL end
   end
+  -- OpenCL, level sums with diag blocks: the backward streams too (du is
+  -- the same layer on dy; the weights' gradients are Gram sums of block
+  -- sums), else it is the tree solve's
+  p.gpu_sum_backward = p.cl and p.backward and p.path == "level_sums" and not p.dense
   p.BS = p.dense and p.N * p.N or p.NS -- entries of one block: N x N or its diagonal
   p.REC = 3 * p.BS * p.TL -- per parameter set: three slots of blocks, [BS][TL]
   p.IOREC = (2 * p.NS + 1) * p.TL -- Bin, Cout, D in lane layout
