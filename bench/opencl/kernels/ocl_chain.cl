@@ -110,58 +110,33 @@ static void ocl_chain_add_tr(ocl_chain_acc *o, const ocl_chain_acc *X)
     for (int e = 0; e < 16; e++)
         o[e] += X[e];
 }
-/* The factors of every position: 1 x lanes work-items, each walking the chain up. */
+/* The factors of every position: 1 x 16 x lanes work-items (diag blocks:
+ * each state is a scalar recurrence of its own), each walking the chain up. */
 __kernel void ocl_chain_k_chain_factor(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D, ulong batch_, ulong channels_, __global float *ws, ulong rec)
 {
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
-    const size_t pb = g / lanes;
-    const size_t b0 = 0, b1 = batch;
-    (void)b0, (void)b1;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, e = g / lanes % 16, pb = g / lanes / 16;
+    ocl_chain_acc H = 0, Cn = 0;
+    (void)batch, (void)C, (void)Bin, (void)Cout, (void)D;
     if (pb >= 1)
         return;
-    ocl_chain_acc S[16], Si[16], M[16], H[16], Cn[16];
-    (void)Bin, (void)Cout, (void)D;
     for (long l = 4095; l >= 0; l--) {
-        ocl_chain_bload(S, A + ((l) * lanes + lane) * 16);
-        if (l < 4095) { /* S_l = A_l - C_{l+1} H_{l+1} */
-            ocl_chain_cload(Cn, B + ((l + 1) * lanes + lane) * 16, C + ((l + 1) * lanes + lane) * 16);
-            ocl_chain_mm_sub(S, Cn, H);
-        }
-        if (ocl_chain_inv(S, Si) != 0) {
+        ocl_chain_acc S = (A + ((l) * lanes + lane) * 16)[e], Si, Cl;
+        if (l < 4095) /* S_l = A_l - C_{l+1} H_{l+1} */
+            S -= Cn * H;
+        if (!(S != 0 && isfinite(S))) {
             ocl_chain_FAIL(ws, 2);
             return;
         }
-        ocl_chain_sstore(ws + rec + ((pb * 4096 + l) * 5 + 0) * 16 * lanes + lane, lanes, Si, 16);
-        for (int e = 0; e < 16; e++)
-            M[e] = 0;
-        if (l < 4095) /* K_l = S_l^-1 C_{l+1} */
-            ocl_chain_mm(M, Si, Cn);
-        ocl_chain_sstore(ws + rec + ((pb * 4096 + l) * 5 + 1) * 16 * lanes + lane, lanes, M, 16);
-        for (int e = 0; e < 16; e++)
-            H[e] = 0;
-        if (l > 0) { /* H_l = S_l^-1 B_l */
-            ocl_chain_bload(S, B + ((l) * lanes + lane) * 16);
-            ocl_chain_mm(H, Si, S);
-        }
-        ocl_chain_sstore(ws + rec + ((pb * 4096 + l) * 5 + 2) * 16 * lanes + lane, lanes, H, 16);
-        /* the adjoint's K'_l = S_l^-T B_{l+1}^T = (B_{l+1} S_l^-1)^T, H'_l = (C_l S_l^-1)^T */
-        for (int e = 0; e < 16; e++)
-            M[e] = 0;
-        if (l < 4095) {
-            ocl_chain_bload(S, B + ((l + 1) * lanes + lane) * 16);
-            ocl_chain_mm(Cn, S, Si);
-            ocl_chain_tr(M, Cn);
-        }
-        ocl_chain_sstore(ws + rec + ((pb * 4096 + l) * 5 + 3) * 16 * lanes + lane, lanes, M, 16);
-        for (int e = 0; e < 16; e++)
-            M[e] = 0;
-        if (l > 0) {
-            ocl_chain_cload(S, B + ((l) * lanes + lane) * 16, C + ((l) * lanes + lane) * 16);
-            ocl_chain_mm(Cn, S, Si);
-            ocl_chain_tr(M, Cn);
-        }
-        ocl_chain_sstore(ws + rec + ((pb * 4096 + l) * 5 + 4) * 16 * lanes + lane, lanes, M, 16);
+        Si = 1 / S;
+        (ws + rec + ((pb * 4096 + l) * 5 + 0) * 16 * lanes + lane)[e * lanes] = (float)Si;
+        (ws + rec + ((pb * 4096 + l) * 5 + 1) * 16 * lanes + lane)[e * lanes] = (float)(Si * Cn); /* K_l = S_l^-1 C_{l+1} (0 at the end) */
+        (ws + rec + ((pb * 4096 + l) * 5 + 3) * 16 * lanes + lane)[e * lanes] = (float)(l < 4095 ? Si * (B + ((l + 1) * lanes + lane) * 16)[e] : 0); /* K'_l */
+        H = l > 0 ? Si * (B + ((l) * lanes + lane) * 16)[e] : 0;
+        (ws + rec + ((pb * 4096 + l) * 5 + 2) * 16 * lanes + lane)[e * lanes] = (float)H; /* H_l = S_l^-1 B_l */
+        Cl = l > 0 ? (C + ((l) * lanes + lane) * 16)[e] : 0;
+        (ws + rec + ((pb * 4096 + l) * 5 + 4) * 16 * lanes + lane)[e * lanes] = (float)(Cl * Si); /* H'_l */
+        Cn = Cl;
     }
 }
 
