@@ -110,6 +110,19 @@ static void gpu_tokens_1024_add_tr(gpu_tokens_1024_acc *o, const gpu_tokens_1024
     for (int e = 0; e < 8; e++)
         o[e] += X[e];
 }
+
+/* A leaf's factors from its blocks at a and b: Si = A^-1, H = A^-1 B; 2 for
+ * a zero or non-finite pivot */
+static int gpu_tokens_1024_leaf_factors(gpu_tokens_1024_acc *Si, gpu_tokens_1024_acc *H, __global const float *a, __global const float *b)
+{
+    gpu_tokens_1024_acc S[8], M[8];
+    gpu_tokens_1024_bload(S, a);
+    if (gpu_tokens_1024_inv(S, Si) != 0)
+        return 2;
+    gpu_tokens_1024_bload(M, b);
+    gpu_tokens_1024_mm(H, Si, M);
+    return 0;
+}
 /* Up the tree, level 4 (children: the leaves): 1 x 256 x lanes work-items. */
 __kernel void gpu_tokens_1024_k_up_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
@@ -135,14 +148,11 @@ __kernel void gpu_tokens_1024_k_up_leaves(__global const float *A, __global cons
         gpu_tokens_1024_acc Cc[8], Hc[8];
         gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
         {
-            gpu_tokens_1024_acc Sc[8], Sic[8];
-            gpu_tokens_1024_bload(Sc, A + (c * lanes + lane) * 8);
-            if (gpu_tokens_1024_inv(Sc, Sic) != 0) {
+            gpu_tokens_1024_acc Sic[8];
+            if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
                 gpu_tokens_1024_FAIL(ws, 2);
                 return;
             }
-            gpu_tokens_1024_bload(M, B + (c * lanes + lane) * 8);
-            gpu_tokens_1024_mm(Hc, Sic, M);
             gpu_tokens_1024_mm(M, Cc, Sic); /* C_c S_c^-1 */
             { /* gamma_c = C_c S_c^-1 Bin: e_c = Bin u_c */
                 gpu_tokens_1024_acc bin[8];
@@ -251,14 +261,11 @@ __kernel void gpu_tokens_1024_k_up_adj_leaves(__global const float *A, __global 
         gpu_tokens_1024_acc Cc[8], Hc[8];
         gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
         {
-            gpu_tokens_1024_acc Sc[8], Sic[8];
-            gpu_tokens_1024_bload(Sc, A + (c * lanes + lane) * 8);
-            if (gpu_tokens_1024_inv(Sc, Sic) != 0) {
+            gpu_tokens_1024_acc Sic[8];
+            if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
                 gpu_tokens_1024_FAIL(ws, 2);
                 return;
             }
-            gpu_tokens_1024_bload(M, B + (c * lanes + lane) * 8);
-            gpu_tokens_1024_mm(Hc, Sic, M);
             { /* beta_c = H_c^T Cout: g_c = Cout dy_c */
                 gpu_tokens_1024_acc cout[8];
                 gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
@@ -442,14 +449,11 @@ __kernel void gpu_tokens_1024_k_leaves(__global const float *A, __global const f
     gpu_tokens_1024_sload(Hv, ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
     for (j = 0; j < 4; j++) {
         const size_t c = off + cnt + 4 * i + j, tc = 4 * i + j;
-        gpu_tokens_1024_acc Sc[8], Sic[8], M[8], Hc[8], xv[8];
-        gpu_tokens_1024_bload(Sc, A + (c * lanes + lane) * 8);
-        if (gpu_tokens_1024_inv(Sc, Sic) != 0) {
+        gpu_tokens_1024_acc Sic[8], Hc[8], xv[8];
+        if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
             gpu_tokens_1024_FAIL(ws, 2);
             return;
         }
-        gpu_tokens_1024_bload(M, B + (c * lanes + lane) * 8);
-        gpu_tokens_1024_mm(Hc, Sic, M);
         { /* y = alpha u - beta . x_v: alpha = Cout S^-1 Bin + D, beta = H^T Cout */
             gpu_tokens_1024_acc bin[8], cout[8], s[8], beta[8], alpha = D[lane];
             gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
@@ -501,13 +505,10 @@ __kernel void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global con
         const size_t c = off + cnt + 4 * i + j, tc = 4 * i + j;
         gpu_tokens_1024_acc Sc[8], Sic[8], M[8], Hc[8], Ht[8];
         gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
-        gpu_tokens_1024_bload(Sc, A + (c * lanes + lane) * 8);
-        if (gpu_tokens_1024_inv(Sc, Sic) != 0) {
+        if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
             gpu_tokens_1024_FAIL(ws, 2);
             return;
         }
-        gpu_tokens_1024_bload(M, B + (c * lanes + lane) * 8);
-        gpu_tokens_1024_mm(Hc, Sic, M);
         gpu_tokens_1024_cload(Sc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
         gpu_tokens_1024_mm(M, Sc, Sic);
         gpu_tokens_1024_tr(Ht, M); /* the adjoint's (C S^-1)^T */

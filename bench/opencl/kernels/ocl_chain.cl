@@ -110,6 +110,19 @@ static void ocl_chain_add_tr(ocl_chain_acc *o, const ocl_chain_acc *X)
     for (int e = 0; e < 16; e++)
         o[e] += X[e];
 }
+
+/* A leaf's factors from its blocks at a and b: Si = A^-1, H = A^-1 B; 2 for
+ * a zero or non-finite pivot */
+static int ocl_chain_leaf_factors(ocl_chain_acc *Si, ocl_chain_acc *H, __global const float *a, __global const float *b)
+{
+    ocl_chain_acc S[16], M[16];
+    ocl_chain_bload(S, a);
+    if (ocl_chain_inv(S, Si) != 0)
+        return 2;
+    ocl_chain_bload(M, b);
+    ocl_chain_mm(H, Si, M);
+    return 0;
+}
 /* The factors of every position: 1 x 16 x lanes work-items (diag blocks:
  * each state is a scalar recurrence of its own), each walking the chain up. */
 __kernel void ocl_chain_k_chain_factor(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D, ulong batch_, ulong channels_, __global float *ws, ulong rec)
@@ -192,26 +205,6 @@ __kernel void ocl_chain_k_chain_qmap(__global const float *Bin, __global const f
     }
 }
 
-/* Carry q across the chunks, last to first: qb[c] = q at the first
- * position below chunk c; batch x lanes work-items. */
-__kernel void ocl_chain_k_chain_qcarry(ulong batch_, ulong channels_, __global float *ws, ulong qa,
-        ulong qg, ulong qb)
-{
-    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;
-    ocl_chain_acc q[16] = {0}, a[16], Gm[16];
-    if (b >= batch)
-        return;
-    for (size_t c = 1024; c-- > 0;) {
-        ocl_chain_sstore(ws + qb + (b * 1024 + c) * 16 * lanes + lane, lanes, q, 16);
-        ocl_chain_sload(a, ws + qa + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_sload(Gm, ws + qg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_mv_sub(a, Gm, q);
-        for (int i = 0; i < 16; i++)
-            q[i] = a[i];
-    }
-}
-
 /* Scan x, per chunk: x_{e-1} = beta - Eta x_{s-1}; 1 x 1024 x lanes work-items. */
 __kernel void ocl_chain_k_chain_xmap(__global const float *Bin, __global const float *Cout, __global const float *u,
         ulong batch_, ulong channels_, __global float *ws, ulong rec, ulong qb, ulong xa, ulong xg)
@@ -236,7 +229,7 @@ __kernel void ocl_chain_k_chain_xmap(__global const float *Bin, __global const f
     ocl_chain_sstore(ws + xg + (pb * 1024 + c) * 16 * lanes + lane, lanes, Et, 16);
     for (size_t b = b0; b < b1; b++) {
         ocl_chain_acc qs[4][16], beta[16];
-        { /* q_l = f_l - K_l q_{l+1}, from the boundary up the chunk */
+        { /* qs: q_l = f_l - K_l q_{l+1}, from the boundary up the chunk */
             ocl_chain_acc K[16], nx[16];
             ocl_chain_sload(nx, ws + qb + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
             for (int r = 3; r >= 0; r--) {
@@ -272,23 +265,41 @@ __kernel void ocl_chain_k_chain_xmap(__global const float *Bin, __global const f
     }
 }
 
-/* Carry x across the chunks, first to last: xb[c] = x at the
- * position above chunk c (0 above the first); batch x lanes work-items. */
+/* Carry q across the chunks, last to first; batch x lanes work-items. */
+__kernel void ocl_chain_k_chain_qcarry(ulong batch_, ulong channels_, __global float *ws, ulong qa,
+        ulong qg, ulong qb)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;
+    ocl_chain_acc v[16] = {0}, a[16], M[16];
+    if (b >= batch)
+        return;
+    for (size_t c = 1024; c-- > 0;) { /* v: the boundary of chunk c, then its far end */
+        ocl_chain_sstore(ws + qb + (b * 1024 + c) * 16 * lanes + lane, lanes, v, 16);
+        ocl_chain_sload(a, ws + qa + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_sload(M, ws + qg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_mv_sub(a, M, v);
+        for (int i = 0; i < 16; i++)
+            v[i] = a[i];
+    }
+}
+
+/* Carry x across the chunks, first to last; batch x lanes work-items. */
 __kernel void ocl_chain_k_chain_xcarry(ulong batch_, ulong channels_, __global float *ws, ulong xa,
         ulong xg, ulong xb)
 {
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;
-    ocl_chain_acc x[16] = {0}, a[16], Et[16];
+    ocl_chain_acc v[16] = {0}, a[16], M[16];
     if (b >= batch)
         return;
-    for (size_t c = 0; c < 1024; c++) {
-        ocl_chain_sstore(ws + xb + (b * 1024 + c) * 16 * lanes + lane, lanes, x, 16);
+    for (size_t c = 0; c < 1024; c++) { /* v: the boundary of chunk c, then its far end */
+        ocl_chain_sstore(ws + xb + (b * 1024 + c) * 16 * lanes + lane, lanes, v, 16);
         ocl_chain_sload(a, ws + xa + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_sload(Et, ws + xg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_mv_sub(a, Et, x);
+        ocl_chain_sload(M, ws + xg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_mv_sub(a, M, v);
         for (int i = 0; i < 16; i++)
-            x[i] = a[i];
+            v[i] = a[i];
     }
 }
 
@@ -309,7 +320,7 @@ __kernel void ocl_chain_k_chain_out(__global const float *Bin, __global const fl
     (void)Cout, (void)D;
     for (size_t b = b0; b < b1; b++) {
         ocl_chain_acc qs[4][16], x[16];
-        { /* q_l = f_l - K_l q_{l+1}, from the boundary up the chunk */
+        { /* qs: q_l = f_l - K_l q_{l+1}, from the boundary up the chunk */
             ocl_chain_acc K[16], nx[16];
             ocl_chain_sload(nx, ws + qb + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
             for (int r = 3; r >= 0; r--) {
@@ -401,26 +412,6 @@ __kernel void ocl_chain_k_chain_qmap_adj(__global const float *Bin, __global con
     }
 }
 
-/* Carry q' across the chunks, last to first: qb[c] = q at the first
- * position below chunk c; batch x lanes work-items. */
-__kernel void ocl_chain_k_chain_qcarry_adj(ulong batch_, ulong channels_, __global float *ws, ulong la,
-        ulong lg, ulong lb)
-{
-    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;
-    ocl_chain_acc q[16] = {0}, a[16], Gm[16];
-    if (b >= batch)
-        return;
-    for (size_t c = 1024; c-- > 0;) {
-        ocl_chain_sstore(ws + lb + (b * 1024 + c) * 16 * lanes + lane, lanes, q, 16);
-        ocl_chain_sload(a, ws + la + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_sload(Gm, ws + lg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_mv_sub(a, Gm, q);
-        for (int i = 0; i < 16; i++)
-            q[i] = a[i];
-    }
-}
-
 /* Scan lambda, per chunk: x_{e-1} = beta - Eta x_{s-1}; 1 x 1024 x lanes work-items. */
 __kernel void ocl_chain_k_chain_xmap_adj(__global const float *Bin, __global const float *Cout, __global const float *dy,
         ulong batch_, ulong channels_, __global float *ws, ulong rec, ulong lb, ulong ma, ulong mg)
@@ -445,7 +436,7 @@ __kernel void ocl_chain_k_chain_xmap_adj(__global const float *Bin, __global con
     ocl_chain_sstore(ws + mg + (pb * 1024 + c) * 16 * lanes + lane, lanes, Et, 16);
     for (size_t b = b0; b < b1; b++) {
         ocl_chain_acc qs[4][16], beta[16];
-        { /* q_l = f_l - K_l q_{l+1}, from the boundary up the chunk */
+        { /* qs: q'_l = f_l - K_l q_{l+1}, from the boundary up the chunk */
             ocl_chain_acc K[16], nx[16];
             ocl_chain_sload(nx, ws + lb + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
             for (int r = 3; r >= 0; r--) {
@@ -481,23 +472,41 @@ __kernel void ocl_chain_k_chain_xmap_adj(__global const float *Bin, __global con
     }
 }
 
-/* Carry lambda across the chunks, first to last: xb[c] = x at the
- * position above chunk c (0 above the first); batch x lanes work-items. */
+/* Carry q' across the chunks, last to first; batch x lanes work-items. */
+__kernel void ocl_chain_k_chain_qcarry_adj(ulong batch_, ulong channels_, __global float *ws, ulong la,
+        ulong lg, ulong lb)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;
+    ocl_chain_acc v[16] = {0}, a[16], M[16];
+    if (b >= batch)
+        return;
+    for (size_t c = 1024; c-- > 0;) { /* v: the boundary of chunk c, then its far end */
+        ocl_chain_sstore(ws + lb + (b * 1024 + c) * 16 * lanes + lane, lanes, v, 16);
+        ocl_chain_sload(a, ws + la + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_sload(M, ws + lg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_mv_sub(a, M, v);
+        for (int i = 0; i < 16; i++)
+            v[i] = a[i];
+    }
+}
+
+/* Carry lambda across the chunks, first to last; batch x lanes work-items. */
 __kernel void ocl_chain_k_chain_xcarry_adj(ulong batch_, ulong channels_, __global float *ws, ulong ma,
         ulong mg, ulong mb)
 {
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;
-    ocl_chain_acc x[16] = {0}, a[16], Et[16];
+    ocl_chain_acc v[16] = {0}, a[16], M[16];
     if (b >= batch)
         return;
-    for (size_t c = 0; c < 1024; c++) {
-        ocl_chain_sstore(ws + mb + (b * 1024 + c) * 16 * lanes + lane, lanes, x, 16);
+    for (size_t c = 0; c < 1024; c++) { /* v: the boundary of chunk c, then its far end */
+        ocl_chain_sstore(ws + mb + (b * 1024 + c) * 16 * lanes + lane, lanes, v, 16);
         ocl_chain_sload(a, ws + ma + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_sload(Et, ws + mg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_mv_sub(a, Et, x);
+        ocl_chain_sload(M, ws + mg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
+        ocl_chain_mv_sub(a, M, v);
         for (int i = 0; i < 16; i++)
-            x[i] = a[i];
+            v[i] = a[i];
     }
 }
 
@@ -532,7 +541,7 @@ __kernel void ocl_chain_k_chain_grads(__global const float *A, __global const fl
     for (size_t b = b0; b < b1; b++) {
         ocl_chain_acc qs[4][16], ls_[4][16], xprev[16], lprev[16], H[16];
         /* q and q' of the chunk from their boundaries, then x and lambda down it */
-        {
+        { /* qs: q_l = f_l - K_l q_{l+1}, from the boundary up the chunk */
             ocl_chain_acc K[16], nx[16];
             ocl_chain_sload(nx, ws + qb + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
             for (int r = 3; r >= 0; r--) {
@@ -552,6 +561,9 @@ __kernel void ocl_chain_k_chain_grads(__global const float *A, __global const fl
                 for (int i = 0; i < 16; i++)
                     nx[i] = qs[r][i];
             }
+        }
+        { /* ls_: q'_l = f_l - K_l q_{l+1}, from the boundary up the chunk */
+            ocl_chain_acc K[16], nx[16];
             ocl_chain_sload(nx, ws + lb + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
             for (int r = 3; r >= 0; r--) {
                 const size_t l = s + (size_t)r;

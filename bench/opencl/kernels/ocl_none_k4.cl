@@ -110,6 +110,19 @@ static void ocl_none_k4_add_tr(ocl_none_k4_acc *o, const ocl_none_k4_acc *X)
     for (int e = 0; e < 1; e++)
         o[e] += X[e];
 }
+
+/* A leaf's factors from its blocks at a and b: Si = A^-1, H = A^-1 B; 2 for
+ * a zero or non-finite pivot */
+static int ocl_none_k4_leaf_factors(ocl_none_k4_acc *Si, ocl_none_k4_acc *H, __global const float *a, __global const float *b)
+{
+    ocl_none_k4_acc S[1], M[1];
+    ocl_none_k4_bload(S, a);
+    if (ocl_none_k4_inv(S, Si) != 0)
+        return 2;
+    ocl_none_k4_bload(M, b);
+    ocl_none_k4_mm(H, Si, M);
+    return 0;
+}
 /* Up the tree, level 5 (children: the leaves): 1 x 1024 x lanes work-items. */
 __kernel void ocl_none_k4_k_up_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
@@ -135,14 +148,11 @@ __kernel void ocl_none_k4_k_up_leaves(__global const float *A, __global const fl
         ocl_none_k4_acc Cc[1], Hc[1];
         ocl_none_k4_cload(Cc, B + ((l + 1) * lanes + lane) * 1, C + ((l + 1) * lanes + lane) * 1);
         {
-            ocl_none_k4_acc Sc[1], Sic[1];
-            ocl_none_k4_bload(Sc, A + ((l + 1) * lanes + lane) * 1);
-            if (ocl_none_k4_inv(Sc, Sic) != 0) {
+            ocl_none_k4_acc Sic[1];
+            if (ocl_none_k4_leaf_factors(Sic, Hc, A + ((l + 1) * lanes + lane) * 1, B + ((l + 1) * lanes + lane) * 1) != 0) {
                 ocl_none_k4_FAIL(ws, 2);
                 return;
             }
-            ocl_none_k4_bload(M, B + ((l + 1) * lanes + lane) * 1);
-            ocl_none_k4_mm(Hc, Sic, M);
             ocl_none_k4_mm(M, Cc, Sic); /* C_c S_c^-1 */
             for (int e = 0; e < 1; e++)
                 K[j][e] = M[e];
@@ -248,14 +258,11 @@ __kernel void ocl_none_k4_k_up_adj_leaves(__global const float *A, __global cons
         ocl_none_k4_acc Cc[1], Hc[1];
         ocl_none_k4_cload(Cc, B + ((l + 1) * lanes + lane) * 1, C + ((l + 1) * lanes + lane) * 1);
         {
-            ocl_none_k4_acc Sc[1], Sic[1];
-            ocl_none_k4_bload(Sc, A + ((l + 1) * lanes + lane) * 1);
-            if (ocl_none_k4_inv(Sc, Sic) != 0) {
+            ocl_none_k4_acc Sic[1];
+            if (ocl_none_k4_leaf_factors(Sic, Hc, A + ((l + 1) * lanes + lane) * 1, B + ((l + 1) * lanes + lane) * 1) != 0) {
                 ocl_none_k4_FAIL(ws, 2);
                 return;
             }
-            ocl_none_k4_bload(M, B + ((l + 1) * lanes + lane) * 1);
-            ocl_none_k4_mm(Hc, Sic, M);
             for (int e = 0; e < 1; e++)
                 K[j][e] = Hc[e];
         }
@@ -435,14 +442,11 @@ __kernel void ocl_none_k4_k_leaves(__global const float *A, __global const float
     ocl_none_k4_sload(Hv, ws + hf + (pb * 1365 + v) * 1 * lanes + lane, lanes, 1);
     for (j = 0; j < 4; j++) {
         const size_t c = off + cnt + 4 * i + j, tc = 4 * i + j;
-        ocl_none_k4_acc Sc[1], Sic[1], M[1], Hc[1], xv[1];
-        ocl_none_k4_bload(Sc, A + ((l + 1) * lanes + lane) * 1);
-        if (ocl_none_k4_inv(Sc, Sic) != 0) {
+        ocl_none_k4_acc Sic[1], Hc[1], xv[1];
+        if (ocl_none_k4_leaf_factors(Sic, Hc, A + ((l + 1) * lanes + lane) * 1, B + ((l + 1) * lanes + lane) * 1) != 0) {
             ocl_none_k4_FAIL(ws, 2);
             return;
         }
-        ocl_none_k4_bload(M, B + ((l + 1) * lanes + lane) * 1);
-        ocl_none_k4_mm(Hc, Sic, M);
         (void)Bin, (void)Cout, (void)D;
         for (size_t b = b0; b < b1; b++) {
             ocl_none_k4_acc e_[1], x[1];
@@ -485,13 +489,10 @@ __kernel void ocl_none_k4_k_leaves_adj(__global const float *A, __global const f
         const size_t c = off + cnt + 4 * i + j, tc = 4 * i + j;
         ocl_none_k4_acc Sc[1], Sic[1], M[1], Hc[1], Ht[1];
         ocl_none_k4_acc gA_[1] = {0}, gB_[1] = {0}, gC_[1] = {0};
-        ocl_none_k4_bload(Sc, A + ((l + 1) * lanes + lane) * 1);
-        if (ocl_none_k4_inv(Sc, Sic) != 0) {
+        if (ocl_none_k4_leaf_factors(Sic, Hc, A + ((l + 1) * lanes + lane) * 1, B + ((l + 1) * lanes + lane) * 1) != 0) {
             ocl_none_k4_FAIL(ws, 2);
             return;
         }
-        ocl_none_k4_bload(M, B + ((l + 1) * lanes + lane) * 1);
-        ocl_none_k4_mm(Hc, Sic, M);
         ocl_none_k4_cload(Sc, B + ((l + 1) * lanes + lane) * 1, C + ((l + 1) * lanes + lane) * 1);
         ocl_none_k4_mm(M, Sc, Sic);
         ocl_none_k4_tr(Ht, M); /* the adjoint's (C S^-1)^T */

@@ -110,6 +110,19 @@ static void ocl_vertex_k16_add_tr(ocl_vertex_k16_acc *o, const ocl_vertex_k16_ac
     for (int e = 0; e < 16; e++)
         o[e] += X[e];
 }
+
+/* A leaf's factors from its blocks at a and b: Si = A^-1, H = A^-1 B; 2 for
+ * a zero or non-finite pivot */
+static int ocl_vertex_k16_leaf_factors(ocl_vertex_k16_acc *Si, ocl_vertex_k16_acc *H, __global const float *a, __global const float *b)
+{
+    ocl_vertex_k16_acc S[16], M[16];
+    ocl_vertex_k16_bload(S, a);
+    if (ocl_vertex_k16_inv(S, Si) != 0)
+        return 2;
+    ocl_vertex_k16_bload(M, b);
+    ocl_vertex_k16_mm(H, Si, M);
+    return 0;
+}
 /* Up the tree, level 2 (children: the leaves): 1 x 256 x lanes work-items. */
 __kernel void ocl_vertex_k16_k_up_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
@@ -135,14 +148,11 @@ __kernel void ocl_vertex_k16_k_up_leaves(__global const float *A, __global const
         ocl_vertex_k16_acc Cc[16], Hc[16];
         ocl_vertex_k16_cload(Cc, B + (c * lanes + lane) * 16, C + (c * lanes + lane) * 16);
         {
-            ocl_vertex_k16_acc Sc[16], Sic[16];
-            ocl_vertex_k16_bload(Sc, A + (c * lanes + lane) * 16);
-            if (ocl_vertex_k16_inv(Sc, Sic) != 0) {
+            ocl_vertex_k16_acc Sic[16];
+            if (ocl_vertex_k16_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 16, B + (c * lanes + lane) * 16) != 0) {
                 ocl_vertex_k16_FAIL(ws, 2);
                 return;
             }
-            ocl_vertex_k16_bload(M, B + (c * lanes + lane) * 16);
-            ocl_vertex_k16_mm(Hc, Sic, M);
             ocl_vertex_k16_mm(M, Cc, Sic); /* C_c S_c^-1 */
             { /* gamma_c = C_c S_c^-1 Bin: e_c = Bin u_c */
                 ocl_vertex_k16_acc bin[16];
@@ -251,14 +261,11 @@ __kernel void ocl_vertex_k16_k_up_adj_leaves(__global const float *A, __global c
         ocl_vertex_k16_acc Cc[16], Hc[16];
         ocl_vertex_k16_cload(Cc, B + (c * lanes + lane) * 16, C + (c * lanes + lane) * 16);
         {
-            ocl_vertex_k16_acc Sc[16], Sic[16];
-            ocl_vertex_k16_bload(Sc, A + (c * lanes + lane) * 16);
-            if (ocl_vertex_k16_inv(Sc, Sic) != 0) {
+            ocl_vertex_k16_acc Sic[16];
+            if (ocl_vertex_k16_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 16, B + (c * lanes + lane) * 16) != 0) {
                 ocl_vertex_k16_FAIL(ws, 2);
                 return;
             }
-            ocl_vertex_k16_bload(M, B + (c * lanes + lane) * 16);
-            ocl_vertex_k16_mm(Hc, Sic, M);
             { /* beta_c = H_c^T Cout: g_c = Cout dy_c */
                 ocl_vertex_k16_acc cout[16];
                 ocl_vertex_k16_bload_n(cout, Cout + lane * 16);
@@ -442,14 +449,11 @@ __kernel void ocl_vertex_k16_k_leaves(__global const float *A, __global const fl
     ocl_vertex_k16_sload(Hv, ws + hf + (pb * 273 + v) * 16 * lanes + lane, lanes, 16);
     for (j = 0; j < 16; j++) {
         const size_t c = off + cnt + 16 * i + j, tc = 16 * i + j;
-        ocl_vertex_k16_acc Sc[16], Sic[16], M[16], Hc[16], xv[16];
-        ocl_vertex_k16_bload(Sc, A + (c * lanes + lane) * 16);
-        if (ocl_vertex_k16_inv(Sc, Sic) != 0) {
+        ocl_vertex_k16_acc Sic[16], Hc[16], xv[16];
+        if (ocl_vertex_k16_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 16, B + (c * lanes + lane) * 16) != 0) {
             ocl_vertex_k16_FAIL(ws, 2);
             return;
         }
-        ocl_vertex_k16_bload(M, B + (c * lanes + lane) * 16);
-        ocl_vertex_k16_mm(Hc, Sic, M);
         { /* y = alpha u - beta . x_v: alpha = Cout S^-1 Bin + D, beta = H^T Cout */
             ocl_vertex_k16_acc bin[16], cout[16], s[16], beta[16], alpha = D[lane];
             ocl_vertex_k16_bload_n(bin, Bin + lane * 16);
@@ -501,13 +505,10 @@ __kernel void ocl_vertex_k16_k_leaves_adj(__global const float *A, __global cons
         const size_t c = off + cnt + 16 * i + j, tc = 16 * i + j;
         ocl_vertex_k16_acc Sc[16], Sic[16], M[16], Hc[16], Ht[16];
         ocl_vertex_k16_acc gA_[16] = {0}, gB_[16] = {0}, gC_[16] = {0};
-        ocl_vertex_k16_bload(Sc, A + (c * lanes + lane) * 16);
-        if (ocl_vertex_k16_inv(Sc, Sic) != 0) {
+        if (ocl_vertex_k16_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 16, B + (c * lanes + lane) * 16) != 0) {
             ocl_vertex_k16_FAIL(ws, 2);
             return;
         }
-        ocl_vertex_k16_bload(M, B + (c * lanes + lane) * 16);
-        ocl_vertex_k16_mm(Hc, Sic, M);
         ocl_vertex_k16_cload(Sc, B + (c * lanes + lane) * 16, C + (c * lanes + lane) * 16);
         ocl_vertex_k16_mm(M, Sc, Sic);
         ocl_vertex_k16_tr(Ht, M); /* the adjoint's (C S^-1)^T */
