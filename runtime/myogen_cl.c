@@ -765,12 +765,14 @@ static void kernel_give_back(kern_entry *e)
     mcl_release(&state_lock);
 }
 
-int myogen_cl_launch(cl_command_queue queue, cl_program program, const char *name,
-                     size_t items, size_t nargs, const myogen_cl_arg *args)
+/* Enqueues `name` over `items` work-items in groups of `local` (0: the
+ * kernel's default size for this device). */
+static int launch(cl_command_queue queue, cl_program program, const char *name, size_t items,
+                  size_t local, size_t nargs, const myogen_cl_arg *args)
 {
     cl_int err;
     kern_entry *e;
-    size_t local, global;
+    size_t global;
     char what[256];
     if (items == 0)
         return 0;
@@ -786,7 +788,8 @@ int myogen_cl_launch(cl_command_queue queue, cl_program program, const char *nam
             return cl_fail(err, what);
         }
     }
-    local = e->local;
+    if (local == 0)
+        local = e->local;
     global = (items + local - 1) / local * local;
     err = clEnqueueNDRangeKernel(queue, e->kernel, 1, NULL, &global, &local, 0, NULL, NULL);
     kernel_give_back(e);
@@ -796,6 +799,24 @@ int myogen_cl_launch(cl_command_queue queue, cl_program program, const char *nam
         return cl_fail(err, what);
     }
     return barrier_if_ooo(queue);
+}
+
+int myogen_cl_launch(cl_command_queue queue, cl_program program, const char *name,
+                     size_t items, size_t nargs, const myogen_cl_arg *args)
+{
+    return launch(queue, program, name, items, 0, nargs, args);
+}
+
+int myogen_cl_launch_groups(cl_command_queue queue, cl_program program, const char *name,
+                            size_t groups, size_t group_size, size_t nargs,
+                            const myogen_cl_arg *args)
+{
+    if (group_size == 0 || groups > SIZE_MAX / group_size) {
+        report("myogen_cl: kernel %s: %lu work-groups of %lu work-items overflow size_t", name,
+               (unsigned long)groups, (unsigned long)group_size);
+        return MYOGEN_CL_EINVAL;
+    }
+    return launch(queue, program, name, groups * group_size, group_size, nargs, args);
 }
 
 int myogen_cl_status_begin(cl_command_queue queue, cl_mem workspace)

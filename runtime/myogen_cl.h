@@ -123,6 +123,13 @@ typedef struct {
 int myogen_cl_launch(cl_command_queue queue, cl_program program, const char *name,
                      size_t items, size_t nargs, const myogen_cl_arg *args);
 
+/* Enqueues kernel `name` as `groups` work-groups of exactly `group_size`
+ * work-items (kernels that tile through local memory and declare
+ * reqd_work_group_size).  Returns 0, 1 (the sizes overflow) or 3. */
+int myogen_cl_launch_groups(cl_command_queue queue, cl_program program, const char *name,
+                            size_t groups, size_t group_size, size_t nargs,
+                            const myogen_cl_arg *args);
+
 /* The status word at the start of a workspace buffer: cleared before the
  * kernels of a call, read back (blocking) after them: 0, 2 (a kernel found
  * a bad pivot) or 3. */

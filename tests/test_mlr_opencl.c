@@ -101,7 +101,8 @@ static void *ws_alloc(size_t bytes)
         real *o_n = malloc(sv), *dq_c = malloc(sq), *dk_c = malloc(sq), *dv_c = malloc(sv);     \
         real *dq_o = malloc(sq), *dk_o = malloc(sq), *dv_o = malloc(sv);                        \
         real *dq_2 = malloc(sq), *dk_2 = malloc(sq), *dv_2 = malloc(sv);                        \
-        double *a = malloc(nq * sizeof(double)), *b = malloc(nq * sizeof(double));              \
+        double *a = malloc((nq > nv ? nq : nv) * sizeof(double));                                   \
+        double *b = malloc((nq > nv ? nq : nv) * sizeof(double));                                   \
         void *ws = ws_alloc(REF##_workspace_size(BATCH, HEADS));                                \
         size_t i;                                                                               \
         int ok = 1;                                                                             \

@@ -14,6 +14,14 @@ return function(dtype)
   V.index = "ulong" -- sizes and offsets passed to kernels (cl_ulong on the host)
   V.gid = function() return "((size_t)get_global_id(0))" end
   V.func = "static " -- qualifier of device functions called by kernels
+  -- work-groups (tiled kernels): local memory, the item's index in its group,
+  -- the group's index, a barrier over the group's local memory, and the
+  -- entry-point attribute fixing the group size (the host launches exactly it)
+  V.shared = "__local "
+  V.lid = function() return "((int)get_local_id(0))" end
+  V.group = function() return "((size_t)get_group_id(0))" end
+  V.barrier = function() return "barrier(CLK_LOCAL_MEM_FENCE);" end
+  V.group_size = function(n) return "__attribute__((reqd_work_group_size(" .. n .. ", 1, 1))) " end
   V.round = function(x) return "round(" .. x .. ")" end -- ties away from zero, as in c.lua
   V.pow2i = function(n)
     if dtype == "f32" then
