@@ -25,6 +25,7 @@
  * runtime's default: MYOGEN_CL_DEVICE picks another. */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_kernels.h"
+#include "bench_device.h"
 #include "myogen_cl.h"
 
 #include <math.h>
@@ -35,43 +36,6 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *t, int n)
-{
-    qsort(t, (size_t)n, sizeof *t, cmp_double);
-    return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "opencl_bench: out of host memory (%zu bytes)\n", n);
-        exit(1);
-    }
-    return p;
-}
-
-static void die_cl(const char *what, int rc)
-{
-    char msg[8192];
-    myogen_cl_last_error(msg, sizeof msg);
-    fprintf(stderr, "opencl_bench: %s failed (%d): %s\n", what, rc, msg);
-    exit(1);
-}
 
 static unsigned rng = 12345;
 static float frand(void)
@@ -159,118 +123,6 @@ BENCH_KERNELS(X_WRAP)
 static const kernel kernels[] = {BENCH_KERNELS(X_ENTRY)};
 #define NKERNELS (sizeof kernels / sizeof kernels[0])
 
-/* ---- device yardsticks ---- */
-
-static cl_context ctx;
-static cl_command_queue queue;
-static cl_device_id device;
-
-static cl_mem dev_buffer(size_t bytes, const void *host)
-{
-    cl_mem m;
-    int rc = host ? myogen_cl_upload(ctx, host, bytes, &m) : myogen_cl_alloc(ctx, bytes, &m);
-    if (rc != 0)
-        die_cl("allocating a device buffer", rc);
-    return m;
-}
-
-/* FMA peak, f32: 8 independent chains of scalar fma per work-item (GPUs),
- * or 4 chains of float16 (CPU devices vectorize those); the best counts.
- * Every lane reaches the output, or a compiler drops the unused ones. */
-static const char *const peak_src[] = {
-    "__kernel void peak16(__global float *out, int iters, float s)\n",
-    "{\n",
-    "    const float g = (float)get_global_id(0) * 1e-9f;\n",
-    "    float16 a0 = (float16)(g), a1 = a0 + 1, a2 = a0 + 2, a3 = a0 + 3;\n",
-    "    for (int i = 0; i < iters; i++) {\n",
-    "        a0 = fma(a0, (float16)(s), (float16)(0.5f));\n",
-    "        a1 = fma(a1, (float16)(s), (float16)(0.5f));\n",
-    "        a2 = fma(a2, (float16)(s), (float16)(0.5f));\n",
-    "        a3 = fma(a3, (float16)(s), (float16)(0.5f));\n",
-    "    }\n",
-    "    a0 = a0 + a1 + a2 + a3;\n",
-    "    a0.lo = a0.lo + a0.hi; a0.s0123 = a0.s0123 + a0.s4567;\n",
-    "    out[get_global_id(0)] = a0.s0 + a0.s1 + a0.s2 + a0.s3;\n",
-    "}\n",
-    "__kernel void peak(__global float *out, int iters, float s)\n",
-    "{\n",
-    "    const float g = (float)get_global_id(0) * 1e-9f;\n",
-    "    float a0 = g, a1 = g + 1, a2 = g + 2, a3 = g + 3, a4 = g + 4, a5 = g + 5, a6 = g + 6,\n",
-    "          a7 = g + 7;\n",
-    "    for (int i = 0; i < iters; i++) {\n",
-    "        a0 = fma(a0, s, 0.5f); a1 = fma(a1, s, 0.5f); a2 = fma(a2, s, 0.5f);\n",
-    "        a3 = fma(a3, s, 0.5f); a4 = fma(a4, s, 0.5f); a5 = fma(a5, s, 0.5f);\n",
-    "        a6 = fma(a6, s, 0.5f); a7 = fma(a7, s, 0.5f);\n",
-    "    }\n",
-    "    out[get_global_id(0)] = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;\n",
-    "}\n",
-};
-
-/* GFLOP/s of a peak kernel (flops per work-item and iteration): the best
- * of 5 runs sized to ~50 ms. */
-static double measure_peak_kernel(const char *kname, double flops_per_iter)
-{
-    cl_uint cus = 1;
-    cl_program prog;
-    size_t items;
-    cl_int iters = 256;
-    cl_float s = 0.999f;
-    double best = 0;
-    clGetDeviceInfo(device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cus, &cus, NULL);
-    items = (size_t)cus * 8192;
-    int rc = myogen_cl_program(queue, peak_src, sizeof peak_src / sizeof peak_src[0], "",
-                               "peak", &prog);
-    if (rc != 0)
-        die_cl("building the peak kernel", rc);
-    cl_mem out = dev_buffer(items * sizeof(float), NULL);
-    for (int pass = 0; pass < 8; pass++) {
-        const myogen_cl_arg args[] = {MYOGEN_CL_ARG(out), MYOGEN_CL_ARG(iters),
-                                      MYOGEN_CL_ARG(s)};
-        double t = now();
-        rc = myogen_cl_launch(queue, prog, kname, items, 3, args);
-        if (rc == 0)
-            rc = clFinish(queue) == CL_SUCCESS ? 0 : 3;
-        if (rc != 0)
-            die_cl("running the peak kernel", rc);
-        t = now() - t;
-        if (t < 0.02 && pass < 3) { /* calibrate: at most 64x a pass, never past 2^24 */
-            double grow = 0.05 / (t > 1e-4 ? t : 1e-4);
-            grow = grow < 64 ? grow : 64;
-            iters = iters * grow < (double)(1 << 24) ? (cl_int)(iters * grow) : (1 << 24);
-            continue;
-        }
-        double gf = (double)items * iters * flops_per_iter / t * 1e-9;
-        if (gf > best)
-            best = gf;
-    }
-    myogen_cl_free(out);
-    return best;
-}
-
-static double measure_peak(void)
-{
-    double scalar = measure_peak_kernel("peak", 16), vector = measure_peak_kernel("peak16", 128);
-    return scalar > vector ? scalar : vector;
-}
-
-/* Seconds of a device copy of `bytes` (median of 5). */
-static double measure_copy(size_t bytes)
-{
-    cl_mem a = dev_buffer(bytes, NULL), b = dev_buffer(bytes, NULL);
-    double t[5];
-    for (int i = -1; i < 5; i++) {
-        double t0 = now();
-        cl_int err = clEnqueueCopyBuffer(queue, a, b, 0, 0, bytes, 0, NULL, NULL);
-        if (err != CL_SUCCESS || clFinish(queue) != CL_SUCCESS)
-            die_cl("clEnqueueCopyBuffer", 3);
-        if (i >= 0)
-            t[i] = now() - t0;
-    }
-    myogen_cl_free(a);
-    myogen_cl_free(b);
-    return median(t, 5);
-}
-
 /* ---- one kernel ---- */
 
 typedef struct {
@@ -284,7 +136,7 @@ static void data_make(const kernel *k, size_t batch, size_t channels, data *t)
     t->np = (k->input ? batch * k->V : k->P) * channels * bs;
     t->nio = batch * k->L * channels * (k->siso ? 1 : (size_t)k->N);
     t->nbin = channels * (size_t)k->N;
-    t->A = xmalloc(t->np * 4), t->B = xmalloc(t->np * 4), t->C = xmalloc(t->np * 4);
+    t->A = bench_malloc(t->np * 4), t->B = bench_malloc(t->np * 4), t->C = bench_malloc(t->np * 4);
     for (size_t i = 0; i < t->np; i++) { /* strictly diagonally dominant */
         const float n = k->dense ? (float)k->N : 1;
         const int diag = !k->dense || i % bs % (size_t)(k->N + 1) == 0;
@@ -292,12 +144,12 @@ static void data_make(const kernel *k, size_t batch, size_t channels, data *t)
         t->B[i] = (frand() - 0.5f) / (float)(k->k > 2 ? k->k / 2 : 1) / n;
         t->C[i] = (frand() - 0.5f) / (float)k->k / n;
     }
-    t->Bin = xmalloc(t->nbin * 4), t->Cout = xmalloc(t->nbin * 4), t->D = xmalloc(channels * 4);
+    t->Bin = bench_malloc(t->nbin * 4), t->Cout = bench_malloc(t->nbin * 4), t->D = bench_malloc(channels * 4);
     for (size_t i = 0; i < t->nbin; i++)
         t->Bin[i] = frand() - 0.5f, t->Cout[i] = frand() - 0.5f;
     for (size_t i = 0; i < channels; i++)
         t->D[i] = frand() - 0.5f;
-    t->u = xmalloc(t->nio * 4), t->dy = xmalloc(t->nio * 4);
+    t->u = bench_malloc(t->nio * 4), t->dy = bench_malloc(t->nio * 4);
     for (size_t i = 0; i < t->nio; i++)
         t->u[i] = frand() - 0.5f, t->dy[i] = frand() - 0.5f;
 }
@@ -335,68 +187,48 @@ typedef struct {
     const char *torch;     /* the PyTorch baseline's TSV, or NULL */
 } options;
 
-/* The PyTorch time (ms) of a row in the TSV of torch_myo_baseline.py
- * (kernel, batch, channels, pass, ms per line; '#' comments), or 0. */
-static double torch_ms(const char *file, const char *kname, size_t batch, size_t channels,
-                       const char *pass)
-{
-    char line[512], name[128], ps[32];
-    unsigned long b, c;
-    double ms, found = 0;
-    FILE *f = file ? fopen(file, "r") : NULL;
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof line, f))
-        if (line[0] != '#' &&
-            sscanf(line, "%127s %lu %lu %31s %lf", name, &b, &c, ps, &ms) == 5 &&
-            !strcmp(name, kname) && b == batch && c == channels && !strcmp(ps, pass))
-            found = ms;
-    fclose(f);
-    return found;
-}
-
 static void run(const kernel *k, int backward, size_t B, size_t Ch, const options *o)
 {
     data t;
     data_make(k, B, Ch, &t);
-    dparams dp = {dev_buffer(t.np * 4, t.A), dev_buffer(t.np * 4, t.B),
-                  dev_buffer(t.np * 4, t.C), dev_buffer(t.nbin * 4, t.Bin),
-                  dev_buffer(t.nbin * 4, t.Cout), dev_buffer(Ch * 4, t.D)};
+    dparams dp = {bench_buffer(t.np * 4, t.A), bench_buffer(t.np * 4, t.B),
+                  bench_buffer(t.np * 4, t.C), bench_buffer(t.nbin * 4, t.Bin),
+                  bench_buffer(t.nbin * 4, t.Cout), bench_buffer(Ch * 4, t.D)};
     dparams dg = {0};
-    cl_mem u = dev_buffer(t.nio * 4, t.u), y = dev_buffer(t.nio * 4, NULL), dy = NULL;
+    cl_mem u = bench_buffer(t.nio * 4, t.u), y = bench_buffer(t.nio * 4, NULL), dy = NULL;
     size_t wsb = k->cl_ws(B, Ch);
-    cl_mem ws = dev_buffer(wsb, NULL);
-    float *y_cl = xmalloc(t.nio * 4), *y_c = xmalloc(t.nio * 4);
-    double *times = xmalloc(sizeof(double) * (size_t)(o->reps > o->creps ? o->reps : o->creps));
+    cl_mem ws = bench_buffer(wsb, NULL);
+    float *y_cl = bench_malloc(t.nio * 4), *y_c = bench_malloc(t.nio * 4);
+    double *times = bench_malloc(sizeof(double) * (size_t)(o->reps > o->creps ? o->reps : o->creps));
     double first, tcl, tc = 0, flops, bytes, tt, diff = 0;
     int rc = 0;
     hgrads hg = {0};
     if (backward) {
-        dy = dev_buffer(t.nio * 4, t.dy);
-        dg.A = dev_buffer(t.np * 4, NULL), dg.B = dev_buffer(t.np * 4, NULL);
-        dg.C = dev_buffer(t.np * 4, NULL), dg.Bin = dev_buffer(t.nbin * 4, NULL);
-        dg.Cout = dev_buffer(t.nbin * 4, NULL), dg.D = dev_buffer(Ch * 4, NULL);
+        dy = bench_buffer(t.nio * 4, t.dy);
+        dg.A = bench_buffer(t.np * 4, NULL), dg.B = bench_buffer(t.np * 4, NULL);
+        dg.C = bench_buffer(t.np * 4, NULL), dg.Bin = bench_buffer(t.nbin * 4, NULL);
+        dg.Cout = bench_buffer(t.nbin * 4, NULL), dg.D = bench_buffer(Ch * 4, NULL);
     }
 #define CALL_CL()                                                                              \
-    (backward ? k->cl_bw(queue, &dp, u, dy, y, &dg, B, Ch, ws)                                 \
-              : k->cl_fw(queue, &dp, u, y, B, Ch, ws))
-    first = now();
+    (backward ? k->cl_bw(bench_queue, &dp, u, dy, y, &dg, B, Ch, ws)                                 \
+              : k->cl_fw(bench_queue, &dp, u, y, B, Ch, ws))
+    first = bench_now();
     rc = CALL_CL();
-    first = now() - first;
+    first = bench_now() - first;
     if (rc == 0)
         rc = CALL_CL();
     if (rc != 0)
-        die_cl(k->name, rc);
+        bench_die_cl(k->name, rc);
     for (int i = 0; i < o->reps; i++) {
-        double t0 = now();
+        double t0 = bench_now();
         rc = CALL_CL();
-        times[i] = now() - t0;
+        times[i] = bench_now() - t0;
         if (rc != 0)
-            die_cl(k->name, rc);
+            bench_die_cl(k->name, rc);
     }
-    tcl = median(times, o->reps);
-    if (clEnqueueReadBuffer(queue, y, CL_TRUE, 0, t.nio * 4, y_cl, 0, NULL, NULL) != CL_SUCCESS)
-        die_cl("reading y", 3);
+    tcl = bench_median(times, o->reps);
+    if (clEnqueueReadBuffer(bench_queue, y, CL_TRUE, 0, t.nio * 4, y_cl, 0, NULL, NULL) != CL_SUCCESS)
+        bench_die_cl("reading y", 3);
     /* per (batch element, channel): the tree-solve count of DESIGN 6.1 */
     flops = (5.0 * (double)k->V + 3.0 * (double)k->L) * k->N * (double)B * (double)Ch;
     if (backward)
@@ -408,29 +240,29 @@ static void run(const kernel *k, int backward, size_t B, size_t Ch, const option
                            (k->siso ? 2.0 * (double)t.nbin + (double)Ch : 0);
         bytes = 4 * (backward ? 2 * par + 3.0 * (double)t.nio : par + 2.0 * (double)t.nio);
     }
-    tt = torch_ms(o->torch, k->name, B, Ch, backward ? "backward" : "forward");
+    tt = bench_tsv_ms(o->torch, k->name, B, Ch, backward ? "backward" : "forward");
     if (o->baseline) {
         hparams hp = {t.A, t.B, t.C, t.Bin, t.Cout, t.D};
         size_t cws = k->c_ws(B, Ch);
         void *w = aligned_alloc(64, (cws + 63) / 64 * 64);
         if (backward) {
-            hg.A = xmalloc(t.np * 4), hg.B = xmalloc(t.np * 4), hg.C = xmalloc(t.np * 4);
-            hg.Bin = xmalloc(t.nbin * 4), hg.Cout = xmalloc(t.nbin * 4), hg.D = xmalloc(Ch * 4);
+            hg.A = bench_malloc(t.np * 4), hg.B = bench_malloc(t.np * 4), hg.C = bench_malloc(t.np * 4);
+            hg.Bin = bench_malloc(t.nbin * 4), hg.Cout = bench_malloc(t.nbin * 4), hg.D = bench_malloc(Ch * 4);
         }
         if (!w)
-            die_cl("host workspace", 1);
+            bench_die_cl("host workspace", 1);
         for (int i = -1; i < o->creps; i++) {
-            double t0 = now();
+            double t0 = bench_now();
             rc = backward ? k->c_bw(&hp, t.u, t.dy, y_c, &hg, B, Ch, w)
                           : k->c_fw(&hp, t.u, y_c, B, Ch, w);
             if (i >= 0)
-                times[i] = now() - t0;
+                times[i] = bench_now() - t0;
             if (rc != 0) {
                 fprintf(stderr, "opencl_bench: C kernel %s failed (%d)\n", k->name, rc);
                 exit(1);
             }
         }
-        tc = median(times, o->creps);
+        tc = bench_median(times, o->creps);
         diff = max_rel_diff(y_cl, y_c, t.nio); /* y, or du */
         free(w);
         free(hg.A), free(hg.B), free(hg.C), free(hg.Bin), free(hg.Cout), free(hg.D);
@@ -490,24 +322,18 @@ int main(int argc, char **argv)
         else
             only = v;
     }
-    int rc = myogen_cl_default(&ctx, &device, &queue);
-    if (rc != 0)
-        die_cl("finding an OpenCL device", rc);
+    bench_open("opencl_bench");
     myogen_cl_device_name(name, sizeof name);
-    clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
-    clGetDeviceInfo(device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof mem, &mem, NULL);
-    clGetDeviceInfo(device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cus, &cus, NULL);
-    clGetDeviceInfo(device, CL_DEVICE_MAX_CLOCK_FREQUENCY, sizeof mhz, &mhz, NULL);
+    clGetDeviceInfo(bench_device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
+    clGetDeviceInfo(bench_device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof mem, &mem, NULL);
+    clGetDeviceInfo(bench_device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cus, &cus, NULL);
+    clGetDeviceInfo(bench_device, CL_DEVICE_MAX_CLOCK_FREQUENCY, sizeof mhz, &mhz, NULL);
     if (!o.reps)
         o.reps = (type & CL_DEVICE_TYPE_GPU) ? 10 : 5;
-    o.peak = measure_peak();
+    o.peak = bench_fma_peak();
     {
-        size_t big = (size_t)1 << 30;
-        double t;
-        if ((double)big > 0.4 * (double)mem)
-            big = (size_t)256 << 20;
-        t = measure_copy(big);
-        o.copy_gbs = 2.0 * (double)big / t * 1e-9;
+        size_t big;
+        o.copy_gbs = bench_copy_gbs(&big);
         printf("device: %s (%u compute units, %u MHz, %.1f GiB)\n", name, cus, mhz,
                (double)mem / (1 << 30));
         printf("measured: f32 FMA peak %.1f GFLOP/s; device copy of %zu MiB %.1f GB/s "
