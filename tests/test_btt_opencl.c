@@ -200,10 +200,11 @@ static int skip(const pair *p)
 /* ---- tests ---- */
 
 /* Host-pointer entry points vs the C target, forward and backward, for
- * odd batch sizes (1, 7, 37); the backward run twice must agree exactly. */
+ * odd batch sizes (1, 7, 37, and 300: several GPU row tiles and two chunks
+ * of the weight gradients' sums); the backward run twice must agree exactly. */
 static void test_vs_c(void)
 {
-    static const size_t ns[] = {1, 7, 37};
+    static const size_t ns[] = {1, 7, 37, 300};
     for (size_t k = 0; k < NPAIRS; k++) {
         const pair *p = &pairs[k];
         if (skip(p))

@@ -103,6 +103,50 @@ return function(spec)
   p.MB = mb
   p.scratch = padW(math.max(p.d_in, p.d_out, p.m0p, p.n1p))
 
+  if p.cl and not p.attention then
+    -- the six contractions as batched GEMMs on the GPU (lib/gpu_gemm.lua):
+    -- buffers a, b, c; t and g in the workspace at element off (TR per row)
+    local R, Q, TR, d_in, d_out = p.R, p.Q, m1 * p.R, p.d_in, p.d_out
+    local function ks(k) return "((" .. k .. ") / " .. s .. ")" end -- (i, sig) of a packed index
+    local function kr(k) return "((" .. k .. ") % " .. s .. ")" end
+    p.KC = 256 -- rows per chunk of the weight gradients' sums
+    p.cl_gemms = {
+      { name = "f1", fwd = true, bwd = true, doc = "f1: t = x W1, one GEMM per i1",
+        G = m1, M = "n", K = m0, N = R, a_fast = "k", b_fast = "n",
+        A = function(g, m, k) return "a[" .. m .. " * " .. d_in .. " + " .. g .. " * " .. m0 .. " + " .. k .. "]" end,
+        B = function(g, k, n) return "b[(" .. g .. " * " .. m0 .. " + " .. k .. ") * " .. R .. " + " .. n .. "]" end,
+        C = function(g, m, n) return "c[off + " .. m .. " * " .. TR .. " + " .. g .. " * " .. R .. " + " .. n .. "]" end },
+      { name = "f2", fwd = true, doc = "f2: y = t W2, one GEMM per j0",
+        G = n0, M = "n", K = Q, N = n1, a_fast = "k", b_fast = "n", check = true,
+        A = function(g, m, k) return "a[off + " .. m .. " * " .. TR .. " + " .. ks(k) .. " * " .. R .. " + " .. g .. " * " .. s .. " + " .. kr(k) .. "]" end,
+        B = function(g, k, n) return "b[(" .. g .. " * " .. Q .. " + " .. k .. ") * " .. n1 .. " + " .. n .. "]" end,
+        C = function(g, m, n) return "c[" .. m .. " * " .. d_out .. " + " .. g .. " * " .. n1 .. " + " .. n .. "]" end },
+      { name = "b1", bwd = true, doc = "b1: g = dy W2^T, one GEMM per j0",
+        G = n0, M = "n", K = n1, N = Q, a_fast = "k", b_fast = "k",
+        A = function(g, m, k) return "a[" .. m .. " * " .. d_out .. " + " .. g .. " * " .. n1 .. " + " .. k .. "]" end,
+        B = function(g, k, n) return "b[(" .. g .. " * " .. Q .. " + " .. n .. ") * " .. n1 .. " + " .. k .. "]" end,
+        C = function(g, m, n) return "c[off + " .. m .. " * " .. TR .. " + " .. g .. " * " .. Q .. " + " .. n .. "]" end },
+      { name = "b2", bwd = true, doc = "b2: dx = g W1^T, one GEMM per i1",
+        G = m1, M = "n", K = R, N = m0, a_fast = "k", b_fast = "k", check = true,
+        A = function(g, m, k) return "a[off + " .. m .. " * " .. TR .. " + " .. ks(k) .. " * " .. Q .. " + " .. g .. " * " .. s .. " + " .. kr(k) .. "]" end,
+        B = function(g, k, n) return "b[(" .. g .. " * " .. m0 .. " + " .. n .. ") * " .. R .. " + " .. k .. "]" end,
+        C = function(g, m, n) return "c[" .. m .. " * " .. d_in .. " + " .. g .. " * " .. m0 .. " + " .. n .. "]" end },
+      { name = "dw1", bwd = true, doc = "dw1: dW1 = x^T g over the rows, one GEMM per i1, split over rows",
+        G = m1, M = m0, K = "n", N = R, a_fast = "m", b_fast = "n", split = p.KC,
+        A = function(g, m, k) return "a[" .. k .. " * " .. d_in .. " + " .. g .. " * " .. m0 .. " + " .. m .. "]" end,
+        B = function(g, k, n) return "b[off + " .. k .. " * " .. TR .. " + " .. ks(n) .. " * " .. Q .. " + " .. g .. " * " .. s .. " + " .. kr(n) .. "]" end },
+      { name = "dw2", bwd = true, doc = "dw2: dW2 = t^T dy over the rows, one GEMM per j0, split over rows",
+        G = n0, M = Q, K = "n", N = n1, a_fast = "m", b_fast = "n", split = p.KC,
+        A = function(g, m, k) return "a[off + " .. k .. " * " .. TR .. " + " .. ks(m) .. " * " .. R .. " + " .. g .. " * " .. s .. " + " .. kr(m) .. "]" end,
+        B = function(g, k, n) return "b[" .. k .. " * " .. d_out .. " + " .. g .. " * " .. n1 .. " + " .. n .. "]" end },
+    }
+    local tiles = require("lib.gpu_gemm").tile
+    for _, op in ipairs(p.cl_gemms) do
+      op.tile = tiles(type(op.M) == "number" and op.M or nil, op.N)
+      op.tiles = (op.N + op.tile.BN - 1) // op.tile.BN -- column tiles (times the row tiles)
+    end
+  end
+
   if p.attention then
     p.T = spec.seq_len
     p.dv = spec.value_dim
