@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""PyTorch baselines for mlr_gpu_bench (bench/opencl/mlr_gpu_bench.c).
+"""PyTorch baselines for mlr_gpu_bench and btt_gpu_bench (bench/opencl/).
 
-Times, on the same shapes as the bench (f32, batch 1 x 8 heads, T = 1024 and
-4096, head dim 64, dv 64, causal), and writes a TSV that mlr_gpu_bench reads
-(-t FILE):
+Times, on the shapes of the benches, and writes a TSV that both read (-t
+FILE).  mlr_gpu_bench (f32, batch 1 x 8 heads, T = 1024 and 4096, head dim
+64, dv 64, causal; rows "name T heads pass ms"):
   sdpa_dense            torch.nn.functional.scaled_dot_product_attention,
                         is_causal=True (the dense attention MLR exists to beat)
   mlr_authors_compiled  torch.compile of MLR written as the authors do: the
@@ -12,9 +12,15 @@ Times, on the same shapes as the bench (f32, batch 1 x 8 heads, T = 1024 and
                         of shared levels (normalize "shared"), causal mask,
                         softmax, times v (published ranks {32,8,6,4,4,4,4,2},
                         8 levels of arity 2, s_l = 1/r_l)
+btt_gpu_bench (f32, n = 4096 rows, D = 1024 and 4096; rows "name D n pass ms"):
+  dense_matmul          x @ W, W dense D x D
+  btt_bmm_r1, _r4       the BTT matrix product as two bmm (FasterBTT's form):
+                        x [n, m1, m0] -> per i1 a [m0, n0 s] GEMM -> transpose
+                        -> per j0 a [m1 s, n1] GEMM; ranks 1 and 4
+TF32 is off: every product in f32, as the kernels.
 
-    python3 bench/opencl/torch_attention_baseline.py --out torch_attention.tsv
-    python3 bench/opencl/torch_attention_baseline.py --device cpu --T 256 --reps 2
+    python3 bench/opencl/torch_gpu_baselines.py --out torch_gpu.tsv
+    python3 bench/opencl/torch_gpu_baselines.py --device cpu --T 256 --D 256 --rows 512 --reps 2
 
 "forward" is the median of --reps calls under torch.no_grad() after 3 warm-up
 calls; "backward" the median of torch.autograd.grad(o, (q, k, v), do,
@@ -84,6 +90,17 @@ def mlr_direct(q, k, v):
     return o
 
 
+def btt_bmm(x, W1, W2):
+    """x [n, m1*m0]; W1 [m1, m0, n0*s]; W2 [n0, m1*s, n1] -> y [n, n0*n1]."""
+    m1, m0, R = W1.shape
+    n0, Q, n1 = W2.shape
+    s = R // n0
+    t = torch.bmm(x.reshape(-1, m1, m0).transpose(0, 1), W1)       # [m1, n, n0 s]
+    t = t.reshape(m1, -1, n0, s).permute(2, 1, 0, 3).reshape(n0, -1, m1 * s)
+    y = torch.bmm(t, W2)                                             # [n0, n, n1]
+    return y.transpose(0, 1).reshape(-1, n0 * n1)
+
+
 def check():
     g = torch.Generator().manual_seed(1)
     T, R = 128, sum(RANKS)
@@ -95,7 +112,21 @@ def check():
     b = mlr_direct(q, k, v)
     err = (a - b).abs().max().item()
     if err > 1e-10:
-        sys.exit(f"torch_attention_baseline: the MLR form differs from the definition by {err}")
+        sys.exit(f"torch_gpu_baselines: the MLR form differs from the definition by {err}")
+
+
+def check_btt():
+    """btt_bmm against y = x W with W the dense BTT matrix (DESIGN.md 6.3)."""
+    g = torch.Generator().manual_seed(2)
+    m0, m1, n0, n1, s = 3, 4, 5, 2, 3
+    x = torch.randn(7, m1 * m0, generator=g, dtype=torch.float64)
+    W1 = torch.randn(m1, m0, n0, s, generator=g, dtype=torch.float64)
+    W2 = torch.randn(n0, m1, s, n1, generator=g, dtype=torch.float64)
+    W = torch.einsum("ipjs,jisq->ipjq", W1, W2).reshape(m1 * m0, n0 * n1)
+    y = btt_bmm(x, W1.reshape(m1, m0, n0 * s), W2.reshape(n0, m1 * s, n1))
+    err = (y - x @ W).abs().max().item()
+    if err > 1e-10:
+        sys.exit(f"torch_gpu_baselines: the bmm BTT differs from the dense matrix by {err}")
 
 
 def timer(device):
@@ -132,10 +163,13 @@ def main():
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--T", type=int, nargs="*", default=[1024, 4096])
     ap.add_argument("--heads", type=int, default=8)
+    ap.add_argument("--D", type=int, nargs="*", default=[1024, 4096])
+    ap.add_argument("--rows", type=int, default=4096)
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
     check()
+    check_btt()
     run = timer(a.device)
     dev, H, R, dv = a.device, a.heads, sum(RANKS), 64
     lines = [f"# torch {torch.__version__}, device {dev}"
@@ -161,6 +195,26 @@ def main():
             bwd = run(lambda: torch.autograd.grad(o, (q, k, v), do, retain_graph=True), a.reps)
             for pas, ms in (("forward", fwd), ("backward", bwd)):
                 lines.append(f"{name}\t{T}\t{H}\t{pas}\t{ms:.4f}")
+                print(lines[-1], flush=True)
+    n = a.rows
+    for D in a.D:
+        m = int(round(math.sqrt(D)))
+        g = torch.Generator(device=dev).manual_seed(D)
+        x = torch.randn(n, D, device=dev, generator=g, requires_grad=True)
+        dy = torch.randn(n, D, device=dev, generator=g)
+        W = (torch.randn(D, D, device=dev, generator=g) / m).requires_grad_()
+        cases = {"dense_matmul": (lambda: x @ W, (x, W))}
+        for s in (1, 4):
+            W1 = (torch.randn(m, m, m * s, device=dev, generator=g) / m).requires_grad_()
+            W2 = (torch.randn(m, m * s, m, device=dev, generator=g) / m).requires_grad_()
+            cases[f"btt_bmm_r{s}"] = (lambda W1=W1, W2=W2: btt_bmm(x, W1, W2), (x, W1, W2))
+        for name, (fn, ins) in cases.items():
+            with torch.no_grad():
+                fwd = run(fn, a.reps)
+            y = fn()
+            bwd = run(lambda: torch.autograd.grad(y, ins, dy, retain_graph=True), a.reps)
+            for pas, ms in (("forward", fwd), ("backward", bwd)):
+                lines.append(f"{name}\t{D}\t{n}\t{pas}\t{ms:.4f}")
                 print(lines[-1], flush=True)
     if a.out:
         with open(a.out, "w") as f:
