@@ -365,6 +365,13 @@ static void test_attention(void)
         CU_ASSERT_EQUAL(compare(p, "dW1", a1, a0, n1), 0);
         CU_ASSERT_EQUAL(compare(p, "dW2", b1, b0, n2), 0);
         CU_ASSERT_EQUAL(compare(p, "dv", dv1, dv0, no), 0);
+        { /* a second backward gives the same bits */
+            void *dx2 = arr(p, nx), *a2 = arr(p, n1), *b2 = arr(p, n2), *dv2 = arr(p, no);
+            CU_ASSERT_EQUAL(a->ocl_bw(x, W1, W2, v, o0, l0, dout, dx2, a2, b2, dv2, B, H, NULL), 0);
+            CU_ASSERT(memcmp(dx2, dx1, nx * es) == 0 && memcmp(a2, a1, n1 * es) == 0 &&
+                      memcmp(b2, b1, n2 * es) == 0 && memcmp(dv2, dv1, no * es) == 0);
+            free(dx2), free(a2), free(b2), free(dv2);
+        }
         /* invalid arguments */
         CU_ASSERT_EQUAL(a->ocl_fw(x, W1, W2, v, NULL, NULL, B, H, NULL), 1);
         CU_ASSERT_EQUAL(a->ocl_fw(x, W1, W2, v, o2, NULL, B, 0, NULL), 1);

@@ -160,6 +160,9 @@ return function(spec)
     p.Tp = (p.T + p.BK - 1) // p.BK * p.BK
     p.Dp = padW(p.D)
     p.dvp = padW(p.dv)
+    if p.cl then -- the GPU's flash tiles (lib/gpu_flash.cl.tmpl)
+      p.gf, p.gb = require("lib.gpu_flash").tiles(p.D, p.dv, p.T, size)
+    end
   end
   return p
 end

@@ -94,40 +94,9 @@ return function(spec)
   p.partial = Lc < Lv and p.block[Lc + 1] < p.B
   p.anyfix = p.partial or p.causal
 
-  -- GPU tiles (kernel.cl.tmpl): a work-group takes a BQ x BK tile of scores,
-  -- each work-item an MR x NR micro-tile of it (rows ty + TY r, columns
-  -- tx + TX c: neighbours read neighbouring local words).  The first
-  -- candidate whose local memory fits 48 KiB (what every current GPU gives
-  -- a work-group) is taken, separately for the forward and the backward.
+  -- GPU tiles of the flash kernels (lib/gpu_flash.cl.tmpl)
   if p.cl then
-    local R, dv = p.R, p.dv
-    local pad = function(n) return n + 1 end -- odd row strides: no bank conflicts on transposed stores
-    local function fwd_local(t)
-      return R * pad(t.BQ) + math.max(R, t.BQ) * pad(t.BK) + t.BK * dv + t.BQ * (t.BK // t.NR)
-    end
-    local function bwd_local(t)
-      return (R + dv) * pad(t.BK) + (R + dv) * pad(t.BQ) + t.BQ * pad(t.BK) + 2 * t.BQ
-    end
-    local cands = {
-      { BQ = 64, BK = 32, MR = 4, NR = 4 }, { BQ = 32, BK = 32, MR = 4, NR = 4 },
-      { BQ = 16, BK = 16, MR = 2, NR = 2 }, { BQ = 8, BK = 8, MR = 2, NR = 2 },
-      { BQ = 4, BK = 4, MR = 1, NR = 1 },
-    }
-    local function pick(size_of)
-      for _, t in ipairs(cands) do
-        if size_of(t) * p.size <= 48 * 1024 then
-          local g = { BQ = t.BQ, BK = t.BK, MR = t.MR, NR = t.NR }
-          g.TY, g.TX = t.BQ // t.MR, t.BK // t.NR
-          g.WG = g.TY * g.TX
-          g.LQ, g.LK = pad(t.BQ), pad(t.BK)
-          g.NQ, g.NK = (p.T + t.BQ - 1) // t.BQ, (p.T + t.BK - 1) // t.BK
-          return g
-        end
-      end
-      error("mlr: head dims R = " .. R .. ", dv = " .. dv .. " leave no GPU tile within 48 KiB of local memory")
-    end
-    p.gf = pick(fwd_local)
-    p.gb = pick(bwd_local)
+    p.gf, p.gb = require("lib.gpu_flash").tiles(p.R, p.dv, p.T, p.size)
   end
 
   -- workspace (elements; every part a multiple of BP, so 64-byte aligned

@@ -3,10 +3,10 @@
  * Do not edit; regenerate from the spec:
  * {kernel="mlr", name="ocl_mlr_t1024", dtype="f32", target="opencl", passes={"forward", "backward"}, threads="none", seq_len=1024, arity=2, depth=8, state={32, 8, 6, 4, 4, 4, 4, 2}, value_dim=64, causal=true, scale="inv_rank", normalize="shared"}
  *
- * Flash-attention-style tiles (never the T x T matrix): a work-group owns a
- * tile of query rows (forward, dq) or key rows (dk, dv), stages it in local
- * memory and walks the other side tile by tile; each work-item keeps an
- * MR x NR micro-tile of scores in registers.
+ * Flash-attention-style tiles (lib/gpu_flash.cl.tmpl; never the T x T
+ * matrix): a work-group owns a tile of query rows (forward, dq) or key rows
+ * (dk, dv), stages it in local memory and walks the other side tile by
+ * tile; each work-item keeps an MR x NR micro-tile of scores in registers.
  *   ocl_mlr_t1024_k_forward  query tiles of 64 x key tiles of 32, 128 work-items:
  *                      online softmax, o and lse;
  *   ocl_mlr_t1024_k_delta    one work-item per row: Dv_i = dout_i . o_i;
@@ -49,7 +49,7 @@ static inline float ocl_mlr_t1024_exp_nonpos(float x)
     return ((((x) < (lo))) ? (0.0f) : (p));
 }
 
-/* Per head-dim scale folded into q: s_l of the dim's level. */
+/* Per head-dim scale folded into q. */
 __constant float ocl_mlr_t1024_sc[64] = {
     (float)0.03125, (float)0.03125, (float)0.03125, (float)0.03125,
     (float)0.03125, (float)0.03125, (float)0.03125, (float)0.03125,
@@ -146,7 +146,8 @@ static int ocl_mlr_t1024_valid(size_t i, size_t j)
 /* o and lse of query tile qt of head bh (group g = bh * 16 + (15 - qt): the
  * causal tiles with the most keys start first); lse written when has_lse. */
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t1024_k_forward(__global const float *q, __global const float *k,
-        __global const float *v, __global float *o, __global float *lse, ulong has_lse, ulong bh_, __global float *ws)
+        __global const float *v, __global float *o, __global float *lse, ulong has_lse, ulong bh_, ulong heads,
+        __global float *ws, ulong k_off)
 {
     __local float Qs[4160], KP[2112], Vs[2048], red[512];
     const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;
@@ -157,8 +158,9 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t1024_k_f
     int bad = 0;
     if (bh >= (size_t)bh_)
         return;
+    (void)heads;
     q += bh * 65536;
-    k += bh * 65536;
+    k += k_off + bh * 65536;
     v += bh * 65536;
     o += bh * 65536;
     lse += has_lse ? bh * 1024 : 0;
@@ -786,8 +788,9 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t1024_k_f
         *(__global int *)ws = 2;
 }
 
-/* Dv_i = dout_i . o_i of every row i, into ws from element 16. */
-__kernel void ocl_mlr_t1024_k_delta(__global const float *o, __global const float *dout, ulong rows_, __global float *ws)
+/* Dv_i = dout_i . o_i of every row i, into ws from element d_off. */
+__kernel void ocl_mlr_t1024_k_delta(__global const float *o, __global const float *dout, ulong rows_, __global float *ws,
+        ulong d_off)
 {
     const size_t i = ((size_t)get_global_id(0));
     float s = 0.0f;
@@ -795,7 +798,7 @@ __kernel void ocl_mlr_t1024_k_delta(__global const float *o, __global const floa
         return;
     for (int c = 0; c < 64; c++)
         s = (dout[i * 64 + c] * o[i * 64 + c] + s);
-    ws[16 + i] = s;
+    ws[d_off + i] = s;
 }
 
 /* dk and dv of key tile kt of head bh (group g = bh * 32 + kt: the causal
@@ -804,25 +807,26 @@ __kernel void ocl_mlr_t1024_k_delta(__global const float *o, __global const floa
  *         dk_j[d] = sum_i c_ij P_ij (dP_ij - Dv_i) sc[d] q_i[d]  (d < D[m(i,j)]). */
 __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dkdv(__global const float *q, __global const float *k,
         __global const float *v, __global const float *lse, __global const float *dout, __global float *dk,
-        __global float *dv, ulong bh_, __global float *ws)
+        __global float *dv, ulong bh_, ulong heads, __global float *ws, ulong k_off, ulong dk_off, ulong d_off)
 {
     __local float Ks[2112], Vs[2112], Qs[2112], Os[2112], Ps[1056];
     __local float ls[32], dl[32];
     const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;
     const size_t grp = ((size_t)get_group_id(0)), bh = grp / 32, kt = grp % 32;
     const size_t j0 = kt * 32, j1 = j0 + 32 > 1024 ? 1023 : j0 + 31;
-    __global const float *dlt = ws + 16;
+    __global const float *dlt = ws + d_off;
     float s[4][4], ds[4][4], ka[4][8], va[4][8];
     int bad = 0;
     if (bh >= (size_t)bh_)
         return;
+    (void)heads;
     q += bh * 65536;
-    k += bh * 65536;
+    k += k_off + bh * 65536;
     v += bh * 65536;
     dout += bh * 65536;
     lse += bh * 1024;
     dlt += bh * 1024;
-    dk += bh * 65536;
+    dk += dk_off + bh * 65536;
     dv += bh * 65536;
     ka[0][0] = 0.0f;
     ka[0][1] = 0.0f;
@@ -1568,25 +1572,26 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dk
  *   dq_i[d] = sc[d] sum_j c_ij P_ij (dP_ij - Dv_i) k_j[d]   (d < D[m(i,j)]) */
 __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dq(__global const float *q, __global const float *k,
         __global const float *v, __global const float *lse, __global const float *dout, __global float *dq,
-        ulong bh_, __global float *ws)
+        ulong bh_, ulong heads, __global float *ws, ulong k_off, ulong dq_off, ulong d_off)
 {
     __local float Ks[2112], Vs[2112], Qs[2112], Os[2112], Ps[1056];
     const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;
     const size_t grp = ((size_t)get_group_id(0)), bh = grp / 32, qt = 31 - grp % 32;
     const size_t i0 = qt * 32, i1 = i0 + 32 > 1024 ? 1023 : i0 + 31;
     const size_t nk = i1 / 32 + 1;
-    __global const float *dlt = ws + 16;
+    __global const float *dlt = ws + d_off;
     float s[4][4], ds[4][4], qa[4][8], lr[4], dr[4];
     int bad = 0;
     if (bh >= (size_t)bh_)
         return;
+    (void)heads;
     q += bh * 65536;
-    k += bh * 65536;
+    k += k_off + bh * 65536;
     v += bh * 65536;
     dout += bh * 65536;
     lse += bh * 1024;
     dlt += bh * 1024;
-    dq += bh * 65536;
+    dq += dq_off + bh * 65536;
     {
         const size_t i = i0 + ty + 0;
         lr[0] = i < 1024 ? lse[i] : 0.0f;

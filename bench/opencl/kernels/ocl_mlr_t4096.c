@@ -18,10 +18,10 @@ static const char *const ocl_mlr_t4096_cl_source[] = {
     " * Do not edit; regenerate from the spec:\n",
     " * {kernel=\"mlr\", name=\"ocl_mlr_t4096\", dtype=\"f32\", target=\"opencl\", passes={\"forward\", \"backward\"}, threads=\"none\", seq_len=4096, arity=2, depth=8, state={32, 8, 6, 4, 4, 4, 4, 2}, value_dim=64, causal=true, scale=\"inv_rank\", normalize=\"shared\"}\n",
     " *\n",
-    " * Flash-attention-style tiles (never the T x T matrix): a work-group owns a\n",
-    " * tile of query rows (forward, dq) or key rows (dk, dv), stages it in local\n",
-    " * memory and walks the other side tile by tile; each work-item keeps an\n",
-    " * MR x NR micro-tile of scores in registers.\n",
+    " * Flash-attention-style tiles (lib/gpu_flash.cl.tmpl; never the T x T\n",
+    " * matrix): a work-group owns a tile of query rows (forward, dq) or key rows\n",
+    " * (dk, dv), stages it in local memory and walks the other side tile by\n",
+    " * tile; each work-item keeps an MR x NR micro-tile of scores in registers.\n",
     " *   ocl_mlr_t4096_k_forward  query tiles of 64 x key tiles of 32, 128 work-items:\n",
     " *                      online softmax, o and lse;\n",
     " *   ocl_mlr_t4096_k_delta    one work-item per row: Dv_i = dout_i . o_i;\n",
@@ -64,7 +64,7 @@ static const char *const ocl_mlr_t4096_cl_source[] = {
     "    return ((((x) < (lo))) ? (0.0f) : (p));\n",
     "}\n",
     "\n",
-    "/* Per head-dim scale folded into q: s_l of the dim's level. */\n",
+    "/* Per head-dim scale folded into q. */\n",
     "__constant float ocl_mlr_t4096_sc[64] = {\n",
     "    (float)0.03125, (float)0.03125, (float)0.03125, (float)0.03125,\n",
     "    (float)0.03125, (float)0.03125, (float)0.03125, (float)0.03125,\n",
@@ -161,7 +161,8 @@ static const char *const ocl_mlr_t4096_cl_source[] = {
     "/* o and lse of query tile qt of head bh (group g = bh * 64 + (63 - qt): the\n",
     " * causal tiles with the most keys start first); lse written when has_lse. */\n",
     "__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_forward(__global const float *q, __global const float *k,\n",
-    "        __global const float *v, __global float *o, __global float *lse, ulong has_lse, ulong bh_, __global float *ws)\n",
+    "        __global const float *v, __global float *o, __global float *lse, ulong has_lse, ulong bh_, ulong heads,\n",
+    "        __global float *ws, ulong k_off)\n",
     "{\n",
     "    __local float Qs[4160], KP[2112], Vs[2048], red[512];\n",
     "    const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;\n",
@@ -172,8 +173,9 @@ static const char *const ocl_mlr_t4096_cl_source[] = {
     "    int bad = 0;\n",
     "    if (bh >= (size_t)bh_)\n",
     "        return;\n",
+    "    (void)heads;\n",
     "    q += bh * 262144;\n",
-    "    k += bh * 262144;\n",
+    "    k += k_off + bh * 262144;\n",
     "    v += bh * 262144;\n",
     "    o += bh * 262144;\n",
     "    lse += has_lse ? bh * 4096 : 0;\n",
@@ -801,8 +803,9 @@ static const char *const ocl_mlr_t4096_cl_source[] = {
     "        *(__global int *)ws = 2;\n",
     "}\n",
     "\n",
-    "/* Dv_i = dout_i . o_i of every row i, into ws from element 16. */\n",
-    "__kernel void ocl_mlr_t4096_k_delta(__global const float *o, __global const float *dout, ulong rows_, __global float *ws)\n",
+    "/* Dv_i = dout_i . o_i of every row i, into ws from element d_off. */\n",
+    "__kernel void ocl_mlr_t4096_k_delta(__global const float *o, __global const float *dout, ulong rows_, __global float *ws,\n",
+    "        ulong d_off)\n",
     "{\n",
     "    const size_t i = ((size_t)get_global_id(0));\n",
     "    float s = 0.0f;\n",
@@ -810,7 +813,7 @@ static const char *const ocl_mlr_t4096_cl_source[] = {
     "        return;\n",
     "    for (int c = 0; c < 64; c++)\n",
     "        s = (dout[i * 64 + c] * o[i * 64 + c] + s);\n",
-    "    ws[16 + i] = s;\n",
+    "    ws[d_off + i] = s;\n",
     "}\n",
     "\n",
     "/* dk and dv of key tile kt of head bh (group g = bh * 128 + kt: the causal\n",
@@ -819,25 +822,26 @@ static const char *const ocl_mlr_t4096_cl_source[] = {
     " *         dk_j[d] = sum_i c_ij P_ij (dP_ij - Dv_i) sc[d] q_i[d]  (d < D[m(i,j)]). */\n",
     "__kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dkdv(__global const float *q, __global const float *k,\n",
     "        __global const float *v, __global const float *lse, __global const float *dout, __global float *dk,\n",
-    "        __global float *dv, ulong bh_, __global float *ws)\n",
+    "        __global float *dv, ulong bh_, ulong heads, __global float *ws, ulong k_off, ulong dk_off, ulong d_off)\n",
     "{\n",
     "    __local float Ks[2112], Vs[2112], Qs[2112], Os[2112], Ps[1056];\n",
     "    __local float ls[32], dl[32];\n",
     "    const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;\n",
     "    const size_t grp = ((size_t)get_group_id(0)), bh = grp / 128, kt = grp % 128;\n",
     "    const size_t j0 = kt * 32, j1 = j0 + 32 > 4096 ? 4095 : j0 + 31;\n",
-    "    __global const float *dlt = ws + 16;\n",
+    "    __global const float *dlt = ws + d_off;\n",
     "    float s[4][4], ds[4][4], ka[4][8], va[4][8];\n",
     "    int bad = 0;\n",
     "    if (bh >= (size_t)bh_)\n",
     "        return;\n",
+    "    (void)heads;\n",
     "    q += bh * 262144;\n",
-    "    k += bh * 262144;\n",
+    "    k += k_off + bh * 262144;\n",
     "    v += bh * 262144;\n",
     "    dout += bh * 262144;\n",
     "    lse += bh * 4096;\n",
     "    dlt += bh * 4096;\n",
-    "    dk += bh * 262144;\n",
+    "    dk += dk_off + bh * 262144;\n",
     "    dv += bh * 262144;\n",
     "    ka[0][0] = 0.0f;\n",
     "    ka[0][1] = 0.0f;\n",
@@ -1583,25 +1587,26 @@ static const char *const ocl_mlr_t4096_cl_source[] = {
     " *   dq_i[d] = sc[d] sum_j c_ij P_ij (dP_ij - Dv_i) k_j[d]   (d < D[m(i,j)]) */\n",
     "__kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dq(__global const float *q, __global const float *k,\n",
     "        __global const float *v, __global const float *lse, __global const float *dout, __global float *dq,\n",
-    "        ulong bh_, __global float *ws)\n",
+    "        ulong bh_, ulong heads, __global float *ws, ulong k_off, ulong dq_off, ulong d_off)\n",
     "{\n",
     "    __local float Ks[2112], Vs[2112], Qs[2112], Os[2112], Ps[1056];\n",
     "    const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;\n",
     "    const size_t grp = ((size_t)get_group_id(0)), bh = grp / 128, qt = 127 - grp % 128;\n",
     "    const size_t i0 = qt * 32, i1 = i0 + 32 > 4096 ? 4095 : i0 + 31;\n",
     "    const size_t nk = i1 / 32 + 1;\n",
-    "    __global const float *dlt = ws + 16;\n",
+    "    __global const float *dlt = ws + d_off;\n",
     "    float s[4][4], ds[4][4], qa[4][8], lr[4], dr[4];\n",
     "    int bad = 0;\n",
     "    if (bh >= (size_t)bh_)\n",
     "        return;\n",
+    "    (void)heads;\n",
     "    q += bh * 262144;\n",
-    "    k += bh * 262144;\n",
+    "    k += k_off + bh * 262144;\n",
     "    v += bh * 262144;\n",
     "    dout += bh * 262144;\n",
     "    lse += bh * 4096;\n",
     "    dlt += bh * 4096;\n",
-    "    dq += bh * 262144;\n",
+    "    dq += dq_off + bh * 262144;\n",
     "    {\n",
     "        const size_t i = i0 + ty + 0;\n",
     "        lr[0] = i < 4096 ? lse[i] : 0.0f;\n",
@@ -2189,7 +2194,7 @@ int ocl_mlr_t4096_cl_build(cl_command_queue queue)
 int ocl_mlr_t4096_cl_forward(cl_command_queue queue, cl_mem q, cl_mem k, cl_mem v, cl_mem o,
         cl_mem lse, size_t batch, size_t heads, cl_mem workspace)
 {
-    const cl_ulong bh = (cl_ulong)batch * heads, has_lse = lse != NULL;
+    const cl_ulong bh = (cl_ulong)batch * heads, has_lse = lse != NULL, hd = heads, zero = 0;
     cl_program program;
     int rc;
     if (!queue || batch == 0 || heads == 0 ||
@@ -2207,7 +2212,7 @@ int ocl_mlr_t4096_cl_forward(cl_command_queue queue, cl_mem q, cl_mem k, cl_mem 
         const cl_mem lb = lse ? lse : o;
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(q), MYOGEN_CL_ARG(k), MYOGEN_CL_ARG(v),
             MYOGEN_CL_ARG(o), MYOGEN_CL_ARG(lb), MYOGEN_CL_ARG(has_lse), MYOGEN_CL_ARG(bh),
-            MYOGEN_CL_ARG(workspace) };
+            MYOGEN_CL_ARG(hd), MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(zero) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_mlr_t4096_k_forward", (size_t)bh * 64,
                 128, sizeof args / sizeof args[0], args);
     }
@@ -2218,7 +2223,8 @@ int ocl_mlr_t4096_cl_backward(cl_command_queue queue, cl_mem q, cl_mem k, cl_mem
         cl_mem o, cl_mem lse, cl_mem dout, cl_mem dq, cl_mem dk, cl_mem dv,
         size_t batch, size_t heads, cl_mem workspace)
 {
-    const cl_ulong bh = (cl_ulong)batch * heads, rows = bh * 4096;
+    const cl_ulong bh = (cl_ulong)batch * heads, rows = bh * 4096, hd = heads, zero = 0;
+    const cl_ulong d_off = 16; /* Dv after the status word */
     cl_program program;
     int rc;
     if (!queue || batch == 0 || heads == 0 ||
@@ -2235,21 +2241,23 @@ int ocl_mlr_t4096_cl_backward(cl_command_queue queue, cl_mem q, cl_mem k, cl_mem
         rc = myogen_cl_status_begin(queue, workspace);
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(o), MYOGEN_CL_ARG(dout), MYOGEN_CL_ARG(rows),
-            MYOGEN_CL_ARG(workspace) };
+            MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(d_off) };
         rc = myogen_cl_launch(queue, program, "ocl_mlr_t4096_k_delta", (size_t)rows,
                 sizeof args / sizeof args[0], args);
     }
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(q), MYOGEN_CL_ARG(k), MYOGEN_CL_ARG(v),
             MYOGEN_CL_ARG(lse), MYOGEN_CL_ARG(dout), MYOGEN_CL_ARG(dq), MYOGEN_CL_ARG(bh),
-            MYOGEN_CL_ARG(workspace) };
+            MYOGEN_CL_ARG(hd), MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(zero), MYOGEN_CL_ARG(zero),
+            MYOGEN_CL_ARG(d_off) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_mlr_t4096_k_dq", (size_t)bh * 128,
                 64, sizeof args / sizeof args[0], args);
     }
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(q), MYOGEN_CL_ARG(k), MYOGEN_CL_ARG(v),
             MYOGEN_CL_ARG(lse), MYOGEN_CL_ARG(dout), MYOGEN_CL_ARG(dk), MYOGEN_CL_ARG(dv),
-            MYOGEN_CL_ARG(bh), MYOGEN_CL_ARG(workspace) };
+            MYOGEN_CL_ARG(bh), MYOGEN_CL_ARG(hd), MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(zero),
+            MYOGEN_CL_ARG(zero), MYOGEN_CL_ARG(d_off) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_mlr_t4096_k_dkdv", (size_t)bh * 128,
                 64, sizeof args / sizeof args[0], args);
     }

@@ -1,0 +1,46 @@
+-- Tiles of the flash-attention kernels (lib/gpu_flash.cl.tmpl): a
+-- work-group takes a BQ x BK tile of scores, each work-item an MR x NR
+-- micro-tile of it (rows ty + TY r, columns tx + TX c: neighbours read
+-- neighbouring local words).  The first candidate whose local memory fits
+-- 48 KiB (what every current GPU gives a work-group) is taken, separately
+-- for the forward and the backward.
+local M = {}
+
+local function pad(n) return n + 1 end -- odd row strides: no bank conflicts on transposed stores
+
+-- local elements of the forward (q tile, k tile then P, v tile, row maxima)
+-- and of the backward (k, v, q, dout tiles, P, the rows' lse and Dv)
+local function fwd_local(R, dv, t)
+  return R * pad(t.BQ) + math.max(R, t.BQ) * pad(t.BK) + t.BK * dv + t.BQ * (t.BK // t.NR)
+end
+local function bwd_local(R, dv, t)
+  return (R + dv) * pad(t.BK) + (R + dv) * pad(t.BQ) + t.BQ * pad(t.BK) + 2 * t.BQ
+end
+
+local cands = {
+  { BQ = 64, BK = 32, MR = 4, NR = 4 }, { BQ = 32, BK = 32, MR = 4, NR = 4 },
+  { BQ = 16, BK = 16, MR = 2, NR = 2 }, { BQ = 8, BK = 8, MR = 2, NR = 2 },
+  { BQ = 4, BK = 4, MR = 1, NR = 1 },
+}
+
+local function pick(R, dv, T, size, size_of)
+  for _, t in ipairs(cands) do
+    if size_of(R, dv, t) * size <= 48 * 1024 then
+      local g = { BQ = t.BQ, BK = t.BK, MR = t.MR, NR = t.NR }
+      g.TY, g.TX = t.BQ // t.MR, t.BK // t.NR
+      g.WG = g.TY * g.TX
+      g.LQ, g.LK = pad(t.BQ), pad(t.BK)
+      g.NQ, g.NK = (T + t.BQ - 1) // t.BQ, (T + t.BK - 1) // t.BK
+      return g
+    end
+  end
+  error("head dims " .. R .. " and " .. dv .. " leave no GPU tile within 48 KiB of local memory")
+end
+
+-- forward and backward tiles for q/k head dim R, value dim dv, length T,
+-- elements of `size` bytes
+function M.tiles(R, dv, T, size)
+  return pick(R, dv, T, size, fwd_local), pick(R, dv, T, size, bwd_local)
+end
+
+return M
