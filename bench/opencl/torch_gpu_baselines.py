@@ -175,6 +175,8 @@ def main():
     lines = [f"# torch {torch.__version__}, device {dev}"
              + (f" ({torch.cuda.get_device_name()})" if dev == "cuda" else "")
              + ", f32, batch 1; name T heads pass ms"]
+    # the timed backward reruns one graph (retain_graph): no donated buffers
+    torch._functorch.config.donated_buffer = False
     compiled = torch.compile(mlr_authors)
     torch.backends.cuda.matmul.allow_tf32 = False  # f32 throughout, as the kernels
     for T in a.T:

@@ -22,6 +22,12 @@ return function(dtype)
   V.group = function() return "((size_t)get_group_id(0))" end
   V.barrier = function() return "barrier(CLK_LOCAL_MEM_FENCE);" end
   V.group_size = function(n) return "__attribute__((reqd_work_group_size(" .. n .. ", 1, 1))) " end
+  -- 4-vectors: the type, and a load from local memory at an address aligned
+  -- to 4 elements (the array declared with V.align_vec, 32 bytes: enough for
+  -- double4); lanes .x .y .z .w
+  V.vec4 = function(T) return T .. "4" end
+  V.load4 = function(T, p) return "*(" .. V.shared .. "const " .. T .. "4 *)(" .. p .. ")" end
+  V.align_vec = "__attribute__((aligned(32))) "
   V.round = function(x) return "round(" .. x .. ")" end -- ties away from zero, as in c.lua
   V.pow2i = function(n)
     if dtype == "f32" then

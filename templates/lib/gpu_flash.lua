@@ -6,15 +6,17 @@
 -- for the forward and the backward.
 local M = {}
 
-local function pad(n) return n + 1 end -- odd row strides: no bank conflicts on transposed stores
+-- row strides: odd (no bank conflicts on the transposed stores), or with 4 x
+-- 4 micro-tiles read as 4-vectors a multiple of 4 (aligned vectors)
+local function pad(n, t) return n + ((t.MR == 4 and t.NR == 4) and 4 or 1) end
 
 -- local elements of the forward (q tile, k tile then P, v tile, row maxima)
 -- and of the backward (k, v, q, dout tiles, P, the rows' lse and Dv)
 local function fwd_local(R, dv, t)
-  return R * pad(t.BQ) + math.max(R, t.BQ) * pad(t.BK) + t.BK * dv + t.BQ * (t.BK // t.NR)
+  return R * pad(t.BQ, t) + math.max(R, t.BQ) * pad(t.BK, t) + t.BK * dv + t.BQ * (t.BK // t.NR)
 end
 local function bwd_local(R, dv, t)
-  return (R + dv) * pad(t.BK) + (R + dv) * pad(t.BQ) + t.BQ * pad(t.BK) + 2 * t.BQ
+  return (R + dv) * pad(t.BK, t) + (R + dv) * pad(t.BQ, t) + t.BQ * pad(t.BK, t) + 2 * t.BQ
 end
 
 local cands = {
@@ -29,7 +31,8 @@ local function pick(R, dv, T, size, size_of)
       local g = { BQ = t.BQ, BK = t.BK, MR = t.MR, NR = t.NR }
       g.TY, g.TX = t.BQ // t.MR, t.BK // t.NR
       g.WG = g.TY * g.TX
-      g.LQ, g.LK = pad(t.BQ), pad(t.BK)
+      g.LQ, g.LK = pad(t.BQ, t), pad(t.BK, t)
+      g.VEC = t.MR == 4 and t.NR == 4
       g.NQ, g.NK = (T + t.BQ - 1) // t.BQ, (T + t.BK - 1) // t.BK
       return g
     end

@@ -149,7 +149,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
         __global const float *v, __global float *o, __global float *lse, ulong has_lse, ulong bh_, ulong heads,
         __global float *ws, ulong k_off)
 {
-    __local float Qs[4160], KP[2112], Vs[2048], red[512];
+    __local __attribute__((aligned(32))) float Qs[4352], KP[2304], Vs[2048], red[512];
     const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;
     const size_t grp = ((size_t)get_group_id(0)), bh = grp / 64, qt = 63 - grp % 64;
     const size_t i0 = qt * 64, i1 = i0 + 64 > 4096 ? 4095 : i0 + 63;
@@ -207,7 +207,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
     for (int x = lid; x < 64 * 64; x += 128) {
         const int r = x / 64, c = x % 64;
         const size_t gr = i0 + (size_t)r;
-        Qs[c * 65 + r] = gr < 4096 ? q[gr * 64 + (size_t)c] * ocl_mlr_t4096_sc[c] : 0.0f;
+        Qs[c * 68 + r] = gr < 4096 ? q[gr * 64 + (size_t)c] * ocl_mlr_t4096_sc[c] : 0.0f;
     }
     for (size_t kt = 0; kt < nk; kt++) {
         const size_t j0 = kt * 32, j1 = j0 + 32 > 4096 ? 4095 : j0 + 31;
@@ -217,7 +217,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
         for (int x = lid; x < 32 * dn; x += 128) {
         const int r = x / dn, c = x % dn;
         const size_t gr = j0 + (size_t)r;
-        KP[c * 33 + r] = gr < 4096 ? k[gr * 64 + (size_t)c] : 0.0f;
+        KP[c * 36 + r] = gr < 4096 ? k[gr * 64 + (size_t)c] : 0.0f;
     }
         for (int x = lid; x < 2048; x += 128)
             Vs[x] = j0 + (size_t)(x / 64) < 4096 ? v[j0 * 64 + (size_t)x] : 0.0f;
@@ -243,14 +243,12 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
             acc[3][3] = s[3][3] = 0.0f;
             for (int lv = 1; lv <= mhi; lv++) {
                 for (; d < ocl_mlr_t4096_dim[lv]; d++) {
-                    const float a0 = Qs[d * 65 + ty + 0];
-                    const float a1 = Qs[d * 65 + ty + 16];
-                    const float a2 = Qs[d * 65 + ty + 32];
-                    const float a3 = Qs[d * 65 + ty + 48];
-                    const float b0 = KP[d * 33 + tx + 0];
-                    const float b1 = KP[d * 33 + tx + 8];
-                    const float b2 = KP[d * 33 + tx + 16];
-                    const float b3 = KP[d * 33 + tx + 24];
+                    const float4 va = *(__local const float4 *)(Qs + d * 68 + ty * 4);
+            const float4 vb = *(__local const float4 *)(KP + d * 36 + tx * 4);
+            const float a0 = va.x, b0 = vb.x;
+            const float a1 = va.y, b1 = vb.y;
+            const float a2 = va.z, b2 = vb.z;
+            const float a3 = va.w, b3 = vb.w;
                     acc[0][0] = (a0 * b0 + acc[0][0]);
                     acc[0][1] = (a0 * b1 + acc[0][1]);
                     acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -288,37 +286,37 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
                         s[3][3] = acc[3][3] * ocl_mlr_t4096_cn[lv];
                     }
                 } else if (lv >= mlo) { /* near the diagonal: pairs differ */
-                    if (ocl_mlr_t4096_shared(i0 + ty + 0, j0 + tx + 0) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 0) == lv)
                         s[0][0] = acc[0][0] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 0, j0 + tx + 8) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 1) == lv)
                         s[0][1] = acc[0][1] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 0, j0 + tx + 16) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 2) == lv)
                         s[0][2] = acc[0][2] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 0, j0 + tx + 24) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 3) == lv)
                         s[0][3] = acc[0][3] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 16, j0 + tx + 0) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 0) == lv)
                         s[1][0] = acc[1][0] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 16, j0 + tx + 8) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 1) == lv)
                         s[1][1] = acc[1][1] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 16, j0 + tx + 16) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 2) == lv)
                         s[1][2] = acc[1][2] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 16, j0 + tx + 24) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 3) == lv)
                         s[1][3] = acc[1][3] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 32, j0 + tx + 0) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 0) == lv)
                         s[2][0] = acc[2][0] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 32, j0 + tx + 8) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 1) == lv)
                         s[2][1] = acc[2][1] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 32, j0 + tx + 16) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 2) == lv)
                         s[2][2] = acc[2][2] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 32, j0 + tx + 24) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 3) == lv)
                         s[2][3] = acc[2][3] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 48, j0 + tx + 0) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 0) == lv)
                         s[3][0] = acc[3][0] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 48, j0 + tx + 8) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 1) == lv)
                         s[3][1] = acc[3][1] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 48, j0 + tx + 16) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 2) == lv)
                         s[3][2] = acc[3][2] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 48, j0 + tx + 24) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 3) == lv)
                         s[3][3] = acc[3][3] * ocl_mlr_t4096_cn[lv];
                 }
             }
@@ -326,71 +324,71 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
         /* online softmax: the rows' maxima over the work-items sharing them */
         {
             float mx = -INFINITY;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 0, j0 + tx + 0))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 0, j0 + tx * 4 + 0))
                 s[0][0] = -INFINITY;
             mx = s[0][0] > mx ? s[0][0] : mx;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 0, j0 + tx + 8))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 0, j0 + tx * 4 + 1))
                 s[0][1] = -INFINITY;
             mx = s[0][1] > mx ? s[0][1] : mx;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 0, j0 + tx + 16))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 0, j0 + tx * 4 + 2))
                 s[0][2] = -INFINITY;
             mx = s[0][2] > mx ? s[0][2] : mx;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 0, j0 + tx + 24))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 0, j0 + tx * 4 + 3))
                 s[0][3] = -INFINITY;
             mx = s[0][3] > mx ? s[0][3] : mx;
-            red[(ty + 0) * 8 + tx] = mx;
+            red[(ty * 4 + 0) * 8 + tx] = mx;
         }
         {
             float mx = -INFINITY;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 16, j0 + tx + 0))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 1, j0 + tx * 4 + 0))
                 s[1][0] = -INFINITY;
             mx = s[1][0] > mx ? s[1][0] : mx;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 16, j0 + tx + 8))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 1, j0 + tx * 4 + 1))
                 s[1][1] = -INFINITY;
             mx = s[1][1] > mx ? s[1][1] : mx;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 16, j0 + tx + 16))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 1, j0 + tx * 4 + 2))
                 s[1][2] = -INFINITY;
             mx = s[1][2] > mx ? s[1][2] : mx;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 16, j0 + tx + 24))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 1, j0 + tx * 4 + 3))
                 s[1][3] = -INFINITY;
             mx = s[1][3] > mx ? s[1][3] : mx;
-            red[(ty + 16) * 8 + tx] = mx;
+            red[(ty * 4 + 1) * 8 + tx] = mx;
         }
         {
             float mx = -INFINITY;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 32, j0 + tx + 0))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 2, j0 + tx * 4 + 0))
                 s[2][0] = -INFINITY;
             mx = s[2][0] > mx ? s[2][0] : mx;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 32, j0 + tx + 8))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 2, j0 + tx * 4 + 1))
                 s[2][1] = -INFINITY;
             mx = s[2][1] > mx ? s[2][1] : mx;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 32, j0 + tx + 16))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 2, j0 + tx * 4 + 2))
                 s[2][2] = -INFINITY;
             mx = s[2][2] > mx ? s[2][2] : mx;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 32, j0 + tx + 24))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 2, j0 + tx * 4 + 3))
                 s[2][3] = -INFINITY;
             mx = s[2][3] > mx ? s[2][3] : mx;
-            red[(ty + 32) * 8 + tx] = mx;
+            red[(ty * 4 + 2) * 8 + tx] = mx;
         }
         {
             float mx = -INFINITY;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 48, j0 + tx + 0))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 3, j0 + tx * 4 + 0))
                 s[3][0] = -INFINITY;
             mx = s[3][0] > mx ? s[3][0] : mx;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 48, j0 + tx + 8))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 3, j0 + tx * 4 + 1))
                 s[3][1] = -INFINITY;
             mx = s[3][1] > mx ? s[3][1] : mx;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 48, j0 + tx + 16))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 3, j0 + tx * 4 + 2))
                 s[3][2] = -INFINITY;
             mx = s[3][2] > mx ? s[3][2] : mx;
-            if (!ocl_mlr_t4096_valid(i0 + ty + 48, j0 + tx + 24))
+            if (!ocl_mlr_t4096_valid(i0 + ty * 4 + 3, j0 + tx * 4 + 3))
                 s[3][3] = -INFINITY;
             mx = s[3][3] > mx ? s[3][3] : mx;
-            red[(ty + 48) * 8 + tx] = mx;
+            red[(ty * 4 + 3) * 8 + tx] = mx;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         {
-            const int row = ty + 0;
+            const int row = ty * 4 + 0;
             float mx = m[0], alpha;
             for (int t = 0; t < 8; t++)
                 mx = red[row * 8 + t] > mx ? red[row * 8 + t] : mx;
@@ -415,7 +413,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
             l[0] += s[0][3];
         }
         {
-            const int row = ty + 16;
+            const int row = ty * 4 + 1;
             float mx = m[1], alpha;
             for (int t = 0; t < 8; t++)
                 mx = red[row * 8 + t] > mx ? red[row * 8 + t] : mx;
@@ -440,7 +438,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
             l[1] += s[1][3];
         }
         {
-            const int row = ty + 32;
+            const int row = ty * 4 + 2;
             float mx = m[2], alpha;
             for (int t = 0; t < 8; t++)
                 mx = red[row * 8 + t] > mx ? red[row * 8 + t] : mx;
@@ -465,7 +463,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
             l[2] += s[2][3];
         }
         {
-            const int row = ty + 48;
+            const int row = ty * 4 + 3;
             float mx = m[3], alpha;
             for (int t = 0; t < 8; t++)
                 mx = red[row * 8 + t] > mx ? red[row * 8 + t] : mx;
@@ -489,28 +487,28 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
             s[3][3] = s[3][3] == -INFINITY ? 0.0f : ocl_mlr_t4096_exp_nonpos(s[3][3] - mx);
             l[3] += s[3][3];
         }
-        KP[(ty + 0) * 33 + tx + 0] = s[0][0];
-        KP[(ty + 0) * 33 + tx + 8] = s[0][1];
-        KP[(ty + 0) * 33 + tx + 16] = s[0][2];
-        KP[(ty + 0) * 33 + tx + 24] = s[0][3];
-        KP[(ty + 16) * 33 + tx + 0] = s[1][0];
-        KP[(ty + 16) * 33 + tx + 8] = s[1][1];
-        KP[(ty + 16) * 33 + tx + 16] = s[1][2];
-        KP[(ty + 16) * 33 + tx + 24] = s[1][3];
-        KP[(ty + 32) * 33 + tx + 0] = s[2][0];
-        KP[(ty + 32) * 33 + tx + 8] = s[2][1];
-        KP[(ty + 32) * 33 + tx + 16] = s[2][2];
-        KP[(ty + 32) * 33 + tx + 24] = s[2][3];
-        KP[(ty + 48) * 33 + tx + 0] = s[3][0];
-        KP[(ty + 48) * 33 + tx + 8] = s[3][1];
-        KP[(ty + 48) * 33 + tx + 16] = s[3][2];
-        KP[(ty + 48) * 33 + tx + 24] = s[3][3];
+        KP[(ty * 4 + 0) * 36 + tx * 4 + 0] = s[0][0];
+        KP[(ty * 4 + 0) * 36 + tx * 4 + 1] = s[0][1];
+        KP[(ty * 4 + 0) * 36 + tx * 4 + 2] = s[0][2];
+        KP[(ty * 4 + 0) * 36 + tx * 4 + 3] = s[0][3];
+        KP[(ty * 4 + 1) * 36 + tx * 4 + 0] = s[1][0];
+        KP[(ty * 4 + 1) * 36 + tx * 4 + 1] = s[1][1];
+        KP[(ty * 4 + 1) * 36 + tx * 4 + 2] = s[1][2];
+        KP[(ty * 4 + 1) * 36 + tx * 4 + 3] = s[1][3];
+        KP[(ty * 4 + 2) * 36 + tx * 4 + 0] = s[2][0];
+        KP[(ty * 4 + 2) * 36 + tx * 4 + 1] = s[2][1];
+        KP[(ty * 4 + 2) * 36 + tx * 4 + 2] = s[2][2];
+        KP[(ty * 4 + 2) * 36 + tx * 4 + 3] = s[2][3];
+        KP[(ty * 4 + 3) * 36 + tx * 4 + 0] = s[3][0];
+        KP[(ty * 4 + 3) * 36 + tx * 4 + 1] = s[3][1];
+        KP[(ty * 4 + 3) * 36 + tx * 4 + 2] = s[3][2];
+        KP[(ty * 4 + 3) * 36 + tx * 4 + 3] = s[3][3];
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int j = 0; j < 32; j++) { /* o += P v */
-            const float p0 = KP[(ty + 0) * 33 + j];
-            const float p1 = KP[(ty + 16) * 33 + j];
-            const float p2 = KP[(ty + 32) * 33 + j];
-            const float p3 = KP[(ty + 48) * 33 + j];
+            const float p0 = KP[(ty * 4 + 0) * 36 + j];
+            const float p1 = KP[(ty * 4 + 1) * 36 + j];
+            const float p2 = KP[(ty * 4 + 2) * 36 + j];
+            const float p3 = KP[(ty * 4 + 3) * 36 + j];
             {
                 const float w = Vs[j * 64 + tx + 0];
                 oa[0][0] = (p0 * w + oa[0][0]);
@@ -571,16 +569,16 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     /* the rows' sums over the work-items sharing them */
-    red[(ty + 0) * 8 + tx] = l[0];
-    red[(ty + 16) * 8 + tx] = l[1];
-    red[(ty + 32) * 8 + tx] = l[2];
-    red[(ty + 48) * 8 + tx] = l[3];
+    red[(ty * 4 + 0) * 8 + tx] = l[0];
+    red[(ty * 4 + 1) * 8 + tx] = l[1];
+    red[(ty * 4 + 2) * 8 + tx] = l[2];
+    red[(ty * 4 + 3) * 8 + tx] = l[3];
     barrier(CLK_LOCAL_MEM_FENCE);
     {
-        const size_t i = i0 + ty + 0;
+        const size_t i = i0 + ty * 4 + 0;
         float sum = 0.0f;
         for (int t = 0; t < 8; t++)
-            sum += red[(ty + 0) * 8 + t];
+            sum += red[(ty * 4 + 0) * 8 + t];
         if (i < 4096) {
             const float inv = 1 / sum, ls = m[0] + log(sum);
             if (has_lse && tx == 0)
@@ -629,10 +627,10 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
         }
     }
     {
-        const size_t i = i0 + ty + 16;
+        const size_t i = i0 + ty * 4 + 1;
         float sum = 0.0f;
         for (int t = 0; t < 8; t++)
-            sum += red[(ty + 16) * 8 + t];
+            sum += red[(ty * 4 + 1) * 8 + t];
         if (i < 4096) {
             const float inv = 1 / sum, ls = m[1] + log(sum);
             if (has_lse && tx == 0)
@@ -681,10 +679,10 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
         }
     }
     {
-        const size_t i = i0 + ty + 32;
+        const size_t i = i0 + ty * 4 + 2;
         float sum = 0.0f;
         for (int t = 0; t < 8; t++)
-            sum += red[(ty + 32) * 8 + t];
+            sum += red[(ty * 4 + 2) * 8 + t];
         if (i < 4096) {
             const float inv = 1 / sum, ls = m[2] + log(sum);
             if (has_lse && tx == 0)
@@ -733,10 +731,10 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
         }
     }
     {
-        const size_t i = i0 + ty + 48;
+        const size_t i = i0 + ty * 4 + 3;
         float sum = 0.0f;
         for (int t = 0; t < 8; t++)
-            sum += red[(ty + 48) * 8 + t];
+            sum += red[(ty * 4 + 3) * 8 + t];
         if (i < 4096) {
             const float inv = 1 / sum, ls = m[3] + log(sum);
             if (has_lse && tx == 0)
@@ -809,7 +807,7 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dk
         __global const float *v, __global const float *lse, __global const float *dout, __global float *dk,
         __global float *dv, ulong bh_, ulong heads, __global float *ws, ulong k_off, ulong dk_off, ulong d_off)
 {
-    __local float Ks[2112], Vs[2112], Qs[2112], Os[2112], Ps[1056];
+    __local __attribute__((aligned(32))) float Ks[2304], Vs[2304], Qs[2304], Os[2304], Ps[1152];
     __local float ls[32], dl[32];
     const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;
     const size_t grp = ((size_t)get_group_id(0)), bh = grp / 128, kt = grp % 128;
@@ -895,12 +893,12 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dk
     for (int x = lid; x < 32 * 64; x += 64) {
         const int r = x / 64, c = x % 64;
         const size_t gr = j0 + (size_t)r;
-        Ks[c * 33 + r] = gr < 4096 ? k[gr * 64 + (size_t)c] : 0.0f;
+        Ks[c * 36 + r] = gr < 4096 ? k[gr * 64 + (size_t)c] : 0.0f;
     }
     for (int x = lid; x < 32 * 64; x += 64) {
         const int r = x / 64, c = x % 64;
         const size_t gr = j0 + (size_t)r;
-        Vs[c * 33 + r] = gr < 4096 ? v[gr * 64 + (size_t)c] : 0.0f;
+        Vs[c * 36 + r] = gr < 4096 ? v[gr * 64 + (size_t)c] : 0.0f;
     }
     for (size_t qt = j0 / 32; qt < 128; qt++) {
         const size_t i0 = qt * 32, i1 = i0 + 32 > 4096 ? 4095 : i0 + 31;
@@ -911,12 +909,12 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dk
         for (int x = lid; x < 32 * dn; x += 64) {
         const int r = x / dn, c = x % dn;
         const size_t gr = i0 + (size_t)r;
-        Qs[c * 33 + r] = gr < 4096 ? q[gr * 64 + (size_t)c] * ocl_mlr_t4096_sc[c] : 0.0f;
+        Qs[c * 36 + r] = gr < 4096 ? q[gr * 64 + (size_t)c] * ocl_mlr_t4096_sc[c] : 0.0f;
     }
         for (int x = lid; x < 32 * 64; x += 64) {
         const int r = x / 64, c = x % 64;
         const size_t gr = i0 + (size_t)r;
-        Os[c * 33 + r] = gr < 4096 ? dout[gr * 64 + (size_t)c] : 0.0f;
+        Os[c * 36 + r] = gr < 4096 ? dout[gr * 64 + (size_t)c] : 0.0f;
     }
         for (int x = lid; x < 32; x += 64) {
             const size_t i = i0 + (size_t)x;
@@ -924,14 +922,14 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dk
             dl[x] = i < 4096 ? dlt[i] : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
-        lr[0] = ls[ty + 0];
-        dr[0] = dl[ty + 0];
-        lr[1] = ls[ty + 8];
-        dr[1] = dl[ty + 8];
-        lr[2] = ls[ty + 16];
-        dr[2] = dl[ty + 16];
-        lr[3] = ls[ty + 24];
-        dr[3] = dl[ty + 24];
+        lr[0] = ls[ty * 4 + 0];
+        dr[0] = dl[ty * 4 + 0];
+        lr[1] = ls[ty * 4 + 1];
+        dr[1] = dl[ty * 4 + 1];
+        lr[2] = ls[ty * 4 + 2];
+        dr[2] = dl[ty * 4 + 2];
+        lr[3] = ls[ty * 4 + 3];
+        dr[3] = dl[ty * 4 + 3];
         {
             float acc[4][4];
             int d = 0;
@@ -953,14 +951,12 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dk
             acc[3][3] = s[3][3] = 0.0f;
             for (int lv = 1; lv <= mhi; lv++) {
                 for (; d < ocl_mlr_t4096_dim[lv]; d++) {
-                    const float a0 = Qs[d * 33 + ty + 0];
-                    const float a1 = Qs[d * 33 + ty + 8];
-                    const float a2 = Qs[d * 33 + ty + 16];
-                    const float a3 = Qs[d * 33 + ty + 24];
-                    const float b0 = Ks[d * 33 + tx + 0];
-                    const float b1 = Ks[d * 33 + tx + 8];
-                    const float b2 = Ks[d * 33 + tx + 16];
-                    const float b3 = Ks[d * 33 + tx + 24];
+                    const float4 va = *(__local const float4 *)(Qs + d * 36 + ty * 4);
+            const float4 vb = *(__local const float4 *)(Ks + d * 36 + tx * 4);
+            const float a0 = va.x, b0 = vb.x;
+            const float a1 = va.y, b1 = vb.y;
+            const float a2 = va.z, b2 = vb.z;
+            const float a3 = va.w, b3 = vb.w;
                     acc[0][0] = (a0 * b0 + acc[0][0]);
                     acc[0][1] = (a0 * b1 + acc[0][1]);
                     acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -998,37 +994,37 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dk
                         s[3][3] = acc[3][3] * ocl_mlr_t4096_cn[lv];
                     }
                 } else if (lv >= mlo) { /* near the diagonal: pairs differ */
-                    if (ocl_mlr_t4096_shared(i0 + ty + 0, j0 + tx + 0) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 0) == lv)
                         s[0][0] = acc[0][0] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 0, j0 + tx + 8) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 1) == lv)
                         s[0][1] = acc[0][1] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 0, j0 + tx + 16) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 2) == lv)
                         s[0][2] = acc[0][2] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 0, j0 + tx + 24) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 3) == lv)
                         s[0][3] = acc[0][3] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 8, j0 + tx + 0) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 0) == lv)
                         s[1][0] = acc[1][0] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 8, j0 + tx + 8) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 1) == lv)
                         s[1][1] = acc[1][1] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 8, j0 + tx + 16) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 2) == lv)
                         s[1][2] = acc[1][2] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 8, j0 + tx + 24) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 3) == lv)
                         s[1][3] = acc[1][3] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 16, j0 + tx + 0) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 0) == lv)
                         s[2][0] = acc[2][0] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 16, j0 + tx + 8) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 1) == lv)
                         s[2][1] = acc[2][1] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 16, j0 + tx + 16) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 2) == lv)
                         s[2][2] = acc[2][2] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 16, j0 + tx + 24) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 3) == lv)
                         s[2][3] = acc[2][3] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 24, j0 + tx + 0) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 0) == lv)
                         s[3][0] = acc[3][0] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 24, j0 + tx + 8) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 1) == lv)
                         s[3][1] = acc[3][1] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 24, j0 + tx + 16) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 2) == lv)
                         s[3][2] = acc[3][2] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 24, j0 + tx + 24) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 3) == lv)
                         s[3][3] = acc[3][3] * ocl_mlr_t4096_cn[lv];
                 }
             }
@@ -1052,14 +1048,12 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dk
             dp[3][2] = 0.0f;
             dp[3][3] = 0.0f;
             for (int e = 0; e < 64; e++) {
-                const float a0 = Os[e * 33 + ty + 0];
-                const float a1 = Os[e * 33 + ty + 8];
-                const float a2 = Os[e * 33 + ty + 16];
-                const float a3 = Os[e * 33 + ty + 24];
-                const float b0 = Vs[e * 33 + tx + 0];
-                const float b1 = Vs[e * 33 + tx + 8];
-                const float b2 = Vs[e * 33 + tx + 16];
-                const float b3 = Vs[e * 33 + tx + 24];
+                const float4 va = *(__local const float4 *)(Os + e * 36 + ty * 4);
+                const float4 vb = *(__local const float4 *)(Vs + e * 36 + tx * 4);
+                const float a0 = va.x, b0 = vb.x;
+                const float a1 = va.y, b1 = vb.y;
+                const float a2 = va.z, b2 = vb.z;
+                const float a3 = va.w, b3 = vb.w;
                 dp[0][0] = (a0 * b0 + dp[0][0]);
                 dp[0][1] = (a0 * b1 + dp[0][1]);
                 dp[0][2] = (a0 * b2 + dp[0][2]);
@@ -1077,96 +1071,96 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dk
                 dp[3][2] = (a3 * b2 + dp[3][2]);
                 dp[3][3] = (a3 * b3 + dp[3][3]);
             }
-            if (ocl_mlr_t4096_valid((i0 + ty + 0), (j0 + tx + 0))) { float x = s[0][0] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][0] = ocl_mlr_t4096_exp_nonpos(x); ds[0][0] = s[0][0] * (dp[0][0] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 0), (j0 + tx + 0))]; } else { s[0][0] = ds[0][0] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 0), (j0 + tx + 8))) { float x = s[0][1] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][1] = ocl_mlr_t4096_exp_nonpos(x); ds[0][1] = s[0][1] * (dp[0][1] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 0), (j0 + tx + 8))]; } else { s[0][1] = ds[0][1] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 0), (j0 + tx + 16))) { float x = s[0][2] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][2] = ocl_mlr_t4096_exp_nonpos(x); ds[0][2] = s[0][2] * (dp[0][2] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 0), (j0 + tx + 16))]; } else { s[0][2] = ds[0][2] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 0), (j0 + tx + 24))) { float x = s[0][3] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][3] = ocl_mlr_t4096_exp_nonpos(x); ds[0][3] = s[0][3] * (dp[0][3] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 0), (j0 + tx + 24))]; } else { s[0][3] = ds[0][3] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 8), (j0 + tx + 0))) { float x = s[1][0] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][0] = ocl_mlr_t4096_exp_nonpos(x); ds[1][0] = s[1][0] * (dp[1][0] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 8), (j0 + tx + 0))]; } else { s[1][0] = ds[1][0] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 8), (j0 + tx + 8))) { float x = s[1][1] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][1] = ocl_mlr_t4096_exp_nonpos(x); ds[1][1] = s[1][1] * (dp[1][1] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 8), (j0 + tx + 8))]; } else { s[1][1] = ds[1][1] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 8), (j0 + tx + 16))) { float x = s[1][2] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][2] = ocl_mlr_t4096_exp_nonpos(x); ds[1][2] = s[1][2] * (dp[1][2] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 8), (j0 + tx + 16))]; } else { s[1][2] = ds[1][2] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 8), (j0 + tx + 24))) { float x = s[1][3] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][3] = ocl_mlr_t4096_exp_nonpos(x); ds[1][3] = s[1][3] * (dp[1][3] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 8), (j0 + tx + 24))]; } else { s[1][3] = ds[1][3] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 16), (j0 + tx + 0))) { float x = s[2][0] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][0] = ocl_mlr_t4096_exp_nonpos(x); ds[2][0] = s[2][0] * (dp[2][0] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 16), (j0 + tx + 0))]; } else { s[2][0] = ds[2][0] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 16), (j0 + tx + 8))) { float x = s[2][1] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][1] = ocl_mlr_t4096_exp_nonpos(x); ds[2][1] = s[2][1] * (dp[2][1] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 16), (j0 + tx + 8))]; } else { s[2][1] = ds[2][1] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 16), (j0 + tx + 16))) { float x = s[2][2] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][2] = ocl_mlr_t4096_exp_nonpos(x); ds[2][2] = s[2][2] * (dp[2][2] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 16), (j0 + tx + 16))]; } else { s[2][2] = ds[2][2] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 16), (j0 + tx + 24))) { float x = s[2][3] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][3] = ocl_mlr_t4096_exp_nonpos(x); ds[2][3] = s[2][3] * (dp[2][3] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 16), (j0 + tx + 24))]; } else { s[2][3] = ds[2][3] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 24), (j0 + tx + 0))) { float x = s[3][0] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][0] = ocl_mlr_t4096_exp_nonpos(x); ds[3][0] = s[3][0] * (dp[3][0] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 24), (j0 + tx + 0))]; } else { s[3][0] = ds[3][0] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 24), (j0 + tx + 8))) { float x = s[3][1] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][1] = ocl_mlr_t4096_exp_nonpos(x); ds[3][1] = s[3][1] * (dp[3][1] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 24), (j0 + tx + 8))]; } else { s[3][1] = ds[3][1] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 24), (j0 + tx + 16))) { float x = s[3][2] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][2] = ocl_mlr_t4096_exp_nonpos(x); ds[3][2] = s[3][2] * (dp[3][2] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 24), (j0 + tx + 16))]; } else { s[3][2] = ds[3][2] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 24), (j0 + tx + 24))) { float x = s[3][3] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][3] = ocl_mlr_t4096_exp_nonpos(x); ds[3][3] = s[3][3] * (dp[3][3] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 24), (j0 + tx + 24))]; } else { s[3][3] = ds[3][3] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 0))) { float x = s[0][0] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][0] = ocl_mlr_t4096_exp_nonpos(x); ds[0][0] = s[0][0] * (dp[0][0] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 0))]; } else { s[0][0] = ds[0][0] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 1))) { float x = s[0][1] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][1] = ocl_mlr_t4096_exp_nonpos(x); ds[0][1] = s[0][1] * (dp[0][1] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 1))]; } else { s[0][1] = ds[0][1] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 2))) { float x = s[0][2] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][2] = ocl_mlr_t4096_exp_nonpos(x); ds[0][2] = s[0][2] * (dp[0][2] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 2))]; } else { s[0][2] = ds[0][2] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 3))) { float x = s[0][3] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][3] = ocl_mlr_t4096_exp_nonpos(x); ds[0][3] = s[0][3] * (dp[0][3] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 3))]; } else { s[0][3] = ds[0][3] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 0))) { float x = s[1][0] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][0] = ocl_mlr_t4096_exp_nonpos(x); ds[1][0] = s[1][0] * (dp[1][0] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 0))]; } else { s[1][0] = ds[1][0] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 1))) { float x = s[1][1] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][1] = ocl_mlr_t4096_exp_nonpos(x); ds[1][1] = s[1][1] * (dp[1][1] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 1))]; } else { s[1][1] = ds[1][1] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 2))) { float x = s[1][2] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][2] = ocl_mlr_t4096_exp_nonpos(x); ds[1][2] = s[1][2] * (dp[1][2] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 2))]; } else { s[1][2] = ds[1][2] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 3))) { float x = s[1][3] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][3] = ocl_mlr_t4096_exp_nonpos(x); ds[1][3] = s[1][3] * (dp[1][3] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 3))]; } else { s[1][3] = ds[1][3] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 0))) { float x = s[2][0] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][0] = ocl_mlr_t4096_exp_nonpos(x); ds[2][0] = s[2][0] * (dp[2][0] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 0))]; } else { s[2][0] = ds[2][0] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 1))) { float x = s[2][1] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][1] = ocl_mlr_t4096_exp_nonpos(x); ds[2][1] = s[2][1] * (dp[2][1] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 1))]; } else { s[2][1] = ds[2][1] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 2))) { float x = s[2][2] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][2] = ocl_mlr_t4096_exp_nonpos(x); ds[2][2] = s[2][2] * (dp[2][2] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 2))]; } else { s[2][2] = ds[2][2] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 3))) { float x = s[2][3] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][3] = ocl_mlr_t4096_exp_nonpos(x); ds[2][3] = s[2][3] * (dp[2][3] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 3))]; } else { s[2][3] = ds[2][3] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 0))) { float x = s[3][0] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][0] = ocl_mlr_t4096_exp_nonpos(x); ds[3][0] = s[3][0] * (dp[3][0] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 0))]; } else { s[3][0] = ds[3][0] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 1))) { float x = s[3][1] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][1] = ocl_mlr_t4096_exp_nonpos(x); ds[3][1] = s[3][1] * (dp[3][1] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 1))]; } else { s[3][1] = ds[3][1] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 2))) { float x = s[3][2] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][2] = ocl_mlr_t4096_exp_nonpos(x); ds[3][2] = s[3][2] * (dp[3][2] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 2))]; } else { s[3][2] = ds[3][2] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 3))) { float x = s[3][3] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][3] = ocl_mlr_t4096_exp_nonpos(x); ds[3][3] = s[3][3] * (dp[3][3] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 3))]; } else { s[3][3] = ds[3][3] = 0.0f; }
         }
-        Ps[(ty + 0) * 33 + tx + 0] = s[0][0];
-        Ps[(ty + 0) * 33 + tx + 8] = s[0][1];
-        Ps[(ty + 0) * 33 + tx + 16] = s[0][2];
-        Ps[(ty + 0) * 33 + tx + 24] = s[0][3];
-        Ps[(ty + 8) * 33 + tx + 0] = s[1][0];
-        Ps[(ty + 8) * 33 + tx + 8] = s[1][1];
-        Ps[(ty + 8) * 33 + tx + 16] = s[1][2];
-        Ps[(ty + 8) * 33 + tx + 24] = s[1][3];
-        Ps[(ty + 16) * 33 + tx + 0] = s[2][0];
-        Ps[(ty + 16) * 33 + tx + 8] = s[2][1];
-        Ps[(ty + 16) * 33 + tx + 16] = s[2][2];
-        Ps[(ty + 16) * 33 + tx + 24] = s[2][3];
-        Ps[(ty + 24) * 33 + tx + 0] = s[3][0];
-        Ps[(ty + 24) * 33 + tx + 8] = s[3][1];
-        Ps[(ty + 24) * 33 + tx + 16] = s[3][2];
-        Ps[(ty + 24) * 33 + tx + 24] = s[3][3];
+        Ps[(ty * 4 + 0) * 36 + tx * 4 + 0] = s[0][0];
+        Ps[(ty * 4 + 0) * 36 + tx * 4 + 1] = s[0][1];
+        Ps[(ty * 4 + 0) * 36 + tx * 4 + 2] = s[0][2];
+        Ps[(ty * 4 + 0) * 36 + tx * 4 + 3] = s[0][3];
+        Ps[(ty * 4 + 1) * 36 + tx * 4 + 0] = s[1][0];
+        Ps[(ty * 4 + 1) * 36 + tx * 4 + 1] = s[1][1];
+        Ps[(ty * 4 + 1) * 36 + tx * 4 + 2] = s[1][2];
+        Ps[(ty * 4 + 1) * 36 + tx * 4 + 3] = s[1][3];
+        Ps[(ty * 4 + 2) * 36 + tx * 4 + 0] = s[2][0];
+        Ps[(ty * 4 + 2) * 36 + tx * 4 + 1] = s[2][1];
+        Ps[(ty * 4 + 2) * 36 + tx * 4 + 2] = s[2][2];
+        Ps[(ty * 4 + 2) * 36 + tx * 4 + 3] = s[2][3];
+        Ps[(ty * 4 + 3) * 36 + tx * 4 + 0] = s[3][0];
+        Ps[(ty * 4 + 3) * 36 + tx * 4 + 1] = s[3][1];
+        Ps[(ty * 4 + 3) * 36 + tx * 4 + 2] = s[3][2];
+        Ps[(ty * 4 + 3) * 36 + tx * 4 + 3] = s[3][3];
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int i = 0; i < 32; i++) { /* dv += P^T dout */
-            const float p0 = Ps[i * 33 + tx + 0];
-            const float p1 = Ps[i * 33 + tx + 8];
-            const float p2 = Ps[i * 33 + tx + 16];
-            const float p3 = Ps[i * 33 + tx + 24];
+            const float p0 = Ps[i * 36 + tx * 4 + 0];
+            const float p1 = Ps[i * 36 + tx * 4 + 1];
+            const float p2 = Ps[i * 36 + tx * 4 + 2];
+            const float p3 = Ps[i * 36 + tx * 4 + 3];
             {
-                const float w = Os[(ty + 0) * 33 + i];
+                const float w = Os[(ty + 0) * 36 + i];
                 va[0][0] = (p0 * w + va[0][0]);
                 va[1][0] = (p1 * w + va[1][0]);
                 va[2][0] = (p2 * w + va[2][0]);
                 va[3][0] = (p3 * w + va[3][0]);
             }
             {
-                const float w = Os[(ty + 8) * 33 + i];
+                const float w = Os[(ty + 8) * 36 + i];
                 va[0][1] = (p0 * w + va[0][1]);
                 va[1][1] = (p1 * w + va[1][1]);
                 va[2][1] = (p2 * w + va[2][1]);
                 va[3][1] = (p3 * w + va[3][1]);
             }
             {
-                const float w = Os[(ty + 16) * 33 + i];
+                const float w = Os[(ty + 16) * 36 + i];
                 va[0][2] = (p0 * w + va[0][2]);
                 va[1][2] = (p1 * w + va[1][2]);
                 va[2][2] = (p2 * w + va[2][2]);
                 va[3][2] = (p3 * w + va[3][2]);
             }
             {
-                const float w = Os[(ty + 24) * 33 + i];
+                const float w = Os[(ty + 24) * 36 + i];
                 va[0][3] = (p0 * w + va[0][3]);
                 va[1][3] = (p1 * w + va[1][3]);
                 va[2][3] = (p2 * w + va[2][3]);
                 va[3][3] = (p3 * w + va[3][3]);
             }
             {
-                const float w = Os[(ty + 32) * 33 + i];
+                const float w = Os[(ty + 32) * 36 + i];
                 va[0][4] = (p0 * w + va[0][4]);
                 va[1][4] = (p1 * w + va[1][4]);
                 va[2][4] = (p2 * w + va[2][4]);
                 va[3][4] = (p3 * w + va[3][4]);
             }
             {
-                const float w = Os[(ty + 40) * 33 + i];
+                const float w = Os[(ty + 40) * 36 + i];
                 va[0][5] = (p0 * w + va[0][5]);
                 va[1][5] = (p1 * w + va[1][5]);
                 va[2][5] = (p2 * w + va[2][5]);
                 va[3][5] = (p3 * w + va[3][5]);
             }
             {
-                const float w = Os[(ty + 48) * 33 + i];
+                const float w = Os[(ty + 48) * 36 + i];
                 va[0][6] = (p0 * w + va[0][6]);
                 va[1][6] = (p1 * w + va[1][6]);
                 va[2][6] = (p2 * w + va[2][6]);
                 va[3][6] = (p3 * w + va[3][6]);
             }
             {
-                const float w = Os[(ty + 56) * 33 + i];
+                const float w = Os[(ty + 56) * 36 + i];
                 va[0][7] = (p0 * w + va[0][7]);
                 va[1][7] = (p1 * w + va[1][7]);
                 va[2][7] = (p2 * w + va[2][7]);
@@ -1174,129 +1168,129 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dk
             }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
-        Ps[(ty + 0) * 33 + tx + 0] = ds[0][0];
-        Ps[(ty + 0) * 33 + tx + 8] = ds[0][1];
-        Ps[(ty + 0) * 33 + tx + 16] = ds[0][2];
-        Ps[(ty + 0) * 33 + tx + 24] = ds[0][3];
-        Ps[(ty + 8) * 33 + tx + 0] = ds[1][0];
-        Ps[(ty + 8) * 33 + tx + 8] = ds[1][1];
-        Ps[(ty + 8) * 33 + tx + 16] = ds[1][2];
-        Ps[(ty + 8) * 33 + tx + 24] = ds[1][3];
-        Ps[(ty + 16) * 33 + tx + 0] = ds[2][0];
-        Ps[(ty + 16) * 33 + tx + 8] = ds[2][1];
-        Ps[(ty + 16) * 33 + tx + 16] = ds[2][2];
-        Ps[(ty + 16) * 33 + tx + 24] = ds[2][3];
-        Ps[(ty + 24) * 33 + tx + 0] = ds[3][0];
-        Ps[(ty + 24) * 33 + tx + 8] = ds[3][1];
-        Ps[(ty + 24) * 33 + tx + 16] = ds[3][2];
-        Ps[(ty + 24) * 33 + tx + 24] = ds[3][3];
+        Ps[(ty * 4 + 0) * 36 + tx * 4 + 0] = ds[0][0];
+        Ps[(ty * 4 + 0) * 36 + tx * 4 + 1] = ds[0][1];
+        Ps[(ty * 4 + 0) * 36 + tx * 4 + 2] = ds[0][2];
+        Ps[(ty * 4 + 0) * 36 + tx * 4 + 3] = ds[0][3];
+        Ps[(ty * 4 + 1) * 36 + tx * 4 + 0] = ds[1][0];
+        Ps[(ty * 4 + 1) * 36 + tx * 4 + 1] = ds[1][1];
+        Ps[(ty * 4 + 1) * 36 + tx * 4 + 2] = ds[1][2];
+        Ps[(ty * 4 + 1) * 36 + tx * 4 + 3] = ds[1][3];
+        Ps[(ty * 4 + 2) * 36 + tx * 4 + 0] = ds[2][0];
+        Ps[(ty * 4 + 2) * 36 + tx * 4 + 1] = ds[2][1];
+        Ps[(ty * 4 + 2) * 36 + tx * 4 + 2] = ds[2][2];
+        Ps[(ty * 4 + 2) * 36 + tx * 4 + 3] = ds[2][3];
+        Ps[(ty * 4 + 3) * 36 + tx * 4 + 0] = ds[3][0];
+        Ps[(ty * 4 + 3) * 36 + tx * 4 + 1] = ds[3][1];
+        Ps[(ty * 4 + 3) * 36 + tx * 4 + 2] = ds[3][2];
+        Ps[(ty * 4 + 3) * 36 + tx * 4 + 3] = ds[3][3];
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int i = 0; i < 32; i++) { /* dk += dS^T q over each pair's dims */
-            const float p0 = Ps[i * 33 + tx + 0];
-            const float p1 = Ps[i * 33 + tx + 8];
-            const float p2 = Ps[i * 33 + tx + 16];
-            const float p3 = Ps[i * 33 + tx + 24];
+            const float p0 = Ps[i * 36 + tx * 4 + 0];
+            const float p1 = Ps[i * 36 + tx * 4 + 1];
+            const float p2 = Ps[i * 36 + tx * 4 + 2];
+            const float p3 = Ps[i * 36 + tx * 4 + 3];
             if (ty + 0 < dn) {
                 const int d = ty + 0;
-                const float w = Qs[d * 33 + i];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_mlr_t4096_lev[d])
+                const float w = Qs[d * 36 + i];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t4096_lev[d])
                     ka[0][0] = (p0 * w + ka[0][0]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t4096_lev[d])
                     ka[1][0] = (p1 * w + ka[1][0]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 16) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t4096_lev[d])
                     ka[2][0] = (p2 * w + ka[2][0]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 24) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t4096_lev[d])
                     ka[3][0] = (p3 * w + ka[3][0]);
             }
             if (ty + 8 < dn) {
                 const int d = ty + 8;
-                const float w = Qs[d * 33 + i];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_mlr_t4096_lev[d])
+                const float w = Qs[d * 36 + i];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t4096_lev[d])
                     ka[0][1] = (p0 * w + ka[0][1]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t4096_lev[d])
                     ka[1][1] = (p1 * w + ka[1][1]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 16) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t4096_lev[d])
                     ka[2][1] = (p2 * w + ka[2][1]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 24) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t4096_lev[d])
                     ka[3][1] = (p3 * w + ka[3][1]);
             }
             if (ty + 16 < dn) {
                 const int d = ty + 16;
-                const float w = Qs[d * 33 + i];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_mlr_t4096_lev[d])
+                const float w = Qs[d * 36 + i];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t4096_lev[d])
                     ka[0][2] = (p0 * w + ka[0][2]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t4096_lev[d])
                     ka[1][2] = (p1 * w + ka[1][2]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 16) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t4096_lev[d])
                     ka[2][2] = (p2 * w + ka[2][2]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 24) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t4096_lev[d])
                     ka[3][2] = (p3 * w + ka[3][2]);
             }
             if (ty + 24 < dn) {
                 const int d = ty + 24;
-                const float w = Qs[d * 33 + i];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_mlr_t4096_lev[d])
+                const float w = Qs[d * 36 + i];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t4096_lev[d])
                     ka[0][3] = (p0 * w + ka[0][3]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t4096_lev[d])
                     ka[1][3] = (p1 * w + ka[1][3]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 16) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t4096_lev[d])
                     ka[2][3] = (p2 * w + ka[2][3]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 24) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t4096_lev[d])
                     ka[3][3] = (p3 * w + ka[3][3]);
             }
             if (ty + 32 < dn) {
                 const int d = ty + 32;
-                const float w = Qs[d * 33 + i];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_mlr_t4096_lev[d])
+                const float w = Qs[d * 36 + i];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t4096_lev[d])
                     ka[0][4] = (p0 * w + ka[0][4]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t4096_lev[d])
                     ka[1][4] = (p1 * w + ka[1][4]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 16) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t4096_lev[d])
                     ka[2][4] = (p2 * w + ka[2][4]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 24) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t4096_lev[d])
                     ka[3][4] = (p3 * w + ka[3][4]);
             }
             if (ty + 40 < dn) {
                 const int d = ty + 40;
-                const float w = Qs[d * 33 + i];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_mlr_t4096_lev[d])
+                const float w = Qs[d * 36 + i];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t4096_lev[d])
                     ka[0][5] = (p0 * w + ka[0][5]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t4096_lev[d])
                     ka[1][5] = (p1 * w + ka[1][5]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 16) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t4096_lev[d])
                     ka[2][5] = (p2 * w + ka[2][5]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 24) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t4096_lev[d])
                     ka[3][5] = (p3 * w + ka[3][5]);
             }
             if (ty + 48 < dn) {
                 const int d = ty + 48;
-                const float w = Qs[d * 33 + i];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_mlr_t4096_lev[d])
+                const float w = Qs[d * 36 + i];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t4096_lev[d])
                     ka[0][6] = (p0 * w + ka[0][6]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t4096_lev[d])
                     ka[1][6] = (p1 * w + ka[1][6]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 16) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t4096_lev[d])
                     ka[2][6] = (p2 * w + ka[2][6]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 24) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t4096_lev[d])
                     ka[3][6] = (p3 * w + ka[3][6]);
             }
             if (ty + 56 < dn) {
                 const int d = ty + 56;
-                const float w = Qs[d * 33 + i];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_mlr_t4096_lev[d])
+                const float w = Qs[d * 36 + i];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t4096_lev[d])
                     ka[0][7] = (p0 * w + ka[0][7]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t4096_lev[d])
                     ka[1][7] = (p1 * w + ka[1][7]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 16) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t4096_lev[d])
                     ka[2][7] = (p2 * w + ka[2][7]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx + 24) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t4096_lev[d])
                     ka[3][7] = (p3 * w + ka[3][7]);
             }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (j0 + tx + 0 < 4096) {
-        const size_t j = j0 + tx + 0;
+    if (j0 + tx * 4 + 0 < 4096) {
+        const size_t j = j0 + tx * 4 + 0;
         {
             dk[j * 64 + ty + 0] = ka[0][0];
             bad |= !isfinite(ka[0][0]);
@@ -1362,8 +1356,8 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dk
             bad |= !isfinite(va[0][7]);
         }
     }
-    if (j0 + tx + 8 < 4096) {
-        const size_t j = j0 + tx + 8;
+    if (j0 + tx * 4 + 1 < 4096) {
+        const size_t j = j0 + tx * 4 + 1;
         {
             dk[j * 64 + ty + 0] = ka[1][0];
             bad |= !isfinite(ka[1][0]);
@@ -1429,8 +1423,8 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dk
             bad |= !isfinite(va[1][7]);
         }
     }
-    if (j0 + tx + 16 < 4096) {
-        const size_t j = j0 + tx + 16;
+    if (j0 + tx * 4 + 2 < 4096) {
+        const size_t j = j0 + tx * 4 + 2;
         {
             dk[j * 64 + ty + 0] = ka[2][0];
             bad |= !isfinite(ka[2][0]);
@@ -1496,8 +1490,8 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dk
             bad |= !isfinite(va[2][7]);
         }
     }
-    if (j0 + tx + 24 < 4096) {
-        const size_t j = j0 + tx + 24;
+    if (j0 + tx * 4 + 3 < 4096) {
+        const size_t j = j0 + tx * 4 + 3;
         {
             dk[j * 64 + ty + 0] = ka[3][0];
             bad |= !isfinite(ka[3][0]);
@@ -1574,7 +1568,7 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dq
         __global const float *v, __global const float *lse, __global const float *dout, __global float *dq,
         ulong bh_, ulong heads, __global float *ws, ulong k_off, ulong dq_off, ulong d_off)
 {
-    __local float Ks[2112], Vs[2112], Qs[2112], Os[2112], Ps[1056];
+    __local __attribute__((aligned(32))) float Ks[2304], Vs[2304], Qs[2304], Os[2304], Ps[1152];
     const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;
     const size_t grp = ((size_t)get_group_id(0)), bh = grp / 128, qt = 127 - grp % 128;
     const size_t i0 = qt * 32, i1 = i0 + 32 > 4096 ? 4095 : i0 + 31;
@@ -1593,7 +1587,7 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dq
     dlt += bh * 4096;
     dq += dq_off + bh * 262144;
     {
-        const size_t i = i0 + ty + 0;
+        const size_t i = i0 + ty * 4 + 0;
         lr[0] = i < 4096 ? lse[i] : 0.0f;
         dr[0] = i < 4096 ? dlt[i] : 0.0f;
         qa[0][0] = 0.0f;
@@ -1606,7 +1600,7 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dq
         qa[0][7] = 0.0f;
     }
     {
-        const size_t i = i0 + ty + 8;
+        const size_t i = i0 + ty * 4 + 1;
         lr[1] = i < 4096 ? lse[i] : 0.0f;
         dr[1] = i < 4096 ? dlt[i] : 0.0f;
         qa[1][0] = 0.0f;
@@ -1619,7 +1613,7 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dq
         qa[1][7] = 0.0f;
     }
     {
-        const size_t i = i0 + ty + 16;
+        const size_t i = i0 + ty * 4 + 2;
         lr[2] = i < 4096 ? lse[i] : 0.0f;
         dr[2] = i < 4096 ? dlt[i] : 0.0f;
         qa[2][0] = 0.0f;
@@ -1632,7 +1626,7 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dq
         qa[2][7] = 0.0f;
     }
     {
-        const size_t i = i0 + ty + 24;
+        const size_t i = i0 + ty * 4 + 3;
         lr[3] = i < 4096 ? lse[i] : 0.0f;
         dr[3] = i < 4096 ? dlt[i] : 0.0f;
         qa[3][0] = 0.0f;
@@ -1647,12 +1641,12 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dq
     for (int x = lid; x < 32 * 64; x += 64) {
         const int r = x / 64, c = x % 64;
         const size_t gr = i0 + (size_t)r;
-        Qs[c * 33 + r] = gr < 4096 ? q[gr * 64 + (size_t)c] * ocl_mlr_t4096_sc[c] : 0.0f;
+        Qs[c * 36 + r] = gr < 4096 ? q[gr * 64 + (size_t)c] * ocl_mlr_t4096_sc[c] : 0.0f;
     }
     for (int x = lid; x < 32 * 64; x += 64) {
         const int r = x / 64, c = x % 64;
         const size_t gr = i0 + (size_t)r;
-        Os[c * 33 + r] = gr < 4096 ? dout[gr * 64 + (size_t)c] : 0.0f;
+        Os[c * 36 + r] = gr < 4096 ? dout[gr * 64 + (size_t)c] : 0.0f;
     }
     for (size_t kt = 0; kt < nk; kt++) {
         const size_t j0 = kt * 32, j1 = j0 + 32 > 4096 ? 4095 : j0 + 31;
@@ -1662,12 +1656,12 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dq
         for (int x = lid; x < 32 * dn; x += 64) {
         const int r = x / dn, c = x % dn;
         const size_t gr = j0 + (size_t)r;
-        Ks[c * 33 + r] = gr < 4096 ? k[gr * 64 + (size_t)c] : 0.0f;
+        Ks[c * 36 + r] = gr < 4096 ? k[gr * 64 + (size_t)c] : 0.0f;
     }
         for (int x = lid; x < 32 * 64; x += 64) {
         const int r = x / 64, c = x % 64;
         const size_t gr = j0 + (size_t)r;
-        Vs[c * 33 + r] = gr < 4096 ? v[gr * 64 + (size_t)c] : 0.0f;
+        Vs[c * 36 + r] = gr < 4096 ? v[gr * 64 + (size_t)c] : 0.0f;
     }
         barrier(CLK_LOCAL_MEM_FENCE);
         {
@@ -1691,14 +1685,12 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dq
             acc[3][3] = s[3][3] = 0.0f;
             for (int lv = 1; lv <= mhi; lv++) {
                 for (; d < ocl_mlr_t4096_dim[lv]; d++) {
-                    const float a0 = Qs[d * 33 + ty + 0];
-                    const float a1 = Qs[d * 33 + ty + 8];
-                    const float a2 = Qs[d * 33 + ty + 16];
-                    const float a3 = Qs[d * 33 + ty + 24];
-                    const float b0 = Ks[d * 33 + tx + 0];
-                    const float b1 = Ks[d * 33 + tx + 8];
-                    const float b2 = Ks[d * 33 + tx + 16];
-                    const float b3 = Ks[d * 33 + tx + 24];
+                    const float4 va = *(__local const float4 *)(Qs + d * 36 + ty * 4);
+            const float4 vb = *(__local const float4 *)(Ks + d * 36 + tx * 4);
+            const float a0 = va.x, b0 = vb.x;
+            const float a1 = va.y, b1 = vb.y;
+            const float a2 = va.z, b2 = vb.z;
+            const float a3 = va.w, b3 = vb.w;
                     acc[0][0] = (a0 * b0 + acc[0][0]);
                     acc[0][1] = (a0 * b1 + acc[0][1]);
                     acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -1736,37 +1728,37 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dq
                         s[3][3] = acc[3][3] * ocl_mlr_t4096_cn[lv];
                     }
                 } else if (lv >= mlo) { /* near the diagonal: pairs differ */
-                    if (ocl_mlr_t4096_shared(i0 + ty + 0, j0 + tx + 0) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 0) == lv)
                         s[0][0] = acc[0][0] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 0, j0 + tx + 8) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 1) == lv)
                         s[0][1] = acc[0][1] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 0, j0 + tx + 16) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 2) == lv)
                         s[0][2] = acc[0][2] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 0, j0 + tx + 24) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 3) == lv)
                         s[0][3] = acc[0][3] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 8, j0 + tx + 0) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 0) == lv)
                         s[1][0] = acc[1][0] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 8, j0 + tx + 8) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 1) == lv)
                         s[1][1] = acc[1][1] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 8, j0 + tx + 16) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 2) == lv)
                         s[1][2] = acc[1][2] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 8, j0 + tx + 24) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 3) == lv)
                         s[1][3] = acc[1][3] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 16, j0 + tx + 0) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 0) == lv)
                         s[2][0] = acc[2][0] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 16, j0 + tx + 8) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 1) == lv)
                         s[2][1] = acc[2][1] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 16, j0 + tx + 16) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 2) == lv)
                         s[2][2] = acc[2][2] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 16, j0 + tx + 24) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 3) == lv)
                         s[2][3] = acc[2][3] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 24, j0 + tx + 0) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 0) == lv)
                         s[3][0] = acc[3][0] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 24, j0 + tx + 8) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 1) == lv)
                         s[3][1] = acc[3][1] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 24, j0 + tx + 16) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 2) == lv)
                         s[3][2] = acc[3][2] * ocl_mlr_t4096_cn[lv];
-                    if (ocl_mlr_t4096_shared(i0 + ty + 24, j0 + tx + 24) == lv)
+                    if (ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 3) == lv)
                         s[3][3] = acc[3][3] * ocl_mlr_t4096_cn[lv];
                 }
             }
@@ -1790,14 +1782,12 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dq
             dp[3][2] = 0.0f;
             dp[3][3] = 0.0f;
             for (int e = 0; e < 64; e++) {
-                const float a0 = Os[e * 33 + ty + 0];
-                const float a1 = Os[e * 33 + ty + 8];
-                const float a2 = Os[e * 33 + ty + 16];
-                const float a3 = Os[e * 33 + ty + 24];
-                const float b0 = Vs[e * 33 + tx + 0];
-                const float b1 = Vs[e * 33 + tx + 8];
-                const float b2 = Vs[e * 33 + tx + 16];
-                const float b3 = Vs[e * 33 + tx + 24];
+                const float4 va = *(__local const float4 *)(Os + e * 36 + ty * 4);
+                const float4 vb = *(__local const float4 *)(Vs + e * 36 + tx * 4);
+                const float a0 = va.x, b0 = vb.x;
+                const float a1 = va.y, b1 = vb.y;
+                const float a2 = va.z, b2 = vb.z;
+                const float a3 = va.w, b3 = vb.w;
                 dp[0][0] = (a0 * b0 + dp[0][0]);
                 dp[0][1] = (a0 * b1 + dp[0][1]);
                 dp[0][2] = (a0 * b2 + dp[0][2]);
@@ -1815,146 +1805,146 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dq
                 dp[3][2] = (a3 * b2 + dp[3][2]);
                 dp[3][3] = (a3 * b3 + dp[3][3]);
             }
-            if (ocl_mlr_t4096_valid((i0 + ty + 0), (j0 + tx + 0))) { float x = s[0][0] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][0] = ocl_mlr_t4096_exp_nonpos(x); ds[0][0] = s[0][0] * (dp[0][0] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 0), (j0 + tx + 0))]; } else { s[0][0] = ds[0][0] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 0), (j0 + tx + 8))) { float x = s[0][1] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][1] = ocl_mlr_t4096_exp_nonpos(x); ds[0][1] = s[0][1] * (dp[0][1] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 0), (j0 + tx + 8))]; } else { s[0][1] = ds[0][1] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 0), (j0 + tx + 16))) { float x = s[0][2] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][2] = ocl_mlr_t4096_exp_nonpos(x); ds[0][2] = s[0][2] * (dp[0][2] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 0), (j0 + tx + 16))]; } else { s[0][2] = ds[0][2] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 0), (j0 + tx + 24))) { float x = s[0][3] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][3] = ocl_mlr_t4096_exp_nonpos(x); ds[0][3] = s[0][3] * (dp[0][3] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 0), (j0 + tx + 24))]; } else { s[0][3] = ds[0][3] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 8), (j0 + tx + 0))) { float x = s[1][0] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][0] = ocl_mlr_t4096_exp_nonpos(x); ds[1][0] = s[1][0] * (dp[1][0] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 8), (j0 + tx + 0))]; } else { s[1][0] = ds[1][0] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 8), (j0 + tx + 8))) { float x = s[1][1] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][1] = ocl_mlr_t4096_exp_nonpos(x); ds[1][1] = s[1][1] * (dp[1][1] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 8), (j0 + tx + 8))]; } else { s[1][1] = ds[1][1] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 8), (j0 + tx + 16))) { float x = s[1][2] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][2] = ocl_mlr_t4096_exp_nonpos(x); ds[1][2] = s[1][2] * (dp[1][2] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 8), (j0 + tx + 16))]; } else { s[1][2] = ds[1][2] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 8), (j0 + tx + 24))) { float x = s[1][3] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][3] = ocl_mlr_t4096_exp_nonpos(x); ds[1][3] = s[1][3] * (dp[1][3] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 8), (j0 + tx + 24))]; } else { s[1][3] = ds[1][3] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 16), (j0 + tx + 0))) { float x = s[2][0] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][0] = ocl_mlr_t4096_exp_nonpos(x); ds[2][0] = s[2][0] * (dp[2][0] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 16), (j0 + tx + 0))]; } else { s[2][0] = ds[2][0] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 16), (j0 + tx + 8))) { float x = s[2][1] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][1] = ocl_mlr_t4096_exp_nonpos(x); ds[2][1] = s[2][1] * (dp[2][1] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 16), (j0 + tx + 8))]; } else { s[2][1] = ds[2][1] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 16), (j0 + tx + 16))) { float x = s[2][2] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][2] = ocl_mlr_t4096_exp_nonpos(x); ds[2][2] = s[2][2] * (dp[2][2] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 16), (j0 + tx + 16))]; } else { s[2][2] = ds[2][2] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 16), (j0 + tx + 24))) { float x = s[2][3] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][3] = ocl_mlr_t4096_exp_nonpos(x); ds[2][3] = s[2][3] * (dp[2][3] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 16), (j0 + tx + 24))]; } else { s[2][3] = ds[2][3] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 24), (j0 + tx + 0))) { float x = s[3][0] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][0] = ocl_mlr_t4096_exp_nonpos(x); ds[3][0] = s[3][0] * (dp[3][0] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 24), (j0 + tx + 0))]; } else { s[3][0] = ds[3][0] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 24), (j0 + tx + 8))) { float x = s[3][1] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][1] = ocl_mlr_t4096_exp_nonpos(x); ds[3][1] = s[3][1] * (dp[3][1] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 24), (j0 + tx + 8))]; } else { s[3][1] = ds[3][1] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 24), (j0 + tx + 16))) { float x = s[3][2] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][2] = ocl_mlr_t4096_exp_nonpos(x); ds[3][2] = s[3][2] * (dp[3][2] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 24), (j0 + tx + 16))]; } else { s[3][2] = ds[3][2] = 0.0f; }
-            if (ocl_mlr_t4096_valid((i0 + ty + 24), (j0 + tx + 24))) { float x = s[3][3] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][3] = ocl_mlr_t4096_exp_nonpos(x); ds[3][3] = s[3][3] * (dp[3][3] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty + 24), (j0 + tx + 24))]; } else { s[3][3] = ds[3][3] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 0))) { float x = s[0][0] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][0] = ocl_mlr_t4096_exp_nonpos(x); ds[0][0] = s[0][0] * (dp[0][0] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 0))]; } else { s[0][0] = ds[0][0] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 1))) { float x = s[0][1] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][1] = ocl_mlr_t4096_exp_nonpos(x); ds[0][1] = s[0][1] * (dp[0][1] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 1))]; } else { s[0][1] = ds[0][1] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 2))) { float x = s[0][2] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][2] = ocl_mlr_t4096_exp_nonpos(x); ds[0][2] = s[0][2] * (dp[0][2] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 2))]; } else { s[0][2] = ds[0][2] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 3))) { float x = s[0][3] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][3] = ocl_mlr_t4096_exp_nonpos(x); ds[0][3] = s[0][3] * (dp[0][3] - dr[0]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 3))]; } else { s[0][3] = ds[0][3] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 0))) { float x = s[1][0] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][0] = ocl_mlr_t4096_exp_nonpos(x); ds[1][0] = s[1][0] * (dp[1][0] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 0))]; } else { s[1][0] = ds[1][0] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 1))) { float x = s[1][1] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][1] = ocl_mlr_t4096_exp_nonpos(x); ds[1][1] = s[1][1] * (dp[1][1] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 1))]; } else { s[1][1] = ds[1][1] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 2))) { float x = s[1][2] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][2] = ocl_mlr_t4096_exp_nonpos(x); ds[1][2] = s[1][2] * (dp[1][2] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 2))]; } else { s[1][2] = ds[1][2] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 3))) { float x = s[1][3] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][3] = ocl_mlr_t4096_exp_nonpos(x); ds[1][3] = s[1][3] * (dp[1][3] - dr[1]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 3))]; } else { s[1][3] = ds[1][3] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 0))) { float x = s[2][0] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][0] = ocl_mlr_t4096_exp_nonpos(x); ds[2][0] = s[2][0] * (dp[2][0] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 0))]; } else { s[2][0] = ds[2][0] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 1))) { float x = s[2][1] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][1] = ocl_mlr_t4096_exp_nonpos(x); ds[2][1] = s[2][1] * (dp[2][1] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 1))]; } else { s[2][1] = ds[2][1] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 2))) { float x = s[2][2] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][2] = ocl_mlr_t4096_exp_nonpos(x); ds[2][2] = s[2][2] * (dp[2][2] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 2))]; } else { s[2][2] = ds[2][2] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 3))) { float x = s[2][3] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][3] = ocl_mlr_t4096_exp_nonpos(x); ds[2][3] = s[2][3] * (dp[2][3] - dr[2]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 3))]; } else { s[2][3] = ds[2][3] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 0))) { float x = s[3][0] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][0] = ocl_mlr_t4096_exp_nonpos(x); ds[3][0] = s[3][0] * (dp[3][0] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 0))]; } else { s[3][0] = ds[3][0] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 1))) { float x = s[3][1] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][1] = ocl_mlr_t4096_exp_nonpos(x); ds[3][1] = s[3][1] * (dp[3][1] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 1))]; } else { s[3][1] = ds[3][1] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 2))) { float x = s[3][2] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][2] = ocl_mlr_t4096_exp_nonpos(x); ds[3][2] = s[3][2] * (dp[3][2] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 2))]; } else { s[3][2] = ds[3][2] = 0.0f; }
+            if (ocl_mlr_t4096_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 3))) { float x = s[3][3] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][3] = ocl_mlr_t4096_exp_nonpos(x); ds[3][3] = s[3][3] * (dp[3][3] - dr[3]) * ocl_mlr_t4096_cn[mlo == mhi ? mlo : ocl_mlr_t4096_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 3))]; } else { s[3][3] = ds[3][3] = 0.0f; }
         }
-        Ps[(ty + 0) * 33 + tx + 0] = ds[0][0];
-        Ps[(ty + 0) * 33 + tx + 8] = ds[0][1];
-        Ps[(ty + 0) * 33 + tx + 16] = ds[0][2];
-        Ps[(ty + 0) * 33 + tx + 24] = ds[0][3];
-        Ps[(ty + 8) * 33 + tx + 0] = ds[1][0];
-        Ps[(ty + 8) * 33 + tx + 8] = ds[1][1];
-        Ps[(ty + 8) * 33 + tx + 16] = ds[1][2];
-        Ps[(ty + 8) * 33 + tx + 24] = ds[1][3];
-        Ps[(ty + 16) * 33 + tx + 0] = ds[2][0];
-        Ps[(ty + 16) * 33 + tx + 8] = ds[2][1];
-        Ps[(ty + 16) * 33 + tx + 16] = ds[2][2];
-        Ps[(ty + 16) * 33 + tx + 24] = ds[2][3];
-        Ps[(ty + 24) * 33 + tx + 0] = ds[3][0];
-        Ps[(ty + 24) * 33 + tx + 8] = ds[3][1];
-        Ps[(ty + 24) * 33 + tx + 16] = ds[3][2];
-        Ps[(ty + 24) * 33 + tx + 24] = ds[3][3];
+        Ps[(ty * 4 + 0) * 36 + tx * 4 + 0] = ds[0][0];
+        Ps[(ty * 4 + 0) * 36 + tx * 4 + 1] = ds[0][1];
+        Ps[(ty * 4 + 0) * 36 + tx * 4 + 2] = ds[0][2];
+        Ps[(ty * 4 + 0) * 36 + tx * 4 + 3] = ds[0][3];
+        Ps[(ty * 4 + 1) * 36 + tx * 4 + 0] = ds[1][0];
+        Ps[(ty * 4 + 1) * 36 + tx * 4 + 1] = ds[1][1];
+        Ps[(ty * 4 + 1) * 36 + tx * 4 + 2] = ds[1][2];
+        Ps[(ty * 4 + 1) * 36 + tx * 4 + 3] = ds[1][3];
+        Ps[(ty * 4 + 2) * 36 + tx * 4 + 0] = ds[2][0];
+        Ps[(ty * 4 + 2) * 36 + tx * 4 + 1] = ds[2][1];
+        Ps[(ty * 4 + 2) * 36 + tx * 4 + 2] = ds[2][2];
+        Ps[(ty * 4 + 2) * 36 + tx * 4 + 3] = ds[2][3];
+        Ps[(ty * 4 + 3) * 36 + tx * 4 + 0] = ds[3][0];
+        Ps[(ty * 4 + 3) * 36 + tx * 4 + 1] = ds[3][1];
+        Ps[(ty * 4 + 3) * 36 + tx * 4 + 2] = ds[3][2];
+        Ps[(ty * 4 + 3) * 36 + tx * 4 + 3] = ds[3][3];
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int j = 0; j < 32; j++) { /* dq += dS k over each pair's dims */
-            const float p0 = Ps[(ty + 0) * 33 + j];
-            const float p1 = Ps[(ty + 8) * 33 + j];
-            const float p2 = Ps[(ty + 16) * 33 + j];
-            const float p3 = Ps[(ty + 24) * 33 + j];
+            const float p0 = Ps[(ty * 4 + 0) * 36 + j];
+            const float p1 = Ps[(ty * 4 + 1) * 36 + j];
+            const float p2 = Ps[(ty * 4 + 2) * 36 + j];
+            const float p3 = Ps[(ty * 4 + 3) * 36 + j];
             if (tx + 0 < dn) {
                 const int d = tx + 0;
-                const float w = Ks[d * 33 + j];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                const float w = Ks[d * 36 + j];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[0][0] = (p0 * w + qa[0][0]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[1][0] = (p1 * w + qa[1][0]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 16, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[2][0] = (p2 * w + qa[2][0]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 24, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[3][0] = (p3 * w + qa[3][0]);
             }
             if (tx + 8 < dn) {
                 const int d = tx + 8;
-                const float w = Ks[d * 33 + j];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                const float w = Ks[d * 36 + j];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[0][1] = (p0 * w + qa[0][1]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[1][1] = (p1 * w + qa[1][1]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 16, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[2][1] = (p2 * w + qa[2][1]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 24, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[3][1] = (p3 * w + qa[3][1]);
             }
             if (tx + 16 < dn) {
                 const int d = tx + 16;
-                const float w = Ks[d * 33 + j];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                const float w = Ks[d * 36 + j];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[0][2] = (p0 * w + qa[0][2]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[1][2] = (p1 * w + qa[1][2]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 16, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[2][2] = (p2 * w + qa[2][2]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 24, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[3][2] = (p3 * w + qa[3][2]);
             }
             if (tx + 24 < dn) {
                 const int d = tx + 24;
-                const float w = Ks[d * 33 + j];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                const float w = Ks[d * 36 + j];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[0][3] = (p0 * w + qa[0][3]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[1][3] = (p1 * w + qa[1][3]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 16, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[2][3] = (p2 * w + qa[2][3]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 24, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[3][3] = (p3 * w + qa[3][3]);
             }
             if (tx + 32 < dn) {
                 const int d = tx + 32;
-                const float w = Ks[d * 33 + j];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                const float w = Ks[d * 36 + j];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[0][4] = (p0 * w + qa[0][4]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[1][4] = (p1 * w + qa[1][4]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 16, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[2][4] = (p2 * w + qa[2][4]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 24, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[3][4] = (p3 * w + qa[3][4]);
             }
             if (tx + 40 < dn) {
                 const int d = tx + 40;
-                const float w = Ks[d * 33 + j];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                const float w = Ks[d * 36 + j];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[0][5] = (p0 * w + qa[0][5]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[1][5] = (p1 * w + qa[1][5]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 16, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[2][5] = (p2 * w + qa[2][5]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 24, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[3][5] = (p3 * w + qa[3][5]);
             }
             if (tx + 48 < dn) {
                 const int d = tx + 48;
-                const float w = Ks[d * 33 + j];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                const float w = Ks[d * 36 + j];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[0][6] = (p0 * w + qa[0][6]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[1][6] = (p1 * w + qa[1][6]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 16, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[2][6] = (p2 * w + qa[2][6]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 24, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[3][6] = (p3 * w + qa[3][6]);
             }
             if (tx + 56 < dn) {
                 const int d = tx + 56;
-                const float w = Ks[d * 33 + j];
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                const float w = Ks[d * 36 + j];
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[0][7] = (p0 * w + qa[0][7]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[1][7] = (p1 * w + qa[1][7]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 16, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[2][7] = (p2 * w + qa[2][7]);
-                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty + 24, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
+                if (mlo == mhi || ocl_mlr_t4096_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t4096_lev[d])
                     qa[3][7] = (p3 * w + qa[3][7]);
             }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (i0 + ty + 0 < 4096) {
-        const size_t i = i0 + ty + 0;
+    if (i0 + ty * 4 + 0 < 4096) {
+        const size_t i = i0 + ty * 4 + 0;
         {
             const float x = qa[0][0] * ocl_mlr_t4096_sc[tx + 0];
             dq[i * 64 + tx + 0] = x;
@@ -1996,8 +1986,8 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dq
             bad |= !isfinite(x);
         }
     }
-    if (i0 + ty + 8 < 4096) {
-        const size_t i = i0 + ty + 8;
+    if (i0 + ty * 4 + 1 < 4096) {
+        const size_t i = i0 + ty * 4 + 1;
         {
             const float x = qa[1][0] * ocl_mlr_t4096_sc[tx + 0];
             dq[i * 64 + tx + 0] = x;
@@ -2039,8 +2029,8 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dq
             bad |= !isfinite(x);
         }
     }
-    if (i0 + ty + 16 < 4096) {
-        const size_t i = i0 + ty + 16;
+    if (i0 + ty * 4 + 2 < 4096) {
+        const size_t i = i0 + ty * 4 + 2;
         {
             const float x = qa[2][0] * ocl_mlr_t4096_sc[tx + 0];
             dq[i * 64 + tx + 0] = x;
@@ -2082,8 +2072,8 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t4096_k_dq
             bad |= !isfinite(x);
         }
     }
-    if (i0 + ty + 24 < 4096) {
-        const size_t i = i0 + ty + 24;
+    if (i0 + ty * 4 + 3 < 4096) {
+        const size_t i = i0 + ty * 4 + 3;
         {
             const float x = qa[3][0] * ocl_mlr_t4096_sc[tx + 0];
             dq[i * 64 + tx + 0] = x;
