@@ -14,6 +14,12 @@
  * then the C target's time, our speedup over it and the largest difference
  * of the outputs (y, or dx/dW1/dW2) relative to their largest magnitude.
  *
+ * Bilinear BTT attention (op "attention": T 1024, D 256 = 16 x 16, rank 1,
+ * dv 64, causal, batch 1 x 8 heads): GFLOP/s count the keys (forward as one
+ * BTT product per head, backward twice that) and the attention (forward
+ * 2 D + 2 dv per unmasked pair, backward 6 D + 4 dv); the PyTorch baseline
+ * is the BTT keys as two bmm, LayerNorm and causal SDPA ("keys+SDPA").
+ *
  * Options: -n ROWS, -r REPS (10), -R C_REPS (3), -k SUBSTRING, -t TSV,
  * -c (no C baseline). */
 #define _POSIX_C_SOURCE 200809L
@@ -53,6 +59,40 @@ typedef struct {
      c_##X##_backward},
 static const kernel kernels[] = {BTT_KERNELS(X_ENTRY)};
 #define NKERNELS (sizeof kernels / sizeof kernels[0])
+
+typedef struct {
+    const char *name;
+    size_t m0, m1, n0, n1, s, T, dv;
+    size_t (*cl_ws)(size_t, size_t);
+    int (*cl_fw)(cl_command_queue, cl_mem, cl_mem, cl_mem, cl_mem, cl_mem, cl_mem, size_t, size_t,
+                 cl_mem);
+    int (*cl_bw)(cl_command_queue, cl_mem, cl_mem, cl_mem, cl_mem, cl_mem, cl_mem, cl_mem, cl_mem,
+                 cl_mem, cl_mem, cl_mem, size_t, size_t, cl_mem);
+    size_t (*c_ws)(size_t, size_t);
+    int (*c_fw)(const float *, const float *, const float *, const float *, float *, float *,
+                size_t, size_t, void *);
+    int (*c_bw)(const float *, const float *, const float *, const float *, const float *,
+                const float *, const float *, float *, float *, float *, float *, size_t, size_t,
+                void *);
+} att_kernel;
+
+#define X_ATT(X)                                                                               \
+    {#X,                                                                                       \
+     ocl_##X##_M0,                                                                             \
+     ocl_##X##_M1,                                                                             \
+     ocl_##X##_N0,                                                                             \
+     ocl_##X##_N1,                                                                             \
+     ocl_##X##_RANK,                                                                           \
+     ocl_##X##_SEQ_LEN,                                                                        \
+     ocl_##X##_VALUE_DIM,                                                                      \
+     ocl_##X##_cl_workspace_size,                                                              \
+     ocl_##X##_cl_forward,                                                                     \
+     ocl_##X##_cl_backward,                                                                    \
+     c_##X##_workspace_size,                                                                   \
+     c_##X##_forward,                                                                          \
+     c_##X##_backward},
+static const att_kernel att_kernels[] = {BTT_ATTENTION_KERNELS(X_ATT)};
+#define NATT (sizeof att_kernels / sizeof att_kernels[0])
 
 typedef struct {
     size_t rows;
@@ -185,6 +225,113 @@ static void run(const kernel *k, int backward, const options *o)
     free(W1), free(W2), free(x), free(dy), free(out), free(ref), free(times);
 }
 
+/* One attention row: batch 1 x 8 heads (-b/-H are not offered: the bench's
+ * shape). */
+static void run_att(const att_kernel *k, int backward, const options *o)
+{
+    const size_t B = 1, H = 8, D = k->m0 * k->m1, T = k->T, dv = k->dv;
+    const size_t nw1 = k->m1 * k->m0 * k->n0 * k->s, nw2 = k->n0 * k->m1 * k->s * k->n1;
+    const size_t nx = B * T * D, nv = B * H * T * dv, nl = B * H * T;
+    float *x = rand_array(nx, 1), *W1 = rand_array(H * nw1, 1.0f / sqrtf((float)k->m0));
+    float *W2 = rand_array(H * nw2, 1.0f / sqrtf((float)(k->m1 * k->s)));
+    float *v = rand_array(nv, 1), *dout = rand_array(nv, 1);
+    float *o_c = bench_malloc(nv * 4), *l_c = bench_malloc(nl * 4);
+    const size_t nout = backward ? nx + H * (nw1 + nw2) + nv : nv;
+    float *out = bench_malloc(nout * 4), *ref = bench_malloc(nout * 4);
+    double *times = bench_malloc(sizeof(double) * (size_t)(o->reps > o->creps ? o->reps : o->creps));
+    double first, tcl, tc = 0, diff = 0, keys, pairs, flops;
+    int rc;
+    {
+        void *w = aligned_alloc(64, (k->c_ws(B, H) + 63) / 64 * 64 + 64);
+        if (!w || k->c_fw(x, W1, W2, v, o_c, l_c, B, H, w) != 0) {
+            fprintf(stderr, "btt_gpu_bench: the C forward of %s failed\n", k->name);
+            exit(1);
+        }
+        free(w);
+    }
+    cl_mem bx = bench_buffer(nx * 4, x), bW1 = bench_buffer(H * nw1 * 4, W1);
+    cl_mem bW2 = bench_buffer(H * nw2 * 4, W2), bv = bench_buffer(nv * 4, v);
+    cl_mem bo = bench_buffer(nv * 4, backward ? o_c : NULL), bl = bench_buffer(nl * 4, backward ? l_c : NULL);
+    cl_mem bd = bench_buffer(nv * 4, dout), bdx = bench_buffer(nx * 4, NULL);
+    cl_mem bg1 = bench_buffer(H * nw1 * 4, NULL), bg2 = bench_buffer(H * nw2 * 4, NULL);
+    cl_mem bdv = bench_buffer(nv * 4, NULL), ws = bench_buffer(k->cl_ws(B, H), NULL);
+#define CALL_ATT()                                                                             \
+    (backward ? k->cl_bw(bench_queue, bx, bW1, bW2, bv, bo, bl, bd, bdx, bg1, bg2, bdv, B, H, ws) \
+              : k->cl_fw(bench_queue, bx, bW1, bW2, bv, bo, bl, B, H, ws))
+    first = bench_now();
+    rc = CALL_ATT();
+    first = bench_now() - first;
+    if (rc == 0)
+        rc = CALL_ATT();
+    if (rc != 0)
+        bench_die_cl(k->name, rc);
+    for (int i = 0; i < o->reps; i++) {
+        double t0 = bench_now();
+        rc = CALL_ATT();
+        times[i] = bench_now() - t0;
+        if (rc != 0)
+            bench_die_cl(k->name, rc);
+    }
+    tcl = bench_median(times, o->reps);
+    if (backward) {
+        myogen_cl_download(bench_queue, bdx, out, nx * 4);
+        myogen_cl_download(bench_queue, bg1, out + nx, H * nw1 * 4);
+        myogen_cl_download(bench_queue, bg2, out + nx + H * nw1, H * nw2 * 4);
+        myogen_cl_download(bench_queue, bdv, out + nx + H * (nw1 + nw2), nv * 4);
+    } else {
+        myogen_cl_download(bench_queue, bo, out, nv * 4);
+    }
+    keys = 2.0 * (double)(B * H * T) * (double)k->s * (double)(D * k->n0 + D * k->m1);
+    pairs = (double)(B * H) * (double)T * (double)(T + 1) / 2;
+    flops = backward ? 2 * keys + pairs * (6.0 * D + 4.0 * dv) : keys + pairs * (2.0 * D + 2.0 * dv);
+    if (o->baseline) {
+        void *w = aligned_alloc(64, (k->c_ws(B, H) + 63) / 64 * 64 + 64);
+        if (!w)
+            bench_die_cl("host workspace", 1);
+        for (int i = -1; i < o->creps; i++) {
+            double t0 = bench_now();
+            rc = backward ? k->c_bw(x, W1, W2, v, o_c, l_c, dout, ref, ref + nx, ref + nx + H * nw1,
+                                    ref + nx + H * (nw1 + nw2), B, H, w)
+                          : k->c_fw(x, W1, W2, v, ref, l_c, B, H, w);
+            if (i >= 0)
+                times[i] = bench_now() - t0;
+            if (rc != 0) {
+                fprintf(stderr, "btt_gpu_bench: C kernel %s failed (%d)\n", k->name, rc);
+                exit(1);
+            }
+        }
+        tc = bench_median(times, o->creps);
+        diff = rel_diff(out, ref, backward ? nx : nv);
+        if (backward) {
+            diff = fmax(diff, rel_diff(out + nx, ref + nx, H * nw1));
+            diff = fmax(diff, rel_diff(out + nx + H * nw1, ref + nx + H * nw1, H * nw2));
+            diff = fmax(diff, rel_diff(out + nx + H * (nw1 + nw2), ref + nx + H * (nw1 + nw2), nv));
+        }
+        free(w);
+    }
+    printf("%-13s %-8s %5zu %9.3f %9.1f %6.1f%% %9.1f %6s", k->name,
+           backward ? "backward" : "forward", T, tcl * 1e3, flops / tcl * 1e-9,
+           100 * flops / tcl * 1e-9 / o->peak, first * 1e3, "-");
+    if (o->torch) {
+        double ks = bench_tsv_ms(o->torch, "btt_keys_sdpa", D, T, backward ? "backward" : "forward");
+        printf(" %8s %7s", "-", "-");
+        if (ks > 0)
+            printf(" %8.3f %6.2fx", ks, ks / (tcl * 1e3));
+        else
+            printf(" %8s %7s", "-", "-");
+    }
+    if (o->baseline)
+        printf(" %9.2f %7.2fx %s(%.1e)", tc * 1e3, tc / tcl, diff < 1e-4 ? "ok" : "MISMATCH",
+               diff);
+    printf("\n");
+    fflush(stdout);
+    myogen_cl_free(bx), myogen_cl_free(bW1), myogen_cl_free(bW2), myogen_cl_free(bv);
+    myogen_cl_free(bo), myogen_cl_free(bl), myogen_cl_free(bd), myogen_cl_free(bdx);
+    myogen_cl_free(bg1), myogen_cl_free(bg2), myogen_cl_free(bdv), myogen_cl_free(ws);
+    free(x), free(W1), free(W2), free(v), free(dout), free(o_c), free(l_c), free(out), free(ref);
+    free(times);
+}
+
 int main(int argc, char **argv)
 {
     options o = {4096, 10, 3, 1, 0, NULL};
@@ -232,8 +379,14 @@ int main(int argc, char **argv)
         run(&kernels[i], 0, &o);
         run(&kernels[i], 1, &o);
     }
+    for (size_t i = 0; i < NATT; i++) {
+        if (only && !strstr(att_kernels[i].name, only))
+            continue;
+        run_att(&att_kernels[i], 0, &o);
+        run_att(&att_kernels[i], 1, &o);
+    }
     printf("\nFLOPx: a dense D x D matmul's FLOPs over BTT's; dense: PyTorch x @ W (f32, TF32 "
-           "off); bmm: PyTorch's BTT as two bmm\n(the FasterBTT form), same rank.\n");
+           "off); bmm: PyTorch's BTT as two bmm\n(the FasterBTT form), same rank;\nattention (rows = T, batch 1 x 8 heads): bmm = PyTorch's BTT keys (two bmm) + LayerNorm + causal SDPA.\n");
     myogen_cl_shutdown();
     return 0;
 }

@@ -17,6 +17,11 @@ btt_gpu_bench (f32, n = 4096 rows, D = 1024 and 4096; rows "name D n pass ms"):
   btt_bmm_r1, _r4       the BTT matrix product as two bmm (FasterBTT's form):
                         x [n, m1, m0] -> per i1 a [m0, n0 s] GEMM -> transpose
                         -> per j0 a [m1 s, n1] GEMM; ranks 1 and 4
+  btt_keys_sdpa         bilinear BTT attention as a user writes it (T = 1024,
+                        D = 256 = 16 x 16, rank 1, 8 heads, dv 64, causal;
+                        row "btt_keys_sdpa D T pass ms"): per head the keys
+                        LayerNorm(BTT(x)) by two batched einsums, then
+                        causal SDPA with the queries x (scale 1/sqrt(D))
 TF32 is off: every product in f32, as the kernels.
 
     python3 bench/opencl/torch_gpu_baselines.py --out torch_gpu.tsv
@@ -33,6 +38,7 @@ import math
 import sys
 
 import torch
+import torch._functorch.config
 import torch.nn.functional as F
 
 RANKS = [32, 8, 6, 4, 4, 4, 4, 2]
@@ -218,6 +224,29 @@ def main():
             for pas, ms in (("forward", fwd), ("backward", bwd)):
                 lines.append(f"{name}\t{D}\t{n}\t{pas}\t{ms:.4f}")
                 print(lines[-1], flush=True)
+    # bilinear BTT attention: keys by the two BTT contractions for all heads
+    T, D, H, m, dva = 1024, 256, 8, 16, 64
+    g = torch.Generator(device=dev).manual_seed(7)
+    x = torch.randn(1, T, D, device=dev, generator=g, requires_grad=True)
+    W1 = (torch.randn(H, m, m, m, device=dev, generator=g) / 4).requires_grad_()
+    W2 = (torch.randn(H, m, m, m, device=dev, generator=g) / 4).requires_grad_()
+    v = torch.randn(1, H, T, dva, device=dev, generator=g, requires_grad=True)
+    do = torch.randn(1, H, T, dva, device=dev, generator=g)
+
+    def btt_attention():
+        xr = x.reshape(T, m, m)                                   # [T, i1, i0]
+        t = torch.einsum("nim,himj->hnij", xr, W1)                # [H, T, i1, j0] (rank 1)
+        kp = torch.einsum("hnij,hjiq->hnjq", t, W2).reshape(H, T, D)
+        k = F.layer_norm(kp, (D,), eps=1e-5)[None]
+        return F.scaled_dot_product_attention(x[:, None].expand(1, H, T, D), k, v, is_causal=True)
+
+    with torch.no_grad():
+        fwd = run(btt_attention, a.reps)
+    o = btt_attention()
+    bwd = run(lambda: torch.autograd.grad(o, (x, W1, W2, v), do, retain_graph=True), a.reps)
+    for pas, ms in (("forward", fwd), ("backward", bwd)):
+        lines.append(f"btt_keys_sdpa\t{D}\t{T}\t{pas}\t{ms:.4f}")
+        print(lines[-1], flush=True)
     if a.out:
         with open(a.out, "w") as f:
             f.write("\n".join(lines) + "\n")

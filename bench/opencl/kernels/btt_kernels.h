@@ -8,10 +8,15 @@
 #include "c_btt_d4096_r1.h"
 #include "ocl_btt_d4096_r4.h"
 #include "c_btt_d4096_r4.h"
+#include "ocl_bttatt_t1024.h"
+#include "c_bttatt_t1024.h"
 
 #define BTT_KERNELS(X) \
     X(btt_d1024_r1) \
     X(btt_d1024_r4) \
     X(btt_d4096_r1) \
     X(btt_d4096_r4) \
+
+#define BTT_ATTENTION_KERNELS(X) \
+    X(bttatt_t1024) \
 
