@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "bench_device.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,4 +189,38 @@ double bench_tsv_ms(const char *file, const char *kname, unsigned long batch,
             found = ms;
     fclose(f);
     return found;
+}
+
+double bench_rel_diff(const float *a, const float *b, size_t n)
+{
+    double scale = 0, worst = 0;
+    for (size_t i = 0; i < n; i++)
+        scale = fmax(scale, fabs((double)b[i]));
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]);
+        if (!(d <= worst))
+            worst = d; /* NaN propagates */
+    }
+    return worst / (scale > 0 ? scale : 1);
+}
+
+double bench_time(int (*call)(void *), void *ctx, int reps, double *first, const char *what)
+{
+    double *t = bench_malloc(sizeof(double) * (size_t)(reps > 0 ? reps : 1)), med;
+    double t0 = bench_now();
+    int rc = call(ctx);
+    if (first)
+        *first = bench_now() - t0;
+    if (rc == 0 && first)
+        rc = call(ctx);
+    for (int i = 0; rc == 0 && i < reps; i++) {
+        t0 = bench_now();
+        rc = call(ctx);
+        t[i] = bench_now() - t0;
+    }
+    if (rc != 0)
+        bench_die_cl(what, rc);
+    med = bench_median(t, reps);
+    free(t);
+    return med;
 }

@@ -22,6 +22,13 @@ void bench_die_cl(const char *what, int rc); /* prints the runtime's error, exit
 cl_mem bench_buffer(size_t bytes, const void *host); /* a device copy of host, or uninitialized */
 double bench_fma_peak(void);             /* f32 GFLOP/s (an FMA counts 2) */
 double bench_copy_gbs(size_t *bytes);    /* GB/s read + written by a device copy; *bytes copied */
+/* max |a - b| / max |b| over n values (NaN when a has one) */
+double bench_rel_diff(const float *a, const float *b, size_t n);
+/* Times call(ctx), which returns 0 or an error code: with `first` non-NULL
+ * one timed first call (it builds the program) into *first and a warm-up
+ * call, else one warm-up call; then `reps` timed calls, whose median (in
+ * seconds) it returns.  An error exits naming `what`. */
+double bench_time(int (*call)(void *), void *ctx, int reps, double *first, const char *what);
 /* The milliseconds of the last row "name a b pass ms" of a baseline TSV
  * ('#' comments), or 0 when there is none. */
 double bench_tsv_ms(const char *file, const char *name, unsigned long a, unsigned long b,

@@ -108,14 +108,65 @@ static float frand(void)
     return (float)(rng >> 8) / 16777216.0f * 2 - 1;
 }
 
-static double rel_diff(const float *a, const float *b, size_t n)
+/* One call of a matmul kernel's pass: the device's (cl_mem) or the C target's. */
+typedef struct {
+    const kernel *k;
+    int backward;
+    size_t n;
+    cl_mem W1, W2, x, dy, y, dx, g1, g2, ws;
+    const float *hW1, *hW2, *hx, *hdy;
+    float *out;
+    void *hws;
+} mm_call;
+
+static int mm_cl(void *p)
 {
-    double d = 0, m = 0;
-    for (size_t i = 0; i < n; i++) {
-        d = fmax(d, fabs((double)a[i] - b[i]));
-        m = fmax(m, fabs((double)b[i]));
-    }
-    return d / (m > 0 ? m : 1);
+    const mm_call *c = p;
+    return c->backward ? c->k->cl_bw(bench_queue, c->W1, c->W2, c->x, c->dy, c->dx, c->g1, c->g2,
+                                      c->n, c->ws)
+                       : c->k->cl_fw(bench_queue, c->W1, c->W2, c->x, c->y, c->n, c->ws);
+}
+
+static int mm_c(void *p)
+{
+    const mm_call *c = p;
+    const size_t nx = c->n * c->k->m0 * c->k->m1, nw1 = c->k->m1 * c->k->m0 * c->k->n0 * c->k->s;
+    return c->backward ? c->k->c_bw(c->hW1, c->hW2, c->hx, c->hdy, c->out, c->out + nx,
+                                     c->out + nx + nw1, c->n, c->hws)
+                       : c->k->c_fw(c->hW1, c->hW2, c->hx, c->out, c->n, c->hws);
+}
+
+/* One call of an attention kernel's pass (batch B x heads H). */
+typedef struct {
+    const att_kernel *k;
+    int backward;
+    size_t B, H;
+    cl_mem x, W1, W2, v, o, lse, dout, dx, g1, g2, dv, ws;
+    const float *hx, *hW1, *hW2, *hv, *ho, *hl, *hd;
+    float *out, *lse_out;
+    void *hws;
+} att_call;
+
+static int att_cl(void *p)
+{
+    const att_call *c = p;
+    return c->backward ? c->k->cl_bw(bench_queue, c->x, c->W1, c->W2, c->v, c->o, c->lse, c->dout,
+                                      c->dx, c->g1, c->g2, c->dv, c->B, c->H, c->ws)
+                       : c->k->cl_fw(bench_queue, c->x, c->W1, c->W2, c->v, c->o, c->lse, c->B,
+                                     c->H, c->ws);
+}
+
+static int att_c(void *p)
+{
+    const att_call *c = p;
+    const att_kernel *k = c->k;
+    const size_t nx = c->B * k->T * k->m0 * k->m1, H = c->H;
+    const size_t nw1 = H * k->m1 * k->m0 * k->n0 * k->s, nw2 = H * k->n0 * k->m1 * k->s * k->n1;
+    return c->backward ? k->c_bw(c->hx, c->hW1, c->hW2, c->hv, c->ho, c->hl, c->hd, c->out,
+                                  c->out + nx, c->out + nx + nw1, c->out + nx + nw1 + nw2, c->B,
+                                  H, c->hws)
+                       : k->c_fw(c->hx, c->hW1, c->hW2, c->hv, c->out, c->lse_out, c->B, H,
+                                 c->hws);
 }
 
 static float *rand_array(size_t n, float scale)
@@ -135,66 +186,35 @@ static void run(const kernel *k, int backward, const options *o)
     float *x = rand_array(n * din, 1), *dy = rand_array(n * dout, 1);
     const size_t nout = backward ? n * din + nw1 + nw2 : n * dout;
     float *out = bench_malloc(nout * 4), *ref = bench_malloc(nout * 4);
-    double *times = bench_malloc(sizeof(double) * (size_t)(o->reps > o->creps ? o->reps : o->creps));
     double first, tcl, tc = 0, diff = 0, flops, dense;
-    int rc;
-    cl_mem bW1 = bench_buffer(nw1 * 4, W1), bW2 = bench_buffer(nw2 * 4, W2);
-    cl_mem bx = bench_buffer(n * din * 4, x), bdy = bench_buffer(n * dout * 4, dy);
-    cl_mem by = bench_buffer(n * dout * 4, NULL), bdx = bench_buffer(n * din * 4, NULL);
-    cl_mem bg1 = bench_buffer(nw1 * 4, NULL), bg2 = bench_buffer(nw2 * 4, NULL);
-    cl_mem ws = bench_buffer(k->cl_ws(n, 1), NULL);
-#define CALL_CL()                                                                              \
-    (backward ? k->cl_bw(bench_queue, bW1, bW2, bx, bdy, bdx, bg1, bg2, n, ws)                 \
-              : k->cl_fw(bench_queue, bW1, bW2, bx, by, n, ws))
-    first = bench_now();
-    rc = CALL_CL();
-    first = bench_now() - first;
-    if (rc == 0)
-        rc = CALL_CL();
-    if (rc != 0)
-        bench_die_cl(k->name, rc);
-    for (int i = 0; i < o->reps; i++) {
-        double t0 = bench_now();
-        rc = CALL_CL();
-        times[i] = bench_now() - t0;
-        if (rc != 0)
-            bench_die_cl(k->name, rc);
-    }
-    tcl = bench_median(times, o->reps);
+    mm_call c = {k, backward, n, bench_buffer(nw1 * 4, W1), bench_buffer(nw2 * 4, W2),
+                 bench_buffer(n * din * 4, x), bench_buffer(n * dout * 4, dy),
+                 bench_buffer(n * dout * 4, NULL), bench_buffer(n * din * 4, NULL),
+                 bench_buffer(nw1 * 4, NULL), bench_buffer(nw2 * 4, NULL),
+                 bench_buffer(k->cl_ws(n, 1), NULL), W1, W2, x, dy, ref, NULL};
+    tcl = bench_time(mm_cl, &c, o->reps, &first, k->name);
     if (backward) {
-        myogen_cl_download(bench_queue, bdx, out, n * din * 4);
-        myogen_cl_download(bench_queue, bg1, out + n * din, nw1 * 4);
-        myogen_cl_download(bench_queue, bg2, out + n * din + nw1, nw2 * 4);
+        myogen_cl_download(bench_queue, c.dx, out, n * din * 4);
+        myogen_cl_download(bench_queue, c.g1, out + n * din, nw1 * 4);
+        myogen_cl_download(bench_queue, c.g2, out + n * din + nw1, nw2 * 4);
     } else {
-        myogen_cl_download(bench_queue, by, out, n * dout * 4);
+        myogen_cl_download(bench_queue, c.y, out, n * dout * 4);
     }
     flops = 2.0 * (double)n * (double)k->s * (double)(din * k->n0 + dout * k->m1);
     dense = 2.0 * (double)n * (double)din * (double)dout;
     if (backward)
         flops *= 2, dense *= 2;
     if (o->baseline) {
-        void *w = aligned_alloc(64, (k->c_ws(n, 1) + 63) / 64 * 64 + 64);
-        if (!w)
+        c.hws = aligned_alloc(64, (k->c_ws(n, 1) + 63) / 64 * 64 + 64);
+        if (!c.hws)
             bench_die_cl("host workspace", 1);
-        for (int i = -1; i < o->creps; i++) {
-            double t0 = bench_now();
-            rc = backward ? k->c_bw(W1, W2, x, dy, ref, ref + n * din, ref + n * din + nw1, n, w)
-                          : k->c_fw(W1, W2, x, ref, n, w);
-            if (i >= 0)
-                times[i] = bench_now() - t0;
-            if (rc != 0) {
-                fprintf(stderr, "btt_gpu_bench: C kernel %s failed (%d)\n", k->name, rc);
-                exit(1);
-            }
-        }
-        tc = bench_median(times, o->creps);
+        tc = bench_time(mm_c, &c, o->creps, NULL, "the C kernel");
+        diff = bench_rel_diff(out, ref, backward ? n * din : n * dout);
         if (backward) {
-            diff = fmax(rel_diff(out, ref, n * din), rel_diff(out + n * din, ref + n * din, nw1));
-            diff = fmax(diff, rel_diff(out + n * din + nw1, ref + n * din + nw1, nw2));
-        } else {
-            diff = rel_diff(out, ref, n * dout);
+            diff = fmax(diff, bench_rel_diff(out + n * din, ref + n * din, nw1));
+            diff = fmax(diff, bench_rel_diff(out + n * din + nw1, ref + n * din + nw1, nw2));
         }
-        free(w);
+        free(c.hws);
     }
     printf("%-13s %-8s %5zu %9.3f %9.1f %6.1f%% %9.1f %6.1f", k->name,
            backward ? "backward" : "forward", n, tcl * 1e3, flops / tcl * 1e-9,
@@ -219,10 +239,10 @@ static void run(const kernel *k, int backward, const options *o)
                diff);
     printf("\n");
     fflush(stdout);
-    myogen_cl_free(bW1), myogen_cl_free(bW2), myogen_cl_free(bx), myogen_cl_free(bdy);
-    myogen_cl_free(by), myogen_cl_free(bdx), myogen_cl_free(bg1), myogen_cl_free(bg2);
-    myogen_cl_free(ws);
-    free(W1), free(W2), free(x), free(dy), free(out), free(ref), free(times);
+    myogen_cl_free(c.W1), myogen_cl_free(c.W2), myogen_cl_free(c.x), myogen_cl_free(c.dy);
+    myogen_cl_free(c.y), myogen_cl_free(c.dx), myogen_cl_free(c.g1), myogen_cl_free(c.g2);
+    myogen_cl_free(c.ws);
+    free(W1), free(W2), free(x), free(dy), free(out), free(ref);
 }
 
 /* One attention row: batch 1 x 8 heads (-b/-H are not offered: the bench's
@@ -238,9 +258,7 @@ static void run_att(const att_kernel *k, int backward, const options *o)
     float *o_c = bench_malloc(nv * 4), *l_c = bench_malloc(nl * 4);
     const size_t nout = backward ? nx + H * (nw1 + nw2) + nv : nv;
     float *out = bench_malloc(nout * 4), *ref = bench_malloc(nout * 4);
-    double *times = bench_malloc(sizeof(double) * (size_t)(o->reps > o->creps ? o->reps : o->creps));
     double first, tcl, tc = 0, diff = 0, keys, pairs, flops;
-    int rc;
     {
         void *w = aligned_alloc(64, (k->c_ws(B, H) + 63) / 64 * 64 + 64);
         if (!w || k->c_fw(x, W1, W2, v, o_c, l_c, B, H, w) != 0) {
@@ -249,65 +267,37 @@ static void run_att(const att_kernel *k, int backward, const options *o)
         }
         free(w);
     }
-    cl_mem bx = bench_buffer(nx * 4, x), bW1 = bench_buffer(H * nw1 * 4, W1);
-    cl_mem bW2 = bench_buffer(H * nw2 * 4, W2), bv = bench_buffer(nv * 4, v);
-    cl_mem bo = bench_buffer(nv * 4, backward ? o_c : NULL), bl = bench_buffer(nl * 4, backward ? l_c : NULL);
-    cl_mem bd = bench_buffer(nv * 4, dout), bdx = bench_buffer(nx * 4, NULL);
-    cl_mem bg1 = bench_buffer(H * nw1 * 4, NULL), bg2 = bench_buffer(H * nw2 * 4, NULL);
-    cl_mem bdv = bench_buffer(nv * 4, NULL), ws = bench_buffer(k->cl_ws(B, H), NULL);
-#define CALL_ATT()                                                                             \
-    (backward ? k->cl_bw(bench_queue, bx, bW1, bW2, bv, bo, bl, bd, bdx, bg1, bg2, bdv, B, H, ws) \
-              : k->cl_fw(bench_queue, bx, bW1, bW2, bv, bo, bl, B, H, ws))
-    first = bench_now();
-    rc = CALL_ATT();
-    first = bench_now() - first;
-    if (rc == 0)
-        rc = CALL_ATT();
-    if (rc != 0)
-        bench_die_cl(k->name, rc);
-    for (int i = 0; i < o->reps; i++) {
-        double t0 = bench_now();
-        rc = CALL_ATT();
-        times[i] = bench_now() - t0;
-        if (rc != 0)
-            bench_die_cl(k->name, rc);
-    }
-    tcl = bench_median(times, o->reps);
+    att_call c = {k, backward, B, H, bench_buffer(nx * 4, x), bench_buffer(H * nw1 * 4, W1),
+                  bench_buffer(H * nw2 * 4, W2), bench_buffer(nv * 4, v),
+                  bench_buffer(nv * 4, backward ? o_c : NULL),
+                  bench_buffer(nl * 4, backward ? l_c : NULL), bench_buffer(nv * 4, dout),
+                  bench_buffer(nx * 4, NULL), bench_buffer(H * nw1 * 4, NULL),
+                  bench_buffer(H * nw2 * 4, NULL), bench_buffer(nv * 4, NULL),
+                  bench_buffer(k->cl_ws(B, H), NULL), x, W1, W2, v, o_c, l_c, dout, ref, l_c, NULL};
+    tcl = bench_time(att_cl, &c, o->reps, &first, k->name);
     if (backward) {
-        myogen_cl_download(bench_queue, bdx, out, nx * 4);
-        myogen_cl_download(bench_queue, bg1, out + nx, H * nw1 * 4);
-        myogen_cl_download(bench_queue, bg2, out + nx + H * nw1, H * nw2 * 4);
-        myogen_cl_download(bench_queue, bdv, out + nx + H * (nw1 + nw2), nv * 4);
+        myogen_cl_download(bench_queue, c.dx, out, nx * 4);
+        myogen_cl_download(bench_queue, c.g1, out + nx, H * nw1 * 4);
+        myogen_cl_download(bench_queue, c.g2, out + nx + H * nw1, H * nw2 * 4);
+        myogen_cl_download(bench_queue, c.dv, out + nx + H * (nw1 + nw2), nv * 4);
     } else {
-        myogen_cl_download(bench_queue, bo, out, nv * 4);
+        myogen_cl_download(bench_queue, c.o, out, nv * 4);
     }
     keys = 2.0 * (double)(B * H * T) * (double)k->s * (double)(D * k->n0 + D * k->m1);
     pairs = (double)(B * H) * (double)T * (double)(T + 1) / 2;
     flops = backward ? 2 * keys + pairs * (6.0 * D + 4.0 * dv) : keys + pairs * (2.0 * D + 2.0 * dv);
     if (o->baseline) {
-        void *w = aligned_alloc(64, (k->c_ws(B, H) + 63) / 64 * 64 + 64);
-        if (!w)
+        c.hws = aligned_alloc(64, (k->c_ws(B, H) + 63) / 64 * 64 + 64);
+        if (!c.hws)
             bench_die_cl("host workspace", 1);
-        for (int i = -1; i < o->creps; i++) {
-            double t0 = bench_now();
-            rc = backward ? k->c_bw(x, W1, W2, v, o_c, l_c, dout, ref, ref + nx, ref + nx + H * nw1,
-                                    ref + nx + H * (nw1 + nw2), B, H, w)
-                          : k->c_fw(x, W1, W2, v, ref, l_c, B, H, w);
-            if (i >= 0)
-                times[i] = bench_now() - t0;
-            if (rc != 0) {
-                fprintf(stderr, "btt_gpu_bench: C kernel %s failed (%d)\n", k->name, rc);
-                exit(1);
-            }
-        }
-        tc = bench_median(times, o->creps);
-        diff = rel_diff(out, ref, backward ? nx : nv);
+        tc = bench_time(att_c, &c, o->creps, NULL, "the C kernel");
+        diff = bench_rel_diff(out, ref, backward ? nx : nv);
         if (backward) {
-            diff = fmax(diff, rel_diff(out + nx, ref + nx, H * nw1));
-            diff = fmax(diff, rel_diff(out + nx + H * nw1, ref + nx + H * nw1, H * nw2));
-            diff = fmax(diff, rel_diff(out + nx + H * (nw1 + nw2), ref + nx + H * (nw1 + nw2), nv));
+            diff = fmax(diff, bench_rel_diff(out + nx, ref + nx, H * nw1));
+            diff = fmax(diff, bench_rel_diff(out + nx + H * nw1, ref + nx + H * nw1, H * nw2));
+            diff = fmax(diff, bench_rel_diff(out + nx + H * (nw1 + nw2), ref + nx + H * (nw1 + nw2), nv));
         }
-        free(w);
+        free(c.hws);
     }
     printf("%-13s %-8s %5zu %9.3f %9.1f %6.1f%% %9.1f %6s", k->name,
            backward ? "backward" : "forward", T, tcl * 1e3, flops / tcl * 1e-9,
@@ -325,11 +315,10 @@ static void run_att(const att_kernel *k, int backward, const options *o)
                diff);
     printf("\n");
     fflush(stdout);
-    myogen_cl_free(bx), myogen_cl_free(bW1), myogen_cl_free(bW2), myogen_cl_free(bv);
-    myogen_cl_free(bo), myogen_cl_free(bl), myogen_cl_free(bd), myogen_cl_free(bdx);
-    myogen_cl_free(bg1), myogen_cl_free(bg2), myogen_cl_free(bdv), myogen_cl_free(ws);
+    myogen_cl_free(c.x), myogen_cl_free(c.W1), myogen_cl_free(c.W2), myogen_cl_free(c.v);
+    myogen_cl_free(c.o), myogen_cl_free(c.lse), myogen_cl_free(c.dout), myogen_cl_free(c.dx);
+    myogen_cl_free(c.g1), myogen_cl_free(c.g2), myogen_cl_free(c.dv), myogen_cl_free(c.ws);
     free(x), free(W1), free(W2), free(v), free(dout), free(o_c), free(l_c), free(out), free(ref);
-    free(times);
 }
 
 int main(int argc, char **argv)

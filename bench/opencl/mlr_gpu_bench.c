@@ -78,15 +78,33 @@ static float frand(void)
     return (float)(rng >> 8) / 16777216.0f * 2 - 1;
 }
 
-/* max |a - b| / max |b| */
-static double rel_diff(const float *a, const float *b, size_t n)
+/* One call of a kernel's pass: the device's (cl_mem) or the C target's. */
+typedef struct {
+    const kernel *k;
+    int backward;
+    size_t B, H;
+    cl_mem q, kk, v, o, lse, dout, dq, dk, dv, ws;
+    const float *hq, *hk, *hv, *ho, *hl, *hd;
+    float *out, *lse_out;
+    void *hws;
+} call;
+
+static int call_cl(void *p)
 {
-    double d = 0, m = 0;
-    for (size_t i = 0; i < n; i++) {
-        d = fmax(d, fabs((double)a[i] - b[i]));
-        m = fmax(m, fabs((double)b[i]));
-    }
-    return d / (m > 0 ? m : 1);
+    const call *c = p;
+    return c->backward ? c->k->cl_bw(bench_queue, c->q, c->kk, c->v, c->o, c->lse, c->dout, c->dq,
+                                      c->dk, c->dv, c->B, c->H, c->ws)
+                       : c->k->cl_fw(bench_queue, c->q, c->kk, c->v, c->o, c->lse, c->B, c->H,
+                                     c->ws);
+}
+
+static int call_c(void *p)
+{
+    const call *c = p;
+    const size_t nq = c->B * c->H * c->k->T * c->k->R;
+    return c->backward ? c->k->c_bw(c->hq, c->hk, c->hv, c->ho, c->hl, c->hd, c->out, c->out + nq,
+                                     c->out + 2 * nq, c->B, c->H, c->hws)
+                       : c->k->c_fw(c->hq, c->hk, c->hv, c->out, c->lse_out, c->B, c->H, c->hws);
 }
 
 static void run(const kernel *k, int backward, const options *o)
@@ -96,9 +114,7 @@ static void run(const kernel *k, int backward, const options *o)
     float *q = bench_malloc(nq * 4), *kk = bench_malloc(nq * 4), *v = bench_malloc(nv * 4);
     float *dout = bench_malloc(nv * 4), *o_c = bench_malloc(nv * 4), *l_c = bench_malloc(nl * 4);
     float *out = bench_malloc((nq > nv ? nq : nv) * 4 * 3), *ref = bench_malloc((nq > nv ? nq : nv) * 4 * 3);
-    double *times = bench_malloc(sizeof(double) * (size_t)(o->reps > o->creps ? o->reps : o->creps));
     double first, tcl, tc = 0, diff = 0, flops, dense_flops;
-    int rc;
     mlr_cfg dense = k->cfg;
     for (size_t i = 0; i < nq; i++) {
         q[i] = frand();
@@ -117,62 +133,35 @@ static void run(const kernel *k, int backward, const options *o)
         }
         free(w);
     }
-    cl_mem bq = bench_buffer(nq * 4, q), bk = bench_buffer(nq * 4, kk), bv = bench_buffer(nv * 4, v);
-    cl_mem bo = bench_buffer(nv * 4, backward ? o_c : NULL), bl = bench_buffer(nl * 4, backward ? l_c : NULL);
-    cl_mem bd = bench_buffer(nv * 4, dout), bdq = bench_buffer(nq * 4, NULL);
-    cl_mem bdk = bench_buffer(nq * 4, NULL), bdv = bench_buffer(nv * 4, NULL);
-    cl_mem ws = bench_buffer(k->cl_ws(B, H), NULL);
-#define CALL_CL()                                                                              \
-    (backward ? k->cl_bw(bench_queue, bq, bk, bv, bo, bl, bd, bdq, bdk, bdv, B, H, ws)         \
-              : k->cl_fw(bench_queue, bq, bk, bv, bo, bl, B, H, ws))
-    first = bench_now();
-    rc = CALL_CL();
-    first = bench_now() - first;
-    if (rc == 0)
-        rc = CALL_CL();
-    if (rc != 0)
-        bench_die_cl(k->name, rc);
-    for (int i = 0; i < o->reps; i++) {
-        double t0 = bench_now();
-        rc = CALL_CL();
-        times[i] = bench_now() - t0;
-        if (rc != 0)
-            bench_die_cl(k->name, rc);
-    }
-    tcl = bench_median(times, o->reps);
+    call c = {k, backward, B, H, bench_buffer(nq * 4, q), bench_buffer(nq * 4, kk),
+              bench_buffer(nv * 4, v), bench_buffer(nv * 4, backward ? o_c : NULL),
+              bench_buffer(nl * 4, backward ? l_c : NULL), bench_buffer(nv * 4, dout),
+              bench_buffer(nq * 4, NULL), bench_buffer(nq * 4, NULL), bench_buffer(nv * 4, NULL),
+              bench_buffer(k->cl_ws(B, H), NULL), q, kk, v, o_c, l_c, dout, ref, l_c, NULL};
+    tcl = bench_time(call_cl, &c, o->reps, &first, k->name);
     if (backward) {
-        myogen_cl_download(bench_queue, bdq, out, nq * 4);
-        myogen_cl_download(bench_queue, bdk, out + nq, nq * 4);
-        myogen_cl_download(bench_queue, bdv, out + 2 * nq, nv * 4);
+        myogen_cl_download(bench_queue, c.dq, out, nq * 4);
+        myogen_cl_download(bench_queue, c.dk, out + nq, nq * 4);
+        myogen_cl_download(bench_queue, c.dv, out + 2 * nq, nv * 4);
     } else {
-        myogen_cl_download(bench_queue, bo, out, nv * 4);
+        myogen_cl_download(bench_queue, c.o, out, nv * 4);
     }
     flops = mlr_ref_flops(&k->cfg, backward) * (double)(B * H);
     dense.depth = 1;
     dense.ranks[0] = (int)k->R;
     dense_flops = mlr_ref_flops(&dense, backward) * (double)(B * H);
     if (o->baseline) {
-        void *w = aligned_alloc(64, (k->c_ws(B, H) + 63) / 64 * 64 + 64);
-        if (!w)
+        c.hws = aligned_alloc(64, (k->c_ws(B, H) + 63) / 64 * 64 + 64);
+        if (!c.hws)
             bench_die_cl("host workspace", 1);
-        for (int i = -1; i < o->creps; i++) {
-            double t0 = bench_now();
-            rc = backward ? k->c_bw(q, kk, v, o_c, l_c, dout, ref, ref + nq, ref + 2 * nq, B, H, w)
-                          : k->c_fw(q, kk, v, ref, l_c, B, H, w);
-            if (i >= 0)
-                times[i] = bench_now() - t0;
-            if (rc != 0) {
-                fprintf(stderr, "mlr_gpu_bench: C kernel %s failed (%d)\n", k->name, rc);
-                exit(1);
-            }
-        }
-        tc = bench_median(times, o->creps);
+        tc = bench_time(call_c, &c, o->creps, NULL, "the C kernel");
         if (backward) {
-            diff = fmax(rel_diff(out, ref, nq), rel_diff(out + nq, ref + nq, nq));
-            diff = fmax(diff, rel_diff(out + 2 * nq, ref + 2 * nq, nv));
+            diff = fmax(bench_rel_diff(out, ref, nq), bench_rel_diff(out + nq, ref + nq, nq));
+            diff = fmax(diff, bench_rel_diff(out + 2 * nq, ref + 2 * nq, nv));
         } else {
-            diff = rel_diff(out, ref, nv);
+            diff = bench_rel_diff(out, ref, nv);
         }
+        free(c.hws);
     }
     printf("%-10s %-8s %5zu %2zux%-2zu %9.3f %9.1f %6.1f%% %9.1f", k->name,
            backward ? "backward" : "forward", k->T, B, H, tcl * 1e3, flops / tcl * 1e-9,
@@ -196,11 +185,10 @@ static void run(const kernel *k, int backward, const options *o)
                diff);
     printf("\n");
     fflush(stdout);
-    myogen_cl_free(bq), myogen_cl_free(bk), myogen_cl_free(bv), myogen_cl_free(bo);
-    myogen_cl_free(bl), myogen_cl_free(bd), myogen_cl_free(bdq), myogen_cl_free(bdk);
-    myogen_cl_free(bdv), myogen_cl_free(ws);
+    myogen_cl_free(c.q), myogen_cl_free(c.kk), myogen_cl_free(c.v), myogen_cl_free(c.o);
+    myogen_cl_free(c.lse), myogen_cl_free(c.dout), myogen_cl_free(c.dq), myogen_cl_free(c.dk);
+    myogen_cl_free(c.dv), myogen_cl_free(c.ws);
     free(q), free(kk), free(v), free(dout), free(o_c), free(l_c), free(out), free(ref);
-    free(times);
 }
 
 int main(int argc, char **argv)

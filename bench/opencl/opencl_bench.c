@@ -160,19 +160,6 @@ static void data_free(data *t)
     free(t->u), free(t->dy);
 }
 
-static double max_rel_diff(const float *a, const float *b, size_t n)
-{
-    double scale = 0, worst = 0;
-    for (size_t i = 0; i < n; i++)
-        scale = fmax(scale, fabs((double)b[i]));
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)a[i] - b[i]);
-        if (!(d <= worst))
-            worst = d; /* NaN propagates */
-    }
-    return worst / (scale > 0 ? scale : 1);
-}
-
 static const char *path_of(const kernel *k)
 {
     if (k->k == 1)
@@ -187,6 +174,40 @@ typedef struct {
     const char *torch;     /* the PyTorch baseline's TSV, or NULL */
 } options;
 
+/* One call of a kernel's pass on the device (cl_mem) or of its C twin. */
+typedef struct {
+    const kernel *k;
+    int backward;
+    size_t B, Ch;
+    const dparams *p, *g;
+    cl_mem u, dy, y, ws;
+} call;
+
+static int call_cl(void *p)
+{
+    const call *c = p;
+    return c->backward ? c->k->cl_bw(bench_queue, c->p, c->u, c->dy, c->y, c->g, c->B, c->Ch, c->ws)
+                       : c->k->cl_fw(bench_queue, c->p, c->u, c->y, c->B, c->Ch, c->ws);
+}
+
+typedef struct {
+    const kernel *k;
+    int backward;
+    size_t B, Ch;
+    const hparams *p;
+    const hgrads *g;
+    const float *u, *dy;
+    float *y;
+    void *ws;
+} host_call;
+
+static int call_c(void *p)
+{
+    const host_call *c = p;
+    return c->backward ? c->k->c_bw(c->p, c->u, c->dy, c->y, c->g, c->B, c->Ch, c->ws)
+                       : c->k->c_fw(c->p, c->u, c->y, c->B, c->Ch, c->ws);
+}
+
 static void run(const kernel *k, int backward, size_t B, size_t Ch, const options *o)
 {
     data t;
@@ -199,9 +220,7 @@ static void run(const kernel *k, int backward, size_t B, size_t Ch, const option
     size_t wsb = k->cl_ws(B, Ch);
     cl_mem ws = bench_buffer(wsb, NULL);
     float *y_cl = bench_malloc(t.nio * 4), *y_c = bench_malloc(t.nio * 4);
-    double *times = bench_malloc(sizeof(double) * (size_t)(o->reps > o->creps ? o->reps : o->creps));
     double first, tcl, tc = 0, flops, bytes, tt, diff = 0;
-    int rc = 0;
     hgrads hg = {0};
     if (backward) {
         dy = bench_buffer(t.nio * 4, t.dy);
@@ -209,24 +228,8 @@ static void run(const kernel *k, int backward, size_t B, size_t Ch, const option
         dg.C = bench_buffer(t.np * 4, NULL), dg.Bin = bench_buffer(t.nbin * 4, NULL);
         dg.Cout = bench_buffer(t.nbin * 4, NULL), dg.D = bench_buffer(Ch * 4, NULL);
     }
-#define CALL_CL()                                                                              \
-    (backward ? k->cl_bw(bench_queue, &dp, u, dy, y, &dg, B, Ch, ws)                                 \
-              : k->cl_fw(bench_queue, &dp, u, y, B, Ch, ws))
-    first = bench_now();
-    rc = CALL_CL();
-    first = bench_now() - first;
-    if (rc == 0)
-        rc = CALL_CL();
-    if (rc != 0)
-        bench_die_cl(k->name, rc);
-    for (int i = 0; i < o->reps; i++) {
-        double t0 = bench_now();
-        rc = CALL_CL();
-        times[i] = bench_now() - t0;
-        if (rc != 0)
-            bench_die_cl(k->name, rc);
-    }
-    tcl = bench_median(times, o->reps);
+    call c = {k, backward, B, Ch, &dp, &dg, u, dy, y, ws};
+    tcl = bench_time(call_cl, &c, o->reps, &first, k->name);
     if (clEnqueueReadBuffer(bench_queue, y, CL_TRUE, 0, t.nio * 4, y_cl, 0, NULL, NULL) != CL_SUCCESS)
         bench_die_cl("reading y", 3);
     /* per (batch element, channel): the tree-solve count of DESIGN 6.1 */
@@ -251,19 +254,9 @@ static void run(const kernel *k, int backward, size_t B, size_t Ch, const option
         }
         if (!w)
             bench_die_cl("host workspace", 1);
-        for (int i = -1; i < o->creps; i++) {
-            double t0 = bench_now();
-            rc = backward ? k->c_bw(&hp, t.u, t.dy, y_c, &hg, B, Ch, w)
-                          : k->c_fw(&hp, t.u, y_c, B, Ch, w);
-            if (i >= 0)
-                times[i] = bench_now() - t0;
-            if (rc != 0) {
-                fprintf(stderr, "opencl_bench: C kernel %s failed (%d)\n", k->name, rc);
-                exit(1);
-            }
-        }
-        tc = bench_median(times, o->creps);
-        diff = max_rel_diff(y_cl, y_c, t.nio); /* y, or du */
+        host_call hc = {k, backward, B, Ch, &hp, &hg, t.u, t.dy, y_c, w};
+        tc = bench_time(call_c, &hc, o->creps, NULL, k->name);
+        diff = bench_rel_diff(y_cl, y_c, t.nio); /* y, or du */
         free(w);
         free(hg.A), free(hg.B), free(hg.C), free(hg.Bin), free(hg.Cout), free(hg.D);
     }
@@ -285,7 +278,7 @@ static void run(const kernel *k, int backward, size_t B, size_t Ch, const option
     myogen_cl_free(dg.A), myogen_cl_free(dg.B), myogen_cl_free(dg.C);
     myogen_cl_free(dg.Bin), myogen_cl_free(dg.Cout), myogen_cl_free(dg.D);
     myogen_cl_free(u), myogen_cl_free(y), myogen_cl_free(dy), myogen_cl_free(ws);
-    free(y_cl), free(y_c), free(times);
+    free(y_cl), free(y_c);
     data_free(&t);
 }
 
