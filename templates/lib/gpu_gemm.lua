@@ -6,10 +6,11 @@
 -- A work-group owns a BM x BN tile of C for one g (and, split over k, one
 -- chunk of KC values of k: its partial sum goes to a slot of the workspace
 -- that sum_kernel then adds in a fixed order: deterministic, no atomics).
--- Each step stages BK values of k of the A and B tiles in local memory
--- (odd row strides: no bank conflicts on the transposed stores); each
--- work-item keeps an MR x NR micro-tile of C in registers (rows ty + TY r,
--- columns tx + TX c: neighbouring work-items read neighbouring words).
+-- Each step stages BK values of k of the A and B tiles in local memory;
+-- each work-item keeps an MR x NR micro-tile of C in registers: with 4 x 4
+-- micro-tiles 4 adjacent rows and columns, read as 4-vectors (row strides
+-- a multiple of 4), else rows ty + TY r and columns tx + TX c (odd strides:
+-- no bank conflicts on the transposed stores).
 local M = {}
 
 local function pow2ceil(x)
@@ -46,7 +47,10 @@ function M.kernel(V, T, NAME, op)
   local Kx = type(op.K) == "number" and tostring(op.K) or "(size_t)n"
   local mt = "((" .. Mx .. " + " .. (t.BM - 1) .. ") / " .. t.BM .. ")"
   local nt = (op.N + t.BN - 1) // t.BN
-  local LM, LN = t.BM + 1, t.BN + 1
+  local vec = t.MR == 4 and t.NR == 4
+  local LM, LN = t.BM + (vec and 4 or 1), t.BN + (vec and 4 or 1)
+  local function row(r) return vec and ("ty * 4 + " .. r) or ("ty + " .. t.TY * r) end
+  local function col(c) return vec and ("tx * 4 + " .. c) or ("tx + " .. t.TX * c) end
   local out = {}
   local function add(s) out[#out + 1] = s end
   add("/* " .. op.doc .. ":\n * " .. op.G .. " x ceil(" .. Mx .. " / " .. t.BM .. ") x " .. nt ..
@@ -55,7 +59,7 @@ function M.kernel(V, T, NAME, op)
   add("__kernel " .. V.group_size(t.WG) .. "void " .. NAME .. "_k_" .. op.name .. "(" .. G .. "const " .. T ..
     " *a, " .. G .. "const " .. T .. " *b,\n        " .. G .. T .. " *c, " .. G .. T .. " *ws, ulong n, ulong off, ulong poff)")
   add("{")
-  add("    " .. L .. T .. " As[" .. t.BK * LM .. "], Bs[" .. t.BK * LN .. "];")
+  add("    " .. L .. V.align_vec .. T .. " As[" .. t.BK * LM .. "], Bs[" .. t.BK * LN .. "];")
   add("    const int lid = " .. V.lid() .. ", ty = lid / " .. t.TX .. ", tx = lid % " .. t.TX .. ";")
   add("    size_t grp = " .. V.group() .. ";")
   add("    const size_t M = " .. Mx .. ", K = " .. Kx .. ", tiles = " .. mt .. " * " .. nt .. ";")
@@ -93,8 +97,16 @@ function M.kernel(V, T, NAME, op)
   stage("Bs", LN, t.BN, "ni", op.b_fast == "n" and "m" or "k", op.B("g", "ki", "ni"), tostring(op.N))
   add("        " .. V.barrier())
   add("        for (int kk = 0; kk < " .. t.BK .. "; kk++) {")
-  for r = 0, t.MR - 1 do add("            const " .. T .. " a" .. r .. " = As[kk * " .. LM .. " + ty + " .. t.TY * r .. "];") end
-  for cc = 0, t.NR - 1 do add("            const " .. T .. " b" .. cc .. " = Bs[kk * " .. LN .. " + tx + " .. t.TX * cc .. "];") end
+  if vec then
+    add("            const " .. V.vec4(T) .. " va = " .. V.load4(T, "As + kk * " .. LM .. " + ty * 4") .. ";")
+    add("            const " .. V.vec4(T) .. " vb = " .. V.load4(T, "Bs + kk * " .. LN .. " + tx * 4") .. ";")
+    for i, f in ipairs({ "x", "y", "z", "w" }) do
+      add("            const " .. T .. " a" .. (i - 1) .. " = va." .. f .. ", b" .. (i - 1) .. " = vb." .. f .. ";")
+    end
+  else
+    for r = 0, t.MR - 1 do add("            const " .. T .. " a" .. r .. " = As[kk * " .. LM .. " + " .. row(r) .. "];") end
+    for cc = 0, t.NR - 1 do add("            const " .. T .. " b" .. cc .. " = Bs[kk * " .. LN .. " + " .. col(cc) .. "];") end
+  end
   for r = 0, t.MR - 1 do
     for cc = 0, t.NR - 1 do
       add("            acc[" .. r .. "][" .. cc .. "] = " .. V.fma("a" .. r, "b" .. cc, "acc[" .. r .. "][" .. cc .. "]") .. ";")
@@ -105,7 +117,7 @@ function M.kernel(V, T, NAME, op)
   add("    }")
   for r = 0, t.MR - 1 do
     for cc = 0, t.NR - 1 do
-      local mi, ni = "m0 + ty + " .. t.TY * r, "n0 + tx + " .. t.TX * cc
+      local mi, ni = "m0 + " .. row(r), "n0 + " .. col(cc)
       add("    if (" .. mi .. " < M && " .. ni .. " < " .. op.N .. ") {")
       add("        const size_t mi = " .. mi .. ", ni = " .. ni .. ";")
       if op.split then

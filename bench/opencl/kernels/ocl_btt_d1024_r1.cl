@@ -26,7 +26,7 @@
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_k_f1(__global const float *a, __global const float *b,
         __global float *c, __global float *ws, ulong n, ulong off, ulong poff)
 {
-    __local float As[1040], Bs[528];
+    __local __attribute__((aligned(32))) float As[1088], Bs[576];
     const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;
     size_t grp = ((size_t)get_group_id(0));
     const size_t M = (size_t)n, K = 32, tiles = (((size_t)n + 63) / 64) * 1;
@@ -55,23 +55,21 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
         for (int x = lid; x < 1024; x += 128) {
             const int kk = x % 16, rr = x / 16;
             const size_t ki = kb + (size_t)kk, mi = m0 + (size_t)rr;
-            As[kk * 65 + rr] = ki < k1 && mi < M ? a[mi * 1024 + g * 32 + ki] : 0.0f;
+            As[kk * 68 + rr] = ki < k1 && mi < M ? a[mi * 1024 + g * 32 + ki] : 0.0f;
         }
         for (int x = lid; x < 512; x += 128) {
             const int kk = x / 32, rr = x % 32;
             const size_t ki = kb + (size_t)kk, ni = n0 + (size_t)rr;
-            Bs[kk * 33 + rr] = ki < k1 && ni < 32 ? b[(g * 32 + ki) * 32 + ni] : 0.0f;
+            Bs[kk * 36 + rr] = ki < k1 && ni < 32 ? b[(g * 32 + ki) * 32 + ni] : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < 16; kk++) {
-            const float a0 = As[kk * 65 + ty + 0];
-            const float a1 = As[kk * 65 + ty + 16];
-            const float a2 = As[kk * 65 + ty + 32];
-            const float a3 = As[kk * 65 + ty + 48];
-            const float b0 = Bs[kk * 33 + tx + 0];
-            const float b1 = Bs[kk * 33 + tx + 8];
-            const float b2 = Bs[kk * 33 + tx + 16];
-            const float b3 = Bs[kk * 33 + tx + 24];
+            const float4 va = *(__local const float4 *)(As + kk * 68 + ty * 4);
+            const float4 vb = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
+            const float a0 = va.x, b0 = vb.x;
+            const float a1 = va.y, b1 = vb.y;
+            const float a2 = va.z, b2 = vb.z;
+            const float a3 = va.w, b3 = vb.w;
             acc[0][0] = (a0 * b0 + acc[0][0]);
             acc[0][1] = (a0 * b1 + acc[0][1]);
             acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -91,68 +89,68 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (m0 + ty + 0 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 0;
         c[off + mi * 1024 + g * 32 + ni] = acc[0][0];
     }
-    if (m0 + ty + 0 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 1;
         c[off + mi * 1024 + g * 32 + ni] = acc[0][1];
     }
-    if (m0 + ty + 0 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 2;
         c[off + mi * 1024 + g * 32 + ni] = acc[0][2];
     }
-    if (m0 + ty + 0 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 3;
         c[off + mi * 1024 + g * 32 + ni] = acc[0][3];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 0;
         c[off + mi * 1024 + g * 32 + ni] = acc[1][0];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 1;
         c[off + mi * 1024 + g * 32 + ni] = acc[1][1];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 2;
         c[off + mi * 1024 + g * 32 + ni] = acc[1][2];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 3;
         c[off + mi * 1024 + g * 32 + ni] = acc[1][3];
     }
-    if (m0 + ty + 32 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 0;
         c[off + mi * 1024 + g * 32 + ni] = acc[2][0];
     }
-    if (m0 + ty + 32 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 1;
         c[off + mi * 1024 + g * 32 + ni] = acc[2][1];
     }
-    if (m0 + ty + 32 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 2;
         c[off + mi * 1024 + g * 32 + ni] = acc[2][2];
     }
-    if (m0 + ty + 32 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 3;
         c[off + mi * 1024 + g * 32 + ni] = acc[2][3];
     }
-    if (m0 + ty + 48 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 0;
         c[off + mi * 1024 + g * 32 + ni] = acc[3][0];
     }
-    if (m0 + ty + 48 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 1;
         c[off + mi * 1024 + g * 32 + ni] = acc[3][1];
     }
-    if (m0 + ty + 48 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 2;
         c[off + mi * 1024 + g * 32 + ni] = acc[3][2];
     }
-    if (m0 + ty + 48 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 3;
         c[off + mi * 1024 + g * 32 + ni] = acc[3][3];
     }
 }
@@ -162,7 +160,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_k_f2(__global const float *a, __global const float *b,
         __global float *c, __global float *ws, ulong n, ulong off, ulong poff)
 {
-    __local float As[1040], Bs[528];
+    __local __attribute__((aligned(32))) float As[1088], Bs[576];
     const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;
     size_t grp = ((size_t)get_group_id(0));
     const size_t M = (size_t)n, K = 32, tiles = (((size_t)n + 63) / 64) * 1;
@@ -191,23 +189,21 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
         for (int x = lid; x < 1024; x += 128) {
             const int kk = x % 16, rr = x / 16;
             const size_t ki = kb + (size_t)kk, mi = m0 + (size_t)rr;
-            As[kk * 65 + rr] = ki < k1 && mi < M ? a[off + mi * 1024 + ((ki) / 1) * 32 + g * 1 + ((ki) % 1)] : 0.0f;
+            As[kk * 68 + rr] = ki < k1 && mi < M ? a[off + mi * 1024 + ((ki) / 1) * 32 + g * 1 + ((ki) % 1)] : 0.0f;
         }
         for (int x = lid; x < 512; x += 128) {
             const int kk = x / 32, rr = x % 32;
             const size_t ki = kb + (size_t)kk, ni = n0 + (size_t)rr;
-            Bs[kk * 33 + rr] = ki < k1 && ni < 32 ? b[(g * 32 + ki) * 32 + ni] : 0.0f;
+            Bs[kk * 36 + rr] = ki < k1 && ni < 32 ? b[(g * 32 + ki) * 32 + ni] : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < 16; kk++) {
-            const float a0 = As[kk * 65 + ty + 0];
-            const float a1 = As[kk * 65 + ty + 16];
-            const float a2 = As[kk * 65 + ty + 32];
-            const float a3 = As[kk * 65 + ty + 48];
-            const float b0 = Bs[kk * 33 + tx + 0];
-            const float b1 = Bs[kk * 33 + tx + 8];
-            const float b2 = Bs[kk * 33 + tx + 16];
-            const float b3 = Bs[kk * 33 + tx + 24];
+            const float4 va = *(__local const float4 *)(As + kk * 68 + ty * 4);
+            const float4 vb = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
+            const float a0 = va.x, b0 = vb.x;
+            const float a1 = va.y, b1 = vb.y;
+            const float a2 = va.z, b2 = vb.z;
+            const float a3 = va.w, b3 = vb.w;
             acc[0][0] = (a0 * b0 + acc[0][0]);
             acc[0][1] = (a0 * b1 + acc[0][1]);
             acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -227,83 +223,83 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (m0 + ty + 0 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 0;
         c[mi * 1024 + g * 32 + ni] = acc[0][0];
         bad |= !isfinite(acc[0][0]);
     }
-    if (m0 + ty + 0 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 1;
         c[mi * 1024 + g * 32 + ni] = acc[0][1];
         bad |= !isfinite(acc[0][1]);
     }
-    if (m0 + ty + 0 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 2;
         c[mi * 1024 + g * 32 + ni] = acc[0][2];
         bad |= !isfinite(acc[0][2]);
     }
-    if (m0 + ty + 0 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 3;
         c[mi * 1024 + g * 32 + ni] = acc[0][3];
         bad |= !isfinite(acc[0][3]);
     }
-    if (m0 + ty + 16 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 0;
         c[mi * 1024 + g * 32 + ni] = acc[1][0];
         bad |= !isfinite(acc[1][0]);
     }
-    if (m0 + ty + 16 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 1;
         c[mi * 1024 + g * 32 + ni] = acc[1][1];
         bad |= !isfinite(acc[1][1]);
     }
-    if (m0 + ty + 16 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 2;
         c[mi * 1024 + g * 32 + ni] = acc[1][2];
         bad |= !isfinite(acc[1][2]);
     }
-    if (m0 + ty + 16 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 3;
         c[mi * 1024 + g * 32 + ni] = acc[1][3];
         bad |= !isfinite(acc[1][3]);
     }
-    if (m0 + ty + 32 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 0;
         c[mi * 1024 + g * 32 + ni] = acc[2][0];
         bad |= !isfinite(acc[2][0]);
     }
-    if (m0 + ty + 32 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 1;
         c[mi * 1024 + g * 32 + ni] = acc[2][1];
         bad |= !isfinite(acc[2][1]);
     }
-    if (m0 + ty + 32 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 2;
         c[mi * 1024 + g * 32 + ni] = acc[2][2];
         bad |= !isfinite(acc[2][2]);
     }
-    if (m0 + ty + 32 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 3;
         c[mi * 1024 + g * 32 + ni] = acc[2][3];
         bad |= !isfinite(acc[2][3]);
     }
-    if (m0 + ty + 48 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 0;
         c[mi * 1024 + g * 32 + ni] = acc[3][0];
         bad |= !isfinite(acc[3][0]);
     }
-    if (m0 + ty + 48 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 1;
         c[mi * 1024 + g * 32 + ni] = acc[3][1];
         bad |= !isfinite(acc[3][1]);
     }
-    if (m0 + ty + 48 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 2;
         c[mi * 1024 + g * 32 + ni] = acc[3][2];
         bad |= !isfinite(acc[3][2]);
     }
-    if (m0 + ty + 48 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 3;
         c[mi * 1024 + g * 32 + ni] = acc[3][3];
         bad |= !isfinite(acc[3][3]);
     }
@@ -316,7 +312,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_k_b1(__global const float *a, __global const float *b,
         __global float *c, __global float *ws, ulong n, ulong off, ulong poff)
 {
-    __local float As[1040], Bs[528];
+    __local __attribute__((aligned(32))) float As[1088], Bs[576];
     const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;
     size_t grp = ((size_t)get_group_id(0));
     const size_t M = (size_t)n, K = 32, tiles = (((size_t)n + 63) / 64) * 1;
@@ -345,23 +341,21 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
         for (int x = lid; x < 1024; x += 128) {
             const int kk = x % 16, rr = x / 16;
             const size_t ki = kb + (size_t)kk, mi = m0 + (size_t)rr;
-            As[kk * 65 + rr] = ki < k1 && mi < M ? a[mi * 1024 + g * 32 + ki] : 0.0f;
+            As[kk * 68 + rr] = ki < k1 && mi < M ? a[mi * 1024 + g * 32 + ki] : 0.0f;
         }
         for (int x = lid; x < 512; x += 128) {
             const int kk = x % 16, rr = x / 16;
             const size_t ki = kb + (size_t)kk, ni = n0 + (size_t)rr;
-            Bs[kk * 33 + rr] = ki < k1 && ni < 32 ? b[(g * 32 + ni) * 32 + ki] : 0.0f;
+            Bs[kk * 36 + rr] = ki < k1 && ni < 32 ? b[(g * 32 + ni) * 32 + ki] : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < 16; kk++) {
-            const float a0 = As[kk * 65 + ty + 0];
-            const float a1 = As[kk * 65 + ty + 16];
-            const float a2 = As[kk * 65 + ty + 32];
-            const float a3 = As[kk * 65 + ty + 48];
-            const float b0 = Bs[kk * 33 + tx + 0];
-            const float b1 = Bs[kk * 33 + tx + 8];
-            const float b2 = Bs[kk * 33 + tx + 16];
-            const float b3 = Bs[kk * 33 + tx + 24];
+            const float4 va = *(__local const float4 *)(As + kk * 68 + ty * 4);
+            const float4 vb = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
+            const float a0 = va.x, b0 = vb.x;
+            const float a1 = va.y, b1 = vb.y;
+            const float a2 = va.z, b2 = vb.z;
+            const float a3 = va.w, b3 = vb.w;
             acc[0][0] = (a0 * b0 + acc[0][0]);
             acc[0][1] = (a0 * b1 + acc[0][1]);
             acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -381,68 +375,68 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (m0 + ty + 0 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 0;
         c[off + mi * 1024 + g * 32 + ni] = acc[0][0];
     }
-    if (m0 + ty + 0 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 1;
         c[off + mi * 1024 + g * 32 + ni] = acc[0][1];
     }
-    if (m0 + ty + 0 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 2;
         c[off + mi * 1024 + g * 32 + ni] = acc[0][2];
     }
-    if (m0 + ty + 0 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 3;
         c[off + mi * 1024 + g * 32 + ni] = acc[0][3];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 0;
         c[off + mi * 1024 + g * 32 + ni] = acc[1][0];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 1;
         c[off + mi * 1024 + g * 32 + ni] = acc[1][1];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 2;
         c[off + mi * 1024 + g * 32 + ni] = acc[1][2];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 3;
         c[off + mi * 1024 + g * 32 + ni] = acc[1][3];
     }
-    if (m0 + ty + 32 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 0;
         c[off + mi * 1024 + g * 32 + ni] = acc[2][0];
     }
-    if (m0 + ty + 32 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 1;
         c[off + mi * 1024 + g * 32 + ni] = acc[2][1];
     }
-    if (m0 + ty + 32 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 2;
         c[off + mi * 1024 + g * 32 + ni] = acc[2][2];
     }
-    if (m0 + ty + 32 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 3;
         c[off + mi * 1024 + g * 32 + ni] = acc[2][3];
     }
-    if (m0 + ty + 48 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 0;
         c[off + mi * 1024 + g * 32 + ni] = acc[3][0];
     }
-    if (m0 + ty + 48 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 1;
         c[off + mi * 1024 + g * 32 + ni] = acc[3][1];
     }
-    if (m0 + ty + 48 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 2;
         c[off + mi * 1024 + g * 32 + ni] = acc[3][2];
     }
-    if (m0 + ty + 48 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 3;
         c[off + mi * 1024 + g * 32 + ni] = acc[3][3];
     }
 }
@@ -452,7 +446,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_k_b2(__global const float *a, __global const float *b,
         __global float *c, __global float *ws, ulong n, ulong off, ulong poff)
 {
-    __local float As[1040], Bs[528];
+    __local __attribute__((aligned(32))) float As[1088], Bs[576];
     const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;
     size_t grp = ((size_t)get_group_id(0));
     const size_t M = (size_t)n, K = 32, tiles = (((size_t)n + 63) / 64) * 1;
@@ -481,23 +475,21 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
         for (int x = lid; x < 1024; x += 128) {
             const int kk = x % 16, rr = x / 16;
             const size_t ki = kb + (size_t)kk, mi = m0 + (size_t)rr;
-            As[kk * 65 + rr] = ki < k1 && mi < M ? a[off + mi * 1024 + ((ki) / 1) * 32 + g * 1 + ((ki) % 1)] : 0.0f;
+            As[kk * 68 + rr] = ki < k1 && mi < M ? a[off + mi * 1024 + ((ki) / 1) * 32 + g * 1 + ((ki) % 1)] : 0.0f;
         }
         for (int x = lid; x < 512; x += 128) {
             const int kk = x % 16, rr = x / 16;
             const size_t ki = kb + (size_t)kk, ni = n0 + (size_t)rr;
-            Bs[kk * 33 + rr] = ki < k1 && ni < 32 ? b[(g * 32 + ni) * 32 + ki] : 0.0f;
+            Bs[kk * 36 + rr] = ki < k1 && ni < 32 ? b[(g * 32 + ni) * 32 + ki] : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < 16; kk++) {
-            const float a0 = As[kk * 65 + ty + 0];
-            const float a1 = As[kk * 65 + ty + 16];
-            const float a2 = As[kk * 65 + ty + 32];
-            const float a3 = As[kk * 65 + ty + 48];
-            const float b0 = Bs[kk * 33 + tx + 0];
-            const float b1 = Bs[kk * 33 + tx + 8];
-            const float b2 = Bs[kk * 33 + tx + 16];
-            const float b3 = Bs[kk * 33 + tx + 24];
+            const float4 va = *(__local const float4 *)(As + kk * 68 + ty * 4);
+            const float4 vb = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
+            const float a0 = va.x, b0 = vb.x;
+            const float a1 = va.y, b1 = vb.y;
+            const float a2 = va.z, b2 = vb.z;
+            const float a3 = va.w, b3 = vb.w;
             acc[0][0] = (a0 * b0 + acc[0][0]);
             acc[0][1] = (a0 * b1 + acc[0][1]);
             acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -517,83 +509,83 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (m0 + ty + 0 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 0;
         c[mi * 1024 + g * 32 + ni] = acc[0][0];
         bad |= !isfinite(acc[0][0]);
     }
-    if (m0 + ty + 0 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 1;
         c[mi * 1024 + g * 32 + ni] = acc[0][1];
         bad |= !isfinite(acc[0][1]);
     }
-    if (m0 + ty + 0 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 2;
         c[mi * 1024 + g * 32 + ni] = acc[0][2];
         bad |= !isfinite(acc[0][2]);
     }
-    if (m0 + ty + 0 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 3;
         c[mi * 1024 + g * 32 + ni] = acc[0][3];
         bad |= !isfinite(acc[0][3]);
     }
-    if (m0 + ty + 16 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 0;
         c[mi * 1024 + g * 32 + ni] = acc[1][0];
         bad |= !isfinite(acc[1][0]);
     }
-    if (m0 + ty + 16 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 1;
         c[mi * 1024 + g * 32 + ni] = acc[1][1];
         bad |= !isfinite(acc[1][1]);
     }
-    if (m0 + ty + 16 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 2;
         c[mi * 1024 + g * 32 + ni] = acc[1][2];
         bad |= !isfinite(acc[1][2]);
     }
-    if (m0 + ty + 16 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 3;
         c[mi * 1024 + g * 32 + ni] = acc[1][3];
         bad |= !isfinite(acc[1][3]);
     }
-    if (m0 + ty + 32 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 0;
         c[mi * 1024 + g * 32 + ni] = acc[2][0];
         bad |= !isfinite(acc[2][0]);
     }
-    if (m0 + ty + 32 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 1;
         c[mi * 1024 + g * 32 + ni] = acc[2][1];
         bad |= !isfinite(acc[2][1]);
     }
-    if (m0 + ty + 32 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 2;
         c[mi * 1024 + g * 32 + ni] = acc[2][2];
         bad |= !isfinite(acc[2][2]);
     }
-    if (m0 + ty + 32 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 32, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 3;
         c[mi * 1024 + g * 32 + ni] = acc[2][3];
         bad |= !isfinite(acc[2][3]);
     }
-    if (m0 + ty + 48 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 0;
         c[mi * 1024 + g * 32 + ni] = acc[3][0];
         bad |= !isfinite(acc[3][0]);
     }
-    if (m0 + ty + 48 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 1;
         c[mi * 1024 + g * 32 + ni] = acc[3][1];
         bad |= !isfinite(acc[3][1]);
     }
-    if (m0 + ty + 48 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 2;
         c[mi * 1024 + g * 32 + ni] = acc[3][2];
         bad |= !isfinite(acc[3][2]);
     }
-    if (m0 + ty + 48 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 48, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 3;
         c[mi * 1024 + g * 32 + ni] = acc[3][3];
         bad |= !isfinite(acc[3][3]);
     }
@@ -606,7 +598,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
 __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_btt_d1024_r1_k_dw1(__global const float *a, __global const float *b,
         __global float *c, __global float *ws, ulong n, ulong off, ulong poff)
 {
-    __local float As[528], Bs[528];
+    __local __attribute__((aligned(32))) float As[576], Bs[576];
     const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;
     size_t grp = ((size_t)get_group_id(0));
     const size_t M = 32, K = (size_t)n, tiles = ((32 + 31) / 32) * 1;
@@ -637,23 +629,21 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_btt_d1024_r1_k
         for (int x = lid; x < 512; x += 64) {
             const int kk = x / 32, rr = x % 32;
             const size_t ki = kb + (size_t)kk, mi = m0 + (size_t)rr;
-            As[kk * 33 + rr] = ki < k1 && mi < M ? a[ki * 1024 + g * 32 + mi] : 0.0f;
+            As[kk * 36 + rr] = ki < k1 && mi < M ? a[ki * 1024 + g * 32 + mi] : 0.0f;
         }
         for (int x = lid; x < 512; x += 64) {
             const int kk = x / 32, rr = x % 32;
             const size_t ki = kb + (size_t)kk, ni = n0 + (size_t)rr;
-            Bs[kk * 33 + rr] = ki < k1 && ni < 32 ? b[off + ki * 1024 + ((ni) / 1) * 32 + g * 1 + ((ni) % 1)] : 0.0f;
+            Bs[kk * 36 + rr] = ki < k1 && ni < 32 ? b[off + ki * 1024 + ((ni) / 1) * 32 + g * 1 + ((ni) % 1)] : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < 16; kk++) {
-            const float a0 = As[kk * 33 + ty + 0];
-            const float a1 = As[kk * 33 + ty + 8];
-            const float a2 = As[kk * 33 + ty + 16];
-            const float a3 = As[kk * 33 + ty + 24];
-            const float b0 = Bs[kk * 33 + tx + 0];
-            const float b1 = Bs[kk * 33 + tx + 8];
-            const float b2 = Bs[kk * 33 + tx + 16];
-            const float b3 = Bs[kk * 33 + tx + 24];
+            const float4 va = *(__local const float4 *)(As + kk * 36 + ty * 4);
+            const float4 vb = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
+            const float a0 = va.x, b0 = vb.x;
+            const float a1 = va.y, b1 = vb.y;
+            const float a2 = va.z, b2 = vb.z;
+            const float a3 = va.w, b3 = vb.w;
             acc[0][0] = (a0 * b0 + acc[0][0]);
             acc[0][1] = (a0 * b1 + acc[0][1]);
             acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -673,68 +663,68 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_btt_d1024_r1_k
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (m0 + ty + 0 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 0;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[0][0];
     }
-    if (m0 + ty + 0 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 1;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[0][1];
     }
-    if (m0 + ty + 0 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 2;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[0][2];
     }
-    if (m0 + ty + 0 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 3;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[0][3];
     }
-    if (m0 + ty + 8 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 8, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 0;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[1][0];
     }
-    if (m0 + ty + 8 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 8, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 1;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[1][1];
     }
-    if (m0 + ty + 8 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 8, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 2;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[1][2];
     }
-    if (m0 + ty + 8 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 8, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 3;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[1][3];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 0;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[2][0];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 1;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[2][1];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 2;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[2][2];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 3;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[2][3];
     }
-    if (m0 + ty + 24 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 24, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 0;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[3][0];
     }
-    if (m0 + ty + 24 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 24, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 1;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[3][1];
     }
-    if (m0 + ty + 24 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 24, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 2;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[3][2];
     }
-    if (m0 + ty + 24 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 24, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 3;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[3][3];
     }
 }
@@ -744,7 +734,7 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_btt_d1024_r1_k
 __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_btt_d1024_r1_k_dw2(__global const float *a, __global const float *b,
         __global float *c, __global float *ws, ulong n, ulong off, ulong poff)
 {
-    __local float As[528], Bs[528];
+    __local __attribute__((aligned(32))) float As[576], Bs[576];
     const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;
     size_t grp = ((size_t)get_group_id(0));
     const size_t M = 32, K = (size_t)n, tiles = ((32 + 31) / 32) * 1;
@@ -775,23 +765,21 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_btt_d1024_r1_k
         for (int x = lid; x < 512; x += 64) {
             const int kk = x / 32, rr = x % 32;
             const size_t ki = kb + (size_t)kk, mi = m0 + (size_t)rr;
-            As[kk * 33 + rr] = ki < k1 && mi < M ? a[off + ki * 1024 + ((mi) / 1) * 32 + g * 1 + ((mi) % 1)] : 0.0f;
+            As[kk * 36 + rr] = ki < k1 && mi < M ? a[off + ki * 1024 + ((mi) / 1) * 32 + g * 1 + ((mi) % 1)] : 0.0f;
         }
         for (int x = lid; x < 512; x += 64) {
             const int kk = x / 32, rr = x % 32;
             const size_t ki = kb + (size_t)kk, ni = n0 + (size_t)rr;
-            Bs[kk * 33 + rr] = ki < k1 && ni < 32 ? b[ki * 1024 + g * 32 + ni] : 0.0f;
+            Bs[kk * 36 + rr] = ki < k1 && ni < 32 ? b[ki * 1024 + g * 32 + ni] : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < 16; kk++) {
-            const float a0 = As[kk * 33 + ty + 0];
-            const float a1 = As[kk * 33 + ty + 8];
-            const float a2 = As[kk * 33 + ty + 16];
-            const float a3 = As[kk * 33 + ty + 24];
-            const float b0 = Bs[kk * 33 + tx + 0];
-            const float b1 = Bs[kk * 33 + tx + 8];
-            const float b2 = Bs[kk * 33 + tx + 16];
-            const float b3 = Bs[kk * 33 + tx + 24];
+            const float4 va = *(__local const float4 *)(As + kk * 36 + ty * 4);
+            const float4 vb = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
+            const float a0 = va.x, b0 = vb.x;
+            const float a1 = va.y, b1 = vb.y;
+            const float a2 = va.z, b2 = vb.z;
+            const float a3 = va.w, b3 = vb.w;
             acc[0][0] = (a0 * b0 + acc[0][0]);
             acc[0][1] = (a0 * b1 + acc[0][1]);
             acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -811,68 +799,68 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_btt_d1024_r1_k
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (m0 + ty + 0 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 0;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[0][0];
     }
-    if (m0 + ty + 0 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 1;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[0][1];
     }
-    if (m0 + ty + 0 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 2;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[0][2];
     }
-    if (m0 + ty + 0 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 0, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 0 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 0, ni = n0 + tx * 4 + 3;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[0][3];
     }
-    if (m0 + ty + 8 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 8, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 0;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[1][0];
     }
-    if (m0 + ty + 8 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 8, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 1;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[1][1];
     }
-    if (m0 + ty + 8 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 8, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 2;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[1][2];
     }
-    if (m0 + ty + 8 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 8, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 1 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 1, ni = n0 + tx * 4 + 3;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[1][3];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 0;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[2][0];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 1;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[2][1];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 2;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[2][2];
     }
-    if (m0 + ty + 16 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 16, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 2 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 2, ni = n0 + tx * 4 + 3;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[2][3];
     }
-    if (m0 + ty + 24 < M && n0 + tx + 0 < 32) {
-        const size_t mi = m0 + ty + 24, ni = n0 + tx + 0;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 0 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 0;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[3][0];
     }
-    if (m0 + ty + 24 < M && n0 + tx + 8 < 32) {
-        const size_t mi = m0 + ty + 24, ni = n0 + tx + 8;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 1 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 1;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[3][1];
     }
-    if (m0 + ty + 24 < M && n0 + tx + 16 < 32) {
-        const size_t mi = m0 + ty + 24, ni = n0 + tx + 16;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 2 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 2;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[3][2];
     }
-    if (m0 + ty + 24 < M && n0 + tx + 24 < 32) {
-        const size_t mi = m0 + ty + 24, ni = n0 + tx + 24;
+    if (m0 + ty * 4 + 3 < M && n0 + tx * 4 + 3 < 32) {
+        const size_t mi = m0 + ty * 4 + 3, ni = n0 + tx * 4 + 3;
         ws[poff + p * 32 * M * 32 + (g * M + mi) * 32 + ni] = acc[3][3];
     }
 }
