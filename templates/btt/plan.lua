@@ -41,7 +41,8 @@ return function(spec)
     backward = passes.backward,
     attention = spec.op == "attention",
     -- OpenCL (isa/opencl.lua, DESIGN.md 6.4): kernel.cl.tmpl and
-    -- opencl_host.c.tmpl, one work-item per output element (op "matmul")
+    -- opencl_host.c.tmpl (matmul: batched GEMMs, lib/gpu_gemm.lua;
+    -- attention: keys per element, then lib/gpu_flash.cl.tmpl)
     cl = V.name == "opencl",
     m0 = m0, m1 = m1, n0 = n0, n1 = n1, s = s,
     d_in = m0 * m1,
