@@ -1,0 +1,26 @@
+"""Which C targets this CPU runs, best first."""
+
+import functools
+
+TARGETS = ("avx2", "c")  # the CPU targets myogen implements, best first
+NEEDS = {"avx2": ("avx2", "fma"), "c": ()}
+
+
+@functools.lru_cache(maxsize=None)
+def flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+def supports(target):
+    return all(flag in flags() for flag in NEEDS[target])
+
+
+def usable_targets():
+    return [t for t in TARGETS if supports(t)]

@@ -1,0 +1,177 @@
+"""A compiled, loaded kernel: metadata from its header, its C functions via
+ctypes, and the numpy forward/backward (C ABI order, outputs returned)."""
+
+import ctypes
+import os
+import re
+import threading
+
+import numpy as np
+
+from . import header, layouts
+from .errors import KernelError
+
+# the inputs of the numpy methods, in C order ("params" is myo's dict of fields)
+NUMPY_ARGS = {
+    "myo": {"forward": ("params", "u"), "backward": ("params", "u", "dy")},
+    "mlr": {"forward": ("q", "k", "v"), "backward": ("q", "k", "v", "o", "lse", "dout")},
+    "btt_matmul": {"forward": ("W1", "W2", "x"), "backward": ("W1", "W2", "x", "dy")},
+    "btt_attention": {"forward": ("x", "W1", "W2", "v"),
+                      "backward": ("x", "W1", "W2", "v", "o", "lse", "dout")},
+}
+
+
+class _MyoStruct(ctypes.Structure):
+    # NAME_params and NAME_grads: six pointers, A B C Bin Cout D
+    _fields_ = [(f, ctypes.c_void_p) for f in layouts.MYO_FIELDS]
+
+
+def _kind(spec):
+    kernel = re.search(r'\bkernel="(\w+)"', spec).group(1)
+    if kernel == "btt":
+        return "btt_" + re.search(r'\bop="(\w+)"', spec).group(1)
+    return kernel
+
+
+class Kernel:
+    """Made by myogen.compile.  Attributes: name, kind ("myo", "mlr",
+    "btt_matmul", "btt_attention"), spec (canonical), key (cache key), path
+    (cache directory), macros ({"SEQ_LEN": 1024, ...} from the header), dtype
+    (numpy), target, has_backward."""
+
+    def __init__(self, path, spec, key):
+        self.path, self.spec, self.key = path, spec, key
+        self.name, self.macros = header.parse(os.path.join(path, "kernel.h"))
+        self.kind = _kind(spec)
+        self.target = re.search(r'\btarget="(\w+)"', spec).group(1)
+        self.has_backward = '"backward"' in re.search(r"\bpasses=\{([^}]*)\}", spec).group(1)
+        self.dtype = np.dtype(np.float64 if self.macros["DTYPE_F64"] else np.float32)
+        self.dtype_name = self.dtype.name
+        self._lib = ctypes.CDLL(os.path.join(path, "kernel.so"))
+        self._ws_size = self._symbol("workspace_size", ctypes.c_size_t)
+        self._ws_size.argtypes = [ctypes.c_size_t, ctypes.c_size_t]
+        self._fns = {p: self._function(p) for p in ("forward", "backward")
+                     if p == "forward" or self.has_backward}
+        self._local = threading.local()  # per-thread workspace buffer
+
+    def _symbol(self, suffix, restype):
+        fn = getattr(self._lib, "%s_%s" % (self.name, suffix))
+        fn.restype = restype
+        return fn
+
+    def _function(self, pass_):
+        fn = self._symbol(pass_, ctypes.c_int)
+        sig = layouts.SIGNATURES[self.kind][pass_]
+        fn.argtypes = [ctypes.c_size_t if a in ("batch", "channels", "heads", "n")
+                       else ctypes.c_void_p for a in sig]
+        return fn
+
+    def __repr__(self):
+        return "<myogen.Kernel %s (%s, %s, %s) at %s>" % (self.name, self.kind, self.target,
+                                                          self.dtype_name, self.path)
+
+    # ---- shapes -------------------------------------------------------------
+    def shapes(self, **dims):
+        """{tensor name: shape} for the run-time sizes given (batch=, heads=, ...)."""
+        return layouts.table(self.kind, self.macros, dims)
+
+    def func_name(self, pass_):
+        return "%s_%s" % (self.name, pass_)
+
+    def check(self, pass_, args):
+        """Validate {name: (shape, dtype name)}; returns the run-time sizes."""
+        dims = layouts.infer_dims(self.kind, self.macros, {n: s for n, (s, _) in args.items()})
+        layouts.check(self.func_name(pass_), self.kind, self.macros, self.dtype_name, args, dims)
+        return dims
+
+    # ---- raw calls (pointers as ints) ---------------------------------------
+    def workspace(self, dims):
+        """Pointer to a 64-byte aligned scratch buffer large enough for dims
+        (reused per thread: the functions are reentrant, the buffer is not)."""
+        a, b = (dims[d] if isinstance(d, str) else d for d in layouts.WORKSPACE_DIMS[self.kind])
+        size = self._ws_size(a, b)
+        if size == 0:
+            return None
+        if size == ctypes.c_size_t(-1).value:
+            raise KernelError(self.name + "_workspace_size", 1)
+        buf = getattr(self._local, "buf", None)
+        if buf is None or buf.size < size + 64:
+            buf = self._local.buf = np.empty(size + 64, np.uint8)
+        return buf.ctypes.data + (-buf.ctypes.data) % 64
+
+    def call(self, pass_, ptrs, dims):
+        """Call NAME_<pass_> with {tensor name: address or None} and the sizes."""
+        fn = self._fns.get(pass_)
+        if fn is None:
+            raise RuntimeError("%s has no backward: compile it with passes={'forward', "
+                               "'backward'}" % self.name)
+        keep = []
+        args = []
+        for a in layouts.SIGNATURES[self.kind][pass_]:
+            if a == "ws":
+                args.append(self.workspace(dims))
+            elif a in dims:
+                args.append(dims[a])
+            elif a[0] == "&":
+                prefix = "d" if a == "&grads" else ""
+                s = _MyoStruct(*[ptrs.get(prefix + f) for f in layouts.MYO_FIELDS])
+                keep.append(s)
+                args.append(ctypes.addressof(s))
+            else:
+                args.append(ptrs.get(a))
+        rc = fn(*args)
+        if rc != 0:
+            raise KernelError(self.func_name(pass_), rc)
+
+    # ---- numpy --------------------------------------------------------------
+    def forward(self, *args):
+        """myo: (params, u) -> y; mlr: (q, k, v) -> (o, lse); btt matmul:
+        (W1, W2, x) -> y; btt attention: (x, W1, W2, v) -> (o, lse)."""
+        out = self._numpy("forward", args)
+        return out["y"] if "y" in out else (out["o"], out["lse"])
+
+    def backward(self, *args):
+        """myo: (params, u, dy) -> (du, {field: grad}); mlr: (q, k, v, o, lse,
+        dout) -> (dq, dk, dv); btt matmul: (W1, W2, x, dy) -> (dx, dW1, dW2);
+        btt attention: (x, W1, W2, v, o, lse, dout) -> (dx, dW1, dW2, dv)."""
+        out = self._numpy("backward", args)
+        if self.kind == "myo":
+            return out["du"], {k[1:]: v for k, v in out.items() if k != "du"}
+        return tuple(out[n] for n in layouts.OUTPUTS[self.kind]["backward"])
+
+    def _numpy(self, pass_, args):
+        func = self.func_name(pass_)
+        names = NUMPY_ARGS[self.kind][pass_]
+        if len(args) != len(names):
+            raise TypeError("%s takes %d arguments (%s), got %d"
+                            % (func, len(names), ", ".join(names), len(args)))
+        inputs = dict(zip(names, args))
+        if "params" in inputs:
+            inputs.update(self._myo_params(func, inputs.pop("params")))
+        arrays = {}
+        for name, value in inputs.items():
+            if not isinstance(value, np.ndarray):
+                raise TypeError("%s: argument '%s': expected a numpy array, got %s"
+                                % (func, name, type(value).__name__))
+            arrays[name] = np.ascontiguousarray(value)
+        dims = self.check(pass_, {n: (a.shape, a.dtype.name) for n, a in arrays.items()})
+        shapes = self.shapes(**dims)
+        outs = {n: np.empty(shapes[n], self.dtype) for n in layouts.OUTPUTS[self.kind][pass_]
+                if n in shapes}
+        ptrs = {n: a.ctypes.data for n, a in arrays.items()}
+        ptrs.update((n, a.ctypes.data) for n, a in outs.items())
+        self.call(pass_, ptrs, dims)
+        return outs
+
+    def _myo_params(self, func, params):
+        if not isinstance(params, dict):
+            raise TypeError("%s: params: expected a dict of %s" % (func, ", ".join(layouts.MYO_FIELDS)))
+        needed = layouts.myo_params(self.macros, 0, 0)
+        for field in params:
+            if field not in layouts.MYO_FIELDS:
+                raise ValueError("%s: params: unknown field %r (fields: %s)"
+                                 % (func, field, ", ".join(layouts.MYO_FIELDS)))
+        missing = [f for f in needed if params.get(f) is None]
+        if missing:
+            raise ValueError("%s: params: missing %s" % (func, ", ".join(missing)))
+        return {f: params[f] for f in needed}
