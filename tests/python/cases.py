@@ -1,0 +1,99 @@
+"""The kernels the tests compile (tiny, odd shapes) and random inputs for them."""
+
+import torch
+
+import myogen
+import myogen.torch as mt
+import references as ref
+
+BOTH = ["forward", "backward"]
+
+MYO = {
+    "myo_level_siso": dict(kernel="myo", arity=2, depth=2, state=2, share="level"),
+    "myo_vertex_dense": dict(kernel="myo", arity=3, depth=2, state=2, share="vertex",
+                             block="dense"),
+    "myo_input_sym": dict(kernel="myo", arity=2, depth=2, state=3, share="input",
+                          symmetric=True),
+    "myo_level_none": dict(kernel="myo", arity=4, depth=1, state=2, readout="none",
+                           symmetric=True),
+}
+MLR = {
+    "mlr_t24": dict(kernel="mlr", seq_len=24, arity=2, depth=3, state=[2, 1, 1], value_dim=3),
+    "mlr_levels": dict(kernel="mlr", seq_len=18, arity=3, depth=2, state=2, value_dim=5,
+                       causal=False, normalize="levels", scale="inv_sqrt_rank"),
+}
+BTT_MM = {"btt_mm": dict(kernel="btt", op="matmul", arity=[3, 2], out_arity=[2, 5], state=2)}
+BTT_ATT = {"btt_att": dict(kernel="btt", op="attention", arity=[2, 3], out_arity=[3, 2],
+                           state=2, seq_len=7, value_dim=3)}
+ALL = dict(**MYO, **MLR, **BTT_MM, **BTT_ATT)
+KIND = {**{c: "myo" for c in MYO}, **{c: "mlr" for c in MLR},
+        **{c: "btt_matmul" for c in BTT_MM}, **{c: "btt_attention" for c in BTT_ATT}}
+
+
+def spec(case, dtype):
+    name = "%s_%s" % (case, "f64" if dtype == torch.float64 else "f32")
+    return dict(ALL[case], name=name, dtype=name[-3:], passes=BOTH)
+
+
+def kernel(case, dtype):
+    return myogen.compile(spec(case, dtype))
+
+
+def inputs(case, dtype, batch=2, channels=3, heads=2, seed=0):
+    """Positional tensor arguments of the public function (after spec)."""
+    g = torch.Generator().manual_seed(seed)
+    rnd = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64)
+    s = ALL[case]
+    kind = KIND[case]
+    if kind == "myo":
+        k, d, n = s["arity"], s["depth"], s["state"]
+        seq = k ** d
+        nv = sum(k ** l for l in range(d + 1))
+        sets = d + 1 if s.get("share", "level") == "level" else nv
+        lead = (batch,) if s.get("share") == "input" else ()
+        dense = s.get("block") == "dense"
+        blk = (n, n) if dense else (n,)
+        shape = lead + (sets, channels) + blk
+        # strictly diagonally dominant: A well above the coupling sums
+        if dense:
+            A = 4 * torch.eye(n, dtype=torch.float64) + 0.2 * rnd(*shape)
+        else:
+            A = 3 + rnd(*shape).abs()
+        B, C = 0.4 * rnd(*shape), 0.4 * rnd(*shape)
+        if s.get("symmetric"):
+            C = None
+        siso = s.get("readout", "siso") == "siso"
+        u = rnd(batch, seq, channels) if siso else rnd(batch, seq, channels, n)
+        Bin, Cout, D = (rnd(channels, n), rnd(channels, n), rnd(channels)) if siso else (None,) * 3
+        args = (u, A, B, C, Bin, Cout, D)
+    elif kind == "mlr":
+        ranks = s["state"] if isinstance(s["state"], list) else [s["state"]] * s["depth"]
+        T, R = s["seq_len"], sum(ranks)
+        args = (rnd(batch, heads, T, R), rnd(batch, heads, T, R),
+                rnd(batch, heads, T, s["value_dim"]))
+    elif kind == "btt_matmul":
+        (m0, m1), (n0, n1), r = s["arity"], s["out_arity"], s["state"]
+        args = (rnd(5, m0 * m1), 0.5 * rnd(m1, m0, n0, r), 0.5 * rnd(n0, m1, r, n1))
+    else:
+        (m0, m1), (n0, n1), r = s["arity"], s["out_arity"], s["state"]
+        args = (rnd(batch, s["seq_len"], m0 * m1), 0.5 * rnd(heads, m1, m0, n0, r),
+                0.5 * rnd(heads, n0, m1, r, n1), rnd(batch, heads, s["seq_len"], s["value_dim"]))
+    return tuple(None if a is None else a.to(dtype) for a in args)
+
+
+def call(case, spec_or_kernel, *args):
+    """The public myogen.torch function of the case's kind."""
+    fn = {"myo": mt.myo, "mlr": mt.mlr, "btt_matmul": mt.btt_matmul,
+          "btt_attention": mt.btt_attention}[KIND[case]]
+    return fn(spec_or_kernel, *args)
+
+
+def reference(case, *args):
+    s, kind = ALL[case], KIND[case]
+    if kind == "myo":
+        return ref.myo(s, *args)
+    if kind == "mlr":
+        return ref.mlr(s, *args)[0]
+    if kind == "btt_matmul":
+        return ref.btt_matmul(*args)
+    return ref.btt_attention(s, *args)[0]
