@@ -2,10 +2,15 @@
 
     import myogen.torch as mt
     o = mt.mlr(spec, q, k, v)             # spec: myogen.Kernel, dict or .lua path
-    layer = mt.MLRAttention(dim=64, spec={...})
+    layer = mt.MLRAttention(dim=64, heads=4, spec={"kernel": "mlr", ...})
 
-Operators live in the torch namespace `myogen` (torch.ops.myogen.mlr, ...)."""
+Operators live in the torch namespace `myogen` (torch.ops.myogen.mlr, ...).
+Under torch.compile pass a Kernel (myogen.compile) or use the modules: a dict
+or path spec compiles at trace time, which fullgraph=True refuses."""
 
+from .modules import BilinearBTTAttention, BTTLinear, MLRAttention, MyoLayer
 from .ops import btt_attention, btt_matmul, mlr, myo
+from .orders import morton_order, raster_order, snake_order
 
-__all__ = ["myo", "mlr", "btt_matmul", "btt_attention"]
+__all__ = ["myo", "mlr", "btt_matmul", "btt_attention", "MyoLayer", "MLRAttention",
+           "BTTLinear", "BilinearBTTAttention", "morton_order", "snake_order", "raster_order"]
