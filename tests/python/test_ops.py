@@ -92,9 +92,12 @@ def test_non_contiguous_inputs(case):
             torch.testing.assert_close(g, w)
 
 
+@pytest.mark.parametrize("spec_kind", ["kernel", "dict"])
 @pytest.mark.parametrize("case", ["myo_level_siso", "mlr_t24", "btt_mm", "btt_att"])
-def test_torch_compile_fullgraph(case):
+def test_torch_compile_fullgraph(case, spec_kind):
     kernel = cases.kernel(case, torch.float32)
+    if spec_kind == "dict":
+        kernel = cases.spec(case, torch.float32)  # compiled at trace time
     args = [None if a is None else a.requires_grad_(True)
             for a in cases.inputs(case, torch.float32)]
 

@@ -5,8 +5,8 @@
     layer = mt.MLRAttention(dim=64, heads=4, spec={"kernel": "mlr", ...})
 
 Operators live in the torch namespace `myogen` (torch.ops.myogen.mlr, ...).
-Under torch.compile pass a Kernel (myogen.compile) or use the modules: a dict
-or path spec compiles at trace time, which fullgraph=True refuses."""
+Under torch.compile a dict or path spec is compiled once at trace time and
+its kernel key becomes a graph constant."""
 
 from .modules import BilinearBTTAttention, BTTLinear, MLRAttention, MyoLayer
 from .ops import btt_attention, btt_matmul, mlr, myo

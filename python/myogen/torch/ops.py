@@ -16,6 +16,13 @@ from . import dispatch
 _FIELDS = layouts.MYO_FIELDS
 
 
+@torch.compiler.assume_constant_result
+def _key(spec):
+    """The kernel key of a spec; torch.compile evaluates it once at trace time
+    (compiling the kernel there) and bakes the key into the graph."""
+    return dispatch.resolve(spec).key
+
+
 def _define(name, fn, fake):
     op = torch.library.custom_op("myogen::" + name, fn, mutates_args=(), device_types="cpu")
     op.register_kernel("cuda")(dispatch.cuda_not_built)
@@ -99,8 +106,7 @@ def myo(spec, u, A, B, C=None, Bin=None, Cout=None, D=None):
     """y = the Myo layer of `spec` on u ([batch][L][channels], or
     [batch][L][channels][N] for readout "none").  C may be None when the spec
     is symmetric; D None means no skip term; Bin/Cout/D only for siso."""
-    kernel = dispatch.resolve(spec)
-    return myo_op(kernel.key, u, A, B, C, Bin, Cout, D)
+    return myo_op(_key(spec), u, A, B, C, Bin, Cout, D)
 
 
 # ---- attention-like ops: (o, lse) forward, lse saved for the backward ---------
@@ -145,8 +151,7 @@ mlr_op.register_autograd(_mlr_grad, setup_context=_attention_setup)
 
 def mlr(spec, q, k, v):
     """o = MLR attention of `spec`: q, k [batch][heads][T][R], v [batch][heads][T][dv]."""
-    kernel = dispatch.resolve(spec)
-    return mlr_op(kernel.key, q, k, v)[0]
+    return mlr_op(_key(spec), q, k, v)[0]
 
 
 def _btt_att_impl(key: str, x: Tensor, W1: Tensor, W2: Tensor, v: Tensor) -> Tuple[Tensor, Tensor]:
@@ -185,12 +190,13 @@ btt_attention_op.register_autograd(_btt_att_grad, setup_context=_attention_setup
 def btt_attention(spec, x, W1, W2, v, ln_weight=None, ln_bias=None):
     """o = bilinear BTT attention of `spec`: x [batch][T][D], W1 [heads][m1][m0][n0][s],
     W2 [heads][n0][m1][s][n1], v [batch][heads][T][dv]."""
-    kernel = dispatch.resolve(spec)
+    key = _key(spec)
     if ln_weight is not None or ln_bias is not None:
         raise ValueError("btt_attention: ln_weight/ln_bias need a spec with key_norm="
                          "\"layernorm_affine\"; kernel %s normalizes its keys without an "
-                         "affine (key_norm is not implemented by this myogen yet)" % kernel.name)
-    return btt_attention_op(kernel.key, x, W1, W2, v)[0]
+                         "affine (key_norm is not implemented by this myogen yet)"
+                         % dispatch.kernel_for(key).name)
+    return btt_attention_op(key, x, W1, W2, v)[0]
 
 
 # ---- btt matmul -----------------------------------------------------------------
@@ -234,9 +240,9 @@ btt_matmul_op.register_autograd(_btt_mm_grad, setup_context=_btt_mm_setup)
 def btt_matmul(spec, x, W1, W2):
     """y = x W for the BTT matrix W of cores W1 [m1][m0][n0][s], W2 [n0][m1][s][n1];
     x [n][d_in] (leading dimensions beyond one are flattened and restored)."""
-    kernel = dispatch.resolve(spec)
+    key = _key(spec)
     if x.dim() == 2:
-        return btt_matmul_op(kernel.key, x, W1, W2)
+        return btt_matmul_op(key, x, W1, W2)
     lead = x.shape[:-1]
-    y = btt_matmul_op(kernel.key, x.reshape(-1, x.shape[-1]), W1, W2)
+    y = btt_matmul_op(key, x.reshape(-1, x.shape[-1]), W1, W2)
     return y.reshape(*lead, y.shape[-1])
