@@ -14,3 +14,7 @@ try:
     import myogen  # noqa: F401  (the installed package)
 except ImportError:
     sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
+
+import torch  # noqa: E402
+
+torch.set_num_threads(1)  # tiny tensors: thread wake-ups would dominate (2 shared cores)
