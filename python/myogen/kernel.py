@@ -53,6 +53,7 @@ class Kernel:
         self._fns = {p: self._function(p) for p in ("forward", "backward")
                      if p == "forward" or self.has_backward}
         self._local = threading.local()  # per-thread workspace buffer
+        self._plans = {}  # validated shapes -> (sizes, outputs, workspace bytes)
 
     def _symbol(self, suffix, restype):
         fn = getattr(self._lib, "%s_%s" % (self.name, suffix))
@@ -84,32 +85,62 @@ class Kernel:
         layouts.check(self.func_name(pass_), self.kind, self.macros, self.dtype_name, args, dims)
         return dims
 
+    def plan(self, pass_, args):
+        """(sizes, ((output, shape), ...), workspace bytes) for {name: (shape,
+        dtype name)}: validated once per distinct set of shapes, then reused."""
+        sig = (pass_,) + tuple((n, tuple(s), d) for n, (s, d) in args.items())
+        found = self._plans.get(sig)
+        if found is None:
+            dims = self.check(pass_, args)
+            shapes = self.shapes(**dims)
+            outs = tuple((n, shapes[n]) for n in layouts.OUTPUTS[self.kind][pass_] if n in shapes)
+            found = (dims, outs, self._workspace_bytes(dims))
+            if len(self._plans) > 1024:
+                self._plans.clear()
+            self._plans[sig] = found
+        return found
+
     # ---- raw calls (pointers as ints) ---------------------------------------
-    def workspace(self, dims):
-        """Pointer to a 64-byte aligned scratch buffer large enough for dims
-        (reused per thread: the functions are reentrant, the buffer is not)."""
+    def _workspace_bytes(self, dims):
         a, b = (dims[d] if isinstance(d, str) else d for d in layouts.WORKSPACE_DIMS[self.kind])
         size = self._ws_size(a, b)
-        if size == 0:
-            return None
         if size == ctypes.c_size_t(-1).value:
             raise KernelError(self.name + "_workspace_size", 1)
-        buf = getattr(self._local, "buf", None)
-        if buf is None or buf.size < size + 64:
-            buf = self._local.buf = np.empty(size + 64, np.uint8)
-        return buf.ctypes.data + (-buf.ctypes.data) % 64
+        return size
 
-    def call(self, pass_, ptrs, dims):
+    def _workspace_ptr(self, size):
+        # reused per thread: the functions are reentrant, one buffer is not
+        if size == 0:
+            return None
+        local = self._local
+        if getattr(local, "size", 0) < size:
+            local.buf = np.empty(size + 64, np.uint8)
+            local.ptr = local.buf.ctypes.data + (-local.buf.ctypes.data) % 64
+            local.size = size
+        return local.ptr
+
+    def workspace(self, dims):
+        """Pointer to a 64-byte aligned scratch buffer large enough for dims
+        (this thread's, shared by this kernel's calls in the thread)."""
+        return self._workspace_ptr(self._workspace_bytes(dims))
+
+    def function(self, pass_):
+        """The ctypes function NAME_<pass_> (argument order: DESIGN.md 6)."""
+        return self._fns[pass_]
+
+    def call(self, pass_, ptrs, dims, workspace_bytes=None):
         """Call NAME_<pass_> with {tensor name: address or None} and the sizes."""
         fn = self._fns.get(pass_)
         if fn is None:
             raise RuntimeError("%s has no backward: compile it with passes={'forward', "
                                "'backward'}" % self.name)
+        if workspace_bytes is None:
+            workspace_bytes = self._workspace_bytes(dims)
         keep = []
         args = []
         for a in layouts.SIGNATURES[self.kind][pass_]:
             if a == "ws":
-                args.append(self.workspace(dims))
+                args.append(self._workspace_ptr(workspace_bytes))
             elif a in dims:
                 args.append(dims[a])
             elif a[0] == "&":
@@ -154,13 +185,12 @@ class Kernel:
                 raise TypeError("%s: argument '%s': expected a numpy array, got %s"
                                 % (func, name, type(value).__name__))
             arrays[name] = np.ascontiguousarray(value)
-        dims = self.check(pass_, {n: (a.shape, a.dtype.name) for n, a in arrays.items()})
-        shapes = self.shapes(**dims)
-        outs = {n: np.empty(shapes[n], self.dtype) for n in layouts.OUTPUTS[self.kind][pass_]
-                if n in shapes}
+        dims, out_shapes, ws = self.plan(pass_, {n: (a.shape, a.dtype.name)
+                                                 for n, a in arrays.items()})
+        outs = {n: np.empty(shape, self.dtype) for n, shape in out_shapes}
         ptrs = {n: a.ctypes.data for n, a in arrays.items()}
         ptrs.update((n, a.ctypes.data) for n, a in outs.items())
-        self.call(pass_, ptrs, dims)
+        self.call(pass_, ptrs, dims, ws)
         return outs
 
     def _myo_params(self, func, params):

@@ -37,19 +37,20 @@ def torch_dtype(kernel):
 
 def run(kernel, pass_, inputs):
     """Call NAME_<pass_> on {name: tensor} (CPU); returns {output name: tensor}."""
-    args, ptrs = {}, {}
+    args, ptrs, keep = {}, {}, []
     for name, t in inputs.items():
-        t = t.contiguous()
-        args[name] = (tuple(t.shape), _DTYPE_NAMES.get(t.dtype, str(t.dtype).replace("torch.", "")))
+        if not t.is_contiguous():
+            t = t.contiguous()
+            keep.append(t)  # alive through the call
+        args[name] = (t.shape, _DTYPE_NAMES.get(t.dtype) or str(t.dtype).replace("torch.", ""))
         ptrs[name] = t.data_ptr()
-        inputs[name] = t  # keep the contiguous copy alive through the call
-    dims = kernel.check(pass_, args)
-    shapes = layouts.table(kernel.kind, kernel.macros, dims)
-    dtype = torch_dtype(kernel)
-    outs = {n: torch.empty(shapes[n], dtype=dtype) for n in layouts.OUTPUTS[kernel.kind][pass_]
-            if n in shapes}
-    ptrs.update((n, t.data_ptr()) for n, t in outs.items())
-    kernel.call(pass_, ptrs, dims)
+    dims, out_shapes, ws = kernel.plan(pass_, args)
+    dtype = _TORCH_DTYPES[kernel.dtype_name]
+    outs = {}
+    for name, shape in out_shapes:
+        t = outs[name] = torch.empty(shape, dtype=dtype)
+        ptrs[name] = t.data_ptr()
+    kernel.call(pass_, ptrs, dims, ws)
     return outs
 
 

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Per-call overhead of the Python/PyTorch layer over the generated kernel.
+
+For each bench shape, times (a) the raw ctypes function on preallocated
+buffers and (b) the myogen.torch public function on tensors (checks,
+contiguity, output allocation, custom-op dispatch; with autograd for
+forward+backward), interleaved, and prints min and median times and the
+overhead (b - a) / a.  Goal (issue 13): <= 5%.
+
+    python3 bench/python/overhead_bench.py [--reps 15] [--threads 1]"""
+
+import argparse
+import ctypes
+import platform
+import statistics
+import time
+
+import torch
+
+import myogen
+import myogen.torch as mt
+
+SHAPES = {
+    "mlr T1024 R64 dv64, 8 heads, B1": (
+        dict(kernel="mlr", name="ovh_mlr", seq_len=1024, arity=2, depth=5,
+             state=[32, 8, 8, 8, 8], value_dim=64), dict(batch=1, heads=8)),
+    "btt matmul D1024 (32x32, r4), n4096": (
+        dict(kernel="btt", name="ovh_btt", op="matmul", arity=[32, 32], state=4), dict(n=4096)),
+    "myo quadtree 32x32 N16 level, B4 H256": (
+        dict(kernel="myo", name="ovh_myo", arity=4, depth=5, state=16, share="level"),
+        dict(batch=4, channels=256)),
+}
+
+
+def tensors(kernel, dims):
+    """Inputs of the public function, positive-definite-ish myo params."""
+    s = kernel.shapes(**dims)
+    r = lambda n, scale=1.0: torch.randn(s[n]) * scale
+    if kernel.kind == "mlr":
+        return [r("q", 0.5), r("k", 0.5), r("v")], "q k v".split()
+    if kernel.kind == "btt_matmul":
+        return [r("x"), r("W1", 0.2), r("W2", 0.2)], "x W1 W2".split()
+    return ([r("u"), 3 + torch.rand(s["A"]), 0.3 * r("B"), 0.3 * r("C"), r("Bin"), r("Cout"),
+             r("D")], "u A B C Bin Cout D".split())
+
+
+def raw_caller(kernel, dims, inputs, names, pass_):
+    """A zero-argument function calling NAME_<pass_> on preallocated buffers."""
+    s = kernel.shapes(**dims)
+    bufs = dict(zip(names, inputs))
+    fwd_out = {"mlr": ["o", "lse"], "btt_matmul": ["y"], "myo": ["y"]}[kernel.kind]
+    for n in fwd_out + (["dout" if kernel.kind == "mlr" else "dy"] if pass_ == "backward" else []):
+        bufs[n] = torch.randn(s[n])
+    if pass_ == "backward":
+        outs = {"mlr": ["dq", "dk", "dv"], "btt_matmul": ["dx", "dW1", "dW2"],
+                "myo": ["du"] + ["d" + f for f in "A B C Bin Cout D".split()]}[kernel.kind]
+        for n in outs:
+            bufs[n] = torch.empty(s[n])
+    ptrs = {n: t.data_ptr() for n, t in bufs.items()}
+    fn = kernel.function(pass_)
+    ws = kernel.workspace(dims)
+    struct_args = []
+    if kernel.kind == "myo":
+        from myogen.kernel import _MyoStruct
+        p = _MyoStruct(*[ptrs[f] for f in "A B C Bin Cout D".split()])
+        g = _MyoStruct(*[ptrs.get("d" + f) for f in "A B C Bin Cout D".split()])
+        struct_args = [p, g]
+        if pass_ == "forward":
+            args = [ctypes.addressof(p), ptrs["u"], ptrs["y"], dims["batch"], dims["channels"], ws]
+        else:
+            args = [ctypes.addressof(p), ptrs["u"], ptrs["dy"], ptrs["du"], ctypes.addressof(g),
+                    dims["batch"], dims["channels"], ws]
+    elif kernel.kind == "mlr":
+        a = [ptrs[n] for n in ("q", "k", "v", "o", "lse")]
+        if pass_ == "backward":
+            a += [ptrs[n] for n in ("dout", "dq", "dk", "dv")]
+        args = a + [dims["batch"], dims["heads"], ws]
+    else:
+        a = [ptrs["W1"], ptrs["W2"], ptrs["x"]]
+        a += [ptrs["y"]] if pass_ == "forward" else [ptrs[n] for n in ("dy", "dx", "dW1", "dW2")]
+        args = a + [dims["n"], ws]
+
+    def call():
+        if fn(*args) != 0:
+            raise myogen.KernelError(kernel.func_name(pass_), 1)
+    call.keep = (bufs, struct_args)
+    return call
+
+
+def public_fn(kernel):
+    return {"mlr": mt.mlr, "btt_matmul": mt.btt_matmul, "myo": mt.myo}[kernel.kind]
+
+
+def timed(fn):
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def measure(a, b, reps):
+    a(), b()  # warm up (page faults, lazy init)
+    ta, tb = [], []
+    for _ in range(reps):
+        ta.append(timed(a))
+        tb.append(timed(b))
+    return ta, tb
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reps", type=int, default=15)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    print("machine: %s, %s; torch %s, %d thread(s)" % (platform.node(), platform.processor() or
+                                                       platform.machine(), torch.__version__,
+                                                       args.threads))
+    print("%-40s %-9s %10s %10s %9s %10s %10s %9s" % ("shape", "pass", "raw min", "torch min",
+                                                      "ovh min", "raw med", "torch med", "ovh med"))
+    for label, (spec, dims) in SHAPES.items():
+        kernel = myogen.compile(dict(spec, dtype="f32", passes=["forward", "backward"]))
+        inputs, names = tensors(kernel, dims)
+        fn = public_fn(kernel)
+        raw_f = raw_caller(kernel, dims, inputs, names, "forward")
+        raw_b = raw_caller(kernel, dims, inputs, names, "backward")
+
+        def torch_f():
+            with torch.no_grad():
+                fn(kernel, *inputs)
+
+        leaves = [t.clone().requires_grad_(True) for t in inputs]
+        out0 = fn(kernel, *leaves)
+        grad = torch.randn(out0.shape)
+
+        def torch_fb():
+            fn(kernel, *leaves).backward(grad)
+
+        def raw_fb():
+            raw_f()
+            raw_b()
+
+        for pass_name, a, b in (("forward", raw_f, torch_f), ("fwd+bwd", raw_fb, torch_fb)):
+            ta, tb = measure(a, b, args.reps)
+            ma, mb = min(ta), min(tb)
+            da, db = statistics.median(ta), statistics.median(tb)
+            print("%-40s %-9s %8.3fms %8.3fms %8.1f%% %8.3fms %8.3fms %8.1f%%"
+                  % (label, pass_name, ma * 1e3, mb * 1e3, 100 * (mb - ma) / ma, da * 1e3,
+                     db * 1e3, 100 * (db - da) / da), flush=True)
+
+
+if __name__ == "__main__":
+    main()
