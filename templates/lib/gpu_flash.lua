@@ -41,9 +41,16 @@ local function pick(R, dv, T, size, size_of)
 end
 
 -- forward and backward tiles for q/k head dim R, value dim dv, length T,
--- elements of `size` bytes
+-- elements of `size` bytes.  The forward splits each query tile's keys into
+-- NC chunks of KC key tiles (partial o and lse, merged by k_combine): up to
+-- 8 chunks of at least 4 tiles, so a few long heads still fill the device
+-- and the causal triangle splits into pieces of one size; a function of T
+-- only, so a head's result does not depend on the batch or head count.
 function M.tiles(R, dv, T, size)
-  return pick(R, dv, T, size, fwd_local), pick(R, dv, T, size, bwd_local)
+  local gf = pick(R, dv, T, size, fwd_local)
+  gf.KC = math.max(4, (gf.NK + 7) // 8)
+  gf.NC = (gf.NK + gf.KC - 1) // gf.KC
+  return gf, pick(R, dv, T, size, bwd_local)
 end
 
 return M

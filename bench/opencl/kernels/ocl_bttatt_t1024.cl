@@ -208,20 +208,23 @@ static int ocl_bttatt_t1024_valid(size_t i, size_t j)
     return i < 1024 && j < 1024 && j <= i;
 }
 
-/* o and lse of query tile qt of head bh (group g = bh * 64 + (63 - qt): the
- * causal tiles with the most keys start first); lse written when has_lse. */
+/* o and lse of key chunk c (key tiles 8 c ..) of query tile qt of head bh (group
+ * g = (bh * 64 + 63 - qt) * 8 + c: the causal tiles with the most keys start
+ * first), into the partials at ws + p_off; chunks past the diagonal return at once. */
 __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_bttatt_t1024_k_forward(__global const float *q, __global const float *k,
         __global const float *v, __global float *o, __global float *lse, ulong has_lse, ulong bh_, ulong heads,
-        __global float *ws, ulong k_off)
+        __global float *ws, ulong k_off, ulong p_off)
 {
     __local __attribute__((aligned(32))) float Qs[4352], KP[4352], Vs[1024], red[128];
     const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;
-    const size_t grp = ((size_t)get_group_id(0)), bh = grp / 64, qt = 63 - grp % 64;
+    const size_t grp = ((size_t)get_group_id(0)), c = grp % 8, bh = grp / 512;
+    const size_t qt = 63 - grp / 8 % 64;
     const size_t i0 = qt * 16, i1 = i0 + 16 > 1024 ? 1023 : i0 + 15;
-    const size_t nk = i1 / 16 + 1;
+    const size_t nk_ = i1 / 16 + 1;
+    const size_t kt0 = c * 8, nk = kt0 + 8 < nk_ ? kt0 + 8 : nk_;
     float s[2][2], m[2], l[2], oa[2][8];
     int bad = 0;
-    if (bh >= (size_t)bh_)
+    if (bh >= (size_t)bh_ || kt0 >= nk)
         return;
     (void)heads;
     q += bh / (size_t)heads * 262144;
@@ -229,6 +232,8 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_bttatt_t1024_k
     v += bh * 65536;
     o += bh * 65536;
     lse += has_lse ? bh * 1024 : 0;
+    __global float *po = ws + p_off + (bh * 8 + c) * 65536;
+    __global float *pl = ws + p_off + (size_t)bh_ * 524288 + (bh * 8 + c) * 1024;
     m[0] = -INFINITY;
     l[0] = 0.0f;
     oa[0][0] = 0.0f;
@@ -254,7 +259,7 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_bttatt_t1024_k
         const size_t gr = i0 + (size_t)r;
         Qs[c * 17 + r] = gr < 1024 ? q[gr * 256 + (size_t)c] * ocl_bttatt_t1024_sc[c] : 0.0f;
     }
-    for (size_t kt = 0; kt < nk; kt++) {
+    for (size_t kt = kt0; kt < nk; kt++) {
         const size_t j0 = kt * 16, j1 = j0 + 16 > 1024 ? 1023 : j0 + 15;
         int mlo, mhi, dn;
         ocl_bttatt_t1024_tile_levels(i0, i1, j0, j1, &mlo, &mhi);
@@ -428,51 +433,18 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_bttatt_t1024_k
         float sum = 0.0f;
         for (int t = 0; t < 8; t++)
             sum += red[(ty + 0) * 8 + t];
-        if (i < 1024) {
-            const float inv = 1 / sum, ls = m[0] + log(sum);
-            if (has_lse && tx == 0)
-                lse[i] = ls;
-            bad |= !isfinite(ls);
-            {
-                const float x = oa[0][0] * inv;
-                o[i * 64 + tx + 0] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[0][1] * inv;
-                o[i * 64 + tx + 8] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[0][2] * inv;
-                o[i * 64 + tx + 16] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[0][3] * inv;
-                o[i * 64 + tx + 24] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[0][4] * inv;
-                o[i * 64 + tx + 32] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[0][5] * inv;
-                o[i * 64 + tx + 40] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[0][6] * inv;
-                o[i * 64 + tx + 48] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[0][7] * inv;
-                o[i * 64 + tx + 56] = x;
-                bad |= !isfinite(x);
-            }
+        { /* a row without keys in the chunk (or past T): lse -inf, o 0 */
+            const float inv = sum > 0 ? 1 / sum : 0.0f, ls = sum > 0 ? m[0] + log(sum) : -INFINITY;
+            if (tx == 0)
+                pl[i] = ls;
+            po[i * 64 + tx + 0] = oa[0][0] * inv;
+            po[i * 64 + tx + 8] = oa[0][1] * inv;
+            po[i * 64 + tx + 16] = oa[0][2] * inv;
+            po[i * 64 + tx + 24] = oa[0][3] * inv;
+            po[i * 64 + tx + 32] = oa[0][4] * inv;
+            po[i * 64 + tx + 40] = oa[0][5] * inv;
+            po[i * 64 + tx + 48] = oa[0][6] * inv;
+            po[i * 64 + tx + 56] = oa[0][7] * inv;
         }
     }
     {
@@ -480,55 +452,52 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_bttatt_t1024_k
         float sum = 0.0f;
         for (int t = 0; t < 8; t++)
             sum += red[(ty + 8) * 8 + t];
-        if (i < 1024) {
-            const float inv = 1 / sum, ls = m[1] + log(sum);
-            if (has_lse && tx == 0)
-                lse[i] = ls;
-            bad |= !isfinite(ls);
-            {
-                const float x = oa[1][0] * inv;
-                o[i * 64 + tx + 0] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[1][1] * inv;
-                o[i * 64 + tx + 8] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[1][2] * inv;
-                o[i * 64 + tx + 16] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[1][3] * inv;
-                o[i * 64 + tx + 24] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[1][4] * inv;
-                o[i * 64 + tx + 32] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[1][5] * inv;
-                o[i * 64 + tx + 40] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[1][6] * inv;
-                o[i * 64 + tx + 48] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[1][7] * inv;
-                o[i * 64 + tx + 56] = x;
-                bad |= !isfinite(x);
-            }
+        {
+            const float inv = sum > 0 ? 1 / sum : 0.0f, ls = sum > 0 ? m[1] + log(sum) : -INFINITY;
+            if (tx == 0)
+                pl[i] = ls;
+            po[i * 64 + tx + 0] = oa[1][0] * inv;
+            po[i * 64 + tx + 8] = oa[1][1] * inv;
+            po[i * 64 + tx + 16] = oa[1][2] * inv;
+            po[i * 64 + tx + 24] = oa[1][3] * inv;
+            po[i * 64 + tx + 32] = oa[1][4] * inv;
+            po[i * 64 + tx + 40] = oa[1][5] * inv;
+            po[i * 64 + tx + 48] = oa[1][6] * inv;
+            po[i * 64 + tx + 56] = oa[1][7] * inv;
         }
     }
     if (bad)
         *(__global int *)ws = 2;
+}
+
+/* o and lse of every row from its chunks' partials, merged in chunk order:
+ * lse = log sum_c exp(lse_c), o = sum_c exp(lse_c - lse) o_c.  One work-item
+ * per element of o (and the row's lse from its first). */
+__kernel void ocl_bttatt_t1024_k_combine(__global float *o, __global float *lse, ulong has_lse, ulong bh_,
+        __global float *ws, ulong p_off)
+{
+    const size_t x = ((size_t)get_global_id(0)), e = x % 64, row = x / 64, bh = row / 1024, i = row % 1024;
+    __global const float *po = ws + p_off + bh * 524288 + i * 64 + e;
+    __global const float *pl = ws + p_off + (size_t)bh_ * 524288 + bh * 8192 + i;
+    const int nc = (int)(((i / 16 * 16 + 15) < 1024 ? (i / 16 * 16 + 15) : 1023) / 128 + 1);
+    float mx = -INFINITY, sum = 0.0f, acc = 0.0f;
+    if (bh >= (size_t)bh_)
+        return;
+    for (int c = 0; c < nc; c++)
+        mx = pl[c * 1024] > mx ? pl[c * 1024] : mx;
+    for (int c = 0; c < nc; c++) {
+        const float w = pl[c * 1024] == -INFINITY ? 0.0f : ocl_bttatt_t1024_exp_nonpos(pl[c * 1024] - mx);
+        sum += w;
+        acc = (w * po[c * 65536] + acc);
+    }
+    {
+        const float y = acc / sum, ls = mx + log(sum);
+        o[row * 64 + e] = y;
+        if (has_lse && e == 0)
+            lse[row] = ls;
+        if (!isfinite(y) || !isfinite(ls))
+            *(__global int *)ws = 2;
+    }
 }
 
 /* Dv_i = dout_i . o_i of every row i, into ws from element d_off. */

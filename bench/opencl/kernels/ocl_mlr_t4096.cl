@@ -143,20 +143,23 @@ static int ocl_mlr_t4096_valid(size_t i, size_t j)
     return i < 4096 && j < 4096 && j <= i;
 }
 
-/* o and lse of query tile qt of head bh (group g = bh * 64 + (63 - qt): the
- * causal tiles with the most keys start first); lse written when has_lse. */
+/* o and lse of key chunk c (key tiles 16 c ..) of query tile qt of head bh (group
+ * g = (bh * 64 + 63 - qt) * 8 + c: the causal tiles with the most keys start
+ * first), into the partials at ws + p_off; chunks past the diagonal return at once. */
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_forward(__global const float *q, __global const float *k,
         __global const float *v, __global float *o, __global float *lse, ulong has_lse, ulong bh_, ulong heads,
-        __global float *ws, ulong k_off)
+        __global float *ws, ulong k_off, ulong p_off)
 {
     __local __attribute__((aligned(32))) float Qs[4352], KP[2304], Vs[2048], red[512];
     const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;
-    const size_t grp = ((size_t)get_group_id(0)), bh = grp / 64, qt = 63 - grp % 64;
+    const size_t grp = ((size_t)get_group_id(0)), c = grp % 8, bh = grp / 512;
+    const size_t qt = 63 - grp / 8 % 64;
     const size_t i0 = qt * 64, i1 = i0 + 64 > 4096 ? 4095 : i0 + 63;
-    const size_t nk = i1 / 32 + 1;
+    const size_t nk_ = i1 / 32 + 1;
+    const size_t kt0 = c * 16, nk = kt0 + 16 < nk_ ? kt0 + 16 : nk_;
     float s[4][4], m[4], l[4], oa[4][8];
     int bad = 0;
-    if (bh >= (size_t)bh_)
+    if (bh >= (size_t)bh_ || kt0 >= nk)
         return;
     (void)heads;
     q += bh * 262144;
@@ -164,6 +167,8 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
     v += bh * 262144;
     o += bh * 262144;
     lse += has_lse ? bh * 4096 : 0;
+    __global float *po = ws + p_off + (bh * 8 + c) * 262144;
+    __global float *pl = ws + p_off + (size_t)bh_ * 2097152 + (bh * 8 + c) * 4096;
     m[0] = -INFINITY;
     l[0] = 0.0f;
     oa[0][0] = 0.0f;
@@ -209,7 +214,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
         const size_t gr = i0 + (size_t)r;
         Qs[c * 68 + r] = gr < 4096 ? q[gr * 64 + (size_t)c] * ocl_mlr_t4096_sc[c] : 0.0f;
     }
-    for (size_t kt = 0; kt < nk; kt++) {
+    for (size_t kt = kt0; kt < nk; kt++) {
         const size_t j0 = kt * 32, j1 = j0 + 32 > 4096 ? 4095 : j0 + 31;
         int mlo, mhi, dn;
         ocl_mlr_t4096_tile_levels(i0, i1, j0, j1, &mlo, &mhi);
@@ -579,51 +584,18 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
         float sum = 0.0f;
         for (int t = 0; t < 8; t++)
             sum += red[(ty * 4 + 0) * 8 + t];
-        if (i < 4096) {
-            const float inv = 1 / sum, ls = m[0] + log(sum);
-            if (has_lse && tx == 0)
-                lse[i] = ls;
-            bad |= !isfinite(ls);
-            {
-                const float x = oa[0][0] * inv;
-                o[i * 64 + tx + 0] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[0][1] * inv;
-                o[i * 64 + tx + 8] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[0][2] * inv;
-                o[i * 64 + tx + 16] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[0][3] * inv;
-                o[i * 64 + tx + 24] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[0][4] * inv;
-                o[i * 64 + tx + 32] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[0][5] * inv;
-                o[i * 64 + tx + 40] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[0][6] * inv;
-                o[i * 64 + tx + 48] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[0][7] * inv;
-                o[i * 64 + tx + 56] = x;
-                bad |= !isfinite(x);
-            }
+        { /* a row without keys in the chunk (or past T): lse -inf, o 0 */
+            const float inv = sum > 0 ? 1 / sum : 0.0f, ls = sum > 0 ? m[0] + log(sum) : -INFINITY;
+            if (tx == 0)
+                pl[i] = ls;
+            po[i * 64 + tx + 0] = oa[0][0] * inv;
+            po[i * 64 + tx + 8] = oa[0][1] * inv;
+            po[i * 64 + tx + 16] = oa[0][2] * inv;
+            po[i * 64 + tx + 24] = oa[0][3] * inv;
+            po[i * 64 + tx + 32] = oa[0][4] * inv;
+            po[i * 64 + tx + 40] = oa[0][5] * inv;
+            po[i * 64 + tx + 48] = oa[0][6] * inv;
+            po[i * 64 + tx + 56] = oa[0][7] * inv;
         }
     }
     {
@@ -631,51 +603,18 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
         float sum = 0.0f;
         for (int t = 0; t < 8; t++)
             sum += red[(ty * 4 + 1) * 8 + t];
-        if (i < 4096) {
-            const float inv = 1 / sum, ls = m[1] + log(sum);
-            if (has_lse && tx == 0)
-                lse[i] = ls;
-            bad |= !isfinite(ls);
-            {
-                const float x = oa[1][0] * inv;
-                o[i * 64 + tx + 0] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[1][1] * inv;
-                o[i * 64 + tx + 8] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[1][2] * inv;
-                o[i * 64 + tx + 16] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[1][3] * inv;
-                o[i * 64 + tx + 24] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[1][4] * inv;
-                o[i * 64 + tx + 32] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[1][5] * inv;
-                o[i * 64 + tx + 40] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[1][6] * inv;
-                o[i * 64 + tx + 48] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[1][7] * inv;
-                o[i * 64 + tx + 56] = x;
-                bad |= !isfinite(x);
-            }
+        {
+            const float inv = sum > 0 ? 1 / sum : 0.0f, ls = sum > 0 ? m[1] + log(sum) : -INFINITY;
+            if (tx == 0)
+                pl[i] = ls;
+            po[i * 64 + tx + 0] = oa[1][0] * inv;
+            po[i * 64 + tx + 8] = oa[1][1] * inv;
+            po[i * 64 + tx + 16] = oa[1][2] * inv;
+            po[i * 64 + tx + 24] = oa[1][3] * inv;
+            po[i * 64 + tx + 32] = oa[1][4] * inv;
+            po[i * 64 + tx + 40] = oa[1][5] * inv;
+            po[i * 64 + tx + 48] = oa[1][6] * inv;
+            po[i * 64 + tx + 56] = oa[1][7] * inv;
         }
     }
     {
@@ -683,51 +622,18 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
         float sum = 0.0f;
         for (int t = 0; t < 8; t++)
             sum += red[(ty * 4 + 2) * 8 + t];
-        if (i < 4096) {
-            const float inv = 1 / sum, ls = m[2] + log(sum);
-            if (has_lse && tx == 0)
-                lse[i] = ls;
-            bad |= !isfinite(ls);
-            {
-                const float x = oa[2][0] * inv;
-                o[i * 64 + tx + 0] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[2][1] * inv;
-                o[i * 64 + tx + 8] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[2][2] * inv;
-                o[i * 64 + tx + 16] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[2][3] * inv;
-                o[i * 64 + tx + 24] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[2][4] * inv;
-                o[i * 64 + tx + 32] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[2][5] * inv;
-                o[i * 64 + tx + 40] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[2][6] * inv;
-                o[i * 64 + tx + 48] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[2][7] * inv;
-                o[i * 64 + tx + 56] = x;
-                bad |= !isfinite(x);
-            }
+        {
+            const float inv = sum > 0 ? 1 / sum : 0.0f, ls = sum > 0 ? m[2] + log(sum) : -INFINITY;
+            if (tx == 0)
+                pl[i] = ls;
+            po[i * 64 + tx + 0] = oa[2][0] * inv;
+            po[i * 64 + tx + 8] = oa[2][1] * inv;
+            po[i * 64 + tx + 16] = oa[2][2] * inv;
+            po[i * 64 + tx + 24] = oa[2][3] * inv;
+            po[i * 64 + tx + 32] = oa[2][4] * inv;
+            po[i * 64 + tx + 40] = oa[2][5] * inv;
+            po[i * 64 + tx + 48] = oa[2][6] * inv;
+            po[i * 64 + tx + 56] = oa[2][7] * inv;
         }
     }
     {
@@ -735,55 +641,52 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
         float sum = 0.0f;
         for (int t = 0; t < 8; t++)
             sum += red[(ty * 4 + 3) * 8 + t];
-        if (i < 4096) {
-            const float inv = 1 / sum, ls = m[3] + log(sum);
-            if (has_lse && tx == 0)
-                lse[i] = ls;
-            bad |= !isfinite(ls);
-            {
-                const float x = oa[3][0] * inv;
-                o[i * 64 + tx + 0] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[3][1] * inv;
-                o[i * 64 + tx + 8] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[3][2] * inv;
-                o[i * 64 + tx + 16] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[3][3] * inv;
-                o[i * 64 + tx + 24] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[3][4] * inv;
-                o[i * 64 + tx + 32] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[3][5] * inv;
-                o[i * 64 + tx + 40] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[3][6] * inv;
-                o[i * 64 + tx + 48] = x;
-                bad |= !isfinite(x);
-            }
-            {
-                const float x = oa[3][7] * inv;
-                o[i * 64 + tx + 56] = x;
-                bad |= !isfinite(x);
-            }
+        {
+            const float inv = sum > 0 ? 1 / sum : 0.0f, ls = sum > 0 ? m[3] + log(sum) : -INFINITY;
+            if (tx == 0)
+                pl[i] = ls;
+            po[i * 64 + tx + 0] = oa[3][0] * inv;
+            po[i * 64 + tx + 8] = oa[3][1] * inv;
+            po[i * 64 + tx + 16] = oa[3][2] * inv;
+            po[i * 64 + tx + 24] = oa[3][3] * inv;
+            po[i * 64 + tx + 32] = oa[3][4] * inv;
+            po[i * 64 + tx + 40] = oa[3][5] * inv;
+            po[i * 64 + tx + 48] = oa[3][6] * inv;
+            po[i * 64 + tx + 56] = oa[3][7] * inv;
         }
     }
     if (bad)
         *(__global int *)ws = 2;
+}
+
+/* o and lse of every row from its chunks' partials, merged in chunk order:
+ * lse = log sum_c exp(lse_c), o = sum_c exp(lse_c - lse) o_c.  One work-item
+ * per element of o (and the row's lse from its first). */
+__kernel void ocl_mlr_t4096_k_combine(__global float *o, __global float *lse, ulong has_lse, ulong bh_,
+        __global float *ws, ulong p_off)
+{
+    const size_t x = ((size_t)get_global_id(0)), e = x % 64, row = x / 64, bh = row / 4096, i = row % 4096;
+    __global const float *po = ws + p_off + bh * 2097152 + i * 64 + e;
+    __global const float *pl = ws + p_off + (size_t)bh_ * 2097152 + bh * 32768 + i;
+    const int nc = (int)(((i / 64 * 64 + 63) < 4096 ? (i / 64 * 64 + 63) : 4095) / 512 + 1);
+    float mx = -INFINITY, sum = 0.0f, acc = 0.0f;
+    if (bh >= (size_t)bh_)
+        return;
+    for (int c = 0; c < nc; c++)
+        mx = pl[c * 4096] > mx ? pl[c * 4096] : mx;
+    for (int c = 0; c < nc; c++) {
+        const float w = pl[c * 4096] == -INFINITY ? 0.0f : ocl_mlr_t4096_exp_nonpos(pl[c * 4096] - mx);
+        sum += w;
+        acc = (w * po[c * 262144] + acc);
+    }
+    {
+        const float y = acc / sum, ls = mx + log(sum);
+        o[row * 64 + e] = y;
+        if (has_lse && e == 0)
+            lse[row] = ls;
+        if (!isfinite(y) || !isfinite(ls))
+            *(__global int *)ws = 2;
+    }
 }
 
 /* Dv_i = dout_i . o_i of every row i, into ws from element d_off. */
