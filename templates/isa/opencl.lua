@@ -22,11 +22,12 @@ return function(dtype)
   V.group = function() return "((size_t)get_group_id(0))" end
   V.barrier = function() return "barrier(CLK_LOCAL_MEM_FENCE);" end
   V.group_size = function(n) return "__attribute__((reqd_work_group_size(" .. n .. ", 1, 1))) " end
-  -- 4-vectors: the type, and a load from local memory at an address aligned
-  -- to 4 elements (the array declared with V.align_vec, 32 bytes: enough for
-  -- double4); lanes .x .y .z .w
-  V.vec4 = function(T) return T .. "4" end
-  V.load4 = function(T, p) return "*(" .. V.shared .. "const " .. T .. "4 *)(" .. p .. ")" end
+  -- n-vectors (n = 2, 4): the type, a load from local memory at an address
+  -- aligned to n elements (the array declared with V.align_vec, 32 bytes:
+  -- enough for double4), and the name of lane i
+  V.vecn = function(T, n) return T .. n end
+  V.loadn = function(T, n, p) return "*(" .. V.shared .. "const " .. T .. n .. " *)(" .. p .. ")" end
+  V.lane = function(n, i) return n == 4 and ({ "x", "y", "z", "w" })[i + 1] or ("s" .. i) end
   V.align_vec = "__attribute__((aligned(32))) "
   V.round = function(x) return "round(" .. x .. ")" end -- ties away from zero, as in c.lua
   V.pow2i = function(n)

@@ -6,9 +6,13 @@
 -- for the forward and the backward.
 local M = {}
 
--- row strides: odd (no bank conflicts on the transposed stores), or with 4 x
--- 4 micro-tiles read as 4-vectors a multiple of 4 (aligned vectors)
-local function pad(n, t) return n + ((t.MR == 4 and t.NR == 4) and 4 or 1) end
+-- micro-tiles of 2 or 4 adjacent rows by 4 adjacent columns are read as
+-- vectors (the small tiles of wide heads stay scalar: the padding to 4 would
+-- cost them a work-group per multiprocessor)
+local function vec(t) return (t.MR == 2 or t.MR == 4) and t.NR == 4 end
+-- row strides: odd (no bank conflicts on the transposed stores), or with
+-- vector reads a multiple of 4 (aligned vectors)
+local function pad(n, t) return n + (vec(t) and 4 or 1) end
 
 -- local elements of the forward (q tile, k tile then P, v tile, row maxima)
 -- and of the backward (k, v, q, dout tiles, P, the rows' lse and Dv)
@@ -20,7 +24,7 @@ local function bwd_local(R, dv, t)
 end
 
 local cands = {
-  { BQ = 64, BK = 32, MR = 4, NR = 4 }, { BQ = 32, BK = 32, MR = 4, NR = 4 },
+  { BQ = 64, BK = 32, MR = 4, NR = 4 }, { BQ = 32, BK = 32, MR = 2, NR = 4 },
   { BQ = 16, BK = 16, MR = 2, NR = 2 }, { BQ = 8, BK = 8, MR = 2, NR = 2 },
   { BQ = 4, BK = 4, MR = 1, NR = 1 },
 }
@@ -32,7 +36,7 @@ local function pick(R, dv, T, size, size_of)
       g.TY, g.TX = t.BQ // t.MR, t.BK // t.NR
       g.WG = g.TY * g.TX
       g.LQ, g.LK = pad(t.BQ, t), pad(t.BK, t)
-      g.VEC = t.MR == 4 and t.NR == 4
+      g.VEC = vec(t)
       g.NQ, g.NK = (T + t.BQ - 1) // t.BQ, (T + t.BK - 1) // t.BK
       return g
     end

@@ -98,10 +98,10 @@ function M.kernel(V, T, NAME, op)
   add("        " .. V.barrier())
   add("        for (int kk = 0; kk < " .. t.BK .. "; kk++) {")
   if vec then
-    add("            const " .. V.vec4(T) .. " va = " .. V.load4(T, "As + kk * " .. LM .. " + ty * 4") .. ";")
-    add("            const " .. V.vec4(T) .. " vb = " .. V.load4(T, "Bs + kk * " .. LN .. " + tx * 4") .. ";")
-    for i, f in ipairs({ "x", "y", "z", "w" }) do
-      add("            const " .. T .. " a" .. (i - 1) .. " = va." .. f .. ", b" .. (i - 1) .. " = vb." .. f .. ";")
+    add("            const " .. V.vecn(T, 4) .. " va = " .. V.loadn(T, 4, "As + kk * " .. LM .. " + ty * 4") .. ";")
+    add("            const " .. V.vecn(T, 4) .. " vb = " .. V.loadn(T, 4, "Bs + kk * " .. LN .. " + tx * 4") .. ";")
+    for i = 0, 3 do
+      add("            const " .. T .. " a" .. i .. " = va." .. V.lane(4, i) .. ", b" .. i .. " = vb." .. V.lane(4, i) .. ";")
     end
   else
     for r = 0, t.MR - 1 do add("            const " .. T .. " a" .. r .. " = As[kk * " .. LM .. " + " .. row(r) .. "];") end

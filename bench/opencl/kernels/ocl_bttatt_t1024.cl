@@ -769,265 +769,464 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_bttatt_t1024_k
         Ps[(ty + 8) * 17 + tx + 0] = ds[1][0];
         Ps[(ty + 8) * 17 + tx + 8] = ds[1][1];
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int i = 0; i < 16; i++) { /* dk += dS^T q over each pair's dims */
+        if (mlo == mhi) {
+        for (int i = 0; i < 16; i++) { /* dk += dS^T q */
             const float p0 = Ps[i * 17 + tx + 0];
             const float p1 = Ps[i * 17 + tx + 8];
             if (ty + 0 < dn) {
                 const int d = ty + 0;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                ka[0][0] = (p0 * w + ka[0][0]);
+                ka[1][0] = (p1 * w + ka[1][0]);
+            }
+            if (ty + 8 < dn) {
+                const int d = ty + 8;
+                const float w = Qs[d * 17 + i];
+                ka[0][1] = (p0 * w + ka[0][1]);
+                ka[1][1] = (p1 * w + ka[1][1]);
+            }
+            if (ty + 16 < dn) {
+                const int d = ty + 16;
+                const float w = Qs[d * 17 + i];
+                ka[0][2] = (p0 * w + ka[0][2]);
+                ka[1][2] = (p1 * w + ka[1][2]);
+            }
+            if (ty + 24 < dn) {
+                const int d = ty + 24;
+                const float w = Qs[d * 17 + i];
+                ka[0][3] = (p0 * w + ka[0][3]);
+                ka[1][3] = (p1 * w + ka[1][3]);
+            }
+            if (ty + 32 < dn) {
+                const int d = ty + 32;
+                const float w = Qs[d * 17 + i];
+                ka[0][4] = (p0 * w + ka[0][4]);
+                ka[1][4] = (p1 * w + ka[1][4]);
+            }
+            if (ty + 40 < dn) {
+                const int d = ty + 40;
+                const float w = Qs[d * 17 + i];
+                ka[0][5] = (p0 * w + ka[0][5]);
+                ka[1][5] = (p1 * w + ka[1][5]);
+            }
+            if (ty + 48 < dn) {
+                const int d = ty + 48;
+                const float w = Qs[d * 17 + i];
+                ka[0][6] = (p0 * w + ka[0][6]);
+                ka[1][6] = (p1 * w + ka[1][6]);
+            }
+            if (ty + 56 < dn) {
+                const int d = ty + 56;
+                const float w = Qs[d * 17 + i];
+                ka[0][7] = (p0 * w + ka[0][7]);
+                ka[1][7] = (p1 * w + ka[1][7]);
+            }
+            if (ty + 64 < dn) {
+                const int d = ty + 64;
+                const float w = Qs[d * 17 + i];
+                ka[0][8] = (p0 * w + ka[0][8]);
+                ka[1][8] = (p1 * w + ka[1][8]);
+            }
+            if (ty + 72 < dn) {
+                const int d = ty + 72;
+                const float w = Qs[d * 17 + i];
+                ka[0][9] = (p0 * w + ka[0][9]);
+                ka[1][9] = (p1 * w + ka[1][9]);
+            }
+            if (ty + 80 < dn) {
+                const int d = ty + 80;
+                const float w = Qs[d * 17 + i];
+                ka[0][10] = (p0 * w + ka[0][10]);
+                ka[1][10] = (p1 * w + ka[1][10]);
+            }
+            if (ty + 88 < dn) {
+                const int d = ty + 88;
+                const float w = Qs[d * 17 + i];
+                ka[0][11] = (p0 * w + ka[0][11]);
+                ka[1][11] = (p1 * w + ka[1][11]);
+            }
+            if (ty + 96 < dn) {
+                const int d = ty + 96;
+                const float w = Qs[d * 17 + i];
+                ka[0][12] = (p0 * w + ka[0][12]);
+                ka[1][12] = (p1 * w + ka[1][12]);
+            }
+            if (ty + 104 < dn) {
+                const int d = ty + 104;
+                const float w = Qs[d * 17 + i];
+                ka[0][13] = (p0 * w + ka[0][13]);
+                ka[1][13] = (p1 * w + ka[1][13]);
+            }
+            if (ty + 112 < dn) {
+                const int d = ty + 112;
+                const float w = Qs[d * 17 + i];
+                ka[0][14] = (p0 * w + ka[0][14]);
+                ka[1][14] = (p1 * w + ka[1][14]);
+            }
+            if (ty + 120 < dn) {
+                const int d = ty + 120;
+                const float w = Qs[d * 17 + i];
+                ka[0][15] = (p0 * w + ka[0][15]);
+                ka[1][15] = (p1 * w + ka[1][15]);
+            }
+            if (ty + 128 < dn) {
+                const int d = ty + 128;
+                const float w = Qs[d * 17 + i];
+                ka[0][16] = (p0 * w + ka[0][16]);
+                ka[1][16] = (p1 * w + ka[1][16]);
+            }
+            if (ty + 136 < dn) {
+                const int d = ty + 136;
+                const float w = Qs[d * 17 + i];
+                ka[0][17] = (p0 * w + ka[0][17]);
+                ka[1][17] = (p1 * w + ka[1][17]);
+            }
+            if (ty + 144 < dn) {
+                const int d = ty + 144;
+                const float w = Qs[d * 17 + i];
+                ka[0][18] = (p0 * w + ka[0][18]);
+                ka[1][18] = (p1 * w + ka[1][18]);
+            }
+            if (ty + 152 < dn) {
+                const int d = ty + 152;
+                const float w = Qs[d * 17 + i];
+                ka[0][19] = (p0 * w + ka[0][19]);
+                ka[1][19] = (p1 * w + ka[1][19]);
+            }
+            if (ty + 160 < dn) {
+                const int d = ty + 160;
+                const float w = Qs[d * 17 + i];
+                ka[0][20] = (p0 * w + ka[0][20]);
+                ka[1][20] = (p1 * w + ka[1][20]);
+            }
+            if (ty + 168 < dn) {
+                const int d = ty + 168;
+                const float w = Qs[d * 17 + i];
+                ka[0][21] = (p0 * w + ka[0][21]);
+                ka[1][21] = (p1 * w + ka[1][21]);
+            }
+            if (ty + 176 < dn) {
+                const int d = ty + 176;
+                const float w = Qs[d * 17 + i];
+                ka[0][22] = (p0 * w + ka[0][22]);
+                ka[1][22] = (p1 * w + ka[1][22]);
+            }
+            if (ty + 184 < dn) {
+                const int d = ty + 184;
+                const float w = Qs[d * 17 + i];
+                ka[0][23] = (p0 * w + ka[0][23]);
+                ka[1][23] = (p1 * w + ka[1][23]);
+            }
+            if (ty + 192 < dn) {
+                const int d = ty + 192;
+                const float w = Qs[d * 17 + i];
+                ka[0][24] = (p0 * w + ka[0][24]);
+                ka[1][24] = (p1 * w + ka[1][24]);
+            }
+            if (ty + 200 < dn) {
+                const int d = ty + 200;
+                const float w = Qs[d * 17 + i];
+                ka[0][25] = (p0 * w + ka[0][25]);
+                ka[1][25] = (p1 * w + ka[1][25]);
+            }
+            if (ty + 208 < dn) {
+                const int d = ty + 208;
+                const float w = Qs[d * 17 + i];
+                ka[0][26] = (p0 * w + ka[0][26]);
+                ka[1][26] = (p1 * w + ka[1][26]);
+            }
+            if (ty + 216 < dn) {
+                const int d = ty + 216;
+                const float w = Qs[d * 17 + i];
+                ka[0][27] = (p0 * w + ka[0][27]);
+                ka[1][27] = (p1 * w + ka[1][27]);
+            }
+            if (ty + 224 < dn) {
+                const int d = ty + 224;
+                const float w = Qs[d * 17 + i];
+                ka[0][28] = (p0 * w + ka[0][28]);
+                ka[1][28] = (p1 * w + ka[1][28]);
+            }
+            if (ty + 232 < dn) {
+                const int d = ty + 232;
+                const float w = Qs[d * 17 + i];
+                ka[0][29] = (p0 * w + ka[0][29]);
+                ka[1][29] = (p1 * w + ka[1][29]);
+            }
+            if (ty + 240 < dn) {
+                const int d = ty + 240;
+                const float w = Qs[d * 17 + i];
+                ka[0][30] = (p0 * w + ka[0][30]);
+                ka[1][30] = (p1 * w + ka[1][30]);
+            }
+            if (ty + 248 < dn) {
+                const int d = ty + 248;
+                const float w = Qs[d * 17 + i];
+                ka[0][31] = (p0 * w + ka[0][31]);
+                ka[1][31] = (p1 * w + ka[1][31]);
+            }
+        }
+        } else { /* near the diagonal: pairs differ */
+        for (int i = 0; i < 16; i++) { /* dk += dS^T q */
+            const float p0 = Ps[i * 17 + tx + 0];
+            const float p1 = Ps[i * 17 + tx + 8];
+            if (ty + 0 < dn) {
+                const int d = ty + 0;
+                const float w = Qs[d * 17 + i];
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][0] = (p0 * w + ka[0][0]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][0] = (p1 * w + ka[1][0]);
             }
             if (ty + 8 < dn) {
                 const int d = ty + 8;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][1] = (p0 * w + ka[0][1]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][1] = (p1 * w + ka[1][1]);
             }
             if (ty + 16 < dn) {
                 const int d = ty + 16;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][2] = (p0 * w + ka[0][2]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][2] = (p1 * w + ka[1][2]);
             }
             if (ty + 24 < dn) {
                 const int d = ty + 24;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][3] = (p0 * w + ka[0][3]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][3] = (p1 * w + ka[1][3]);
             }
             if (ty + 32 < dn) {
                 const int d = ty + 32;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][4] = (p0 * w + ka[0][4]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][4] = (p1 * w + ka[1][4]);
             }
             if (ty + 40 < dn) {
                 const int d = ty + 40;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][5] = (p0 * w + ka[0][5]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][5] = (p1 * w + ka[1][5]);
             }
             if (ty + 48 < dn) {
                 const int d = ty + 48;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][6] = (p0 * w + ka[0][6]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][6] = (p1 * w + ka[1][6]);
             }
             if (ty + 56 < dn) {
                 const int d = ty + 56;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][7] = (p0 * w + ka[0][7]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][7] = (p1 * w + ka[1][7]);
             }
             if (ty + 64 < dn) {
                 const int d = ty + 64;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][8] = (p0 * w + ka[0][8]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][8] = (p1 * w + ka[1][8]);
             }
             if (ty + 72 < dn) {
                 const int d = ty + 72;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][9] = (p0 * w + ka[0][9]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][9] = (p1 * w + ka[1][9]);
             }
             if (ty + 80 < dn) {
                 const int d = ty + 80;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][10] = (p0 * w + ka[0][10]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][10] = (p1 * w + ka[1][10]);
             }
             if (ty + 88 < dn) {
                 const int d = ty + 88;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][11] = (p0 * w + ka[0][11]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][11] = (p1 * w + ka[1][11]);
             }
             if (ty + 96 < dn) {
                 const int d = ty + 96;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][12] = (p0 * w + ka[0][12]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][12] = (p1 * w + ka[1][12]);
             }
             if (ty + 104 < dn) {
                 const int d = ty + 104;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][13] = (p0 * w + ka[0][13]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][13] = (p1 * w + ka[1][13]);
             }
             if (ty + 112 < dn) {
                 const int d = ty + 112;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][14] = (p0 * w + ka[0][14]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][14] = (p1 * w + ka[1][14]);
             }
             if (ty + 120 < dn) {
                 const int d = ty + 120;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][15] = (p0 * w + ka[0][15]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][15] = (p1 * w + ka[1][15]);
             }
             if (ty + 128 < dn) {
                 const int d = ty + 128;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][16] = (p0 * w + ka[0][16]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][16] = (p1 * w + ka[1][16]);
             }
             if (ty + 136 < dn) {
                 const int d = ty + 136;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][17] = (p0 * w + ka[0][17]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][17] = (p1 * w + ka[1][17]);
             }
             if (ty + 144 < dn) {
                 const int d = ty + 144;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][18] = (p0 * w + ka[0][18]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][18] = (p1 * w + ka[1][18]);
             }
             if (ty + 152 < dn) {
                 const int d = ty + 152;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][19] = (p0 * w + ka[0][19]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][19] = (p1 * w + ka[1][19]);
             }
             if (ty + 160 < dn) {
                 const int d = ty + 160;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][20] = (p0 * w + ka[0][20]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][20] = (p1 * w + ka[1][20]);
             }
             if (ty + 168 < dn) {
                 const int d = ty + 168;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][21] = (p0 * w + ka[0][21]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][21] = (p1 * w + ka[1][21]);
             }
             if (ty + 176 < dn) {
                 const int d = ty + 176;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][22] = (p0 * w + ka[0][22]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][22] = (p1 * w + ka[1][22]);
             }
             if (ty + 184 < dn) {
                 const int d = ty + 184;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][23] = (p0 * w + ka[0][23]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][23] = (p1 * w + ka[1][23]);
             }
             if (ty + 192 < dn) {
                 const int d = ty + 192;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][24] = (p0 * w + ka[0][24]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][24] = (p1 * w + ka[1][24]);
             }
             if (ty + 200 < dn) {
                 const int d = ty + 200;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][25] = (p0 * w + ka[0][25]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][25] = (p1 * w + ka[1][25]);
             }
             if (ty + 208 < dn) {
                 const int d = ty + 208;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][26] = (p0 * w + ka[0][26]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][26] = (p1 * w + ka[1][26]);
             }
             if (ty + 216 < dn) {
                 const int d = ty + 216;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][27] = (p0 * w + ka[0][27]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][27] = (p1 * w + ka[1][27]);
             }
             if (ty + 224 < dn) {
                 const int d = ty + 224;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][28] = (p0 * w + ka[0][28]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][28] = (p1 * w + ka[1][28]);
             }
             if (ty + 232 < dn) {
                 const int d = ty + 232;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][29] = (p0 * w + ka[0][29]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][29] = (p1 * w + ka[1][29]);
             }
             if (ty + 240 < dn) {
                 const int d = ty + 240;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][30] = (p0 * w + ka[0][30]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][30] = (p1 * w + ka[1][30]);
             }
             if (ty + 248 < dn) {
                 const int d = ty + 248;
                 const float w = Qs[d * 17 + i];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 0) >= ocl_bttatt_t1024_lev[d])
                     ka[0][31] = (p0 * w + ka[0][31]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + (size_t)i, j0 + tx + 8) >= ocl_bttatt_t1024_lev[d])
                     ka[1][31] = (p1 * w + ka[1][31]);
             }
+        }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
@@ -1549,265 +1748,464 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_bttatt_t1024_k
         Ps[(ty + 8) * 17 + tx + 0] = ds[1][0];
         Ps[(ty + 8) * 17 + tx + 8] = ds[1][1];
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int j = 0; j < 16; j++) { /* dq += dS k over each pair's dims */
+        if (mlo == mhi) {
+        for (int j = 0; j < 16; j++) { /* dq += dS k */
             const float p0 = Ps[(ty + 0) * 17 + j];
             const float p1 = Ps[(ty + 8) * 17 + j];
             if (tx + 0 < dn) {
                 const int d = tx + 0;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                qa[0][0] = (p0 * w + qa[0][0]);
+                qa[1][0] = (p1 * w + qa[1][0]);
+            }
+            if (tx + 8 < dn) {
+                const int d = tx + 8;
+                const float w = Ks[d * 17 + j];
+                qa[0][1] = (p0 * w + qa[0][1]);
+                qa[1][1] = (p1 * w + qa[1][1]);
+            }
+            if (tx + 16 < dn) {
+                const int d = tx + 16;
+                const float w = Ks[d * 17 + j];
+                qa[0][2] = (p0 * w + qa[0][2]);
+                qa[1][2] = (p1 * w + qa[1][2]);
+            }
+            if (tx + 24 < dn) {
+                const int d = tx + 24;
+                const float w = Ks[d * 17 + j];
+                qa[0][3] = (p0 * w + qa[0][3]);
+                qa[1][3] = (p1 * w + qa[1][3]);
+            }
+            if (tx + 32 < dn) {
+                const int d = tx + 32;
+                const float w = Ks[d * 17 + j];
+                qa[0][4] = (p0 * w + qa[0][4]);
+                qa[1][4] = (p1 * w + qa[1][4]);
+            }
+            if (tx + 40 < dn) {
+                const int d = tx + 40;
+                const float w = Ks[d * 17 + j];
+                qa[0][5] = (p0 * w + qa[0][5]);
+                qa[1][5] = (p1 * w + qa[1][5]);
+            }
+            if (tx + 48 < dn) {
+                const int d = tx + 48;
+                const float w = Ks[d * 17 + j];
+                qa[0][6] = (p0 * w + qa[0][6]);
+                qa[1][6] = (p1 * w + qa[1][6]);
+            }
+            if (tx + 56 < dn) {
+                const int d = tx + 56;
+                const float w = Ks[d * 17 + j];
+                qa[0][7] = (p0 * w + qa[0][7]);
+                qa[1][7] = (p1 * w + qa[1][7]);
+            }
+            if (tx + 64 < dn) {
+                const int d = tx + 64;
+                const float w = Ks[d * 17 + j];
+                qa[0][8] = (p0 * w + qa[0][8]);
+                qa[1][8] = (p1 * w + qa[1][8]);
+            }
+            if (tx + 72 < dn) {
+                const int d = tx + 72;
+                const float w = Ks[d * 17 + j];
+                qa[0][9] = (p0 * w + qa[0][9]);
+                qa[1][9] = (p1 * w + qa[1][9]);
+            }
+            if (tx + 80 < dn) {
+                const int d = tx + 80;
+                const float w = Ks[d * 17 + j];
+                qa[0][10] = (p0 * w + qa[0][10]);
+                qa[1][10] = (p1 * w + qa[1][10]);
+            }
+            if (tx + 88 < dn) {
+                const int d = tx + 88;
+                const float w = Ks[d * 17 + j];
+                qa[0][11] = (p0 * w + qa[0][11]);
+                qa[1][11] = (p1 * w + qa[1][11]);
+            }
+            if (tx + 96 < dn) {
+                const int d = tx + 96;
+                const float w = Ks[d * 17 + j];
+                qa[0][12] = (p0 * w + qa[0][12]);
+                qa[1][12] = (p1 * w + qa[1][12]);
+            }
+            if (tx + 104 < dn) {
+                const int d = tx + 104;
+                const float w = Ks[d * 17 + j];
+                qa[0][13] = (p0 * w + qa[0][13]);
+                qa[1][13] = (p1 * w + qa[1][13]);
+            }
+            if (tx + 112 < dn) {
+                const int d = tx + 112;
+                const float w = Ks[d * 17 + j];
+                qa[0][14] = (p0 * w + qa[0][14]);
+                qa[1][14] = (p1 * w + qa[1][14]);
+            }
+            if (tx + 120 < dn) {
+                const int d = tx + 120;
+                const float w = Ks[d * 17 + j];
+                qa[0][15] = (p0 * w + qa[0][15]);
+                qa[1][15] = (p1 * w + qa[1][15]);
+            }
+            if (tx + 128 < dn) {
+                const int d = tx + 128;
+                const float w = Ks[d * 17 + j];
+                qa[0][16] = (p0 * w + qa[0][16]);
+                qa[1][16] = (p1 * w + qa[1][16]);
+            }
+            if (tx + 136 < dn) {
+                const int d = tx + 136;
+                const float w = Ks[d * 17 + j];
+                qa[0][17] = (p0 * w + qa[0][17]);
+                qa[1][17] = (p1 * w + qa[1][17]);
+            }
+            if (tx + 144 < dn) {
+                const int d = tx + 144;
+                const float w = Ks[d * 17 + j];
+                qa[0][18] = (p0 * w + qa[0][18]);
+                qa[1][18] = (p1 * w + qa[1][18]);
+            }
+            if (tx + 152 < dn) {
+                const int d = tx + 152;
+                const float w = Ks[d * 17 + j];
+                qa[0][19] = (p0 * w + qa[0][19]);
+                qa[1][19] = (p1 * w + qa[1][19]);
+            }
+            if (tx + 160 < dn) {
+                const int d = tx + 160;
+                const float w = Ks[d * 17 + j];
+                qa[0][20] = (p0 * w + qa[0][20]);
+                qa[1][20] = (p1 * w + qa[1][20]);
+            }
+            if (tx + 168 < dn) {
+                const int d = tx + 168;
+                const float w = Ks[d * 17 + j];
+                qa[0][21] = (p0 * w + qa[0][21]);
+                qa[1][21] = (p1 * w + qa[1][21]);
+            }
+            if (tx + 176 < dn) {
+                const int d = tx + 176;
+                const float w = Ks[d * 17 + j];
+                qa[0][22] = (p0 * w + qa[0][22]);
+                qa[1][22] = (p1 * w + qa[1][22]);
+            }
+            if (tx + 184 < dn) {
+                const int d = tx + 184;
+                const float w = Ks[d * 17 + j];
+                qa[0][23] = (p0 * w + qa[0][23]);
+                qa[1][23] = (p1 * w + qa[1][23]);
+            }
+            if (tx + 192 < dn) {
+                const int d = tx + 192;
+                const float w = Ks[d * 17 + j];
+                qa[0][24] = (p0 * w + qa[0][24]);
+                qa[1][24] = (p1 * w + qa[1][24]);
+            }
+            if (tx + 200 < dn) {
+                const int d = tx + 200;
+                const float w = Ks[d * 17 + j];
+                qa[0][25] = (p0 * w + qa[0][25]);
+                qa[1][25] = (p1 * w + qa[1][25]);
+            }
+            if (tx + 208 < dn) {
+                const int d = tx + 208;
+                const float w = Ks[d * 17 + j];
+                qa[0][26] = (p0 * w + qa[0][26]);
+                qa[1][26] = (p1 * w + qa[1][26]);
+            }
+            if (tx + 216 < dn) {
+                const int d = tx + 216;
+                const float w = Ks[d * 17 + j];
+                qa[0][27] = (p0 * w + qa[0][27]);
+                qa[1][27] = (p1 * w + qa[1][27]);
+            }
+            if (tx + 224 < dn) {
+                const int d = tx + 224;
+                const float w = Ks[d * 17 + j];
+                qa[0][28] = (p0 * w + qa[0][28]);
+                qa[1][28] = (p1 * w + qa[1][28]);
+            }
+            if (tx + 232 < dn) {
+                const int d = tx + 232;
+                const float w = Ks[d * 17 + j];
+                qa[0][29] = (p0 * w + qa[0][29]);
+                qa[1][29] = (p1 * w + qa[1][29]);
+            }
+            if (tx + 240 < dn) {
+                const int d = tx + 240;
+                const float w = Ks[d * 17 + j];
+                qa[0][30] = (p0 * w + qa[0][30]);
+                qa[1][30] = (p1 * w + qa[1][30]);
+            }
+            if (tx + 248 < dn) {
+                const int d = tx + 248;
+                const float w = Ks[d * 17 + j];
+                qa[0][31] = (p0 * w + qa[0][31]);
+                qa[1][31] = (p1 * w + qa[1][31]);
+            }
+        }
+        } else { /* near the diagonal: pairs differ */
+        for (int j = 0; j < 16; j++) { /* dq += dS k */
+            const float p0 = Ps[(ty + 0) * 17 + j];
+            const float p1 = Ps[(ty + 8) * 17 + j];
+            if (tx + 0 < dn) {
+                const int d = tx + 0;
+                const float w = Ks[d * 17 + j];
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][0] = (p0 * w + qa[0][0]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][0] = (p1 * w + qa[1][0]);
             }
             if (tx + 8 < dn) {
                 const int d = tx + 8;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][1] = (p0 * w + qa[0][1]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][1] = (p1 * w + qa[1][1]);
             }
             if (tx + 16 < dn) {
                 const int d = tx + 16;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][2] = (p0 * w + qa[0][2]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][2] = (p1 * w + qa[1][2]);
             }
             if (tx + 24 < dn) {
                 const int d = tx + 24;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][3] = (p0 * w + qa[0][3]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][3] = (p1 * w + qa[1][3]);
             }
             if (tx + 32 < dn) {
                 const int d = tx + 32;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][4] = (p0 * w + qa[0][4]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][4] = (p1 * w + qa[1][4]);
             }
             if (tx + 40 < dn) {
                 const int d = tx + 40;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][5] = (p0 * w + qa[0][5]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][5] = (p1 * w + qa[1][5]);
             }
             if (tx + 48 < dn) {
                 const int d = tx + 48;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][6] = (p0 * w + qa[0][6]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][6] = (p1 * w + qa[1][6]);
             }
             if (tx + 56 < dn) {
                 const int d = tx + 56;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][7] = (p0 * w + qa[0][7]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][7] = (p1 * w + qa[1][7]);
             }
             if (tx + 64 < dn) {
                 const int d = tx + 64;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][8] = (p0 * w + qa[0][8]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][8] = (p1 * w + qa[1][8]);
             }
             if (tx + 72 < dn) {
                 const int d = tx + 72;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][9] = (p0 * w + qa[0][9]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][9] = (p1 * w + qa[1][9]);
             }
             if (tx + 80 < dn) {
                 const int d = tx + 80;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][10] = (p0 * w + qa[0][10]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][10] = (p1 * w + qa[1][10]);
             }
             if (tx + 88 < dn) {
                 const int d = tx + 88;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][11] = (p0 * w + qa[0][11]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][11] = (p1 * w + qa[1][11]);
             }
             if (tx + 96 < dn) {
                 const int d = tx + 96;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][12] = (p0 * w + qa[0][12]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][12] = (p1 * w + qa[1][12]);
             }
             if (tx + 104 < dn) {
                 const int d = tx + 104;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][13] = (p0 * w + qa[0][13]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][13] = (p1 * w + qa[1][13]);
             }
             if (tx + 112 < dn) {
                 const int d = tx + 112;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][14] = (p0 * w + qa[0][14]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][14] = (p1 * w + qa[1][14]);
             }
             if (tx + 120 < dn) {
                 const int d = tx + 120;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][15] = (p0 * w + qa[0][15]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][15] = (p1 * w + qa[1][15]);
             }
             if (tx + 128 < dn) {
                 const int d = tx + 128;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][16] = (p0 * w + qa[0][16]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][16] = (p1 * w + qa[1][16]);
             }
             if (tx + 136 < dn) {
                 const int d = tx + 136;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][17] = (p0 * w + qa[0][17]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][17] = (p1 * w + qa[1][17]);
             }
             if (tx + 144 < dn) {
                 const int d = tx + 144;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][18] = (p0 * w + qa[0][18]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][18] = (p1 * w + qa[1][18]);
             }
             if (tx + 152 < dn) {
                 const int d = tx + 152;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][19] = (p0 * w + qa[0][19]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][19] = (p1 * w + qa[1][19]);
             }
             if (tx + 160 < dn) {
                 const int d = tx + 160;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][20] = (p0 * w + qa[0][20]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][20] = (p1 * w + qa[1][20]);
             }
             if (tx + 168 < dn) {
                 const int d = tx + 168;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][21] = (p0 * w + qa[0][21]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][21] = (p1 * w + qa[1][21]);
             }
             if (tx + 176 < dn) {
                 const int d = tx + 176;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][22] = (p0 * w + qa[0][22]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][22] = (p1 * w + qa[1][22]);
             }
             if (tx + 184 < dn) {
                 const int d = tx + 184;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][23] = (p0 * w + qa[0][23]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][23] = (p1 * w + qa[1][23]);
             }
             if (tx + 192 < dn) {
                 const int d = tx + 192;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][24] = (p0 * w + qa[0][24]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][24] = (p1 * w + qa[1][24]);
             }
             if (tx + 200 < dn) {
                 const int d = tx + 200;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][25] = (p0 * w + qa[0][25]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][25] = (p1 * w + qa[1][25]);
             }
             if (tx + 208 < dn) {
                 const int d = tx + 208;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][26] = (p0 * w + qa[0][26]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][26] = (p1 * w + qa[1][26]);
             }
             if (tx + 216 < dn) {
                 const int d = tx + 216;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][27] = (p0 * w + qa[0][27]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][27] = (p1 * w + qa[1][27]);
             }
             if (tx + 224 < dn) {
                 const int d = tx + 224;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][28] = (p0 * w + qa[0][28]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][28] = (p1 * w + qa[1][28]);
             }
             if (tx + 232 < dn) {
                 const int d = tx + 232;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][29] = (p0 * w + qa[0][29]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][29] = (p1 * w + qa[1][29]);
             }
             if (tx + 240 < dn) {
                 const int d = tx + 240;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][30] = (p0 * w + qa[0][30]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][30] = (p1 * w + qa[1][30]);
             }
             if (tx + 248 < dn) {
                 const int d = tx + 248;
                 const float w = Ks[d * 17 + j];
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 0, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[0][31] = (p0 * w + qa[0][31]);
-                if (mlo == mhi || ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
+                if (ocl_bttatt_t1024_shared(i0 + ty + 8, j0 + (size_t)j) >= ocl_bttatt_t1024_lev[d])
                     qa[1][31] = (p1 * w + qa[1][31]);
             }
+        }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }

@@ -250,10 +250,14 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t1024_k_f
                 for (; d < ocl_mlr_t1024_dim[lv]; d++) {
                     const float4 va = *(__local const float4 *)(Qs + d * 68 + ty * 4);
             const float4 vb = *(__local const float4 *)(KP + d * 36 + tx * 4);
-            const float a0 = va.x, b0 = vb.x;
-            const float a1 = va.y, b1 = vb.y;
-            const float a2 = va.z, b2 = vb.z;
-            const float a3 = va.w, b3 = vb.w;
+            const float a0 = va.x;
+            const float a1 = va.y;
+            const float a2 = va.z;
+            const float a3 = va.w;
+            const float b0 = vb.x;
+            const float b1 = vb.y;
+            const float b2 = vb.z;
+            const float b3 = vb.w;
                     acc[0][0] = (a0 * b0 + acc[0][0]);
                     acc[0][1] = (a0 * b1 + acc[0][1]);
                     acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -706,7 +710,7 @@ __kernel void ocl_mlr_t1024_k_delta(__global const float *o, __global const floa
  * tiles with the most queries start first), summed over the query tiles in
  * order:  dv_j = sum_i P_ij dout_i,
  *         dk_j[d] = sum_i c_ij P_ij (dP_ij - Dv_i) sc[d] q_i[d]  (d < D[m(i,j)]). */
-__kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dkdv(__global const float *q, __global const float *k,
+__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t1024_k_dkdv(__global const float *q, __global const float *k,
         __global const float *v, __global const float *lse, __global const float *dout, __global float *dk,
         __global float *dv, ulong bh_, ulong heads, __global float *ws, ulong k_off, ulong dk_off, ulong d_off)
 {
@@ -716,7 +720,7 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dk
     const size_t grp = ((size_t)get_group_id(0)), bh = grp / 32, kt = grp % 32;
     const size_t j0 = kt * 32, j1 = j0 + 32 > 1024 ? 1023 : j0 + 31;
     __global const float *dlt = ws + d_off;
-    float s[4][4], ds[4][4], ka[4][8], va[4][8];
+    float s[2][4], ds[2][4], ka[4][4], va[4][4];
     int bad = 0;
     if (bh >= (size_t)bh_)
         return;
@@ -733,72 +737,40 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dk
     ka[0][1] = 0.0f;
     ka[0][2] = 0.0f;
     ka[0][3] = 0.0f;
-    ka[0][4] = 0.0f;
-    ka[0][5] = 0.0f;
-    ka[0][6] = 0.0f;
-    ka[0][7] = 0.0f;
     va[0][0] = 0.0f;
     va[0][1] = 0.0f;
     va[0][2] = 0.0f;
     va[0][3] = 0.0f;
-    va[0][4] = 0.0f;
-    va[0][5] = 0.0f;
-    va[0][6] = 0.0f;
-    va[0][7] = 0.0f;
     ka[1][0] = 0.0f;
     ka[1][1] = 0.0f;
     ka[1][2] = 0.0f;
     ka[1][3] = 0.0f;
-    ka[1][4] = 0.0f;
-    ka[1][5] = 0.0f;
-    ka[1][6] = 0.0f;
-    ka[1][7] = 0.0f;
     va[1][0] = 0.0f;
     va[1][1] = 0.0f;
     va[1][2] = 0.0f;
     va[1][3] = 0.0f;
-    va[1][4] = 0.0f;
-    va[1][5] = 0.0f;
-    va[1][6] = 0.0f;
-    va[1][7] = 0.0f;
     ka[2][0] = 0.0f;
     ka[2][1] = 0.0f;
     ka[2][2] = 0.0f;
     ka[2][3] = 0.0f;
-    ka[2][4] = 0.0f;
-    ka[2][5] = 0.0f;
-    ka[2][6] = 0.0f;
-    ka[2][7] = 0.0f;
     va[2][0] = 0.0f;
     va[2][1] = 0.0f;
     va[2][2] = 0.0f;
     va[2][3] = 0.0f;
-    va[2][4] = 0.0f;
-    va[2][5] = 0.0f;
-    va[2][6] = 0.0f;
-    va[2][7] = 0.0f;
     ka[3][0] = 0.0f;
     ka[3][1] = 0.0f;
     ka[3][2] = 0.0f;
     ka[3][3] = 0.0f;
-    ka[3][4] = 0.0f;
-    ka[3][5] = 0.0f;
-    ka[3][6] = 0.0f;
-    ka[3][7] = 0.0f;
     va[3][0] = 0.0f;
     va[3][1] = 0.0f;
     va[3][2] = 0.0f;
     va[3][3] = 0.0f;
-    va[3][4] = 0.0f;
-    va[3][5] = 0.0f;
-    va[3][6] = 0.0f;
-    va[3][7] = 0.0f;
-    for (int x = lid; x < 32 * 64; x += 64) {
+    for (int x = lid; x < 32 * 64; x += 128) {
         const int r = x / 64, c = x % 64;
         const size_t gr = j0 + (size_t)r;
         Ks[c * 36 + r] = gr < 1024 ? k[gr * 64 + (size_t)c] : 0.0f;
     }
-    for (int x = lid; x < 32 * 64; x += 64) {
+    for (int x = lid; x < 32 * 64; x += 128) {
         const int r = x / 64, c = x % 64;
         const size_t gr = j0 + (size_t)r;
         Vs[c * 36 + r] = gr < 1024 ? v[gr * 64 + (size_t)c] : 0.0f;
@@ -806,35 +778,31 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dk
     for (size_t qt = j0 / 32; qt < 32; qt++) {
         const size_t i0 = qt * 32, i1 = i0 + 32 > 1024 ? 1023 : i0 + 31;
         int mlo, mhi, dn;
-        float lr[4], dr[4];
+        float lr[2], dr[2];
         ocl_mlr_t1024_tile_levels(i0, i1, j0, j1, &mlo, &mhi);
         dn = ocl_mlr_t1024_dim[mhi];
-        for (int x = lid; x < 32 * dn; x += 64) {
+        for (int x = lid; x < 32 * dn; x += 128) {
         const int r = x / dn, c = x % dn;
         const size_t gr = i0 + (size_t)r;
         Qs[c * 36 + r] = gr < 1024 ? q[gr * 64 + (size_t)c] * ocl_mlr_t1024_sc[c] : 0.0f;
     }
-        for (int x = lid; x < 32 * 64; x += 64) {
+        for (int x = lid; x < 32 * 64; x += 128) {
         const int r = x / 64, c = x % 64;
         const size_t gr = i0 + (size_t)r;
         Os[c * 36 + r] = gr < 1024 ? dout[gr * 64 + (size_t)c] : 0.0f;
     }
-        for (int x = lid; x < 32; x += 64) {
+        for (int x = lid; x < 32; x += 128) {
             const size_t i = i0 + (size_t)x;
             ls[x] = i < 1024 ? lse[i] : 0.0f;
             dl[x] = i < 1024 ? dlt[i] : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
-        lr[0] = ls[ty * 4 + 0];
-        dr[0] = dl[ty * 4 + 0];
-        lr[1] = ls[ty * 4 + 1];
-        dr[1] = dl[ty * 4 + 1];
-        lr[2] = ls[ty * 4 + 2];
-        dr[2] = dl[ty * 4 + 2];
-        lr[3] = ls[ty * 4 + 3];
-        dr[3] = dl[ty * 4 + 3];
+        lr[0] = ls[ty * 2 + 0];
+        dr[0] = dl[ty * 2 + 0];
+        lr[1] = ls[ty * 2 + 1];
+        dr[1] = dl[ty * 2 + 1];
         {
-            float acc[4][4];
+            float acc[2][4];
             int d = 0;
             acc[0][0] = s[0][0] = 0.0f;
             acc[0][1] = s[0][1] = 0.0f;
@@ -844,22 +812,16 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dk
             acc[1][1] = s[1][1] = 0.0f;
             acc[1][2] = s[1][2] = 0.0f;
             acc[1][3] = s[1][3] = 0.0f;
-            acc[2][0] = s[2][0] = 0.0f;
-            acc[2][1] = s[2][1] = 0.0f;
-            acc[2][2] = s[2][2] = 0.0f;
-            acc[2][3] = s[2][3] = 0.0f;
-            acc[3][0] = s[3][0] = 0.0f;
-            acc[3][1] = s[3][1] = 0.0f;
-            acc[3][2] = s[3][2] = 0.0f;
-            acc[3][3] = s[3][3] = 0.0f;
             for (int lv = 1; lv <= mhi; lv++) {
                 for (; d < ocl_mlr_t1024_dim[lv]; d++) {
-                    const float4 va = *(__local const float4 *)(Qs + d * 36 + ty * 4);
+                    const float2 va = *(__local const float2 *)(Qs + d * 36 + ty * 2);
             const float4 vb = *(__local const float4 *)(Ks + d * 36 + tx * 4);
-            const float a0 = va.x, b0 = vb.x;
-            const float a1 = va.y, b1 = vb.y;
-            const float a2 = va.z, b2 = vb.z;
-            const float a3 = va.w, b3 = vb.w;
+            const float a0 = va.s0;
+            const float a1 = va.s1;
+            const float b0 = vb.x;
+            const float b1 = vb.y;
+            const float b2 = vb.z;
+            const float b3 = vb.w;
                     acc[0][0] = (a0 * b0 + acc[0][0]);
                     acc[0][1] = (a0 * b1 + acc[0][1]);
                     acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -868,14 +830,6 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dk
                     acc[1][1] = (a1 * b1 + acc[1][1]);
                     acc[1][2] = (a1 * b2 + acc[1][2]);
                     acc[1][3] = (a1 * b3 + acc[1][3]);
-                    acc[2][0] = (a2 * b0 + acc[2][0]);
-                    acc[2][1] = (a2 * b1 + acc[2][1]);
-                    acc[2][2] = (a2 * b2 + acc[2][2]);
-                    acc[2][3] = (a2 * b3 + acc[2][3]);
-                    acc[3][0] = (a3 * b0 + acc[3][0]);
-                    acc[3][1] = (a3 * b1 + acc[3][1]);
-                    acc[3][2] = (a3 * b2 + acc[3][2]);
-                    acc[3][3] = (a3 * b3 + acc[3][3]);
                 }
                 if (mlo == mhi) {
                     if (lv == mhi) {
@@ -887,53 +841,29 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dk
                         s[1][1] = acc[1][1] * ocl_mlr_t1024_cn[lv];
                         s[1][2] = acc[1][2] * ocl_mlr_t1024_cn[lv];
                         s[1][3] = acc[1][3] * ocl_mlr_t1024_cn[lv];
-                        s[2][0] = acc[2][0] * ocl_mlr_t1024_cn[lv];
-                        s[2][1] = acc[2][1] * ocl_mlr_t1024_cn[lv];
-                        s[2][2] = acc[2][2] * ocl_mlr_t1024_cn[lv];
-                        s[2][3] = acc[2][3] * ocl_mlr_t1024_cn[lv];
-                        s[3][0] = acc[3][0] * ocl_mlr_t1024_cn[lv];
-                        s[3][1] = acc[3][1] * ocl_mlr_t1024_cn[lv];
-                        s[3][2] = acc[3][2] * ocl_mlr_t1024_cn[lv];
-                        s[3][3] = acc[3][3] * ocl_mlr_t1024_cn[lv];
                     }
                 } else if (lv >= mlo) { /* near the diagonal: pairs differ */
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 0) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + tx * 4 + 0) == lv)
                         s[0][0] = acc[0][0] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 1) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + tx * 4 + 1) == lv)
                         s[0][1] = acc[0][1] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 2) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + tx * 4 + 2) == lv)
                         s[0][2] = acc[0][2] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 3) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + tx * 4 + 3) == lv)
                         s[0][3] = acc[0][3] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 0) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + tx * 4 + 0) == lv)
                         s[1][0] = acc[1][0] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 1) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + tx * 4 + 1) == lv)
                         s[1][1] = acc[1][1] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 2) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + tx * 4 + 2) == lv)
                         s[1][2] = acc[1][2] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 3) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + tx * 4 + 3) == lv)
                         s[1][3] = acc[1][3] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 0) == lv)
-                        s[2][0] = acc[2][0] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 1) == lv)
-                        s[2][1] = acc[2][1] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 2) == lv)
-                        s[2][2] = acc[2][2] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 3) == lv)
-                        s[2][3] = acc[2][3] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 0) == lv)
-                        s[3][0] = acc[3][0] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 1) == lv)
-                        s[3][1] = acc[3][1] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 2) == lv)
-                        s[3][2] = acc[3][2] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 3) == lv)
-                        s[3][3] = acc[3][3] * ocl_mlr_t1024_cn[lv];
                 }
             }
         }
         {
-            float dp[4][4];
+            float dp[2][4];
             dp[0][0] = 0.0f;
             dp[0][1] = 0.0f;
             dp[0][2] = 0.0f;
@@ -942,21 +872,15 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dk
             dp[1][1] = 0.0f;
             dp[1][2] = 0.0f;
             dp[1][3] = 0.0f;
-            dp[2][0] = 0.0f;
-            dp[2][1] = 0.0f;
-            dp[2][2] = 0.0f;
-            dp[2][3] = 0.0f;
-            dp[3][0] = 0.0f;
-            dp[3][1] = 0.0f;
-            dp[3][2] = 0.0f;
-            dp[3][3] = 0.0f;
             for (int e = 0; e < 64; e++) {
-                const float4 va = *(__local const float4 *)(Os + e * 36 + ty * 4);
+                const float2 va = *(__local const float2 *)(Os + e * 36 + ty * 2);
                 const float4 vb = *(__local const float4 *)(Vs + e * 36 + tx * 4);
-                const float a0 = va.x, b0 = vb.x;
-                const float a1 = va.y, b1 = vb.y;
-                const float a2 = va.z, b2 = vb.z;
-                const float a3 = va.w, b3 = vb.w;
+                const float a0 = va.s0;
+                const float a1 = va.s1;
+                const float b0 = vb.x;
+                const float b1 = vb.y;
+                const float b2 = vb.z;
+                const float b3 = vb.w;
                 dp[0][0] = (a0 * b0 + dp[0][0]);
                 dp[0][1] = (a0 * b1 + dp[0][1]);
                 dp[0][2] = (a0 * b2 + dp[0][2]);
@@ -965,48 +889,24 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dk
                 dp[1][1] = (a1 * b1 + dp[1][1]);
                 dp[1][2] = (a1 * b2 + dp[1][2]);
                 dp[1][3] = (a1 * b3 + dp[1][3]);
-                dp[2][0] = (a2 * b0 + dp[2][0]);
-                dp[2][1] = (a2 * b1 + dp[2][1]);
-                dp[2][2] = (a2 * b2 + dp[2][2]);
-                dp[2][3] = (a2 * b3 + dp[2][3]);
-                dp[3][0] = (a3 * b0 + dp[3][0]);
-                dp[3][1] = (a3 * b1 + dp[3][1]);
-                dp[3][2] = (a3 * b2 + dp[3][2]);
-                dp[3][3] = (a3 * b3 + dp[3][3]);
             }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 0))) { float x = s[0][0] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][0] = ocl_mlr_t1024_exp_nonpos(x); ds[0][0] = s[0][0] * (dp[0][0] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 0))]; } else { s[0][0] = ds[0][0] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 1))) { float x = s[0][1] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][1] = ocl_mlr_t1024_exp_nonpos(x); ds[0][1] = s[0][1] * (dp[0][1] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 1))]; } else { s[0][1] = ds[0][1] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 2))) { float x = s[0][2] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][2] = ocl_mlr_t1024_exp_nonpos(x); ds[0][2] = s[0][2] * (dp[0][2] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 2))]; } else { s[0][2] = ds[0][2] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 3))) { float x = s[0][3] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][3] = ocl_mlr_t1024_exp_nonpos(x); ds[0][3] = s[0][3] * (dp[0][3] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 3))]; } else { s[0][3] = ds[0][3] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 0))) { float x = s[1][0] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][0] = ocl_mlr_t1024_exp_nonpos(x); ds[1][0] = s[1][0] * (dp[1][0] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 0))]; } else { s[1][0] = ds[1][0] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 1))) { float x = s[1][1] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][1] = ocl_mlr_t1024_exp_nonpos(x); ds[1][1] = s[1][1] * (dp[1][1] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 1))]; } else { s[1][1] = ds[1][1] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 2))) { float x = s[1][2] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][2] = ocl_mlr_t1024_exp_nonpos(x); ds[1][2] = s[1][2] * (dp[1][2] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 2))]; } else { s[1][2] = ds[1][2] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 3))) { float x = s[1][3] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][3] = ocl_mlr_t1024_exp_nonpos(x); ds[1][3] = s[1][3] * (dp[1][3] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 3))]; } else { s[1][3] = ds[1][3] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 0))) { float x = s[2][0] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][0] = ocl_mlr_t1024_exp_nonpos(x); ds[2][0] = s[2][0] * (dp[2][0] - dr[2]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 0))]; } else { s[2][0] = ds[2][0] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 1))) { float x = s[2][1] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][1] = ocl_mlr_t1024_exp_nonpos(x); ds[2][1] = s[2][1] * (dp[2][1] - dr[2]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 1))]; } else { s[2][1] = ds[2][1] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 2))) { float x = s[2][2] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][2] = ocl_mlr_t1024_exp_nonpos(x); ds[2][2] = s[2][2] * (dp[2][2] - dr[2]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 2))]; } else { s[2][2] = ds[2][2] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 3))) { float x = s[2][3] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][3] = ocl_mlr_t1024_exp_nonpos(x); ds[2][3] = s[2][3] * (dp[2][3] - dr[2]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 3))]; } else { s[2][3] = ds[2][3] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 0))) { float x = s[3][0] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][0] = ocl_mlr_t1024_exp_nonpos(x); ds[3][0] = s[3][0] * (dp[3][0] - dr[3]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 0))]; } else { s[3][0] = ds[3][0] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 1))) { float x = s[3][1] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][1] = ocl_mlr_t1024_exp_nonpos(x); ds[3][1] = s[3][1] * (dp[3][1] - dr[3]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 1))]; } else { s[3][1] = ds[3][1] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 2))) { float x = s[3][2] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][2] = ocl_mlr_t1024_exp_nonpos(x); ds[3][2] = s[3][2] * (dp[3][2] - dr[3]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 2))]; } else { s[3][2] = ds[3][2] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 3))) { float x = s[3][3] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][3] = ocl_mlr_t1024_exp_nonpos(x); ds[3][3] = s[3][3] * (dp[3][3] - dr[3]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 3))]; } else { s[3][3] = ds[3][3] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 0), (j0 + tx * 4 + 0))) { float x = s[0][0] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][0] = ocl_mlr_t1024_exp_nonpos(x); ds[0][0] = s[0][0] * (dp[0][0] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 0), (j0 + tx * 4 + 0))]; } else { s[0][0] = ds[0][0] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 0), (j0 + tx * 4 + 1))) { float x = s[0][1] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][1] = ocl_mlr_t1024_exp_nonpos(x); ds[0][1] = s[0][1] * (dp[0][1] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 0), (j0 + tx * 4 + 1))]; } else { s[0][1] = ds[0][1] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 0), (j0 + tx * 4 + 2))) { float x = s[0][2] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][2] = ocl_mlr_t1024_exp_nonpos(x); ds[0][2] = s[0][2] * (dp[0][2] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 0), (j0 + tx * 4 + 2))]; } else { s[0][2] = ds[0][2] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 0), (j0 + tx * 4 + 3))) { float x = s[0][3] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][3] = ocl_mlr_t1024_exp_nonpos(x); ds[0][3] = s[0][3] * (dp[0][3] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 0), (j0 + tx * 4 + 3))]; } else { s[0][3] = ds[0][3] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 1), (j0 + tx * 4 + 0))) { float x = s[1][0] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][0] = ocl_mlr_t1024_exp_nonpos(x); ds[1][0] = s[1][0] * (dp[1][0] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 1), (j0 + tx * 4 + 0))]; } else { s[1][0] = ds[1][0] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 1), (j0 + tx * 4 + 1))) { float x = s[1][1] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][1] = ocl_mlr_t1024_exp_nonpos(x); ds[1][1] = s[1][1] * (dp[1][1] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 1), (j0 + tx * 4 + 1))]; } else { s[1][1] = ds[1][1] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 1), (j0 + tx * 4 + 2))) { float x = s[1][2] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][2] = ocl_mlr_t1024_exp_nonpos(x); ds[1][2] = s[1][2] * (dp[1][2] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 1), (j0 + tx * 4 + 2))]; } else { s[1][2] = ds[1][2] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 1), (j0 + tx * 4 + 3))) { float x = s[1][3] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][3] = ocl_mlr_t1024_exp_nonpos(x); ds[1][3] = s[1][3] * (dp[1][3] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 1), (j0 + tx * 4 + 3))]; } else { s[1][3] = ds[1][3] = 0.0f; }
         }
-        Ps[(ty * 4 + 0) * 36 + tx * 4 + 0] = s[0][0];
-        Ps[(ty * 4 + 0) * 36 + tx * 4 + 1] = s[0][1];
-        Ps[(ty * 4 + 0) * 36 + tx * 4 + 2] = s[0][2];
-        Ps[(ty * 4 + 0) * 36 + tx * 4 + 3] = s[0][3];
-        Ps[(ty * 4 + 1) * 36 + tx * 4 + 0] = s[1][0];
-        Ps[(ty * 4 + 1) * 36 + tx * 4 + 1] = s[1][1];
-        Ps[(ty * 4 + 1) * 36 + tx * 4 + 2] = s[1][2];
-        Ps[(ty * 4 + 1) * 36 + tx * 4 + 3] = s[1][3];
-        Ps[(ty * 4 + 2) * 36 + tx * 4 + 0] = s[2][0];
-        Ps[(ty * 4 + 2) * 36 + tx * 4 + 1] = s[2][1];
-        Ps[(ty * 4 + 2) * 36 + tx * 4 + 2] = s[2][2];
-        Ps[(ty * 4 + 2) * 36 + tx * 4 + 3] = s[2][3];
-        Ps[(ty * 4 + 3) * 36 + tx * 4 + 0] = s[3][0];
-        Ps[(ty * 4 + 3) * 36 + tx * 4 + 1] = s[3][1];
-        Ps[(ty * 4 + 3) * 36 + tx * 4 + 2] = s[3][2];
-        Ps[(ty * 4 + 3) * 36 + tx * 4 + 3] = s[3][3];
+        Ps[(ty * 2 + 0) * 36 + tx * 4 + 0] = s[0][0];
+        Ps[(ty * 2 + 0) * 36 + tx * 4 + 1] = s[0][1];
+        Ps[(ty * 2 + 0) * 36 + tx * 4 + 2] = s[0][2];
+        Ps[(ty * 2 + 0) * 36 + tx * 4 + 3] = s[0][3];
+        Ps[(ty * 2 + 1) * 36 + tx * 4 + 0] = s[1][0];
+        Ps[(ty * 2 + 1) * 36 + tx * 4 + 1] = s[1][1];
+        Ps[(ty * 2 + 1) * 36 + tx * 4 + 2] = s[1][2];
+        Ps[(ty * 2 + 1) * 36 + tx * 4 + 3] = s[1][3];
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int i = 0; i < 32; i++) { /* dv += P^T dout */
             const float p0 = Ps[i * 36 + tx * 4 + 0];
@@ -1021,174 +921,133 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dk
                 va[3][0] = (p3 * w + va[3][0]);
             }
             {
-                const float w = Os[(ty + 8) * 36 + i];
+                const float w = Os[(ty + 16) * 36 + i];
                 va[0][1] = (p0 * w + va[0][1]);
                 va[1][1] = (p1 * w + va[1][1]);
                 va[2][1] = (p2 * w + va[2][1]);
                 va[3][1] = (p3 * w + va[3][1]);
             }
             {
-                const float w = Os[(ty + 16) * 36 + i];
+                const float w = Os[(ty + 32) * 36 + i];
                 va[0][2] = (p0 * w + va[0][2]);
                 va[1][2] = (p1 * w + va[1][2]);
                 va[2][2] = (p2 * w + va[2][2]);
                 va[3][2] = (p3 * w + va[3][2]);
             }
             {
-                const float w = Os[(ty + 24) * 36 + i];
+                const float w = Os[(ty + 48) * 36 + i];
                 va[0][3] = (p0 * w + va[0][3]);
                 va[1][3] = (p1 * w + va[1][3]);
                 va[2][3] = (p2 * w + va[2][3]);
                 va[3][3] = (p3 * w + va[3][3]);
             }
-            {
-                const float w = Os[(ty + 32) * 36 + i];
-                va[0][4] = (p0 * w + va[0][4]);
-                va[1][4] = (p1 * w + va[1][4]);
-                va[2][4] = (p2 * w + va[2][4]);
-                va[3][4] = (p3 * w + va[3][4]);
-            }
-            {
-                const float w = Os[(ty + 40) * 36 + i];
-                va[0][5] = (p0 * w + va[0][5]);
-                va[1][5] = (p1 * w + va[1][5]);
-                va[2][5] = (p2 * w + va[2][5]);
-                va[3][5] = (p3 * w + va[3][5]);
-            }
-            {
-                const float w = Os[(ty + 48) * 36 + i];
-                va[0][6] = (p0 * w + va[0][6]);
-                va[1][6] = (p1 * w + va[1][6]);
-                va[2][6] = (p2 * w + va[2][6]);
-                va[3][6] = (p3 * w + va[3][6]);
-            }
-            {
-                const float w = Os[(ty + 56) * 36 + i];
-                va[0][7] = (p0 * w + va[0][7]);
-                va[1][7] = (p1 * w + va[1][7]);
-                va[2][7] = (p2 * w + va[2][7]);
-                va[3][7] = (p3 * w + va[3][7]);
-            }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
-        Ps[(ty * 4 + 0) * 36 + tx * 4 + 0] = ds[0][0];
-        Ps[(ty * 4 + 0) * 36 + tx * 4 + 1] = ds[0][1];
-        Ps[(ty * 4 + 0) * 36 + tx * 4 + 2] = ds[0][2];
-        Ps[(ty * 4 + 0) * 36 + tx * 4 + 3] = ds[0][3];
-        Ps[(ty * 4 + 1) * 36 + tx * 4 + 0] = ds[1][0];
-        Ps[(ty * 4 + 1) * 36 + tx * 4 + 1] = ds[1][1];
-        Ps[(ty * 4 + 1) * 36 + tx * 4 + 2] = ds[1][2];
-        Ps[(ty * 4 + 1) * 36 + tx * 4 + 3] = ds[1][3];
-        Ps[(ty * 4 + 2) * 36 + tx * 4 + 0] = ds[2][0];
-        Ps[(ty * 4 + 2) * 36 + tx * 4 + 1] = ds[2][1];
-        Ps[(ty * 4 + 2) * 36 + tx * 4 + 2] = ds[2][2];
-        Ps[(ty * 4 + 2) * 36 + tx * 4 + 3] = ds[2][3];
-        Ps[(ty * 4 + 3) * 36 + tx * 4 + 0] = ds[3][0];
-        Ps[(ty * 4 + 3) * 36 + tx * 4 + 1] = ds[3][1];
-        Ps[(ty * 4 + 3) * 36 + tx * 4 + 2] = ds[3][2];
-        Ps[(ty * 4 + 3) * 36 + tx * 4 + 3] = ds[3][3];
+        Ps[(ty * 2 + 0) * 36 + tx * 4 + 0] = ds[0][0];
+        Ps[(ty * 2 + 0) * 36 + tx * 4 + 1] = ds[0][1];
+        Ps[(ty * 2 + 0) * 36 + tx * 4 + 2] = ds[0][2];
+        Ps[(ty * 2 + 0) * 36 + tx * 4 + 3] = ds[0][3];
+        Ps[(ty * 2 + 1) * 36 + tx * 4 + 0] = ds[1][0];
+        Ps[(ty * 2 + 1) * 36 + tx * 4 + 1] = ds[1][1];
+        Ps[(ty * 2 + 1) * 36 + tx * 4 + 2] = ds[1][2];
+        Ps[(ty * 2 + 1) * 36 + tx * 4 + 3] = ds[1][3];
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int i = 0; i < 32; i++) { /* dk += dS^T q over each pair's dims */
-            const float p0 = Ps[i * 36 + tx * 4 + 0];
-            const float p1 = Ps[i * 36 + tx * 4 + 1];
-            const float p2 = Ps[i * 36 + tx * 4 + 2];
-            const float p3 = Ps[i * 36 + tx * 4 + 3];
+        if (mlo == mhi) {
+        for (int i = 0; i < 32; i++) { /* dk += dS^T q */
+            const float4 pv = *(__local const float4 *)(Ps + i * 36 + tx * 4);
+            const float p0 = pv.x;
+            const float p1 = pv.y;
+            const float p2 = pv.z;
+            const float p3 = pv.w;
             if (ty + 0 < dn) {
                 const int d = ty + 0;
                 const float w = Qs[d * 36 + i];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t1024_lev[d])
-                    ka[0][0] = (p0 * w + ka[0][0]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t1024_lev[d])
-                    ka[1][0] = (p1 * w + ka[1][0]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t1024_lev[d])
-                    ka[2][0] = (p2 * w + ka[2][0]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t1024_lev[d])
-                    ka[3][0] = (p3 * w + ka[3][0]);
-            }
-            if (ty + 8 < dn) {
-                const int d = ty + 8;
-                const float w = Qs[d * 36 + i];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t1024_lev[d])
-                    ka[0][1] = (p0 * w + ka[0][1]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t1024_lev[d])
-                    ka[1][1] = (p1 * w + ka[1][1]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t1024_lev[d])
-                    ka[2][1] = (p2 * w + ka[2][1]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t1024_lev[d])
-                    ka[3][1] = (p3 * w + ka[3][1]);
+                ka[0][0] = (p0 * w + ka[0][0]);
+                ka[1][0] = (p1 * w + ka[1][0]);
+                ka[2][0] = (p2 * w + ka[2][0]);
+                ka[3][0] = (p3 * w + ka[3][0]);
             }
             if (ty + 16 < dn) {
                 const int d = ty + 16;
                 const float w = Qs[d * 36 + i];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t1024_lev[d])
-                    ka[0][2] = (p0 * w + ka[0][2]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t1024_lev[d])
-                    ka[1][2] = (p1 * w + ka[1][2]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t1024_lev[d])
-                    ka[2][2] = (p2 * w + ka[2][2]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t1024_lev[d])
-                    ka[3][2] = (p3 * w + ka[3][2]);
-            }
-            if (ty + 24 < dn) {
-                const int d = ty + 24;
-                const float w = Qs[d * 36 + i];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t1024_lev[d])
-                    ka[0][3] = (p0 * w + ka[0][3]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t1024_lev[d])
-                    ka[1][3] = (p1 * w + ka[1][3]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t1024_lev[d])
-                    ka[2][3] = (p2 * w + ka[2][3]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t1024_lev[d])
-                    ka[3][3] = (p3 * w + ka[3][3]);
+                ka[0][1] = (p0 * w + ka[0][1]);
+                ka[1][1] = (p1 * w + ka[1][1]);
+                ka[2][1] = (p2 * w + ka[2][1]);
+                ka[3][1] = (p3 * w + ka[3][1]);
             }
             if (ty + 32 < dn) {
                 const int d = ty + 32;
                 const float w = Qs[d * 36 + i];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t1024_lev[d])
-                    ka[0][4] = (p0 * w + ka[0][4]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t1024_lev[d])
-                    ka[1][4] = (p1 * w + ka[1][4]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t1024_lev[d])
-                    ka[2][4] = (p2 * w + ka[2][4]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t1024_lev[d])
-                    ka[3][4] = (p3 * w + ka[3][4]);
-            }
-            if (ty + 40 < dn) {
-                const int d = ty + 40;
-                const float w = Qs[d * 36 + i];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t1024_lev[d])
-                    ka[0][5] = (p0 * w + ka[0][5]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t1024_lev[d])
-                    ka[1][5] = (p1 * w + ka[1][5]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t1024_lev[d])
-                    ka[2][5] = (p2 * w + ka[2][5]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t1024_lev[d])
-                    ka[3][5] = (p3 * w + ka[3][5]);
+                ka[0][2] = (p0 * w + ka[0][2]);
+                ka[1][2] = (p1 * w + ka[1][2]);
+                ka[2][2] = (p2 * w + ka[2][2]);
+                ka[3][2] = (p3 * w + ka[3][2]);
             }
             if (ty + 48 < dn) {
                 const int d = ty + 48;
                 const float w = Qs[d * 36 + i];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t1024_lev[d])
-                    ka[0][6] = (p0 * w + ka[0][6]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t1024_lev[d])
-                    ka[1][6] = (p1 * w + ka[1][6]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t1024_lev[d])
-                    ka[2][6] = (p2 * w + ka[2][6]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t1024_lev[d])
-                    ka[3][6] = (p3 * w + ka[3][6]);
+                ka[0][3] = (p0 * w + ka[0][3]);
+                ka[1][3] = (p1 * w + ka[1][3]);
+                ka[2][3] = (p2 * w + ka[2][3]);
+                ka[3][3] = (p3 * w + ka[3][3]);
             }
-            if (ty + 56 < dn) {
-                const int d = ty + 56;
+        }
+        } else { /* near the diagonal: pairs differ */
+        for (int i = 0; i < 32; i++) { /* dk += dS^T q */
+            const float4 pv = *(__local const float4 *)(Ps + i * 36 + tx * 4);
+            const float p0 = pv.x;
+            const float p1 = pv.y;
+            const float p2 = pv.z;
+            const float p3 = pv.w;
+            if (ty + 0 < dn) {
+                const int d = ty + 0;
                 const float w = Qs[d * 36 + i];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t1024_lev[d])
-                    ka[0][7] = (p0 * w + ka[0][7]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t1024_lev[d])
-                    ka[1][7] = (p1 * w + ka[1][7]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t1024_lev[d])
-                    ka[2][7] = (p2 * w + ka[2][7]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t1024_lev[d])
-                    ka[3][7] = (p3 * w + ka[3][7]);
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t1024_lev[d])
+                    ka[0][0] = (p0 * w + ka[0][0]);
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t1024_lev[d])
+                    ka[1][0] = (p1 * w + ka[1][0]);
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t1024_lev[d])
+                    ka[2][0] = (p2 * w + ka[2][0]);
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t1024_lev[d])
+                    ka[3][0] = (p3 * w + ka[3][0]);
             }
+            if (ty + 16 < dn) {
+                const int d = ty + 16;
+                const float w = Qs[d * 36 + i];
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t1024_lev[d])
+                    ka[0][1] = (p0 * w + ka[0][1]);
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t1024_lev[d])
+                    ka[1][1] = (p1 * w + ka[1][1]);
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t1024_lev[d])
+                    ka[2][1] = (p2 * w + ka[2][1]);
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t1024_lev[d])
+                    ka[3][1] = (p3 * w + ka[3][1]);
+            }
+            if (ty + 32 < dn) {
+                const int d = ty + 32;
+                const float w = Qs[d * 36 + i];
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t1024_lev[d])
+                    ka[0][2] = (p0 * w + ka[0][2]);
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t1024_lev[d])
+                    ka[1][2] = (p1 * w + ka[1][2]);
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t1024_lev[d])
+                    ka[2][2] = (p2 * w + ka[2][2]);
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t1024_lev[d])
+                    ka[3][2] = (p3 * w + ka[3][2]);
+            }
+            if (ty + 48 < dn) {
+                const int d = ty + 48;
+                const float w = Qs[d * 36 + i];
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 0) >= ocl_mlr_t1024_lev[d])
+                    ka[0][3] = (p0 * w + ka[0][3]);
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 1) >= ocl_mlr_t1024_lev[d])
+                    ka[1][3] = (p1 * w + ka[1][3]);
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 2) >= ocl_mlr_t1024_lev[d])
+                    ka[2][3] = (p2 * w + ka[2][3]);
+                if (ocl_mlr_t1024_shared(i0 + (size_t)i, j0 + tx * 4 + 3) >= ocl_mlr_t1024_lev[d])
+                    ka[3][3] = (p3 * w + ka[3][3]);
+            }
+        }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
@@ -1199,64 +1058,32 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dk
             bad |= !isfinite(ka[0][0]);
         }
         {
-            dk[j * 64 + ty + 8] = ka[0][1];
+            dk[j * 64 + ty + 16] = ka[0][1];
             bad |= !isfinite(ka[0][1]);
         }
         {
-            dk[j * 64 + ty + 16] = ka[0][2];
+            dk[j * 64 + ty + 32] = ka[0][2];
             bad |= !isfinite(ka[0][2]);
         }
         {
-            dk[j * 64 + ty + 24] = ka[0][3];
+            dk[j * 64 + ty + 48] = ka[0][3];
             bad |= !isfinite(ka[0][3]);
-        }
-        {
-            dk[j * 64 + ty + 32] = ka[0][4];
-            bad |= !isfinite(ka[0][4]);
-        }
-        {
-            dk[j * 64 + ty + 40] = ka[0][5];
-            bad |= !isfinite(ka[0][5]);
-        }
-        {
-            dk[j * 64 + ty + 48] = ka[0][6];
-            bad |= !isfinite(ka[0][6]);
-        }
-        {
-            dk[j * 64 + ty + 56] = ka[0][7];
-            bad |= !isfinite(ka[0][7]);
         }
         {
             dv[j * 64 + ty + 0] = va[0][0];
             bad |= !isfinite(va[0][0]);
         }
         {
-            dv[j * 64 + ty + 8] = va[0][1];
+            dv[j * 64 + ty + 16] = va[0][1];
             bad |= !isfinite(va[0][1]);
         }
         {
-            dv[j * 64 + ty + 16] = va[0][2];
+            dv[j * 64 + ty + 32] = va[0][2];
             bad |= !isfinite(va[0][2]);
         }
         {
-            dv[j * 64 + ty + 24] = va[0][3];
+            dv[j * 64 + ty + 48] = va[0][3];
             bad |= !isfinite(va[0][3]);
-        }
-        {
-            dv[j * 64 + ty + 32] = va[0][4];
-            bad |= !isfinite(va[0][4]);
-        }
-        {
-            dv[j * 64 + ty + 40] = va[0][5];
-            bad |= !isfinite(va[0][5]);
-        }
-        {
-            dv[j * 64 + ty + 48] = va[0][6];
-            bad |= !isfinite(va[0][6]);
-        }
-        {
-            dv[j * 64 + ty + 56] = va[0][7];
-            bad |= !isfinite(va[0][7]);
         }
     }
     if (j0 + tx * 4 + 1 < 1024) {
@@ -1266,64 +1093,32 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dk
             bad |= !isfinite(ka[1][0]);
         }
         {
-            dk[j * 64 + ty + 8] = ka[1][1];
+            dk[j * 64 + ty + 16] = ka[1][1];
             bad |= !isfinite(ka[1][1]);
         }
         {
-            dk[j * 64 + ty + 16] = ka[1][2];
+            dk[j * 64 + ty + 32] = ka[1][2];
             bad |= !isfinite(ka[1][2]);
         }
         {
-            dk[j * 64 + ty + 24] = ka[1][3];
+            dk[j * 64 + ty + 48] = ka[1][3];
             bad |= !isfinite(ka[1][3]);
-        }
-        {
-            dk[j * 64 + ty + 32] = ka[1][4];
-            bad |= !isfinite(ka[1][4]);
-        }
-        {
-            dk[j * 64 + ty + 40] = ka[1][5];
-            bad |= !isfinite(ka[1][5]);
-        }
-        {
-            dk[j * 64 + ty + 48] = ka[1][6];
-            bad |= !isfinite(ka[1][6]);
-        }
-        {
-            dk[j * 64 + ty + 56] = ka[1][7];
-            bad |= !isfinite(ka[1][7]);
         }
         {
             dv[j * 64 + ty + 0] = va[1][0];
             bad |= !isfinite(va[1][0]);
         }
         {
-            dv[j * 64 + ty + 8] = va[1][1];
+            dv[j * 64 + ty + 16] = va[1][1];
             bad |= !isfinite(va[1][1]);
         }
         {
-            dv[j * 64 + ty + 16] = va[1][2];
+            dv[j * 64 + ty + 32] = va[1][2];
             bad |= !isfinite(va[1][2]);
         }
         {
-            dv[j * 64 + ty + 24] = va[1][3];
+            dv[j * 64 + ty + 48] = va[1][3];
             bad |= !isfinite(va[1][3]);
-        }
-        {
-            dv[j * 64 + ty + 32] = va[1][4];
-            bad |= !isfinite(va[1][4]);
-        }
-        {
-            dv[j * 64 + ty + 40] = va[1][5];
-            bad |= !isfinite(va[1][5]);
-        }
-        {
-            dv[j * 64 + ty + 48] = va[1][6];
-            bad |= !isfinite(va[1][6]);
-        }
-        {
-            dv[j * 64 + ty + 56] = va[1][7];
-            bad |= !isfinite(va[1][7]);
         }
     }
     if (j0 + tx * 4 + 2 < 1024) {
@@ -1333,64 +1128,32 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dk
             bad |= !isfinite(ka[2][0]);
         }
         {
-            dk[j * 64 + ty + 8] = ka[2][1];
+            dk[j * 64 + ty + 16] = ka[2][1];
             bad |= !isfinite(ka[2][1]);
         }
         {
-            dk[j * 64 + ty + 16] = ka[2][2];
+            dk[j * 64 + ty + 32] = ka[2][2];
             bad |= !isfinite(ka[2][2]);
         }
         {
-            dk[j * 64 + ty + 24] = ka[2][3];
+            dk[j * 64 + ty + 48] = ka[2][3];
             bad |= !isfinite(ka[2][3]);
-        }
-        {
-            dk[j * 64 + ty + 32] = ka[2][4];
-            bad |= !isfinite(ka[2][4]);
-        }
-        {
-            dk[j * 64 + ty + 40] = ka[2][5];
-            bad |= !isfinite(ka[2][5]);
-        }
-        {
-            dk[j * 64 + ty + 48] = ka[2][6];
-            bad |= !isfinite(ka[2][6]);
-        }
-        {
-            dk[j * 64 + ty + 56] = ka[2][7];
-            bad |= !isfinite(ka[2][7]);
         }
         {
             dv[j * 64 + ty + 0] = va[2][0];
             bad |= !isfinite(va[2][0]);
         }
         {
-            dv[j * 64 + ty + 8] = va[2][1];
+            dv[j * 64 + ty + 16] = va[2][1];
             bad |= !isfinite(va[2][1]);
         }
         {
-            dv[j * 64 + ty + 16] = va[2][2];
+            dv[j * 64 + ty + 32] = va[2][2];
             bad |= !isfinite(va[2][2]);
         }
         {
-            dv[j * 64 + ty + 24] = va[2][3];
+            dv[j * 64 + ty + 48] = va[2][3];
             bad |= !isfinite(va[2][3]);
-        }
-        {
-            dv[j * 64 + ty + 32] = va[2][4];
-            bad |= !isfinite(va[2][4]);
-        }
-        {
-            dv[j * 64 + ty + 40] = va[2][5];
-            bad |= !isfinite(va[2][5]);
-        }
-        {
-            dv[j * 64 + ty + 48] = va[2][6];
-            bad |= !isfinite(va[2][6]);
-        }
-        {
-            dv[j * 64 + ty + 56] = va[2][7];
-            bad |= !isfinite(va[2][7]);
         }
     }
     if (j0 + tx * 4 + 3 < 1024) {
@@ -1400,64 +1163,32 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dk
             bad |= !isfinite(ka[3][0]);
         }
         {
-            dk[j * 64 + ty + 8] = ka[3][1];
+            dk[j * 64 + ty + 16] = ka[3][1];
             bad |= !isfinite(ka[3][1]);
         }
         {
-            dk[j * 64 + ty + 16] = ka[3][2];
+            dk[j * 64 + ty + 32] = ka[3][2];
             bad |= !isfinite(ka[3][2]);
         }
         {
-            dk[j * 64 + ty + 24] = ka[3][3];
+            dk[j * 64 + ty + 48] = ka[3][3];
             bad |= !isfinite(ka[3][3]);
-        }
-        {
-            dk[j * 64 + ty + 32] = ka[3][4];
-            bad |= !isfinite(ka[3][4]);
-        }
-        {
-            dk[j * 64 + ty + 40] = ka[3][5];
-            bad |= !isfinite(ka[3][5]);
-        }
-        {
-            dk[j * 64 + ty + 48] = ka[3][6];
-            bad |= !isfinite(ka[3][6]);
-        }
-        {
-            dk[j * 64 + ty + 56] = ka[3][7];
-            bad |= !isfinite(ka[3][7]);
         }
         {
             dv[j * 64 + ty + 0] = va[3][0];
             bad |= !isfinite(va[3][0]);
         }
         {
-            dv[j * 64 + ty + 8] = va[3][1];
+            dv[j * 64 + ty + 16] = va[3][1];
             bad |= !isfinite(va[3][1]);
         }
         {
-            dv[j * 64 + ty + 16] = va[3][2];
+            dv[j * 64 + ty + 32] = va[3][2];
             bad |= !isfinite(va[3][2]);
         }
         {
-            dv[j * 64 + ty + 24] = va[3][3];
+            dv[j * 64 + ty + 48] = va[3][3];
             bad |= !isfinite(va[3][3]);
-        }
-        {
-            dv[j * 64 + ty + 32] = va[3][4];
-            bad |= !isfinite(va[3][4]);
-        }
-        {
-            dv[j * 64 + ty + 40] = va[3][5];
-            bad |= !isfinite(va[3][5]);
-        }
-        {
-            dv[j * 64 + ty + 48] = va[3][6];
-            bad |= !isfinite(va[3][6]);
-        }
-        {
-            dv[j * 64 + ty + 56] = va[3][7];
-            bad |= !isfinite(va[3][7]);
         }
     }
     if (bad)
@@ -1467,7 +1198,7 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dk
 /* dq of query tile qt of head bh (group g = bh * 32 + (31 - qt)), summed over
  * the key tiles in order:
  *   dq_i[d] = sc[d] sum_j c_ij P_ij (dP_ij - Dv_i) k_j[d]   (d < D[m(i,j)]) */
-__kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dq(__global const float *q, __global const float *k,
+__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t1024_k_dq(__global const float *q, __global const float *k,
         __global const float *v, __global const float *lse, __global const float *dout, __global float *dq,
         ulong bh_, ulong heads, __global float *ws, ulong k_off, ulong dq_off, ulong d_off)
 {
@@ -1477,7 +1208,7 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dq
     const size_t i0 = qt * 32, i1 = i0 + 32 > 1024 ? 1023 : i0 + 31;
     const size_t nk = i1 / 32 + 1;
     __global const float *dlt = ws + d_off;
-    float s[4][4], ds[4][4], qa[4][8], lr[4], dr[4];
+    float s[2][4], ds[2][4], qa[2][8], lr[2], dr[2];
     int bad = 0;
     if (bh >= (size_t)bh_)
         return;
@@ -1490,7 +1221,7 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dq
     dlt += bh * 1024;
     dq += dq_off + bh * 65536;
     {
-        const size_t i = i0 + ty * 4 + 0;
+        const size_t i = i0 + ty * 2 + 0;
         lr[0] = i < 1024 ? lse[i] : 0.0f;
         dr[0] = i < 1024 ? dlt[i] : 0.0f;
         qa[0][0] = 0.0f;
@@ -1503,7 +1234,7 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dq
         qa[0][7] = 0.0f;
     }
     {
-        const size_t i = i0 + ty * 4 + 1;
+        const size_t i = i0 + ty * 2 + 1;
         lr[1] = i < 1024 ? lse[i] : 0.0f;
         dr[1] = i < 1024 ? dlt[i] : 0.0f;
         qa[1][0] = 0.0f;
@@ -1515,38 +1246,12 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dq
         qa[1][6] = 0.0f;
         qa[1][7] = 0.0f;
     }
-    {
-        const size_t i = i0 + ty * 4 + 2;
-        lr[2] = i < 1024 ? lse[i] : 0.0f;
-        dr[2] = i < 1024 ? dlt[i] : 0.0f;
-        qa[2][0] = 0.0f;
-        qa[2][1] = 0.0f;
-        qa[2][2] = 0.0f;
-        qa[2][3] = 0.0f;
-        qa[2][4] = 0.0f;
-        qa[2][5] = 0.0f;
-        qa[2][6] = 0.0f;
-        qa[2][7] = 0.0f;
-    }
-    {
-        const size_t i = i0 + ty * 4 + 3;
-        lr[3] = i < 1024 ? lse[i] : 0.0f;
-        dr[3] = i < 1024 ? dlt[i] : 0.0f;
-        qa[3][0] = 0.0f;
-        qa[3][1] = 0.0f;
-        qa[3][2] = 0.0f;
-        qa[3][3] = 0.0f;
-        qa[3][4] = 0.0f;
-        qa[3][5] = 0.0f;
-        qa[3][6] = 0.0f;
-        qa[3][7] = 0.0f;
-    }
-    for (int x = lid; x < 32 * 64; x += 64) {
+    for (int x = lid; x < 32 * 64; x += 128) {
         const int r = x / 64, c = x % 64;
         const size_t gr = i0 + (size_t)r;
         Qs[c * 36 + r] = gr < 1024 ? q[gr * 64 + (size_t)c] * ocl_mlr_t1024_sc[c] : 0.0f;
     }
-    for (int x = lid; x < 32 * 64; x += 64) {
+    for (int x = lid; x < 32 * 64; x += 128) {
         const int r = x / 64, c = x % 64;
         const size_t gr = i0 + (size_t)r;
         Os[c * 36 + r] = gr < 1024 ? dout[gr * 64 + (size_t)c] : 0.0f;
@@ -1556,19 +1261,19 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dq
         int mlo, mhi, dn;
         ocl_mlr_t1024_tile_levels(i0, i1, j0, j1, &mlo, &mhi);
         dn = ocl_mlr_t1024_dim[mhi];
-        for (int x = lid; x < 32 * dn; x += 64) {
+        for (int x = lid; x < 32 * dn; x += 128) {
         const int r = x / dn, c = x % dn;
         const size_t gr = j0 + (size_t)r;
         Ks[c * 36 + r] = gr < 1024 ? k[gr * 64 + (size_t)c] : 0.0f;
     }
-        for (int x = lid; x < 32 * 64; x += 64) {
+        for (int x = lid; x < 32 * 64; x += 128) {
         const int r = x / 64, c = x % 64;
         const size_t gr = j0 + (size_t)r;
         Vs[c * 36 + r] = gr < 1024 ? v[gr * 64 + (size_t)c] : 0.0f;
     }
         barrier(CLK_LOCAL_MEM_FENCE);
         {
-            float acc[4][4];
+            float acc[2][4];
             int d = 0;
             acc[0][0] = s[0][0] = 0.0f;
             acc[0][1] = s[0][1] = 0.0f;
@@ -1578,22 +1283,16 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dq
             acc[1][1] = s[1][1] = 0.0f;
             acc[1][2] = s[1][2] = 0.0f;
             acc[1][3] = s[1][3] = 0.0f;
-            acc[2][0] = s[2][0] = 0.0f;
-            acc[2][1] = s[2][1] = 0.0f;
-            acc[2][2] = s[2][2] = 0.0f;
-            acc[2][3] = s[2][3] = 0.0f;
-            acc[3][0] = s[3][0] = 0.0f;
-            acc[3][1] = s[3][1] = 0.0f;
-            acc[3][2] = s[3][2] = 0.0f;
-            acc[3][3] = s[3][3] = 0.0f;
             for (int lv = 1; lv <= mhi; lv++) {
                 for (; d < ocl_mlr_t1024_dim[lv]; d++) {
-                    const float4 va = *(__local const float4 *)(Qs + d * 36 + ty * 4);
+                    const float2 va = *(__local const float2 *)(Qs + d * 36 + ty * 2);
             const float4 vb = *(__local const float4 *)(Ks + d * 36 + tx * 4);
-            const float a0 = va.x, b0 = vb.x;
-            const float a1 = va.y, b1 = vb.y;
-            const float a2 = va.z, b2 = vb.z;
-            const float a3 = va.w, b3 = vb.w;
+            const float a0 = va.s0;
+            const float a1 = va.s1;
+            const float b0 = vb.x;
+            const float b1 = vb.y;
+            const float b2 = vb.z;
+            const float b3 = vb.w;
                     acc[0][0] = (a0 * b0 + acc[0][0]);
                     acc[0][1] = (a0 * b1 + acc[0][1]);
                     acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -1602,14 +1301,6 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dq
                     acc[1][1] = (a1 * b1 + acc[1][1]);
                     acc[1][2] = (a1 * b2 + acc[1][2]);
                     acc[1][3] = (a1 * b3 + acc[1][3]);
-                    acc[2][0] = (a2 * b0 + acc[2][0]);
-                    acc[2][1] = (a2 * b1 + acc[2][1]);
-                    acc[2][2] = (a2 * b2 + acc[2][2]);
-                    acc[2][3] = (a2 * b3 + acc[2][3]);
-                    acc[3][0] = (a3 * b0 + acc[3][0]);
-                    acc[3][1] = (a3 * b1 + acc[3][1]);
-                    acc[3][2] = (a3 * b2 + acc[3][2]);
-                    acc[3][3] = (a3 * b3 + acc[3][3]);
                 }
                 if (mlo == mhi) {
                     if (lv == mhi) {
@@ -1621,53 +1312,29 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dq
                         s[1][1] = acc[1][1] * ocl_mlr_t1024_cn[lv];
                         s[1][2] = acc[1][2] * ocl_mlr_t1024_cn[lv];
                         s[1][3] = acc[1][3] * ocl_mlr_t1024_cn[lv];
-                        s[2][0] = acc[2][0] * ocl_mlr_t1024_cn[lv];
-                        s[2][1] = acc[2][1] * ocl_mlr_t1024_cn[lv];
-                        s[2][2] = acc[2][2] * ocl_mlr_t1024_cn[lv];
-                        s[2][3] = acc[2][3] * ocl_mlr_t1024_cn[lv];
-                        s[3][0] = acc[3][0] * ocl_mlr_t1024_cn[lv];
-                        s[3][1] = acc[3][1] * ocl_mlr_t1024_cn[lv];
-                        s[3][2] = acc[3][2] * ocl_mlr_t1024_cn[lv];
-                        s[3][3] = acc[3][3] * ocl_mlr_t1024_cn[lv];
                     }
                 } else if (lv >= mlo) { /* near the diagonal: pairs differ */
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 0) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + tx * 4 + 0) == lv)
                         s[0][0] = acc[0][0] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 1) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + tx * 4 + 1) == lv)
                         s[0][1] = acc[0][1] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 2) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + tx * 4 + 2) == lv)
                         s[0][2] = acc[0][2] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + tx * 4 + 3) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + tx * 4 + 3) == lv)
                         s[0][3] = acc[0][3] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 0) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + tx * 4 + 0) == lv)
                         s[1][0] = acc[1][0] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 1) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + tx * 4 + 1) == lv)
                         s[1][1] = acc[1][1] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 2) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + tx * 4 + 2) == lv)
                         s[1][2] = acc[1][2] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + tx * 4 + 3) == lv)
+                    if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + tx * 4 + 3) == lv)
                         s[1][3] = acc[1][3] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 0) == lv)
-                        s[2][0] = acc[2][0] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 1) == lv)
-                        s[2][1] = acc[2][1] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 2) == lv)
-                        s[2][2] = acc[2][2] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + tx * 4 + 3) == lv)
-                        s[2][3] = acc[2][3] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 0) == lv)
-                        s[3][0] = acc[3][0] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 1) == lv)
-                        s[3][1] = acc[3][1] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 2) == lv)
-                        s[3][2] = acc[3][2] * ocl_mlr_t1024_cn[lv];
-                    if (ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + tx * 4 + 3) == lv)
-                        s[3][3] = acc[3][3] * ocl_mlr_t1024_cn[lv];
                 }
             }
         }
         {
-            float dp[4][4];
+            float dp[2][4];
             dp[0][0] = 0.0f;
             dp[0][1] = 0.0f;
             dp[0][2] = 0.0f;
@@ -1676,21 +1343,15 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dq
             dp[1][1] = 0.0f;
             dp[1][2] = 0.0f;
             dp[1][3] = 0.0f;
-            dp[2][0] = 0.0f;
-            dp[2][1] = 0.0f;
-            dp[2][2] = 0.0f;
-            dp[2][3] = 0.0f;
-            dp[3][0] = 0.0f;
-            dp[3][1] = 0.0f;
-            dp[3][2] = 0.0f;
-            dp[3][3] = 0.0f;
             for (int e = 0; e < 64; e++) {
-                const float4 va = *(__local const float4 *)(Os + e * 36 + ty * 4);
+                const float2 va = *(__local const float2 *)(Os + e * 36 + ty * 2);
                 const float4 vb = *(__local const float4 *)(Vs + e * 36 + tx * 4);
-                const float a0 = va.x, b0 = vb.x;
-                const float a1 = va.y, b1 = vb.y;
-                const float a2 = va.z, b2 = vb.z;
-                const float a3 = va.w, b3 = vb.w;
+                const float a0 = va.s0;
+                const float a1 = va.s1;
+                const float b0 = vb.x;
+                const float b1 = vb.y;
+                const float b2 = vb.z;
+                const float b3 = vb.w;
                 dp[0][0] = (a0 * b0 + dp[0][0]);
                 dp[0][1] = (a0 * b1 + dp[0][1]);
                 dp[0][2] = (a0 * b2 + dp[0][2]);
@@ -1699,155 +1360,152 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dq
                 dp[1][1] = (a1 * b1 + dp[1][1]);
                 dp[1][2] = (a1 * b2 + dp[1][2]);
                 dp[1][3] = (a1 * b3 + dp[1][3]);
-                dp[2][0] = (a2 * b0 + dp[2][0]);
-                dp[2][1] = (a2 * b1 + dp[2][1]);
-                dp[2][2] = (a2 * b2 + dp[2][2]);
-                dp[2][3] = (a2 * b3 + dp[2][3]);
-                dp[3][0] = (a3 * b0 + dp[3][0]);
-                dp[3][1] = (a3 * b1 + dp[3][1]);
-                dp[3][2] = (a3 * b2 + dp[3][2]);
-                dp[3][3] = (a3 * b3 + dp[3][3]);
             }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 0))) { float x = s[0][0] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][0] = ocl_mlr_t1024_exp_nonpos(x); ds[0][0] = s[0][0] * (dp[0][0] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 0))]; } else { s[0][0] = ds[0][0] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 1))) { float x = s[0][1] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][1] = ocl_mlr_t1024_exp_nonpos(x); ds[0][1] = s[0][1] * (dp[0][1] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 1))]; } else { s[0][1] = ds[0][1] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 2))) { float x = s[0][2] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][2] = ocl_mlr_t1024_exp_nonpos(x); ds[0][2] = s[0][2] * (dp[0][2] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 2))]; } else { s[0][2] = ds[0][2] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 0), (j0 + tx * 4 + 3))) { float x = s[0][3] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][3] = ocl_mlr_t1024_exp_nonpos(x); ds[0][3] = s[0][3] * (dp[0][3] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 0), (j0 + tx * 4 + 3))]; } else { s[0][3] = ds[0][3] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 0))) { float x = s[1][0] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][0] = ocl_mlr_t1024_exp_nonpos(x); ds[1][0] = s[1][0] * (dp[1][0] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 0))]; } else { s[1][0] = ds[1][0] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 1))) { float x = s[1][1] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][1] = ocl_mlr_t1024_exp_nonpos(x); ds[1][1] = s[1][1] * (dp[1][1] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 1))]; } else { s[1][1] = ds[1][1] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 2))) { float x = s[1][2] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][2] = ocl_mlr_t1024_exp_nonpos(x); ds[1][2] = s[1][2] * (dp[1][2] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 2))]; } else { s[1][2] = ds[1][2] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 1), (j0 + tx * 4 + 3))) { float x = s[1][3] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][3] = ocl_mlr_t1024_exp_nonpos(x); ds[1][3] = s[1][3] * (dp[1][3] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 1), (j0 + tx * 4 + 3))]; } else { s[1][3] = ds[1][3] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 0))) { float x = s[2][0] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][0] = ocl_mlr_t1024_exp_nonpos(x); ds[2][0] = s[2][0] * (dp[2][0] - dr[2]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 0))]; } else { s[2][0] = ds[2][0] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 1))) { float x = s[2][1] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][1] = ocl_mlr_t1024_exp_nonpos(x); ds[2][1] = s[2][1] * (dp[2][1] - dr[2]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 1))]; } else { s[2][1] = ds[2][1] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 2))) { float x = s[2][2] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][2] = ocl_mlr_t1024_exp_nonpos(x); ds[2][2] = s[2][2] * (dp[2][2] - dr[2]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 2))]; } else { s[2][2] = ds[2][2] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 2), (j0 + tx * 4 + 3))) { float x = s[2][3] - lr[2]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[2][3] = ocl_mlr_t1024_exp_nonpos(x); ds[2][3] = s[2][3] * (dp[2][3] - dr[2]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 2), (j0 + tx * 4 + 3))]; } else { s[2][3] = ds[2][3] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 0))) { float x = s[3][0] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][0] = ocl_mlr_t1024_exp_nonpos(x); ds[3][0] = s[3][0] * (dp[3][0] - dr[3]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 0))]; } else { s[3][0] = ds[3][0] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 1))) { float x = s[3][1] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][1] = ocl_mlr_t1024_exp_nonpos(x); ds[3][1] = s[3][1] * (dp[3][1] - dr[3]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 1))]; } else { s[3][1] = ds[3][1] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 2))) { float x = s[3][2] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][2] = ocl_mlr_t1024_exp_nonpos(x); ds[3][2] = s[3][2] * (dp[3][2] - dr[3]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 2))]; } else { s[3][2] = ds[3][2] = 0.0f; }
-            if (ocl_mlr_t1024_valid((i0 + ty * 4 + 3), (j0 + tx * 4 + 3))) { float x = s[3][3] - lr[3]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[3][3] = ocl_mlr_t1024_exp_nonpos(x); ds[3][3] = s[3][3] * (dp[3][3] - dr[3]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 4 + 3), (j0 + tx * 4 + 3))]; } else { s[3][3] = ds[3][3] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 0), (j0 + tx * 4 + 0))) { float x = s[0][0] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][0] = ocl_mlr_t1024_exp_nonpos(x); ds[0][0] = s[0][0] * (dp[0][0] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 0), (j0 + tx * 4 + 0))]; } else { s[0][0] = ds[0][0] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 0), (j0 + tx * 4 + 1))) { float x = s[0][1] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][1] = ocl_mlr_t1024_exp_nonpos(x); ds[0][1] = s[0][1] * (dp[0][1] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 0), (j0 + tx * 4 + 1))]; } else { s[0][1] = ds[0][1] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 0), (j0 + tx * 4 + 2))) { float x = s[0][2] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][2] = ocl_mlr_t1024_exp_nonpos(x); ds[0][2] = s[0][2] * (dp[0][2] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 0), (j0 + tx * 4 + 2))]; } else { s[0][2] = ds[0][2] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 0), (j0 + tx * 4 + 3))) { float x = s[0][3] - lr[0]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[0][3] = ocl_mlr_t1024_exp_nonpos(x); ds[0][3] = s[0][3] * (dp[0][3] - dr[0]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 0), (j0 + tx * 4 + 3))]; } else { s[0][3] = ds[0][3] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 1), (j0 + tx * 4 + 0))) { float x = s[1][0] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][0] = ocl_mlr_t1024_exp_nonpos(x); ds[1][0] = s[1][0] * (dp[1][0] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 1), (j0 + tx * 4 + 0))]; } else { s[1][0] = ds[1][0] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 1), (j0 + tx * 4 + 1))) { float x = s[1][1] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][1] = ocl_mlr_t1024_exp_nonpos(x); ds[1][1] = s[1][1] * (dp[1][1] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 1), (j0 + tx * 4 + 1))]; } else { s[1][1] = ds[1][1] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 1), (j0 + tx * 4 + 2))) { float x = s[1][2] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][2] = ocl_mlr_t1024_exp_nonpos(x); ds[1][2] = s[1][2] * (dp[1][2] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 1), (j0 + tx * 4 + 2))]; } else { s[1][2] = ds[1][2] = 0.0f; }
+            if (ocl_mlr_t1024_valid((i0 + ty * 2 + 1), (j0 + tx * 4 + 3))) { float x = s[1][3] - lr[1]; const float z = 0.0f; x = ((z) < (x) ? (z) : (x)); s[1][3] = ocl_mlr_t1024_exp_nonpos(x); ds[1][3] = s[1][3] * (dp[1][3] - dr[1]) * ocl_mlr_t1024_cn[mlo == mhi ? mlo : ocl_mlr_t1024_shared((i0 + ty * 2 + 1), (j0 + tx * 4 + 3))]; } else { s[1][3] = ds[1][3] = 0.0f; }
         }
-        Ps[(ty * 4 + 0) * 36 + tx * 4 + 0] = ds[0][0];
-        Ps[(ty * 4 + 0) * 36 + tx * 4 + 1] = ds[0][1];
-        Ps[(ty * 4 + 0) * 36 + tx * 4 + 2] = ds[0][2];
-        Ps[(ty * 4 + 0) * 36 + tx * 4 + 3] = ds[0][3];
-        Ps[(ty * 4 + 1) * 36 + tx * 4 + 0] = ds[1][0];
-        Ps[(ty * 4 + 1) * 36 + tx * 4 + 1] = ds[1][1];
-        Ps[(ty * 4 + 1) * 36 + tx * 4 + 2] = ds[1][2];
-        Ps[(ty * 4 + 1) * 36 + tx * 4 + 3] = ds[1][3];
-        Ps[(ty * 4 + 2) * 36 + tx * 4 + 0] = ds[2][0];
-        Ps[(ty * 4 + 2) * 36 + tx * 4 + 1] = ds[2][1];
-        Ps[(ty * 4 + 2) * 36 + tx * 4 + 2] = ds[2][2];
-        Ps[(ty * 4 + 2) * 36 + tx * 4 + 3] = ds[2][3];
-        Ps[(ty * 4 + 3) * 36 + tx * 4 + 0] = ds[3][0];
-        Ps[(ty * 4 + 3) * 36 + tx * 4 + 1] = ds[3][1];
-        Ps[(ty * 4 + 3) * 36 + tx * 4 + 2] = ds[3][2];
-        Ps[(ty * 4 + 3) * 36 + tx * 4 + 3] = ds[3][3];
+        Ps[(ty * 2 + 0) * 36 + tx * 4 + 0] = ds[0][0];
+        Ps[(ty * 2 + 0) * 36 + tx * 4 + 1] = ds[0][1];
+        Ps[(ty * 2 + 0) * 36 + tx * 4 + 2] = ds[0][2];
+        Ps[(ty * 2 + 0) * 36 + tx * 4 + 3] = ds[0][3];
+        Ps[(ty * 2 + 1) * 36 + tx * 4 + 0] = ds[1][0];
+        Ps[(ty * 2 + 1) * 36 + tx * 4 + 1] = ds[1][1];
+        Ps[(ty * 2 + 1) * 36 + tx * 4 + 2] = ds[1][2];
+        Ps[(ty * 2 + 1) * 36 + tx * 4 + 3] = ds[1][3];
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int j = 0; j < 32; j++) { /* dq += dS k over each pair's dims */
-            const float p0 = Ps[(ty * 4 + 0) * 36 + j];
-            const float p1 = Ps[(ty * 4 + 1) * 36 + j];
-            const float p2 = Ps[(ty * 4 + 2) * 36 + j];
-            const float p3 = Ps[(ty * 4 + 3) * 36 + j];
+        if (mlo == mhi) {
+        for (int j = 0; j < 32; j++) { /* dq += dS k */
+            const float p0 = Ps[(ty * 2 + 0) * 36 + j];
+            const float p1 = Ps[(ty * 2 + 1) * 36 + j];
             if (tx + 0 < dn) {
                 const int d = tx + 0;
                 const float w = Ks[d * 36 + j];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[0][0] = (p0 * w + qa[0][0]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[1][0] = (p1 * w + qa[1][0]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[2][0] = (p2 * w + qa[2][0]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[3][0] = (p3 * w + qa[3][0]);
+                qa[0][0] = (p0 * w + qa[0][0]);
+                qa[1][0] = (p1 * w + qa[1][0]);
             }
             if (tx + 8 < dn) {
                 const int d = tx + 8;
                 const float w = Ks[d * 36 + j];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[0][1] = (p0 * w + qa[0][1]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[1][1] = (p1 * w + qa[1][1]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[2][1] = (p2 * w + qa[2][1]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[3][1] = (p3 * w + qa[3][1]);
+                qa[0][1] = (p0 * w + qa[0][1]);
+                qa[1][1] = (p1 * w + qa[1][1]);
             }
             if (tx + 16 < dn) {
                 const int d = tx + 16;
                 const float w = Ks[d * 36 + j];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[0][2] = (p0 * w + qa[0][2]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[1][2] = (p1 * w + qa[1][2]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[2][2] = (p2 * w + qa[2][2]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[3][2] = (p3 * w + qa[3][2]);
+                qa[0][2] = (p0 * w + qa[0][2]);
+                qa[1][2] = (p1 * w + qa[1][2]);
             }
             if (tx + 24 < dn) {
                 const int d = tx + 24;
                 const float w = Ks[d * 36 + j];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[0][3] = (p0 * w + qa[0][3]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[1][3] = (p1 * w + qa[1][3]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[2][3] = (p2 * w + qa[2][3]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[3][3] = (p3 * w + qa[3][3]);
+                qa[0][3] = (p0 * w + qa[0][3]);
+                qa[1][3] = (p1 * w + qa[1][3]);
             }
             if (tx + 32 < dn) {
                 const int d = tx + 32;
                 const float w = Ks[d * 36 + j];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[0][4] = (p0 * w + qa[0][4]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[1][4] = (p1 * w + qa[1][4]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[2][4] = (p2 * w + qa[2][4]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[3][4] = (p3 * w + qa[3][4]);
+                qa[0][4] = (p0 * w + qa[0][4]);
+                qa[1][4] = (p1 * w + qa[1][4]);
             }
             if (tx + 40 < dn) {
                 const int d = tx + 40;
                 const float w = Ks[d * 36 + j];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[0][5] = (p0 * w + qa[0][5]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[1][5] = (p1 * w + qa[1][5]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[2][5] = (p2 * w + qa[2][5]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[3][5] = (p3 * w + qa[3][5]);
+                qa[0][5] = (p0 * w + qa[0][5]);
+                qa[1][5] = (p1 * w + qa[1][5]);
             }
             if (tx + 48 < dn) {
                 const int d = tx + 48;
                 const float w = Ks[d * 36 + j];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[0][6] = (p0 * w + qa[0][6]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[1][6] = (p1 * w + qa[1][6]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[2][6] = (p2 * w + qa[2][6]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[3][6] = (p3 * w + qa[3][6]);
+                qa[0][6] = (p0 * w + qa[0][6]);
+                qa[1][6] = (p1 * w + qa[1][6]);
             }
             if (tx + 56 < dn) {
                 const int d = tx + 56;
                 const float w = Ks[d * 36 + j];
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[0][7] = (p0 * w + qa[0][7]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[1][7] = (p1 * w + qa[1][7]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 2, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[2][7] = (p2 * w + qa[2][7]);
-                if (mlo == mhi || ocl_mlr_t1024_shared(i0 + ty * 4 + 3, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
-                    qa[3][7] = (p3 * w + qa[3][7]);
+                qa[0][7] = (p0 * w + qa[0][7]);
+                qa[1][7] = (p1 * w + qa[1][7]);
             }
+        }
+        } else { /* near the diagonal: pairs differ */
+        for (int j = 0; j < 32; j++) { /* dq += dS k */
+            const float p0 = Ps[(ty * 2 + 0) * 36 + j];
+            const float p1 = Ps[(ty * 2 + 1) * 36 + j];
+            if (tx + 0 < dn) {
+                const int d = tx + 0;
+                const float w = Ks[d * 36 + j];
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[0][0] = (p0 * w + qa[0][0]);
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[1][0] = (p1 * w + qa[1][0]);
+            }
+            if (tx + 8 < dn) {
+                const int d = tx + 8;
+                const float w = Ks[d * 36 + j];
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[0][1] = (p0 * w + qa[0][1]);
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[1][1] = (p1 * w + qa[1][1]);
+            }
+            if (tx + 16 < dn) {
+                const int d = tx + 16;
+                const float w = Ks[d * 36 + j];
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[0][2] = (p0 * w + qa[0][2]);
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[1][2] = (p1 * w + qa[1][2]);
+            }
+            if (tx + 24 < dn) {
+                const int d = tx + 24;
+                const float w = Ks[d * 36 + j];
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[0][3] = (p0 * w + qa[0][3]);
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[1][3] = (p1 * w + qa[1][3]);
+            }
+            if (tx + 32 < dn) {
+                const int d = tx + 32;
+                const float w = Ks[d * 36 + j];
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[0][4] = (p0 * w + qa[0][4]);
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[1][4] = (p1 * w + qa[1][4]);
+            }
+            if (tx + 40 < dn) {
+                const int d = tx + 40;
+                const float w = Ks[d * 36 + j];
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[0][5] = (p0 * w + qa[0][5]);
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[1][5] = (p1 * w + qa[1][5]);
+            }
+            if (tx + 48 < dn) {
+                const int d = tx + 48;
+                const float w = Ks[d * 36 + j];
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[0][6] = (p0 * w + qa[0][6]);
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[1][6] = (p1 * w + qa[1][6]);
+            }
+            if (tx + 56 < dn) {
+                const int d = tx + 56;
+                const float w = Ks[d * 36 + j];
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 0, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[0][7] = (p0 * w + qa[0][7]);
+                if (ocl_mlr_t1024_shared(i0 + ty * 2 + 1, j0 + (size_t)j) >= ocl_mlr_t1024_lev[d])
+                    qa[1][7] = (p1 * w + qa[1][7]);
+            }
+        }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (i0 + ty * 4 + 0 < 1024) {
-        const size_t i = i0 + ty * 4 + 0;
+    if (i0 + ty * 2 + 0 < 1024) {
+        const size_t i = i0 + ty * 2 + 0;
         {
             const float x = qa[0][0] * ocl_mlr_t1024_sc[tx + 0];
             dq[i * 64 + tx + 0] = x;
@@ -1889,8 +1547,8 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dq
             bad |= !isfinite(x);
         }
     }
-    if (i0 + ty * 4 + 1 < 1024) {
-        const size_t i = i0 + ty * 4 + 1;
+    if (i0 + ty * 2 + 1 < 1024) {
+        const size_t i = i0 + ty * 2 + 1;
         {
             const float x = qa[1][0] * ocl_mlr_t1024_sc[tx + 0];
             dq[i * 64 + tx + 0] = x;
@@ -1928,92 +1586,6 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_mlr_t1024_k_dq
         }
         {
             const float x = qa[1][7] * ocl_mlr_t1024_sc[tx + 56];
-            dq[i * 64 + tx + 56] = x;
-            bad |= !isfinite(x);
-        }
-    }
-    if (i0 + ty * 4 + 2 < 1024) {
-        const size_t i = i0 + ty * 4 + 2;
-        {
-            const float x = qa[2][0] * ocl_mlr_t1024_sc[tx + 0];
-            dq[i * 64 + tx + 0] = x;
-            bad |= !isfinite(x);
-        }
-        {
-            const float x = qa[2][1] * ocl_mlr_t1024_sc[tx + 8];
-            dq[i * 64 + tx + 8] = x;
-            bad |= !isfinite(x);
-        }
-        {
-            const float x = qa[2][2] * ocl_mlr_t1024_sc[tx + 16];
-            dq[i * 64 + tx + 16] = x;
-            bad |= !isfinite(x);
-        }
-        {
-            const float x = qa[2][3] * ocl_mlr_t1024_sc[tx + 24];
-            dq[i * 64 + tx + 24] = x;
-            bad |= !isfinite(x);
-        }
-        {
-            const float x = qa[2][4] * ocl_mlr_t1024_sc[tx + 32];
-            dq[i * 64 + tx + 32] = x;
-            bad |= !isfinite(x);
-        }
-        {
-            const float x = qa[2][5] * ocl_mlr_t1024_sc[tx + 40];
-            dq[i * 64 + tx + 40] = x;
-            bad |= !isfinite(x);
-        }
-        {
-            const float x = qa[2][6] * ocl_mlr_t1024_sc[tx + 48];
-            dq[i * 64 + tx + 48] = x;
-            bad |= !isfinite(x);
-        }
-        {
-            const float x = qa[2][7] * ocl_mlr_t1024_sc[tx + 56];
-            dq[i * 64 + tx + 56] = x;
-            bad |= !isfinite(x);
-        }
-    }
-    if (i0 + ty * 4 + 3 < 1024) {
-        const size_t i = i0 + ty * 4 + 3;
-        {
-            const float x = qa[3][0] * ocl_mlr_t1024_sc[tx + 0];
-            dq[i * 64 + tx + 0] = x;
-            bad |= !isfinite(x);
-        }
-        {
-            const float x = qa[3][1] * ocl_mlr_t1024_sc[tx + 8];
-            dq[i * 64 + tx + 8] = x;
-            bad |= !isfinite(x);
-        }
-        {
-            const float x = qa[3][2] * ocl_mlr_t1024_sc[tx + 16];
-            dq[i * 64 + tx + 16] = x;
-            bad |= !isfinite(x);
-        }
-        {
-            const float x = qa[3][3] * ocl_mlr_t1024_sc[tx + 24];
-            dq[i * 64 + tx + 24] = x;
-            bad |= !isfinite(x);
-        }
-        {
-            const float x = qa[3][4] * ocl_mlr_t1024_sc[tx + 32];
-            dq[i * 64 + tx + 32] = x;
-            bad |= !isfinite(x);
-        }
-        {
-            const float x = qa[3][5] * ocl_mlr_t1024_sc[tx + 40];
-            dq[i * 64 + tx + 40] = x;
-            bad |= !isfinite(x);
-        }
-        {
-            const float x = qa[3][6] * ocl_mlr_t1024_sc[tx + 48];
-            dq[i * 64 + tx + 48] = x;
-            bad |= !isfinite(x);
-        }
-        {
-            const float x = qa[3][7] * ocl_mlr_t1024_sc[tx + 56];
             dq[i * 64 + tx + 56] = x;
             bad |= !isfinite(x);
         }
