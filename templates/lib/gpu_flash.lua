@@ -14,10 +14,12 @@ local function vec(t) return (t.MR == 2 or t.MR == 4) and t.NR == 4 end
 -- vector reads a multiple of 4 (aligned vectors)
 local function pad(n, t) return n + (vec(t) and 4 or 1) end
 
--- local elements of the forward (q tile, k tile then P, v tile, row maxima)
--- and of the backward (k, v, q, dout tiles, P, the rows' lse and Dv)
+-- local elements of the forward (q tile, k tile then P, v tile, row maxima;
+-- with vector reads P is stored transposed) and of the backward (k, v, q,
+-- dout tiles, P, the rows' lse and Dv)
 local function fwd_local(R, dv, t)
-  return R * pad(t.BQ, t) + math.max(R, t.BQ) * pad(t.BK, t) + t.BK * dv + t.BQ * (t.BK // t.NR)
+  local kp = vec(t) and math.max(R * pad(t.BK, t), t.BK * pad(t.BQ, t)) or math.max(R, t.BQ) * pad(t.BK, t)
+  return R * pad(t.BQ, t) + kp + t.BK * dv + t.BQ * (t.BK // t.NR)
 end
 local function bwd_local(R, dv, t)
   return (R + dv) * pad(t.BK, t) + (R + dv) * pad(t.BQ, t) + t.BQ * pad(t.BK, t) + 2 * t.BQ

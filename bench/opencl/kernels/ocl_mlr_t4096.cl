@@ -496,79 +496,82 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
             s[3][3] = s[3][3] == -INFINITY ? 0.0f : ocl_mlr_t4096_exp_nonpos(s[3][3] - mx);
             l[3] += s[3][3];
         }
-        KP[(ty * 4 + 0) * 36 + tx * 4 + 0] = s[0][0];
-        KP[(ty * 4 + 0) * 36 + tx * 4 + 1] = s[0][1];
-        KP[(ty * 4 + 0) * 36 + tx * 4 + 2] = s[0][2];
-        KP[(ty * 4 + 0) * 36 + tx * 4 + 3] = s[0][3];
-        KP[(ty * 4 + 1) * 36 + tx * 4 + 0] = s[1][0];
-        KP[(ty * 4 + 1) * 36 + tx * 4 + 1] = s[1][1];
-        KP[(ty * 4 + 1) * 36 + tx * 4 + 2] = s[1][2];
-        KP[(ty * 4 + 1) * 36 + tx * 4 + 3] = s[1][3];
-        KP[(ty * 4 + 2) * 36 + tx * 4 + 0] = s[2][0];
-        KP[(ty * 4 + 2) * 36 + tx * 4 + 1] = s[2][1];
-        KP[(ty * 4 + 2) * 36 + tx * 4 + 2] = s[2][2];
-        KP[(ty * 4 + 2) * 36 + tx * 4 + 3] = s[2][3];
-        KP[(ty * 4 + 3) * 36 + tx * 4 + 0] = s[3][0];
-        KP[(ty * 4 + 3) * 36 + tx * 4 + 1] = s[3][1];
-        KP[(ty * 4 + 3) * 36 + tx * 4 + 2] = s[3][2];
-        KP[(ty * 4 + 3) * 36 + tx * 4 + 3] = s[3][3];
+        KP[(tx * 4 + 0) * 68 + ty * 4 + 0] = s[0][0];
+        KP[(tx * 4 + 1) * 68 + ty * 4 + 0] = s[0][1];
+        KP[(tx * 4 + 2) * 68 + ty * 4 + 0] = s[0][2];
+        KP[(tx * 4 + 3) * 68 + ty * 4 + 0] = s[0][3];
+        KP[(tx * 4 + 0) * 68 + ty * 4 + 1] = s[1][0];
+        KP[(tx * 4 + 1) * 68 + ty * 4 + 1] = s[1][1];
+        KP[(tx * 4 + 2) * 68 + ty * 4 + 1] = s[1][2];
+        KP[(tx * 4 + 3) * 68 + ty * 4 + 1] = s[1][3];
+        KP[(tx * 4 + 0) * 68 + ty * 4 + 2] = s[2][0];
+        KP[(tx * 4 + 1) * 68 + ty * 4 + 2] = s[2][1];
+        KP[(tx * 4 + 2) * 68 + ty * 4 + 2] = s[2][2];
+        KP[(tx * 4 + 3) * 68 + ty * 4 + 2] = s[2][3];
+        KP[(tx * 4 + 0) * 68 + ty * 4 + 3] = s[3][0];
+        KP[(tx * 4 + 1) * 68 + ty * 4 + 3] = s[3][1];
+        KP[(tx * 4 + 2) * 68 + ty * 4 + 3] = s[3][2];
+        KP[(tx * 4 + 3) * 68 + ty * 4 + 3] = s[3][3];
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int j = 0; j < 32; j++) { /* o += P v */
-            const float p0 = KP[(ty * 4 + 0) * 36 + j];
-            const float p1 = KP[(ty * 4 + 1) * 36 + j];
-            const float p2 = KP[(ty * 4 + 2) * 36 + j];
-            const float p3 = KP[(ty * 4 + 3) * 36 + j];
+            const float4 pv = *(__local const float4 *)(KP + j * 68 + ty * 4);
+            const float p0 = pv.x;
+            const float p1 = pv.y;
+            const float p2 = pv.z;
+            const float p3 = pv.w;
+            const float4 wv0 = *(__local const float4 *)(Vs + j * 64 + tx * 8 + 0);
+            const float4 wv1 = *(__local const float4 *)(Vs + j * 64 + tx * 8 + 4);
             {
-                const float w = Vs[j * 64 + tx + 0];
+                const float w = wv0.x;
                 oa[0][0] = (p0 * w + oa[0][0]);
                 oa[1][0] = (p1 * w + oa[1][0]);
                 oa[2][0] = (p2 * w + oa[2][0]);
                 oa[3][0] = (p3 * w + oa[3][0]);
             }
             {
-                const float w = Vs[j * 64 + tx + 8];
+                const float w = wv0.y;
                 oa[0][1] = (p0 * w + oa[0][1]);
                 oa[1][1] = (p1 * w + oa[1][1]);
                 oa[2][1] = (p2 * w + oa[2][1]);
                 oa[3][1] = (p3 * w + oa[3][1]);
             }
             {
-                const float w = Vs[j * 64 + tx + 16];
+                const float w = wv0.z;
                 oa[0][2] = (p0 * w + oa[0][2]);
                 oa[1][2] = (p1 * w + oa[1][2]);
                 oa[2][2] = (p2 * w + oa[2][2]);
                 oa[3][2] = (p3 * w + oa[3][2]);
             }
             {
-                const float w = Vs[j * 64 + tx + 24];
+                const float w = wv0.w;
                 oa[0][3] = (p0 * w + oa[0][3]);
                 oa[1][3] = (p1 * w + oa[1][3]);
                 oa[2][3] = (p2 * w + oa[2][3]);
                 oa[3][3] = (p3 * w + oa[3][3]);
             }
             {
-                const float w = Vs[j * 64 + tx + 32];
+                const float w = wv1.x;
                 oa[0][4] = (p0 * w + oa[0][4]);
                 oa[1][4] = (p1 * w + oa[1][4]);
                 oa[2][4] = (p2 * w + oa[2][4]);
                 oa[3][4] = (p3 * w + oa[3][4]);
             }
             {
-                const float w = Vs[j * 64 + tx + 40];
+                const float w = wv1.y;
                 oa[0][5] = (p0 * w + oa[0][5]);
                 oa[1][5] = (p1 * w + oa[1][5]);
                 oa[2][5] = (p2 * w + oa[2][5]);
                 oa[3][5] = (p3 * w + oa[3][5]);
             }
             {
-                const float w = Vs[j * 64 + tx + 48];
+                const float w = wv1.z;
                 oa[0][6] = (p0 * w + oa[0][6]);
                 oa[1][6] = (p1 * w + oa[1][6]);
                 oa[2][6] = (p2 * w + oa[2][6]);
                 oa[3][6] = (p3 * w + oa[3][6]);
             }
             {
-                const float w = Vs[j * 64 + tx + 56];
+                const float w = wv1.w;
                 oa[0][7] = (p0 * w + oa[0][7]);
                 oa[1][7] = (p1 * w + oa[1][7]);
                 oa[2][7] = (p2 * w + oa[2][7]);
@@ -592,14 +595,14 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
             const float inv = sum > 0 ? 1 / sum : 0.0f, ls = sum > 0 ? m[0] + log(sum) : -INFINITY;
             if (tx == 0)
                 pl[i] = ls;
-            po[i * 64 + tx + 0] = oa[0][0] * inv;
-            po[i * 64 + tx + 8] = oa[0][1] * inv;
-            po[i * 64 + tx + 16] = oa[0][2] * inv;
-            po[i * 64 + tx + 24] = oa[0][3] * inv;
-            po[i * 64 + tx + 32] = oa[0][4] * inv;
-            po[i * 64 + tx + 40] = oa[0][5] * inv;
-            po[i * 64 + tx + 48] = oa[0][6] * inv;
-            po[i * 64 + tx + 56] = oa[0][7] * inv;
+            po[i * 64 + tx * 8 + 0] = oa[0][0] * inv;
+            po[i * 64 + tx * 8 + 1] = oa[0][1] * inv;
+            po[i * 64 + tx * 8 + 2] = oa[0][2] * inv;
+            po[i * 64 + tx * 8 + 3] = oa[0][3] * inv;
+            po[i * 64 + tx * 8 + 4] = oa[0][4] * inv;
+            po[i * 64 + tx * 8 + 5] = oa[0][5] * inv;
+            po[i * 64 + tx * 8 + 6] = oa[0][6] * inv;
+            po[i * 64 + tx * 8 + 7] = oa[0][7] * inv;
         }
     }
     {
@@ -611,14 +614,14 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
             const float inv = sum > 0 ? 1 / sum : 0.0f, ls = sum > 0 ? m[1] + log(sum) : -INFINITY;
             if (tx == 0)
                 pl[i] = ls;
-            po[i * 64 + tx + 0] = oa[1][0] * inv;
-            po[i * 64 + tx + 8] = oa[1][1] * inv;
-            po[i * 64 + tx + 16] = oa[1][2] * inv;
-            po[i * 64 + tx + 24] = oa[1][3] * inv;
-            po[i * 64 + tx + 32] = oa[1][4] * inv;
-            po[i * 64 + tx + 40] = oa[1][5] * inv;
-            po[i * 64 + tx + 48] = oa[1][6] * inv;
-            po[i * 64 + tx + 56] = oa[1][7] * inv;
+            po[i * 64 + tx * 8 + 0] = oa[1][0] * inv;
+            po[i * 64 + tx * 8 + 1] = oa[1][1] * inv;
+            po[i * 64 + tx * 8 + 2] = oa[1][2] * inv;
+            po[i * 64 + tx * 8 + 3] = oa[1][3] * inv;
+            po[i * 64 + tx * 8 + 4] = oa[1][4] * inv;
+            po[i * 64 + tx * 8 + 5] = oa[1][5] * inv;
+            po[i * 64 + tx * 8 + 6] = oa[1][6] * inv;
+            po[i * 64 + tx * 8 + 7] = oa[1][7] * inv;
         }
     }
     {
@@ -630,14 +633,14 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
             const float inv = sum > 0 ? 1 / sum : 0.0f, ls = sum > 0 ? m[2] + log(sum) : -INFINITY;
             if (tx == 0)
                 pl[i] = ls;
-            po[i * 64 + tx + 0] = oa[2][0] * inv;
-            po[i * 64 + tx + 8] = oa[2][1] * inv;
-            po[i * 64 + tx + 16] = oa[2][2] * inv;
-            po[i * 64 + tx + 24] = oa[2][3] * inv;
-            po[i * 64 + tx + 32] = oa[2][4] * inv;
-            po[i * 64 + tx + 40] = oa[2][5] * inv;
-            po[i * 64 + tx + 48] = oa[2][6] * inv;
-            po[i * 64 + tx + 56] = oa[2][7] * inv;
+            po[i * 64 + tx * 8 + 0] = oa[2][0] * inv;
+            po[i * 64 + tx * 8 + 1] = oa[2][1] * inv;
+            po[i * 64 + tx * 8 + 2] = oa[2][2] * inv;
+            po[i * 64 + tx * 8 + 3] = oa[2][3] * inv;
+            po[i * 64 + tx * 8 + 4] = oa[2][4] * inv;
+            po[i * 64 + tx * 8 + 5] = oa[2][5] * inv;
+            po[i * 64 + tx * 8 + 6] = oa[2][6] * inv;
+            po[i * 64 + tx * 8 + 7] = oa[2][7] * inv;
         }
     }
     {
@@ -649,14 +652,14 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
             const float inv = sum > 0 ? 1 / sum : 0.0f, ls = sum > 0 ? m[3] + log(sum) : -INFINITY;
             if (tx == 0)
                 pl[i] = ls;
-            po[i * 64 + tx + 0] = oa[3][0] * inv;
-            po[i * 64 + tx + 8] = oa[3][1] * inv;
-            po[i * 64 + tx + 16] = oa[3][2] * inv;
-            po[i * 64 + tx + 24] = oa[3][3] * inv;
-            po[i * 64 + tx + 32] = oa[3][4] * inv;
-            po[i * 64 + tx + 40] = oa[3][5] * inv;
-            po[i * 64 + tx + 48] = oa[3][6] * inv;
-            po[i * 64 + tx + 56] = oa[3][7] * inv;
+            po[i * 64 + tx * 8 + 0] = oa[3][0] * inv;
+            po[i * 64 + tx * 8 + 1] = oa[3][1] * inv;
+            po[i * 64 + tx * 8 + 2] = oa[3][2] * inv;
+            po[i * 64 + tx * 8 + 3] = oa[3][3] * inv;
+            po[i * 64 + tx * 8 + 4] = oa[3][4] * inv;
+            po[i * 64 + tx * 8 + 5] = oa[3][5] * inv;
+            po[i * 64 + tx * 8 + 6] = oa[3][6] * inv;
+            po[i * 64 + tx * 8 + 7] = oa[3][7] * inv;
         }
     }
     if (bad)
