@@ -65,13 +65,19 @@ return function(plan, spec)
   }
   -- the GPU chain (gpu_chain.tmpl), per lane: the factors of every
   -- position [L][R][BS] per parameter batch (R: S^-1, K, H, and for the
-  -- backward the adjoint's K', H'), chunk summaries of CS positions per scan:
+  -- backward the adjoint's K', H'), the factor scan's chunk maps (diag),
+  -- chunk summaries of CS positions per scan:
   -- vector parts and boundaries [NC][NS] per batch element, matrix parts
   -- [NC][BS] per parameter batch; siso backward: dBin/dCout/dD partials
   -- [NC][2N+1] per parameter batch
   if plan.chain then
     local CS = math.max(1, math.min(t.L, 64 // NS))
     local c = { CS = CS, NC = (t.L + CS - 1) // CS, R = plan.backward and 5 or 3 }
+    -- diag blocks: the factor recurrence scanned over chunks of FCS
+    -- positions, per chunk its 2 x 2 map and the pivot after it [FNC][BS][5]
+    c.FCS = math.min(t.L, 64)
+    c.FNC = (t.L + c.FCS - 1) // c.FCS
+    c.fs = plan.dense and 0 or c.FNC * plan.BS * 5
     c.rec = t.L * c.R * plan.BS
     c.vec = c.NC * NS
     c.mat = c.NC * plan.BS

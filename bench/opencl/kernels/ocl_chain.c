@@ -138,17 +138,89 @@ static const char *const ocl_chain_cl_source[] = {
     "    ocl_chain_mm(H, Si, M);\n",
     "    return 0;\n",
     "}\n",
-    "/* The factors of every position: 1 x 16 x lanes work-items (diag blocks:\n",
-    " * each state is a scalar recurrence of its own), each walking the chain up. */\n",
-    "__kernel void ocl_chain_k_chain_factor(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D, ulong batch_, ulong channels_, __global float *ws, ulong rec)\n",
+    "/* Diag blocks: each state is a scalar recurrence of its own, eliminated from\n",
+    " * the last position up, S_l = A_l - c_{l+1} / S_{l+1} with c_l = C_l B_l:\n",
+    " * projectively (P_l, Q_l) = M_l (P_{l+1}, Q_{l+1}), M_l = [A_l, -c_{l+1}; 1, 0],\n",
+    " * S = P / Q.  A scan over chunks of 64 positions: each chunk's product of\n",
+    " * maps (scaled to keep its entries near 1: only the ratio counts), the pivot\n",
+    " * after every chunk carried from the last chunk to the first, then every\n",
+    " * chunk's factors from its pivot.  1 x 64 chunks x 16 x lanes work-items. */\n",
+    "__kernel void ocl_chain_k_chain_fmap(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D, ulong batch_, ulong channels_, __global float *ws, ulong rec,\n",
+    "        ulong fs)\n",
     "{\n",
     "    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;\n",
-    "    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, e = g / lanes % 16, pb = g / lanes / 16;\n",
+    "    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, st = g / lanes % 16;\n",
+    "    const size_t fc = g / lanes / 16 % 64, pb = g / lanes / 16 / 64;\n",
+    "    const size_t s = fc * 64, e = s + 64 < 4096 ? s + 64 : 4096;\n",
+    "    ocl_chain_acc g00 = 1, g01 = 0, g10 = 0, g11 = 1;\n",
+    "    (void)batch, (void)C, (void)Bin, (void)Cout, (void)D, (void)rec;\n",
+    "    if (pb >= 1)\n",
+    "        return;\n",
+    "    for (size_t l = e; l-- > s;) { /* G <- M_l G */\n",
+    "        const ocl_chain_acc a = (A + ((l) * lanes + lane) * 16)[st];\n",
+    "        const ocl_chain_acc c = l + 1 < 4096 ? (C + ((l + 1) * lanes + lane) * 16)[st] * (B + ((l + 1) * lanes + lane) * 16)[st] : 0;\n",
+    "        const ocl_chain_acc n00 = a * g00 - c * g10, n01 = a * g01 - c * g11;\n",
+    "        ocl_chain_acc mx;\n",
+    "        g10 = g00;\n",
+    "        g11 = g01;\n",
+    "        g00 = n00;\n",
+    "        g01 = n01;\n",
+    "        mx = fmax(fmax(fabs(g00), fabs(g01)), fmax(fabs(g10), fabs(g11)));\n",
+    "        if (mx > 0 && isfinite(mx)) {\n",
+    "            mx = 1 / mx;\n",
+    "            g00 *= mx, g01 *= mx, g10 *= mx, g11 *= mx;\n",
+    "        }\n",
+    "    }\n",
+    "    ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 0) * lanes + lane] = (float)g00;\n",
+    "    ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 1) * lanes + lane] = (float)g01;\n",
+    "    ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 2) * lanes + lane] = (float)g10;\n",
+    "    ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 3) * lanes + lane] = (float)g11;\n",
+    "}\n",
+    "\n",
+    "/* The pivot S after every chunk (the first position below it), from the last\n",
+    " * chunk to the first; 1 x 16 x lanes work-items. */\n",
+    "__kernel void ocl_chain_k_chain_fcarry(ulong batch_, ulong channels_, __global float *ws, ulong fs)\n",
+    "{\n",
+    "    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;\n",
+    "    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, st = g / lanes % 16;\n",
+    "    const size_t pb = g / lanes / 16;\n",
+    "    ocl_chain_acc P = 1, Q = 0; /* past the end: S_{L-1} = A_{L-1} */\n",
+    "    (void)batch;\n",
+    "    if (pb >= 1)\n",
+    "        return;\n",
+    "    for (size_t fc = 64; fc-- > 0;) {\n",
+    "        ocl_chain_acc nP, nQ, mx;\n",
+    "        ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 4) * lanes + lane] = (float)(Q != 0 ? P / Q : 0);\n",
+    "        nP = ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 0) * lanes + lane] * P + ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 1) * lanes + lane] * Q;\n",
+    "        nQ = ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 2) * lanes + lane] * P + ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 3) * lanes + lane] * Q;\n",
+    "        mx = fmax(fabs(nP), fabs(nQ));\n",
+    "        if (mx > 0 && isfinite(mx)) {\n",
+    "            nP /= mx;\n",
+    "            nQ /= mx;\n",
+    "        }\n",
+    "        P = nP;\n",
+    "        Q = nQ;\n",
+    "    }\n",
+    "}\n",
+    "\n",
+    "/* The factors of every position of chunk fc, walking it up from the pivot\n",
+    " * after it; 1 x 64 x 16 x lanes work-items. */\n",
+    "__kernel void ocl_chain_k_chain_factor(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D, ulong batch_, ulong channels_, __global float *ws, ulong rec,\n",
+    "        ulong fs)\n",
+    "{\n",
+    "    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;\n",
+    "    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, st = g / lanes % 16;\n",
+    "    const size_t fc = g / lanes / 16 % 64, pb = g / lanes / 16 / 64, e = st;\n",
+    "    const size_t s = fc * 64, end = s + 64 < 4096 ? s + 64 : 4096;\n",
     "    ocl_chain_acc H = 0, Cn = 0;\n",
     "    (void)batch, (void)C, (void)Bin, (void)Cout, (void)D;\n",
     "    if (pb >= 1)\n",
     "        return;\n",
-    "    for (long l = 4095; l >= 0; l--) {\n",
+    "    if (end < 4096) { /* H_end = S_end^-1 B_end, C_end from the pivot after the chunk */\n",
+    "        H = (B + ((end) * lanes + lane) * 16)[e] / ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 4) * lanes + lane];\n",
+    "        Cn = (C + ((end) * lanes + lane) * 16)[e];\n",
+    "    }\n",
+    "    for (long l = (long)end - 1; l >= (long)s; l--) {\n",
     "        ocl_chain_acc S = (A + ((l) * lanes + lane) * 16)[e], Si, Cl;\n",
     "        if (l < 4095) /* S_l = A_l - C_{l+1} H_{l+1} */\n",
     "            S -= Cn * H;\n",
@@ -280,41 +352,37 @@ static const char *const ocl_chain_cl_source[] = {
     "    }\n",
     "}\n",
     "\n",
-    "/* Carry q across the chunks, last to first; batch x lanes work-items. */\n",
+    "/* Carry q across the chunks, last to first; diag\n",
+    " * blocks: every state on its own, batch x 16 x lanes work-items. */\n",
     "__kernel void ocl_chain_k_chain_qcarry(ulong batch_, ulong channels_, __global float *ws, ulong qa,\n",
     "        ulong qg, ulong qb)\n",
     "{\n",
     "    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;\n",
-    "    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;\n",
-    "    ocl_chain_acc v[16] = {0}, a[16], M[16];\n",
+    "    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, i = g / lanes % 16, b = g / lanes / 16;\n",
+    "    const size_t pb = 0;\n",
+    "    ocl_chain_acc v = 0;\n",
     "    if (b >= batch)\n",
     "        return;\n",
     "    for (size_t c = 1024; c-- > 0;) { /* v: the boundary of chunk c, then its far end */\n",
-    "        ocl_chain_sstore(ws + qb + (b * 1024 + c) * 16 * lanes + lane, lanes, v, 16);\n",
-    "        ocl_chain_sload(a, ws + qa + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);\n",
-    "        ocl_chain_sload(M, ws + qg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);\n",
-    "        ocl_chain_mv_sub(a, M, v);\n",
-    "        for (int i = 0; i < 16; i++)\n",
-    "            v[i] = a[i];\n",
+    "        (ws + qb + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] = (float)v;\n",
+    "        v = (ws + qa + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] - (ws + qg + (pb * 1024 + c) * 16 * lanes + lane)[i * lanes] * v;\n",
     "    }\n",
     "}\n",
     "\n",
-    "/* Carry x across the chunks, first to last; batch x lanes work-items. */\n",
+    "/* Carry x across the chunks, first to last; diag\n",
+    " * blocks: every state on its own, batch x 16 x lanes work-items. */\n",
     "__kernel void ocl_chain_k_chain_xcarry(ulong batch_, ulong channels_, __global float *ws, ulong xa,\n",
     "        ulong xg, ulong xb)\n",
     "{\n",
     "    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;\n",
-    "    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;\n",
-    "    ocl_chain_acc v[16] = {0}, a[16], M[16];\n",
+    "    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, i = g / lanes % 16, b = g / lanes / 16;\n",
+    "    const size_t pb = 0;\n",
+    "    ocl_chain_acc v = 0;\n",
     "    if (b >= batch)\n",
     "        return;\n",
     "    for (size_t c = 0; c < 1024; c++) { /* v: the boundary of chunk c, then its far end */\n",
-    "        ocl_chain_sstore(ws + xb + (b * 1024 + c) * 16 * lanes + lane, lanes, v, 16);\n",
-    "        ocl_chain_sload(a, ws + xa + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);\n",
-    "        ocl_chain_sload(M, ws + xg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);\n",
-    "        ocl_chain_mv_sub(a, M, v);\n",
-    "        for (int i = 0; i < 16; i++)\n",
-    "            v[i] = a[i];\n",
+    "        (ws + xb + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] = (float)v;\n",
+    "        v = (ws + xa + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] - (ws + xg + (pb * 1024 + c) * 16 * lanes + lane)[i * lanes] * v;\n",
     "    }\n",
     "}\n",
     "\n",
@@ -487,41 +555,37 @@ static const char *const ocl_chain_cl_source[] = {
     "    }\n",
     "}\n",
     "\n",
-    "/* Carry q' across the chunks, last to first; batch x lanes work-items. */\n",
+    "/* Carry q' across the chunks, last to first; diag\n",
+    " * blocks: every state on its own, batch x 16 x lanes work-items. */\n",
     "__kernel void ocl_chain_k_chain_qcarry_adj(ulong batch_, ulong channels_, __global float *ws, ulong la,\n",
     "        ulong lg, ulong lb)\n",
     "{\n",
     "    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;\n",
-    "    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;\n",
-    "    ocl_chain_acc v[16] = {0}, a[16], M[16];\n",
+    "    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, i = g / lanes % 16, b = g / lanes / 16;\n",
+    "    const size_t pb = 0;\n",
+    "    ocl_chain_acc v = 0;\n",
     "    if (b >= batch)\n",
     "        return;\n",
     "    for (size_t c = 1024; c-- > 0;) { /* v: the boundary of chunk c, then its far end */\n",
-    "        ocl_chain_sstore(ws + lb + (b * 1024 + c) * 16 * lanes + lane, lanes, v, 16);\n",
-    "        ocl_chain_sload(a, ws + la + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);\n",
-    "        ocl_chain_sload(M, ws + lg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);\n",
-    "        ocl_chain_mv_sub(a, M, v);\n",
-    "        for (int i = 0; i < 16; i++)\n",
-    "            v[i] = a[i];\n",
+    "        (ws + lb + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] = (float)v;\n",
+    "        v = (ws + la + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] - (ws + lg + (pb * 1024 + c) * 16 * lanes + lane)[i * lanes] * v;\n",
     "    }\n",
     "}\n",
     "\n",
-    "/* Carry lambda across the chunks, first to last; batch x lanes work-items. */\n",
+    "/* Carry lambda across the chunks, first to last; diag\n",
+    " * blocks: every state on its own, batch x 16 x lanes work-items. */\n",
     "__kernel void ocl_chain_k_chain_xcarry_adj(ulong batch_, ulong channels_, __global float *ws, ulong ma,\n",
     "        ulong mg, ulong mb)\n",
     "{\n",
     "    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;\n",
-    "    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;\n",
-    "    ocl_chain_acc v[16] = {0}, a[16], M[16];\n",
+    "    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, i = g / lanes % 16, b = g / lanes / 16;\n",
+    "    const size_t pb = 0;\n",
+    "    ocl_chain_acc v = 0;\n",
     "    if (b >= batch)\n",
     "        return;\n",
     "    for (size_t c = 0; c < 1024; c++) { /* v: the boundary of chunk c, then its far end */\n",
-    "        ocl_chain_sstore(ws + mb + (b * 1024 + c) * 16 * lanes + lane, lanes, v, 16);\n",
-    "        ocl_chain_sload(a, ws + ma + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);\n",
-    "        ocl_chain_sload(M, ws + mg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);\n",
-    "        ocl_chain_mv_sub(a, M, v);\n",
-    "        for (int i = 0; i < 16; i++)\n",
-    "            v[i] = a[i];\n",
+    "        (ws + mb + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] = (float)v;\n",
+    "        v = (ws + ma + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] - (ws + mg + (pb * 1024 + c) * 16 * lanes + lane)[i * lanes] * v;\n",
     "    }\n",
     "}\n",
     "\n",
@@ -706,10 +770,10 @@ size_t ocl_chain_cl_workspace_size(size_t batch, size_t channels)
     size_t need = 0, n;
     if (ocl_chain_tensor_bytes(batch, channels) == SIZE_MAX)
         return SIZE_MAX;
-    n = ocl_chain_mul(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 327680), 16), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), 16), 4);
+    n = ocl_chain_mul(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 327680), 16), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 5120), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), 16), 4);
     if (n > need)
         need = n;
-    n = ocl_chain_mul(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 327680), 16), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 33792), 16)), 16), 4);
+    n = ocl_chain_mul(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 327680), 16), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 5120), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 16384), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 33792), 16)), 16), 4);
     if (n > need)
         need = n;
     return need;
@@ -766,17 +830,26 @@ static size_t ocl_chain_chunk_items(size_t batch, size_t channels)
  * only), then the q and x scans of T (io = u) or, adj, of T^T (io = dy),
  * into the summaries and boundaries at qa, qg, qb, xa, xg, xb. */
 static int ocl_chain_cl_chain(cl_command_queue queue, cl_program program, const ocl_chain_cl_params *p,
-        cl_mem io, size_t batch, size_t channels, cl_mem ws, cl_ulong rec, cl_ulong qa,
-        cl_ulong qg, cl_ulong qb, cl_ulong xa, cl_ulong xg, cl_ulong xb, int adj)
+        cl_mem io, size_t batch, size_t channels, cl_mem ws, cl_ulong rec, cl_ulong fs,
+        cl_ulong qa, cl_ulong qg, cl_ulong qb, cl_ulong xa, cl_ulong xg, cl_ulong xb, int adj)
 {
     const cl_ulong batch_ = batch, channels_ = channels;
     const size_t chunks = ocl_chain_chunk_items(batch, channels), lanes = ocl_chain_LANES(channels);
     int rc = 0;
-    if (!adj) {
+    if (!adj) { /* the factor recurrence: chunk maps, the pivots between chunks, the factors */
+        const size_t fitems = 16 * lanes;
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->A), MYOGEN_CL_ARG(p->B), MYOGEN_CL_ARG(p->C), MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout), MYOGEN_CL_ARG(p->D), MYOGEN_CL_ARG(batch_),
-            MYOGEN_CL_ARG(channels_), MYOGEN_CL_ARG(ws), MYOGEN_CL_ARG(rec) };
-        rc = myogen_cl_launch(queue, program, "ocl_chain_k_chain_factor", 16 * lanes,
+            MYOGEN_CL_ARG(channels_), MYOGEN_CL_ARG(ws), MYOGEN_CL_ARG(rec), MYOGEN_CL_ARG(fs) };
+        const myogen_cl_arg cargs[] = { MYOGEN_CL_ARG(batch_), MYOGEN_CL_ARG(channels_),
+            MYOGEN_CL_ARG(ws), MYOGEN_CL_ARG(fs) };
+        rc = myogen_cl_launch(queue, program, "ocl_chain_k_chain_fmap", 64 * fitems,
                 sizeof args / sizeof args[0], args);
+        if (rc == 0)
+            rc = myogen_cl_launch(queue, program, "ocl_chain_k_chain_fcarry", fitems,
+                    sizeof cargs / sizeof cargs[0], cargs);
+        if (rc == 0)
+            rc = myogen_cl_launch(queue, program, "ocl_chain_k_chain_factor", 64 * fitems,
+                    sizeof args / sizeof args[0], args);
     }
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout),
@@ -789,7 +862,7 @@ static int ocl_chain_cl_chain(cl_command_queue queue, cl_program program, const 
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(batch_), MYOGEN_CL_ARG(channels_),
             MYOGEN_CL_ARG(ws), MYOGEN_CL_ARG(qa), MYOGEN_CL_ARG(qg), MYOGEN_CL_ARG(qb) };
         rc = myogen_cl_launch(queue, program, adj ? "ocl_chain_k_chain_qcarry_adj" : "ocl_chain_k_chain_qcarry",
-                batch * lanes, sizeof args / sizeof args[0], args);
+                16 * batch * lanes, sizeof args / sizeof args[0], args);
     }
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout),
@@ -802,7 +875,7 @@ static int ocl_chain_cl_chain(cl_command_queue queue, cl_program program, const 
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(batch_), MYOGEN_CL_ARG(channels_),
             MYOGEN_CL_ARG(ws), MYOGEN_CL_ARG(xa), MYOGEN_CL_ARG(xg), MYOGEN_CL_ARG(xb) };
         rc = myogen_cl_launch(queue, program, adj ? "ocl_chain_k_chain_xcarry_adj" : "ocl_chain_k_chain_xcarry",
-                batch * lanes, sizeof args / sizeof args[0], args);
+                16 * batch * lanes, sizeof args / sizeof args[0], args);
     }
     return rc;
 }
@@ -812,7 +885,8 @@ int ocl_chain_cl_forward(cl_command_queue queue, const ocl_chain_cl_params *p, c
 {
     const cl_ulong batch_ = batch, channels_ = channels;
     const cl_ulong rec = 16;
-    const cl_ulong qa = rec + ocl_chain_LINES(1 * ocl_chain_LANES(channels) * 327680);
+    const cl_ulong fs = rec + ocl_chain_LINES(1 * ocl_chain_LANES(channels) * 327680);
+    const cl_ulong qa = fs + ocl_chain_LINES(1 * ocl_chain_LANES(channels) * 5120);
     const cl_ulong qg = qa + ocl_chain_LINES(batch * ocl_chain_LANES(channels) * 16384);
     const cl_ulong qb = qg + ocl_chain_LINES(1 * ocl_chain_LANES(channels) * 16384);
     const cl_ulong xa = qb + ocl_chain_LINES(batch * ocl_chain_LANES(channels) * 16384);
@@ -832,7 +906,7 @@ int ocl_chain_cl_forward(cl_command_queue queue, const ocl_chain_cl_params *p, c
     if (rc == 0)
         rc = myogen_cl_status_begin(queue, workspace);
     if (rc == 0)
-        rc = ocl_chain_cl_chain(queue, program, p, u, batch, channels, workspace, rec, qa, qg, qb,
+        rc = ocl_chain_cl_chain(queue, program, p, u, batch, channels, workspace, rec, fs, qa, qg, qb,
                 xa, xg, xb, 0);
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout),
@@ -864,7 +938,8 @@ int ocl_chain_cl_backward(cl_command_queue queue, const ocl_chain_cl_params *p, 
 {
     const cl_ulong batch_ = batch, channels_ = channels;
     const cl_ulong rec = 16;
-    const cl_ulong qa = rec + ocl_chain_LINES(1 * ocl_chain_LANES(channels) * 327680);
+    const cl_ulong fs = rec + ocl_chain_LINES(1 * ocl_chain_LANES(channels) * 327680);
+    const cl_ulong qa = fs + ocl_chain_LINES(1 * ocl_chain_LANES(channels) * 5120);
     const cl_ulong qg = qa + ocl_chain_LINES(batch * ocl_chain_LANES(channels) * 16384);
     const cl_ulong qb = qg + ocl_chain_LINES(1 * ocl_chain_LANES(channels) * 16384);
     const cl_ulong xa = qb + ocl_chain_LINES(batch * ocl_chain_LANES(channels) * 16384);
@@ -895,10 +970,10 @@ int ocl_chain_cl_backward(cl_command_queue queue, const ocl_chain_cl_params *p, 
     /* q and x, then the adjoint's q' and lambda; the last pass forms x and
      * lambda of each chunk again for du and the gradients */
     if (rc == 0)
-        rc = ocl_chain_cl_chain(queue, program, p, u, batch, channels, workspace, rec, qa, qg, qb,
+        rc = ocl_chain_cl_chain(queue, program, p, u, batch, channels, workspace, rec, fs, qa, qg, qb,
                 xa, xg, xb, 0);
     if (rc == 0)
-        rc = ocl_chain_cl_chain(queue, program, p, dy, batch, channels, workspace, rec, la, lg, lb,
+        rc = ocl_chain_cl_chain(queue, program, p, dy, batch, channels, workspace, rec, fs, la, lg, lb,
                 ma, mg, mb, 1);
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->A), MYOGEN_CL_ARG(p->B), MYOGEN_CL_ARG(p->C), MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout), MYOGEN_CL_ARG(p->D),

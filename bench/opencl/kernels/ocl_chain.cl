@@ -123,17 +123,89 @@ static int ocl_chain_leaf_factors(ocl_chain_acc *Si, ocl_chain_acc *H, __global 
     ocl_chain_mm(H, Si, M);
     return 0;
 }
-/* The factors of every position: 1 x 16 x lanes work-items (diag blocks:
- * each state is a scalar recurrence of its own), each walking the chain up. */
-__kernel void ocl_chain_k_chain_factor(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D, ulong batch_, ulong channels_, __global float *ws, ulong rec)
+/* Diag blocks: each state is a scalar recurrence of its own, eliminated from
+ * the last position up, S_l = A_l - c_{l+1} / S_{l+1} with c_l = C_l B_l:
+ * projectively (P_l, Q_l) = M_l (P_{l+1}, Q_{l+1}), M_l = [A_l, -c_{l+1}; 1, 0],
+ * S = P / Q.  A scan over chunks of 64 positions: each chunk's product of
+ * maps (scaled to keep its entries near 1: only the ratio counts), the pivot
+ * after every chunk carried from the last chunk to the first, then every
+ * chunk's factors from its pivot.  1 x 64 chunks x 16 x lanes work-items. */
+__kernel void ocl_chain_k_chain_fmap(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D, ulong batch_, ulong channels_, __global float *ws, ulong rec,
+        ulong fs)
 {
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, e = g / lanes % 16, pb = g / lanes / 16;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, st = g / lanes % 16;
+    const size_t fc = g / lanes / 16 % 64, pb = g / lanes / 16 / 64;
+    const size_t s = fc * 64, e = s + 64 < 4096 ? s + 64 : 4096;
+    ocl_chain_acc g00 = 1, g01 = 0, g10 = 0, g11 = 1;
+    (void)batch, (void)C, (void)Bin, (void)Cout, (void)D, (void)rec;
+    if (pb >= 1)
+        return;
+    for (size_t l = e; l-- > s;) { /* G <- M_l G */
+        const ocl_chain_acc a = (A + ((l) * lanes + lane) * 16)[st];
+        const ocl_chain_acc c = l + 1 < 4096 ? (C + ((l + 1) * lanes + lane) * 16)[st] * (B + ((l + 1) * lanes + lane) * 16)[st] : 0;
+        const ocl_chain_acc n00 = a * g00 - c * g10, n01 = a * g01 - c * g11;
+        ocl_chain_acc mx;
+        g10 = g00;
+        g11 = g01;
+        g00 = n00;
+        g01 = n01;
+        mx = fmax(fmax(fabs(g00), fabs(g01)), fmax(fabs(g10), fabs(g11)));
+        if (mx > 0 && isfinite(mx)) {
+            mx = 1 / mx;
+            g00 *= mx, g01 *= mx, g10 *= mx, g11 *= mx;
+        }
+    }
+    ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 0) * lanes + lane] = (float)g00;
+    ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 1) * lanes + lane] = (float)g01;
+    ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 2) * lanes + lane] = (float)g10;
+    ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 3) * lanes + lane] = (float)g11;
+}
+
+/* The pivot S after every chunk (the first position below it), from the last
+ * chunk to the first; 1 x 16 x lanes work-items. */
+__kernel void ocl_chain_k_chain_fcarry(ulong batch_, ulong channels_, __global float *ws, ulong fs)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, st = g / lanes % 16;
+    const size_t pb = g / lanes / 16;
+    ocl_chain_acc P = 1, Q = 0; /* past the end: S_{L-1} = A_{L-1} */
+    (void)batch;
+    if (pb >= 1)
+        return;
+    for (size_t fc = 64; fc-- > 0;) {
+        ocl_chain_acc nP, nQ, mx;
+        ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 4) * lanes + lane] = (float)(Q != 0 ? P / Q : 0);
+        nP = ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 0) * lanes + lane] * P + ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 1) * lanes + lane] * Q;
+        nQ = ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 2) * lanes + lane] * P + ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 3) * lanes + lane] * Q;
+        mx = fmax(fabs(nP), fabs(nQ));
+        if (mx > 0 && isfinite(mx)) {
+            nP /= mx;
+            nQ /= mx;
+        }
+        P = nP;
+        Q = nQ;
+    }
+}
+
+/* The factors of every position of chunk fc, walking it up from the pivot
+ * after it; 1 x 64 x 16 x lanes work-items. */
+__kernel void ocl_chain_k_chain_factor(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D, ulong batch_, ulong channels_, __global float *ws, ulong rec,
+        ulong fs)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, st = g / lanes % 16;
+    const size_t fc = g / lanes / 16 % 64, pb = g / lanes / 16 / 64, e = st;
+    const size_t s = fc * 64, end = s + 64 < 4096 ? s + 64 : 4096;
     ocl_chain_acc H = 0, Cn = 0;
     (void)batch, (void)C, (void)Bin, (void)Cout, (void)D;
     if (pb >= 1)
         return;
-    for (long l = 4095; l >= 0; l--) {
+    if (end < 4096) { /* H_end = S_end^-1 B_end, C_end from the pivot after the chunk */
+        H = (B + ((end) * lanes + lane) * 16)[e] / ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 4) * lanes + lane];
+        Cn = (C + ((end) * lanes + lane) * 16)[e];
+    }
+    for (long l = (long)end - 1; l >= (long)s; l--) {
         ocl_chain_acc S = (A + ((l) * lanes + lane) * 16)[e], Si, Cl;
         if (l < 4095) /* S_l = A_l - C_{l+1} H_{l+1} */
             S -= Cn * H;
@@ -265,41 +337,37 @@ __kernel void ocl_chain_k_chain_xmap(__global const float *Bin, __global const f
     }
 }
 
-/* Carry q across the chunks, last to first; batch x lanes work-items. */
+/* Carry q across the chunks, last to first; diag
+ * blocks: every state on its own, batch x 16 x lanes work-items. */
 __kernel void ocl_chain_k_chain_qcarry(ulong batch_, ulong channels_, __global float *ws, ulong qa,
         ulong qg, ulong qb)
 {
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;
-    ocl_chain_acc v[16] = {0}, a[16], M[16];
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, i = g / lanes % 16, b = g / lanes / 16;
+    const size_t pb = 0;
+    ocl_chain_acc v = 0;
     if (b >= batch)
         return;
     for (size_t c = 1024; c-- > 0;) { /* v: the boundary of chunk c, then its far end */
-        ocl_chain_sstore(ws + qb + (b * 1024 + c) * 16 * lanes + lane, lanes, v, 16);
-        ocl_chain_sload(a, ws + qa + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_sload(M, ws + qg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_mv_sub(a, M, v);
-        for (int i = 0; i < 16; i++)
-            v[i] = a[i];
+        (ws + qb + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] = (float)v;
+        v = (ws + qa + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] - (ws + qg + (pb * 1024 + c) * 16 * lanes + lane)[i * lanes] * v;
     }
 }
 
-/* Carry x across the chunks, first to last; batch x lanes work-items. */
+/* Carry x across the chunks, first to last; diag
+ * blocks: every state on its own, batch x 16 x lanes work-items. */
 __kernel void ocl_chain_k_chain_xcarry(ulong batch_, ulong channels_, __global float *ws, ulong xa,
         ulong xg, ulong xb)
 {
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;
-    ocl_chain_acc v[16] = {0}, a[16], M[16];
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, i = g / lanes % 16, b = g / lanes / 16;
+    const size_t pb = 0;
+    ocl_chain_acc v = 0;
     if (b >= batch)
         return;
     for (size_t c = 0; c < 1024; c++) { /* v: the boundary of chunk c, then its far end */
-        ocl_chain_sstore(ws + xb + (b * 1024 + c) * 16 * lanes + lane, lanes, v, 16);
-        ocl_chain_sload(a, ws + xa + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_sload(M, ws + xg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_mv_sub(a, M, v);
-        for (int i = 0; i < 16; i++)
-            v[i] = a[i];
+        (ws + xb + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] = (float)v;
+        v = (ws + xa + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] - (ws + xg + (pb * 1024 + c) * 16 * lanes + lane)[i * lanes] * v;
     }
 }
 
@@ -472,41 +540,37 @@ __kernel void ocl_chain_k_chain_xmap_adj(__global const float *Bin, __global con
     }
 }
 
-/* Carry q' across the chunks, last to first; batch x lanes work-items. */
+/* Carry q' across the chunks, last to first; diag
+ * blocks: every state on its own, batch x 16 x lanes work-items. */
 __kernel void ocl_chain_k_chain_qcarry_adj(ulong batch_, ulong channels_, __global float *ws, ulong la,
         ulong lg, ulong lb)
 {
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;
-    ocl_chain_acc v[16] = {0}, a[16], M[16];
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, i = g / lanes % 16, b = g / lanes / 16;
+    const size_t pb = 0;
+    ocl_chain_acc v = 0;
     if (b >= batch)
         return;
     for (size_t c = 1024; c-- > 0;) { /* v: the boundary of chunk c, then its far end */
-        ocl_chain_sstore(ws + lb + (b * 1024 + c) * 16 * lanes + lane, lanes, v, 16);
-        ocl_chain_sload(a, ws + la + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_sload(M, ws + lg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_mv_sub(a, M, v);
-        for (int i = 0; i < 16; i++)
-            v[i] = a[i];
+        (ws + lb + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] = (float)v;
+        v = (ws + la + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] - (ws + lg + (pb * 1024 + c) * 16 * lanes + lane)[i * lanes] * v;
     }
 }
 
-/* Carry lambda across the chunks, first to last; batch x lanes work-items. */
+/* Carry lambda across the chunks, first to last; diag
+ * blocks: every state on its own, batch x 16 x lanes work-items. */
 __kernel void ocl_chain_k_chain_xcarry_adj(ulong batch_, ulong channels_, __global float *ws, ulong ma,
         ulong mg, ulong mb)
 {
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, b = g / lanes, pb = 0;
-    ocl_chain_acc v[16] = {0}, a[16], M[16];
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, i = g / lanes % 16, b = g / lanes / 16;
+    const size_t pb = 0;
+    ocl_chain_acc v = 0;
     if (b >= batch)
         return;
     for (size_t c = 0; c < 1024; c++) { /* v: the boundary of chunk c, then its far end */
-        ocl_chain_sstore(ws + mb + (b * 1024 + c) * 16 * lanes + lane, lanes, v, 16);
-        ocl_chain_sload(a, ws + ma + (b * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_sload(M, ws + mg + (pb * 1024 + c) * 16 * lanes + lane, lanes, 16);
-        ocl_chain_mv_sub(a, M, v);
-        for (int i = 0; i < 16; i++)
-            v[i] = a[i];
+        (ws + mb + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] = (float)v;
+        v = (ws + ma + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] - (ws + mg + (pb * 1024 + c) * 16 * lanes + lane)[i * lanes] * v;
     }
 }
 
