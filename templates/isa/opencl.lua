@@ -21,6 +21,9 @@ return function(dtype)
   V.lid = function() return "((int)get_local_id(0))" end
   V.group = function() return "((size_t)get_group_id(0))" end
   V.barrier = function() return "barrier(CLK_LOCAL_MEM_FENCE);" end
+  -- a hint to unroll the next loop n times (loads of later iterations issue
+  -- before the earlier ones' dependent arithmetic)
+  V.unroll = function(n) return "#pragma unroll " .. n end
   V.group_size = function(n) return "__attribute__((reqd_work_group_size(" .. n .. ", 1, 1))) " end
   -- n-vectors (n = 2, 4): the type, a load from local memory at an address
   -- aligned to n elements (the array declared with V.align_vec, 32 bytes:

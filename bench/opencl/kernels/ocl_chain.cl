@@ -141,6 +141,7 @@ __kernel void ocl_chain_k_chain_fmap(__global const float *A, __global const flo
     (void)batch, (void)C, (void)Bin, (void)Cout, (void)D, (void)rec;
     if (pb >= 1)
         return;
+#pragma unroll 8
     for (size_t l = e; l-- > s;) { /* G <- M_l G */
         const ocl_chain_acc a = (A + ((l) * lanes + lane) * 16)[st];
         const ocl_chain_acc c = l + 1 < 4096 ? (C + ((l + 1) * lanes + lane) * 16)[st] * (B + ((l + 1) * lanes + lane) * 16)[st] : 0;
@@ -205,6 +206,7 @@ __kernel void ocl_chain_k_chain_factor(__global const float *A, __global const f
         H = (B + ((end) * lanes + lane) * 16)[e] / ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 4) * lanes + lane];
         Cn = (C + ((end) * lanes + lane) * 16)[e];
     }
+#pragma unroll 8
     for (long l = (long)end - 1; l >= (long)s; l--) {
         ocl_chain_acc S = (A + ((l) * lanes + lane) * 16)[e], Si, Cl;
         if (l < 4095) /* S_l = A_l - C_{l+1} H_{l+1} */
@@ -348,6 +350,7 @@ __kernel void ocl_chain_k_chain_qcarry(ulong batch_, ulong channels_, __global f
     ocl_chain_acc v = 0;
     if (b >= batch)
         return;
+#pragma unroll 8
     for (size_t c = 1024; c-- > 0;) { /* v: the boundary of chunk c, then its far end */
         (ws + qb + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] = (float)v;
         v = (ws + qa + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] - (ws + qg + (pb * 1024 + c) * 16 * lanes + lane)[i * lanes] * v;
@@ -365,6 +368,7 @@ __kernel void ocl_chain_k_chain_xcarry(ulong batch_, ulong channels_, __global f
     ocl_chain_acc v = 0;
     if (b >= batch)
         return;
+#pragma unroll 8
     for (size_t c = 0; c < 1024; c++) { /* v: the boundary of chunk c, then its far end */
         (ws + xb + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] = (float)v;
         v = (ws + xa + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] - (ws + xg + (pb * 1024 + c) * 16 * lanes + lane)[i * lanes] * v;
@@ -551,6 +555,7 @@ __kernel void ocl_chain_k_chain_qcarry_adj(ulong batch_, ulong channels_, __glob
     ocl_chain_acc v = 0;
     if (b >= batch)
         return;
+#pragma unroll 8
     for (size_t c = 1024; c-- > 0;) { /* v: the boundary of chunk c, then its far end */
         (ws + lb + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] = (float)v;
         v = (ws + la + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] - (ws + lg + (pb * 1024 + c) * 16 * lanes + lane)[i * lanes] * v;
@@ -568,6 +573,7 @@ __kernel void ocl_chain_k_chain_xcarry_adj(ulong batch_, ulong channels_, __glob
     ocl_chain_acc v = 0;
     if (b >= batch)
         return;
+#pragma unroll 8
     for (size_t c = 0; c < 1024; c++) { /* v: the boundary of chunk c, then its far end */
         (ws + mb + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] = (float)v;
         v = (ws + ma + (b * 1024 + c) * 16 * lanes + lane)[i * lanes] - (ws + mg + (pb * 1024 + c) * 16 * lanes + lane)[i * lanes] * v;
