@@ -912,10 +912,11 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t1024_k_d
         Ps[(ty * 2 + 1) * 36 + tx * 4 + 3] = s[1][3];
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int i = 0; i < 32; i++) { /* dv += P^T dout */
-            const float p0 = Ps[i * 36 + tx * 4 + 0];
-            const float p1 = Ps[i * 36 + tx * 4 + 1];
-            const float p2 = Ps[i * 36 + tx * 4 + 2];
-            const float p3 = Ps[i * 36 + tx * 4 + 3];
+            const float4 pv = *(__local const float4 *)(Ps + i * 36 + tx * 4);
+            const float p0 = pv.x;
+            const float p1 = pv.y;
+            const float p2 = pv.z;
+            const float p3 = pv.w;
             {
                 const float w = Os[(ty + 0) * 36 + i];
                 va[0][0] = (p0 * w + va[0][0]);
