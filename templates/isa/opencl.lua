@@ -31,6 +31,13 @@ return function(dtype)
   V.vecn = function(T, n) return T .. n end
   V.loadn = function(T, n, p) return "*(" .. V.shared .. "const " .. T .. n .. " *)(" .. p .. ")" end
   V.lane = function(n, i) return n == 4 and ({ "x", "y", "z", "w" })[i + 1] or ("s" .. i) end
+  -- declarations of name0 .. name{n-1}: the n elements at local address p,
+  -- loaded as one n-vector (namev)
+  V.load_lanes = function(T, n, p, name)
+    local out = { "const " .. V.vecn(T, n) .. " " .. name .. "v = " .. V.loadn(T, n, p) .. ";" }
+    for i = 0, n - 1 do out[#out + 1] = "const " .. T .. " " .. name .. i .. " = " .. name .. "v." .. V.lane(n, i) .. ";" end
+    return out
+  end
   V.align_vec = "__attribute__((aligned(32))) "
   V.round = function(x) return "round(" .. x .. ")" end -- ties away from zero, as in c.lua
   V.pow2i = function(n)

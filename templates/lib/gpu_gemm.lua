@@ -98,11 +98,8 @@ function M.kernel(V, T, NAME, op)
   add("        " .. V.barrier())
   add("        for (int kk = 0; kk < " .. t.BK .. "; kk++) {")
   if vec then
-    add("            const " .. V.vecn(T, 4) .. " va = " .. V.loadn(T, 4, "As + kk * " .. LM .. " + ty * 4") .. ";")
-    add("            const " .. V.vecn(T, 4) .. " vb = " .. V.loadn(T, 4, "Bs + kk * " .. LN .. " + tx * 4") .. ";")
-    for i = 0, 3 do
-      add("            const " .. T .. " a" .. i .. " = va." .. V.lane(4, i) .. ", b" .. i .. " = vb." .. V.lane(4, i) .. ";")
-    end
+    for _, x in ipairs(V.load_lanes(T, 4, "As + kk * " .. LM .. " + ty * 4", "a")) do add("            " .. x) end
+    for _, x in ipairs(V.load_lanes(T, 4, "Bs + kk * " .. LN .. " + tx * 4", "b")) do add("            " .. x) end
   else
     for r = 0, t.MR - 1 do add("            const " .. T .. " a" .. r .. " = As[kk * " .. LM .. " + " .. row(r) .. "];") end
     for cc = 0, t.NR - 1 do add("            const " .. T .. " b" .. cc .. " = Bs[kk * " .. LN .. " + " .. col(cc) .. "];") end
