@@ -64,12 +64,16 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < 16; kk++) {
-            const float4 va = *(__local const float4 *)(As + kk * 68 + ty * 4);
-            const float4 vb = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
-            const float a0 = va.x, b0 = vb.x;
-            const float a1 = va.y, b1 = vb.y;
-            const float a2 = va.z, b2 = vb.z;
-            const float a3 = va.w, b3 = vb.w;
+            const float4 av = *(__local const float4 *)(As + kk * 68 + ty * 4);
+            const float a0 = av.x;
+            const float a1 = av.y;
+            const float a2 = av.z;
+            const float a3 = av.w;
+            const float4 bv = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
+            const float b0 = bv.x;
+            const float b1 = bv.y;
+            const float b2 = bv.z;
+            const float b3 = bv.w;
             acc[0][0] = (a0 * b0 + acc[0][0]);
             acc[0][1] = (a0 * b1 + acc[0][1]);
             acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -198,12 +202,16 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < 16; kk++) {
-            const float4 va = *(__local const float4 *)(As + kk * 68 + ty * 4);
-            const float4 vb = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
-            const float a0 = va.x, b0 = vb.x;
-            const float a1 = va.y, b1 = vb.y;
-            const float a2 = va.z, b2 = vb.z;
-            const float a3 = va.w, b3 = vb.w;
+            const float4 av = *(__local const float4 *)(As + kk * 68 + ty * 4);
+            const float a0 = av.x;
+            const float a1 = av.y;
+            const float a2 = av.z;
+            const float a3 = av.w;
+            const float4 bv = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
+            const float b0 = bv.x;
+            const float b1 = bv.y;
+            const float b2 = bv.z;
+            const float b3 = bv.w;
             acc[0][0] = (a0 * b0 + acc[0][0]);
             acc[0][1] = (a0 * b1 + acc[0][1]);
             acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -350,12 +358,16 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < 16; kk++) {
-            const float4 va = *(__local const float4 *)(As + kk * 68 + ty * 4);
-            const float4 vb = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
-            const float a0 = va.x, b0 = vb.x;
-            const float a1 = va.y, b1 = vb.y;
-            const float a2 = va.z, b2 = vb.z;
-            const float a3 = va.w, b3 = vb.w;
+            const float4 av = *(__local const float4 *)(As + kk * 68 + ty * 4);
+            const float a0 = av.x;
+            const float a1 = av.y;
+            const float a2 = av.z;
+            const float a3 = av.w;
+            const float4 bv = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
+            const float b0 = bv.x;
+            const float b1 = bv.y;
+            const float b2 = bv.z;
+            const float b3 = bv.w;
             acc[0][0] = (a0 * b0 + acc[0][0]);
             acc[0][1] = (a0 * b1 + acc[0][1]);
             acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -484,12 +496,16 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_btt_d1024_r1_
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < 16; kk++) {
-            const float4 va = *(__local const float4 *)(As + kk * 68 + ty * 4);
-            const float4 vb = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
-            const float a0 = va.x, b0 = vb.x;
-            const float a1 = va.y, b1 = vb.y;
-            const float a2 = va.z, b2 = vb.z;
-            const float a3 = va.w, b3 = vb.w;
+            const float4 av = *(__local const float4 *)(As + kk * 68 + ty * 4);
+            const float a0 = av.x;
+            const float a1 = av.y;
+            const float a2 = av.z;
+            const float a3 = av.w;
+            const float4 bv = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
+            const float b0 = bv.x;
+            const float b1 = bv.y;
+            const float b2 = bv.z;
+            const float b3 = bv.w;
             acc[0][0] = (a0 * b0 + acc[0][0]);
             acc[0][1] = (a0 * b1 + acc[0][1]);
             acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -638,12 +654,16 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_btt_d1024_r1_k
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < 16; kk++) {
-            const float4 va = *(__local const float4 *)(As + kk * 36 + ty * 4);
-            const float4 vb = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
-            const float a0 = va.x, b0 = vb.x;
-            const float a1 = va.y, b1 = vb.y;
-            const float a2 = va.z, b2 = vb.z;
-            const float a3 = va.w, b3 = vb.w;
+            const float4 av = *(__local const float4 *)(As + kk * 36 + ty * 4);
+            const float a0 = av.x;
+            const float a1 = av.y;
+            const float a2 = av.z;
+            const float a3 = av.w;
+            const float4 bv = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
+            const float b0 = bv.x;
+            const float b1 = bv.y;
+            const float b2 = bv.z;
+            const float b3 = bv.w;
             acc[0][0] = (a0 * b0 + acc[0][0]);
             acc[0][1] = (a0 * b1 + acc[0][1]);
             acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -774,12 +794,16 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_btt_d1024_r1_k
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < 16; kk++) {
-            const float4 va = *(__local const float4 *)(As + kk * 36 + ty * 4);
-            const float4 vb = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
-            const float a0 = va.x, b0 = vb.x;
-            const float a1 = va.y, b1 = vb.y;
-            const float a2 = va.z, b2 = vb.z;
-            const float a3 = va.w, b3 = vb.w;
+            const float4 av = *(__local const float4 *)(As + kk * 36 + ty * 4);
+            const float a0 = av.x;
+            const float a1 = av.y;
+            const float a2 = av.z;
+            const float a3 = av.w;
+            const float4 bv = *(__local const float4 *)(Bs + kk * 36 + tx * 4);
+            const float b0 = bv.x;
+            const float b1 = bv.y;
+            const float b2 = bv.z;
+            const float b3 = bv.w;
             acc[0][0] = (a0 * b0 + acc[0][0]);
             acc[0][1] = (a0 * b1 + acc[0][1]);
             acc[0][2] = (a0 * b2 + acc[0][2]);

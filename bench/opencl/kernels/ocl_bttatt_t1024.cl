@@ -282,9 +282,9 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_bttatt_t1024_k
             for (int lv = 1; lv <= mhi; lv++) {
                 for (; d < ocl_bttatt_t1024_dim[lv]; d++) {
                     const float a0 = Qs[d * 17 + ty + 0];
-            const float a1 = Qs[d * 17 + ty + 8];
-            const float b0 = KP[d * 17 + tx + 0];
-            const float b1 = KP[d * 17 + tx + 8];
+                    const float a1 = Qs[d * 17 + ty + 8];
+                    const float b0 = KP[d * 17 + tx + 0];
+                    const float b1 = KP[d * 17 + tx + 8];
                     acc[0][0] = (a0 * b0 + acc[0][0]);
                     acc[0][1] = (a0 * b1 + acc[0][1]);
                     acc[1][0] = (a1 * b0 + acc[1][0]);
@@ -666,9 +666,9 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_bttatt_t1024_k
             for (int lv = 1; lv <= mhi; lv++) {
                 for (; d < ocl_bttatt_t1024_dim[lv]; d++) {
                     const float a0 = Qs[d * 17 + ty + 0];
-            const float a1 = Qs[d * 17 + ty + 8];
-            const float b0 = Ks[d * 17 + tx + 0];
-            const float b1 = Ks[d * 17 + tx + 8];
+                    const float a1 = Qs[d * 17 + ty + 8];
+                    const float b0 = Ks[d * 17 + tx + 0];
+                    const float b1 = Ks[d * 17 + tx + 8];
                     acc[0][0] = (a0 * b0 + acc[0][0]);
                     acc[0][1] = (a0 * b1 + acc[0][1]);
                     acc[1][0] = (a1 * b0 + acc[1][0]);
@@ -1695,9 +1695,9 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1))) void ocl_bttatt_t1024_k
             for (int lv = 1; lv <= mhi; lv++) {
                 for (; d < ocl_bttatt_t1024_dim[lv]; d++) {
                     const float a0 = Qs[d * 17 + ty + 0];
-            const float a1 = Qs[d * 17 + ty + 8];
-            const float b0 = Ks[d * 17 + tx + 0];
-            const float b1 = Ks[d * 17 + tx + 8];
+                    const float a1 = Qs[d * 17 + ty + 8];
+                    const float b0 = Ks[d * 17 + tx + 0];
+                    const float b1 = Ks[d * 17 + tx + 8];
                     acc[0][0] = (a0 * b0 + acc[0][0]);
                     acc[0][1] = (a0 * b1 + acc[0][1]);
                     acc[1][0] = (a1 * b0 + acc[1][0]);

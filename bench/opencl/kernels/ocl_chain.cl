@@ -196,19 +196,19 @@ __kernel void ocl_chain_k_chain_factor(__global const float *A, __global const f
 {
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t g = ((size_t)get_global_id(0)), lane = g % lanes, st = g / lanes % 16;
-    const size_t fc = g / lanes / 16 % 64, pb = g / lanes / 16 / 64, e = st;
-    const size_t s = fc * 64, end = s + 64 < 4096 ? s + 64 : 4096;
+    const size_t fc = g / lanes / 16 % 64, pb = g / lanes / 16 / 64;
+    const size_t s = fc * 64, e = s + 64 < 4096 ? s + 64 : 4096;
     ocl_chain_acc H = 0, Cn = 0;
     (void)batch, (void)C, (void)Bin, (void)Cout, (void)D;
     if (pb >= 1)
         return;
-    if (end < 4096) { /* H_end = S_end^-1 B_end, C_end from the pivot after the chunk */
-        H = (B + ((end) * lanes + lane) * 16)[e] / ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 4) * lanes + lane];
-        Cn = (C + ((end) * lanes + lane) * 16)[e];
+    if (e < 4096) { /* H_e = S_e^-1 B_e, C_e from the pivot after the chunk */
+        H = (B + ((e) * lanes + lane) * 16)[st] / ws[fs + (((pb * 64 + fc) * 16 + st) * 5 + 4) * lanes + lane];
+        Cn = (C + ((e) * lanes + lane) * 16)[st];
     }
 #pragma unroll 8
-    for (long l = (long)end - 1; l >= (long)s; l--) {
-        ocl_chain_acc S = (A + ((l) * lanes + lane) * 16)[e], Si, Cl;
+    for (long l = (long)e - 1; l >= (long)s; l--) {
+        ocl_chain_acc S = (A + ((l) * lanes + lane) * 16)[st], Si, Cl;
         if (l < 4095) /* S_l = A_l - C_{l+1} H_{l+1} */
             S -= Cn * H;
         if (!(S != 0 && isfinite(S))) {
@@ -216,13 +216,13 @@ __kernel void ocl_chain_k_chain_factor(__global const float *A, __global const f
             return;
         }
         Si = 1 / S;
-        (ws + rec + ((pb * 4096 + l) * 5 + 0) * 16 * lanes + lane)[e * lanes] = (float)Si;
-        (ws + rec + ((pb * 4096 + l) * 5 + 1) * 16 * lanes + lane)[e * lanes] = (float)(Si * Cn); /* K_l = S_l^-1 C_{l+1} (0 at the end) */
-        (ws + rec + ((pb * 4096 + l) * 5 + 3) * 16 * lanes + lane)[e * lanes] = (float)(l < 4095 ? Si * (B + ((l + 1) * lanes + lane) * 16)[e] : 0); /* K'_l */
-        H = l > 0 ? Si * (B + ((l) * lanes + lane) * 16)[e] : 0;
-        (ws + rec + ((pb * 4096 + l) * 5 + 2) * 16 * lanes + lane)[e * lanes] = (float)H; /* H_l = S_l^-1 B_l */
-        Cl = l > 0 ? (C + ((l) * lanes + lane) * 16)[e] : 0;
-        (ws + rec + ((pb * 4096 + l) * 5 + 4) * 16 * lanes + lane)[e * lanes] = (float)(Cl * Si); /* H'_l */
+        (ws + rec + ((pb * 4096 + l) * 5 + 0) * 16 * lanes + lane)[st * lanes] = (float)Si;
+        (ws + rec + ((pb * 4096 + l) * 5 + 1) * 16 * lanes + lane)[st * lanes] = (float)(Si * Cn); /* K_l = S_l^-1 C_{l+1} (0 at the end) */
+        (ws + rec + ((pb * 4096 + l) * 5 + 3) * 16 * lanes + lane)[st * lanes] = (float)(l < 4095 ? Si * (B + ((l + 1) * lanes + lane) * 16)[st] : 0); /* K'_l */
+        H = l > 0 ? Si * (B + ((l) * lanes + lane) * 16)[st] : 0;
+        (ws + rec + ((pb * 4096 + l) * 5 + 2) * 16 * lanes + lane)[st * lanes] = (float)H; /* H_l = S_l^-1 B_l */
+        Cl = l > 0 ? (C + ((l) * lanes + lane) * 16)[st] : 0;
+        (ws + rec + ((pb * 4096 + l) * 5 + 4) * 16 * lanes + lane)[st * lanes] = (float)(Cl * Si); /* H'_l */
         Cn = Cl;
     }
 }

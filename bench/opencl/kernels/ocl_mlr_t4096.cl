@@ -248,16 +248,16 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_f
             acc[3][3] = s[3][3] = 0.0f;
             for (int lv = 1; lv <= mhi; lv++) {
                 for (; d < ocl_mlr_t4096_dim[lv]; d++) {
-                    const float4 va = *(__local const float4 *)(Qs + d * 68 + ty * 4);
-            const float4 vb = *(__local const float4 *)(KP + d * 36 + tx * 4);
-            const float a0 = va.x;
-            const float a1 = va.y;
-            const float a2 = va.z;
-            const float a3 = va.w;
-            const float b0 = vb.x;
-            const float b1 = vb.y;
-            const float b2 = vb.z;
-            const float b3 = vb.w;
+                    const float4 av = *(__local const float4 *)(Qs + d * 68 + ty * 4);
+                    const float a0 = av.x;
+                    const float a1 = av.y;
+                    const float a2 = av.z;
+                    const float a3 = av.w;
+                    const float4 bv = *(__local const float4 *)(KP + d * 36 + tx * 4);
+                    const float b0 = bv.x;
+                    const float b1 = bv.y;
+                    const float b2 = bv.z;
+                    const float b3 = bv.w;
                     acc[0][0] = (a0 * b0 + acc[0][0]);
                     acc[0][1] = (a0 * b1 + acc[0][1]);
                     acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -817,14 +817,14 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_d
             acc[1][3] = s[1][3] = 0.0f;
             for (int lv = 1; lv <= mhi; lv++) {
                 for (; d < ocl_mlr_t4096_dim[lv]; d++) {
-                    const float2 va = *(__local const float2 *)(Qs + d * 36 + ty * 2);
-            const float4 vb = *(__local const float4 *)(Ks + d * 36 + tx * 4);
-            const float a0 = va.s0;
-            const float a1 = va.s1;
-            const float b0 = vb.x;
-            const float b1 = vb.y;
-            const float b2 = vb.z;
-            const float b3 = vb.w;
+                    const float2 av = *(__local const float2 *)(Qs + d * 36 + ty * 2);
+                    const float a0 = av.s0;
+                    const float a1 = av.s1;
+                    const float4 bv = *(__local const float4 *)(Ks + d * 36 + tx * 4);
+                    const float b0 = bv.x;
+                    const float b1 = bv.y;
+                    const float b2 = bv.z;
+                    const float b3 = bv.w;
                     acc[0][0] = (a0 * b0 + acc[0][0]);
                     acc[0][1] = (a0 * b1 + acc[0][1]);
                     acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -876,14 +876,14 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_d
             dp[1][2] = 0.0f;
             dp[1][3] = 0.0f;
             for (int e = 0; e < 64; e++) {
-                const float2 va = *(__local const float2 *)(Os + e * 36 + ty * 2);
-                const float4 vb = *(__local const float4 *)(Vs + e * 36 + tx * 4);
-                const float a0 = va.s0;
-                const float a1 = va.s1;
-                const float b0 = vb.x;
-                const float b1 = vb.y;
-                const float b2 = vb.z;
-                const float b3 = vb.w;
+                const float2 av = *(__local const float2 *)(Os + e * 36 + ty * 2);
+                const float a0 = av.s0;
+                const float a1 = av.s1;
+                const float4 bv = *(__local const float4 *)(Vs + e * 36 + tx * 4);
+                const float b0 = bv.x;
+                const float b1 = bv.y;
+                const float b2 = bv.z;
+                const float b3 = bv.w;
                 dp[0][0] = (a0 * b0 + dp[0][0]);
                 dp[0][1] = (a0 * b1 + dp[0][1]);
                 dp[0][2] = (a0 * b2 + dp[0][2]);
@@ -1289,14 +1289,14 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_d
             acc[1][3] = s[1][3] = 0.0f;
             for (int lv = 1; lv <= mhi; lv++) {
                 for (; d < ocl_mlr_t4096_dim[lv]; d++) {
-                    const float2 va = *(__local const float2 *)(Qs + d * 36 + ty * 2);
-            const float4 vb = *(__local const float4 *)(Ks + d * 36 + tx * 4);
-            const float a0 = va.s0;
-            const float a1 = va.s1;
-            const float b0 = vb.x;
-            const float b1 = vb.y;
-            const float b2 = vb.z;
-            const float b3 = vb.w;
+                    const float2 av = *(__local const float2 *)(Qs + d * 36 + ty * 2);
+                    const float a0 = av.s0;
+                    const float a1 = av.s1;
+                    const float4 bv = *(__local const float4 *)(Ks + d * 36 + tx * 4);
+                    const float b0 = bv.x;
+                    const float b1 = bv.y;
+                    const float b2 = bv.z;
+                    const float b3 = bv.w;
                     acc[0][0] = (a0 * b0 + acc[0][0]);
                     acc[0][1] = (a0 * b1 + acc[0][1]);
                     acc[0][2] = (a0 * b2 + acc[0][2]);
@@ -1348,14 +1348,14 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_mlr_t4096_k_d
             dp[1][2] = 0.0f;
             dp[1][3] = 0.0f;
             for (int e = 0; e < 64; e++) {
-                const float2 va = *(__local const float2 *)(Os + e * 36 + ty * 2);
-                const float4 vb = *(__local const float4 *)(Vs + e * 36 + tx * 4);
-                const float a0 = va.s0;
-                const float a1 = va.s1;
-                const float b0 = vb.x;
-                const float b1 = vb.y;
-                const float b2 = vb.z;
-                const float b3 = vb.w;
+                const float2 av = *(__local const float2 *)(Os + e * 36 + ty * 2);
+                const float a0 = av.s0;
+                const float a1 = av.s1;
+                const float4 bv = *(__local const float4 *)(Vs + e * 36 + tx * 4);
+                const float b0 = bv.x;
+                const float b1 = bv.y;
+                const float b2 = bv.z;
+                const float b3 = bv.w;
                 dp[0][0] = (a0 * b0 + dp[0][0]);
                 dp[0][1] = (a0 * b1 + dp[0][1]);
                 dp[0][2] = (a0 * b2 + dp[0][2]);
