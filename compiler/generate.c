@@ -82,6 +82,8 @@ int generate_kernel_knobs(const spec *s, const char *out_c, const knob_set *knob
     char tmpl_c[64], tmpl_h[64], tmpl_cl[64], out_cl[4096];
     snprintf(tmpl_c, sizeof tmpl_c, opencl ? "%s/opencl_host.c.tmpl" : "%s/kernel.c.tmpl",
              s->kernel);
+    if (s->target[0] == '{') /* a list of CPU targets (DESIGN.md 3): one file, each inside */
+        snprintf(tmpl_c, sizeof tmpl_c, "lib/multi_isa.c.tmpl");
     snprintf(tmpl_h, sizeof tmpl_h, "%s/kernel.h.tmpl", s->kernel);
     snprintf(tmpl_cl, sizeof tmpl_cl, "%s/kernel.cl.tmpl", s->kernel);
     snprintf(out_cl, sizeof out_cl, "%.*s.cl", (int)(n - 2), out_c);

@@ -16,7 +16,8 @@ typedef enum {
     T_NUMBER,    /* any finite number */
     T_SCALE,     /* one of allowed, or a list of finite numbers */
     T_BOOL,
-    T_IDENT      /* a C identifier */
+    T_IDENT,     /* a C identifier */
+    T_TARGET     /* one of allowed, or a list of distinct CPU_TARGETS */
 } rule_type;
 
 typedef struct {
@@ -38,10 +39,10 @@ typedef struct {
 
 static const support supported[] = {
     {NULL, "kernel", "myo btt mlr"},
-    {"myo", "target", "c avx2 opencl"},
-    {"btt", "target", "c avx2 opencl"},
+    {"myo", "target", "c avx2 avx512 neon opencl"},
+    {"btt", "target", "c avx2 avx512 neon opencl"},
     {"btt", "threads", "none"},
-    {"mlr", "target", "c avx2 opencl"},
+    {"mlr", "target", "c avx2 avx512 neon opencl"},
     {"mlr", "threads", "none openmp"},
 };
 #define NSUPPORTED (sizeof supported / sizeof supported[0])
@@ -50,7 +51,7 @@ static const rule rules[] = {
     {NULL, "kernel", T_ENUM, "myo mlr btt", 0, 0, NULL},
     {NULL, "name", T_IDENT, NULL, 0, 0, NULL},
     {NULL, "dtype", T_ENUM, "f32 f64", 0, 0, "\"f32\""},
-    {NULL, "target", T_ENUM, "c avx2 avx512 neon opencl", 0, 0, "\"c\""},
+    {NULL, "target", T_TARGET, "c avx2 avx512 neon opencl", 0, 0, "\"c\""},
     {NULL, "passes", T_ENUM_LIST, "forward backward", 0, 0, "{\"forward\"}"},
     {NULL, "threads", T_ENUM, "none openmp", 0, 0, "\"none\""},
     /* DESIGN.md 6.1 */
@@ -82,6 +83,10 @@ static const rule rules[] = {
     {"btt", "scale", T_NUMBER, NULL, 0, 0, ""},
 };
 #define NRULES (sizeof rules / sizeof rules[0])
+
+/* The targets a list target may hold, best first: the canonical order, which
+ * is the order a list target's file tries them in at run time. */
+#define CPU_TARGETS "avx512 avx2 neon c"
 
 /* Largest tree a generated kernel indexes (positions, vertices). */
 #define MYO_MAX_SEQ_LEN (1LL << 24)
@@ -232,6 +237,15 @@ static int check_field(lua_State *L, int idx, const rule *r, char *canon, size_t
     size_t o = strlen(canon);
     char num[64];
     switch (r->type) {
+    case T_TARGET:
+        if (lua_istable(L, idx)) {
+            rule e = *r;
+            e.type = T_ENUM_LIST;
+            e.allowed = CPU_TARGETS;
+            return check_field(L, idx, &e, canon, clen, err, errlen);
+        }
+        /* one target */
+        /* fall through */
     case T_ENUM:
         if (check_enum_value(L, idx, r, err, errlen))
             return -1;
@@ -667,8 +681,15 @@ int schema_validate(lua_State *L, spec *out, char *err, size_t errlen)
     lua_getfield(L, t, "name");
     snprintf(out->name, sizeof out->name, "%s", lua_tostring(L, -1));
     lua_getfield(L, t, "target");
-    snprintf(out->target, sizeof out->target, "%s",
-             lua_isnil(L, -1) ? "c" : lua_tostring(L, -1));
+    if (lua_istable(L, -1)) /* a list target: its canonical form */
+        snprintf(out->target, sizeof out->target, "%s",
+                 strstr(out->canonical, "target={") + strlen("target="));
+    else
+        snprintf(out->target, sizeof out->target, "%s",
+                 lua_isnil(L, -1) ? "c" : lua_tostring(L, -1));
+    char *close = strchr(out->target, '}');
+    if (close)
+        close[1] = 0;
     lua_pop(L, 2);
     return 0;
 }

@@ -8,7 +8,7 @@
 typedef struct {
     char kernel[16];
     char name[80];
-    char target[16];
+    char target[64]; /* "avx2", or a list target's canonical form {"avx2", "c"} */
     char canonical[4096];
 } spec;
 

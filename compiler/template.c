@@ -147,7 +147,8 @@ static int l_search_module(lua_State *L)
 }
 
 /* render(name [, args]) renders a template into the current output, with
- * args (a table) visible to it as `args`; _begin/_finish collect. */
+ * args (a table) visible to it as `args`; capture(name [, args]) returns
+ * what it renders instead; _begin/_finish collect. */
 static const char prelude[] =
     "local out\n"
     "function _begin() out = {} end\n"
@@ -160,7 +161,15 @@ static const char prelude[] =
     "  if t == 'number' then return string.format('%.17g', v) end\n"
     "  error('${} gave a ' .. t .. ', expected a string or a number', 2)\n"
     "end\n"
-    "function render(name, args) _load(name)(emit, str, args or {}) end\n";
+    "function render(name, args) _load(name)(emit, str, args or {}) end\n"
+    "function capture(name, args)\n"
+    "  local saved = out\n"
+    "  out = {}\n"
+    "  render(name, args)\n"
+    "  local s = table.concat(out)\n"
+    "  out = saved\n"
+    "  return s\n"
+    "end\n";
 
 template_engine *engine_new(const char *canonical_spec, char *err, size_t errlen)
 {

@@ -565,7 +565,7 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
     }
     snprintf(r->name, sizeof r->name, "%s", given.name);
     snprintf(r->kernel, sizeof r->kernel, "%s", given.kernel);
-    snprintf(r->target, sizeof r->target, "%s", given.target);
+    snprintf(r->target, sizeof r->target, "%.15s", given.target);
     snprintf(r->canonical, sizeof r->canonical, "%s", given.canonical);
     if (describe_spec(&given, r, why, sizeof why) != 0) {
         snprintf(err, errlen, "tune: %s", why);

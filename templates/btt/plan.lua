@@ -21,7 +21,7 @@ local function pair(v)
 end
 
 return function(spec)
-  local V = require("isa." .. spec.target)(spec.dtype)
+  local V = require("lib.isa")(spec)
   local W = V.lanes
   local passes = {}
   for _, pass in ipairs(spec.passes) do passes[pass] = true end

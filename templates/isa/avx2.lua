@@ -7,7 +7,15 @@ return function(dtype)
     lanes = f32 and 8 or 4,
     vec = f32 and "__m256" or "__m256d",
     include = "#include <immintrin.h>",
+    regs = 16,
     cflags = "-mavx2 -mfma",
+    -- C conditions: the compiler was given cflags; the ISA exists on this
+    -- architecture; the CPU runs it (GCC and Clang builtins, which also check
+    -- that the OS saves the registers); the target pragma of a list target
+    compiled = "defined(__AVX2__) && defined(__FMA__)",
+    arch = "defined(__x86_64__) || defined(__i386__)",
+    cpu = '__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")',
+    pragma = "avx2,fma",
   }
   local function op(name, n)
     return function(...)

@@ -21,7 +21,7 @@ local function lit(real, x)
 end
 
 return function(spec)
-  local V = require("isa." .. spec.target)(spec.dtype)
+  local V = require("lib.isa")(spec)
   V.prefix = spec.name
   local W = V.lanes
   local f32 = spec.dtype == "f32"

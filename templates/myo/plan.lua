@@ -20,7 +20,7 @@ local function knob(name, default, p)
 end
 
 return function(spec)
-  local V = require("isa." .. spec.target)(spec.dtype)
+  local V = require("lib.isa")(spec)
   local t = tree.new(spec.arity, spec.depth)
   local siso = spec.readout == "siso"
   local passes = {}
