@@ -41,6 +41,18 @@ static int bad_usage(const char *msg, const char *arg)
     return 2;
 }
 
+/* getopt_long style "--name=value": copies "--name" into buf and returns
+ * "value"; NULL when a is not of that form (then a is the whole option). */
+static const char *inline_value(const char *a, char *buf, size_t len)
+{
+    const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+    if (!eq || (size_t)(eq - a) >= len)
+        return NULL;
+    memcpy(buf, a, (size_t)(eq - a));
+    buf[eq - a] = 0;
+    return eq + 1;
+}
+
 static const char tune_usage[] =
     "usage: myogen tune SPEC.lua --seq-len L [options] [-D key=value]...\n"
     "\n"
@@ -65,7 +77,8 @@ static const char tune_usage[] =
     "\n"
     "The wisdom file holds the best knobs of every arity tried and names the\n"
     "fastest arity; it is keyed by CPU and ISA flags, compiler ($CC --version),\n"
-    "myogen version and the canonical spec without arity and depth.\n"
+    "myogen version and the canonical spec without arity, depth and name (a\n"
+    "renamed kernel keeps its wisdom).\n"
     "myogen SPEC.lua --wisdom FILE -o OUT.c applies the knobs recorded for the\n"
     "spec's own arity and depth; it never changes the arity (the spec fixes the\n"
     "tree: edit it to the arity the table recommends).  Wisdom for another\n"
@@ -126,10 +139,15 @@ static int tune_main(int argc, char **argv)
     o.batch = 1;
     o.overrides = overrides;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        char name[64];
+        const char *a = argv[i], *inl = inline_value(a, name, sizeof name);
+        if (inl)
+            a = name;
+        const char *val = inl ? inl : i + 1 < argc ? argv[i + 1] : NULL;
         long long n;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            if (inl)
+                return bad_usage("--help takes no value", argv[i]);
             fputs(tune_usage, stdout);
             return 0;
         }
@@ -147,7 +165,8 @@ static int tune_main(int argc, char **argv)
         }
         if (!val)
             return bad_usage("missing value after", a);
-        i++;
+        if (!inl)
+            i++;
         if (strcmp(a, "-D") == 0) {
             if (o.noverrides == MAX_OVERRIDES)
                 return bad_usage("too many -D options", NULL);
@@ -251,14 +270,20 @@ static int wisdom_knobs(const char *wisdom_file, const spec *s, knob_set *k, cha
 int main(int argc, char **argv)
 {
     const char *overrides[MAX_OVERRIDES];
-    int noverrides = 0, check = 0;
+    int noverrides = 0, check = 0, clang = 0;
     const char *spec_file = NULL, *out = NULL, *wisdom_file = NULL;
 
     if (argc > 1 && strcmp(argv[1], "tune") == 0)
         return tune_main(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        char name[64];
+        const char *a = argv[i], *inl = inline_value(a, name, sizeof name);
+        if (inl)
+            a = name;
+        if ((strcmp(a, "--help") == 0 || strcmp(a, "--version") == 0 ||
+             strcmp(a, "--clang") == 0) && inl) {
+            return bad_usage("this option takes no value", argv[i]);
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
             return 0;
         } else if (strcmp(a, "--version") == 0) {
@@ -266,16 +291,19 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--emit-runtime") == 0) {
             char rerr[4200];
-            if (argc != 3)
+            const char *dir = inl ? inl : argc == 3 ? argv[2] : NULL;
+            if (argc != (inl ? 2 : 3) || i != 1)
                 return bad_usage("--emit-runtime takes one directory and nothing else", NULL);
-            int rc = emit_runtime(argv[2], rerr, sizeof rerr);
+            int rc = emit_runtime(dir, rerr, sizeof rerr);
             if (rc != 0)
                 message_print(rerr);
             return rc;
         } else if (strcmp(a, "--wisdom") == 0) {
-            if (i + 1 >= argc)
+            if (!inl && i + 1 >= argc)
                 return bad_usage("missing value after", a);
-            wisdom_file = argv[++i];
+            wisdom_file = inl ? inl : argv[++i];
+        } else if (strcmp(a, "--clang") == 0) {
+            clang = 1;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "-D") == 0) {
             if (i + 1 >= argc)
                 return bad_usage("missing value after", a);
@@ -306,6 +334,11 @@ int main(int argc, char **argv)
         return bad_usage("check writes nothing; drop", "-o");
     if (check && wisdom_file)
         return bad_usage("check uses no wisdom; drop", "--wisdom");
+    if (clang && !check)
+        return bad_usage("--clang is an option of myogen check", NULL);
+    if (clang) /* DESIGN.md 1: libclang is optional, and this build has none */
+        return bad_usage("check --clang: this myogen is built without libclang, so it cannot "
+                         "parse the generated C; compile it instead (see docs/spec.md)", NULL);
     if (!check && !out)
         return bad_usage("no output given", "-o OUT.c");
 

@@ -286,6 +286,78 @@ static int charged_shift(lua_State *L)
     return lua_gettop(L);
 }
 
+/* ---- what is missing says so ---- */
+
+/* Names a spec may reach for that the sandbox leaves out, and why.  Reading
+ * one raises "'io' is not available in specs (...)" instead of Lua's
+ * "attempt to index a nil value". */
+typedef struct {
+    const char *lib, *name, *why; /* lib: NULL for a global */
+} unavailable;
+
+#define NO_FILES "a spec cannot reach files, programs or other code"
+static const unavailable unavailables[] = {
+    {NULL, "io", NO_FILES},
+    {NULL, "os", NO_FILES},
+    {NULL, "require", NO_FILES},
+    {NULL, "package", NO_FILES},
+    {NULL, "load", NO_FILES},
+    {NULL, "loadfile", NO_FILES},
+    {NULL, "loadstring", NO_FILES},
+    {NULL, "dofile", NO_FILES},
+    {NULL, "debug", NO_FILES},
+    {NULL, "print", "a spec returns its table and prints nothing"},
+    {NULL, "pcall", "the sandbox's limits cannot be caught"},
+    {NULL, "xpcall", "the sandbox's limits cannot be caught"},
+    {NULL, "collectgarbage", "the sandbox owns the memory"},
+    {NULL, "coroutine", "a spec is plain straight-line Lua"},
+    {NULL, "setmetatable", "a spec is plain tables, numbers and strings"},
+    {NULL, "getmetatable", "a spec is plain tables, numbers and strings"},
+    {NULL, "rawset", "a spec is plain tables, numbers and strings"},
+    {NULL, "_G", "a spec sees only its own globals"},
+    {"math", "random", "a spec gives the same result in every run"},
+    {"math", "randomseed", "a spec gives the same result in every run"},
+    {"string", "find", "string patterns run outside the sandbox's budget"},
+    {"string", "match", "string patterns run outside the sandbox's budget"},
+    {"string", "gmatch", "string patterns run outside the sandbox's budget"},
+    {"string", "gsub", "string patterns run outside the sandbox's budget"},
+    {"string", "dump", "a spec cannot reach files, programs or other code"},
+    {"string", "pack", "binary packing has no use in a spec"},
+    {"string", "unpack", "binary packing has no use in a spec"},
+    {"string", "packsize", "binary packing has no use in a spec"},
+    {"table", "move", "its loop runs outside the sandbox's budget"},
+};
+#define NUNAVAILABLE (sizeof unavailables / sizeof unavailables[0])
+
+/* __index of the spec's globals and libraries; upvalue: the library's name
+ * ("" for the globals) */
+static int missing_index(lua_State *L)
+{
+    const char *lib = lua_tostring(L, lua_upvalueindex(1));
+    const char *key = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+    for (size_t i = 0; key && i < NUNAVAILABLE; i++) {
+        const unavailable *u = &unavailables[i];
+        if (strcmp(u->lib ? u->lib : "", lib) != 0 || strcmp(u->name, key) != 0)
+            continue;
+        luaL_where(L, 1); /* the line of the spec that reads it */
+        lua_pushfstring(L, "'%s%s%s' is not available in specs (%s)", lib, *lib ? "." : "",
+                        key, u->why);
+        lua_concat(L, 2);
+        return lua_error(L);
+    }
+    return 0; /* nil, as for any absent key */
+}
+
+/* t's missing entries explain themselves */
+static void explain_missing(lua_State *L, int t, const char *lib)
+{
+    lua_newtable(L);
+    lua_pushstring(L, lib);
+    lua_pushcclosure(L, missing_index, 1);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, t);
+}
+
 /* t[name] = f with the old t[name] as its upvalue */
 static void wrap(lua_State *L, int t, const char *name, lua_CFunction f)
 {
@@ -314,5 +386,10 @@ void sandbox_lib_install(lua_State *L, int env)
     lua_setfield(L, t, "sort");
     wrap(L, t, "insert", charged_shift);
     wrap(L, t, "remove", charged_shift);
-    lua_pop(L, 2);
+    explain_missing(L, s, "string");
+    explain_missing(L, t, "table");
+    lua_getfield(L, env, "math");
+    explain_missing(L, lua_gettop(L), "math");
+    lua_pop(L, 3);
+    explain_missing(L, env, "");
 }

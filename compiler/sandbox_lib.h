@@ -23,7 +23,9 @@ void sandbox_charge(lua_State *L, long n);
  * rather than on the spec: pairs/next iterate in sorted key order (not hash
  * order, which Lua seeds per process), table.sort is a stable merge sort (Lua's
  * picks random pivots), tostring and string.format print no addresses, and
- * the C loops of string.rep, table.insert and table.remove are charged. */
+ * the C loops of string.rep, table.insert and table.remove are charged.
+ * Reading a global or library function the sandbox leaves out (io, os,
+ * require, string.find, ...) raises "'io' is not available in specs (why)". */
 void sandbox_lib_install(lua_State *L, int env);
 
 #endif

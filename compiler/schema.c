@@ -88,8 +88,11 @@ static const rule rules[] = {
  * is the order a list target's file tries them in at run time. */
 #define CPU_TARGETS "avx512 avx2 neon c"
 
-/* Largest tree a generated kernel indexes (positions, vertices). */
-#define MYO_MAX_SEQ_LEN (1LL << 24)
+/* Largest tree a myo spec may describe, in vertices (docs/spec.md): 2^24,
+ * e.g. a binary tree of depth 23 (8M positions) or a quad tree of depth 11
+ * (4M positions).  Far past any use, small enough that no spec asks for
+ * minutes of work or a workspace of gigabytes by a typo in its depth. */
+#define MYO_MAX_VERTICES (1LL << 24)
 
 static const char *const c_keywords[] = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
@@ -329,14 +332,13 @@ static int check_field(lua_State *L, int idx, const rule *r, char *canon, size_t
         return 0;
     }
     case T_ENUM_LIST: {
-        if (lua_type(L, idx) == LUA_TSTRING) { /* one value: a list of one */
-            lua_newtable(L);
-            lua_pushvalue(L, idx);
-            lua_rawseti(L, -2, 1);
-            int bad = check_field(L, lua_gettop(L), r, canon, clen, err, errlen);
-            lua_pop(L, 1);
-            return bad;
-        }
+        /* a string is not a list: passes = "backward" would silently drop the
+         * forward pass (-D passes=backward is a list: spec.c) */
+        if (lua_type(L, idx) == LUA_TSTRING && !check_string_bytes(L, idx, r->key, err, errlen))
+            return fail(err, errlen, r->key, "expected a list of strings, got the string "
+                        "\"%s\" (write {\"%s\"})", lua_tostring(L, idx), lua_tostring(L, idx));
+        if (lua_type(L, idx) == LUA_TSTRING)
+            return -1;
         if (!lua_istable(L, idx))
             return fail(err, errlen, r->key, "expected a list of strings, got a %s",
                         luaL_typename(L, idx), "");
@@ -458,16 +460,24 @@ static int check_myo(lua_State *L, int t, char *err, size_t errlen)
 {
     lua_getfield(L, t, "arity");
     lua_getfield(L, t, "depth");
-    long long k = lua_tointeger(L, -2), d = lua_tointeger(L, -1), len = 1;
+    long long k = lua_tointeger(L, -2), d = lua_tointeger(L, -1), level = 1, vertices = 1, i = 0;
     lua_pop(L, 2);
-    if (k == 1)
-        len = d + 1;
-    for (long long i = 0; k > 1 && i < d && len <= MYO_MAX_SEQ_LEN; i++)
-        len *= k;
-    if (len > MYO_MAX_SEQ_LEN) {
+    if (k == 1) /* the chain: every vertex a position */
+        vertices = d + 1;
+    for (; k > 1 && i < d && vertices <= MYO_MAX_VERTICES; i++) {
+        level *= k; /* k^(i+1) vertices on level i+1 */
+        vertices += level;
+    }
+    if (vertices > MYO_MAX_VERTICES) {
+        char shown[64];
+        if (k > 1 && i < d) /* stopped counting at the limit */
+            snprintf(shown, sizeof shown, "more than %lld", MYO_MAX_VERTICES);
+        else
+            snprintf(shown, sizeof shown, "%lld", vertices);
         snprintf(err, errlen,
-                 "field 'depth': the tree has more than %lld positions (arity^depth); "
-                 "lower depth or arity", MYO_MAX_SEQ_LEN);
+                 "field 'depth': arity %lld, depth %lld gives %s tree vertices; the limit "
+                 "is %lld (2^24) vertices: lower depth or arity", k, d, shown,
+                 MYO_MAX_VERTICES);
         return -1;
     }
     return 0;
@@ -603,6 +613,14 @@ static int check_number_ranges(lua_State *L, int t, const char *kernel, char *er
         if (bad)
             return -1;
     }
+    return 0;
+}
+
+int schema_is_list_of_strings(const char *key)
+{
+    for (size_t i = 0; i < NRULES; i++)
+        if (rules[i].type == T_ENUM_LIST && strcmp(rules[i].key, key) == 0)
+            return 1;
     return 0;
 }
 

@@ -172,6 +172,11 @@ static int apply_override(lua_State *L, const char *ov, char *err, size_t errlen
     }
     lua_pushlstring(L, ov, (size_t)(eq - ov));
     push_override_value(L, eq + 1, strlen(eq + 1));
+    if (lua_type(L, -1) == LUA_TSTRING && schema_is_list_of_strings(lua_tostring(L, -2))) {
+        lua_createtable(L, 1, 0); /* -D passes=backward: the list {"backward"} */
+        lua_insert(L, -2);
+        lua_rawseti(L, -2, 1);
+    }
     lua_settable(L, -3);
     return 0;
 }

@@ -436,6 +436,12 @@ int tune_mlr_run(const tune_options *o, char *err, size_t errlen)
         v[a].status = TUNE_FAILED; /* until it runs */
         nrun++;
     }
+    if (nrun == 0) { /* nothing to measure: the request is what is wrong */
+        snprintf(err, errlen, "tune %s: no arity in --arity can split seq_len %lld over %d "
+                 "levels (arity %d: %s); choose arities k with k^%d dividing %lld",
+                 o->spec_file, o->seq_len, gp.Lv, v[0].arity, v[0].note, gp.Lv - 1, o->seq_len);
+        return 2;
+    }
     if (cc_init(&cc, why, sizeof why) != 0) {
         snprintf(err, errlen, "tune: %s", why);
         return 2;

@@ -77,7 +77,9 @@ static int field_is(const char *f, size_t n, const char *key)
 static void add_key_field(const char *f, size_t n, void *ud)
 {
     key_builder *b = ud;
-    if (field_is(f, n, "arity") || field_is(f, n, "depth"))
+    /* arity and depth: what the tuner varies; name: only the symbols' prefix,
+     * so a renamed kernel keeps its wisdom */
+    if (field_is(f, n, "arity") || field_is(f, n, "depth") || field_is(f, n, "name"))
         return;
     int w = snprintf(b->out + b->o, b->len - b->o, "%s%.*s", b->o > 1 ? ", " : "", (int)n, f);
     if (w < 0 || (size_t)w >= b->len - b->o)

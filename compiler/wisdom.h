@@ -13,7 +13,7 @@
  *   cpu MODEL                      machine_id.cpu
  *   isa FLAGS                      machine_id.isa
  *   compiler CC: VERSION LINE      cc_identity()
- *   spec {canonical spec without arity and depth}
+ *   spec {canonical spec without arity, depth and name}
  *   tuned seq_len=L channels=C batch=B
  *   entry arity=K depth=D knobs=TC=32 median_s=1.5e-03     (one per tuned arity)
  *   best arity=K depth=D
@@ -42,7 +42,8 @@ typedef struct {
 } wisdom;
 
 /* The spec part of the key: the canonical spec without its arity and depth
- * fields (what the tuner varies).  Returns 0, -1 if it does not fit. */
+ * fields (what the tuner varies) and its name (the symbols' prefix, which
+ * does not change the code).  Returns 0, -1 if it does not fit. */
 int wisdom_spec_key(const char *canonical, char *key, size_t len);
 
 /* The integer field key of a canonical spec (e.g. arity).  Returns 0, or -1

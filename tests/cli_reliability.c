@@ -38,7 +38,7 @@ static const char seed_spec[] =
     "local ids = ''\n"
     "for i = 1, 3 do ids = ids .. l[i].id .. l[150 + i].id end\n"
     "t.name = 'q' .. order:sub(1, 6) .. k:sub(1, 2) .. ids .. tostring({}):sub(1, 1) ..\n"
-    "         string.format('%s', print or {}):sub(1, 1)\n"
+    "         string.format('%s', type or {}):sub(1, 1)\n"
     "return t\n";
 
 static void test_same_output_every_run(void)

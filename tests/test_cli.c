@@ -577,7 +577,58 @@ static void test_bad_spec_long_path(void)
 
 /* ---- main ---- */
 
+/* getopt_long style: every long option that takes a value also takes it as
+ * --opt=value; options without a value refuse one. */
+static void test_long_option_equals(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), *out_dir = make_tmpdir(), ls[1024];
+    char *rt = path_join(out_dir, "rt"), *arg = malloc(strlen(rt) + 32);
+    sprintf(arg, "--emit-runtime=%s", rt);
+    result r = RUN(arg);
+    EXPECT(r.code == 0 && r.errlen == 0, "%s: exit %d, %s", arg, r.code, r.err);
+    EXPECT(listing(rt, ls, sizeof ls) == 2 && strcmp(ls, "myogen_cl.c myogen_cl.h") == 0,
+           "%s wrote '%s'", arg, ls);
+    result_free(&r);
+    /* --wisdom=FILE reads FILE (here: a missing one, named in the message) */
+    char *out = path_join(out_dir, "k.c");
+    r = RUN(spec, "--wisdom=no_such_wisdom.txt", "-o", out);
+    EXPECT(r.code == 2 && strstr(r.err, "no_such_wisdom.txt") && strstr(r.err, "cannot open"),
+           "--wisdom=: exit %d, %s", r.code, r.err);
+    result_free(&r);
+    const char *novalue[] = {"--help=1", "--version=1"};
+    for (int i = 0; i < 2; i++) {
+        r = RUN(novalue[i]);
+        EXPECT_USAGE_ERROR(r, novalue[i]);
+        EXPECT(strstr(r.err, "takes no value"), "%s: %s", novalue[i], r.err);
+        result_free(&r);
+    }
+    free(out);
+    free(arg);
+    free(rt);
+    free(spec);
+    free_tmpdir(dir);
+    free_tmpdir(out_dir);
+}
+
+/* check --clang (DESIGN.md 1: libclang is optional): this build has no
+ * libclang, and says so instead of pretending to check. */
+static void test_check_clang(void)
+{
+    char *spec, *dir = good_spec_dir(&spec);
+    result r = RUN("check", "--clang", spec);
+    EXPECT_USAGE_ERROR(r, "check --clang");
+    EXPECT(strstr(r.err, "without libclang"), "check --clang: %s", r.err);
+    result_free(&r);
+    r = RUN("--clang", spec, "-o", "k.c");
+    EXPECT_USAGE_ERROR(r, "--clang without check");
+    result_free(&r);
+    free(spec);
+    free_tmpdir(dir);
+}
+
 static const test_def options_tests[] = {
+    {"long options as --opt=value", test_long_option_equals},
+    {"check --clang", test_check_clang},
     {"--help", test_help},
     {"--version", test_version},
     {"no arguments", test_no_arguments},

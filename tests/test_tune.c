@@ -629,7 +629,8 @@ static void test_wisdom_spec_key(void)
     const char *canon = "{kernel=\"myo\", name=\"q\", passes={\"forward\", \"backward\"}, "
                         "arity=4, depth=5, state=16, share=\"level\"}";
     CU_ASSERT_EQUAL(wisdom_spec_key(canon, key, sizeof key), 0);
-    CU_ASSERT_STRING_EQUAL(key, "{kernel=\"myo\", name=\"q\", passes={\"forward\", \"backward\"}, "
+    /* name is not in the key: a renamed kernel keeps its wisdom */
+    CU_ASSERT_STRING_EQUAL(key, "{kernel=\"myo\", passes={\"forward\", \"backward\"}, "
                                 "state=16, share=\"level\"}");
     CU_ASSERT_EQUAL(wisdom_spec_int(canon, "depth", &v), 0);
     CU_ASSERT_EQUAL(v, 5);
@@ -753,7 +754,8 @@ static void test_cli_tune_table_wisdom_plot(void)
     char err[1024];
     EXPECT(wisdom_read(path_in("tune_w.txt"), &w, err, sizeof err) == 0, "%s", err);
     EXPECT(wisdom_find(&w, 2, 6) && wisdom_find(&w, 4, 3), "entries missing");
-    EXPECT(strstr(w.spec, "name=\"tt\"") && !strstr(w.spec, "arity=") && !strstr(w.spec, "depth="),
+    EXPECT(strstr(w.spec, "kernel=\"myo\"") && !strstr(w.spec, "name=") && !strstr(w.spec, "arity=") &&
+               !strstr(w.spec, "depth="),
            "spec key: %s", w.spec);
     EXPECT(w.seq_len == 64 && w.channels == 16 && w.batch == 1, "tuned line");
     /* the plot: well-formed XML (SVG) */
@@ -811,6 +813,14 @@ static void test_cli_wisdom_roundtrip(void)
     EXPECT(r.code == 0, "exit %d, %s", r.code, r.err);
     c = read_text(path_in("w8.c"), NULL);
     EXPECT(c && strstr(c, "#define tt_TC 8\n"), "TC=8 from the wisdom not applied");
+    free(c);
+    result_free(&r);
+    /* the same wisdom for the kernel renamed (name is only the symbols' prefix) */
+    r = MYOGEN(spec_file, "-D", "name=renamed", "--wisdom", path_in("w8.txt"), "-o",
+               path_in("w8r.c"));
+    EXPECT(r.code == 0, "renamed kernel with wisdom: exit %d, %s", r.code, r.err);
+    c = read_text(path_in("w8r.c"), NULL);
+    EXPECT(c && strstr(c, "#define renamed_TC 8\n"), "TC=8 not applied to the renamed kernel");
     free(c);
     result_free(&r);
     /* without wisdom: the deterministic default, byte-identical twice */
@@ -1056,9 +1066,46 @@ static void test_cli_bad_input(void)
     EXPECT(r.code == 2 && strstr(r.err, "seq_len 30") && strstr(r.err, "divisible"),
            "mlr seq_len 30: exit %d, %s", r.code, r.err);
     result_free(&r);
+    /* every arity skipped: nothing could run, which is bad input (exit 2), not a failure */
+    r = MYOGEN("tune", path_in("mlr_bad.lua"), "--seq-len", "64", "--arity", "3,5");
+    EXPECT(r.code == 2 && strstr(r.err, "no arity in --arity can split seq_len 64") &&
+           strchr(r.err, '\n') == r.err + strlen(r.err) - 1 && r.out[0] == 0,
+           "mlr all arities skipped: exit %d, %s", r.code, r.err);
+    result_free(&r);
     r = MYOGEN("tune", "--help");
     EXPECT(r.code == 0 && strstr(r.out, "--seq-len") && strstr(r.out, "--inject-fault"),
            "tune --help");
+    result_free(&r);
+}
+
+/* getopt_long style: every option of tune also as --opt=value */
+static void test_cli_long_option_equals(void)
+{
+    const char *spec_file = path_in("eq.lua");
+    write_text(spec_file, level_spec);
+    char wisdom_arg[4200], plot_arg[4200];
+    snprintf(wisdom_arg, sizeof wisdom_arg, "--wisdom=%s", path_in("eq_w.txt"));
+    snprintf(plot_arg, sizeof plot_arg, "--plot=%s", path_in("eq.svg"));
+    unlink(path_in("eq_w.txt"));
+    unlink(path_in("eq.svg"));
+    result r = MYOGEN("tune", spec_file, "--seq-len=16", "--arity=4", "--budget=0.2",
+                      "--channels=4", "--batch=1", wisdom_arg, plot_arg);
+    EXPECT(r.code == 0, "tune with --opt=value: exit %d, %.2000s", r.code, r.err);
+    EXPECT(exists(path_in("eq_w.txt")) && exists(path_in("eq.svg")),
+           "--wisdom= / --plot= not written");
+    result_free(&r);
+    /* the value is checked as in the spaced form */
+    r = MYOGEN("tune", spec_file, "--seq-len=1", "--arity=4");
+    EXPECT_REJECTED(r, "--seq-len: expected an integer in 2..16777216, got: 1");
+    result_free(&r);
+    r = MYOGEN("tune", spec_file, "--seq-len=16", "--inject-fault=0");
+    EXPECT_REJECTED(r, "--inject-fault");
+    result_free(&r);
+    r = MYOGEN("tune", spec_file, "--seq-len=");
+    EXPECT_REJECTED(r, "--seq-len");
+    result_free(&r);
+    r = MYOGEN("tune", "--help=x");
+    EXPECT_REJECTED(r, "takes no value");
     result_free(&r);
 }
 
@@ -1087,6 +1134,7 @@ static const test_def cli_tests[] = {{"tune: table, wisdom, plot", test_cli_tune
                                      {"mlr: table, skipped arity, broken variant, wisdom",
                                       test_cli_mlr},
                                      {"bad input", test_cli_bad_input},
+                                     {"--opt=value", test_cli_long_option_equals},
                                      {NULL, NULL}};
 static const struct {
     const char *name;

@@ -1,2 +1,2 @@
--- expect: 'os'
+-- expect: :2: 'os' is not available in specs
 os.exit(0)

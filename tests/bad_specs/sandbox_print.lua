@@ -1,2 +1,2 @@
--- expect: 'print'
+-- expect: :2: 'print' is not available in specs
 print("printed to stdout")

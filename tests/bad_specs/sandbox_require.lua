@@ -1,2 +1,2 @@
--- expect: 'require'
+-- expect: :2: 'require' is not available in specs
 require("os")
