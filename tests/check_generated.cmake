@@ -39,6 +39,8 @@ foreach(spec ${specs})
   set(isa_flags "")
   if(text MATCHES "target=\"avx2\"")
     set(isa_flags -mavx2 -mfma)
+  elseif(text MATCHES "target=\"avx512\"")
+    set(isa_flags -mavx512f -mfma)
   endif()
   execute_process(COMMAND ${cc} -std=c99 -Wall -Wextra -Werror -pedantic ${isa_flags}
                           -I${SRC}/runtime # OpenCL: myogen_cl.h

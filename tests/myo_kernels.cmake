@@ -9,7 +9,7 @@ option(MYO_TEST_FULL_MATRIX "every (arity, depth) for every variant (slow to bui
 set(MYO_GEN_DIR ${CMAKE_CURRENT_BINARY_DIR}/gen)
 set(MYO_OMP_GEN_DIR ${CMAKE_CURRENT_BINARY_DIR}/gen_omp)
 set(MYO_BASE_SPEC ${PROJECT_SOURCE_DIR}/tests/specs/myo_base.lua)
-file(MAKE_DIRECTORY ${MYO_GEN_DIR} ${MYO_OMP_GEN_DIR})
+file(MAKE_DIRECTORY ${MYO_GEN_DIR} ${MYO_OMP_GEN_DIR} ${MYO_GEN_DIR}_neon)
 
 set(MYO_GEN_SOURCES "")
 set(MYO_REGISTRY_INCLUDES "")
@@ -17,6 +17,9 @@ set(MYO_REGISTRY_KERNELS "")
 set(MYO_OMP_GEN_SOURCES "")
 set(MYO_OMP_REGISTRY_INCLUDES "")
 set(MYO_OMP_REGISTRY_KERNELS "")
+set(MYO_NEON_GEN_SOURCES "")
+set(MYO_NEON_REGISTRY_INCLUDES "")
+set(MYO_NEON_REGISTRY_KERNELS "")
 
 # One generated kernel: sources and a registry entry for test_myo, or with
 # OMP_BUILD for test_myo_omp (its own directory: the same name may be in both).
@@ -25,8 +28,8 @@ set(MYO_OMP_REGISTRY_KERNELS "")
 # DENSE: block="dense" (name suffix _dense; default "diag"); BACKWARD:
 # passes forward and backward (suffix _bw); OPENMP: threads="openmp"
 # (suffix _omp), compiled without OpenMP unless OMP_BUILD.
-# Names start with the target: test_myo skips "avx2_" kernels on CPUs
-# without AVX2.
+# Names start with the target; test_myo skips kernels whose
+# NAME_cpu_supported() is 0 on this CPU.
 function(myo_test_kernel target dtype share readout symmetric arity depth state)
   cmake_parse_arguments(K "DENSE;BACKWARD;OPENMP;OMP_BUILD" "" "" ${ARGN})
   if(symmetric)
@@ -58,8 +61,7 @@ function(myo_test_kernel target dtype share readout symmetric arity depth state)
     set(dir ${MYO_OMP_GEN_DIR})
     set(var MYO_OMP)
   else()
-    set(dir ${MYO_GEN_DIR})
-    set(var MYO)
+    myogen_target_var(${target} MYO ${MYO_GEN_DIR} dir var)
   endif()
   set(c ${dir}/${name}.c)
   set(h ${dir}/${name}.h)
@@ -73,9 +75,8 @@ function(myo_test_kernel target dtype share readout symmetric arity depth state)
     COMMENT "myogen ${name}"
     VERBATIM)
   set(opts -O2 -Wall -Wextra -Werror)
-  if(target STREQUAL "avx2")
-    list(APPEND opts -mavx2 -mfma)
-  endif()
+  myogen_isa_flags(${target} isa)
+  list(APPEND opts ${isa})
   set_source_files_properties(${c} PROPERTIES COMPILE_OPTIONS "${opts}")
   set(${var}_GEN_SOURCES ${${var}_GEN_SOURCES} ${c} ${h} PARENT_SCOPE)
   set(${var}_REGISTRY_INCLUDES "${${var}_REGISTRY_INCLUDES}#include \"${name}.h\"\n"
@@ -98,11 +99,7 @@ function(myo_write_registry dir includes kernels)
 endfunction()
 
 if(MYO_TEST_KERNELS)
-  set(targets c)
-  if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$"
-     AND CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
-    list(APPEND targets avx2)
-  endif()
+  set(targets ${MYOGEN_TEST_TARGETS} ${MYOGEN_CROSS_TARGETS})
   # (arity, depth) and the larger state some variants get at that shape:
   # small enough for the dense LU reference (|V| N <= 400).
   set(shapes 1:6:16 2:4:5 3:3:5 4:2:8 16:1:16)
@@ -154,7 +151,9 @@ if(MYO_TEST_KERNELS)
     "c f32 vertex siso 1 3 3 2"     "c f64 vertex none 0 2 3 5"
     "avx2 f32 vertex none 1 1 7 3"  "avx2 f64 vertex siso 0 2 3 8"
     "c f32 input none 0 4 2 2"      "c f64 input none 1 3 2 3"
-    "avx2 f32 input siso 0 1 6 5"   "avx2 f64 input siso 1 16 1 3")
+    "avx2 f32 input siso 0 1 6 5"   "avx2 f64 input siso 1 16 1 3"
+    "avx512 f32 level siso 1 2 4 3" "avx512 f64 vertex none 0 3 3 5"
+    "avx512 f32 input none 1 1 6 2" "avx512 f64 level none 0 16 1 3")
   foreach(k ${dense_kernels})
     string(REPLACE " " ";" k "${k}")
     list(GET k 0 target)
@@ -191,6 +190,11 @@ if(MYO_TEST_KERNELS)
     myo_test_kernel(avx2 f32 input none 1 2 7 1 BACKWARD)
     myo_test_kernel(avx2 f64 input siso 0 1 40 2)
     myo_test_kernel(avx2 f32 level siso 0 2 5 4 BACKWARD OPENMP)
+    # 16 f32 lanes: state 1 fills a vector with channels; a long chain
+    myo_test_kernel(avx512 f32 vertex siso 0 2 9 4)
+    myo_test_kernel(avx512 f64 level none 0 1 100 4 BACKWARD)
+    myo_test_kernel(avx512 f32 input none 1 2 7 1 BACKWARD)
+    myo_test_kernel(avx512 f32 level siso 0 2 4 1)
   else()
     set(vec c)
   endif()
@@ -217,6 +221,13 @@ target_include_directories(test_myo PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${MYO_GE
 target_compile_options(test_myo PRIVATE -Wall -Wextra)
 target_link_libraries(test_myo PRIVATE cunit_lib m)
 add_test(NAME myo_kernels COMMAND test_myo)
+if(MYO_NEON_GEN_SOURCES)
+  myo_write_registry(${MYO_GEN_DIR}_neon "${MYO_NEON_REGISTRY_INCLUDES}"
+                     "${MYO_NEON_REGISTRY_KERNELS}")
+  myogen_neon_test(test_myo_neon myo_kernels_neon ${MYO_GEN_DIR}_neon
+                   ${CMAKE_CURRENT_SOURCE_DIR}/test_myo.c ${CMAKE_CURRENT_SOURCE_DIR}/myo_ref.c
+                   ${MYO_NEON_GEN_SOURCES})
+endif()
 
 if(MYO_TEST_KERNELS AND OpenMP_C_FOUND)
   myo_write_registry(${MYO_OMP_GEN_DIR} "${MYO_OMP_REGISTRY_INCLUDES}"

@@ -168,23 +168,13 @@ static int compare(const char *who, const char *what, const kbuf *got, const dou
     return worst <= 1;
 }
 
-static int kernel_skipped(const char *name)
-{
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    if (strncmp(name, "avx2_", 5) == 0)
-        return !__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma");
-    return 0;
-#else
-    return strncmp(name, "avx2_", 5) == 0;
-#endif
-}
-
 /* ---- the registry: wrappers with untyped buffers ---- */
 
 typedef struct {
     const char *name;
     int f64;
     btt_shape sh;
+    int (*cpu_supported)(void);
     size_t (*ws)(size_t, size_t);
     int (*fwd)(const void *, const void *, const void *, void *, size_t, void *);
     int (*bwd)(const void *, const void *, const void *, const void *, void *, void *, void *,
@@ -195,6 +185,7 @@ typedef struct {
     const char *name;
     int f64;
     btt_attn a;
+    int (*cpu_supported)(void);
     size_t (*ws)(size_t, size_t);
     int (*fwd)(const void *, const void *, const void *, const void *, void *, void *, size_t,
                size_t, void *);
@@ -233,11 +224,11 @@ typedef struct {
 
 #define BTT_MATMUL(nm)                                                                       \
     {#nm, sizeof(nm##_real) == 8, {nm##_M0, nm##_M1, nm##_N0, nm##_N1, nm##_RANK},          \
-     nm##_workspace_size, nm##_fw, nm##_bw},
+     nm##_cpu_supported, nm##_workspace_size, nm##_fw, nm##_bw},
 #define BTT_ATTN(nm)
 static const mm_kernel mm_kernels[] = {
 #include "btt_test_kernels.h"
-    {NULL, 0, {0, 0, 0, 0, 0}, NULL, NULL, NULL}};
+    {NULL, 0, {0, 0, 0, 0, 0}, NULL, NULL, NULL, NULL}};
 #undef BTT_MATMUL
 #undef BTT_ATTN
 
@@ -250,12 +241,13 @@ static const mm_kernel mm_kernels[] = {
       nm##_VALUE_DIM,                                                                       \
       nm##_CAUSAL,                                                                          \
       nm##_SCALE},                                                                     \
+     nm##_cpu_supported,                                                                    \
      nm##_workspace_size,                                                                   \
      nm##_fw,                                                                               \
      nm##_bw},
 static const at_kernel at_kernels[] = {
 #include "btt_test_kernels.h"
-    {NULL, 0, {{0, 0, 0, 0, 0}, 0, 0, 0, 0}, NULL, NULL, NULL}};
+    {NULL, 0, {{0, 0, 0, 0, 0}, 0, 0, 0, 0}, NULL, NULL, NULL, NULL}};
 #undef BTT_MATMUL
 #undef BTT_ATTN
 
@@ -776,8 +768,8 @@ static int add_kernel_suites(void)
     if (!acc || !fd || !arg || !aacc || !afd || !aarg)
         return 0;
     for (const mm_kernel *k = mm_kernels; k->name; k++) {
-        if (kernel_skipped(k->name)) {
-            printf("skipping %s: this CPU lacks AVX2/FMA\n", k->name);
+        if (!k->cpu_supported()) {
+            printf("skipping %s: this CPU lacks its ISA\n", k->name);
             continue;
         }
         if (slot >= NSLOTS)
@@ -791,8 +783,8 @@ static int add_kernel_suites(void)
     }
     slot = 0;
     for (const at_kernel *k = at_kernels; k->name; k++) {
-        if (kernel_skipped(k->name)) {
-            printf("skipping %s: this CPU lacks AVX2/FMA\n", k->name);
+        if (!k->cpu_supported()) {
+            printf("skipping %s: this CPU lacks its ISA\n", k->name);
             continue;
         }
         if (slot >= NSLOTS)

@@ -799,6 +799,7 @@ struct kernel_desc {
     int f64, block_dense;
     size_t seq_len, vertices, param_sets; /* the header's macros */
     size_t (*workspace_size)(size_t, size_t);
+    int (*cpu_supported)(void);
     kernel_call call;
     kernel_bcall bcall; /* NULL: forward only */
 };
@@ -921,15 +922,7 @@ static void unstage(const kernel_desc *kd, staged *s, double *y, double *du,
 
 static int kernel_runs_here(const kernel_desc *kd, const char **why)
 {
-    *why = NULL;
-    if (strncmp(kd->name, "avx2_", 5) == 0) {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-        if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
-            *why = "CPU lacks AVX2+FMA";
-#else
-        *why = "not an x86 build";
-#endif
-    }
+    *why = kd->cpu_supported() ? NULL : "this CPU lacks its ISA (NAME_cpu_supported() is 0)";
     return *why == NULL;
 }
 
@@ -1323,6 +1316,7 @@ static void check_threads(const kernel_desc *kd)
         NAME##_VERTICES,                                                                  \
         NAME##_PARAM_SETS,                                                                \
         NAME##_workspace_size,                                                            \
+        NAME##_cpu_supported,                                                             \
         NAME##_call,                                                                      \
         BCALL};                                                                           \
     static void NAME##_accuracy(void) { check_accuracy(&NAME##_desc); }                   \

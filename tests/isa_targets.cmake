@@ -1,0 +1,82 @@
+# The CPU targets the kernel tests build on this machine, and their flags.
+# avx512 kernels are always compiled (x86, GCC or Clang); the tests run each
+# kernel only where its NAME_cpu_supported() says so and print the others as
+# skipped.  neon kernels are cross-built and run under qemu (neon_tests.cmake).
+set(MYOGEN_TEST_TARGETS c)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$"
+   AND CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
+  list(APPEND MYOGEN_TEST_TARGETS avx2 avx512)
+endif()
+
+# The flags a kernel of `target` is compiled with (its file's #error names them).
+function(myogen_isa_flags target out)
+  if(target STREQUAL "avx2")
+    set(${out} -mavx2 -mfma PARENT_SCOPE)
+  elseif(target STREQUAL "avx512")
+    set(${out} -mavx512f -mfma PARENT_SCOPE)
+  else()
+    set(${out} "" PARENT_SCOPE)
+  endif()
+endfunction()
+
+# neon: kernels built by the AArch64 cross compiler and run under qemu-user,
+# where Debian's gcc-aarch64-linux-gnu, qemu-user and libcunit1-dev:arm64 are
+# installed (.ci/install-deps installs them).  MYOGEN_CROSS_TARGETS is then
+# "neon": the kernel matrices add it, and neon_tests.cmake builds and runs.
+set(MYOGEN_CROSS_TARGETS "")
+option(MYOGEN_NEON_TESTS "cross-build the neon kernels and run them under qemu-aarch64" ON)
+if(MYOGEN_NEON_TESTS)
+  find_program(AARCH64_CC aarch64-linux-gnu-gcc)
+  find_program(QEMU_AARCH64 qemu-aarch64)
+  find_file(AARCH64_CUNIT libcunit.a PATHS /usr/lib/aarch64-linux-gnu NO_DEFAULT_PATH)
+  if(AARCH64_CC AND QEMU_AARCH64 AND AARCH64_CUNIT)
+    set(MYOGEN_CROSS_TARGETS neon)
+  else()
+    message(STATUS "neon tests not built: they need aarch64-linux-gnu-gcc, qemu-aarch64 and "
+                   "libcunit1-dev:arm64 (found: ${AARCH64_CC} ${QEMU_AARCH64} ${AARCH64_CUNIT})")
+  endif()
+endif()
+
+# The kernel directory and source-list variable of a target: neon kernels
+# go to PREFIX_NEON (cross-built), the others to PREFIX.
+function(myogen_target_var target prefix dir out_dir out_var)
+  if(target STREQUAL "neon")
+    set(${out_dir} ${dir}_neon PARENT_SCOPE)
+    set(${out_var} ${prefix}_NEON PARENT_SCOPE)
+  else()
+    set(${out_dir} ${dir} PARENT_SCOPE)
+    set(${out_var} ${prefix} PARENT_SCOPE)
+  endif()
+endfunction()
+
+# myogen_neon_test(NAME TEST DIR SOURCES...): compiles the test driver and
+# kernels in SOURCES (.c; headers in DIR) with the cross compiler, one object
+# per file, links them statically, and adds ctest TEST running it under qemu.
+function(myogen_neon_test name test dir)
+  set(objs "")
+  foreach(src ${ARGN})
+    if(NOT src MATCHES "\\.c$")
+      continue()
+    endif()
+    get_filename_component(base ${src} NAME_WE)
+    set(obj ${CMAKE_CURRENT_BINARY_DIR}/${name}_objs/${base}.o)
+    add_custom_command(
+      OUTPUT ${obj}
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_CURRENT_BINARY_DIR}/${name}_objs
+      COMMAND ${AARCH64_CC} -O2 -std=gnu99 -Wall -Wextra -Werror -I${CMAKE_CURRENT_SOURCE_DIR}
+              -I${dir} -c ${src} -o ${obj}
+      DEPENDS ${src} ${ARGN}
+      COMMENT "aarch64-linux-gnu-gcc ${base}.c"
+      VERBATIM)
+    list(APPEND objs ${obj})
+  endforeach()
+  add_custom_command(
+    OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/${name}
+    COMMAND ${AARCH64_CC} -static -o ${CMAKE_CURRENT_BINARY_DIR}/${name} ${objs}
+            ${AARCH64_CUNIT} -lm
+    DEPENDS ${objs}
+    COMMENT "linking ${name} (aarch64)"
+    VERBATIM)
+  add_custom_target(${name} ALL DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/${name})
+  add_test(NAME ${test} COMMAND ${QEMU_AARCH64} ${CMAKE_CURRENT_BINARY_DIR}/${name})
+endfunction()
