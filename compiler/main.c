@@ -29,8 +29,10 @@ static const char usage[] =
     "  return { kernel = \"myo\", name = \"quad\", arity = 4, depth = 5, state = 16,\n"
     "           target = \"avx2\", dtype = \"f32\" }\n"
     "-D overrides a field: numbers stay numbers, a,b,c is a list, true/false booleans.\n"
+    "Long options take their value as --opt VALUE or --opt=VALUE.\n"
+    "Every spec field is described in docs/spec.md.\n"
     "Exit status: 0 success, 2 bad input (one line on stderr, nothing written),\n"
-    "1 internal error.  The contract is DESIGN.md; see README.md.\n";
+    "1 internal error.  See README.md.\n";
 
 static int bad_usage(const char *msg, const char *arg)
 {
@@ -71,6 +73,7 @@ static const char tune_usage[] =
     "  --batch B            batch per call (default 1)\n"
     "  --wisdom FILE        record the winners for myogen SPEC.lua --wisdom FILE\n"
     "  --plot FILE.svg      chart of time per token against arity and knobs\n"
+    "(each also as --opt=VALUE)\n"
     "Progress goes to stderr, the table to stdout.  Test hook: --inject-fault N\n"
     "corrupts the output of variant N before its check (it must be excluded).\n"
     "MYOGEN_TUNE_KEEP=1 keeps the variants' sources and objects (path printed).\n"
