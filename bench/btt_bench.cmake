@@ -23,6 +23,8 @@ if(BTT_OPENBLAS_FOUND AND CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$
       VERBATIM)
     if("${target}" STREQUAL "avx2")
       set_source_files_properties(${_c} PROPERTIES COMPILE_OPTIONS "-O3;-mavx2;-mfma")
+    elseif("${target}" STREQUAL "avx512")
+      set_source_files_properties(${_c} PROPERTIES COMPILE_OPTIONS "-O3;-mavx512f;-mfma")
     else()
       set_source_files_properties(${_c} PROPERTIES COMPILE_OPTIONS "-O3")
     endif()
@@ -40,6 +42,10 @@ if(BTT_OPENBLAS_FOUND AND CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$
       btt_bench_kernel(btt_mm_d${d}_r${r} avx2 mm arity=${m} state=${r})
     endforeach()
   endforeach()
+  # avx512 (run where the CPU has it) at the shapes of issue 16
+  btt_bench_kernel(btt_mm_d1024_r1_avx512 avx512 mm arity=32 state=1)
+  btt_bench_kernel(btt_mm_d1024_r4_avx512 avx512 mm arity=32 state=4)
+  btt_bench_kernel(btt_mm_d4096_r4_avx512 avx512 mm arity=64 state=4)
   # the portable target at one shape: what the vector ISA buys
   btt_bench_kernel(btt_mm_d1024_r4_c c mm arity=32 state=4)
   # attention: T = 1024, D = 256 (16 x 16), rank 4, value dim 32, causal

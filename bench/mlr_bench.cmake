@@ -23,6 +23,8 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$"
       VERBATIM)
     if("${target}" STREQUAL "avx2")
       set_source_files_properties(${_c} PROPERTIES COMPILE_OPTIONS "-O3;-mavx2;-mfma")
+    elseif("${target}" STREQUAL "avx512")
+      set_source_files_properties(${_c} PROPERTIES COMPILE_OPTIONS "-O3;-mavx512f;-mfma")
     else()
       set_source_files_properties(${_c} PROPERTIES COMPILE_OPTIONS "-O3")
     endif()
@@ -37,6 +39,10 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$"
     mlr_bench_kernel(mlr_flat_${T} avx2 ${T} 8 8,8,8,8,8,8,8,8 "{8,8,8,8,8,8,8,8}")
     mlr_bench_kernel(mlr_four_${T} avx2 ${T} 4 32,16,8,8 "4 levels {32,16,8,8}")
   endforeach()
+  # avx512 at T = 4096 (run where the CPU has it): what the wider ISA buys
+  mlr_bench_kernel(mlr_dense_4096_avx512 avx512 4096 1 64 "depth 1, R=64 (dense)")
+  mlr_bench_kernel(mlr_pub_4096_avx512 avx512 4096 8 32,8,6,4,4,4,4,2
+                   "published {32,8,6,4,4,4,4,2}")
   # portable C at T = 1024: what the vector ISA buys
   mlr_bench_kernel(mlr_c_dense_1024 c 1024 1 64 "depth 1, R=64 (dense)")
   mlr_bench_kernel(mlr_c_pub_1024 c 1024 8 32,8,6,4,4,4,4,2 "published {32,8,6,4,4,4,4,2}")

@@ -54,6 +54,7 @@ endfunction()
 # per file, links them statically, and adds ctest TEST running it under qemu.
 function(myogen_neon_test name test dir)
   set(objs "")
+  file(GLOB registry ${dir}/*_test_kernels.h) # written at configure time
   foreach(src ${ARGN})
     if(NOT src MATCHES "\\.c$")
       continue()
@@ -65,7 +66,7 @@ function(myogen_neon_test name test dir)
       COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_CURRENT_BINARY_DIR}/${name}_objs
       COMMAND ${AARCH64_CC} -O2 -std=gnu99 -Wall -Wextra -Werror -I${CMAKE_CURRENT_SOURCE_DIR}
               -I${dir} -c ${src} -o ${obj}
-      DEPENDS ${src} ${ARGN}
+      DEPENDS ${src} ${ARGN} ${registry}
       COMMENT "aarch64-linux-gnu-gcc ${base}.c"
       VERBATIM)
     list(APPEND objs ${obj})
