@@ -4,7 +4,7 @@
 # <target>.c [-D key=value]... [--wisdom FILE]) into
 # ${CMAKE_CURRENT_BINARY_DIR}/myogen/<target>/ and builds it into a STATIC
 # library <target>:
-#   - #include "<target>.h" (the include directory is PUBLIC);
+#   - #include "<target>.h" (the include directory is an INTERFACE one);
 #   - compiled with the flags of the spec's target ISA (PRIVATE: the program
 #     that links it needs none of them; c: none, avx2: -mavx2 -mfma, avx512:
 #     -mavx512f -mfma, a list of targets: none, the file dispatches at run time);
@@ -174,7 +174,10 @@ function(myogen_add_kernel target)
     VERBATIM)
 
   add_library(${target} STATIC ${dir}/${target}.c ${dir}/${target}.stamp)
-  target_include_directories(${target} PUBLIC ${dir})
+  # for the users of the library; the kernel's own "<target>.h" is found
+  # beside it, and a -I here would let <target>.h shadow a system header
+  # (a target named omp hid <omp.h> from the kernel)
+  target_include_directories(${target} INTERFACE ${dir})
   _myogen_isa_flags(${isa} flags)
   target_compile_options(${target} PRIVATE ${flags})
   if(UNIX)
