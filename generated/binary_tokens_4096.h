@@ -49,6 +49,10 @@ size_t binary_tokens_4096_workspace_size(size_t batch, size_t channels);
 int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *u, float *y,
         size_t batch, size_t channels, void *workspace);
 
+/* 1 where this CPU runs this file's target (avx2) code, else 0:
+ * check it before the first call where the CPU is not known. */
+int binary_tokens_4096_cpu_supported(void);
+
 #ifdef __cplusplus
 }
 #endif

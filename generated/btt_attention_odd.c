@@ -9,6 +9,11 @@
 #include <stdint.h>
 #include <string.h>
 
+int btt_attention_odd_cpu_supported(void)
+{
+    return 1;
+}
+
 /* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
  * size that overflows, which workspace_size returns and the calls refuse. */
 static inline size_t btt_attention_odd_mul(size_t a, size_t b)

@@ -65,6 +65,10 @@ int btt_attention_odd_backward(const double *x, const double *W1, const double *
         const double *o, const double *lse, const double *dout, double *dx, double *dW1, double *dW2,
         double *dv, size_t batch, size_t heads, void *workspace);
 
+/* 1 where this CPU runs this file's target (c) code, else 0:
+ * check it before the first call where the CPU is not known. */
+int btt_attention_odd_cpu_supported(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -48,6 +48,10 @@ int btt_mlp_4096_forward(const float *W1, const float *W2, const float *x, float
 int btt_mlp_4096_backward(const float *W1, const float *W2, const float *x, const float *dy,
         float *dx, float *dW1, float *dW2, size_t n, void *workspace);
 
+/* 1 where this CPU runs this file's target (avx2) code, else 0:
+ * check it before the first call where the CPU is not known. */
+int btt_mlp_4096_cpu_supported(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,11 @@
 #include <stdint.h>
 #include <string.h>
 
+int chain_ssm_cpu_supported(void)
+{
+    return 1;
+}
+
 #define chain_ssm_PARALLEL_FOR(slots)
 #define chain_ssm_THREAD() ((size_t)0)
 #define chain_ssm_SLOTS_MAX ((size_t)1)

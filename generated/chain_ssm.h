@@ -49,6 +49,10 @@ size_t chain_ssm_workspace_size(size_t batch, size_t channels);
 int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
         size_t batch, size_t channels, void *workspace);
 
+/* 1 where this CPU runs this file's target (c) code, else 0:
+ * check it before the first call where the CPU is not known. */
+int chain_ssm_cpu_supported(void);
+
 #ifdef __cplusplus
 }
 #endif

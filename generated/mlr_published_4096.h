@@ -56,6 +56,10 @@ int mlr_published_4096_backward(const float *q, const float *k, const float *v,
         float *dq, float *dk, float *dv,
         size_t batch, size_t heads, void *workspace);
 
+/* 1 where this CPU runs this file's target (avx2) code, else 0:
+ * check it before the first call where the CPU is not known. */
+int mlr_published_4096_cpu_supported(void);
+
 #ifdef __cplusplus
 }
 #endif

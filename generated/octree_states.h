@@ -49,6 +49,10 @@ size_t octree_states_workspace_size(size_t batch, size_t channels);
 int octree_states_forward(const octree_states_params *p, const double *u, double *y,
         size_t batch, size_t channels, void *workspace);
 
+/* 1 where this CPU runs this file's target (avx2) code, else 0:
+ * check it before the first call where the CPU is not known. */
+int octree_states_cpu_supported(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,20 @@
 #include <stdint.h>
 #include <string.h>
 #include <immintrin.h>
+/* Target avx2: compile with -mavx2 -mfma; quadtree_32x32_cpu_supported() says
+ * whether this CPU runs it. */
+#if !(defined(__AVX2__) && defined(__FMA__))
+#error "quadtree_32x32: target avx2: compile this file with -mavx2 -mfma"
+#endif
+
+int quadtree_32x32_cpu_supported(void)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 1; /* no way to ask: the flags it was built with say yes */
+#endif
+}
 
 #define quadtree_32x32_PARALLEL_FOR(slots)
 #define quadtree_32x32_THREAD() ((size_t)0)

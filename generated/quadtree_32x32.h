@@ -49,6 +49,10 @@ size_t quadtree_32x32_workspace_size(size_t batch, size_t channels);
 int quadtree_32x32_forward(const quadtree_32x32_params *p, const float *u, float *y,
         size_t batch, size_t channels, void *workspace);
 
+/* 1 where this CPU runs this file's target (avx2) code, else 0:
+ * check it before the first call where the CPU is not known. */
+int quadtree_32x32_cpu_supported(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -230,6 +230,11 @@ static myo_fields myo_grads(const myo_shape *s, size_t batch, size_t ch)
     g.Bin = xmalloc(ch * s->N * s->size);
     g.Cout = xmalloc(ch * s->N * s->size);
     g.D = xmalloc(ch * s->size);
+    /* readout "none" leaves Bin, Cout, D unwritten: compare zeros, not
+     * whatever malloc returned */
+    memset(g.Bin, 0, ch * s->N * s->size);
+    memset(g.Cout, 0, ch * s->N * s->size);
+    memset(g.D, 0, ch * s->size);
     return g;
 }
 

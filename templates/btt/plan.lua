@@ -71,9 +71,14 @@ return function(spec)
   p.chunk = math.max(1, LE // s)
 
   -- Register tile: MR rows x NV vectors of accumulators.  AVX2 has 16 ymm
-  -- registers: 6 x 2 accumulators + 2 vector operands + 1 broadcast.  The
-  -- portable target keeps 4 x 4 scalars (the compiler may pack them).
-  if V.name == "avx2" then
+  -- registers: 6 x 2 accumulators + 2 vector operands + 1 broadcast; with
+  -- 32 (AVX-512, NEON) 24 accumulators: 12 x 2 of 16-lane vectors (a panel
+  -- no wider than AVX2's 32 floats: BTT's narrow factors fill it), 6 x 4 of
+  -- 4-lane ones.  The portable target keeps 4 x 4 scalars (the compiler may
+  -- pack them).
+  if (V.regs or 0) >= 32 then
+    p.MR, p.NV = W >= 8 and 12 or 6, W >= 8 and 2 or 4
+  elseif V.name == "avx2" then
     p.MR, p.NV = 6, 2
   else
     p.MR, p.NV = 4, 4

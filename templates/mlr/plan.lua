@@ -73,14 +73,15 @@ return function(spec)
   p.cn = {}
   for m = 1, Lv do p.cn[m] = spec.normalize == "shared" and 1 / m or 1 end
 
-  -- register blocking: MR broadcast rows x NV vectors of accumulators
+  -- register blocking: MR broadcast rows x NV vectors of accumulators (16
+  -- vector registers: 12 accumulators; 32: 24)
   if W > 1 then
-    p.MR, p.NV = 6, 2
+    p.MR, p.NV = (V.regs or 16) >= 32 and 12 or 6, 2
   else
     p.MR, p.NV = 4, 2
   end
   p.CB = p.NV * W -- columns per register block
-  p.Bmax = (V.name == "avx2" and f32) and 64 or 32
+  p.Bmax = (W > 1 and f32) and 64 or 32
   local Lc = 1
   for l = 2, Lv do
     if p.block[l] >= p.Bmax then Lc = l end

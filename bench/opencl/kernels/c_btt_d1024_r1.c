@@ -9,6 +9,20 @@
 #include <stdint.h>
 #include <string.h>
 #include <immintrin.h>
+/* Target avx2: compile with -mavx2 -mfma; c_btt_d1024_r1_cpu_supported() says
+ * whether this CPU runs it. */
+#if !(defined(__AVX2__) && defined(__FMA__))
+#error "c_btt_d1024_r1: target avx2: compile this file with -mavx2 -mfma"
+#endif
+
+int c_btt_d1024_r1_cpu_supported(void)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 1; /* no way to ask: the flags it was built with say yes */
+#endif
+}
 
 /* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
  * size that overflows, which workspace_size returns and the calls refuse. */

@@ -65,6 +65,10 @@ int c_bttatt_t1024_backward(const float *x, const float *W1, const float *W2, co
         const float *o, const float *lse, const float *dout, float *dx, float *dW1, float *dW2,
         float *dv, size_t batch, size_t heads, void *workspace);
 
+/* 1 where this CPU runs this file's target (avx2) code, else 0:
+ * check it before the first call where the CPU is not known. */
+int c_bttatt_t1024_cpu_supported(void);
+
 #ifdef __cplusplus
 }
 #endif

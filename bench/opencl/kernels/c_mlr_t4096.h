@@ -64,6 +64,10 @@ int c_mlr_t4096_backward(const float *q, const float *k, const float *v,
         float *dq, float *dk, float *dv,
         size_t batch, size_t heads, void *workspace);
 
+/* 1 where this CPU runs this file's target (avx2) code, else 0:
+ * check it before the first call where the CPU is not known. */
+int c_mlr_t4096_cpu_supported(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -67,6 +67,10 @@ int c_vertex_k4_forward(const c_vertex_k4_params *p, const float *u, float *y,
 int c_vertex_k4_backward(const c_vertex_k4_params *p, const float *u, const float *dy, float *du,
         c_vertex_k4_grads *g, size_t batch, size_t channels, void *workspace);
 
+/* 1 where this CPU runs this file's target (avx2) code, else 0:
+ * check it before the first call where the CPU is not known. */
+int c_vertex_k4_cpu_supported(void);
+
 #ifdef __cplusplus
 }
 #endif
