@@ -17,33 +17,8 @@ return function(dtype)
     cpu = '__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")',
     pragma = "avx2,fma",
   }
-  local function op(name, n)
-    return function(...)
-      local args = {...}
-      assert(#args == n, name .. " takes " .. n .. " operands")
-      return ("_mm256_%s_%s(%s)"):format(name, s, table.concat(args, ", "))
-    end
-  end
-  V.zero = function() return "_mm256_setzero_" .. s .. "()" end
-  V.set1 = op("set1", 1)
-  V.load = op("load", 1)   -- 32-byte aligned
-  V.loadu = op("loadu", 1)
-  V.store = op("store", 2)
-  V.storeu = op("storeu", 2)
-  V.add = op("add", 2)
-  V.sub = op("sub", 2)
-  V.mul = op("mul", 2)
-  V.fma = op("fmadd", 3)   -- a*b + c
-  V.fnma = op("fnmadd", 3) -- c - a*b
-  V.stream = op("stream", 2) -- non-temporal store, 32-byte aligned
-  V.sfence = function() return "_mm_sfence()" end
-  -- Added for mlr and lib/vmath.c.tmpl; same meanings as in isa/c.lua.
-  V.dtype = dtype
-  V.real = f32 and "float" or "double"
+  require("isa.x86")(V, 256, dtype)
   V.mask = V.vec
-  V.div = op("div", 2)
-  V.max = op("max", 2) -- b where a lane is unordered
-  V.min = op("min", 2)
   V.cmp_lt = function(a, b) return ("_mm256_cmp_%s(%s, %s, _CMP_LT_OQ)"):format(s, a, b) end
   V.cmp_gt = function(a, b) return ("_mm256_cmp_%s(%s, %s, _CMP_GT_OQ)"):format(s, a, b) end
   V.select = function(m, a, b) return ("_mm256_blendv_%s(%s, %s, %s)"):format(s, b, a, m) end
@@ -58,8 +33,6 @@ return function(dtype)
     return "_mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(_mm256_cvtepi32_epi64(" ..
       "_mm256_cvtpd_epi32(" .. n .. ")), _mm256_set1_epi64x(1023)), 52))"
   end
-  V.exp = function(x) return (V.prefix or "myogen") .. "_exp(" .. x .. ")" end
-  V.exp_nonpos = function(x) return (V.prefix or "myogen") .. "_exp_nonpos(" .. x .. ")" end -- x <= 0
   -- transpose(src, ss, dst, ds): a C statement that writes the transpose of
   -- the lanes x lanes block at src (rows ss elements apart) to dst (rows ds
   -- apart); unaligned rows are fine.

@@ -16,35 +16,11 @@ return function(dtype)
     cpu = '__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")',
     pragma = "avx512f,avx2,fma",
   }
-  local function op(name, n)
-    return function(...)
-      local args = {...}
-      assert(#args == n, name .. " takes " .. n .. " operands")
-      return ("_mm512_%s_%s(%s)"):format(name, s, table.concat(args, ", "))
-    end
-  end
-  V.zero = function() return "_mm512_setzero_" .. s .. "()" end
-  V.set1 = op("set1", 1)
-  V.load = op("load", 1)   -- 64-byte aligned
-  V.loadu = op("loadu", 1)
-  V.store = op("store", 2)
-  V.storeu = op("storeu", 2)
-  V.add = op("add", 2)
-  V.sub = op("sub", 2)
-  V.mul = op("mul", 2)
-  V.fma = op("fmadd", 3)   -- a*b + c
-  V.fnma = op("fnmadd", 3) -- c - a*b
-  V.stream = op("stream", 2) -- non-temporal store, 64-byte aligned
-  V.sfence = function() return "_mm_sfence()" end
-  V.dtype = dtype
-  V.real = f32 and "float" or "double"
+  require("isa.x86")(V, 512, dtype)
   V.mask = f32 and "__mmask16" or "__mmask8"
-  V.div = op("div", 2)
   V.cmp_lt = function(a, b) return ("_mm512_cmp_%s_mask(%s, %s, _CMP_LT_OQ)"):format(s, a, b) end
   V.cmp_gt = function(a, b) return ("_mm512_cmp_%s_mask(%s, %s, _CMP_GT_OQ)"):format(s, a, b) end
   V.select = function(m, a, b) return ("_mm512_mask_blend_%s(%s, %s, %s)"):format(s, m, b, a) end
-  V.max = op("max", 2) -- VMAXPS: b where a lane is unordered
-  V.min = op("min", 2)
   V.round = function(x)
     return ("_mm512_roundscale_%s(%s, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)"):format(s, x)
   end
@@ -56,8 +32,6 @@ return function(dtype)
     return "_mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(_mm512_cvtepi32_epi64(" ..
       "_mm512_cvtpd_epi32(" .. n .. ")), _mm512_set1_epi64(1023)), 52))"
   end
-  V.exp = function(x) return (V.prefix or "myogen") .. "_exp(" .. x .. ")" end
-  V.exp_nonpos = function(x) return (V.prefix or "myogen") .. "_exp_nonpos(" .. x .. ")" end -- x <= 0
   -- transpose(src, ss, dst, ds): the lanes x lanes block at src (rows ss
   -- apart) transposed to dst (rows ds apart); unaligned rows are fine.
   -- Rows pair up within 128-bit quarters (unpack, then for f32 a 4x4
