@@ -21,6 +21,7 @@
  * Single thread; every time is a median. */
 #define _POSIX_C_SOURCE 200809L
 #define _ISOC11_SOURCE /* aligned_alloc */
+#include "fma_peak.h"
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
@@ -77,83 +78,15 @@ static double median(double *t, int n)
     return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
 }
 
-/* AVX2 FMA peak, one core: 12 independent chains of 8-wide FMAs (more than
- * latency x FMA ports = 4 x 2), GFLOP/s counting an FMA as 2 flops. */
-__attribute__((target("avx2,fma"))) static double peak_run(long iters)
-{
-    __m256 a0 = _mm256_set1_ps(1.00f), a1 = _mm256_set1_ps(1.01f), a2 = _mm256_set1_ps(1.02f);
-    __m256 a3 = _mm256_set1_ps(1.03f), a4 = _mm256_set1_ps(1.04f), a5 = _mm256_set1_ps(1.05f);
-    __m256 a6 = _mm256_set1_ps(1.06f), a7 = _mm256_set1_ps(1.07f), a8 = _mm256_set1_ps(1.08f);
-    __m256 a9 = _mm256_set1_ps(1.09f), a10 = _mm256_set1_ps(1.10f), a11 = _mm256_set1_ps(1.11f);
-    const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
-    float out[8];
-    double t0 = now(), t1;
-    for (long i = 0; i < iters; i++) {
-        a0 = _mm256_fmadd_ps(a0, m, c);
-        a1 = _mm256_fmadd_ps(a1, m, c);
-        a2 = _mm256_fmadd_ps(a2, m, c);
-        a3 = _mm256_fmadd_ps(a3, m, c);
-        a4 = _mm256_fmadd_ps(a4, m, c);
-        a5 = _mm256_fmadd_ps(a5, m, c);
-        a6 = _mm256_fmadd_ps(a6, m, c);
-        a7 = _mm256_fmadd_ps(a7, m, c);
-        a8 = _mm256_fmadd_ps(a8, m, c);
-        a9 = _mm256_fmadd_ps(a9, m, c);
-        a10 = _mm256_fmadd_ps(a10, m, c);
-        a11 = _mm256_fmadd_ps(a11, m, c);
-    }
-    t1 = now();
-    a0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
-                       _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
-    a0 = _mm256_add_ps(a0, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
-    _mm256_storeu_ps(out, a0);
-    if (out[0] == 12345.0f) /* keeps the loop alive */
-        puts("");
-    return (double)iters * 12 * 8 * 2 / (t1 - t0) * 1e-9;
-}
-
-/* The same for AVX-512: 12 chains of 16-wide FMAs, named (an array would
- * be kept in memory at -O2). */
-__attribute__((target("avx512f"))) static double peak512_run(long iters)
-{
-    const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
-    __m512 a0 = _mm512_set1_ps(1.00f), a1 = _mm512_set1_ps(1.01f), a2 = _mm512_set1_ps(1.02f);
-    __m512 a3 = _mm512_set1_ps(1.03f), a4 = _mm512_set1_ps(1.04f), a5 = _mm512_set1_ps(1.05f);
-    __m512 a6 = _mm512_set1_ps(1.06f), a7 = _mm512_set1_ps(1.07f), a8 = _mm512_set1_ps(1.08f);
-    __m512 a9 = _mm512_set1_ps(1.09f), a10 = _mm512_set1_ps(1.10f), a11 = _mm512_set1_ps(1.11f);
-    double t0 = now(), t1;
-    for (long i = 0; i < iters; i++) {
-        a0 = _mm512_fmadd_ps(a0, m, c);
-        a1 = _mm512_fmadd_ps(a1, m, c);
-        a2 = _mm512_fmadd_ps(a2, m, c);
-        a3 = _mm512_fmadd_ps(a3, m, c);
-        a4 = _mm512_fmadd_ps(a4, m, c);
-        a5 = _mm512_fmadd_ps(a5, m, c);
-        a6 = _mm512_fmadd_ps(a6, m, c);
-        a7 = _mm512_fmadd_ps(a7, m, c);
-        a8 = _mm512_fmadd_ps(a8, m, c);
-        a9 = _mm512_fmadd_ps(a9, m, c);
-        a10 = _mm512_fmadd_ps(a10, m, c);
-        a11 = _mm512_fmadd_ps(a11, m, c);
-    }
-    t1 = now();
-    a0 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
-                       _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
-    a0 = _mm512_add_ps(a0, _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)));
-    if (_mm512_reduce_add_ps(a0) == 12345.0f) /* keeps the loop alive */
-        puts("");
-    return (double)iters * 12 * 16 * 2 / (t1 - t0) * 1e-9;
-}
-
 static int has_avx512(void) { return __builtin_cpu_supports("avx512f"); }
 
 /* best of 9 runs: interference from other processes only ever lowers it */
 static double fma_peak(void)
 {
     double best = 0;
-    peak_run(2000000); /* warm-up: clocks up */
+    peak_avx2_run(2000000); /* warm-up: clocks up */
     for (int i = 0; i < 9; i++) {
-        double g = peak_run(4000000);
+        double g = peak_avx2_run(4000000);
         best = g > best ? g : best;
     }
     return best;
@@ -270,7 +203,7 @@ static double last_peak;
 static double call(const setup *s, int pass)
 {
     const kernel *kd = s->kd;
-    last_peak = strcmp(kd->target, "avx512") == 0 ? peak512_run(200000) : peak_run(200000);
+    last_peak = strcmp(kd->target, "avx512") == 0 ? peak_avx512_run(200000) : peak_avx2_run(200000);
     double t0 = now();
     int rc = pass == 0 ? kd->fwd(s->q, s->k, s->v, s->o, s->lse, BATCH, HEADS, s->ws)
                        : kd->bwd(s->q, s->k, s->v, s->o, s->lse, s->dout, s->dq, s->dk, s->dv,

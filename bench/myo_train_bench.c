@@ -40,6 +40,7 @@
  * (only kernels whose name contains it; repeatable), -l (list kernels).
  * The machine may be shared: read min next to median. */
 #define _GNU_SOURCE
+#include "fma_peak.h"
 #include <immintrin.h>
 #include <math.h>
 #include <omp.h>
@@ -130,40 +131,6 @@ static double median(double *t, int n)
 
 /* ---- FMA peak, one core (the bench's own, as in myo_bench) ---- */
 
-#define PEAK_ACC 12
-
-__attribute__((target("avx2,fma"))) static double peak_avx2_run(long iters)
-{
-    __m256 a[PEAK_ACC];
-    const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
-    float out[8];
-    double t0, t1;
-    int j;
-    for (j = 0; j < PEAK_ACC; j++)
-        a[j] = _mm256_set1_ps(1.0f + 0.01f * (float)j);
-    t0 = now();
-    for (long i = 0; i < iters; i++) {
-        a[0] = _mm256_fmadd_ps(a[0], m, c);
-        a[1] = _mm256_fmadd_ps(a[1], m, c);
-        a[2] = _mm256_fmadd_ps(a[2], m, c);
-        a[3] = _mm256_fmadd_ps(a[3], m, c);
-        a[4] = _mm256_fmadd_ps(a[4], m, c);
-        a[5] = _mm256_fmadd_ps(a[5], m, c);
-        a[6] = _mm256_fmadd_ps(a[6], m, c);
-        a[7] = _mm256_fmadd_ps(a[7], m, c);
-        a[8] = _mm256_fmadd_ps(a[8], m, c);
-        a[9] = _mm256_fmadd_ps(a[9], m, c);
-        a[10] = _mm256_fmadd_ps(a[10], m, c);
-        a[11] = _mm256_fmadd_ps(a[11], m, c);
-    }
-    t1 = now();
-    for (j = 1; j < PEAK_ACC; j++)
-        a[0] = _mm256_add_ps(a[0], a[j]);
-    _mm256_storeu_ps(out, a[0]);
-    if (out[0] == 12345.0f) /* keeps the loop alive */
-        puts("");
-    return (double)iters * PEAK_ACC * 8 * 2 / (t1 - t0) * 1e-9;
-}
 
 static double peak1(double *med)
 {
