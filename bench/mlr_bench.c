@@ -17,8 +17,10 @@
  *
  * Options: -r REPS (timed calls per kernel and pass; default 15 at T=1024,
  * 7 at T=4096), -k SUBSTRING (only kernels whose name contains it; the
- * baseline of each T always runs), -f / -b (forward / backward only).
- * Single thread; every time is a median. */
+ * baseline of each T always runs), -f / -b (forward / backward only), -t N
+ * (threads, where built with OpenMP: the kernels are threads = "openmp";
+ * default 1).  Every time is a median; % of peak is of one core's peak
+ * times the threads. */
 #define _POSIX_C_SOURCE 200809L
 #define _ISOC11_SOURCE /* aligned_alloc */
 #include "fma_peak.h"
@@ -32,6 +34,9 @@
 
 #include "mlr_bench_kernels.h"
 #include "mlr_ref.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #define HEADS 8
 #define BATCH 1
@@ -198,12 +203,14 @@ static void setup_free(setup *s)
 /* FMA peak measured just before the latest call (GFLOP/s): the machine's
  * speed drifts, so % of peak is taken call by call */
 static double last_peak;
+static int bench_threads = 1; /* -t: the peak of one core times this */
 
 /* one timed call (seconds), after a short peak measurement */
 static double call(const setup *s, int pass)
 {
     const kernel *kd = s->kd;
-    last_peak = strcmp(kd->target, "avx512") == 0 ? peak_avx512_run(200000) : peak_avx2_run(200000);
+    last_peak = bench_threads *
+                (strcmp(kd->target, "avx512") == 0 ? peak_avx512_run(200000) : peak_avx2_run(200000));
     double t0 = now();
     int rc = pass == 0 ? kd->fwd(s->q, s->k, s->v, s->o, s->lse, BATCH, HEADS, s->ws)
                        : kd->bwd(s->q, s->k, s->v, s->o, s->lse, s->dout, s->dq, s->dk, s->dv,
@@ -231,7 +238,7 @@ static void row(const setup *s, const setup *b, int pass, double ms, double pct,
 
 int main(int argc, char **argv)
 {
-    int reps = 0, passes = 3;
+    int reps = 0, passes = 3, threads = 1;
     const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
@@ -242,11 +249,23 @@ int main(int argc, char **argv)
             passes = 1;
         else if (strcmp(argv[i], "-b") == 0)
             passes = 2;
+        else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc && atoi(argv[i + 1]) >= 1)
+            threads = atoi(argv[++i]);
         else {
-            fprintf(stderr, "usage: %s [-r REPS] [-k SUBSTRING] [-f | -b]\n", argv[0]);
+            fprintf(stderr, "usage: %s [-r REPS] [-k SUBSTRING] [-f | -b] [-t THREADS]\n",
+                    argv[0]);
             return 2;
         }
     }
+    bench_threads = threads;
+#ifdef _OPENMP
+    omp_set_num_threads(threads);
+#else
+    if (threads != 1) {
+        fprintf(stderr, "mlr_bench: built without OpenMP: -t 1 only\n");
+        return 2;
+    }
+#endif
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
         fprintf(stderr, "mlr_bench: needs AVX2 and FMA\n");
         return 1;
@@ -254,8 +273,9 @@ int main(int argc, char **argv)
     char cpu[256];
     cpu_name(cpu, sizeof cpu);
     peak_gflops = fma_peak();
-    printf("mlr_bench: %s, 1 thread; measured AVX2 FMA peak %.1f GFLOP/s (f32, best of 9)%s\n",
-           cpu, peak_gflops, has_avx512() ? "; avx512 rows: % of the AVX-512 peak" : "");
+    printf("mlr_bench: %s, %d thread%s; measured one-core AVX2 FMA peak %.1f GFLOP/s (f32, best "
+           "of 9)%s\n", cpu, threads, threads > 1 ? "s" : "", peak_gflops,
+           has_avx512() ? "; avx512 rows: % of the AVX-512 peak" : "");
     printf("batch %d, %d heads, dv 64, arity 2, causal, normalize shared, f32\n", BATCH, HEADS);
     printf("FLOPs (MLR count), summed over unmasked pairs (i, j) and heads:\n"
            "  forward 2*D(m) + 2*dv, backward 6*D(m) + 4*dv, D(m) = r_1 + ... + r_m, m = m(i,j)\n"

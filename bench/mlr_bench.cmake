@@ -11,6 +11,12 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$"
   set(MLR_BENCH_SOURCES "")
   set(MLR_BENCH_INCLUDES "")
   set(MLR_BENCH_LIST "")
+  # threads = "openmp" where OpenMP is found: mlr_bench -t N runs N threads
+  find_package(OpenMP COMPONENTS C QUIET)
+  set(MLR_BENCH_THREADS none)
+  if(OpenMP_C_FOUND)
+    set(MLR_BENCH_THREADS openmp)
+  endif()
   # mlr_bench_kernel(NAME TARGET T DEPTH RANKS LABEL)
   macro(mlr_bench_kernel name target T depth ranks label)
     set(_c ${MLR_BENCH_DIR}/${name}.c)
@@ -18,6 +24,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$"
       OUTPUT ${_c} ${MLR_BENCH_DIR}/${name}.h
       COMMAND $<TARGET_FILE:myogen> ${MLR_BENCH_SPEC} -o ${_c} -D name=${name}
               -D target=${target} -D seq_len=${T} -D depth=${depth} -D state=${ranks}
+              -D threads=${MLR_BENCH_THREADS}
       DEPENDS myogen ${MLR_BENCH_SPEC}
       COMMENT "myogen: ${name} (${target}, T=${T}, ranks ${ranks})"
       VERBATIM)
@@ -55,4 +62,7 @@ ${MLR_BENCH_INCLUDES}
   target_include_directories(mlr_bench PRIVATE ${MLR_BENCH_DIR} ${PROJECT_SOURCE_DIR}/tests)
   target_compile_options(mlr_bench PRIVATE -O2 -Wall -Wextra)
   target_link_libraries(mlr_bench PRIVATE m)
+  if(OpenMP_C_FOUND)
+    target_link_libraries(mlr_bench PRIVATE OpenMP::OpenMP_C)
+  endif()
 endif()
