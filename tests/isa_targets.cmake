@@ -2,10 +2,14 @@
 # avx512 kernels are always compiled (x86, GCC or Clang); the tests run each
 # kernel only where its NAME_cpu_supported() says so and print the others as
 # skipped.  neon kernels are cross-built and run under qemu (neon_tests.cmake).
+option(MYOGEN_TEST_AVX512 "add the avx512 kernels to the test matrices" ON)
 set(MYOGEN_TEST_TARGETS c)
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$"
    AND CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
-  list(APPEND MYOGEN_TEST_TARGETS avx2 avx512)
+  list(APPEND MYOGEN_TEST_TARGETS avx2)
+  if(MYOGEN_TEST_AVX512)
+    list(APPEND MYOGEN_TEST_TARGETS avx512)
+  endif()
 endif()
 
 # The flags a kernel of `target` is compiled with (its file's #error names them).
