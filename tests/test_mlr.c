@@ -35,7 +35,7 @@
 #define FD_H 1e-3 /* five-point differences: truncation ~h^4, roundoff ~eps/h */
 #define FD_ATOL 1e-8
 #define FD_RTOL 1e-7
-#define FD_SAMPLES 12 /* entries of each of q, k, v (five forward calls each) */
+#define FD_SAMPLES 12 /* entries of each of q, k, v (four forward calls each) */
 
 /* ---- utilities ---- */
 
