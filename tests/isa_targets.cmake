@@ -1,7 +1,9 @@
 # The CPU targets the kernel tests build on this machine, and their flags.
-# avx512 kernels are always compiled (x86, GCC or Clang); the tests run each
-# kernel only where its NAME_cpu_supported() says so and print the others as
-# skipped.  neon kernels are cross-built and run under qemu (neon_tests.cmake).
+# avx512 kernels are compiled on every x86 build with GCC or Clang (unless
+# MYOGEN_TEST_AVX512 is OFF: the sanitizer build); the tests run each kernel
+# only where its NAME_cpu_supported() says so and print the others as
+# skipped.  neon kernels are cross-built and run under qemu (myogen_neon_test
+# below).
 option(MYOGEN_TEST_AVX512 "add the avx512 kernels to the test matrices" ON)
 set(MYOGEN_TEST_TARGETS c)
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$"
@@ -26,7 +28,7 @@ endfunction()
 # neon: kernels built by the AArch64 cross compiler and run under qemu-user,
 # where Debian's gcc-aarch64-linux-gnu, qemu-user and libcunit1-dev:arm64 are
 # installed (.ci/install-deps installs them).  MYOGEN_CROSS_TARGETS is then
-# "neon": the kernel matrices add it, and neon_tests.cmake builds and runs.
+# "neon": the kernel matrices add it, and myogen_neon_test builds and runs.
 set(MYOGEN_CROSS_TARGETS "")
 option(MYOGEN_NEON_TESTS "cross-build the neon kernels and run them under qemu-aarch64" ON)
 if(MYOGEN_NEON_TESTS)
