@@ -60,7 +60,7 @@ def compile(spec, **overrides):
 
     spec: a dict of spec fields or the path of a .lua spec; overrides: spec
     fields (myogen -D key=value; lists as lists).  The target is the best C
-    target this CPU runs (avx2 with FMA, else c) unless target= is given here
+    target this CPU runs (avx512, avx2, neon, else c) unless target= is given here
     or in the dict (a spec file's own target is replaced: spec files often
     name the machine they were written for).  Raises SpecError with
     myogen's message for an invalid spec."""

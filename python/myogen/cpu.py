@@ -2,8 +2,9 @@
 
 import functools
 
-TARGETS = ("avx2", "c")  # the CPU targets myogen implements, best first
-NEEDS = {"avx2": ("avx2", "fma"), "c": ()}
+TARGETS = ("avx512", "avx2", "neon", "c")  # the CPU targets myogen implements, best first
+# /proc/cpuinfo features each needs (x86 "flags", AArch64 "Features": asimd is NEON)
+NEEDS = {"avx512": ("avx512f", "fma"), "avx2": ("avx2", "fma"), "neon": ("asimd",), "c": ()}
 
 
 @functools.lru_cache(maxsize=None)
@@ -11,7 +12,7 @@ def flags():
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("flags"):
+                if line.startswith(("flags", "Features")):
                     return frozenset(line.split(":", 1)[1].split())
     except OSError:
         pass

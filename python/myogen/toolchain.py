@@ -31,8 +31,7 @@ def identity():
 def flags(target, openmp):
     """Flags for a kernel of `target` (DESIGN 5: the file names what it needs)."""
     out = ["-O3", "-fPIC", "-shared"]
-    if target == "avx2":
-        out += ["-mavx2", "-mfma"]
+    out += {"avx2": ["-mavx2", "-mfma"], "avx512": ["-mavx512f", "-mfma"]}.get(target, [])
     if openmp:
         out.append("-fopenmp")
     return out
