@@ -66,31 +66,25 @@ static double *drand(size_t n, double lo, double hi)
     return x;
 }
 
-/* |a - b| <= tol (1 + |b|) everywhere; prints the worst. */
-static int close_f(const char *what, const float *a, const float *b, size_t n, double tol)
-{
-    double worst = 0;
-    for (size_t i = 0; i < n; i++) {
-        double e = fabs((double)a[i] - b[i]) / (1 + fabs((double)b[i]));
-        worst = e > worst || isnan(e) ? (isnan(e) ? INFINITY : e) : worst;
-    }
-    printf("\n  %-22s worst relative difference to c %.2g (tolerance %.0g)", what, worst, tol);
-    return worst <= tol;
-}
-
-static int close_d(const char *what, const double *a, const double *b, size_t n, double tol)
-{
-    double worst = 0;
-    for (size_t i = 0; i < n; i++) {
-        double e = fabs(a[i] - b[i]) / (1 + fabs(b[i]));
-        worst = e > worst || isnan(e) ? (isnan(e) ? INFINITY : e) : worst;
-    }
-    printf("\n  %-22s worst relative difference to c %.2g (tolerance %.0g)", what, worst, tol);
-    return worst <= tol;
-}
-
 #define F32_TOL 1e-5
 #define F64_TOL 1e-12
+
+/* |a - b| <= tol (1 + |b|) everywhere, a and b of n floats or (f64) doubles,
+ * tol F32_TOL or F64_TOL; prints the worst (a NaN counts as infinite). */
+static int close_to_c(const char *what, const void *a, const void *b, size_t n, int f64)
+{
+    const double tol = f64 ? F64_TOL : F32_TOL;
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double x = f64 ? ((const double *)a)[i] : ((const float *)a)[i];
+        const double r = f64 ? ((const double *)b)[i] : ((const float *)b)[i];
+        const double e = fabs(x - r) / (1 + fabs(r));
+        if (!(e <= worst))
+            worst = isnan(e) ? INFINITY : e;
+    }
+    printf("\n  %-22s worst relative difference to c %.2g (tolerance %.0g)", what, worst, tol);
+    return worst <= tol;
+}
 
 static void test_myo(void)
 {
@@ -118,10 +112,10 @@ static void test_myo(void)
     CU_ASSERT_EQUAL(multi_myo_c_forward(&pc, u, y[1], B, H, w1), 0);
     CU_ASSERT_EQUAL(multi_myo_backward(&p, u, dy, du[0], &gm, B, H, w0), 0);
     CU_ASSERT_EQUAL(multi_myo_c_backward(&pc, u, dy, du[1], &gc, B, H, w1), 0);
-    CU_ASSERT(close_f("myo y", y[0], y[1], nio, F32_TOL));
-    CU_ASSERT(close_f("myo du", du[0], du[1], nio, F32_TOL));
-    CU_ASSERT(close_f("myo dA", g[0][0], g[1][0], np, F32_TOL));
-    CU_ASSERT(close_f("myo dCout", g[0][4], g[1][4], H * N, F32_TOL));
+    CU_ASSERT(close_to_c("myo y", y[0], y[1], nio, 0));
+    CU_ASSERT(close_to_c("myo du", du[0], du[1], nio, 0));
+    CU_ASSERT(close_to_c("myo dA", g[0][0], g[1][0], np, 0));
+    CU_ASSERT(close_to_c("myo dCout", g[0][4], g[1][4], H * N, 0));
     free(w0), free(w1), free(A), free(Bp), free(C), free(Bin), free(Cout), free(D), free(u);
     free(dy);
     for (int k = 0; k < 2; k++) {
@@ -152,7 +146,7 @@ static void test_mlr(void)
                                          out[1][3], out[1][4], B, H, w1), 0);
     static const char *const what[5] = {"mlr o", "mlr lse", "mlr dq", "mlr dk", "mlr dv"};
     for (int f = 0; f < 5; f++)
-        CU_ASSERT(close_d(what[f], out[0][f], out[1][f], sz[f], F64_TOL));
+        CU_ASSERT(close_to_c(what[f], out[0][f], out[1][f], sz[f], 1));
     free(w0), free(w1), free(q), free(k), free(v), free(dout);
     for (int j = 0; j < 2; j++)
         for (int f = 0; f < 5; f++)
@@ -180,7 +174,7 @@ static void test_btt(void)
                     0);
     static const char *const what[4] = {"btt y", "btt dx", "btt dW1", "btt dW2"};
     for (int f = 0; f < 4; f++)
-        CU_ASSERT(close_f(what[f], out[0][f], out[1][f], sz[f], F32_TOL));
+        CU_ASSERT(close_to_c(what[f], out[0][f], out[1][f], sz[f], 0));
     free(w0), free(w1), free(W1), free(W2), free(x), free(dy);
     for (int j = 0; j < 2; j++)
         for (int f = 0; f < 4; f++)
