@@ -1,5 +1,8 @@
 /* myogen_cl: the OpenCL host runtime of myogen's OpenCL kernels (see
  * myogen_cl.h for the contract).  C99; pthreads or Win32 for the locks. */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#endif
 #include "myogen_cl.h"
 
 #include <ctype.h>
@@ -8,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #if defined(_WIN32)
 #include <direct.h>
@@ -31,6 +35,8 @@ static void mcl_release(mcl_lock *l) { pthread_mutex_unlock(l); }
 static int mcl_mkdir(const char *path) { return mkdir(path, 0777); }
 static long mcl_pid(void) { return (long)getpid(); }
 #endif
+
+static int profiling(void);
 
 /* Lock order: state, then messages (never the other way). */
 static mcl_lock state_lock = MCL_LOCK_INIT; /* default device, program cache */
@@ -295,7 +301,8 @@ static int init_default(void)
     def.context = clCreateContext(props, 1, &def.device, NULL, NULL, &err);
     if (!def.context)
         return cl_fail(err, "creating the default context (clCreateContext)");
-    def.queue = clCreateCommandQueue(def.context, def.device, 0, &err);
+    def.queue = clCreateCommandQueue(def.context, def.device,
+                                     profiling() ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
     if (!def.queue) {
         clReleaseContext(def.context);
         def.context = NULL;
@@ -765,6 +772,109 @@ static void kernel_give_back(kern_entry *e)
     mcl_release(&state_lock);
 }
 
+/* ---- Profiling (MYOGEN_CL_PROFILE) ------------------------------------------ */
+
+/* Per kernel name: launches and device seconds, summed over the process and
+ * printed to stderr at exit, heaviest first.  Each launch then waits for its
+ * kernel, so a profiled run is slower; the times are the device's (event
+ * start to end) where the queue has profiling enabled (the default queue
+ * does in this mode), else host wall time around the wait. */
+typedef struct prof_entry {
+    char name[96];
+    unsigned long calls;
+    double seconds;
+} prof_entry;
+static prof_entry prof[256];
+static int prof_count, prof_state; /* state: 0 unread, 1 off, 2 on */
+
+static void prof_report(void)
+{
+    double total = 0;
+    int order[256], n = prof_count;
+    for (int i = 0; i < n; i++) {
+        order[i] = i;
+        total += prof[i].seconds;
+    }
+    for (int i = 1; i < n; i++) /* insertion sort by time, heaviest first */
+        for (int j = i; j > 0 && prof[order[j]].seconds > prof[order[j - 1]].seconds; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    fprintf(stderr, "myogen_cl profile: %d kernels, %.3f ms in all\n", n, total * 1e3);
+    fprintf(stderr, "%10s %8s %10s %6s  %s\n", "ms", "calls", "us/call", "%", "kernel");
+    for (int k = 0; k < n; k++) {
+        const prof_entry *p = &prof[order[k]];
+        fprintf(stderr, "%10.3f %8lu %10.2f %5.1f%%  %s\n", p->seconds * 1e3, p->calls,
+                p->seconds * 1e6 / (double)p->calls, total > 0 ? 100 * p->seconds / total : 0.0,
+                p->name);
+    }
+}
+
+static int profiling(void)
+{
+    if (prof_state == 0) {
+        mcl_acquire(&msg_lock);
+        if (prof_state == 0) {
+            const char *s = getenv("MYOGEN_CL_PROFILE");
+            prof_state = s && *s && strcmp(s, "0") != 0 ? 2 : 1;
+            if (prof_state == 2)
+                atexit(prof_report);
+        }
+        mcl_release(&msg_lock);
+    }
+    return prof_state == 2;
+}
+
+static void prof_add(const char *name, double seconds)
+{
+    int i;
+    mcl_acquire(&msg_lock);
+    for (i = 0; i < prof_count && strcmp(prof[i].name, name) != 0; i++)
+        ;
+    if (i == prof_count && prof_count < (int)(sizeof prof / sizeof prof[0])) {
+        snprintf(prof[i].name, sizeof prof[i].name, "%s", name);
+        prof_count++;
+    }
+    if (i < prof_count) {
+        prof[i].calls++;
+        prof[i].seconds += seconds;
+    }
+    mcl_release(&msg_lock);
+}
+
+static double wall_seconds(void)
+{
+#if defined(_WIN32)
+    LARGE_INTEGER f, c;
+    QueryPerformanceFrequency(&f);
+    QueryPerformanceCounter(&c);
+    return (double)c.QuadPart / (double)f.QuadPart;
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+#endif
+}
+
+/* Waits for the launch's kernel and adds its time (the queue was drained
+ * before the launch, so wall time is the kernel's plus the launch cost). */
+static void prof_wait(cl_event ev, const char *name, double t0)
+{
+    cl_ulong start = 0, end = 0;
+    double seconds;
+    clWaitForEvents(1, &ev);
+    seconds = wall_seconds() - t0;
+    if (clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL) ==
+            CL_SUCCESS &&
+        clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL) ==
+            CL_SUCCESS &&
+        end >= start)
+        seconds = (double)(end - start) * 1e-9;
+    clReleaseEvent(ev);
+    prof_add(name, seconds);
+}
+
 /* Enqueues `name` over `items` work-items in groups of `local` (0: the
  * kernel's default size for this device). */
 static int launch(cl_command_queue queue, cl_program program, const char *name, size_t items,
@@ -791,7 +901,17 @@ static int launch(cl_command_queue queue, cl_program program, const char *name, 
     if (local == 0)
         local = e->local;
     global = (items + local - 1) / local * local;
-    err = clEnqueueNDRangeKernel(queue, e->kernel, 1, NULL, &global, &local, 0, NULL, NULL);
+    if (profiling()) {
+        cl_event ev = NULL;
+        double t0;
+        clFinish(queue);
+        t0 = wall_seconds();
+        err = clEnqueueNDRangeKernel(queue, e->kernel, 1, NULL, &global, &local, 0, NULL, &ev);
+        if (err == CL_SUCCESS)
+            prof_wait(ev, name, t0);
+    } else {
+        err = clEnqueueNDRangeKernel(queue, e->kernel, 1, NULL, &global, &local, 0, NULL, NULL);
+    }
     kernel_give_back(e);
     if (err != CL_SUCCESS) {
         snprintf(what, sizeof what, "enqueueing kernel %s over %lu work-items "

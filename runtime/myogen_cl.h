@@ -38,6 +38,13 @@
  *   MYOGEN_CL_LOCAL_SIZE  work-group size of the launches (default 64).
  *   MYOGEN_CL_VERBOSE  if set (and no log callback is installed), messages
  *                      go to stderr.
+ *   MYOGEN_CL_PROFILE  if set (and not "0"): every launch waits for its
+ *                      kernel and its time is added to its name's total;
+ *                      at exit a table (ms, calls, us/call, %, kernel) goes
+ *                      to stderr, heaviest first.  Times are the device's
+ *                      (event timestamps; the default queue is then created
+ *                      with profiling on), or host wall time around the
+ *                      wait on a queue without profiling.
  *
  * Thread safety: every function may be called from any thread; the
  * default context, queue and the program cache are created once under a

@@ -77,13 +77,15 @@ function(myogen_neon_test name test dir)
       VERBATIM)
     list(APPEND objs ${obj})
   endforeach()
+  # the executable lives beside its objects: a file named like its target
+  # is two rules for one path under Ninja
+  set(exe ${CMAKE_CURRENT_BINARY_DIR}/${name}_objs/${name})
   add_custom_command(
-    OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/${name}
-    COMMAND ${AARCH64_CC} -static -o ${CMAKE_CURRENT_BINARY_DIR}/${name} ${objs}
-            ${AARCH64_CUNIT} -lm
+    OUTPUT ${exe}
+    COMMAND ${AARCH64_CC} -static -o ${exe} ${objs} ${AARCH64_CUNIT} -lm
     DEPENDS ${objs}
     COMMENT "linking ${name} (aarch64)"
     VERBATIM)
-  add_custom_target(${name} ALL DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/${name})
-  add_test(NAME ${test} COMMAND ${QEMU_AARCH64} ${CMAKE_CURRENT_BINARY_DIR}/${name})
+  add_custom_target(${name} ALL DEPENDS ${exe})
+  add_test(NAME ${test} COMMAND ${QEMU_AARCH64} ${exe})
 endfunction()

@@ -28,3 +28,11 @@ if(rc EQUAL 77)
 elseif(NOT rc EQUAL 0)
   message(FATAL_ERROR "examples/opencl failed (${rc})")
 endif()
+
+# MYOGEN_CL_PROFILE: the same run prints a per-kernel table at exit
+set(ENV{MYOGEN_CL_PROFILE} 1)
+execute_process(COMMAND ${WORK}/out/layer RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
+unset(ENV{MYOGEN_CL_PROFILE})
+if(NOT rc EQUAL 0 OR NOT err MATCHES "myogen_cl profile: [1-9][0-9]* kernels, [0-9.]+ ms in all\n +ms +calls +us/call +% +kernel\n +[0-9.]+ +[1-9]")
+  message(FATAL_ERROR "MYOGEN_CL_PROFILE=1: exit ${rc}, no per-kernel table on stderr:\n${err}")
+endif()
