@@ -14,6 +14,33 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$"
   endif()
 endif()
 
+# Targets whose kernel matrices are thinned: every shape and variant once
+# (on one dtype, or one shape per variant) instead of twice.  avx512 and
+# neon add ISA vocabularies to templates the full c and avx2 matrices test;
+# the sanitizer build thins every target (CI minutes).
+set(MYOGEN_TEST_THIN_TARGETS avx512 neon CACHE STRING
+    "targets whose test kernel matrices hold every shape once instead of twice")
+function(myogen_thin_matrix target out)
+  if(target IN_LIST MYOGEN_TEST_THIN_TARGETS)
+    set(${out} TRUE PARENT_SCOPE)
+  else()
+    set(${out} FALSE PARENT_SCOPE)
+  endif()
+endfunction()
+# The dtypes shape number `index` is tested on: both, or for a thinned
+# target f32 on even and f64 on odd numbers.
+function(myogen_matrix_dtypes target index out)
+  myogen_thin_matrix(${target} thin)
+  math(EXPR odd "${index} % 2")
+  if(NOT thin)
+    set(${out} f32 f64 PARENT_SCOPE)
+  elseif(odd)
+    set(${out} f64 PARENT_SCOPE)
+  else()
+    set(${out} f32 PARENT_SCOPE)
+  endif()
+endfunction()
+
 # The flags a kernel of `target` is compiled with (its file's #error names them).
 function(myogen_isa_flags target out)
   if(target STREQUAL "avx2")
