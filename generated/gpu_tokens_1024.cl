@@ -426,89 +426,83 @@ __kernel void gpu_tokens_1024_k_down_adj(__global float *gA, __global float *gB,
     gpu_tokens_1024_sstore(gC + (v * lanes + lane) * 8, 1, gC_, 8);
 }
 
-/* The outputs: level 4's 1 x 256 x lanes work-items each
- * take their vertex's last step down (x_v from q_v) and solve its 4 leaves. */
-__kernel void gpu_tokens_1024_k_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
+/* The outputs: a work-item per (leaf, lane) takes its parent's last step
+ * down (x_v from q_v) and solves the leaf; 1 x 256 x 4 leaves x lanes work-items. */
+__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong hf,
         ulong xs)
 {
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t l = 4, g = ((size_t)get_global_id(0)), lane = g % lanes;
-    size_t cnt = 1, off = 0, j;
-    for (j = 0; j < l; j++) { /* level l's vertex count and first number */
-        off += cnt;
-        cnt *= 4;
-    }
-    const size_t i = g / lanes % cnt, pb = g / lanes / cnt, v = off + i;
+    const size_t tiles = (lanes + 31) / 32, g = ((size_t)get_global_id(0));
+    const size_t j = g / 32 % 4, tl = g / 32 / 4; /* sibling; (pb, vertex, lane tile) */
+    const size_t lane = tl % tiles * 32 + g % 32, i = tl / tiles % 256, pb = tl / tiles / 256;
+    const size_t l = 4, cnt = 256, off = 85, v = off + i;
+    const size_t tc = 4 * i + j, c = 341 + tc; /* the leaf: position, vertex number */
     const size_t b0 = 0, b1 = batch;
-    (void)b0, (void)b1, (void)v;
-    if (pb >= 1)
-        return;
-    gpu_tokens_1024_acc Hv[8];
+    const int live = lane < lanes;
+    (void)b0, (void)b1, (void)v, (void)l, (void)cnt, (void)off, (void)c;
+    gpu_tokens_1024_acc Hv[8], Sic[8], Hc[8], xv[8];
     (void)C;
+    if (!live)
+        return;
     gpu_tokens_1024_sload(Hv, ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
-    for (j = 0; j < 4; j++) {
-        const size_t c = off + cnt + 4 * i + j, tc = 4 * i + j;
-        gpu_tokens_1024_acc Sic[8], Hc[8], xv[8];
-        if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
-            gpu_tokens_1024_FAIL(ws, 2);
-            return;
-        }
-        { /* y = alpha u - beta . x_v: alpha = Cout S^-1 Bin + D, beta = H^T Cout */
-            gpu_tokens_1024_acc bin[8], cout[8], s[8], beta[8], alpha = D[lane];
-            gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
-            gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
-            gpu_tokens_1024_mv(s, Sic, bin);
-            for (int e = 0; e < 8; e++)
-                alpha += cout[e] * s[e];
-            gpu_tokens_1024_mvt(beta, Hc, cout);
-            for (size_t b = b0; b < b1; b++) {
-                gpu_tokens_1024_acc r = alpha * *(u + ((b * 1024 + tc) * lanes + lane) * 1);
-                gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
-                {
-                    gpu_tokens_1024_acc xp[8];
-                    gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + off - cnt / 4 + i / 4) * 8 * lanes + lane, lanes, 8);
-                    gpu_tokens_1024_mv_sub(xv, Hv, xp);
-                }
-                for (int e = 0; e < 8; e++)
-                    r -= beta[e] * xv[e];
-                *(y + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;
+    if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
+        gpu_tokens_1024_FAIL(ws, 2);
+        return;
+    }
+    { /* y = alpha u - beta . x_v: alpha = Cout S^-1 Bin + D, beta = H^T Cout */
+        gpu_tokens_1024_acc bin[8], cout[8], s[8], beta[8], alpha = D[lane];
+        gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
+        gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
+        gpu_tokens_1024_mv(s, Sic, bin);
+        for (int e = 0; e < 8; e++)
+            alpha += cout[e] * s[e];
+        gpu_tokens_1024_mvt(beta, Hc, cout);
+        for (size_t b = b0; b < b1; b++) {
+            gpu_tokens_1024_acc r = alpha * *(u + ((b * 1024 + tc) * lanes + lane) * 1);
+            gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
+            {
+                gpu_tokens_1024_acc xp[8];
+                gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + off - cnt / 4 + i / 4) * 8 * lanes + lane, lanes, 8);
+                gpu_tokens_1024_mv_sub(xv, Hv, xp);
             }
+            for (int e = 0; e < 8; e++)
+                r -= beta[e] * xv[e];
+            *(y + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;
         }
     }
 }
 
-/* The adjoint at the leaves: level 4's 1 x 256 x lanes work-items
- * each take their vertex's 4 leaves: x and lambda, du, the leaves'
- * gradients, and partial sums of dBin, dCout, dD. */
-__kernel void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
+/* The adjoint at the leaves: a work-item per (leaf, lane): x and lambda,
+ * du, the leaf's gradients, and partial sums of dBin, dCout, dD
+ * per group of 4 siblings; 1 x 256 x 4 leaves x lanes work-items. */
+__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *u, __global const float *dy, __global float *du, __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,
         ulong batch_, ulong channels_, __global float *ws, ulong xs, ulong ls, ulong part, ulong pio)
 {
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t l = 4, g = ((size_t)get_global_id(0)), lane = g % lanes;
-    size_t cnt = 1, off = 0, j;
-    for (j = 0; j < l; j++) { /* level l's vertex count and first number */
-        off += cnt;
-        cnt *= 4;
-    }
-    const size_t i = g / lanes % cnt, pb = g / lanes / cnt, v = off + i;
+    const size_t tiles = (lanes + 31) / 32, g = ((size_t)get_global_id(0));
+    const size_t j = g / 32 % 4, tl = g / 32 / 4; /* sibling; (pb, vertex, lane tile) */
+    const size_t lane = tl % tiles * 32 + g % 32, i = tl / tiles % 256, pb = tl / tiles / 256;
+    const size_t l = 4, cnt = 256, off = 85, v = off + i;
+    const size_t tc = 4 * i + j, c = 341 + tc; /* the leaf: position, vertex number */
     const size_t b0 = 0, b1 = batch;
-    (void)b0, (void)b1, (void)v;
-    if (pb >= 1)
-        return;
+    const int live = lane < lanes;
+    (void)b0, (void)b1, (void)v, (void)l, (void)cnt, (void)off, (void)c;
+    __local gpu_tokens_1024_acc red[2048];
+    const int ll = (int)(g % 32), jj = (int)(j % 4);
+    gpu_tokens_1024_acc Sic[8], Hc[8];
+    gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
     (void)part;
-    gpu_tokens_1024_acc bin[8], cout[8], pBin[8] = {0}, pCout[8] = {0}, pD = 0, Dh = D[lane];
-    gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
-    gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
-    for (j = 0; j < 4; j++) {
-        const size_t c = off + cnt + 4 * i + j, tc = 4 * i + j;
-        gpu_tokens_1024_acc Sc[8], Sic[8], M[8], Hc[8], Ht[8];
-        gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
-        if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
-            gpu_tokens_1024_FAIL(ws, 2);
-            return;
-        }
+    gpu_tokens_1024_acc bin[8], cout[8], pBin[8] = {0}, pCout[8] = {0}, pD[1] = {0}, Dh = live ? D[lane] : 0;
+    if (live) {
+        gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
+        gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
+    }
+    if (live && gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
+        gpu_tokens_1024_FAIL(ws, 2);
+    } else if (live) {
+        gpu_tokens_1024_acc Sc[8], M[8], Ht[8];
         gpu_tokens_1024_cload(Sc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
         gpu_tokens_1024_mm(M, Sc, Sic);
         gpu_tokens_1024_tr(Ht, M); /* the adjoint's (C S^-1)^T */
@@ -531,7 +525,7 @@ __kernel void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global con
                 pBin[e] += lam[e] * uc;
                 pCout[e] += dc * x[e];
             }
-            pD += dc * uc;
+            pD[0] += dc * uc;
             *(du + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;
             gpu_tokens_1024_outer_sub(gA_, lam, x);
             gpu_tokens_1024_outer_sub(gB_, lam, xv);
@@ -541,12 +535,40 @@ __kernel void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global con
         gpu_tokens_1024_sstore(gB + (c * lanes + lane) * 8, 1, gB_, 8);
         gpu_tokens_1024_sstore(gC + (c * lanes + lane) * 8, 1, gC_, 8);
     }
-    { /* this (pb, vertex)'s partial sums of dBin, dCout, dD */
-        __global float *const o = ws + pio + (pb * 256 + i) * 17 * lanes + lane;
-        gpu_tokens_1024_sstore(o, lanes, pBin, 8);
-        gpu_tokens_1024_sstore(o + 8 * lanes, lanes, pCout, 8);
-        o[16 * lanes] = (float)pD;
+    /* the group's partial sums of dBin, dCout, dD */
+    for (int e = 0; e < 8; e++)
+        red[(e * 4 + jj) * 32 + ll] = pBin[0 + e];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int e = 0; e < 8; e++) { /* entry e: sibling e % 4 sums it */
+        gpu_tokens_1024_acc sum = 0;
+        for (int s = 0; s < 4; s++)
+            sum += red[(e * 4 + s) * 32 + ll];
+        if (live && e % 4 == jj)
+            (ws + pio + ((pb * 256 + i) * 1 + j / 4) * 17 * lanes + lane)[(0 + e) * lanes] = (float)sum;
     }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int e = 0; e < 8; e++)
+        red[(e * 4 + jj) * 32 + ll] = pCout[0 + e];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int e = 0; e < 8; e++) { /* entry e: sibling e % 4 sums it */
+        gpu_tokens_1024_acc sum = 0;
+        for (int s = 0; s < 4; s++)
+            sum += red[(e * 4 + s) * 32 + ll];
+        if (live && e % 4 == jj)
+            (ws + pio + (((pb * 256 + i) * 1 + j / 4) * 17 + 8) * lanes + lane)[(0 + e) * lanes] = (float)sum;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int e = 0; e < 1; e++)
+        red[(e * 4 + jj) * 32 + ll] = pD[0 + e];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int e = 0; e < 1; e++) { /* entry e: sibling e % 4 sums it */
+        gpu_tokens_1024_acc sum = 0;
+        for (int s = 0; s < 4; s++)
+            sum += red[(e * 4 + s) * 32 + ll];
+        if (live && e % 4 == jj)
+            (ws + pio + (((pb * 256 + i) * 1 + j / 4) * 17 + 16) * lanes + lane)[(0 + e) * lanes] = (float)sum;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
 }
 
 /* dBin, dCout, dD from the partials; 17 x channels work-items. */
