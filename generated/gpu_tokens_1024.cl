@@ -473,36 +473,37 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     }
 }
 
-/* The adjoint at the leaves: a work-item per (leaf, lane): x and lambda,
- * du, the leaf's gradients, and partial sums of dBin, dCout, dD
- * per group of 4 siblings; 1 x 256 x 4 leaves x lanes work-items. */
-__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
+/* The adjoint at the leaves: level 4's 1 x 256 x lanes work-items
+ * each take their vertex's 4 leaves: x and lambda, du, the leaves'
+ * gradients, and partial sums of dBin, dCout, dD. */
+__kernel void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *u, __global const float *dy, __global float *du, __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,
         ulong batch_, ulong channels_, __global float *ws, ulong xs, ulong ls, ulong part, ulong pio)
 {
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t tiles = (lanes + 31) / 32, g = ((size_t)get_global_id(0));
-    const size_t j = g / 32 % 4, tl = g / 32 / 4; /* sibling; (pb, vertex, lane tile) */
-    const size_t lane = tl % tiles * 32 + g % 32, i = tl / tiles % 256, pb = tl / tiles / 256;
-    const size_t l = 4, cnt = 256, off = 85, v = off + i;
-    const size_t tc = 4 * i + j, c = 341 + tc; /* the leaf: position, vertex number */
-    const size_t b0 = 0, b1 = batch;
-    const int live = lane < lanes;
-    (void)b0, (void)b1, (void)v, (void)l, (void)cnt, (void)off, (void)c;
-    __local gpu_tokens_1024_acc red[2048];
-    const int ll = (int)(g % 32), jj = (int)(j % 4);
-    gpu_tokens_1024_acc Sic[8], Hc[8];
-    gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
-    (void)part;
-    gpu_tokens_1024_acc bin[8], cout[8], pBin[8] = {0}, pCout[8] = {0}, pD[1] = {0}, Dh = live ? D[lane] : 0;
-    if (live) {
-        gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
-        gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
+    const size_t l = 4, g = ((size_t)get_global_id(0)), lane = g % lanes;
+    size_t cnt = 1, off = 0, j;
+    for (j = 0; j < l; j++) { /* level l's vertex count and first number */
+        off += cnt;
+        cnt *= 4;
     }
-    if (live && gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
-        gpu_tokens_1024_FAIL(ws, 2);
-    } else if (live) {
-        gpu_tokens_1024_acc Sc[8], M[8], Ht[8];
+    const size_t i = g / lanes % cnt, pb = g / lanes / cnt, v = off + i;
+    const size_t b0 = 0, b1 = batch;
+    (void)b0, (void)b1, (void)v;
+    if (pb >= 1)
+        return;
+    (void)part;
+    gpu_tokens_1024_acc bin[8], cout[8], pBin[8] = {0}, pCout[8] = {0}, pD = 0, Dh = D[lane];
+    gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
+    gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
+    for (j = 0; j < 4; j++) {
+        const size_t c = off + cnt + 4 * i + j, tc = 4 * i + j;
+        gpu_tokens_1024_acc Sc[8], Sic[8], M[8], Hc[8], Ht[8];
+        gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
+        if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
+            gpu_tokens_1024_FAIL(ws, 2);
+            return;
+        }
         gpu_tokens_1024_cload(Sc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
         gpu_tokens_1024_mm(M, Sc, Sic);
         gpu_tokens_1024_tr(Ht, M); /* the adjoint's (C S^-1)^T */
@@ -525,7 +526,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
                 pBin[e] += lam[e] * uc;
                 pCout[e] += dc * x[e];
             }
-            pD[0] += dc * uc;
+            pD += dc * uc;
             *(du + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;
             gpu_tokens_1024_outer_sub(gA_, lam, x);
             gpu_tokens_1024_outer_sub(gB_, lam, xv);
@@ -535,40 +536,12 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         gpu_tokens_1024_sstore(gB + (c * lanes + lane) * 8, 1, gB_, 8);
         gpu_tokens_1024_sstore(gC + (c * lanes + lane) * 8, 1, gC_, 8);
     }
-    /* the group's partial sums of dBin, dCout, dD */
-    for (int e = 0; e < 8; e++)
-        red[(e * 4 + jj) * 32 + ll] = pBin[0 + e];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int e = 0; e < 8; e++) { /* entry e: sibling e % 4 sums it */
-        gpu_tokens_1024_acc sum = 0;
-        for (int s = 0; s < 4; s++)
-            sum += red[(e * 4 + s) * 32 + ll];
-        if (live && e % 4 == jj)
-            (ws + pio + ((pb * 256 + i) * 1 + j / 4) * 17 * lanes + lane)[(0 + e) * lanes] = (float)sum;
+    { /* this (pb, vertex)'s partial sums of dBin, dCout, dD */
+        __global float *const o = ws + pio + (pb * 256 + i) * 17 * lanes + lane;
+        gpu_tokens_1024_sstore(o, lanes, pBin, 8);
+        gpu_tokens_1024_sstore(o + 8 * lanes, lanes, pCout, 8);
+        o[16 * lanes] = (float)pD;
     }
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int e = 0; e < 8; e++)
-        red[(e * 4 + jj) * 32 + ll] = pCout[0 + e];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int e = 0; e < 8; e++) { /* entry e: sibling e % 4 sums it */
-        gpu_tokens_1024_acc sum = 0;
-        for (int s = 0; s < 4; s++)
-            sum += red[(e * 4 + s) * 32 + ll];
-        if (live && e % 4 == jj)
-            (ws + pio + (((pb * 256 + i) * 1 + j / 4) * 17 + 8) * lanes + lane)[(0 + e) * lanes] = (float)sum;
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int e = 0; e < 1; e++)
-        red[(e * 4 + jj) * 32 + ll] = pD[0 + e];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int e = 0; e < 1; e++) { /* entry e: sibling e % 4 sums it */
-        gpu_tokens_1024_acc sum = 0;
-        for (int s = 0; s < 4; s++)
-            sum += red[(e * 4 + s) * 32 + ll];
-        if (live && e % 4 == jj)
-            (ws + pio + (((pb * 256 + i) * 1 + j / 4) * 17 + 16) * lanes + lane)[(0 + e) * lanes] = (float)sum;
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
 }
 
 /* dBin, dCout, dD from the partials; 17 x channels work-items. */

@@ -53,20 +53,19 @@ return function(plan, spec)
   end
   -- the GPU tree solve (gpu_tree.tmpl), per lane: H (and the adjoint's H')
   -- [internal vertices][BS] per parameter batch, states [internal][NS] per
-  -- batch element, share "level" gradient partials [internal + leaf
-  -- groups][3][BS], siso dBin/dCout/dD partials [leaf groups][2N+1] per
-  -- parameter batch.  The leaf kernels run work-groups of LT lanes x KG
-  -- sibling leaves (KG: the largest divisor of the arity up to 8); a leaf
-  -- group is the KG siblings of one such group, k / KG per vertex of level
-  -- d-1, whose partial sums it adds in local memory.
+  -- batch element, share "level" gradient partials [internal + vertices of
+  -- level d-1][3][BS], siso dBin/dCout/dD partials [vertices of level
+  -- d-1][2N+1] per parameter batch.  The forward's leaf kernel runs
+  -- work-groups of LT lanes x KG sibling leaves (KG: the largest divisor of
+  -- the arity up to 8), k / KG groups per vertex of level d-1 and lane tile.
   local k = spec.arity
   local KG = 1
   for g = 1, math.min(k, 8) do
     if k % g == 0 then KG = g end
   end
-  local below = (t.count[spec.depth - 1] or 1) * (k // KG)
+  local below = t.count[spec.depth - 1] or 1
   y.gpu = {
-    LT = 32, KG = KG, groups = k // KG, -- leaf kernels' work-groups: lanes x siblings, per vertex
+    LT = 32, KG = KG, groups = k // KG,
     H = t.internal * plan.BS,
     X = t.internal * NS,
     part = spec.share == "level" and (t.internal + below) * 3 * plan.BS or 0,
