@@ -14,6 +14,16 @@ int btt_attention_odd_cpu_supported(void)
     return 1;
 }
 
+#define btt_attention_odd_PARALLEL_FOR(slots)
+#define btt_attention_odd_THREAD() ((size_t)0)
+#define btt_attention_odd_SLOTS_MAX ((size_t)1)
+#define btt_attention_odd_team(slots) 1
+/* Per-thread scratch slots of a loop over `items` work items. */
+static inline size_t btt_attention_odd_slots(size_t items)
+{
+    return items < btt_attention_odd_SLOTS_MAX ? items : btt_attention_odd_SLOTS_MAX;
+}
+
 /* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
  * size that overflows, which workspace_size returns and the calls refuse. */
 static inline size_t btt_attention_odd_mul(size_t a, size_t b)
@@ -901,8 +911,8 @@ static void btt_attention_odd_dw2(size_t nb, const double *t0, size_t tslab, con
     (void)p;
 }
 
-/* Workspace of a BTT call on n rows: packed cores, gradient accumulators, scratch,
- * then per tile row t1, g2, xp, dyp. */
+/* Workspace of a BTT call on n rows: packed cores, then btt_attention_odd_ws_slots(n)
+ * slots of gradient accumulators, scratch and per tile row t1, g2, xp, dyp. */
 typedef struct {
     double *w1p;
     double *w2p;
@@ -918,15 +928,30 @@ typedef struct {
     size_t rows; /* rows of a tile buffer */
 } btt_attention_odd_ws;
 
-static size_t btt_attention_odd_tile_rows(size_t n)
+static size_t btt_attention_odd_ws_slots(size_t n)
 {
-    return btt_attention_odd_ROUND_MR(n < 240 ? n : 240);
+    (void)n;
+    return 1;
 }
 
-static size_t btt_attention_odd_ws_elems(size_t n)
+static size_t btt_attention_odd_group_rows(size_t n)
+{
+    return n;
+}
+
+/* Rows of a tile buffer: a group's rows run in tiles of at most 240. */
+static size_t btt_attention_odd_tile_rows(size_t n)
+{
+    const size_t r = btt_attention_odd_group_rows(n);
+    return btt_attention_odd_ROUND_MR(r < 240 ? r : 240);
+}
+
+/* Elements of one workspace slot. */
+static size_t btt_attention_odd_slot_elems(size_t n)
 {
     const size_t rows = btt_attention_odd_tile_rows(n);
-    return btt_attention_odd_LINES(1440) + btt_attention_odd_LINES(1200) + btt_attention_odd_LINES(1200) + btt_attention_odd_LINES(1440) + btt_attention_odd_LINES(1440) + btt_attention_odd_LINES(1200) + btt_attention_odd_LINES(60)
+    (void)rows;
+    return btt_attention_odd_LINES(1440) + btt_attention_odd_LINES(1200) + btt_attention_odd_LINES(60)
         + btt_attention_odd_LINES(rows * 240)
         + btt_attention_odd_LINES(rows * 288)
         + btt_attention_odd_LINES(rows * 60)
@@ -934,7 +959,13 @@ static size_t btt_attention_odd_ws_elems(size_t n)
         ;
 }
 
-static void btt_attention_odd_ws_split(void *workspace, size_t n, btt_attention_odd_ws *w)
+static size_t btt_attention_odd_ws_elems(size_t n)
+{
+    return btt_attention_odd_LINES(1440) + btt_attention_odd_LINES(1200) + btt_attention_odd_LINES(1200) + btt_attention_odd_LINES(1440) + btt_attention_odd_ws_slots(n) * btt_attention_odd_slot_elems(n);
+}
+
+/* The workspace's view for slot `slot` (the packed cores are every slot's). */
+static void btt_attention_odd_ws_split(void *workspace, size_t n, size_t slot, btt_attention_odd_ws *w)
 {
     const size_t rows = btt_attention_odd_tile_rows(n);
     double *p = (double *)workspace;
@@ -947,6 +978,7 @@ static void btt_attention_odd_ws_split(void *workspace, size_t n, btt_attention_
     p += btt_attention_odd_LINES(1200);
     w->w1t = p;
     p += btt_attention_odd_LINES(1440);
+    p += slot * btt_attention_odd_slot_elems(n);
     w->acc1 = p;
     p += btt_attention_odd_LINES(1440);
     w->acc2 = p;
@@ -978,8 +1010,9 @@ static int btt_attention_odd_bad(double chk)
 static void btt_attention_odd_forward_tile(const btt_attention_odd_ws *w, const double *x, double *y, size_t ys,
         size_t nb, double *chk)
 {
-    const double *xr[240];
-    double *yr[240], *tr[240];
+    /* zeroed: gcc cannot see that nbp >= 1 fills what f1 and f2 read */
+    const double *xr[240] = {0};
+    double *yr[240] = {0}, *tr[240] = {0};
     const size_t nbp = btt_attention_odd_ROUND_MR(nb);
     size_t r;
     for (r = 0; r < nbp; r++) {
@@ -997,8 +1030,8 @@ static void btt_attention_odd_forward_tile(const btt_attention_odd_ws *w, const 
 static void btt_attention_odd_backward_tile(const btt_attention_odd_ws *w, const double *x, const double *dy,
         size_t dys, double *dx, size_t dxs, size_t nb, double *chk)
 {
-    const double *xr[240], *dyr[240];
-    double *dxr[240], *tr[240], *gr[240];
+    const double *xr[240] = {0}, *dyr[240] = {0};
+    double *dxr[240] = {0}, *tr[240] = {0}, *gr[240] = {0};
     const size_t nbp = btt_attention_odd_ROUND_MR(nb), rows = w->rows;
     size_t r, i;
     for (r = 0; r < nbp; r++) {
@@ -1028,25 +1061,38 @@ static void btt_attention_odd_backward_tile(const btt_attention_odd_ws *w, const
 }
 
 /* dW1[i1][i0][j0][sig] = acc1[i1][j0 * 2 + sig][i0], dW2[j0][i1][sig][j1] =
- * acc2[j0][i1 * 2 + sig][j1]; 1 if a value is not finite. */
-static int btt_attention_odd_grads_out(const btt_attention_odd_ws *w, double *dW1, double *dW2)
+ * acc2[j0][i1 * 2 + sig][j1], each the sum over the accumulators of
+ * `groups` slots (`stride` elements apart) in slot order; 1 if a value is
+ * not finite. */
+static int btt_attention_odd_grads_out(const btt_attention_odd_ws *w, size_t groups, size_t stride, double *dW1,
+        double *dW2)
 {
-    size_t i, k, j;
-    int bad = 0;
+    size_t i;
+    int rc = 0;
+    btt_attention_odd_PARALLEL_FOR(btt_attention_odd_slots(10))
     for (i = 0; i < 10; i++)
-        for (j = 0; j < 6; j++)
-            for (k = 0; k < 24; k++) {
-                const double v = w->acc1[(i * 24 + k) * 6 + j];
+        for (size_t j = 0; j < 6; j++)
+            for (size_t k = 0; k < 24; k++) {
+                const double *a = w->acc1 + (i * 24 + k) * 6 + j;
+                double v = a[0];
+                for (size_t g = 1; g < groups; g++)
+                    v += a[g * stride];
                 dW1[(i * 6 + j) * 24 + k] = v;
-                bad |= v - v != 0;
+                if (v - v != 0)
+                    rc = 1;
             }
+    btt_attention_odd_PARALLEL_FOR(btt_attention_odd_slots(240))
     for (i = 0; i < 240; i++)
-        for (j = 0; j < 5; j++) {
-            const double v = w->acc2[i * 5 + j];
+        for (size_t j = 0; j < 5; j++) {
+            const double *a = w->acc2 + i * 5 + j;
+            double v = a[0];
+            for (size_t g = 1; g < groups; g++)
+                v += a[g * stride];
             dW2[i * 5 + j] = v;
-            bad |= v - v != 0;
+            if (v - v != 0)
+                rc = 1;
         }
-    return bad;
+    return rc;
 }
 
 /* exp(x) in every lane (c, double): about 1 ulp for -708.39641853226408 <= x <= 709.78271289338397;
@@ -1755,7 +1801,7 @@ int btt_attention_odd_forward(const double *x, const double *W1, const double *W
     if (!x || !W1 || !W2 || !v || !o || !workspace || batch == 0 || heads == 0 ||
         btt_attention_odd_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
-    btt_attention_odd_ws_split(workspace, 256, &w);
+    btt_attention_odd_ws_split(workspace, 256, 0, &w);
     btt_attention_odd_aws_split((double *)workspace + btt_attention_odd_ws_elems(256), &a);
     for (h = 0; h < heads; h++) {
         btt_attention_odd_pack_f1(W1 + h * 1440, w.w1p);
@@ -1878,7 +1924,7 @@ int btt_attention_odd_backward(const double *x, const double *W1, const double *
     if (!x || !W1 || !W2 || !v || !o || !lse || !dout || !dx || !dW1 || !dW2 || !dv ||
         !workspace || batch == 0 || heads == 0 || btt_attention_odd_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
-    btt_attention_odd_ws_split(workspace, 256, &w);
+    btt_attention_odd_ws_split(workspace, 256, 0, &w);
     btt_attention_odd_aws_split((double *)workspace + btt_attention_odd_ws_elems(256), &a);
     memset(dx, 0, batch * 15360 * sizeof(double));
     for (h = 0; h < heads; h++) {
@@ -1921,7 +1967,7 @@ int btt_attention_odd_backward(const double *x, const double *W1, const double *
                 for (d = 0; d < 60; d++)
                     dX[r * 60 + d] += a.dq[r * 60 + d] + a.dxk[r * 60 + d];
         }
-        bad |= btt_attention_odd_grads_out(&w, dW1 + h * 1440,
+        bad |= btt_attention_odd_grads_out(&w, 1, 0, dW1 + h * 1440,
                 dW2 + h * 1200);
     }
     for (r = 0; r < batch * 15360; r++)

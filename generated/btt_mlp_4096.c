@@ -24,6 +24,16 @@ int btt_mlp_4096_cpu_supported(void)
 #endif
 }
 
+#define btt_mlp_4096_PARALLEL_FOR(slots)
+#define btt_mlp_4096_THREAD() ((size_t)0)
+#define btt_mlp_4096_SLOTS_MAX ((size_t)1)
+#define btt_mlp_4096_team(slots) 1
+/* Per-thread scratch slots of a loop over `items` work items. */
+static inline size_t btt_mlp_4096_slots(size_t items)
+{
+    return items < btt_mlp_4096_SLOTS_MAX ? items : btt_mlp_4096_SLOTS_MAX;
+}
+
 /* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
  * size that overflows, which workspace_size returns and the calls refuse. */
 static inline size_t btt_mlp_4096_mul(size_t a, size_t b)
@@ -824,8 +834,8 @@ static void btt_mlp_4096_dw2(size_t nb, const float *t0, size_t tslab, const flo
     (void)p;
 }
 
-/* Workspace of a BTT call on n rows: packed cores, gradient accumulators, scratch,
- * then per tile row t1, g2, xp, dyp. */
+/* Workspace of a BTT call on n rows: packed cores, then btt_mlp_4096_ws_slots(n)
+ * slots of gradient accumulators, scratch and per tile row t1, g2, xp, dyp. */
 typedef struct {
     float *w1p;
     float *w2p;
@@ -841,15 +851,30 @@ typedef struct {
     size_t rows; /* rows of a tile buffer */
 } btt_mlp_4096_ws;
 
-static size_t btt_mlp_4096_tile_rows(size_t n)
+static size_t btt_mlp_4096_ws_slots(size_t n)
 {
-    return btt_mlp_4096_ROUND_MR(n < 108 ? n : 108);
+    (void)n;
+    return 1;
 }
 
-static size_t btt_mlp_4096_ws_elems(size_t n)
+static size_t btt_mlp_4096_group_rows(size_t n)
+{
+    return n;
+}
+
+/* Rows of a tile buffer: a group's rows run in tiles of at most 108. */
+static size_t btt_mlp_4096_tile_rows(size_t n)
+{
+    const size_t r = btt_mlp_4096_group_rows(n);
+    return btt_mlp_4096_ROUND_MR(r < 108 ? r : 108);
+}
+
+/* Elements of one workspace slot. */
+static size_t btt_mlp_4096_slot_elems(size_t n)
 {
     const size_t rows = btt_mlp_4096_tile_rows(n);
-    return btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(4096)
+    (void)rows;
+    return btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(4096)
         + btt_mlp_4096_LINES(rows * 17408)
         + btt_mlp_4096_LINES(rows * 17408)
         + btt_mlp_4096_LINES(rows * 4096)
@@ -857,7 +882,13 @@ static size_t btt_mlp_4096_ws_elems(size_t n)
         ;
 }
 
-static void btt_mlp_4096_ws_split(void *workspace, size_t n, btt_mlp_4096_ws *w)
+static size_t btt_mlp_4096_ws_elems(size_t n)
+{
+    return btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(1048576) + btt_mlp_4096_LINES(1048576) + btt_mlp_4096_ws_slots(n) * btt_mlp_4096_slot_elems(n);
+}
+
+/* The workspace's view for slot `slot` (the packed cores are every slot's). */
+static void btt_mlp_4096_ws_split(void *workspace, size_t n, size_t slot, btt_mlp_4096_ws *w)
 {
     const size_t rows = btt_mlp_4096_tile_rows(n);
     float *p = (float *)workspace;
@@ -870,6 +901,7 @@ static void btt_mlp_4096_ws_split(void *workspace, size_t n, btt_mlp_4096_ws *w)
     p += btt_mlp_4096_LINES(1048576);
     w->w1t = p;
     p += btt_mlp_4096_LINES(1048576);
+    p += slot * btt_mlp_4096_slot_elems(n);
     w->acc1 = p;
     p += btt_mlp_4096_LINES(1048576);
     w->acc2 = p;
@@ -901,8 +933,9 @@ static int btt_mlp_4096_bad(__m256 chk)
 static void btt_mlp_4096_forward_tile(const btt_mlp_4096_ws *w, const float *x, float *y, size_t ys,
         size_t nb, __m256 *chk)
 {
-    const float *xr[108];
-    float *yr[108], *tr[108];
+    /* zeroed: gcc cannot see that nbp >= 1 fills what f1 and f2 read */
+    const float *xr[108] = {0};
+    float *yr[108] = {0}, *tr[108] = {0};
     const size_t nbp = btt_mlp_4096_ROUND_MR(nb);
     size_t r;
     for (r = 0; r < nbp; r++) {
@@ -920,8 +953,8 @@ static void btt_mlp_4096_forward_tile(const btt_mlp_4096_ws *w, const float *x, 
 static void btt_mlp_4096_backward_tile(const btt_mlp_4096_ws *w, const float *x, const float *dy,
         size_t dys, float *dx, size_t dxs, size_t nb, __m256 *chk)
 {
-    const float *xr[108], *dyr[108];
-    float *dxr[108], *tr[108], *gr[108];
+    const float *xr[108] = {0}, *dyr[108] = {0};
+    float *dxr[108] = {0}, *tr[108] = {0}, *gr[108] = {0};
     const size_t nbp = btt_mlp_4096_ROUND_MR(nb), rows = w->rows;
     size_t r, i;
     for (r = 0; r < nbp; r++) {
@@ -951,25 +984,38 @@ static void btt_mlp_4096_backward_tile(const btt_mlp_4096_ws *w, const float *x,
 }
 
 /* dW1[i1][i0][j0][sig] = acc1[i1][j0 * 4 + sig][i0], dW2[j0][i1][sig][j1] =
- * acc2[j0][i1 * 4 + sig][j1]; 1 if a value is not finite. */
-static int btt_mlp_4096_grads_out(const btt_mlp_4096_ws *w, float *dW1, float *dW2)
+ * acc2[j0][i1 * 4 + sig][j1], each the sum over the accumulators of
+ * `groups` slots (`stride` elements apart) in slot order; 1 if a value is
+ * not finite. */
+static int btt_mlp_4096_grads_out(const btt_mlp_4096_ws *w, size_t groups, size_t stride, float *dW1,
+        float *dW2)
 {
-    size_t i, k, j;
-    int bad = 0;
+    size_t i;
+    int rc = 0;
+    btt_mlp_4096_PARALLEL_FOR(btt_mlp_4096_slots(64))
     for (i = 0; i < 64; i++)
-        for (j = 0; j < 64; j++)
-            for (k = 0; k < 256; k++) {
-                const float v = w->acc1[(i * 256 + k) * 64 + j];
+        for (size_t j = 0; j < 64; j++)
+            for (size_t k = 0; k < 256; k++) {
+                const float *a = w->acc1 + (i * 256 + k) * 64 + j;
+                float v = a[0];
+                for (size_t g = 1; g < groups; g++)
+                    v += a[g * stride];
                 dW1[(i * 64 + j) * 256 + k] = v;
-                bad |= v - v != 0;
+                if (v - v != 0)
+                    rc = 1;
             }
+    btt_mlp_4096_PARALLEL_FOR(btt_mlp_4096_slots(16384))
     for (i = 0; i < 16384; i++)
-        for (j = 0; j < 64; j++) {
-            const float v = w->acc2[i * 64 + j];
+        for (size_t j = 0; j < 64; j++) {
+            const float *a = w->acc2 + i * 64 + j;
+            float v = a[0];
+            for (size_t g = 1; g < groups; g++)
+                v += a[g * stride];
             dW2[i * 64 + j] = v;
-            bad |= v - v != 0;
+            if (v - v != 0)
+                rc = 1;
         }
-    return bad;
+    return rc;
 }
 
 /* The workspace depends on min(n, 108) rows; SIZE_MAX where x or y of n rows
@@ -986,42 +1032,66 @@ int btt_mlp_4096_forward(const float *W1, const float *W2, const float *x, float
         void *workspace)
 {
     btt_mlp_4096_ws w;
-    __m256 chk = _mm256_setzero_ps();
-    size_t b0;
+    size_t g, groups, units;
+    int rc = 0;
     if (!W1 || !W2 || !x || !y || !workspace || n == 0 ||
         btt_mlp_4096_workspace_size(n, 1) == SIZE_MAX)
         return 1;
-    btt_mlp_4096_ws_split(workspace, n, &w);
+    groups = btt_mlp_4096_ws_slots(n), units = (n + 5) / 6;
+    btt_mlp_4096_ws_split(workspace, n, 0, &w);
     btt_mlp_4096_pack_f1(W1, w.w1p);
     btt_mlp_4096_pack_f2(W2, w.w2p);
-    for (b0 = 0; b0 < n; b0 += 108) {
-        const size_t nb = n - b0 < 108 ? n - b0 : 108;
-        btt_mlp_4096_forward_tile(&w, x + b0 * 4096, y + b0 * 4096, 4096, nb, &chk);
+    btt_mlp_4096_PARALLEL_FOR(btt_mlp_4096_slots(groups))
+    for (g = 0; g < groups; g++) {
+        const size_t r0 = g * units / groups * 6, r1e = (g + 1) * units / groups * 6;
+        const size_t r1 = r1e < n ? r1e : n;
+        btt_mlp_4096_ws wg;
+        __m256 chk = _mm256_setzero_ps();
+        size_t b0;
+        btt_mlp_4096_ws_split(workspace, n, g, &wg);
+        for (b0 = r0; b0 < r1; b0 += 108) {
+            const size_t nb = r1 - b0 < 108 ? r1 - b0 : 108;
+            btt_mlp_4096_forward_tile(&wg, x + b0 * 4096, y + b0 * 4096, 4096, nb, &chk);
+        }
+        if (btt_mlp_4096_bad(chk))
+            rc = 2;
     }
-    return btt_mlp_4096_bad(chk) ? 2 : 0;
+    return rc;
 }
 
 int btt_mlp_4096_backward(const float *W1, const float *W2, const float *x, const float *dy,
         float *dx, float *dW1, float *dW2, size_t n, void *workspace)
 {
     btt_mlp_4096_ws w;
-    __m256 chk = _mm256_setzero_ps();
-    size_t b0;
-    int bad;
+    size_t g, groups, units;
+    int rc = 0;
     if (!W1 || !W2 || !x || !dy || !dx || !dW1 || !dW2 || !workspace || n == 0 ||
         btt_mlp_4096_workspace_size(n, 1) == SIZE_MAX)
         return 1;
-    btt_mlp_4096_ws_split(workspace, n, &w);
+    groups = btt_mlp_4096_ws_slots(n), units = (n + 5) / 6;
+    btt_mlp_4096_ws_split(workspace, n, 0, &w);
     btt_mlp_4096_pack_f1(W1, w.w1p);
     btt_mlp_4096_pack_b1(W2, w.w2t);
     btt_mlp_4096_pack_b2(W1, w.w1t);
-    memset(w.acc1, 0, 1048576 * sizeof(float));
-    memset(w.acc2, 0, 1048576 * sizeof(float));
-    for (b0 = 0; b0 < n; b0 += 108) {
-        const size_t nb = n - b0 < 108 ? n - b0 : 108;
-        btt_mlp_4096_backward_tile(&w, x + b0 * 4096, dy + b0 * 4096, 4096,
-                dx + b0 * 4096, 4096, nb, &chk);
+    btt_mlp_4096_PARALLEL_FOR(btt_mlp_4096_slots(groups))
+    for (g = 0; g < groups; g++) {
+        const size_t r0 = g * units / groups * 6, r1e = (g + 1) * units / groups * 6;
+        const size_t r1 = r1e < n ? r1e : n;
+        btt_mlp_4096_ws wg;
+        __m256 chk = _mm256_setzero_ps();
+        size_t b0;
+        btt_mlp_4096_ws_split(workspace, n, g, &wg);
+        memset(wg.acc1, 0, 1048576 * sizeof(float));
+        memset(wg.acc2, 0, 1048576 * sizeof(float));
+        for (b0 = r0; b0 < r1; b0 += 108) {
+            const size_t nb = r1 - b0 < 108 ? r1 - b0 : 108;
+            btt_mlp_4096_backward_tile(&wg, x + b0 * 4096, dy + b0 * 4096, 4096,
+                    dx + b0 * 4096, 4096, nb, &chk);
+        }
+        if (btt_mlp_4096_bad(chk))
+            rc = 2;
     }
-    bad = btt_mlp_4096_grads_out(&w, dW1, dW2);
-    return bad || btt_mlp_4096_bad(chk) ? 2 : 0;
+    if (btt_mlp_4096_grads_out(&w, groups, btt_mlp_4096_slot_elems(n), dW1, dW2))
+        rc = 2;
+    return rc;
 }

@@ -6,19 +6,25 @@ option(BTT_TEST_KERNELS "generate and test the btt kernel matrix" ON)
 
 set(BTT_GEN_DIR ${CMAKE_CURRENT_BINARY_DIR}/btt_gen)
 set(BTT_BASE_SPEC ${PROJECT_SOURCE_DIR}/tests/specs/btt_base.lua)
-file(MAKE_DIRECTORY ${BTT_GEN_DIR} ${BTT_GEN_DIR}_neon)
+file(MAKE_DIRECTORY ${BTT_GEN_DIR} ${BTT_GEN_DIR}_neon ${BTT_GEN_DIR}_omp)
 
-foreach(v BTT BTT_NEON)
+foreach(v BTT BTT_NEON BTT_OMP)
   set(${v}_GEN_SOURCES "")
   set(${v}_REGISTRY_INCLUDES "")
   set(${v}_REGISTRY_KERNELS "")
 endforeach()
 
-# btt_test_kernel(NAME TARGET DTYPE OP ARITY OUT_ARITY RANK [-D overrides...])
+# btt_test_kernel(NAME TARGET DTYPE OP ARITY OUT_ARITY RANK [-D overrides...]
+#                 [COMPILE_ONLY] [OMP_BUILD])
 # Names start with the target; test_btt skips kernels whose
-# NAME_cpu_supported() is 0 on this CPU.  ARITY and OUT_ARITY are "m0,m1" (OUT_ARITY "-": absent).
+# NAME_cpu_supported() is 0 on this CPU.  ARITY and OUT_ARITY are "m0,m1"
+# (OUT_ARITY "-": absent).  OMP_BUILD: for test_btt_omp (built with OpenMP).
 function(btt_test_kernel name target dtype op arity out_arity rank)
   myogen_target_var(${target} BTT ${BTT_GEN_DIR} dir var)
+  if("OMP_BUILD" IN_LIST ARGN)
+    set(dir ${BTT_GEN_DIR}_omp)
+    set(var BTT_OMP)
+  endif()
   set(c ${dir}/${name}.c)
   set(h ${dir}/${name}.h)
   set(defs -D name=${name} -D target=${target} -D dtype=${dtype} -D op=${op}
@@ -30,6 +36,7 @@ function(btt_test_kernel name target dtype op arity out_arity rank)
   foreach(extra ${ARGN})
     if(extra STREQUAL "COMPILE_ONLY")
       set(register 0) # one pass only: compiled with -Werror, not run
+    elseif(extra STREQUAL "OMP_BUILD")
     else()
       list(APPEND defs -D ${extra})
     endif()
@@ -43,6 +50,9 @@ function(btt_test_kernel name target dtype op arity out_arity rank)
   set(opts -O2 -std=c99 -Wall -Wextra -Werror -pedantic)
   myogen_isa_flags(${target} isa)
   list(APPEND opts ${isa})
+  if(var STREQUAL "BTT_OMP")
+    list(APPEND opts ${OpenMP_C_FLAGS})
+  endif()
   set_source_files_properties(${c} PROPERTIES COMPILE_OPTIONS "${opts}")
   if(op STREQUAL "attention")
     set(macro BTT_ATTN)
@@ -102,6 +112,21 @@ if(BTT_TEST_KERNELS)
       endforeach()
     endforeach()
   endforeach()
+  # threads = "openmp" matmuls: built without OpenMP here (the row-tile
+  # groups run serially; 250 rows make two groups), with it for test_btt_omp
+  foreach(target ${MYOGEN_TEST_TARGETS})
+    btt_test_kernel(${target}_f64_mm_omp ${target} f64 matmul 3,5 7,2 3 threads=openmp)
+  endforeach()
+  find_package(OpenMP COMPONENTS C)
+  if(OpenMP_C_FOUND)
+    foreach(target ${MYOGEN_TEST_TARGETS})
+      btt_test_kernel(${target}_f32_mm_omp ${target} f32 matmul 4,4 - 2 threads=openmp OMP_BUILD)
+      btt_test_kernel(${target}_f64_mm_omp ${target} f64 matmul 3,5 7,2 3 threads=openmp
+                      OMP_BUILD)
+    endforeach()
+  else()
+    message(STATUS "OpenMP not found: test_btt_omp (thread determinism) is not built")
+  endif()
   # single-pass kernels (passes = {"forward"} or {"backward"}): they must
   # generate and compile alone with -Werror (the others test both passes)
   foreach(target ${targets})
@@ -133,6 +158,15 @@ target_include_directories(test_btt PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${BTT_GE
 target_compile_options(test_btt PRIVATE -Wall -Wextra)
 target_link_libraries(test_btt PRIVATE cunit_lib m)
 add_test(NAME btt_kernels COMMAND test_btt)
+if(BTT_OMP_GEN_SOURCES)
+  btt_write_registry(${BTT_GEN_DIR}_omp "${BTT_OMP_REGISTRY_INCLUDES}"
+                     "${BTT_OMP_REGISTRY_KERNELS}")
+  add_executable(test_btt_omp test_btt.c btt_ref.c ${BTT_OMP_GEN_SOURCES})
+  target_include_directories(test_btt_omp PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${BTT_GEN_DIR}_omp)
+  target_compile_options(test_btt_omp PRIVATE -Wall -Wextra)
+  target_link_libraries(test_btt_omp PRIVATE cunit_lib m OpenMP::OpenMP_C)
+  add_test(NAME btt_kernels_omp COMMAND test_btt_omp)
+endif()
 if(BTT_NEON_GEN_SOURCES)
   btt_write_registry(${BTT_GEN_DIR}_neon "${BTT_NEON_REGISTRY_INCLUDES}"
                      "${BTT_NEON_REGISTRY_KERNELS}")

@@ -90,4 +90,4 @@ target_compile_options(test_btt_opencl PRIVATE -Wall -Wextra)
 target_link_libraries(test_btt_opencl PRIVATE cunit_lib myogen_cl_runtime m)
 add_test(NAME btt_opencl COMMAND test_btt_opencl)
 set_tests_properties(btt_opencl PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300
-                     ENVIRONMENT "MYOGEN_CL_CACHE=${CMAKE_CURRENT_BINARY_DIR}/opencl_cache")
+                     ENVIRONMENT "${MYOGEN_OPENCL_TEST_ENV}")

@@ -1,14 +1,17 @@
 # The CPU targets the kernel tests build on this machine, and their flags.
-# avx512 kernels are compiled on every x86 build with GCC or Clang (unless
-# MYOGEN_TEST_AVX512 is OFF: the sanitizer build); the tests run each kernel
+# avx2 and avx512 kernels are compiled on every x86 build with GCC or Clang
+# (unless MYOGEN_TEST_AVX2 / MYOGEN_TEST_AVX512 is OFF: the sanitizer build); the tests run each kernel
 # only where its NAME_cpu_supported() says so and print the others as
 # skipped.  neon kernels are cross-built and run under qemu (myogen_neon_test
 # below).
+option(MYOGEN_TEST_AVX2 "add the avx2 kernels to the test matrices" ON)
 option(MYOGEN_TEST_AVX512 "add the avx512 kernels to the test matrices" ON)
 set(MYOGEN_TEST_TARGETS c)
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$"
    AND CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
-  list(APPEND MYOGEN_TEST_TARGETS avx2)
+  if(MYOGEN_TEST_AVX2)
+    list(APPEND MYOGEN_TEST_TARGETS avx2)
+  endif()
   if(MYOGEN_TEST_AVX512)
     list(APPEND MYOGEN_TEST_TARGETS avx512)
   endif()

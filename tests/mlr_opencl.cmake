@@ -89,4 +89,4 @@ target_compile_options(test_mlr_opencl PRIVATE -Wall -Wextra)
 target_link_libraries(test_mlr_opencl PRIVATE cunit_lib myogen_cl_runtime m)
 add_test(NAME mlr_opencl COMMAND test_mlr_opencl)
 set_tests_properties(mlr_opencl PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300
-                     ENVIRONMENT "MYOGEN_CL_CACHE=${CMAKE_CURRENT_BINARY_DIR}/opencl_cache")
+                     ENVIRONMENT "${MYOGEN_OPENCL_TEST_ENV}")

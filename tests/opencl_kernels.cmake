@@ -108,7 +108,7 @@ target_compile_options(test_opencl PRIVATE -Wall -Wextra)
 target_link_libraries(test_opencl PRIVATE cunit_lib myogen_cl_runtime m)
 add_test(NAME opencl_kernels COMMAND test_opencl)
 set_tests_properties(opencl_kernels PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300
-                     ENVIRONMENT "MYOGEN_CL_CACHE=${CMAKE_CURRENT_BINARY_DIR}/opencl_cache")
+                     ENVIRONMENT "${MYOGEN_OPENCL_TEST_ENV}")
 
 # examples/opencl: a generated OpenCL kernel and the runtime pair (as
 # myogen --emit-runtime writes it) built by a plain Makefile, then run.
@@ -121,5 +121,5 @@ if(MAKE_PROGRAM)
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/opencl_example.cmake)
   set_tests_properties(opencl_example PROPERTIES TIMEOUT 300
                        SKIP_REGULAR_EXPRESSION "SKIP: no OpenCL device"
-                       ENVIRONMENT "MYOGEN_CL_CACHE=${CMAKE_CURRENT_BINARY_DIR}/opencl_cache")
+                       ENVIRONMENT "${MYOGEN_OPENCL_TEST_ENV}")
 endif()

@@ -799,6 +799,50 @@ static int add_kernel_suites(void)
     return 1;
 }
 
+#ifdef _OPENMP
+#include <omp.h>
+/* threads = "openmp" matmuls built with OpenMP: 1, 2 and 3 threads give the
+ * same bytes (the row tiles run in groups fixed by the sizes; the groups'
+ * gradient accumulators are summed in group order). */
+static void test_mm_threads(void)
+{
+    const size_t n = 1000; /* several row tiles, so several groups */
+    for (const mm_kernel *k = mm_kernels; k->name; k++) {
+        if (!k->cpu_supported())
+            continue;
+        mm_data d;
+        mm_data_make(k, n, 7, &d);
+        kbuf W1 = kb_from(d.W1, d.nw1, k->f64), W2 = kb_from(d.W2, d.nw2, k->f64);
+        kbuf x = kb_from(d.x, n * d.din, k->f64), dy = kb_from(d.dy, n * d.dout, k->f64);
+        const size_t es = k->f64 ? 8 : 4;
+        kbuf out[3][4];
+        for (int nt = 1; nt <= 3; nt++) {
+            kbuf *o = out[nt - 1];
+            unsigned char *ws = ws_new(k->ws(n, 1));
+            o[0] = kb_new(n * d.dout, k->f64), o[1] = kb_new(n * d.din, k->f64);
+            o[2] = kb_new(d.nw1, k->f64), o[3] = kb_new(d.nw2, k->f64);
+            omp_set_num_threads(nt);
+            CU_ASSERT_EQUAL(k->fwd(W1.p, W2.p, x.p, o[0].p, n, ws), 0);
+            CU_ASSERT_EQUAL(k->bwd(W1.p, W2.p, x.p, dy.p, o[1].p, o[2].p, o[3].p, n, ws), 0);
+            free(ws);
+        }
+        omp_set_num_threads(1);
+        for (int nt = 2; nt <= 3; nt++)
+            for (int f = 0; f < 4; f++)
+                CU_ASSERT(memcmp(out[0][f].p, out[nt - 1][f].p, out[0][f].n * es) == 0);
+        printf("\n  %s: 1, 2, 3 threads compared", k->name);
+        for (int nt = 0; nt < 3; nt++)
+            for (int f = 0; f < 4; f++)
+                kb_free(&out[nt][f]);
+        kb_free(&W1);
+        kb_free(&W2);
+        kb_free(&x);
+        kb_free(&dy);
+        mm_data_free(&d);
+    }
+}
+#endif
+
 int main(void)
 {
     unsigned failures;
@@ -811,6 +855,14 @@ int main(void)
         CU_cleanup_registry();
         return 2;
     }
+#ifdef _OPENMP
+    CU_pSuite th = CU_add_suite("btt_matmul_threads", NULL, NULL);
+    if (!th || !CU_add_test(th, "the same bytes for 1, 2, 3 threads", test_mm_threads)) {
+        fprintf(stderr, "test_btt: CUnit setup failed: %s\n", CU_get_error_msg());
+        CU_cleanup_registry();
+        return 2;
+    }
+#endif
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -24,6 +24,16 @@ int c_btt_d1024_r4_cpu_supported(void)
 #endif
 }
 
+#define c_btt_d1024_r4_PARALLEL_FOR(slots)
+#define c_btt_d1024_r4_THREAD() ((size_t)0)
+#define c_btt_d1024_r4_SLOTS_MAX ((size_t)1)
+#define c_btt_d1024_r4_team(slots) 1
+/* Per-thread scratch slots of a loop over `items` work items. */
+static inline size_t c_btt_d1024_r4_slots(size_t items)
+{
+    return items < c_btt_d1024_r4_SLOTS_MAX ? items : c_btt_d1024_r4_SLOTS_MAX;
+}
+
 /* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
  * size that overflows, which workspace_size returns and the calls refuse. */
 static inline size_t c_btt_d1024_r4_mul(size_t a, size_t b)
@@ -824,8 +834,8 @@ static void c_btt_d1024_r4_dw2(size_t nb, const float *t0, size_t tslab, const f
     (void)p;
 }
 
-/* Workspace of a BTT call on n rows: packed cores, gradient accumulators, scratch,
- * then per tile row t1, g2, xp, dyp. */
+/* Workspace of a BTT call on n rows: packed cores, then c_btt_d1024_r4_ws_slots(n)
+ * slots of gradient accumulators, scratch and per tile row t1, g2, xp, dyp. */
 typedef struct {
     float *w1p;
     float *w2p;
@@ -841,15 +851,30 @@ typedef struct {
     size_t rows; /* rows of a tile buffer */
 } c_btt_d1024_r4_ws;
 
-static size_t c_btt_d1024_r4_tile_rows(size_t n)
+static size_t c_btt_d1024_r4_ws_slots(size_t n)
 {
-    return c_btt_d1024_r4_ROUND_MR(n < 222 ? n : 222);
+    (void)n;
+    return 1;
 }
 
-static size_t c_btt_d1024_r4_ws_elems(size_t n)
+static size_t c_btt_d1024_r4_group_rows(size_t n)
+{
+    return n;
+}
+
+/* Rows of a tile buffer: a group's rows run in tiles of at most 222. */
+static size_t c_btt_d1024_r4_tile_rows(size_t n)
+{
+    const size_t r = c_btt_d1024_r4_group_rows(n);
+    return c_btt_d1024_r4_ROUND_MR(r < 222 ? r : 222);
+}
+
+/* Elements of one workspace slot. */
+static size_t c_btt_d1024_r4_slot_elems(size_t n)
 {
     const size_t rows = c_btt_d1024_r4_tile_rows(n);
-    return c_btt_d1024_r4_LINES(131072) + c_btt_d1024_r4_LINES(131072) + c_btt_d1024_r4_LINES(131072) + c_btt_d1024_r4_LINES(131072) + c_btt_d1024_r4_LINES(131072) + c_btt_d1024_r4_LINES(131072) + c_btt_d1024_r4_LINES(1024)
+    (void)rows;
+    return c_btt_d1024_r4_LINES(131072) + c_btt_d1024_r4_LINES(131072) + c_btt_d1024_r4_LINES(1024)
         + c_btt_d1024_r4_LINES(rows * 4608)
         + c_btt_d1024_r4_LINES(rows * 4608)
         + c_btt_d1024_r4_LINES(rows * 1024)
@@ -857,7 +882,13 @@ static size_t c_btt_d1024_r4_ws_elems(size_t n)
         ;
 }
 
-static void c_btt_d1024_r4_ws_split(void *workspace, size_t n, c_btt_d1024_r4_ws *w)
+static size_t c_btt_d1024_r4_ws_elems(size_t n)
+{
+    return c_btt_d1024_r4_LINES(131072) + c_btt_d1024_r4_LINES(131072) + c_btt_d1024_r4_LINES(131072) + c_btt_d1024_r4_LINES(131072) + c_btt_d1024_r4_ws_slots(n) * c_btt_d1024_r4_slot_elems(n);
+}
+
+/* The workspace's view for slot `slot` (the packed cores are every slot's). */
+static void c_btt_d1024_r4_ws_split(void *workspace, size_t n, size_t slot, c_btt_d1024_r4_ws *w)
 {
     const size_t rows = c_btt_d1024_r4_tile_rows(n);
     float *p = (float *)workspace;
@@ -870,6 +901,7 @@ static void c_btt_d1024_r4_ws_split(void *workspace, size_t n, c_btt_d1024_r4_ws
     p += c_btt_d1024_r4_LINES(131072);
     w->w1t = p;
     p += c_btt_d1024_r4_LINES(131072);
+    p += slot * c_btt_d1024_r4_slot_elems(n);
     w->acc1 = p;
     p += c_btt_d1024_r4_LINES(131072);
     w->acc2 = p;
@@ -901,8 +933,9 @@ static int c_btt_d1024_r4_bad(__m256 chk)
 static void c_btt_d1024_r4_forward_tile(const c_btt_d1024_r4_ws *w, const float *x, float *y, size_t ys,
         size_t nb, __m256 *chk)
 {
-    const float *xr[222];
-    float *yr[222], *tr[222];
+    /* zeroed: gcc cannot see that nbp >= 1 fills what f1 and f2 read */
+    const float *xr[222] = {0};
+    float *yr[222] = {0}, *tr[222] = {0};
     const size_t nbp = c_btt_d1024_r4_ROUND_MR(nb);
     size_t r;
     for (r = 0; r < nbp; r++) {
@@ -920,8 +953,8 @@ static void c_btt_d1024_r4_forward_tile(const c_btt_d1024_r4_ws *w, const float 
 static void c_btt_d1024_r4_backward_tile(const c_btt_d1024_r4_ws *w, const float *x, const float *dy,
         size_t dys, float *dx, size_t dxs, size_t nb, __m256 *chk)
 {
-    const float *xr[222], *dyr[222];
-    float *dxr[222], *tr[222], *gr[222];
+    const float *xr[222] = {0}, *dyr[222] = {0};
+    float *dxr[222] = {0}, *tr[222] = {0}, *gr[222] = {0};
     const size_t nbp = c_btt_d1024_r4_ROUND_MR(nb), rows = w->rows;
     size_t r, i;
     for (r = 0; r < nbp; r++) {
@@ -951,25 +984,38 @@ static void c_btt_d1024_r4_backward_tile(const c_btt_d1024_r4_ws *w, const float
 }
 
 /* dW1[i1][i0][j0][sig] = acc1[i1][j0 * 4 + sig][i0], dW2[j0][i1][sig][j1] =
- * acc2[j0][i1 * 4 + sig][j1]; 1 if a value is not finite. */
-static int c_btt_d1024_r4_grads_out(const c_btt_d1024_r4_ws *w, float *dW1, float *dW2)
+ * acc2[j0][i1 * 4 + sig][j1], each the sum over the accumulators of
+ * `groups` slots (`stride` elements apart) in slot order; 1 if a value is
+ * not finite. */
+static int c_btt_d1024_r4_grads_out(const c_btt_d1024_r4_ws *w, size_t groups, size_t stride, float *dW1,
+        float *dW2)
 {
-    size_t i, k, j;
-    int bad = 0;
+    size_t i;
+    int rc = 0;
+    c_btt_d1024_r4_PARALLEL_FOR(c_btt_d1024_r4_slots(32))
     for (i = 0; i < 32; i++)
-        for (j = 0; j < 32; j++)
-            for (k = 0; k < 128; k++) {
-                const float v = w->acc1[(i * 128 + k) * 32 + j];
+        for (size_t j = 0; j < 32; j++)
+            for (size_t k = 0; k < 128; k++) {
+                const float *a = w->acc1 + (i * 128 + k) * 32 + j;
+                float v = a[0];
+                for (size_t g = 1; g < groups; g++)
+                    v += a[g * stride];
                 dW1[(i * 32 + j) * 128 + k] = v;
-                bad |= v - v != 0;
+                if (v - v != 0)
+                    rc = 1;
             }
+    c_btt_d1024_r4_PARALLEL_FOR(c_btt_d1024_r4_slots(4096))
     for (i = 0; i < 4096; i++)
-        for (j = 0; j < 32; j++) {
-            const float v = w->acc2[i * 32 + j];
+        for (size_t j = 0; j < 32; j++) {
+            const float *a = w->acc2 + i * 32 + j;
+            float v = a[0];
+            for (size_t g = 1; g < groups; g++)
+                v += a[g * stride];
             dW2[i * 32 + j] = v;
-            bad |= v - v != 0;
+            if (v - v != 0)
+                rc = 1;
         }
-    return bad;
+    return rc;
 }
 
 /* The workspace depends on min(n, 222) rows; SIZE_MAX where x or y of n rows
@@ -986,42 +1032,66 @@ int c_btt_d1024_r4_forward(const float *W1, const float *W2, const float *x, flo
         void *workspace)
 {
     c_btt_d1024_r4_ws w;
-    __m256 chk = _mm256_setzero_ps();
-    size_t b0;
+    size_t g, groups, units;
+    int rc = 0;
     if (!W1 || !W2 || !x || !y || !workspace || n == 0 ||
         c_btt_d1024_r4_workspace_size(n, 1) == SIZE_MAX)
         return 1;
-    c_btt_d1024_r4_ws_split(workspace, n, &w);
+    groups = c_btt_d1024_r4_ws_slots(n), units = (n + 5) / 6;
+    c_btt_d1024_r4_ws_split(workspace, n, 0, &w);
     c_btt_d1024_r4_pack_f1(W1, w.w1p);
     c_btt_d1024_r4_pack_f2(W2, w.w2p);
-    for (b0 = 0; b0 < n; b0 += 222) {
-        const size_t nb = n - b0 < 222 ? n - b0 : 222;
-        c_btt_d1024_r4_forward_tile(&w, x + b0 * 1024, y + b0 * 1024, 1024, nb, &chk);
+    c_btt_d1024_r4_PARALLEL_FOR(c_btt_d1024_r4_slots(groups))
+    for (g = 0; g < groups; g++) {
+        const size_t r0 = g * units / groups * 6, r1e = (g + 1) * units / groups * 6;
+        const size_t r1 = r1e < n ? r1e : n;
+        c_btt_d1024_r4_ws wg;
+        __m256 chk = _mm256_setzero_ps();
+        size_t b0;
+        c_btt_d1024_r4_ws_split(workspace, n, g, &wg);
+        for (b0 = r0; b0 < r1; b0 += 222) {
+            const size_t nb = r1 - b0 < 222 ? r1 - b0 : 222;
+            c_btt_d1024_r4_forward_tile(&wg, x + b0 * 1024, y + b0 * 1024, 1024, nb, &chk);
+        }
+        if (c_btt_d1024_r4_bad(chk))
+            rc = 2;
     }
-    return c_btt_d1024_r4_bad(chk) ? 2 : 0;
+    return rc;
 }
 
 int c_btt_d1024_r4_backward(const float *W1, const float *W2, const float *x, const float *dy,
         float *dx, float *dW1, float *dW2, size_t n, void *workspace)
 {
     c_btt_d1024_r4_ws w;
-    __m256 chk = _mm256_setzero_ps();
-    size_t b0;
-    int bad;
+    size_t g, groups, units;
+    int rc = 0;
     if (!W1 || !W2 || !x || !dy || !dx || !dW1 || !dW2 || !workspace || n == 0 ||
         c_btt_d1024_r4_workspace_size(n, 1) == SIZE_MAX)
         return 1;
-    c_btt_d1024_r4_ws_split(workspace, n, &w);
+    groups = c_btt_d1024_r4_ws_slots(n), units = (n + 5) / 6;
+    c_btt_d1024_r4_ws_split(workspace, n, 0, &w);
     c_btt_d1024_r4_pack_f1(W1, w.w1p);
     c_btt_d1024_r4_pack_b1(W2, w.w2t);
     c_btt_d1024_r4_pack_b2(W1, w.w1t);
-    memset(w.acc1, 0, 131072 * sizeof(float));
-    memset(w.acc2, 0, 131072 * sizeof(float));
-    for (b0 = 0; b0 < n; b0 += 222) {
-        const size_t nb = n - b0 < 222 ? n - b0 : 222;
-        c_btt_d1024_r4_backward_tile(&w, x + b0 * 1024, dy + b0 * 1024, 1024,
-                dx + b0 * 1024, 1024, nb, &chk);
+    c_btt_d1024_r4_PARALLEL_FOR(c_btt_d1024_r4_slots(groups))
+    for (g = 0; g < groups; g++) {
+        const size_t r0 = g * units / groups * 6, r1e = (g + 1) * units / groups * 6;
+        const size_t r1 = r1e < n ? r1e : n;
+        c_btt_d1024_r4_ws wg;
+        __m256 chk = _mm256_setzero_ps();
+        size_t b0;
+        c_btt_d1024_r4_ws_split(workspace, n, g, &wg);
+        memset(wg.acc1, 0, 131072 * sizeof(float));
+        memset(wg.acc2, 0, 131072 * sizeof(float));
+        for (b0 = r0; b0 < r1; b0 += 222) {
+            const size_t nb = r1 - b0 < 222 ? r1 - b0 : 222;
+            c_btt_d1024_r4_backward_tile(&wg, x + b0 * 1024, dy + b0 * 1024, 1024,
+                    dx + b0 * 1024, 1024, nb, &chk);
+        }
+        if (c_btt_d1024_r4_bad(chk))
+            rc = 2;
     }
-    bad = c_btt_d1024_r4_grads_out(&w, dW1, dW2);
-    return bad || c_btt_d1024_r4_bad(chk) ? 2 : 0;
+    if (c_btt_d1024_r4_grads_out(&w, groups, c_btt_d1024_r4_slot_elems(n), dW1, dW2))
+        rc = 2;
+    return rc;
 }

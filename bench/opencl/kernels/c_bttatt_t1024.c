@@ -24,6 +24,16 @@ int c_bttatt_t1024_cpu_supported(void)
 #endif
 }
 
+#define c_bttatt_t1024_PARALLEL_FOR(slots)
+#define c_bttatt_t1024_THREAD() ((size_t)0)
+#define c_bttatt_t1024_SLOTS_MAX ((size_t)1)
+#define c_bttatt_t1024_team(slots) 1
+/* Per-thread scratch slots of a loop over `items` work items. */
+static inline size_t c_bttatt_t1024_slots(size_t items)
+{
+    return items < c_bttatt_t1024_SLOTS_MAX ? items : c_bttatt_t1024_SLOTS_MAX;
+}
+
 /* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
  * size that overflows, which workspace_size returns and the calls refuse. */
 static inline size_t c_bttatt_t1024_mul(size_t a, size_t b)
@@ -620,8 +630,8 @@ static void c_bttatt_t1024_dw2(size_t nb, const float *t0, size_t tslab, const f
     (void)p;
 }
 
-/* Workspace of a BTT call on n rows: packed cores, gradient accumulators, scratch,
- * then per tile row t1, g2, xp, dyp. */
+/* Workspace of a BTT call on n rows: packed cores, then c_bttatt_t1024_ws_slots(n)
+ * slots of gradient accumulators, scratch and per tile row t1, g2, xp, dyp. */
 typedef struct {
     float *w1p;
     float *w2p;
@@ -637,15 +647,30 @@ typedef struct {
     size_t rows; /* rows of a tile buffer */
 } c_bttatt_t1024_ws;
 
-static size_t c_bttatt_t1024_tile_rows(size_t n)
+static size_t c_bttatt_t1024_ws_slots(size_t n)
 {
-    return c_bttatt_t1024_ROUND_MR(n < 240 ? n : 240);
+    (void)n;
+    return 1;
 }
 
-static size_t c_bttatt_t1024_ws_elems(size_t n)
+static size_t c_bttatt_t1024_group_rows(size_t n)
+{
+    return n;
+}
+
+/* Rows of a tile buffer: a group's rows run in tiles of at most 240. */
+static size_t c_bttatt_t1024_tile_rows(size_t n)
+{
+    const size_t r = c_bttatt_t1024_group_rows(n);
+    return c_bttatt_t1024_ROUND_MR(r < 240 ? r : 240);
+}
+
+/* Elements of one workspace slot. */
+static size_t c_bttatt_t1024_slot_elems(size_t n)
 {
     const size_t rows = c_bttatt_t1024_tile_rows(n);
-    return c_bttatt_t1024_LINES(4096) + c_bttatt_t1024_LINES(4096) + c_bttatt_t1024_LINES(4096) + c_bttatt_t1024_LINES(4096) + c_bttatt_t1024_LINES(4096) + c_bttatt_t1024_LINES(4096) + c_bttatt_t1024_LINES(256)
+    (void)rows;
+    return c_bttatt_t1024_LINES(4096) + c_bttatt_t1024_LINES(4096) + c_bttatt_t1024_LINES(256)
         + c_bttatt_t1024_LINES(rows * 256)
         + c_bttatt_t1024_LINES(rows * 256)
         + c_bttatt_t1024_LINES(rows * 256)
@@ -653,7 +678,13 @@ static size_t c_bttatt_t1024_ws_elems(size_t n)
         ;
 }
 
-static void c_bttatt_t1024_ws_split(void *workspace, size_t n, c_bttatt_t1024_ws *w)
+static size_t c_bttatt_t1024_ws_elems(size_t n)
+{
+    return c_bttatt_t1024_LINES(4096) + c_bttatt_t1024_LINES(4096) + c_bttatt_t1024_LINES(4096) + c_bttatt_t1024_LINES(4096) + c_bttatt_t1024_ws_slots(n) * c_bttatt_t1024_slot_elems(n);
+}
+
+/* The workspace's view for slot `slot` (the packed cores are every slot's). */
+static void c_bttatt_t1024_ws_split(void *workspace, size_t n, size_t slot, c_bttatt_t1024_ws *w)
 {
     const size_t rows = c_bttatt_t1024_tile_rows(n);
     float *p = (float *)workspace;
@@ -666,6 +697,7 @@ static void c_bttatt_t1024_ws_split(void *workspace, size_t n, c_bttatt_t1024_ws
     p += c_bttatt_t1024_LINES(4096);
     w->w1t = p;
     p += c_bttatt_t1024_LINES(4096);
+    p += slot * c_bttatt_t1024_slot_elems(n);
     w->acc1 = p;
     p += c_bttatt_t1024_LINES(4096);
     w->acc2 = p;
@@ -697,8 +729,9 @@ static int c_bttatt_t1024_bad(__m256 chk)
 static void c_bttatt_t1024_forward_tile(const c_bttatt_t1024_ws *w, const float *x, float *y, size_t ys,
         size_t nb, __m256 *chk)
 {
-    const float *xr[240];
-    float *yr[240], *tr[240];
+    /* zeroed: gcc cannot see that nbp >= 1 fills what f1 and f2 read */
+    const float *xr[240] = {0};
+    float *yr[240] = {0}, *tr[240] = {0};
     const size_t nbp = c_bttatt_t1024_ROUND_MR(nb);
     size_t r;
     for (r = 0; r < nbp; r++) {
@@ -716,8 +749,8 @@ static void c_bttatt_t1024_forward_tile(const c_bttatt_t1024_ws *w, const float 
 static void c_bttatt_t1024_backward_tile(const c_bttatt_t1024_ws *w, const float *x, const float *dy,
         size_t dys, float *dx, size_t dxs, size_t nb, __m256 *chk)
 {
-    const float *xr[240], *dyr[240];
-    float *dxr[240], *tr[240], *gr[240];
+    const float *xr[240] = {0}, *dyr[240] = {0};
+    float *dxr[240] = {0}, *tr[240] = {0}, *gr[240] = {0};
     const size_t nbp = c_bttatt_t1024_ROUND_MR(nb), rows = w->rows;
     size_t r, i;
     for (r = 0; r < nbp; r++) {
@@ -747,25 +780,38 @@ static void c_bttatt_t1024_backward_tile(const c_bttatt_t1024_ws *w, const float
 }
 
 /* dW1[i1][i0][j0][sig] = acc1[i1][j0 * 1 + sig][i0], dW2[j0][i1][sig][j1] =
- * acc2[j0][i1 * 1 + sig][j1]; 1 if a value is not finite. */
-static int c_bttatt_t1024_grads_out(const c_bttatt_t1024_ws *w, float *dW1, float *dW2)
+ * acc2[j0][i1 * 1 + sig][j1], each the sum over the accumulators of
+ * `groups` slots (`stride` elements apart) in slot order; 1 if a value is
+ * not finite. */
+static int c_bttatt_t1024_grads_out(const c_bttatt_t1024_ws *w, size_t groups, size_t stride, float *dW1,
+        float *dW2)
 {
-    size_t i, k, j;
-    int bad = 0;
+    size_t i;
+    int rc = 0;
+    c_bttatt_t1024_PARALLEL_FOR(c_bttatt_t1024_slots(16))
     for (i = 0; i < 16; i++)
-        for (j = 0; j < 16; j++)
-            for (k = 0; k < 16; k++) {
-                const float v = w->acc1[(i * 16 + k) * 16 + j];
+        for (size_t j = 0; j < 16; j++)
+            for (size_t k = 0; k < 16; k++) {
+                const float *a = w->acc1 + (i * 16 + k) * 16 + j;
+                float v = a[0];
+                for (size_t g = 1; g < groups; g++)
+                    v += a[g * stride];
                 dW1[(i * 16 + j) * 16 + k] = v;
-                bad |= v - v != 0;
+                if (v - v != 0)
+                    rc = 1;
             }
+    c_bttatt_t1024_PARALLEL_FOR(c_bttatt_t1024_slots(256))
     for (i = 0; i < 256; i++)
-        for (j = 0; j < 16; j++) {
-            const float v = w->acc2[i * 16 + j];
+        for (size_t j = 0; j < 16; j++) {
+            const float *a = w->acc2 + i * 16 + j;
+            float v = a[0];
+            for (size_t g = 1; g < groups; g++)
+                v += a[g * stride];
             dW2[i * 16 + j] = v;
-            bad |= v - v != 0;
+            if (v - v != 0)
+                rc = 1;
         }
-    return bad;
+    return rc;
 }
 
 /* exp(x) in every lane (avx2, float): about 1 ulp for -87.336544750553102 <= x <= 88.722839052068352;
@@ -1460,7 +1506,7 @@ int c_bttatt_t1024_forward(const float *x, const float *W1, const float *W2, con
     if (!x || !W1 || !W2 || !v || !o || !workspace || batch == 0 || heads == 0 ||
         c_bttatt_t1024_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
-    c_bttatt_t1024_ws_split(workspace, 1024, &w);
+    c_bttatt_t1024_ws_split(workspace, 1024, 0, &w);
     c_bttatt_t1024_aws_split((float *)workspace + c_bttatt_t1024_ws_elems(1024), &a);
     for (h = 0; h < heads; h++) {
         c_bttatt_t1024_pack_f1(W1 + h * 4096, w.w1p);
@@ -1583,7 +1629,7 @@ int c_bttatt_t1024_backward(const float *x, const float *W1, const float *W2, co
     if (!x || !W1 || !W2 || !v || !o || !lse || !dout || !dx || !dW1 || !dW2 || !dv ||
         !workspace || batch == 0 || heads == 0 || c_bttatt_t1024_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
-    c_bttatt_t1024_ws_split(workspace, 1024, &w);
+    c_bttatt_t1024_ws_split(workspace, 1024, 0, &w);
     c_bttatt_t1024_aws_split((float *)workspace + c_bttatt_t1024_ws_elems(1024), &a);
     memset(dx, 0, batch * 262144 * sizeof(float));
     for (h = 0; h < heads; h++) {
@@ -1626,7 +1672,7 @@ int c_bttatt_t1024_backward(const float *x, const float *W1, const float *W2, co
                 for (d = 0; d < 256; d++)
                     dX[r * 256 + d] += a.dq[r * 256 + d] + a.dxk[r * 256 + d];
         }
-        bad |= c_bttatt_t1024_grads_out(&w, dW1 + h * 4096,
+        bad |= c_bttatt_t1024_grads_out(&w, 1, 0, dW1 + h * 4096,
                 dW2 + h * 4096);
     }
     for (r = 0; r < batch * 262144; r++)
