@@ -17,13 +17,19 @@
  * OpenBLAS: K = X W_h (dense sgemm), LayerNorm, S = X K^T (sgemm), softmax,
  * O = P V (sgemm), and its backward in the same style (7 sgemms per head).
  *
- * Single thread (OpenBLAS too: openblas_set_num_threads(1)); the machine
- * may be shared, so every time is a median.  OpenBLAS picks its kernel by
+ * One thread by default (OpenBLAS too); -t THREADS runs the matmul kernels
+ * (threads = "openmp") and OpenBLAS on that many threads, against the
+ * one-core peak times the threads (attention is one thread whatever -t says).
+ * The machine may be shared, so every time is a median.  OpenBLAS picks its kernel by
  * CPU (OPENBLAS_CORETYPE overrides); the core it runs is printed.
  * Options: -r REPS (timed calls, default 7), -k SUBSTRING (only kernels
- * whose name contains it), -A (skip attention), -M (skip matmul). */
+ * whose name contains it), -A (skip attention), -M (skip matmul),
+ * -t THREADS. */
 #define _POSIX_C_SOURCE 200809L
 #include "fma_peak.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <cblas.h>
 #include <immintrin.h>
 #include <math.h>
@@ -449,7 +455,7 @@ static void cpu_model(char *buf, size_t len)
 int main(int argc, char **argv)
 {
     const char *filter = NULL;
-    int do_mm = 1, do_at = 1;
+    int do_mm = 1, do_at = 1, threads = 1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
             reps = atoi(argv[++i]);
@@ -459,11 +465,22 @@ int main(int argc, char **argv)
             do_at = 0;
         else if (strcmp(argv[i], "-M") == 0)
             do_mm = 0;
+        else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc && atoi(argv[i + 1]) >= 1)
+            threads = atoi(argv[++i]);
         else {
-            fprintf(stderr, "usage: %s [-r REPS] [-k SUBSTRING] [-A] [-M]\n", argv[0]);
+            fprintf(stderr, "usage: %s [-r REPS] [-k SUBSTRING] [-A] [-M] [-t THREADS]\n",
+                    argv[0]);
             return 2;
         }
     }
+#ifdef _OPENMP
+    omp_set_num_threads(threads);
+#else
+    if (threads != 1) {
+        fprintf(stderr, "btt_bench: built without OpenMP: -t 1 only\n");
+        return 2;
+    }
+#endif
     if (reps < 1)
         reps = 1;
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
@@ -472,14 +489,18 @@ int main(int argc, char **argv)
     }
     char cpu[256];
     cpu_model(cpu, sizeof cpu);
-    openblas_set_num_threads(1);
+    openblas_set_num_threads(threads);
     const char *ct = getenv("OPENBLAS_CORETYPE");
-    double p2 = peak(peak_avx2_run);
-    double p5 = __builtin_cpu_supports("avx512f") ? peak(peak_avx512_run) : 0;
-    printf("btt_bench: %s, 1 thread\n", cpu);
-    printf("OpenBLAS: core %s, config %s, 1 thread (OPENBLAS_CORETYPE %s)\n",
-           openblas_get_corename(), openblas_get_config(), ct && *ct ? ct : "unset");
-    printf("measured f32 FMA peak: AVX2 %.1f GFLOP/s", p2);
+    /* -t: the peak of one core times the threads */
+    double p2 = threads * peak(peak_avx2_run);
+    double p5 = __builtin_cpu_supports("avx512f") ? threads * peak(peak_avx512_run) : 0;
+    printf("btt_bench: %s, %d thread%s (matmul kernels: threads = \"openmp\")\n", cpu, threads,
+           threads > 1 ? "s" : "");
+    printf("OpenBLAS: core %s, config %s, %d thread%s (OPENBLAS_CORETYPE %s)\n",
+           openblas_get_corename(), openblas_get_config(), threads, threads > 1 ? "s" : "",
+           ct && *ct ? ct : "unset");
+    printf("measured f32 FMA peak%s: AVX2 %.1f GFLOP/s", threads > 1 ? " (one core's x threads)" : "",
+           p2);
     if (p5 > 0)
         printf(", AVX-512 %.1f GFLOP/s (what OpenBLAS can use)", p5);
     printf("\nmedian of %d timed calls after a warm-up\n\n", reps);
