@@ -786,6 +786,7 @@ typedef struct prof_entry {
 } prof_entry;
 static prof_entry prof[256];
 static int prof_count, prof_state; /* state: 0 unread, 1 off, 2 on */
+static unsigned long prof_untabled; /* launches of kernels past the table's 256 names */
 
 static void prof_report(void)
 {
@@ -802,6 +803,9 @@ static void prof_report(void)
             order[j - 1] = t;
         }
     fprintf(stderr, "myogen_cl profile: %d kernels, %.3f ms in all\n", n, total * 1e3);
+    if (prof_untabled)
+        fprintf(stderr, "(and %lu launches of kernels past the first %d names, not counted)\n",
+                prof_untabled, n);
     fprintf(stderr, "%10s %8s %10s %6s  %s\n", "ms", "calls", "us/call", "%", "kernel");
     for (int k = 0; k < n; k++) {
         const prof_entry *p = &prof[order[k]];
@@ -839,6 +843,8 @@ static void prof_add(const char *name, double seconds)
     if (i < prof_count) {
         prof[i].calls++;
         prof[i].seconds += seconds;
+    } else {
+        prof_untabled++;
     }
     mcl_release(&msg_lock);
 }
