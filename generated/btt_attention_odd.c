@@ -789,7 +789,8 @@ static void btt_attention_odd_pack_b2(const double *src, double *dst)
 /* Row tiles: at most 240 rows, in groups of 4; row pointers of a tile
  * past its last row point at a real row (reads) or the scratch row (writes). */
 #define btt_attention_odd_MB 240
-#define btt_attention_odd_ROUND_MR(n) (((n) + 3) / 4 * 4)
+#define btt_attention_odd_UNITS(n) (((n) + 3) / 4) /* groups of 4 rows */
+#define btt_attention_odd_ROUND_MR(n) (btt_attention_odd_UNITS(n) * 4)
 
 /* F1: t[i1][row][j0 * 2 + sig] = sum_i0 x[row][i1 * 6 + i0] W1[i1][i0][j0][sig],
  * for rows 0..nbp-1 (xr: x rows, tr: rows of slab 0 of t, tslab elements

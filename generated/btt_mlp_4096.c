@@ -716,7 +716,8 @@ static void btt_mlp_4096_pack_b2(const float *src, float *dst)
 /* Row tiles: at most 108 rows, in groups of 6; row pointers of a tile
  * past its last row point at a real row (reads) or the scratch row (writes). */
 #define btt_mlp_4096_MB 108
-#define btt_mlp_4096_ROUND_MR(n) (((n) + 5) / 6 * 6)
+#define btt_mlp_4096_UNITS(n) (((n) + 5) / 6) /* groups of 6 rows */
+#define btt_mlp_4096_ROUND_MR(n) (btt_mlp_4096_UNITS(n) * 6)
 
 /* F1: t[i1][row][j0 * 4 + sig] = sum_i0 x[row][i1 * 64 + i0] W1[i1][i0][j0][sig],
  * for rows 0..nbp-1 (xr: x rows, tr: rows of slab 0 of t, tslab elements
@@ -1037,7 +1038,7 @@ int btt_mlp_4096_forward(const float *W1, const float *W2, const float *x, float
     if (!W1 || !W2 || !x || !y || !workspace || n == 0 ||
         btt_mlp_4096_workspace_size(n, 1) == SIZE_MAX)
         return 1;
-    groups = btt_mlp_4096_ws_slots(n), units = (n + 5) / 6;
+    groups = btt_mlp_4096_ws_slots(n), units = btt_mlp_4096_UNITS(n);
     btt_mlp_4096_ws_split(workspace, n, 0, &w);
     btt_mlp_4096_pack_f1(W1, w.w1p);
     btt_mlp_4096_pack_f2(W2, w.w2p);
@@ -1068,7 +1069,7 @@ int btt_mlp_4096_backward(const float *W1, const float *W2, const float *x, cons
     if (!W1 || !W2 || !x || !dy || !dx || !dW1 || !dW2 || !workspace || n == 0 ||
         btt_mlp_4096_workspace_size(n, 1) == SIZE_MAX)
         return 1;
-    groups = btt_mlp_4096_ws_slots(n), units = (n + 5) / 6;
+    groups = btt_mlp_4096_ws_slots(n), units = btt_mlp_4096_UNITS(n);
     btt_mlp_4096_ws_split(workspace, n, 0, &w);
     btt_mlp_4096_pack_f1(W1, w.w1p);
     btt_mlp_4096_pack_b1(W2, w.w2t);

@@ -512,7 +512,8 @@ static void c_btt_d1024_r1_pack_b2(const float *src, float *dst)
 /* Row tiles: at most 222 rows, in groups of 6; row pointers of a tile
  * past its last row point at a real row (reads) or the scratch row (writes). */
 #define c_btt_d1024_r1_MB 222
-#define c_btt_d1024_r1_ROUND_MR(n) (((n) + 5) / 6 * 6)
+#define c_btt_d1024_r1_UNITS(n) (((n) + 5) / 6) /* groups of 6 rows */
+#define c_btt_d1024_r1_ROUND_MR(n) (c_btt_d1024_r1_UNITS(n) * 6)
 
 /* F1: t[i1][row][j0 * 1 + sig] = sum_i0 x[row][i1 * 32 + i0] W1[i1][i0][j0][sig],
  * for rows 0..nbp-1 (xr: x rows, tr: rows of slab 0 of t, tslab elements
@@ -833,7 +834,7 @@ int c_btt_d1024_r1_forward(const float *W1, const float *W2, const float *x, flo
     if (!W1 || !W2 || !x || !y || !workspace || n == 0 ||
         c_btt_d1024_r1_workspace_size(n, 1) == SIZE_MAX)
         return 1;
-    groups = c_btt_d1024_r1_ws_slots(n), units = (n + 5) / 6;
+    groups = c_btt_d1024_r1_ws_slots(n), units = c_btt_d1024_r1_UNITS(n);
     c_btt_d1024_r1_ws_split(workspace, n, 0, &w);
     c_btt_d1024_r1_pack_f1(W1, w.w1p);
     c_btt_d1024_r1_pack_f2(W2, w.w2p);
@@ -864,7 +865,7 @@ int c_btt_d1024_r1_backward(const float *W1, const float *W2, const float *x, co
     if (!W1 || !W2 || !x || !dy || !dx || !dW1 || !dW2 || !workspace || n == 0 ||
         c_btt_d1024_r1_workspace_size(n, 1) == SIZE_MAX)
         return 1;
-    groups = c_btt_d1024_r1_ws_slots(n), units = (n + 5) / 6;
+    groups = c_btt_d1024_r1_ws_slots(n), units = c_btt_d1024_r1_UNITS(n);
     c_btt_d1024_r1_ws_split(workspace, n, 0, &w);
     c_btt_d1024_r1_pack_f1(W1, w.w1p);
     c_btt_d1024_r1_pack_b1(W2, w.w2t);

@@ -512,7 +512,8 @@ static void c_bttatt_t1024_pack_b2(const float *src, float *dst)
 /* Row tiles: at most 240 rows, in groups of 6; row pointers of a tile
  * past its last row point at a real row (reads) or the scratch row (writes). */
 #define c_bttatt_t1024_MB 240
-#define c_bttatt_t1024_ROUND_MR(n) (((n) + 5) / 6 * 6)
+#define c_bttatt_t1024_UNITS(n) (((n) + 5) / 6) /* groups of 6 rows */
+#define c_bttatt_t1024_ROUND_MR(n) (c_bttatt_t1024_UNITS(n) * 6)
 
 /* F1: t[i1][row][j0 * 1 + sig] = sum_i0 x[row][i1 * 16 + i0] W1[i1][i0][j0][sig],
  * for rows 0..nbp-1 (xr: x rows, tr: rows of slab 0 of t, tslab elements
