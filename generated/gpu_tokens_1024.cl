@@ -28,23 +28,68 @@ typedef struct {
 /* ---- blocks in registers: 8 diagonal entries ---- */
 static void gpu_tokens_1024_bload(gpu_tokens_1024_acc *m, __global const float *src)
 {
-    for (int e = 0; e < 8; e++)
-        m[e] = src[e];
+    for (int e = 0; e < 8; e += 4) {
+        const float4 v = *(__global const float4 *)(src + e);
+        m[e + 0] = v.x;
+        m[e + 1] = v.y;
+        m[e + 2] = v.z;
+        m[e + 3] = v.w;
+    }
+}
+
+/* a block's gradient to global memory */
+static void gpu_tokens_1024_bstore(__global float *p, const gpu_tokens_1024_acc *x)
+{
+    for (int e = 0; e < 8; e += 4) {
+        float4 v;
+        v.x = (float)x[e + 0];
+        v.y = (float)x[e + 1];
+        v.z = (float)x[e + 2];
+        v.w = (float)x[e + 3];
+        *(__global float4 *)(p + e) = v;
+    }
 }
 
 /* Bin or Cout of a channel: 8 entries */
-static void gpu_tokens_1024_bload_n(gpu_tokens_1024_acc *x, __global const float *src)
+static void gpu_tokens_1024_bload_n(gpu_tokens_1024_acc *m, __global const float *src)
 {
-    for (int e = 0; e < 8; e++)
-        x[e] = src[e];
+    for (int e = 0; e < 8; e += 4) {
+        const float4 v = *(__global const float4 *)(src + e);
+        m[e + 0] = v.x;
+        m[e + 1] = v.y;
+        m[e + 2] = v.z;
+        m[e + 3] = v.w;
+    }
+}
+
+/* u, dy (ioload) and y, du (iostore) of a lane and position: 8 entries */
+static void gpu_tokens_1024_ioload(gpu_tokens_1024_acc *m, __global const float *src)
+{
+    for (int e = 0; e < 8; e += 4) {
+        const float4 v = *(__global const float4 *)(src + e);
+        m[e + 0] = v.x;
+        m[e + 1] = v.y;
+        m[e + 2] = v.z;
+        m[e + 3] = v.w;
+    }
+}
+static void gpu_tokens_1024_iostore(__global float *p, const gpu_tokens_1024_acc *x)
+{
+    for (int e = 0; e < 8; e += 4) {
+        float4 v;
+        v.x = (float)x[e + 0];
+        v.y = (float)x[e + 1];
+        v.z = (float)x[e + 2];
+        v.w = (float)x[e + 3];
+        *(__global float4 *)(p + e) = v;
+    }
 }
 
 /* C of the parameter set whose B and C start at b and c */
 static void gpu_tokens_1024_cload(gpu_tokens_1024_acc *m, __global const float *b, __global const float *c)
 {
     (void)b;
-    for (int e = 0; e < 8; e++)
-        m[e] = c[e];
+    gpu_tokens_1024_bload(m, c);
 }
 
 /* Si = S^-1 (S is overwritten); 2 for a zero or non-finite pivot */
@@ -123,6 +168,68 @@ static int gpu_tokens_1024_leaf_factors(gpu_tokens_1024_acc *Si, gpu_tokens_1024
     gpu_tokens_1024_mm(H, Si, M);
     return 0;
 }
+
+/* Leaf c's part in its parent's elimination (its blocks at a, b, c; bin:
+ * the channel's Bin): Sic = S_c^-1, Hc = S_c^-1 B_c, CH = C_c H_c (what the
+ * parent's S loses) and K, what the parent's m takes from the leaf's input
+ * (C_c S_c^-1 Bin, 8 entries).  2 for a zero or non-finite pivot. */
+static int gpu_tokens_1024_leaf_terms(gpu_tokens_1024_acc *CH, gpu_tokens_1024_acc *K, gpu_tokens_1024_acc *Sic, gpu_tokens_1024_acc *Hc, __global const float *a,
+        __global const float *b, __global const float *c, __global const float *bin)
+{
+    gpu_tokens_1024_acc Cc[8], M[8];
+    if (gpu_tokens_1024_leaf_factors(Sic, Hc, a, b) != 0)
+        return 2;
+    gpu_tokens_1024_cload(Cc, b, c);
+    gpu_tokens_1024_mm(CH, Cc, Hc);
+    gpu_tokens_1024_mm(M, Cc, Sic);
+    {
+        gpu_tokens_1024_acc bn[8];
+        gpu_tokens_1024_bload_n(bn, bin);
+        gpu_tokens_1024_mv(K, M, bn);
+    }
+    return 0;
+}
+
+/* Vertex v of level 4 with its leaves c0 .. c0 + 3: Si = S_v^-1, Hv = S_v^-1 B_v,
+ * K[j] of leaf j (leaf_terms).  2 for a zero or non-finite pivot. */
+static int gpu_tokens_1024_elim_leaves(gpu_tokens_1024_acc *Si, gpu_tokens_1024_acc *Hv, gpu_tokens_1024_acc (*K)[8], __global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
+        size_t v, size_t c0, size_t pb, size_t lanes, size_t lane)
+{
+    gpu_tokens_1024_acc S[8], M[8];
+    (void)pb, (void)Cout, (void)D, (void)M, (void)Hv;
+    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
+    for (size_t j = 0; j < 4; j++) {
+        const size_t c = c0 + j;
+        gpu_tokens_1024_acc CH[8], Sic[8], Hc[8];
+        if (gpu_tokens_1024_leaf_terms(CH, K[j], Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8,
+                Bin + lane * 8) != 0)
+            return 2;
+        for (int e = 0; e < 8; e++)
+            S[e] -= CH[e];
+    }
+    if (gpu_tokens_1024_inv(S, Si) != 0)
+        return 2;
+    gpu_tokens_1024_bload(M, B + (v * lanes + lane) * 8);
+    gpu_tokens_1024_mm(Hv, Si, M);
+    return 0;
+}
+
+/* q = S_v^-1 m_v of batch element b for a vertex of level 4 whose
+ * leaves sit at positions tc0 ..: m_v = -sum_j K[j] e_j */
+static void gpu_tokens_1024_q_leaves(gpu_tokens_1024_acc *q, const gpu_tokens_1024_acc *Si, gpu_tokens_1024_acc (*K)[8], __global const float *io, size_t b,
+        size_t tc0, size_t lanes, size_t lane)
+{
+    gpu_tokens_1024_acc m[8];
+    for (int e = 0; e < 8; e++)
+        m[e] = 0;
+    for (size_t j = 0; j < 4; j++) {
+        const size_t tc = tc0 + j;
+        const gpu_tokens_1024_acc s = *(io + ((b * 1024 + tc) * lanes + lane) * 1);
+        for (int e = 0; e < 8; e++)
+            m[e] -= K[j][e] * s;
+    }
+    gpu_tokens_1024_mv(q, Si, m);
+}
 /* Up the tree, level 4 (children: the leaves): 1 x 256 x lanes work-items. */
 __kernel void gpu_tokens_1024_k_up_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
@@ -142,45 +249,15 @@ __kernel void gpu_tokens_1024_k_up_leaves(__global const float *A, __global cons
         return;
     gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
     (void)level_;
-    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
-    for (j = 0; j < 4; j++) { /* S -= C_c H_c; K[j]: what m takes from child j */
-        const size_t c = off + cnt + 4 * i + j;
-        gpu_tokens_1024_acc Cc[8], Hc[8];
-        gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
-        {
-            gpu_tokens_1024_acc Sic[8];
-            if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
-                gpu_tokens_1024_FAIL(ws, 2);
-                return;
-            }
-            gpu_tokens_1024_mm(M, Cc, Sic); /* C_c S_c^-1 */
-            { /* gamma_c = C_c S_c^-1 Bin: e_c = Bin u_c */
-                gpu_tokens_1024_acc bin[8];
-                gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
-                gpu_tokens_1024_mv(K[j], M, bin);
-            }
-        }
-        gpu_tokens_1024_mm_sub(S, Cc, Hc);
-    }
-    if (gpu_tokens_1024_inv(S, Si) != 0) {
+    (void)S, (void)M, (void)m;
+    if (gpu_tokens_1024_elim_leaves(Si, Hv, K, A, B, C, Bin, Cout, D, v, off + cnt + 4 * i, pb, lanes, lane) != 0) {
         gpu_tokens_1024_FAIL(ws, 2);
         return;
     }
-    if (l > 0) { /* the factor the way down needs */
-        gpu_tokens_1024_bload(M, B + (v * lanes + lane) * 8);
-        gpu_tokens_1024_mm(Hv, Si, M);
+    if (l > 0) /* the factor the way down needs */
         gpu_tokens_1024_sstore(ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
-    }
     for (size_t b = b0; b < b1; b++) {
-        for (int e = 0; e < 8; e++)
-            m[e] = 0;
-        for (j = 0; j < 4; j++) {
-            const size_t tc = 4 * i + j; /* the child's position */
-            const gpu_tokens_1024_acc s = *(io + ((b * 1024 + tc) * lanes + lane) * 1);
-            for (int e = 0; e < 8; e++)
-                m[e] -= K[j][e] * s;
-        }
-        gpu_tokens_1024_mv(q, Si, m);
+        gpu_tokens_1024_q_leaves(q, Si, K, io, b, 4 * i, lanes, lane);
         gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
@@ -421,35 +498,125 @@ __kernel void gpu_tokens_1024_k_down_adj(__global float *gA, __global float *gB,
             }
         }
     }
-    gpu_tokens_1024_sstore(gA + (v * lanes + lane) * 8, 1, gA_, 8);
-    gpu_tokens_1024_sstore(gB + (v * lanes + lane) * 8, 1, gB_, 8);
-    gpu_tokens_1024_sstore(gC + (v * lanes + lane) * 8, 1, gC_, 8);
+    gpu_tokens_1024_bstore(gA + (v * lanes + lane) * 8, gA_);
+    gpu_tokens_1024_bstore(gB + (v * lanes + lane) * 8, gB_);
+    gpu_tokens_1024_bstore(gC + (v * lanes + lane) * 8, gC_);
 }
 
-/* The outputs: a work-item per (leaf, lane) takes its parent's last step
- * down (x_v from q_v) and solves the leaf; 1 x 256 x 4 leaves x lanes work-items. */
+/* Up levels 4 and 3 in one pass: a work-group per (parameter batch,
+ * vertex v of level 3, 32 lanes); item j eliminates v's child j with
+ * its leaves (as k_up_leaves), keeps the child's H for the way down and
+ * hands C_c H_c and, per batch element, C_c q_c to item 0 through local
+ * memory, which forms S_v, H_v and q_v.  Level 4's q is never stored:
+ * k_leaves rebuilds it. */
+__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_up_pair(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
+        __global const float *io, ulong batch_, ulong channels_, __global float *ws, ulong hf, ulong xs)
+{
+    __local gpu_tokens_1024_acc sh[2048]; /* C_c H_c [k][BS], then C_c q_c [2][k][NS] */
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));
+    const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */
+    const size_t cnt = 64, i = grp / tiles % cnt, pb = grp / tiles / cnt, v = 21 + i;
+    const size_t lane_ = grp % tiles * 32 + (size_t)t;
+    const int live = lane_ < lanes;
+    const size_t lane = live ? lane_ : lanes - 1;
+    const size_t b0 = 0, b1 = batch;
+    int bad = 0;
+    (void)b0, (void)b1, (void)batch, (void)channels;
+    const size_t ic = 4 * i + (size_t)j, c = 85 + ic; /* the child: index in its level, vertex */
+    gpu_tokens_1024_acc Si[8], Hc[8], K[4][8], Cc[8], M[8], Siv[8], q[8], cq[8];
+    bad |= gpu_tokens_1024_elim_leaves(Si, Hc, K, A, B, C, Bin, Cout, D, c, 341 + 4 * ic, pb, lanes, lane);
+    if (live)
+        gpu_tokens_1024_sstore(ws + hf + (pb * 341 + c) * 8 * lanes + lane, lanes, Hc, 8);
+    gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
+    gpu_tokens_1024_mm(M, Cc, Hc);
+    for (int e = 0; e < 8; e++)
+        sh[(j * 8 + e) * 32 + t] = M[e];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (j == 0) { /* S_v = A_v - sum_c C_c H_c, in child order */
+        gpu_tokens_1024_acc S[8];
+        gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
+        for (int cj = 0; cj < 4; cj++)
+            for (int e = 0; e < 8; e++)
+                S[e] -= sh[(cj * 8 + e) * 32 + t];
+        bad |= gpu_tokens_1024_inv(S, Siv);
+        if (live) { /* H_v = S_v^-1 B_v */
+            gpu_tokens_1024_bload(M, B + (v * lanes + lane) * 8);
+            gpu_tokens_1024_mm(S, Siv, M);
+            gpu_tokens_1024_sstore(ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, S, 8);
+        }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (size_t nb = batch, ib = 0; ib < nb; ib++) { /* a count the whole group shares (barriers inside) */
+        const size_t b = b0 + ib;
+        const int h = (int)(ib % 2) * 32; /* two buffers: item 0 reads one while the others fill the other */
+        gpu_tokens_1024_q_leaves(q, Si, K, io, b, 4 * ic, lanes, lane);
+        gpu_tokens_1024_mv(cq, Cc, q);
+        for (int e = 0; e < 8; e++)
+            sh[(h + j * 8 + e) * 32 + t] = cq[e];
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (j == 0) { /* q_v = S_v^-1 m_v, m_v = -sum_c C_c q_c */
+            for (int e = 0; e < 8; e++) {
+                gpu_tokens_1024_acc s = 0;
+                for (int cj = 0; cj < 4; cj++)
+                    s -= sh[(h + cj * 8 + e) * 32 + t];
+                cq[e] = s;
+            }
+            gpu_tokens_1024_mv(q, Siv, cq);
+            if (live)
+                gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
+        }
+    }
+    if (bad && live)
+        gpu_tokens_1024_FAIL(ws, 2);
+}
+
+/* The outputs: a work-group per (parameter batch, vertex v of level 4,
+ * 32 lanes); item j takes leaf j of v.  The leaves' C_c H_c go to local
+ * memory and item 0 forms S_v^-1; then per batch element each leaf hands
+ * its term of m_v, each item forms the entries j, j + 4, .. of
+ * x_v = S_v^-1 m_v - H_v x_parent (q_v is never stored) and every item reads
+ * x_v back and solves its leaf. */
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong hf,
         ulong xs)
 {
+    __local gpu_tokens_1024_acc sh[1536]; /* S_v^-1 [BS]; C_c H_c [k][BS], then m_v's terms [k][NS] and x_v [NS] */
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t tiles = (lanes + 31) / 32, g = ((size_t)get_global_id(0));
-    const size_t j = g / 32 % 4, tl = g / 32 / 4; /* sibling; (pb, vertex, lane tile) */
-    const size_t lane = tl % tiles * 32 + g % 32, i = tl / tiles % 256, pb = tl / tiles / 256;
-    const size_t l = 4, cnt = 256, off = 85, v = off + i;
-    const size_t tc = 4 * i + j, c = 341 + tc; /* the leaf: position, vertex number */
+    const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));
+    const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */
+    const size_t cnt = 256, i = grp / tiles % cnt, pb = grp / tiles / cnt, v = 85 + i;
+    const size_t lane_ = grp % tiles * 32 + (size_t)t;
+    const int live = lane_ < lanes;
+    const size_t lane = live ? lane_ : lanes - 1;
     const size_t b0 = 0, b1 = batch;
-    const int live = lane < lanes;
-    (void)b0, (void)b1, (void)v, (void)l, (void)cnt, (void)off, (void)c;
-    gpu_tokens_1024_acc Hv[8], Sic[8], Hc[8], xv[8];
-    (void)C;
-    if (!live)
-        return;
-    gpu_tokens_1024_sload(Hv, ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
-    if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
-        gpu_tokens_1024_FAIL(ws, 2);
-        return;
+    int bad = 0;
+    (void)b0, (void)b1, (void)batch, (void)channels;
+    const size_t tc = 4 * i + (size_t)j, c = 341 + tc; /* the leaf: position, vertex */
+    gpu_tokens_1024_acc CH[8], Kc[8], Sic[8], Hc[8], Sir[2][1], Hvr[2][1], xv[8];
+    (void)hf, (void)xs;
+    bad |= gpu_tokens_1024_leaf_terms(CH, Kc, Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8,
+            Bin + lane * 8);
+    for (int e = 0; e < 8; e++)
+        sh[(8 + j * 8 + e) * 32 + t] = CH[e];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (j == 0) { /* S_v = A_v - sum_c C_c H_c, in leaf order */
+        gpu_tokens_1024_acc S[8], Si[8];
+        gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
+        for (int cj = 0; cj < 4; cj++)
+            for (int e = 0; e < 8; e++)
+                S[e] -= sh[(8 + cj * 8 + e) * 32 + t];
+        bad |= gpu_tokens_1024_inv(S, Si);
+        for (int e = 0; e < 8; e++)
+            sh[(e) * 32 + t] = Si[e];
     }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int rr = 0; rr < 2; rr++) /* this item's rows of S_v^-1 and H_v */
+        for (int cc = 0; cc < 1; cc++) {
+            const int r = j + rr * 4, e = r * 1 + cc;
+            Sir[rr][cc] = r < 8 ? sh[(e) * 32 + t] : 0;
+            Hvr[rr][cc] = r < 8 ? (ws + hf + (pb * 341 + v) * 8 * lanes + lane)[e * lanes] : 0;
+        }
     { /* y = alpha u - beta . x_v: alpha = Cout S^-1 Bin + D, beta = H^T Cout */
         gpu_tokens_1024_acc bin[8], cout[8], s[8], beta[8], alpha = D[lane];
         gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
@@ -458,19 +625,35 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         for (int e = 0; e < 8; e++)
             alpha += cout[e] * s[e];
         gpu_tokens_1024_mvt(beta, Hc, cout);
-        for (size_t b = b0; b < b1; b++) {
-            gpu_tokens_1024_acc r = alpha * *(u + ((b * 1024 + tc) * lanes + lane) * 1);
-            gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
-            {
-                gpu_tokens_1024_acc xp[8];
-                gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + off - cnt / 4 + i / 4) * 8 * lanes + lane, lanes, 8);
-                gpu_tokens_1024_mv_sub(xv, Hv, xp);
+        for (size_t nb = batch, ib = 0; ib < nb; ib++) { /* a count the whole group shares (barriers inside) */
+            const size_t b = b0 + ib;
+            const gpu_tokens_1024_acc uc = *(u + ((b * 1024 + tc) * lanes + lane) * 1);
+            for (int e = 0; e < 8; e++) /* the leaf's term of m_v */
+                sh[(8 + j * 8 + e) * 32 + t] = Kc[e] * uc;
+            barrier(CLK_LOCAL_MEM_FENCE);
+            for (int rr = 0; rr < 2; rr++) { /* this item's entries of x_v = S_v^-1 m_v - H_v x_parent */
+                const int r = j + rr * 4;
+                gpu_tokens_1024_acc m = 0;
+                if (r >= 8)
+                    break;
+                for (int cj = 0; cj < 4; cj++) /* m_v = -sum of the terms */
+                    m -= sh[(8 + cj * 8 + r) * 32 + t];
+                sh[(8 + 32 + r) * 32 + t] = Sir[rr][0] * m - Hvr[rr][0] * (ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane)[r * lanes];
             }
+            barrier(CLK_LOCAL_MEM_FENCE);
             for (int e = 0; e < 8; e++)
-                r -= beta[e] * xv[e];
-            *(y + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;
+                xv[e] = sh[(8 + 32 + e) * 32 + t];
+            {
+                gpu_tokens_1024_acc r = alpha * uc;
+                for (int e = 0; e < 8; e++)
+                    r -= beta[e] * xv[e];
+                if (live)
+                    *(y + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;
+            }
         }
     }
+    if (bad && live)
+        gpu_tokens_1024_FAIL(ws, 2);
 }
 
 /* The adjoint at the leaves: level 4's 1 x 256 x lanes work-items
@@ -532,9 +715,9 @@ __kernel void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global con
             gpu_tokens_1024_outer_sub(gB_, lam, xv);
             gpu_tokens_1024_outer_sub(gC_, lv, x);
         }
-        gpu_tokens_1024_sstore(gA + (c * lanes + lane) * 8, 1, gA_, 8);
-        gpu_tokens_1024_sstore(gB + (c * lanes + lane) * 8, 1, gB_, 8);
-        gpu_tokens_1024_sstore(gC + (c * lanes + lane) * 8, 1, gC_, 8);
+        gpu_tokens_1024_bstore(gA + (c * lanes + lane) * 8, gA_);
+        gpu_tokens_1024_bstore(gB + (c * lanes + lane) * 8, gB_);
+        gpu_tokens_1024_bstore(gC + (c * lanes + lane) * 8, gC_);
     }
     { /* this (pb, vertex)'s partial sums of dBin, dCout, dD */
         __global float *const o = ws + pio + (pb * 256 + i) * 17 * lanes + lane;

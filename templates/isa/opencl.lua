@@ -39,6 +39,11 @@ return function(dtype)
     return out
   end
   V.align_vec = "__attribute__((aligned(32))) "
+  -- the same from and to global memory (p aligned to n elements: a buffer's
+  -- start is, so is any multiple of n elements after it): one wide access
+  -- per work-item instead of n strided ones when items own adjacent blocks
+  V.gloadn = function(T, n, p) return "*(" .. V.global .. "const " .. T .. n .. " *)(" .. p .. ")" end
+  V.gstoren = function(T, n, p) return "*(" .. V.global .. T .. n .. " *)(" .. p .. ")" end
   V.round = function(x) return "round(" .. x .. ")" end -- ties away from zero, as in c.lua
   V.pow2i = function(n)
     if dtype == "f32" then

@@ -55,17 +55,20 @@ return function(plan, spec)
   -- [internal vertices][BS] per parameter batch, states [internal][NS] per
   -- batch element, share "level" gradient partials [internal + vertices of
   -- level d-1][3][BS], siso dBin/dCout/dD partials [vertices of level
-  -- d-1][2N+1] per parameter batch.  The forward's leaf kernel runs
-  -- work-groups of LT lanes x KG sibling leaves (KG: the largest divisor of
-  -- the arity up to 8), k / KG groups per vertex of level d-1 and lane tile.
-  local k = spec.arity
-  local KG = 1
-  for g = 1, math.min(k, 8) do
-    if k % g == 0 then KG = g end
-  end
+  -- d-1][2N+1] per parameter batch.  The forward's two fused kernels
+  -- (k_up_pair: levels d-1 and d-2 up; k_leaves: level d-1's q rebuilt,
+  -- its step down and the outputs) run a work-group per (parameter batch,
+  -- vertex, tile of LT lanes) with a work-item per (child, lane); their
+  -- local memory, sh_pair and sh_leaves elements per lane, keeps LT lanes
+  -- within 32 KiB.
+  local k, BS = spec.arity, plan.BS
+  local sh_pair = math.max(k * BS, 2 * k * NS)
+  local sh_leaves = BS + math.max(k * BS, k * NS + NS)
+  local LT = 32
+  while LT > 1 and LT * math.max(sh_pair, sh_leaves) * plan.size > 32768 do LT = LT // 2 end
   local below = t.count[spec.depth - 1] or 1
   y.gpu = {
-    LT = 32, KG = KG, groups = k // KG,
+    LT = LT, sh_pair = sh_pair, sh_leaves = sh_leaves,
     H = t.internal * plan.BS,
     X = t.internal * NS,
     part = spec.share == "level" and (t.internal + below) * 3 * plan.BS or 0,
