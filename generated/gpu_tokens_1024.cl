@@ -572,16 +572,17 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
 }
 
 /* The outputs: a work-group per (parameter batch, vertex v of level 4,
- * 32 lanes); item j takes leaf j of v.  The leaves' C_c H_c go to local
- * memory and item 0 forms S_v^-1; then per batch element each leaf hands
- * its term of m_v, each item forms the entries j, j + 4, .. of
- * x_v = S_v^-1 m_v - H_v x_parent (q_v is never stored) and every item reads
- * x_v back and solves its leaf. */
+ * 32 lanes), 4 rows of items.  First row j takes leaf j: its C_c H_c
+ * (for S_v) and what the batch loop needs of it (gamma_c = C_c S_c^-1 Bin, beta_c = H_c^T Cout, alpha_c = Cout S_c^-1 Bin + D)
+ * go to local memory, and row 0 forms S_v^-1.  Then each row takes every
+ * 4th batch element on its own, without barriers: q_v = S_v^-1 m_v from
+ * the leaves' inputs (q_v is never stored), x_v = q_v - H_v x_parent, the
+ * 4 outputs. */
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong hf,
         ulong xs)
 {
-    __local gpu_tokens_1024_acc sh[1536]; /* S_v^-1 [BS]; C_c H_c [k][BS], then m_v's terms [k][NS] and x_v [NS] */
+    __local gpu_tokens_1024_acc sh[3456]; /* S_v^-1 [BS], C_c H_c [k][BS], the leaves' [k][17] */
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));
     const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */
@@ -592,16 +593,33 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     const size_t b0 = 0, b1 = batch;
     int bad = 0;
     (void)b0, (void)b1, (void)batch, (void)channels;
-    const size_t tc = 4 * i + (size_t)j, c = 341 + tc; /* the leaf: position, vertex */
-    gpu_tokens_1024_acc CH[8], Kc[8], Sic[8], Hc[8], Sir[2][1], Hvr[2][1], xv[8];
+    gpu_tokens_1024_acc Si[8], Hv[8];
     (void)hf, (void)xs;
-    bad |= gpu_tokens_1024_leaf_terms(CH, Kc, Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8,
-            Bin + lane * 8);
-    for (int e = 0; e < 8; e++)
-        sh[(8 + j * 8 + e) * 32 + t] = CH[e];
+    { /* row j: leaf j's terms */
+        const size_t c = 341 + 4 * i + (size_t)j;
+        gpu_tokens_1024_acc CH[8], Kc[8], Sic[8], Hc[8];
+        bad |= gpu_tokens_1024_leaf_terms(CH, Kc, Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8,
+                Bin + lane * 8);
+        for (int e = 0; e < 8; e++)
+            sh[(8 + j * 8 + e) * 32 + t] = CH[e];
+        {
+            gpu_tokens_1024_acc bin[8], cout[8], s[8], beta[8], alpha = D[lane];
+            gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
+            gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
+            gpu_tokens_1024_mv(s, Sic, bin);
+            for (int e = 0; e < 8; e++)
+                alpha += cout[e] * s[e];
+            gpu_tokens_1024_mvt(beta, Hc, cout);
+            for (int e = 0; e < 8; e++)
+                sh[(40 + j * 17 + e) * 32 + t] = Kc[e];
+            for (int e = 0; e < 8; e++)
+                sh[(40 + j * 17 + 8 + e) * 32 + t] = beta[e];
+            sh[(40 + j * 17 + 16) * 32 + t] = alpha;
+        }
+    }
     barrier(CLK_LOCAL_MEM_FENCE);
     if (j == 0) { /* S_v = A_v - sum_c C_c H_c, in leaf order */
-        gpu_tokens_1024_acc S[8], Si[8];
+        gpu_tokens_1024_acc S[8];
         gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
         for (int cj = 0; cj < 4; cj++)
             for (int e = 0; e < 8; e++)
@@ -611,45 +629,33 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
             sh[(e) * 32 + t] = Si[e];
     }
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int rr = 0; rr < 2; rr++) /* this item's rows of S_v^-1 and H_v */
-        for (int cc = 0; cc < 1; cc++) {
-            const int r = j + rr * 4, e = r * 1 + cc;
-            Sir[rr][cc] = r < 8 ? sh[(e) * 32 + t] : 0;
-            Hvr[rr][cc] = r < 8 ? (ws + hf + (pb * 341 + v) * 8 * lanes + lane)[e * lanes] : 0;
-        }
-    { /* y = alpha u - beta . x_v: alpha = Cout S^-1 Bin + D, beta = H^T Cout */
-        gpu_tokens_1024_acc bin[8], cout[8], s[8], beta[8], alpha = D[lane];
-        gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
-        gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
-        gpu_tokens_1024_mv(s, Sic, bin);
+    for (int e = 0; e < 8; e++)
+        Si[e] = sh[(e) * 32 + t];
+    gpu_tokens_1024_sload(Hv, ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
+    for (size_t b = b0 + (size_t)j; b < b1; b += 4) { /* this row's batch elements: no barriers below */
+        gpu_tokens_1024_acc m[8], xv[8];
+        gpu_tokens_1024_acc s[4];
         for (int e = 0; e < 8; e++)
-            alpha += cout[e] * s[e];
-        gpu_tokens_1024_mvt(beta, Hc, cout);
-        for (size_t nb = batch, ib = 0; ib < nb; ib++) { /* a count the whole group shares (barriers inside) */
-            const size_t b = b0 + ib;
-            const gpu_tokens_1024_acc uc = *(u + ((b * 1024 + tc) * lanes + lane) * 1);
-            for (int e = 0; e < 8; e++) /* the leaf's term of m_v */
-                sh[(8 + j * 8 + e) * 32 + t] = Kc[e] * uc;
-            barrier(CLK_LOCAL_MEM_FENCE);
-            for (int rr = 0; rr < 2; rr++) { /* this item's entries of x_v = S_v^-1 m_v - H_v x_parent */
-                const int r = j + rr * 4;
-                gpu_tokens_1024_acc m = 0;
-                if (r >= 8)
-                    break;
-                for (int cj = 0; cj < 4; cj++) /* m_v = -sum of the terms */
-                    m -= sh[(8 + cj * 8 + r) * 32 + t];
-                sh[(8 + 32 + r) * 32 + t] = Sir[rr][0] * m - Hvr[rr][0] * (ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane)[r * lanes];
-            }
-            barrier(CLK_LOCAL_MEM_FENCE);
+            m[e] = 0;
+        for (int cj = 0; cj < 4; cj++) { /* m_v = -sum_c K_c e_c */
+            const size_t tc = 4 * i + (size_t)cj;
+            s[cj] = *(u + ((b * 1024 + tc) * lanes + lane) * 1);
             for (int e = 0; e < 8; e++)
-                xv[e] = sh[(8 + 32 + e) * 32 + t];
-            {
-                gpu_tokens_1024_acc r = alpha * uc;
-                for (int e = 0; e < 8; e++)
-                    r -= beta[e] * xv[e];
-                if (live)
-                    *(y + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;
-            }
+                m[e] -= sh[(40 + cj * 17 + e) * 32 + t] * s[cj];
+        }
+        gpu_tokens_1024_mv(xv, Si, m);
+        { /* x_v = q_v - H_v x_parent */
+            gpu_tokens_1024_acc xp[8];
+            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
+            gpu_tokens_1024_mv_sub(xv, Hv, xp);
+        }
+        for (int cj = 0; cj < 4; cj++) { /* the leaves' outputs */
+            const size_t tc = 4 * i + (size_t)cj;
+            gpu_tokens_1024_acc r = sh[(40 + cj * 17 + 16) * 32 + t] * s[cj];
+            for (int e = 0; e < 8; e++)
+                r -= sh[(40 + cj * 17 + 8 + e) * 32 + t] * xv[e];
+            if (live)
+                *(y + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;
         }
     }
     if (bad && live)

@@ -56,14 +56,14 @@ return function(plan, spec)
   -- batch element, share "level" gradient partials [internal + vertices of
   -- level d-1][3][BS], siso dBin/dCout/dD partials [vertices of level
   -- d-1][2N+1] per parameter batch.  The forward's two fused kernels
-  -- (k_up_pair: levels d-1 and d-2 up; k_leaves: level d-1's q rebuilt,
-  -- its step down and the outputs) run a work-group per (parameter batch,
+  -- (k_up_pair: levels d-1 and d-2 up; k_leaves: level d-1's q rebuilt
+  -- from the leaves, its step down and the outputs) run a work-group per (parameter batch,
   -- vertex, tile of LT lanes) with a work-item per (child, lane); their
   -- local memory, sh_pair and sh_leaves elements per lane, keeps LT lanes
   -- within 32 KiB.
   local k, BS = spec.arity, plan.BS
   local sh_pair = math.max(k * BS, 2 * k * NS)
-  local sh_leaves = BS + math.max(k * BS, k * NS + NS)
+  local sh_leaves = BS + k * BS + k * (plan.siso and (NS + plan.N + 1) or 3 * BS)
   local LT = 32
   while LT > 1 and LT * math.max(sh_pair, sh_leaves) * plan.size > 32768 do LT = LT // 2 end
   local below = t.count[spec.depth - 1] or 1
