@@ -637,7 +637,8 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         gpu_tokens_1024_acc s[4];
         for (int e = 0; e < 8; e++)
             m[e] = 0;
-        for (int cj = 0; cj < 4; cj++) { /* m_v = -sum_c K_c e_c */
+#pragma unroll 4
+        for (int cj = 0; cj < 4; cj++) { /* m_v = -sum_c K_c e_c (unrolled: s stays in registers) */
             const size_t tc = 4 * i + (size_t)cj;
             s[cj] = *(u + ((b * 1024 + tc) * lanes + lane) * 1);
             for (int e = 0; e < 8; e++)
@@ -649,6 +650,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
             gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mv_sub(xv, Hv, xp);
         }
+#pragma unroll 4
         for (int cj = 0; cj < 4; cj++) { /* the leaves' outputs */
             const size_t tc = 4 * i + (size_t)cj;
             gpu_tokens_1024_acc r = sh[(40 + cj * 17 + 16) * 32 + t] * s[cj];
