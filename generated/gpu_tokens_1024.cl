@@ -571,8 +571,8 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         gpu_tokens_1024_FAIL(ws, 2);
 }
 
-/* The outputs: a work-group per (parameter batch, vertex v of level 4,
- * 32 lanes), 4 rows of items.  First row j takes leaf j: its C_c H_c
+/* The outputs ("batch" design, myo/cl_layout.lua): a work-group per
+ * (parameter batch, vertex v of level 4, 32 lanes), 4 rows of items.  First row j takes leaf j: its C_c H_c
  * (for S_v) and what the batch loop needs of it (gamma_c = C_c S_c^-1 Bin, beta_c = H_c^T Cout, alpha_c = Cout S_c^-1 Bin + D)
  * go to local memory, and row 0 forms S_v^-1.  Then each row takes every
  * 4th batch element on its own, without barriers: q_v = S_v^-1 m_v from

@@ -57,18 +57,29 @@ return function(plan, spec)
   -- level d-1][3][BS], siso dBin/dCout/dD partials [vertices of level
   -- d-1][2N+1] per parameter batch.  The forward's two fused kernels
   -- (k_up_pair: levels d-1 and d-2 up; k_leaves: level d-1's q rebuilt
-  -- from the leaves, its step down and the outputs) run a work-group per (parameter batch,
-  -- vertex, tile of LT lanes) with a work-item per (child, lane); their
-  -- local memory, sh_pair and sh_leaves elements per lane, keeps LT lanes
-  -- within 32 KiB.
+  -- from the leaves, its step down and the outputs) run a work-group per
+  -- (parameter batch, vertex, tile of LT lanes) with a row of items per
+  -- child; their local memory, sh_pair and sh_leaves elements per lane,
+  -- keeps LT lanes within 32 KiB.  k_leaves comes in two designs
+  -- (gpu_tree.tmpl): "batch" (the rows walk the batch on their own, the
+  -- leaves' terms in local memory) where that leaves LT >= 16, else
+  -- "exchange" (row j keeps leaf j; two barriers per batch element).  On the
+  -- H200, 16 x 2048, N 16: arity 4 batch 2.2 ms, exchange 3.5 ms; arity 16
+  -- batch (8 lanes) 10.9 ms, exchange (16 lanes) 3.1 ms.
   local k, BS = spec.arity, plan.BS
   local sh_pair = math.max(k * BS, 2 * k * NS)
-  local sh_leaves = BS + k * BS + k * (plan.siso and (NS + plan.N + 1) or 3 * BS)
-  local LT = 32
-  while LT > 1 and LT * math.max(sh_pair, sh_leaves) * plan.size > 32768 do LT = LT // 2 end
+  local sh_batch = BS + k * BS + k * (plan.siso and (NS + plan.N + 1) or 3 * BS)
+  local sh_exchange = BS + math.max(k * BS, k * NS + NS)
+  local function tile(sh)
+    local LT = 32
+    while LT > 1 and LT * math.max(sh_pair, sh) * plan.size > 32768 do LT = LT // 2 end
+    return LT
+  end
+  local leaves, LT, sh_leaves = "batch", tile(sh_batch), sh_batch
+  if LT < 16 then leaves, LT, sh_leaves = "exchange", tile(sh_exchange), sh_exchange end
   local below = t.count[spec.depth - 1] or 1
   y.gpu = {
-    LT = LT, sh_pair = sh_pair, sh_leaves = sh_leaves,
+    LT = LT, sh_pair = sh_pair, sh_leaves = sh_leaves, leaves = leaves,
     H = t.internal * plan.BS,
     X = t.internal * NS,
     part = spec.share == "level" and (t.internal + below) * 3 * plan.BS or 0,
