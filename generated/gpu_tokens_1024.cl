@@ -136,14 +136,6 @@ static void gpu_tokens_1024_outer_sub(gpu_tokens_1024_acc *G, const gpu_tokens_1
         G[e] -= a[e] * b[e];
 }
 
-/* G -= a b^T on the rows first, first + step, .. of G (diagonal entries): one
- * share of a gradient that several work-items sum */
-static void gpu_tokens_1024_outer_sub_rows(gpu_tokens_1024_acc *G, const gpu_tokens_1024_acc *a, const gpu_tokens_1024_acc *b, int first, int step)
-{
-    for (int e = first; e < 8; e += step)
-        G[e] -= a[e] * b[e];
-}
-
 /* State vectors and blocks in the workspace: entry n at p[n * stride]
  * (lane-major, so adjacent work-items touch adjacent elements) */
 static void gpu_tokens_1024_sload(gpu_tokens_1024_acc *x, __global const float *p, size_t stride, int n)
@@ -672,129 +664,75 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         gpu_tokens_1024_FAIL(ws, 2);
 }
 
-/* The adjoint at level 4 and the leaves: a work-group per (parameter
- * batch, vertex v of level 4, 32 lanes), row j takes leaf j.  Per batch
- * element every row takes v's last steps down itself (x_v = q_v - H_v x_parent,
- * lambda_v = q'_v - H'_v lambda_parent: the same loads for all rows, from
- * the cache), solves its leaf (x, lambda, du) and sums its leaf's gradients
- * over the batch, and its share (rows j, j + 4, ..) of v's.  At the end the
- * rows' shares of v's gradients meet in local memory, and the sums the leaves share (dBin, dCout, dD) are added row by row in order. */
-__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
+/* The adjoint at the leaves: level 4's 1 x 256 x lanes work-items
+ * each take their vertex's 4 leaves: x and lambda, du, the leaves'
+ * gradients, and partial sums of dBin, dCout, dD. */
+__kernel void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *u, __global const float *dy, __global float *du, __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,
-        ulong batch_, ulong channels_, __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls, ulong part, ulong pio)
+        ulong batch_, ulong channels_, __global float *ws, ulong xs, ulong ls, ulong part, ulong pio)
 {
-    __local gpu_tokens_1024_acc sh[1312]; /* v's gradients [3][BS]; the rows' sums [17] */
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));
-    const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */
-    const size_t cnt = 256, i = grp / tiles % cnt, pb = grp / tiles / cnt, v = 85 + i;
-    const size_t lane_ = grp % tiles * 32 + (size_t)t;
-    const int live = lane_ < lanes;
-    const size_t lane = live ? lane_ : lanes - 1;
+    const size_t l = 4, g = ((size_t)get_global_id(0)), lane = g % lanes;
+    size_t cnt = 1, off = 0, j;
+    for (j = 0; j < l; j++) { /* level l's vertex count and first number */
+        off += cnt;
+        cnt *= 4;
+    }
+    const size_t i = g / lanes % cnt, pb = g / lanes / cnt, v = off + i;
     const size_t b0 = 0, b1 = batch;
-    int bad = 0;
-    (void)b0, (void)b1, (void)batch, (void)channels;
-    const size_t tc = 4 * i + (size_t)j, c = 341 + tc; /* the leaf: position, vertex */
-    gpu_tokens_1024_acc Sc[8], Sic[8], M[8], Hc[8], Ht[8], Hv[8], Hb[8];
-    gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0}, vA_[8] = {0}, vB_[8] = {0}, vC_[8] = {0};
+    (void)b0, (void)b1, (void)v;
+    if (pb >= 1)
+        return;
+    (void)part;
     gpu_tokens_1024_acc bin[8], cout[8], pBin[8] = {0}, pCout[8] = {0}, pD = 0, Dh = D[lane];
     gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
     gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
-    (void)part;
-    bad |= gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8);
-    gpu_tokens_1024_cload(Sc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
-    gpu_tokens_1024_mm(M, Sc, Sic);
-    gpu_tokens_1024_tr(Ht, M); /* the adjoint's (C S^-1)^T */
-    gpu_tokens_1024_sload(Hv, ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
-    gpu_tokens_1024_sload(Hb, ws + hb + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
-    for (size_t b = b0; b < b1; b++) { /* no barriers: each row on its own */
-        gpu_tokens_1024_acc xv[8], lv[8], e_[8], gg[8], x[8], lam[8];
-        gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8); /* q_v, q'_v */
-        gpu_tokens_1024_sload(lv, ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
-        { /* v's last steps down and its share of v's gradients */
-            gpu_tokens_1024_acc xp[8], lp[8];
-            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
-            gpu_tokens_1024_sload(lp, ws + ls + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
-            gpu_tokens_1024_mv_sub(xv, Hv, xp);
-            gpu_tokens_1024_mv_sub(lv, Hb, lp);
-            gpu_tokens_1024_outer_sub_rows(vA_, lv, xv, j, 4);
-            gpu_tokens_1024_outer_sub_rows(vB_, lv, xp, j, 4);
-            gpu_tokens_1024_outer_sub_rows(vC_, lp, xv, j, 4);
+    for (j = 0; j < 4; j++) {
+        const size_t c = off + cnt + 4 * i + j, tc = 4 * i + j;
+        gpu_tokens_1024_acc Sc[8], Sic[8], M[8], Hc[8], Ht[8];
+        gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
+        if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
+            gpu_tokens_1024_FAIL(ws, 2);
+            return;
         }
-        const gpu_tokens_1024_acc uc = *(u + ((b * 1024 + tc) * lanes + lane) * 1), dc = *(dy + ((b * 1024 + tc) * lanes + lane) * 1);
-        gpu_tokens_1024_acc r = Dh * dc;
-        for (int e = 0; e < 8; e++) {
-            e_[e] = bin[e] * uc;
-            gg[e] = cout[e] * dc;
-        }
-        gpu_tokens_1024_mv(x, Sic, e_);
-        gpu_tokens_1024_mv_sub(x, Hc, xv);
-        gpu_tokens_1024_mvt(lam, Sic, gg);
-        gpu_tokens_1024_mv_sub(lam, Ht, lv);
-        for (int e = 0; e < 8; e++) {
-            r += bin[e] * lam[e];
-            pBin[e] += lam[e] * uc;
-            pCout[e] += dc * x[e];
-        }
-        pD += dc * uc;
-        if (live)
+        gpu_tokens_1024_cload(Sc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
+        gpu_tokens_1024_mm(M, Sc, Sic);
+        gpu_tokens_1024_tr(Ht, M); /* the adjoint's (C S^-1)^T */
+        for (size_t b = b0; b < b1; b++) {
+            gpu_tokens_1024_acc xv[8], lv[8], e_[8], gg[8], x[8], lam[8];
+            gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
+            gpu_tokens_1024_sload(lv, ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
+            const gpu_tokens_1024_acc uc = *(u + ((b * 1024 + tc) * lanes + lane) * 1), dc = *(dy + ((b * 1024 + tc) * lanes + lane) * 1);
+            gpu_tokens_1024_acc r = Dh * dc;
+            for (int e = 0; e < 8; e++) {
+                e_[e] = bin[e] * uc;
+                gg[e] = cout[e] * dc;
+            }
+            gpu_tokens_1024_mv(x, Sic, e_);
+            gpu_tokens_1024_mv_sub(x, Hc, xv);
+            gpu_tokens_1024_mvt(lam, Sic, gg);
+            gpu_tokens_1024_mv_sub(lam, Ht, lv);
+            for (int e = 0; e < 8; e++) {
+                r += bin[e] * lam[e];
+                pBin[e] += lam[e] * uc;
+                pCout[e] += dc * x[e];
+            }
+            pD += dc * uc;
             *(du + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;
-        gpu_tokens_1024_outer_sub(gA_, lam, x);
-        gpu_tokens_1024_outer_sub(gB_, lam, xv);
-        gpu_tokens_1024_outer_sub(gC_, lv, x);
-    }
-    for (int e = 0; e < 8; e++) /* this row's share of v's gradients */
-        if (e % 4 == j) {
-            sh[(e) * 32 + t] = vA_[e];
-            sh[(8 + e) * 32 + t] = vB_[e];
-            sh[(16 + e) * 32 + t] = vC_[e];
+            gpu_tokens_1024_outer_sub(gA_, lam, x);
+            gpu_tokens_1024_outer_sub(gB_, lam, xv);
+            gpu_tokens_1024_outer_sub(gC_, lv, x);
         }
-    if (live) { /* the leaf's own gradients */
         gpu_tokens_1024_bstore(gA + (c * lanes + lane) * 8, gA_);
         gpu_tokens_1024_bstore(gB + (c * lanes + lane) * 8, gB_);
         gpu_tokens_1024_bstore(gC + (c * lanes + lane) * 8, gC_);
     }
-    for (int row = 0; row < 4; row++) { /* the leaves' shared sums, row by row */
-        if (row == j) {
-            gpu_tokens_1024_acc o[17];
-            for (int e = 0; e < 8; e++) {
-                o[0 + e] = pBin[e];
-                o[8 + e] = pCout[e];
-            }
-            o[16] = pD;
-            for (int e = 0; e < 17; e++)
-                sh[(24 + e) * 32 + t] = (row == 0 ? 0 : sh[(24 + e) * 32 + t]) + o[e];
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
+    { /* this (pb, vertex)'s partial sums of dBin, dCout, dD */
+        __global float *const o = ws + pio + (pb * 256 + i) * 17 * lanes + lane;
+        gpu_tokens_1024_sstore(o, lanes, pBin, 8);
+        gpu_tokens_1024_sstore(o + 8 * lanes, lanes, pCout, 8);
+        o[16 * lanes] = (float)pD;
     }
-    if (j == 0 && live) {
-        for (int e = 0; e < 8; e++) {
-            vA_[e] = sh[(e) * 32 + t];
-            vB_[e] = sh[(8 + e) * 32 + t];
-            vC_[e] = sh[(16 + e) * 32 + t];
-        }
-        {
-            gpu_tokens_1024_acc *gA_ = vA_, *gB_ = vB_, *gC_ = vC_; /* v's gradients */
-            gpu_tokens_1024_bstore(gA + (v * lanes + lane) * 8, gA_);
-            gpu_tokens_1024_bstore(gB + (v * lanes + lane) * 8, gB_);
-            gpu_tokens_1024_bstore(gC + (v * lanes + lane) * 8, gC_);
-        }
-        {
-            for (int e = 0; e < 8; e++) {
-                pBin[e] = sh[(24 + e) * 32 + t];
-                pCout[e] = sh[(32 + e) * 32 + t];
-            }
-            pD = sh[(40) * 32 + t];
-            { /* this (pb, vertex)'s partial sums of dBin, dCout, dD */
-                __global float *const o = ws + pio + (pb * 256 + i) * 17 * lanes + lane;
-                gpu_tokens_1024_sstore(o, lanes, pBin, 8);
-                gpu_tokens_1024_sstore(o + 8 * lanes, lanes, pCout, 8);
-                o[16 * lanes] = (float)pD;
-            }
-        }
-    }
-    if (bad && live)
-        gpu_tokens_1024_FAIL(ws, 2);
 }
 
 /* dBin, dCout, dD from the partials; 17 x channels work-items. */

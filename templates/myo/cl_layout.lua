@@ -77,15 +77,9 @@ return function(plan, spec)
   end
   local leaves, LT, sh_leaves = "batch", tile(sh_batch), sh_batch
   if LT < 16 then leaves, LT, sh_leaves = "exchange", tile(sh_exchange), sh_exchange end
-  -- the backward's k_leaves_adj: v's gradients [3][BS] and the sums its
-  -- rows share (share "level" partials, siso dBin/dCout/dD) per lane, at
-  -- most 256 items a group
-  local sh_adj = 3 * BS + (spec.share == "level" and 3 * BS or 0) + (plan.siso and 2 * plan.N + 1 or 0)
-  local LTA = 32
-  while LTA > 1 and (LTA * sh_adj * plan.size > 32768 or LTA * k > 256) do LTA = LTA // 2 end
   local below = t.count[spec.depth - 1] or 1
   y.gpu = {
-    LT = LT, sh_pair = sh_pair, sh_leaves = sh_leaves, leaves = leaves, LTA = LTA,
+    LT = LT, sh_pair = sh_pair, sh_leaves = sh_leaves, leaves = leaves,
     H = t.internal * plan.BS,
     X = t.internal * NS,
     part = spec.share == "level" and (t.internal + below) * 3 * plan.BS or 0,
