@@ -17,9 +17,10 @@
  * OpenBLAS: K = X W_h (dense sgemm), LayerNorm, S = X K^T (sgemm), softmax,
  * O = P V (sgemm), and its backward in the same style (7 sgemms per head).
  *
- * One thread by default (OpenBLAS too); -t THREADS runs the matmul kernels
- * (threads = "openmp") and OpenBLAS on that many threads, against the
- * one-core peak times the threads (attention is one thread whatever -t says).
+ * One thread by default (OpenBLAS too); -t THREADS runs the kernels
+ * (threads = "openmp": matmul row groups, attention (batch, head) pairs and
+ * head groups; 8 heads here) and OpenBLAS on that many threads, against the
+ * one-core peak times the threads.
  * The machine may be shared, so every time is a median.  OpenBLAS picks its kernel by
  * CPU (OPENBLAS_CORETYPE overrides); the core it runs is printed.
  * Options: -r REPS (timed calls, default 7), -k SUBSTRING (only kernels
@@ -494,7 +495,7 @@ int main(int argc, char **argv)
     /* -t: the peak of one core times the threads */
     double p2 = threads * peak(peak_avx2_run);
     double p5 = __builtin_cpu_supports("avx512f") ? threads * peak(peak_avx512_run) : 0;
-    printf("btt_bench: %s, %d thread%s (matmul kernels: threads = \"openmp\")\n", cpu, threads,
+    printf("btt_bench: %s, %d thread%s (kernels: threads = \"openmp\")\n", cpu, threads,
            threads > 1 ? "s" : "");
     printf("OpenBLAS: core %s, config %s, %d thread%s (OPENBLAS_CORETYPE %s)\n",
            openblas_get_corename(), openblas_get_config(), threads, threads > 1 ? "s" : "",

@@ -569,13 +569,6 @@ static int check_btt(lua_State *L, int t, char *err, size_t errlen)
             return fail(err, errlen, attention_only[i],
                         "required field is missing (op = \"attention\")%s%s", "", "");
     }
-    lua_getfield(L, t, "threads");
-    int openmp = lua_isstring(L, -1) && strcmp(lua_tostring(L, -1), "openmp") == 0;
-    lua_pop(L, 1);
-    if (attention && openmp)
-        return fail(err, errlen, "threads",
-                    "\"openmp\" is for op = \"matmul\" (btt attention runs on one thread)%s%s",
-                    "", "");
     if (attention && dim[0] != dim[1])
         return fail(err, errlen, "out_arity",
                     "op = \"attention\" needs d_in = d_out (m0*m1 = n0*n1)%s%s", "", "");

@@ -1623,15 +1623,49 @@ static void btt_attention_odd_aws_split(double *p, btt_attention_odd_aws *a)
     (void)p;
 }
 
+/* Workspace slots: one per (batch, head) pair running at once (forward:
+ * NAME_slots of the pairs) or per group of heads (backward: one group); each
+ * slot holds the BTT scratch and packed cores of one head and the attention
+ * scratch. */
+static size_t btt_attention_odd_att_slot_elems(void)
+{
+    return btt_attention_odd_ws_elems(256) + btt_attention_odd_aws_elems();
+}
+
+static size_t btt_attention_odd_head_groups(size_t heads)
+{
+    (void)heads;
+    return 1;
+}
+
+static size_t btt_attention_odd_att_slots(size_t batch, size_t heads)
+{
+    size_t s = 0;
+    s = btt_attention_odd_slots(batch * heads);
+    if (btt_attention_odd_head_groups(heads) > s)
+        s = btt_attention_odd_head_groups(heads);
+    (void)batch, (void)heads;
+    return s;
+}
+
+/* Slot s's views of the workspace. */
+static void btt_attention_odd_slot_split(void *workspace, size_t s, btt_attention_odd_ws *w, btt_attention_odd_aws *a)
+{
+    double *p = (double *)workspace + s * btt_attention_odd_att_slot_elems();
+    btt_attention_odd_ws_split(p, 256, 0, w);
+    btt_attention_odd_aws_split(p + btt_attention_odd_ws_elems(256), a);
+}
+
 /* The same for any batch and heads; SIZE_MAX where a tensor's bytes (x:
  * [batch][256][60], W1, W2: [heads][1440 elements], v, o:
  * [batch][heads][256][20]) overflow size_t. */
 size_t btt_attention_odd_workspace_size(size_t batch, size_t heads)
 {
+    size_t parts = 0;
     if (btt_attention_odd_mul(batch, 122880) == SIZE_MAX || btt_attention_odd_mul(heads, 11520) == SIZE_MAX ||
         btt_attention_odd_mul(btt_attention_odd_mul(batch, heads), 40960) == SIZE_MAX)
         return SIZE_MAX;
-    return (btt_attention_odd_ws_elems(256) + btt_attention_odd_aws_elems()) * sizeof(double);
+    return (btt_attention_odd_att_slots(batch, heads) * btt_attention_odd_att_slot_elems() + parts) * sizeof(double);
 }
 
 static double btt_attention_odd_hmax(double v)
@@ -1795,26 +1829,27 @@ static int btt_attention_odd_attend_fwd(const btt_attention_odd_aws *a, const do
 int btt_attention_odd_forward(const double *x, const double *W1, const double *W2, const double *v, double *o,
         double *lse, size_t batch, size_t heads, void *workspace)
 {
-    btt_attention_odd_ws w;
-    btt_attention_odd_aws a;
-    size_t h, b;
-    int bad = 0;
+    size_t u, pairs;
+    int rc = 0;
     if (!x || !W1 || !W2 || !v || !o || !workspace || batch == 0 || heads == 0 ||
         btt_attention_odd_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
-    btt_attention_odd_ws_split(workspace, 256, 0, &w);
-    btt_attention_odd_aws_split((double *)workspace + btt_attention_odd_ws_elems(256), &a);
-    for (h = 0; h < heads; h++) {
+    pairs = batch * heads;
+    /* (batch, head) pairs in head order, each on its own with the slot of its thread */
+    btt_attention_odd_PARALLEL_FOR(btt_attention_odd_slots(pairs))
+    for (u = 0; u < pairs; u++) {
+        const size_t h = u / batch, b = u % batch, bh = b * heads + h;
+        btt_attention_odd_ws w;
+        btt_attention_odd_aws a;
+        btt_attention_odd_slot_split(workspace, btt_attention_odd_THREAD(), &w, &a);
         btt_attention_odd_pack_f1(W1 + h * 1440, w.w1p);
         btt_attention_odd_pack_f2(W2 + h * 1200, w.w2p);
-        for (b = 0; b < batch; b++) {
-            const size_t bh = b * heads + h;
-            btt_attention_odd_keys(&w, &a, x + b * 15360);
-            bad |= btt_attention_odd_attend_fwd(&a, x + b * 15360, v + bh * 5120, o + bh * 5120,
-                    lse ? lse + bh * 256 : NULL);
-        }
+        btt_attention_odd_keys(&w, &a, x + b * 15360);
+        if (btt_attention_odd_attend_fwd(&a, x + b * 15360, v + bh * 5120, o + bh * 5120,
+                lse ? lse + bh * 256 : NULL))
+            rc = 2;
     }
-    return bad ? 2 : 0;
+    return rc;
 }
 
 /* Backward softmax of a tile: S becomes P = exp(scale S - lse) (masked: 0),
@@ -1917,61 +1952,71 @@ int btt_attention_odd_backward(const double *x, const double *W1, const double *
         const double *o, const double *lse, const double *dout, double *dx, double *dW1, double *dW2,
         double *dv, size_t batch, size_t heads, void *workspace)
 {
-    btt_attention_odd_ws w;
-    btt_attention_odd_aws a;
-    double chk = 0.0;
-    size_t h, b, r, d;
-    int bad = 0;
+    size_t g, groups, r;
+    int rc = 0;
     if (!x || !W1 || !W2 || !v || !o || !lse || !dout || !dx || !dW1 || !dW2 || !dv ||
         !workspace || batch == 0 || heads == 0 || btt_attention_odd_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
-    btt_attention_odd_ws_split(workspace, 256, 0, &w);
-    btt_attention_odd_aws_split((double *)workspace + btt_attention_odd_ws_elems(256), &a);
-    memset(dx, 0, batch * 15360 * sizeof(double));
-    for (h = 0; h < heads; h++) {
-        btt_attention_odd_pack_f1(W1 + h * 1440, w.w1p);
-        btt_attention_odd_pack_f2(W2 + h * 1200, w.w2p);
-        btt_attention_odd_pack_b1(W2 + h * 1200, w.w2t);
-        btt_attention_odd_pack_b2(W1 + h * 1440, w.w1t);
-        memset(w.acc1, 0, 1440 * sizeof(double));
-        memset(w.acc2, 0, 1200 * sizeof(double));
-        for (b = 0; b < batch; b++) {
-            const size_t bh = b * heads + h;
-            const double *X = x + b * 15360;
-            double *dX = dx + b * 15360;
-            btt_attention_odd_keys(&w, &a, X);
-            bad |= btt_attention_odd_attend_bwd(&a, X, v + bh * 5120, o + bh * 5120,
-                    lse + bh * 256, dout + bh * 5120, dv + bh * 5120);
-            /* LayerNorm backward: dk' = rstd (dk - mean(dk) - k mean(dk k)) */
-            for (r = 0; r < 256; r++) {
-                double *g = a.dk + r * 60;
-                const double *k = a.kr + r * 60;
-                double s1 = 0.0, s2 = 0.0;
-                double m1, m2;
-                for (d = 0; d < 60; d += 1) {
-                    const double gv = (*(g + d));
-                    s1 = (s1 + gv);
-                    s2 = (gv * (*(k + d)) + s2);
+    groups = btt_attention_odd_head_groups(heads);
+    /* groups of heads, each with its slot and (several groups) its dx partial */
+    btt_attention_odd_PARALLEL_FOR(groups)
+    for (g = 0; g < groups; g++) {
+        btt_attention_odd_ws w;
+        btt_attention_odd_aws a;
+        double chk = 0.0;
+        double *const dxg = dx;
+        size_t h, b, r, d;
+        int bad = 0;
+        btt_attention_odd_slot_split(workspace, g, &w, &a);
+        memset(dxg, 0, batch * 15360 * sizeof(double));
+        for (h = g * heads / groups; h < (g + 1) * heads / groups; h++) {
+            btt_attention_odd_pack_f1(W1 + h * 1440, w.w1p);
+            btt_attention_odd_pack_f2(W2 + h * 1200, w.w2p);
+            btt_attention_odd_pack_b1(W2 + h * 1200, w.w2t);
+            btt_attention_odd_pack_b2(W1 + h * 1440, w.w1t);
+            memset(w.acc1, 0, 1440 * sizeof(double));
+            memset(w.acc2, 0, 1200 * sizeof(double));
+            for (b = 0; b < batch; b++) {
+                const size_t bh = b * heads + h;
+                const double *X = x + b * 15360;
+                double *dX = dxg + b * 15360;
+                btt_attention_odd_keys(&w, &a, X);
+                bad |= btt_attention_odd_attend_bwd(&a, X, v + bh * 5120, o + bh * 5120,
+                        lse + bh * 256, dout + bh * 5120, dv + bh * 5120);
+                /* LayerNorm backward: dk' = rstd (dk - mean(dk) - k mean(dk k)) */
+                for (r = 0; r < 256; r++) {
+                    double *gk = a.dk + r * 60;
+                    const double *k = a.kr + r * 60;
+                    double s1 = 0.0, s2 = 0.0;
+                    double m1, m2;
+                    for (d = 0; d < 60; d += 1) {
+                        const double gv = (*(gk + d));
+                        s1 = (s1 + gv);
+                        s2 = (gv * (*(k + d)) + s2);
+                    }
+                    m1 = btt_attention_odd_hsum(s1) / 60;
+                    m2 = btt_attention_odd_hsum(s2) / 60;
+                    for (d = 0; d < 60; d++)
+                        gk[d] = a.rstd[r] * (gk[d] - m1 - k[d] * m2);
                 }
-                m1 = btt_attention_odd_hsum(s1) / 60;
-                m2 = btt_attention_odd_hsum(s2) / 60;
-                for (d = 0; d < 60; d++)
-                    g[d] = a.rstd[r] * (g[d] - m1 - k[d] * m2);
+                /* the key path through the BTT: dx_k and the cores' gradients */
+                for (r = 0; r < 256; r += 240) {
+                    const size_t nb = 256 - r < 240 ? 256 - r : 240;
+                    btt_attention_odd_backward_tile(&w, X + r * 60, a.dk + r * 60, 60, a.dxk + r * 60,
+                            60, nb, &chk);
+                }
+                for (r = 0; r < 256; r++)
+                    for (d = 0; d < 60; d++)
+                        dX[r * 60 + d] += a.dq[r * 60 + d] + a.dxk[r * 60 + d];
             }
-            /* the key path through the BTT: dx_k and the cores' gradients */
-            for (r = 0; r < 256; r += 240) {
-                const size_t nb = 256 - r < 240 ? 256 - r : 240;
-                btt_attention_odd_backward_tile(&w, X + r * 60, a.dk + r * 60, 60, a.dxk + r * 60,
-                        60, nb, &chk);
-            }
-            for (r = 0; r < 256; r++)
-                for (d = 0; d < 60; d++)
-                    dX[r * 60 + d] += a.dq[r * 60 + d] + a.dxk[r * 60 + d];
+            bad |= btt_attention_odd_grads_out(&w, 1, 0, dW1 + h * 1440,
+                    dW2 + h * 1200);
         }
-        bad |= btt_attention_odd_grads_out(&w, 1, 0, dW1 + h * 1440,
-                dW2 + h * 1200);
+        if (bad || btt_attention_odd_bad(chk))
+            rc = 2;
     }
     for (r = 0; r < batch * 15360; r++)
-        bad |= dx[r] - dx[r] != 0;
-    return bad || btt_attention_odd_bad(chk) ? 2 : 0;
+        if (dx[r] - dx[r] != 0)
+            rc = 2;
+    return rc;
 }

@@ -108,10 +108,13 @@ if(BTT_TEST_KERNELS)
       endforeach()
     endforeach()
   endforeach()
-  # threads = "openmp" matmuls: built without OpenMP here (the row-tile
-  # groups run serially; 250 rows make several groups), with it for test_btt_omp
+  # threads = "openmp" matmuls and attention: built without OpenMP here (the
+  # row-tile groups, head groups run serially; 250 rows make several row
+  # groups, 3 heads three head groups), with it for test_btt_omp
   foreach(target ${MYOGEN_TEST_TARGETS})
     btt_test_kernel(${target}_f64_mm_omp ${target} f64 matmul 3,5 7,2 3 threads=openmp)
+    btt_test_kernel(${target}_f64_at_omp ${target} f64 attention 2,3 3,2 2 threads=openmp
+                    seq_len=20 value_dim=3)
   endforeach()
   find_package(OpenMP COMPONENTS C)
   if(OpenMP_C_FOUND)
@@ -119,6 +122,8 @@ if(BTT_TEST_KERNELS)
       btt_test_kernel(${target}_f32_mm_omp ${target} f32 matmul 4,4 - 2 threads=openmp OMP_BUILD)
       btt_test_kernel(${target}_f64_mm_omp ${target} f64 matmul 3,5 7,2 3 threads=openmp
                       OMP_BUILD)
+      btt_test_kernel(${target}_f32_at_omp ${target} f32 attention 2,3 3,2 2 threads=openmp
+                      seq_len=37 value_dim=3 causal=true OMP_BUILD)
     endforeach()
   else()
     message(STATUS "OpenMP not found: test_btt_omp (thread determinism) is not built")

@@ -801,6 +801,21 @@ static int add_kernel_suites(void)
 
 #ifdef _OPENMP
 #include <omp.h>
+/* The outputs (nf buffers each) of runs on 1, 2, 3 threads: the same bytes;
+ * frees them and puts the thread count back to 1. */
+static void same_bytes_3(const char *name, kbuf *o1, kbuf *o2, kbuf *o3, int nf, size_t es)
+{
+    omp_set_num_threads(1);
+    for (int f = 0; f < nf; f++) {
+        CU_ASSERT(memcmp(o1[f].p, o2[f].p, o1[f].n * es) == 0);
+        CU_ASSERT(memcmp(o1[f].p, o3[f].p, o1[f].n * es) == 0);
+        kb_free(&o1[f]);
+        kb_free(&o2[f]);
+        kb_free(&o3[f]);
+    }
+    printf("\n  %s: 1, 2, 3 threads compared", name);
+}
+
 /* threads = "openmp" matmuls built with OpenMP: 1, 2 and 3 threads give the
  * same bytes (the row tiles run in groups fixed by the sizes; the groups'
  * gradient accumulators are summed in group order). */
@@ -826,19 +841,49 @@ static void test_mm_threads(void)
             CU_ASSERT_EQUAL(k->bwd(W1.p, W2.p, x.p, dy.p, o[1].p, o[2].p, o[3].p, n, ws), 0);
             free(ws);
         }
-        omp_set_num_threads(1);
-        for (int nt = 2; nt <= 3; nt++)
-            for (int f = 0; f < 4; f++)
-                CU_ASSERT(memcmp(out[0][f].p, out[nt - 1][f].p, out[0][f].n * es) == 0);
-        printf("\n  %s: 1, 2, 3 threads compared", k->name);
-        for (int nt = 0; nt < 3; nt++)
-            for (int f = 0; f < 4; f++)
-                kb_free(&out[nt][f]);
+        same_bytes_3(k->name, out[0], out[1], out[2], 4, es);
         kb_free(&W1);
         kb_free(&W2);
         kb_free(&x);
         kb_free(&dy);
         mm_data_free(&d);
+    }
+}
+
+/* threads = "openmp" attention built with OpenMP: 1, 2 and 3 threads give
+ * the same bytes ((batch, head) pairs on their own; the backward's head
+ * groups fixed by the sizes, their dx partials summed in group order). */
+static void test_at_threads(void)
+{
+    for (const at_kernel *k = at_kernels; k->name; k++) {
+        if (!k->cpu_supported())
+            continue;
+        at_data d;
+        at_data_make(k, 2, 5, 9, &d);
+        kbuf x = kb_from(d.x, d.nx, k->f64), W1 = kb_from(d.W1, d.nw1, k->f64);
+        kbuf W2 = kb_from(d.W2, d.nw2, k->f64), v = kb_from(d.v, d.nv, k->f64);
+        kbuf dout = kb_from(d.dout, d.nv, k->f64);
+        const size_t es = k->f64 ? 8 : 4;
+        kbuf out[3][6];
+        for (int nt = 1; nt <= 3; nt++) {
+            kbuf *o = out[nt - 1];
+            unsigned char *ws = ws_new(k->ws(d.batch, d.heads));
+            o[0] = kb_new(d.nv, k->f64), o[1] = kb_new(d.nl, k->f64), o[2] = kb_new(d.nx, k->f64);
+            o[3] = kb_new(d.nw1, k->f64), o[4] = kb_new(d.nw2, k->f64), o[5] = kb_new(d.nv, k->f64);
+            omp_set_num_threads(nt);
+            CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, v.p, o[0].p, o[1].p, d.batch, d.heads, ws), 0);
+            CU_ASSERT_EQUAL(k->bwd(x.p, W1.p, W2.p, v.p, o[0].p, o[1].p, dout.p, o[2].p, o[3].p,
+                                   o[4].p, o[5].p, d.batch, d.heads, ws),
+                            0);
+            free(ws);
+        }
+        same_bytes_3(k->name, out[0], out[1], out[2], 6, es);
+        kb_free(&x);
+        kb_free(&W1);
+        kb_free(&W2);
+        kb_free(&v);
+        kb_free(&dout);
+        at_data_free(&d);
     }
 }
 #endif
@@ -856,8 +901,9 @@ int main(void)
         return 2;
     }
 #ifdef _OPENMP
-    CU_pSuite th = CU_add_suite("btt_matmul_threads", NULL, NULL);
-    if (!th || !CU_add_test(th, "the same bytes for 1, 2, 3 threads", test_mm_threads)) {
+    CU_pSuite th = CU_add_suite("btt_threads", NULL, NULL);
+    if (!th || !CU_add_test(th, "the same bytes for 1, 2, 3 threads", test_mm_threads) ||
+        !CU_add_test(th, "attention: the same bytes for 1, 2, 3 threads", test_at_threads)) {
         fprintf(stderr, "test_btt: CUnit setup failed: %s\n", CU_get_error_msg());
         CU_cleanup_registry();
         return 2;

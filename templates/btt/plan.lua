@@ -51,9 +51,10 @@ return function(spec)
     Q = m1 * s, -- columns of one B1 GEMM / depth of one F2 GEMM: (i1, sig)
   }
   p.Rp, p.Qp, p.m0p, p.n1p = padW(p.R), padW(p.Q), padW(m0), padW(n1)
-  -- threads = "openmp" (op matmul, CPU): row tiles in groups run in
-  -- parallel (templates/btt/matmul_api.c.tmpl)
-  p.openmp = spec.threads == "openmp" and not p.cl and not p.attention
+  -- threads = "openmp" (CPU): matmul row tiles in groups run in parallel
+  -- (templates/btt/matmul_api.c.tmpl), attention (batch, head) pairs and
+  -- groups of heads (attention.c.tmpl)
+  p.openmp = spec.threads == "openmp" and not p.cl
   -- Row strides of the intermediates: whole cache lines, an odd number of
   -- them, so that rows do not alias in the cache sets (4 KiB strides)
   local LE = 64 // size -- elements per line

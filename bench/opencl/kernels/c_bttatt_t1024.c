@@ -1328,15 +1328,49 @@ static void c_bttatt_t1024_aws_split(float *p, c_bttatt_t1024_aws *a)
     (void)p;
 }
 
+/* Workspace slots: one per (batch, head) pair running at once (forward:
+ * NAME_slots of the pairs) or per group of heads (backward: one group); each
+ * slot holds the BTT scratch and packed cores of one head and the attention
+ * scratch. */
+static size_t c_bttatt_t1024_att_slot_elems(void)
+{
+    return c_bttatt_t1024_ws_elems(1024) + c_bttatt_t1024_aws_elems();
+}
+
+static size_t c_bttatt_t1024_head_groups(size_t heads)
+{
+    (void)heads;
+    return 1;
+}
+
+static size_t c_bttatt_t1024_att_slots(size_t batch, size_t heads)
+{
+    size_t s = 0;
+    s = c_bttatt_t1024_slots(batch * heads);
+    if (c_bttatt_t1024_head_groups(heads) > s)
+        s = c_bttatt_t1024_head_groups(heads);
+    (void)batch, (void)heads;
+    return s;
+}
+
+/* Slot s's views of the workspace. */
+static void c_bttatt_t1024_slot_split(void *workspace, size_t s, c_bttatt_t1024_ws *w, c_bttatt_t1024_aws *a)
+{
+    float *p = (float *)workspace + s * c_bttatt_t1024_att_slot_elems();
+    c_bttatt_t1024_ws_split(p, 1024, 0, w);
+    c_bttatt_t1024_aws_split(p + c_bttatt_t1024_ws_elems(1024), a);
+}
+
 /* The same for any batch and heads; SIZE_MAX where a tensor's bytes (x:
  * [batch][1024][256], W1, W2: [heads][4096 elements], v, o:
  * [batch][heads][1024][64]) overflow size_t. */
 size_t c_bttatt_t1024_workspace_size(size_t batch, size_t heads)
 {
+    size_t parts = 0;
     if (c_bttatt_t1024_mul(batch, 1048576) == SIZE_MAX || c_bttatt_t1024_mul(heads, 16384) == SIZE_MAX ||
         c_bttatt_t1024_mul(c_bttatt_t1024_mul(batch, heads), 262144) == SIZE_MAX)
         return SIZE_MAX;
-    return (c_bttatt_t1024_ws_elems(1024) + c_bttatt_t1024_aws_elems()) * sizeof(float);
+    return (c_bttatt_t1024_att_slots(batch, heads) * c_bttatt_t1024_att_slot_elems() + parts) * sizeof(float);
 }
 
 static float c_bttatt_t1024_hmax(__m256 v)
@@ -1500,26 +1534,27 @@ static int c_bttatt_t1024_attend_fwd(const c_bttatt_t1024_aws *a, const float *X
 int c_bttatt_t1024_forward(const float *x, const float *W1, const float *W2, const float *v, float *o,
         float *lse, size_t batch, size_t heads, void *workspace)
 {
-    c_bttatt_t1024_ws w;
-    c_bttatt_t1024_aws a;
-    size_t h, b;
-    int bad = 0;
+    size_t u, pairs;
+    int rc = 0;
     if (!x || !W1 || !W2 || !v || !o || !workspace || batch == 0 || heads == 0 ||
         c_bttatt_t1024_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
-    c_bttatt_t1024_ws_split(workspace, 1024, 0, &w);
-    c_bttatt_t1024_aws_split((float *)workspace + c_bttatt_t1024_ws_elems(1024), &a);
-    for (h = 0; h < heads; h++) {
+    pairs = batch * heads;
+    /* (batch, head) pairs in head order, each on its own with the slot of its thread */
+    c_bttatt_t1024_PARALLEL_FOR(c_bttatt_t1024_slots(pairs))
+    for (u = 0; u < pairs; u++) {
+        const size_t h = u / batch, b = u % batch, bh = b * heads + h;
+        c_bttatt_t1024_ws w;
+        c_bttatt_t1024_aws a;
+        c_bttatt_t1024_slot_split(workspace, c_bttatt_t1024_THREAD(), &w, &a);
         c_bttatt_t1024_pack_f1(W1 + h * 4096, w.w1p);
         c_bttatt_t1024_pack_f2(W2 + h * 4096, w.w2p);
-        for (b = 0; b < batch; b++) {
-            const size_t bh = b * heads + h;
-            c_bttatt_t1024_keys(&w, &a, x + b * 262144);
-            bad |= c_bttatt_t1024_attend_fwd(&a, x + b * 262144, v + bh * 65536, o + bh * 65536,
-                    lse ? lse + bh * 1024 : NULL);
-        }
+        c_bttatt_t1024_keys(&w, &a, x + b * 262144);
+        if (c_bttatt_t1024_attend_fwd(&a, x + b * 262144, v + bh * 65536, o + bh * 65536,
+                lse ? lse + bh * 1024 : NULL))
+            rc = 2;
     }
-    return bad ? 2 : 0;
+    return rc;
 }
 
 /* Backward softmax of a tile: S becomes P = exp(scale S - lse) (masked: 0),
@@ -1622,61 +1657,71 @@ int c_bttatt_t1024_backward(const float *x, const float *W1, const float *W2, co
         const float *o, const float *lse, const float *dout, float *dx, float *dW1, float *dW2,
         float *dv, size_t batch, size_t heads, void *workspace)
 {
-    c_bttatt_t1024_ws w;
-    c_bttatt_t1024_aws a;
-    __m256 chk = _mm256_setzero_ps();
-    size_t h, b, r, d;
-    int bad = 0;
+    size_t g, groups, r;
+    int rc = 0;
     if (!x || !W1 || !W2 || !v || !o || !lse || !dout || !dx || !dW1 || !dW2 || !dv ||
         !workspace || batch == 0 || heads == 0 || c_bttatt_t1024_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
-    c_bttatt_t1024_ws_split(workspace, 1024, 0, &w);
-    c_bttatt_t1024_aws_split((float *)workspace + c_bttatt_t1024_ws_elems(1024), &a);
-    memset(dx, 0, batch * 262144 * sizeof(float));
-    for (h = 0; h < heads; h++) {
-        c_bttatt_t1024_pack_f1(W1 + h * 4096, w.w1p);
-        c_bttatt_t1024_pack_f2(W2 + h * 4096, w.w2p);
-        c_bttatt_t1024_pack_b1(W2 + h * 4096, w.w2t);
-        c_bttatt_t1024_pack_b2(W1 + h * 4096, w.w1t);
-        memset(w.acc1, 0, 4096 * sizeof(float));
-        memset(w.acc2, 0, 4096 * sizeof(float));
-        for (b = 0; b < batch; b++) {
-            const size_t bh = b * heads + h;
-            const float *X = x + b * 262144;
-            float *dX = dx + b * 262144;
-            c_bttatt_t1024_keys(&w, &a, X);
-            bad |= c_bttatt_t1024_attend_bwd(&a, X, v + bh * 65536, o + bh * 65536,
-                    lse + bh * 1024, dout + bh * 65536, dv + bh * 65536);
-            /* LayerNorm backward: dk' = rstd (dk - mean(dk) - k mean(dk k)) */
-            for (r = 0; r < 1024; r++) {
-                float *g = a.dk + r * 256;
-                const float *k = a.kr + r * 256;
-                __m256 s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps();
-                float m1, m2;
-                for (d = 0; d < 256; d += 8) {
-                    const __m256 gv = _mm256_loadu_ps(g + d);
-                    s1 = _mm256_add_ps(s1, gv);
-                    s2 = _mm256_fmadd_ps(gv, _mm256_loadu_ps(k + d), s2);
+    groups = c_bttatt_t1024_head_groups(heads);
+    /* groups of heads, each with its slot and (several groups) its dx partial */
+    c_bttatt_t1024_PARALLEL_FOR(groups)
+    for (g = 0; g < groups; g++) {
+        c_bttatt_t1024_ws w;
+        c_bttatt_t1024_aws a;
+        __m256 chk = _mm256_setzero_ps();
+        float *const dxg = dx;
+        size_t h, b, r, d;
+        int bad = 0;
+        c_bttatt_t1024_slot_split(workspace, g, &w, &a);
+        memset(dxg, 0, batch * 262144 * sizeof(float));
+        for (h = g * heads / groups; h < (g + 1) * heads / groups; h++) {
+            c_bttatt_t1024_pack_f1(W1 + h * 4096, w.w1p);
+            c_bttatt_t1024_pack_f2(W2 + h * 4096, w.w2p);
+            c_bttatt_t1024_pack_b1(W2 + h * 4096, w.w2t);
+            c_bttatt_t1024_pack_b2(W1 + h * 4096, w.w1t);
+            memset(w.acc1, 0, 4096 * sizeof(float));
+            memset(w.acc2, 0, 4096 * sizeof(float));
+            for (b = 0; b < batch; b++) {
+                const size_t bh = b * heads + h;
+                const float *X = x + b * 262144;
+                float *dX = dxg + b * 262144;
+                c_bttatt_t1024_keys(&w, &a, X);
+                bad |= c_bttatt_t1024_attend_bwd(&a, X, v + bh * 65536, o + bh * 65536,
+                        lse + bh * 1024, dout + bh * 65536, dv + bh * 65536);
+                /* LayerNorm backward: dk' = rstd (dk - mean(dk) - k mean(dk k)) */
+                for (r = 0; r < 1024; r++) {
+                    float *gk = a.dk + r * 256;
+                    const float *k = a.kr + r * 256;
+                    __m256 s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps();
+                    float m1, m2;
+                    for (d = 0; d < 256; d += 8) {
+                        const __m256 gv = _mm256_loadu_ps(gk + d);
+                        s1 = _mm256_add_ps(s1, gv);
+                        s2 = _mm256_fmadd_ps(gv, _mm256_loadu_ps(k + d), s2);
+                    }
+                    m1 = c_bttatt_t1024_hsum(s1) / 256;
+                    m2 = c_bttatt_t1024_hsum(s2) / 256;
+                    for (d = 0; d < 256; d++)
+                        gk[d] = a.rstd[r] * (gk[d] - m1 - k[d] * m2);
                 }
-                m1 = c_bttatt_t1024_hsum(s1) / 256;
-                m2 = c_bttatt_t1024_hsum(s2) / 256;
-                for (d = 0; d < 256; d++)
-                    g[d] = a.rstd[r] * (g[d] - m1 - k[d] * m2);
+                /* the key path through the BTT: dx_k and the cores' gradients */
+                for (r = 0; r < 1024; r += 240) {
+                    const size_t nb = 1024 - r < 240 ? 1024 - r : 240;
+                    c_bttatt_t1024_backward_tile(&w, X + r * 256, a.dk + r * 256, 256, a.dxk + r * 256,
+                            256, nb, &chk);
+                }
+                for (r = 0; r < 1024; r++)
+                    for (d = 0; d < 256; d++)
+                        dX[r * 256 + d] += a.dq[r * 256 + d] + a.dxk[r * 256 + d];
             }
-            /* the key path through the BTT: dx_k and the cores' gradients */
-            for (r = 0; r < 1024; r += 240) {
-                const size_t nb = 1024 - r < 240 ? 1024 - r : 240;
-                c_bttatt_t1024_backward_tile(&w, X + r * 256, a.dk + r * 256, 256, a.dxk + r * 256,
-                        256, nb, &chk);
-            }
-            for (r = 0; r < 1024; r++)
-                for (d = 0; d < 256; d++)
-                    dX[r * 256 + d] += a.dq[r * 256 + d] + a.dxk[r * 256 + d];
+            bad |= c_bttatt_t1024_grads_out(&w, 1, 0, dW1 + h * 4096,
+                    dW2 + h * 4096);
         }
-        bad |= c_bttatt_t1024_grads_out(&w, 1, 0, dW1 + h * 4096,
-                dW2 + h * 4096);
+        if (bad || c_bttatt_t1024_bad(chk))
+            rc = 2;
     }
     for (r = 0; r < batch * 262144; r++)
-        bad |= dx[r] - dx[r] != 0;
-    return bad || c_bttatt_t1024_bad(chk) ? 2 : 0;
+        if (dx[r] - dx[r] != 0)
+            rc = 2;
+    return rc;
 }
