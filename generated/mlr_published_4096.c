@@ -891,10 +891,52 @@ static void mlr_published_4096_fix_grads(const float *g, const float *gt, float 
     }
 }
 
-/* The gradients of one head.  Returns 0, or 2 when an output is not finite. */
+/* Key-tile groups per head: one (threads = "none"). */
+static size_t mlr_published_4096_key_groups(size_t bh)
+{
+    (void)bh;
+    return 1;
+}
+
+/* The dQt partial of (head, group) item `it`, after the threads' slots. */
+static float *mlr_published_4096_dq_part(void *workspace, size_t bh, size_t it)
+{
+    return (float *)workspace + mlr_published_4096_slots(bh * mlr_published_4096_key_groups(bh)) * 299008 +
+           it * 262144;
+}
+
+/* dq of a head from the dQt partials of its `groups` key-tile groups
+ * (`stride` elements apart), summed in group order and scaled; the sum of
+ * x - x over the outputs (0, or NaN if one is not finite). */
+static float mlr_published_4096_dq_out(float *dqh, const float *dQt, size_t groups, size_t stride)
+{
+    size_t qt, ii, d, g;
+    float chk = 0;
+    for (qt = 0; qt < mlr_published_4096_NT; qt++) {
+        const size_t i0 = mlr_published_4096_TILE_START(qt), in = mlr_published_4096_TILE_LEN(qt);
+        for (ii = 0; ii < in; ii++) {
+            float *const dqr = dqh + (i0 + ii) * 64;
+            for (d = 0; d < 64; d++) {
+                const size_t e = qt * 4096 + d * 64 + ii;
+                float s = dQt[e], x;
+                for (g = 1; g < groups; g++)
+                    s += dQt[g * stride + e];
+                x = s * mlr_published_4096_sc[d];
+                dqr[d] = x;
+                chk += x - x;
+            }
+        }
+    }
+    return chk;
+}
+
+/* The gradients of one head from its key tiles g, g + groups, ..: dk and
+ * dv of those tiles, and into dQt [64][64][64] the sum of their terms of
+ * dq (transposed, unscaled), which with one group is dq itself (written to
+ * dqh).  Returns 0, or 2 when an output is not finite. */
 static mlr_published_4096_NOINLINE int mlr_published_4096_backward_head(const float *qh, const float *kh, const float *vh,
         const float *oh, const float *lh, const float *doh, float *dqh, float *dkh, float *dvh,
-        float *ws)
+        float *ws, float *dQt, size_t g, size_t groups)
 {
     float *const Kt = ws;                      /* [64][64] scaled k tile, transposed */
     float *const Vt = Kt + 4096;          /* [64][64] v tile, transposed */
@@ -905,7 +947,6 @@ static mlr_published_4096_NOINLINE int mlr_published_4096_backward_head(const fl
     float *const Gt = G + 4096;          /* [64][64] dS, [key][query] */
     float *const cm = Gt + 4096;         /* [64][64] c(m) per pair, fixed-up tiles */
     float *const Dv = cm + 4096;         /* [4096] dout_i . o_i */
-    float *const dQt = Dv + 4096;        /* [64][64][64] dq per query tile, transposed */
     size_t qt, kt, i, ii, jj, jv, d, c;
     float chk = 0; /* becomes NaN if an output is not finite */
     (void)cm;
@@ -916,7 +957,7 @@ static mlr_published_4096_NOINLINE int mlr_published_4096_backward_head(const fl
         Dv[i] = s;
     }
     memset(dQt, 0, 262144 * sizeof(float));
-    for (kt = 0; kt < mlr_published_4096_NT; kt++) {
+    for (kt = g; kt < mlr_published_4096_NT; kt += groups) {
         const size_t j0 = mlr_published_4096_TILE_START(kt), jn = mlr_published_4096_TILE_LEN(kt);
         for (d = 0; d < 64; d++) {
             const float sd = mlr_published_4096_sc[d];
@@ -2044,17 +2085,8 @@ static mlr_published_4096_NOINLINE int mlr_published_4096_backward_head(const fl
             }
         }
     }
-    for (qt = 0; qt < mlr_published_4096_NT; qt++) {
-        const size_t i0 = mlr_published_4096_TILE_START(qt), in = mlr_published_4096_TILE_LEN(qt);
-        for (ii = 0; ii < in; ii++) {
-            float *const dqr = dqh + (i0 + ii) * 64;
-            for (d = 0; d < 64; d++) {
-                const float x = dQt[qt * 4096 + d * 64 + ii] * mlr_published_4096_sc[d];
-                dqr[d] = x;
-                chk += x - x;
-            }
-        }
-    }
+    if (groups == 1)
+        chk += mlr_published_4096_dq_out(dqh, dQt, 1, 0);
     return chk == 0 ? 0 : 2;
 }
 
@@ -2063,20 +2095,31 @@ int mlr_published_4096_backward(const float *q, const float *k, const float *v,
         float *dq, float *dk, float *dv,
         size_t batch, size_t heads, void *workspace)
 {
-    const size_t items = batch * heads;
-    size_t bh;
+    size_t items, groups, it;
     int rc = 0;
     if (!q || !k || !v || !o || !lse || !dout || !dq || !dk || !dv || !workspace ||
         batch == 0 || heads == 0 || mlr_published_4096_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
+    groups = mlr_published_4096_key_groups(batch * heads);
+    items = batch * heads * groups;
+    /* (head, key-tile group) items: dk, dv of the group's key tiles, its dq partial */
     mlr_published_4096_PARALLEL_FOR(mlr_published_4096_slots(items))
-    for (bh = 0; bh < items; bh++) {
-        const size_t sq = bh * 262144, sv = bh * 262144;
+    for (it = 0; it < items; it++) {
+        const size_t bh = it / groups, sq = bh * 262144, sv = bh * 262144;
+        float *const ws = (float *)workspace + mlr_published_4096_THREAD() * 299008;
+        float *const dQt = groups == 1 ? ws + 36864
+                                      : mlr_published_4096_dq_part(workspace, batch * heads, it);
         const int r = mlr_published_4096_backward_head(q + sq, k + sq, v + sv, o + sv, lse + bh * 4096,
-                dout + sv, dq + sq, dk + sq, dv + sv,
-                (float *)workspace + mlr_published_4096_THREAD() * 299008);
+                dout + sv, dq + sq, dk + sq, dv + sv, ws, dQt, it % groups, groups);
         if (r > rc)
             rc = r;
+    }
+    if (groups > 1) { /* dq: the groups' partials summed in group order */
+        mlr_published_4096_PARALLEL_FOR(mlr_published_4096_slots(batch * heads))
+        for (it = 0; it < batch * heads; it++)
+            if (mlr_published_4096_dq_out(dq + it * 262144, mlr_published_4096_dq_part(workspace, batch * heads, it * groups),
+                    groups, 262144) != 0)
+                rc = 2;
     }
     return rc;
 }
@@ -2093,8 +2136,13 @@ size_t mlr_published_4096_workspace_size(size_t batch, size_t heads)
     n = mlr_published_4096_mul(mlr_published_4096_slots(mlr_published_4096_mul(bh, mlr_published_4096_NT)), 49920);
     if (n > need)
         need = n;
-    n = mlr_published_4096_mul(mlr_published_4096_slots(bh), 1196032);
-    if (n > need)
-        need = n;
+    { /* the threads' slots, then (several key-tile groups) the dq partials */
+        const size_t items = mlr_published_4096_mul(bh, mlr_published_4096_key_groups(bh));
+        n = mlr_published_4096_mul(mlr_published_4096_slots(items), 1196032);
+        if (mlr_published_4096_key_groups(bh) > 1)
+            n = mlr_published_4096_add(n, mlr_published_4096_mul(items, 1048576));
+        if (n > need)
+            need = n;
+    }
     return need;
 }

@@ -574,7 +574,11 @@ static void test_kernels_contract(void)
         /* scratch for min(work items, NAME_MAX_THREADS) threads */
         CU_ASSERT(kd->ws(5, 7) >= wsz);
 #else
-        CU_ASSERT_EQUAL(wsz, kd->ws(5, 7)); /* whatever the batch and heads */
+        if (strstr(kd->name, "_omp")) { /* threads = "openmp": key-tile groups' dq partials */
+            CU_ASSERT(kd->ws(5, 7) >= wsz);
+        } else {
+            CU_ASSERT_EQUAL(wsz, kd->ws(5, 7)); /* whatever the batch and heads */
+        }
 #endif
         if (kd->cfg.T >= 512) /* O(T (R + dv)), not O(T^2) */
             CU_ASSERT(wsz < kd->cfg.T * kd->cfg.T * (kd->f64 ? 8 : 4) / 8);
