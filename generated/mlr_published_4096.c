@@ -891,17 +891,16 @@ static void mlr_published_4096_fix_grads(const float *g, const float *gt, float 
     }
 }
 
-/* Key-tile groups per head: one (threads = "none"). */
-static size_t mlr_published_4096_key_groups(size_t bh)
+/* Key-tile groups per head: 1. */
+static size_t mlr_published_4096_key_groups(void)
 {
-    (void)bh;
     return 1;
 }
 
 /* The dQt partial of (head, group) item `it`, after the threads' slots. */
 static float *mlr_published_4096_dq_part(void *workspace, size_t bh, size_t it)
 {
-    return (float *)workspace + mlr_published_4096_slots(bh * mlr_published_4096_key_groups(bh)) * 299008 +
+    return (float *)workspace + mlr_published_4096_slots(bh * mlr_published_4096_key_groups()) * 299008 +
            it * 262144;
 }
 
@@ -2100,7 +2099,7 @@ int mlr_published_4096_backward(const float *q, const float *k, const float *v,
     if (!q || !k || !v || !o || !lse || !dout || !dq || !dk || !dv || !workspace ||
         batch == 0 || heads == 0 || mlr_published_4096_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
-    groups = mlr_published_4096_key_groups(batch * heads);
+    groups = mlr_published_4096_key_groups();
     items = batch * heads * groups;
     /* (head, key-tile group) items: dk, dv of the group's key tiles, its dq partial */
     mlr_published_4096_PARALLEL_FOR(mlr_published_4096_slots(items))
@@ -2137,9 +2136,9 @@ size_t mlr_published_4096_workspace_size(size_t batch, size_t heads)
     if (n > need)
         need = n;
     { /* the threads' slots, then (several key-tile groups) the dq partials */
-        const size_t items = mlr_published_4096_mul(bh, mlr_published_4096_key_groups(bh));
+        const size_t items = mlr_published_4096_mul(bh, mlr_published_4096_key_groups());
         n = mlr_published_4096_mul(mlr_published_4096_slots(items), 1196032);
-        if (mlr_published_4096_key_groups(bh) > 1)
+        if (mlr_published_4096_key_groups() > 1)
             n = mlr_published_4096_add(n, mlr_published_4096_mul(items, 1048576));
         if (n > need)
             need = n;

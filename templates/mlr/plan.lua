@@ -105,5 +105,9 @@ return function(spec)
   local BP, R, dv = p.BP, p.R, p.dv
   p.ws_fwd = R * BP + BP * BP + dv * BP + 3 * BP
   p.ws_bwd = 2 * (R + dv) * BP + 4 * BP * BP + p.NT * BP + p.NT * R * BP
+  -- threads = "openmp": the backward deals each head's key tiles to KG
+  -- groups, each with its own dq partial (a constant, so the bits do not
+  -- depend on the thread count and the workspace grows with batch x heads)
+  p.KG = p.openmp and math.min(2, p.NT) or 1
   return p
 end

@@ -915,21 +915,16 @@ static void c_mlr_t4096_fix_grads(const float *g, const float *gt, float *dKt, f
     }
 }
 
-/* Key-tile groups per head: with fewer heads (x batch) than c_mlr_t4096_MAX_THREADS, each head's key tiles are dealt round-robin to up to 4 groups that run in parallel, each with its own dq partial; a number of the sizes alone, so the bits are the same for any thread count. */
-static size_t c_mlr_t4096_key_groups(size_t bh)
+/* Key-tile groups per head: 2 (threads = "openmp": each head's key tiles dealt round-robin to the groups, which run in parallel, each with its own dq partial; a constant, so the bits are the same for any thread count). */
+static size_t c_mlr_t4096_key_groups(void)
 {
-    size_t g;
-    if (bh >= c_mlr_t4096_MAX_THREADS)
-        return 1;
-    g = (c_mlr_t4096_MAX_THREADS + bh - 1) / bh;
-    g = g < 4 ? g : 4;
-    return g < c_mlr_t4096_NT ? g : c_mlr_t4096_NT;
+    return 2;
 }
 
 /* The dQt partial of (head, group) item `it`, after the threads' slots. */
 static float *c_mlr_t4096_dq_part(void *workspace, size_t bh, size_t it)
 {
-    return (float *)workspace + c_mlr_t4096_slots(bh * c_mlr_t4096_key_groups(bh)) * 299008 +
+    return (float *)workspace + c_mlr_t4096_slots(bh * c_mlr_t4096_key_groups()) * 299008 +
            it * 262144;
 }
 
@@ -2128,7 +2123,7 @@ int c_mlr_t4096_backward(const float *q, const float *k, const float *v,
     if (!q || !k || !v || !o || !lse || !dout || !dq || !dk || !dv || !workspace ||
         batch == 0 || heads == 0 || c_mlr_t4096_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
-    groups = c_mlr_t4096_key_groups(batch * heads);
+    groups = c_mlr_t4096_key_groups();
     items = batch * heads * groups;
     /* (head, key-tile group) items: dk, dv of the group's key tiles, its dq partial */
     c_mlr_t4096_PARALLEL_FOR(c_mlr_t4096_slots(items))
@@ -2165,9 +2160,9 @@ size_t c_mlr_t4096_workspace_size(size_t batch, size_t heads)
     if (n > need)
         need = n;
     { /* the threads' slots, then (several key-tile groups) the dq partials */
-        const size_t items = c_mlr_t4096_mul(bh, c_mlr_t4096_key_groups(bh));
+        const size_t items = c_mlr_t4096_mul(bh, c_mlr_t4096_key_groups());
         n = c_mlr_t4096_mul(c_mlr_t4096_slots(items), 1196032);
-        if (c_mlr_t4096_key_groups(bh) > 1)
+        if (c_mlr_t4096_key_groups() > 1)
             n = c_mlr_t4096_add(n, c_mlr_t4096_mul(items, 1048576));
         if (n > need)
             need = n;
