@@ -73,6 +73,7 @@ static const char tune_usage[] =
     "  --batch B            batch per call (default 1)\n"
     "  --wisdom FILE        record the winners for myogen SPEC.lua --wisdom FILE\n"
     "  --plot FILE.svg      chart of time per token against arity and knobs\n"
+    "  --csv FILE.csv       the table as CSV (a row per variant that ran)\n"
     "(each also as --opt=VALUE)\n"
     "Progress goes to stderr, the table to stdout.  Test hook: --inject-fault N\n"
     "corrupts the output of variant N before its check (it must be excluded).\n"
@@ -94,7 +95,7 @@ static const char tune_usage[] =
     "not divisible by k^(depth-1) is skipped (no padding).  --channels is the\n"
     "number of heads (default 4).  The mlr templates have no knobs: the wisdom\n"
     "records arity, depth and time, and --wisdom generates the same kernel as\n"
-    "without it.  --plot is not drawn for mlr.\n";
+    "without it.  --plot and --csv are not written for mlr.\n";
 
 /* "1,2,8" -> arities; 0 or -1 */
 static int parse_arities(const char *s, tune_options *o)
@@ -203,6 +204,10 @@ static int tune_main(int argc, char **argv)
             if (!*val)
                 return bad_usage("--plot: empty file name", NULL);
             o.plot_path = val;
+        } else if (strcmp(a, "--csv") == 0) {
+            if (!*val)
+                return bad_usage("--csv: empty file name", NULL);
+            o.csv_path = val;
         } else if (strcmp(a, "--inject-fault") == 0) {
             if (parse_count(val, 1, 1 << 20, &n))
                 return bad_usage("--inject-fault: expected a variant number, got", val);

@@ -1,9 +1,8 @@
 /* The tuner's SVG chart (see svg_plot.h). */
 #include "svg_plot.h"
-#include "atomic_file.h"
+#include "strbuf.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,54 +14,19 @@
 #define MT 80
 #define MB 80
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    int oom;
-} buf;
-
-static void put(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap ? b->cap * 2 : 16384;
-        while (cap < b->len + (size_t)n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-}
-
 /* text with XML's special characters escaped */
-static void put_text(buf *b, const char *s)
+static void put_text(strbuf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': put(b, "&amp;"); break;
-        case '<': put(b, "&lt;"); break;
-        case '>': put(b, "&gt;"); break;
-        case '"': put(b, "&quot;"); break;
-        case '\'': put(b, "&apos;"); break;
+        case '&': strbuf_put(b, "&amp;"); break;
+        case '<': strbuf_put(b, "&lt;"); break;
+        case '>': strbuf_put(b, "&gt;"); break;
+        case '"': strbuf_put(b, "&quot;"); break;
+        case '\'': strbuf_put(b, "&apos;"); break;
         default:
             if ((unsigned char)*s >= 32)
-                put(b, "%c", *s);
+                strbuf_put(b, "%c", *s);
         }
     }
 }
@@ -94,7 +58,7 @@ static double nice_125(double x, int up)
 
 int svg_plot_write(const char *path, const tune_report *r, char *err, size_t errlen)
 {
-    buf b = {0};
+    strbuf b = {0};
     int arity[32], na = 0;
     const double per_token = 1e9 / ((double)r->seq_len * (double)r->batch);
     double ymax = 0, ymin = 0;
@@ -124,16 +88,16 @@ int svg_plot_write(const char *path, const tune_report *r, char *err, size_t err
 #define Y(t) (MT + ph * (1 - (logy ? log10((t) / ybot) / log10(ytop / ybot) : (t) / ytop)))
     const int best = tune_best(r, 0);
 
-    put(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    put(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" height=\"%d\" "
+    strbuf_put(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    strbuf_put(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" height=\"%d\" "
             "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n", W, H, W, H);
-    put(&b, "<title>myogen tune: ");
+    strbuf_put(&b, "<title>myogen tune: ");
     put_text(&b, r->name);
-    put(&b, ", time per token against arity</title>\n");
-    put(&b, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H);
-    put(&b, "<text x=\"%d\" y=\"30\" font-size=\"18\" font-weight=\"bold\">myogen tune: ", ML);
+    strbuf_put(&b, ", time per token against arity</title>\n");
+    strbuf_put(&b, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H);
+    strbuf_put(&b, "<text x=\"%d\" y=\"30\" font-size=\"18\" font-weight=\"bold\">myogen tune: ", ML);
     put_text(&b, r->name);
-    put(&b, " - time per token against arity</text>\n");
+    strbuf_put(&b, " - time per token against arity</text>\n");
     {
         char sub[768];
         snprintf(sub, sizeof sub,
@@ -141,18 +105,18 @@ int svg_plot_write(const char *path, const tune_report *r, char *err, size_t err
                  "batch %lld",
                  r->kernel, r->target, r->dtype, r->state, r->share, r->readout, r->seq_len,
                  r->channels, r->batch);
-        put(&b, "<text x=\"%d\" y=\"50\" font-size=\"12\" fill=\"#444\">", ML);
+        strbuf_put(&b, "<text x=\"%d\" y=\"50\" font-size=\"12\" fill=\"#444\">", ML);
         put_text(&b, sub);
-        put(&b, "</text>\n");
+        strbuf_put(&b, "</text>\n");
         snprintf(sub, sizeof sub, "%s; FMA peak %.1f GFLOP/s measured; median of repeats",
                  r->cpu, r->peak_gflops);
-        put(&b, "<text x=\"%d\" y=\"66\" font-size=\"12\" fill=\"#444\">", ML);
+        strbuf_put(&b, "<text x=\"%d\" y=\"66\" font-size=\"12\" fill=\"#444\">", ML);
         put_text(&b, sub);
-        put(&b, "</text>\n");
+        strbuf_put(&b, "</text>\n");
     }
 
     /* grid, y ticks and axes */
-    put(&b, "<g font-size=\"12\" fill=\"#222\">\n");
+    strbuf_put(&b, "<g font-size=\"12\" fill=\"#222\">\n");
     const int dec0 = (int)floor(log10(logy ? ybot : 1));
     for (int i = 0;; i++) {
         /* linear: multiples of step; log: 1, 2, 5 times each decade */
@@ -162,13 +126,13 @@ int svg_plot_write(const char *path, const tune_report *r, char *err, size_t err
             break;
         if (t < ybot * (1 - 1e-9))
             continue;
-        put(&b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", ML, Y(t),
+        strbuf_put(&b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", ML, Y(t),
             ML + pw, Y(t));
-        put(&b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n", ML - 8, Y(t) + 4, t);
+        strbuf_put(&b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n", ML - 8, Y(t) + 4, t);
     }
-    put(&b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%.1f\" stroke=\"black\"/>\n", ML, MT, ML,
+    strbuf_put(&b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%.1f\" stroke=\"black\"/>\n", ML, MT, ML,
         MT + ph);
-    put(&b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n", ML, MT + ph,
+    strbuf_put(&b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n", ML, MT + ph,
         ML + pw, MT + ph);
     for (int a = 0; a < na; a++) {
         int depth = 0;
@@ -178,20 +142,20 @@ int svg_plot_write(const char *path, const tune_report *r, char *err, size_t err
                 depth = r->v[i].depth;
                 padded = r->v[i].padded;
             }
-        put(&b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n", X(a),
+        strbuf_put(&b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n", X(a),
             MT + ph, X(a), MT + ph + 5);
-        put(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>\n", X(a),
+        strbuf_put(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>\n", X(a),
             MT + ph + 20, arity[a]);
-        put(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"10\" "
+        strbuf_put(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"10\" "
                 "fill=\"#666\">d=%d, %lld pos.</text>\n", X(a), MT + ph + 34, depth, padded);
     }
-    put(&b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"14\">arity k "
+    strbuf_put(&b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"14\">arity k "
             "(branching factor; depth d = smallest with k^d &gt;= seq_len)</text>\n",
         ML + pw / 2, H - 18);
-    put(&b, "<text transform=\"translate(24 %.1f) rotate(-90)\" text-anchor=\"middle\" "
+    strbuf_put(&b, "<text transform=\"translate(24 %.1f) rotate(-90)\" text-anchor=\"middle\" "
             "font-size=\"14\">time per token (ns, median%s)</text>\n", MT + ph / 2,
         logy ? ", log scale" : "");
-    put(&b, "</g>\n");
+    strbuf_put(&b, "</g>\n");
 
     /* x of every variant: an arity's knob settings spread across its slot,
      * in increasing knob value */
@@ -223,16 +187,16 @@ int svg_plot_write(const char *path, const tune_report *r, char *err, size_t err
     }
 
     /* the best knobs of each arity, joined */
-    put(&b, "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"");
+    strbuf_put(&b, "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"");
     for (int a = 0; a < na; a++) {
         int bi = tune_best(r, arity[a]);
         if (bi >= 0)
-            put(&b, "%.1f,%.1f ", xs[bi], Y(r->v[bi].median_s * per_token));
+            strbuf_put(&b, "%.1f,%.1f ", xs[bi], Y(r->v[bi].median_s * per_token));
     }
-    put(&b, "\"/>\n");
+    strbuf_put(&b, "\"/>\n");
 
     /* every variant */
-    put(&b, "<g font-size=\"10\">\n");
+    strbuf_put(&b, "<g font-size=\"10\">\n");
     for (int a = 0; a < na; a++) {
         const int bi = tune_best(r, arity[a]);
         for (int i = 0; i < r->nv; i++) {
@@ -244,85 +208,72 @@ int svg_plot_write(const char *path, const tune_report *r, char *err, size_t err
             knobs_format(&v->knobs, kn, sizeof kn);
             if (v->status != TUNE_OK) {
                 const double y = MT + 8;
-                put(&b, "<g stroke=\"#d62728\" stroke-width=\"2\"><title>arity %d, %s: %s "
+                strbuf_put(&b, "<g stroke=\"#d62728\" stroke-width=\"2\"><title>arity %d, %s: %s "
                         "(excluded)</title><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/></g>\n",
                     v->arity, kn, v->status == TUNE_WRONG ? "wrong" : "failed", x - 4, y - 4,
                     x + 4, y + 4, x - 4, y + 4, x + 4, y - 4);
-                put(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#d62728\">",
+                strbuf_put(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#d62728\">",
                     x, y + 16);
                 put_text(&b, kn);
-                put(&b, "</text>\n");
+                strbuf_put(&b, "</text>\n");
                 continue;
             }
             const double y = Y(v->median_s * per_token);
             const int is_best = i == bi;
-            put(&b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\" stroke=\"%s\" "
+            strbuf_put(&b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\" stroke=\"%s\" "
                     "stroke-width=\"%d\"><title>arity %d, depth %d, %s: %.3g ns/token "
                     "(%.4g ms per call)</title></circle>\n",
                 x, y, is_best ? 6 : 4, is_best ? "#1f77b4" : "#bbbbbb",
                 i == best ? "#d62728" : "#555", i == best ? 2 : 1, v->arity, v->depth, kn,
                 v->median_s * per_token, v->median_s * 1e3);
             /* labels alternate above and below the points so neighbours do not collide */
-            put(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#333\">", x,
+            strbuf_put(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#333\">", x,
                 ranks[i] % 2 ? y + 17 : y - 9);
             put_text(&b, kn);
-            put(&b, "</text>\n");
+            strbuf_put(&b, "</text>\n");
         }
     }
-    put(&b, "</g>\n");
+    strbuf_put(&b, "</g>\n");
     free(xs);
     free(ranks);
 
     /* legend */
     const double lx = ML + pw + 20;
-    put(&b, "<g font-size=\"12\">\n");
-    put(&b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#1f77b4\" "
+    strbuf_put(&b, "<g font-size=\"12\">\n");
+    strbuf_put(&b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#1f77b4\" "
             "stroke-width=\"2\"/><circle cx=\"%.1f\" cy=\"%d\" r=\"6\" fill=\"#1f77b4\" "
             "stroke=\"#555\"/><text x=\"%.1f\" y=\"%d\">best knobs of the arity</text>\n",
         lx, MT + 10, lx + 24, MT + 10, lx + 12, MT + 10, lx + 32, MT + 14);
-    put(&b, "<circle cx=\"%.1f\" cy=\"%d\" r=\"4\" fill=\"#bbbbbb\" stroke=\"#555\"/>"
+    strbuf_put(&b, "<circle cx=\"%.1f\" cy=\"%d\" r=\"4\" fill=\"#bbbbbb\" stroke=\"#555\"/>"
             "<text x=\"%.1f\" y=\"%d\">other knob settings</text>\n", lx + 12, MT + 34, lx + 32,
         MT + 38);
-    put(&b, "<circle cx=\"%.1f\" cy=\"%d\" r=\"6\" fill=\"#1f77b4\" stroke=\"#d62728\" "
+    strbuf_put(&b, "<circle cx=\"%.1f\" cy=\"%d\" r=\"6\" fill=\"#1f77b4\" stroke=\"#d62728\" "
             "stroke-width=\"2\"/><text x=\"%.1f\" y=\"%d\">best overall</text>\n", lx + 12,
         MT + 58, lx + 32, MT + 62);
-    put(&b, "<g stroke=\"#d62728\" stroke-width=\"2\"><line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
+    strbuf_put(&b, "<g stroke=\"#d62728\" stroke-width=\"2\"><line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
             "y2=\"%d\"/><line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/></g>"
             "<text x=\"%.1f\" y=\"%d\">wrong or failed (excluded)</text>\n",
         lx + 8, MT + 78, lx + 16, MT + 86, lx + 8, MT + 86, lx + 16, MT + 78, lx + 32, MT + 86);
-    put(&b, "<text x=\"%.1f\" y=\"%d\" fill=\"#444\">labels: knobs (TC channels per</text>\n", lx,
+    strbuf_put(&b, "<text x=\"%.1f\" y=\"%d\" fill=\"#444\">labels: knobs (TC channels per</text>\n", lx,
         MT + 116);
-    put(&b, "<text x=\"%.1f\" y=\"%d\" fill=\"#444\">tile, TL lanes per group)</text>\n", lx,
+    strbuf_put(&b, "<text x=\"%.1f\" y=\"%d\" fill=\"#444\">tile, TL lanes per group)</text>\n", lx,
         MT + 131);
     if (best >= 0) {
         char kn[64], line[160];
         knobs_format(&r->v[best].knobs, kn, sizeof kn);
         snprintf(line, sizeof line, "best: k=%d, d=%d, %s", r->v[best].arity, r->v[best].depth,
                  kn);
-        put(&b, "<text x=\"%.1f\" y=\"%d\" font-weight=\"bold\">", lx, MT + 160);
+        strbuf_put(&b, "<text x=\"%.1f\" y=\"%d\" font-weight=\"bold\">", lx, MT + 160);
         put_text(&b, line);
-        put(&b, "</text>\n");
+        strbuf_put(&b, "</text>\n");
         snprintf(line, sizeof line, "%.3g ns/token", r->v[best].median_s * per_token);
-        put(&b, "<text x=\"%.1f\" y=\"%d\">", lx, MT + 176);
+        strbuf_put(&b, "<text x=\"%.1f\" y=\"%d\">", lx, MT + 176);
         put_text(&b, line);
-        put(&b, "</text>\n");
+        strbuf_put(&b, "</text>\n");
     }
-    put(&b, "</g>\n</svg>\n");
+    strbuf_put(&b, "</g>\n</svg>\n");
 #undef X
 #undef Y
-    if (b.oom) {
-        free(b.p);
-        snprintf(err, errlen, "plot: out of memory");
-        return -1;
-    }
-    const char *paths[1] = {path};
-    const char *data[1] = {b.p};
-    size_t lens[1] = {b.len};
-    char why[512];
-    int rc = write_files_atomically(1, paths, data, lens, why, sizeof why);
-    if (rc != 0)
-        snprintf(err, errlen, "plot %s", why);
-    free(b.p);
-    return rc;
+    return strbuf_write(&b, path, "plot", err, errlen);
 }

@@ -10,6 +10,7 @@
 #include "myogen_timer.h"
 #include "spec.h"
 #include "svg_plot.h"
+#include "tune_csv.h"
 #include "template.h"
 #include "tune_ref.h"
 #include "wisdom.h"
@@ -737,6 +738,13 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
     }
     if (o->plot_path)
         tune_progress("plot written to %s", o->plot_path);
+    if (o->csv_path && tune_csv_write(o->csv_path, r, why, sizeof why) != 0) {
+        snprintf(err, errlen, "tune: %s", why);
+        rc = 2;
+        goto out;
+    }
+    if (o->csv_path)
+        tune_progress("table written to %s", o->csv_path);
     if (o->wisdom_path)
         rc = write_wisdom(&c, &given, err, errlen);
 out:

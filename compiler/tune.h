@@ -24,6 +24,7 @@ typedef struct {
     double budget_s;
     const char *wisdom_path; /* NULL: no wisdom written */
     const char *plot_path;   /* NULL: no SVG */
+    const char *csv_path;    /* NULL: no CSV */
     long long channels, batch;
     int inject_fault; /* test hook: corrupt the output of variant N (1-based) before its check */
     int arities_given, channels_given; /* --arity, --channels on the command line (mlr defaults) */

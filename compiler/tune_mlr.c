@@ -391,9 +391,10 @@ int tune_mlr_run(const tune_options *o, char *err, size_t errlen)
     const int na = o->arities_given ? o->narities : 4;
     const long long heads = o->channels_given ? o->channels : 4, batch = o->batch;
 
-    if (o->plot_path) {
-        snprintf(err, errlen, "tune %s: --plot is not drawn for mlr specs by myogen %s (the "
-                 "table has the timings)", o->spec_file, MYOGEN_VERSION);
+    if (o->plot_path || o->csv_path) {
+        snprintf(err, errlen, "tune %s: %s is not written for mlr specs by myogen %s (the "
+                 "table has the timings)", o->spec_file, o->plot_path ? "--plot" : "--csv",
+                 MYOGEN_VERSION);
         return 2;
     }
     /* the spec at --seq-len, its own arity: the wisdom key and the fixed fields */

@@ -735,9 +735,10 @@ static void test_cli_tune_table_wisdom_plot(void)
     write_text(spec_file, level_spec);
     unlink(path_in("tune_w.txt"));
     unlink(path_in("tune.svg"));
+    unlink(path_in("tune.csv"));
     result r = MYOGEN("tune", spec_file, "--seq-len", "64", "--arity", "2,4", "--budget", "1",
                       "--channels", "16", "--wisdom", path_in("tune_w.txt"), "--plot",
-                      path_in("tune.svg"));
+                      path_in("tune.svg"), "--csv", path_in("tune.csv"));
     EXPECT(r.code == 0, "tune exit %d, stderr: %.2000s", r.code, r.err);
     /* the table */
     EXPECT(strstr(r.out, "arity depth") && strstr(r.out, "tokens/s") &&
@@ -769,6 +770,23 @@ static void test_cli_tune_table_wisdom_plot(void)
                "SVG lacks its root, title or axis labels");
     }
     free(svg);
+    /* the CSV: a header, a row per variant that ran (arity 2 and 4 among them), one best */
+    char *csv = read_text(path_in("tune.csv"), NULL);
+    EXPECT(csv != NULL, "no CSV written");
+    if (csv) {
+        int rows = 0, bests = 0;
+        for (const char *l = strchr(csv, '\n'); l && l[1]; l = strchr(l + 1, '\n')) {
+            rows++;
+            const char *e = strchr(l + 1, '\r');
+            bests += e && e[-1] == '1' && e[-2] == ',';
+        }
+        EXPECT(strncmp(csv, "kernel,name,target,dtype,", 25) == 0, "CSV header: %.200s", csv);
+        EXPECT(strstr(csv, "\"myo\",") && strstr(csv, ",2,6,64,\"level_sums\",") &&
+                   strstr(csv, ",4,3,64,\"level_sums\","),
+               "CSV rows for arity 2 (depth 6) and 4 (depth 3): %.1500s", csv);
+        EXPECT(rows >= 2 && bests == 1, "CSV: %d rows, %d marked best", rows, bests);
+    }
+    free(csv);
     /* and with Python's XML parser when there is one (skipped otherwise) */
     const char *py[] = {"python3", "-c",
                         "import sys, xml.dom.minidom as m; "
@@ -1059,7 +1077,7 @@ static void test_cli_bad_input(void)
     /* mlr: no plot, and a --seq-len the spec's depth cannot split */
     write_text(path_in("mlr_bad.lua"), mlr_spec);
     r = MYOGEN("tune", path_in("mlr_bad.lua"), "--seq-len", "64", "--plot", path_in("m.svg"));
-    EXPECT(r.code == 2 && strstr(r.err, "--plot is not drawn for mlr"), "mlr plot: exit %d, %s",
+    EXPECT(r.code == 2 && strstr(r.err, "--plot is not written for mlr"), "mlr plot: exit %d, %s",
            r.code, r.err);
     result_free(&r);
     r = MYOGEN("tune", path_in("mlr_bad.lua"), "--seq-len", "30");
