@@ -18,6 +18,9 @@ static const char usage[] =
     "usage: myogen SPEC.lua -o OUT.c [-D key=value]...   generate OUT.c and OUT.h\n"
     "       myogen SPEC.lua --wisdom FILE -o OUT.c ...   the same with the knobs myogen tune\n"
     "                                                    recorded for this spec's arity\n"
+    "         [--wisdom-lenient]                         wisdom for another machine, compiler,\n"
+    "                                                    myogen, spec or arity: warn and use\n"
+    "                                                    the default knobs instead of exit 2\n"
     "       myogen check SPEC.lua [-D key=value]...      validate; print the canonical spec\n"
     "       myogen tune SPEC.lua --seq-len L [...]       measure arities and knobs here\n"
     "                                                    (myogen tune --help)\n"
@@ -86,7 +89,8 @@ static const char tune_usage[] =
     "myogen SPEC.lua --wisdom FILE -o OUT.c applies the knobs recorded for the\n"
     "spec's own arity and depth; it never changes the arity (the spec fixes the\n"
     "tree: edit it to the arity the table recommends).  Wisdom for another\n"
-    "machine, compiler, myogen or spec, or a damaged file, is rejected (exit 2).\n"
+    "machine, compiler, myogen or spec, or a damaged file, is rejected (exit 2);\n"
+    "with --wisdom-lenient all but a damaged file give a warning and the defaults.\n"
     "Without --wisdom the knobs are the templates' deterministic defaults.\n"
     "\n"
     "mlr specs: the candidates are the block split factor k (--arity, default\n"
@@ -227,7 +231,10 @@ static int tune_main(int argc, char **argv)
     return rc;
 }
 
-/* The knobs recorded in wisdom_file for spec s, or an error (exit 2). */
+/* The knobs recorded in wisdom_file for spec s; 3 when the file is sound
+ * but recorded for another machine, compiler, myogen or spec, or holds no
+ * entry for the spec's arity and depth (--wisdom-lenient falls back to the
+ * defaults then); 2 for a file that cannot be used at all. */
 static int wisdom_knobs(const char *wisdom_file, const spec *s, knob_set *k, char *err,
                         size_t errlen)
 {
@@ -257,7 +264,7 @@ static int wisdom_knobs(const char *wisdom_file, const spec *s, knob_set *k, cha
         return 1;
     }
     if (wisdom_match(&w, wisdom_file, &m, compiler, key, err, errlen) != 0)
-        return 2;
+        return 3;
     const wisdom_entry *e = wisdom_find(&w, (int)arity, (int)depth);
     if (!e) {
         char list[512] = "";
@@ -269,7 +276,7 @@ static int wisdom_knobs(const char *wisdom_file, const spec *s, knob_set *k, cha
                  "wisdom %s: no entry for arity %lld, depth %lld (tuned at seq_len %lld, "
                  "arity/depth %s); re-run myogen tune for this length",
                  wisdom_file, arity, depth, w.seq_len, list);
-        return 2;
+        return 3;
     }
     *k = e->knobs;
     return 0;
@@ -278,7 +285,7 @@ static int wisdom_knobs(const char *wisdom_file, const spec *s, knob_set *k, cha
 int main(int argc, char **argv)
 {
     const char *overrides[MAX_OVERRIDES];
-    int noverrides = 0, check = 0, clang = 0;
+    int noverrides = 0, check = 0, clang = 0, lenient = 0;
     const char *spec_file = NULL, *out = NULL, *wisdom_file = NULL;
 
     if (argc > 1 && strcmp(argv[1], "tune") == 0)
@@ -289,7 +296,7 @@ int main(int argc, char **argv)
         if (inl)
             a = name;
         if ((strcmp(a, "--help") == 0 || strcmp(a, "--version") == 0 ||
-             strcmp(a, "--clang") == 0) && inl) {
+             strcmp(a, "--clang") == 0 || strcmp(a, "--wisdom-lenient") == 0) && inl) {
             return bad_usage("this option takes no value", argv[i]);
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
@@ -310,6 +317,8 @@ int main(int argc, char **argv)
             if (!inl && i + 1 >= argc)
                 return bad_usage("missing value after", a);
             wisdom_file = inl ? inl : argv[++i];
+        } else if (strcmp(a, "--wisdom-lenient") == 0) {
+            lenient = 1;
         } else if (strcmp(a, "--clang") == 0) {
             clang = 1;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "-D") == 0) {
@@ -342,6 +351,8 @@ int main(int argc, char **argv)
         return bad_usage("check writes nothing; drop", "-o");
     if (check && wisdom_file)
         return bad_usage("check uses no wisdom; drop", "--wisdom");
+    if (lenient && !wisdom_file)
+        return bad_usage("--wisdom-lenient goes with", "--wisdom FILE");
     if (clang && !check)
         return bad_usage("--clang is an option of myogen check", NULL);
     if (clang) /* DESIGN.md 1: libclang is optional, and this build has none */
@@ -364,9 +375,15 @@ int main(int argc, char **argv)
     if (wisdom_file) {
         char werr[2048];
         int wrc = wisdom_knobs(wisdom_file, &s, &knobs, werr, sizeof werr);
-        if (wrc != 0) {
+        if (wrc == 3 && lenient) { /* recorded for another key: the defaults, with a warning */
+            char warn[2200];
+            snprintf(warn, sizeof warn, "warning: %s; generating with the default knobs "
+                     "(--wisdom-lenient)", werr);
+            message_print(warn);
+            knobs = (knob_set){0};
+        } else if (wrc != 0) {
             message_print(werr);
-            return wrc;
+            return wrc == 3 ? 2 : wrc;
         }
     }
     int rc = generate_kernel_knobs(&s, out, &knobs, err, sizeof err);

@@ -908,6 +908,40 @@ static void test_cli_wisdom_rejected(void)
     EXPECT_REJECTED(r, "cannot open");
     result_free(&r);
     CU_ASSERT_FALSE(exists(path_in("out.c")));
+    /* --wisdom-lenient: another key or arity warns and generates with the
+     * default knobs (the same bytes as without wisdom); a damaged file is
+     * still rejected, and the flag needs --wisdom */
+    r = MYOGEN(spec_file, "-o", path_in("out.c"));
+    EXPECT(r.code == 0, "no-wisdom generate: exit %d, %s", r.code, r.err);
+    result_free(&r);
+    char *a = read_text(path_in("out.c"), NULL);
+    const char *lenient_cases[][2] = {{"cpu.txt", "another CPU"}, {"ok.txt", "no entry for arity 4"}};
+    for (int c = 0; c < 2; c++) {
+        unlink(path_in("out.c"));
+        r = c == 0 ? MYOGEN(spec_file, "--wisdom", path_in(lenient_cases[c][0]), "--wisdom-lenient",
+                            "-o", path_in("out.c"))
+                   : MYOGEN(spec_file, "-D", "arity=4", "--wisdom", path_in(lenient_cases[c][0]),
+                            "--wisdom-lenient", "-o", path_in("out.c"));
+        EXPECT(r.code == 0 && strstr(r.err, "warning: ") && strstr(r.err, lenient_cases[c][1]) &&
+                   strstr(r.err, "default knobs"),
+               "lenient %s: exit %d, stderr %.500s", lenient_cases[c][0], r.code, r.err);
+        result_free(&r);
+    }
+    r = MYOGEN(spec_file, "--wisdom", path_in("cpu.txt"), "--wisdom-lenient", "-o", path_in("out.c"));
+    result_free(&r);
+    char *b = read_text(path_in("out.c"), NULL);
+    EXPECT(a && b && strcmp(a, b) == 0, "lenient output differs from the defaults'");
+    free(a);
+    free(b);
+    unlink(path_in("out.c"));
+    r = MYOGEN(spec_file, "--wisdom", path_in("bad1.txt"), "--wisdom-lenient", "-o", path_in("out.c"));
+    EXPECT_REJECTED(r, "checksum mismatch");
+    result_free(&r);
+    CU_ASSERT_FALSE(exists(path_in("out.c")));
+    r = MYOGEN(spec_file, "--wisdom-lenient", "-o", path_in("out.c"));
+    EXPECT(r.code == 2 && strstr(r.err, "--wisdom-lenient goes with"), "lenient alone: exit %d, %s",
+           r.code, r.err);
+    result_free(&r);
 }
 
 static void test_cli_fault_excluded(void)
