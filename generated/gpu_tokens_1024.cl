@@ -50,6 +50,16 @@ static void gpu_tokens_1024_bstore(__global float *p, const gpu_tokens_1024_acc 
     }
 }
 
+/* p += x: a block's gradient accumulated in global memory */
+static void gpu_tokens_1024_badd(__global float *p, const gpu_tokens_1024_acc *x)
+{
+    gpu_tokens_1024_acc o[8];
+    gpu_tokens_1024_bload(o, p);
+    for (int e = 0; e < 8; e++)
+        o[e] += x[e];
+    gpu_tokens_1024_bstore(p, o);
+}
+
 /* Bin or Cout of a channel: 8 entries */
 static void gpu_tokens_1024_bload_n(gpu_tokens_1024_acc *m, __global const float *src)
 {
@@ -229,6 +239,35 @@ static void gpu_tokens_1024_q_leaves(gpu_tokens_1024_acc *q, const gpu_tokens_10
             m[e] -= K[j][e] * s;
     }
     gpu_tokens_1024_mv(q, Si, m);
+}
+
+/* Si = S_v^-1, S_v = A_v (block at a) - sum of the 4 children's C_c H_c that
+ * the fused kernels' rows left in local memory (child c's entry e at
+ * sh[(base + c * 8 + e) * lt + t]), in child order.  2 for a bad pivot. */
+static int gpu_tokens_1024_schur_local(gpu_tokens_1024_acc *Si, __global const float *a, __local const gpu_tokens_1024_acc *sh, int base, int lt,
+        int t)
+{
+    gpu_tokens_1024_acc S[8];
+    gpu_tokens_1024_bload(S, a);
+    for (int c = 0; c < 4; c++)
+        for (int e = 0; e < 8; e++)
+            S[e] -= sh[(base + c * 8 + e) * lt + t];
+    return gpu_tokens_1024_inv(S, Si);
+}
+
+/* A leaf's output weights: y = alpha u - beta . x_parent with beta = H_c^T
+ * Cout and alpha = Cout S_c^-1 Bin + D (bin, cout: the channel's Bin, Cout) */
+static gpu_tokens_1024_acc gpu_tokens_1024_leaf_readout(gpu_tokens_1024_acc *beta, const gpu_tokens_1024_acc *Sic, const gpu_tokens_1024_acc *Hc,
+        __global const float *bin, __global const float *cout, gpu_tokens_1024_acc d)
+{
+    gpu_tokens_1024_acc b[8], c[8], s[8], alpha = d;
+    gpu_tokens_1024_bload_n(b, bin);
+    gpu_tokens_1024_bload_n(c, cout);
+    gpu_tokens_1024_mv(s, Sic, b);
+    for (int e = 0; e < 8; e++)
+        alpha += c[e] * s[e];
+    gpu_tokens_1024_mvt(beta, Hc, c);
+    return alpha;
 }
 /* Up the tree, level 4 (children: the leaves): 1 x 256 x lanes work-items. */
 __kernel void gpu_tokens_1024_k_up_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
@@ -533,17 +572,13 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     for (int e = 0; e < 8; e++)
         sh[(j * 8 + e) * 32 + t] = M[e];
     barrier(CLK_LOCAL_MEM_FENCE);
-    if (j == 0) { /* S_v = A_v - sum_c C_c H_c, in child order */
-        gpu_tokens_1024_acc S[8];
-        gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
-        for (int cj = 0; cj < 4; cj++)
-            for (int e = 0; e < 8; e++)
-                S[e] -= sh[(cj * 8 + e) * 32 + t];
-        bad |= gpu_tokens_1024_inv(S, Siv);
+    if (j == 0) { /* S_v^-1, S_v = A_v - sum_c C_c H_c */
+        bad |= gpu_tokens_1024_schur_local(Siv, A + (v * lanes + lane) * 8, sh, 0, 32, t);
         if (live) { /* H_v = S_v^-1 B_v */
+            gpu_tokens_1024_acc Hv[8];
             gpu_tokens_1024_bload(M, B + (v * lanes + lane) * 8);
-            gpu_tokens_1024_mm(S, Siv, M);
-            gpu_tokens_1024_sstore(ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, S, 8);
+            gpu_tokens_1024_mm(Hv, Siv, M);
+            gpu_tokens_1024_sstore(ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
         }
     }
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -603,13 +638,8 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         for (int e = 0; e < 8; e++)
             sh[(8 + j * 8 + e) * 32 + t] = CH[e];
         {
-            gpu_tokens_1024_acc bin[8], cout[8], s[8], beta[8], alpha = D[lane];
-            gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
-            gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
-            gpu_tokens_1024_mv(s, Sic, bin);
-            for (int e = 0; e < 8; e++)
-                alpha += cout[e] * s[e];
-            gpu_tokens_1024_mvt(beta, Hc, cout);
+            gpu_tokens_1024_acc beta[8];
+            const gpu_tokens_1024_acc alpha = gpu_tokens_1024_leaf_readout(beta, Sic, Hc, Bin + lane * 8, Cout + lane * 8, D[lane]);
             for (int e = 0; e < 8; e++)
                 sh[(40 + j * 17 + e) * 32 + t] = Kc[e];
             for (int e = 0; e < 8; e++)
@@ -618,13 +648,8 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         }
     }
     barrier(CLK_LOCAL_MEM_FENCE);
-    if (j == 0) { /* S_v = A_v - sum_c C_c H_c, in leaf order */
-        gpu_tokens_1024_acc S[8];
-        gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
-        for (int cj = 0; cj < 4; cj++)
-            for (int e = 0; e < 8; e++)
-                S[e] -= sh[(8 + cj * 8 + e) * 32 + t];
-        bad |= gpu_tokens_1024_inv(S, Si);
+    if (j == 0) { /* S_v^-1, S_v = A_v - sum_c C_c H_c, for every row */
+        bad |= gpu_tokens_1024_schur_local(Si, A + (v * lanes + lane) * 8, sh, 8, 32, t);
         for (int e = 0; e < 8; e++)
             sh[(e) * 32 + t] = Si[e];
     }
