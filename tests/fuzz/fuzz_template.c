@@ -12,8 +12,9 @@
  *
  * Templates are trusted code with the whole Lua library, so the fuzzed
  * chunk runs in a reduced environment (no io, os, require, load, debug,
- * coroutine, string.rep or string patterns) under an instruction budget and
- * a memory limit: the target is the engine, not Lua itself. */
+ * coroutine, string.rep or string patterns) under an instruction budget, a
+ * memory limit and a limit on the bytes allocated in all: the target is the
+ * engine, not Lua itself. */
 #include "fuzz_util.h"
 #include "spec.h"
 #include "template.h"
@@ -27,6 +28,9 @@
 #define INSTRUCTION_LIMIT 2000000L
 #define HOOK_PERIOD 1000
 #define MEMORY_LIMIT (64u << 20)
+/* bytes allocated over the whole render: the instruction budget does not
+ * bound what one instruction copies (s = s .. i in a loop is quadratic) */
+#define ALLOCATION_LIMIT (512ull << 20)
 
 static char canonical[sizeof ((spec *)0)->canonical];
 
@@ -108,6 +112,7 @@ typedef struct {
     lua_Alloc real;
     void *real_ud;
     size_t used;
+    unsigned long long allocated;
     long instructions;
 } limits;
 
@@ -118,8 +123,11 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     limits *l = ud;
     if (ptr == NULL)
         osize = 0;
-    if (nsize > osize && l->used + (nsize - osize) > MEMORY_LIMIT)
+    if (nsize > osize && (l->used + (nsize - osize) > MEMORY_LIMIT ||
+                          l->allocated + (nsize - osize) > ALLOCATION_LIMIT))
         return NULL; /* Lua raises "not enough memory" */
+    if (nsize > osize)
+        l->allocated += nsize - osize;
     void *p = l->real(l->real_ud, ptr, osize, nsize);
     if (p || nsize == 0)
         l->used = l->used + nsize - osize;
@@ -178,6 +186,7 @@ static void render(const char *text, size_t len, const char *src)
     lim.real = lua_getallocf(L, &lim.real_ud);
     lim.used = (size_t)lua_gc(L, LUA_GCCOUNT, 0) * 1024 + (size_t)lua_gc(L, LUA_GCCOUNTB, 0);
     lim.instructions = 0;
+    lim.allocated = 0;
     lua_setallocf(L, limited_alloc, &lim);
 
     engine_set(e, "FUZZ_SRC", src);
