@@ -46,8 +46,13 @@ int generate_kernel_knobs(const spec *s, const char *out_c, const knob_set *knob
     size_t n = strlen(out_c);
     const char *base = strrchr(out_c, '/');
     base = base ? base + 1 : out_c;
-    if (strlen(base) < 3 || strcmp(out_c + n - 2, ".c") != 0) {
-        snprintf(err, errlen, "-o %s: the output must be a path to a file NAME.c", out_c);
+    /* CUDA (DESIGN.md 6.4) writes NAME.cu and NAME.h, the others NAME.c and NAME.h */
+    const int cuda = strcmp(s->target, "cuda") == 0;
+    const char *ext = cuda ? ".cu" : ".c";
+    const size_t ext_len = strlen(ext);
+    if (strlen(base) < ext_len + 1 || n < ext_len || strcmp(out_c + n - ext_len, ext) != 0) {
+        snprintf(err, errlen, "-o %s: the output must be a path to a file NAME%s%s", out_c, ext,
+                 cuda ? " (target \"cuda\")" : "");
         return 2;
     }
     /* the .c includes the .h by this name, inside a C string literal */
@@ -59,7 +64,7 @@ int generate_kernel_knobs(const spec *s, const char *out_c, const knob_set *knob
             return 2;
         }
     char out_h[4096];
-    snprintf(out_h, sizeof out_h, "%.*s.h", (int)(n - 2), out_c);
+    snprintf(out_h, sizeof out_h, "%.*s.h", (int)(n - ext_len), out_c);
     const char *slash = strrchr(out_h, '/');
     const char *header_name = slash ? slash + 1 : out_h;
 
@@ -75,25 +80,25 @@ int generate_kernel_knobs(const spec *s, const char *out_c, const knob_set *knob
         }
     }
 
-    /* OpenCL (DESIGN.md 6.4): the device code KERNEL/kernel.cl.tmpl goes to
-     * NAME.cl and, as CL_SOURCE, into the host code of
-     * KERNEL/opencl_host.c.tmpl; the header template is shared. */
-    const int opencl = strcmp(s->target, "opencl") == 0;
-    char tmpl_c[64], tmpl_h[64], tmpl_cl[64], out_cl[4096];
-    snprintf(tmpl_c, sizeof tmpl_c, opencl ? "%s/opencl_host.c.tmpl" : "%s/kernel.c.tmpl",
-             s->kernel);
+    /* GPU targets (DESIGN.md 6.4): the device code KERNEL/gpu_device.tmpl is
+     * rendered first, as DEVICE_SOURCE, for the host code KERNEL/gpu_host.tmpl
+     * (OpenCL embeds it and also writes it to NAME.cl; CUDA compiles it in
+     * NAME.cu); the header template is shared with the CPU targets. */
+    const int opencl = strcmp(s->target, "opencl") == 0, gpu = opencl || cuda;
+    char tmpl_c[64], tmpl_h[64], tmpl_dev[64], out_cl[4096];
+    snprintf(tmpl_c, sizeof tmpl_c, gpu ? "%s/gpu_host.tmpl" : "%s/kernel.c.tmpl", s->kernel);
     if (s->target[0] == '{') /* a list of CPU targets (DESIGN.md 3): one file, each inside */
         snprintf(tmpl_c, sizeof tmpl_c, "lib/multi_isa.c.tmpl");
     snprintf(tmpl_h, sizeof tmpl_h, "%s/kernel.h.tmpl", s->kernel);
-    snprintf(tmpl_cl, sizeof tmpl_cl, "%s/kernel.cl.tmpl", s->kernel);
-    snprintf(out_cl, sizeof out_cl, "%.*s.cl", (int)(n - 2), out_c);
+    snprintf(tmpl_dev, sizeof tmpl_dev, "%s/gpu_device.tmpl", s->kernel);
+    snprintf(out_cl, sizeof out_cl, "%.*s.cl", (int)(n - ext_len), out_c);
     char *text[3] = {NULL, NULL, NULL};
     size_t len[3];
     int rc = 1, nfiles = opencl ? 3 : 2;
-    if (opencl) {
-        if (engine_render(e, tmpl_cl, &text[2], &len[2], err, errlen) != 0)
+    if (gpu) {
+        if (engine_render(e, tmpl_dev, &text[2], &len[2], err, errlen) != 0)
             goto done;
-        engine_set(e, "CL_SOURCE", text[2]);
+        engine_set(e, "DEVICE_SOURCE", text[2]);
     }
     if (engine_render(e, tmpl_h, &text[0], &len[0], err, errlen) == 0 &&
         engine_render(e, tmpl_c, &text[1], &len[1], err, errlen) == 0) {

@@ -39,10 +39,10 @@ typedef struct {
 
 static const support supported[] = {
     {NULL, "kernel", "myo btt mlr"},
-    {"myo", "target", "c avx2 avx512 neon opencl"},
-    {"btt", "target", "c avx2 avx512 neon opencl"},
+    {"myo", "target", "c avx2 avx512 neon opencl cuda"},
+    {"btt", "target", "c avx2 avx512 neon opencl cuda"},
     {"btt", "threads", "none openmp"},
-    {"mlr", "target", "c avx2 avx512 neon opencl"},
+    {"mlr", "target", "c avx2 avx512 neon opencl cuda"},
     {"mlr", "threads", "none openmp"},
 };
 #define NSUPPORTED (sizeof supported / sizeof supported[0])
@@ -51,7 +51,7 @@ static const rule rules[] = {
     {NULL, "kernel", T_ENUM, "myo mlr btt", 0, 0, NULL},
     {NULL, "name", T_IDENT, NULL, 0, 0, NULL},
     {NULL, "dtype", T_ENUM, "f32 f64", 0, 0, "\"f32\""},
-    {NULL, "target", T_TARGET, "c avx2 avx512 neon opencl", 0, 0, "\"c\""},
+    {NULL, "target", T_TARGET, "c avx2 avx512 neon opencl cuda", 0, 0, "\"c\""},
     {NULL, "passes", T_ENUM_LIST, "forward backward", 0, 0, "{\"forward\"}"},
     {NULL, "threads", T_ENUM, "none openmp", 0, 0, "\"none\""},
     /* DESIGN.md 6.1 */

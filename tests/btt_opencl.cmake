@@ -43,6 +43,15 @@ function(bttcl_test_kernel id dtype arity out_arity rank)
                                 COMPILE_OPTIONS "-O2;-std=c99;-Wall;-Wextra;-Werror;-pedantic")
     list(APPEND BTTCL_SOURCES ${out})
   endforeach()
+  set(extra "")
+  foreach(a ${ARGN})
+    if(NOT a STREQUAL "-D")
+      list(APPEND extra ${a})
+    endif()
+  endforeach()
+  cuda_check_kernel(${PROJECT_SOURCE_DIR}/tests/specs/btt_base.lua name=cu_${id} dtype=${dtype}
+                    arity=${arity} out_arity=${out_arity} state=${rank}
+                    passes=forward,backward ${extra})
   set(BTTCL_SOURCES ${BTTCL_SOURCES} PARENT_SCOPE)
   set(BTTCL_INCLUDES "${BTTCL_INCLUDES}#include \"ref_${id}.h\"\n#include \"ocl_${id}.h\"\n"
       PARENT_SCOPE)

@@ -42,6 +42,9 @@ function(mlr_ocl_pair id dtype T arity depth ranks dv causal normalize scale)
                                 COMPILE_OPTIONS "-O2;-std=c99;-Wall;-Wextra;-Werror;-pedantic")
     list(APPEND MLR_OCL_SOURCES ${out})
   endforeach()
+  cuda_check_kernel(${PROJECT_SOURCE_DIR}/tests/specs/mlr_base.lua name=mlrcu_${dtype}_${id}
+                    dtype=${dtype} seq_len=${T} arity=${arity} depth=${depth} state=${ranks}
+                    value_dim=${dv} causal=${causal} normalize=${normalize} scale=${scale})
   set(MLR_OCL_SOURCES ${MLR_OCL_SOURCES} PARENT_SCOPE)
   set(MLR_OCL_INCLUDES
       "${MLR_OCL_INCLUDES}#include \"mlrref_${dtype}_${id}.h\"\n#include \"mlrocl_${dtype}_${id}.h\"\n"

@@ -214,7 +214,7 @@ static void test_bad_overrides(void)
     const char *cases[][2] = {{"foo=1", "foo"},        {"statee=4", "statee"},
                               {"noequals", "noequals"}, {"=3", "=3"},
                               {"arity=0", "arity"},     {"arity=x", "arity"},
-                              {"name=int", "name"},     {"target=cuda", "target"},
+                              {"name=int", "name"},     {"target=metal", "target"},
                               {"dtype=", "dtype"},      {"passes=forward,sideways", "passes"},
                               {"symmetric=yes", "symmetric"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

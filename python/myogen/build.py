@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import threading
 
-from . import binary, cache, cpu, spec as specmod, toolchain
+from . import binary, cache, cpu, cuda, spec as specmod, toolchain
 from .errors import SpecError
 from .kernel import Kernel
 
@@ -22,7 +22,13 @@ class _Source:
 
     def __init__(self, spec):
         self.tmpdir = None
-        if specmod.is_path(spec):
+        if isinstance(spec, specmod.Canonical):
+            self.tmpdir = tempfile.mkdtemp(prefix="myogen-spec-")
+            self.path = os.path.join(self.tmpdir, "spec.lua")
+            with open(self.path, "w") as f:
+                f.write("return " + spec + "\n")
+            self.display = (self.path, "<compiled spec>")
+        elif specmod.is_path(spec):
             self.path = os.fspath(spec)
             if not os.path.isfile(self.path):
                 raise FileNotFoundError("spec file %s not found" % self.path)
@@ -44,7 +50,9 @@ class _Source:
 
 def _identity(spec, overrides):
     """A hashable identity of (spec, overrides) for the in-process memo."""
-    if specmod.is_path(spec):
+    if isinstance(spec, specmod.Canonical):
+        head = ("canonical", str(spec))
+    elif specmod.is_path(spec):
         path = os.path.abspath(os.fspath(spec))
         st = os.stat(path)
         head = ("path", path, st.st_mtime_ns, st.st_size)
@@ -62,8 +70,10 @@ def compile(spec, **overrides):
     fields (myogen -D key=value; lists as lists).  The target is the best C
     target this CPU runs (avx512, avx2, neon, else c) unless target= is given here
     or in the dict (a spec file's own target is replaced: spec files often
-    name the machine they were written for).  Raises SpecError with
-    myogen's message for an invalid spec."""
+    name the machine they were written for); target="cuda" builds the CUDA
+    kernel with nvcc (for myogen.torch's CUDA tensors; its functions take
+    device pointers and a stream).  Raises SpecError with myogen's message for
+    an invalid spec."""
     ident = _identity(spec, overrides)
     with _lock:
         if ident is not None and ident in _memo:
@@ -81,12 +91,20 @@ def _targets(spec, overrides):
         explicit = spec.get("target")
     if explicit is None:
         return cpu.usable_targets()
+    if explicit == "cuda":
+        return [explicit]
     if explicit not in cpu.TARGETS:
-        raise ValueError("target %r: myogen.compile builds CPU kernels, one of %s"
+        raise ValueError("target %r: myogen.compile builds CPU kernels (one of %s) or cuda"
                          % (explicit, ", ".join(cpu.TARGETS)))
     if not cpu.supports(explicit):
         raise ValueError("target %r: this CPU lacks %s" % (explicit, " and ".join(cpu.NEEDS[explicit])))
     return [explicit]
+
+
+def twin(kernel, target):
+    """The kernel of the same canonical spec for another target (myogen.torch:
+    a CPU kernel's CUDA twin for CUDA tensors)."""
+    return compile(specmod.Canonical(kernel.spec), target=target)
 
 
 def _compile(spec, overrides):
@@ -103,17 +121,21 @@ def _compile(spec, overrides):
                 # a kernel that lacks this target falls back to the next one
                 if i + 1 == len(candidates) or "'target'" not in str(e):
                     raise
-        openmp = re.search(r'\bthreads="openmp"', canonical) is not None
-        cflags = toolchain.flags(target, openmp)
-        key = cache.key(canonical, binary.identity(exe), toolchain.identity(), " ".join(cflags))
+        gpu = target == "cuda"
+        if gpu:
+            cflags, tools = cuda.flags(), cuda.identity()
+        else:
+            openmp = re.search(r'\bthreads="openmp"', canonical) is not None
+            cflags, tools = toolchain.flags(target, openmp), toolchain.identity()
+        key = cache.key(canonical, binary.identity(exe), tools, " ".join(cflags))
         with _lock:
             if key in _loaded:
                 return _loaded[key]
 
         def build(tmp):
-            c_path = os.path.join(tmp, "kernel.c")
+            c_path = os.path.join(tmp, "kernel.cu" if gpu else "kernel.c")
             binary.run(exe, [source.path] + defines + ["-o", c_path], source.display)
-            toolchain.build(c_path, os.path.join(tmp, "kernel.so"), cflags)
+            (cuda if gpu else toolchain).build(c_path, os.path.join(tmp, "kernel.so"), cflags)
             with open(os.path.join(tmp, "spec.txt"), "w") as f:
                 f.write(canonical + "\n")
 

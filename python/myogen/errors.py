@@ -11,6 +11,7 @@ class KernelError(RuntimeError):
     CAUSES = {
         1: "invalid argument (a NULL buffer, a zero size, or sizes whose bytes overflow)",
         2: "numerical failure (a zero or non-finite pivot, or a non-finite output)",
+        3: "the GPU runtime failed (CUDA refused a launch)",
     }
 
     def __init__(self, func, code):

@@ -37,7 +37,9 @@ class Kernel:
     """Made by myogen.compile.  Attributes: name, kind ("myo", "mlr",
     "btt_matmul", "btt_attention"), spec (canonical), key (cache key), path
     (cache directory), macros ({"SEQ_LEN": 1024, ...} from the header), dtype
-    (numpy), target, has_backward."""
+    (numpy), target, has_backward.  A target "cuda" kernel takes device
+    pointers, a device workspace and a stream (myogen.torch calls it with CUDA
+    tensors); its numpy methods refuse."""
 
     def __init__(self, path, spec, key):
         self.path, self.spec, self.key = path, spec, key
@@ -47,6 +49,7 @@ class Kernel:
         self.has_backward = '"backward"' in re.search(r"\bpasses=\{([^}]*)\}", spec).group(1)
         self.dtype = np.dtype(np.float64 if self.macros["DTYPE_F64"] else np.float32)
         self.dtype_name = self.dtype.name
+        self.cuda = self.target == "cuda"
         self._lib = ctypes.CDLL(os.path.join(path, "kernel.so"))
         self._ws_size = self._symbol("workspace_size", ctypes.c_size_t)
         self._ws_size.argtypes = [ctypes.c_size_t, ctypes.c_size_t]
@@ -64,7 +67,7 @@ class Kernel:
         fn = self._symbol(pass_, ctypes.c_int)
         sig = layouts.SIGNATURES[self.kind][pass_]
         fn.argtypes = [ctypes.c_size_t if a in ("batch", "channels", "heads", "n")
-                       else ctypes.c_void_p for a in sig]
+                       else ctypes.c_void_p for a in sig] + ([ctypes.c_void_p] if self.cuda else [])
         return fn
 
     def __repr__(self):
@@ -128,8 +131,12 @@ class Kernel:
         """The ctypes function NAME_<pass_> (argument order: DESIGN.md 6)."""
         return self._fns[pass_]
 
-    def call(self, pass_, ptrs, dims, workspace_bytes=None):
-        """Call NAME_<pass_> with {tensor name: address or None} and the sizes."""
+    def call(self, pass_, ptrs, dims, workspace_bytes=None, stream=None):
+        """Call NAME_<pass_> with {tensor name: address or None} and the sizes.
+        CUDA: ptrs["ws"] is the device workspace (workspace_bytes long) and
+        the call is enqueued on `stream` (a cudaStream_t as an int, 0: the
+        legacy default); it returns before the GPU runs it, so a non-finite
+        output (status 2) is not reported here: see status()."""
         fn = self._fns.get(pass_)
         if fn is None:
             raise RuntimeError("%s has no backward: compile it with passes={'forward', "
@@ -140,7 +147,7 @@ class Kernel:
         args = []
         for a in layouts.SIGNATURES[self.kind][pass_]:
             if a == "ws":
-                args.append(self._workspace_ptr(workspace_bytes))
+                args.append(ptrs["ws"] if self.cuda else self._workspace_ptr(workspace_bytes))
             elif a in dims:
                 args.append(dims[a])
             elif a[0] == "&":
@@ -150,9 +157,18 @@ class Kernel:
                 args.append(ctypes.addressof(s))
             else:
                 args.append(ptrs.get(a))
+        if self.cuda:
+            args.append(stream)
         rc = fn(*args)
         if rc != 0:
             raise KernelError(self.func_name(pass_), rc)
+
+    def status(self, workspace, stream=None):
+        """CUDA: waits for `stream` and returns the code of the last call that
+        used the device workspace (0, or 2 for a non-finite output)."""
+        fn = self._symbol("status", ctypes.c_int)
+        fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        return fn(workspace, stream)
 
     # ---- numpy --------------------------------------------------------------
     def forward(self, *args):
@@ -172,6 +188,9 @@ class Kernel:
 
     def _numpy(self, pass_, args):
         func = self.func_name(pass_)
+        if self.cuda:
+            raise TypeError("%s: a target cuda kernel takes CUDA tensors: call it through "
+                            "myogen.torch" % func)
         names = NUMPY_ARGS[self.kind][pass_]
         if len(args) != len(names):
             raise TypeError("%s takes %d arguments (%s), got %d"

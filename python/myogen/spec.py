@@ -62,3 +62,8 @@ def define_args(overrides):
 
 def is_path(spec):
     return isinstance(spec, (str, os.PathLike))
+
+
+class Canonical(str):
+    """A canonical spec (myogen check's output: a Lua table), as a spec: a
+    compiled kernel's spec compiled again for another target."""

@@ -40,10 +40,10 @@ return function(spec)
     forward = passes.forward,
     backward = passes.backward,
     attention = spec.op == "attention",
-    -- OpenCL (isa/opencl.lua, DESIGN.md 6.4): kernel.cl.tmpl and
-    -- opencl_host.c.tmpl (matmul: batched GEMMs, lib/gpu_gemm.lua;
+    -- OpenCL (isa/opencl.lua, DESIGN.md 6.4): gpu_device.tmpl and
+    -- gpu_host.tmpl (matmul: batched GEMMs, lib/gpu_gemm.lua;
     -- attention: keys per element, then lib/gpu_flash.cl.tmpl)
-    cl = V.name == "opencl",
+    gpu = V.gpu,
     m0 = m0, m1 = m1, n0 = n0, n1 = n1, s = s,
     d_in = m0 * m1,
     d_out = n0 * n1,
@@ -54,7 +54,7 @@ return function(spec)
   -- threads = "openmp" (CPU): matmul row tiles in groups run in parallel
   -- (templates/btt/matmul_api.c.tmpl), attention (batch, head) pairs and
   -- groups of heads (attention.c.tmpl)
-  p.openmp = spec.threads == "openmp" and not p.cl
+  p.openmp = spec.threads == "openmp" and not p.gpu
   -- Row strides of the intermediates: whole cache lines, an odd number of
   -- them, so that rows do not alias in the cache sets (4 KiB strides)
   local LE = 64 // size -- elements per line
@@ -113,7 +113,7 @@ return function(spec)
   p.MB = mb
   p.scratch = padW(math.max(p.d_in, p.d_out, p.m0p, p.n1p))
 
-  if p.cl and not p.attention then
+  if p.gpu and not p.attention then
     -- the six contractions as batched GEMMs on the GPU (lib/gpu_gemm.lua):
     -- buffers a, b, c; t and g in the workspace at element off (TR per row)
     local R, Q, TR, d_in, d_out = p.R, p.Q, m1 * p.R, p.d_in, p.d_out
@@ -170,7 +170,7 @@ return function(spec)
     p.Tp = (p.T + p.BK - 1) // p.BK * p.BK
     p.Dp = padW(p.D)
     p.dvp = padW(p.dv)
-    if p.cl then -- the GPU's flash tiles (lib/gpu_flash.cl.tmpl)
+    if p.gpu then -- the GPU's flash tiles (lib/gpu_flash.cl.tmpl)
       p.gf, p.gb = require("lib.gpu_flash").tiles(p.D, p.dv, p.T, size)
     end
   end

@@ -3,6 +3,7 @@
 return function(dtype)
   local real = dtype == "f32" and "float" or "double"
   local V = { name = "c", lanes = 1, vec = real, include = nil, cflags = "", cpu = "1" }
+  V.func = "static " -- qualifier of helper functions (GPUs: callable from kernels)
   V.zero = function() return dtype == "f32" and "0.0f" or "0.0" end
   V.set1 = function(x) return "(" .. x .. ")" end
   V.load = function(p) return "(*(" .. p .. "))" end

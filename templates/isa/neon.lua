@@ -16,6 +16,7 @@ return function(dtype)
     compiled = "defined(__aarch64__)",
     arch = "defined(__aarch64__)",
     cpu = "1",
+    func = "static ", -- (isa/c.lua)
   }
   local function op(name, n)
     return function(...)

@@ -9,6 +9,9 @@
 return function(dtype)
   local V = require("isa.c")(dtype)
   V.name = "opencl"
+  V.dialect = "OpenCL C 1.2"
+  V.gpu = true -- device code (gpu_device.tmpl) and host code that launches it
+  V.constant = "__constant " -- read-only tables at file scope
   V.global = "__global "
   V.kernel = "__kernel "
   V.index = "ulong" -- sizes and offsets passed to kernels (cl_ulong on the host)
@@ -18,6 +21,11 @@ return function(dtype)
   -- the group's index, a barrier over the group's local memory, and the
   -- entry-point attribute fixing the group size (the host launches exactly it)
   V.shared = "__local "
+  V.local_ptr = "__local " -- the address space of a pointer into it
+  -- the lines that let f64 kernels compile (before any use of double)
+  V.f64_enable = function(NAME)
+    return "#ifndef cl_khr_fp64\n#error \"" .. NAME .. ": an f64 kernel needs a device with cl_khr_fp64\"\n#endif\n#pragma OPENCL EXTENSION cl_khr_fp64 : enable"
+  end
   V.lid = function() return "((int)get_local_id(0))" end
   V.group = function() return "((size_t)get_group_id(0))" end
   V.barrier = function() return "barrier(CLK_LOCAL_MEM_FENCE);" end

@@ -12,6 +12,7 @@ return function(V, bits, dtype)
     end
   end
   V.dtype = dtype
+  V.func = "static " -- (isa/c.lua)
   V.real = dtype == "f32" and "float" or "double"
   V.zero = function() return pre .. "setzero_" .. s .. "()" end
   V.set1 = op("set1", 1)

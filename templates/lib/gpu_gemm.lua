@@ -42,7 +42,7 @@ end
 --   op.check: set the status word when a stored value is not finite.
 function M.kernel(V, T, NAME, op)
   local t = M.tile(type(op.M) == "number" and op.M or nil, op.N)
-  local G, L = V.global, V.shared
+  local G, L, U = V.global, V.shared, V.index
   local Mx = type(op.M) == "number" and tostring(op.M) or "(size_t)n"
   local Kx = type(op.K) == "number" and tostring(op.K) or "(size_t)n"
   local mt = "((" .. Mx .. " + " .. (t.BM - 1) .. ") / " .. t.BM .. ")"
@@ -56,8 +56,8 @@ function M.kernel(V, T, NAME, op)
   add("/* " .. op.doc .. ":\n * " .. op.G .. " x ceil(" .. Mx .. " / " .. t.BM .. ") x " .. nt ..
     (op.split and (" x ceil(" .. Kx .. " / " .. op.split .. ")") or "") ..
     " work-groups of " .. t.WG .. " (" .. t.BM .. " x " .. t.BN .. " tiles). */")
-  add("__kernel " .. V.group_size(t.WG) .. "void " .. NAME .. "_k_" .. op.name .. "(" .. G .. "const " .. T ..
-    " *a, " .. G .. "const " .. T .. " *b,\n        " .. G .. T .. " *c, " .. G .. T .. " *ws, ulong n, ulong off, ulong poff)")
+  add(V.kernel .. V.group_size(t.WG) .. "void " .. NAME .. "_k_" .. op.name .. "(" .. G .. "const " .. T ..
+    " *a, " .. G .. "const " .. T .. " *b,\n        " .. G .. T .. " *c, " .. G .. T .. " *ws, " .. U .. " n, " .. U .. " off, " .. U .. " poff)")
   add("{")
   add("    " .. L .. V.align_vec .. T .. " As[" .. t.BK * LM .. "], Bs[" .. t.BK * LN .. "];")
   add("    const int lid = " .. V.lid() .. ", ty = lid / " .. t.TX .. ", tx = lid % " .. t.TX .. ";")
@@ -72,8 +72,9 @@ function M.kernel(V, T, NAME, op)
   end
   add("    const size_t g = grp / tiles, m0 = grp % tiles / " .. nt .. " * " .. t.BM .. ", n0 = grp % " .. nt .. " * " .. t.BN .. ";")
   add("    " .. T .. " acc[" .. t.MR .. "][" .. t.NR .. "];")
-  add("    int bad = 0;")
-  add("    (void)off, (void)poff, (void)bad, (void)ws;")
+  local checks = op.check and not op.split -- (the status word: a non-finite output)
+  if checks then add("    int bad = 0;") end
+  add("    (void)off, (void)poff, (void)ws;")
   for r = 0, t.MR - 1 do
     for cc = 0, t.NR - 1 do add("    acc[" .. r .. "][" .. cc .. "] = " .. V.zero() .. ";") end
   end
@@ -126,7 +127,7 @@ function M.kernel(V, T, NAME, op)
       add("    }")
     end
   end
-  if op.check and not op.split then
+  if checks then
     add("    if (bad)")
     add("        *(" .. G .. "int *)ws = 2;")
   end
@@ -138,11 +139,11 @@ end
 -- parts partials ws[poff + p * count + e], p = 0, 1, ... in order; a
 -- non-finite sum sets the status word.
 function M.sum_kernel(V, T, NAME)
-  local G = V.global
+  local G, U = V.global, V.index
   return table.concat({
     "/* The split-k partials summed in a fixed order: one work-item per element. */",
-    "__kernel void " .. NAME .. "_k_sum(" .. G .. T .. " *ws, " .. G .. T .. " *out, ulong poff, ulong count,",
-    "        ulong parts)",
+    V.kernel .. "void " .. NAME .. "_k_sum(" .. G .. T .. " *ws, " .. G .. T .. " *out, " .. U .. " poff, " .. U .. " count,",
+    "        " .. U .. " parts)",
     "{",
     "    const size_t e = " .. V.gid() .. ";",
     "    " .. T .. " s = " .. V.zero() .. ";",

@@ -40,7 +40,7 @@ return function(spec)
   }
   for _, pass in ipairs(spec.passes) do p[pass] = true end
   p.openmp = spec.threads == "openmp"
-  p.cl = V.name == "opencl" -- NAME.cl + host code (kernel.cl.tmpl, opencl_host.c.tmpl)
+  p.gpu = V.gpu -- NAME.cl + host code (gpu_device.tmpl, gpu_host.tmpl)
   p.lit = function(x) return lit(real, x) end
 
   local Lv = p.Lv
@@ -96,7 +96,7 @@ return function(spec)
   p.anyfix = p.partial or p.causal
 
   -- GPU tiles of the flash kernels (lib/gpu_flash.cl.tmpl)
-  if p.cl then
+  if p.gpu then
     p.gf, p.gb = require("lib.gpu_flash").tiles(p.R, p.dv, p.T, p.size)
   end
 

@@ -1,6 +1,6 @@
 -- OpenCL target: where the kernels of a myo spec keep their scratch in the
 -- device workspace (one cl_mem), shared by the device templates (gpu_*.tmpl)
--- and the host code (opencl_host.c.tmpl) so both agree by construction.
+-- and the host code (gpu_host.tmpl) so both agree by construction.
 -- Sizes are in elements of the dtype, per lane (and per batch element or
 -- parameter batch where said); the host lays the sections out after a
 -- status word (one int, padded to 64 bytes), each on a 64-byte boundary,

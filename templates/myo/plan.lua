@@ -43,7 +43,7 @@ return function(spec)
   }
   -- OpenCL (isa/opencl.lua): the device code is the same solve code with
   -- one work-item per lane; `cl` switches the few places that differ
-  p.cl = V.name == "opencl"
+  p.gpu = V.gpu
   if spec.share == "level" and siso and not p.chain then
     -- every vertex of a level is alike: y is a weighted sum of nested block
     -- sums of u, one streaming pass per channel tile (memory-bound).
@@ -64,7 +64,7 @@ return function(spec)
   -- which streams better (measured: 175 -> 88 ms at arity 4, L 4096)
   local row_bytes = p.NS == 1 and 1024 or 128
   p.TL = knob("TL", p.W * math.max(1, row_bytes // (p.NS * p.W * p.size)), p)
-  if p.cl then
+  if p.gpu then
     -- OpenCL keeps the level-sum weights in tiles of one 128-byte line of
     -- channels, [tiles][d+1][TC], so a warp reads each weight coalesced
     p.TL = knob("TL", 128 // p.size, p)
@@ -73,7 +73,7 @@ return function(spec)
   -- OpenCL, level sums with diag blocks: the backward streams too (du is
   -- the same layer on dy; the weights' gradients are Gram sums of block
   -- sums), else it is the tree solve's
-  p.gpu_sum_backward = p.cl and p.backward and p.path == "level_sums" and not p.dense
+  p.gpu_sum_backward = p.gpu and p.backward and p.path == "level_sums" and not p.dense
   p.BS = p.dense and p.N * p.N or p.NS -- entries of one block: N x N or its diagonal
   p.REC = 3 * p.BS * p.TL -- per parameter set: three slots of blocks, [BS][TL]
   p.IOREC = (2 * p.NS + 1) * p.TL -- Bin, Cout, D in lane layout
@@ -95,13 +95,13 @@ return function(spec)
   -- What differs in device code (the GPU templates, and the level-sum
   -- weights, which OpenCL runs from level_sums.c.tmpl): G qualifies pointers
   -- into buffers (OpenCL "__global ", C ""); acc is the type of the factor
-  -- arithmetic (C: double; OpenCL: NAME_acc, see kernel.cl.tmpl);
+  -- arithmetic (C: double; OpenCL: NAME_acc, see gpu_device.tmpl);
   -- own(lo, hi, idx) gives the bounds of a loop over channels: all of them
   -- in C, the work-item's own (idx) in OpenCL.
   p.G = V.global or ""
-  p.acc = p.cl and (spec.name .. "_acc") or "double"
+  p.acc = p.gpu and (spec.name .. "_acc") or "double"
   function p.own(lo, hi, idx)
-    if not p.cl then return lo, hi end
+    if not p.gpu then return lo, hi end
     return idx, idx .. " + 1"
   end
   return p

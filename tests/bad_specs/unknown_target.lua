@@ -1,2 +1,2 @@
 -- expect: field 'target'
-return {kernel="myo", name="quad", arity=4, depth=3, state=4, target="cuda"}
+return {kernel="myo", name="quad", arity=4, depth=3, state=4, target="metal"}

@@ -35,8 +35,32 @@ def torch_dtype(kernel):
     return _TORCH_DTYPES[kernel.dtype_name]
 
 
+def _cuda_twin(kernel):
+    """The target cuda kernel of a CPU kernel's spec (built at first use)."""
+    twin = _twins.get(kernel.key)
+    if twin is None:
+        twin = _twins.setdefault(kernel.key, build.twin(kernel, "cuda"))
+    return twin
+
+
+_twins = {}  # CPU kernel key -> its CUDA twin
+
+
 def run(kernel, pass_, inputs):
-    """Call NAME_<pass_> on {name: tensor} (CPU); returns {output name: tensor}."""
+    """Call NAME_<pass_> on {name: tensor}; returns {output name: tensor}.
+    CPU tensors run the kernel itself; CUDA tensors (all on one device) its
+    target cuda twin, enqueued on the device's current stream (no wait: a
+    non-finite output is not reported, as with PyTorch's own ops)."""
+    devices = {t.device for t in inputs.values()}
+    if len(devices) != 1:
+        raise ValueError("%s: tensors on several devices (%s)"
+                         % (kernel.func_name(pass_), ", ".join(sorted(map(str, devices)))))
+    device = devices.pop()
+    if device.type == "cuda":
+        kernel = _cuda_twin(kernel)
+    elif device.type != "cpu":
+        raise ValueError("%s: tensors on %s: myogen runs CPU and CUDA tensors"
+                         % (kernel.func_name(pass_), device))
     args, ptrs, keep = {}, {}, []
     for name, t in inputs.items():
         if not t.is_contiguous():
@@ -48,12 +72,15 @@ def run(kernel, pass_, inputs):
     dtype = _TORCH_DTYPES[kernel.dtype_name]
     outs = {}
     for name, shape in out_shapes:
-        t = outs[name] = torch.empty(shape, dtype=dtype)
+        t = outs[name] = torch.empty(shape, dtype=dtype, device=device)
         ptrs[name] = t.data_ptr()
-    kernel.call(pass_, ptrs, dims, ws)
+    if device.type == "cpu":
+        kernel.call(pass_, ptrs, dims, ws)
+        return outs
+    with torch.cuda.device(device):
+        # the workspace from torch's allocator: freed after this call, it is
+        # reused only by work queued after ours on the same stream
+        work = torch.empty(max(ws, 1), dtype=torch.uint8, device=device)
+        ptrs["ws"] = work.data_ptr()
+        kernel.call(pass_, ptrs, dims, ws, torch.cuda.current_stream(device).cuda_stream)
     return outs
-
-
-def cuda_not_built(*args, **kwargs):
-    raise NotImplementedError("myogen: CUDA tensors need target cuda (not built yet); "
-                              "move the tensors to the CPU")

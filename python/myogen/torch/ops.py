@@ -24,8 +24,8 @@ def _key(spec):
 
 
 def _define(name, fn, fake):
-    op = torch.library.custom_op("myogen::" + name, fn, mutates_args=(), device_types="cpu")
-    op.register_kernel("cuda")(dispatch.cuda_not_built)
+    op = torch.library.custom_op("myogen::" + name, fn, mutates_args=(),
+                                 device_types=("cpu", "cuda"))
     op.register_fake(fake)
     return op
 
@@ -43,7 +43,7 @@ def _myo_inputs(kernel, u, params):
     for field in needed:
         t = params[field]
         if t is None and field == "D":
-            t = torch.zeros(u.shape[2], dtype=u.dtype)
+            t = torch.zeros(u.shape[2], dtype=u.dtype, device=u.device)
         if t is None:
             raise ValueError("%s: argument '%s' is required by this kernel"
                              % (kernel.func_name("forward"), field))

@@ -1,0 +1,66 @@
+# CUDA target compile check (DESIGN.md 6.4; CI has no GPU): every shipped
+# spec and every GPU test kernel (the OpenCL tests' lists record theirs with
+# cuda_check_kernel) is generated with target "cuda" and compiled by nvcc
+# for sm_90 with warnings as errors (tests/cuda_check.cmake).  nvcc: the
+# cache variable MYOGEN_NVCC, else nvcc on PATH, else the one PyPI's
+# nvidia-cuda-nvcc installs beside torch (.ci/python-deps installs it).  On
+# the GPU machine tests/cuda/ runs the kernels (see there).
+
+#   cuda_check_kernel(SPEC key=value...): one kernel for the check
+function(cuda_check_kernel spec)
+  string(REPLACE ";" " " defs "${ARGN}")
+  set_property(GLOBAL APPEND PROPERTY MYOGEN_CUDA_CHECK "${spec} ${defs}")
+endfunction()
+
+# nvcc and its include directory (the runtime headers of the same wheels)
+function(myogen_find_nvcc out)
+  if(MYOGEN_NVCC)
+    set(${out} ${MYOGEN_NVCC} PARENT_SCOPE)
+    return()
+  endif()
+  find_program(nvcc_on_path nvcc)
+  if(nvcc_on_path)
+    set(${out} ${nvcc_on_path} PARENT_SCOPE)
+    return()
+  endif()
+  find_program(python NAMES python3 python)
+  if(python)
+    execute_process(
+      COMMAND ${python} -c "import glob, os, nvidia; print(' '.join(sorted(glob.glob(os.path.join(list(nvidia.__path__)[0], '*', 'bin', 'nvcc')))))"
+      OUTPUT_VARIABLE found OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+    if(found)
+      separate_arguments(found)
+      list(GET found -1 nvcc)
+      set(${out} ${nvcc} PARENT_SCOPE)
+      return()
+    endif()
+  endif()
+  set(${out} "" PARENT_SCOPE)
+endfunction()
+
+# called at the end of tests/CMakeLists.txt, once every list has recorded its kernels
+function(myogen_add_cuda_check)
+  myogen_find_nvcc(nvcc)
+  if(NOT nvcc)
+    message(STATUS "nvcc not found: the CUDA compile check is not added (set MYOGEN_NVCC)")
+    return()
+  endif()
+  message(STATUS "CUDA compile check with ${nvcc}")
+  file(GLOB shipped ${PROJECT_SOURCE_DIR}/specs/*.lua)
+  get_property(kernels GLOBAL PROPERTY MYOGEN_CUDA_CHECK)
+  set(lines "")
+  foreach(s ${shipped})
+    get_filename_component(n ${s} NAME_WE)
+    string(APPEND lines "${s} name=${n}\n")
+  endforeach()
+  foreach(k ${kernels})
+    string(APPEND lines "${k}\n")
+  endforeach()
+  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/cuda_check_kernels.txt "${lines}")
+  add_test(NAME cuda_compile
+           COMMAND ${CMAKE_COMMAND} -DMYOGEN=${MYOGEN_EXE} -DNVCC=${nvcc}
+                   -DLIST=${CMAKE_CURRENT_BINARY_DIR}/cuda_check_kernels.txt
+                   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/cuda_check
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/cuda_check.cmake)
+  set_tests_properties(cuda_compile PROPERTIES TIMEOUT 900)
+endfunction()
