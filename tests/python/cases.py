@@ -26,29 +26,49 @@ BTT_MM = {"btt_mm": dict(kernel="btt", op="matmul", arity=[3, 2], out_arity=[2, 
 BTT_ATT = {"btt_att": dict(kernel="btt", op="attention", arity=[2, 3], out_arity=[3, 2],
                            state=2, seq_len=7, value_dim=3)}
 ALL = dict(**MYO, **MLR, **BTT_MM, **BTT_ATT)
-KIND = {**{c: "myo" for c in MYO}, **{c: "mlr" for c in MLR},
-        **{c: "btt_matmul" for c in BTT_MM}, **{c: "btt_attention" for c in BTT_ATT}}
+# larger shapes for the GPU kernels' tiling (test_cuda.py: several lane tiles,
+# query/key tiles and key chunks, chain chunks, level-sum stages)
+GPU = {
+    "gpu_myo_vertex_k4": dict(kernel="myo", arity=4, depth=3, state=4, share="vertex"),
+    "gpu_myo_level_k2d8": dict(kernel="myo", arity=2, depth=8, state=2, share="level"),
+    "gpu_myo_chain": dict(kernel="myo", arity=1, depth=150, state=3, share="vertex"),
+    "gpu_myo_k16_none": dict(kernel="myo", arity=16, depth=1, state=4, share="vertex",
+                             readout="none"),
+    "gpu_mlr_t200": dict(kernel="mlr", seq_len=200, arity=2, depth=4, state=[5, 3, 2, 1],
+                         value_dim=7),
+    "gpu_mlr_pub256": dict(kernel="mlr", seq_len=256, arity=2, depth=8,
+                           state=[32, 8, 6, 4, 4, 4, 4, 2], value_dim=64),
+    "gpu_btt_mm": dict(kernel="btt", op="matmul", arity=[8, 8], out_arity=[8, 8], state=4),
+    "gpu_btt_att": dict(kernel="btt", op="attention", arity=[4, 4], out_arity=[4, 4],
+                        state=2, seq_len=100, value_dim=5),
+}
+SPECS = dict(ALL, **GPU)
+def _kind(s):
+    return "btt_" + s["op"] if s["kernel"] == "btt" else s["kernel"]
+
+
+KIND = {c: _kind(s) for c, s in SPECS.items()}
 
 
 def spec(case, dtype):
     name = "%s_%s" % (case, "f64" if dtype == torch.float64 else "f32")
-    return dict(ALL[case], name=name, dtype=name[-3:], passes=BOTH)
+    return dict(SPECS[case], name=name, dtype=name[-3:], passes=BOTH)
 
 
 def kernel(case, dtype):
     return myogen.compile(spec(case, dtype))
 
 
-def inputs(case, dtype, batch=2, channels=3, heads=2, seed=0):
+def inputs(case, dtype, batch=2, channels=3, heads=2, seed=0, rows=5):
     """Positional tensor arguments of the public function (after spec)."""
     g = torch.Generator().manual_seed(seed)
     rnd = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64)
-    s = ALL[case]
+    s = SPECS[case]
     kind = KIND[case]
     if kind == "myo":
         k, d, n = s["arity"], s["depth"], s["state"]
-        seq = k ** d
-        nv = sum(k ** l for l in range(d + 1))
+        seq = k ** d if k > 1 else d + 1
+        nv = sum(k ** l for l in range(d + 1)) if k > 1 else d + 1
         sets = d + 1 if s.get("share", "level") == "level" else nv
         lead = (batch,) if s.get("share") == "input" else ()
         dense = s.get("block") == "dense"
@@ -73,7 +93,7 @@ def inputs(case, dtype, batch=2, channels=3, heads=2, seed=0):
                 rnd(batch, heads, T, s["value_dim"]))
     elif kind == "btt_matmul":
         (m0, m1), (n0, n1), r = s["arity"], s["out_arity"], s["state"]
-        args = (rnd(5, m0 * m1), 0.5 * rnd(m1, m0, n0, r), 0.5 * rnd(n0, m1, r, n1))
+        args = (rnd(rows, m0 * m1), 0.5 * rnd(m1, m0, n0, r), 0.5 * rnd(n0, m1, r, n1))
     else:
         (m0, m1), (n0, n1), r = s["arity"], s["out_arity"], s["state"]
         args = (rnd(batch, s["seq_len"], m0 * m1), 0.5 * rnd(heads, m1, m0, n0, r),
@@ -89,7 +109,7 @@ def call(case, spec_or_kernel, *args):
 
 
 def reference(case, *args):
-    s, kind = ALL[case], KIND[case]
+    s, kind = SPECS[case], KIND[case]
     if kind == "myo":
         return ref.myo(s, *args)
     if kind == "mlr":

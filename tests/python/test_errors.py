@@ -83,11 +83,3 @@ def test_missing_field_and_ln_affine():
     x, W1, W2, v = cases.inputs("btt_att", torch.float64)
     with pytest.raises(ValueError, match="layernorm_affine"):
         mt.btt_attention(att, x, W1, W2, v, ln_weight=torch.ones(2, 6))
-
-
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
-def test_cuda_not_built():
-    kernel = cases.kernel("mlr_t24", torch.float32)
-    q, k, v = (a.cuda() for a in cases.inputs("mlr_t24", torch.float32))
-    with pytest.raises(NotImplementedError, match="target cuda"):
-        mt.mlr(kernel, q, k, v)

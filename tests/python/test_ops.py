@@ -16,7 +16,7 @@ def grads_of(fn, args, seed=1):
     args = [None if a is None else a.detach().clone().requires_grad_(True) for a in args]
     out = fn(*args)
     w = torch.randn(out.shape, generator=torch.Generator().manual_seed(seed),
-                    dtype=torch.float64).to(out.dtype)
+                    dtype=torch.float64).to(device=out.device, dtype=out.dtype)
     (out * w).sum().backward()
     return out.detach(), [None if a is None else a.grad for a in args]
 

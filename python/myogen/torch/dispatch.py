@@ -36,7 +36,10 @@ def torch_dtype(kernel):
 
 
 def _cuda_twin(kernel):
-    """The target cuda kernel of a CPU kernel's spec (built at first use)."""
+    """The target cuda kernel of a CPU kernel's spec (built at first use), or
+    the kernel itself when it is one."""
+    if kernel.cuda:
+        return kernel
     twin = _twins.get(kernel.key)
     if twin is None:
         twin = _twins.setdefault(kernel.key, build.twin(kernel, "cuda"))
@@ -58,9 +61,10 @@ def run(kernel, pass_, inputs):
     device = devices.pop()
     if device.type == "cuda":
         kernel = _cuda_twin(kernel)
-    elif device.type != "cpu":
-        raise ValueError("%s: tensors on %s: myogen runs CPU and CUDA tensors"
-                         % (kernel.func_name(pass_), device))
+    elif device.type != "cpu" or kernel.cuda:
+        raise ValueError("%s: tensors on %s: a %s kernel runs %s tensors"
+                         % (kernel.func_name(pass_), device, kernel.target,
+                            "CUDA" if kernel.cuda else "CPU and CUDA"))
     args, ptrs, keep = {}, {}, []
     for name, t in inputs.items():
         if not t.is_contiguous():
@@ -77,10 +81,21 @@ def run(kernel, pass_, inputs):
     if device.type == "cpu":
         kernel.call(pass_, ptrs, dims, ws)
         return outs
-    with torch.cuda.device(device):
-        # the workspace from torch's allocator: freed after this call, it is
-        # reused only by work queued after ours on the same stream
-        work = torch.empty(max(ws, 1), dtype=torch.uint8, device=device)
-        ptrs["ws"] = work.data_ptr()
-        kernel.call(pass_, ptrs, dims, ws, torch.cuda.current_stream(device).cuda_stream)
+    # the workspace from torch's allocator: freed after this call, it is
+    # reused only by work queued after ours on the same stream
+    work = torch.empty(max(ws, 1), dtype=torch.uint8, device=device)
+    ptrs["ws"] = work.data_ptr()
+    index = device.index if device.index is not None else torch.cuda.current_device()
+    if index == torch.cuda.current_device():  # (kernels launch on the current device)
+        kernel.call(pass_, ptrs, dims, ws, _current_stream(index))
+    else:
+        with torch.cuda.device(index):
+            kernel.call(pass_, ptrs, dims, ws, _current_stream(index))
     return outs
+
+
+def _current_stream(index):
+    """The device's current cudaStream_t as an int (torch's raw accessor where
+    it has one: a Stream object costs microseconds per call)."""
+    raw = getattr(torch._C, "_cuda_getCurrentRawStream", None)
+    return raw(index) if raw else torch.cuda.current_stream(index).cuda_stream
