@@ -199,7 +199,25 @@ CASES = [
 ]
 
 
-def bench_case(case, a, b, reps, peak, copy):
+def profile(name, pass_, fn):
+    """Per-kernel GPU times of 10 calls (torch.profiler: CUPTI sees every launch)."""
+    fn()
+    torch.cuda.synchronize()
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
+        for _ in range(10):
+            fn()
+        torch.cuda.synchronize()
+    rows = {}
+    for e in prof.events():
+        if e.device_type == torch.autograd.DeviceType.CUDA:
+            t = rows.setdefault(e.name, [0, 0.0])
+            t[0] += 1
+            t[1] += e.device_time if hasattr(e, "device_time") else e.cuda_time
+    for k, (n, us) in sorted(rows.items(), key=lambda kv: -kv[1][1]):
+        print("  profile %-12s %-8s %8.1f us x %d  %s" % (name, pass_, us / 10, n // 10, k))
+
+
+def bench_case(case, a, b, reps, peak, copy, prof=False):
     kcu = myogen.compile(case["spec"], target="cuda")
     fwd_in, op_args, counts = case["inputs"](a, b)
     kind, key = case["kind"], kcu.key
@@ -224,6 +242,8 @@ def bench_case(case, a, b, reps, peak, copy):
             ptrs = {n: t.data_ptr() for n, t in dict(inputs, **bufs).items()}
             ptrs["ws"] = work.data_ptr()
             raw = time_ms(lambda: kcu.call(pass_, ptrs, dims, ws, stream), reps, 10)
+            if prof:
+                profile(case["name"], pass_, lambda: kcu.call(pass_, ptrs, dims, ws, stream))
             if pass_ == "forward":
                 op = time_ms(lambda: fwd_op(key, *op_args), reps, 10)
             else:
@@ -245,6 +265,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("-k", "--kernel", action="append", help="only these kernels (names)")
+    ap.add_argument("--profile", action="store_true", help="also print each kernel's GPU time")
     o = ap.parse_args()
     torch.backends.cuda.matmul.allow_tf32 = False
     peak, copy = fma_peak(), copy_gbs()
@@ -256,7 +277,7 @@ def main():
         if o.kernel and case["name"] not in o.kernel:
             continue
         for a, b in case["shapes"]:
-            for row in bench_case(case, a, b, o.reps, peak, copy):
+            for row in bench_case(case, a, b, o.reps, peak, copy, o.profile):
                 print(row, flush=True)
     print("shape: batch x channels (myo), batch x heads (mlr, btt attention), rows (btt matmul);"
           " f32; status: the kernel's status word after the timed calls (0: finite outputs)")
