@@ -110,15 +110,16 @@ return function(V, NAME, T)
   -- then each { buffer, bytes, optional } missing or (OpenCL) too small;
   -- an optional buffer may be NULL
   function H.invalid(first, bufs)
-    local cs = { (H.cl and "!queue || " or "") .. first }
+    local cs, missing = { (H.cl and "!queue || " or "") .. first }, {}
     for _, b in ipairs(bufs) do
       if H.cl then
         local c = "myogen_cl_check(" .. b[1] .. ", " .. b[2] .. ")"
         cs[#cs + 1] = b[3] and ("(" .. b[1] .. " && " .. c .. ")") or c
       elseif not b[3] then
-        cs[#cs + 1] = "!" .. b[1]
+        missing[#missing + 1] = "!" .. b[1]
       end
     end
+    if #missing > 0 then cs[#cs + 1] = table.concat(missing, " || ") end
     return table.concat(cs, " ||\n        ")
   end
   return H
