@@ -67,8 +67,7 @@ typedef float ocl_bttatt_t1024_real;
  * forward: o, and lse unless it is NULL.  backward: the gradients of
  * sum(dout * o) given the forward's o and lse (both required): dx through
  * the queries and the keys, summed over the heads; dW1, dW2 per head,
- * summed over the batch; dv.  Batch and heads are run-time; the workspace
- * does not depend on them (heads run one after the other). */
+ * summed over the batch; dv.  Batch and heads are run-time. */
 size_t ocl_bttatt_t1024_workspace_size(size_t batch, size_t heads);
 
 int ocl_bttatt_t1024_forward(const float *x, const float *W1, const float *W2, const float *v, float *o,
