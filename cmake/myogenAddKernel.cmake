@@ -9,7 +9,10 @@
 #     that links it needs none of them; c: none, avx2: -mavx2 -mfma, avx512:
 #     -mavx512f -mfma, a list of targets: none, the file dispatches at run time);
 #   - threads = "openmp": linked with OpenMP::OpenMP_C where CMake finds OpenMP;
-#   - target = "opencl": linked with the runtime (myogen_cl.c) and OpenCL::OpenCL.
+#   - target = "opencl": linked with the runtime (myogen_cl.c) and OpenCL::OpenCL;
+#   - target = "cuda": <target>.cu compiled as CUDA (the project enables the
+#     CUDA language: project(... LANGUAGES C CUDA) or enable_language(CUDA)),
+#     linked with CUDA::cudart_static.
 # It regenerates when the spec, the wisdom file or myogen change; myogen
 # does not rewrite an unchanged file, so nothing recompiles then.  SPEC and
 # WISDOM are relative to the current source directory.
@@ -158,7 +161,16 @@ function(myogen_add_kernel target)
 
   set(dir ${CMAKE_CURRENT_BINARY_DIR}/myogen/${target})
   file(MAKE_DIRECTORY ${dir})
-  set(files ${dir}/${target}.c ${dir}/${target}.h)
+  set(src ${dir}/${target}.c)
+  if(isa STREQUAL "cuda") # NAME.cu and NAME.h (DESIGN.md 6.4)
+    get_property(languages GLOBAL PROPERTY ENABLED_LANGUAGES)
+    if(NOT "CUDA" IN_LIST languages)
+      message(FATAL_ERROR "${where}: target \"cuda\" needs the CUDA language: "
+                          "project(... LANGUAGES C CUDA) or enable_language(CUDA) first")
+    endif()
+    set(src ${dir}/${target}.cu)
+  endif()
+  set(files ${src} ${dir}/${target}.h)
   if(isa STREQUAL "opencl")
     list(APPEND files ${dir}/${target}.cl)
   endif()
@@ -167,13 +179,13 @@ function(myogen_add_kernel target)
   add_custom_command(
     OUTPUT ${dir}/${target}.stamp
     BYPRODUCTS ${files}
-    COMMAND myogen::myogen ${spec} -o ${dir}/${target}.c ${defs} ${wisdom_args}
+    COMMAND myogen::myogen ${spec} -o ${src} ${defs} ${wisdom_args}
     COMMAND ${CMAKE_COMMAND} -E touch ${dir}/${target}.stamp
     DEPENDS ${deps} myogen::myogen
     COMMENT "myogen: ${target} from ${arg_SPEC}"
     VERBATIM)
 
-  add_library(${target} STATIC ${dir}/${target}.c ${dir}/${target}.stamp)
+  add_library(${target} STATIC ${src} ${dir}/${target}.stamp)
   # for the users of the library; the kernel's own "<target>.h" is found
   # beside it, and a -I here would let <target>.h shadow a system header
   # (a target named omp hid <omp.h> from the kernel)
@@ -199,5 +211,9 @@ function(myogen_add_kernel target)
       target_link_libraries(myogen_opencl_runtime PUBLIC OpenCL::OpenCL Threads::Threads)
     endif()
     target_link_libraries(${target} PUBLIC myogen_opencl_runtime)
+  endif()
+  if(isa STREQUAL "cuda")
+    find_package(CUDAToolkit REQUIRED)
+    target_link_libraries(${target} PUBLIC CUDA::cudart_static)
   endif()
 endfunction()
