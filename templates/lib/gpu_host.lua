@@ -1,5 +1,5 @@
 -- The host side of the GPU targets (DESIGN.md 6.4), spelled per target, so
--- each kernel's host code (KERNEL/gpu_host.c.tmpl) is written once: how a
+-- each kernel's host code (KERNEL/gpu_host.tmpl) is written once: how a
 -- function takes its device buffers, checks them, starts a call, launches
 -- a kernel and ends the call.
 --   OpenCL: NAME_cl_forward(queue, cl_mem ..., workspace), the program
