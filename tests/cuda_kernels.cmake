@@ -3,8 +3,8 @@
 # cuda_check_kernel) is generated with target "cuda" and compiled by nvcc
 # for sm_90 with warnings as errors (tests/cuda_check.cmake).  nvcc: the
 # cache variable MYOGEN_NVCC, else nvcc on PATH, else the one PyPI's
-# nvidia-cuda-nvcc installs beside torch (.ci/python-deps installs it).  On
-# the GPU machine tests/cuda/ runs the kernels (see there).
+# nvidia-cuda-nvcc installs beside torch (.ci/python-deps installs it).  Where
+# there is a GPU, tests/python/test_cuda.py runs the kernels.
 
 #   cuda_check_kernel(SPEC key=value...): one kernel for the check
 function(cuda_check_kernel spec)

@@ -4,8 +4,8 @@ in test_ops.py) and, for the small cases, against the references directly;
 forward and backward, f32 and f64, on a side stream too; the backward
 bit-identical run to run; opcheck on CUDA tensors.
 
-Runs where torch sees a CUDA device and nvcc is there (the GPU machine:
-tests/cuda/README.md); skipped elsewhere.  CI has no GPU: it compiles every
+Runs where torch sees a CUDA device and nvcc is there (README.md, "Python and
+PyTorch"); skipped elsewhere.  CI has no GPU: it compiles every
 generated .cu instead (ctest cuda_compile)."""
 
 import pytest
