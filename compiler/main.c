@@ -16,6 +16,7 @@
 
 static const char usage[] =
     "usage: myogen SPEC.lua -o OUT.c [-D key=value]...   generate OUT.c and OUT.h\n"
+    "                                                    (opencl: also OUT.cl; cuda: -o OUT.cu)\n"
     "       myogen SPEC.lua --wisdom FILE -o OUT.c ...   the same with the knobs myogen tune\n"
     "                                                    recorded for this spec's arity\n"
     "         [--wisdom-lenient]                         wisdom for another machine, compiler,\n"

@@ -382,6 +382,38 @@ static void test_generate_writes_c_and_h(void)
     free_tmpdir(out_dir);
 }
 
+/* target "cuda" (DESIGN.md 6.4) writes NAME.cu and NAME.h; -o NAME.c is a
+ * usage error that writes nothing */
+static void test_generate_cuda(void)
+{
+    char *spec, *dir = good_spec_dir(&spec), *out_dir = make_tmpdir(), out[4096], ls[1024];
+    snprintf(out, sizeof out, "%s/k.c", out_dir);
+    result r = RUN(spec, "-o", out, "-D", "target=cuda");
+    EXPECT_USAGE_ERROR(r, "cuda with -o k.c");
+    EXPECT(strstr(r.err, "NAME.cu") != NULL, "the message names NAME.cu: %s", r.err);
+    EXPECT(listing(out_dir, ls, sizeof ls) == 0, "wrote %s", ls);
+    result_free(&r);
+    snprintf(out, sizeof out, "%s/k.cu", out_dir);
+    r = RUN(spec, "-o", out, "-D", "target=cuda");
+    EXPECT(r.code == 0 && r.errlen == 0, "-o k.cu: exit %d, stderr \"%s\"", r.code, r.err);
+    listing(out_dir, ls, sizeof ls);
+    EXPECT(strcmp(ls, "k.cu k.h") == 0, "expected k.cu k.h, found '%s'", ls);
+    size_t n;
+    char *cu = read_in(out_dir, "k.cu", &n), *h = read_in(out_dir, "k.h", &n);
+    EXPECT(cu && strstr(cu, "#include \"k.h\"") && strstr(cu, "__global__") &&
+               strstr(cu, "cudaLaunchKernel"),
+           "k.cu includes k.h and holds kernels and their launches");
+    EXPECT(h && strstr(h, "void *workspace, cudaStream_t stream);") &&
+               strstr(h, "_status(void *workspace, cudaStream_t stream);"),
+           "k.h declares the stream argument and NAME_status");
+    free(cu);
+    free(h);
+    result_free(&r);
+    free(spec);
+    free_tmpdir(dir);
+    free_tmpdir(out_dir);
+}
+
 static void test_generate_deterministic(void)
 {
     char *spec, *dir = good_spec_dir(&spec), *a = make_tmpdir(), *b = make_tmpdir();
@@ -649,6 +681,7 @@ static const test_def check_tests[] = {
     {NULL, NULL}};
 static const test_def generate_tests[] = {
     {"writes OUT.c and OUT.h", test_generate_writes_c_and_h},
+    {"cuda writes OUT.cu and OUT.h", test_generate_cuda},
     {"byte-identical reruns", test_generate_deterministic},
     {"relative -o", test_generate_relative_output},
     {"replaces existing files", test_generate_overwrites},
