@@ -891,23 +891,13 @@ static void mlr_published_4096_fix_grads(const float *g, const float *gt, float 
     }
 }
 
-/* Key-tile groups per head: 1. */
-static size_t mlr_published_4096_key_groups(void)
-{
-    return 1;
-}
+/* Key-tile groups per head. */
+#define mlr_published_4096_KG 1
 
-/* The dQt partial of (head, group) item `it`, after the threads' slots. */
-static float *mlr_published_4096_dq_part(void *workspace, size_t bh, size_t it)
-{
-    return (float *)workspace + mlr_published_4096_slots(bh * mlr_published_4096_key_groups()) * 299008 +
-           it * 262144;
-}
-
-/* dq of a head from the dQt partials of its `groups` key-tile groups
+/* dq of a head from the dQt partials of its mlr_published_4096_KG key-tile groups
  * (`stride` elements apart), summed in group order and scaled; the sum of
  * x - x over the outputs (0, or NaN if one is not finite). */
-static float mlr_published_4096_dq_out(float *dqh, const float *dQt, size_t groups, size_t stride)
+static float mlr_published_4096_dq_out(float *dqh, const float *dQt, size_t stride)
 {
     size_t qt, ii, d, g;
     float chk = 0;
@@ -918,7 +908,7 @@ static float mlr_published_4096_dq_out(float *dqh, const float *dQt, size_t grou
             for (d = 0; d < 64; d++) {
                 const size_t e = qt * 4096 + d * 64 + ii;
                 float s = dQt[e], x;
-                for (g = 1; g < groups; g++)
+                for (g = 1; g < mlr_published_4096_KG; g++)
                     s += dQt[g * stride + e];
                 x = s * mlr_published_4096_sc[d];
                 dqr[d] = x;
@@ -929,13 +919,13 @@ static float mlr_published_4096_dq_out(float *dqh, const float *dQt, size_t grou
     return chk;
 }
 
-/* The gradients of one head from its key tiles g, g + groups, ..: dk and
+/* The gradients of one head from its key tiles g, g + mlr_published_4096_KG, ..: dk and
  * dv of those tiles, and into dQt [64][64][64] the sum of their terms of
  * dq (transposed, unscaled), which with one group is dq itself (written to
  * dqh).  Returns 0, or 2 when an output is not finite. */
 static mlr_published_4096_NOINLINE int mlr_published_4096_backward_head(const float *qh, const float *kh, const float *vh,
         const float *oh, const float *lh, const float *doh, float *dqh, float *dkh, float *dvh,
-        float *ws, float *dQt, size_t g, size_t groups)
+        float *ws, float *dQt, size_t g)
 {
     float *const Kt = ws;                      /* [64][64] scaled k tile, transposed */
     float *const Vt = Kt + 4096;          /* [64][64] v tile, transposed */
@@ -956,7 +946,7 @@ static mlr_published_4096_NOINLINE int mlr_published_4096_backward_head(const fl
         Dv[i] = s;
     }
     memset(dQt, 0, 262144 * sizeof(float));
-    for (kt = g; kt < mlr_published_4096_NT; kt += groups) {
+    for (kt = g; kt < mlr_published_4096_NT; kt += mlr_published_4096_KG) {
         const size_t j0 = mlr_published_4096_TILE_START(kt), jn = mlr_published_4096_TILE_LEN(kt);
         for (d = 0; d < 64; d++) {
             const float sd = mlr_published_4096_sc[d];
@@ -2084,8 +2074,7 @@ static mlr_published_4096_NOINLINE int mlr_published_4096_backward_head(const fl
             }
         }
     }
-    if (groups == 1)
-        chk += mlr_published_4096_dq_out(dqh, dQt, 1, 0);
+    chk += mlr_published_4096_dq_out(dqh, dQt, 0);
     return chk == 0 ? 0 : 2;
 }
 
@@ -2094,31 +2083,22 @@ int mlr_published_4096_backward(const float *q, const float *k, const float *v,
         float *dq, float *dk, float *dv,
         size_t batch, size_t heads, void *workspace)
 {
-    size_t items, groups, it;
+    size_t items, it;
     int rc = 0;
     if (!q || !k || !v || !o || !lse || !dout || !dq || !dk || !dv || !workspace ||
         batch == 0 || heads == 0 || mlr_published_4096_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
-    groups = mlr_published_4096_key_groups();
-    items = batch * heads * groups;
+    items = batch * heads * mlr_published_4096_KG;
     /* (head, key-tile group) items: dk, dv of the group's key tiles, its dq partial */
     mlr_published_4096_PARALLEL_FOR(mlr_published_4096_slots(items))
     for (it = 0; it < items; it++) {
-        const size_t bh = it / groups, sq = bh * 262144, sv = bh * 262144;
+        const size_t bh = it / mlr_published_4096_KG, sq = bh * 262144, sv = bh * 262144;
         float *const ws = (float *)workspace + mlr_published_4096_THREAD() * 299008;
-        float *const dQt = groups == 1 ? ws + 36864
-                                      : mlr_published_4096_dq_part(workspace, batch * heads, it);
+        float *const dQt = ws + 36864; /* the slot's end */
         const int r = mlr_published_4096_backward_head(q + sq, k + sq, v + sv, o + sv, lse + bh * 4096,
-                dout + sv, dq + sq, dk + sq, dv + sv, ws, dQt, it % groups, groups);
+                dout + sv, dq + sq, dk + sq, dv + sv, ws, dQt, it % mlr_published_4096_KG);
         if (r > rc)
             rc = r;
-    }
-    if (groups > 1) { /* dq: the groups' partials summed in group order */
-        mlr_published_4096_PARALLEL_FOR(mlr_published_4096_slots(batch * heads))
-        for (it = 0; it < batch * heads; it++)
-            if (mlr_published_4096_dq_out(dq + it * 262144, mlr_published_4096_dq_part(workspace, batch * heads, it * groups),
-                    groups, 262144) != 0)
-                rc = 2;
     }
     return rc;
 }
@@ -2135,11 +2115,9 @@ size_t mlr_published_4096_workspace_size(size_t batch, size_t heads)
     n = mlr_published_4096_mul(mlr_published_4096_slots(mlr_published_4096_mul(bh, mlr_published_4096_NT)), 49920);
     if (n > need)
         need = n;
-    { /* the threads' slots, then (several key-tile groups) the dq partials */
-        const size_t items = mlr_published_4096_mul(bh, mlr_published_4096_key_groups());
+    { /* the threads' slots */
+        const size_t items = bh;
         n = mlr_published_4096_mul(mlr_published_4096_slots(items), 1196032);
-        if (mlr_published_4096_key_groups() > 1)
-            n = mlr_published_4096_add(n, mlr_published_4096_mul(items, 1048576));
         if (n > need)
             need = n;
     }

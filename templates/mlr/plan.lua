@@ -104,10 +104,11 @@ return function(spec)
   -- wherever BP * size is)
   local BP, R, dv = p.BP, p.R, p.dv
   p.ws_fwd = R * BP + BP * BP + dv * BP + 3 * BP
-  p.ws_bwd = 2 * (R + dv) * BP + 4 * BP * BP + p.NT * BP + p.NT * R * BP
   -- threads = "openmp": the backward deals each head's key tiles to KG
   -- groups, each with its own dq partial (a constant, so the bits do not
-  -- depend on the thread count and the workspace grows with batch x heads)
+  -- depend on the thread count and the workspace grows with batch x heads);
+  -- one group keeps its dq sum at the end of its slot
   p.KG = p.openmp and math.min(2, p.NT) or 1
+  p.ws_bwd = 2 * (R + dv) * BP + 4 * BP * BP + p.NT * BP + (p.KG == 1 and p.NT * R * BP or 0)
   return p
 end

@@ -915,23 +915,23 @@ static void c_mlr_t4096_fix_grads(const float *g, const float *gt, float *dKt, f
     }
 }
 
-/* Key-tile groups per head: 2 (threads = "openmp": each head's key tiles dealt round-robin to the groups, which run in parallel, each with its own dq partial; a constant, so the bits are the same for any thread count). */
-static size_t c_mlr_t4096_key_groups(void)
-{
-    return 2;
-}
+/* Key-tile groups per head (threads = "openmp": each head's key tiles dealt
+ * round-robin to the groups, which run in parallel, each with its own dq partial
+ * after the threads' slots; a constant, so the bits are the same for any thread
+ * count). */
+#define c_mlr_t4096_KG 2
 
 /* The dQt partial of (head, group) item `it`, after the threads' slots. */
 static float *c_mlr_t4096_dq_part(void *workspace, size_t bh, size_t it)
 {
-    return (float *)workspace + c_mlr_t4096_slots(bh * c_mlr_t4096_key_groups()) * 299008 +
+    return (float *)workspace + c_mlr_t4096_slots(bh * c_mlr_t4096_KG) * 36864 +
            it * 262144;
 }
 
-/* dq of a head from the dQt partials of its `groups` key-tile groups
+/* dq of a head from the dQt partials of its c_mlr_t4096_KG key-tile groups
  * (`stride` elements apart), summed in group order and scaled; the sum of
  * x - x over the outputs (0, or NaN if one is not finite). */
-static float c_mlr_t4096_dq_out(float *dqh, const float *dQt, size_t groups, size_t stride)
+static float c_mlr_t4096_dq_out(float *dqh, const float *dQt, size_t stride)
 {
     size_t qt, ii, d, g;
     float chk = 0;
@@ -942,7 +942,7 @@ static float c_mlr_t4096_dq_out(float *dqh, const float *dQt, size_t groups, siz
             for (d = 0; d < 64; d++) {
                 const size_t e = qt * 4096 + d * 64 + ii;
                 float s = dQt[e], x;
-                for (g = 1; g < groups; g++)
+                for (g = 1; g < c_mlr_t4096_KG; g++)
                     s += dQt[g * stride + e];
                 x = s * c_mlr_t4096_sc[d];
                 dqr[d] = x;
@@ -953,13 +953,13 @@ static float c_mlr_t4096_dq_out(float *dqh, const float *dQt, size_t groups, siz
     return chk;
 }
 
-/* The gradients of one head from its key tiles g, g + groups, ..: dk and
+/* The gradients of one head from its key tiles g, g + c_mlr_t4096_KG, ..: dk and
  * dv of those tiles, and into dQt [64][64][64] the sum of their terms of
  * dq (transposed, unscaled), which with one group is dq itself (written to
  * dqh).  Returns 0, or 2 when an output is not finite. */
 static c_mlr_t4096_NOINLINE int c_mlr_t4096_backward_head(const float *qh, const float *kh, const float *vh,
         const float *oh, const float *lh, const float *doh, float *dqh, float *dkh, float *dvh,
-        float *ws, float *dQt, size_t g, size_t groups)
+        float *ws, float *dQt, size_t g)
 {
     float *const Kt = ws;                      /* [64][64] scaled k tile, transposed */
     float *const Vt = Kt + 4096;          /* [64][64] v tile, transposed */
@@ -980,7 +980,7 @@ static c_mlr_t4096_NOINLINE int c_mlr_t4096_backward_head(const float *qh, const
         Dv[i] = s;
     }
     memset(dQt, 0, 262144 * sizeof(float));
-    for (kt = g; kt < c_mlr_t4096_NT; kt += groups) {
+    for (kt = g; kt < c_mlr_t4096_NT; kt += c_mlr_t4096_KG) {
         const size_t j0 = c_mlr_t4096_TILE_START(kt), jn = c_mlr_t4096_TILE_LEN(kt);
         for (d = 0; d < 64; d++) {
             const float sd = c_mlr_t4096_sc[d];
@@ -2108,8 +2108,7 @@ static c_mlr_t4096_NOINLINE int c_mlr_t4096_backward_head(const float *qh, const
             }
         }
     }
-    if (groups == 1)
-        chk += c_mlr_t4096_dq_out(dqh, dQt, 1, 0);
+    (void)dqh; /* (dq: the groups' partials, summed by the caller) */
     return chk == 0 ? 0 : 2;
 }
 
@@ -2118,36 +2117,33 @@ int c_mlr_t4096_backward(const float *q, const float *k, const float *v,
         float *dq, float *dk, float *dv,
         size_t batch, size_t heads, void *workspace)
 {
-    size_t items, groups, it;
+    size_t items, it;
     int rc = 0;
     if (!q || !k || !v || !o || !lse || !dout || !dq || !dk || !dv || !workspace ||
         batch == 0 || heads == 0 || c_mlr_t4096_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
-    groups = c_mlr_t4096_key_groups();
-    items = batch * heads * groups;
+    items = batch * heads * c_mlr_t4096_KG;
     /* (head, key-tile group) items: dk, dv of the group's key tiles, its dq partial */
     c_mlr_t4096_PARALLEL_FOR(c_mlr_t4096_slots(items))
     for (it = 0; it < items; it++) {
-        const size_t bh = it / groups, sq = bh * 262144, sv = bh * 262144;
-        float *const ws = (float *)workspace + c_mlr_t4096_THREAD() * 299008;
-        float *const dQt = groups == 1 ? ws + 36864
-                                      : c_mlr_t4096_dq_part(workspace, batch * heads, it);
+        const size_t bh = it / c_mlr_t4096_KG, sq = bh * 262144, sv = bh * 262144;
+        float *const ws = (float *)workspace + c_mlr_t4096_THREAD() * 36864;
+        float *const dQt = c_mlr_t4096_dq_part(workspace, batch * heads, it);
         const int r = c_mlr_t4096_backward_head(q + sq, k + sq, v + sv, o + sv, lse + bh * 4096,
-                dout + sv, dq + sq, dk + sq, dv + sv, ws, dQt, it % groups, groups);
+                dout + sv, dq + sq, dk + sq, dv + sv, ws, dQt, it % c_mlr_t4096_KG);
         if (r > rc)
             rc = r;
     }
-    if (groups > 1) { /* dq: the groups' partials summed in group order */
-        c_mlr_t4096_PARALLEL_FOR(c_mlr_t4096_slots(batch * heads))
-        for (it = 0; it < batch * heads; it++)
-            if (c_mlr_t4096_dq_out(dq + it * 262144, c_mlr_t4096_dq_part(workspace, batch * heads, it * groups),
-                    groups, 262144) != 0)
-                rc = 2;
-    }
+    /* dq: the groups' partials summed in group order */
+    c_mlr_t4096_PARALLEL_FOR(c_mlr_t4096_slots(batch * heads))
+    for (it = 0; it < batch * heads; it++)
+        if (c_mlr_t4096_dq_out(dq + it * 262144,
+                c_mlr_t4096_dq_part(workspace, batch * heads, it * c_mlr_t4096_KG), 262144) != 0)
+            rc = 2;
     return rc;
 }
 
-/* Bytes: per thread, forward 12480, backward 299008 elements.  SIZE_MAX
+/* Bytes: per thread, forward 12480, backward 36864 elements.  SIZE_MAX
  * where it or a tensor's bytes (q, k: [batch][heads][4096][64]; v, o:
  * [..][64]) overflow size_t. */
 size_t c_mlr_t4096_workspace_size(size_t batch, size_t heads)
@@ -2159,11 +2155,10 @@ size_t c_mlr_t4096_workspace_size(size_t batch, size_t heads)
     n = c_mlr_t4096_mul(c_mlr_t4096_slots(c_mlr_t4096_mul(bh, c_mlr_t4096_NT)), 49920);
     if (n > need)
         need = n;
-    { /* the threads' slots, then (several key-tile groups) the dq partials */
-        const size_t items = c_mlr_t4096_mul(bh, c_mlr_t4096_key_groups());
-        n = c_mlr_t4096_mul(c_mlr_t4096_slots(items), 1196032);
-        if (c_mlr_t4096_key_groups() > 1)
-            n = c_mlr_t4096_add(n, c_mlr_t4096_mul(items, 1048576));
+    { /* the threads' slots, then the key-tile groups' dq partials */
+        const size_t items = c_mlr_t4096_mul(bh, 2);
+        n = c_mlr_t4096_mul(c_mlr_t4096_slots(items), 147456);
+        n = c_mlr_t4096_add(n, c_mlr_t4096_mul(items, 1048576));
         if (n > need)
             need = n;
     }
