@@ -8,10 +8,17 @@
  * so a spec's fate is the same in every run. */
 typedef struct {
     size_t used;       /* bytes allocated */
+    size_t allocated;  /* bytes ever asked for (growth), in all */
+    int over_total;    /* an allocation was refused for the total */
     long instructions; /* Lua instructions, plus the work of C library loops */
 } sandbox_budget;
 
 #define SANDBOX_MEMORY_LIMIT (64u << 20)
+/* The bytes a spec may allocate in all: a concatenation is one instruction
+ * however many bytes it copies, so a loop growing a string within the
+ * memory and instruction limits could copy terabytes (quadratic); this
+ * bounds that work deterministically. */
+#define SANDBOX_ALLOCATION_LIMIT (1024u << 20)
 #define SANDBOX_INSTRUCTION_LIMIT 20000000L
 
 /* Charges n units of work to the budget of L's allocator; raises the

@@ -73,9 +73,16 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     }
     if (nsize > osize && sb->used + (nsize - osize) > SANDBOX_MEMORY_LIMIT)
         return NULL; /* Lua raises "not enough memory" */
+    if (nsize > osize && nsize - osize > SANDBOX_ALLOCATION_LIMIT - sb->allocated) {
+        sb->over_total = 1;
+        return NULL;
+    }
     void *p = realloc(ptr, nsize);
-    if (p)
+    if (p) {
         sb->used += nsize - osize;
+        if (nsize > osize)
+            sb->allocated += nsize - osize;
+    }
     return p;
 }
 
@@ -265,7 +272,11 @@ int spec_load(const char *file, const char *const *overrides, int noverrides, sp
     }
     if (status != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
-        if (status == LUA_ERRMEM)
+        if (status == LUA_ERRMEM && sb.over_total)
+            snprintf(err, errlen, "%s: memory limit exceeded (%u MiB allocated in all: "
+                     "does a loop grow a string or table?)", file,
+                     SANDBOX_ALLOCATION_LIMIT >> 20);
+        else if (status == LUA_ERRMEM)
             snprintf(err, errlen, "%s: memory limit exceeded (%u MiB)", file,
                      SANDBOX_MEMORY_LIMIT >> 20);
         else if (msg && strncmp(msg, CHUNK ":", sizeof CHUNK) == 0)
