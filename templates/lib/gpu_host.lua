@@ -106,6 +106,10 @@ return function(V, NAME, T)
     if H.cuda then ps[#ps + 1] = "cudaStream_t stream" end
     return H.wrap("int " .. H.pre .. fn .. "(", ps, ")", "        ")
   end
+  -- true when buffer b is missing or (OpenCL) smaller than `bytes`
+  function H.check(b, bytes)
+    return H.cl and ("myogen_cl_check(" .. b .. ", " .. bytes .. ")") or ("!" .. b)
+  end
   -- the condition that makes a call invalid: `first` (the sizes' tests),
   -- then each { buffer, bytes, optional } missing or (OpenCL) too small;
   -- an optional buffer may be NULL
@@ -113,10 +117,10 @@ return function(V, NAME, T)
     local cs, missing = { (H.cl and "!queue || " or "") .. first }, {}
     for _, b in ipairs(bufs) do
       if H.cl then
-        local c = "myogen_cl_check(" .. b[1] .. ", " .. b[2] .. ")"
+        local c = H.check(b[1], b[2])
         cs[#cs + 1] = b[3] and ("(" .. b[1] .. " && " .. c .. ")") or c
       elseif not b[3] then
-        missing[#missing + 1] = "!" .. b[1]
+        missing[#missing + 1] = H.check(b[1], b[2])
       end
     end
     if #missing > 0 then cs[#cs + 1] = table.concat(missing, " || ") end

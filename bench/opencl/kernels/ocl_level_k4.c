@@ -887,6 +887,30 @@ int ocl_level_k4_cl_build(cl_command_queue queue)
 }
 
 
+/* 0 when every parameter buffer a call reads is there and large enough. */
+static int ocl_level_k4_cl_check_params(const ocl_level_k4_cl_params *p, size_t batch, size_t channels)
+{
+    (void)batch, (void)channels;
+    return !p || myogen_cl_check(p->A, (7 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(p->B, (7 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(p->C, (7 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(p->Bin, (channels * 16) * sizeof(float)) ||
+        myogen_cl_check(p->Cout, (channels * 16) * sizeof(float)) ||
+        myogen_cl_check(p->D, (channels) * sizeof(float));
+}
+
+/* 0 when every gradient buffer a call writes is there and large enough. */
+static int ocl_level_k4_cl_check_grads(const ocl_level_k4_cl_grads *g, size_t batch, size_t channels)
+{
+    (void)batch, (void)channels;
+    return !g || myogen_cl_check(g->A, (7 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(g->B, (7 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(g->C, (7 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(g->Bin, (channels * 16) * sizeof(float)) ||
+        myogen_cl_check(g->Cout, (channels * 16) * sizeof(float)) ||
+        myogen_cl_check(g->D, (channels) * sizeof(float));
+}
+
 /* The level-sum weights (k_weights: one work-item per channel; scr: the
  * dense path recurrences' scratch). */
 static int ocl_level_k4_cl_weights(cl_command_queue queue, cl_program program, const ocl_level_k4_cl_params *p, size_t channels, cl_mem ws, cl_ulong gw, cl_ulong scr)
@@ -944,13 +968,8 @@ int ocl_level_k4_cl_forward(cl_command_queue queue, const ocl_level_k4_cl_params
     cl_program program;
     int rc;
     if (!queue || batch == 0 || channels == 0 ||
-        ocl_level_k4_cl_workspace_size(batch, channels) == SIZE_MAX || !p ||
-        myogen_cl_check(p->A, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->B, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->C, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->Bin, (channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->Cout, (channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->D, (channels) * sizeof(float)) ||
+        ocl_level_k4_cl_workspace_size(batch, channels) == SIZE_MAX ||
+        ocl_level_k4_cl_check_params(p, batch, channels) ||
         myogen_cl_check(u, (batch * 4096 * channels) * sizeof(float)) ||
         myogen_cl_check(y, (batch * 4096 * channels) * sizeof(float)) ||
         myogen_cl_check(workspace, ocl_level_k4_cl_workspace_size(batch, channels)))
@@ -981,19 +1000,9 @@ int ocl_level_k4_cl_backward(cl_command_queue queue, const ocl_level_k4_cl_param
     cl_program program;
     int rc;
     if (!queue || batch == 0 || channels == 0 ||
-        ocl_level_k4_cl_workspace_size(batch, channels) == SIZE_MAX || !p || !g ||
-        myogen_cl_check(p->A, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->B, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->C, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->Bin, (channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->Cout, (channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->D, (channels) * sizeof(float)) ||
-        myogen_cl_check(g->A, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(g->B, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(g->C, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(g->Bin, (channels * 16) * sizeof(float)) ||
-        myogen_cl_check(g->Cout, (channels * 16) * sizeof(float)) ||
-        myogen_cl_check(g->D, (channels) * sizeof(float)) ||
+        ocl_level_k4_cl_workspace_size(batch, channels) == SIZE_MAX ||
+        ocl_level_k4_cl_check_params(p, batch, channels) ||
+        ocl_level_k4_cl_check_grads(g, batch, channels) ||
         myogen_cl_check(u, (batch * 4096 * channels) * sizeof(float)) ||
         myogen_cl_check(dy, (batch * 4096 * channels) * sizeof(float)) ||
         myogen_cl_check(du, (batch * 4096 * channels) * sizeof(float)) ||

@@ -825,6 +825,24 @@ int ocl_none_k4_cl_build(cl_command_queue queue)
 }
 
 
+/* 0 when every parameter buffer a call reads is there and large enough. */
+static int ocl_none_k4_cl_check_params(const ocl_none_k4_cl_params *p, size_t batch, size_t channels)
+{
+    (void)batch, (void)channels;
+    return !p || myogen_cl_check(p->A, (7 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(p->B, (7 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(p->C, (7 * channels * 16) * sizeof(float));
+}
+
+/* 0 when every gradient buffer a call writes is there and large enough. */
+static int ocl_none_k4_cl_check_grads(const ocl_none_k4_cl_grads *g, size_t batch, size_t channels)
+{
+    (void)batch, (void)channels;
+    return !g || myogen_cl_check(g->A, (7 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(g->B, (7 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(g->C, (7 * channels * 16) * sizeof(float));
+}
+
 /* Work-items of a launch over level l of the GPU tree solve: (parameter
  * batch) x vertices x lanes. */
 static size_t ocl_none_k4_level_items(int l, size_t batch, size_t channels)
@@ -910,10 +928,8 @@ int ocl_none_k4_cl_forward(cl_command_queue queue, const ocl_none_k4_cl_params *
     cl_program program;
     int rc;
     if (!queue || batch == 0 || channels == 0 ||
-        ocl_none_k4_cl_workspace_size(batch, channels) == SIZE_MAX || !p ||
-        myogen_cl_check(p->A, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->B, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->C, (7 * channels * 16) * sizeof(float)) ||
+        ocl_none_k4_cl_workspace_size(batch, channels) == SIZE_MAX ||
+        ocl_none_k4_cl_check_params(p, batch, channels) ||
         myogen_cl_check(u, (batch * 4096 * channels * 16) * sizeof(float)) ||
         myogen_cl_check(y, (batch * 4096 * channels * 16) * sizeof(float)) ||
         myogen_cl_check(workspace, ocl_none_k4_cl_workspace_size(batch, channels)))
@@ -964,13 +980,9 @@ int ocl_none_k4_cl_backward(cl_command_queue queue, const ocl_none_k4_cl_params 
     cl_program program;
     int rc;
     if (!queue || batch == 0 || channels == 0 ||
-        ocl_none_k4_cl_workspace_size(batch, channels) == SIZE_MAX || !p || !g ||
-        myogen_cl_check(p->A, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->B, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->C, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(g->A, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(g->B, (7 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(g->C, (7 * channels * 16) * sizeof(float)) ||
+        ocl_none_k4_cl_workspace_size(batch, channels) == SIZE_MAX ||
+        ocl_none_k4_cl_check_params(p, batch, channels) ||
+        ocl_none_k4_cl_check_grads(g, batch, channels) ||
         myogen_cl_check(u, (batch * 4096 * channels * 16) * sizeof(float)) ||
         myogen_cl_check(dy, (batch * 4096 * channels * 16) * sizeof(float)) ||
         myogen_cl_check(du, (batch * 4096 * channels * 16) * sizeof(float)) ||

@@ -857,6 +857,30 @@ int ocl_vertex_k4_cl_build(cl_command_queue queue)
 }
 
 
+/* 0 when every parameter buffer a call reads is there and large enough. */
+static int ocl_vertex_k4_cl_check_params(const ocl_vertex_k4_cl_params *p, size_t batch, size_t channels)
+{
+    (void)batch, (void)channels;
+    return !p || myogen_cl_check(p->A, (5461 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(p->B, (5461 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(p->C, (5461 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(p->Bin, (channels * 16) * sizeof(float)) ||
+        myogen_cl_check(p->Cout, (channels * 16) * sizeof(float)) ||
+        myogen_cl_check(p->D, (channels) * sizeof(float));
+}
+
+/* 0 when every gradient buffer a call writes is there and large enough. */
+static int ocl_vertex_k4_cl_check_grads(const ocl_vertex_k4_cl_grads *g, size_t batch, size_t channels)
+{
+    (void)batch, (void)channels;
+    return !g || myogen_cl_check(g->A, (5461 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(g->B, (5461 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(g->C, (5461 * channels * 16) * sizeof(float)) ||
+        myogen_cl_check(g->Bin, (channels * 16) * sizeof(float)) ||
+        myogen_cl_check(g->Cout, (channels * 16) * sizeof(float)) ||
+        myogen_cl_check(g->D, (channels) * sizeof(float));
+}
+
 /* dBin, dCout, dD: the fixed-order sum of `slots` partials (gpu_reduce_io.tmpl). */
 static int ocl_vertex_k4_cl_reduce_io(cl_command_queue queue, cl_program program, const ocl_vertex_k4_cl_grads *g, size_t slots, size_t channels, cl_mem ws, cl_ulong pio)
 {
@@ -954,13 +978,8 @@ int ocl_vertex_k4_cl_forward(cl_command_queue queue, const ocl_vertex_k4_cl_para
     cl_program program;
     int rc;
     if (!queue || batch == 0 || channels == 0 ||
-        ocl_vertex_k4_cl_workspace_size(batch, channels) == SIZE_MAX || !p ||
-        myogen_cl_check(p->A, (5461 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->B, (5461 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->C, (5461 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->Bin, (channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->Cout, (channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->D, (channels) * sizeof(float)) ||
+        ocl_vertex_k4_cl_workspace_size(batch, channels) == SIZE_MAX ||
+        ocl_vertex_k4_cl_check_params(p, batch, channels) ||
         myogen_cl_check(u, (batch * 4096 * channels) * sizeof(float)) ||
         myogen_cl_check(y, (batch * 4096 * channels) * sizeof(float)) ||
         myogen_cl_check(workspace, ocl_vertex_k4_cl_workspace_size(batch, channels)))
@@ -1011,19 +1030,9 @@ int ocl_vertex_k4_cl_backward(cl_command_queue queue, const ocl_vertex_k4_cl_par
     cl_program program;
     int rc;
     if (!queue || batch == 0 || channels == 0 ||
-        ocl_vertex_k4_cl_workspace_size(batch, channels) == SIZE_MAX || !p || !g ||
-        myogen_cl_check(p->A, (5461 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->B, (5461 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->C, (5461 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->Bin, (channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->Cout, (channels * 16) * sizeof(float)) ||
-        myogen_cl_check(p->D, (channels) * sizeof(float)) ||
-        myogen_cl_check(g->A, (5461 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(g->B, (5461 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(g->C, (5461 * channels * 16) * sizeof(float)) ||
-        myogen_cl_check(g->Bin, (channels * 16) * sizeof(float)) ||
-        myogen_cl_check(g->Cout, (channels * 16) * sizeof(float)) ||
-        myogen_cl_check(g->D, (channels) * sizeof(float)) ||
+        ocl_vertex_k4_cl_workspace_size(batch, channels) == SIZE_MAX ||
+        ocl_vertex_k4_cl_check_params(p, batch, channels) ||
+        ocl_vertex_k4_cl_check_grads(g, batch, channels) ||
         myogen_cl_check(u, (batch * 4096 * channels) * sizeof(float)) ||
         myogen_cl_check(dy, (batch * 4096 * channels) * sizeof(float)) ||
         myogen_cl_check(du, (batch * 4096 * channels) * sizeof(float)) ||
