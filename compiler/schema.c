@@ -50,7 +50,7 @@ static const support supported[] = {
 static const rule rules[] = {
     {NULL, "kernel", T_ENUM, "myo mlr btt", 0, 0, NULL},
     {NULL, "name", T_IDENT, NULL, 0, 0, NULL},
-    {NULL, "dtype", T_ENUM, "f32 f64", 0, 0, "\"f32\""},
+    {NULL, "dtype", T_ENUM, "f32 f64 bf16 f16", 0, 0, "\"f32\""},
     {NULL, "target", T_TARGET, "c avx2 avx512 neon opencl cuda", 0, 0, "\"c\""},
     {NULL, "passes", T_ENUM_LIST, "forward backward", 0, 0, "{\"forward\"}"},
     {NULL, "threads", T_ENUM, "none openmp", 0, 0, "\"none\""},
@@ -575,6 +575,28 @@ static int check_btt(lua_State *L, int t, char *err, size_t errlen)
     return 0;
 }
 
+/* 16-bit storage (bf16, f16) exists for mlr and matmul btt on cuda only
+ * (DESIGN.md 3); their arithmetic is f32. */
+static int check_half(lua_State *L, int t, const char *kernel, char *err, size_t errlen)
+{
+    lua_getfield(L, t, "dtype");
+    lua_getfield(L, t, "target");
+    lua_getfield(L, t, "op");
+    const char *dtype = lua_tostring(L, -3), *target = lua_tostring(L, -2);
+    int half = dtype && (strcmp(dtype, "bf16") == 0 || strcmp(dtype, "f16") == 0);
+    int ok = !half || (lua_type(L, -2) == LUA_TSTRING && strcmp(target, "cuda") == 0 &&
+                       (strcmp(kernel, "mlr") == 0 ||
+                        (strcmp(kernel, "btt") == 0 &&
+                         (lua_isnil(L, -1) || strcmp(lua_tostring(L, -1), "matmul") == 0))));
+    char what[16];
+    snprintf(what, sizeof what, "%s", half ? dtype : "");
+    lua_pop(L, 3);
+    if (!ok)
+        return fail(err, errlen, "dtype", "\"%s\" is for kernel = \"mlr\" or \"btt\" (op = "
+                    "\"matmul\") with target = \"cuda\"; elsewhere \"f32\" or \"f64\"%s", what, "");
+    return 0;
+}
+
 /* Is x usable as a constant of the dtype: zero, or a normal number of it? */
 static int fits_dtype(double x, int f32)
 {
@@ -587,7 +609,7 @@ static int check_number_ranges(lua_State *L, int t, const char *kernel, char *er
                                size_t errlen)
 {
     lua_getfield(L, t, "dtype");
-    int f32 = lua_isnil(L, -1) || strcmp(lua_tostring(L, -1), "f32") == 0;
+    int f32 = lua_isnil(L, -1) || strcmp(lua_tostring(L, -1), "f64") != 0; /* 16 bits: f32 arithmetic */
     lua_pop(L, 1);
     for (size_t i = 0; i < NRULES; i++) {
         const rule *r = &rules[i];
@@ -677,7 +699,8 @@ int schema_validate(lua_State *L, spec *out, char *err, size_t errlen)
     }
     snprintf(out->canonical + o, sizeof out->canonical - o, "}");
 
-    if (check_number_ranges(L, t, out->kernel, err, errlen))
+    if (check_number_ranges(L, t, out->kernel, err, errlen) ||
+        check_half(L, t, out->kernel, err, errlen))
         return -1;
     if (strcmp(out->kernel, "myo") == 0 && check_myo(L, t, err, errlen))
         return -1;

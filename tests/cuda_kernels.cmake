@@ -38,6 +38,21 @@ function(myogen_find_nvcc out)
   set(${out} "" PARENT_SCOPE)
 endfunction()
 
+# 16-bit storage (DESIGN.md 3: mlr and btt matmul, f32 arithmetic, btt's
+# GEMMs on tensor cores): odd shapes, both passes
+foreach(dtype bf16 f16)
+  cuda_check_kernel(${PROJECT_SOURCE_DIR}/tests/specs/mlr_base.lua name=mlr_${dtype}_k3t27
+                    dtype=${dtype} seq_len=27 arity=3 depth=3 state=3,2,2 value_dim=5
+                    causal=true normalize=shared scale=inv_rank)
+  cuda_check_kernel(${PROJECT_SOURCE_DIR}/tests/specs/mlr_base.lua name=mlr_${dtype}_pub256
+                    dtype=${dtype} seq_len=256 arity=2 depth=8 state=32,8,6,4,4,4,4,2
+                    value_dim=64 causal=true normalize=shared scale=inv_rank)
+  cuda_check_kernel(${PROJECT_SOURCE_DIR}/tests/specs/btt_base.lua name=btt_${dtype}_odd
+                    dtype=${dtype} arity=3,5 out_arity=2,7 state=3 passes=forward,backward)
+  cuda_check_kernel(${PROJECT_SOURCE_DIR}/tests/specs/btt_base.lua name=btt_${dtype}_sq16
+                    dtype=${dtype} arity=16,16 out_arity=16,16 state=4 passes=forward,backward)
+endforeach()
+
 # called at the end of tests/CMakeLists.txt, once every list has recorded its kernels
 function(myogen_add_cuda_check)
   myogen_find_nvcc(nvcc)

@@ -7,7 +7,13 @@ bench/opencl at the same shapes, f32, forward and backward, timed two ways:
   op   the torch operator (torch.ops.myogen.*), as a model calls it: output
        and workspace allocation, checks, dispatch included.
 
-op/raw is the operator's overhead.  Yardsticks measured in the same run: the
+op/raw is the operator's overhead.  The 16-bit rows (dtype bf16: mlr and
+btt matmul, products of btt's GEMMs on tensor cores) also time what a user
+would otherwise call in bf16, in the same run: torch SDPA (FlashAttention
+class, causal, head dim 64) for mlr, a dense cuBLAS matmul of the same
+shape for btt; "speedup" is its time over ours, "FLOP ratio" its FLOPs over
+ours (issue 14's goals: speedup >= 0.8x resp. 0.5x the FLOP ratio); and the
+bf16 tensor-core rate of a large cuBLAS matmul.  Yardsticks measured in the same run: the
 f32 FMA peak (bench/cuda/fma_peak.cu: independent FMA chains) for mlr and
 btt (GFLOP/s by the FLOP counts of bench/opencl), and the copy bandwidth
 (a 1 GiB device-to-device copy, bytes read + written) for myo (GB/s of the
@@ -115,8 +121,8 @@ def myo_case(name, arity, depth, share, readout, block, state):
                 shapes=[(4, 256), (16, 2048)], first="y", dout="dy")
 
 
-def mlr_case(T):
-    spec = dict(kernel="mlr", name="cu_mlr_t%d" % T, dtype="f32", seq_len=T, arity=2,
+def mlr_case(T, dtype="f32"):
+    spec = dict(kernel="mlr", name="cu_mlr_t%d_%s" % (T, dtype), dtype=dtype, seq_len=T, arity=2,
                 depth=LEVELS, state=RANKS, value_dim=64, causal=True, normalize="shared",
                 scale="inv_rank", passes=["forward", "backward"])
 
@@ -136,13 +142,27 @@ def mlr_case(T):
         f = 6 * dprefix + 4 * 64 * pairs1 if pass_ == "backward" else 2 * dprefix + 2 * 64 * pairs1
         return f * counts["bh"]
 
-    return dict(name="mlr_t%d" % T, kind="mlr", spec=spec, inputs=inputs, flops=flops,
-                shapes=[(1, 8)], first="o", dout="dout")
+    def sdpa(batch, heads):
+        """torch SDPA, causal, head dim 64, in the case's dtype: (name, ms, FLOPs) per pass."""
+        g = torch.Generator(device="cuda").manual_seed(0)
+        q, k, v = (torch.randn(batch, heads, T, 64, device="cuda", generator=g, dtype=DTYPES[dtype])
+                   .requires_grad_(True) for _ in range(3))
+        F = torch.nn.functional.scaled_dot_product_attention
+        o = F(q, k, v, is_causal=True)
+        do = torch.randn_like(o)
+        pairs = batch * heads * T * (T + 1) / 2
+        fwd = time_ms(lambda: F(q, k, v, is_causal=True), 10, 10)
+        bwd = time_ms(lambda: torch.autograd.grad(o, (q, k, v), do, retain_graph=True), 10, 10)
+        return "torch SDPA", {"forward": (fwd, 4.0 * 64 * pairs), "backward": (bwd, 8.0 * 64 * pairs)}
+
+    return dict(name="mlr_t%d" % T + ("" if dtype == "f32" else "_" + dtype), kind="mlr",
+                spec=spec, inputs=inputs, flops=flops, shapes=[(1, 8)], first="o", dout="dout",
+                dtype=dtype, baseline=sdpa if dtype != "f32" else None)
 
 
-def btt_mm_case(m, r):
+def btt_mm_case(m, r, dtype="f32"):
     D = m * m
-    spec = dict(kernel="btt", op="matmul", name="cu_btt_d%d_r%d" % (D, r), dtype="f32",
+    spec = dict(kernel="btt", op="matmul", name="cu_btt_d%d_r%d_%s" % (D, r, dtype), dtype=dtype,
                 arity=[m, m], out_arity=[m, m], state=r, passes=["forward", "backward"])
 
     def inputs(n, _):
@@ -156,8 +176,19 @@ def btt_mm_case(m, r):
         f = 2.0 * counts["n"] * r * (D * m + D * m)
         return 2 * f if pass_ == "backward" else f
 
-    return dict(name="btt_d%d_r%d" % (D, r), kind="btt_matmul", spec=spec, inputs=inputs,
-                flops=flops, shapes=[(4096, 1)], first="y", dout="dy")
+    def dense(n, _):
+        """A dense D x D matmul (cuBLAS) in the case's dtype: y = x W; dx, dW."""
+        g = torch.Generator(device="cuda").manual_seed(0)
+        x, dy = (torch.randn(n, D, device="cuda", generator=g, dtype=DTYPES[dtype]) for _ in range(2))
+        W = torch.randn(D, D, device="cuda", generator=g, dtype=DTYPES[dtype])
+        fwd = time_ms(lambda: x @ W, 10, 10)
+        bwd = time_ms(lambda: (dy @ W.t(), x.t() @ dy), 10, 10)
+        f = 2.0 * n * D * D
+        return "dense cuBLAS", {"forward": (fwd, f), "backward": (bwd, 2 * f)}
+
+    return dict(name="btt_d%d_r%d" % (D, r) + ("" if dtype == "f32" else "_" + dtype),
+                kind="btt_matmul", spec=spec, inputs=inputs, flops=flops, shapes=[(4096, 1)],
+                first="y", dout="dy", dtype=dtype, baseline=dense if dtype != "f32" else None)
 
 
 def btt_att_case(T=1024, m=16, r=1, heads=8, dv=64):
@@ -196,7 +227,16 @@ CASES = [
     mlr_case(1024), mlr_case(4096),
     btt_mm_case(32, 1), btt_mm_case(32, 4), btt_mm_case(64, 1), btt_mm_case(64, 4),
     btt_att_case(),
+    mlr_case(4096, "bf16"), btt_mm_case(32, 4, "bf16"), btt_mm_case(64, 4, "bf16"),
 ]
+DTYPES = {"f32": torch.float32, "bf16": torch.bfloat16, "f16": torch.float16}
+
+
+def tensor_peak():
+    """TFLOP/s of a large bf16 cuBLAS matmul (the tensor cores' practical rate)."""
+    n = 8192
+    a, b = (torch.randn(n, n, device="cuda", dtype=torch.bfloat16) for _ in range(2))
+    return 2.0 * n ** 3 / (time_ms(lambda: a @ b, 5, 3) * 1e-3) * 1e-12
 
 
 def profile(name, pass_, fn):
@@ -217,9 +257,13 @@ def profile(name, pass_, fn):
         print("  profile %-12s %-8s %8.1f us x %d  %s" % (name, pass_, us / 10, n // 10, k))
 
 
-def bench_case(case, a, b, reps, peak, copy, prof=False):
+def bench_case(case, a, b, reps, peak, copy, tpeak, prof=False):
     kcu = myogen.compile(case["spec"], target="cuda")
     fwd_in, op_args, counts = case["inputs"](a, b)
+    dt = DTYPES[case.get("dtype", "f32")]
+    fwd_in = {n: t.to(dt) for n, t in fwd_in.items()}
+    op_args = tuple(t.to(dt) for t in op_args)
+    base = case["baseline"](a, b) if case.get("baseline") else None
     kind, key = case["kind"], kcu.key
     fwd_op = getattr(torch.ops.myogen, kind).default
     bwd_op = getattr(torch.ops.myogen, kind + "_backward").default
@@ -235,9 +279,10 @@ def bench_case(case, a, b, reps, peak, copy, prof=False):
             if pass_ == "backward":
                 inputs.update(saved)
                 inputs[case["dout"]] = dout
-            args = {n: (t.shape, "float32") for n, t in inputs.items()}
+            args = {n: (t.shape, str(t.dtype).replace("torch.", "")) for n, t in inputs.items()}
             dims, out_shapes, ws = kcu.plan(pass_, args)
-            bufs = {n: torch.empty(s, device="cuda") for n, s in out_shapes}
+            bufs = {n: torch.empty(s, device="cuda", dtype=getattr(torch, kcu.dtype_of(n)))
+                    for n, s in out_shapes}
             work = torch.empty(max(ws, 1), dtype=torch.uint8, device="cuda")
             ptrs = {n: t.data_ptr() for n, t in dict(inputs, **bufs).items()}
             ptrs["ws"] = work.data_ptr()
@@ -252,12 +297,21 @@ def bench_case(case, a, b, reps, peak, copy, prof=False):
             status = kcu.status(work.data_ptr(), stream)
             if "flops" in case:
                 rate = case["flops"](pass_, counts) / (raw * 1e-3) * 1e-9
-                limit = "%9.1f GFLOP/s %5.1f%% peak" % (rate, 100 * rate / peak)
+                if dt == torch.float32:
+                    limit = "%9.1f GFLOP/s %5.1f%% peak" % (rate, 100 * rate / peak)
+                else:  # against the tensor cores' rate
+                    limit = "%9.1f GFLOP/s %5.1f%% bf16 cuBLAS" % (rate, 100 * rate / (tpeak * 1e3))
             else:
                 rate = case["bytes"](pass_, counts) / (raw * 1e-3) * 1e-9
                 limit = "%9.1f GB/s    %5.1f%% copy" % (rate, 100 * rate / copy)
             rows.append("%-12s %-8s %6dx%-5d %9.3f %9.3f %6.2f  %s  status %d"
                         % (case["name"], pass_, a, b, raw, op, op / raw, limit, status))
+            if base:
+                ms, f = base[1][pass_]
+                ratio = f / case["flops"](pass_, counts)
+                rows.append("  vs %s %s: %.3f ms, %.1f TFLOP/s; speedup %.2fx, FLOP ratio %.2fx,"
+                            " goal %.2fx" % (base[0], case["dtype"], ms, f / ms * 1e-9, ms / raw, ratio,
+                                             (0.8 if case["kind"] == "mlr" else 0.5) * ratio))
     return rows
 
 
@@ -269,18 +323,20 @@ def main():
     o = ap.parse_args()
     torch.backends.cuda.matmul.allow_tf32 = False
     peak, copy = fma_peak(), copy_gbs()
-    print("device: %s; measured f32 FMA peak %.1f GFLOP/s, copy %.1f GB/s; torch %s"
-          % (torch.cuda.get_device_name(), peak, copy, torch.__version__))
+    tpeak = tensor_peak()
+    print("device: %s; measured f32 FMA peak %.1f GFLOP/s, copy %.1f GB/s, bf16 cuBLAS "
+          "%.1f TFLOP/s; torch %s" % (torch.cuda.get_device_name(), peak, copy, tpeak,
+                                     torch.__version__))
     print("%-12s %-8s %12s %9s %9s %6s  %s" % ("kernel", "pass", "shape", "raw ms", "op ms",
                                                 "op/raw", "rate (raw)"))
     for case in CASES:
         if o.kernel and case["name"] not in o.kernel:
             continue
         for a, b in case["shapes"]:
-            for row in bench_case(case, a, b, o.reps, peak, copy, o.profile):
+            for row in bench_case(case, a, b, o.reps, peak, copy, tpeak, o.profile):
                 print(row, flush=True)
     print("shape: batch x channels (myo), batch x heads (mlr, btt attention), rows (btt matmul);"
-          " f32; status: the kernel's status word after the timed calls (0: finite outputs)")
+          " f32 unless the name says; status: the kernel's status word after the timed calls (0: finite outputs)")
 
 
 if __name__ == "__main__":

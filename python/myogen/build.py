@@ -72,7 +72,8 @@ def compile(spec, **overrides):
     or in the dict (a spec file's own target is replaced: spec files often
     name the machine they were written for); target="cuda" builds the CUDA
     kernel with nvcc (for myogen.torch's CUDA tensors; its functions take
-    device pointers and a stream).  Raises SpecError with myogen's message for
+    device pointers and a stream; dtype bf16 and f16 build for cuda only, and
+    a dict with one of them and no target builds there).  Raises SpecError with myogen's message for
     an invalid spec."""
     ident = _identity(spec, overrides)
     with _lock:
@@ -90,7 +91,9 @@ def _targets(spec, overrides):
     if explicit is None and isinstance(spec, dict):
         explicit = spec.get("target")
     if explicit is None:
-        return cpu.usable_targets()
+        dtype = overrides.get("dtype", spec.get("dtype") if isinstance(spec, dict) else None)
+        # 16-bit storage exists on cuda only (DESIGN.md 3)
+        return ["cuda"] if dtype in ("bf16", "f16") else cpu.usable_targets()
     if explicit == "cuda":
         return [explicit]
     if explicit not in cpu.TARGETS:

@@ -26,6 +26,11 @@ class _MyoStruct(ctypes.Structure):
     _fields_ = [(f, ctypes.c_void_p) for f in layouts.MYO_FIELDS]
 
 
+# the spec's dtype -> the tensors' dtype name (numpy's and torch's); 16-bit
+# kernels (target cuda) keep lse in float32
+DTYPE_NAMES = {"f32": "float32", "f64": "float64", "bf16": "bfloat16", "f16": "float16"}
+
+
 def _kind(spec):
     kernel = re.search(r'\bkernel="(\w+)"', spec).group(1)
     if kernel == "btt":
@@ -37,7 +42,8 @@ class Kernel:
     """Made by myogen.compile.  Attributes: name, kind ("myo", "mlr",
     "btt_matmul", "btt_attention"), spec (canonical), key (cache key), path
     (cache directory), macros ({"SEQ_LEN": 1024, ...} from the header), dtype
-    (numpy), target, has_backward.  A target "cuda" kernel takes device
+    (numpy; None for bfloat16), dtype_name ("float32", "bfloat16", ...),
+    target, has_backward.  A target "cuda" kernel takes device
     pointers, a device workspace and a stream (myogen.torch calls it with CUDA
     tensors); its numpy methods refuse."""
 
@@ -47,8 +53,8 @@ class Kernel:
         self.kind = _kind(spec)
         self.target = re.search(r'\btarget="(\w+)"', spec).group(1)
         self.has_backward = '"backward"' in re.search(r"\bpasses=\{([^}]*)\}", spec).group(1)
-        self.dtype = np.dtype(np.float64 if self.macros["DTYPE_F64"] else np.float32)
-        self.dtype_name = self.dtype.name
+        self.dtype_name = DTYPE_NAMES[re.search(r'\bdtype="(\w+)"', spec).group(1)]
+        self.dtype = None if self.dtype_name == "bfloat16" else np.dtype(self.dtype_name)
         self.cuda = self.target == "cuda"
         self._lib = ctypes.CDLL(os.path.join(path, "kernel.so"))
         self._ws_size = self._symbol("workspace_size", ctypes.c_size_t)
@@ -79,13 +85,20 @@ class Kernel:
         """{tensor name: shape} for the run-time sizes given (batch=, heads=, ...)."""
         return layouts.table(self.kind, self.macros, dims)
 
+    def dtype_of(self, tensor):
+        """The dtype name of the tensor so named: the kernel's, but lse stays
+        float32 beside 16-bit tensors (as FlashAttention keeps it)."""
+        if tensor == "lse" and self.dtype_name in ("bfloat16", "float16"):
+            return "float32"
+        return self.dtype_name
+
     def func_name(self, pass_):
         return "%s_%s" % (self.name, pass_)
 
     def check(self, pass_, args):
         """Validate {name: (shape, dtype name)}; returns the run-time sizes."""
         dims = layouts.infer_dims(self.kind, self.macros, {n: s for n, (s, _) in args.items()})
-        layouts.check(self.func_name(pass_), self.kind, self.macros, self.dtype_name, args, dims)
+        layouts.check(self.func_name(pass_), self.kind, self.macros, self.dtype_of, args, dims)
         return dims
 
     def plan(self, pass_, args):

@@ -96,14 +96,14 @@ def infer_dims(kind, m, shapes):
     return dims
 
 
-def check(func, kind, m, dtype, args, dims):
+def check(func, kind, m, dtype_of, args, dims):
     """Raise ValueError naming the first argument ({name: (shape, dtype name)})
-    whose shape or dtype differs from the layout."""
+    whose shape or dtype (dtype_of(name)) differs from the layout."""
     expect = table(kind, m, dims)
     sources = [a for a, _ in DIM_SOURCES[kind].values() if a in args]
     for name in sources + [a for a in args if a not in sources]:
         shape, got_dtype = args[name]
-        want = expect[name]
+        want, dtype = expect[name], dtype_of(name)
         if tuple(shape) != want or got_dtype != dtype:
             raise ValueError("%s: argument '%s': expected shape %s and dtype %s, got shape %s "
                              "and dtype %s" % (func, name, _fmt(want), dtype, _fmt(tuple(shape)),

@@ -29,14 +29,19 @@ return function(spec)
   local n0, n1 = m0, m1
   if spec.out_arity ~= nil then n0, n1 = pair(spec.out_arity) end
   local s = spec.state
-  local size = spec.dtype == "f32" and 4 or 8
+  local size = spec.dtype == "f64" and 8 or 4 -- (bf16, f16: f32 arithmetic)
   local function padW(x) return (x + W - 1) // W * W end
 
   local p = {
     isa = V,
     W = W,
-    real = spec.dtype == "f32" and "float" or "double",
+    real = size == 4 and "float" or "double",
     size = size,
+    -- the element type of x, y, the cores and t, g in the workspace (16 bits
+    -- for bf16 and f16 on cuda: products on tensor cores); the weight
+    -- gradients' partial sums stay in the arithmetic type
+    store = V.storage or (size == 4 and "float" or "double"),
+    store_size = (spec.dtype == "bf16" or spec.dtype == "f16") and 2 or size,
     forward = passes.forward,
     backward = passes.backward,
     attention = spec.op == "attention",
@@ -152,7 +157,7 @@ return function(spec)
     }
     local tiles = require("lib.gpu_gemm").tile
     for _, op in ipairs(p.cl_gemms) do
-      op.tile = tiles(type(op.M) == "number" and op.M or nil, op.N)
+      op.tile = tiles(V, type(op.M) == "number" and op.M or nil, op.N)
       op.tiles = (op.N + op.tile.BN - 1) // op.tile.BN -- column tiles (times the row tiles)
     end
   end

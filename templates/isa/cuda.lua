@@ -5,8 +5,35 @@
 -- Kernels are static: two generated .cu files link into one program
 -- without clashes, and the host code in the same file launches them by
 -- address (cudaLaunchKernel).
+-- dtype bf16 and f16 (DESIGN.md 3): tensors stored in 16 bits, arithmetic
+-- in float: the vocabulary is f32's, plus the storage type and conversions.
+local halves = {
+  bf16 = { type = "__nv_bfloat16", header = "cuda_bf16.h", widen = "__bfloat162float", narrow = "__float2bfloat16_rn" },
+  f16 = { type = "__half", header = "cuda_fp16.h", widen = "__half2float", narrow = "__float2half_rn" },
+}
+
 return function(dtype)
-  local V = require("isa.opencl")(dtype)
+  local half = halves[dtype]
+  local V = require("isa.opencl")(half and "f32" or dtype)
+  if half then
+    V.storage = half.type
+    V.storage_header = half.header
+    V.widen = function(x) return half.widen .. "(" .. x .. ")" end
+    V.narrow = function(x) return half.narrow .. "(" .. x .. ")" end
+    -- one tensor-core product (sm_80 and later): acc (float[4]) += the
+    -- 16 x 16 fragment a (unsigned[4], two 16-bit values each) times the
+    -- 16 x 8 fragment b (unsigned[2]), in the m16n8k16 register layout
+    local ptx = "mma.sync.aligned.m16n8k16.row.col.f32." .. dtype .. "." .. dtype .. ".f32"
+    V.mma = function(acc, a, b)
+      local o = {}
+      for i = 0, 3 do o[#o + 1] = '"+f"(' .. acc .. "[" .. i .. "])" end
+      local x = {}
+      for i = 0, 3 do x[#x + 1] = '"r"(' .. a .. "[" .. i .. "])" end
+      for i = 0, 1 do x[#x + 1] = '"r"(' .. b .. "[" .. i .. "])" end
+      return 'asm("' .. ptx .. ' {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"\n                : ' ..
+        table.concat(o, ", ") .. "\n                : " .. table.concat(x, ", ") .. ");"
+    end
+  end
   V.name = "cuda"
   V.dialect = "CUDA C++"
   V.global = ""

@@ -53,6 +53,11 @@ return function(dtype)
   V.gloadn = function(T, n, p) return "*(" .. V.global .. "const " .. T .. n .. " *)(" .. p .. ")" end
   V.gstoren = function(T, n, p) return "*(" .. V.global .. T .. n .. " *)(" .. p .. ")" end
   V.round = function(x) return "round(" .. x .. ")" end -- ties away from zero, as in c.lua
+  -- the type tensors are stored in (isa/cuda.lua: 16 bits for bf16 and f16),
+  -- and the conversions of a stored value to the arithmetic type and back
+  V.storage = V.real
+  V.widen = function(x) return x end
+  V.narrow = function(x) return x end
   V.pow2i = function(n)
     if dtype == "f32" then
       return "as_float((uint)((int)(" .. n .. ") + 127) << 23)"

@@ -11,6 +11,13 @@
 -- micro-tiles 4 adjacent rows and columns, read as 4-vectors (row strides
 -- a multiple of 4), else rows ty + TY r and columns tx + TX c (odd strides:
 -- no bank conflicts on the transposed stores).
+--
+-- Where the vocabulary has tensor-core products (V.mma: cuda with 16-bit
+-- storage), the tiles stay in 16 bits in local memory, k contiguous, and
+-- each warp of 2 x 2 takes a quarter of the tile as 16 x 8 fragments
+-- (V.mma: one m16n8k16 product), accumulating in float.
+-- a, b and c hold V.storage elements; ws (the status word and the split-k
+-- partials) the arithmetic type.
 local M = {}
 
 local function pow2ceil(x)
@@ -21,7 +28,16 @@ end
 
 -- The tile of a GEMM with M rows (a number, or nil when it is the run-time
 -- row count) and N columns.
-function M.tile(Mrows, N)
+function M.tile(V, Mrows, N)
+  if V.mma then
+    -- 2 x 2 warps of (BM / 2) x (BN / 2): fragments of 16 rows, 8 columns
+    local t = { BK = 32, WG = 128 }
+    t.BM = Mrows and math.max(32, math.min(64, pow2ceil(Mrows))) or 64
+    t.BN = math.max(16, math.min(64, pow2ceil(N)))
+    t.FM, t.FN = t.BM // 32, t.BN // 16 -- fragments per warp
+    t.LK = t.BK + 8 -- row stride in local memory: conflict-free fragment reads
+    return t
+  end
   local t = { BK = 16 }
   t.BM = Mrows and math.min(64, pow2ceil(Mrows)) or 64
   t.BN = math.min(64, pow2ceil(N))
@@ -41,26 +57,24 @@ end
 --   e = (g * M + m) * N + n goes to ws[poff + p * G*M*N + e];
 --   op.check: set the status word when a stored value is not finite.
 function M.kernel(V, T, NAME, op)
-  local t = M.tile(type(op.M) == "number" and op.M or nil, op.N)
-  local G, L, U = V.global, V.shared, V.index
+  local t = M.tile(V, type(op.M) == "number" and op.M or nil, op.N)
+  local G, L, U, S = V.global, V.shared, V.index, V.storage
   local Mx = type(op.M) == "number" and tostring(op.M) or "(size_t)n"
   local Kx = type(op.K) == "number" and tostring(op.K) or "(size_t)n"
   local mt = "((" .. Mx .. " + " .. (t.BM - 1) .. ") / " .. t.BM .. ")"
   local nt = (op.N + t.BN - 1) // t.BN
-  local vec = t.MR == 4 and t.NR == 4
-  local LM, LN = t.BM + (vec and 4 or 1), t.BN + (vec and 4 or 1)
-  local function row(r) return vec and ("ty * 4 + " .. r) or ("ty + " .. t.TY * r) end
-  local function col(c) return vec and ("tx * 4 + " .. c) or ("tx + " .. t.TX * c) end
   local out = {}
   local function add(s) out[#out + 1] = s end
   add("/* " .. op.doc .. ":\n * " .. op.G .. " x ceil(" .. Mx .. " / " .. t.BM .. ") x " .. nt ..
     (op.split and (" x ceil(" .. Kx .. " / " .. op.split .. ")") or "") ..
-    " work-groups of " .. t.WG .. " (" .. t.BM .. " x " .. t.BN .. " tiles). */")
-  add(V.kernel .. V.group_size(t.WG) .. "void " .. NAME .. "_k_" .. op.name .. "(" .. G .. "const " .. T ..
-    " *a, " .. G .. "const " .. T .. " *b,\n        " .. G .. T .. " *c, " .. G .. T .. " *ws, " .. U .. " n, " .. U .. " off, " .. U .. " poff)")
+    " work-groups of " .. t.WG .. " (" .. t.BM .. " x " .. t.BN .. " tiles" ..
+    (V.mma and ", tensor cores" or "") .. "). */")
+  add(V.kernel .. V.group_size(t.WG) .. "void " .. NAME .. "_k_" .. op.name .. "(" .. G .. "const " .. S ..
+    " *a, " .. G .. "const " .. S .. " *b,\n        " .. G .. S .. " *c, " .. G .. T .. " *ws, " .. U .. " n, " .. U .. " off, " .. U .. " poff)")
   add("{")
-  add("    " .. L .. V.align_vec .. T .. " As[" .. t.BK * LM .. "], Bs[" .. t.BK * LN .. "];")
-  add("    const int lid = " .. V.lid() .. ", ty = lid / " .. t.TX .. ", tx = lid % " .. t.TX .. ";")
+  local body = V.mma and M.mma_body or M.fma_body
+  local decl, loop, results = body(V, T, t, op)
+  add(decl)
   add("    size_t grp = " .. V.group() .. ";")
   add("    const size_t M = " .. Mx .. ", K = " .. Kx .. ", tiles = " .. mt .. " * " .. nt .. ";")
   if op.split then
@@ -71,31 +85,74 @@ function M.kernel(V, T, NAME, op)
     add("    const size_t k0 = 0, k1 = K;")
   end
   add("    const size_t g = grp / tiles, m0 = grp % tiles / " .. nt .. " * " .. t.BM .. ", n0 = grp % " .. nt .. " * " .. t.BN .. ";")
-  add("    " .. T .. " acc[" .. t.MR .. "][" .. t.NR .. "];")
   local checks = op.check and not op.split -- (the status word: a non-finite output)
   if checks then add("    int bad = 0;") end
   add("    (void)off, (void)poff, (void)ws;")
+  add(loop)
+  for _, x in ipairs(results) do -- { row expression, column expression, value }
+    add("    if (" .. x[1] .. " < M && " .. x[2] .. " < " .. op.N .. ") {")
+    add("        const size_t mi = " .. x[1] .. ", ni = " .. x[2] .. ";")
+    if op.split then
+      add("        ws[poff + p * " .. op.G .. " * M * " .. op.N .. " + (g * M + mi) * " .. op.N .. " + ni] = " .. x[3] .. ";")
+    else
+      add("        " .. op.C("g", "mi", "ni") .. " = " .. V.narrow(x[3]) .. ";")
+      if op.check then
+        add("        bad |= !isfinite(" .. (S == T and x[3] or V.widen(V.narrow(x[3]))) .. ");")
+      end
+    end
+    add("    }")
+  end
+  if checks then
+    add("    if (bad)")
+    add("        *(" .. G .. "int *)ws = 2;")
+  end
+  add("}")
+  return table.concat(out, "\n"), t
+end
+
+-- The staging of the BK values of k from kb of a tile's `rows` rows (row
+-- variable rowvar, m or n, below rowlim): dst[kk * LD + rr] (kk < BK,
+-- rr < rows) or, with rowmajor, dst[rr * LD + kk]; zero past k1 and the
+-- rows.  x runs along the contiguous index `fast`; `conv` turns the stored
+-- element into the tile's type.
+local function stage(t, dst, LD, rowmajor, rows, rowvar, fast, expr, rowlim, zero, conv)
+  local ka, ra
+  if fast == "k" then
+    ka, ra = "x % " .. t.BK, "x / " .. t.BK
+  else
+    ka, ra = "x / " .. rows, "x % " .. rows
+  end
+  local at = rowmajor and ("rr * " .. LD .. " + kk") or ("kk * " .. LD .. " + rr")
+  return table.concat({
+    "        for (int x = lid; x < " .. t.BK * rows .. "; x += " .. t.WG .. ") {",
+    "            const int kk = " .. ka .. ", rr = " .. ra .. ";",
+    "            const size_t ki = kb + (size_t)kk, " .. rowvar .. " = " .. rowvar:sub(1, 1) .. "0 + (size_t)rr;",
+    "            " .. dst .. "[" .. at .. "] = ki < k1 && " .. rowvar .. " < " .. rowlim .. " ? " .. conv(expr) .. " : " .. zero .. ";",
+    "        }" }, "\n")
+end
+
+-- Arithmetic-type tiles (k-major in local memory), MR x NR register
+-- micro-tiles of FMAs.  Returns the declarations, the k loop and the
+-- results { row, column, value } of a work-item.
+function M.fma_body(V, T, t, op)
+  local L = V.shared
+  local vec = t.MR == 4 and t.NR == 4
+  local LM, LN = t.BM + (vec and 4 or 1), t.BN + (vec and 4 or 1)
+  local function row(r) return vec and ("ty * 4 + " .. r) or ("ty + " .. t.TY * r) end
+  local function col(c) return vec and ("tx * 4 + " .. c) or ("tx + " .. t.TX * c) end
+  local decl = {
+    "    " .. L .. V.align_vec .. T .. " As[" .. t.BK * LM .. "], Bs[" .. t.BK * LN .. "];",
+    "    const int lid = " .. V.lid() .. ", ty = lid / " .. t.TX .. ", tx = lid % " .. t.TX .. ";",
+    "    " .. T .. " acc[" .. t.MR .. "][" .. t.NR .. "];",
+  }
+  local loop = {}
+  local function add(s) loop[#loop + 1] = s end
   for r = 0, t.MR - 1 do
     for cc = 0, t.NR - 1 do add("    acc[" .. r .. "][" .. cc .. "] = " .. V.zero() .. ";") end
   end
   add("    for (size_t kb = k0; kb < k1; kb += " .. t.BK .. ") {")
-  -- staging: x runs along the contiguous index
-  local function stage(dst, L_, rows, rowvar, fast, expr, rowlim)
-    -- dst[kk * L_ + rr] for kk < BK, rr < rows
-    local ka, ra
-    if fast == "k" then
-      ka, ra = "x % " .. t.BK, "x / " .. t.BK
-    else
-      ka, ra = "x / " .. rows, "x % " .. rows
-    end
-    add("        for (int x = lid; x < " .. t.BK * rows .. "; x += " .. t.WG .. ") {")
-    add("            const int kk = " .. ka .. ", rr = " .. ra .. ";")
-    add("            const size_t ki = kb + (size_t)kk, " .. rowvar .. " = " .. rowvar:sub(1, 1) .. "0 + (size_t)rr;")
-    add("            " .. dst .. "[kk * " .. L_ .. " + rr] = ki < k1 && " .. rowvar .. " < " .. rowlim .. " ? " .. expr .. " : " .. V.zero() .. ";")
-    add("        }")
-  end
-  stage("As", LM, t.BM, "mi", op.a_fast, op.A("g", "mi", "ki"), "M")
-  stage("Bs", LN, t.BN, "ni", op.b_fast == "n" and "m" or "k", op.B("g", "ki", "ni"), tostring(op.N))
+  add(stage(t, "As", LM, false, t.BM, "mi", op.a_fast, op.A("g", "mi", "ki"), "M", V.zero(), V.widen))
+  add(stage(t, "Bs", LN, false, t.BN, "ni", op.b_fast == "n" and "m" or "k", op.B("g", "ki", "ni"), tostring(op.N), V.zero(), V.widen))
   add("        " .. V.barrier())
   add("        for (int kk = 0; kk < " .. t.BK .. "; kk++) {")
   if vec then
@@ -113,26 +170,72 @@ function M.kernel(V, T, NAME, op)
   add("        }")
   add("        " .. V.barrier())
   add("    }")
+  local results = {}
   for r = 0, t.MR - 1 do
     for cc = 0, t.NR - 1 do
-      local mi, ni = "m0 + " .. row(r), "n0 + " .. col(cc)
-      add("    if (" .. mi .. " < M && " .. ni .. " < " .. op.N .. ") {")
-      add("        const size_t mi = " .. mi .. ", ni = " .. ni .. ";")
-      if op.split then
-        add("        ws[poff + p * " .. op.G .. " * M * " .. op.N .. " + (g * M + mi) * " .. op.N .. " + ni] = acc[" .. r .. "][" .. cc .. "];")
-      else
-        add("        " .. op.C("g", "mi", "ni") .. " = acc[" .. r .. "][" .. cc .. "];")
-        if op.check then add("        bad |= !isfinite(acc[" .. r .. "][" .. cc .. "]);") end
-      end
-      add("    }")
+      results[#results + 1] = { "m0 + " .. row(r), "n0 + " .. col(cc), "acc[" .. r .. "][" .. cc .. "]" }
     end
   end
-  if checks then
-    add("    if (bad)")
-    add("        *(" .. G .. "int *)ws = 2;")
+  return table.concat(decl, "\n"), table.concat(loop, "\n"), results
+end
+
+-- Tensor-core tiles: A as [m][k] and B as [n][k] in 16 bits (k contiguous:
+-- a fragment register is two adjacent k), warp w of 2 x 2 owns rows
+-- wm (BM / 2) + 16 fm and columns wn (BN / 2) + 8 fn; lane = 4 grp_ + tig
+-- holds, per fragment, rows grp_ and grp_ + 8 and columns 2 tig, 2 tig + 1
+-- (the m16n8k16 layout).
+function M.mma_body(V, T, t, op)
+  local L, S = V.shared, V.storage
+  local HM, HN = t.BM // 2, t.BN // 2
+  local decl = {
+    "    " .. L .. "__align__(16) " .. S .. " As[" .. t.BM * t.LK .. "], Bs[" .. t.BN * t.LK .. "];",
+    "    const int lid = " .. V.lid() .. ", warp = lid / 32, lane = lid % 32, grp_ = lane / 4, tig = lane % 4;",
+    "    const int wm = warp / 2 * " .. HM .. ", wn = warp % 2 * " .. HN .. ";",
+    "    float acc[" .. t.FM .. "][" .. t.FN .. "][4];",
+  }
+  local loop = {}
+  local function add(s) loop[#loop + 1] = s end
+  local zero = V.narrow("0.0f")
+  add("    for (int f = 0; f < " .. t.FM * t.FN * 4 .. "; f++)")
+  add("        (&acc[0][0][0])[f] = 0.0f;")
+  add("    for (size_t kb = k0; kb < k1; kb += " .. t.BK .. ") {")
+  local id = function(x) return x end
+  add(stage(t, "As", t.LK, true, t.BM, "mi", op.a_fast, op.A("g", "mi", "ki"), "M", zero, id))
+  add(stage(t, "Bs", t.LK, true, t.BN, "ni", op.b_fast == "n" and "m" or "k", op.B("g", "ki", "ni"), tostring(op.N), zero, id))
+  add("        " .. V.barrier())
+  add("        for (int ks = 0; ks < " .. t.BK .. "; ks += 16) {")
+  add("            unsigned fa[" .. t.FM .. "][4], fb[" .. t.FN .. "][2];")
+  local function word(arr, r, k) return "*(const unsigned *)&" .. arr .. "[(" .. r .. ") * " .. t.LK .. " + ks + " .. k .. "]" end
+  for fm = 0, t.FM - 1 do
+    local r = "wm + " .. 16 * fm .. " + grp_"
+    add("            fa[" .. fm .. "][0] = " .. word("As", r, "2 * tig") .. ";")
+    add("            fa[" .. fm .. "][1] = " .. word("As", r .. " + 8", "2 * tig") .. ";")
+    add("            fa[" .. fm .. "][2] = " .. word("As", r, "2 * tig + 8") .. ";")
+    add("            fa[" .. fm .. "][3] = " .. word("As", r .. " + 8", "2 * tig + 8") .. ";")
   end
-  add("}")
-  return table.concat(out, "\n"), t
+  for fn = 0, t.FN - 1 do
+    local r = "wn + " .. 8 * fn .. " + grp_"
+    add("            fb[" .. fn .. "][0] = " .. word("Bs", r, "2 * tig") .. ";")
+    add("            fb[" .. fn .. "][1] = " .. word("Bs", r, "2 * tig + 8") .. ";")
+  end
+  for fm = 0, t.FM - 1 do
+    for fn = 0, t.FN - 1 do
+      add("            " .. V.mma("acc[" .. fm .. "][" .. fn .. "]", "fa[" .. fm .. "]", "fb[" .. fn .. "]"))
+    end
+  end
+  add("        }")
+  add("        " .. V.barrier())
+  add("    }")
+  local results = {}
+  for fm = 0, t.FM - 1 do
+    for fn = 0, t.FN - 1 do
+      for e = 0, 3 do
+        results[#results + 1] = { "m0 + wm + " .. 16 * fm + (e >= 2 and 8 or 0) .. " + grp_",
+          "n0 + wn + " .. 8 * fn + e % 2 .. " + 2 * tig", "acc[" .. fm .. "][" .. fn .. "][" .. e .. "]" }
+      end
+    end
+  end
+  return table.concat(decl, "\n"), table.concat(loop, "\n"), results
 end
 
 -- Source of NAME_k_sum(ws, out, poff, count, parts): out[e] = the sum of the
@@ -142,7 +245,7 @@ function M.sum_kernel(V, T, NAME)
   local G, U = V.global, V.index
   return table.concat({
     "/* The split-k partials summed in a fixed order: one work-item per element. */",
-    V.kernel .. "void " .. NAME .. "_k_sum(" .. G .. T .. " *ws, " .. G .. T .. " *out, " .. U .. " poff, " .. U .. " count,",
+    V.kernel .. "void " .. NAME .. "_k_sum(" .. G .. T .. " *ws, " .. G .. V.storage .. " *out, " .. U .. " poff, " .. U .. " count,",
     "        " .. U .. " parts)",
     "{",
     "    const size_t e = " .. V.gid() .. ";",
@@ -151,8 +254,8 @@ function M.sum_kernel(V, T, NAME)
     "        return;",
     "    for (size_t p = 0; p < (size_t)parts; p++)",
     "        s += ws[poff + p * count + e];",
-    "    out[e] = s;",
-    "    if (!isfinite(s))",
+    "    out[e] = " .. V.narrow("s") .. ";",
+    "    if (!isfinite(" .. (V.storage == T and "s" or V.widen(V.narrow("s"))) .. "))",
     "        *(" .. G .. "int *)ws = 2;",
     "}",
   }, "\n")

@@ -10,6 +10,7 @@
 --     status word is read by NAME_status.
 -- Kernel arguments are passed as an array of (size, address) (OpenCL) or of
 -- addresses (CUDA) built with H.arg; scalars are H.ulong (a kernel's V.index).
+-- T: the tensors' element type.
 return function(V, NAME, T)
   local H = { cl = V.name == "opencl", cuda = V.name == "cuda" }
   -- joins parts with ", " into lines of at most 95 columns; continuation
@@ -89,8 +90,9 @@ return function(V, NAME, T)
     return H.wrap(NAME .. "_launch(", { kernel, groups, size, args, "stream" }, ")", indent, #indent - 3)
   end
   -- the declaration of public function `fn` ("forward", "backward"): bufs
-  -- as { kind, name }, kind "in" (read), "out" (written), "params",
-  -- "grads" (the myo structs); sizes: the C ABI's size parameters
+  -- as { kind, name[, type] }, kind "in" (read), "out" (written), "params",
+  -- "grads" (the myo structs), type the element type when not T (mlr's lse
+  -- in float beside 16-bit tensors); sizes: the C ABI's size parameters
   function H.signature(fn, bufs, sizes)
     local ps = {}
     if H.cl then ps[1] = "cl_command_queue queue" end
@@ -99,7 +101,7 @@ return function(V, NAME, T)
       if kind == "params" then ps[#ps + 1] = "const " .. H.params .. " *" .. n
       elseif kind == "grads" then ps[#ps + 1] = (H.cl and "const " or "") .. H.grads .. " *" .. n
       elseif H.cl then ps[#ps + 1] = "cl_mem " .. n
-      else ps[#ps + 1] = (kind == "in" and "const " or "") .. T .. " *" .. n end
+      else ps[#ps + 1] = (kind == "in" and "const " or "") .. (b[3] or T) .. " *" .. n end
     end
     for s in sizes:gmatch("[^,]+") do ps[#ps + 1] = "size_t " .. s:match("^%s*(.-)%s*$") end
     ps[#ps + 1] = H.cl and "cl_mem workspace" or "void *workspace"

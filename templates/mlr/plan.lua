@@ -24,13 +24,17 @@ return function(spec)
   local V = require("lib.isa")(spec)
   V.prefix = spec.name
   local W = V.lanes
-  local f32 = spec.dtype == "f32"
+  local f32 = spec.dtype ~= "f64" -- (bf16, f16: f32 arithmetic)
   local real = f32 and "float" or "double"
   local p = {
     isa = V,
     W = W,
     real = real,
     size = f32 and 4 or 8,
+    -- the tensors' element type (16 bits for bf16 and f16 on cuda; lse and
+    -- the workspace stay in the arithmetic type)
+    store = V.storage or real,
+    store_size = (V.storage or real) == real and (f32 and 4 or 8) or 2,
     T = spec.seq_len,
     k = spec.arity,
     Lv = spec.depth,

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 import cases
+import myogen
 import myogen.torch as mt  # noqa: F401  (registers torch.ops.myogen.*)
 from test_ops import TOL, _op_args, grads_of
 
@@ -48,6 +49,42 @@ def test_cuda_vs_cpu_target(case, dtype):
         else:
             assert g.device.type == "cuda"
             torch.testing.assert_close(g.cpu(), w, **CLOSE[dtype], msg="gradient of arg %d" % i)
+
+
+# dtype bf16 and f16 (mlr and btt matmul; DESIGN.md 3): tensors in 16 bits,
+# arithmetic in f32 (btt's products on tensor cores, its t and g stored in 16
+# bits as well).  Compared with the f32 CPU target on the same rounded inputs
+# and output weights, by the relative Frobenius error of each output:
+# bf16 keeps 8 bits (2^-8 = 0.4% per rounding), f16 11 bits.
+HALVES = {torch.bfloat16: ("bf16", 3e-2), torch.float16: ("f16", 5e-3)}
+HALF_CASES = [c for c in cases.SPECS if cases.KIND[c] in ("mlr", "btt_matmul")]
+
+
+def _relative_error(got, want):
+    return ((got.double() - want.double()).norm() / want.double().norm().clamp_min(1e-30)).item()
+
+
+@pytest.mark.parametrize("dtype", list(HALVES), ids=[n for n, _ in HALVES.values()])
+@pytest.mark.parametrize("case", HALF_CASES)
+def test_cuda_16bit_vs_f32_cpu(case, dtype):
+    name, tol = HALVES[dtype]
+    kernel = myogen.compile(dict(cases.spec(case, torch.float32), name="%s_%s" % (case, name),
+                                 dtype=name))
+    assert kernel.target == "cuda" and kernel.dtype_name == str(dtype).split(".")[1]
+    big = case in cases.GPU
+    half = tuple(a.to(dtype) for a in cases.inputs(case, torch.float32, **(SIZES if big else {})))
+    args = [a.cuda().requires_grad_(True) for a in half]
+    out = cases.call(case, kernel, *args)
+    w = torch.randn(out.shape, generator=torch.Generator().manual_seed(1)).to(dtype)
+    (out * w.cuda()).sum().backward()
+    ref_args = [a.float().requires_grad_(True) for a in half]
+    want = cases.call(case, cases.kernel(case, torch.float32), *ref_args)
+    (want * w.float()).sum().backward()
+    assert out.dtype == dtype and all(a.grad.dtype == dtype for a in args)
+    assert _relative_error(out.cpu(), want.detach()) < tol
+    for i, (a, r) in enumerate(zip(args, ref_args)):
+        err = _relative_error(a.grad.cpu(), r.grad)
+        assert err < tol, "gradient of arg %d: relative error %.3g" % (i, err)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])

@@ -55,3 +55,16 @@ def test_cuda_twin_of_a_cpu_kernel():
     twin = myogen.build.twin(cpu, "cuda")
     assert twin.cuda and twin.name == cpu.name and twin.dtype == np.float64
     assert myogen.build.twin(cpu, "cuda") is twin  # built once per process
+
+
+def test_16bit_kernels_build_for_cuda():
+    """dtype bf16 and f16 (mlr, btt matmul) build for cuda, the default for a
+    dict naming no target; lse stays float32; a CPU target is refused."""
+    k = myogen.compile(dict(cases.spec("mlr_t24", torch.float32), name="mlr_t24_bf16",
+                            dtype="bf16"))
+    assert k.cuda and k.dtype_name == "bfloat16" and k.dtype is None
+    assert k.dtype_of("q") == "bfloat16" and k.dtype_of("lse") == "float32"
+    b = myogen.compile(dict(cases.spec("btt_mm", torch.float32), name="btt_mm_f16", dtype="f16"))
+    assert b.cuda and b.dtype == np.float16
+    with pytest.raises(myogen.SpecError, match="field 'dtype'"):
+        myogen.compile(dict(cases.spec("mlr_t24", torch.float32), dtype="bf16"), target="c")

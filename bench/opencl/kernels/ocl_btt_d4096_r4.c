@@ -43,11 +43,11 @@ static const char *const ocl_btt_d4096_r4_cl_source[] = {
     "{\n",
     "    __local __attribute__((aligned(32))) float As[1088], Bs[1088];\n",
     "    const int lid = ((int)get_local_id(0)), ty = lid / 16, tx = lid % 16;\n",
+    "    float acc[4][4];\n",
     "    size_t grp = ((size_t)get_group_id(0));\n",
     "    const size_t M = (size_t)n, K = 64, tiles = (((size_t)n + 63) / 64) * 4;\n",
     "    const size_t k0 = 0, k1 = K;\n",
     "    const size_t g = grp / tiles, m0 = grp % tiles / 4 * 64, n0 = grp % 4 * 64;\n",
-    "    float acc[4][4];\n",
     "    (void)off, (void)poff, (void)ws;\n",
     "    acc[0][0] = 0.0f;\n",
     "    acc[0][1] = 0.0f;\n",
@@ -180,11 +180,11 @@ static const char *const ocl_btt_d4096_r4_cl_source[] = {
     "{\n",
     "    __local __attribute__((aligned(32))) float As[1088], Bs[1088];\n",
     "    const int lid = ((int)get_local_id(0)), ty = lid / 16, tx = lid % 16;\n",
+    "    float acc[4][4];\n",
     "    size_t grp = ((size_t)get_group_id(0));\n",
     "    const size_t M = (size_t)n, K = 256, tiles = (((size_t)n + 63) / 64) * 1;\n",
     "    const size_t k0 = 0, k1 = K;\n",
     "    const size_t g = grp / tiles, m0 = grp % tiles / 1 * 64, n0 = grp % 1 * 64;\n",
-    "    float acc[4][4];\n",
     "    int bad = 0;\n",
     "    (void)off, (void)poff, (void)ws;\n",
     "    acc[0][0] = 0.0f;\n",
@@ -336,11 +336,11 @@ static const char *const ocl_btt_d4096_r4_cl_source[] = {
     "{\n",
     "    __local __attribute__((aligned(32))) float As[1088], Bs[1088];\n",
     "    const int lid = ((int)get_local_id(0)), ty = lid / 16, tx = lid % 16;\n",
+    "    float acc[4][4];\n",
     "    size_t grp = ((size_t)get_group_id(0));\n",
     "    const size_t M = (size_t)n, K = 64, tiles = (((size_t)n + 63) / 64) * 4;\n",
     "    const size_t k0 = 0, k1 = K;\n",
     "    const size_t g = grp / tiles, m0 = grp % tiles / 4 * 64, n0 = grp % 4 * 64;\n",
-    "    float acc[4][4];\n",
     "    (void)off, (void)poff, (void)ws;\n",
     "    acc[0][0] = 0.0f;\n",
     "    acc[0][1] = 0.0f;\n",
@@ -473,11 +473,11 @@ static const char *const ocl_btt_d4096_r4_cl_source[] = {
     "{\n",
     "    __local __attribute__((aligned(32))) float As[1088], Bs[1088];\n",
     "    const int lid = ((int)get_local_id(0)), ty = lid / 16, tx = lid % 16;\n",
+    "    float acc[4][4];\n",
     "    size_t grp = ((size_t)get_group_id(0));\n",
     "    const size_t M = (size_t)n, K = 256, tiles = (((size_t)n + 63) / 64) * 1;\n",
     "    const size_t k0 = 0, k1 = K;\n",
     "    const size_t g = grp / tiles, m0 = grp % tiles / 1 * 64, n0 = grp % 1 * 64;\n",
-    "    float acc[4][4];\n",
     "    int bad = 0;\n",
     "    (void)off, (void)poff, (void)ws;\n",
     "    acc[0][0] = 0.0f;\n",
@@ -629,13 +629,13 @@ static const char *const ocl_btt_d4096_r4_cl_source[] = {
     "{\n",
     "    __local __attribute__((aligned(32))) float As[1088], Bs[1088];\n",
     "    const int lid = ((int)get_local_id(0)), ty = lid / 16, tx = lid % 16;\n",
+    "    float acc[4][4];\n",
     "    size_t grp = ((size_t)get_group_id(0));\n",
     "    const size_t M = 64, K = (size_t)n, tiles = ((64 + 63) / 64) * 4;\n",
     "    const size_t p = grp / (64 * tiles), k0 = p * 256;\n",
     "    const size_t k1 = k0 + 256 < K ? k0 + 256 : K;\n",
     "    grp %= 64 * tiles;\n",
     "    const size_t g = grp / tiles, m0 = grp % tiles / 4 * 64, n0 = grp % 4 * 64;\n",
-    "    float acc[4][4];\n",
     "    (void)off, (void)poff, (void)ws;\n",
     "    acc[0][0] = 0.0f;\n",
     "    acc[0][1] = 0.0f;\n",
@@ -768,13 +768,13 @@ static const char *const ocl_btt_d4096_r4_cl_source[] = {
     "{\n",
     "    __local __attribute__((aligned(32))) float As[1088], Bs[1088];\n",
     "    const int lid = ((int)get_local_id(0)), ty = lid / 16, tx = lid % 16;\n",
+    "    float acc[4][4];\n",
     "    size_t grp = ((size_t)get_group_id(0));\n",
     "    const size_t M = 256, K = (size_t)n, tiles = ((256 + 63) / 64) * 1;\n",
     "    const size_t p = grp / (64 * tiles), k0 = p * 256;\n",
     "    const size_t k1 = k0 + 256 < K ? k0 + 256 : K;\n",
     "    grp %= 64 * tiles;\n",
     "    const size_t g = grp / tiles, m0 = grp % tiles / 1 * 64, n0 = grp % 1 * 64;\n",
-    "    float acc[4][4];\n",
     "    (void)off, (void)poff, (void)ws;\n",
     "    acc[0][0] = 0.0f;\n",
     "    acc[0][1] = 0.0f;\n",
@@ -919,7 +919,7 @@ static const char *const ocl_btt_d4096_r4_cl_source[] = {
 #define ocl_btt_d4096_r4_CL_LINES (sizeof ocl_btt_d4096_r4_cl_source / sizeof ocl_btt_d4096_r4_cl_source[0])
 #define ocl_btt_d4096_r4_CL_OPTIONS "-cl-std=CL1.2"
 
-/* Element counts rounded up to whole 64-byte lines. */
+/* Element counts (of float) rounded up to whole 64-byte lines. */
 #define ocl_btt_d4096_r4_LINES(n) (((n) + 15) / 16 * 16)
 
 /* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a
@@ -941,16 +941,16 @@ static inline size_t ocl_btt_d4096_r4_round(size_t n, size_t m)
 }
 
 
-/* Device workspace, in elements: the status word (64 bytes), t [n][16384]
- * from element 16, then (backward) g [n][16384] and the weight gradients'
- * partial sums of chunks of 256 rows (ceil(n / 256) x 1048576), each from a new line.
+/* Device workspace: the status word (64 bytes), t [n][16384] from element
+ * 16, then (backward) g [n][16384] (elements of float), and the weight gradients'
+ * partial sums (float) of chunks of 256 rows (ceil(n / 256) x 1048576), each from a new line.
  * SIZE_MAX where it or x, y of n rows overflow size_t. */
 size_t ocl_btt_d4096_r4_cl_workspace_size(size_t batch, size_t channels_or_heads)
 {
     (void)channels_or_heads;
     if (ocl_btt_d4096_r4_mul(batch, 65536) == SIZE_MAX)
         return SIZE_MAX;
-    return ocl_btt_d4096_r4_mul(ocl_btt_d4096_r4_add(ocl_btt_d4096_r4_add(ocl_btt_d4096_r4_add(ocl_btt_d4096_r4_round(ocl_btt_d4096_r4_mul(batch, 16384), 16), ocl_btt_d4096_r4_round(ocl_btt_d4096_r4_mul(batch, 16384), 16)), ocl_btt_d4096_r4_mul((batch + 255) / 256, 1048576)), 16), 4);
+    return ocl_btt_d4096_r4_add(ocl_btt_d4096_r4_mul(ocl_btt_d4096_r4_add(ocl_btt_d4096_r4_add(ocl_btt_d4096_r4_round(ocl_btt_d4096_r4_mul(batch, 16384), 16), ocl_btt_d4096_r4_round(ocl_btt_d4096_r4_mul(batch, 16384), 16)), 16), 4), ocl_btt_d4096_r4_mul((batch + 255) / 256, 4194304));
 }
 
 /* The host functions need no workspace; SIZE_MAX where the sizes overflow. */
@@ -1022,7 +1022,8 @@ int ocl_btt_d4096_r4_cl_backward(cl_command_queue queue, cl_mem W1, cl_mem W2, c
         cl_mem dy, cl_mem dx, cl_mem dW1, cl_mem dW2, size_t n, cl_mem workspace)
 {
     const size_t t_off = 16, g_off = 16 + ocl_btt_d4096_r4_LINES(n * 16384);
-    const size_t p_off = g_off + ocl_btt_d4096_r4_LINES(n * 16384), parts = (n + 255) / 256;
+    const size_t p_off = (g_off + ocl_btt_d4096_r4_LINES(n * 16384)); /* (in float) */
+    const size_t parts = (n + 255) / 256;
     cl_program program;
     int rc;
     if (!queue || n == 0 || ocl_btt_d4096_r4_cl_workspace_size(n, 1) == SIZE_MAX ||

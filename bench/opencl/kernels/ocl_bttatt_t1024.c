@@ -2683,7 +2683,7 @@ static const char *const ocl_bttatt_t1024_cl_source[] = {
 #define ocl_bttatt_t1024_CL_LINES (sizeof ocl_bttatt_t1024_cl_source / sizeof ocl_bttatt_t1024_cl_source[0])
 #define ocl_bttatt_t1024_CL_OPTIONS "-cl-std=CL1.2"
 
-/* Element counts rounded up to whole 64-byte lines. */
+/* Element counts (of float) rounded up to whole 64-byte lines. */
 #define ocl_bttatt_t1024_LINES(n) (((n) + 15) / 16 * 16)
 
 /* Counts of run-time sizes saturate at SIZE_MAX (never wrap): SIZE_MAX is a

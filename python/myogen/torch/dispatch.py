@@ -6,8 +6,9 @@ import torch
 from .. import build, layouts
 from ..kernel import Kernel
 
-_DTYPE_NAMES = {torch.float32: "float32", torch.float64: "float64"}
-_TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+_TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64,
+                 "bfloat16": torch.bfloat16, "float16": torch.float16}
+_DTYPE_NAMES = {t: n for n, t in _TORCH_DTYPES.items()}
 
 
 def kernel_for(key):
@@ -73,10 +74,10 @@ def run(kernel, pass_, inputs):
         args[name] = (t.shape, _DTYPE_NAMES.get(t.dtype) or str(t.dtype).replace("torch.", ""))
         ptrs[name] = t.data_ptr()
     dims, out_shapes, ws = kernel.plan(pass_, args)
-    dtype = _TORCH_DTYPES[kernel.dtype_name]
     outs = {}
     for name, shape in out_shapes:
-        t = outs[name] = torch.empty(shape, dtype=dtype, device=device)
+        t = outs[name] = torch.empty(shape, dtype=_TORCH_DTYPES[kernel.dtype_of(name)],
+                                     device=device)
         ptrs[name] = t.data_ptr()
     if device.type == "cpu":
         kernel.call(pass_, ptrs, dims, ws)

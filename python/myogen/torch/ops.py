@@ -34,6 +34,12 @@ def _empty(shape, like):
     return torch.empty(shape, dtype=like.dtype, device=like.device)
 
 
+def _empty_lse(shape, like):
+    """lse: float32 beside 16-bit tensors (Kernel.dtype_of)."""
+    half = like.dtype in (torch.bfloat16, torch.float16)
+    return torch.empty(shape, dtype=torch.float32 if half else like.dtype, device=like.device)
+
+
 # ---- myo ----------------------------------------------------------------------
 def _myo_inputs(kernel, u, params):
     """The fields this kernel reads; D defaults to zeros (no skip term), C is
@@ -116,7 +122,7 @@ def _mlr_impl(key: str, q: Tensor, k: Tensor, v: Tensor) -> Tuple[Tensor, Tensor
 
 
 def _mlr_fake(key, q, k, v):
-    return _empty(v.shape, v), _empty(q.shape[:3], q)
+    return _empty(v.shape, v), _empty_lse(q.shape[:3], q)
 
 
 def _mlr_backward_impl(key: str, q: Tensor, k: Tensor, v: Tensor, o: Tensor, lse: Tensor,
