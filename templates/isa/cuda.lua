@@ -8,8 +8,10 @@
 -- dtype bf16 and f16 (DESIGN.md 3): tensors stored in 16 bits, arithmetic
 -- in float: the vocabulary is f32's, plus the storage type and conversions.
 local halves = {
-  bf16 = { type = "__nv_bfloat16", header = "cuda_bf16.h", widen = "__bfloat162float", narrow = "__float2bfloat16_rn" },
-  f16 = { type = "__half", header = "cuda_fp16.h", widen = "__half2float", narrow = "__float2half_rn" },
+  bf16 = { type = "__nv_bfloat16", header = "cuda_bf16.h", widen = "__bfloat162float", narrow = "__float2bfloat16_rn",
+    pair = "__nv_bfloat162", narrow2 = "__floats2bfloat162_rn" },
+  f16 = { type = "__half", header = "cuda_fp16.h", widen = "__half2float", narrow = "__float2half_rn",
+    pair = "__half2", narrow2 = "__floats2half2_rn" },
 }
 
 return function(dtype)
@@ -20,6 +22,9 @@ return function(dtype)
     V.storage_header = half.header
     V.widen = function(x) return half.widen .. "(" .. x .. ")" end
     V.narrow = function(x) return half.narrow .. "(" .. x .. ")" end
+    -- two floats narrowed into one 32-bit word (lo in the low half): the
+    -- type of the pair and the conversion
+    V.storage2, V.narrow2 = half.pair, half.narrow2
     -- one tensor-core product (sm_80 and later): acc (float[4]) += the
     -- 16 x 16 fragment a (unsigned[4], two 16-bit values each) times the
     -- 16 x 8 fragment b (unsigned[2]), in the m16n8k16 register layout

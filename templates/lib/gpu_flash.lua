@@ -52,7 +52,24 @@ end
 -- 8 chunks of at least 4 tiles, so a few long heads still fill the device
 -- and the causal triangle splits into pieces of one size; a function of T
 -- only, so a head's result does not depend on the batch or head count.
-function M.tiles(R, dv, T, size)
+--
+-- With tensor cores (mma: cuda, 16-bit storage) the forward is
+-- lib/gpu_flash_mma.tmpl instead: 4 warps of 16 query rows each take key
+-- tiles of 64, q and k padded to RP dims (16s), v to DVP columns (8s),
+-- 16-bit tiles in local memory with rows padded by 8 (conflict-free
+-- fragment reads); no key chunks.  Where those tiles pass 48 KiB the
+-- forward stays the FMA one.
+function M.tiles(R, dv, T, size, mma)
+  if mma then
+    local RP, DVP = (R + 15) // 16 * 16, (dv + 7) // 8 * 8
+    local g = { mma = true, BQ = 64, BK = 64, WG = 128, RP = RP, DVP = DVP, LR = RP + 8, LB = 64 + 8 }
+    if 2 * (2 * 64 * g.LR + DVP * g.LB) <= 48 * 1024 then
+      g.NQ, g.NK = (T + 63) // 64, (T + 63) // 64
+      g.KC, g.NC = g.NK, 1
+      local _, gb = M.tiles(R, dv, T, size)
+      return g, gb
+    end
+  end
   local gf = pick(R, dv, T, size, fwd_local)
   gf.KC = math.max(4, (gf.NK + 7) // 8)
   gf.NC = (gf.NK + gf.KC - 1) // gf.KC

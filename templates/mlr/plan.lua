@@ -101,7 +101,7 @@ return function(spec)
 
   -- GPU tiles of the flash kernels (lib/gpu_flash.cl.tmpl)
   if p.gpu then
-    p.gf, p.gb = require("lib.gpu_flash").tiles(p.R, p.dv, p.T, p.size)
+    p.gf, p.gb = require("lib.gpu_flash").tiles(p.R, p.dv, p.T, p.size, V.mma ~= nil)
   end
 
   -- workspace (elements; every part a multiple of BP, so 64-byte aligned
