@@ -30,6 +30,24 @@ typedef struct {
                             kernel's templates derive the default */
 } rule;
 
+/* Fields another one replaces: not both, and no default for the first when
+ * the second is given (DESIGN.md 6.2: blocks instead of arity). */
+static const struct {
+    const char *kernel, *key, *instead;
+} replaced_by[] = {
+    {"mlr", "arity", "blocks"},
+};
+#define NREPLACED (sizeof replaced_by / sizeof replaced_by[0])
+
+/* The field that replaces r's, or NULL. */
+static const char *replacement(const char *kernel, const char *key)
+{
+    for (size_t i = 0; i < NREPLACED; i++)
+        if (strcmp(replaced_by[i].kernel, kernel) == 0 && strcmp(replaced_by[i].key, key) == 0)
+            return replaced_by[i].instead;
+    return NULL;
+}
+
 /* What this version generates, where it is less than the contract allows. */
 typedef struct {
     const char *kernel; /* NULL: whatever the kernel */
@@ -66,6 +84,7 @@ static const rule rules[] = {
     {"mlr", "seq_len", T_INT, NULL, 1, 1 << 24, NULL},
     {"mlr", "arity", T_INT, NULL, 2, 64, "2"},
     {"mlr", "depth", T_INT, NULL, 1, 16, NULL},
+    {"mlr", "blocks", T_INTS, NULL, 1, 1 << 24, ""},
     {"mlr", "state", T_INTS, NULL, 1, 1024, NULL},
     {"mlr", "value_dim", T_INT, NULL, 1, 1024, NULL},
     {"mlr", "causal", T_BOOL, NULL, 0, 0, "true"},
@@ -500,17 +519,58 @@ static lua_Integer int_field(lua_State *L, int t, const char *key, lua_Integer d
     return v;
 }
 
+/* blocks = {b_1, ..., b_depth}: b_1 = T, each a proper divisor of the one
+ * before (a number: the list of that one entry). */
+static int check_mlr_blocks(lua_State *L, int t, lua_Integer T, lua_Integer depth, char *err,
+                            size_t errlen)
+{
+    char msg[160];
+    lua_Integer n = list_len(L, t, "blocks"), prev = T;
+    if ((n ? n : 1) != depth) {
+        snprintf(msg, sizeof msg, "a list needs one entry per level: %lld, got %lld",
+                 (long long)depth, (long long)(n ? n : 1));
+        return fail(err, errlen, "blocks", "%s%s", msg, "");
+    }
+    lua_getfield(L, t, "blocks");
+    for (lua_Integer l = 1; l <= depth; l++) {
+        if (n)
+            lua_rawgeti(L, -1, l);
+        else
+            lua_pushvalue(L, -1);
+        lua_Integer b = lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        if (l == 1 ? b != T : b >= prev || prev % b != 0) {
+            lua_pop(L, 1);
+            if (l == 1)
+                snprintf(msg, sizeof msg, "the first block is the whole sequence: seq_len = %lld, "
+                         "got %lld", (long long)T, (long long)b);
+            else
+                snprintf(msg, sizeof msg, "each block size is a proper divisor of the one before: "
+                         "%lld is not one of %lld", (long long)b, (long long)prev);
+            return fail(err, errlen, "blocks", "%s%s", msg, "");
+        }
+        prev = b;
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
 static int check_mlr(lua_State *L, int t, char *err, size_t errlen)
 {
     lua_Integer T = int_field(L, t, "seq_len", 0), k = int_field(L, t, "arity", 2);
     lua_Integer depth = int_field(L, t, "depth", 1), blocks = 1;
     char msg[160];
-    for (lua_Integer l = 1; l < depth; l++) {
+    lua_getfield(L, t, "blocks");
+    int listed = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (listed && check_mlr_blocks(L, t, T, depth, err, errlen))
+        return -1;
+    for (lua_Integer l = 1; l < depth && !listed; l++) {
         blocks *= k;
         if (blocks > T)
             break;
     }
-    if (blocks > T || T % blocks != 0) {
+    if (!listed && (blocks > T || T % blocks != 0)) {
         snprintf(msg, sizeof msg, "%lld is not divisible by arity^(depth-1) = %lld^%lld",
                  (long long)T, (long long)k, (long long)(depth - 1));
         return fail(err, errlen, "seq_len", "%s%s", msg, "");
@@ -677,6 +737,20 @@ int schema_validate(lua_State *L, spec *out, char *err, size_t errlen)
         if (missing && !r->def) {
             lua_pop(L, 1);
             return fail(err, errlen, r->key, "required field is missing%s%s", "", "");
+        }
+        const char *instead = replacement(out->kernel, r->key);
+        if (instead) {
+            lua_getfield(L, t, instead);
+            int replaced = !lua_isnil(L, -1);
+            lua_pop(L, 1);
+            if (replaced && !missing) {
+                lua_pop(L, 1);
+                return fail(err, errlen, instead, "give %s or %s, not both", r->key, instead);
+            }
+            if (replaced) {
+                lua_pop(L, 1);
+                continue;
+            }
         }
         if (missing && !r->def[0]) { /* optional, derived by the templates */
             lua_pop(L, 1);

@@ -25,10 +25,12 @@ double mlr_ref_scale(const mlr_cfg *c, size_t l)
     }
 }
 
-/* block of level l = T / k^(l-1) */
-static size_t block_size(const mlr_cfg *c, size_t l)
+/* block of level l: the listed size, else T / k^(l-1) */
+size_t mlr_ref_block(const mlr_cfg *c, size_t l)
 {
     size_t b = c->T;
+    if (c->blocks[0])
+        return c->blocks[l - 1];
     for (size_t i = 1; i < l; i++)
         b /= c->k;
     return b;
@@ -38,7 +40,7 @@ size_t mlr_ref_shared(const mlr_cfg *c, size_t i, size_t j)
 {
     size_t m = 0;
     for (size_t l = 1; l <= c->depth; l++) {
-        size_t b = block_size(c, l);
+        size_t b = mlr_ref_block(c, l);
         if (i / b != j / b)
             break;
         m = l;
@@ -170,7 +172,7 @@ double mlr_ref_flops(const mlr_cfg *c, int backward)
     /* pairs sharing level l: T/b blocks of b x b (causal: b(b+1)/2) */
     double T = (double)c->T, dprefix = 0, pairs1 = 0;
     for (size_t l = 1; l <= c->depth; l++) {
-        double b = (double)block_size(c, l);
+        double b = (double)mlr_ref_block(c, l);
         double pairs = c->causal ? T / b * b * (b + 1) / 2 : T / b * b * b;
         if (l == 1)
             pairs1 = pairs;

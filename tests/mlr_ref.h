@@ -15,10 +15,12 @@ typedef struct {
     int ranks[MLR_REF_MAX_LEVELS];
     int causal, normalize, scale_mode;
     double scale_list[MLR_REF_MAX_LEVELS]; /* MLR_SCALE_LIST */
+    size_t blocks[MLR_REF_MAX_LEVELS];     /* the spec's blocks; all 0: T / k^(l-1) */
 } mlr_cfg;
 
 size_t mlr_ref_rank(const mlr_cfg *c);           /* R = sum of the ranks */
 double mlr_ref_scale(const mlr_cfg *c, size_t l); /* s_l, l = 1..depth */
+size_t mlr_ref_block(const mlr_cfg *c, size_t l); /* block size of level l = 1..depth */
 /* m(i, j): levels at which i and j share a block */
 size_t mlr_ref_shared(const mlr_cfg *c, size_t i, size_t j);
 /* S [T][T], -inf where masked */

@@ -123,14 +123,15 @@ typedef struct {
     bwd_fn bwd;
     size_t (*ws)(size_t, size_t);
     /* the header's macros */
-    long h_T, h_k, h_depth, h_R, h_dv, h_causal, h_f64, h_norm;
+    long h_T, h_depth, h_R, h_dv, h_causal, h_f64, h_norm;
+    long h_blocks[MLR_REF_MAX_LEVELS];
     int h_ranks[MLR_REF_MAX_LEVELS];
     double h_scales[MLR_REF_MAX_LEVELS];
 } kernel;
 
 #define MLR_UNPAREN(...) __VA_ARGS__
 
-#define MLR_KERNEL(NAME, F64, T_, K_, DEPTH, RANKS, DV, CAUSAL, NORM, SMODE, SLIST)  \
+#define MLR_KERNEL(NAME, F64, T_, K_, BLOCKS, DEPTH, RANKS, DV, CAUSAL, NORM, SMODE, SLIST) \
     static int NAME##_fw(const double *q, const double *k, const double *v, double *o,     \
                          double *lse, size_t b, size_t h, void *ws)                       \
     {                                                                                      \
@@ -171,12 +172,13 @@ typedef struct {
 #include "mlr_test_kernels.h"
 #undef MLR_KERNEL
 
-#define MLR_KERNEL(NAME, F64, T_, K_, DEPTH, RANKS, DV, CAUSAL, NORM, SMODE, SLIST)  \
+#define MLR_KERNEL(NAME, F64, T_, K_, BLOCKS, DEPTH, RANKS, DV, CAUSAL, NORM, SMODE, SLIST) \
     {#NAME, NAME##_cpu_supported, F64,                                                     \
-     {T_, K_, DEPTH, DV, {MLR_UNPAREN RANKS}, CAUSAL, NORM, SMODE, {MLR_UNPAREN SLIST}},   \
+     {T_, K_, DEPTH, DV, {MLR_UNPAREN RANKS}, CAUSAL, NORM, SMODE, {MLR_UNPAREN SLIST},    \
+      {MLR_UNPAREN BLOCKS}},                                                               \
      NAME##_fw, NAME##_bw, NAME##_workspace_size,                                          \
-     NAME##_SEQ_LEN, NAME##_ARITY, NAME##_DEPTH, NAME##_RANK, NAME##_VALUE_DIM,            \
-     NAME##_CAUSAL, NAME##_DTYPE_F64, NAME##_NORMALIZE, NAME##_RANKS, NAME##_SCALES},
+     NAME##_SEQ_LEN, NAME##_DEPTH, NAME##_RANK, NAME##_VALUE_DIM, NAME##_CAUSAL,           \
+     NAME##_DTYPE_F64, NAME##_NORMALIZE, NAME##_BLOCKS, NAME##_RANKS, NAME##_SCALES},
 static const kernel kernels[] = {
 #include "mlr_test_kernels.h"
 };
@@ -275,26 +277,33 @@ static size_t shape_heads(const kernel *kd) { return kd->cfg.T >= 512 ? 2 : 3; }
 static void test_ref_shared_levels(void)
 {
     /* T = 12, arity 3, depth 2: level-2 blocks of 4 */
-    mlr_cfg c = {12, 3, 2, 1, {1, 1}, 0, MLR_NORM_NONE, MLR_SCALE_INV_RANK, {0}};
+    mlr_cfg c = {12, 3, 2, 1, {1, 1}, 0, MLR_NORM_NONE, MLR_SCALE_INV_RANK, {0}, {0}};
     CU_ASSERT_EQUAL(mlr_ref_shared(&c, 0, 3), 2);
     CU_ASSERT_EQUAL(mlr_ref_shared(&c, 3, 4), 1);
     CU_ASSERT_EQUAL(mlr_ref_shared(&c, 11, 8), 2);
     CU_ASSERT_EQUAL(mlr_ref_shared(&c, 0, 11), 1);
     /* T = 16, arity 2, depth 4: blocks 16, 8, 4, 2 */
-    mlr_cfg d = {16, 2, 4, 1, {1, 1, 1, 1}, 0, MLR_NORM_NONE, MLR_SCALE_INV_RANK, {0}};
+    mlr_cfg d = {16, 2, 4, 1, {1, 1, 1, 1}, 0, MLR_NORM_NONE, MLR_SCALE_INV_RANK, {0}, {0}};
     CU_ASSERT_EQUAL(mlr_ref_shared(&d, 6, 7), 4);
     CU_ASSERT_EQUAL(mlr_ref_shared(&d, 5, 6), 3);
     CU_ASSERT_EQUAL(mlr_ref_shared(&d, 3, 4), 2);
     CU_ASSERT_EQUAL(mlr_ref_shared(&d, 4, 6), 3);
     CU_ASSERT_EQUAL(mlr_ref_shared(&d, 7, 8), 1);
     CU_ASSERT_EQUAL(mlr_ref_shared(&d, 15, 0), 1);
+    /* T = 24, blocks 24, 6, 3 (ratios 4, 2) */
+    mlr_cfg e = {24, 0, 3, 1, {1, 1, 1}, 0, MLR_NORM_NONE, MLR_SCALE_INV_RANK, {0}, {24, 6, 3}};
+    CU_ASSERT_EQUAL(mlr_ref_block(&e, 2), 6);
+    CU_ASSERT_EQUAL(mlr_ref_shared(&e, 0, 2), 3);
+    CU_ASSERT_EQUAL(mlr_ref_shared(&e, 2, 3), 2);
+    CU_ASSERT_EQUAL(mlr_ref_shared(&e, 5, 6), 1);
+    CU_ASSERT_EQUAL(mlr_ref_shared(&e, 23, 18), 2);
 }
 
 /* A hand-computed case: T = 2, two levels of rank 1, non-causal, shared.
  * Pairs (0,0), (1,1), (0,1), (1,0) share 2, 2, 1, 1 levels (blocks 2, 1). */
 static void test_ref_hand(void)
 {
-    mlr_cfg c = {2, 2, 2, 1, {1, 1}, 0, MLR_NORM_SHARED, MLR_SCALE_LIST, {2.0, 0.5}};
+    mlr_cfg c = {2, 2, 2, 1, {1, 1}, 0, MLR_NORM_SHARED, MLR_SCALE_LIST, {2.0, 0.5}, {0}};
     double q[4] = {1, 2, -1, 1}, k[4] = {0.5, 1, 2, -2}, v[2] = {3, -1}, S[4], o[2], lse[2];
     mlr_ref_scores(&c, q, k, S);
     /* S00 = (2*1*0.5 + 0.5*2*1)/2 = 1; S01 = 2*1*2 = 4; S10 = 2*(-1)*0.5 = -1;
@@ -333,7 +342,7 @@ static double ref_loss(const mlr_cfg *c, const double *q, const double *k, const
 static void test_ref_gradients(void)
 {
     for (int variant = 0; variant < 6; variant++) {
-        mlr_cfg c = {12, 3, 2, 3, {2, 2}, variant & 1, variant / 2, MLR_SCALE_LIST, {0.9, -0.6}};
+        mlr_cfg c = {12, 3, 2, 3, {2, 2}, variant & 1, variant / 2, MLR_SCALE_LIST, {0.9, -0.6}, {0}};
         size_t R = 4, nq = c.T * R, nv = c.T * c.dv;
         rng_seed(100 + (uint64_t)variant);
         double *q = fill(nq, -1.5, 1.5, 0), *k = fill(nq, -1.5, 1.5, 0);
@@ -368,7 +377,7 @@ static void test_ref_gradients(void)
 /* the FLOP formula against a count over every pair */
 static void test_ref_flops(void)
 {
-    mlr_cfg c = {45, 3, 3, 5, {4, 3, 2}, 1, MLR_NORM_SHARED, MLR_SCALE_INV_RANK, {0}};
+    mlr_cfg c = {45, 3, 3, 5, {4, 3, 2}, 1, MLR_NORM_SHARED, MLR_SCALE_INV_RANK, {0}, {0}};
     for (int causal = 0; causal < 2; causal++) {
         c.causal = causal;
         double fwd = 0, bwd = 0;
@@ -396,7 +405,6 @@ static void test_headers(void)
         const kernel *kd = &kernels[n];
         const mlr_cfg *c = &kd->cfg;
         CU_ASSERT_EQUAL(kd->h_T, (long)c->T);
-        CU_ASSERT_EQUAL(kd->h_k, (long)c->k);
         CU_ASSERT_EQUAL(kd->h_depth, (long)c->depth);
         CU_ASSERT_EQUAL(kd->h_R, (long)mlr_ref_rank(c));
         CU_ASSERT_EQUAL(kd->h_dv, (long)c->dv);
@@ -404,6 +412,7 @@ static void test_headers(void)
         CU_ASSERT_EQUAL(kd->h_f64, (long)kd->f64);
         CU_ASSERT_EQUAL(kd->h_norm, (long)c->normalize);
         for (size_t l = 0; l < c->depth; l++) {
+            CU_ASSERT_EQUAL(kd->h_blocks[l], (long)mlr_ref_block(c, l + 1));
             CU_ASSERT_EQUAL(kd->h_ranks[l], c->ranks[l]);
             CU_ASSERT_DOUBLE_EQUAL(kd->h_scales[l], mlr_ref_scale(c, l + 1), 1e-15);
         }

@@ -36,7 +36,7 @@ return function(spec)
     store = V.storage or real,
     store_size = (V.storage or real) == real and (f32 and 4 or 8) or 2,
     T = spec.seq_len,
-    k = spec.arity,
+    k = spec.arity, -- nil when the spec lists its blocks
     Lv = spec.depth,
     dv = spec.value_dim,
     causal = spec.causal,
@@ -50,11 +50,12 @@ return function(spec)
   local Lv = p.Lv
   p.ranks, p.D, p.block, p.s = {}, { [0] = 0 }, {}, {}
   local b = p.T
+  local listed = spec.blocks and (type(spec.blocks) == "table" and spec.blocks or { spec.blocks })
   for l = 1, Lv do
     p.ranks[l] = type(spec.state) == "table" and spec.state[l] or spec.state
     p.D[l] = p.D[l - 1] + p.ranks[l]
-    p.block[l] = b
-    b = b // p.k
+    p.block[l] = listed and listed[l] or b
+    b = listed and b or b // p.k
     local sc = spec.scale
     if type(sc) == "table" then
       p.s[l] = sc[l]

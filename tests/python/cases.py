@@ -21,6 +21,9 @@ MLR = {
     "mlr_t24": dict(kernel="mlr", seq_len=24, arity=2, depth=3, state=[2, 1, 1], value_dim=3),
     "mlr_levels": dict(kernel="mlr", seq_len=18, arity=3, depth=2, state=2, value_dim=5,
                        causal=False, normalize="levels", scale="inv_sqrt_rank"),
+    # blocks instead of arity (the authors' mlr_block_size_list)
+    "mlr_blocks": dict(kernel="mlr", seq_len=24, blocks=[24, 6, 3], depth=3, state=[2, 2, 1],
+                       value_dim=4),
 }
 BTT_MM = {"btt_mm": dict(kernel="btt", op="matmul", arity=[3, 2], out_arity=[2, 5], state=2)}
 BTT_ATT = {"btt_att": dict(kernel="btt", op="attention", arity=[2, 3], out_arity=[3, 2],

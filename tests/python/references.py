@@ -59,6 +59,7 @@ def myo(spec, u, A, B, C=None, Bin=None, Cout=None, D=None):
 # ---- mlr: explicit T x T scores with the level masks ---------------------------
 def mlr(spec, q, k, v):
     T, arity, levels = spec["seq_len"], spec.get("arity", 2), spec["depth"]
+    blocks = spec.get("blocks") or [T // arity ** l for l in range(levels)]
     ranks = spec["state"] if isinstance(spec["state"], list) else [spec["state"]] * levels
     scale = spec.get("scale", "inv_rank")
     norm = spec.get("normalize", "shared")
@@ -67,7 +68,7 @@ def mlr(spec, q, k, v):
     shared = torch.zeros(T, T)
     off = 0
     for l in range(levels):
-        size = T // arity ** l
+        size = blocks[l]
         same = (pos[:, None] // size == pos[None, :] // size).to(q.dtype)
         s = 1.0 / ranks[l] if scale == "inv_rank" else 1.0 / math.sqrt(ranks[l])
         sl = slice(off, off + ranks[l])
