@@ -13,6 +13,8 @@ extern "C" {
 
 #define c_mlr_t4096_SEQ_LEN 4096
 #define c_mlr_t4096_ARITY 2
+/* the block size of each level (level 1: the whole sequence) */
+#define c_mlr_t4096_BLOCKS {4096, 2048, 1024, 512, 256, 128, 64, 32}
 #define c_mlr_t4096_DEPTH 8
 #define c_mlr_t4096_RANK 64
 #define c_mlr_t4096_VALUE_DIM 64

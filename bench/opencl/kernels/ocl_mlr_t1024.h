@@ -14,6 +14,8 @@ extern "C" {
 
 #define ocl_mlr_t1024_SEQ_LEN 1024
 #define ocl_mlr_t1024_ARITY 2
+/* the block size of each level (level 1: the whole sequence) */
+#define ocl_mlr_t1024_BLOCKS {1024, 512, 256, 128, 64, 32, 16, 8}
 #define ocl_mlr_t1024_DEPTH 8
 #define ocl_mlr_t1024_RANK 64
 #define ocl_mlr_t1024_VALUE_DIM 64
