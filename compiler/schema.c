@@ -62,6 +62,7 @@ static const support supported[] = {
     {"btt", "threads", "none openmp"},
     {"mlr", "target", "c avx2 avx512 neon opencl cuda"},
     {"mlr", "threads", "none openmp"},
+    {"btt", "key_norm", "layernorm"},
 };
 #define NSUPPORTED (sizeof supported / sizeof supported[0])
 
@@ -100,6 +101,9 @@ static const rule rules[] = {
     {"btt", "value_dim", T_INT, NULL, 1, 4096, ""},
     {"btt", "causal", T_BOOL, NULL, 0, 0, ""}, /* op "attention" only: default true */
     {"btt", "scale", T_NUMBER, NULL, 0, 0, ""},
+    /* op "attention" only: the keys' index order and LayerNorm */
+    {"btt", "key_order", T_ENUM, "j0_major j1_major", 0, 0, ""},
+    {"btt", "key_norm", T_ENUM, "layernorm layernorm_affine", 0, 0, ""},
 };
 #define NRULES (sizeof rules / sizeof rules[0])
 
@@ -617,8 +621,9 @@ static int check_btt(lua_State *L, int t, char *err, size_t errlen)
     lua_getfield(L, t, "op");
     int attention = lua_isstring(L, -1) && strcmp(lua_tostring(L, -1), "attention") == 0;
     lua_pop(L, 1);
-    const char *attention_only[] = {"seq_len", "value_dim", "causal", "scale"};
-    for (int i = 0; i < 4; i++) {
+    const char *attention_only[] = {"seq_len", "value_dim", "causal", "scale", "key_order",
+                                    "key_norm"};
+    for (int i = 0; i < 6; i++) {
         lua_getfield(L, t, attention_only[i]);
         int present = !lua_isnil(L, -1);
         lua_pop(L, 1);

@@ -56,14 +56,19 @@ function(btt_test_kernel name target dtype op arity out_arity rank)
   set_source_files_properties(${c} PROPERTIES COMPILE_OPTIONS "${opts}")
   if(op STREQUAL "attention")
     set(macro BTT_ATTN)
+    set(margs ", 0") # the key order the spec asks for, for the reference
+    if("key_order=j1_major" IN_LIST ARGN)
+      set(margs ", 1")
+    endif()
   else()
     set(macro BTT_MATMUL)
+    set(margs "")
   endif()
   set(${var}_GEN_SOURCES ${${var}_GEN_SOURCES} ${c} ${h} PARENT_SCOPE)
   if(register)
     set(${var}_REGISTRY_INCLUDES "${${var}_REGISTRY_INCLUDES}#include \"${name}.h\"\n"
         PARENT_SCOPE)
-    set(${var}_REGISTRY_KERNELS "${${var}_REGISTRY_KERNELS}${macro}(${name})\n" PARENT_SCOPE)
+    set(${var}_REGISTRY_KERNELS "${${var}_REGISTRY_KERNELS}${macro}(${name}${margs})\n" PARENT_SCOPE)
   endif()
 endfunction()
 
@@ -78,7 +83,8 @@ if(BTT_TEST_KERNELS)
   # (T = 150 and 100: several query blocks and key tiles, partial ones last)
   set(at_shapes "c:2,3:3,2:2:13:3:causal=true" "nc:4,4:-:1:9:5:causal=false"
                 "sc:3,3:-:3:17:4:scale=0.3" "long:2,2:-:2:150:6:causal=true"
-                "longnc:3,2:2,3:1:100:2:causal=false" "r16:3,3:-:16:20:9:causal=true")
+                "longnc:3,2:2,3:1:100:2:causal=false" "r16:3,3:-:16:20:9:causal=true"
+                "j1:3,4:2,6:2:37:4:key_order=j1_major" "j1sq:2,2:-:1:9:3:key_order=j1_major")
   # every shape on both dtypes (a thinned target: on one, alternating)
   foreach(target ${targets})
     set(si 0)

@@ -108,6 +108,27 @@ void btt_ref_backward(const btt_shape *sh, const double *W1, const double *W2, c
 
 #define LN_EPS 1e-5
 
+/* The key matrix of a head: its dense W [D][D] with the columns in key
+ * order (key_order "j1_major": column j1 n0 + j0 holds W's j0 n1 + j1).
+ * back != 0: a gradient in key order back into W's order. */
+static void key_columns(const btt_attn *a, double *W, int back)
+{
+    size_t D = btt_d_in(&a->sh), n0 = (size_t)a->sh.n0, n1 = (size_t)a->sh.n1;
+    double *row = xcalloc(D, sizeof *row);
+    if (a->j1_major)
+        for (size_t i = 0; i < D; i++) {
+            for (size_t j0 = 0; j0 < n0; j0++)
+                for (size_t j1 = 0; j1 < n1; j1++) {
+                    if (back)
+                        row[j0 * n1 + j1] = W[i * D + j1 * n0 + j0];
+                    else
+                        row[j1 * n0 + j0] = W[i * D + j0 * n1 + j1];
+                }
+            memcpy(W + i * D, row, D * sizeof *row);
+        }
+    free(row);
+}
+
 /* kp = X W (T x D), k = LayerNorm(kp) rows, rstd per row */
 static void keys(const btt_attn *a, const double *X, const double *W, double *kp, double *k,
                  double *rstd)
@@ -165,6 +186,7 @@ void btt_ref_attn_forward(const btt_attn *a, const double *x, const double *W1,
     double *P = xcalloc(T * T, sizeof *P);
     for (size_t h = 0; h < heads; h++) {
         btt_ref_dense(&a->sh, W1 + h * n1, W2 + h * n2, W);
+        key_columns(a, W, 0);
         for (size_t b = 0; b < batch; b++) {
             const double *X = x + b * T * D;
             size_t bh = b * heads + h;
@@ -193,6 +215,7 @@ void btt_ref_attn_backward(const btt_attn *a, const double *x, const double *W1,
     memset(dx, 0, batch * T * D * sizeof *dx);
     for (size_t h = 0; h < heads; h++) {
         btt_ref_dense(&a->sh, W1 + h * n1, W2 + h * n2, W);
+        key_columns(a, W, 0);
         memset(dW, 0, D * D * sizeof *dW);
         for (size_t b = 0; b < batch; b++) {
             const double *X = x + b * T * D, *V = v + (b * heads + h) * T * dvd;
@@ -264,6 +287,7 @@ void btt_ref_attn_backward(const btt_attn *a, const double *x, const double *W1,
                     dW[i * D + d] += acc;
                 }
         }
+        key_columns(a, dW, 1);
         btt_ref_core_grads(&a->sh, W1 + h * n1, W2 + h * n2, dW, dW1 + h * n1, dW2 + h * n2);
     }
     free(W);

@@ -14,6 +14,7 @@ typedef struct {
     btt_shape sh; /* d_in = d_out = D */
     int T, dv, causal;
     double scale;
+    int j1_major; /* key_order "j1_major": key index j1 n0 + j0 of output (j0, j1) */
 } btt_attn;
 
 size_t btt_d_in(const btt_shape *sh);

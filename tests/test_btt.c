@@ -192,6 +192,7 @@ typedef struct {
     int (*bwd)(const void *, const void *, const void *, const void *, const void *,
                const void *, const void *, void *, void *, void *, void *, size_t, size_t,
                void *);
+    int h_j1; /* the header's NAME_KEY_J1_MAJOR (a.j1_major: what the spec asked for) */
 } at_kernel;
 
 #define BTT_KERNEL_LIST
@@ -206,7 +207,7 @@ typedef struct {
     {                                                                                       \
         return nm##_backward(W1, W2, x, dy, dx, dW1, dW2, n, w);                            \
     }
-#define BTT_ATTN(nm)                                                                         \
+#define BTT_ATTN(nm, j1)                                                                     \
     static int nm##_fw(const void *x, const void *W1, const void *W2, const void *v,        \
                        void *o, void *lse, size_t b, size_t h, void *w)                     \
     {                                                                                       \
@@ -225,7 +226,7 @@ typedef struct {
 #define BTT_MATMUL(nm)                                                                       \
     {#nm, sizeof(nm##_real) == 8, {nm##_M0, nm##_M1, nm##_N0, nm##_N1, nm##_RANK},          \
      nm##_cpu_supported, nm##_workspace_size, nm##_fw, nm##_bw},
-#define BTT_ATTN(nm)
+#define BTT_ATTN(nm, j1)
 static const mm_kernel mm_kernels[] = {
 #include "btt_test_kernels.h"
     {NULL, 0, {0, 0, 0, 0, 0}, NULL, NULL, NULL, NULL}};
@@ -233,21 +234,23 @@ static const mm_kernel mm_kernels[] = {
 #undef BTT_ATTN
 
 #define BTT_MATMUL(nm)
-#define BTT_ATTN(nm)                                                                         \
+#define BTT_ATTN(nm, j1)                                                                     \
     {#nm,                                                                                   \
      sizeof(nm##_real) == 8,                                                                \
      {{nm##_M0, nm##_M1, nm##_N0, nm##_N1, nm##_RANK},                                      \
       nm##_SEQ_LEN,                                                                         \
       nm##_VALUE_DIM,                                                                       \
       nm##_CAUSAL,                                                                          \
-      nm##_SCALE},                                                                     \
+      nm##_SCALE,                                                                           \
+      j1},                                                                                  \
      nm##_cpu_supported,                                                                    \
      nm##_workspace_size,                                                                   \
      nm##_fw,                                                                               \
-     nm##_bw},
+     nm##_bw,                                                                               \
+     nm##_KEY_J1_MAJOR},
 static const at_kernel at_kernels[] = {
 #include "btt_test_kernels.h"
-    {NULL, 0, {{0, 0, 0, 0, 0}, 0, 0, 0, 0}, NULL, NULL, NULL, NULL}};
+    {NULL, 0, {{0, 0, 0, 0, 0}, 0, 0, 0, 0, 0}, NULL, NULL, NULL, NULL, 0}};
 #undef BTT_MATMUL
 #undef BTT_ATTN
 
@@ -557,6 +560,7 @@ static void at_accuracy(const at_kernel *k)
 {
     static const size_t shapes[][2] = {{1, 1}, {2, 3}};
     double atol = k->f64 ? F64_ATOL : AT_F32_ATOL, rtol = k->f64 ? F64_RTOL : AT_F32_RTOL;
+    CU_ASSERT_EQUAL(k->h_j1, k->a.j1_major);
     for (size_t t = 0; t < 2; t++) {
         at_data d;
         at_data_make(k, shapes[t][0], shapes[t][1], 40 + t, &d);

@@ -166,6 +166,13 @@ return function(spec)
     p.T = spec.seq_len
     p.dv = spec.value_dim
     p.causal = spec.causal ~= false -- default true
+    -- the key index of output (j0, j1): j0 n1 + j1 (j0_major, as y), or
+    -- j1 n0 + j0 (j1_major: the authors' BilinearBTTAttention order)
+    p.j1_major = spec.key_order == "j1_major"
+    function p.key_index(j0, j1)
+      if p.j1_major then return "(" .. j1 .. ") * " .. n0 .. " + " .. j0 end
+      return "(" .. j0 .. ") * " .. n1 .. " + " .. j1
+    end
     p.D = p.d_in
     p.scale = spec.scale or (1 / math.sqrt(p.D))
     -- flash-style tiles: BQ queries (whole row groups) x BK keys (whole

@@ -27,7 +27,10 @@ MLR = {
 }
 BTT_MM = {"btt_mm": dict(kernel="btt", op="matmul", arity=[3, 2], out_arity=[2, 5], state=2)}
 BTT_ATT = {"btt_att": dict(kernel="btt", op="attention", arity=[2, 3], out_arity=[3, 2],
-                           state=2, seq_len=7, value_dim=3)}
+                           state=2, seq_len=7, value_dim=3),
+           # the authors' key index (BilinearBTTAttention): j1 n0 + j0
+           "btt_att_j1": dict(kernel="btt", op="attention", arity=[3, 4], out_arity=[2, 6],
+                              state=2, seq_len=9, value_dim=3, key_order="j1_major")}
 ALL = dict(**MYO, **MLR, **BTT_MM, **BTT_ATT)
 # larger shapes for the GPU kernels' tiling (test_cuda.py: several lane tiles,
 # query/key tiles and key chunks, chain chunks, level-sum stages)

@@ -102,8 +102,12 @@ def btt_attention(spec, x, W1, W2, v):
     scale = spec.get("scale", 1.0 / math.sqrt(D))
     T = x.shape[1]
     outs, lses = [], []
+    n0, n1 = W2.shape[1], W2.shape[-1]
     for h in range(W1.shape[0]):
-        keys = torch.nn.functional.layer_norm(x @ btt_dense(W1[h], W2[h]), (D,), eps=1e-5)
+        y = x @ btt_dense(W1[h], W2[h])  # [..][j0 n1 + j1]
+        if spec.get("key_order") == "j1_major":  # key index j1 n0 + j0
+            y = y.unflatten(-1, (n0, n1)).transpose(-1, -2).flatten(-2)
+        keys = torch.nn.functional.layer_norm(y, (D,), eps=1e-5)
         S = scale * x @ keys.transpose(-1, -2)
         if spec.get("causal", True):
             pos = torch.arange(T)

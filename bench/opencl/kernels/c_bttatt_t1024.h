@@ -22,6 +22,8 @@ extern "C" {
 #define c_bttatt_t1024_VALUE_DIM 64
 #define c_bttatt_t1024_CAUSAL 1
 #define c_bttatt_t1024_SCALE 0.0625 /* S = scale * x_i . k_j */
+/* key_order: the key index of BTT output (j0, j1) is j0 N1 + j1 (0) or j1 N0 + j0 (1) */
+#define c_bttatt_t1024_KEY_J1_MAJOR 0
 #define c_bttatt_t1024_DTYPE_F64 0
 
 typedef float c_bttatt_t1024_real;
