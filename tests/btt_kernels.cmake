@@ -56,10 +56,16 @@ function(btt_test_kernel name target dtype op arity out_arity rank)
   set_source_files_properties(${c} PROPERTIES COMPILE_OPTIONS "${opts}")
   if(op STREQUAL "attention")
     set(macro BTT_ATTN)
-    set(margs ", 0") # the key order the spec asks for, for the reference
+    # the key order and norm the spec asks for, for the reference
+    set(j1 0)
+    set(affine 0)
     if("key_order=j1_major" IN_LIST ARGN)
-      set(margs ", 1")
+      set(j1 1)
     endif()
+    if("key_norm=layernorm_affine" IN_LIST ARGN)
+      set(affine 1)
+    endif()
+    set(margs ", ${j1}, ${affine}")
   else()
     set(macro BTT_MATMUL)
     set(margs "")
@@ -84,7 +90,9 @@ if(BTT_TEST_KERNELS)
   set(at_shapes "c:2,3:3,2:2:13:3:causal=true" "nc:4,4:-:1:9:5:causal=false"
                 "sc:3,3:-:3:17:4:scale=0.3" "long:2,2:-:2:150:6:causal=true"
                 "longnc:3,2:2,3:1:100:2:causal=false" "r16:3,3:-:16:20:9:causal=true"
-                "j1:3,4:2,6:2:37:4:key_order=j1_major" "j1sq:2,2:-:1:9:3:key_order=j1_major")
+                "j1:3,4:2,6:2:37:4:key_order=j1_major" "j1sq:2,2:-:1:9:3:key_order=j1_major"
+                "ln:2,3:3,2:2:11:3:key_norm=layernorm_affine"
+                "lnlong:3,4:-:1:70:4:key_norm=layernorm_affine")
   # every shape on both dtypes (a thinned target: on one, alternating)
   foreach(target ${targets})
     set(si 0)
@@ -121,6 +129,9 @@ if(BTT_TEST_KERNELS)
     btt_test_kernel(${target}_f64_mm_omp ${target} f64 matmul 3,5 7,2 3 threads=openmp)
     btt_test_kernel(${target}_f64_at_omp ${target} f64 attention 2,3 3,2 2 threads=openmp
                     seq_len=20 value_dim=3)
+    # both key options at once, with threads (the affine's gradients per head)
+    btt_test_kernel(${target}_f64_at_lnj1 ${target} f64 attention 3,4 2,6 2 threads=openmp
+                    seq_len=23 value_dim=2 key_order=j1_major key_norm=layernorm_affine)
   endforeach()
   find_package(OpenMP COMPONENTS C)
   if(OpenMP_C_FOUND)
@@ -130,6 +141,8 @@ if(BTT_TEST_KERNELS)
                       OMP_BUILD)
       btt_test_kernel(${target}_f32_at_omp ${target} f32 attention 2,3 3,2 2 threads=openmp
                       seq_len=37 value_dim=3 causal=true OMP_BUILD)
+      btt_test_kernel(${target}_f32_at_ln_omp ${target} f32 attention 2,3 3,2 2 threads=openmp
+                      seq_len=37 value_dim=3 key_norm=layernorm_affine OMP_BUILD)
     endforeach()
   else()
     message(STATUS "OpenMP not found: test_btt_omp (thread determinism) is not built")

@@ -129,9 +129,10 @@ static void key_columns(const btt_attn *a, double *W, int back)
     free(row);
 }
 
-/* kp = X W (T x D), k = LayerNorm(kp) rows, rstd per row */
-static void keys(const btt_attn *a, const double *X, const double *W, double *kp, double *k,
-                 double *rstd)
+/* kp = X W (T x D), n = LayerNorm(kp) rows, rstd per row; k = n, or with
+ * a->affine n lw + lb */
+static void keys(const btt_attn *a, const double *X, const double *W, const double *lw,
+                 const double *lb, double *kp, double *n, double *k, double *rstd)
 {
     size_t T = (size_t)a->T, D = btt_d_in(&a->sh);
     matmul(X, W, kp, T, D, D);
@@ -144,8 +145,10 @@ static void keys(const btt_attn *a, const double *X, const double *W, double *kp
             var += (kp[j * D + d] - mu) * (kp[j * D + d] - mu);
         var /= (double)D;
         rstd[j] = 1 / sqrt(var + LN_EPS);
-        for (size_t d = 0; d < D; d++)
-            k[j * D + d] = (kp[j * D + d] - mu) * rstd[j];
+        for (size_t d = 0; d < D; d++) {
+            n[j * D + d] = (kp[j * D + d] - mu) * rstd[j];
+            k[j * D + d] = a->affine ? n[j * D + d] * lw[d] + lb[d] : n[j * D + d];
+        }
     }
 }
 
@@ -176,21 +179,22 @@ static void probs(const btt_attn *a, const double *X, const double *k, double *P
 }
 
 void btt_ref_attn_forward(const btt_attn *a, const double *x, const double *W1,
-                          const double *W2, const double *v, double *o, double *lse,
-                          size_t batch, size_t heads)
+                          const double *W2, const double *ln_w, const double *ln_b,
+                          const double *v, double *o, double *lse, size_t batch, size_t heads)
 {
     size_t T = (size_t)a->T, D = btt_d_in(&a->sh), dv = (size_t)a->dv;
     size_t n1 = btt_w1_size(&a->sh), n2 = btt_w2_size(&a->sh);
     double *W = xcalloc(D * D, sizeof *W), *kp = xcalloc(T * D, sizeof *kp);
     double *k = xcalloc(T * D, sizeof *k), *rstd = xcalloc(T, sizeof *rstd);
-    double *P = xcalloc(T * T, sizeof *P);
+    double *P = xcalloc(T * T, sizeof *P), *nk = xcalloc(T * D, sizeof *nk);
     for (size_t h = 0; h < heads; h++) {
         btt_ref_dense(&a->sh, W1 + h * n1, W2 + h * n2, W);
         key_columns(a, W, 0);
         for (size_t b = 0; b < batch; b++) {
             const double *X = x + b * T * D;
             size_t bh = b * heads + h;
-            keys(a, X, W, kp, k, rstd);
+            keys(a, X, W, a->affine ? ln_w + h * D : NULL, a->affine ? ln_b + h * D : NULL, kp,
+                 nk, k, rstd);
             probs(a, X, k, P, lse ? lse + bh * T : NULL);
             matmul(P, v + bh * T * dv, o + bh * T * dv, T, T, dv);
         }
@@ -200,11 +204,14 @@ void btt_ref_attn_forward(const btt_attn *a, const double *x, const double *W1,
     free(k);
     free(rstd);
     free(P);
+    free(nk);
 }
 
 void btt_ref_attn_backward(const btt_attn *a, const double *x, const double *W1,
-                           const double *W2, const double *v, const double *dout, double *dx,
-                           double *dW1, double *dW2, double *dv, size_t batch, size_t heads)
+                           const double *W2, const double *ln_w, const double *ln_b,
+                           const double *v, const double *dout, double *dx, double *dW1,
+                           double *dW2, double *dln_w, double *dln_b, double *dv, size_t batch,
+                           size_t heads)
 {
     size_t T = (size_t)a->T, D = btt_d_in(&a->sh), dvd = (size_t)a->dv;
     size_t n1 = btt_w1_size(&a->sh), n2 = btt_w2_size(&a->sh);
@@ -212,16 +219,22 @@ void btt_ref_attn_backward(const btt_attn *a, const double *x, const double *W1,
     double *kp = xcalloc(T * D, sizeof *kp), *k = xcalloc(T * D, sizeof *k);
     double *rstd = xcalloc(T, sizeof *rstd), *P = xcalloc(T * T, sizeof *P);
     double *dP = xcalloc(T * T, sizeof *dP), *dk = xcalloc(T * D, sizeof *dk);
+    double *nk = xcalloc(T * D, sizeof *nk);
     memset(dx, 0, batch * T * D * sizeof *dx);
     for (size_t h = 0; h < heads; h++) {
+        const double *lw = a->affine ? ln_w + h * D : NULL, *lb = a->affine ? ln_b + h * D : NULL;
         btt_ref_dense(&a->sh, W1 + h * n1, W2 + h * n2, W);
         key_columns(a, W, 0);
         memset(dW, 0, D * D * sizeof *dW);
+        if (a->affine) {
+            memset(dln_w + h * D, 0, D * sizeof *dln_w);
+            memset(dln_b + h * D, 0, D * sizeof *dln_b);
+        }
         for (size_t b = 0; b < batch; b++) {
             const double *X = x + b * T * D, *V = v + (b * heads + h) * T * dvd;
             const double *dO = dout + (b * heads + h) * T * dvd;
             double *dX = dx + b * T * D;
-            keys(a, X, W, kp, k, rstd);
+            keys(a, X, W, lw, lb, kp, nk, k, rstd);
             probs(a, X, k, P, NULL);
             /* dV = P^T dO */
             for (size_t j = 0; j < T; j++)
@@ -259,17 +272,25 @@ void btt_ref_attn_backward(const btt_attn *a, const double *x, const double *W1,
                         acc += dP[i * T + j] * X[i * D + d];
                     dk[j * D + d] = a->scale * acc;
                 }
-            /* LayerNorm backward, in place: dkp = rstd (dk - mean(dk) - k mean(dk k)) */
+            /* affine: its gradients, and dn = dk lw */
+            if (a->affine)
+                for (size_t j = 0; j < T; j++)
+                    for (size_t d = 0; d < D; d++) {
+                        dln_w[h * D + d] += dk[j * D + d] * nk[j * D + d];
+                        dln_b[h * D + d] += dk[j * D + d];
+                        dk[j * D + d] *= lw[d];
+                    }
+            /* LayerNorm backward, in place: dkp = rstd (dn - mean(dn) - n mean(dn n)) */
             for (size_t j = 0; j < T; j++) {
                 double m1 = 0, m2 = 0;
                 for (size_t d = 0; d < D; d++) {
                     m1 += dk[j * D + d];
-                    m2 += dk[j * D + d] * k[j * D + d];
+                    m2 += dk[j * D + d] * nk[j * D + d];
                 }
                 m1 /= (double)D;
                 m2 /= (double)D;
                 for (size_t d = 0; d < D; d++)
-                    dk[j * D + d] = rstd[j] * (dk[j * D + d] - m1 - k[j * D + d] * m2);
+                    dk[j * D + d] = rstd[j] * (dk[j * D + d] - m1 - nk[j * D + d] * m2);
             }
             /* key path: dX += dkp W^T;  dW += X^T dkp */
             for (size_t j = 0; j < T; j++)
@@ -298,4 +319,5 @@ void btt_ref_attn_backward(const btt_attn *a, const double *x, const double *W1,
     free(P);
     free(dP);
     free(dk);
+    free(nk);
 }

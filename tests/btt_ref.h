@@ -15,6 +15,7 @@ typedef struct {
     int T, dv, causal;
     double scale;
     int j1_major; /* key_order "j1_major": key index j1 n0 + j0 of output (j0, j1) */
+    int affine;   /* key_norm "layernorm_affine": k = LayerNorm(.) ln_w[h] + ln_b[h] */
 } btt_attn;
 
 size_t btt_d_in(const btt_shape *sh);
@@ -36,13 +37,16 @@ void btt_ref_forward(const btt_shape *sh, const double *W1, const double *W2, co
 void btt_ref_backward(const btt_shape *sh, const double *W1, const double *W2, const double *x,
                       const double *dy, double *dx, double *dW1, double *dW2, size_t n);
 
-/* Attention, layouts of DESIGN.md 6.3; lse may be NULL. */
+/* Attention, layouts of DESIGN.md 6.3; lse may be NULL; ln_w, ln_b
+ * [heads][D] read only when a->affine. */
 void btt_ref_attn_forward(const btt_attn *a, const double *x, const double *W1,
-                          const double *W2, const double *v, double *o, double *lse,
-                          size_t batch, size_t heads);
-/* gradients of sum(dout * o) */
+                          const double *W2, const double *ln_w, const double *ln_b,
+                          const double *v, double *o, double *lse, size_t batch, size_t heads);
+/* gradients of sum(dout * o); dln_w, dln_b written only when a->affine */
 void btt_ref_attn_backward(const btt_attn *a, const double *x, const double *W1,
-                           const double *W2, const double *v, const double *dout, double *dx,
-                           double *dW1, double *dW2, double *dv, size_t batch, size_t heads);
+                           const double *W2, const double *ln_w, const double *ln_b,
+                           const double *v, const double *dout, double *dx, double *dW1,
+                           double *dW2, double *dln_w, double *dln_b, double *dv, size_t batch,
+                           size_t heads);
 
 #endif

@@ -187,15 +187,21 @@ typedef struct {
     btt_attn a;
     int (*cpu_supported)(void);
     size_t (*ws)(size_t, size_t);
-    int (*fwd)(const void *, const void *, const void *, const void *, void *, void *, size_t,
-               size_t, void *);
+    /* x, W1, W2, ln_w, ln_b, v, o, lse (ln_*: ignored without the affine) */
+    int (*fwd)(const void *, const void *, const void *, const void *, const void *,
+               const void *, void *, void *, size_t, size_t, void *);
+    /* x, W1, W2, ln_w, ln_b, v, o, lse, dout, dx, dW1, dW2, dln_w, dln_b, dv */
     int (*bwd)(const void *, const void *, const void *, const void *, const void *,
-               const void *, const void *, void *, void *, void *, void *, size_t, size_t,
-               void *);
-    int h_j1; /* the header's NAME_KEY_J1_MAJOR (a.j1_major: what the spec asked for) */
+               const void *, const void *, const void *, const void *, void *, void *, void *,
+               void *, void *, void *, size_t, size_t, void *);
+    int h_j1, h_affine; /* the header's NAME_KEY_J1_MAJOR, NAME_KEY_NORM_AFFINE (a.j1_major,
+                           a.affine: what the spec asked for) */
 } at_kernel;
 
 #define BTT_KERNEL_LIST
+/* the LayerNorm affine's arguments where the kernel takes them */
+#define BTT_LN_0(w, b)
+#define BTT_LN_1(w, b) w, b,
 #define BTT_MATMUL(nm)                                                                       \
     static int nm##_fw(const void *W1, const void *W2, const void *x, void *y, size_t n,    \
                        void *w)                                                             \
@@ -207,17 +213,22 @@ typedef struct {
     {                                                                                       \
         return nm##_backward(W1, W2, x, dy, dx, dW1, dW2, n, w);                            \
     }
-#define BTT_ATTN(nm, j1)                                                                     \
-    static int nm##_fw(const void *x, const void *W1, const void *W2, const void *v,        \
-                       void *o, void *lse, size_t b, size_t h, void *w)                     \
+#define BTT_ATTN(nm, j1, affine)                                                             \
+    static int nm##_fw(const void *x, const void *W1, const void *W2, const void *lw,       \
+                       const void *lb, const void *v, void *o, void *lse, size_t b,         \
+                       size_t h, void *w)                                                   \
     {                                                                                       \
-        return nm##_forward(x, W1, W2, v, o, lse, b, h, w);                                 \
+        (void)lw, (void)lb;                                                                 \
+        return nm##_forward(x, W1, W2, BTT_LN_##affine(lw, lb) v, o, lse, b, h, w);         \
     }                                                                                       \
-    static int nm##_bw(const void *x, const void *W1, const void *W2, const void *v,        \
-                       const void *o, const void *lse, const void *dout, void *dx,          \
-                       void *dW1, void *dW2, void *dv, size_t b, size_t h, void *w)         \
+    static int nm##_bw(const void *x, const void *W1, const void *W2, const void *lw,       \
+                       const void *lb, const void *v, const void *o, const void *lse,       \
+                       const void *dout, void *dx, void *dW1, void *dW2, void *dlw,         \
+                       void *dlb, void *dv, size_t b, size_t h, void *w)                    \
     {                                                                                       \
-        return nm##_backward(x, W1, W2, v, o, lse, dout, dx, dW1, dW2, dv, b, h, w);        \
+        (void)lw, (void)lb, (void)dlw, (void)dlb;                                           \
+        return nm##_backward(x, W1, W2, BTT_LN_##affine(lw, lb) v, o, lse, dout, dx, dW1,   \
+                             dW2, BTT_LN_##affine(dlw, dlb) dv, b, h, w);                   \
     }
 #include "btt_test_kernels.h"
 #undef BTT_MATMUL
@@ -226,7 +237,7 @@ typedef struct {
 #define BTT_MATMUL(nm)                                                                       \
     {#nm, sizeof(nm##_real) == 8, {nm##_M0, nm##_M1, nm##_N0, nm##_N1, nm##_RANK},          \
      nm##_cpu_supported, nm##_workspace_size, nm##_fw, nm##_bw},
-#define BTT_ATTN(nm, j1)
+#define BTT_ATTN(nm, j1, affine)
 static const mm_kernel mm_kernels[] = {
 #include "btt_test_kernels.h"
     {NULL, 0, {0, 0, 0, 0, 0}, NULL, NULL, NULL, NULL}};
@@ -234,7 +245,7 @@ static const mm_kernel mm_kernels[] = {
 #undef BTT_ATTN
 
 #define BTT_MATMUL(nm)
-#define BTT_ATTN(nm, j1)                                                                     \
+#define BTT_ATTN(nm, j1, affine)                                                             \
     {#nm,                                                                                   \
      sizeof(nm##_real) == 8,                                                                \
      {{nm##_M0, nm##_M1, nm##_N0, nm##_N1, nm##_RANK},                                      \
@@ -242,15 +253,17 @@ static const mm_kernel mm_kernels[] = {
       nm##_VALUE_DIM,                                                                       \
       nm##_CAUSAL,                                                                          \
       nm##_SCALE,                                                                           \
-      j1},                                                                                  \
+      j1,                                                                                   \
+      affine},                                                                              \
      nm##_cpu_supported,                                                                    \
      nm##_workspace_size,                                                                   \
      nm##_fw,                                                                               \
      nm##_bw,                                                                               \
-     nm##_KEY_J1_MAJOR},
+     nm##_KEY_J1_MAJOR,                                                                     \
+     nm##_KEY_NORM_AFFINE},
 static const at_kernel at_kernels[] = {
 #include "btt_test_kernels.h"
-    {NULL, 0, {{0, 0, 0, 0, 0}, 0, 0, 0, 0, 0}, NULL, NULL, NULL, NULL, 0}};
+    {NULL, 0, {{0, 0, 0, 0, 0}, 0, 0, 0, 0, 0, 0}, NULL, NULL, NULL, NULL, 0, 0}};
 #undef BTT_MATMUL
 #undef BTT_ATTN
 
@@ -511,8 +524,8 @@ static void mm_args(const mm_kernel *k)
 /* ---- attention ---- */
 
 typedef struct {
-    size_t batch, heads, nx, nw1, nw2, nv, nl;
-    double *x, *W1, *W2, *v, *dout;
+    size_t batch, heads, nx, nw1, nw2, nv, nl, nln;
+    double *x, *W1, *W2, *v, *dout, *lw, *lb; /* lw, lb: [heads][D], around 1 and 0 */
 } at_data;
 
 static void at_data_make(const at_kernel *k, size_t batch, size_t heads, uint64_t seed,
@@ -533,6 +546,11 @@ static void at_data_make(const at_kernel *k, size_t batch, size_t heads, uint64_
     d->W2 = fill(d->nw2, 1 / sqrt((double)a->sh.m1 * a->sh.s), k->f64);
     d->v = fill(d->nv, 1, k->f64);
     d->dout = fill(d->nv, 1, k->f64);
+    d->nln = heads * D;
+    d->lw = fill(d->nln, 0.5, k->f64);
+    d->lb = fill(d->nln, 0.5, k->f64);
+    for (size_t i = 0; i < d->nln; i++)
+        d->lw[i] = k->f64 ? d->lw[i] + 1 : (double)(float)(d->lw[i] + 1);
 }
 
 static void at_data_free(at_data *d)
@@ -542,14 +560,18 @@ static void at_data_free(at_data *d)
     free(d->W2);
     free(d->v);
     free(d->dout);
+    free(d->lw);
+    free(d->lb);
 }
 
-static double at_loss(const at_kernel *k, const kbuf *x, const kbuf *W1, const kbuf *W2,
-                      const kbuf *v, const double *dout, const at_data *d, unsigned char *ws)
+static double at_loss(const at_kernel *k, kbuf *const in[6], const double *dout,
+                      const at_data *d, unsigned char *ws)
 {
     kbuf o = kb_new(d->nv, k->f64);
     double l = 0;
-    CU_ASSERT_EQUAL(k->fwd(x->p, W1->p, W2->p, v->p, o.p, NULL, d->batch, d->heads, ws), 0);
+    CU_ASSERT_EQUAL(k->fwd(in[0]->p, in[1]->p, in[2]->p, in[3]->p, in[4]->p, in[5]->p, o.p, NULL,
+                           d->batch, d->heads, ws),
+                    0);
     for (size_t i = 0; i < d->nv; i++)
         l += dout[i] * kb_get(&o, i);
     kb_free(&o);
@@ -561,6 +583,7 @@ static void at_accuracy(const at_kernel *k)
     static const size_t shapes[][2] = {{1, 1}, {2, 3}};
     double atol = k->f64 ? F64_ATOL : AT_F32_ATOL, rtol = k->f64 ? F64_RTOL : AT_F32_RTOL;
     CU_ASSERT_EQUAL(k->h_j1, k->a.j1_major);
+    CU_ASSERT_EQUAL(k->h_affine, k->a.affine);
     for (size_t t = 0; t < 2; t++) {
         at_data d;
         at_data_make(k, shapes[t][0], shapes[t][1], 40 + t, &d);
@@ -569,32 +592,41 @@ static void at_accuracy(const at_kernel *k)
         kbuf x = kb_from(d.x, d.nx, k->f64), W1 = kb_from(d.W1, d.nw1, k->f64);
         kbuf W2 = kb_from(d.W2, d.nw2, k->f64), v = kb_from(d.v, d.nv, k->f64);
         kbuf dout = kb_from(d.dout, d.nv, k->f64);
+        kbuf lw = kb_from(d.lw, d.nln, k->f64), lb = kb_from(d.lb, d.nln, k->f64);
         kbuf o = kb_new(d.nv, k->f64), o2 = kb_new(d.nv, k->f64), lse = kb_new(d.nl, k->f64);
         kbuf dx = kb_new(d.nx, k->f64), dW1 = kb_new(d.nw1, k->f64);
         kbuf dW2 = kb_new(d.nw2, k->f64), dv = kb_new(d.nv, k->f64);
+        kbuf dlw = kb_new(d.nln, k->f64), dlb = kb_new(d.nln, k->f64);
         double *ro = xmalloc(d.nv * sizeof *ro), *rl = xmalloc(d.nl * sizeof *rl);
         double *rdx = xmalloc(d.nx * sizeof *rdx), *rdW1 = xmalloc(d.nw1 * sizeof *rdW1);
         double *rdW2 = xmalloc(d.nw2 * sizeof *rdW2), *rdv = xmalloc(d.nv * sizeof *rdv);
+        double *rdlw = xmalloc(d.nln * sizeof *rdlw), *rdlb = xmalloc(d.nln * sizeof *rdlb);
         char who[160];
         snprintf(who, sizeof who, "%s batch=%zu heads=%zu", k->name, d.batch, d.heads);
 
-        btt_ref_attn_forward(&k->a, d.x, d.W1, d.W2, d.v, ro, rl, d.batch, d.heads);
-        CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, v.p, o.p, lse.p, d.batch, d.heads, ws), 0);
+        btt_ref_attn_forward(&k->a, d.x, d.W1, d.W2, d.lw, d.lb, d.v, ro, rl, d.batch, d.heads);
+        CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o.p, lse.p, d.batch, d.heads, ws),
+                        0);
         CU_ASSERT(compare(who, "o", &o, ro, d.nv, atol, rtol));
         CU_ASSERT(compare(who, "lse", &lse, rl, d.nl, atol, rtol));
         memset(ws, 0x3C, wsb);
-        CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, v.p, o2.p, NULL, d.batch, d.heads, ws), 0);
+        CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o2.p, NULL, d.batch, d.heads, ws),
+                        0);
         CU_ASSERT(memcmp(o.p, o2.p, d.nv * (k->f64 ? 8 : 4)) == 0);
 
-        btt_ref_attn_backward(&k->a, d.x, d.W1, d.W2, d.v, d.dout, rdx, rdW1, rdW2, rdv,
-                              d.batch, d.heads);
-        CU_ASSERT_EQUAL(k->bwd(x.p, W1.p, W2.p, v.p, o.p, lse.p, dout.p, dx.p, dW1.p, dW2.p,
-                               dv.p, d.batch, d.heads, ws),
+        btt_ref_attn_backward(&k->a, d.x, d.W1, d.W2, d.lw, d.lb, d.v, d.dout, rdx, rdW1, rdW2,
+                              rdlw, rdlb, rdv, d.batch, d.heads);
+        CU_ASSERT_EQUAL(k->bwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o.p, lse.p, dout.p, dx.p, dW1.p,
+                               dW2.p, dlw.p, dlb.p, dv.p, d.batch, d.heads, ws),
                         0);
         CU_ASSERT(compare(who, "dx", &dx, rdx, d.nx, atol, rtol));
         CU_ASSERT(compare(who, "dW1", &dW1, rdW1, d.nw1, atol, rtol));
         CU_ASSERT(compare(who, "dW2", &dW2, rdW2, d.nw2, atol, rtol));
         CU_ASSERT(compare(who, "dv", &dv, rdv, d.nv, atol, rtol));
+        if (k->a.affine) {
+            CU_ASSERT(compare(who, "dln_weight", &dlw, rdlw, d.nln, atol, rtol));
+            CU_ASSERT(compare(who, "dln_bias", &dlb, rdlb, d.nln, atol, rtol));
+        }
         CU_ASSERT(kb_guard_ok(&o) && kb_guard_ok(&o2) && kb_guard_ok(&lse));
         CU_ASSERT(kb_guard_ok(&dx) && kb_guard_ok(&dW1) && kb_guard_ok(&dW2) &&
                   kb_guard_ok(&dv));
@@ -605,6 +637,12 @@ static void at_accuracy(const at_kernel *k)
         free(rdW1);
         free(rdW2);
         free(rdv);
+        free(rdlw);
+        free(rdlb);
+        kb_free(&lw);
+        kb_free(&lb);
+        kb_free(&dlw);
+        kb_free(&dlb);
         kb_free(&x);
         kb_free(&W1);
         kb_free(&W2);
@@ -631,23 +669,27 @@ static void at_fd(const at_kernel *k)
     kbuf W2 = kb_from(d.W2, d.nw2, 1), v = kb_from(d.v, d.nv, 1);
     kbuf dout = kb_from(d.dout, d.nv, 1), o = kb_new(d.nv, 1), lse = kb_new(d.nl, 1);
     kbuf dx = kb_new(d.nx, 1), dW1 = kb_new(d.nw1, 1), dW2 = kb_new(d.nw2, 1);
-    kbuf dv = kb_new(d.nv, 1);
-    CU_ASSERT_EQUAL_FATAL(k->fwd(x.p, W1.p, W2.p, v.p, o.p, lse.p, d.batch, d.heads, ws), 0);
-    CU_ASSERT_EQUAL_FATAL(k->bwd(x.p, W1.p, W2.p, v.p, o.p, lse.p, dout.p, dx.p, dW1.p, dW2.p,
-                                 dv.p, d.batch, d.heads, ws),
+    kbuf dv = kb_new(d.nv, 1), lw = kb_from(d.lw, d.nln, 1), lb = kb_from(d.lb, d.nln, 1);
+    kbuf dlw = kb_new(d.nln, 1), dlb = kb_new(d.nln, 1);
+    CU_ASSERT_EQUAL_FATAL(k->fwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o.p, lse.p, d.batch, d.heads,
+                                 ws),
                           0);
-    kbuf *param[4] = {&x, &W1, &W2, &v}, *grad[4] = {&dx, &dW1, &dW2, &dv};
-    const char *names[4] = {"dx", "dW1", "dW2", "dv"};
+    CU_ASSERT_EQUAL_FATAL(k->bwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o.p, lse.p, dout.p, dx.p,
+                                 dW1.p, dW2.p, dlw.p, dlb.p, dv.p, d.batch, d.heads, ws),
+                          0);
+    kbuf *const in[6] = {&x, &W1, &W2, &lw, &lb, &v};
+    kbuf *param[6] = {&x, &W1, &W2, &v, &lw, &lb}, *grad[6] = {&dx, &dW1, &dW2, &dv, &dlw, &dlb};
+    const char *names[6] = {"dx", "dW1", "dW2", "dv", "dln_weight", "dln_bias"};
     int checked = 0;
-    for (int p = 0; p < 4; p++) {
+    for (int p = 0; p < (k->a.affine ? 6 : 4); p++) {
         size_t cnt = param[p]->n, step = cnt / 11 + 1;
         for (size_t i = 0; i < cnt; i += step) {
             size_t at = (i + 5 * p) % cnt;
             double keep = kb_get(param[p], at), h = FD_H * (1 + fabs(keep));
             kb_set(param[p], at, keep + h);
-            double lp = at_loss(k, &x, &W1, &W2, &v, d.dout, &d, ws);
+            double lp = at_loss(k, in, d.dout, &d, ws);
             kb_set(param[p], at, keep - h);
-            double lm = at_loss(k, &x, &W1, &W2, &v, d.dout, &d, ws);
+            double lm = at_loss(k, in, d.dout, &d, ws);
             kb_set(param[p], at, keep);
             double fd = (lp - lm) / (2 * h), an = kb_get(grad[p], at);
             if (!(fabs(fd - an) <= FD_ATOL + FD_RTOL * fabs(fd))) {
@@ -659,6 +701,10 @@ static void at_fd(const at_kernel *k)
         }
     }
     CU_ASSERT(checked > 0);
+    kb_free(&lw);
+    kb_free(&lb);
+    kb_free(&dlw);
+    kb_free(&dlb);
     kb_free(&x);
     kb_free(&W1);
     kb_free(&W2);
@@ -684,42 +730,51 @@ static void at_args(const at_kernel *k)
     kbuf dout = kb_from(d.dout, d.nv, k->f64), o = kb_new(d.nv, k->f64);
     kbuf lse = kb_new(d.nl, k->f64), dx = kb_new(d.nx, k->f64), dW1 = kb_new(d.nw1, k->f64);
     kbuf dW2 = kb_new(d.nw2, k->f64), dv = kb_new(d.nv, k->f64);
-    void *fp[6] = {x.p, W1.p, W2.p, v.p, o.p, ws};
-    for (int i = 0; i < 6; i++) {
+    kbuf lw = kb_from(d.lw, d.nln, k->f64), lb = kb_from(d.lb, d.nln, k->f64);
+    kbuf dlw = kb_new(d.nln, k->f64), dlb = kb_new(d.nln, k->f64);
+    /* every pointer but lse (forward) is required; ln_* only with the affine */
+    void *fp[8] = {x.p, W1.p, W2.p, lw.p, lb.p, v.p, o.p, ws};
+    for (int i = 0; i < 8; i++) {
         void *keep = fp[i];
+        if ((i == 3 || i == 4) && !k->a.affine)
+            continue;
         fp[i] = NULL;
-        CU_ASSERT_EQUAL(k->fwd(fp[0], fp[1], fp[2], fp[3], fp[4], lse.p, 1, 2, fp[5]), 1);
+        CU_ASSERT_EQUAL(k->fwd(fp[0], fp[1], fp[2], fp[3], fp[4], fp[5], fp[6], lse.p, 1, 2, fp[7]),
+                        1);
         fp[i] = keep;
     }
-    CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, v.p, o.p, lse.p, 0, 2, ws), 1);
-    CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, v.p, o.p, lse.p, 1, 0, ws), 1);
-    CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, v.p, o.p, lse.p, 1, 2, ws), 0);
-    void *bp[12] = {x.p, W1.p, W2.p, v.p, o.p, lse.p, dout.p, dx.p, dW1.p, dW2.p, dv.p, ws};
-    for (int i = 0; i < 12; i++) {
+    CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o.p, lse.p, 0, 2, ws), 1);
+    CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o.p, lse.p, 1, 0, ws), 1);
+    CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o.p, lse.p, 1, 2, ws), 0);
+    void *bp[16] = {x.p, W1.p, W2.p, lw.p, lb.p, v.p, o.p, lse.p, dout.p, dx.p, dW1.p, dW2.p,
+                    dlw.p, dlb.p, dv.p, ws};
+    for (int i = 0; i < 16; i++) {
         void *keep = bp[i];
+        if ((i == 3 || i == 4 || i == 12 || i == 13) && !k->a.affine)
+            continue;
         bp[i] = NULL;
         CU_ASSERT_EQUAL(k->bwd(bp[0], bp[1], bp[2], bp[3], bp[4], bp[5], bp[6], bp[7], bp[8],
-                               bp[9], bp[10], 1, 2, bp[11]),
+                               bp[9], bp[10], bp[11], bp[12], bp[13], bp[14], 1, 2, bp[15]),
                         1);
         bp[i] = keep;
     }
-    CU_ASSERT_EQUAL(k->bwd(x.p, W1.p, W2.p, v.p, o.p, lse.p, dout.p, dx.p, dW1.p, dW2.p, dv.p,
-                           0, 2, ws),
+    CU_ASSERT_EQUAL(k->bwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o.p, lse.p, dout.p, dx.p, dW1.p,
+                           dW2.p, dlw.p, dlb.p, dv.p, 0, 2, ws),
                     1);
-    CU_ASSERT_EQUAL(k->bwd(x.p, W1.p, W2.p, v.p, o.p, lse.p, dout.p, dx.p, dW1.p, dW2.p, dv.p,
-                           1, 2, ws),
+    CU_ASSERT_EQUAL(k->bwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o.p, lse.p, dout.p, dx.p, dW1.p,
+                           dW2.p, dlw.p, dlb.p, dv.p, 1, 2, ws),
                     0);
     /* non-finite: a NaN in x, an inf in v */
     kb_set(&x, d.nx - 1, NAN);
-    CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, v.p, o.p, lse.p, 1, 2, ws), 2);
+    CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o.p, lse.p, 1, 2, ws), 2);
     kb_set(&x, d.nx - 1, d.x[d.nx - 1]);
     kb_set(&v, 0, INFINITY);
-    CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, v.p, o.p, lse.p, 1, 2, ws), 2);
-    CU_ASSERT_EQUAL(k->bwd(x.p, W1.p, W2.p, v.p, o.p, lse.p, dout.p, dx.p, dW1.p, dW2.p, dv.p,
-                           1, 2, ws),
+    CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o.p, lse.p, 1, 2, ws), 2);
+    CU_ASSERT_EQUAL(k->bwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o.p, lse.p, dout.p, dx.p, dW1.p,
+                           dW2.p, dlw.p, dlb.p, dv.p, 1, 2, ws),
                     2);
     kb_set(&v, 0, d.v[0]);
-    CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, v.p, o.p, lse.p, 1, 2, ws), 0);
+    CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o.p, lse.p, 1, 2, ws), 0);
     kb_free(&x);
     kb_free(&W1);
     kb_free(&W2);
@@ -731,6 +786,10 @@ static void at_args(const at_kernel *k)
     kb_free(&dW1);
     kb_free(&dW2);
     kb_free(&dv);
+    kb_free(&lw);
+    kb_free(&lb);
+    kb_free(&dlw);
+    kb_free(&dlb);
     free(ws);
     at_data_free(&d);
 }
@@ -867,21 +926,29 @@ static void test_at_threads(void)
         kbuf x = kb_from(d.x, d.nx, k->f64), W1 = kb_from(d.W1, d.nw1, k->f64);
         kbuf W2 = kb_from(d.W2, d.nw2, k->f64), v = kb_from(d.v, d.nv, k->f64);
         kbuf dout = kb_from(d.dout, d.nv, k->f64);
+        kbuf lw = kb_from(d.lw, d.nln, k->f64), lb = kb_from(d.lb, d.nln, k->f64);
         const size_t es = k->f64 ? 8 : 4;
-        kbuf out[3][6];
+        kbuf out[3][8];
         for (int nt = 1; nt <= 3; nt++) {
             kbuf *o = out[nt - 1];
             unsigned char *ws = ws_new(k->ws(d.batch, d.heads));
             o[0] = kb_new(d.nv, k->f64), o[1] = kb_new(d.nl, k->f64), o[2] = kb_new(d.nx, k->f64);
             o[3] = kb_new(d.nw1, k->f64), o[4] = kb_new(d.nw2, k->f64), o[5] = kb_new(d.nv, k->f64);
+            o[6] = kb_new(d.nln, k->f64), o[7] = kb_new(d.nln, k->f64);
             omp_set_num_threads(nt);
-            CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, v.p, o[0].p, o[1].p, d.batch, d.heads, ws), 0);
-            CU_ASSERT_EQUAL(k->bwd(x.p, W1.p, W2.p, v.p, o[0].p, o[1].p, dout.p, o[2].p, o[3].p,
-                                   o[4].p, o[5].p, d.batch, d.heads, ws),
+            CU_ASSERT_EQUAL(k->fwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o[0].p, o[1].p, d.batch,
+                                   d.heads, ws),
+                            0);
+            CU_ASSERT_EQUAL(k->bwd(x.p, W1.p, W2.p, lw.p, lb.p, v.p, o[0].p, o[1].p, dout.p,
+                                   o[2].p, o[3].p, o[4].p, o[6].p, o[7].p, o[5].p, d.batch,
+                                   d.heads, ws),
                             0);
             free(ws);
         }
-        same_bytes_3(k->name, out[0], out[1], out[2], 6, es);
+        /* (dln_*: not written without the affine) */
+        same_bytes_3(k->name, out[0], out[1], out[2], 8, es);
+        kb_free(&lw);
+        kb_free(&lb);
         kb_free(&x);
         kb_free(&W1);
         kb_free(&W2);

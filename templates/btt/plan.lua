@@ -169,6 +169,9 @@ return function(spec)
     -- the key index of output (j0, j1): j0 n1 + j1 (j0_major, as y), or
     -- j1 n0 + j0 (j1_major: the authors' BilinearBTTAttention order)
     p.j1_major = spec.key_order == "j1_major"
+    -- key_norm "layernorm_affine": k = LayerNorm(.) ln_weight + ln_bias,
+    -- per head, in key order
+    p.affine = spec.key_norm == "layernorm_affine"
     function p.key_index(j0, j1)
       if p.j1_major then return "(" .. j1 .. ") * " .. n0 .. " + " .. j0 end
       return "(" .. j0 .. ") * " .. n1 .. " + " .. j1
