@@ -71,7 +71,7 @@ class Kernel:
 
     def _function(self, pass_):
         fn = self._symbol(pass_, ctypes.c_int)
-        sig = layouts.SIGNATURES[self.kind][pass_]
+        sig = self.signature(pass_)
         fn.argtypes = [ctypes.c_size_t if a in ("batch", "channels", "heads", "n")
                        else ctypes.c_void_p for a in sig] + ([ctypes.c_void_p] if self.cuda else [])
         return fn
@@ -92,6 +92,15 @@ class Kernel:
             return "float32"
         return self.dtype_name
 
+    def signature(self, pass_):
+        """The C arguments of NAME_<pass_>, in order (layouts.SIGNATURES; btt
+        attention's LayerNorm affine where the kernel has it)."""
+        return layouts.with_ln(layouts.SIGNATURES[self.kind][pass_], self.macros)
+
+    def outputs(self, pass_):
+        """The tensors NAME_<pass_> writes."""
+        return layouts.with_ln(layouts.OUTPUTS[self.kind][pass_], self.macros)
+
     def func_name(self, pass_):
         return "%s_%s" % (self.name, pass_)
 
@@ -109,7 +118,7 @@ class Kernel:
         if found is None:
             dims = self.check(pass_, args)
             shapes = self.shapes(**dims)
-            outs = tuple((n, shapes[n]) for n in layouts.OUTPUTS[self.kind][pass_] if n in shapes)
+            outs = tuple((n, shapes[n]) for n in self.outputs(pass_) if n in shapes)
             found = (dims, outs, self._workspace_bytes(dims))
             if len(self._plans) > 1024:
                 self._plans.clear()
@@ -158,7 +167,7 @@ class Kernel:
             workspace_bytes = self._workspace_bytes(dims)
         keep = []
         args = []
-        for a in layouts.SIGNATURES[self.kind][pass_]:
+        for a in self.signature(pass_):
             if a == "ws":
                 args.append(ptrs["ws"] if self.cuda else self._workspace_ptr(workspace_bytes))
             elif a in dims:
@@ -186,25 +195,28 @@ class Kernel:
     # ---- numpy --------------------------------------------------------------
     def forward(self, *args):
         """myo: (params, u) -> y; mlr: (q, k, v) -> (o, lse); btt matmul:
-        (W1, W2, x) -> y; btt attention: (x, W1, W2, v) -> (o, lse)."""
+        (W1, W2, x) -> y; btt attention: (x, W1, W2, v) -> (o, lse), with
+        key_norm "layernorm_affine" (x, W1, W2, ln_weight, ln_bias, v)."""
         out = self._numpy("forward", args)
         return out["y"] if "y" in out else (out["o"], out["lse"])
 
     def backward(self, *args):
         """myo: (params, u, dy) -> (du, {field: grad}); mlr: (q, k, v, o, lse,
         dout) -> (dq, dk, dv); btt matmul: (W1, W2, x, dy) -> (dx, dW1, dW2);
-        btt attention: (x, W1, W2, v, o, lse, dout) -> (dx, dW1, dW2, dv)."""
+        btt attention: (x, W1, W2, v, o, lse, dout) -> (dx, dW1, dW2, dv); with
+        the affine (x, W1, W2, ln_weight, ln_bias, v, o, lse, dout) -> (dx, dW1,
+        dW2, dln_weight, dln_bias, dv)."""
         out = self._numpy("backward", args)
         if self.kind == "myo":
             return out["du"], {k[1:]: v for k, v in out.items() if k != "du"}
-        return tuple(out[n] for n in layouts.OUTPUTS[self.kind]["backward"])
+        return tuple(out[n] for n in self.outputs("backward"))
 
     def _numpy(self, pass_, args):
         func = self.func_name(pass_)
         if self.cuda:
             raise TypeError("%s: a target cuda kernel takes CUDA tensors: call it through "
                             "myogen.torch" % func)
-        names = NUMPY_ARGS[self.kind][pass_]
+        names = layouts.with_ln(NUMPY_ARGS[self.kind][pass_], self.macros)
         if len(args) != len(names):
             raise TypeError("%s takes %d arguments (%s), got %d"
                             % (func, len(names), ", ".join(names), len(args)))

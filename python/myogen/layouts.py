@@ -34,6 +34,23 @@ SIGNATURES = {
                                    "dW2", "dv", "batch", "heads", "ws")},
 }
 
+# btt attention with key_norm "layernorm_affine" (header NAME_KEY_NORM_AFFINE):
+# its LayerNorm's weight and bias come right after W2, their gradients right
+# after dW2
+LN_ARGS = {"W2": ("ln_weight", "ln_bias"), "dW2": ("dln_weight", "dln_bias")}
+
+
+def with_ln(names, m):
+    """names (a signature or outputs) of a kernel, with LN_ARGS where its
+    macros m say it has the affine."""
+    if not m.get("KEY_NORM_AFFINE"):
+        return tuple(names)
+    out = []
+    for n in names:
+        out += [n] + list(LN_ARGS.get(n, ()))
+    return tuple(out)
+
+
 # what each function writes
 OUTPUTS = {
     "myo": {"forward": ("y",), "backward": ("du",) + tuple("d" + f for f in MYO_FIELDS)},
@@ -80,8 +97,12 @@ def table(kind, m, dims):
     b, h = dims.get("batch", "batch"), dims.get("heads", "heads")
     x = (b, m["SEQ_LEN"], m["D_IN"])
     vo = (b, h, m["SEQ_LEN"], m["VALUE_DIM"])
-    return dict(x=x, dx=x, W1=(h,) + w1, dW1=(h,) + w1, W2=(h,) + w2, dW2=(h,) + w2,
-                v=vo, o=vo, dout=vo, dv=vo, lse=(b, h, m["SEQ_LEN"]))
+    t = dict(x=x, dx=x, W1=(h,) + w1, dW1=(h,) + w1, W2=(h,) + w2, dW2=(h,) + w2,
+             v=vo, o=vo, dout=vo, dv=vo, lse=(b, h, m["SEQ_LEN"]))
+    if m.get("KEY_NORM_AFFINE"):
+        for n in LN_ARGS["W2"] + LN_ARGS["dW2"]:
+            t[n] = (h, m["D_IN"])
+    return t
 
 
 def infer_dims(kind, m, shapes):

@@ -30,7 +30,11 @@ BTT_ATT = {"btt_att": dict(kernel="btt", op="attention", arity=[2, 3], out_arity
                            state=2, seq_len=7, value_dim=3),
            # the authors' key index (BilinearBTTAttention): j1 n0 + j0
            "btt_att_j1": dict(kernel="btt", op="attention", arity=[3, 4], out_arity=[2, 6],
-                              state=2, seq_len=9, value_dim=3, key_order="j1_major")}
+                              state=2, seq_len=9, value_dim=3, key_order="j1_major"),
+           # LayerNorm with a weight and bias per head (and the authors' key order)
+           "btt_att_ln": dict(kernel="btt", op="attention", arity=[2, 3], out_arity=[3, 2],
+                              state=2, seq_len=8, value_dim=3, key_order="j1_major",
+                              key_norm="layernorm_affine")}
 ALL = dict(**MYO, **MLR, **BTT_MM, **BTT_ATT)
 # larger shapes for the GPU kernels' tiling (test_cuda.py: several lane tiles,
 # query/key tiles and key chunks, chain chunks, level-sum stages)
@@ -104,6 +108,8 @@ def inputs(case, dtype, batch=2, channels=3, heads=2, seed=0, rows=5):
         (m0, m1), (n0, n1), r = s["arity"], s["out_arity"], s["state"]
         args = (rnd(batch, s["seq_len"], m0 * m1), 0.5 * rnd(heads, m1, m0, n0, r),
                 0.5 * rnd(heads, n0, m1, r, n1), rnd(batch, heads, s["seq_len"], s["value_dim"]))
+        if s.get("key_norm") == "layernorm_affine":  # ln_weight around 1, ln_bias
+            args += (1 + 0.3 * rnd(heads, m0 * m1), 0.3 * rnd(heads, m0 * m1))
     return tuple(None if a is None else a.to(dtype) for a in args)
 
 

@@ -97,7 +97,7 @@ def btt_matmul(x, W1, W2):
     return x @ btt_dense(W1, W2)
 
 
-def btt_attention(spec, x, W1, W2, v):
+def btt_attention(spec, x, W1, W2, v, ln_weight=None, ln_bias=None):
     D = x.shape[-1]
     scale = spec.get("scale", 1.0 / math.sqrt(D))
     T = x.shape[1]
@@ -107,7 +107,9 @@ def btt_attention(spec, x, W1, W2, v):
         y = x @ btt_dense(W1[h], W2[h])  # [..][j0 n1 + j1]
         if spec.get("key_order") == "j1_major":  # key index j1 n0 + j0
             y = y.unflatten(-1, (n0, n1)).transpose(-1, -2).flatten(-2)
-        keys = torch.nn.functional.layer_norm(y, (D,), eps=1e-5)
+        keys = torch.nn.functional.layer_norm(
+            y, (D,), None if ln_weight is None else ln_weight[h],
+            None if ln_bias is None else ln_bias[h], eps=1e-5)
         S = scale * x @ keys.transpose(-1, -2)
         if spec.get("causal", True):
             pos = torch.arange(T)

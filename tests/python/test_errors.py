@@ -83,3 +83,6 @@ def test_missing_field_and_ln_affine():
     x, W1, W2, v = cases.inputs("btt_att", torch.float64)
     with pytest.raises(ValueError, match="layernorm_affine"):
         mt.btt_attention(att, x, W1, W2, v, ln_weight=torch.ones(2, 6))
+    affine = cases.kernel("btt_att_ln", torch.float64)
+    with pytest.raises(ValueError, match="needs ln_weight and ln_bias"):
+        mt.btt_attention(affine, x, W1, W2, v)

@@ -99,3 +99,22 @@ def test_bilinear_btt_attention_module():
     torch.testing.assert_close(y, layer.out(o.transpose(1, 2).reshape(2, 7, 6)))
     y.sum().backward()
     assert layer.W2.grad is not None
+
+
+def test_bilinear_btt_attention_module_affine():
+    """key_norm "layernorm_affine": the module owns ln_weight and ln_bias per
+    head (ones and zeros at first), trained like the cores."""
+    spec = dict(cases.ALL["btt_att_ln"], name="btt_att_ln_module", dtype="f64",
+                passes=["forward", "backward"])
+    layer = mt.BilinearBTTAttention(heads=2, spec=spec)
+    assert layer.ln_weight.shape == (2, 6) and layer.ln_bias.shape == (2, 6)
+    with torch.no_grad():
+        layer.ln_weight.add_(0.3 * torch.randn(2, 6, dtype=torch.float64))
+        layer.ln_bias.add_(0.3 * torch.randn(2, 6, dtype=torch.float64))
+    x = torch.randn(2, 8, 6, dtype=torch.float64)
+    y = layer(x)
+    v = layer.v(x).view(2, 8, 2, 3).transpose(1, 2)
+    o = ref.btt_attention(spec, x, layer.W1, layer.W2, v, layer.ln_weight, layer.ln_bias)[0]
+    torch.testing.assert_close(y, layer.out(o.transpose(1, 2).reshape(2, 8, 6)))
+    y.sum().backward()
+    assert layer.ln_weight.grad is not None and layer.ln_bias.grad is not None

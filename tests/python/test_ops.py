@@ -60,6 +60,8 @@ def _op_args(case, kernel, args):
         return fwd, (key,) + args, bwd, (key,) + args + (dout,)
     if kind == "myo":
         return fwd, (key,) + args, bwd, (key,) + args + (dout,)
+    if kind == "btt_attention":  # (x, W1, W2, v[, ln_weight, ln_bias]): the LayerNorm's last
+        return fwd, (key,) + args, bwd, (key,) + args[:4] + rest + (dout,) + args[4:]
     return fwd, (key,) + args, bwd, (key,) + args + rest + (dout,)
 
 

@@ -167,11 +167,16 @@ class BilinearBTTAttention(nn.Module):
         shapes = k.shapes(heads=heads)
         dtype = dispatch.torch_dtype(k)
         self.W1, self.W2 = _btt_init(shapes["W1"], shapes["W2"], m["M0"], m["M1"], m["RANK"], dtype)
+        # key_norm "layernorm_affine": the keys' LayerNorm weight and bias per head
+        self.ln_weight = self.ln_bias = None
+        if m.get("KEY_NORM_AFFINE"):
+            self.ln_weight = nn.Parameter(torch.ones(heads, self.dim, dtype=dtype))
+            self.ln_bias = nn.Parameter(torch.zeros(heads, self.dim, dtype=dtype))
         self.v = nn.Linear(self.dim, heads * self.value_dim, bias=bias, dtype=dtype)
         self.out = nn.Linear(heads * self.value_dim, self.dim, bias=bias, dtype=dtype)
 
     def forward(self, x):
         b, t, _ = x.shape
         v = self.v(x).view(b, t, self.heads, self.value_dim).transpose(1, 2)
-        o = ops.btt_attention(self.kernel, x, self.W1, self.W2, v)
+        o = ops.btt_attention(self.kernel, x, self.W1, self.W2, v, self.ln_weight, self.ln_bias)
         return self.out(o.transpose(1, 2).reshape(b, t, self.heads * self.value_dim))

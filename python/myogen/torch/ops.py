@@ -160,24 +160,51 @@ def mlr(spec, q, k, v):
     return mlr_op(_key(spec), q, k, v)[0]
 
 
-def _btt_att_impl(key: str, x: Tensor, W1: Tensor, W2: Tensor, v: Tensor) -> Tuple[Tensor, Tensor]:
-    out = dispatch.run(dispatch.kernel_for(key), "forward", dict(x=x, W1=W1, W2=W2, v=v))
+def _btt_att_inputs(kernel, x, W1, W2, v, ln_weight, ln_bias):
+    """The kernel's inputs; ln_weight and ln_bias exactly when its spec has
+    key_norm "layernorm_affine"."""
+    inputs = dict(x=x, W1=W1, W2=W2, v=v)
+    given = ln_weight is not None or ln_bias is not None
+    if kernel.macros.get("KEY_NORM_AFFINE"):
+        if ln_weight is None or ln_bias is None:
+            raise ValueError("%s: key_norm \"layernorm_affine\" needs ln_weight and ln_bias "
+                             "[heads][D]" % kernel.func_name("forward"))
+        inputs.update(ln_weight=ln_weight, ln_bias=ln_bias)
+    elif given:
+        raise ValueError("%s: ln_weight/ln_bias need a spec with key_norm="
+                         "\"layernorm_affine\"; this kernel normalizes its keys without an "
+                         "affine" % kernel.func_name("forward"))
+    return inputs
+
+
+def _btt_att_impl(key: str, x: Tensor, W1: Tensor, W2: Tensor, v: Tensor,
+                  ln_weight: Optional[Tensor] = None,
+                  ln_bias: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+    kernel = dispatch.kernel_for(key)
+    out = dispatch.run(kernel, "forward", _btt_att_inputs(kernel, x, W1, W2, v, ln_weight, ln_bias))
     return out["o"], out["lse"]
 
 
-def _btt_att_fake(key, x, W1, W2, v):
+def _btt_att_fake(key, x, W1, W2, v, ln_weight=None, ln_bias=None):
     return _empty(v.shape, v), _empty(v.shape[:3], v)
 
 
 def _btt_att_backward_impl(key: str, x: Tensor, W1: Tensor, W2: Tensor, v: Tensor, o: Tensor,
-                           lse: Tensor, dout: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
-    out = dispatch.run(dispatch.kernel_for(key), "backward",
-                       dict(x=x, W1=W1, W2=W2, v=v, o=o, lse=lse, dout=dout))
-    return out["dx"], out["dW1"], out["dW2"], out["dv"]
+                           lse: Tensor, dout: Tensor, ln_weight: Optional[Tensor] = None,
+                           ln_bias: Optional[Tensor] = None
+                           ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """dx, dW1, dW2, dv, dln_weight, dln_bias (the last two empty without the affine)."""
+    kernel = dispatch.kernel_for(key)
+    inputs = _btt_att_inputs(kernel, x, W1, W2, v, ln_weight, ln_bias)
+    out = dispatch.run(kernel, "backward", dict(inputs, o=o, lse=lse, dout=dout))
+    if "dln_weight" not in out:  # (two tensors: outputs may not alias)
+        out.update(dln_weight=x.new_empty((0,)), dln_bias=x.new_empty((0,)))
+    return out["dx"], out["dW1"], out["dW2"], out["dv"], out["dln_weight"], out["dln_bias"]
 
 
-def _btt_att_backward_fake(key, x, W1, W2, v, o, lse, dout):
-    return tuple(_empty(t.shape, t) for t in (x, W1, W2, v))
+def _btt_att_backward_fake(key, x, W1, W2, v, o, lse, dout, ln_weight=None, ln_bias=None):
+    ln = (ln_weight, ln_bias) if ln_weight is not None else (x.new_empty((0,)), x.new_empty((0,)))
+    return tuple(_empty(t.shape, t) for t in (x, W1, W2, v) + ln)
 
 
 btt_attention_op = _define("btt_attention", _btt_att_impl, _btt_att_fake)
@@ -186,8 +213,14 @@ btt_attention_backward_op = _define("btt_attention_backward", _btt_att_backward_
 
 
 def _btt_att_grad(ctx, dout, dlse):
-    x, W1, W2, v, o, lse = ctx.saved_tensors
-    return (None,) + tuple(btt_attention_backward_op(ctx.key, x, W1, W2, v, o, lse, dout))
+    saved = ctx.saved_tensors  # x, W1, W2, v[, ln_weight, ln_bias], o, lse
+    x, W1, W2, v = saved[:4]
+    lw, lb = saved[4:6] if len(saved) == 8 else (None, None)
+    o, lse = saved[-2:]
+    dx, dW1, dW2, dv, dlw, dlb = btt_attention_backward_op(ctx.key, x, W1, W2, v, o, lse, dout,
+                                                           lw, lb)
+    affine = lw is not None
+    return (None, dx, dW1, dW2, dv, dlw if affine else None, dlb if affine else None)
 
 
 btt_attention_op.register_autograd(_btt_att_grad, setup_context=_attention_setup)
@@ -195,14 +228,9 @@ btt_attention_op.register_autograd(_btt_att_grad, setup_context=_attention_setup
 
 def btt_attention(spec, x, W1, W2, v, ln_weight=None, ln_bias=None):
     """o = bilinear BTT attention of `spec`: x [batch][T][D], W1 [heads][m1][m0][n0][s],
-    W2 [heads][n0][m1][s][n1], v [batch][heads][T][dv]."""
-    key = _key(spec)
-    if ln_weight is not None or ln_bias is not None:
-        raise ValueError("btt_attention: ln_weight/ln_bias need a spec with key_norm="
-                         "\"layernorm_affine\"; kernel %s normalizes its keys without an "
-                         "affine (key_norm is not implemented by this myogen yet)"
-                         % dispatch.kernel_for(key).name)
-    return btt_attention_op(key, x, W1, W2, v)[0]
+    W2 [heads][n0][m1][s][n1], v [batch][heads][T][dv]; ln_weight, ln_bias
+    [heads][D] exactly when the spec has key_norm="layernorm_affine"."""
+    return btt_attention_op(_key(spec), x, W1, W2, v, ln_weight, ln_bias)[0]
 
 
 # ---- btt matmul -----------------------------------------------------------------
