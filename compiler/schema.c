@@ -636,16 +636,6 @@ static int check_btt(lua_State *L, int t, char *err, size_t errlen)
     if (attention && dim[0] != dim[1])
         return fail(err, errlen, "out_arity",
                     "op = \"attention\" needs d_in = d_out (m0*m1 = n0*n1)%s%s", "", "");
-    lua_getfield(L, t, "key_norm");
-    lua_getfield(L, t, "target");
-    int gpu = lua_type(L, -1) == LUA_TSTRING && (strcmp(lua_tostring(L, -1), "opencl") == 0 ||
-                                                 strcmp(lua_tostring(L, -1), "cuda") == 0);
-    int affine = lua_type(L, -2) == LUA_TSTRING &&
-                 strcmp(lua_tostring(L, -2), "layernorm_affine") == 0;
-    lua_pop(L, 2);
-    if (affine && gpu)
-        return fail(err, errlen, "key_norm", "\"layernorm_affine\" is generated for the CPU "
-                    "targets (c, avx2, avx512, neon) in this version%s%s", "", "");
     return 0;
 }
 

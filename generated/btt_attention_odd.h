@@ -24,6 +24,8 @@ extern "C" {
 #define btt_attention_odd_SCALE 0.12909944487358055 /* S = scale * x_i . k_j */
 /* key_order: the key index of BTT output (j0, j1) is j0 N1 + j1 (0) or j1 N0 + j0 (1) */
 #define btt_attention_odd_KEY_J1_MAJOR 0
+/* key_norm: LayerNorm without (0) or with (1) a learned weight and bias per head */
+#define btt_attention_odd_KEY_NORM_AFFINE 0
 #define btt_attention_odd_DTYPE_F64 1
 
 typedef double btt_attention_odd_real;

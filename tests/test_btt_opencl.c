@@ -55,23 +55,42 @@ typedef struct {
     {                                                                                          \
         return K##_backward(a, b, x, dy, dx, g1, g2, n, w);                                    \
     }
-#define WRAP_ATTN(K)                                                                           \
-    static int K##_fw_(const void *x, const void *a, const void *b, const void *v, void *o,   \
-                       void *lse, size_t B, size_t H, void *w)                                 \
+/* attention: one signature for both key norms (ln_*: passed where the
+ * kernel takes them, key_norm "layernorm_affine": LN = 1) */
+#define LN_0(w, b)
+#define LN_1(w, b) w, b,
+#define WRAP_ATTN(K, LN)                                                                       \
+    static int K##_fw_(const void *x, const void *a, const void *b, const void *lw,           \
+                       const void *lb, const void *v, void *o, void *lse, size_t B, size_t H, \
+                       void *w)                                                                \
     {                                                                                          \
-        return K##_forward(x, a, b, v, o, lse, B, H, w);                                       \
+        (void)lw, (void)lb;                                                                    \
+        return K##_forward(x, a, b, LN_##LN(lw, lb) v, o, lse, B, H, w);                       \
     }                                                                                          \
-    static int K##_bw_(const void *x, const void *a, const void *b, const void *v,            \
-                       const void *o, const void *lse, const void *dout, void *dx, void *g1,  \
-                       void *g2, void *dv, size_t B, size_t H, void *w)                        \
+    static int K##_bw_(const void *x, const void *a, const void *b, const void *lw,           \
+                       const void *lb, const void *v, const void *o, const void *lse,          \
+                       const void *dout, void *dx, void *g1, void *g2, void *dlw, void *dlb,   \
+                       void *dv, size_t B, size_t H, void *w)                                  \
     {                                                                                          \
-        return K##_backward(x, a, b, v, o, lse, dout, dx, g1, g2, dv, B, H, w);                \
+        (void)lw, (void)lb, (void)dlw, (void)dlb;                                              \
+        return K##_backward(x, a, b, LN_##LN(lw, lb) v, o, lse, dout, dx, g1, g2,              \
+                            LN_##LN(dlw, dlb) dv, B, H, w);                                    \
+    }
+#define WRAP_CLFW(K, LN)                                                                       \
+    static int K##_clfw_(cl_command_queue q, cl_mem x, cl_mem a, cl_mem b, cl_mem lw,         \
+                         cl_mem lb, cl_mem v, cl_mem o, cl_mem lse, size_t B, size_t H,        \
+                         cl_mem w)                                                             \
+    {                                                                                          \
+        (void)lw, (void)lb;                                                                    \
+        return K##_cl_forward(q, x, a, b, LN_##LN(lw, lb) v, o, lse, B, H, w);                 \
     }
 #define BTTCL_PAIR(R, O) WRAP(R) WRAP(O)
-#define BTTCL_ATTN(R, O) WRAP_ATTN(R) WRAP_ATTN(O)
+#define BTTCL_ATTN(R, O) WRAP_ATTN(R, 0) WRAP_ATTN(O, 0) WRAP_CLFW(O, 0)
+#define BTTCL_ATTN_LN(R, O) WRAP_ATTN(R, 1) WRAP_ATTN(O, 1) WRAP_CLFW(O, 1)
 #include "btt_opencl_test_kernels.h"
 #undef BTTCL_PAIR
 #undef BTTCL_ATTN
+#undef BTTCL_ATTN_LN
 
 static const pair pairs[] = {
 #define BTTCL_PAIR(R, O)                                                                       \
@@ -91,20 +110,22 @@ static const pair pairs[] = {
      O##_cl_forward,                                                                           \
      O##_cl_backward},
 #define BTTCL_ATTN(R, O)
+#define BTTCL_ATTN_LN(R, O)
 #include "btt_opencl_test_kernels.h"
 #undef BTTCL_PAIR
 #undef BTTCL_ATTN
+#undef BTTCL_ATTN_LN
 };
 #define NPAIRS (sizeof pairs / sizeof pairs[0])
 
-/* op "attention" */
-typedef int (*afw_fn)(const void *, const void *, const void *, const void *, void *, void *,
-                      size_t, size_t, void *);
+/* op "attention": x, W1, W2, ln_w, ln_b, v, ... (ln_*: the LayerNorm affine's) */
+typedef int (*afw_fn)(const void *, const void *, const void *, const void *, const void *,
+                      const void *, void *, void *, size_t, size_t, void *);
 typedef int (*abw_fn)(const void *, const void *, const void *, const void *, const void *,
-                      const void *, const void *, void *, void *, void *, void *, size_t, size_t,
-                      void *);
-typedef int (*aclfw_fn)(cl_command_queue, cl_mem, cl_mem, cl_mem, cl_mem, cl_mem, cl_mem, size_t,
-                        size_t, cl_mem);
+                      const void *, const void *, const void *, const void *, void *, void *,
+                      void *, void *, void *, void *, size_t, size_t, void *);
+typedef int (*aclfw_fn)(cl_command_queue, cl_mem, cl_mem, cl_mem, cl_mem, cl_mem, cl_mem, cl_mem,
+                        cl_mem, size_t, size_t, cl_mem);
 typedef struct {
     pair p; /* name, f64, d_in = d_out = D, nw1, nw2 (per head) */
     size_t T, dv;
@@ -112,6 +133,7 @@ typedef struct {
     abw_fn ref_bw, ocl_bw;
     ws_fn ref_ws, ocl_cl_ws;
     aclfw_fn ocl_clfw;
+    int affine;
 } apair;
 
 static const apair apairs[] = {
@@ -128,10 +150,13 @@ static const apair apairs[] = {
      O##_bw_,                                                                                  \
      R##_workspace_size,                                                                       \
      O##_cl_workspace_size,                                                                    \
-     O##_cl_forward},
+     O##_clfw_,                                                                                \
+     R##_KEY_NORM_AFFINE},
+#define BTTCL_ATTN_LN(R, O) BTTCL_ATTN(R, O)
 #include "btt_opencl_test_kernels.h"
 #undef BTTCL_PAIR
 #undef BTTCL_ATTN
+#undef BTTCL_ATTN_LN
 };
 #define NAPAIRS (sizeof apairs / sizeof apairs[0])
 
@@ -350,52 +375,76 @@ static void test_attention(void)
              *l1 = arr(p, rows);
         void *dx0 = arr(p, nx), *dx1 = arr(p, nx), *a0 = arr(p, n1), *a1 = arr(p, n1);
         void *b0 = arr(p, n2), *b1 = arr(p, n2), *dv0 = arr(p, no), *dv1 = arr(p, no);
+        const size_t nln = H * p->d_in; /* the LayerNorm affine's (when the kernel has it) */
+        void *lw = rand_arr(p, nln), *lb = rand_arr(p, nln), *dlw0 = arr(p, nln),
+             *dlw1 = arr(p, nln), *dlb0 = arr(p, nln), *dlb1 = arr(p, nln);
         const size_t wsb = a->ref_ws(B, H);
         void *ws = aligned_alloc(64, (wsb + 63) / 64 * 64 + 64);
-        CU_ASSERT_EQUAL_FATAL(a->ref_fw(x, W1, W2, v, o0, l0, B, H, ws), 0);
-        CU_ASSERT_EQUAL_FATAL(a->ocl_fw(x, W1, W2, v, o1, l1, B, H, NULL), 0);
+        CU_ASSERT_EQUAL_FATAL(a->ref_fw(x, W1, W2, lw, lb, v, o0, l0, B, H, ws), 0);
+        CU_ASSERT_EQUAL_FATAL(a->ocl_fw(x, W1, W2, lw, lb, v, o1, l1, B, H, NULL), 0);
         CU_ASSERT_EQUAL(compare(p, "o", o1, o0, no), 0);
         CU_ASSERT_EQUAL(compare(p, "lse", l1, l0, rows), 0);
-        CU_ASSERT_EQUAL(a->ocl_fw(x, W1, W2, v, o2, NULL, B, H, NULL), 0);
+        CU_ASSERT_EQUAL(a->ocl_fw(x, W1, W2, lw, lb, v, o2, NULL, B, H, NULL), 0);
         CU_ASSERT(memcmp(o2, o1, no * es) == 0);
-        CU_ASSERT_EQUAL_FATAL(a->ref_bw(x, W1, W2, v, o0, l0, dout, dx0, a0, b0, dv0, B, H, ws), 0);
-        CU_ASSERT_EQUAL_FATAL(
-                a->ocl_bw(x, W1, W2, v, o0, l0, dout, dx1, a1, b1, dv1, B, H, NULL), 0);
+        CU_ASSERT_EQUAL_FATAL(a->ref_bw(x, W1, W2, lw, lb, v, o0, l0, dout, dx0, a0, b0, dlw0,
+                                        dlb0, dv0, B, H, ws),
+                              0);
+        CU_ASSERT_EQUAL_FATAL(a->ocl_bw(x, W1, W2, lw, lb, v, o0, l0, dout, dx1, a1, b1, dlw1,
+                                        dlb1, dv1, B, H, NULL),
+                              0);
         CU_ASSERT_EQUAL(compare(p, "dx", dx1, dx0, nx), 0);
         CU_ASSERT_EQUAL(compare(p, "dW1", a1, a0, n1), 0);
         CU_ASSERT_EQUAL(compare(p, "dW2", b1, b0, n2), 0);
         CU_ASSERT_EQUAL(compare(p, "dv", dv1, dv0, no), 0);
+        if (a->affine) {
+            CU_ASSERT_EQUAL(compare(p, "dln_weight", dlw1, dlw0, nln), 0);
+            CU_ASSERT_EQUAL(compare(p, "dln_bias", dlb1, dlb0, nln), 0);
+        }
         { /* a second backward gives the same bits */
             void *dx2 = arr(p, nx), *a2 = arr(p, n1), *b2 = arr(p, n2), *dv2 = arr(p, no);
-            CU_ASSERT_EQUAL(a->ocl_bw(x, W1, W2, v, o0, l0, dout, dx2, a2, b2, dv2, B, H, NULL), 0);
+            void *dlw2 = arr(p, nln), *dlb2 = arr(p, nln);
+            CU_ASSERT_EQUAL(a->ocl_bw(x, W1, W2, lw, lb, v, o0, l0, dout, dx2, a2, b2, dlw2, dlb2,
+                                      dv2, B, H, NULL),
+                            0);
             CU_ASSERT(memcmp(dx2, dx1, nx * es) == 0 && memcmp(a2, a1, n1 * es) == 0 &&
                       memcmp(b2, b1, n2 * es) == 0 && memcmp(dv2, dv1, no * es) == 0);
-            free(dx2), free(a2), free(b2), free(dv2);
+            CU_ASSERT(!a->affine ||
+                      (memcmp(dlw2, dlw1, nln * es) == 0 && memcmp(dlb2, dlb1, nln * es) == 0));
+            free(dx2), free(a2), free(b2), free(dv2), free(dlw2), free(dlb2);
         }
         /* invalid arguments */
-        CU_ASSERT_EQUAL(a->ocl_fw(x, W1, W2, v, NULL, NULL, B, H, NULL), 1);
-        CU_ASSERT_EQUAL(a->ocl_fw(x, W1, W2, v, o2, NULL, B, 0, NULL), 1);
-        CU_ASSERT_EQUAL(a->ocl_bw(x, W1, W2, v, o0, NULL, dout, dx1, a1, b1, dv1, B, H, NULL), 1);
+        CU_ASSERT_EQUAL(a->ocl_fw(x, W1, W2, lw, lb, v, NULL, NULL, B, H, NULL), 1);
+        CU_ASSERT_EQUAL(a->ocl_fw(x, W1, W2, lw, lb, v, o2, NULL, B, 0, NULL), 1);
+        CU_ASSERT_EQUAL(a->ocl_bw(x, W1, W2, lw, lb, v, o0, NULL, dout, dx1, a1, b1, dlw1, dlb1,
+                                  dv1, B, H, NULL),
+                        1);
+        if (a->affine)
+            CU_ASSERT_EQUAL(a->ocl_fw(x, W1, W2, NULL, lb, v, o2, NULL, B, H, NULL), 1);
         /* cl_mem entry point */
         {
             cl_mem xb = NULL, w1 = NULL, w2 = NULL, vb = NULL, ob = NULL, wsd = NULL;
+            cl_mem lwb = NULL, lbb = NULL;
             int rc = myogen_cl_upload(ctx, x, nx * es, &xb);
             rc |= myogen_cl_upload(ctx, W1, n1 * es, &w1);
             rc |= myogen_cl_upload(ctx, W2, n2 * es, &w2);
             rc |= myogen_cl_upload(ctx, v, no * es, &vb);
+            rc |= myogen_cl_upload(ctx, lw, nln * es, &lwb);
+            rc |= myogen_cl_upload(ctx, lb, nln * es, &lbb);
             rc |= myogen_cl_alloc(ctx, no * es, &ob);
             rc |= myogen_cl_alloc(ctx, a->ocl_cl_ws(B, H), &wsd);
             CU_ASSERT_EQUAL_FATAL(rc, 0);
-            CU_ASSERT_EQUAL(a->ocl_clfw(queue, xb, w1, w2, vb, ob, NULL, B, H, wsd), 0);
+            CU_ASSERT_EQUAL(a->ocl_clfw(queue, xb, w1, w2, lwb, lbb, vb, ob, NULL, B, H, wsd), 0);
             CU_ASSERT_EQUAL(myogen_cl_download(queue, ob, o2, no * es), 0);
             CU_ASSERT(memcmp(o2, o1, no * es) == 0);
-            CU_ASSERT_EQUAL(a->ocl_clfw(queue, xb, w1, w2, vb, ob, NULL, B + 1, H, wsd), 1);
+            CU_ASSERT_EQUAL(a->ocl_clfw(queue, xb, w1, w2, lwb, lbb, vb, ob, NULL, B + 1, H, wsd),
+                            1);
             myogen_cl_free(xb), myogen_cl_free(w1), myogen_cl_free(w2), myogen_cl_free(vb);
-            myogen_cl_free(ob), myogen_cl_free(wsd);
+            myogen_cl_free(ob), myogen_cl_free(wsd), myogen_cl_free(lwb), myogen_cl_free(lbb);
         }
         free(x), free(W1), free(W2), free(v), free(dout), free(o0), free(o1), free(o2);
         free(l0), free(l1), free(dx0), free(dx1), free(a0), free(a1), free(b0), free(b1);
-        free(dv0), free(dv1), free(ws);
+        free(dv0), free(dv1), free(ws), free(lw), free(lb), free(dlw0), free(dlw1), free(dlb0);
+        free(dlb1);
     }
 }
 

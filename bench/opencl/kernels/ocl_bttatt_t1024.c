@@ -2707,7 +2707,7 @@ static inline size_t ocl_bttatt_t1024_round(size_t n, size_t m)
 
 /* Offsets (elements) of the workspace sections for batch x heads rows of 1024. */
 typedef struct {
-    cl_ulong t, k, rs, dl, g, dk, xk, xq, p, end;
+    cl_ulong t, k, rs, n, dl, g, dk, xk, xq, p, end;
 } ocl_bttatt_t1024_cl_sections;
 
 static ocl_bttatt_t1024_cl_sections ocl_bttatt_t1024_cl_layout(size_t batch, size_t heads)
@@ -2717,7 +2717,8 @@ static ocl_bttatt_t1024_cl_sections ocl_bttatt_t1024_cl_layout(size_t batch, siz
     w.t = 16;
     w.k = w.t + ocl_bttatt_t1024_LINES(rows * 256);
     w.rs = w.k + ocl_bttatt_t1024_LINES(rows * 256);
-    w.dl = w.rs + ocl_bttatt_t1024_LINES(rows);
+    w.n = w.rs + ocl_bttatt_t1024_LINES(rows);
+    w.dl = w.n;
     w.g = w.dl + ocl_bttatt_t1024_LINES(rows);
     w.dk = w.g + ocl_bttatt_t1024_LINES(rows * 256);
     w.xk = w.dk + ocl_bttatt_t1024_LINES(rows * 256);
