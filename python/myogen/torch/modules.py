@@ -126,14 +126,22 @@ class BTTLinear(nn.Module):
         y = ops.btt_matmul(self.kernel, x, self.W1, self.W2)
         return y if self.bias is None else y + self.bias
 
+    @classmethod
+    def from_authors_state_dict(cls, state, prefix="", normalize=False, spec=None):
+        """compute-better-spent's BTT layer (myogen.torch.authors.btt_linear)."""
+        from . import authors
+        return authors.btt_linear(state, prefix, normalize, spec)
+
 
 class MLRAttention(nn.Module):
     """Multi-head MLR attention, x [batch][T][dim] -> [batch][T][dim], as the
     authors' AttentionMLR: q, k, v and output projections are ordinary
     Linear layers outside the kernel; the kernel (spec: kernel="mlr", T,
-    levels, ranks -> head dim R, value_dim dv) mixes each head."""
+    levels, ranks -> head dim R, value_dim dv) mixes each head.  qk_norm: a
+    LayerNorm of every head's q and k (over its R dims, shared by the heads),
+    as the authors' do_qk_ln."""
 
-    def __init__(self, dim, heads, spec, bias=False):
+    def __init__(self, dim, heads, spec, bias=False, qk_norm=False):
         super().__init__()
         self.kernel = k = _kernel(spec, "mlr", "mlr_attention")
         m = k.macros
@@ -143,12 +151,25 @@ class MLRAttention(nn.Module):
         self.qk = nn.Linear(dim, 2 * heads * self.rank, bias=bias, dtype=dtype)
         self.v = nn.Linear(dim, heads * self.value_dim, bias=bias, dtype=dtype)
         self.out = nn.Linear(heads * self.value_dim, dim, bias=bias, dtype=dtype)
+        self.q_norm = self.k_norm = None
+        if qk_norm:
+            self.q_norm = nn.LayerNorm(self.rank, eps=1e-5, dtype=dtype)
+            self.k_norm = nn.LayerNorm(self.rank, eps=1e-5, dtype=dtype)
+
+    @classmethod
+    def from_authors_state_dict(cls, state, heads, ranks, blocks=None, prefix="", causal=True,
+                                normalize="shared", spec=None):
+        """structured-attention's AttentionMLR (myogen.torch.authors.mlr_attention)."""
+        from . import authors
+        return authors.mlr_attention(state, heads, ranks, blocks, prefix, causal, normalize, spec)
 
     def forward(self, x):
         b, t, _ = x.shape
         if t != self.seq_len:
             raise ValueError("MLRAttention: sequence length %d, the kernel's is %d" % (t, self.seq_len))
         q, k = self.qk(x).view(b, t, 2, self.heads, self.rank).permute(2, 0, 3, 1, 4)
+        if self.q_norm is not None:
+            q, k = self.q_norm(q), self.k_norm(k)
         v = self.v(x).view(b, t, self.heads, self.value_dim).transpose(1, 2)
         o = ops.mlr(self.kernel, q, k, v)  # [b][heads][t][dv]
         return self.out(o.transpose(1, 2).reshape(b, t, self.heads * self.value_dim))
@@ -180,3 +201,12 @@ class BilinearBTTAttention(nn.Module):
         v = self.v(x).view(b, t, self.heads, self.value_dim).transpose(1, 2)
         o = ops.btt_attention(self.kernel, x, self.W1, self.W2, v, self.ln_weight, self.ln_bias)
         return self.out(o.transpose(1, 2).reshape(b, t, self.heads * self.value_dim))
+
+    @classmethod
+    def from_authors_state_dict(cls, state, heads, rank, seq_len, prefix="", causal=True,
+                                muP_scaling=False, spec=None):
+        """structured-attention's BilinearBTTAttention
+        (myogen.torch.authors.bilinear_btt_attention)."""
+        from . import authors
+        return authors.bilinear_btt_attention(state, heads, rank, seq_len, prefix, causal,
+                                              muP_scaling, spec)
