@@ -90,6 +90,7 @@ static const rule rules[] = {
     {"mlr", "causal", T_BOOL, NULL, 0, 0, "true"},
     {"mlr", "scale", T_SCALE, "inv_rank inv_sqrt_rank", 0, 0, "\"inv_rank\""},
     {"mlr", "normalize", T_ENUM, "none levels shared", 0, 0, "\"shared\""},
+    {"mlr", "link", T_ENUM, "softmax identity", 0, 0, ""}, /* default softmax */
     /* DESIGN.md 6.3 */
     {"btt", "arity", T_INTS, NULL, 1, 4096, NULL},
     {"btt", "out_arity", T_INTS, NULL, 1, 4096, ""},
@@ -578,6 +579,17 @@ static int check_mlr(lua_State *L, int t, char *err, size_t errlen)
                  (long long)T, (long long)k, (long long)(depth - 1));
         return fail(err, errlen, "seq_len", "%s%s", msg, "");
     }
+    lua_getfield(L, t, "link");
+    lua_getfield(L, t, "target");
+    int identity_gpu = lua_type(L, -2) == LUA_TSTRING &&
+                       strcmp(lua_tostring(L, -2), "identity") == 0 &&
+                       lua_type(L, -1) == LUA_TSTRING &&
+                       (strcmp(lua_tostring(L, -1), "opencl") == 0 ||
+                        strcmp(lua_tostring(L, -1), "cuda") == 0);
+    lua_pop(L, 2);
+    if (identity_gpu)
+        return fail(err, errlen, "link", "\"identity\" is generated for the CPU targets (c, "
+                    "avx2, avx512, neon) in this version%s%s", "", "");
     const char *lists[] = {"state", "scale"};
     for (int i = 0; i < 2; i++) {
         lua_Integer n = list_len(L, t, lists[i]);

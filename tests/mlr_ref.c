@@ -96,6 +96,14 @@ static void softmax_rows(size_t T, double *S, double *lse)
     }
 }
 
+/* link "identity": P = S with the masked entries 0 */
+static void unmask_rows(size_t T, double *S)
+{
+    for (size_t i = 0; i < T * T; i++)
+        if (S[i] == -INFINITY)
+            S[i] = 0;
+}
+
 void mlr_ref_forward(const mlr_cfg *c, const double *q, const double *k, const double *v,
                      double *o, double *lse)
 {
@@ -104,7 +112,10 @@ void mlr_ref_forward(const mlr_cfg *c, const double *q, const double *k, const d
     if (!P)
         abort();
     mlr_ref_scores(c, q, k, P);
-    softmax_rows(T, P, lse);
+    if (c->identity)
+        unmask_rows(T, P);
+    else
+        softmax_rows(T, P, lse);
     for (size_t i = 0; i < T; i++)
         for (size_t e = 0; e < dv; e++) {
             double s = 0;
@@ -123,7 +134,10 @@ void mlr_ref_backward(const mlr_cfg *c, const double *q, const double *k, const 
     if (!P || !dS)
         abort();
     mlr_ref_scores(c, q, k, P);
-    softmax_rows(T, P, NULL);
+    if (c->identity)
+        unmask_rows(T, P);
+    else
+        softmax_rows(T, P, NULL);
     /* dv_j = sum_i P_ij dout_i */
     for (size_t j = 0; j < T; j++)
         for (size_t e = 0; e < DV; e++) {
@@ -142,8 +156,9 @@ void mlr_ref_backward(const mlr_cfg *c, const double *q, const double *k, const 
             dS[i * T + j] = dp;
             rowdot += P[i * T + j] * dp;
         }
-        for (size_t j = 0; j < T; j++)
-            dS[i * T + j] = P[i * T + j] * (dS[i * T + j] - rowdot);
+        if (!c->identity) /* (identity: dS = dP) */
+            for (size_t j = 0; j < T; j++)
+                dS[i * T + j] = P[i * T + j] * (dS[i * T + j] - rowdot);
     }
     /* S_ij = c_ij sum_{l <= m} s_l q_i[l] . k_j[l] */
     memset(dq, 0, T * R * sizeof *dq);

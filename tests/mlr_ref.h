@@ -16,6 +16,7 @@ typedef struct {
     int causal, normalize, scale_mode;
     double scale_list[MLR_REF_MAX_LEVELS]; /* MLR_SCALE_LIST */
     size_t blocks[MLR_REF_MAX_LEVELS];     /* the spec's blocks; all 0: T / k^(l-1) */
+    int identity;                          /* link "identity": P = S (masked: 0), no lse */
 } mlr_cfg;
 
 size_t mlr_ref_rank(const mlr_cfg *c);           /* R = sum of the ranks */

@@ -123,7 +123,7 @@ typedef struct {
     bwd_fn bwd;
     size_t (*ws)(size_t, size_t);
     /* the header's macros */
-    long h_T, h_depth, h_R, h_dv, h_causal, h_f64, h_norm;
+    long h_T, h_depth, h_R, h_dv, h_causal, h_f64, h_norm, h_identity;
     long h_blocks[MLR_REF_MAX_LEVELS];
     int h_ranks[MLR_REF_MAX_LEVELS];
     double h_scales[MLR_REF_MAX_LEVELS];
@@ -131,7 +131,7 @@ typedef struct {
 
 #define MLR_UNPAREN(...) __VA_ARGS__
 
-#define MLR_KERNEL(NAME, F64, T_, K_, BLOCKS, DEPTH, RANKS, DV, CAUSAL, NORM, SMODE, SLIST) \
+#define MLR_KERNEL(NAME, F64, T_, K_, BLOCKS, DEPTH, RANKS, DV, CAUSAL, NORM, SMODE, SLIST, ID) \
     static int NAME##_fw(const double *q, const double *k, const double *v, double *o,     \
                          double *lse, size_t b, size_t h, void *ws)                       \
     {                                                                                      \
@@ -172,13 +172,14 @@ typedef struct {
 #include "mlr_test_kernels.h"
 #undef MLR_KERNEL
 
-#define MLR_KERNEL(NAME, F64, T_, K_, BLOCKS, DEPTH, RANKS, DV, CAUSAL, NORM, SMODE, SLIST) \
+#define MLR_KERNEL(NAME, F64, T_, K_, BLOCKS, DEPTH, RANKS, DV, CAUSAL, NORM, SMODE, SLIST, ID) \
     {#NAME, NAME##_cpu_supported, F64,                                                     \
      {T_, K_, DEPTH, DV, {MLR_UNPAREN RANKS}, CAUSAL, NORM, SMODE, {MLR_UNPAREN SLIST},    \
-      {MLR_UNPAREN BLOCKS}},                                                               \
+      {MLR_UNPAREN BLOCKS}, ID},                                                           \
      NAME##_fw, NAME##_bw, NAME##_workspace_size,                                          \
      NAME##_SEQ_LEN, NAME##_DEPTH, NAME##_RANK, NAME##_VALUE_DIM, NAME##_CAUSAL,           \
-     NAME##_DTYPE_F64, NAME##_NORMALIZE, NAME##_BLOCKS, NAME##_RANKS, NAME##_SCALES},
+     NAME##_DTYPE_F64, NAME##_NORMALIZE, NAME##_LINK_IDENTITY, NAME##_BLOCKS, NAME##_RANKS,  \
+     NAME##_SCALES},
 static const kernel kernels[] = {
 #include "mlr_test_kernels.h"
 };
@@ -277,13 +278,13 @@ static size_t shape_heads(const kernel *kd) { return kd->cfg.T >= 512 ? 2 : 3; }
 static void test_ref_shared_levels(void)
 {
     /* T = 12, arity 3, depth 2: level-2 blocks of 4 */
-    mlr_cfg c = {12, 3, 2, 1, {1, 1}, 0, MLR_NORM_NONE, MLR_SCALE_INV_RANK, {0}, {0}};
+    mlr_cfg c = {12, 3, 2, 1, {1, 1}, 0, MLR_NORM_NONE, MLR_SCALE_INV_RANK, {0}, {0}, 0};
     CU_ASSERT_EQUAL(mlr_ref_shared(&c, 0, 3), 2);
     CU_ASSERT_EQUAL(mlr_ref_shared(&c, 3, 4), 1);
     CU_ASSERT_EQUAL(mlr_ref_shared(&c, 11, 8), 2);
     CU_ASSERT_EQUAL(mlr_ref_shared(&c, 0, 11), 1);
     /* T = 16, arity 2, depth 4: blocks 16, 8, 4, 2 */
-    mlr_cfg d = {16, 2, 4, 1, {1, 1, 1, 1}, 0, MLR_NORM_NONE, MLR_SCALE_INV_RANK, {0}, {0}};
+    mlr_cfg d = {16, 2, 4, 1, {1, 1, 1, 1}, 0, MLR_NORM_NONE, MLR_SCALE_INV_RANK, {0}, {0}, 0};
     CU_ASSERT_EQUAL(mlr_ref_shared(&d, 6, 7), 4);
     CU_ASSERT_EQUAL(mlr_ref_shared(&d, 5, 6), 3);
     CU_ASSERT_EQUAL(mlr_ref_shared(&d, 3, 4), 2);
@@ -291,7 +292,7 @@ static void test_ref_shared_levels(void)
     CU_ASSERT_EQUAL(mlr_ref_shared(&d, 7, 8), 1);
     CU_ASSERT_EQUAL(mlr_ref_shared(&d, 15, 0), 1);
     /* T = 24, blocks 24, 6, 3 (ratios 4, 2) */
-    mlr_cfg e = {24, 0, 3, 1, {1, 1, 1}, 0, MLR_NORM_NONE, MLR_SCALE_INV_RANK, {0}, {24, 6, 3}};
+    mlr_cfg e = {24, 0, 3, 1, {1, 1, 1}, 0, MLR_NORM_NONE, MLR_SCALE_INV_RANK, {0}, {24, 6, 3}, 0};
     CU_ASSERT_EQUAL(mlr_ref_block(&e, 2), 6);
     CU_ASSERT_EQUAL(mlr_ref_shared(&e, 0, 2), 3);
     CU_ASSERT_EQUAL(mlr_ref_shared(&e, 2, 3), 2);
@@ -303,7 +304,7 @@ static void test_ref_shared_levels(void)
  * Pairs (0,0), (1,1), (0,1), (1,0) share 2, 2, 1, 1 levels (blocks 2, 1). */
 static void test_ref_hand(void)
 {
-    mlr_cfg c = {2, 2, 2, 1, {1, 1}, 0, MLR_NORM_SHARED, MLR_SCALE_LIST, {2.0, 0.5}, {0}};
+    mlr_cfg c = {2, 2, 2, 1, {1, 1}, 0, MLR_NORM_SHARED, MLR_SCALE_LIST, {2.0, 0.5}, {0}, 0};
     double q[4] = {1, 2, -1, 1}, k[4] = {0.5, 1, 2, -2}, v[2] = {3, -1}, S[4], o[2], lse[2];
     mlr_ref_scores(&c, q, k, S);
     /* S00 = (2*1*0.5 + 0.5*2*1)/2 = 1; S01 = 2*1*2 = 4; S10 = 2*(-1)*0.5 = -1;
@@ -342,7 +343,7 @@ static double ref_loss(const mlr_cfg *c, const double *q, const double *k, const
 static void test_ref_gradients(void)
 {
     for (int variant = 0; variant < 6; variant++) {
-        mlr_cfg c = {12, 3, 2, 3, {2, 2}, variant & 1, variant / 2, MLR_SCALE_LIST, {0.9, -0.6}, {0}};
+        mlr_cfg c = {12, 3, 2, 3, {2, 2}, variant & 1, variant / 2, MLR_SCALE_LIST, {0.9, -0.6}, {0}, 0};
         size_t R = 4, nq = c.T * R, nv = c.T * c.dv;
         rng_seed(100 + (uint64_t)variant);
         double *q = fill(nq, -1.5, 1.5, 0), *k = fill(nq, -1.5, 1.5, 0);
@@ -377,7 +378,7 @@ static void test_ref_gradients(void)
 /* the FLOP formula against a count over every pair */
 static void test_ref_flops(void)
 {
-    mlr_cfg c = {45, 3, 3, 5, {4, 3, 2}, 1, MLR_NORM_SHARED, MLR_SCALE_INV_RANK, {0}, {0}};
+    mlr_cfg c = {45, 3, 3, 5, {4, 3, 2}, 1, MLR_NORM_SHARED, MLR_SCALE_INV_RANK, {0}, {0}, 0};
     for (int causal = 0; causal < 2; causal++) {
         c.causal = causal;
         double fwd = 0, bwd = 0;
@@ -411,6 +412,7 @@ static void test_headers(void)
         CU_ASSERT_EQUAL(kd->h_causal, (long)c->causal);
         CU_ASSERT_EQUAL(kd->h_f64, (long)kd->f64);
         CU_ASSERT_EQUAL(kd->h_norm, (long)c->normalize);
+        CU_ASSERT_EQUAL(kd->h_identity, (long)c->identity);
         for (size_t l = 0; l < c->depth; l++) {
             CU_ASSERT_EQUAL(kd->h_blocks[l], (long)mlr_ref_block(c, l + 1));
             CU_ASSERT_EQUAL(kd->h_ranks[l], c->ranks[l]);
@@ -452,7 +454,8 @@ static void test_kernels_vs_reference(void)
         cmp_init(&co, atol, rtol);
         cmp_init(&cl, atol, rtol);
         cmp_add(&co, o, ro, d.nv);
-        cmp_add(&cl, lse, rl, d.nl);
+        if (!kd->cfg.identity) /* (link identity: no lse) */
+            cmp_add(&cl, lse, rl, d.nl);
         CU_ASSERT(cmp_report(&co, kd->name, "forward o"));
         CU_ASSERT(cmp_report(&cl, kd->name, "forward lse"));
 
@@ -604,6 +607,8 @@ static void test_kernels_contract(void)
         const double *bargs[9] = {d.q, d.k, d.v, o, lse, d.dout, dq, dk, dv};
         for (int a = 0; a < 9; a++) {
             const double *p[9];
+            if (a == 4 && kd->cfg.identity) /* link identity: lse may be NULL */
+                continue;
             memcpy(p, bargs, sizeof p);
             p[a] = NULL;
             CU_ASSERT_EQUAL(kd->bwd(p[0], p[1], p[2], p[3], p[4], p[5], (double *)p[6],

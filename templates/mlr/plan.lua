@@ -41,6 +41,9 @@ return function(spec)
     dv = spec.value_dim,
     causal = spec.causal,
     normalize = spec.normalize,
+    -- link "identity": o_i = sum_j S_ij v_j over the unmasked j (no softmax,
+    -- no lse); else the softmax
+    identity = spec.link == "identity",
   }
   for _, pass in ipairs(spec.passes) do p[pass] = true end
   p.openmp = spec.threads == "openmp"

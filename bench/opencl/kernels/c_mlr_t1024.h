@@ -22,6 +22,8 @@ extern "C" {
 #define c_mlr_t1024_DTYPE_F64 0
 /* normalize: 0 none, 1 levels, 2 shared */
 #define c_mlr_t1024_NORMALIZE 2
+/* link: 0 softmax, 1 identity (o = S v over the unmasked pairs; lse not written) */
+#define c_mlr_t1024_LINK_IDENTITY 0
 /* ranks r_1..r_8 (slice l of the head dim is r_l wide) and scales s_1..s_8 */
 #define c_mlr_t1024_RANKS {32, 8, 6, 4, 4, 4, 4, 2}
 #define c_mlr_t1024_SCALES {0.03125, 0.125, 0.16666666666666666, 0.25, 0.25, 0.25, 0.25, 0.5}
