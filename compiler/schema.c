@@ -579,17 +579,6 @@ static int check_mlr(lua_State *L, int t, char *err, size_t errlen)
                  (long long)T, (long long)k, (long long)(depth - 1));
         return fail(err, errlen, "seq_len", "%s%s", msg, "");
     }
-    lua_getfield(L, t, "link");
-    lua_getfield(L, t, "target");
-    int identity_gpu = lua_type(L, -2) == LUA_TSTRING &&
-                       strcmp(lua_tostring(L, -2), "identity") == 0 &&
-                       lua_type(L, -1) == LUA_TSTRING &&
-                       (strcmp(lua_tostring(L, -1), "opencl") == 0 ||
-                        strcmp(lua_tostring(L, -1), "cuda") == 0);
-    lua_pop(L, 2);
-    if (identity_gpu)
-        return fail(err, errlen, "link", "\"identity\" is generated for the CPU targets (c, "
-                    "avx2, avx512, neon) in this version%s%s", "", "");
     const char *lists[] = {"state", "scale"};
     for (int i = 0; i < 2; i++) {
         lua_Integer n = list_len(L, t, lists[i]);

@@ -198,6 +198,8 @@ class Kernel:
         (W1, W2, x) -> y; btt attention: (x, W1, W2, v) -> (o, lse), with
         key_norm "layernorm_affine" (x, W1, W2, ln_weight, ln_bias, v)."""
         out = self._numpy("forward", args)
+        if self.macros.get("LINK_IDENTITY"):  # mlr link "identity" writes no lse
+            out["lse"][...] = 0
         return out["y"] if "y" in out else (out["o"], out["lse"])
 
     def backward(self, *args):

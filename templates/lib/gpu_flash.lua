@@ -59,19 +59,20 @@ end
 -- 16-bit tiles in local memory with rows padded by 8 (conflict-free
 -- fragment reads); no key chunks.  Where those tiles pass 48 KiB the
 -- forward stays the FMA one.
-function M.tiles(R, dv, T, size, mma)
+function M.tiles(R, dv, T, size, mma, identity)
   if mma then
     local RP, DVP = (R + 15) // 16 * 16, (dv + 7) // 8 * 8
     local g = { mma = true, BQ = 64, BK = 64, WG = 128, RP = RP, DVP = DVP, LR = RP + 8, LB = 64 + 8 }
     if 2 * (2 * 64 * g.LR + DVP * g.LB) <= 48 * 1024 then
       g.NQ, g.NK = (T + 63) // 64, (T + 63) // 64
       g.KC, g.NC = g.NK, 1
-      local _, gb = M.tiles(R, dv, T, size)
+      local _, gb = M.tiles(R, dv, T, size, false, identity)
       return g, gb
     end
   end
   local gf = pick(R, dv, T, size, fwd_local)
-  gf.KC = math.max(4, (gf.NK + 7) // 8)
+  -- (link "identity": one chunk; its partials would merge as plain sums)
+  gf.KC = identity and gf.NK or math.max(4, (gf.NK + 7) // 8)
   gf.NC = (gf.NK + gf.KC - 1) // gf.KC
   return gf, pick(R, dv, T, size, bwd_local)
 end

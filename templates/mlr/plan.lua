@@ -105,7 +105,7 @@ return function(spec)
 
   -- GPU tiles of the flash kernels (lib/gpu_flash.cl.tmpl)
   if p.gpu then
-    p.gf, p.gb = require("lib.gpu_flash").tiles(p.R, p.dv, p.T, p.size, V.mma ~= nil)
+    p.gf, p.gb = require("lib.gpu_flash").tiles(p.R, p.dv, p.T, p.size, V.mma ~= nil, p.identity)
   end
 
   -- workspace (elements; every part a multiple of BP, so 64-byte aligned

@@ -24,6 +24,9 @@ MLR = {
     # blocks instead of arity (the authors' mlr_block_size_list)
     "mlr_blocks": dict(kernel="mlr", seq_len=24, blocks=[24, 6, 3], depth=3, state=[2, 2, 1],
                        value_dim=4),
+    # the authors' identity link: o = S v, no softmax
+    "mlr_identity": dict(kernel="mlr", seq_len=20, arity=2, depth=3, state=[3, 2, 1],
+                         value_dim=3, link="identity"),
 }
 BTT_MM = {"btt_mm": dict(kernel="btt", op="matmul", arity=[3, 2], out_arity=[2, 5], state=2)}
 BTT_ATT = {"btt_att": dict(kernel="btt", op="attention", arity=[2, 3], out_arity=[3, 2],

@@ -79,6 +79,10 @@ def mlr(spec, q, k, v):
         S = S / shared.to(q.dtype)
     elif norm == "levels":
         S = S / levels
+    if spec.get("link") == "identity":  # o = S v over the unmasked pairs, no lse
+        if spec.get("causal", True):
+            S = S.masked_fill(pos[None, :] > pos[:, None], 0.0)
+        return S @ v, None
     if spec.get("causal", True):
         S = S.masked_fill(pos[None, :] > pos[:, None], float("-inf"))
     lse = torch.logsumexp(S, -1)

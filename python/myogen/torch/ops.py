@@ -117,7 +117,10 @@ def myo(spec, u, A, B, C=None, Bin=None, Cout=None, D=None):
 
 # ---- attention-like ops: (o, lse) forward, lse saved for the backward ---------
 def _mlr_impl(key: str, q: Tensor, k: Tensor, v: Tensor) -> Tuple[Tensor, Tensor]:
-    out = dispatch.run(dispatch.kernel_for(key), "forward", dict(q=q, k=k, v=v))
+    kernel = dispatch.kernel_for(key)
+    out = dispatch.run(kernel, "forward", dict(q=q, k=k, v=v))
+    if kernel.macros.get("LINK_IDENTITY"):  # link "identity" has no lse: zeros, not garbage
+        out["lse"].zero_()
     return out["o"], out["lse"]
 
 
