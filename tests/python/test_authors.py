@@ -60,7 +60,7 @@ def test_btt_linear(normalize):
 
 
 # ---- structured-attention's AttentionMLR ------------------------------------
-def _authors_mlr(x, st, heads, ranks, blocks, normalize):
+def _authors_mlr(x, st, heads, ranks, blocks, normalize, link="softmax"):
     B, T, C = x.shape
     lin = lambda n: x @ st["c_attn_%s.weight" % n].T
     split = lambda t: t.view(B, T, heads, -1).transpose(1, 2)
@@ -76,13 +76,17 @@ def _authors_mlr(x, st, heads, ranks, blocks, normalize):
         shared, off = shared + same, off + r
     if normalize == "shared":
         att = att / shared
-    att = att.masked_fill(pos[None, :] > pos[:, None], float("-inf")).softmax(-1)
+    if link == "identity":
+        att = att.masked_fill(pos[None, :] > pos[:, None], 0.0)
+    else:
+        att = att.masked_fill(pos[None, :] > pos[:, None], float("-inf")).softmax(-1)
     y = (att @ v).transpose(1, 2).reshape(B, T, C)
     return y @ st["c_proj.weight"].T
 
 
+@pytest.mark.parametrize("link", ["softmax", "identity"])
 @pytest.mark.parametrize("blocks", [None, [16, 8, 2]], ids=["arity2", "block_list"])
-def test_mlr_attention(blocks):
+def test_mlr_attention(blocks, link):
     g = torch.Generator().manual_seed(1)
     T, heads, ranks = 16, 2, [4, 2, 2]
     C = heads * sum(ranks)
@@ -93,8 +97,8 @@ def test_mlr_attention(blocks):
     st["bias"] = torch.tril(torch.ones(T, T)).view(1, 1, T, T)  # their mask buffer
     x = _rnd(g, 2, T, C)
     levels = blocks or [T // 2 ** l for l in range(len(ranks))]
-    want = _authors_mlr(x, st, heads, ranks, levels, "shared")
-    layer = mt.MLRAttention.from_authors_state_dict(st, heads, ranks, blocks=blocks)
+    want = _authors_mlr(x, st, heads, ranks, levels, "shared", link)
+    layer = mt.MLRAttention.from_authors_state_dict(st, heads, ranks, blocks=blocks, link=link)
     got = layer(x)
     torch.testing.assert_close(got, want, **TOL)
     got.sum().backward()

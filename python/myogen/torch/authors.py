@@ -65,14 +65,15 @@ def btt_linear(state, prefix="", normalize=False, spec=None):
 
 
 def mlr_attention(state, heads, ranks, blocks=None, prefix="", causal=True,
-                  normalize="shared", spec=None):
+                  normalize="shared", link="softmax", spec=None):
     """structured-attention's AttentionMLR: q, k, v projections c_attn_q,
     c_attn_k, c_attn_v [C][C] (or one c_attn [3C][C]), c_proj [C][C], and
     with do_qk_ln a LayerNorm of every head's q and k (ln_q, ln_k: [d_head],
     shared by the heads); levels of blocks T / 2^l or `blocks` (their
     mlr_block_size_list), head dims split into the ranks' slices in order,
     scale 1/r_l; normalize: "shared" (mlr_block_divide_by_num_levels),
-    "levels" (mlr_divide_by_num_levels) or "none".  Needs the sequence length
+    "levels" (mlr_divide_by_num_levels) or "none"; link: "softmax" or their
+    "identity" (o = S v).  Needs the sequence length
     of the model: blocks[0], or the causal mask buffer `bias` [1][1][T][T]."""
     if _get(state, prefix, "c_attn.weight", False) is not None:
         Wq, Wk, Wv = _get(state, prefix, "c_attn.weight").chunk(3, 0)
@@ -91,7 +92,8 @@ def mlr_attention(state, heads, ranks, blocks=None, prefix="", causal=True,
     if spec is None:
         spec = dict(kernel="mlr", seq_len=T, depth=len(ranks), state=list(ranks),
                     value_dim=Wv.shape[0] // heads, causal=causal, scale="inv_rank",
-                    normalize=normalize, dtype=_dtype_name(Wq), passes=["forward", "backward"])
+                    normalize=normalize, link=link, dtype=_dtype_name(Wq),
+                    passes=["forward", "backward"])
         spec["blocks" if blocks else "arity"] = list(blocks) if blocks else 2
     ln_q = _get(state, prefix, "ln_q.weight", False)
     has_bias = any(b is not None for b in (bq, bk, bv, bo))

@@ -158,10 +158,11 @@ class MLRAttention(nn.Module):
 
     @classmethod
     def from_authors_state_dict(cls, state, heads, ranks, blocks=None, prefix="", causal=True,
-                                normalize="shared", spec=None):
+                                normalize="shared", link="softmax", spec=None):
         """structured-attention's AttentionMLR (myogen.torch.authors.mlr_attention)."""
         from . import authors
-        return authors.mlr_attention(state, heads, ranks, blocks, prefix, causal, normalize, spec)
+        return authors.mlr_attention(state, heads, ranks, blocks, prefix, causal, normalize, link,
+                                     spec)
 
     def forward(self, x):
         b, t, _ = x.shape
