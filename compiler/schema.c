@@ -39,7 +39,7 @@ static const struct {
 };
 #define NREPLACED (sizeof replaced_by / sizeof replaced_by[0])
 
-/* The field that replaces r's, or NULL. */
+/* The field that replaces kernel's field key, or NULL. */
 static const char *replacement(const char *kernel, const char *key)
 {
     for (size_t i = 0; i < NREPLACED; i++)
