@@ -6,6 +6,7 @@
 #include "spec.h"
 #include "tune.h"
 #include "wisdom.h"
+#include "wisdom_cli.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +26,9 @@ static const char usage[] =
     "       myogen check SPEC.lua [-D key=value]...      validate; print the canonical spec\n"
     "       myogen tune SPEC.lua --seq-len L [...]       measure arities and knobs here\n"
     "                                                    (myogen tune --help)\n"
+    "       myogen wisdom list|merge|prune ...           keep wisdom files (one file holds\n"
+    "                                                    the records of many specs; myogen\n"
+    "                                                    wisdom --help)\n"
     "       myogen --emit-runtime DIR                    write the OpenCL runtime pair\n"
     "                                                    (myogen_cl.c, myogen_cl.h) into DIR\n"
     "       myogen --help | --version\n"
@@ -83,10 +87,12 @@ static const char tune_usage[] =
     "corrupts the output of variant N before its check (it must be excluded).\n"
     "MYOGEN_TUNE_KEEP=1 keeps the variants' sources and objects (path printed).\n"
     "\n"
-    "The wisdom file holds the best knobs of every arity tried and names the\n"
+    "The wisdom record holds the best knobs of every arity tried and names the\n"
     "fastest arity; it is keyed by CPU and ISA flags, compiler ($CC --version),\n"
     "myogen version and the canonical spec without arity, depth and name (a\n"
-    "renamed kernel keeps its wisdom).\n"
+    "renamed kernel keeps its wisdom).  A wisdom file holds any number of\n"
+    "records: tuning into an existing file replaces the record of its key and\n"
+    "keeps the others (myogen wisdom list|merge|prune keeps such files).\n"
     "myogen SPEC.lua --wisdom FILE -o OUT.c applies the knobs recorded for the\n"
     "spec's own arity and depth; it never changes the arity (the spec fixes the\n"
     "tree: edit it to the arity the table recommends).  Wisdom for another\n"
@@ -239,15 +245,17 @@ static int tune_main(int argc, char **argv)
 static int wisdom_knobs(const char *wisdom_file, const spec *s, knob_set *k, char *err,
                         size_t errlen)
 {
-    static wisdom w;
+    static wisdom recs[WISDOM_MAX_RECORDS];
+    const wisdom *wp = NULL;
     char why[1024], compiler[512], key[4096];
     long long arity = 0, depth = 0;
+    int n = 0;
     if (strcmp(s->kernel, "myo") != 0 && strcmp(s->kernel, "mlr") != 0) {
         snprintf(err, errlen, "--wisdom %s: kernel \"%s\" has no tuned knobs (myogen tune "
                  "supports \"myo\", \"mlr\")", wisdom_file, s->kernel);
         return 2;
     }
-    if (wisdom_read(wisdom_file, &w, err, errlen) != 0)
+    if (wisdom_read_all(wisdom_file, recs, WISDOM_MAX_RECORDS, &n, err, errlen) != 0)
         return 2;
     machine_id m;
     cc_tool cc;
@@ -264,19 +272,36 @@ static int wisdom_knobs(const char *wisdom_file, const spec *s, knob_set *k, cha
                  wisdom_file);
         return 1;
     }
-    if (wisdom_match(&w, wisdom_file, &m, compiler, key, err, errlen) != 0)
+    /* the record for this machine, compiler, myogen and spec; if none, say
+     * why the first one of this spec (else the first one) does not fit */
+    for (int i = 0; i < n && !wp; i++)
+        if (wisdom_match(&recs[i], wisdom_file, &m, compiler, key, why, sizeof why) == 0)
+            wp = &recs[i];
+    if (!wp) {
+        const wisdom *near = &recs[0];
+        for (int i = 0; i < n; i++)
+            if (strcmp(recs[i].spec, key) == 0) {
+                near = &recs[i];
+                break;
+            }
+        wisdom_match(near, wisdom_file, &m, compiler, key, err, errlen);
+        if (n > 1) {
+            size_t o = strlen(err);
+            snprintf(err + o, errlen - o, " (no record of the %d fits)", n);
+        }
         return 3;
-    const wisdom_entry *e = wisdom_find(&w, (int)arity, (int)depth);
+    }
+    const wisdom_entry *e = wisdom_find(wp, (int)arity, (int)depth);
     if (!e) {
         char list[512] = "";
         size_t o = 0;
-        for (int i = 0; i < w.n && o < sizeof list; i++)
+        for (int i = 0; i < wp->n && o < sizeof list; i++)
             o += (size_t)snprintf(list + o, sizeof list - o, "%s%d/%d", i ? ", " : "",
-                                  w.e[i].arity, w.e[i].depth);
+                                  wp->e[i].arity, wp->e[i].depth);
         snprintf(err, errlen,
                  "wisdom %s: no entry for arity %lld, depth %lld (tuned at seq_len %lld, "
                  "arity/depth %s); re-run myogen tune for this length",
-                 wisdom_file, arity, depth, w.seq_len, list);
+                 wisdom_file, arity, depth, wp->seq_len, list);
         return 3;
     }
     *k = e->knobs;
@@ -291,6 +316,8 @@ int main(int argc, char **argv)
 
     if (argc > 1 && strcmp(argv[1], "tune") == 0)
         return tune_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "wisdom") == 0)
+        return wisdom_main(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
         char name[64];
         const char *a = argv[i], *inl = inline_value(a, name, sizeof name);

@@ -493,7 +493,7 @@ static int write_wisdom(const tune_ctx *c, const spec *given, char *err, size_t 
     int b = tune_best(r, 0);
     w.best_arity = r->v[b].arity;
     w.best_depth = r->v[b].depth;
-    if (wisdom_write(c->o->wisdom_path, &w, why, sizeof why) != 0) {
+    if (wisdom_save(c->o->wisdom_path, &w, why, sizeof why) != 0) {
         snprintf(err, errlen, "tune: %s", why);
         return 2;
     }

@@ -637,7 +637,7 @@ int tune_mlr_run(const tune_options *o, char *err, size_t errlen)
         }
         w.best_arity = v[best].arity;
         w.best_depth = v[best].depth;
-        if (wisdom_write(o->wisdom_path, &w, why, sizeof why) != 0) {
+        if (wisdom_save(o->wisdom_path, &w, why, sizeof why) != 0) {
             snprintf(err, errlen, "tune: %s", why);
             rc = 2;
             goto free_data;

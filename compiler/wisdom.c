@@ -140,19 +140,21 @@ int wisdom_spec_int(const char *canonical, const char *key, long long *v)
     return 0;
 }
 
-int wisdom_write(const char *path, const wisdom *w, char *err, size_t errlen)
+/* Appends the text of record w to buf (capacity cap, used *o).  Returns 0, or
+ * -1 when it does not fit. */
+static int record_text(const wisdom *w, char *buf, size_t cap, size_t *o_)
 {
-    size_t cap = 16384 + (size_t)w->n * 256, o = 0;
-    char *buf = malloc(cap), kn[128];
-    if (!buf) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-#define PUT(...) o += (size_t)snprintf(buf + o, cap - o, __VA_ARGS__)
+    size_t o = *o_, begin = o;
+    char kn[128];
+#define PUT(...)                                                                   \
+    do {                                                                           \
+        if (o < cap)                                                               \
+            o += (size_t)snprintf(buf + o, cap - o, __VA_ARGS__);                  \
+    } while (0)
     PUT("%s\n", WISDOM_MAGIC);
     PUT("# Written by `myogen tune`, read by `myogen SPEC.lua --wisdom FILE -o OUT.c`.\n");
     PUT("# Valid only for this CPU, ISA, compiler, myogen version and spec (any\n");
-    PUT("# arity and depth); do not edit: the checksum line guards the file.\n");
+    PUT("# arity and depth); do not edit: the checksum line guards the record.\n");
     PUT("myogen %s\n", w->myogen);
     PUT("cpu %s\n", w->machine.cpu);
     PUT("isa %s\n", w->machine.isa);
@@ -165,14 +167,33 @@ int wisdom_write(const char *path, const wisdom *w, char *err, size_t errlen)
             w->e[i].median_s);
     }
     PUT("best arity=%d depth=%d\n", w->best_arity, w->best_depth);
-    uint64_t h = fnv1a64(buf, o);
-    PUT("checksum fnv1a64 %016" PRIx64 "\n", h);
+    if (o < cap) {
+        uint64_t h = fnv1a64(buf + begin, o - begin);
+        PUT("checksum fnv1a64 %016" PRIx64 "\n", h);
+    }
 #undef PUT
-    if (o >= cap) {
-        free(buf);
-        snprintf(err, errlen, "wisdom %s: too large", path);
+    if (o >= cap)
+        return -1;
+    *o_ = o;
+    return 0;
+}
+
+int wisdom_write_all(const char *path, const wisdom *recs, int n, char *err, size_t errlen)
+{
+    size_t cap = 1, o = 0;
+    for (int i = 0; i < n; i++)
+        cap += 16384 + (size_t)recs[i].n * 256;
+    char *buf = malloc(cap);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
+    for (int i = 0; i < n; i++)
+        if (record_text(&recs[i], buf, cap, &o) != 0 || o > WISDOM_MAX_BYTES) {
+            free(buf);
+            snprintf(err, errlen, "wisdom %s: too large", path);
+            return -1;
+        }
     const char *paths[1] = {path};
     const char *data[1] = {buf};
     size_t lens[1] = {o};
@@ -182,6 +203,33 @@ int wisdom_write(const char *path, const wisdom *w, char *err, size_t errlen)
         snprintf(err, errlen, "wisdom %s", why);
     free(buf);
     return rc;
+}
+
+int wisdom_write(const char *path, const wisdom *w, char *err, size_t errlen)
+{
+    return wisdom_write_all(path, w, 1, err, errlen);
+}
+
+int wisdom_save(const char *path, const wisdom *w, char *err, size_t errlen)
+{
+    static wisdom recs[WISDOM_MAX_RECORDS];
+    int n = 0, at;
+    struct stat st;
+    if (stat(path, &st) == 0 && wisdom_read_all(path, recs, WISDOM_MAX_RECORDS, &n, err,
+                                                 errlen) != 0) {
+        size_t o = strlen(err);
+        snprintf(err + o, errlen - o, " (not overwritten: remove it or name another file)");
+        return -1;
+    }
+    for (at = 0; at < n && !wisdom_same_key(&recs[at], w); at++)
+        ;
+    if (at == WISDOM_MAX_RECORDS) {
+        snprintf(err, errlen, "wisdom %s: already %d records (myogen wisdom prune drops the "
+                 "other machines' ones)", path, WISDOM_MAX_RECORDS);
+        return -1;
+    }
+    recs[at] = *w;
+    return wisdom_write_all(path, recs, at == n ? n + 1 : n, err, errlen);
 }
 
 /* ---- reading ---- */
@@ -312,9 +360,98 @@ static int parse_entry(reader *r, const char *v, wisdom_entry *e)
     return 0;
 }
 
-int wisdom_read(const char *path, wisdom *w, char *err, size_t errlen)
+/* One record, its magic line read (it starts at rec_start of orig, the file
+ * as read); the reader stops after its checksum line. */
+static int parse_record(reader *r, const char *orig, size_t rec_start, wisdom *w)
 {
+    size_t start = rec_start;
+    char *line;
+    const char *v;
     memset(w, 0, sizeof *w);
+    if (!(v = expect_key(r, next_line(r, &start), "myogen")) ||
+        copy_value(r, w->myogen, sizeof w->myogen, v, "myogen"))
+        return -1;
+    if (!(v = expect_key(r, next_line(r, &start), "cpu")) ||
+        copy_value(r, w->machine.cpu, sizeof w->machine.cpu, v, "cpu"))
+        return -1;
+    if (!(v = expect_key(r, next_line(r, &start), "isa")) ||
+        copy_value(r, w->machine.isa, sizeof w->machine.isa, v, "isa"))
+        return -1;
+    if (!(v = expect_key(r, next_line(r, &start), "compiler")) ||
+        copy_value(r, w->compiler, sizeof w->compiler, v, "compiler"))
+        return -1;
+    if (!(v = expect_key(r, next_line(r, &start), "spec")) ||
+        copy_value(r, w->spec, sizeof w->spec, v, "spec"))
+        return -1;
+    if (w->spec[0] != '{' || w->spec[strlen(w->spec) - 1] != '}') {
+        bad(r, "the spec must be a canonical table {...}");
+        return -1;
+    }
+    if (!(v = expect_key(r, next_line(r, &start), "tuned")))
+        return -1;
+    {
+        if (take_int(&v, "seq_len", 1, 1LL << 40, &w->seq_len) ||
+            take_int(&v, "channels", 1, 1LL << 40, &w->channels) ||
+            take_int(&v, "batch", 1, 1LL << 40, &w->batch) || *v) {
+            bad(r, "expected 'tuned seq_len=L channels=C batch=B' (integers in 1..2^40)");
+            return -1;
+        }
+    }
+    for (;;) {
+        line = next_line(r, &start);
+        if (line && strncmp(line, "entry ", 6) == 0) {
+            if (w->n == WISDOM_MAX_ENTRIES) {
+                bad(r, "too many entries");
+                return -1;
+            }
+            if (parse_entry(r, line + 6, &w->e[w->n]) != 0)
+                return -1;
+            if (wisdom_find(w, w->e[w->n].arity, w->e[w->n].depth)) {
+                bad(r, "two entries for one arity and depth");
+                return -1;
+            }
+            w->n++;
+            continue;
+        }
+        if (!(v = expect_key(r, line, "best")))
+            return -1;
+        long long arity = 0, depth = 0;
+        if (w->n == 0 || take_int(&v, "arity", 1, 64, &arity) ||
+            take_int(&v, "depth", 1, 1 << 24, &depth) || *v ||
+            !wisdom_find(w, (int)arity, (int)depth)) {
+            bad(r, "expected entries, then 'best arity=K depth=D' naming one of them");
+            return -1;
+        }
+        w->best_arity = (int)arity;
+        w->best_depth = (int)depth;
+        break;
+    }
+    {
+        char hex[32];
+        uint64_t want;
+        line = next_line(r, &start);
+        if (!(v = expect_key(r, line, "checksum")))
+            return -1;
+        int used = 0;
+        if (sscanf(v, "fnv1a64 %16[0-9a-f]%n", hex, &used) != 1 || v[used] != 0 ||
+            strlen(hex) != 16) {
+            bad(r, "expected 'checksum fnv1a64 HEX'");
+            return -1;
+        }
+        want = strtoull(hex, NULL, 16);
+        if (fnv1a64(orig + rec_start, start - rec_start) != want) {
+            snprintf(r->err, r->errlen,
+                     "wisdom %s:%d: checksum mismatch: the file is corrupted or was edited; "
+                     "re-run myogen tune", r->path, r->line);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int wisdom_read_all(const char *path, wisdom *recs, int max, int *n, char *err, size_t errlen)
+{
+    *n = 0;
     /* non-blocking, then regular files only: a FIFO would block forever */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
@@ -353,7 +490,6 @@ int wisdom_read(const char *path, wisdom *w, char *err, size_t errlen)
     int rc = -1;
     size_t start = 0;
     char *line;
-    const char *v;
     if (len > WISDOM_MAX_BYTES) {
         snprintf(err, errlen, "wisdom %s: larger than %d bytes: not a wisdom file", path,
                  WISDOM_MAX_BYTES);
@@ -364,99 +500,41 @@ int wisdom_read(const char *path, wisdom *w, char *err, size_t errlen)
         goto done;
     }
     text[len] = 0;
-    line = next_line(&r, &start);
-    if (!line || strcmp(line, WISDOM_MAGIC) != 0) {
-        snprintf(err, errlen, "wisdom %s: not a myogen wisdom file (the first line must be '%s')",
-                 path, WISDOM_MAGIC);
-        goto done;
-    }
-    if (!(v = expect_key(&r, next_line(&r, &start), "myogen")) ||
-        copy_value(&r, w->myogen, sizeof w->myogen, v, "myogen"))
-        goto done;
-    if (!(v = expect_key(&r, next_line(&r, &start), "cpu")) ||
-        copy_value(&r, w->machine.cpu, sizeof w->machine.cpu, v, "cpu"))
-        goto done;
-    if (!(v = expect_key(&r, next_line(&r, &start), "isa")) ||
-        copy_value(&r, w->machine.isa, sizeof w->machine.isa, v, "isa"))
-        goto done;
-    if (!(v = expect_key(&r, next_line(&r, &start), "compiler")) ||
-        copy_value(&r, w->compiler, sizeof w->compiler, v, "compiler"))
-        goto done;
-    if (!(v = expect_key(&r, next_line(&r, &start), "spec")) ||
-        copy_value(&r, w->spec, sizeof w->spec, v, "spec"))
-        goto done;
-    if (w->spec[0] != '{' || w->spec[strlen(w->spec) - 1] != '}') {
-        bad(&r, "the spec must be a canonical table {...}");
-        goto done;
-    }
-    if (!(v = expect_key(&r, next_line(&r, &start), "tuned")))
-        goto done;
-    {
-        if (take_int(&v, "seq_len", 1, 1LL << 40, &w->seq_len) ||
-            take_int(&v, "channels", 1, 1LL << 40, &w->channels) ||
-            take_int(&v, "batch", 1, 1LL << 40, &w->batch) || *v) {
-            bad(&r, "expected 'tuned seq_len=L channels=C batch=B' (integers in 1..2^40)");
-            goto done;
-        }
-    }
-    for (;;) {
+    for (;;) { /* records, each from its magic line to its checksum line */
         line = next_line(&r, &start);
-        if (line && strncmp(line, "entry ", 6) == 0) {
-            if (w->n == WISDOM_MAX_ENTRIES) {
-                bad(&r, "too many entries");
-                goto done;
-            }
-            if (parse_entry(&r, line + 6, &w->e[w->n]) != 0)
-                goto done;
-            if (wisdom_find(w, w->e[w->n].arity, w->e[w->n].depth)) {
-                bad(&r, "two entries for one arity and depth");
-                goto done;
-            }
-            w->n++;
-            continue;
-        }
-        if (!(v = expect_key(&r, line, "best")))
-            goto done;
-        long long arity = 0, depth = 0;
-        if (w->n == 0 || take_int(&v, "arity", 1, 64, &arity) ||
-            take_int(&v, "depth", 1, 1 << 24, &depth) || *v ||
-            !wisdom_find(w, (int)arity, (int)depth)) {
-            bad(&r, "expected entries, then 'best arity=K depth=D' naming one of them");
+        if (!line && *n > 0 && r.truncated) {
+            bad(&r, "");
             goto done;
         }
-        w->best_arity = (int)arity;
-        w->best_depth = (int)depth;
-        break;
-    }
-    {
-        char hex[32];
-        uint64_t want;
-        line = next_line(&r, &start);
-        if (!(v = expect_key(&r, line, "checksum")))
-            goto done;
-        int used = 0;
-        if (sscanf(v, "fnv1a64 %16[0-9a-f]%n", hex, &used) != 1 || v[used] != 0 ||
-            strlen(hex) != 16) {
-            bad(&r, "expected 'checksum fnv1a64 HEX'");
+        if (!line && *n > 0)
+            break;
+        if (!line || strcmp(line, WISDOM_MAGIC) != 0) {
+            if (*n > 0)
+                bad(&r, "expected another record ('" WISDOM_MAGIC "') or the end");
+            else
+                snprintf(err, errlen, "wisdom %s: not a myogen wisdom file (the first line must "
+                         "be '%s')", path, WISDOM_MAGIC);
             goto done;
         }
-        want = strtoull(hex, NULL, 16);
-        if (r.pos != r.len) {
-            bad(&r, "text after the checksum line");
+        if (*n == max) {
+            snprintf(err, errlen, "wisdom %s:%d: more than %d records", path, r.line, max);
             goto done;
         }
-        if (fnv1a64(orig, start) != want) {
-            snprintf(err, errlen,
-                     "wisdom %s: checksum mismatch: the file is corrupted or was edited; "
-                     "re-run myogen tune", path);
+        if (parse_record(&r, orig, start, &recs[*n]) != 0)
             goto done;
-        }
+        (*n)++;
     }
     rc = 0;
 done:
     free(text);
     free(orig);
     return rc;
+}
+
+int wisdom_read(const char *path, wisdom *w, char *err, size_t errlen)
+{
+    int n;
+    return wisdom_read_all(path, w, 1, &n, err, errlen);
 }
 
 /* ---- matching ---- */
@@ -521,6 +599,13 @@ int wisdom_match(const wisdom *w, const char *path, const machine_id *m, const c
         return -1;
     }
     return 0;
+}
+
+int wisdom_same_key(const wisdom *a, const wisdom *b)
+{
+    return strcmp(a->myogen, b->myogen) == 0 && strcmp(a->machine.cpu, b->machine.cpu) == 0 &&
+           strcmp(a->machine.isa, b->machine.isa) == 0 && strcmp(a->compiler, b->compiler) == 0 &&
+           strcmp(a->spec, b->spec) == 0;
 }
 
 const wisdom_entry *wisdom_find(const wisdom *w, int arity, int depth)

@@ -20,8 +20,12 @@
  *   checksum fnv1a64 HEX           over every byte before this line
  *
  * Every key line must be there, in this order; anything else, a bad value
- * or a checksum that does not match is a malformed file. */
+ * or a checksum that does not match is a malformed file.  A file holds one
+ * or more such records, one after the other (FFTW's lesson: one wisdom file
+ * for every spec a program uses; `myogen tune` replaces the record of its
+ * own key and keeps the others; `myogen wisdom` lists, merges and prunes). */
 #define WISDOM_MAX_ENTRIES 64
+#define WISDOM_MAX_RECORDS 64
 
 typedef struct {
     int arity, depth;
@@ -50,12 +54,29 @@ int wisdom_spec_key(const char *canonical, char *key, size_t len);
  * if the spec has no such integer field. */
 int wisdom_spec_int(const char *canonical, const char *key, long long *v);
 
-/* Writes w to path atomically.  Returns 0, or -1 with a one-line message. */
+/* Writes w to path atomically (a file of that one record).  Returns 0, or -1
+ * with a one-line message. */
 int wisdom_write(const char *path, const wisdom *w, char *err, size_t errlen);
 
-/* Reads and checks the format of path.  Returns 0, or -1 with a one-line
- * message naming the file (and line). */
+/* Puts w into the file at path: its record replaces the one of the same key
+ * (wisdom_same_key), the others stay; a new file when there is none.  A
+ * file that is there but not sound is left alone (-1).  Returns 0, or -1
+ * with a one-line message. */
+int wisdom_save(const char *path, const wisdom *w, char *err, size_t errlen);
+
+/* Writes the n records recs to path atomically.  Returns 0, or -1. */
+int wisdom_write_all(const char *path, const wisdom *recs, int n, char *err, size_t errlen);
+
+/* Reads and checks the format of path, a file of one record.  Returns 0, or
+ * -1 with a one-line message naming the file (and line). */
 int wisdom_read(const char *path, wisdom *w, char *err, size_t errlen);
+
+/* Reads every record of path (at most max) into recs, their count into *n.
+ * Returns 0, or -1 with a one-line message naming the file (and line). */
+int wisdom_read_all(const char *path, wisdom *recs, int max, int *n, char *err, size_t errlen);
+
+/* Do a and b have the same key: myogen version, machine, compiler and spec? */
+int wisdom_same_key(const wisdom *a, const wisdom *b);
 
 /* Is w for this machine, compiler, myogen and spec key?  Returns 0, or -1
  * with a one-line message saying what differs. */

@@ -622,6 +622,70 @@ static void test_wisdom_roundtrip(void)
     EXPECT(strstr(err, "myogen 0.0.0"), "%s", err);
 }
 
+/* A file of several records (one per spec and machine): written, read back,
+ * updated by key; a bad record anywhere makes the file malformed. */
+static void test_wisdom_records(void)
+{
+    static wisdom w[3], r[WISDOM_MAX_RECORDS];
+    char err[1024];
+    int n = 0;
+    for (int i = 0; i < 3; i++)
+        sample_wisdom(&w[i]);
+    snprintf(w[1].spec, sizeof w[1].spec, "{kernel=\"myo\", name=\"tt\", state=8}");
+    snprintf(w[2].machine.cpu, sizeof w[2].machine.cpu, "Other CPU");
+    CU_ASSERT_EQUAL(wisdom_write_all(path_in("wr.txt"), w, 3, err, sizeof err), 0);
+    EXPECT(wisdom_read_all(path_in("wr.txt"), r, WISDOM_MAX_RECORDS, &n, err, sizeof err) == 0,
+           "read_all: %s", err);
+    CU_ASSERT_EQUAL(n, 3);
+    CU_ASSERT_STRING_EQUAL(r[1].spec, w[1].spec);
+    CU_ASSERT_STRING_EQUAL(r[2].machine.cpu, "Other CPU");
+    CU_ASSERT(wisdom_same_key(&r[0], &w[0]) && !wisdom_same_key(&r[0], &r[1]) &&
+              !wisdom_same_key(&r[0], &r[2]));
+    /* the one-record reader refuses a file of several */
+    CU_ASSERT_EQUAL(wisdom_read(path_in("wr.txt"), r, err, sizeof err), -1);
+    EXPECT(strstr(err, "more than 1 records") != NULL, "got: %s", err);
+    /* save: a new file, then another key (appended), then the first key again
+     * (replaced in place) */
+    unlink(path_in("ws.txt"));
+    CU_ASSERT_EQUAL(wisdom_save(path_in("ws.txt"), &w[0], err, sizeof err), 0);
+    CU_ASSERT_EQUAL(wisdom_save(path_in("ws.txt"), &w[2], err, sizeof err), 0);
+    w[0].best_arity = 2;
+    w[0].best_depth = 6;
+    CU_ASSERT_EQUAL(wisdom_save(path_in("ws.txt"), &w[0], err, sizeof err), 0);
+    EXPECT(wisdom_read_all(path_in("ws.txt"), r, WISDOM_MAX_RECORDS, &n, err, sizeof err) == 0,
+           "read_all: %s", err);
+    CU_ASSERT(n == 2 && r[0].best_arity == 2 && strcmp(r[1].machine.cpu, "Other CPU") == 0);
+    /* a damaged second record: checksum mismatch at its line; text between
+     * records; a file that is there but not sound is not overwritten by save */
+    size_t len;
+    char *text = read_text(path_in("ws.txt"), &len);
+    char *second = text ? strstr(text + 1, "myogen-wisdom 1") : NULL;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(second);
+    char *cpu = strstr(second, "Other CPU");
+    cpu[0] = 'o';
+    write_text(path_in("wd.txt"), text);
+    CU_ASSERT_EQUAL(wisdom_read_all(path_in("wd.txt"), r, WISDOM_MAX_RECORDS, &n, err,
+                                    sizeof err), -1);
+    EXPECT(strstr(err, "checksum mismatch") != NULL && strstr(err, "wd.txt:") != NULL,
+           "got: %s", err);
+    cpu[0] = 'O';
+    second[-1] = 0; /* the first record, then a stray line, then the second */
+    char *joined = malloc(len + 32);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(joined);
+    snprintf(joined, len + 32, "%s\nstray\n%s", text, second);
+    write_text(path_in("wj.txt"), joined);
+    CU_ASSERT_EQUAL(wisdom_read_all(path_in("wj.txt"), r, WISDOM_MAX_RECORDS, &n, err,
+                                    sizeof err), -1);
+    EXPECT(strstr(err, "expected another record") != NULL, "got: %s", err);
+    CU_ASSERT_EQUAL(wisdom_save(path_in("wj.txt"), &w[0], err, sizeof err), -1);
+    EXPECT(strstr(err, "not overwritten") != NULL, "got: %s", err);
+    char *after = read_text(path_in("wj.txt"), NULL);
+    CU_ASSERT(after && strcmp(after, joined) == 0);
+    free(after);
+    free(joined);
+    free(text);
+}
+
 static void test_wisdom_spec_key(void)
 {
     char key[512];
@@ -852,6 +916,58 @@ static void test_cli_wisdom_roundtrip(void)
            "default generation not deterministic");
     free(d1);
     free(d2);
+}
+
+/* myogen wisdom list / merge / prune, and generation from a file of several
+ * records (the one for this machine is taken) */
+static void test_cli_wisdom_tool(void)
+{
+    const char *spec_file = path_in("tune.lua");
+    write_text(spec_file, level_spec);
+    CU_ASSERT_EQUAL(craft_wisdom(path_in("here.txt"), spec_file, NULL, 2, 2, 8), 0);
+    CU_ASSERT_EQUAL(craft_wisdom(path_in("other.txt"), spec_file, "Other CPU (family 9)", 2, 2,
+                                 16), 0);
+    result r = MYOGEN("wisdom", "merge", "-o", path_in("merged.txt"), path_in("other.txt"),
+                      path_in("here.txt"));
+    EXPECT(r.code == 0, "merge: exit %d, %s", r.code, r.err);
+    result_free(&r);
+    r = MYOGEN("wisdom", "list", path_in("merged.txt"));
+    EXPECT(r.code == 0 && r.out && strstr(r.out, "Other CPU") &&
+               strchr(strchr(r.out, '\n') + 1, '\n') && !strchr(strchr(strchr(r.out, '\n') + 1, '\n') + 1, '\n'),
+           "list: expected two lines, got exit %d, \"%s\"", r.code, r.out);
+    result_free(&r);
+    /* generation takes this machine's record (TC 8), not the other's (TC 16) */
+    r = MYOGEN(spec_file, "--wisdom", path_in("merged.txt"), "-o", path_in("m.c"));
+    EXPECT(r.code == 0, "generate: exit %d, %s", r.code, r.err);
+    char *c = read_text(path_in("m.c"), NULL);
+    EXPECT(c && strstr(c, "#define tt_TC 8\n"), "this machine's record not taken");
+    free(c);
+    result_free(&r);
+    /* only the other machine's record: rejected, saying why */
+    r = MYOGEN(spec_file, "--wisdom", path_in("other.txt"), "-o", path_in("m2.c"));
+    EXPECT_REJECTED(r, "Other CPU");
+    result_free(&r);
+    /* prune keeps this machine's record */
+    r = MYOGEN("wisdom", "prune", path_in("merged.txt"), "-o", path_in("pruned.txt"));
+    EXPECT(r.code == 0 && r.out && strstr(r.out, "kept 1 of 2"), "prune: exit %d, %s%s",
+           r.code, r.out, r.err);
+    result_free(&r);
+    r = MYOGEN("wisdom", "list", path_in("pruned.txt"));
+    EXPECT(r.code == 0 && r.out && !strstr(r.out, "Other CPU"), "pruned list: %s", r.out);
+    result_free(&r);
+    /* bad input: one line, exit 2, nothing written */
+    r = MYOGEN("wisdom", "sort", path_in("merged.txt"));
+    EXPECT_REJECTED(r, "unknown command 'sort'");
+    result_free(&r);
+    r = MYOGEN("wisdom", "merge", path_in("merged.txt"));
+    EXPECT_REJECTED(r, "-o OUT is required");
+    result_free(&r);
+    write_text(path_in("junk.txt"), "not wisdom\n");
+    unlink(path_in("never.txt"));
+    r = MYOGEN("wisdom", "merge", "-o", path_in("never.txt"), path_in("junk.txt"));
+    EXPECT_REJECTED(r, "not a myogen wisdom file");
+    CU_ASSERT(!exists(path_in("never.txt")));
+    result_free(&r);
 }
 
 static void test_cli_wisdom_rejected(void)
@@ -1177,10 +1293,12 @@ static const test_def reference_tests[] = {{"tune_ref against dense solves", tes
 static const test_def wisdom_tests[] = {{"write, read, match", test_wisdom_roundtrip},
                                         {"spec key", test_wisdom_spec_key},
                                         {"malformed files", test_wisdom_malformed},
+                                        {"several records", test_wisdom_records},
                                         {NULL, NULL}};
 static const test_def cli_tests[] = {{"tune: table, wisdom, plot", test_cli_tune_table_wisdom_plot},
                                      {"wisdom round trip", test_cli_wisdom_roundtrip},
                                      {"wisdom rejected", test_cli_wisdom_rejected},
+                                     {"myogen wisdom list, merge, prune", test_cli_wisdom_tool},
                                      {"broken variant excluded", test_cli_fault_excluded},
                                      {"tree solve, chain, padding", test_cli_tree_solve},
                                      {"mlr: table, skipped arity, broken variant, wisdom",

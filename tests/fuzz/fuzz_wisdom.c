@@ -1,13 +1,14 @@
-/* libFuzzer harness: the wisdom reader (wisdom_read of compiler/wisdom.h)
- * and what `myogen --wisdom` does with a file it accepted (wisdom_spec_key,
- * wisdom_spec_int, wisdom_match, wisdom_find).
+/* libFuzzer harness: the wisdom reader (wisdom_read_all of compiler/wisdom.h:
+ * files of one or more records) and what `myogen --wisdom` does with a file
+ * it accepted (wisdom_spec_key, wisdom_spec_int, wisdom_match, wisdom_find).
  *
  * Input: a wisdom file.  It is read twice: as it is, and with its checksum
  * line (if any) recomputed, so that mutations get past the checksum to the
  * rest of the reader.  Checks, besides the sanitizers: a rejected file gets
  * a one-line message naming the file; an accepted one is consistent (1..64
- * entries, no duplicate, "best" among them) and survives a round trip: what
- * wisdom_write makes of it is accepted and rewritten byte-identically. */
+ * entries per record, no duplicate, "best" among them) and survives a round
+ * trip: what wisdom_write_all makes of it is accepted and rewritten
+ * byte-identically. */
 #include "fuzz_util.h"
 #include "wisdom.h"
 
@@ -81,25 +82,29 @@ static void check_accepted(const wisdom *w)
         fuzz_check_one_line("wisdom_match", err, sizeof err);
 }
 
-static void round_trip(const wisdom *w)
+static wisdom back[WISDOM_MAX_RECORDS];
+
+static void round_trip(const wisdom *recs, int n)
 {
-    static wisdom r;
     char err[1024];
-    int rc = wisdom_write(out_path, w, err, sizeof err);
+    int m = 0;
+    int rc = wisdom_write_all(out_path, recs, n, err, sizeof err);
     if (rc != 0) { /* e.g. too large: fine, if said in one line */
-        fuzz_check_one_line("wisdom_write", err, sizeof err);
+        fuzz_check_one_line("wisdom_write_all", err, sizeof err);
         return;
     }
-    rc = wisdom_read(out_path, &r, err, sizeof err);
-    FUZZ_CHECK(rc == 0, "wisdom_read rejects what wisdom_write wrote: %s", err);
-    FUZZ_CHECK(r.n == w->n && r.best_arity == w->best_arity && r.best_depth == w->best_depth &&
-                   strcmp(r.spec, w->spec) == 0 && strcmp(r.compiler, w->compiler) == 0 &&
-                   strcmp(r.machine.cpu, w->machine.cpu) == 0 &&
-                   strcmp(r.machine.isa, w->machine.isa) == 0 && strcmp(r.myogen, w->myogen) == 0 &&
-                   r.seq_len == w->seq_len && r.channels == w->channels && r.batch == w->batch,
-               "the round trip changed the wisdom");
-    rc = wisdom_write(out2_path, &r, err, sizeof err);
-    FUZZ_CHECK(rc == 0, "second wisdom_write: %s", err);
+    rc = wisdom_read_all(out_path, back, WISDOM_MAX_RECORDS, &m, err, sizeof err);
+    FUZZ_CHECK(rc == 0 && m == n, "wisdom_read_all rejects what wisdom_write_all wrote: %s", err);
+    for (int i = 0; i < n; i++) {
+        const wisdom *w = &recs[i], *r = &back[i];
+        FUZZ_CHECK(r->n == w->n && r->best_arity == w->best_arity &&
+                       r->best_depth == w->best_depth && wisdom_same_key(r, w) &&
+                       r->seq_len == w->seq_len && r->channels == w->channels &&
+                       r->batch == w->batch,
+                   "the round trip changed record %d", i);
+    }
+    rc = wisdom_write_all(out2_path, back, n, err, sizeof err);
+    FUZZ_CHECK(rc == 0, "second wisdom_write_all: %s", err);
     size_t n1, n2;
     char *a = slurp(out_path, &n1), *b = slurp(out2_path, &n2);
     FUZZ_CHECK(n1 == n2 && memcmp(a, b, n1) == 0, "wisdom_write is not a fixed point");
@@ -109,17 +114,20 @@ static void round_trip(const wisdom *w)
 
 static void read_one(const uint8_t *data, size_t size)
 {
-    static wisdom w;
+    static wisdom recs[WISDOM_MAX_RECORDS];
     char err[1024];
+    int n = 0;
     fuzz_write(in_path, data, size);
     memset(err, 0x5a, sizeof err);
-    if (wisdom_read(in_path, &w, err, sizeof err) != 0) {
-        fuzz_check_one_line("wisdom_read", err, sizeof err);
+    if (wisdom_read_all(in_path, recs, WISDOM_MAX_RECORDS, &n, err, sizeof err) != 0) {
+        fuzz_check_one_line("wisdom_read_all", err, sizeof err);
         FUZZ_CHECK(strstr(err, in_path) != NULL, "the message does not name the file: %s", err);
         return;
     }
-    check_accepted(&w);
-    round_trip(&w);
+    FUZZ_CHECK(n >= 1 && n <= WISDOM_MAX_RECORDS, "%d records", n);
+    for (int i = 0; i < n; i++)
+        check_accepted(&recs[i]);
+    round_trip(recs, n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
