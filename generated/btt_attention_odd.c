@@ -1826,13 +1826,13 @@ static int btt_attention_odd_attend_fwd(const btt_attention_odd_aws *a, const do
     return bad;
 }
 
-int btt_attention_odd_forward(const double *x, const double *W1, const double *W2, const double *v, double *o,
-        double *lse, size_t batch, size_t heads, void *workspace)
+int btt_attention_odd_forward(const double *x, const double *W1, const double *W2,
+        const double *v, double *o, double *lse, size_t batch, size_t heads, void *workspace)
 {
     size_t u, pairs;
     int rc = 0;
-    if (!x || !W1 || !W2 || !v || !o || !workspace || batch == 0 || heads == 0 ||
-        btt_attention_odd_workspace_size(batch, heads) == SIZE_MAX)
+    if (!x || !W1 || !W2 || !v || !o ||
+        !workspace || batch == 0 || heads == 0 || btt_attention_odd_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
     pairs = batch * heads;
     /* (batch, head) pairs in head order, each on its own with the slot of its thread */
@@ -1948,9 +1948,9 @@ static int btt_attention_odd_attend_bwd(const btt_attention_odd_aws *a, const do
     return bad;
 }
 
-int btt_attention_odd_backward(const double *x, const double *W1, const double *W2, const double *v,
-        const double *o, const double *lse, const double *dout, double *dx, double *dW1, double *dW2,
-        double *dv, size_t batch, size_t heads, void *workspace)
+int btt_attention_odd_backward(const double *x, const double *W1, const double *W2,
+        const double *v, const double *o, const double *lse, const double *dout, double *dx,
+        double *dW1, double *dW2, double *dv, size_t batch, size_t heads, void *workspace)
 {
     size_t g, groups, r;
     int rc = 0;

@@ -62,12 +62,12 @@ typedef double btt_attention_odd_real;
  * does not depend on them (heads run one after the other). */
 size_t btt_attention_odd_workspace_size(size_t batch, size_t heads);
 
-int btt_attention_odd_forward(const double *x, const double *W1, const double *W2, const double *v, double *o,
-        double *lse, size_t batch, size_t heads, void *workspace);
+int btt_attention_odd_forward(const double *x, const double *W1, const double *W2,
+        const double *v, double *o, double *lse, size_t batch, size_t heads, void *workspace);
 
-int btt_attention_odd_backward(const double *x, const double *W1, const double *W2, const double *v,
-        const double *o, const double *lse, const double *dout, double *dx, double *dW1, double *dW2,
-        double *dv, size_t batch, size_t heads, void *workspace);
+int btt_attention_odd_backward(const double *x, const double *W1, const double *W2,
+        const double *v, const double *o, const double *lse, const double *dout, double *dx,
+        double *dW1, double *dW2, double *dv, size_t batch, size_t heads, void *workspace);
 
 /* 1 where this CPU runs this file's target (c) code, else 0:
  * check it before the first call where the CPU is not known. */

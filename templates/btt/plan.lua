@@ -172,6 +172,52 @@ return function(spec)
     -- key_norm "layernorm_affine": k = LayerNorm(.) ln_weight + ln_bias,
     -- per head, in key order
     p.affine = spec.key_norm == "layernorm_affine"
+    -- the tensors of NAME_forward / NAME_backward in C order, { name,
+    -- written }: the LayerNorm affine's right after W2 (their gradients
+    -- right after dW2)
+    function p.att_tensors(pass)
+      local t = { { "x" }, { "W1" }, { "W2" } }
+      if p.affine then t[#t + 1], t[#t + 2] = { "ln_weight" }, { "ln_bias" } end
+      t[#t + 1] = { "v" }
+      if pass == "forward" then
+        t[#t + 1], t[#t + 2] = { "o", true }, { "lse", true }
+        return t
+      end
+      for _, n in ipairs({ "o", "lse", "dout" }) do t[#t + 1] = { n } end
+      for _, n in ipairs({ "dx", "dW1", "dW2" }) do t[#t + 1] = { n, true } end
+      if p.affine then t[#t + 1], t[#t + 2] = { "dln_weight", true }, { "dln_bias", true } end
+      t[#t + 1] = { "dv", true }
+      return t
+    end
+    -- "int NAME_<pass>(...)": lead parameters (a list), the tensors typed by
+    -- ty(written) (default: pointers to the real type, const when read),
+    -- then sizes and the workspace parameter ws
+    function p.att_signature(NAME, pass, lead, ty, ws)
+      ty = ty or function(written) return (written and "" or "const ") .. p.real .. " *" end
+      local ps = {}
+      for _, x in ipairs(lead) do ps[#ps + 1] = x end
+      for _, t in ipairs(p.att_tensors(pass)) do ps[#ps + 1] = ty(t[2]) .. t[1] end
+      for _, x in ipairs({ "size_t batch", "size_t heads", ws }) do ps[#ps + 1] = x end
+      return require("lib.cwrap")("int " .. NAME .. "_" .. pass .. "(", ps, ")", "        ")
+    end
+    -- "!x || !W1 || ..." over the tensors a call needs (the forward's lse may
+    -- be NULL), on lines of at most 95 columns that start at column 8
+    function p.att_missing(pass)
+      local lines, line = {}, ""
+      for _, t in ipairs(p.att_tensors(pass)) do
+        if not (pass == "forward" and t[1] == "lse") then
+          local piece = (line == "" and "" or " || ") .. "!" .. t[1]
+          if 8 + #line + #piece > 95 then
+            lines[#lines + 1] = line .. " ||"
+            line = "!" .. t[1]
+          else
+            line = line .. piece
+          end
+        end
+      end
+      lines[#lines + 1] = line
+      return table.concat(lines, "\n        ")
+    end
     function p.key_index(j0, j1)
       if p.j1_major then return "(" .. j1 .. ") * " .. n0 .. " + " .. j0 end
       return "(" .. j0 .. ") * " .. n1 .. " + " .. j1

@@ -13,23 +13,7 @@
 -- T: the tensors' element type.
 return function(V, NAME, T)
   local H = { cl = V.name == "opencl", cuda = V.name == "cuda" }
-  -- joins parts with ", " into lines of at most 95 columns; continuation
-  -- lines start with `indent`
-  function H.wrap(head, parts, tail, indent, col)
-    local lines, line, at = {}, head, col or 0 -- at: the column the first line starts at
-    for i, p in ipairs(parts) do
-      local piece = p .. (i < #parts and "," or tail)
-      local sep = line:sub(-1) == "(" and "" or " "
-      if at + #line + #sep + #piece > 95 and line ~= head then
-        lines[#lines + 1] = line
-        line, at = indent .. piece, 0
-      else
-        line = line .. sep .. piece
-      end
-    end
-    lines[#lines + 1] = line
-    return table.concat(lines, "\n")
-  end
+  H.wrap = require("lib.cwrap")
   if H.cl then
     H.ulong = "cl_ulong"
     H.mem = "cl_mem" -- a device buffer in a helper's parameters

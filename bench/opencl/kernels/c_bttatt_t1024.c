@@ -1531,13 +1531,13 @@ static int c_bttatt_t1024_attend_fwd(const c_bttatt_t1024_aws *a, const float *X
     return bad;
 }
 
-int c_bttatt_t1024_forward(const float *x, const float *W1, const float *W2, const float *v, float *o,
-        float *lse, size_t batch, size_t heads, void *workspace)
+int c_bttatt_t1024_forward(const float *x, const float *W1, const float *W2, const float *v,
+        float *o, float *lse, size_t batch, size_t heads, void *workspace)
 {
     size_t u, pairs;
     int rc = 0;
-    if (!x || !W1 || !W2 || !v || !o || !workspace || batch == 0 || heads == 0 ||
-        c_bttatt_t1024_workspace_size(batch, heads) == SIZE_MAX)
+    if (!x || !W1 || !W2 || !v || !o ||
+        !workspace || batch == 0 || heads == 0 || c_bttatt_t1024_workspace_size(batch, heads) == SIZE_MAX)
         return 1;
     pairs = batch * heads;
     /* (batch, head) pairs in head order, each on its own with the slot of its thread */

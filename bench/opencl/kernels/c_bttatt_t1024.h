@@ -62,8 +62,8 @@ typedef float c_bttatt_t1024_real;
  * does not depend on them (heads run one after the other). */
 size_t c_bttatt_t1024_workspace_size(size_t batch, size_t heads);
 
-int c_bttatt_t1024_forward(const float *x, const float *W1, const float *W2, const float *v, float *o,
-        float *lse, size_t batch, size_t heads, void *workspace);
+int c_bttatt_t1024_forward(const float *x, const float *W1, const float *W2, const float *v,
+        float *o, float *lse, size_t batch, size_t heads, void *workspace);
 
 int c_bttatt_t1024_backward(const float *x, const float *W1, const float *W2, const float *v,
         const float *o, const float *lse, const float *dout, float *dx, float *dW1, float *dW2,

@@ -2922,8 +2922,8 @@ int ocl_bttatt_t1024_cl_backward(cl_command_queue queue, cl_mem x, cl_mem W1, cl
     return rc != 0 ? rc : myogen_cl_status_end(queue, workspace);
 }
 
-int ocl_bttatt_t1024_forward(const float *x, const float *W1, const float *W2, const float *v, float *o,
-        float *lse, size_t batch, size_t heads, void *workspace)
+int ocl_bttatt_t1024_forward(const float *x, const float *W1, const float *W2, const float *v,
+        float *o, float *lse, size_t batch, size_t heads, void *workspace)
 {
     const size_t rows = batch * heads * 1024;
     cl_mem xb = NULL, w1 = NULL, w2 = NULL, vb = NULL, ob = NULL, lb = NULL, ws = NULL;
@@ -2931,8 +2931,8 @@ int ocl_bttatt_t1024_forward(const float *x, const float *W1, const float *W2, c
     cl_command_queue queue;
     int rc;
     (void)workspace;
-    if (!x || !W1 || !W2 || !v || !o || batch == 0 || heads == 0 ||
-        ocl_bttatt_t1024_workspace_size(batch, heads) == SIZE_MAX)
+    if (!x || !W1 || !W2 || !v || !o ||
+        batch == 0 || heads == 0 || ocl_bttatt_t1024_workspace_size(batch, heads) == SIZE_MAX)
         return MYOGEN_CL_EINVAL;
     rc = myogen_cl_default(&ctx, NULL, &queue);
     if (rc == 0)

@@ -74,8 +74,8 @@ typedef float ocl_bttatt_t1024_real;
  * summed over the batch; dv.  Batch and heads are run-time. */
 size_t ocl_bttatt_t1024_workspace_size(size_t batch, size_t heads);
 
-int ocl_bttatt_t1024_forward(const float *x, const float *W1, const float *W2, const float *v, float *o,
-        float *lse, size_t batch, size_t heads, void *workspace);
+int ocl_bttatt_t1024_forward(const float *x, const float *W1, const float *W2, const float *v,
+        float *o, float *lse, size_t batch, size_t heads, void *workspace);
 
 int ocl_bttatt_t1024_backward(const float *x, const float *W1, const float *W2, const float *v,
         const float *o, const float *lse, const float *dout, float *dx, float *dW1, float *dW2,
@@ -92,12 +92,12 @@ size_t ocl_bttatt_t1024_cl_workspace_size(size_t batch, size_t channels_or_heads
 int ocl_bttatt_t1024_cl_build(cl_command_queue queue);
 
 /* lse may be NULL, as in ocl_bttatt_t1024_forward. */
-int ocl_bttatt_t1024_cl_forward(cl_command_queue queue, cl_mem x, cl_mem W1, cl_mem W2, cl_mem v,
-        cl_mem o, cl_mem lse, size_t batch, size_t heads, cl_mem workspace);
+int ocl_bttatt_t1024_cl_forward(cl_command_queue queue, cl_mem x, cl_mem W1, cl_mem W2,
+        cl_mem v, cl_mem o, cl_mem lse, size_t batch, size_t heads, cl_mem workspace);
 
-int ocl_bttatt_t1024_cl_backward(cl_command_queue queue, cl_mem x, cl_mem W1, cl_mem W2, cl_mem v,
-        cl_mem o, cl_mem lse, cl_mem dout, cl_mem dx, cl_mem dW1, cl_mem dW2, cl_mem dv,
-        size_t batch, size_t heads, cl_mem workspace);
+int ocl_bttatt_t1024_cl_backward(cl_command_queue queue, cl_mem x, cl_mem W1, cl_mem W2,
+        cl_mem v, cl_mem o, cl_mem lse, cl_mem dout, cl_mem dx, cl_mem dW1, cl_mem dW2,
+        cl_mem dv, size_t batch, size_t heads, cl_mem workspace);
 
 #ifdef __cplusplus
 }
