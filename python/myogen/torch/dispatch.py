@@ -32,8 +32,10 @@ def resolve(spec, need_backward=True):
     return build.compile(spec, **overrides)
 
 
-def torch_dtype(kernel):
-    return _TORCH_DTYPES[kernel.dtype_name]
+def torch_dtype(kernel, tensor=None):
+    """The torch dtype of the kernel's tensors, or of the one so named
+    (Kernel.dtype_of: lse stays float32 beside 16-bit tensors)."""
+    return _TORCH_DTYPES[kernel.dtype_of(tensor) if tensor else kernel.dtype_name]
 
 
 def _cuda_twin(kernel):
@@ -76,8 +78,7 @@ def run(kernel, pass_, inputs):
     dims, out_shapes, ws = kernel.plan(pass_, args)
     outs = {}
     for name, shape in out_shapes:
-        t = outs[name] = torch.empty(shape, dtype=_TORCH_DTYPES[kernel.dtype_of(name)],
-                                     device=device)
+        t = outs[name] = torch.empty(shape, dtype=torch_dtype(kernel, name), device=device)
         ptrs[name] = t.data_ptr()
     if device.type == "cpu":
         kernel.call(pass_, ptrs, dims, ws)

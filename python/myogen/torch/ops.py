@@ -34,10 +34,10 @@ def _empty(shape, like):
     return torch.empty(shape, dtype=like.dtype, device=like.device)
 
 
-def _empty_lse(shape, like):
-    """lse: float32 beside 16-bit tensors (Kernel.dtype_of)."""
-    half = like.dtype in (torch.bfloat16, torch.float16)
-    return torch.empty(shape, dtype=torch.float32 if half else like.dtype, device=like.device)
+def _empty_lse(key, shape, like):
+    """The kernel's lse: its own dtype (float32 beside 16-bit tensors)."""
+    kernel = dispatch.kernel_for(key)
+    return torch.empty(shape, dtype=dispatch.torch_dtype(kernel, "lse"), device=like.device)
 
 
 # ---- myo ----------------------------------------------------------------------
@@ -125,7 +125,7 @@ def _mlr_impl(key: str, q: Tensor, k: Tensor, v: Tensor) -> Tuple[Tensor, Tensor
 
 
 def _mlr_fake(key, q, k, v):
-    return _empty(v.shape, v), _empty_lse(q.shape[:3], q)
+    return _empty(v.shape, v), _empty_lse(key, q.shape[:3], q)
 
 
 def _mlr_backward_impl(key: str, q: Tensor, k: Tensor, v: Tensor, o: Tensor, lse: Tensor,
@@ -189,7 +189,7 @@ def _btt_att_impl(key: str, x: Tensor, W1: Tensor, W2: Tensor, v: Tensor,
 
 
 def _btt_att_fake(key, x, W1, W2, v, ln_weight=None, ln_bias=None):
-    return _empty(v.shape, v), _empty(v.shape[:3], v)
+    return _empty(v.shape, v), _empty_lse(key, v.shape[:3], v)
 
 
 def _btt_att_backward_impl(key: str, x: Tensor, W1: Tensor, W2: Tensor, v: Tensor, o: Tensor,
