@@ -49,6 +49,11 @@ return function(spec)
     -- sums of u, one streaming pass per channel tile (memory-bound).
     p.path = "level_sums"
     p.TC = knob("TC", 128 // p.size, p) -- channels per tile: two cache lines of each row
+  elseif not p.chain and not p.dense and spec.share ~= "level" and not V.gpu then
+    -- parameters per vertex: their bytes dominate, so the factorization is
+    -- fused into the solve of NB batch elements at a time (tree_fused.c.tmpl)
+    p.path = "tree_fused"
+    p.NB = spec.share == "input" and 1 or 4
   else
     p.path = p.chain and "chain" or "tree"
   end
