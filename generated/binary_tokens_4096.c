@@ -111,6 +111,36 @@ static void binary_tokens_4096_lane_block(const float *x, size_t valid, float pa
             dst[n * 8 + w] = w < valid ? x[w * 16 + n] : pad;
 }
 
+
+/* 2 if a lane of chk is NaN: a pivot was zero or not finite. */
+static int binary_tokens_4096_pivots(__m256 chk)
+{
+    float c[8];
+    size_t w;
+    _mm256_storeu_ps(c, chk);
+    for (w = 0; w < 8; w++)
+        if (c[w] != c[w])
+            return 2;
+    return 0;
+}
+/* One parallel loop over `n` items, split in contiguous runs so each thread
+ * reads whole stretches of the parameter rows; `call` sees it0, it1 and its
+ * thread's scratch pv (scratch + thread * per_thread, both the caller's). */
+#define binary_tokens_4096_ITEMS(n, call)                                                  \
+    do {                                                                       \
+        const size_t n_ = (n), runs_ = (size_t)binary_tokens_4096_team(binary_tokens_4096_slots(n_)); \
+        size_t c_;                                                             \
+        binary_tokens_4096_PARALLEL_FOR(runs_)                                            \
+        for (c_ = 0; c_ < runs_; c_++) {                                       \
+            const size_t it0 = c_ * n_ / runs_, it1 = (c_ + 1) * n_ / runs_;   \
+            float *const pv = scratch + binary_tokens_4096_THREAD() * per_thread;         \
+            const int r_ = (call);                                             \
+            (void)pv;                                                          \
+            if (r_ > rc)                                                       \
+                rc = r_;                                                       \
+        }                                                                      \
+    } while (0)
+
 /* One run: nb <= 4 batch elements from b0 that share the parameter set
  * A, B, C; records [vertex][group] (internal: ir, leaves: lr). */
 typedef struct {
@@ -137,17 +167,6 @@ static float *binary_tokens_4096_rows_out(const binary_tokens_4096_run *r, size_
     return part ? r->yt : r->y + gi * 8;
 }
 
-/* 2 if a lane of chk is NaN: a pivot was zero or not finite. */
-static int binary_tokens_4096_pivots(__m256 chk)
-{
-    float c[8];
-    size_t w;
-    _mm256_storeu_ps(c, chk);
-    for (w = 0; w < 8; w++)
-        if (c[w] != c[w])
-            return 2;
-    return 0;
-}
 
 /* Up, level 11 with its leaves, parents it0..it1-1: each leaf's rows of
  * A, B, C streamed over all lane groups, adding C S^-1 B and C S^-1 e into
@@ -358,28 +377,12 @@ static size_t binary_tokens_4096_forward_workspace(size_t batch, size_t channels
     return binary_tokens_4096_mul(binary_tokens_4096_add(binary_tokens_4096_add(rec, io), binary_tokens_4096_mul(binary_tokens_4096_SLOTS_MAX, (384 + groups * 640))), 4);
 }
 
-/* One parallel loop over `n` (vertex, group) items, split in contiguous runs
- * so each thread reads whole stretches of the parameter rows. */
-#define binary_tokens_4096_ITEMS(n, call)                                                  \
-    do {                                                                       \
-        const size_t n_ = (n), runs_ = (size_t)binary_tokens_4096_team(binary_tokens_4096_slots(n_)); \
-        size_t c_;                                                             \
-        binary_tokens_4096_PARALLEL_FOR(runs_)                                            \
-        for (c_ = 0; c_ < runs_; c_++) {                                       \
-            const size_t it0 = c_ * n_ / runs_, it1 = (c_ + 1) * n_ / runs_;   \
-            float *const pv = scratch + binary_tokens_4096_THREAD() * (384 + groups * 640);            \
-            const int r_ = (call);                                             \
-            (void)pv;                                                          \
-            if (r_ > rc)                                                       \
-                rc = r_;                                                       \
-        }                                                                      \
-    } while (0)
-
 int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *u, float *y,
         size_t batch, size_t channels, void *workspace)
 {
     const size_t lanes = binary_tokens_4096_LANES(channels), groups = binary_tokens_4096_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 8; /* lanes of the last group */
+    const size_t per_thread = (384 + groups * 640);
     binary_tokens_4096_run run;
     float *io, *scratch;
     size_t b0, gi;

@@ -972,29 +972,31 @@ static const size_t test_channels[] = {1, 13, 16, 37, 64};
 #define NTEST_CHANNELS (sizeof test_channels / sizeof test_channels[0])
 
 /* Random data, batch 2, against dense LU (small trees) or the scalar tree
- * (larger channel counts, large trees). A second call must give the same
- * bits. Large trees skip the single channel. */
+ * (larger channel counts, large trees); then batch 9 with 13 channels (runs
+ * of 4 + 4 + 1 batch elements where a kernel solves a few at a time). A
+ * second call must give the same bits. Large trees skip the single channel. */
 static void check_accuracy(const kernel_desc *kd)
 {
     const myo_case *c = &kd->c;
     int small = myo_vertices(c) * (size_t)c->N <= DENSE_MAX;
     check_header(kd);
-    for (size_t i = small ? 0 : 1; i < NTEST_CHANNELS; i++) {
-        size_t ch = test_channels[i];
+    for (size_t i = small ? 0 : 1; i <= NTEST_CHANNELS; i++) {
+        size_t ch = i < NTEST_CHANNELS ? test_channels[i] : 13;
+        size_t batch = i < NTEST_CHANNELS ? 2 : 9;
         testdata td;
         myo_ref_params_d p;
         double *y2;
-        data_make(c, 2, ch, !kd->f64, 1000 + i, &td);
+        data_make(c, batch, ch, !kd->f64, 1000 + i, &td);
         p = data_params(c, &td);
-        CU_ASSERT_EQUAL_FATAL(
-            (use_dense(c, ch) ? myo_ref_dense : myo_ref_tree_d)(c, &p, td.u, td.yref, 2, ch),
-            0);
-        if (expect_rc(kd, &p, td.u, td.y, 2, ch, 0, 0, "random data")) {
+        CU_ASSERT_EQUAL_FATAL((use_dense(c, ch) ? myo_ref_dense : myo_ref_tree_d)(
+                                  c, &p, td.u, td.yref, batch, ch),
+                              0);
+        if (expect_rc(kd, &p, td.u, td.y, batch, ch, 0, 0, "random data")) {
             CU_ASSERT(compare(kd->name, "y", ch, td.y, td.yref, td.nio,
                               kd->f64 ? F64_ATOL : F32_ATOL, kd->f64 ? F64_RTOL : F32_RTOL,
                               W_FWD, kd->f64));
             y2 = nan_array(td.nio);
-            CU_ASSERT_EQUAL(kd->call(kd, &p, td.u, y2, 2, ch, 0), 0);
+            CU_ASSERT_EQUAL(kd->call(kd, &p, td.u, y2, batch, ch, 0), 0);
             CU_ASSERT(memcmp(y2, td.y, td.nio * sizeof *y2) == 0);
             free(y2);
         }
@@ -1003,17 +1005,18 @@ static void check_accuracy(const kernel_desc *kd)
 }
 
 /* Backward on random data, batch 2 (share input: 3), channels 1, 13, 37,
- * against the dense reference's adjoint gradients (or the tree's for large
- * trees and 37 channels). Outputs start as NaN, so an entry the kernel does
- * not overwrite fails; C's gradient is NULL when symmetric, Bin's, Cout's
- * and D's without siso readout. A second call must give the same bits. */
+ * and batch 9 with 13 channels (kernels that solve a few batch elements at a
+ * time run 4 + 4 + 1), against the dense reference's adjoint gradients (or
+ * the tree's for large trees and 37 channels). Outputs start as NaN, so an
+ * entry the kernel does not overwrite fails; C's gradient is NULL when
+ * symmetric, Bin's, Cout's and D's without siso readout. A second call must
+ * give the same bits. */
 static void check_backward(const kernel_desc *kd)
 {
-    static const size_t chs[] = {1, 13, 37};
+    static const size_t chs[] = {1, 13, 37, 13};
     const myo_case *c = &kd->c;
-    size_t batch = c->share == MYO_SHARE_INPUT ? 3 : 2;
     for (size_t i = 0; i < sizeof chs / sizeof chs[0]; i++) {
-        size_t ch = chs[i];
+        size_t ch = chs[i], batch = i == 3 ? 9 : c->share == MYO_SHARE_INPUT ? 3 : 2;
         testdata td;
         myo_ref_params_d p;
         myo_ref_grads_d g = grads_alloc(c, batch, ch), gr = grads_alloc(c, batch, ch);
