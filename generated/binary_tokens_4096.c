@@ -229,16 +229,21 @@ static int binary_tokens_4096_up_leaves(const binary_tokens_4096_run *r, size_t 
             binary_tokens_4096_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, valid, 1, pv);
             binary_tokens_4096_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 128);
             binary_tokens_4096_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 256);
-            for (n = 0; n < 128; n += 8) {
+            for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
                 __m256 si;
                 const __m256 s = _mm256_sub_ps(_mm256_load_ps(pv + n), _mm256_load_ps(ag + n));
                 si = _mm256_div_ps(one, s);
                 chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
-                _mm256_stream_ps(rp + n, _mm256_load_ps(pv + 256 + n));
-                _mm256_stream_ps(rp + 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + 128 + n), si));
-                for (b = 0; b < r->nb; b++) /* z = S^-1 m, m = -(the sum) */
-                    _mm256_stream_ps(rp + 256 + b * 128 + n, _mm256_mul_ps(_mm256_sub_ps(zero, si), _mm256_load_ps(ag + 128 * (1 + b) + n)));
+                _mm256_store_ps(pv + n, si);
             }
+            /* the records slot by slot: streamed stores fill whole lines */
+            for (n = 0; n < 128; n += 8)
+                _mm256_stream_ps(rp + n, _mm256_load_ps(pv + 256 + n));
+            for (n = 0; n < 128; n += 8)
+                _mm256_stream_ps(rp + 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + 128 + n), _mm256_load_ps(pv + n)));
+            for (b = 0; b < r->nb; b++) /* z = S^-1 m, m = -(the sum) */
+                for (n = 0; n < 128; n += 8)
+                    _mm256_stream_ps(rp + 256 + b * 128 + n, _mm256_mul_ps(_mm256_sub_ps(zero, _mm256_load_ps(pv + n)), _mm256_load_ps(ag + 128 * (1 + b) + n)));
         }
     }
     _mm_sfence();
@@ -252,7 +257,7 @@ static int binary_tokens_4096_up(const binary_tokens_4096_run *r, size_t off, si
     const size_t groups = r->groups;
     const __m256 one = _mm256_set1_ps(1), zero = _mm256_setzero_ps();
     __m256 chk = zero; /* NaN once a pivot is zero or not finite */
-    size_t it, n, q, b;
+    size_t it, n, b;
     for (it = it0; it < it1; it++) { /* vertex i of the level, lane group gi */
         const size_t i = it / groups, gi = it % groups;
         const size_t valid = r->lanes - gi * 8 < 8 ? r->lanes - gi * 8 : 8;
@@ -264,27 +269,28 @@ static int binary_tokens_4096_up(const binary_tokens_4096_run *r, size_t off, si
             binary_tokens_4096_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 128);
             binary_tokens_4096_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 256);
         }
-        for (q = 0; q < 8; q += 8) {
-            for (n = 0; n < 16; n++) {
-                const size_t o = n * 8 + q;
-                __m256 s = _mm256_load_ps(pv + o), si;
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 768 + o), _mm256_load_ps(rc + 0 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 768 + o), _mm256_load_ps(rc + 1 * groups * 768 + 128 + o), s);
-                si = _mm256_div_ps(one, s);
-                chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
-                if (off > 0) {
-                    _mm256_stream_ps(rp + o, _mm256_load_ps(pv + 256 + o));
-                    _mm256_stream_ps(rp + 128 + o, _mm256_mul_ps(_mm256_load_ps(pv + 128 + o), si));
-                }
-                for (b = 0; b < r->nb; b++) {
-                    const size_t z = 256 + b * 128 + o;
-                    __m256 m = zero;
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 768 + o), _mm256_load_ps(rc + 0 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 768 + o), _mm256_load_ps(rc + 1 * groups * 768 + z), m);
-                    _mm256_stream_ps(rp + z, _mm256_mul_ps(si, m));
-                }
-            }
+        for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
+            __m256 s = _mm256_load_ps(pv + n), si;
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 768 + n), _mm256_load_ps(rc + 0 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 768 + n), _mm256_load_ps(rc + 1 * groups * 768 + 128 + n), s);
+            si = _mm256_div_ps(one, s);
+            chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
+            _mm256_store_ps(pv + n, si);
         }
+        if (off > 0) { /* the records slot by slot: streamed stores fill whole lines */
+            for (n = 0; n < 128; n += 8)
+                _mm256_stream_ps(rp + n, _mm256_load_ps(pv + 256 + n));
+            for (n = 0; n < 128; n += 8)
+                _mm256_stream_ps(rp + 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + 128 + n), _mm256_load_ps(pv + n)));
+        }
+        for (b = 0; b < r->nb; b++)
+            for (n = 0; n < 128; n += 8) {
+                const size_t z = 256 + b * 128 + n;
+                __m256 m = zero;
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 768 + n), _mm256_load_ps(rc + 0 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 768 + n), _mm256_load_ps(rc + 1 * groups * 768 + z), m);
+                _mm256_stream_ps(rp + z, _mm256_mul_ps(_mm256_load_ps(pv + n), m));
+            }
     }
     _mm_sfence();
     return binary_tokens_4096_pivots(chk);

@@ -136,7 +136,8 @@ static void c_vertex_k16_lane_block(const float *x, size_t valid, float pad, flo
 
 /* The inverse: a lane-layout block src [16][8] written (add: added) to
  * the parameter-layout rows of group gi at x ([8 lanes][16]), lanes
- * below `valid` only; tmp: 128 elements of scratch. */
+ * below `valid` only; tmp: 128 elements of scratch. May stream: the
+ * caller fences before the gradients are read. */
 static void c_vertex_k16_lane_unblock(const float *src, size_t valid, int add, float *x, float *tmp)
 {
     size_t n, w;
@@ -144,6 +145,11 @@ static void c_vertex_k16_lane_unblock(const float *src, size_t valid, int add, f
         for (w = 0; w < 8; w += 8)
             for (n = 0; n < 16; n += 8)
                 { const __m256 r0 = _mm256_loadu_ps((src + n * 8 + w) + 0 * (8)); const __m256 r1 = _mm256_loadu_ps((src + n * 8 + w) + 1 * (8)); const __m256 r2 = _mm256_loadu_ps((src + n * 8 + w) + 2 * (8)); const __m256 r3 = _mm256_loadu_ps((src + n * 8 + w) + 3 * (8)); const __m256 r4 = _mm256_loadu_ps((src + n * 8 + w) + 4 * (8)); const __m256 r5 = _mm256_loadu_ps((src + n * 8 + w) + 5 * (8)); const __m256 r6 = _mm256_loadu_ps((src + n * 8 + w) + 6 * (8)); const __m256 r7 = _mm256_loadu_ps((src + n * 8 + w) + 7 * (8)); const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1); const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3); const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5); const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7); const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE); const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE); const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE); const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE); _mm256_storeu_ps((tmp + w * 16 + n) + 0 * (16), _mm256_permute2f128_ps(u0, u4, 0x20)); _mm256_storeu_ps((tmp + w * 16 + n) + 1 * (16), _mm256_permute2f128_ps(u1, u5, 0x20)); _mm256_storeu_ps((tmp + w * 16 + n) + 2 * (16), _mm256_permute2f128_ps(u2, u6, 0x20)); _mm256_storeu_ps((tmp + w * 16 + n) + 3 * (16), _mm256_permute2f128_ps(u3, u7, 0x20)); _mm256_storeu_ps((tmp + w * 16 + n) + 4 * (16), _mm256_permute2f128_ps(u0, u4, 0x31)); _mm256_storeu_ps((tmp + w * 16 + n) + 5 * (16), _mm256_permute2f128_ps(u1, u5, 0x31)); _mm256_storeu_ps((tmp + w * 16 + n) + 6 * (16), _mm256_permute2f128_ps(u2, u6, 0x31)); _mm256_storeu_ps((tmp + w * 16 + n) + 7 * (16), _mm256_permute2f128_ps(u3, u7, 0x31)); }
+        if (!add && (uintptr_t)x % 32 == 0) { /* whole lines, not read first */
+            for (w = 0; w < 128; w += 8)
+                _mm256_stream_ps(x + w, _mm256_load_ps(tmp + w));
+            return;
+        }
         for (w = 0; w < 128; w += 8)
             _mm256_storeu_ps(x + w, add ? _mm256_add_ps(_mm256_loadu_ps(x + w), _mm256_load_ps(tmp + w)) : _mm256_load_ps(tmp + w));
         return;
@@ -270,16 +276,21 @@ static int c_vertex_k16_up_leaves(const c_vertex_k16_run *r, size_t it0, size_t 
             c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, valid, 1, pv);
             c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 128);
             c_vertex_k16_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 256);
-            for (n = 0; n < 128; n += 8) {
+            for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
                 __m256 si;
                 const __m256 s = _mm256_sub_ps(_mm256_load_ps(pv + n), _mm256_load_ps(ag + n));
                 si = _mm256_div_ps(one, s);
                 chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
-                _mm256_stream_ps(rp + n, _mm256_load_ps(pv + 256 + n));
-                _mm256_stream_ps(rp + 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + 128 + n), si));
-                for (b = 0; b < r->nb; b++) /* z = S^-1 m, m = -(the sum) */
-                    _mm256_stream_ps(rp + 256 + b * 128 + n, _mm256_mul_ps(_mm256_sub_ps(zero, si), _mm256_load_ps(ag + 128 * (1 + b) + n)));
+                _mm256_store_ps(pv + n, si);
             }
+            /* the records slot by slot: streamed stores fill whole lines */
+            for (n = 0; n < 128; n += 8)
+                _mm256_stream_ps(rp + n, _mm256_load_ps(pv + 256 + n));
+            for (n = 0; n < 128; n += 8)
+                _mm256_stream_ps(rp + 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + 128 + n), _mm256_load_ps(pv + n)));
+            for (b = 0; b < r->nb; b++) /* z = S^-1 m, m = -(the sum) */
+                for (n = 0; n < 128; n += 8)
+                    _mm256_stream_ps(rp + 256 + b * 128 + n, _mm256_mul_ps(_mm256_sub_ps(zero, _mm256_load_ps(pv + n)), _mm256_load_ps(ag + 128 * (1 + b) + n)));
         }
     }
     _mm_sfence();
@@ -293,7 +304,7 @@ static int c_vertex_k16_up(const c_vertex_k16_run *r, size_t off, size_t coff, s
     const size_t groups = r->groups;
     const __m256 one = _mm256_set1_ps(1), zero = _mm256_setzero_ps();
     __m256 chk = zero; /* NaN once a pivot is zero or not finite */
-    size_t it, n, q, b;
+    size_t it, n, b;
     for (it = it0; it < it1; it++) { /* vertex i of the level, lane group gi */
         const size_t i = it / groups, gi = it % groups;
         const size_t valid = r->lanes - gi * 8 < 8 ? r->lanes - gi * 8 : 8;
@@ -305,55 +316,56 @@ static int c_vertex_k16_up(const c_vertex_k16_run *r, size_t off, size_t coff, s
             c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 128);
             c_vertex_k16_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 256);
         }
-        for (q = 0; q < 8; q += 8) {
-            for (n = 0; n < 16; n++) {
-                const size_t o = n * 8 + q;
-                __m256 s = _mm256_load_ps(pv + o), si;
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 768 + o), _mm256_load_ps(rc + 0 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 768 + o), _mm256_load_ps(rc + 1 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 768 + o), _mm256_load_ps(rc + 2 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 768 + o), _mm256_load_ps(rc + 3 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 768 + o), _mm256_load_ps(rc + 4 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 768 + o), _mm256_load_ps(rc + 5 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 768 + o), _mm256_load_ps(rc + 6 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 768 + o), _mm256_load_ps(rc + 7 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 768 + o), _mm256_load_ps(rc + 8 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 768 + o), _mm256_load_ps(rc + 9 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 768 + o), _mm256_load_ps(rc + 10 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 768 + o), _mm256_load_ps(rc + 11 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 768 + o), _mm256_load_ps(rc + 12 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 768 + o), _mm256_load_ps(rc + 13 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 768 + o), _mm256_load_ps(rc + 14 * groups * 768 + 128 + o), s);
-                s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 768 + o), _mm256_load_ps(rc + 15 * groups * 768 + 128 + o), s);
-                si = _mm256_div_ps(one, s);
-                chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
-                if (off > 0) {
-                    _mm256_stream_ps(rp + o, _mm256_load_ps(pv + 256 + o));
-                    _mm256_stream_ps(rp + 128 + o, _mm256_mul_ps(_mm256_load_ps(pv + 128 + o), si));
-                }
-                for (b = 0; b < r->nb; b++) {
-                    const size_t z = 256 + b * 128 + o;
-                    __m256 m = zero;
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 768 + o), _mm256_load_ps(rc + 0 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 768 + o), _mm256_load_ps(rc + 1 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 768 + o), _mm256_load_ps(rc + 2 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 768 + o), _mm256_load_ps(rc + 3 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 768 + o), _mm256_load_ps(rc + 4 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 768 + o), _mm256_load_ps(rc + 5 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 768 + o), _mm256_load_ps(rc + 6 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 768 + o), _mm256_load_ps(rc + 7 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 768 + o), _mm256_load_ps(rc + 8 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 768 + o), _mm256_load_ps(rc + 9 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 768 + o), _mm256_load_ps(rc + 10 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 768 + o), _mm256_load_ps(rc + 11 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 768 + o), _mm256_load_ps(rc + 12 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 768 + o), _mm256_load_ps(rc + 13 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 768 + o), _mm256_load_ps(rc + 14 * groups * 768 + z), m);
-                    m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 768 + o), _mm256_load_ps(rc + 15 * groups * 768 + z), m);
-                    _mm256_stream_ps(rp + z, _mm256_mul_ps(si, m));
-                }
-            }
+        for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
+            __m256 s = _mm256_load_ps(pv + n), si;
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 768 + n), _mm256_load_ps(rc + 0 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 768 + n), _mm256_load_ps(rc + 1 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 768 + n), _mm256_load_ps(rc + 2 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 768 + n), _mm256_load_ps(rc + 3 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 768 + n), _mm256_load_ps(rc + 4 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 768 + n), _mm256_load_ps(rc + 5 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 768 + n), _mm256_load_ps(rc + 6 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 768 + n), _mm256_load_ps(rc + 7 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 768 + n), _mm256_load_ps(rc + 8 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 768 + n), _mm256_load_ps(rc + 9 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 768 + n), _mm256_load_ps(rc + 10 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 768 + n), _mm256_load_ps(rc + 11 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 768 + n), _mm256_load_ps(rc + 12 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 768 + n), _mm256_load_ps(rc + 13 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 768 + n), _mm256_load_ps(rc + 14 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 768 + n), _mm256_load_ps(rc + 15 * groups * 768 + 128 + n), s);
+            si = _mm256_div_ps(one, s);
+            chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
+            _mm256_store_ps(pv + n, si);
         }
+        if (off > 0) { /* the records slot by slot: streamed stores fill whole lines */
+            for (n = 0; n < 128; n += 8)
+                _mm256_stream_ps(rp + n, _mm256_load_ps(pv + 256 + n));
+            for (n = 0; n < 128; n += 8)
+                _mm256_stream_ps(rp + 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + 128 + n), _mm256_load_ps(pv + n)));
+        }
+        for (b = 0; b < r->nb; b++)
+            for (n = 0; n < 128; n += 8) {
+                const size_t z = 256 + b * 128 + n;
+                __m256 m = zero;
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 768 + n), _mm256_load_ps(rc + 0 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 768 + n), _mm256_load_ps(rc + 1 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 768 + n), _mm256_load_ps(rc + 2 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 768 + n), _mm256_load_ps(rc + 3 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 768 + n), _mm256_load_ps(rc + 4 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 768 + n), _mm256_load_ps(rc + 5 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 768 + n), _mm256_load_ps(rc + 6 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 768 + n), _mm256_load_ps(rc + 7 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 768 + n), _mm256_load_ps(rc + 8 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 768 + n), _mm256_load_ps(rc + 9 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 768 + n), _mm256_load_ps(rc + 10 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 768 + n), _mm256_load_ps(rc + 11 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 768 + n), _mm256_load_ps(rc + 12 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 768 + n), _mm256_load_ps(rc + 13 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 768 + n), _mm256_load_ps(rc + 14 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 768 + n), _mm256_load_ps(rc + 15 * groups * 768 + z), m);
+                _mm256_stream_ps(rp + z, _mm256_mul_ps(_mm256_load_ps(pv + n), m));
+            }
     }
     _mm_sfence();
     return c_vertex_k16_pivots(chk);
@@ -587,15 +599,19 @@ static int c_vertex_k16_bup_leaves(const c_vertex_k16_brun *r, size_t it0, size_
             c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, valid, 1, pv);
             c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, valid, 0, rp);
             c_vertex_k16_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, valid, 0, rp + 128);
-            for (n = 0; n < 128; n += 8) {
+            for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
                 __m256 si;
                 const __m256 s = _mm256_sub_ps(_mm256_load_ps(pv + n), _mm256_load_ps(ag + n));
                 si = _mm256_div_ps(one, s);
                 chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
-                _mm256_stream_ps(rp + 256 + n, si);
-                for (b = 0; b < 2 * nb; b++) /* z, w = S^-1 m: m = -(the sums) */
-                    _mm256_stream_ps(rp + (3 + b) * 128 + n, _mm256_mul_ps(_mm256_sub_ps(zero, si), _mm256_load_ps(ag + (1 + b) * 128 + n)));
+                _mm256_store_ps(pv + n, si);
             }
+            /* the records slot by slot: streamed stores fill whole lines */
+            for (n = 0; n < 128; n += 8)
+                _mm256_stream_ps(rp + 256 + n, _mm256_load_ps(pv + n));
+            for (b = 0; b < 2 * nb; b++) /* z, w = S^-1 m: m = -(the sums) */
+                for (n = 0; n < 128; n += 8)
+                    _mm256_stream_ps(rp + (3 + b) * 128 + n, _mm256_mul_ps(_mm256_sub_ps(zero, _mm256_load_ps(pv + n)), _mm256_load_ps(ag + (1 + b) * 128 + n)));
         }
     }
     _mm_sfence();
@@ -622,7 +638,7 @@ static int c_vertex_k16_bup(const c_vertex_k16_brun *r, size_t off, size_t coff,
         } else {
             memset(rp, 0, 256 * sizeof(float));
         }
-        for (n = 0; n < 128; n += 8) {
+        for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
             __m256 s = _mm256_load_ps(pv + n), si;
             s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 0 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 0 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 0 * groups * 1408 + n), s);
             s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 1 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 1 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 1 * groups * 1408 + n), s);
@@ -642,45 +658,53 @@ static int c_vertex_k16_bup(const c_vertex_k16_brun *r, size_t off, size_t coff,
             s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 15 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 15 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 15 * groups * 1408 + n), s);
             si = _mm256_div_ps(one, s);
             chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
-            _mm256_stream_ps(rp + 256 + n, si);
-            for (b = 0; b < nb; b++) {
-                __m256 m = zero, mw = zero;
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 0 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 1408 + n), _mm256_load_ps(rc + 0 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 1 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 1408 + n), _mm256_load_ps(rc + 1 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 2 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 1408 + n), _mm256_load_ps(rc + 2 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 3 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 1408 + n), _mm256_load_ps(rc + 3 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 4 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 1408 + n), _mm256_load_ps(rc + 4 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 5 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 1408 + n), _mm256_load_ps(rc + 5 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 6 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 1408 + n), _mm256_load_ps(rc + 6 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 7 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 1408 + n), _mm256_load_ps(rc + 7 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 8 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 1408 + n), _mm256_load_ps(rc + 8 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 9 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 1408 + n), _mm256_load_ps(rc + 9 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 10 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 1408 + n), _mm256_load_ps(rc + 10 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 11 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 1408 + n), _mm256_load_ps(rc + 11 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 12 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 1408 + n), _mm256_load_ps(rc + 12 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 13 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 1408 + n), _mm256_load_ps(rc + 13 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 14 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 1408 + n), _mm256_load_ps(rc + 14 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 15 * groups * 1408 + (3 + b) * 128 + n), m);
-                mw = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 1408 + n), _mm256_load_ps(rc + 15 * groups * 1408 + (3 + nb + b) * 128 + n), mw);
-                _mm256_stream_ps(rp + (3 + b) * 128 + n, _mm256_mul_ps(si, m));
-                _mm256_stream_ps(rp + (3 + nb + b) * 128 + n, _mm256_mul_ps(si, mw));
-            }
+            _mm256_store_ps(pv + n, si);
         }
+        /* the records slot by slot: streamed stores fill whole lines */
+        for (n = 0; n < 128; n += 8)
+            _mm256_stream_ps(rp + 256 + n, _mm256_load_ps(pv + n));
+        for (b = 0; b < nb; b++)
+            for (n = 0; n < 128; n += 8) {
+                __m256 m = zero;
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 0 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 1 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 2 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 3 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 4 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 5 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 6 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 7 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 8 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 9 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 10 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 11 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 12 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 13 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 14 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 15 * groups * 1408 + (3 + b) * 128 + n), m);
+                _mm256_stream_ps(rp + (3 + b) * 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + n), m));
+            }
+        for (b = 0; b < nb; b++)
+            for (n = 0; n < 128; n += 8) {
+                __m256 m = zero;
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 1408 + n), _mm256_load_ps(rc + 0 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 1408 + n), _mm256_load_ps(rc + 1 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 1408 + n), _mm256_load_ps(rc + 2 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 1408 + n), _mm256_load_ps(rc + 3 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 1408 + n), _mm256_load_ps(rc + 4 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 1408 + n), _mm256_load_ps(rc + 5 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 1408 + n), _mm256_load_ps(rc + 6 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 1408 + n), _mm256_load_ps(rc + 7 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 1408 + n), _mm256_load_ps(rc + 8 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 1408 + n), _mm256_load_ps(rc + 9 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 1408 + n), _mm256_load_ps(rc + 10 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 1408 + n), _mm256_load_ps(rc + 11 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 1408 + n), _mm256_load_ps(rc + 12 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 1408 + n), _mm256_load_ps(rc + 13 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 1408 + n), _mm256_load_ps(rc + 14 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 1408 + n), _mm256_load_ps(rc + 15 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                _mm256_stream_ps(rp + (3 + nb + b) * 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + n), m));
+            }
     }
     _mm_sfence();
     return c_vertex_k16_pivots(chk);
@@ -721,6 +745,7 @@ static void c_vertex_k16_bdown(const c_vertex_k16_brun *r, size_t off, size_t po
         }
         c_vertex_k16_put_grads(r, off + i, gi, pv, pv + 128, pv + 256, pv + 384);
     }
+    _mm_sfence();
 }
 
 /* Down, level 2 and its leaves, blocks it0..it1-1 of 16 parents: x_v and
@@ -818,6 +843,7 @@ static void c_vertex_k16_bdown_leaves(const c_vertex_k16_brun *r, size_t it0, si
                 c_vertex_k16_put_grads(r, c, gi, g3, g3 + 128, g3 + 256, pb + 384);
             }
     }
+    _mm_sfence();
 }
 
 /* Bytes: the records of every (internal vertex, lane group), Bin/Cout/D in
