@@ -671,10 +671,10 @@ static int c_chain_backward_group(const c_chain_params *p, const float *u, const
             dub = dut;
             us = 8;
         }
+        /* forward states: T x = e */
+        for (r = 0; r < 4096; r++)
         for (q = 0; q < 8; q += 8) {
-            /* forward states: T x = e */
-            for (r = 0; r < 4096; r++) {
-                const __m256 e = _mm256_loadu_ps(ub + (r) * us + 0 + q);
+            const __m256 e = _mm256_loadu_ps(ub + (r) * us + 0 + q);
                 _mm256_store_ps(x + (0 + r) * 128 + 0 + q, _mm256_mul_ps(_mm256_load_ps(io + 0 + q), e));
                 _mm256_store_ps(x + (0 + r) * 128 + 8 + q, _mm256_mul_ps(_mm256_load_ps(io + 8 + q), e));
                 _mm256_store_ps(x + (0 + r) * 128 + 16 + q, _mm256_mul_ps(_mm256_load_ps(io + 16 + q), e));
@@ -691,12 +691,13 @@ static int c_chain_backward_group(const c_chain_params *p, const float *u, const
                 _mm256_store_ps(x + (0 + r) * 128 + 104 + q, _mm256_mul_ps(_mm256_load_ps(io + 104 + q), e));
                 _mm256_store_ps(x + (0 + r) * 128 + 112 + q, _mm256_mul_ps(_mm256_load_ps(io + 112 + q), e));
                 _mm256_store_ps(x + (0 + r) * 128 + 120 + q, _mm256_mul_ps(_mm256_load_ps(io + 120 + q), e));
-            }
-            for (l = 4095, off = 4096, cnt = 1; l >= 1; l--, cnt /= 1) { /* up */
-                off -= cnt;
-                for (v = off + cnt - 1; v + 1 > off; v--) {
-                    const float *rv = f + v * 384;
-                    const size_t up = (v - 1) / 1;
+        }
+        for (l = 4095, off = 4096, cnt = 1; l >= 1; l--, cnt /= 1) { /* up */
+            off -= cnt;
+            for (v = off + cnt - 1; v + 1 > off; v--) {
+                const float *rv = f + v * 384;
+                const size_t up = (v - 1) / 1;
+                for (q = 0; q < 8; q += 8) {
                     __m256 t0 = _mm256_load_ps(x + (up) * 128 + 0 + q);
                     __m256 t1 = _mm256_load_ps(x + (up) * 128 + 8 + q);
                     __m256 t2 = _mm256_load_ps(x + (up) * 128 + 16 + q);
@@ -795,7 +796,8 @@ static int c_chain_backward_group(const c_chain_params *p, const float *u, const
                     _mm256_store_ps(x + (up) * 128 + 120 + q, t15);
                 }
             }
-            {
+        }
+        for (q = 0; q < 8; q += 8) { /* the root */
                 __m256 t0 = _mm256_setzero_ps();
                 __m256 t1 = _mm256_setzero_ps();
                 __m256 t2 = _mm256_setzero_ps();
@@ -892,11 +894,12 @@ static int c_chain_backward_group(const c_chain_params *p, const float *u, const
                 _mm256_store_ps(x + (0) * 128 + 104 + q, t13);
                 _mm256_store_ps(x + (0) * 128 + 112 + q, t14);
                 _mm256_store_ps(x + (0) * 128 + 120 + q, t15);
-            }
-            for (l = 1, off = 1, cnt = 1; l <= 4095; l++, off += cnt, cnt *= 1) /* down */
-                for (v = off; v < off + cnt; v++) {
-                    const float *rv = f + v * 384;
-                    const size_t up = (v - 1) / 1;
+        }
+        for (l = 1, off = 1, cnt = 1; l <= 4095; l++, off += cnt, cnt *= 1) /* down */
+            for (v = off; v < off + cnt; v++) {
+                const float *rv = f + v * 384;
+                const size_t up = (v - 1) / 1;
+                for (q = 0; q < 8; q += 8) {
                     __m256 t0 = _mm256_setzero_ps();
                     __m256 t1 = _mm256_setzero_ps();
                     __m256 t2 = _mm256_setzero_ps();
@@ -1058,9 +1061,11 @@ static int c_chain_backward_group(const c_chain_params *p, const float *u, const
                     _mm256_store_ps(x + (v) * 128 + 112 + q, t14);
                     _mm256_store_ps(x + (v) * 128 + 120 + q, t15);
                 }
-            /* adjoint states: T^T lam = dL/dx (Cout dy at the positions) */
-            for (r = 0; r < 4096; r++) {
-                const __m256 e = _mm256_loadu_ps(dyb + (r) * us + 0 + q);
+            }
+        /* adjoint states: T^T lam = dL/dx (Cout dy at the positions) */
+        for (r = 0; r < 4096; r++)
+        for (q = 0; q < 8; q += 8) {
+            const __m256 e = _mm256_loadu_ps(dyb + (r) * us + 0 + q);
                 _mm256_store_ps(lam + (0 + r) * 128 + 0 + q, _mm256_mul_ps(_mm256_load_ps(io + 128 + q), e));
                 _mm256_store_ps(lam + (0 + r) * 128 + 8 + q, _mm256_mul_ps(_mm256_load_ps(io + 136 + q), e));
                 _mm256_store_ps(lam + (0 + r) * 128 + 16 + q, _mm256_mul_ps(_mm256_load_ps(io + 144 + q), e));
@@ -1077,12 +1082,13 @@ static int c_chain_backward_group(const c_chain_params *p, const float *u, const
                 _mm256_store_ps(lam + (0 + r) * 128 + 104 + q, _mm256_mul_ps(_mm256_load_ps(io + 232 + q), e));
                 _mm256_store_ps(lam + (0 + r) * 128 + 112 + q, _mm256_mul_ps(_mm256_load_ps(io + 240 + q), e));
                 _mm256_store_ps(lam + (0 + r) * 128 + 120 + q, _mm256_mul_ps(_mm256_load_ps(io + 248 + q), e));
-            }
-            for (l = 4095, off = 4096, cnt = 1; l >= 1; l--, cnt /= 1) { /* up */
-                off -= cnt;
-                for (v = off + cnt - 1; v + 1 > off; v--) {
-                    const float *rv = f + v * 384;
-                    const size_t up = (v - 1) / 1;
+        }
+        for (l = 4095, off = 4096, cnt = 1; l >= 1; l--, cnt /= 1) { /* up */
+            off -= cnt;
+            for (v = off + cnt - 1; v + 1 > off; v--) {
+                const float *rv = f + v * 384;
+                const size_t up = (v - 1) / 1;
+                for (q = 0; q < 8; q += 8) {
                     __m256 t0 = _mm256_load_ps(lam + (up) * 128 + 0 + q);
                     __m256 t1 = _mm256_load_ps(lam + (up) * 128 + 8 + q);
                     __m256 t2 = _mm256_load_ps(lam + (up) * 128 + 16 + q);
@@ -1181,7 +1187,8 @@ static int c_chain_backward_group(const c_chain_params *p, const float *u, const
                     _mm256_store_ps(lam + (up) * 128 + 120 + q, t15);
                 }
             }
-            {
+        }
+        for (q = 0; q < 8; q += 8) { /* the root */
                 __m256 t0 = _mm256_setzero_ps();
                 __m256 t1 = _mm256_setzero_ps();
                 __m256 t2 = _mm256_setzero_ps();
@@ -1278,11 +1285,12 @@ static int c_chain_backward_group(const c_chain_params *p, const float *u, const
                 _mm256_store_ps(lam + (0) * 128 + 104 + q, t13);
                 _mm256_store_ps(lam + (0) * 128 + 112 + q, t14);
                 _mm256_store_ps(lam + (0) * 128 + 120 + q, t15);
-            }
-            for (l = 1, off = 1, cnt = 1; l <= 4095; l++, off += cnt, cnt *= 1) /* down */
-                for (v = off; v < off + cnt; v++) {
-                    const float *rv = f + v * 384;
-                    const size_t up = (v - 1) / 1;
+        }
+        for (l = 1, off = 1, cnt = 1; l <= 4095; l++, off += cnt, cnt *= 1) /* down */
+            for (v = off; v < off + cnt; v++) {
+                const float *rv = f + v * 384;
+                const size_t up = (v - 1) / 1;
+                for (q = 0; q < 8; q += 8) {
                     __m256 t0 = _mm256_setzero_ps();
                     __m256 t1 = _mm256_setzero_ps();
                     __m256 t2 = _mm256_setzero_ps();
@@ -1444,262 +1452,265 @@ static int c_chain_backward_group(const c_chain_params *p, const float *u, const
                     _mm256_store_ps(lam + (v) * 128 + 112 + q, t14);
                     _mm256_store_ps(lam + (v) * 128 + 120 + q, t15);
                 }
-            /* du = Bin . lam + D dy; the readout's gradients */
-            for (r = 0; r < 4096; r++) {
-                const __m256 ur = _mm256_loadu_ps(ub + (r) * us + 0 + q), dr = _mm256_loadu_ps(dyb + (r) * us + 0 + q);
+            }
+        /* du = Bin . lam + D dy; the readout's gradients */
+        for (r = 0; r < 4096; r++)
+        for (q = 0; q < 8; q += 8) {
+            const __m256 ur = _mm256_loadu_ps(ub + (r) * us + 0 + q), dr = _mm256_loadu_ps(dyb + (r) * us + 0 + q);
                 __m256 s = _mm256_mul_ps(_mm256_load_ps(io + 256 + q), dr);
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 0 + q), _mm256_load_ps(lam + (0 + r) * 128 + 0 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 0 + q), _mm256_load_ps(lam + (0 + r) * 128 + 0 + q), s);
                 _mm256_store_ps(acc + 1572864 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 0 + q), ur, _mm256_load_ps(acc + 1572864 + q)));
                 _mm256_store_ps(acc + 1572992 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 0 + q), _mm256_load_ps(acc + 1572992 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 8 + q), _mm256_load_ps(lam + (0 + r) * 128 + 8 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 8 + q), _mm256_load_ps(lam + (0 + r) * 128 + 8 + q), s);
                 _mm256_store_ps(acc + 1572872 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 8 + q), ur, _mm256_load_ps(acc + 1572872 + q)));
                 _mm256_store_ps(acc + 1573000 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 8 + q), _mm256_load_ps(acc + 1573000 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 16 + q), _mm256_load_ps(lam + (0 + r) * 128 + 16 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 16 + q), _mm256_load_ps(lam + (0 + r) * 128 + 16 + q), s);
                 _mm256_store_ps(acc + 1572880 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 16 + q), ur, _mm256_load_ps(acc + 1572880 + q)));
                 _mm256_store_ps(acc + 1573008 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 16 + q), _mm256_load_ps(acc + 1573008 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 24 + q), _mm256_load_ps(lam + (0 + r) * 128 + 24 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 24 + q), _mm256_load_ps(lam + (0 + r) * 128 + 24 + q), s);
                 _mm256_store_ps(acc + 1572888 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 24 + q), ur, _mm256_load_ps(acc + 1572888 + q)));
                 _mm256_store_ps(acc + 1573016 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 24 + q), _mm256_load_ps(acc + 1573016 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 32 + q), _mm256_load_ps(lam + (0 + r) * 128 + 32 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 32 + q), _mm256_load_ps(lam + (0 + r) * 128 + 32 + q), s);
                 _mm256_store_ps(acc + 1572896 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 32 + q), ur, _mm256_load_ps(acc + 1572896 + q)));
                 _mm256_store_ps(acc + 1573024 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 32 + q), _mm256_load_ps(acc + 1573024 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 40 + q), _mm256_load_ps(lam + (0 + r) * 128 + 40 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 40 + q), _mm256_load_ps(lam + (0 + r) * 128 + 40 + q), s);
                 _mm256_store_ps(acc + 1572904 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 40 + q), ur, _mm256_load_ps(acc + 1572904 + q)));
                 _mm256_store_ps(acc + 1573032 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 40 + q), _mm256_load_ps(acc + 1573032 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 48 + q), _mm256_load_ps(lam + (0 + r) * 128 + 48 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 48 + q), _mm256_load_ps(lam + (0 + r) * 128 + 48 + q), s);
                 _mm256_store_ps(acc + 1572912 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 48 + q), ur, _mm256_load_ps(acc + 1572912 + q)));
                 _mm256_store_ps(acc + 1573040 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 48 + q), _mm256_load_ps(acc + 1573040 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 56 + q), _mm256_load_ps(lam + (0 + r) * 128 + 56 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 56 + q), _mm256_load_ps(lam + (0 + r) * 128 + 56 + q), s);
                 _mm256_store_ps(acc + 1572920 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 56 + q), ur, _mm256_load_ps(acc + 1572920 + q)));
                 _mm256_store_ps(acc + 1573048 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 56 + q), _mm256_load_ps(acc + 1573048 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 64 + q), _mm256_load_ps(lam + (0 + r) * 128 + 64 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 64 + q), _mm256_load_ps(lam + (0 + r) * 128 + 64 + q), s);
                 _mm256_store_ps(acc + 1572928 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 64 + q), ur, _mm256_load_ps(acc + 1572928 + q)));
                 _mm256_store_ps(acc + 1573056 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 64 + q), _mm256_load_ps(acc + 1573056 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 72 + q), _mm256_load_ps(lam + (0 + r) * 128 + 72 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 72 + q), _mm256_load_ps(lam + (0 + r) * 128 + 72 + q), s);
                 _mm256_store_ps(acc + 1572936 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 72 + q), ur, _mm256_load_ps(acc + 1572936 + q)));
                 _mm256_store_ps(acc + 1573064 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 72 + q), _mm256_load_ps(acc + 1573064 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 80 + q), _mm256_load_ps(lam + (0 + r) * 128 + 80 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 80 + q), _mm256_load_ps(lam + (0 + r) * 128 + 80 + q), s);
                 _mm256_store_ps(acc + 1572944 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 80 + q), ur, _mm256_load_ps(acc + 1572944 + q)));
                 _mm256_store_ps(acc + 1573072 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 80 + q), _mm256_load_ps(acc + 1573072 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 88 + q), _mm256_load_ps(lam + (0 + r) * 128 + 88 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 88 + q), _mm256_load_ps(lam + (0 + r) * 128 + 88 + q), s);
                 _mm256_store_ps(acc + 1572952 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 88 + q), ur, _mm256_load_ps(acc + 1572952 + q)));
                 _mm256_store_ps(acc + 1573080 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 88 + q), _mm256_load_ps(acc + 1573080 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 96 + q), _mm256_load_ps(lam + (0 + r) * 128 + 96 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 96 + q), _mm256_load_ps(lam + (0 + r) * 128 + 96 + q), s);
                 _mm256_store_ps(acc + 1572960 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 96 + q), ur, _mm256_load_ps(acc + 1572960 + q)));
                 _mm256_store_ps(acc + 1573088 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 96 + q), _mm256_load_ps(acc + 1573088 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 104 + q), _mm256_load_ps(lam + (0 + r) * 128 + 104 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 104 + q), _mm256_load_ps(lam + (0 + r) * 128 + 104 + q), s);
                 _mm256_store_ps(acc + 1572968 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 104 + q), ur, _mm256_load_ps(acc + 1572968 + q)));
                 _mm256_store_ps(acc + 1573096 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 104 + q), _mm256_load_ps(acc + 1573096 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 112 + q), _mm256_load_ps(lam + (0 + r) * 128 + 112 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 112 + q), _mm256_load_ps(lam + (0 + r) * 128 + 112 + q), s);
                 _mm256_store_ps(acc + 1572976 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 112 + q), ur, _mm256_load_ps(acc + 1572976 + q)));
                 _mm256_store_ps(acc + 1573104 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 112 + q), _mm256_load_ps(acc + 1573104 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 120 + q), _mm256_load_ps(lam + (0 + r) * 128 + 120 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 120 + q), _mm256_load_ps(lam + (0 + r) * 128 + 120 + q), s);
                 _mm256_store_ps(acc + 1572984 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (0 + r) * 128 + 120 + q), ur, _mm256_load_ps(acc + 1572984 + q)));
                 _mm256_store_ps(acc + 1573112 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (0 + r) * 128 + 120 + q), _mm256_load_ps(acc + 1573112 + q)));
                 _mm256_store_ps(acc + 1573120 + q, _mm256_fmadd_ps(dr, ur, _mm256_load_ps(acc + 1573120 + q)));
                 _mm256_storeu_ps(dub + (r) * us + 0 + q, s);
-            }
-            /* dA_v -= lam_v x_v^T; dB_v -= lam_v x_parent^T; dC_v -= lam_parent x_v^T */
-            for (l = 0, off = 0, cnt = 1; l <= 4095; l++, off += cnt, cnt *= 1)
-                for (v = off; v < off + cnt; v++) {
-                    float *av = acc + v * 384;
-                    const size_t up = v ? (v - 1) / 1 : 0;
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 0 + q);
-                        _mm256_store_ps(av + 0 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 0 + q), _mm256_load_ps(av + 0 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 8 + q);
-                        _mm256_store_ps(av + 8 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 8 + q), _mm256_load_ps(av + 8 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 16 + q);
-                        _mm256_store_ps(av + 16 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 16 + q), _mm256_load_ps(av + 16 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 24 + q);
-                        _mm256_store_ps(av + 24 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 24 + q), _mm256_load_ps(av + 24 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 32 + q);
-                        _mm256_store_ps(av + 32 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 32 + q), _mm256_load_ps(av + 32 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 40 + q);
-                        _mm256_store_ps(av + 40 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 40 + q), _mm256_load_ps(av + 40 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 48 + q);
-                        _mm256_store_ps(av + 48 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 48 + q), _mm256_load_ps(av + 48 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 56 + q);
-                        _mm256_store_ps(av + 56 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 56 + q), _mm256_load_ps(av + 56 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 64 + q);
-                        _mm256_store_ps(av + 64 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 64 + q), _mm256_load_ps(av + 64 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 72 + q);
-                        _mm256_store_ps(av + 72 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 72 + q), _mm256_load_ps(av + 72 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 80 + q);
-                        _mm256_store_ps(av + 80 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 80 + q), _mm256_load_ps(av + 80 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 88 + q);
-                        _mm256_store_ps(av + 88 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 88 + q), _mm256_load_ps(av + 88 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 96 + q);
-                        _mm256_store_ps(av + 96 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 96 + q), _mm256_load_ps(av + 96 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 104 + q);
-                        _mm256_store_ps(av + 104 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 104 + q), _mm256_load_ps(av + 104 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 112 + q);
-                        _mm256_store_ps(av + 112 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 112 + q), _mm256_load_ps(av + 112 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 120 + q);
-                        _mm256_store_ps(av + 120 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 120 + q), _mm256_load_ps(av + 120 + q)));
-                    }
-                    if (v != 0) {
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 0 + q);
-                        _mm256_store_ps(av + 128 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 0 + q), _mm256_load_ps(av + 128 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 8 + q);
-                        _mm256_store_ps(av + 136 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 8 + q), _mm256_load_ps(av + 136 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 16 + q);
-                        _mm256_store_ps(av + 144 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 16 + q), _mm256_load_ps(av + 144 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 24 + q);
-                        _mm256_store_ps(av + 152 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 24 + q), _mm256_load_ps(av + 152 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 32 + q);
-                        _mm256_store_ps(av + 160 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 32 + q), _mm256_load_ps(av + 160 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 40 + q);
-                        _mm256_store_ps(av + 168 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 40 + q), _mm256_load_ps(av + 168 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 48 + q);
-                        _mm256_store_ps(av + 176 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 48 + q), _mm256_load_ps(av + 176 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 56 + q);
-                        _mm256_store_ps(av + 184 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 56 + q), _mm256_load_ps(av + 184 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 64 + q);
-                        _mm256_store_ps(av + 192 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 64 + q), _mm256_load_ps(av + 192 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 72 + q);
-                        _mm256_store_ps(av + 200 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 72 + q), _mm256_load_ps(av + 200 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 80 + q);
-                        _mm256_store_ps(av + 208 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 80 + q), _mm256_load_ps(av + 208 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 88 + q);
-                        _mm256_store_ps(av + 216 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 88 + q), _mm256_load_ps(av + 216 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 96 + q);
-                        _mm256_store_ps(av + 224 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 96 + q), _mm256_load_ps(av + 224 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 104 + q);
-                        _mm256_store_ps(av + 232 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 104 + q), _mm256_load_ps(av + 232 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 112 + q);
-                        _mm256_store_ps(av + 240 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 112 + q), _mm256_load_ps(av + 240 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 120 + q);
-                        _mm256_store_ps(av + 248 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 120 + q), _mm256_load_ps(av + 248 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 0 + q);
-                        _mm256_store_ps(av + 256 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 0 + q), _mm256_load_ps(av + 256 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 8 + q);
-                        _mm256_store_ps(av + 264 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 8 + q), _mm256_load_ps(av + 264 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 16 + q);
-                        _mm256_store_ps(av + 272 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 16 + q), _mm256_load_ps(av + 272 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 24 + q);
-                        _mm256_store_ps(av + 280 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 24 + q), _mm256_load_ps(av + 280 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 32 + q);
-                        _mm256_store_ps(av + 288 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 32 + q), _mm256_load_ps(av + 288 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 40 + q);
-                        _mm256_store_ps(av + 296 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 40 + q), _mm256_load_ps(av + 296 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 48 + q);
-                        _mm256_store_ps(av + 304 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 48 + q), _mm256_load_ps(av + 304 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 56 + q);
-                        _mm256_store_ps(av + 312 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 56 + q), _mm256_load_ps(av + 312 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 64 + q);
-                        _mm256_store_ps(av + 320 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 64 + q), _mm256_load_ps(av + 320 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 72 + q);
-                        _mm256_store_ps(av + 328 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 72 + q), _mm256_load_ps(av + 328 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 80 + q);
-                        _mm256_store_ps(av + 336 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 80 + q), _mm256_load_ps(av + 336 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 88 + q);
-                        _mm256_store_ps(av + 344 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 88 + q), _mm256_load_ps(av + 344 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 96 + q);
-                        _mm256_store_ps(av + 352 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 96 + q), _mm256_load_ps(av + 352 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 104 + q);
-                        _mm256_store_ps(av + 360 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 104 + q), _mm256_load_ps(av + 360 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 112 + q);
-                        _mm256_store_ps(av + 368 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 112 + q), _mm256_load_ps(av + 368 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 120 + q);
-                        _mm256_store_ps(av + 376 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 120 + q), _mm256_load_ps(av + 376 + q)));
-                    }
-                    }
-                }
         }
+        /* dA_v -= lam_v x_v^T; dB_v -= lam_v x_parent^T; dC_v -= lam_parent x_v^T */
+        for (l = 0, off = 0, cnt = 1; l <= 4095; l++, off += cnt, cnt *= 1)
+            for (v = off; v < off + cnt; v++) {
+                    float *av = acc + v * 384;
+                const size_t up = v ? (v - 1) / 1 : 0;
+                for (q = 0; q < 8; q += 8) {
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 0 + q);
+                        _mm256_store_ps(av + 0 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 0 + q), _mm256_load_ps(av + 0 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 8 + q);
+                        _mm256_store_ps(av + 8 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 8 + q), _mm256_load_ps(av + 8 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 16 + q);
+                        _mm256_store_ps(av + 16 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 16 + q), _mm256_load_ps(av + 16 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 24 + q);
+                        _mm256_store_ps(av + 24 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 24 + q), _mm256_load_ps(av + 24 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 32 + q);
+                        _mm256_store_ps(av + 32 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 32 + q), _mm256_load_ps(av + 32 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 40 + q);
+                        _mm256_store_ps(av + 40 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 40 + q), _mm256_load_ps(av + 40 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 48 + q);
+                        _mm256_store_ps(av + 48 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 48 + q), _mm256_load_ps(av + 48 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 56 + q);
+                        _mm256_store_ps(av + 56 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 56 + q), _mm256_load_ps(av + 56 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 64 + q);
+                        _mm256_store_ps(av + 64 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 64 + q), _mm256_load_ps(av + 64 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 72 + q);
+                        _mm256_store_ps(av + 72 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 72 + q), _mm256_load_ps(av + 72 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 80 + q);
+                        _mm256_store_ps(av + 80 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 80 + q), _mm256_load_ps(av + 80 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 88 + q);
+                        _mm256_store_ps(av + 88 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 88 + q), _mm256_load_ps(av + 88 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 96 + q);
+                        _mm256_store_ps(av + 96 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 96 + q), _mm256_load_ps(av + 96 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 104 + q);
+                        _mm256_store_ps(av + 104 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 104 + q), _mm256_load_ps(av + 104 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 112 + q);
+                        _mm256_store_ps(av + 112 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 112 + q), _mm256_load_ps(av + 112 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 120 + q);
+                        _mm256_store_ps(av + 120 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 120 + q), _mm256_load_ps(av + 120 + q)));
+                }
+                if (v != 0) {
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 0 + q);
+                        _mm256_store_ps(av + 128 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 0 + q), _mm256_load_ps(av + 128 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 8 + q);
+                        _mm256_store_ps(av + 136 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 8 + q), _mm256_load_ps(av + 136 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 16 + q);
+                        _mm256_store_ps(av + 144 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 16 + q), _mm256_load_ps(av + 144 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 24 + q);
+                        _mm256_store_ps(av + 152 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 24 + q), _mm256_load_ps(av + 152 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 32 + q);
+                        _mm256_store_ps(av + 160 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 32 + q), _mm256_load_ps(av + 160 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 40 + q);
+                        _mm256_store_ps(av + 168 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 40 + q), _mm256_load_ps(av + 168 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 48 + q);
+                        _mm256_store_ps(av + 176 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 48 + q), _mm256_load_ps(av + 176 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 56 + q);
+                        _mm256_store_ps(av + 184 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 56 + q), _mm256_load_ps(av + 184 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 64 + q);
+                        _mm256_store_ps(av + 192 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 64 + q), _mm256_load_ps(av + 192 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 72 + q);
+                        _mm256_store_ps(av + 200 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 72 + q), _mm256_load_ps(av + 200 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 80 + q);
+                        _mm256_store_ps(av + 208 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 80 + q), _mm256_load_ps(av + 208 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 88 + q);
+                        _mm256_store_ps(av + 216 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 88 + q), _mm256_load_ps(av + 216 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 96 + q);
+                        _mm256_store_ps(av + 224 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 96 + q), _mm256_load_ps(av + 224 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 104 + q);
+                        _mm256_store_ps(av + 232 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 104 + q), _mm256_load_ps(av + 232 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 112 + q);
+                        _mm256_store_ps(av + 240 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 112 + q), _mm256_load_ps(av + 240 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 128 + 120 + q);
+                        _mm256_store_ps(av + 248 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 128 + 120 + q), _mm256_load_ps(av + 248 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 0 + q);
+                        _mm256_store_ps(av + 256 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 0 + q), _mm256_load_ps(av + 256 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 8 + q);
+                        _mm256_store_ps(av + 264 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 8 + q), _mm256_load_ps(av + 264 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 16 + q);
+                        _mm256_store_ps(av + 272 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 16 + q), _mm256_load_ps(av + 272 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 24 + q);
+                        _mm256_store_ps(av + 280 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 24 + q), _mm256_load_ps(av + 280 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 32 + q);
+                        _mm256_store_ps(av + 288 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 32 + q), _mm256_load_ps(av + 288 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 40 + q);
+                        _mm256_store_ps(av + 296 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 40 + q), _mm256_load_ps(av + 296 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 48 + q);
+                        _mm256_store_ps(av + 304 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 48 + q), _mm256_load_ps(av + 304 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 56 + q);
+                        _mm256_store_ps(av + 312 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 56 + q), _mm256_load_ps(av + 312 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 64 + q);
+                        _mm256_store_ps(av + 320 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 64 + q), _mm256_load_ps(av + 320 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 72 + q);
+                        _mm256_store_ps(av + 328 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 72 + q), _mm256_load_ps(av + 328 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 80 + q);
+                        _mm256_store_ps(av + 336 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 80 + q), _mm256_load_ps(av + 336 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 88 + q);
+                        _mm256_store_ps(av + 344 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 88 + q), _mm256_load_ps(av + 344 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 96 + q);
+                        _mm256_store_ps(av + 352 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 96 + q), _mm256_load_ps(av + 352 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 104 + q);
+                        _mm256_store_ps(av + 360 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 104 + q), _mm256_load_ps(av + 360 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 112 + q);
+                        _mm256_store_ps(av + 368 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 112 + q), _mm256_load_ps(av + 368 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 128 + 120 + q);
+                        _mm256_store_ps(av + 376 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 128 + 120 + q), _mm256_load_ps(av + 376 + q)));
+                }
+                }
+                }
+            }
         if (rem < 8)
             c_chain_unpack(dut, lanes, rem, 4096, du + b * 4096 * lanes + gi * 8);
     }

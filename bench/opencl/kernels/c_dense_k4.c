@@ -2677,26 +2677,28 @@ static int c_dense_k4_backward_group(const c_dense_k4_params *p, const float *u,
             dub = dut;
             us = 8;
         }
+        /* forward states: T x = e */
+        for (r = 0; r < 4096; r++)
         for (q = 0; q < 8; q += 8) {
-            /* forward states: T x = e */
-            for (r = 0; r < 4096; r++) {
-                const __m256 e = _mm256_loadu_ps(ub + (r) * us + 0 + q);
+            const __m256 e = _mm256_loadu_ps(ub + (r) * us + 0 + q);
                 _mm256_store_ps(x + (1365 + r) * 32 + 0 + q, _mm256_mul_ps(_mm256_load_ps(io + 0 + q), e));
                 _mm256_store_ps(x + (1365 + r) * 32 + 8 + q, _mm256_mul_ps(_mm256_load_ps(io + 8 + q), e));
                 _mm256_store_ps(x + (1365 + r) * 32 + 16 + q, _mm256_mul_ps(_mm256_load_ps(io + 16 + q), e));
                 _mm256_store_ps(x + (1365 + r) * 32 + 24 + q, _mm256_mul_ps(_mm256_load_ps(io + 24 + q), e));
+        }
+        for (v = 0; v < 1365; v++)
+            for (q = 0; q < 8; q += 8) {
+                    _mm256_store_ps(x + (v) * 32 + 0 + q, _mm256_setzero_ps());
+                    _mm256_store_ps(x + (v) * 32 + 8 + q, _mm256_setzero_ps());
+                    _mm256_store_ps(x + (v) * 32 + 16 + q, _mm256_setzero_ps());
+                    _mm256_store_ps(x + (v) * 32 + 24 + q, _mm256_setzero_ps());
             }
-            for (v = 0; v < 1365; v++) {
-                _mm256_store_ps(x + (v) * 32 + 0 + q, _mm256_setzero_ps());
-                _mm256_store_ps(x + (v) * 32 + 8 + q, _mm256_setzero_ps());
-                _mm256_store_ps(x + (v) * 32 + 16 + q, _mm256_setzero_ps());
-                _mm256_store_ps(x + (v) * 32 + 24 + q, _mm256_setzero_ps());
-            }
-            for (l = 6, off = 5461, cnt = 4096; l >= 1; l--, cnt /= 4) { /* up */
-                off -= cnt;
-                for (v = off + cnt - 1; v + 1 > off; v--) {
-                    const float *rv = f + v * 384;
-                    const size_t up = (v - 1) / 4;
+        for (l = 6, off = 5461, cnt = 4096; l >= 1; l--, cnt /= 4) { /* up */
+            off -= cnt;
+            for (v = off + cnt - 1; v + 1 > off; v--) {
+                const float *rv = f + v * 384;
+                const size_t up = (v - 1) / 4;
+                for (q = 0; q < 8; q += 8) {
                     __m256 t0 = _mm256_load_ps(x + (up) * 32 + 0 + q);
                     __m256 t1 = _mm256_load_ps(x + (up) * 32 + 8 + q);
                     __m256 t2 = _mm256_load_ps(x + (up) * 32 + 16 + q);
@@ -2735,7 +2737,8 @@ static int c_dense_k4_backward_group(const c_dense_k4_params *p, const float *u,
                     _mm256_store_ps(x + (up) * 32 + 24 + q, t3);
                 }
             }
-            {
+        }
+        for (q = 0; q < 8; q += 8) { /* the root */
                 __m256 t0 = _mm256_setzero_ps();
                 __m256 t1 = _mm256_setzero_ps();
                 __m256 t2 = _mm256_setzero_ps();
@@ -2772,11 +2775,12 @@ static int c_dense_k4_backward_group(const c_dense_k4_params *p, const float *u,
                 _mm256_store_ps(x + (0) * 32 + 8 + q, t1);
                 _mm256_store_ps(x + (0) * 32 + 16 + q, t2);
                 _mm256_store_ps(x + (0) * 32 + 24 + q, t3);
-            }
-            for (l = 1, off = 1, cnt = 4; l <= 6; l++, off += cnt, cnt *= 4) /* down */
-                for (v = off; v < off + cnt; v++) {
-                    const float *rv = f + v * 384;
-                    const size_t up = (v - 1) / 4;
+        }
+        for (l = 1, off = 1, cnt = 4; l <= 6; l++, off += cnt, cnt *= 4) /* down */
+            for (v = off; v < off + cnt; v++) {
+                const float *rv = f + v * 384;
+                const size_t up = (v - 1) / 4;
+                for (q = 0; q < 8; q += 8) {
                     __m256 t0 = _mm256_setzero_ps();
                     __m256 t1 = _mm256_setzero_ps();
                     __m256 t2 = _mm256_setzero_ps();
@@ -2842,25 +2846,29 @@ static int c_dense_k4_backward_group(const c_dense_k4_params *p, const float *u,
                     _mm256_store_ps(x + (v) * 32 + 16 + q, t2);
                     _mm256_store_ps(x + (v) * 32 + 24 + q, t3);
                 }
-            /* adjoint states: T^T lam = dL/dx (Cout dy at the positions) */
-            for (r = 0; r < 4096; r++) {
-                const __m256 e = _mm256_loadu_ps(dyb + (r) * us + 0 + q);
+            }
+        /* adjoint states: T^T lam = dL/dx (Cout dy at the positions) */
+        for (r = 0; r < 4096; r++)
+        for (q = 0; q < 8; q += 8) {
+            const __m256 e = _mm256_loadu_ps(dyb + (r) * us + 0 + q);
                 _mm256_store_ps(lam + (1365 + r) * 32 + 0 + q, _mm256_mul_ps(_mm256_load_ps(io + 32 + q), e));
                 _mm256_store_ps(lam + (1365 + r) * 32 + 8 + q, _mm256_mul_ps(_mm256_load_ps(io + 40 + q), e));
                 _mm256_store_ps(lam + (1365 + r) * 32 + 16 + q, _mm256_mul_ps(_mm256_load_ps(io + 48 + q), e));
                 _mm256_store_ps(lam + (1365 + r) * 32 + 24 + q, _mm256_mul_ps(_mm256_load_ps(io + 56 + q), e));
+        }
+        for (v = 0; v < 1365; v++)
+            for (q = 0; q < 8; q += 8) {
+                    _mm256_store_ps(lam + (v) * 32 + 0 + q, _mm256_setzero_ps());
+                    _mm256_store_ps(lam + (v) * 32 + 8 + q, _mm256_setzero_ps());
+                    _mm256_store_ps(lam + (v) * 32 + 16 + q, _mm256_setzero_ps());
+                    _mm256_store_ps(lam + (v) * 32 + 24 + q, _mm256_setzero_ps());
             }
-            for (v = 0; v < 1365; v++) {
-                _mm256_store_ps(lam + (v) * 32 + 0 + q, _mm256_setzero_ps());
-                _mm256_store_ps(lam + (v) * 32 + 8 + q, _mm256_setzero_ps());
-                _mm256_store_ps(lam + (v) * 32 + 16 + q, _mm256_setzero_ps());
-                _mm256_store_ps(lam + (v) * 32 + 24 + q, _mm256_setzero_ps());
-            }
-            for (l = 6, off = 5461, cnt = 4096; l >= 1; l--, cnt /= 4) { /* up */
-                off -= cnt;
-                for (v = off + cnt - 1; v + 1 > off; v--) {
-                    const float *rv = f + v * 384;
-                    const size_t up = (v - 1) / 4;
+        for (l = 6, off = 5461, cnt = 4096; l >= 1; l--, cnt /= 4) { /* up */
+            off -= cnt;
+            for (v = off + cnt - 1; v + 1 > off; v--) {
+                const float *rv = f + v * 384;
+                const size_t up = (v - 1) / 4;
+                for (q = 0; q < 8; q += 8) {
                     __m256 t0 = _mm256_load_ps(lam + (up) * 32 + 0 + q);
                     __m256 t1 = _mm256_load_ps(lam + (up) * 32 + 8 + q);
                     __m256 t2 = _mm256_load_ps(lam + (up) * 32 + 16 + q);
@@ -2899,7 +2907,8 @@ static int c_dense_k4_backward_group(const c_dense_k4_params *p, const float *u,
                     _mm256_store_ps(lam + (up) * 32 + 24 + q, t3);
                 }
             }
-            {
+        }
+        for (q = 0; q < 8; q += 8) { /* the root */
                 __m256 t0 = _mm256_setzero_ps();
                 __m256 t1 = _mm256_setzero_ps();
                 __m256 t2 = _mm256_setzero_ps();
@@ -2936,11 +2945,12 @@ static int c_dense_k4_backward_group(const c_dense_k4_params *p, const float *u,
                 _mm256_store_ps(lam + (0) * 32 + 8 + q, t1);
                 _mm256_store_ps(lam + (0) * 32 + 16 + q, t2);
                 _mm256_store_ps(lam + (0) * 32 + 24 + q, t3);
-            }
-            for (l = 1, off = 1, cnt = 4; l <= 6; l++, off += cnt, cnt *= 4) /* down */
-                for (v = off; v < off + cnt; v++) {
-                    const float *rv = f + v * 384;
-                    const size_t up = (v - 1) / 4;
+        }
+        for (l = 1, off = 1, cnt = 4; l <= 6; l++, off += cnt, cnt *= 4) /* down */
+            for (v = off; v < off + cnt; v++) {
+                const float *rv = f + v * 384;
+                const size_t up = (v - 1) / 4;
+                for (q = 0; q < 8; q += 8) {
                     __m256 t0 = _mm256_setzero_ps();
                     __m256 t1 = _mm256_setzero_ps();
                     __m256 t2 = _mm256_setzero_ps();
@@ -3006,118 +3016,121 @@ static int c_dense_k4_backward_group(const c_dense_k4_params *p, const float *u,
                     _mm256_store_ps(lam + (v) * 32 + 16 + q, t2);
                     _mm256_store_ps(lam + (v) * 32 + 24 + q, t3);
                 }
-            /* du = Bin . lam + D dy; the readout's gradients */
-            for (r = 0; r < 4096; r++) {
-                const __m256 ur = _mm256_loadu_ps(ub + (r) * us + 0 + q), dr = _mm256_loadu_ps(dyb + (r) * us + 0 + q);
+            }
+        /* du = Bin . lam + D dy; the readout's gradients */
+        for (r = 0; r < 4096; r++)
+        for (q = 0; q < 8; q += 8) {
+            const __m256 ur = _mm256_loadu_ps(ub + (r) * us + 0 + q), dr = _mm256_loadu_ps(dyb + (r) * us + 0 + q);
                 __m256 s = _mm256_mul_ps(_mm256_load_ps(io + 64 + q), dr);
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 0 + q), _mm256_load_ps(lam + (1365 + r) * 32 + 0 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 0 + q), _mm256_load_ps(lam + (1365 + r) * 32 + 0 + q), s);
                 _mm256_store_ps(acc + 2097024 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (1365 + r) * 32 + 0 + q), ur, _mm256_load_ps(acc + 2097024 + q)));
                 _mm256_store_ps(acc + 2097056 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (1365 + r) * 32 + 0 + q), _mm256_load_ps(acc + 2097056 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 8 + q), _mm256_load_ps(lam + (1365 + r) * 32 + 8 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 8 + q), _mm256_load_ps(lam + (1365 + r) * 32 + 8 + q), s);
                 _mm256_store_ps(acc + 2097032 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (1365 + r) * 32 + 8 + q), ur, _mm256_load_ps(acc + 2097032 + q)));
                 _mm256_store_ps(acc + 2097064 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (1365 + r) * 32 + 8 + q), _mm256_load_ps(acc + 2097064 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 16 + q), _mm256_load_ps(lam + (1365 + r) * 32 + 16 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 16 + q), _mm256_load_ps(lam + (1365 + r) * 32 + 16 + q), s);
                 _mm256_store_ps(acc + 2097040 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (1365 + r) * 32 + 16 + q), ur, _mm256_load_ps(acc + 2097040 + q)));
                 _mm256_store_ps(acc + 2097072 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (1365 + r) * 32 + 16 + q), _mm256_load_ps(acc + 2097072 + q)));
-                s = _mm256_fmadd_ps(_mm256_load_ps(io + 24 + q), _mm256_load_ps(lam + (1365 + r) * 32 + 24 + q), s);
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 24 + q), _mm256_load_ps(lam + (1365 + r) * 32 + 24 + q), s);
                 _mm256_store_ps(acc + 2097048 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (1365 + r) * 32 + 24 + q), ur, _mm256_load_ps(acc + 2097048 + q)));
                 _mm256_store_ps(acc + 2097080 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (1365 + r) * 32 + 24 + q), _mm256_load_ps(acc + 2097080 + q)));
                 _mm256_store_ps(acc + 2097088 + q, _mm256_fmadd_ps(dr, ur, _mm256_load_ps(acc + 2097088 + q)));
                 _mm256_storeu_ps(dub + (r) * us + 0 + q, s);
-            }
-            /* dA_v -= lam_v x_v^T; dB_v -= lam_v x_parent^T; dC_v -= lam_parent x_v^T */
-            for (l = 0, off = 0, cnt = 1; l <= 6; l++, off += cnt, cnt *= 4)
-                for (v = off; v < off + cnt; v++) {
+        }
+        /* dA_v -= lam_v x_v^T; dB_v -= lam_v x_parent^T; dC_v -= lam_parent x_v^T */
+        for (l = 0, off = 0, cnt = 1; l <= 6; l++, off += cnt, cnt *= 4)
+            for (v = off; v < off + cnt; v++) {
                     float *av = acc + v * 384;
-                    const size_t up = v ? (v - 1) / 4 : 0;
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 0 + q);
+                const size_t up = v ? (v - 1) / 4 : 0;
+                for (q = 0; q < 8; q += 8) {
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 0 + q);
                         _mm256_store_ps(av + 0 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 0 + q)));
                         _mm256_store_ps(av + 8 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 8 + q)));
                         _mm256_store_ps(av + 16 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 16 + q)));
                         _mm256_store_ps(av + 24 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 24 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 8 + q);
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 8 + q);
                         _mm256_store_ps(av + 32 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 32 + q)));
                         _mm256_store_ps(av + 40 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 40 + q)));
                         _mm256_store_ps(av + 48 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 48 + q)));
                         _mm256_store_ps(av + 56 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 56 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 16 + q);
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 16 + q);
                         _mm256_store_ps(av + 64 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 64 + q)));
                         _mm256_store_ps(av + 72 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 72 + q)));
                         _mm256_store_ps(av + 80 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 80 + q)));
                         _mm256_store_ps(av + 88 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 88 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 24 + q);
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 24 + q);
                         _mm256_store_ps(av + 96 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 96 + q)));
                         _mm256_store_ps(av + 104 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 104 + q)));
                         _mm256_store_ps(av + 112 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 112 + q)));
                         _mm256_store_ps(av + 120 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 120 + q)));
-                    }
-                    if (v != 0) {
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 0 + q);
+                }
+                if (v != 0) {
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 0 + q);
                         _mm256_store_ps(av + 128 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 0 + q), _mm256_load_ps(av + 128 + q)));
                         _mm256_store_ps(av + 136 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 8 + q), _mm256_load_ps(av + 136 + q)));
                         _mm256_store_ps(av + 144 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 16 + q), _mm256_load_ps(av + 144 + q)));
                         _mm256_store_ps(av + 152 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 24 + q), _mm256_load_ps(av + 152 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 8 + q);
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 8 + q);
                         _mm256_store_ps(av + 160 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 0 + q), _mm256_load_ps(av + 160 + q)));
                         _mm256_store_ps(av + 168 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 8 + q), _mm256_load_ps(av + 168 + q)));
                         _mm256_store_ps(av + 176 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 16 + q), _mm256_load_ps(av + 176 + q)));
                         _mm256_store_ps(av + 184 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 24 + q), _mm256_load_ps(av + 184 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 16 + q);
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 16 + q);
                         _mm256_store_ps(av + 192 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 0 + q), _mm256_load_ps(av + 192 + q)));
                         _mm256_store_ps(av + 200 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 8 + q), _mm256_load_ps(av + 200 + q)));
                         _mm256_store_ps(av + 208 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 16 + q), _mm256_load_ps(av + 208 + q)));
                         _mm256_store_ps(av + 216 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 24 + q), _mm256_load_ps(av + 216 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 24 + q);
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 24 + q);
                         _mm256_store_ps(av + 224 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 0 + q), _mm256_load_ps(av + 224 + q)));
                         _mm256_store_ps(av + 232 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 8 + q), _mm256_load_ps(av + 232 + q)));
                         _mm256_store_ps(av + 240 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 16 + q), _mm256_load_ps(av + 240 + q)));
                         _mm256_store_ps(av + 248 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 24 + q), _mm256_load_ps(av + 248 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 32 + 0 + q);
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 32 + 0 + q);
                         _mm256_store_ps(av + 256 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 256 + q)));
                         _mm256_store_ps(av + 264 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 264 + q)));
                         _mm256_store_ps(av + 272 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 272 + q)));
                         _mm256_store_ps(av + 280 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 280 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 32 + 8 + q);
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 32 + 8 + q);
                         _mm256_store_ps(av + 288 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 288 + q)));
                         _mm256_store_ps(av + 296 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 296 + q)));
                         _mm256_store_ps(av + 304 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 304 + q)));
                         _mm256_store_ps(av + 312 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 312 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 32 + 16 + q);
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 32 + 16 + q);
                         _mm256_store_ps(av + 320 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 320 + q)));
                         _mm256_store_ps(av + 328 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 328 + q)));
                         _mm256_store_ps(av + 336 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 336 + q)));
                         _mm256_store_ps(av + 344 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 344 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 32 + 24 + q);
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 32 + 24 + q);
                         _mm256_store_ps(av + 352 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 352 + q)));
                         _mm256_store_ps(av + 360 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 360 + q)));
                         _mm256_store_ps(av + 368 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 368 + q)));
                         _mm256_store_ps(av + 376 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 376 + q)));
-                    }
-                    }
                 }
-        }
+                }
+                }
+            }
         if (rem < 8)
             c_dense_k4_unpack(dut, lanes, rem, 4096, du + b * 4096 * lanes + gi * 8);
     }

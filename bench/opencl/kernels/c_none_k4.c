@@ -906,20 +906,22 @@ static int c_none_k4_backward_group(const c_none_k4_params *p, const float *u, c
             dub = dut;
             us = 256;
         }
+        /* forward states: T x = e */
+        for (r = 0; r < 4096; r++)
         for (q = 0; q < 256; q += 8) {
-            /* forward states: T x = e */
-            for (r = 0; r < 4096; r++) {
-                const __m256 e = _mm256_loadu_ps(ub + (r) * us + 0 + q);
+            const __m256 e = _mm256_loadu_ps(ub + (r) * us + 0 + q);
                 _mm256_store_ps(x + (1365 + r) * 256 + 0 + q, _mm256_mul_ps(_mm256_load_ps(io + 0 + q), e));
+        }
+        for (v = 0; v < 1365; v++)
+            for (q = 0; q < 256; q += 8) {
+                    _mm256_store_ps(x + (v) * 256 + 0 + q, _mm256_setzero_ps());
             }
-            for (v = 0; v < 1365; v++) {
-                _mm256_store_ps(x + (v) * 256 + 0 + q, _mm256_setzero_ps());
-            }
-            for (l = 6, off = 5461, cnt = 4096; l >= 1; l--, cnt /= 4) { /* up */
-                off -= cnt;
-                for (v = off + cnt - 1; v + 1 > off; v--) {
-                    const float *rv = f + (size_t)l * 768;
-                    const size_t up = (v - 1) / 4;
+        for (l = 6, off = 5461, cnt = 4096; l >= 1; l--, cnt /= 4) { /* up */
+            off -= cnt;
+            for (v = off + cnt - 1; v + 1 > off; v--) {
+                const float *rv = f + (size_t)l * 768;
+                const size_t up = (v - 1) / 4;
+                for (q = 0; q < 256; q += 8) {
                     __m256 t0 = _mm256_load_ps(x + (up) * 256 + 0 + q);
                     {
                         const __m256 xc = _mm256_load_ps(x + (v) * 256 + 0 + q);
@@ -928,18 +930,20 @@ static int c_none_k4_backward_group(const c_none_k4_params *p, const float *u, c
                     _mm256_store_ps(x + (up) * 256 + 0 + q, t0);
                 }
             }
-            {
+        }
+        for (q = 0; q < 256; q += 8) { /* the root */
                 __m256 t0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(x + (0) * 256 + 0 + q);
                     t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 256 + q), xc, t0);
                 }
                 _mm256_store_ps(x + (0) * 256 + 0 + q, t0);
-            }
-            for (l = 1, off = 1, cnt = 4; l <= 6; l++, off += cnt, cnt *= 4) /* down */
-                for (v = off; v < off + cnt; v++) {
-                    const float *rv = f + (size_t)l * 768;
-                    const size_t up = (v - 1) / 4;
+        }
+        for (l = 1, off = 1, cnt = 4; l <= 6; l++, off += cnt, cnt *= 4) /* down */
+            for (v = off; v < off + cnt; v++) {
+                const float *rv = f + (size_t)l * 768;
+                const size_t up = (v - 1) / 4;
+                for (q = 0; q < 256; q += 8) {
                     __m256 t0 = _mm256_setzero_ps();
                     {
                         const __m256 xc = _mm256_load_ps(x + (v) * 256 + 0 + q);
@@ -951,19 +955,23 @@ static int c_none_k4_backward_group(const c_none_k4_params *p, const float *u, c
                     }
                     _mm256_store_ps(x + (v) * 256 + 0 + q, t0);
                 }
-            /* adjoint states: T^T lam = dL/dx (dy at the positions) */
-            for (r = 0; r < 4096; r++) {
-                const __m256 e = _mm256_loadu_ps(dyb + (r) * us + 0 + q);
+            }
+        /* adjoint states: T^T lam = dL/dx (dy at the positions) */
+        for (r = 0; r < 4096; r++)
+        for (q = 0; q < 256; q += 8) {
+            const __m256 e = _mm256_loadu_ps(dyb + (r) * us + 0 + q);
                 _mm256_store_ps(lam + (1365 + r) * 256 + 0 + q, _mm256_mul_ps(_mm256_load_ps(io + 256 + q), e));
+        }
+        for (v = 0; v < 1365; v++)
+            for (q = 0; q < 256; q += 8) {
+                    _mm256_store_ps(lam + (v) * 256 + 0 + q, _mm256_setzero_ps());
             }
-            for (v = 0; v < 1365; v++) {
-                _mm256_store_ps(lam + (v) * 256 + 0 + q, _mm256_setzero_ps());
-            }
-            for (l = 6, off = 5461, cnt = 4096; l >= 1; l--, cnt /= 4) { /* up */
-                off -= cnt;
-                for (v = off + cnt - 1; v + 1 > off; v--) {
-                    const float *rv = f + (size_t)l * 768;
-                    const size_t up = (v - 1) / 4;
+        for (l = 6, off = 5461, cnt = 4096; l >= 1; l--, cnt /= 4) { /* up */
+            off -= cnt;
+            for (v = off + cnt - 1; v + 1 > off; v--) {
+                const float *rv = f + (size_t)l * 768;
+                const size_t up = (v - 1) / 4;
+                for (q = 0; q < 256; q += 8) {
                     __m256 t0 = _mm256_load_ps(lam + (up) * 256 + 0 + q);
                     {
                         const __m256 xc = _mm256_load_ps(lam + (v) * 256 + 0 + q);
@@ -972,18 +980,20 @@ static int c_none_k4_backward_group(const c_none_k4_params *p, const float *u, c
                     _mm256_store_ps(lam + (up) * 256 + 0 + q, t0);
                 }
             }
-            {
+        }
+        for (q = 0; q < 256; q += 8) { /* the root */
                 __m256 t0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(lam + (0) * 256 + 0 + q);
                     t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 256 + q), xc, t0);
                 }
                 _mm256_store_ps(lam + (0) * 256 + 0 + q, t0);
-            }
-            for (l = 1, off = 1, cnt = 4; l <= 6; l++, off += cnt, cnt *= 4) /* down */
-                for (v = off; v < off + cnt; v++) {
-                    const float *rv = f + (size_t)l * 768;
-                    const size_t up = (v - 1) / 4;
+        }
+        for (l = 1, off = 1, cnt = 4; l <= 6; l++, off += cnt, cnt *= 4) /* down */
+            for (v = off; v < off + cnt; v++) {
+                const float *rv = f + (size_t)l * 768;
+                const size_t up = (v - 1) / 4;
+                for (q = 0; q < 256; q += 8) {
                     __m256 t0 = _mm256_setzero_ps();
                     {
                         const __m256 xc = _mm256_load_ps(lam + (v) * 256 + 0 + q);
@@ -995,31 +1005,34 @@ static int c_none_k4_backward_group(const c_none_k4_params *p, const float *u, c
                     }
                     _mm256_store_ps(lam + (v) * 256 + 0 + q, t0);
                 }
-            /* du = lam; the readout's gradients */
-            for (r = 0; r < 4096; r++) {
-                _mm256_storeu_ps(dub + (r) * us + 0 + q, _mm256_load_ps(lam + (1365 + r) * 256 + 0 + q));
             }
-            /* dA_v -= lam_v x_v^T; dB_v -= lam_v x_parent^T; dC_v -= lam_parent x_v^T */
-            for (l = 0, off = 0, cnt = 1; l <= 6; l++, off += cnt, cnt *= 4)
-                for (v = off; v < off + cnt; v++) {
-                    float *av = acc + (size_t)l * 768;
-                    const size_t up = v ? (v - 1) / 4 : 0;
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 256 + 0 + q);
-                        _mm256_store_ps(av + 0 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 256 + 0 + q), _mm256_load_ps(av + 0 + q)));
-                    }
-                    if (v != 0) {
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (v) * 256 + 0 + q);
-                        _mm256_store_ps(av + 256 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 256 + 0 + q), _mm256_load_ps(av + 256 + q)));
-                    }
-                    {
-                        const __m256 lr = _mm256_load_ps(lam + (up) * 256 + 0 + q);
-                        _mm256_store_ps(av + 512 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 256 + 0 + q), _mm256_load_ps(av + 512 + q)));
-                    }
-                    }
-                }
+        /* du = lam; the readout's gradients */
+        for (r = 0; r < 4096; r++)
+        for (q = 0; q < 256; q += 8) {
+                _mm256_storeu_ps(dub + (r) * us + 0 + q, _mm256_load_ps(lam + (1365 + r) * 256 + 0 + q));
         }
+        /* dA_v -= lam_v x_v^T; dB_v -= lam_v x_parent^T; dC_v -= lam_parent x_v^T */
+        for (l = 0, off = 0, cnt = 1; l <= 6; l++, off += cnt, cnt *= 4)
+            for (v = off; v < off + cnt; v++) {
+                    float *av = acc + (size_t)l * 768;
+                const size_t up = v ? (v - 1) / 4 : 0;
+                for (q = 0; q < 256; q += 8) {
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 256 + 0 + q);
+                        _mm256_store_ps(av + 0 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 256 + 0 + q), _mm256_load_ps(av + 0 + q)));
+                }
+                if (v != 0) {
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 256 + 0 + q);
+                        _mm256_store_ps(av + 256 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 256 + 0 + q), _mm256_load_ps(av + 256 + q)));
+                }
+                {
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 256 + 0 + q);
+                        _mm256_store_ps(av + 512 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 256 + 0 + q), _mm256_load_ps(av + 512 + q)));
+                }
+                }
+                }
+            }
         if (rem < 256)
             c_none_k4_unpack(dut, lanes, rem, 4096, du + b * 4096 * lanes + gi * 256);
     }
