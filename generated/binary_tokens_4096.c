@@ -112,6 +112,22 @@ static void binary_tokens_4096_lane_block(const float *x, size_t valid, float pa
 }
 
 
+/* Real lanes of lane group gi (the last group may be partial). */
+static size_t binary_tokens_4096_group_lanes(size_t lanes, size_t gi)
+{
+    return lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
+}
+
+/* Rows of group gi of a u-like array: row t of batch element b at
+ * p + b * L * s + t * s, in `full` or, for a partial last group, in its
+ * zero-padded copy `part`. */
+static float *binary_tokens_4096_rows(size_t lanes, size_t gi, const float *full, float *part, size_t *s)
+{
+    const int partial = (gi + 1) * 8 > lanes;
+    *s = partial ? 8 : lanes;
+    return partial ? part : (float *)full + gi * 8;
+}
+
 /* 2 if a lane of chk is NaN: a pivot was zero or not finite. */
 static int binary_tokens_4096_pivots(__m256 chk)
 {
@@ -152,45 +168,36 @@ typedef struct {
     size_t lanes, groups, nb;
 } binary_tokens_4096_run;
 
-/* Rows of group gi: row t of batch element b at p + b * L * s + t * s. */
-static const float *binary_tokens_4096_rows_in(const binary_tokens_4096_run *r, size_t gi, size_t *s)
-{
-    const int part = (gi + 1) * 8 > r->lanes;
-    *s = part ? 8 : r->lanes;
-    return part ? r->ut : r->u + gi * 8;
-}
 
-static float *binary_tokens_4096_rows_out(const binary_tokens_4096_run *r, size_t gi, size_t *s)
-{
-    const int part = (gi + 1) * 8 > r->lanes;
-    *s = part ? 8 : r->lanes;
-    return part ? r->yt : r->y + gi * 8;
-}
-
-
-/* Up, level 11 with its leaves, parents it0..it1-1: each leaf's rows of
- * A, B, C streamed over all lane groups, adding C S^-1 B and C S^-1 e into
- * the parent's accumulators acc [groups][1 + nb][16][8] (a row that
+/* Up, level 11 with its leaves, and level 10: grandparents it0..it1-1. Each
+ * leaf's rows of A, B, C streamed over all lane groups, adding C S^-1 B and
+ * C S^-1 e into the parent's sums acc [groups][1 + nb][16][8] (a row that
  * stays in L2), then the parent's rows: S_v = A_v - sum_c C_c S_c^-1 B_c,
- * m_v = -sum_c C_c S_c^-1 e_c, z_v = S_v^-1 m_v. */
+ * m_v = -sum_c C_c S_c^-1 e_c, z_v = S_v^-1 m_v (added to its parent's sums acc2
+ * the same way, then that parent's rows)
+ */
 static int binary_tokens_4096_up_leaves(const binary_tokens_4096_run *r, size_t it0, size_t it1, float *pv)
 {
     const size_t groups = r->groups, AR = (1 + r->nb) * 128;
     const __m256 one = _mm256_set1_ps(1), zero = _mm256_setzero_ps();
     __m256 chk = zero; /* NaN once a pivot is zero or not finite */
     float *const acc = pv + 384;
+    float *const acc2 = acc + groups * AR;
+    size_t i2;
+    for (i2 = it0; i2 < it1; i2++) {
+    const size_t g = 1023 + i2;
     size_t i, j, gi, n, q, b;
-    for (i = it0; i < it1; i++) {
+    for (i = 2 * i2; i < 2 * i2 + 2; i++) {
         const size_t v = 2047 + i;
         for (j = 0; j < 2; j++) /* the leaves */
             for (gi = 0; gi < groups; gi++) {
-                const size_t valid = r->lanes - gi * 8 < 8 ? r->lanes - gi * 8 : 8;
+                const size_t valid = binary_tokens_4096_group_lanes(r->lanes, gi);
                 const size_t c = 4095 + 2 * i + j;
                 const float *const io = r->io + gi * 264;
                 float *const lj = r->lr + ((2 * i + j) * groups + gi) * 136;
                 float *const ag = acc + gi * AR;
                 size_t us;
-                const float *const u = binary_tokens_4096_rows_in(r, gi, &us) + (2 * i + j) * us;
+                const float *const u = binary_tokens_4096_rows(r->lanes, gi, r->u, r->ut, &us) + (2 * i + j) * us;
                 binary_tokens_4096_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, valid, 1, pv);
                 binary_tokens_4096_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, valid, 0, pv + 128);
                 binary_tokens_4096_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, valid, 0, pv + 256);
@@ -223,9 +230,10 @@ static int binary_tokens_4096_up_leaves(const binary_tokens_4096_run *r, size_t 
                 }
             }
         for (gi = 0; gi < groups; gi++) { /* the parent */
-            const size_t valid = r->lanes - gi * 8 < 8 ? r->lanes - gi * 8 : 8;
+            const size_t valid = binary_tokens_4096_group_lanes(r->lanes, gi);
             float *const rp = r->ir + (v * groups + gi) * 768;
             const float *const ag = acc + gi * AR;
+            float *const ag2 = acc2 + gi * AR;
             binary_tokens_4096_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, valid, 1, pv);
             binary_tokens_4096_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 128);
             binary_tokens_4096_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 256);
@@ -236,21 +244,49 @@ static int binary_tokens_4096_up_leaves(const binary_tokens_4096_run *r, size_t 
                 chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
                 _mm256_store_ps(pv + n, si);
             }
-            /* the records slot by slot: streamed stores fill whole lines */
-            for (n = 0; n < 128; n += 8)
-                _mm256_stream_ps(rp + n, _mm256_load_ps(pv + 256 + n));
-            for (n = 0; n < 128; n += 8)
-                _mm256_stream_ps(rp + 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + 128 + n), _mm256_load_ps(pv + n)));
+            /* the records slot by slot (streamed stores fill whole lines); the
+             * grandparent's sums of C S^-1 B and C z (its C slot: not needed) */
+            for (n = 0; n < 128; n += 8) {
+                const __m256 sb = _mm256_mul_ps(_mm256_load_ps(pv + 128 + n), _mm256_load_ps(pv + n)), cs = _mm256_mul_ps(_mm256_load_ps(pv + 256 + n), sb);
+                _mm256_stream_ps(rp + 128 + n, sb);
+                _mm256_store_ps(ag2 + n, i == 2 * i2 ? cs : _mm256_add_ps(_mm256_load_ps(ag2 + n), cs));
+            }
             for (b = 0; b < r->nb; b++) /* z = S^-1 m, m = -(the sum) */
-                for (n = 0; n < 128; n += 8)
-                    _mm256_stream_ps(rp + 256 + b * 128 + n, _mm256_mul_ps(_mm256_sub_ps(zero, _mm256_load_ps(pv + n)), _mm256_load_ps(ag + 128 * (1 + b) + n)));
+                for (n = 0; n < 128; n += 8) {
+                    const __m256 z = _mm256_mul_ps(_mm256_sub_ps(zero, _mm256_load_ps(pv + n)), _mm256_load_ps(ag + 128 * (1 + b) + n));
+                    _mm256_stream_ps(rp + 256 + b * 128 + n, z);
+                    _mm256_store_ps(ag2 + (1 + b) * 128 + n, i == 2 * i2 ? _mm256_mul_ps(_mm256_load_ps(pv + 256 + n), z) : _mm256_fmadd_ps(_mm256_load_ps(pv + 256 + n), z, _mm256_load_ps(ag2 + (1 + b) * 128 + n)));
+                }
         }
+    }
+    for (gi = 0; gi < groups; gi++) { /* the grandparent */
+        const size_t valid = binary_tokens_4096_group_lanes(r->lanes, gi);
+        float *const rg = r->ir + (g * groups + gi) * 768;
+        const float *const ag2 = acc2 + gi * AR;
+        binary_tokens_4096_lane_block(r->A + ((g) * r->lanes + gi * 8) * 16, valid, 1, pv);
+        binary_tokens_4096_lane_block(r->B + ((g) * r->lanes + gi * 8) * 16, valid, 0, pv + 128);
+        binary_tokens_4096_lane_block(r->C + ((g) * r->lanes + gi * 8) * 16, valid, 0, pv + 256);
+        for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
+            __m256 si;
+            const __m256 s = _mm256_sub_ps(_mm256_load_ps(pv + n), _mm256_load_ps(ag2 + n));
+            si = _mm256_div_ps(one, s);
+            chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
+            _mm256_store_ps(pv + n, si);
+        }
+        for (n = 0; n < 128; n += 8)
+            _mm256_stream_ps(rg + n, _mm256_load_ps(pv + 256 + n));
+        for (n = 0; n < 128; n += 8)
+            _mm256_stream_ps(rg + 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + 128 + n), _mm256_load_ps(pv + n)));
+        for (b = 0; b < r->nb; b++)
+            for (n = 0; n < 128; n += 8)
+                _mm256_stream_ps(rg + 256 + b * 128 + n, _mm256_mul_ps(_mm256_sub_ps(zero, _mm256_load_ps(pv + n)), _mm256_load_ps(ag2 + 128 * (1 + b) + n)));
+    }
     }
     _mm_sfence();
     return binary_tokens_4096_pivots(chk);
 }
 
-/* Up, a level l < 11 (its vertices from `off`, their children's from
+/* Up, a level l < 10 (its vertices from `off`, their children's from
  * `coff`; the root, off 0, has no B, C): the same from the children's records. */
 static int binary_tokens_4096_up(const binary_tokens_4096_run *r, size_t off, size_t coff, size_t it0, size_t it1, float *pv)
 {
@@ -260,7 +296,7 @@ static int binary_tokens_4096_up(const binary_tokens_4096_run *r, size_t off, si
     size_t it, n, b;
     for (it = it0; it < it1; it++) { /* vertex i of the level, lane group gi */
         const size_t i = it / groups, gi = it % groups;
-        const size_t valid = r->lanes - gi * 8 < 8 ? r->lanes - gi * 8 : 8;
+        const size_t valid = binary_tokens_4096_group_lanes(r->lanes, gi);
         const size_t v = off + i;
         float *const rp = r->ir + (v * groups + gi) * 768;
         const float *const rc = r->ir + ((coff + 2 * i) * groups + gi) * 768;
@@ -340,8 +376,8 @@ static void binary_tokens_4096_down_leaves(const binary_tokens_4096_run *r, size
                     const float *const xg = xs + (gi * nb + b) * 128;
                     size_t us, ys;
                     const size_t row = b * 4096 + 2 * i + j;
-                    const float *const u = binary_tokens_4096_rows_in(r, gi, &us) + row * us;
-                    float *const y = binary_tokens_4096_rows_out(r, gi, &ys) + row * ys;
+                    const float *const u = binary_tokens_4096_rows(r->lanes, gi, r->u, r->ut, &us) + row * us;
+                    float *const y = binary_tokens_4096_rows(r->lanes, gi, r->y, r->yt, &ys) + row * ys;
                     for (q = 0; q < 8; q += 8) {
                         const __m256 uq = _mm256_loadu_ps(u + q);
                         __m256 a0 = _mm256_mul_ps(_mm256_load_ps(lj + 128 + q), uq);
@@ -380,7 +416,7 @@ static size_t binary_tokens_4096_forward_workspace(size_t batch, size_t channels
     const size_t rec = binary_tokens_4096_add(binary_tokens_4096_round(binary_tokens_4096_mul(groups, 3144960), 16), binary_tokens_4096_round(binary_tokens_4096_mul(groups, 557056), 16));
     const size_t io = binary_tokens_4096_add(binary_tokens_4096_round(binary_tokens_4096_mul(groups, 264), 16), 262176);
     (void)batch;
-    return binary_tokens_4096_mul(binary_tokens_4096_add(binary_tokens_4096_add(rec, io), binary_tokens_4096_mul(binary_tokens_4096_SLOTS_MAX, (384 + groups * 640))), 4);
+    return binary_tokens_4096_mul(binary_tokens_4096_add(binary_tokens_4096_add(rec, io), binary_tokens_4096_mul(binary_tokens_4096_SLOTS_MAX, (384 + groups * 1280))), 4);
 }
 
 int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *u, float *y,
@@ -388,7 +424,7 @@ int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *
 {
     const size_t lanes = binary_tokens_4096_LANES(channels), groups = binary_tokens_4096_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 8; /* lanes of the last group */
-    const size_t per_thread = (384 + groups * 640);
+    const size_t per_thread = (384 + groups * 1280);
     binary_tokens_4096_run run;
     float *io, *scratch;
     size_t b0, gi;
@@ -421,8 +457,7 @@ int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *
             for (b = 0; b < run.nb; b++)
                 binary_tokens_4096_pack(run.u + b * 4096 * lanes + (groups - 1) * 8, lanes, valid, 4096, run.ut + b * 32768);
         }
-        binary_tokens_4096_ITEMS(2048, binary_tokens_4096_up_leaves(&run, it0, it1, pv));
-        binary_tokens_4096_ITEMS(1024 * groups, binary_tokens_4096_up(&run, 1023, 2047, it0, it1, pv));
+        binary_tokens_4096_ITEMS(1024, binary_tokens_4096_up_leaves(&run, it0, it1, pv));
         binary_tokens_4096_ITEMS(512 * groups, binary_tokens_4096_up(&run, 511, 1023, it0, it1, pv));
         binary_tokens_4096_ITEMS(256 * groups, binary_tokens_4096_up(&run, 255, 511, it0, it1, pv));
         binary_tokens_4096_ITEMS(128 * groups, binary_tokens_4096_up(&run, 127, 255, it0, it1, pv));

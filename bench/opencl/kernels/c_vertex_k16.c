@@ -159,6 +159,22 @@ static void c_vertex_k16_lane_unblock(const float *src, size_t valid, int add, f
             x[w * 16 + n] = add ? x[w * 16 + n] + src[n * 8 + w] : src[n * 8 + w];
 }
 
+/* Real lanes of lane group gi (the last group may be partial). */
+static size_t c_vertex_k16_group_lanes(size_t lanes, size_t gi)
+{
+    return lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
+}
+
+/* Rows of group gi of a u-like array: row t of batch element b at
+ * p + b * L * s + t * s, in `full` or, for a partial last group, in its
+ * zero-padded copy `part`. */
+static float *c_vertex_k16_rows(size_t lanes, size_t gi, const float *full, float *part, size_t *s)
+{
+    const int partial = (gi + 1) * 8 > lanes;
+    *s = partial ? 8 : lanes;
+    return partial ? part : (float *)full + gi * 8;
+}
+
 /* 2 if a lane of chk is NaN: a pivot was zero or not finite. */
 static int c_vertex_k16_pivots(__m256 chk)
 {
@@ -199,45 +215,36 @@ typedef struct {
     size_t lanes, groups, nb;
 } c_vertex_k16_run;
 
-/* Rows of group gi: row t of batch element b at p + b * L * s + t * s. */
-static const float *c_vertex_k16_rows_in(const c_vertex_k16_run *r, size_t gi, size_t *s)
-{
-    const int part = (gi + 1) * 8 > r->lanes;
-    *s = part ? 8 : r->lanes;
-    return part ? r->ut : r->u + gi * 8;
-}
 
-static float *c_vertex_k16_rows_out(const c_vertex_k16_run *r, size_t gi, size_t *s)
-{
-    const int part = (gi + 1) * 8 > r->lanes;
-    *s = part ? 8 : r->lanes;
-    return part ? r->yt : r->y + gi * 8;
-}
-
-
-/* Up, level 2 with its leaves, parents it0..it1-1: each leaf's rows of
- * A, B, C streamed over all lane groups, adding C S^-1 B and C S^-1 e into
- * the parent's accumulators acc [groups][1 + nb][16][8] (a row that
+/* Up, level 2 with its leaves, and level 1: grandparents it0..it1-1. Each
+ * leaf's rows of A, B, C streamed over all lane groups, adding C S^-1 B and
+ * C S^-1 e into the parent's sums acc [groups][1 + nb][16][8] (a row that
  * stays in L2), then the parent's rows: S_v = A_v - sum_c C_c S_c^-1 B_c,
- * m_v = -sum_c C_c S_c^-1 e_c, z_v = S_v^-1 m_v. */
+ * m_v = -sum_c C_c S_c^-1 e_c, z_v = S_v^-1 m_v (added to its parent's sums acc2
+ * the same way, then that parent's rows)
+ */
 static int c_vertex_k16_up_leaves(const c_vertex_k16_run *r, size_t it0, size_t it1, float *pv)
 {
     const size_t groups = r->groups, AR = (1 + r->nb) * 128;
     const __m256 one = _mm256_set1_ps(1), zero = _mm256_setzero_ps();
     __m256 chk = zero; /* NaN once a pivot is zero or not finite */
     float *const acc = pv + 384;
+    float *const acc2 = acc + groups * AR;
+    size_t i2;
+    for (i2 = it0; i2 < it1; i2++) {
+    const size_t g = 1 + i2;
     size_t i, j, gi, n, q, b;
-    for (i = it0; i < it1; i++) {
+    for (i = 16 * i2; i < 16 * i2 + 16; i++) {
         const size_t v = 17 + i;
         for (j = 0; j < 16; j++) /* the leaves */
             for (gi = 0; gi < groups; gi++) {
-                const size_t valid = r->lanes - gi * 8 < 8 ? r->lanes - gi * 8 : 8;
+                const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
                 const size_t c = 273 + 16 * i + j;
                 const float *const io = r->io + gi * 264;
                 float *const lj = r->lr + ((16 * i + j) * groups + gi) * 136;
                 float *const ag = acc + gi * AR;
                 size_t us;
-                const float *const u = c_vertex_k16_rows_in(r, gi, &us) + (16 * i + j) * us;
+                const float *const u = c_vertex_k16_rows(r->lanes, gi, r->u, r->ut, &us) + (16 * i + j) * us;
                 c_vertex_k16_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, valid, 1, pv);
                 c_vertex_k16_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, valid, 0, pv + 128);
                 c_vertex_k16_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, valid, 0, pv + 256);
@@ -270,9 +277,10 @@ static int c_vertex_k16_up_leaves(const c_vertex_k16_run *r, size_t it0, size_t 
                 }
             }
         for (gi = 0; gi < groups; gi++) { /* the parent */
-            const size_t valid = r->lanes - gi * 8 < 8 ? r->lanes - gi * 8 : 8;
+            const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
             float *const rp = r->ir + (v * groups + gi) * 768;
             const float *const ag = acc + gi * AR;
+            float *const ag2 = acc2 + gi * AR;
             c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, valid, 1, pv);
             c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 128);
             c_vertex_k16_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 256);
@@ -283,21 +291,49 @@ static int c_vertex_k16_up_leaves(const c_vertex_k16_run *r, size_t it0, size_t 
                 chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
                 _mm256_store_ps(pv + n, si);
             }
-            /* the records slot by slot: streamed stores fill whole lines */
-            for (n = 0; n < 128; n += 8)
-                _mm256_stream_ps(rp + n, _mm256_load_ps(pv + 256 + n));
-            for (n = 0; n < 128; n += 8)
-                _mm256_stream_ps(rp + 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + 128 + n), _mm256_load_ps(pv + n)));
+            /* the records slot by slot (streamed stores fill whole lines); the
+             * grandparent's sums of C S^-1 B and C z (its C slot: not needed) */
+            for (n = 0; n < 128; n += 8) {
+                const __m256 sb = _mm256_mul_ps(_mm256_load_ps(pv + 128 + n), _mm256_load_ps(pv + n)), cs = _mm256_mul_ps(_mm256_load_ps(pv + 256 + n), sb);
+                _mm256_stream_ps(rp + 128 + n, sb);
+                _mm256_store_ps(ag2 + n, i == 16 * i2 ? cs : _mm256_add_ps(_mm256_load_ps(ag2 + n), cs));
+            }
             for (b = 0; b < r->nb; b++) /* z = S^-1 m, m = -(the sum) */
-                for (n = 0; n < 128; n += 8)
-                    _mm256_stream_ps(rp + 256 + b * 128 + n, _mm256_mul_ps(_mm256_sub_ps(zero, _mm256_load_ps(pv + n)), _mm256_load_ps(ag + 128 * (1 + b) + n)));
+                for (n = 0; n < 128; n += 8) {
+                    const __m256 z = _mm256_mul_ps(_mm256_sub_ps(zero, _mm256_load_ps(pv + n)), _mm256_load_ps(ag + 128 * (1 + b) + n));
+                    _mm256_stream_ps(rp + 256 + b * 128 + n, z);
+                    _mm256_store_ps(ag2 + (1 + b) * 128 + n, i == 16 * i2 ? _mm256_mul_ps(_mm256_load_ps(pv + 256 + n), z) : _mm256_fmadd_ps(_mm256_load_ps(pv + 256 + n), z, _mm256_load_ps(ag2 + (1 + b) * 128 + n)));
+                }
         }
+    }
+    for (gi = 0; gi < groups; gi++) { /* the grandparent */
+        const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
+        float *const rg = r->ir + (g * groups + gi) * 768;
+        const float *const ag2 = acc2 + gi * AR;
+        c_vertex_k16_lane_block(r->A + ((g) * r->lanes + gi * 8) * 16, valid, 1, pv);
+        c_vertex_k16_lane_block(r->B + ((g) * r->lanes + gi * 8) * 16, valid, 0, pv + 128);
+        c_vertex_k16_lane_block(r->C + ((g) * r->lanes + gi * 8) * 16, valid, 0, pv + 256);
+        for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
+            __m256 si;
+            const __m256 s = _mm256_sub_ps(_mm256_load_ps(pv + n), _mm256_load_ps(ag2 + n));
+            si = _mm256_div_ps(one, s);
+            chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
+            _mm256_store_ps(pv + n, si);
+        }
+        for (n = 0; n < 128; n += 8)
+            _mm256_stream_ps(rg + n, _mm256_load_ps(pv + 256 + n));
+        for (n = 0; n < 128; n += 8)
+            _mm256_stream_ps(rg + 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + 128 + n), _mm256_load_ps(pv + n)));
+        for (b = 0; b < r->nb; b++)
+            for (n = 0; n < 128; n += 8)
+                _mm256_stream_ps(rg + 256 + b * 128 + n, _mm256_mul_ps(_mm256_sub_ps(zero, _mm256_load_ps(pv + n)), _mm256_load_ps(ag2 + 128 * (1 + b) + n)));
+    }
     }
     _mm_sfence();
     return c_vertex_k16_pivots(chk);
 }
 
-/* Up, a level l < 2 (its vertices from `off`, their children's from
+/* Up, a level l < 1 (its vertices from `off`, their children's from
  * `coff`; the root, off 0, has no B, C): the same from the children's records. */
 static int c_vertex_k16_up(const c_vertex_k16_run *r, size_t off, size_t coff, size_t it0, size_t it1, float *pv)
 {
@@ -307,7 +343,7 @@ static int c_vertex_k16_up(const c_vertex_k16_run *r, size_t off, size_t coff, s
     size_t it, n, b;
     for (it = it0; it < it1; it++) { /* vertex i of the level, lane group gi */
         const size_t i = it / groups, gi = it % groups;
-        const size_t valid = r->lanes - gi * 8 < 8 ? r->lanes - gi * 8 : 8;
+        const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
         const size_t v = off + i;
         float *const rp = r->ir + (v * groups + gi) * 768;
         const float *const rc = r->ir + ((coff + 16 * i) * groups + gi) * 768;
@@ -415,8 +451,8 @@ static void c_vertex_k16_down_leaves(const c_vertex_k16_run *r, size_t it0, size
                     const float *const xg = xs + (gi * nb + b) * 128;
                     size_t us, ys;
                     const size_t row = b * 4096 + 16 * i + j;
-                    const float *const u = c_vertex_k16_rows_in(r, gi, &us) + row * us;
-                    float *const y = c_vertex_k16_rows_out(r, gi, &ys) + row * ys;
+                    const float *const u = c_vertex_k16_rows(r->lanes, gi, r->u, r->ut, &us) + row * us;
+                    float *const y = c_vertex_k16_rows(r->lanes, gi, r->y, r->yt, &ys) + row * ys;
                     for (q = 0; q < 8; q += 8) {
                         const __m256 uq = _mm256_loadu_ps(u + q);
                         __m256 a0 = _mm256_mul_ps(_mm256_load_ps(lj + 128 + q), uq);
@@ -455,7 +491,7 @@ static size_t c_vertex_k16_forward_workspace(size_t batch, size_t channels)
     const size_t rec = c_vertex_k16_add(c_vertex_k16_round(c_vertex_k16_mul(groups, 209664), 16), c_vertex_k16_round(c_vertex_k16_mul(groups, 557056), 16));
     const size_t io = c_vertex_k16_add(c_vertex_k16_round(c_vertex_k16_mul(groups, 264), 16), 262176);
     (void)batch;
-    return c_vertex_k16_mul(c_vertex_k16_add(c_vertex_k16_add(rec, io), c_vertex_k16_mul(c_vertex_k16_SLOTS_MAX, (384 + groups * 640))), 4);
+    return c_vertex_k16_mul(c_vertex_k16_add(c_vertex_k16_add(rec, io), c_vertex_k16_mul(c_vertex_k16_SLOTS_MAX, (384 + groups * 1280))), 4);
 }
 
 int c_vertex_k16_forward(const c_vertex_k16_params *p, const float *u, float *y,
@@ -463,7 +499,7 @@ int c_vertex_k16_forward(const c_vertex_k16_params *p, const float *u, float *y,
 {
     const size_t lanes = c_vertex_k16_LANES(channels), groups = c_vertex_k16_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 8; /* lanes of the last group */
-    const size_t per_thread = (384 + groups * 640);
+    const size_t per_thread = (384 + groups * 1280);
     c_vertex_k16_run run;
     float *io, *scratch;
     size_t b0, gi;
@@ -496,8 +532,7 @@ int c_vertex_k16_forward(const c_vertex_k16_params *p, const float *u, float *y,
             for (b = 0; b < run.nb; b++)
                 c_vertex_k16_pack(run.u + b * 4096 * lanes + (groups - 1) * 8, lanes, valid, 4096, run.ut + b * 32768);
         }
-        c_vertex_k16_ITEMS(256, c_vertex_k16_up_leaves(&run, it0, it1, pv));
-        c_vertex_k16_ITEMS(16 * groups, c_vertex_k16_up(&run, 1, 17, it0, it1, pv));
+        c_vertex_k16_ITEMS(16, c_vertex_k16_up_leaves(&run, it0, it1, pv));
         c_vertex_k16_ITEMS(1 * groups, c_vertex_k16_up(&run, 0, 1, it0, it1, pv));
         if (rc != 0)
             break;
@@ -525,45 +560,42 @@ typedef struct {
     int add;
 } c_vertex_k16_brun;
 
-/* Rows of group gi of u-like array `full` (or its padded copy `part`). */
-static float *c_vertex_k16_brows(const c_vertex_k16_brun *r, size_t gi, const float *full, float *part, size_t *s)
-{
-    const int partial = (gi + 1) * 8 > r->lanes;
-    *s = partial ? 8 : r->lanes;
-    return partial ? part : (float *)full + gi * 8;
-}
-
 /* Writes the gradient blocks ga, gb, gc (lane layout) of vertex v, group gi. */
 static void c_vertex_k16_put_grads(const c_vertex_k16_brun *r, size_t v, size_t gi, float *ga, float *gb, float *gc, float *tmp)
 {
-    const size_t valid = r->lanes - gi * 8 < 8 ? r->lanes - gi * 8 : 8;
+    const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
     const size_t at = (v * r->lanes + gi * 8) * 16;
     c_vertex_k16_lane_unblock(ga, valid, r->add, r->gA + at, tmp);
     c_vertex_k16_lane_unblock(gb, valid, r->add, r->gB + at, tmp);
     c_vertex_k16_lane_unblock(gc, valid, r->add, r->gC + at, tmp);
 }
 
-/* Up, level 2 with its leaves, parents it0..it1-1 (as the forward's):
- * the leaves' C S^-1 B, C S^-1 e and B S^-1 e' summed into acc
- * [groups][1 + 2 nb][16][8], then the parents' records. */
+/* Up, level 2 with its leaves, and level 1: grandparents it0..it1-1 (as the
+ * forward's): the leaves' C S^-1 B, C S^-1 e and B S^-1 e' summed into acc
+ * [groups][1 + 2 nb][16][8], then the parents' records (and their sums into
+ * acc2, then the grandparents' records). */
 static int c_vertex_k16_bup_leaves(const c_vertex_k16_brun *r, size_t it0, size_t it1, float *pv)
 {
     const size_t groups = r->groups, nb = r->nb, AR = (1 + 2 * nb) * 128;
     const __m256 one = _mm256_set1_ps(1), zero = _mm256_setzero_ps();
     __m256 chk = zero;
     float *const acc = pv + 384;
+    float *const acc2 = acc + groups * AR;
+    size_t i2;
+    for (i2 = it0; i2 < it1; i2++) {
+    const size_t g = 1 + i2;
     size_t i, j, gi, n, q, b;
-    for (i = it0; i < it1; i++) {
+    for (i = 16 * i2; i < 16 * i2 + 16; i++) {
         const size_t v = 17 + i;
         for (j = 0; j < 16; j++)
             for (gi = 0; gi < groups; gi++) {
-                const size_t valid = r->lanes - gi * 8 < 8 ? r->lanes - gi * 8 : 8;
+                const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
                 const size_t c = 273 + 16 * i + j, row = 16 * i + j;
                 const float *const io = r->io + gi * 264;
                 float *const ag = acc + gi * AR;
                 size_t us, ds;
-                const float *const u = c_vertex_k16_brows(r, gi, r->u, r->ut, &us) + row * us;
-                const float *const dy = c_vertex_k16_brows(r, gi, r->dy, r->dyt, &ds) + row * ds;
+                const float *const u = c_vertex_k16_rows(r->lanes, gi, r->u, r->ut, &us) + row * us;
+                const float *const dy = c_vertex_k16_rows(r->lanes, gi, r->dy, r->dyt, &ds) + row * ds;
                 c_vertex_k16_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, valid, 1, pv);
                 c_vertex_k16_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, valid, 0, pv + 128);
                 c_vertex_k16_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, valid, 0, pv + 256);
@@ -593,7 +625,7 @@ static int c_vertex_k16_bup_leaves(const c_vertex_k16_brun *r, size_t it0, size_
                     }
             }
         for (gi = 0; gi < groups; gi++) {
-            const size_t valid = r->lanes - gi * 8 < 8 ? r->lanes - gi * 8 : 8;
+            const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
             float *const rp = r->ir + (v * groups + gi) * 1408;
             const float *const ag = acc + gi * AR;
             c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, valid, 1, pv);
@@ -609,16 +641,50 @@ static int c_vertex_k16_bup_leaves(const c_vertex_k16_brun *r, size_t it0, size_
             /* the records slot by slot: streamed stores fill whole lines */
             for (n = 0; n < 128; n += 8)
                 _mm256_stream_ps(rp + 256 + n, _mm256_load_ps(pv + n));
-            for (b = 0; b < 2 * nb; b++) /* z, w = S^-1 m: m = -(the sums) */
-                for (n = 0; n < 128; n += 8)
-                    _mm256_stream_ps(rp + (3 + b) * 128 + n, _mm256_mul_ps(_mm256_sub_ps(zero, _mm256_load_ps(pv + n)), _mm256_load_ps(ag + (1 + b) * 128 + n)));
+            {   /* into the grandparent's sums: C S^-1 B, C z, B w */
+                float *const ag2 = acc2 + gi * AR;
+                const int first = i == 16 * i2;
+                for (n = 0; n < 128; n += 8) {
+                    const __m256 cs = _mm256_mul_ps(_mm256_mul_ps(_mm256_load_ps(rp + 128 + n), _mm256_load_ps(rp + n)), _mm256_load_ps(pv + n));
+                    _mm256_store_ps(ag2 + n, first ? cs : _mm256_add_ps(_mm256_load_ps(ag2 + n), cs));
+                }
+                for (b = 0; b < 2 * nb; b++) { /* z, w = S^-1 m: m = -(the sums) */
+                    const float *const coef = b < nb ? rp + 128 : rp;
+                    for (n = 0; n < 128; n += 8) {
+                        const __m256 z = _mm256_mul_ps(_mm256_sub_ps(zero, _mm256_load_ps(pv + n)), _mm256_load_ps(ag + (1 + b) * 128 + n));
+                        _mm256_stream_ps(rp + (3 + b) * 128 + n, z);
+                        _mm256_store_ps(ag2 + (1 + b) * 128 + n, first ? _mm256_mul_ps(_mm256_load_ps(coef + n), z) : _mm256_fmadd_ps(_mm256_load_ps(coef + n), z, _mm256_load_ps(ag2 + (1 + b) * 128 + n)));
+                    }
+                }
+            }
         }
+    }
+    for (gi = 0; gi < groups; gi++) { /* the grandparent: its record from acc2 */
+        const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
+        float *const rg = r->ir + (g * groups + gi) * 1408;
+        const float *const ag2 = acc2 + gi * AR;
+        c_vertex_k16_lane_block(r->A + ((g) * r->lanes + gi * 8) * 16, valid, 1, pv);
+        c_vertex_k16_lane_block(r->B + ((g) * r->lanes + gi * 8) * 16, valid, 0, rg);
+        c_vertex_k16_lane_block(r->C + ((g) * r->lanes + gi * 8) * 16, valid, 0, rg + 128);
+        for (n = 0; n < 128; n += 8) {
+            __m256 si;
+            const __m256 s = _mm256_sub_ps(_mm256_load_ps(pv + n), _mm256_load_ps(ag2 + n));
+            si = _mm256_div_ps(one, s);
+            chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
+            _mm256_store_ps(pv + n, si);
+        }
+        for (n = 0; n < 128; n += 8)
+            _mm256_stream_ps(rg + 256 + n, _mm256_load_ps(pv + n));
+        for (b = 0; b < 2 * nb; b++)
+            for (n = 0; n < 128; n += 8)
+                _mm256_stream_ps(rg + (3 + b) * 128 + n, _mm256_mul_ps(_mm256_sub_ps(zero, _mm256_load_ps(pv + n)), _mm256_load_ps(ag2 + (1 + b) * 128 + n)));
+    }
     }
     _mm_sfence();
     return c_vertex_k16_pivots(chk);
 }
 
-/* Up, a level l < 2 (vertices from off, children from coff; the root,
+/* Up, a level l < 1 (vertices from off, children from coff; the root,
  * off 0, has no B, C): the records from the children's. */
 static int c_vertex_k16_bup(const c_vertex_k16_brun *r, size_t off, size_t coff, size_t it0, size_t it1, float *pv)
 {
@@ -628,7 +694,7 @@ static int c_vertex_k16_bup(const c_vertex_k16_brun *r, size_t off, size_t coff,
     size_t it, n, b;
     for (it = it0; it < it1; it++) {
         const size_t i = it / groups, gi = it % groups, v = off + i;
-        const size_t valid = r->lanes - gi * 8 < 8 ? r->lanes - gi * 8 : 8;
+        const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
         float *const rp = r->ir + (v * groups + gi) * 1408;
         const float *const rc = r->ir + ((coff + 16 * i) * groups + gi) * 1408;
         c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, valid, 1, pv);
@@ -710,6 +776,7 @@ static int c_vertex_k16_bup(const c_vertex_k16_brun *r, size_t off, size_t coff,
     return c_vertex_k16_pivots(chk);
 }
 
+
 /* Down, a level l < 2 (vertices from off, parents from poff), in place
  * of z and w: x_c = z_c - S_c^-1 B_c x_p, lam_c = w_c - S_c^-1 C_c lam_p; and
  * the vertex's gradients (the root: x = z, lam = w, dB = dC = 0). */
@@ -790,13 +857,13 @@ static void c_vertex_k16_bdown_leaves(const c_vertex_k16_brun *r, size_t it0, si
         }
         for (j = 0; j < 16; j++)
             for (gi = 0; gi < groups; gi++) {
-                const size_t valid = r->lanes - gi * 8 < 8 ? r->lanes - gi * 8 : 8;
+                const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
                 const size_t c = 273 + 16 * i + j, row = 16 * i + j;
                 const float *const xg = xs + gi * 2 * nb * 128;
                 size_t us, ds, dus;
-                const float *const u = c_vertex_k16_brows(r, gi, r->u, r->ut, &us) + row * us;
-                const float *const dy = c_vertex_k16_brows(r, gi, r->dy, r->dyt, &ds) + row * ds;
-                float *const du = c_vertex_k16_brows(r, gi, r->du, r->dut, &dus) + row * dus;
+                const float *const u = c_vertex_k16_rows(r->lanes, gi, r->u, r->ut, &us) + row * us;
+                const float *const dy = c_vertex_k16_rows(r->lanes, gi, r->dy, r->dyt, &ds) + row * ds;
+                float *const du = c_vertex_k16_rows(r->lanes, gi, r->du, r->dut, &dus) + row * dus;
                 float *const pb = xs + groups * 2 * nb * 128; /* the leaf's A, B, C */
                 const float *const io = r->io + gi * 264;
                 float *const part = r->part + (blkno * groups + gi) * 264;
@@ -855,7 +922,7 @@ static size_t c_vertex_k16_backward_workspace(size_t batch, size_t channels)
     const size_t rec = c_vertex_k16_round(c_vertex_k16_mul(groups, 384384), 16);
     const size_t io = c_vertex_k16_add(c_vertex_k16_add(c_vertex_k16_round(c_vertex_k16_mul(groups, 264), 16), c_vertex_k16_round(c_vertex_k16_mul(groups, 4224), 16)), 393264);
     (void)batch;
-    return c_vertex_k16_mul(c_vertex_k16_add(c_vertex_k16_add(rec, io), c_vertex_k16_mul(c_vertex_k16_SLOTS_MAX, (928 + groups * 1152))), 4);
+    return c_vertex_k16_mul(c_vertex_k16_add(c_vertex_k16_add(rec, io), c_vertex_k16_mul(c_vertex_k16_SLOTS_MAX, (928 + groups * 2304))), 4);
 }
 
 int c_vertex_k16_backward(const c_vertex_k16_params *p, const float *u, const float *dy, float *du,
@@ -863,7 +930,7 @@ int c_vertex_k16_backward(const c_vertex_k16_params *p, const float *u, const fl
 {
     const size_t lanes = c_vertex_k16_LANES(channels), groups = c_vertex_k16_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 8; /* lanes of the last group */
-    const size_t per_thread = (928 + groups * 1152);
+    const size_t per_thread = (928 + groups * 2304);
     c_vertex_k16_brun run;
     float *io, *scratch;
     size_t b0, gi;
@@ -906,8 +973,7 @@ int c_vertex_k16_backward(const c_vertex_k16_params *p, const float *u, const fl
                 c_vertex_k16_pack(run.dy + b * 4096 * lanes + (groups - 1) * 8, lanes, valid, 4096, run.dyt + b * 32768);
             }
         }
-        c_vertex_k16_ITEMS(256, c_vertex_k16_bup_leaves(&run, it0, it1, pv));
-        c_vertex_k16_ITEMS(16 * groups, c_vertex_k16_bup(&run, 1, 17, it0, it1, pv));
+        c_vertex_k16_ITEMS(16, c_vertex_k16_bup_leaves(&run, it0, it1, pv));
         c_vertex_k16_ITEMS(1 * groups, c_vertex_k16_bup(&run, 0, 1, it0, it1, pv));
         if (rc != 0)
             break;
