@@ -47,7 +47,7 @@ typedef struct {
     const char *name, *target;
     fwd_fn fwd;
     ws_fn ws;
-    int k, d, N, siso, share_level;
+    int k, d, N, siso, share_level, share_input;
     size_t L, V, P;
 } kernel;
 
@@ -65,7 +65,8 @@ MYO_BENCH_KERNELS(BENCH_WRAP)
 
 #define BENCH_ENTRY(NAME, TARGET)                                                         \
     {#NAME, TARGET, NAME##_call, NAME##_workspace_size, NAME##_ARITY, NAME##_DEPTH,       \
-     NAME##_STATE, NAME##_READOUT_SISO, NAME##_SHARE_LEVEL, NAME##_SEQ_LEN,               \
+     NAME##_STATE, NAME##_READOUT_SISO, NAME##_SHARE_LEVEL, NAME##_SHARE_INPUT,           \
+     NAME##_SEQ_LEN,                                                                      \
      NAME##_VERTICES, NAME##_PARAM_SETS},
 static const kernel kernels[] = {MYO_BENCH_KERNELS(BENCH_ENTRY)};
 #define NKERNELS (sizeof kernels / sizeof kernels[0])
@@ -190,7 +191,7 @@ static double memcpy_ms(const void *src, void *dst, size_t half, int reps)
 /* ---- the reference: one run per configuration, reused by all targets ---- */
 
 typedef struct {
-    int k, d, share_level, siso;
+    int k, d, share_level, share_input, siso;
     double ms;
     int reps;
     float *y;
@@ -280,7 +281,7 @@ int main(int argc, char **argv)
            "the same count as *equivalent* GFLOP/s\n");
     printf("MB: bytes a call must move. level-sum: u + y (siso: B L C floats each), x_mcpy = "
            "time / memcpy(y, u), same run.\n    tree: u + y + the parameter arrays it reads "
-           "(share vertex: A, B, C are [|V|][C][N]), x_mcpy = time / memcpy of MB/2 into MB/2\n");
+           "(share vertex: A, B, C are [|V|][C][N]; input: [B][|V|][C][N]), x_mcpy = time / memcpy of MB/2 into MB/2\n");
     printf("setup: per-call cost that does not scale with batch, (4 t(batch 1) - t(batch 4)) / 3\n");
     printf("ref: tests/myo_ref.c myo_ref_tree_f (plain scalar float), same params and u; "
            "err = max|y - y_ref| / max|y_ref|\n\n");
@@ -291,7 +292,7 @@ int main(int argc, char **argv)
 
     for (size_t ki = 0; ki < NKERNELS; ki++) {
         const kernel *K = &kernels[ki];
-        const size_t N = (size_t)K->N, L = K->L, P = K->P;
+        const size_t N = (size_t)K->N, L = K->L, P = K->P * (K->share_input ? BATCH : 1);
         const size_t io = K->siso ? 1 : N;
         const size_t nio = (size_t)BATCH * L * CHANNELS * io;
         const size_t bytes = nio * sizeof(float);
@@ -314,7 +315,8 @@ int main(int argc, char **argv)
             continue;
         /* diagonally dominant parameters, a fixed seed per configuration */
         rng_state = 0x9e3779b97f4a7c15ull ^ ((uint64_t)K->k << 32) ^
-                    ((uint64_t)K->share_level << 8) ^ (uint64_t)K->siso;
+                    ((uint64_t)K->share_level << 8) ^ ((uint64_t)K->share_input << 16) ^
+                    (uint64_t)K->siso;
         prm[0] = fill(P * CHANNELS * N, 2.0, 3.0);
         prm[1] = fill(P * CHANNELS * N, -0.5, 0.5);
         prm[2] = fill(P * CHANNELS * N, -1.0 / K->k, 1.0 / K->k);
@@ -366,11 +368,14 @@ int main(int argc, char **argv)
         if (!no_ref) {
             for (i = 0; i < n_refs; i++)
                 if (refs[i].k == K->k && refs[i].d == K->d &&
-                    refs[i].share_level == K->share_level && refs[i].siso == K->siso)
+                    refs[i].share_level == K->share_level &&
+                    refs[i].share_input == K->share_input && refs[i].siso == K->siso)
                     R = &refs[i];
             if (!R && n_refs < (int)(sizeof refs / sizeof refs[0])) {
                 myo_case c = {.k = K->k, .d = K->d, .N = K->N,
-                              .share = K->share_level ? MYO_SHARE_LEVEL : MYO_SHARE_VERTEX,
+                              .share = K->share_level   ? MYO_SHARE_LEVEL
+                                       : K->share_input ? MYO_SHARE_INPUT
+                                                        : MYO_SHARE_VERTEX,
                               .readout_siso = K->siso};
                 myo_ref_params_f rp = {prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]};
                 double tr[100];
@@ -390,7 +395,8 @@ int main(int argc, char **argv)
                         return 1;
                     }
                 }
-                R->k = K->k, R->d = K->d, R->share_level = K->share_level, R->siso = K->siso;
+                R->k = K->k, R->d = K->d, R->share_level = K->share_level;
+                R->share_input = K->share_input, R->siso = K->siso;
                 R->ms = 1e3 * median(tr, nr) * BATCH / ref_batch; /* it is linear in batch */
                 R->reps = nr;
                 n_refs++;
@@ -446,7 +452,9 @@ int main(int argc, char **argv)
     if (n_refs) {
         printf("reference calls timed:");
         for (int i = 0; i < n_refs; i++)
-            printf("  k=%d %s %s: %d", refs[i].k, refs[i].share_level ? "level" : "vertex",
+            printf("  k=%d %s %s: %d", refs[i].k, refs[i].share_level   ? "level"
+                                                     : refs[i].share_input ? "input"
+                                                                           : "vertex",
                    refs[i].siso ? "siso" : "none", refs[i].reps);
         printf("\n");
     }
