@@ -57,19 +57,19 @@ static inline size_t octree_states_round(size_t n, size_t m)
 
 /* Lanes of one parameter set: channel*state pairs. */
 #define octree_states_LANES(channels) ((channels) * 4)
-#define octree_states_GROUPS(channels) ((octree_states_LANES(channels) + 127) / 128)
-#define octree_states_REC 384
-#define octree_states_IOREC 384
+#define octree_states_GROUPS(channels) ((octree_states_LANES(channels) + 31) / 32)
+#define octree_states_REC 96
+#define octree_states_IOREC 96
 
 
 /* Copies rows [rows][n] of a lane group (row stride `stride`) into a
- * zero-padded [rows][128] buffer, and back. */
+ * zero-padded [rows][32] buffer, and back. */
 static void octree_states_pack(const double *src, size_t stride, size_t n, size_t rows, double *dst)
 {
     size_t r;
     for (r = 0; r < rows; r++) {
-        memcpy(dst + r * 128, src + r * stride, n * sizeof(double));
-        memset(dst + r * 128 + n, 0, (128 - n) * sizeof(double));
+        memcpy(dst + r * 32, src + r * stride, n * sizeof(double));
+        memset(dst + r * 32 + n, 0, (32 - n) * sizeof(double));
     }
 }
 
@@ -77,13 +77,13 @@ static void octree_states_unpack(const double *src, size_t stride, size_t n, siz
 {
     size_t r;
     for (r = 0; r < rows; r++)
-        memcpy(dst + r * stride, src + r * 128, n * sizeof(double));
+        memcpy(dst + r * stride, src + r * 32, n * sizeof(double));
 }
 /* The diagonal entry of C at x (symmetric: C = B). */
 #define octree_states_C_at(p, x, a, c) ((double)(p)->B[x])
 
 /* Records of lane groups g0..g1-1 (group gi's at
- * f0 + (gi - g0) * 1536); 2 for a zero or non-finite pivot. */
+ * f0 + (gi - g0) * 384); 2 for a zero or non-finite pivot. */
 static int octree_states_factor(const octree_states_params *p, size_t channels, size_t g0, size_t g1, double *f0)
 {
     const size_t lanes = octree_states_LANES(channels);
@@ -96,10 +96,10 @@ static int octree_states_factor(const octree_states_params *p, size_t channels, 
             /* groups inside the vertex loop: the vertex's parameters are read as
              * one contiguous run for all of them */
             for (gi = g0; gi < g1; gi++) {
-            double *const f = f0 + (gi - g0) * 1536;
-            for (w = 0; w < 128; w++) {
-                const size_t lane = gi * 128 + w;
-                double *r = f + pv * 384 + w;
+            double *const f = f0 + (gi - g0) * 384;
+            for (w = 0; w < 32; w++) {
+                const size_t lane = gi * 32 + w;
+                double *r = f + pv * 96 + w;
                 /* the lane's 1 states are contiguous in A, B, C: loops over them
                  * with the children outside keep the inner loops simple */
                 const size_t x = (pv * lanes + lane) * 1;
@@ -107,7 +107,7 @@ static int octree_states_factor(const octree_states_params *p, size_t channels, 
                 size_t n;
                 if (lane >= lanes) { /* padding lanes compute zeros */
                     for (n = 0; n < 1; n++)
-                        r[n * 128] = r[(1 + n) * 128] = r[(2 + n) * 128] = 0;
+                        r[n * 32] = r[(1 + n) * 32] = r[(2 + n) * 32] = 0;
                     continue;
                 }
                 for (n = 0; n < 1; n++)
@@ -115,18 +115,18 @@ static int octree_states_factor(const octree_states_params *p, size_t channels, 
                 for (j = 0; l < 3 && j < 8; j++) {
                     const size_t pc = (size_t)l + 1;
                     const size_t xc = (pc * lanes + lane) * 1;
-                    const double *sb = f + pc * 384 + 256 + w; /* the child's S^-1 B */
+                    const double *sb = f + pc * 96 + 64 + w; /* the child's S^-1 B */
                     for (n = 0; n < 1; n++)
-                        S[n] -= octree_states_C_at(p, xc + n, 0, 0) * sb[n * 128];
+                        S[n] -= octree_states_C_at(p, xc + n, 0, 0) * sb[n * 32];
                 }
                 for (n = 0; n < 1; n++) {
                     double si;
                     if (!(S[n] != 0 && isfinite(S[n])))
                         return 2;
                     si = 1 / S[n]; /* one division, three products */
-                    r[n * 128] = (double)(l > 0 ? octree_states_C_at(p, x + n, 0, 0) * si : 0);
-                    r[(1 + n) * 128] = (double)si;
-                    r[(2 + n) * 128] = (double)(l > 0 ? p->B[x + n] * si : 0);
+                    r[n * 32] = (double)(l > 0 ? octree_states_C_at(p, x + n, 0, 0) * si : 0);
+                    r[(1 + n) * 32] = (double)si;
+                    r[(2 + n) * 32] = (double)(l > 0 ? p->B[x + n] * si : 0);
                 }
             }
             }
@@ -134,19 +134,19 @@ static int octree_states_factor(const octree_states_params *p, size_t channels, 
     }
     return 0;
 }
-/* One group of 128 lanes: f its factor records [P][3][1][128], u/y rows
- * us/ys elements apart, m the state of the internal vertices [73][1][128]. */
+/* One group of 32 lanes: f its factor records [P][3][1][32], u/y rows
+ * us/ys elements apart, m the state of the internal vertices [73][1][32]. */
 static void octree_states_solve(const double *f, const double *u, size_t us, double *y, size_t ys, double *m)
 {
     size_t i, q;
     /* up: m_v = e_v - sum_c C_c S_c^-1 m_c; the leaves' e comes from u */
     for (i = 0; i < 64; i++) { /* level 2 */
-        double *mp = m + (9 + i) * 128;
-        for (q = 0; q < 128; q += 4) {
+        double *mp = m + (9 + i) * 32;
+        for (q = 0; q < 32; q += 4) {
             {
                 __m256d a0 = _mm256_setzero_pd();
                 {
-                    const double *fr = f + 1152;
+                    const double *fr = f + 288;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 0) * us + q);
                     {
                     const __m256d xc = e;
@@ -154,7 +154,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 }
                 }
                 {
-                    const double *fr = f + 1152;
+                    const double *fr = f + 288;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 1) * us + q);
                     {
                     const __m256d xc = e;
@@ -162,7 +162,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 }
                 }
                 {
-                    const double *fr = f + 1152;
+                    const double *fr = f + 288;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 2) * us + q);
                     {
                     const __m256d xc = e;
@@ -170,7 +170,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 }
                 }
                 {
-                    const double *fr = f + 1152;
+                    const double *fr = f + 288;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 3) * us + q);
                     {
                     const __m256d xc = e;
@@ -178,7 +178,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 }
                 }
                 {
-                    const double *fr = f + 1152;
+                    const double *fr = f + 288;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 4) * us + q);
                     {
                     const __m256d xc = e;
@@ -186,7 +186,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 }
                 }
                 {
-                    const double *fr = f + 1152;
+                    const double *fr = f + 288;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 5) * us + q);
                     {
                     const __m256d xc = e;
@@ -194,7 +194,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 }
                 }
                 {
-                    const double *fr = f + 1152;
+                    const double *fr = f + 288;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 6) * us + q);
                     {
                     const __m256d xc = e;
@@ -202,7 +202,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
                 }
                 }
                 {
-                    const double *fr = f + 1152;
+                    const double *fr = f + 288;
                     const __m256d e = _mm256_loadu_pd(u + (8 * i + 7) * us + q);
                     {
                     const __m256d xc = e;
@@ -214,64 +214,64 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
         }
     }
     for (i = 0; i < 8; i++) { /* level 1 */
-        double *mp = m + (1 + i) * 128;
-        const double *mc = m + (9 + 8 * i) * 128;
-        for (q = 0; q < 128; q += 4) {
+        double *mp = m + (1 + i) * 32;
+        const double *mc = m + (9 + 8 * i) * 32;
+        for (q = 0; q < 32; q += 4) {
             {
                 __m256d a0 = _mm256_setzero_pd();
                 {
-                    const double *fr = f + 768;
+                    const double *fr = f + 192;
                     {
                     const __m256d xc = _mm256_load_pd(mc + 0 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 768;
+                    const double *fr = f + 192;
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 32 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
+                }
+                {
+                    const double *fr = f + 192;
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 64 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
+                }
+                {
+                    const double *fr = f + 192;
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 96 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
+                }
+                {
+                    const double *fr = f + 192;
                     {
                     const __m256d xc = _mm256_load_pd(mc + 128 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 768;
+                    const double *fr = f + 192;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 256 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 160 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 768;
+                    const double *fr = f + 192;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 384 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 192 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 768;
+                    const double *fr = f + 192;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 512 + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
-                }
-                }
-                {
-                    const double *fr = f + 768;
-                    {
-                    const __m256d xc = _mm256_load_pd(mc + 640 + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
-                }
-                }
-                {
-                    const double *fr = f + 768;
-                    {
-                    const __m256d xc = _mm256_load_pd(mc + 768 + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
-                }
-                }
-                {
-                    const double *fr = f + 768;
-                    {
-                    const __m256d xc = _mm256_load_pd(mc + 896 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 224 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
@@ -280,64 +280,64 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
         }
     }
     for (i = 0; i < 1; i++) { /* level 0 */
-        double *mp = m + (0 + i) * 128;
-        const double *mc = m + (1 + 8 * i) * 128;
-        for (q = 0; q < 128; q += 4) {
+        double *mp = m + (0 + i) * 32;
+        const double *mc = m + (1 + 8 * i) * 32;
+        for (q = 0; q < 32; q += 4) {
             {
                 __m256d a0 = _mm256_setzero_pd();
                 {
-                    const double *fr = f + 384;
+                    const double *fr = f + 96;
                     {
                     const __m256d xc = _mm256_load_pd(mc + 0 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 384;
+                    const double *fr = f + 96;
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 32 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
+                }
+                {
+                    const double *fr = f + 96;
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 64 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
+                }
+                {
+                    const double *fr = f + 96;
+                    {
+                    const __m256d xc = _mm256_load_pd(mc + 96 + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
+                }
+                }
+                {
+                    const double *fr = f + 96;
                     {
                     const __m256d xc = _mm256_load_pd(mc + 128 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 384;
+                    const double *fr = f + 96;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 256 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 160 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 384;
+                    const double *fr = f + 96;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 384 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 192 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const double *fr = f + 384;
+                    const double *fr = f + 96;
                     {
-                    const __m256d xc = _mm256_load_pd(mc + 512 + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
-                }
-                }
-                {
-                    const double *fr = f + 384;
-                    {
-                    const __m256d xc = _mm256_load_pd(mc + 640 + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
-                }
-                }
-                {
-                    const double *fr = f + 384;
-                    {
-                    const __m256d xc = _mm256_load_pd(mc + 768 + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
-                }
-                }
-                {
-                    const double *fr = f + 384;
-                    {
-                    const __m256d xc = _mm256_load_pd(mc + 896 + 0 + q);
+                    const __m256d xc = _mm256_load_pd(mc + 224 + 0 + q);
                     a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 0 + q), xc, a0);
                 }
                 }
@@ -346,246 +346,246 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
         }
     }
     /* down: x_root = S^-1 m_root, x_c = S_c^-1 m_c - S_c^-1 B_c x_parent */
-    for (q = 0; q < 128; q += 4) {
+    for (q = 0; q < 32; q += 4) {
         const double *fr = f + 0;
         __m256d a0 = _mm256_setzero_pd();
         {
                     const __m256d xc = _mm256_load_pd(m + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
         _mm256_store_pd(m + 0 + q, a0);
     }
     for (i = 0; i < 1; i++) { /* level 1 */
-        const double *mp = m + (0 + i) * 128;
-        double *mc = m + (1 + 8 * i) * 128;
-        for (q = 0; q < 128; q += 4) {
+        const double *mp = m + (0 + i) * 32;
+        double *mc = m + (1 + 8 * i) * 32;
+        for (q = 0; q < 32; q += 4) {
             {
-                const double *fr = f + 384;
+                const double *fr = f + 96;
                 double *mj = mc + 0;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 384;
+                const double *fr = f + 96;
+                double *mj = mc + 32;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 96;
+                double *mj = mc + 64;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 96;
+                double *mj = mc + 96;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 96;
                 double *mj = mc + 128;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 384;
-                double *mj = mc + 256;
+                const double *fr = f + 96;
+                double *mj = mc + 160;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 384;
-                double *mj = mc + 384;
+                const double *fr = f + 96;
+                double *mj = mc + 192;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 384;
-                double *mj = mc + 512;
+                const double *fr = f + 96;
+                double *mj = mc + 224;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
-                }
-                _mm256_store_pd(mj + 0 + q, a0);
-            }
-            {
-                const double *fr = f + 384;
-                double *mj = mc + 640;
-                __m256d a0 = _mm256_setzero_pd();
-                {
-                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
-                }
-                {
-                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
-                }
-                _mm256_store_pd(mj + 0 + q, a0);
-            }
-            {
-                const double *fr = f + 384;
-                double *mj = mc + 768;
-                __m256d a0 = _mm256_setzero_pd();
-                {
-                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
-                }
-                {
-                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
-                }
-                _mm256_store_pd(mj + 0 + q, a0);
-            }
-            {
-                const double *fr = f + 384;
-                double *mj = mc + 896;
-                __m256d a0 = _mm256_setzero_pd();
-                {
-                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
-                }
-                {
-                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
         }
     }
     for (i = 0; i < 8; i++) { /* level 2 */
-        const double *mp = m + (1 + i) * 128;
-        double *mc = m + (9 + 8 * i) * 128;
-        for (q = 0; q < 128; q += 4) {
+        const double *mp = m + (1 + i) * 32;
+        double *mc = m + (9 + 8 * i) * 32;
+        for (q = 0; q < 32; q += 4) {
             {
-                const double *fr = f + 768;
+                const double *fr = f + 192;
                 double *mj = mc + 0;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 768;
+                const double *fr = f + 192;
+                double *mj = mc + 32;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 192;
+                double *mj = mc + 64;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 192;
+                double *mj = mc + 96;
+                __m256d a0 = _mm256_setzero_pd();
+                {
+                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
+                }
+                {
+                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
+                }
+                _mm256_store_pd(mj + 0 + q, a0);
+            }
+            {
+                const double *fr = f + 192;
                 double *mj = mc + 128;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 768;
-                double *mj = mc + 256;
+                const double *fr = f + 192;
+                double *mj = mc + 160;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 768;
-                double *mj = mc + 384;
+                const double *fr = f + 192;
+                double *mj = mc + 192;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
             {
-                const double *fr = f + 768;
-                double *mj = mc + 512;
+                const double *fr = f + 192;
+                double *mj = mc + 224;
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
-                }
-                _mm256_store_pd(mj + 0 + q, a0);
-            }
-            {
-                const double *fr = f + 768;
-                double *mj = mc + 640;
-                __m256d a0 = _mm256_setzero_pd();
-                {
-                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
-                }
-                {
-                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
-                }
-                _mm256_store_pd(mj + 0 + q, a0);
-            }
-            {
-                const double *fr = f + 768;
-                double *mj = mc + 768;
-                __m256d a0 = _mm256_setzero_pd();
-                {
-                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
-                }
-                {
-                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
-                }
-                _mm256_store_pd(mj + 0 + q, a0);
-            }
-            {
-                const double *fr = f + 768;
-                double *mj = mc + 896;
-                __m256d a0 = _mm256_setzero_pd();
-                {
-                    const __m256d xc = _mm256_load_pd(mj + 0 + q);
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
-                }
-                {
-                    const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_store_pd(mj + 0 + q, a0);
             }
@@ -593,117 +593,117 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
     }
     /* leaves: y = x_leaf = S^-1 e - S^-1 B x_parent */
     for (i = 0; i < 64; i++) {
-        const double *mp = m + (9 + i) * 128;
-        for (q = 0; q < 128; q += 4) {
+        const double *mp = m + (9 + i) * 32;
+        for (q = 0; q < 32; q += 4) {
             {
-                const double *fr = f + 1152;
+                const double *fr = f + 288;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 0) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 0) * ys + q, a0);
             }
             {
-                const double *fr = f + 1152;
+                const double *fr = f + 288;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 1) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 1) * ys + q, a0);
             }
             {
-                const double *fr = f + 1152;
+                const double *fr = f + 288;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 2) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 2) * ys + q, a0);
             }
             {
-                const double *fr = f + 1152;
+                const double *fr = f + 288;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 3) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 3) * ys + q, a0);
             }
             {
-                const double *fr = f + 1152;
+                const double *fr = f + 288;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 4) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 4) * ys + q, a0);
             }
             {
-                const double *fr = f + 1152;
+                const double *fr = f + 288;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 5) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 5) * ys + q, a0);
             }
             {
-                const double *fr = f + 1152;
+                const double *fr = f + 288;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 6) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 6) * ys + q, a0);
             }
             {
-                const double *fr = f + 1152;
+                const double *fr = f + 288;
                 const __m256d e = _mm256_loadu_pd(u + (8 * i + 7) * us + q);
                 __m256d a0 = _mm256_setzero_pd();
                 {
                     const __m256d xc = e;
-                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 128 + q), xc, a0);
+                    a0 = _mm256_fmadd_pd(_mm256_load_pd(fr + 32 + q), xc, a0);
                 }
                 {
                     const __m256d xc = _mm256_load_pd(mp + 0 + q);
-                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fnmadd_pd(_mm256_load_pd(fr + 64 + q), xc, a0);
                 }
                 _mm256_storeu_pd(y + (8 * i + 7) * ys + q, a0);
             }
@@ -716,7 +716,7 @@ static void octree_states_solve(const double *f, const double *u, size_t us, dou
 static size_t octree_states_forward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = octree_states_GROUPS(channels);
-    return octree_states_mul(octree_states_add(octree_states_round(octree_states_mul(groups, 1536), 8), octree_states_mul(octree_states_slots(octree_states_mul(batch, groups)), (octree_states_LINES(9344) + 2 * octree_states_LINES(65536)))), 8);
+    return octree_states_mul(octree_states_add(octree_states_round(octree_states_mul(groups, 384), 8), octree_states_mul(octree_states_slots(octree_states_mul(batch, groups)), (octree_states_LINES(2336) + 2 * octree_states_LINES(16384)))), 8);
 }
 
 int octree_states_forward(const octree_states_params *p, const double *u, double *y,
@@ -732,14 +732,14 @@ int octree_states_forward(const octree_states_params *p, const double *u, double
         !u || !y || !workspace || batch == 0 || channels == 0 ||
         octree_states_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
-    scratch = fac + octree_states_LINES(octree_states_GROUPS(channels) * 1536);
+    scratch = fac + octree_states_LINES(octree_states_GROUPS(channels) * 384);
     { /* one run of groups per thread (no per-thread scratch) */
         const size_t runs = (size_t)octree_states_team(groups);
         size_t c;
         octree_states_PARALLEL_FOR(runs)
         for (c = 0; c < runs; c++) {
             const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
-            const int r = octree_states_factor(p, channels, g0, g1, fac + g0 * 1536);
+            const int r = octree_states_factor(p, channels, g0, g1, fac + g0 * 384);
             if (r > rc)
                 rc = r;
         }
@@ -748,19 +748,19 @@ int octree_states_forward(const octree_states_params *p, const double *u, double
         return rc;
     octree_states_PARALLEL_FOR(octree_states_slots(items))
     for (it = 0; it < items; it++) {
-        const size_t b = it / groups, gi = it % groups, rem = lanes - gi * 128;
-        double *const m = scratch + octree_states_THREAD() * (octree_states_LINES(9344) + 2 * octree_states_LINES(65536));
-        double *const ut = m + octree_states_LINES(9344);
-        double *const yt = ut + octree_states_LINES(65536);
-        const double *const f = fac + gi * 1536;
+        const size_t b = it / groups, gi = it % groups, rem = lanes - gi * 32;
+        double *const m = scratch + octree_states_THREAD() * (octree_states_LINES(2336) + 2 * octree_states_LINES(16384));
+        double *const ut = m + octree_states_LINES(2336);
+        double *const yt = ut + octree_states_LINES(16384);
+        const double *const f = fac + gi * 384;
         {
-            const double *ub = u + b * 512 * lanes + gi * 128;
-            double *yb = y + b * 512 * lanes + gi * 128;
-            if (rem >= 128) {
+            const double *ub = u + b * 512 * lanes + gi * 32;
+            double *yb = y + b * 512 * lanes + gi * 32;
+            if (rem >= 32) {
                 octree_states_solve(f, ub, lanes, yb, lanes, m);
             } else { /* a partial group runs on a zero-padded copy */
                 octree_states_pack(ub, lanes, rem, 512, ut);
-                octree_states_solve(f, ut, 128, yt, 128, m);
+                octree_states_solve(f, ut, 32, yt, 32, m);
                 octree_states_unpack(yt, lanes, rem, 512, yb);
             }
         }

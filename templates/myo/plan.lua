@@ -65,9 +65,13 @@ return function(spec)
   -- rows are repacked into lane layout [N][TL] per group
   p.packed = p.dense and not siso
   -- lanes per group: at least two cache lines of state per vertex; with one
-  -- state per lane (diag, readout none) a whole 1 KiB of each row of u, y,
-  -- which streams better (measured: 175 -> 88 ms at arity 4, L 4096)
-  local row_bytes = p.NS == 1 and 1024 or 128
+  -- state per lane (diag, readout none) 256 bytes of each row of u, y
+  -- (measured at arity 4, L 4096, 256 channels x 16 states, batch 4, one
+  -- core: 128 bytes at first, 175 ms; 1 KiB, 88 ms; after the backward's
+  -- loops ran over lanes inside, 256 bytes beat 1 KiB: share level forward
+  -- 57-60 vs 67 ms, backward 151-163 vs 217-224 ms; chain 342 / 824 vs
+  -- 389 / 1002 ms; share vertex 93 / 191 vs 100 / 198 ms)
+  local row_bytes = p.NS == 1 and 256 or 128
   p.TL = knob("TL", p.W * math.max(1, row_bytes // (p.NS * p.W * p.size)), p)
   if p.gpu then
     -- OpenCL keeps the level-sum weights in tiles of one 128-byte line of

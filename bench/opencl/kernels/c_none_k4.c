@@ -80,33 +80,33 @@ static inline size_t c_none_k4_round(size_t n, size_t m)
 
 /* Lanes of one parameter set: channel*state pairs. */
 #define c_none_k4_LANES(channels) ((channels) * 16)
-#define c_none_k4_GROUPS(channels) ((c_none_k4_LANES(channels) + 255) / 256)
-#define c_none_k4_REC 768
-#define c_none_k4_IOREC 768
+#define c_none_k4_GROUPS(channels) ((c_none_k4_LANES(channels) + 63) / 64)
+#define c_none_k4_REC 192
+#define c_none_k4_IOREC 192
 
-/* Bin [1][256], Cout [1][256], D [256] of lane group gi (readout none: e = u, y = x). */
+/* Bin [1][64], Cout [1][64], D [64] of lane group gi (readout none: e = u, y = x). */
 static void c_none_k4_io(const c_none_k4_params *p, size_t channels, size_t gi, float *io)
 {
     const size_t lanes = c_none_k4_LANES(channels);
     size_t w;
-    for (w = 0; w < 256; w++) {
-        const size_t lane = gi * 256 + w;
+    for (w = 0; w < 64; w++) {
+        const size_t lane = gi * 64 + w;
         const int real_lane = lane < lanes;
         io[w] = (float)real_lane;
-        io[256 + w] = (float)real_lane;
-        io[512 + w] = 0;
+        io[64 + w] = (float)real_lane;
+        io[128 + w] = 0;
     }
     (void)p;
 }
 
 /* Copies rows [rows][n] of a lane group (row stride `stride`) into a
- * zero-padded [rows][256] buffer, and back. */
+ * zero-padded [rows][64] buffer, and back. */
 static void c_none_k4_pack(const float *src, size_t stride, size_t n, size_t rows, float *dst)
 {
     size_t r;
     for (r = 0; r < rows; r++) {
-        memcpy(dst + r * 256, src + r * stride, n * sizeof(float));
-        memset(dst + r * 256 + n, 0, (256 - n) * sizeof(float));
+        memcpy(dst + r * 64, src + r * stride, n * sizeof(float));
+        memset(dst + r * 64 + n, 0, (64 - n) * sizeof(float));
     }
 }
 
@@ -114,13 +114,13 @@ static void c_none_k4_unpack(const float *src, size_t stride, size_t n, size_t r
 {
     size_t r;
     for (r = 0; r < rows; r++)
-        memcpy(dst + r * stride, src + r * 256, n * sizeof(float));
+        memcpy(dst + r * stride, src + r * 64, n * sizeof(float));
 }
 /* The diagonal entry of C at x. */
 #define c_none_k4_C_at(p, x, a, c) ((double)(p)->C[x])
 
 /* Records of lane groups g0..g1-1 (group gi's at
- * f0 + (gi - g0) * 5376); 2 for a zero or non-finite pivot. */
+ * f0 + (gi - g0) * 1344); 2 for a zero or non-finite pivot. */
 static int c_none_k4_factor(const c_none_k4_params *p, size_t channels, size_t g0, size_t g1, float *f0)
 {
     const size_t lanes = c_none_k4_LANES(channels);
@@ -133,10 +133,10 @@ static int c_none_k4_factor(const c_none_k4_params *p, size_t channels, size_t g
             /* groups inside the vertex loop: the vertex's parameters are read as
              * one contiguous run for all of them */
             for (gi = g0; gi < g1; gi++) {
-            float *const f = f0 + (gi - g0) * 5376;
-            for (w = 0; w < 256; w++) {
-                const size_t lane = gi * 256 + w;
-                float *r = f + pv * 768 + w;
+            float *const f = f0 + (gi - g0) * 1344;
+            for (w = 0; w < 64; w++) {
+                const size_t lane = gi * 64 + w;
+                float *r = f + pv * 192 + w;
                 /* the lane's 1 states are contiguous in A, B, C: loops over them
                  * with the children outside keep the inner loops simple */
                 const size_t x = (pv * lanes + lane) * 1;
@@ -144,7 +144,7 @@ static int c_none_k4_factor(const c_none_k4_params *p, size_t channels, size_t g
                 size_t n;
                 if (lane >= lanes) { /* padding lanes compute zeros */
                     for (n = 0; n < 1; n++)
-                        r[n * 256] = r[(1 + n) * 256] = r[(2 + n) * 256] = 0;
+                        r[n * 64] = r[(1 + n) * 64] = r[(2 + n) * 64] = 0;
                     continue;
                 }
                 for (n = 0; n < 1; n++)
@@ -152,18 +152,18 @@ static int c_none_k4_factor(const c_none_k4_params *p, size_t channels, size_t g
                 for (j = 0; l < 6 && j < 4; j++) {
                     const size_t pc = (size_t)l + 1;
                     const size_t xc = (pc * lanes + lane) * 1;
-                    const float *sb = f + pc * 768 + 512 + w; /* the child's S^-1 B */
+                    const float *sb = f + pc * 192 + 128 + w; /* the child's S^-1 B */
                     for (n = 0; n < 1; n++)
-                        S[n] -= c_none_k4_C_at(p, xc + n, 0, 0) * sb[n * 256];
+                        S[n] -= c_none_k4_C_at(p, xc + n, 0, 0) * sb[n * 64];
                 }
                 for (n = 0; n < 1; n++) {
                     double si;
                     if (!(S[n] != 0 && isfinite(S[n])))
                         return 2;
                     si = 1 / S[n]; /* one division, three products */
-                    r[n * 256] = (float)(l > 0 ? c_none_k4_C_at(p, x + n, 0, 0) * si : 0);
-                    r[(1 + n) * 256] = (float)si;
-                    r[(2 + n) * 256] = (float)(l > 0 ? p->B[x + n] * si : 0);
+                    r[n * 64] = (float)(l > 0 ? c_none_k4_C_at(p, x + n, 0, 0) * si : 0);
+                    r[(1 + n) * 64] = (float)si;
+                    r[(2 + n) * 64] = (float)(l > 0 ? p->B[x + n] * si : 0);
                 }
             }
             }
@@ -171,19 +171,19 @@ static int c_none_k4_factor(const c_none_k4_params *p, size_t channels, size_t g
     }
     return 0;
 }
-/* One group of 256 lanes: f its factor records [P][3][1][256], u/y rows
- * us/ys elements apart, m the state of the internal vertices [1365][1][256]. */
+/* One group of 64 lanes: f its factor records [P][3][1][64], u/y rows
+ * us/ys elements apart, m the state of the internal vertices [1365][1][64]. */
 static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y, size_t ys, float *m)
 {
     size_t i, q;
     /* up: m_v = e_v - sum_c C_c S_c^-1 m_c; the leaves' e comes from u */
     for (i = 0; i < 1024; i++) { /* level 5 */
-        float *mp = m + (341 + i) * 256;
-        for (q = 0; q < 256; q += 8) {
+        float *mp = m + (341 + i) * 64;
+        for (q = 0; q < 64; q += 8) {
             {
                 __m256 a0 = _mm256_setzero_ps();
                 {
-                    const float *fr = f + 4608;
+                    const float *fr = f + 1152;
                     const __m256 e = _mm256_loadu_ps(u + (4 * i + 0) * us + q);
                     {
                     const __m256 xc = e;
@@ -191,7 +191,7 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
                 }
                 }
                 {
-                    const float *fr = f + 4608;
+                    const float *fr = f + 1152;
                     const __m256 e = _mm256_loadu_ps(u + (4 * i + 1) * us + q);
                     {
                     const __m256 xc = e;
@@ -199,7 +199,7 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
                 }
                 }
                 {
-                    const float *fr = f + 4608;
+                    const float *fr = f + 1152;
                     const __m256 e = _mm256_loadu_ps(u + (4 * i + 2) * us + q);
                     {
                     const __m256 xc = e;
@@ -207,7 +207,7 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
                 }
                 }
                 {
-                    const float *fr = f + 4608;
+                    const float *fr = f + 1152;
                     const __m256 e = _mm256_loadu_ps(u + (4 * i + 3) * us + q);
                     {
                     const __m256 xc = e;
@@ -219,36 +219,36 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
         }
     }
     for (i = 0; i < 256; i++) { /* level 4 */
-        float *mp = m + (85 + i) * 256;
-        const float *mc = m + (341 + 4 * i) * 256;
-        for (q = 0; q < 256; q += 8) {
+        float *mp = m + (85 + i) * 64;
+        const float *mc = m + (341 + 4 * i) * 64;
+        for (q = 0; q < 64; q += 8) {
             {
                 __m256 a0 = _mm256_setzero_ps();
                 {
-                    const float *fr = f + 3840;
+                    const float *fr = f + 960;
                     {
                     const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const float *fr = f + 3840;
+                    const float *fr = f + 960;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 256 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mc + 64 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const float *fr = f + 3840;
+                    const float *fr = f + 960;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 512 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const float *fr = f + 3840;
+                    const float *fr = f + 960;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 768 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mc + 192 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
@@ -257,36 +257,36 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
         }
     }
     for (i = 0; i < 64; i++) { /* level 3 */
-        float *mp = m + (21 + i) * 256;
-        const float *mc = m + (85 + 4 * i) * 256;
-        for (q = 0; q < 256; q += 8) {
+        float *mp = m + (21 + i) * 64;
+        const float *mc = m + (85 + 4 * i) * 64;
+        for (q = 0; q < 64; q += 8) {
             {
                 __m256 a0 = _mm256_setzero_ps();
                 {
-                    const float *fr = f + 3072;
+                    const float *fr = f + 768;
                     {
                     const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const float *fr = f + 3072;
+                    const float *fr = f + 768;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 256 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mc + 64 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const float *fr = f + 3072;
+                    const float *fr = f + 768;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 512 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const float *fr = f + 3072;
+                    const float *fr = f + 768;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 768 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mc + 192 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
@@ -295,36 +295,36 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
         }
     }
     for (i = 0; i < 16; i++) { /* level 2 */
-        float *mp = m + (5 + i) * 256;
-        const float *mc = m + (21 + 4 * i) * 256;
-        for (q = 0; q < 256; q += 8) {
+        float *mp = m + (5 + i) * 64;
+        const float *mc = m + (21 + 4 * i) * 64;
+        for (q = 0; q < 64; q += 8) {
             {
                 __m256 a0 = _mm256_setzero_ps();
                 {
-                    const float *fr = f + 2304;
+                    const float *fr = f + 576;
                     {
                     const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const float *fr = f + 2304;
+                    const float *fr = f + 576;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 256 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mc + 64 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const float *fr = f + 2304;
+                    const float *fr = f + 576;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 512 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const float *fr = f + 2304;
+                    const float *fr = f + 576;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 768 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mc + 192 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
@@ -333,36 +333,36 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
         }
     }
     for (i = 0; i < 4; i++) { /* level 1 */
-        float *mp = m + (1 + i) * 256;
-        const float *mc = m + (5 + 4 * i) * 256;
-        for (q = 0; q < 256; q += 8) {
+        float *mp = m + (1 + i) * 64;
+        const float *mc = m + (5 + 4 * i) * 64;
+        for (q = 0; q < 64; q += 8) {
             {
                 __m256 a0 = _mm256_setzero_ps();
                 {
-                    const float *fr = f + 1536;
+                    const float *fr = f + 384;
                     {
                     const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const float *fr = f + 1536;
+                    const float *fr = f + 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 256 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mc + 64 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const float *fr = f + 1536;
+                    const float *fr = f + 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 512 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const float *fr = f + 1536;
+                    const float *fr = f + 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 768 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mc + 192 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
@@ -371,36 +371,36 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
         }
     }
     for (i = 0; i < 1; i++) { /* level 0 */
-        float *mp = m + (0 + i) * 256;
-        const float *mc = m + (1 + 4 * i) * 256;
-        for (q = 0; q < 256; q += 8) {
+        float *mp = m + (0 + i) * 64;
+        const float *mc = m + (1 + 4 * i) * 64;
+        for (q = 0; q < 64; q += 8) {
             {
                 __m256 a0 = _mm256_setzero_ps();
                 {
-                    const float *fr = f + 768;
+                    const float *fr = f + 192;
                     {
                     const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const float *fr = f + 768;
+                    const float *fr = f + 192;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 256 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mc + 64 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const float *fr = f + 768;
+                    const float *fr = f + 192;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 512 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mc + 128 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
                 {
-                    const float *fr = f + 768;
+                    const float *fr = f + 192;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 768 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mc + 192 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                 }
                 }
@@ -409,320 +409,320 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
         }
     }
     /* down: x_root = S^-1 m_root, x_c = S_c^-1 m_c - S_c^-1 B_c x_parent */
-    for (q = 0; q < 256; q += 8) {
+    for (q = 0; q < 64; q += 8) {
         const float *fr = f + 0;
         __m256 a0 = _mm256_setzero_ps();
         {
                     const __m256 xc = _mm256_load_ps(m + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
         _mm256_store_ps(m + 0 + q, a0);
     }
     for (i = 0; i < 1; i++) { /* level 1 */
-        const float *mp = m + (0 + i) * 256;
-        float *mc = m + (1 + 4 * i) * 256;
-        for (q = 0; q < 256; q += 8) {
+        const float *mp = m + (0 + i) * 64;
+        float *mc = m + (1 + 4 * i) * 64;
+        for (q = 0; q < 64; q += 8) {
             {
-                const float *fr = f + 768;
+                const float *fr = f + 192;
                 float *mj = mc + 0;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
             {
-                const float *fr = f + 768;
-                float *mj = mc + 256;
+                const float *fr = f + 192;
+                float *mj = mc + 64;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
             {
-                const float *fr = f + 768;
-                float *mj = mc + 512;
+                const float *fr = f + 192;
+                float *mj = mc + 128;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
             {
-                const float *fr = f + 768;
-                float *mj = mc + 768;
+                const float *fr = f + 192;
+                float *mj = mc + 192;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
         }
     }
     for (i = 0; i < 4; i++) { /* level 2 */
-        const float *mp = m + (1 + i) * 256;
-        float *mc = m + (5 + 4 * i) * 256;
-        for (q = 0; q < 256; q += 8) {
+        const float *mp = m + (1 + i) * 64;
+        float *mc = m + (5 + 4 * i) * 64;
+        for (q = 0; q < 64; q += 8) {
             {
-                const float *fr = f + 1536;
+                const float *fr = f + 384;
                 float *mj = mc + 0;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
             {
-                const float *fr = f + 1536;
-                float *mj = mc + 256;
+                const float *fr = f + 384;
+                float *mj = mc + 64;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
             {
-                const float *fr = f + 1536;
-                float *mj = mc + 512;
+                const float *fr = f + 384;
+                float *mj = mc + 128;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
             {
-                const float *fr = f + 1536;
-                float *mj = mc + 768;
+                const float *fr = f + 384;
+                float *mj = mc + 192;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
         }
     }
     for (i = 0; i < 16; i++) { /* level 3 */
-        const float *mp = m + (5 + i) * 256;
-        float *mc = m + (21 + 4 * i) * 256;
-        for (q = 0; q < 256; q += 8) {
+        const float *mp = m + (5 + i) * 64;
+        float *mc = m + (21 + 4 * i) * 64;
+        for (q = 0; q < 64; q += 8) {
             {
-                const float *fr = f + 2304;
+                const float *fr = f + 576;
                 float *mj = mc + 0;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
             {
-                const float *fr = f + 2304;
-                float *mj = mc + 256;
+                const float *fr = f + 576;
+                float *mj = mc + 64;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
             {
-                const float *fr = f + 2304;
-                float *mj = mc + 512;
+                const float *fr = f + 576;
+                float *mj = mc + 128;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
             {
-                const float *fr = f + 2304;
-                float *mj = mc + 768;
+                const float *fr = f + 576;
+                float *mj = mc + 192;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
         }
     }
     for (i = 0; i < 64; i++) { /* level 4 */
-        const float *mp = m + (21 + i) * 256;
-        float *mc = m + (85 + 4 * i) * 256;
-        for (q = 0; q < 256; q += 8) {
+        const float *mp = m + (21 + i) * 64;
+        float *mc = m + (85 + 4 * i) * 64;
+        for (q = 0; q < 64; q += 8) {
             {
-                const float *fr = f + 3072;
+                const float *fr = f + 768;
                 float *mj = mc + 0;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
             {
-                const float *fr = f + 3072;
-                float *mj = mc + 256;
+                const float *fr = f + 768;
+                float *mj = mc + 64;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
             {
-                const float *fr = f + 3072;
-                float *mj = mc + 512;
+                const float *fr = f + 768;
+                float *mj = mc + 128;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
             {
-                const float *fr = f + 3072;
-                float *mj = mc + 768;
+                const float *fr = f + 768;
+                float *mj = mc + 192;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
         }
     }
     for (i = 0; i < 256; i++) { /* level 5 */
-        const float *mp = m + (85 + i) * 256;
-        float *mc = m + (341 + 4 * i) * 256;
-        for (q = 0; q < 256; q += 8) {
+        const float *mp = m + (85 + i) * 64;
+        float *mc = m + (341 + 4 * i) * 64;
+        for (q = 0; q < 64; q += 8) {
             {
-                const float *fr = f + 3840;
+                const float *fr = f + 960;
                 float *mj = mc + 0;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
             {
-                const float *fr = f + 3840;
-                float *mj = mc + 256;
+                const float *fr = f + 960;
+                float *mj = mc + 64;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
             {
-                const float *fr = f + 3840;
-                float *mj = mc + 512;
+                const float *fr = f + 960;
+                float *mj = mc + 128;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
             {
-                const float *fr = f + 3840;
-                float *mj = mc + 768;
+                const float *fr = f + 960;
+                float *mj = mc + 192;
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = _mm256_load_ps(mj + 0 + q);
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_store_ps(mj + 0 + q, a0);
             }
@@ -730,61 +730,61 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
     }
     /* leaves: y = x_leaf = S^-1 e - S^-1 B x_parent */
     for (i = 0; i < 1024; i++) {
-        const float *mp = m + (341 + i) * 256;
-        for (q = 0; q < 256; q += 8) {
+        const float *mp = m + (341 + i) * 64;
+        for (q = 0; q < 64; q += 8) {
             {
-                const float *fr = f + 4608;
+                const float *fr = f + 1152;
                 const __m256 e = _mm256_loadu_ps(u + (4 * i + 0) * us + q);
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = e;
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_storeu_ps(y + (4 * i + 0) * ys + q, a0);
             }
             {
-                const float *fr = f + 4608;
+                const float *fr = f + 1152;
                 const __m256 e = _mm256_loadu_ps(u + (4 * i + 1) * us + q);
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = e;
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_storeu_ps(y + (4 * i + 1) * ys + q, a0);
             }
             {
-                const float *fr = f + 4608;
+                const float *fr = f + 1152;
                 const __m256 e = _mm256_loadu_ps(u + (4 * i + 2) * us + q);
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = e;
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_storeu_ps(y + (4 * i + 2) * ys + q, a0);
             }
             {
-                const float *fr = f + 4608;
+                const float *fr = f + 1152;
                 const __m256 e = _mm256_loadu_ps(u + (4 * i + 3) * us + q);
                 __m256 a0 = _mm256_setzero_ps();
                 {
                     const __m256 xc = e;
-                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a0);
                 }
                 {
                     const __m256 xc = _mm256_load_ps(mp + 0 + q);
-                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 512 + q), xc, a0);
+                    a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                 }
                 _mm256_storeu_ps(y + (4 * i + 3) * ys + q, a0);
             }
@@ -797,7 +797,7 @@ static void c_none_k4_solve(const float *f, const float *u, size_t us, float *y,
 static size_t c_none_k4_forward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = c_none_k4_GROUPS(channels);
-    return c_none_k4_mul(c_none_k4_add(c_none_k4_round(c_none_k4_mul(groups, 5376), 16), c_none_k4_mul(c_none_k4_slots(c_none_k4_mul(batch, groups)), (c_none_k4_LINES(349440) + 2 * c_none_k4_LINES(1048576)))), 4);
+    return c_none_k4_mul(c_none_k4_add(c_none_k4_round(c_none_k4_mul(groups, 1344), 16), c_none_k4_mul(c_none_k4_slots(c_none_k4_mul(batch, groups)), (c_none_k4_LINES(87360) + 2 * c_none_k4_LINES(262144)))), 4);
 }
 
 int c_none_k4_forward(const c_none_k4_params *p, const float *u, float *y,
@@ -813,14 +813,14 @@ int c_none_k4_forward(const c_none_k4_params *p, const float *u, float *y,
         !u || !y || !workspace || batch == 0 || channels == 0 ||
         c_none_k4_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
-    scratch = fac + c_none_k4_LINES(c_none_k4_GROUPS(channels) * 5376);
+    scratch = fac + c_none_k4_LINES(c_none_k4_GROUPS(channels) * 1344);
     { /* one run of groups per thread (no per-thread scratch) */
         const size_t runs = (size_t)c_none_k4_team(groups);
         size_t c;
         c_none_k4_PARALLEL_FOR(runs)
         for (c = 0; c < runs; c++) {
             const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
-            const int r = c_none_k4_factor(p, channels, g0, g1, fac + g0 * 5376);
+            const int r = c_none_k4_factor(p, channels, g0, g1, fac + g0 * 1344);
             if (r > rc)
                 rc = r;
         }
@@ -829,19 +829,19 @@ int c_none_k4_forward(const c_none_k4_params *p, const float *u, float *y,
         return rc;
     c_none_k4_PARALLEL_FOR(c_none_k4_slots(items))
     for (it = 0; it < items; it++) {
-        const size_t b = it / groups, gi = it % groups, rem = lanes - gi * 256;
-        float *const m = scratch + c_none_k4_THREAD() * (c_none_k4_LINES(349440) + 2 * c_none_k4_LINES(1048576));
-        float *const ut = m + c_none_k4_LINES(349440);
-        float *const yt = ut + c_none_k4_LINES(1048576);
-        const float *const f = fac + gi * 5376;
+        const size_t b = it / groups, gi = it % groups, rem = lanes - gi * 64;
+        float *const m = scratch + c_none_k4_THREAD() * (c_none_k4_LINES(87360) + 2 * c_none_k4_LINES(262144));
+        float *const ut = m + c_none_k4_LINES(87360);
+        float *const yt = ut + c_none_k4_LINES(262144);
+        const float *const f = fac + gi * 1344;
         {
-            const float *ub = u + b * 4096 * lanes + gi * 256;
-            float *yb = y + b * 4096 * lanes + gi * 256;
-            if (rem >= 256) {
+            const float *ub = u + b * 4096 * lanes + gi * 64;
+            float *yb = y + b * 4096 * lanes + gi * 64;
+            if (rem >= 64) {
                 c_none_k4_solve(f, ub, lanes, yb, lanes, m);
             } else { /* a partial group runs on a zero-padded copy */
                 c_none_k4_pack(ub, lanes, rem, 4096, ut);
-                c_none_k4_solve(f, ut, 256, yt, 256, m);
+                c_none_k4_solve(f, ut, 64, yt, 64, m);
                 c_none_k4_unpack(yt, lanes, rem, 4096, yb);
             }
         }
@@ -853,7 +853,7 @@ int c_none_k4_forward(const c_none_k4_params *p, const float *u, float *y,
 static size_t c_none_k4_backward_workspace(size_t batch, size_t channels)
 {
     (void)batch;
-    return c_none_k4_mul(c_none_k4_mul(c_none_k4_slots(c_none_k4_GROUPS(channels)), (c_none_k4_LINES(5376) + c_none_k4_LINES(c_none_k4_IOREC) + c_none_k4_LINES(1398016) + c_none_k4_LINES(1398016) + c_none_k4_LINES(5376 + c_none_k4_IOREC) + c_none_k4_LINES(1048576) + c_none_k4_LINES(1048576) + c_none_k4_LINES(1048576))), 4);
+    return c_none_k4_mul(c_none_k4_mul(c_none_k4_slots(c_none_k4_GROUPS(channels)), (c_none_k4_LINES(1344) + c_none_k4_LINES(c_none_k4_IOREC) + c_none_k4_LINES(349504) + c_none_k4_LINES(349504) + c_none_k4_LINES(1344 + c_none_k4_IOREC) + c_none_k4_LINES(262144) + c_none_k4_LINES(262144) + c_none_k4_LINES(262144))), 4);
 }
 
 /* Writes lane group gi's accumulated dA, dB, dC (lane layout) to the
@@ -862,15 +862,15 @@ static void c_none_k4_scatter_abc(const float *acc, const c_none_k4_grads *g, si
         size_t gi, size_t offset)
 {
     size_t pv, w, r, c;
-    for (w = 0; w < 256 && gi * 256 + w < lanes; w++)
+    for (w = 0; w < 64 && gi * 64 + w < lanes; w++)
         for (pv = 0; pv < 7; pv++)
             for (r = 0; r < 1; r++)
                 for (c = r; c < r + 1; c++) {
-                    const float *a = acc + pv * 768 + w;
-                    const size_t x = offset + (pv * lanes + gi * 256 + w) * 1 + r;
-                    g->A[x] = a[(r) * 256];
-                    g->B[x] = a[(1 + r) * 256];
-                    g->C[x] = a[(2 + r) * 256];
+                    const float *a = acc + pv * 192 + w;
+                    const size_t x = offset + (pv * lanes + gi * 64 + w) * 1 + r;
+                    g->A[x] = a[(r) * 64];
+                    g->B[x] = a[(1 + r) * 64];
+                    g->C[x] = a[(2 + r) * 64];
                 }
 }
 
@@ -878,163 +878,163 @@ static void c_none_k4_scatter_abc(const float *acc, const c_none_k4_grads *g, si
 static int c_none_k4_backward_group(const c_none_k4_params *p, const float *u, const float *dy,
         float *du, const c_none_k4_grads *g, size_t batch, size_t channels, size_t gi, float *f)
 {
-    const size_t lanes = c_none_k4_LANES(channels), rem = lanes - gi * 256;
-    float *const io = f + c_none_k4_LINES(5376);
+    const size_t lanes = c_none_k4_LANES(channels), rem = lanes - gi * 64;
+    float *const io = f + c_none_k4_LINES(1344);
     float *const x = io + c_none_k4_LINES(c_none_k4_IOREC);
-    float *const lam = x + c_none_k4_LINES(1398016);
-    float *const acc = lam + c_none_k4_LINES(1398016);
-    float *const ut = acc + c_none_k4_LINES(5376 + c_none_k4_IOREC);
-    float *const dyt = ut + c_none_k4_LINES(1048576);
-    float *const dut = dyt + c_none_k4_LINES(1048576);
+    float *const lam = x + c_none_k4_LINES(349504);
+    float *const acc = lam + c_none_k4_LINES(349504);
+    float *const ut = acc + c_none_k4_LINES(1344 + c_none_k4_IOREC);
+    float *const dyt = ut + c_none_k4_LINES(262144);
+    float *const dut = dyt + c_none_k4_LINES(262144);
     size_t b, q, r, v, off, cnt;
     int l, rc = 0;
-    memset(acc, 0, (5376 + c_none_k4_IOREC) * sizeof(float));
+    memset(acc, 0, (1344 + c_none_k4_IOREC) * sizeof(float));
     c_none_k4_io(p, channels, gi, io);
     rc = c_none_k4_factor(p, channels, gi, gi + 1, f);
     if (rc != 0)
         return rc;
     for (b = 0; b < batch; b++) {
-        const float *ub = u + b * 4096 * lanes + gi * 256;
-        const float *dyb = dy + b * 4096 * lanes + gi * 256;
-        float *dub = du + b * 4096 * lanes + gi * 256;
+        const float *ub = u + b * 4096 * lanes + gi * 64;
+        const float *dyb = dy + b * 4096 * lanes + gi * 64;
+        float *dub = du + b * 4096 * lanes + gi * 64;
         size_t us = lanes;
-        if (rem < 256) { /* a partial group runs on zero-padded copies */
+        if (rem < 64) { /* a partial group runs on zero-padded copies */
             c_none_k4_pack(ub, lanes, rem, 4096, ut);
             c_none_k4_pack(dyb, lanes, rem, 4096, dyt);
             ub = ut;
             dyb = dyt;
             dub = dut;
-            us = 256;
+            us = 64;
         }
         /* forward states: T x = e */
         for (r = 0; r < 4096; r++)
-        for (q = 0; q < 256; q += 8) {
+        for (q = 0; q < 64; q += 8) {
             const __m256 e = _mm256_loadu_ps(ub + (r) * us + 0 + q);
-                _mm256_store_ps(x + (1365 + r) * 256 + 0 + q, _mm256_mul_ps(_mm256_load_ps(io + 0 + q), e));
+                _mm256_store_ps(x + (1365 + r) * 64 + 0 + q, _mm256_mul_ps(_mm256_load_ps(io + 0 + q), e));
         }
         for (v = 0; v < 1365; v++)
-            for (q = 0; q < 256; q += 8) {
-                    _mm256_store_ps(x + (v) * 256 + 0 + q, _mm256_setzero_ps());
+            for (q = 0; q < 64; q += 8) {
+                    _mm256_store_ps(x + (v) * 64 + 0 + q, _mm256_setzero_ps());
             }
         for (l = 6, off = 5461, cnt = 4096; l >= 1; l--, cnt /= 4) { /* up */
             off -= cnt;
             for (v = off + cnt - 1; v + 1 > off; v--) {
-                const float *rv = f + (size_t)l * 768;
+                const float *rv = f + (size_t)l * 192;
                 const size_t up = (v - 1) / 4;
-                for (q = 0; q < 256; q += 8) {
-                    __m256 t0 = _mm256_load_ps(x + (up) * 256 + 0 + q);
+                for (q = 0; q < 64; q += 8) {
+                    __m256 t0 = _mm256_load_ps(x + (up) * 64 + 0 + q);
                     {
-                        const __m256 xc = _mm256_load_ps(x + (v) * 256 + 0 + q);
+                        const __m256 xc = _mm256_load_ps(x + (v) * 64 + 0 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 0 + q), xc, t0);
                     }
-                    _mm256_store_ps(x + (up) * 256 + 0 + q, t0);
+                    _mm256_store_ps(x + (up) * 64 + 0 + q, t0);
                 }
             }
         }
-        for (q = 0; q < 256; q += 8) { /* the root */
+        for (q = 0; q < 64; q += 8) { /* the root */
                 __m256 t0 = _mm256_setzero_ps();
                 {
-                    const __m256 xc = _mm256_load_ps(x + (0) * 256 + 0 + q);
-                    t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 256 + q), xc, t0);
+                    const __m256 xc = _mm256_load_ps(x + (0) * 64 + 0 + q);
+                    t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 64 + q), xc, t0);
                 }
-                _mm256_store_ps(x + (0) * 256 + 0 + q, t0);
+                _mm256_store_ps(x + (0) * 64 + 0 + q, t0);
         }
         for (l = 1, off = 1, cnt = 4; l <= 6; l++, off += cnt, cnt *= 4) /* down */
             for (v = off; v < off + cnt; v++) {
-                const float *rv = f + (size_t)l * 768;
+                const float *rv = f + (size_t)l * 192;
                 const size_t up = (v - 1) / 4;
-                for (q = 0; q < 256; q += 8) {
+                for (q = 0; q < 64; q += 8) {
                     __m256 t0 = _mm256_setzero_ps();
                     {
-                        const __m256 xc = _mm256_load_ps(x + (v) * 256 + 0 + q);
-                        t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 256 + q), xc, t0);
+                        const __m256 xc = _mm256_load_ps(x + (v) * 64 + 0 + q);
+                        t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 64 + q), xc, t0);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(x + (up) * 256 + 0 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 512 + q), xc, t0);
+                        const __m256 xc = _mm256_load_ps(x + (up) * 64 + 0 + q);
+                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 128 + q), xc, t0);
                     }
-                    _mm256_store_ps(x + (v) * 256 + 0 + q, t0);
+                    _mm256_store_ps(x + (v) * 64 + 0 + q, t0);
                 }
             }
         /* adjoint states: T^T lam = dL/dx (dy at the positions) */
         for (r = 0; r < 4096; r++)
-        for (q = 0; q < 256; q += 8) {
+        for (q = 0; q < 64; q += 8) {
             const __m256 e = _mm256_loadu_ps(dyb + (r) * us + 0 + q);
-                _mm256_store_ps(lam + (1365 + r) * 256 + 0 + q, _mm256_mul_ps(_mm256_load_ps(io + 256 + q), e));
+                _mm256_store_ps(lam + (1365 + r) * 64 + 0 + q, _mm256_mul_ps(_mm256_load_ps(io + 64 + q), e));
         }
         for (v = 0; v < 1365; v++)
-            for (q = 0; q < 256; q += 8) {
-                    _mm256_store_ps(lam + (v) * 256 + 0 + q, _mm256_setzero_ps());
+            for (q = 0; q < 64; q += 8) {
+                    _mm256_store_ps(lam + (v) * 64 + 0 + q, _mm256_setzero_ps());
             }
         for (l = 6, off = 5461, cnt = 4096; l >= 1; l--, cnt /= 4) { /* up */
             off -= cnt;
             for (v = off + cnt - 1; v + 1 > off; v--) {
-                const float *rv = f + (size_t)l * 768;
+                const float *rv = f + (size_t)l * 192;
                 const size_t up = (v - 1) / 4;
-                for (q = 0; q < 256; q += 8) {
-                    __m256 t0 = _mm256_load_ps(lam + (up) * 256 + 0 + q);
+                for (q = 0; q < 64; q += 8) {
+                    __m256 t0 = _mm256_load_ps(lam + (up) * 64 + 0 + q);
                     {
-                        const __m256 xc = _mm256_load_ps(lam + (v) * 256 + 0 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 512 + q), xc, t0);
+                        const __m256 xc = _mm256_load_ps(lam + (v) * 64 + 0 + q);
+                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 128 + q), xc, t0);
                     }
-                    _mm256_store_ps(lam + (up) * 256 + 0 + q, t0);
+                    _mm256_store_ps(lam + (up) * 64 + 0 + q, t0);
                 }
             }
         }
-        for (q = 0; q < 256; q += 8) { /* the root */
+        for (q = 0; q < 64; q += 8) { /* the root */
                 __m256 t0 = _mm256_setzero_ps();
                 {
-                    const __m256 xc = _mm256_load_ps(lam + (0) * 256 + 0 + q);
-                    t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 256 + q), xc, t0);
+                    const __m256 xc = _mm256_load_ps(lam + (0) * 64 + 0 + q);
+                    t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 64 + q), xc, t0);
                 }
-                _mm256_store_ps(lam + (0) * 256 + 0 + q, t0);
+                _mm256_store_ps(lam + (0) * 64 + 0 + q, t0);
         }
         for (l = 1, off = 1, cnt = 4; l <= 6; l++, off += cnt, cnt *= 4) /* down */
             for (v = off; v < off + cnt; v++) {
-                const float *rv = f + (size_t)l * 768;
+                const float *rv = f + (size_t)l * 192;
                 const size_t up = (v - 1) / 4;
-                for (q = 0; q < 256; q += 8) {
+                for (q = 0; q < 64; q += 8) {
                     __m256 t0 = _mm256_setzero_ps();
                     {
-                        const __m256 xc = _mm256_load_ps(lam + (v) * 256 + 0 + q);
-                        t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 256 + q), xc, t0);
+                        const __m256 xc = _mm256_load_ps(lam + (v) * 64 + 0 + q);
+                        t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 64 + q), xc, t0);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(lam + (up) * 256 + 0 + q);
+                        const __m256 xc = _mm256_load_ps(lam + (up) * 64 + 0 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 0 + q), xc, t0);
                     }
-                    _mm256_store_ps(lam + (v) * 256 + 0 + q, t0);
+                    _mm256_store_ps(lam + (v) * 64 + 0 + q, t0);
                 }
             }
         /* du = lam; the readout's gradients */
         for (r = 0; r < 4096; r++)
-        for (q = 0; q < 256; q += 8) {
-                _mm256_storeu_ps(dub + (r) * us + 0 + q, _mm256_load_ps(lam + (1365 + r) * 256 + 0 + q));
+        for (q = 0; q < 64; q += 8) {
+                _mm256_storeu_ps(dub + (r) * us + 0 + q, _mm256_load_ps(lam + (1365 + r) * 64 + 0 + q));
         }
         /* dA_v -= lam_v x_v^T; dB_v -= lam_v x_parent^T; dC_v -= lam_parent x_v^T */
         for (l = 0, off = 0, cnt = 1; l <= 6; l++, off += cnt, cnt *= 4)
             for (v = off; v < off + cnt; v++) {
-                    float *av = acc + (size_t)l * 768;
+                    float *av = acc + (size_t)l * 192;
                 const size_t up = v ? (v - 1) / 4 : 0;
-                for (q = 0; q < 256; q += 8) {
+                for (q = 0; q < 64; q += 8) {
                 {
-                    const __m256 lr = _mm256_load_ps(lam + (v) * 256 + 0 + q);
-                        _mm256_store_ps(av + 0 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 256 + 0 + q), _mm256_load_ps(av + 0 + q)));
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 64 + 0 + q);
+                        _mm256_store_ps(av + 0 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 64 + 0 + q), _mm256_load_ps(av + 0 + q)));
                 }
                 if (v != 0) {
                 {
-                    const __m256 lr = _mm256_load_ps(lam + (v) * 256 + 0 + q);
-                        _mm256_store_ps(av + 256 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 256 + 0 + q), _mm256_load_ps(av + 256 + q)));
+                    const __m256 lr = _mm256_load_ps(lam + (v) * 64 + 0 + q);
+                        _mm256_store_ps(av + 64 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 64 + 0 + q), _mm256_load_ps(av + 64 + q)));
                 }
                 {
-                    const __m256 lr = _mm256_load_ps(lam + (up) * 256 + 0 + q);
-                        _mm256_store_ps(av + 512 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 256 + 0 + q), _mm256_load_ps(av + 512 + q)));
+                    const __m256 lr = _mm256_load_ps(lam + (up) * 64 + 0 + q);
+                        _mm256_store_ps(av + 128 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 64 + 0 + q), _mm256_load_ps(av + 128 + q)));
                 }
                 }
                 }
             }
-        if (rem < 256)
-            c_none_k4_unpack(dut, lanes, rem, 4096, du + b * 4096 * lanes + gi * 256);
+        if (rem < 64)
+            c_none_k4_unpack(dut, lanes, rem, 4096, du + b * 4096 * lanes + gi * 64);
     }
     c_none_k4_scatter_abc(acc, g, lanes, gi, 0);
     return 0;
@@ -1054,7 +1054,7 @@ int c_none_k4_backward(const c_none_k4_params *p, const float *u, const float *d
     c_none_k4_PARALLEL_FOR(c_none_k4_slots(groups))
     for (gi = 0; gi < groups; gi++) {
         const int r = c_none_k4_backward_group(p, u, dy, du, g, batch, channels, gi,
-                scratch + c_none_k4_THREAD() * (c_none_k4_LINES(5376) + c_none_k4_LINES(c_none_k4_IOREC) + c_none_k4_LINES(1398016) + c_none_k4_LINES(1398016) + c_none_k4_LINES(5376 + c_none_k4_IOREC) + c_none_k4_LINES(1048576) + c_none_k4_LINES(1048576) + c_none_k4_LINES(1048576)));
+                scratch + c_none_k4_THREAD() * (c_none_k4_LINES(1344) + c_none_k4_LINES(c_none_k4_IOREC) + c_none_k4_LINES(349504) + c_none_k4_LINES(349504) + c_none_k4_LINES(1344 + c_none_k4_IOREC) + c_none_k4_LINES(262144) + c_none_k4_LINES(262144) + c_none_k4_LINES(262144)));
         if (r > rc)
             rc = r;
     }
