@@ -139,22 +139,23 @@ static int binary_tokens_4096_pivots(__m256 chk)
             return 2;
     return 0;
 }
+
 /* One parallel loop over `n` items, split in contiguous runs so each thread
  * reads whole stretches of the parameter rows; `call` sees it0, it1 and its
  * thread's scratch pv (scratch + thread * per_thread, both the caller's). */
-#define binary_tokens_4096_ITEMS(n, call)                                                  \
-    do {                                                                       \
+#define binary_tokens_4096_ITEMS(n, call) \
+    do { \
         const size_t n_ = (n), runs_ = (size_t)binary_tokens_4096_team(binary_tokens_4096_slots(n_)); \
-        size_t c_;                                                             \
-        binary_tokens_4096_PARALLEL_FOR(runs_)                                            \
-        for (c_ = 0; c_ < runs_; c_++) {                                       \
-            const size_t it0 = c_ * n_ / runs_, it1 = (c_ + 1) * n_ / runs_;   \
-            float *const pv = scratch + binary_tokens_4096_THREAD() * per_thread;         \
-            const int r_ = (call);                                             \
-            (void)pv;                                                          \
-            if (r_ > rc)                                                       \
-                rc = r_;                                                       \
-        }                                                                      \
+        size_t c_; \
+        binary_tokens_4096_PARALLEL_FOR(runs_) \
+        for (c_ = 0; c_ < runs_; c_++) { \
+            const size_t it0 = c_ * n_ / runs_, it1 = (c_ + 1) * n_ / runs_; \
+            float *const pv = scratch + binary_tokens_4096_THREAD() * per_thread; \
+            const int r_ = (call); \
+            (void)pv; \
+            if (r_ > rc) \
+                rc = r_; \
+        } \
     } while (0)
 
 /* One run: nb <= 4 batch elements from b0 that share the parameter set

@@ -186,22 +186,23 @@ static int c_vertex_k4_pivots(__m256 chk)
             return 2;
     return 0;
 }
+
 /* One parallel loop over `n` items, split in contiguous runs so each thread
  * reads whole stretches of the parameter rows; `call` sees it0, it1 and its
  * thread's scratch pv (scratch + thread * per_thread, both the caller's). */
-#define c_vertex_k4_ITEMS(n, call)                                                  \
-    do {                                                                       \
+#define c_vertex_k4_ITEMS(n, call) \
+    do { \
         const size_t n_ = (n), runs_ = (size_t)c_vertex_k4_team(c_vertex_k4_slots(n_)); \
-        size_t c_;                                                             \
-        c_vertex_k4_PARALLEL_FOR(runs_)                                            \
-        for (c_ = 0; c_ < runs_; c_++) {                                       \
-            const size_t it0 = c_ * n_ / runs_, it1 = (c_ + 1) * n_ / runs_;   \
-            float *const pv = scratch + c_vertex_k4_THREAD() * per_thread;         \
-            const int r_ = (call);                                             \
-            (void)pv;                                                          \
-            if (r_ > rc)                                                       \
-                rc = r_;                                                       \
-        }                                                                      \
+        size_t c_; \
+        c_vertex_k4_PARALLEL_FOR(runs_) \
+        for (c_ = 0; c_ < runs_; c_++) { \
+            const size_t it0 = c_ * n_ / runs_, it1 = (c_ + 1) * n_ / runs_; \
+            float *const pv = scratch + c_vertex_k4_THREAD() * per_thread; \
+            const int r_ = (call); \
+            (void)pv; \
+            if (r_ > rc) \
+                rc = r_; \
+        } \
     } while (0)
 
 /* One run: nb <= 4 batch elements from b0 that share the parameter set
