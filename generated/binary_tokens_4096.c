@@ -428,7 +428,8 @@ int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *
     const size_t per_thread = (384 + groups * 1280);
     binary_tokens_4096_run run;
     float *io, *scratch;
-    size_t b0, gi;
+    size_t b0;
+    size_t gi;
     int rc = 0;
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D ||
         !u || !y || !workspace || batch == 0 || channels == 0 ||
@@ -440,7 +441,7 @@ int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *
     run.ut = io + binary_tokens_4096_LINES(groups * 264);
     run.yt = run.ut + binary_tokens_4096_LINES(131072);
     scratch = run.yt + binary_tokens_4096_LINES(131072);
-    for (gi = 0; gi < groups; gi++)
+    for (gi = 0; gi < groups; gi++) /* readout none reads neither */
         binary_tokens_4096_io(p, channels, gi, io + gi * 264);
     run.io = io;
     run.lanes = lanes;

@@ -503,7 +503,8 @@ int c_vertex_k16_forward(const c_vertex_k16_params *p, const float *u, float *y,
     const size_t per_thread = (384 + groups * 1280);
     c_vertex_k16_run run;
     float *io, *scratch;
-    size_t b0, gi;
+    size_t b0;
+    size_t gi;
     int rc = 0;
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D ||
         !u || !y || !workspace || batch == 0 || channels == 0 ||
@@ -515,7 +516,7 @@ int c_vertex_k16_forward(const c_vertex_k16_params *p, const float *u, float *y,
     run.ut = io + c_vertex_k16_LINES(groups * 264);
     run.yt = run.ut + c_vertex_k16_LINES(131072);
     scratch = run.yt + c_vertex_k16_LINES(131072);
-    for (gi = 0; gi < groups; gi++)
+    for (gi = 0; gi < groups; gi++) /* readout none reads neither */
         c_vertex_k16_io(p, channels, gi, io + gi * 264);
     run.io = io;
     run.lanes = lanes;
@@ -934,7 +935,8 @@ int c_vertex_k16_backward(const c_vertex_k16_params *p, const float *u, const fl
     const size_t per_thread = (928 + groups * 2304);
     c_vertex_k16_brun run;
     float *io, *scratch;
-    size_t b0, gi;
+    size_t b0;
+    size_t gi;
     int rc = 0;
     if (!p || !p->A || !p->B || !p->C || !g || !g->A || !g->B || !g->C || 
         !p->Bin || !p->Cout || !p->D || !g->Bin || !g->Cout || !g->D ||
@@ -949,7 +951,7 @@ int c_vertex_k16_backward(const c_vertex_k16_params *p, const float *u, const fl
     run.part = run.dut + c_vertex_k16_LINES(131072);
     scratch = run.part + c_vertex_k16_LINES(groups * 4224);
     memset(run.part, 0, groups * 4224 * sizeof(float));
-    for (gi = 0; gi < groups; gi++)
+    for (gi = 0; gi < groups; gi++) /* readout none reads neither */
         c_vertex_k16_io(p, channels, gi, io + gi * 264);
     run.io = io;
     run.lanes = lanes;
