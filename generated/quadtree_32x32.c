@@ -70,26 +70,29 @@ static int quadtree_32x32_weights(const quadtree_32x32_params *p, size_t channel
         double w[6] = {0};
         float *gh = g + h / 32 * 192 + h % 32;
         for (n = 0; n < 16; n++) {
-            double S[6], a[6], x[6], r = 1, io;
+            double S[6], Si[6], a[6], x[6], r = 1, io; /* Si = 1 / S */
 #define PAR(X, l) ((double)p->X[((size_t)(l) * channels + h) * 16 + n])
             S[5] = PAR(A, 5);
-            for (l = 4; l >= 0; l--)
-                S[l] = PAR(A, l) - 4 * PAR(C, l + 1) * PAR(B, l + 1) / S[l + 1];
+            Si[5] = 1 / S[5];
+            for (l = 4; l >= 0; l--) {
+                S[l] = PAR(A, l) - 4 * PAR(C, l + 1) * PAR(B, l + 1) * Si[l + 1];
+                Si[l] = 1 / S[l];
+            }
             for (l = 0; l <= 5; l++)
                 if (!(S[l] != 0 && isfinite(S[l])))
                     return 2;
             /* unit input at one leaf: m along its path up, then x back down */
             a[5] = 1;
             for (l = 4; l >= 0; l--)
-                a[l] = -PAR(C, l + 1) * a[l + 1] / S[l + 1];
-            x[0] = a[0] / S[0];
+                a[l] = -PAR(C, l + 1) * a[l + 1] * Si[l + 1];
+            x[0] = a[0] * Si[0];
             for (l = 1; l <= 5; l++)
-                x[l] = (a[l] - PAR(B, l) * x[l - 1]) / S[l];
+                x[l] = (a[l] - PAR(B, l) * x[l - 1]) * Si[l];
             /* off the path, x decays by -B/S per level down to the other leaf */
             io = (double)p->Cout[h * 16 + n] * p->Bin[h * 16 + n];
             for (l = 5; l >= 0; l--) {
                 w[l] += io * x[l] * r;
-                r *= -PAR(B, l) / S[l];
+                r *= -PAR(B, l) * Si[l];
             }
 #undef PAR
         }
@@ -101,13 +104,31 @@ static int quadtree_32x32_weights(const quadtree_32x32_params *p, size_t channel
     return 0;
 }
 
-/* One tile: block sums up the tree, then weighted prefix sums down it.
- * u, y rows are us, ys elements apart; s holds one vector per internal
- * vertex and lane; pk receives the tile of u, rows 32 apart. */
-static void quadtree_32x32_tile(const float *g, const float *u, size_t us, float *y, size_t ys, float *s, float *pk, int nt)
+/* Block sums of levels 3 .. 0 from those of level 4; s holds one
+ * vector per internal vertex and lane. */
+static void quadtree_32x32_upper(float *s)
 {
-    size_t i, q, r;
-    for (i = 0; i < 256; i++) /* level 4: block sums */
+    size_t i, q;
+    for (i = 0; i < 64; i++) /* level 3 */
+        for (q = 0; q < 32; q += 8)
+            _mm256_store_ps(s + (21 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (85 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (85 + 4 * i + 3) * 32 + q))));
+    for (i = 0; i < 16; i++) /* level 2 */
+        for (q = 0; q < 32; q += 8)
+            _mm256_store_ps(s + (5 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (21 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (21 + 4 * i + 3) * 32 + q))));
+    for (i = 0; i < 4; i++) /* level 1 */
+        for (q = 0; q < 32; q += 8)
+            _mm256_store_ps(s + (1 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (5 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (5 + 4 * i + 3) * 32 + q))));
+    for (i = 0; i < 1; i++) /* level 0 */
+        for (q = 0; q < 32; q += 8)
+            _mm256_store_ps(s + (0 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (1 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (1 + 4 * i + 3) * 32 + q))));
+}
+
+/* Block sums of u (rows us elements apart) up the tree; pk receives the tile
+ * of u, rows 32 apart. */
+static void quadtree_32x32_sums(const float *u, size_t us, float *s, float *pk)
+{
+    size_t i, q;
+    for (i = 0; i < 256; i++) /* level 4: sums of the leaves */
         for (q = 0; q < 32; q += 8) {
             const __m256 x0 = _mm256_loadu_ps(u + (4 * i + 0) * us + q);
             _mm256_store_ps(pk + (4 * i + 0) * 32 + q, x0);
@@ -119,18 +140,15 @@ static void quadtree_32x32_tile(const float *g, const float *u, size_t us, float
             _mm256_store_ps(pk + (4 * i + 3) * 32 + q, x3);
             _mm256_store_ps(s + (85 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3)));
         }
-    for (i = 0; i < 64; i++) /* level 3: block sums */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (21 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (85 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (85 + 4 * i + 3) * 32 + q))));
-    for (i = 0; i < 16; i++) /* level 2: block sums */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (5 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (21 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (21 + 4 * i + 3) * 32 + q))));
-    for (i = 0; i < 4; i++) /* level 1: block sums */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (1 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (5 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (5 + 4 * i + 3) * 32 + q))));
-    for (i = 0; i < 1; i++) /* level 0: block sums */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (0 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (1 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (1 + 4 * i + 3) * 32 + q))));
+    quadtree_32x32_upper(s);
+}
+
+/* y from the block sums s (turned into weighted prefix sums in place) and
+ * the packed tile pk, one output row at a time (a streamed line is written
+ * whole); y's rows are ys elements apart. */
+static void quadtree_32x32_spread(const float *g, float *s, const float *pk, float *y, size_t ys, int nt)
+{
+    size_t i, q, r;
     for (q = 0; q < 32; q += 8)
         _mm256_store_ps(s + q, _mm256_mul_ps(_mm256_load_ps(g + q), _mm256_load_ps(s + q)));
     for (i = 0; i < 1; i++) /* level 1: add this level's term */
@@ -181,6 +199,15 @@ static void quadtree_32x32_tile(const float *g, const float *u, size_t us, float
         for (r = 0; r < 4; r++)
             for (q = 0; q < 32; q += 8)
                 _mm256_storeu_ps(y + (4 * i + r) * ys + q, _mm256_fmadd_ps(_mm256_load_ps(g + 160 + q), _mm256_load_ps(pk + (4 * i + r) * 32 + q), _mm256_load_ps(s + (85 + i) * 32 + q)));
+}
+
+/* One tile: block sums up the tree, then weighted prefix sums down it.
+ * u, y rows are us, ys elements apart; s holds one vector per internal
+ * vertex and lane; pk receives the tile of u, rows 32 apart. */
+static void quadtree_32x32_tile(const float *g, const float *u, size_t us, float *y, size_t ys, float *s, float *pk, int nt)
+{
+    quadtree_32x32_sums(u, us, s, pk);
+    quadtree_32x32_spread(g, s, pk, y, ys, nt);
 }
 
 /* Bytes: the weights, then per thread: block sums, padded u and y.

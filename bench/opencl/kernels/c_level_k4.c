@@ -93,26 +93,29 @@ static int c_level_k4_weights(const c_level_k4_params *p, size_t channels, float
         double w[7] = {0};
         float *gh = g + h / 32 * 224 + h % 32;
         for (n = 0; n < 16; n++) {
-            double S[7], a[7], x[7], r = 1, io;
+            double S[7], Si[7], a[7], x[7], r = 1, io; /* Si = 1 / S */
 #define PAR(X, l) ((double)p->X[((size_t)(l) * channels + h) * 16 + n])
             S[6] = PAR(A, 6);
-            for (l = 5; l >= 0; l--)
-                S[l] = PAR(A, l) - 4 * PAR(C, l + 1) * PAR(B, l + 1) / S[l + 1];
+            Si[6] = 1 / S[6];
+            for (l = 5; l >= 0; l--) {
+                S[l] = PAR(A, l) - 4 * PAR(C, l + 1) * PAR(B, l + 1) * Si[l + 1];
+                Si[l] = 1 / S[l];
+            }
             for (l = 0; l <= 6; l++)
                 if (!(S[l] != 0 && isfinite(S[l])))
                     return 2;
             /* unit input at one leaf: m along its path up, then x back down */
             a[6] = 1;
             for (l = 5; l >= 0; l--)
-                a[l] = -PAR(C, l + 1) * a[l + 1] / S[l + 1];
-            x[0] = a[0] / S[0];
+                a[l] = -PAR(C, l + 1) * a[l + 1] * Si[l + 1];
+            x[0] = a[0] * Si[0];
             for (l = 1; l <= 6; l++)
-                x[l] = (a[l] - PAR(B, l) * x[l - 1]) / S[l];
+                x[l] = (a[l] - PAR(B, l) * x[l - 1]) * Si[l];
             /* off the path, x decays by -B/S per level down to the other leaf */
             io = (double)p->Cout[h * 16 + n] * p->Bin[h * 16 + n];
             for (l = 6; l >= 0; l--) {
                 w[l] += io * x[l] * r;
-                r *= -PAR(B, l) / S[l];
+                r *= -PAR(B, l) * Si[l];
             }
 #undef PAR
         }
@@ -124,13 +127,34 @@ static int c_level_k4_weights(const c_level_k4_params *p, size_t channels, float
     return 0;
 }
 
-/* One tile: block sums up the tree, then weighted prefix sums down it.
- * u, y rows are us, ys elements apart; s holds one vector per internal
- * vertex and lane; pk receives the tile of u, rows 32 apart. */
-static void c_level_k4_tile(const float *g, const float *u, size_t us, float *y, size_t ys, float *s, float *pk, int nt)
+/* Block sums of levels 4 .. 0 from those of level 5; s holds one
+ * vector per internal vertex and lane. */
+static void c_level_k4_upper(float *s)
 {
-    size_t i, q, r;
-    for (i = 0; i < 1024; i++) /* level 5: block sums */
+    size_t i, q;
+    for (i = 0; i < 256; i++) /* level 4 */
+        for (q = 0; q < 32; q += 8)
+            _mm256_store_ps(s + (85 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (341 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (341 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (341 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (341 + 4 * i + 3) * 32 + q))));
+    for (i = 0; i < 64; i++) /* level 3 */
+        for (q = 0; q < 32; q += 8)
+            _mm256_store_ps(s + (21 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (85 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (85 + 4 * i + 3) * 32 + q))));
+    for (i = 0; i < 16; i++) /* level 2 */
+        for (q = 0; q < 32; q += 8)
+            _mm256_store_ps(s + (5 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (21 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (21 + 4 * i + 3) * 32 + q))));
+    for (i = 0; i < 4; i++) /* level 1 */
+        for (q = 0; q < 32; q += 8)
+            _mm256_store_ps(s + (1 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (5 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (5 + 4 * i + 3) * 32 + q))));
+    for (i = 0; i < 1; i++) /* level 0 */
+        for (q = 0; q < 32; q += 8)
+            _mm256_store_ps(s + (0 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (1 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (1 + 4 * i + 3) * 32 + q))));
+}
+
+/* Block sums of u (rows us elements apart) up the tree; pk receives the tile
+ * of u, rows 32 apart. */
+static void c_level_k4_sums(const float *u, size_t us, float *s, float *pk)
+{
+    size_t i, q;
+    for (i = 0; i < 1024; i++) /* level 5: sums of the leaves */
         for (q = 0; q < 32; q += 8) {
             const __m256 x0 = _mm256_loadu_ps(u + (4 * i + 0) * us + q);
             _mm256_store_ps(pk + (4 * i + 0) * 32 + q, x0);
@@ -142,21 +166,15 @@ static void c_level_k4_tile(const float *g, const float *u, size_t us, float *y,
             _mm256_store_ps(pk + (4 * i + 3) * 32 + q, x3);
             _mm256_store_ps(s + (341 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3)));
         }
-    for (i = 0; i < 256; i++) /* level 4: block sums */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (85 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (341 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (341 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (341 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (341 + 4 * i + 3) * 32 + q))));
-    for (i = 0; i < 64; i++) /* level 3: block sums */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (21 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (85 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (85 + 4 * i + 3) * 32 + q))));
-    for (i = 0; i < 16; i++) /* level 2: block sums */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (5 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (21 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (21 + 4 * i + 3) * 32 + q))));
-    for (i = 0; i < 4; i++) /* level 1: block sums */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (1 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (5 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (5 + 4 * i + 3) * 32 + q))));
-    for (i = 0; i < 1; i++) /* level 0: block sums */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (0 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (1 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (1 + 4 * i + 3) * 32 + q))));
+    c_level_k4_upper(s);
+}
+
+/* y from the block sums s (turned into weighted prefix sums in place) and
+ * the packed tile pk, one output row at a time (a streamed line is written
+ * whole); y's rows are ys elements apart. */
+static void c_level_k4_spread(const float *g, float *s, const float *pk, float *y, size_t ys, int nt)
+{
+    size_t i, q, r;
     for (q = 0; q < 32; q += 8)
         _mm256_store_ps(s + q, _mm256_mul_ps(_mm256_load_ps(g + q), _mm256_load_ps(s + q)));
     for (i = 0; i < 1; i++) /* level 1: add this level's term */
@@ -218,6 +236,15 @@ static void c_level_k4_tile(const float *g, const float *u, size_t us, float *y,
                 _mm256_storeu_ps(y + (4 * i + r) * ys + q, _mm256_fmadd_ps(_mm256_load_ps(g + 192 + q), _mm256_load_ps(pk + (4 * i + r) * 32 + q), _mm256_load_ps(s + (341 + i) * 32 + q)));
 }
 
+/* One tile: block sums up the tree, then weighted prefix sums down it.
+ * u, y rows are us, ys elements apart; s holds one vector per internal
+ * vertex and lane; pk receives the tile of u, rows 32 apart. */
+static void c_level_k4_tile(const float *g, const float *u, size_t us, float *y, size_t ys, float *s, float *pk, int nt)
+{
+    c_level_k4_sums(u, us, s, pk);
+    c_level_k4_spread(g, s, pk, y, ys, nt);
+}
+
 /* Bytes: the weights, then per thread: block sums, padded u and y.
  * Saturates at SIZE_MAX. */
 static size_t c_level_k4_forward_workspace(size_t batch, size_t channels)
@@ -268,107 +295,55 @@ int c_level_k4_forward(const c_level_k4_params *p, const float *u, float *y,
     }
     return rc;
 }
-/* Sums of one tile: level-l block sums of u (su) and dy (sd) for every
- * internal vertex, and Gt[l] += sum over blocks su * sd, Gt[6] += sum_t u dy. */
-static void c_level_k4_grams(const float *u, const float *dy, size_t us, float *su, float *sd, float *Gt)
+/* One tile of one batch element in one pass over u and dy (rows us elements
+ * apart): the block sums of both (su, sd), Gt[l] += sum over level-l blocks
+ * of su sd and Gt[6] += sum_t u dy; dy is packed into pk (rows 32 apart) on
+ * the way, and du (rows ds apart) is the layer applied to dy from sd and pk. */
+static void c_level_k4_tile_backward(const float *g, const float *u, const float *dy, size_t us, float *du,
+        size_t ds, float *su, float *sd, float *pk, float *Gt, int nt)
 {
-    size_t i, q, r;
-    for (i = 0; i < 1024; i++) /* level 5: block sums of u */
-        for (q = 0; q < 32; q += 8) {
-            __m256 s = _mm256_loadu_ps(u + 4 * i * us + q);
-            s = _mm256_add_ps(s, _mm256_loadu_ps(u + (4 * i + 1) * us + q));
-            s = _mm256_add_ps(s, _mm256_loadu_ps(u + (4 * i + 2) * us + q));
-            s = _mm256_add_ps(s, _mm256_loadu_ps(u + (4 * i + 3) * us + q));
-            _mm256_store_ps(su + (341 + i) * 32 + q, s);
+    size_t i, q;
+    __m256 a0 = _mm256_load_ps(Gt + 192), a1 = _mm256_load_ps(Gt + 200), a2 = _mm256_load_ps(Gt + 208), a3 = _mm256_load_ps(Gt + 216);
+    for (i = 0; i < 1024; i++) { /* level 5: sums of the leaves */
+        __m256 s0 = _mm256_setzero_ps(), e0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), e1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), e2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps(), e3 = _mm256_setzero_ps();
+        size_t r;
+        for (r = 4 * i; r < 4 * i + 4; r++) {
+            const __m256 x0 = _mm256_loadu_ps(u + r * us + 0), z0 = _mm256_loadu_ps(dy + r * us + 0);
+            _mm256_store_ps(pk + r * 32 + 0, z0);
+            s0 = _mm256_add_ps(s0, x0);
+            e0 = _mm256_add_ps(e0, z0);
+            a0 = _mm256_fmadd_ps(x0, z0, a0);
+            const __m256 x1 = _mm256_loadu_ps(u + r * us + 8), z1 = _mm256_loadu_ps(dy + r * us + 8);
+            _mm256_store_ps(pk + r * 32 + 8, z1);
+            s1 = _mm256_add_ps(s1, x1);
+            e1 = _mm256_add_ps(e1, z1);
+            a1 = _mm256_fmadd_ps(x1, z1, a1);
+            const __m256 x2 = _mm256_loadu_ps(u + r * us + 16), z2 = _mm256_loadu_ps(dy + r * us + 16);
+            _mm256_store_ps(pk + r * 32 + 16, z2);
+            s2 = _mm256_add_ps(s2, x2);
+            e2 = _mm256_add_ps(e2, z2);
+            a2 = _mm256_fmadd_ps(x2, z2, a2);
+            const __m256 x3 = _mm256_loadu_ps(u + r * us + 24), z3 = _mm256_loadu_ps(dy + r * us + 24);
+            _mm256_store_ps(pk + r * 32 + 24, z3);
+            s3 = _mm256_add_ps(s3, x3);
+            e3 = _mm256_add_ps(e3, z3);
+            a3 = _mm256_fmadd_ps(x3, z3, a3);
         }
-    for (i = 0; i < 256; i++) /* level 4: block sums of u */
-        for (q = 0; q < 32; q += 8) {
-            __m256 s = _mm256_load_ps(su + (341 + 4 * i) * 32 + q);
-            s = _mm256_add_ps(s, _mm256_load_ps(su + (341 + 4 * i + 1) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(su + (341 + 4 * i + 2) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(su + (341 + 4 * i + 3) * 32 + q));
-            _mm256_store_ps(su + (85 + i) * 32 + q, s);
-        }
-    for (i = 0; i < 64; i++) /* level 3: block sums of u */
-        for (q = 0; q < 32; q += 8) {
-            __m256 s = _mm256_load_ps(su + (85 + 4 * i) * 32 + q);
-            s = _mm256_add_ps(s, _mm256_load_ps(su + (85 + 4 * i + 1) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(su + (85 + 4 * i + 2) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(su + (85 + 4 * i + 3) * 32 + q));
-            _mm256_store_ps(su + (21 + i) * 32 + q, s);
-        }
-    for (i = 0; i < 16; i++) /* level 2: block sums of u */
-        for (q = 0; q < 32; q += 8) {
-            __m256 s = _mm256_load_ps(su + (21 + 4 * i) * 32 + q);
-            s = _mm256_add_ps(s, _mm256_load_ps(su + (21 + 4 * i + 1) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(su + (21 + 4 * i + 2) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(su + (21 + 4 * i + 3) * 32 + q));
-            _mm256_store_ps(su + (5 + i) * 32 + q, s);
-        }
-    for (i = 0; i < 4; i++) /* level 1: block sums of u */
-        for (q = 0; q < 32; q += 8) {
-            __m256 s = _mm256_load_ps(su + (5 + 4 * i) * 32 + q);
-            s = _mm256_add_ps(s, _mm256_load_ps(su + (5 + 4 * i + 1) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(su + (5 + 4 * i + 2) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(su + (5 + 4 * i + 3) * 32 + q));
-            _mm256_store_ps(su + (1 + i) * 32 + q, s);
-        }
-    for (i = 0; i < 1; i++) /* level 0: block sums of u */
-        for (q = 0; q < 32; q += 8) {
-            __m256 s = _mm256_load_ps(su + (1 + 4 * i) * 32 + q);
-            s = _mm256_add_ps(s, _mm256_load_ps(su + (1 + 4 * i + 1) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(su + (1 + 4 * i + 2) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(su + (1 + 4 * i + 3) * 32 + q));
-            _mm256_store_ps(su + (0 + i) * 32 + q, s);
-        }
-    for (i = 0; i < 1024; i++) /* level 5: block sums of dy */
-        for (q = 0; q < 32; q += 8) {
-            __m256 s = _mm256_loadu_ps(dy + 4 * i * us + q);
-            s = _mm256_add_ps(s, _mm256_loadu_ps(dy + (4 * i + 1) * us + q));
-            s = _mm256_add_ps(s, _mm256_loadu_ps(dy + (4 * i + 2) * us + q));
-            s = _mm256_add_ps(s, _mm256_loadu_ps(dy + (4 * i + 3) * us + q));
-            _mm256_store_ps(sd + (341 + i) * 32 + q, s);
-        }
-    for (i = 0; i < 256; i++) /* level 4: block sums of dy */
-        for (q = 0; q < 32; q += 8) {
-            __m256 s = _mm256_load_ps(sd + (341 + 4 * i) * 32 + q);
-            s = _mm256_add_ps(s, _mm256_load_ps(sd + (341 + 4 * i + 1) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(sd + (341 + 4 * i + 2) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(sd + (341 + 4 * i + 3) * 32 + q));
-            _mm256_store_ps(sd + (85 + i) * 32 + q, s);
-        }
-    for (i = 0; i < 64; i++) /* level 3: block sums of dy */
-        for (q = 0; q < 32; q += 8) {
-            __m256 s = _mm256_load_ps(sd + (85 + 4 * i) * 32 + q);
-            s = _mm256_add_ps(s, _mm256_load_ps(sd + (85 + 4 * i + 1) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(sd + (85 + 4 * i + 2) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(sd + (85 + 4 * i + 3) * 32 + q));
-            _mm256_store_ps(sd + (21 + i) * 32 + q, s);
-        }
-    for (i = 0; i < 16; i++) /* level 2: block sums of dy */
-        for (q = 0; q < 32; q += 8) {
-            __m256 s = _mm256_load_ps(sd + (21 + 4 * i) * 32 + q);
-            s = _mm256_add_ps(s, _mm256_load_ps(sd + (21 + 4 * i + 1) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(sd + (21 + 4 * i + 2) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(sd + (21 + 4 * i + 3) * 32 + q));
-            _mm256_store_ps(sd + (5 + i) * 32 + q, s);
-        }
-    for (i = 0; i < 4; i++) /* level 1: block sums of dy */
-        for (q = 0; q < 32; q += 8) {
-            __m256 s = _mm256_load_ps(sd + (5 + 4 * i) * 32 + q);
-            s = _mm256_add_ps(s, _mm256_load_ps(sd + (5 + 4 * i + 1) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(sd + (5 + 4 * i + 2) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(sd + (5 + 4 * i + 3) * 32 + q));
-            _mm256_store_ps(sd + (1 + i) * 32 + q, s);
-        }
-    for (i = 0; i < 1; i++) /* level 0: block sums of dy */
-        for (q = 0; q < 32; q += 8) {
-            __m256 s = _mm256_load_ps(sd + (1 + 4 * i) * 32 + q);
-            s = _mm256_add_ps(s, _mm256_load_ps(sd + (1 + 4 * i + 1) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(sd + (1 + 4 * i + 2) * 32 + q));
-            s = _mm256_add_ps(s, _mm256_load_ps(sd + (1 + 4 * i + 3) * 32 + q));
-            _mm256_store_ps(sd + (0 + i) * 32 + q, s);
-        }
+        _mm256_store_ps(su + (341 + i) * 32 + 0, s0);
+        _mm256_store_ps(sd + (341 + i) * 32 + 0, e0);
+        _mm256_store_ps(su + (341 + i) * 32 + 8, s1);
+        _mm256_store_ps(sd + (341 + i) * 32 + 8, e1);
+        _mm256_store_ps(su + (341 + i) * 32 + 16, s2);
+        _mm256_store_ps(sd + (341 + i) * 32 + 16, e2);
+        _mm256_store_ps(su + (341 + i) * 32 + 24, s3);
+        _mm256_store_ps(sd + (341 + i) * 32 + 24, e3);
+    }
+    _mm256_store_ps(Gt + 192, a0);
+    _mm256_store_ps(Gt + 200, a1);
+    _mm256_store_ps(Gt + 208, a2);
+    _mm256_store_ps(Gt + 216, a3);
+    c_level_k4_upper(su);
+    c_level_k4_upper(sd);
     for (q = 0; q < 32; q += 8) { /* level 0 */
         __m256 a = _mm256_setzero_ps();
         for (i = 0; i < 1; i++)
@@ -405,12 +380,8 @@ static void c_level_k4_grams(const float *u, const float *dy, size_t us, float *
             a = _mm256_fmadd_ps(_mm256_load_ps(su + (341 + i) * 32 + q), _mm256_load_ps(sd + (341 + i) * 32 + q), a);
         _mm256_store_ps(Gt + 160 + q, _mm256_add_ps(_mm256_load_ps(Gt + 160 + q), a));
     }
-    for (q = 0; q < 32; q += 8) { /* the leaves: u dy */
-        __m256 a = _mm256_setzero_ps();
-        for (r = 0; r < 4096; r++)
-            a = _mm256_fmadd_ps(_mm256_loadu_ps(u + r * us + q), _mm256_loadu_ps(dy + r * us + q), a);
-        _mm256_store_ps(Gt + 192 + q, _mm256_add_ps(_mm256_load_ps(Gt + 192 + q), a));
-    }
+    /* du: the same layer applied to dy (its leaf map is symmetric) */
+    c_level_k4_spread(g, sd, pk, du, ds, nt);
 }
 
 /* The parameters' gradients of channel h from Gw[l] = dL/dg_l (l < 6) and
@@ -428,24 +399,28 @@ static void c_level_k4_weight_grads(const c_level_k4_params *p, const c_level_k4
     wb[6] = Gw[6];
     gr->D[h] = (float)Gw[6];
     for (n = 0; n < 16; n++) {
-        double S[7], a[7], x[7], R[7];
+        double S[7], Si[7], a[7], x[7], R[7]; /* Si = 1 / S */
         double Sb[7] = {0}, ab[7] = {0}, xb[7], Rb[7];
         double Ab[7] = {0}, Bb[7] = {0}, Cb[7] = {0}, io, iob = 0;
         const double bin = p->Bin[h * 16 + n], cout = p->Cout[h * 16 + n];
 #define PAR(X, l) ((double)p->X[((size_t)(l) * channels + h) * 16 + n])
 #define GRAD(X, l) gr->X[((size_t)(l) * channels + h) * 16 + n]
+        /* one division per level: the rest multiply by Si */
         S[6] = PAR(A, 6);
-        for (l = 5; l >= 0; l--)
-            S[l] = PAR(A, l) - 4 * PAR(C, l + 1) * PAR(B, l + 1) / S[l + 1];
+        Si[6] = 1 / S[6];
+        for (l = 5; l >= 0; l--) {
+            S[l] = PAR(A, l) - 4 * PAR(C, l + 1) * PAR(B, l + 1) * Si[l + 1];
+            Si[l] = 1 / S[l];
+        }
         a[6] = 1;
         for (l = 5; l >= 0; l--)
-            a[l] = -PAR(C, l + 1) * a[l + 1] / S[l + 1];
-        x[0] = a[0] / S[0];
+            a[l] = -PAR(C, l + 1) * a[l + 1] * Si[l + 1];
+        x[0] = a[0] * Si[0];
         for (l = 1; l <= 6; l++)
-            x[l] = (a[l] - PAR(B, l) * x[l - 1]) / S[l];
+            x[l] = (a[l] - PAR(B, l) * x[l - 1]) * Si[l];
         R[6] = 1;
         for (l = 5; l >= 0; l--)
-            R[l] = R[l + 1] * (-PAR(B, l + 1) / S[l + 1]);
+            R[l] = R[l + 1] * (-PAR(B, l + 1) * Si[l + 1]);
         io = cout * bin;
         /* adjoints: w_l = io x_l R_l */
         for (l = 0; l <= 6; l++) {
@@ -454,30 +429,30 @@ static void c_level_k4_weight_grads(const c_level_k4_params *p, const c_level_k4
             iob += wb[l] * x[l] * R[l];
         }
         for (l = 0; l < 6; l++) { /* R_l = R_{l+1} (-B_{l+1} / S_{l+1}) */
-            const double q = -PAR(B, l + 1) / S[l + 1], qb = Rb[l] * R[l + 1];
+            const double q = -PAR(B, l + 1) * Si[l + 1], qb = Rb[l] * R[l + 1];
             Rb[l + 1] += Rb[l] * q;
-            Bb[l + 1] -= qb / S[l + 1];
-            Sb[l + 1] -= qb * q / S[l + 1];
+            Bb[l + 1] -= qb * Si[l + 1];
+            Sb[l + 1] -= qb * q * Si[l + 1];
         }
         for (l = 6; l >= 1; l--) { /* x_l = (a_l - B_l x_{l-1}) / S_l */
-            ab[l] += xb[l] / S[l];
-            Bb[l] -= xb[l] * x[l - 1] / S[l];
-            xb[l - 1] -= xb[l] * PAR(B, l) / S[l];
-            Sb[l] -= xb[l] * x[l] / S[l];
+            ab[l] += xb[l] * Si[l];
+            Bb[l] -= xb[l] * x[l - 1] * Si[l];
+            xb[l - 1] -= xb[l] * PAR(B, l) * Si[l];
+            Sb[l] -= xb[l] * x[l] * Si[l];
         }
-        ab[0] += xb[0] / S[0];
-        Sb[0] -= xb[0] * x[0] / S[0];
+        ab[0] += xb[0] * Si[0];
+        Sb[0] -= xb[0] * x[0] * Si[0];
         for (l = 0; l < 6; l++) { /* a_l = -C_{l+1} a_{l+1} / S_{l+1} */
-            Cb[l + 1] -= ab[l] * a[l + 1] / S[l + 1];
-            ab[l + 1] -= ab[l] * PAR(C, l + 1) / S[l + 1];
-            Sb[l + 1] -= ab[l] * a[l] / S[l + 1];
+            Cb[l + 1] -= ab[l] * a[l + 1] * Si[l + 1];
+            ab[l + 1] -= ab[l] * PAR(C, l + 1) * Si[l + 1];
+            Sb[l + 1] -= ab[l] * a[l] * Si[l + 1];
         }
         for (l = 0; l < 6; l++) { /* S_l = A_l - k C_{l+1} B_{l+1} / S_{l+1} */
-            const double c = PAR(C, l + 1), b = PAR(B, l + 1), s = S[l + 1];
+            const double c = PAR(C, l + 1), b = PAR(B, l + 1), si = Si[l + 1];
             Ab[l] += Sb[l];
-            Cb[l + 1] -= Sb[l] * 4 * b / s;
-            Bb[l + 1] -= Sb[l] * 4 * c / s;
-            Sb[l + 1] += Sb[l] * 4 * c * b / (s * s);
+            Cb[l + 1] -= Sb[l] * 4 * b * si;
+            Bb[l + 1] -= Sb[l] * 4 * c * si;
+            Sb[l + 1] += Sb[l] * 4 * c * b * si * si;
         }
         Ab[6] += Sb[6];
         for (l = 0; l <= 6; l++) {
@@ -492,75 +467,73 @@ static void c_level_k4_weight_grads(const c_level_k4_params *p, const c_level_k4
     }
 }
 
-/* Bytes: the weights, dL/dweights in double, then per thread: block sums of
- * u and dy, padded u, dy, du, the packed tile, the tile's weight sums.
+/* Bytes: the weights, the weight sums of every (tile, batch element), then
+ * per thread: block sums of u and dy, padded u, dy, du, the packed tile.
  * Saturates at SIZE_MAX. */
 static size_t c_level_k4_backward_workspace(size_t batch, size_t channels)
 {
     const size_t tiles = c_level_k4_round(channels, 32) / 32;
-    (void)batch;
-    return c_level_k4_add(c_level_k4_mul(tiles, 2688), c_level_k4_mul(c_level_k4_slots(tiles), 2447488));
+    return c_level_k4_mul(c_level_k4_add(c_level_k4_mul(c_level_k4_add(tiles, c_level_k4_mul(tiles, batch)), 224), c_level_k4_mul(c_level_k4_slots(c_level_k4_mul(tiles, batch)), 611648)), 4);
 }
 
 int c_level_k4_backward(const c_level_k4_params *p, const float *u, const float *dy, float *du,
         c_level_k4_grads *gr, size_t batch, size_t channels, void *workspace)
 {
-    const size_t tiles = (channels + 31) / 32;
+    const size_t tiles = (channels + 31) / 32, items = batch * tiles;
     float *const g = (float *)workspace;
-    double *Gw; /* Gw, scratch: set after the size check */
-    float *scratch;
-    size_t ti, h;
-    int rc;
+    float *Gb, *scratch; /* set after the size check */
+    size_t it, h;
+    int rc, nt;
     if (!p || !p->A || !p->B || !p->C || !p->Bin || !p->Cout || !p->D || !u || !dy ||
         !du || !gr || !gr->A || !gr->B || !gr->C || !gr->Bin || !gr->Cout || !gr->D ||
         !workspace || batch == 0 || channels == 0 ||
         c_level_k4_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
-    Gw = (double *)(g + tiles * 224);
-    scratch = (float *)(Gw + tiles * 224);
+    Gb = g + tiles * 224;
+    scratch = Gb + items * 224;
+    /* du's rows can be streamed when every one starts on a vector boundary */
+    nt = (uintptr_t)du % 32 == 0 && channels % 8 == 0;
     rc = c_level_k4_weights(p, channels, g);
     if (rc != 0)
         return rc;
-    c_level_k4_PARALLEL_FOR(c_level_k4_slots(tiles))
-    for (ti = 0; ti < tiles; ti++) {
-        float *const su = scratch + c_level_k4_THREAD() * 611872, *const sd = su + 43680;
+    /* parallel over (tile, batch element); each item's weight sums are kept
+     * and summed over the batch in order below (the same bits for any thread
+     * count) */
+    c_level_k4_PARALLEL_FOR(c_level_k4_slots(items))
+    for (it = 0; it < items; it++) {
+        float *const su = scratch + c_level_k4_THREAD() * 611648, *const sd = su + 43680;
         float *const ut = sd + 43680, *const dyt = ut + 131072;
-        float *const dut = dyt + 131072, *const pk = dut + 131072, *const Gt = pk + 131072;
-        const size_t c0 = ti * 32, rem = channels - c0;
+        float *const dut = dyt + 131072, *const pk = dut + 131072;
+        const size_t ti = it % tiles, b = it / tiles, c0 = ti * 32, rem = channels - c0;
         const float *const gt = g + ti * 224;
-        double *const Gwt = Gw + ti * 224;
-        size_t b, r, q;
-        for (q = 0; q < 224; q++)
-            Gwt[q] = 0;
-        for (b = 0; b < batch; b++) {
-            const float *ub = u + b * 4096 * channels + c0, *dyb = dy + b * 4096 * channels + c0;
-            float *const dub = du + b * 4096 * channels + c0;
-            memset(Gt, 0, 224 * sizeof(float));
-            if (rem >= 32) {
-                c_level_k4_grams(ub, dyb, channels, su, sd, Gt);
-                /* du: the same layer applied to dy (its leaf map is symmetric) */
-                c_level_k4_tile(gt, dyb, channels, dub, channels, su, pk, 0);
-            } else { /* a partial tile runs on zero-padded copies */
-                for (r = 0; r < 4096; r++) {
-                    memcpy(ut + r * 32, ub + r * channels, rem * sizeof(float));
-                    memset(ut + r * 32 + rem, 0, (32 - rem) * sizeof(float));
-                    memcpy(dyt + r * 32, dyb + r * channels, rem * sizeof(float));
-                    memset(dyt + r * 32 + rem, 0, (32 - rem) * sizeof(float));
-                }
-                c_level_k4_grams(ut, dyt, 32, su, sd, Gt);
-                c_level_k4_tile(gt, dyt, 32, dut, 32, su, pk, 0);
-                for (r = 0; r < 4096; r++)
-                    memcpy(dub + r * channels, dut + r * 32, rem * sizeof(float));
-            }
-            for (q = 0; q < 224; q++)
-                Gwt[q] += Gt[q];
+        float *const Gt = Gb + (ti * batch + b) * 224;
+        const float *ub = u + b * 4096 * channels + c0, *dyb = dy + b * 4096 * channels + c0;
+        float *const dub = du + b * 4096 * channels + c0;
+        size_t r;
+        memset(Gt, 0, 224 * sizeof(float));
+        if (rem >= 32) {
+            c_level_k4_tile_backward(gt, ub, dyb, channels, dub, channels, su, sd, pk, Gt, nt);
+            continue;
         }
+        /* a partial tile runs on zero-padded copies */
+        for (r = 0; r < 4096; r++) {
+            memcpy(ut + r * 32, ub + r * channels, rem * sizeof(float));
+            memset(ut + r * 32 + rem, 0, (32 - rem) * sizeof(float));
+            memcpy(dyt + r * 32, dyb + r * channels, rem * sizeof(float));
+            memset(dyt + r * 32 + rem, 0, (32 - rem) * sizeof(float));
+        }
+        c_level_k4_tile_backward(gt, ut, dyt, 32, dut, 32, su, sd, pk, Gt, 0);
+        for (r = 0; r < 4096; r++)
+            memcpy(dub + r * channels, dut + r * 32, rem * sizeof(float));
     }
+    c_level_k4_PARALLEL_FOR(c_level_k4_slots(channels)) /* (no scratch: each channel its own) */
     for (h = 0; h < channels; h++) {
-        double Gh[7];
-        size_t l;
-        for (l = 0; l < 7; l++)
-            Gh[l] = Gw[h / 32 * 224 + l * 32 + h % 32];
+        const float *const Gh0 = Gb + h / 32 * batch * 224 + h % 32;
+        double Gh[7] = {0};
+        size_t l, b;
+        for (b = 0; b < batch; b++)
+            for (l = 0; l < 7; l++)
+                Gh[l] += Gh0[b * 224 + l * 32];
         c_level_k4_weight_grads(p, gr, channels, h, Gh);
     }
     return 0;
