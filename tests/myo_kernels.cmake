@@ -174,6 +174,11 @@ if(MYO_TEST_KERNELS)
     myo_test_kernel(c f32 level siso 0 2 5 8 DENSE)
   endif()
   myo_test_kernel(c f64 input none 1 2 3 3 DENSE BACKWARD OPENMP)
+  # the dense level-sum backward in f64 (finite differences), with threads
+  myo_test_kernel(c f64 level siso 0 3 3 4 DENSE BACKWARD OPENMP)
+  if("avx2" IN_LIST targets)
+    myo_test_kernel(avx2 f64 level siso 1 4 2 3 DENSE BACKWARD)
+  endif()
 
   # Larger trees (checked against the scalar tree reference), long chains,
   # state 1 (every lane of a vector is a channel), forward-only kernels,

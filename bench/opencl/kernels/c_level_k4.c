@@ -526,7 +526,7 @@ int c_level_k4_backward(const c_level_k4_params *p, const float *u, const float 
         for (r = 0; r < 4096; r++)
             memcpy(dub + r * channels, dut + r * 32, rem * sizeof(float));
     }
-    c_level_k4_PARALLEL_FOR(c_level_k4_slots(channels)) /* (no scratch: each channel its own) */
+    c_level_k4_PARALLEL_FOR(c_level_k4_slots(channels))
     for (h = 0; h < channels; h++) {
         const float *const Gh0 = Gb + h / 32 * batch * 224 + h % 32;
         double Gh[7] = {0};
