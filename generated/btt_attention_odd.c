@@ -45,173 +45,57 @@ static inline size_t btt_attention_odd_round(size_t n, size_t m)
 /* Element counts rounded up to whole 64-byte lines. */
 #define btt_attention_odd_LINES(n) (((n) + 7) / 8 * 8)
 
-static void btt_attention_odd_mk_f1(size_t ko_n, const double *const *a, size_t ao, const double *b,
+static void btt_attention_odd_mk_f1_edge(size_t ko_n, const double *const *a, size_t ao, const double *b,
         double *const *c, size_t co)
 {
     const double *a0 = a[0] + ao;
     const double *a1 = a[1] + ao;
     const double *a2 = a[2] + ao;
     const double *a3 = a[3] + ao;
-    double c0_0 = 0.0, c0_1 = 0.0, c0_2 = 0.0, c0_3 = 0.0;
-    double c1_0 = 0.0, c1_1 = 0.0, c1_2 = 0.0, c1_3 = 0.0;
-    double c2_0 = 0.0, c2_1 = 0.0, c2_2 = 0.0, c2_3 = 0.0;
-    double c3_0 = 0.0, c3_1 = 0.0, c3_2 = 0.0, c3_3 = 0.0;
-    size_t k;
+    double acc[4][24];
+    size_t k, v;
+    for (v = 0; v < 24; v++)
+        acc[0][v] = 0.0;
+    for (v = 0; v < 24; v++)
+        acc[1][v] = 0.0;
+    for (v = 0; v < 24; v++)
+        acc[2][v] = 0.0;
+    for (v = 0; v < 24; v++)
+        acc[3][v] = 0.0;
     for (k = 0; k < ko_n; k++) {
         {
-            const double b0 = (*(b + k * 4 + 0));
-            const double b1 = (*(b + k * 4 + 1));
-            const double b2 = (*(b + k * 4 + 2));
-            const double b3 = (*(b + k * 4 + 3));
+            const double *const bk = b + k * 24 + 0;
             {
-                const double x = (a0[k * 1 + 0]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
-                c0_2 = (x * b2 + c0_2);
-                c0_3 = (x * b3 + c0_3);
+                const double x = a0[k * 1 + 0];
+                for (v = 0; v < 24; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
             }
             {
-                const double x = (a1[k * 1 + 0]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
-                c1_2 = (x * b2 + c1_2);
-                c1_3 = (x * b3 + c1_3);
+                const double x = a1[k * 1 + 0];
+                for (v = 0; v < 24; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
             }
             {
-                const double x = (a2[k * 1 + 0]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
-                c2_2 = (x * b2 + c2_2);
-                c2_3 = (x * b3 + c2_3);
+                const double x = a2[k * 1 + 0];
+                for (v = 0; v < 24; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
             }
             {
-                const double x = (a3[k * 1 + 0]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
-                c3_2 = (x * b2 + c3_2);
-                c3_3 = (x * b3 + c3_3);
+                const double x = a3[k * 1 + 0];
+                for (v = 0; v < 24; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
             }
         }
     }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[0] + co + 1) = (c0_1));
-    (*(c[0] + co + 2) = (c0_2));
-    (*(c[0] + co + 3) = (c0_3));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[1] + co + 1) = (c1_1));
-    (*(c[1] + co + 2) = (c1_2));
-    (*(c[1] + co + 3) = (c1_3));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[2] + co + 1) = (c2_1));
-    (*(c[2] + co + 2) = (c2_2));
-    (*(c[2] + co + 3) = (c2_3));
-    (*(c[3] + co + 0) = (c3_0));
-    (*(c[3] + co + 1) = (c3_1));
-    (*(c[3] + co + 2) = (c3_2));
-    (*(c[3] + co + 3) = (c3_3));
+    for (v = 0; v < 24; v++)
+        c[0][co + v] = acc[0][v];
+    for (v = 0; v < 24; v++)
+        c[1][co + v] = acc[1][v];
+    for (v = 0; v < 24; v++)
+        c[2][co + v] = acc[2][v];
+    for (v = 0; v < 24; v++)
+        c[3][co + v] = acc[3][v];
 }
-
-static void btt_attention_odd_mk_f2(size_t ko_n, const double *const *a, size_t ao, size_t ako, const double *b,
-        double *const *c, size_t co, double *chk)
-{
-    const double *a0 = a[0] + ao;
-    const double *a1 = a[1] + ao;
-    const double *a2 = a[2] + ao;
-    const double *a3 = a[3] + ao;
-    double c0_0 = 0.0, c0_1 = 0.0, c0_2 = 0.0, c0_3 = 0.0;
-    double c1_0 = 0.0, c1_1 = 0.0, c1_2 = 0.0, c1_3 = 0.0;
-    double c2_0 = 0.0, c2_1 = 0.0, c2_2 = 0.0, c2_3 = 0.0;
-    double c3_0 = 0.0, c3_1 = 0.0, c3_2 = 0.0, c3_3 = 0.0;
-    size_t k;
-    for (k = 0; k < ko_n; k++) {
-        {
-            const double b0 = (*(b + k * 8 + 0));
-            const double b1 = (*(b + k * 8 + 1));
-            const double b2 = (*(b + k * 8 + 2));
-            const double b3 = (*(b + k * 8 + 3));
-            {
-                const double x = (a0[k * ako + 0]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
-                c0_2 = (x * b2 + c0_2);
-                c0_3 = (x * b3 + c0_3);
-            }
-            {
-                const double x = (a1[k * ako + 0]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
-                c1_2 = (x * b2 + c1_2);
-                c1_3 = (x * b3 + c1_3);
-            }
-            {
-                const double x = (a2[k * ako + 0]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
-                c2_2 = (x * b2 + c2_2);
-                c2_3 = (x * b3 + c2_3);
-            }
-            {
-                const double x = (a3[k * ako + 0]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
-                c3_2 = (x * b2 + c3_2);
-                c3_3 = (x * b3 + c3_3);
-            }
-        }
-        {
-            const double b0 = (*(b + k * 8 + 4));
-            const double b1 = (*(b + k * 8 + 5));
-            const double b2 = (*(b + k * 8 + 6));
-            const double b3 = (*(b + k * 8 + 7));
-            {
-                const double x = (a0[k * ako + 1]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
-                c0_2 = (x * b2 + c0_2);
-                c0_3 = (x * b3 + c0_3);
-            }
-            {
-                const double x = (a1[k * ako + 1]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
-                c1_2 = (x * b2 + c1_2);
-                c1_3 = (x * b3 + c1_3);
-            }
-            {
-                const double x = (a2[k * ako + 1]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
-                c2_2 = (x * b2 + c2_2);
-                c2_3 = (x * b3 + c2_3);
-            }
-            {
-                const double x = (a3[k * ako + 1]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
-                c3_2 = (x * b2 + c3_2);
-                c3_3 = (x * b3 + c3_3);
-            }
-        }
-    }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[0] + co + 1) = (c0_1));
-    (*(c[0] + co + 2) = (c0_2));
-    (*(c[0] + co + 3) = (c0_3));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[1] + co + 1) = (c1_1));
-    (*(c[1] + co + 2) = (c1_2));
-    (*(c[1] + co + 3) = (c1_3));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[2] + co + 1) = (c2_1));
-    (*(c[2] + co + 2) = (c2_2));
-    (*(c[2] + co + 3) = (c2_3));
-    (*(c[3] + co + 0) = (c3_0));
-    (*(c[3] + co + 1) = (c3_1));
-    (*(c[3] + co + 2) = (c3_2));
-    (*(c[3] + co + 3) = (c3_3));
-    *chk = (*chk + (((((c0_0 - c0_0) + (c0_1 - c0_1)) + ((c0_2 - c0_2) + (c0_3 - c0_3))) + (((c1_0 - c1_0) + (c1_1 - c1_1)) + ((c1_2 - c1_2) + (c1_3 - c1_3)))) + ((((c2_0 - c2_0) + (c2_1 - c2_1)) + ((c2_2 - c2_2) + (c2_3 - c2_3))) + (((c3_0 - c3_0) + (c3_1 - c3_1)) + ((c3_2 - c3_2) + (c3_3 - c3_3))))));
-}
-
 static void btt_attention_odd_mk_f2_edge(size_t ko_n, const double *const *a, size_t ao, size_t ako, const double *b,
         double *const *c, size_t co, double *chk)
 {
@@ -219,225 +103,136 @@ static void btt_attention_odd_mk_f2_edge(size_t ko_n, const double *const *a, si
     const double *a1 = a[1] + ao;
     const double *a2 = a[2] + ao;
     const double *a3 = a[3] + ao;
-    double c0_0 = 0.0;
-    double c1_0 = 0.0;
-    double c2_0 = 0.0;
-    double c3_0 = 0.0;
-    size_t k;
+    double acc[4][5];
+    size_t k, v;
+    for (v = 0; v < 5; v++)
+        acc[0][v] = 0.0;
+    for (v = 0; v < 5; v++)
+        acc[1][v] = 0.0;
+    for (v = 0; v < 5; v++)
+        acc[2][v] = 0.0;
+    for (v = 0; v < 5; v++)
+        acc[3][v] = 0.0;
     for (k = 0; k < ko_n; k++) {
         {
-            const double b0 = (*(b + k * 2 + 0));
+            const double *const bk = b + k * 10 + 0;
             {
-                const double x = (a0[k * ako + 0]);
-                c0_0 = (x * b0 + c0_0);
+                const double x = a0[k * ako + 0];
+                for (v = 0; v < 5; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
             }
             {
-                const double x = (a1[k * ako + 0]);
-                c1_0 = (x * b0 + c1_0);
+                const double x = a1[k * ako + 0];
+                for (v = 0; v < 5; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
             }
             {
-                const double x = (a2[k * ako + 0]);
-                c2_0 = (x * b0 + c2_0);
+                const double x = a2[k * ako + 0];
+                for (v = 0; v < 5; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
             }
             {
-                const double x = (a3[k * ako + 0]);
-                c3_0 = (x * b0 + c3_0);
+                const double x = a3[k * ako + 0];
+                for (v = 0; v < 5; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
             }
         }
         {
-            const double b0 = (*(b + k * 2 + 1));
+            const double *const bk = b + k * 10 + 5;
             {
-                const double x = (a0[k * ako + 1]);
-                c0_0 = (x * b0 + c0_0);
+                const double x = a0[k * ako + 1];
+                for (v = 0; v < 5; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
             }
             {
-                const double x = (a1[k * ako + 1]);
-                c1_0 = (x * b0 + c1_0);
+                const double x = a1[k * ako + 1];
+                for (v = 0; v < 5; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
             }
             {
-                const double x = (a2[k * ako + 1]);
-                c2_0 = (x * b0 + c2_0);
+                const double x = a2[k * ako + 1];
+                for (v = 0; v < 5; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
             }
             {
-                const double x = (a3[k * ako + 1]);
-                c3_0 = (x * b0 + c3_0);
+                const double x = a3[k * ako + 1];
+                for (v = 0; v < 5; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
             }
         }
     }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[3] + co + 0) = (c3_0));
-    *chk = (*chk + (((c0_0 - c0_0) + (c1_0 - c1_0)) + ((c2_0 - c2_0) + (c3_0 - c3_0))));
+    for (v = 0; v < 5; v++)
+        c[0][co + v] = acc[0][v];
+    for (v = 0; v < 5; v++)
+        c[1][co + v] = acc[1][v];
+    for (v = 0; v < 5; v++)
+        c[2][co + v] = acc[2][v];
+    for (v = 0; v < 5; v++)
+        c[3][co + v] = acc[3][v];
+    { /* c - c is 0 for a finite value, NaN otherwise */
+        double s = 0.0;
+        for (v = 0; v < 5; v++)
+            s += acc[0][v] - acc[0][v];
+        for (v = 0; v < 5; v++)
+            s += acc[1][v] - acc[1][v];
+        for (v = 0; v < 5; v++)
+            s += acc[2][v] - acc[2][v];
+        for (v = 0; v < 5; v++)
+            s += acc[3][v] - acc[3][v];
+        *chk += s;
+    }
 }
-
-static void btt_attention_odd_mk_b1(size_t ko_n, const double *const *a, size_t ao, const double *b,
+static void btt_attention_odd_mk_b1_edge(size_t ko_n, const double *const *a, size_t ao, const double *b,
         double *const *c, size_t co)
 {
     const double *a0 = a[0] + ao;
     const double *a1 = a[1] + ao;
     const double *a2 = a[2] + ao;
     const double *a3 = a[3] + ao;
-    double c0_0 = 0.0, c0_1 = 0.0, c0_2 = 0.0, c0_3 = 0.0;
-    double c1_0 = 0.0, c1_1 = 0.0, c1_2 = 0.0, c1_3 = 0.0;
-    double c2_0 = 0.0, c2_1 = 0.0, c2_2 = 0.0, c2_3 = 0.0;
-    double c3_0 = 0.0, c3_1 = 0.0, c3_2 = 0.0, c3_3 = 0.0;
-    size_t k;
+    double acc[4][20];
+    size_t k, v;
+    for (v = 0; v < 20; v++)
+        acc[0][v] = 0.0;
+    for (v = 0; v < 20; v++)
+        acc[1][v] = 0.0;
+    for (v = 0; v < 20; v++)
+        acc[2][v] = 0.0;
+    for (v = 0; v < 20; v++)
+        acc[3][v] = 0.0;
     for (k = 0; k < ko_n; k++) {
         {
-            const double b0 = (*(b + k * 4 + 0));
-            const double b1 = (*(b + k * 4 + 1));
-            const double b2 = (*(b + k * 4 + 2));
-            const double b3 = (*(b + k * 4 + 3));
+            const double *const bk = b + k * 20 + 0;
             {
-                const double x = (a0[k * 1 + 0]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
-                c0_2 = (x * b2 + c0_2);
-                c0_3 = (x * b3 + c0_3);
+                const double x = a0[k * 1 + 0];
+                for (v = 0; v < 20; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
             }
             {
-                const double x = (a1[k * 1 + 0]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
-                c1_2 = (x * b2 + c1_2);
-                c1_3 = (x * b3 + c1_3);
+                const double x = a1[k * 1 + 0];
+                for (v = 0; v < 20; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
             }
             {
-                const double x = (a2[k * 1 + 0]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
-                c2_2 = (x * b2 + c2_2);
-                c2_3 = (x * b3 + c2_3);
+                const double x = a2[k * 1 + 0];
+                for (v = 0; v < 20; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
             }
             {
-                const double x = (a3[k * 1 + 0]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
-                c3_2 = (x * b2 + c3_2);
-                c3_3 = (x * b3 + c3_3);
+                const double x = a3[k * 1 + 0];
+                for (v = 0; v < 20; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
             }
         }
     }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[0] + co + 1) = (c0_1));
-    (*(c[0] + co + 2) = (c0_2));
-    (*(c[0] + co + 3) = (c0_3));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[1] + co + 1) = (c1_1));
-    (*(c[1] + co + 2) = (c1_2));
-    (*(c[1] + co + 3) = (c1_3));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[2] + co + 1) = (c2_1));
-    (*(c[2] + co + 2) = (c2_2));
-    (*(c[2] + co + 3) = (c2_3));
-    (*(c[3] + co + 0) = (c3_0));
-    (*(c[3] + co + 1) = (c3_1));
-    (*(c[3] + co + 2) = (c3_2));
-    (*(c[3] + co + 3) = (c3_3));
+    for (v = 0; v < 20; v++)
+        c[0][co + v] = acc[0][v];
+    for (v = 0; v < 20; v++)
+        c[1][co + v] = acc[1][v];
+    for (v = 0; v < 20; v++)
+        c[2][co + v] = acc[2][v];
+    for (v = 0; v < 20; v++)
+        c[3][co + v] = acc[3][v];
 }
-
-static void btt_attention_odd_mk_b2(size_t ko_n, const double *const *a, size_t ao, size_t ako, const double *b,
-        double *const *c, size_t co, double *chk)
-{
-    const double *a0 = a[0] + ao;
-    const double *a1 = a[1] + ao;
-    const double *a2 = a[2] + ao;
-    const double *a3 = a[3] + ao;
-    double c0_0 = 0.0, c0_1 = 0.0, c0_2 = 0.0, c0_3 = 0.0;
-    double c1_0 = 0.0, c1_1 = 0.0, c1_2 = 0.0, c1_3 = 0.0;
-    double c2_0 = 0.0, c2_1 = 0.0, c2_2 = 0.0, c2_3 = 0.0;
-    double c3_0 = 0.0, c3_1 = 0.0, c3_2 = 0.0, c3_3 = 0.0;
-    size_t k;
-    for (k = 0; k < ko_n; k++) {
-        {
-            const double b0 = (*(b + k * 8 + 0));
-            const double b1 = (*(b + k * 8 + 1));
-            const double b2 = (*(b + k * 8 + 2));
-            const double b3 = (*(b + k * 8 + 3));
-            {
-                const double x = (a0[k * ako + 0]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
-                c0_2 = (x * b2 + c0_2);
-                c0_3 = (x * b3 + c0_3);
-            }
-            {
-                const double x = (a1[k * ako + 0]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
-                c1_2 = (x * b2 + c1_2);
-                c1_3 = (x * b3 + c1_3);
-            }
-            {
-                const double x = (a2[k * ako + 0]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
-                c2_2 = (x * b2 + c2_2);
-                c2_3 = (x * b3 + c2_3);
-            }
-            {
-                const double x = (a3[k * ako + 0]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
-                c3_2 = (x * b2 + c3_2);
-                c3_3 = (x * b3 + c3_3);
-            }
-        }
-        {
-            const double b0 = (*(b + k * 8 + 4));
-            const double b1 = (*(b + k * 8 + 5));
-            const double b2 = (*(b + k * 8 + 6));
-            const double b3 = (*(b + k * 8 + 7));
-            {
-                const double x = (a0[k * ako + 1]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
-                c0_2 = (x * b2 + c0_2);
-                c0_3 = (x * b3 + c0_3);
-            }
-            {
-                const double x = (a1[k * ako + 1]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
-                c1_2 = (x * b2 + c1_2);
-                c1_3 = (x * b3 + c1_3);
-            }
-            {
-                const double x = (a2[k * ako + 1]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
-                c2_2 = (x * b2 + c2_2);
-                c2_3 = (x * b3 + c2_3);
-            }
-            {
-                const double x = (a3[k * ako + 1]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
-                c3_2 = (x * b2 + c3_2);
-                c3_3 = (x * b3 + c3_3);
-            }
-        }
-    }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[0] + co + 1) = (c0_1));
-    (*(c[0] + co + 2) = (c0_2));
-    (*(c[0] + co + 3) = (c0_3));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[1] + co + 1) = (c1_1));
-    (*(c[1] + co + 2) = (c1_2));
-    (*(c[1] + co + 3) = (c1_3));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[2] + co + 1) = (c2_1));
-    (*(c[2] + co + 2) = (c2_2));
-    (*(c[2] + co + 3) = (c2_3));
-    (*(c[3] + co + 0) = (c3_0));
-    (*(c[3] + co + 1) = (c3_1));
-    (*(c[3] + co + 2) = (c3_2));
-    (*(c[3] + co + 3) = (c3_3));
-    *chk = (*chk + (((((c0_0 - c0_0) + (c0_1 - c0_1)) + ((c0_2 - c0_2) + (c0_3 - c0_3))) + (((c1_0 - c1_0) + (c1_1 - c1_1)) + ((c1_2 - c1_2) + (c1_3 - c1_3)))) + ((((c2_0 - c2_0) + (c2_1 - c2_1)) + ((c2_2 - c2_2) + (c2_3 - c2_3))) + (((c3_0 - c3_0) + (c3_1 - c3_1)) + ((c3_2 - c3_2) + (c3_3 - c3_3))))));
-}
-
 static void btt_attention_odd_mk_b2_edge(size_t ko_n, const double *const *a, size_t ao, size_t ako, const double *b,
         double *const *c, size_t co, double *chk)
 {
@@ -445,138 +240,85 @@ static void btt_attention_odd_mk_b2_edge(size_t ko_n, const double *const *a, si
     const double *a1 = a[1] + ao;
     const double *a2 = a[2] + ao;
     const double *a3 = a[3] + ao;
-    double c0_0 = 0.0, c0_1 = 0.0;
-    double c1_0 = 0.0, c1_1 = 0.0;
-    double c2_0 = 0.0, c2_1 = 0.0;
-    double c3_0 = 0.0, c3_1 = 0.0;
-    size_t k;
+    double acc[4][6];
+    size_t k, v;
+    for (v = 0; v < 6; v++)
+        acc[0][v] = 0.0;
+    for (v = 0; v < 6; v++)
+        acc[1][v] = 0.0;
+    for (v = 0; v < 6; v++)
+        acc[2][v] = 0.0;
+    for (v = 0; v < 6; v++)
+        acc[3][v] = 0.0;
     for (k = 0; k < ko_n; k++) {
         {
-            const double b0 = (*(b + k * 4 + 0));
-            const double b1 = (*(b + k * 4 + 1));
+            const double *const bk = b + k * 12 + 0;
             {
-                const double x = (a0[k * ako + 0]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
+                const double x = a0[k * ako + 0];
+                for (v = 0; v < 6; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
             }
             {
-                const double x = (a1[k * ako + 0]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
+                const double x = a1[k * ako + 0];
+                for (v = 0; v < 6; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
             }
             {
-                const double x = (a2[k * ako + 0]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
+                const double x = a2[k * ako + 0];
+                for (v = 0; v < 6; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
             }
             {
-                const double x = (a3[k * ako + 0]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
+                const double x = a3[k * ako + 0];
+                for (v = 0; v < 6; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
             }
         }
         {
-            const double b0 = (*(b + k * 4 + 2));
-            const double b1 = (*(b + k * 4 + 3));
+            const double *const bk = b + k * 12 + 6;
             {
-                const double x = (a0[k * ako + 1]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
+                const double x = a0[k * ako + 1];
+                for (v = 0; v < 6; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
             }
             {
-                const double x = (a1[k * ako + 1]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
+                const double x = a1[k * ako + 1];
+                for (v = 0; v < 6; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
             }
             {
-                const double x = (a2[k * ako + 1]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
+                const double x = a2[k * ako + 1];
+                for (v = 0; v < 6; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
             }
             {
-                const double x = (a3[k * ako + 1]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
+                const double x = a3[k * ako + 1];
+                for (v = 0; v < 6; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
             }
         }
     }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[0] + co + 1) = (c0_1));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[1] + co + 1) = (c1_1));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[2] + co + 1) = (c2_1));
-    (*(c[3] + co + 0) = (c3_0));
-    (*(c[3] + co + 1) = (c3_1));
-    *chk = (*chk + ((((c0_0 - c0_0) + (c0_1 - c0_1)) + ((c1_0 - c1_0) + (c1_1 - c1_1))) + (((c2_0 - c2_0) + (c2_1 - c2_1)) + ((c3_0 - c3_0) + (c3_1 - c3_1)))));
-}
-
-static void btt_attention_odd_mk_dw1(size_t ko_n, const double *const *a, size_t ao, const double *b,
-        double *const *c, size_t co)
-{
-    const double *a0 = a[0] + ao;
-    const double *a1 = a[1] + ao;
-    const double *a2 = a[2] + ao;
-    const double *a3 = a[3] + ao;
-    double c0_0 = (*(c[0] + co + 0)), c0_1 = (*(c[0] + co + 1)), c0_2 = (*(c[0] + co + 2)), c0_3 = (*(c[0] + co + 3));
-    double c1_0 = (*(c[1] + co + 0)), c1_1 = (*(c[1] + co + 1)), c1_2 = (*(c[1] + co + 2)), c1_3 = (*(c[1] + co + 3));
-    double c2_0 = (*(c[2] + co + 0)), c2_1 = (*(c[2] + co + 1)), c2_2 = (*(c[2] + co + 2)), c2_3 = (*(c[2] + co + 3));
-    double c3_0 = (*(c[3] + co + 0)), c3_1 = (*(c[3] + co + 1)), c3_2 = (*(c[3] + co + 2)), c3_3 = (*(c[3] + co + 3));
-    size_t k;
-    for (k = 0; k < ko_n; k++) {
-        {
-            const double b0 = (*(b + k * 6 + 0));
-            const double b1 = (*(b + k * 6 + 1));
-            const double b2 = (*(b + k * 6 + 2));
-            const double b3 = (*(b + k * 6 + 3));
-            {
-                const double x = (a0[k * 24 + 0]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
-                c0_2 = (x * b2 + c0_2);
-                c0_3 = (x * b3 + c0_3);
-            }
-            {
-                const double x = (a1[k * 24 + 0]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
-                c1_2 = (x * b2 + c1_2);
-                c1_3 = (x * b3 + c1_3);
-            }
-            {
-                const double x = (a2[k * 24 + 0]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
-                c2_2 = (x * b2 + c2_2);
-                c2_3 = (x * b3 + c2_3);
-            }
-            {
-                const double x = (a3[k * 24 + 0]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
-                c3_2 = (x * b2 + c3_2);
-                c3_3 = (x * b3 + c3_3);
-            }
-        }
+    for (v = 0; v < 6; v++)
+        c[0][co + v] = acc[0][v];
+    for (v = 0; v < 6; v++)
+        c[1][co + v] = acc[1][v];
+    for (v = 0; v < 6; v++)
+        c[2][co + v] = acc[2][v];
+    for (v = 0; v < 6; v++)
+        c[3][co + v] = acc[3][v];
+    { /* c - c is 0 for a finite value, NaN otherwise */
+        double s = 0.0;
+        for (v = 0; v < 6; v++)
+            s += acc[0][v] - acc[0][v];
+        for (v = 0; v < 6; v++)
+            s += acc[1][v] - acc[1][v];
+        for (v = 0; v < 6; v++)
+            s += acc[2][v] - acc[2][v];
+        for (v = 0; v < 6; v++)
+            s += acc[3][v] - acc[3][v];
+        *chk += s;
     }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[0] + co + 1) = (c0_1));
-    (*(c[0] + co + 2) = (c0_2));
-    (*(c[0] + co + 3) = (c0_3));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[1] + co + 1) = (c1_1));
-    (*(c[1] + co + 2) = (c1_2));
-    (*(c[1] + co + 3) = (c1_3));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[2] + co + 1) = (c2_1));
-    (*(c[2] + co + 2) = (c2_2));
-    (*(c[2] + co + 3) = (c2_3));
-    (*(c[3] + co + 0) = (c3_0));
-    (*(c[3] + co + 1) = (c3_1));
-    (*(c[3] + co + 2) = (c3_2));
-    (*(c[3] + co + 3) = (c3_3));
 }
-
 static void btt_attention_odd_mk_dw1_edge(size_t ko_n, const double *const *a, size_t ao, const double *b,
         double *const *c, size_t co)
 {
@@ -584,113 +326,50 @@ static void btt_attention_odd_mk_dw1_edge(size_t ko_n, const double *const *a, s
     const double *a1 = a[1] + ao;
     const double *a2 = a[2] + ao;
     const double *a3 = a[3] + ao;
-    double c0_0 = (*(c[0] + co + 0)), c0_1 = (*(c[0] + co + 1));
-    double c1_0 = (*(c[1] + co + 0)), c1_1 = (*(c[1] + co + 1));
-    double c2_0 = (*(c[2] + co + 0)), c2_1 = (*(c[2] + co + 1));
-    double c3_0 = (*(c[3] + co + 0)), c3_1 = (*(c[3] + co + 1));
-    size_t k;
+    double acc[4][6];
+    size_t k, v;
+    for (v = 0; v < 6; v++)
+        acc[0][v] = c[0][co + v];
+    for (v = 0; v < 6; v++)
+        acc[1][v] = c[1][co + v];
+    for (v = 0; v < 6; v++)
+        acc[2][v] = c[2][co + v];
+    for (v = 0; v < 6; v++)
+        acc[3][v] = c[3][co + v];
     for (k = 0; k < ko_n; k++) {
         {
-            const double b0 = (*(b + k * 6 + 0));
-            const double b1 = (*(b + k * 6 + 1));
+            const double *const bk = b + k * 6 + 0;
             {
-                const double x = (a0[k * 24 + 0]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
+                const double x = a0[k * 24 + 0];
+                for (v = 0; v < 6; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
             }
             {
-                const double x = (a1[k * 24 + 0]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
+                const double x = a1[k * 24 + 0];
+                for (v = 0; v < 6; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
             }
             {
-                const double x = (a2[k * 24 + 0]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
+                const double x = a2[k * 24 + 0];
+                for (v = 0; v < 6; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
             }
             {
-                const double x = (a3[k * 24 + 0]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
+                const double x = a3[k * 24 + 0];
+                for (v = 0; v < 6; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
             }
         }
     }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[0] + co + 1) = (c0_1));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[1] + co + 1) = (c1_1));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[2] + co + 1) = (c2_1));
-    (*(c[3] + co + 0) = (c3_0));
-    (*(c[3] + co + 1) = (c3_1));
+    for (v = 0; v < 6; v++)
+        c[0][co + v] = acc[0][v];
+    for (v = 0; v < 6; v++)
+        c[1][co + v] = acc[1][v];
+    for (v = 0; v < 6; v++)
+        c[2][co + v] = acc[2][v];
+    for (v = 0; v < 6; v++)
+        c[3][co + v] = acc[3][v];
 }
-
-static void btt_attention_odd_mk_dw2(size_t ko_n, const double *const *a, size_t ao, const double *b,
-        double *const *c, size_t co)
-{
-    const double *a0 = a[0] + ao;
-    const double *a1 = a[1] + ao;
-    const double *a2 = a[2] + ao;
-    const double *a3 = a[3] + ao;
-    double c0_0 = (*(c[0] + co + 0)), c0_1 = (*(c[0] + co + 1)), c0_2 = (*(c[0] + co + 2)), c0_3 = (*(c[0] + co + 3));
-    double c1_0 = (*(c[1] + co + 0)), c1_1 = (*(c[1] + co + 1)), c1_2 = (*(c[1] + co + 2)), c1_3 = (*(c[1] + co + 3));
-    double c2_0 = (*(c[2] + co + 0)), c2_1 = (*(c[2] + co + 1)), c2_2 = (*(c[2] + co + 2)), c2_3 = (*(c[2] + co + 3));
-    double c3_0 = (*(c[3] + co + 0)), c3_1 = (*(c[3] + co + 1)), c3_2 = (*(c[3] + co + 2)), c3_3 = (*(c[3] + co + 3));
-    size_t k;
-    for (k = 0; k < ko_n; k++) {
-        {
-            const double b0 = (*(b + k * 5 + 0));
-            const double b1 = (*(b + k * 5 + 1));
-            const double b2 = (*(b + k * 5 + 2));
-            const double b3 = (*(b + k * 5 + 3));
-            {
-                const double x = (a0[k * 24 + 0]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
-                c0_2 = (x * b2 + c0_2);
-                c0_3 = (x * b3 + c0_3);
-            }
-            {
-                const double x = (a1[k * 24 + 0]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
-                c1_2 = (x * b2 + c1_2);
-                c1_3 = (x * b3 + c1_3);
-            }
-            {
-                const double x = (a2[k * 24 + 0]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
-                c2_2 = (x * b2 + c2_2);
-                c2_3 = (x * b3 + c2_3);
-            }
-            {
-                const double x = (a3[k * 24 + 0]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
-                c3_2 = (x * b2 + c3_2);
-                c3_3 = (x * b3 + c3_3);
-            }
-        }
-    }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[0] + co + 1) = (c0_1));
-    (*(c[0] + co + 2) = (c0_2));
-    (*(c[0] + co + 3) = (c0_3));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[1] + co + 1) = (c1_1));
-    (*(c[1] + co + 2) = (c1_2));
-    (*(c[1] + co + 3) = (c1_3));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[2] + co + 1) = (c2_1));
-    (*(c[2] + co + 2) = (c2_2));
-    (*(c[2] + co + 3) = (c2_3));
-    (*(c[3] + co + 0) = (c3_0));
-    (*(c[3] + co + 1) = (c3_1));
-    (*(c[3] + co + 2) = (c3_2));
-    (*(c[3] + co + 3) = (c3_3));
-}
-
 static void btt_attention_odd_mk_dw2_edge(size_t ko_n, const double *const *a, size_t ao, const double *b,
         double *const *c, size_t co)
 {
@@ -698,45 +377,57 @@ static void btt_attention_odd_mk_dw2_edge(size_t ko_n, const double *const *a, s
     const double *a1 = a[1] + ao;
     const double *a2 = a[2] + ao;
     const double *a3 = a[3] + ao;
-    double c0_0 = (*(c[0] + co + 0));
-    double c1_0 = (*(c[1] + co + 0));
-    double c2_0 = (*(c[2] + co + 0));
-    double c3_0 = (*(c[3] + co + 0));
-    size_t k;
+    double acc[4][5];
+    size_t k, v;
+    for (v = 0; v < 5; v++)
+        acc[0][v] = c[0][co + v];
+    for (v = 0; v < 5; v++)
+        acc[1][v] = c[1][co + v];
+    for (v = 0; v < 5; v++)
+        acc[2][v] = c[2][co + v];
+    for (v = 0; v < 5; v++)
+        acc[3][v] = c[3][co + v];
     for (k = 0; k < ko_n; k++) {
         {
-            const double b0 = (*(b + k * 5 + 0));
+            const double *const bk = b + k * 5 + 0;
             {
-                const double x = (a0[k * 24 + 0]);
-                c0_0 = (x * b0 + c0_0);
+                const double x = a0[k * 24 + 0];
+                for (v = 0; v < 5; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
             }
             {
-                const double x = (a1[k * 24 + 0]);
-                c1_0 = (x * b0 + c1_0);
+                const double x = a1[k * 24 + 0];
+                for (v = 0; v < 5; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
             }
             {
-                const double x = (a2[k * 24 + 0]);
-                c2_0 = (x * b0 + c2_0);
+                const double x = a2[k * 24 + 0];
+                for (v = 0; v < 5; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
             }
             {
-                const double x = (a3[k * 24 + 0]);
-                c3_0 = (x * b0 + c3_0);
+                const double x = a3[k * 24 + 0];
+                for (v = 0; v < 5; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
             }
         }
     }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[3] + co + 0) = (c3_0));
+    for (v = 0; v < 5; v++)
+        c[0][co + v] = acc[0][v];
+    for (v = 0; v < 5; v++)
+        c[1][co + v] = acc[1][v];
+    for (v = 0; v < 5; v++)
+        c[2][co + v] = acc[2][v];
+    for (v = 0; v < 5; v++)
+        c[3][co + v] = acc[3][v];
 }
-
-/* Packs 10 6 x 24 operands into panels of 4 columns, each [6][panel width], zero-padded to whole vectors. */
+/* Packs 10 6 x 24 operands into panels of 32 columns, each [6][panel width], zero-padded to whole vectors. */
 static void btt_attention_odd_pack_f1(const double *src, double *dst)
 {
     size_t i, k, j, p;
     for (i = 0; i < 10; i++)
-        for (p = 0; p < 24; p += 4) {
-            const size_t w = 24 - p < 4 ? 24 - p : 4;
+        for (p = 0; p < 24; p += 32) {
+            const size_t w = 24 - p < 32 ? 24 - p : 32;
             double *d = dst + (i * 24 + p) * 6;
             for (k = 0; k < 6; k++)
                 for (j = 0; j < w; j++)
@@ -744,13 +435,13 @@ static void btt_attention_odd_pack_f1(const double *src, double *dst)
         }
 }
 
-/* Packs 12 20 x 5 operands into panels of 4 columns, each [20][panel width], zero-padded to whole vectors. */
+/* Packs 12 20 x 5 operands into panels of 32 columns, each [20][panel width], zero-padded to whole vectors. */
 static void btt_attention_odd_pack_f2(const double *src, double *dst)
 {
     size_t i, k, j, p;
     for (i = 0; i < 12; i++)
-        for (p = 0; p < 5; p += 4) {
-            const size_t w = 5 - p < 4 ? 5 - p : 4;
+        for (p = 0; p < 5; p += 32) {
+            const size_t w = 5 - p < 32 ? 5 - p : 32;
             double *d = dst + (i * 5 + p) * 20;
             for (k = 0; k < 20; k++)
                 for (j = 0; j < w; j++)
@@ -758,13 +449,13 @@ static void btt_attention_odd_pack_f2(const double *src, double *dst)
         }
 }
 
-/* Packs 12 5 x 20 operands into panels of 4 columns, each [5][panel width], zero-padded to whole vectors. */
+/* Packs 12 5 x 20 operands into panels of 32 columns, each [5][panel width], zero-padded to whole vectors. */
 static void btt_attention_odd_pack_b1(const double *src, double *dst)
 {
     size_t i, k, j, p;
     for (i = 0; i < 12; i++)
-        for (p = 0; p < 20; p += 4) {
-            const size_t w = 20 - p < 4 ? 20 - p : 4;
+        for (p = 0; p < 20; p += 32) {
+            const size_t w = 20 - p < 32 ? 20 - p : 32;
             double *d = dst + (i * 20 + p) * 5;
             for (k = 0; k < 5; k++)
                 for (j = 0; j < w; j++)
@@ -772,13 +463,13 @@ static void btt_attention_odd_pack_b1(const double *src, double *dst)
         }
 }
 
-/* Packs 10 24 x 6 operands into panels of 4 columns, each [24][panel width], zero-padded to whole vectors. */
+/* Packs 10 24 x 6 operands into panels of 32 columns, each [24][panel width], zero-padded to whole vectors. */
 static void btt_attention_odd_pack_b2(const double *src, double *dst)
 {
     size_t i, k, j, p;
     for (i = 0; i < 10; i++)
-        for (p = 0; p < 6; p += 4) {
-            const size_t w = 6 - p < 4 ? 6 - p : 4;
+        for (p = 0; p < 6; p += 32) {
+            const size_t w = 6 - p < 32 ? 6 - p : 32;
             double *d = dst + (i * 6 + p) * 24;
             for (k = 0; k < 24; k++)
                 for (j = 0; j < w; j++)
@@ -802,8 +493,7 @@ static void btt_attention_odd_f1(size_t nbp, const double *const *xr, const doub
     for (i1 = 0; i1 < 10; i1++) {
         const double *bp = w1p + i1 * 144;
         for (g = 0; g < nbp; g += 4) { /* the group's x lines stay in L1 */
-            for (p = 0; p < 24; p += 4)
-                btt_attention_odd_mk_f1(6, xr + g, i1 * 6, bp + p * 6, tr + g, i1 * tslab + p);
+            btt_attention_odd_mk_f1_edge(6, xr + g, i1 * 6, bp + 0 * 6, tr + g, i1 * tslab + 0);
         }
     }
     (void)p;
@@ -821,9 +511,7 @@ static void btt_attention_odd_f2(size_t nbp, const double *const *tr, size_t tsl
         for (g = 0; g < nbp; g += 4)
             for (j0 = jc; j0 < jc + 4 && j0 < 12; j0++) {
                 const double *bp = w2p + j0 * 100;
-                for (p = 0; p < 4; p += 4)
-                    btt_attention_odd_mk_f2(10, tr + g, j0 * 2, tslab, bp + p * 20, yr + g, j0 * 5 + p, chk);
-                btt_attention_odd_mk_f2_edge(10, tr + g, j0 * 2, tslab, bp + 4 * 20, yr + g, j0 * 5 + 4, chk);
+                btt_attention_odd_mk_f2_edge(10, tr + g, j0 * 2, tslab, bp + 0 * 20, yr + g, j0 * 5 + 0, chk);
             }
     (void)p;
 }
@@ -837,9 +525,8 @@ static void btt_attention_odd_b1(size_t nbp, const double *const *dyr, size_t sl
     size_t j0, p, g;
     for (j0 = 0; j0 < 12; j0++) {
         const double *bp = w2t + j0 * 100;
-        for (p = 0; p < 20; p += 4)
-            for (g = 0; g < nbp; g += 4)
-                btt_attention_odd_mk_b1(5, dyr + g, j0 * slab, bp + p * 5, gr + g, j0 * gslab + p);
+        for (g = 0; g < nbp; g += 4)
+            btt_attention_odd_mk_b1_edge(5, dyr + g, j0 * slab, bp + 0 * 5, gr + g, j0 * gslab + 0);
     }
     (void)p;
 }
@@ -855,9 +542,7 @@ static void btt_attention_odd_b2(size_t nbp, const double *const *gr, size_t gsl
         for (g = 0; g < nbp; g += 4)
             for (i1 = ic; i1 < ic + 4 && i1 < 10; i1++) {
                 const double *bp = w1t + i1 * 144;
-                for (p = 0; p < 4; p += 4)
-                    btt_attention_odd_mk_b2(12, gr + g, i1 * 2, gslab, bp + p * 24, dxr + g, i1 * 6 + p, chk);
-                btt_attention_odd_mk_b2_edge(12, gr + g, i1 * 2, gslab, bp + 4 * 24, dxr + g, i1 * 6 + 4, chk);
+                btt_attention_odd_mk_b2_edge(12, gr + g, i1 * 2, gslab, bp + 0 * 24, dxr + g, i1 * 6 + 0, chk);
             }
     (void)p;
 }
@@ -880,9 +565,7 @@ static void btt_attention_odd_dw1(size_t nb, const double *g0, size_t gslab, con
                     ar[r] = g0 + row / 2 * gslab + i1 * 2 + row % 2;
                     cr[r] = g + r < 24 ? acc1 + (i1 * 24 + g + r) * 6 : scratch;
                 }
-                for (p = 0; p < 4; p += 4)
-                    btt_attention_odd_mk_dw1(nb, ar, 0, xb + p, cr, p);
-                btt_attention_odd_mk_dw1_edge(nb, ar, 0, xb + 4, cr, 4);
+                btt_attention_odd_mk_dw1_edge(nb, ar, 0, xb + 0, cr, 0);
             }
     (void)p;
 }
@@ -905,9 +588,7 @@ static void btt_attention_odd_dw2(size_t nb, const double *t0, size_t tslab, con
                     ar[r] = t0 + row / 2 * tslab + j0 * 2 + row % 2;
                     cr[r] = g + r < 20 ? acc2 + (j0 * 20 + g + r) * 5 : scratch;
                 }
-                for (p = 0; p < 4; p += 4)
-                    btt_attention_odd_mk_dw2(nb, ar, 0, db + p, cr, p);
-                btt_attention_odd_mk_dw2_edge(nb, ar, 0, db + 4, cr, 4);
+                btt_attention_odd_mk_dw2_edge(nb, ar, 0, db + 0, cr, 0);
             }
     (void)p;
 }
@@ -1172,131 +853,101 @@ static void btt_attention_odd_mk_as(size_t ko_n, const double *const *a, size_t 
     const double *a1 = a[1] + ao;
     const double *a2 = a[2] + ao;
     const double *a3 = a[3] + ao;
-    double c0_0 = 0.0, c0_1 = 0.0, c0_2 = 0.0, c0_3 = 0.0;
-    double c1_0 = 0.0, c1_1 = 0.0, c1_2 = 0.0, c1_3 = 0.0;
-    double c2_0 = 0.0, c2_1 = 0.0, c2_2 = 0.0, c2_3 = 0.0;
-    double c3_0 = 0.0, c3_1 = 0.0, c3_2 = 0.0, c3_3 = 0.0;
-    size_t k;
+    double acc[4][32];
+    size_t k, v;
+    for (v = 0; v < 32; v++)
+        acc[0][v] = 0.0;
+    for (v = 0; v < 32; v++)
+        acc[1][v] = 0.0;
+    for (v = 0; v < 32; v++)
+        acc[2][v] = 0.0;
+    for (v = 0; v < 32; v++)
+        acc[3][v] = 0.0;
     for (k = 0; k < ko_n; k++) {
         {
-            const double b0 = (*(b + k * 4 + 0));
-            const double b1 = (*(b + k * 4 + 1));
-            const double b2 = (*(b + k * 4 + 2));
-            const double b3 = (*(b + k * 4 + 3));
+            const double *const bk = b + k * 32 + 0;
             {
-                const double x = (a0[k * 1 + 0]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
-                c0_2 = (x * b2 + c0_2);
-                c0_3 = (x * b3 + c0_3);
+                const double x = a0[k * 1 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
             }
             {
-                const double x = (a1[k * 1 + 0]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
-                c1_2 = (x * b2 + c1_2);
-                c1_3 = (x * b3 + c1_3);
+                const double x = a1[k * 1 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
             }
             {
-                const double x = (a2[k * 1 + 0]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
-                c2_2 = (x * b2 + c2_2);
-                c2_3 = (x * b3 + c2_3);
+                const double x = a2[k * 1 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
             }
             {
-                const double x = (a3[k * 1 + 0]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
-                c3_2 = (x * b2 + c3_2);
-                c3_3 = (x * b3 + c3_3);
+                const double x = a3[k * 1 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
             }
         }
     }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[0] + co + 1) = (c0_1));
-    (*(c[0] + co + 2) = (c0_2));
-    (*(c[0] + co + 3) = (c0_3));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[1] + co + 1) = (c1_1));
-    (*(c[1] + co + 2) = (c1_2));
-    (*(c[1] + co + 3) = (c1_3));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[2] + co + 1) = (c2_1));
-    (*(c[2] + co + 2) = (c2_2));
-    (*(c[2] + co + 3) = (c2_3));
-    (*(c[3] + co + 0) = (c3_0));
-    (*(c[3] + co + 1) = (c3_1));
-    (*(c[3] + co + 2) = (c3_2));
-    (*(c[3] + co + 3) = (c3_3));
+    for (v = 0; v < 32; v++)
+        c[0][co + v] = acc[0][v];
+    for (v = 0; v < 32; v++)
+        c[1][co + v] = acc[1][v];
+    for (v = 0; v < 32; v++)
+        c[2][co + v] = acc[2][v];
+    for (v = 0; v < 32; v++)
+        c[3][co + v] = acc[3][v];
 }
-
-static void btt_attention_odd_mk_apv(size_t ko_n, const double *const *a, size_t ao, const double *b,
+static void btt_attention_odd_mk_apv_edge(size_t ko_n, const double *const *a, size_t ao, const double *b,
         double *const *c, size_t co)
 {
     const double *a0 = a[0] + ao;
     const double *a1 = a[1] + ao;
     const double *a2 = a[2] + ao;
     const double *a3 = a[3] + ao;
-    double c0_0 = (*(c[0] + co + 0)), c0_1 = (*(c[0] + co + 1)), c0_2 = (*(c[0] + co + 2)), c0_3 = (*(c[0] + co + 3));
-    double c1_0 = (*(c[1] + co + 0)), c1_1 = (*(c[1] + co + 1)), c1_2 = (*(c[1] + co + 2)), c1_3 = (*(c[1] + co + 3));
-    double c2_0 = (*(c[2] + co + 0)), c2_1 = (*(c[2] + co + 1)), c2_2 = (*(c[2] + co + 2)), c2_3 = (*(c[2] + co + 3));
-    double c3_0 = (*(c[3] + co + 0)), c3_1 = (*(c[3] + co + 1)), c3_2 = (*(c[3] + co + 2)), c3_3 = (*(c[3] + co + 3));
-    size_t k;
+    double acc[4][20];
+    size_t k, v;
+    for (v = 0; v < 20; v++)
+        acc[0][v] = c[0][co + v];
+    for (v = 0; v < 20; v++)
+        acc[1][v] = c[1][co + v];
+    for (v = 0; v < 20; v++)
+        acc[2][v] = c[2][co + v];
+    for (v = 0; v < 20; v++)
+        acc[3][v] = c[3][co + v];
     for (k = 0; k < ko_n; k++) {
         {
-            const double b0 = (*(b + k * 20 + 0));
-            const double b1 = (*(b + k * 20 + 1));
-            const double b2 = (*(b + k * 20 + 2));
-            const double b3 = (*(b + k * 20 + 3));
+            const double *const bk = b + k * 20 + 0;
             {
-                const double x = (a0[k * 1 + 0]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
-                c0_2 = (x * b2 + c0_2);
-                c0_3 = (x * b3 + c0_3);
+                const double x = a0[k * 1 + 0];
+                for (v = 0; v < 20; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
             }
             {
-                const double x = (a1[k * 1 + 0]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
-                c1_2 = (x * b2 + c1_2);
-                c1_3 = (x * b3 + c1_3);
+                const double x = a1[k * 1 + 0];
+                for (v = 0; v < 20; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
             }
             {
-                const double x = (a2[k * 1 + 0]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
-                c2_2 = (x * b2 + c2_2);
-                c2_3 = (x * b3 + c2_3);
+                const double x = a2[k * 1 + 0];
+                for (v = 0; v < 20; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
             }
             {
-                const double x = (a3[k * 1 + 0]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
-                c3_2 = (x * b2 + c3_2);
-                c3_3 = (x * b3 + c3_3);
+                const double x = a3[k * 1 + 0];
+                for (v = 0; v < 20; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
             }
         }
     }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[0] + co + 1) = (c0_1));
-    (*(c[0] + co + 2) = (c0_2));
-    (*(c[0] + co + 3) = (c0_3));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[1] + co + 1) = (c1_1));
-    (*(c[1] + co + 2) = (c1_2));
-    (*(c[1] + co + 3) = (c1_3));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[2] + co + 1) = (c2_1));
-    (*(c[2] + co + 2) = (c2_2));
-    (*(c[2] + co + 3) = (c2_3));
-    (*(c[3] + co + 0) = (c3_0));
-    (*(c[3] + co + 1) = (c3_1));
-    (*(c[3] + co + 2) = (c3_2));
-    (*(c[3] + co + 3) = (c3_3));
+    for (v = 0; v < 20; v++)
+        c[0][co + v] = acc[0][v];
+    for (v = 0; v < 20; v++)
+        c[1][co + v] = acc[1][v];
+    for (v = 0; v < 20; v++)
+        c[2][co + v] = acc[2][v];
+    for (v = 0; v < 20; v++)
+        c[3][co + v] = acc[3][v];
 }
-
 static void btt_attention_odd_mk_adp(size_t ko_n, const double *const *a, size_t ao, const double *b,
         double *const *c, size_t co)
 {
@@ -1304,131 +955,101 @@ static void btt_attention_odd_mk_adp(size_t ko_n, const double *const *a, size_t
     const double *a1 = a[1] + ao;
     const double *a2 = a[2] + ao;
     const double *a3 = a[3] + ao;
-    double c0_0 = 0.0, c0_1 = 0.0, c0_2 = 0.0, c0_3 = 0.0;
-    double c1_0 = 0.0, c1_1 = 0.0, c1_2 = 0.0, c1_3 = 0.0;
-    double c2_0 = 0.0, c2_1 = 0.0, c2_2 = 0.0, c2_3 = 0.0;
-    double c3_0 = 0.0, c3_1 = 0.0, c3_2 = 0.0, c3_3 = 0.0;
-    size_t k;
+    double acc[4][32];
+    size_t k, v;
+    for (v = 0; v < 32; v++)
+        acc[0][v] = 0.0;
+    for (v = 0; v < 32; v++)
+        acc[1][v] = 0.0;
+    for (v = 0; v < 32; v++)
+        acc[2][v] = 0.0;
+    for (v = 0; v < 32; v++)
+        acc[3][v] = 0.0;
     for (k = 0; k < ko_n; k++) {
         {
-            const double b0 = (*(b + k * 4 + 0));
-            const double b1 = (*(b + k * 4 + 1));
-            const double b2 = (*(b + k * 4 + 2));
-            const double b3 = (*(b + k * 4 + 3));
+            const double *const bk = b + k * 32 + 0;
             {
-                const double x = (a0[k * 1 + 0]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
-                c0_2 = (x * b2 + c0_2);
-                c0_3 = (x * b3 + c0_3);
+                const double x = a0[k * 1 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
             }
             {
-                const double x = (a1[k * 1 + 0]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
-                c1_2 = (x * b2 + c1_2);
-                c1_3 = (x * b3 + c1_3);
+                const double x = a1[k * 1 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
             }
             {
-                const double x = (a2[k * 1 + 0]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
-                c2_2 = (x * b2 + c2_2);
-                c2_3 = (x * b3 + c2_3);
+                const double x = a2[k * 1 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
             }
             {
-                const double x = (a3[k * 1 + 0]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
-                c3_2 = (x * b2 + c3_2);
-                c3_3 = (x * b3 + c3_3);
+                const double x = a3[k * 1 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
             }
         }
     }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[0] + co + 1) = (c0_1));
-    (*(c[0] + co + 2) = (c0_2));
-    (*(c[0] + co + 3) = (c0_3));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[1] + co + 1) = (c1_1));
-    (*(c[1] + co + 2) = (c1_2));
-    (*(c[1] + co + 3) = (c1_3));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[2] + co + 1) = (c2_1));
-    (*(c[2] + co + 2) = (c2_2));
-    (*(c[2] + co + 3) = (c2_3));
-    (*(c[3] + co + 0) = (c3_0));
-    (*(c[3] + co + 1) = (c3_1));
-    (*(c[3] + co + 2) = (c3_2));
-    (*(c[3] + co + 3) = (c3_3));
+    for (v = 0; v < 32; v++)
+        c[0][co + v] = acc[0][v];
+    for (v = 0; v < 32; v++)
+        c[1][co + v] = acc[1][v];
+    for (v = 0; v < 32; v++)
+        c[2][co + v] = acc[2][v];
+    for (v = 0; v < 32; v++)
+        c[3][co + v] = acc[3][v];
 }
-
-static void btt_attention_odd_mk_adv(size_t ko_n, const double *const *a, size_t ao, const double *b,
+static void btt_attention_odd_mk_adv_edge(size_t ko_n, const double *const *a, size_t ao, const double *b,
         double *const *c, size_t co)
 {
     const double *a0 = a[0] + ao;
     const double *a1 = a[1] + ao;
     const double *a2 = a[2] + ao;
     const double *a3 = a[3] + ao;
-    double c0_0 = (*(c[0] + co + 0)), c0_1 = (*(c[0] + co + 1)), c0_2 = (*(c[0] + co + 2)), c0_3 = (*(c[0] + co + 3));
-    double c1_0 = (*(c[1] + co + 0)), c1_1 = (*(c[1] + co + 1)), c1_2 = (*(c[1] + co + 2)), c1_3 = (*(c[1] + co + 3));
-    double c2_0 = (*(c[2] + co + 0)), c2_1 = (*(c[2] + co + 1)), c2_2 = (*(c[2] + co + 2)), c2_3 = (*(c[2] + co + 3));
-    double c3_0 = (*(c[3] + co + 0)), c3_1 = (*(c[3] + co + 1)), c3_2 = (*(c[3] + co + 2)), c3_3 = (*(c[3] + co + 3));
-    size_t k;
+    double acc[4][20];
+    size_t k, v;
+    for (v = 0; v < 20; v++)
+        acc[0][v] = c[0][co + v];
+    for (v = 0; v < 20; v++)
+        acc[1][v] = c[1][co + v];
+    for (v = 0; v < 20; v++)
+        acc[2][v] = c[2][co + v];
+    for (v = 0; v < 20; v++)
+        acc[3][v] = c[3][co + v];
     for (k = 0; k < ko_n; k++) {
         {
-            const double b0 = (*(b + k * 20 + 0));
-            const double b1 = (*(b + k * 20 + 1));
-            const double b2 = (*(b + k * 20 + 2));
-            const double b3 = (*(b + k * 20 + 3));
+            const double *const bk = b + k * 20 + 0;
             {
-                const double x = (a0[k * 64 + 0]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
-                c0_2 = (x * b2 + c0_2);
-                c0_3 = (x * b3 + c0_3);
+                const double x = a0[k * 64 + 0];
+                for (v = 0; v < 20; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
             }
             {
-                const double x = (a1[k * 64 + 0]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
-                c1_2 = (x * b2 + c1_2);
-                c1_3 = (x * b3 + c1_3);
+                const double x = a1[k * 64 + 0];
+                for (v = 0; v < 20; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
             }
             {
-                const double x = (a2[k * 64 + 0]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
-                c2_2 = (x * b2 + c2_2);
-                c2_3 = (x * b3 + c2_3);
+                const double x = a2[k * 64 + 0];
+                for (v = 0; v < 20; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
             }
             {
-                const double x = (a3[k * 64 + 0]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
-                c3_2 = (x * b2 + c3_2);
-                c3_3 = (x * b3 + c3_3);
+                const double x = a3[k * 64 + 0];
+                for (v = 0; v < 20; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
             }
         }
     }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[0] + co + 1) = (c0_1));
-    (*(c[0] + co + 2) = (c0_2));
-    (*(c[0] + co + 3) = (c0_3));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[1] + co + 1) = (c1_1));
-    (*(c[1] + co + 2) = (c1_2));
-    (*(c[1] + co + 3) = (c1_3));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[2] + co + 1) = (c2_1));
-    (*(c[2] + co + 2) = (c2_2));
-    (*(c[2] + co + 3) = (c2_3));
-    (*(c[3] + co + 0) = (c3_0));
-    (*(c[3] + co + 1) = (c3_1));
-    (*(c[3] + co + 2) = (c3_2));
-    (*(c[3] + co + 3) = (c3_3));
+    for (v = 0; v < 20; v++)
+        c[0][co + v] = acc[0][v];
+    for (v = 0; v < 20; v++)
+        c[1][co + v] = acc[1][v];
+    for (v = 0; v < 20; v++)
+        c[2][co + v] = acc[2][v];
+    for (v = 0; v < 20; v++)
+        c[3][co + v] = acc[3][v];
 }
-
 static void btt_attention_odd_mk_adk(size_t ko_n, const double *const *a, size_t ao, const double *b,
         double *const *c, size_t co)
 {
@@ -1436,65 +1057,101 @@ static void btt_attention_odd_mk_adk(size_t ko_n, const double *const *a, size_t
     const double *a1 = a[1] + ao;
     const double *a2 = a[2] + ao;
     const double *a3 = a[3] + ao;
-    double c0_0 = (*(c[0] + co + 0)), c0_1 = (*(c[0] + co + 1)), c0_2 = (*(c[0] + co + 2)), c0_3 = (*(c[0] + co + 3));
-    double c1_0 = (*(c[1] + co + 0)), c1_1 = (*(c[1] + co + 1)), c1_2 = (*(c[1] + co + 2)), c1_3 = (*(c[1] + co + 3));
-    double c2_0 = (*(c[2] + co + 0)), c2_1 = (*(c[2] + co + 1)), c2_2 = (*(c[2] + co + 2)), c2_3 = (*(c[2] + co + 3));
-    double c3_0 = (*(c[3] + co + 0)), c3_1 = (*(c[3] + co + 1)), c3_2 = (*(c[3] + co + 2)), c3_3 = (*(c[3] + co + 3));
-    size_t k;
+    double acc[4][32];
+    size_t k, v;
+    for (v = 0; v < 32; v++)
+        acc[0][v] = c[0][co + v];
+    for (v = 0; v < 32; v++)
+        acc[1][v] = c[1][co + v];
+    for (v = 0; v < 32; v++)
+        acc[2][v] = c[2][co + v];
+    for (v = 0; v < 32; v++)
+        acc[3][v] = c[3][co + v];
     for (k = 0; k < ko_n; k++) {
         {
-            const double b0 = (*(b + k * 60 + 0));
-            const double b1 = (*(b + k * 60 + 1));
-            const double b2 = (*(b + k * 60 + 2));
-            const double b3 = (*(b + k * 60 + 3));
+            const double *const bk = b + k * 60 + 0;
             {
-                const double x = (a0[k * 64 + 0]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
-                c0_2 = (x * b2 + c0_2);
-                c0_3 = (x * b3 + c0_3);
+                const double x = a0[k * 64 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
             }
             {
-                const double x = (a1[k * 64 + 0]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
-                c1_2 = (x * b2 + c1_2);
-                c1_3 = (x * b3 + c1_3);
+                const double x = a1[k * 64 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
             }
             {
-                const double x = (a2[k * 64 + 0]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
-                c2_2 = (x * b2 + c2_2);
-                c2_3 = (x * b3 + c2_3);
+                const double x = a2[k * 64 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
             }
             {
-                const double x = (a3[k * 64 + 0]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
-                c3_2 = (x * b2 + c3_2);
-                c3_3 = (x * b3 + c3_3);
+                const double x = a3[k * 64 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
             }
         }
     }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[0] + co + 1) = (c0_1));
-    (*(c[0] + co + 2) = (c0_2));
-    (*(c[0] + co + 3) = (c0_3));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[1] + co + 1) = (c1_1));
-    (*(c[1] + co + 2) = (c1_2));
-    (*(c[1] + co + 3) = (c1_3));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[2] + co + 1) = (c2_1));
-    (*(c[2] + co + 2) = (c2_2));
-    (*(c[2] + co + 3) = (c2_3));
-    (*(c[3] + co + 0) = (c3_0));
-    (*(c[3] + co + 1) = (c3_1));
-    (*(c[3] + co + 2) = (c3_2));
-    (*(c[3] + co + 3) = (c3_3));
+    for (v = 0; v < 32; v++)
+        c[0][co + v] = acc[0][v];
+    for (v = 0; v < 32; v++)
+        c[1][co + v] = acc[1][v];
+    for (v = 0; v < 32; v++)
+        c[2][co + v] = acc[2][v];
+    for (v = 0; v < 32; v++)
+        c[3][co + v] = acc[3][v];
 }
-
+static void btt_attention_odd_mk_adk_edge(size_t ko_n, const double *const *a, size_t ao, const double *b,
+        double *const *c, size_t co)
+{
+    const double *a0 = a[0] + ao;
+    const double *a1 = a[1] + ao;
+    const double *a2 = a[2] + ao;
+    const double *a3 = a[3] + ao;
+    double acc[4][28];
+    size_t k, v;
+    for (v = 0; v < 28; v++)
+        acc[0][v] = c[0][co + v];
+    for (v = 0; v < 28; v++)
+        acc[1][v] = c[1][co + v];
+    for (v = 0; v < 28; v++)
+        acc[2][v] = c[2][co + v];
+    for (v = 0; v < 28; v++)
+        acc[3][v] = c[3][co + v];
+    for (k = 0; k < ko_n; k++) {
+        {
+            const double *const bk = b + k * 60 + 0;
+            {
+                const double x = a0[k * 64 + 0];
+                for (v = 0; v < 28; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
+            }
+            {
+                const double x = a1[k * 64 + 0];
+                for (v = 0; v < 28; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
+            }
+            {
+                const double x = a2[k * 64 + 0];
+                for (v = 0; v < 28; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
+            }
+            {
+                const double x = a3[k * 64 + 0];
+                for (v = 0; v < 28; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
+            }
+        }
+    }
+    for (v = 0; v < 28; v++)
+        c[0][co + v] = acc[0][v];
+    for (v = 0; v < 28; v++)
+        c[1][co + v] = acc[1][v];
+    for (v = 0; v < 28; v++)
+        c[2][co + v] = acc[2][v];
+    for (v = 0; v < 28; v++)
+        c[3][co + v] = acc[3][v];
+}
 static void btt_attention_odd_mk_adq(size_t ko_n, const double *const *a, size_t ao, const double *b,
         double *const *c, size_t co)
 {
@@ -1502,65 +1159,101 @@ static void btt_attention_odd_mk_adq(size_t ko_n, const double *const *a, size_t
     const double *a1 = a[1] + ao;
     const double *a2 = a[2] + ao;
     const double *a3 = a[3] + ao;
-    double c0_0 = (*(c[0] + co + 0)), c0_1 = (*(c[0] + co + 1)), c0_2 = (*(c[0] + co + 2)), c0_3 = (*(c[0] + co + 3));
-    double c1_0 = (*(c[1] + co + 0)), c1_1 = (*(c[1] + co + 1)), c1_2 = (*(c[1] + co + 2)), c1_3 = (*(c[1] + co + 3));
-    double c2_0 = (*(c[2] + co + 0)), c2_1 = (*(c[2] + co + 1)), c2_2 = (*(c[2] + co + 2)), c2_3 = (*(c[2] + co + 3));
-    double c3_0 = (*(c[3] + co + 0)), c3_1 = (*(c[3] + co + 1)), c3_2 = (*(c[3] + co + 2)), c3_3 = (*(c[3] + co + 3));
-    size_t k;
+    double acc[4][32];
+    size_t k, v;
+    for (v = 0; v < 32; v++)
+        acc[0][v] = c[0][co + v];
+    for (v = 0; v < 32; v++)
+        acc[1][v] = c[1][co + v];
+    for (v = 0; v < 32; v++)
+        acc[2][v] = c[2][co + v];
+    for (v = 0; v < 32; v++)
+        acc[3][v] = c[3][co + v];
     for (k = 0; k < ko_n; k++) {
         {
-            const double b0 = (*(b + k * 60 + 0));
-            const double b1 = (*(b + k * 60 + 1));
-            const double b2 = (*(b + k * 60 + 2));
-            const double b3 = (*(b + k * 60 + 3));
+            const double *const bk = b + k * 60 + 0;
             {
-                const double x = (a0[k * 1 + 0]);
-                c0_0 = (x * b0 + c0_0);
-                c0_1 = (x * b1 + c0_1);
-                c0_2 = (x * b2 + c0_2);
-                c0_3 = (x * b3 + c0_3);
+                const double x = a0[k * 1 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
             }
             {
-                const double x = (a1[k * 1 + 0]);
-                c1_0 = (x * b0 + c1_0);
-                c1_1 = (x * b1 + c1_1);
-                c1_2 = (x * b2 + c1_2);
-                c1_3 = (x * b3 + c1_3);
+                const double x = a1[k * 1 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
             }
             {
-                const double x = (a2[k * 1 + 0]);
-                c2_0 = (x * b0 + c2_0);
-                c2_1 = (x * b1 + c2_1);
-                c2_2 = (x * b2 + c2_2);
-                c2_3 = (x * b3 + c2_3);
+                const double x = a2[k * 1 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
             }
             {
-                const double x = (a3[k * 1 + 0]);
-                c3_0 = (x * b0 + c3_0);
-                c3_1 = (x * b1 + c3_1);
-                c3_2 = (x * b2 + c3_2);
-                c3_3 = (x * b3 + c3_3);
+                const double x = a3[k * 1 + 0];
+                for (v = 0; v < 32; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
             }
         }
     }
-    (*(c[0] + co + 0) = (c0_0));
-    (*(c[0] + co + 1) = (c0_1));
-    (*(c[0] + co + 2) = (c0_2));
-    (*(c[0] + co + 3) = (c0_3));
-    (*(c[1] + co + 0) = (c1_0));
-    (*(c[1] + co + 1) = (c1_1));
-    (*(c[1] + co + 2) = (c1_2));
-    (*(c[1] + co + 3) = (c1_3));
-    (*(c[2] + co + 0) = (c2_0));
-    (*(c[2] + co + 1) = (c2_1));
-    (*(c[2] + co + 2) = (c2_2));
-    (*(c[2] + co + 3) = (c2_3));
-    (*(c[3] + co + 0) = (c3_0));
-    (*(c[3] + co + 1) = (c3_1));
-    (*(c[3] + co + 2) = (c3_2));
-    (*(c[3] + co + 3) = (c3_3));
+    for (v = 0; v < 32; v++)
+        c[0][co + v] = acc[0][v];
+    for (v = 0; v < 32; v++)
+        c[1][co + v] = acc[1][v];
+    for (v = 0; v < 32; v++)
+        c[2][co + v] = acc[2][v];
+    for (v = 0; v < 32; v++)
+        c[3][co + v] = acc[3][v];
 }
-
+static void btt_attention_odd_mk_adq_edge(size_t ko_n, const double *const *a, size_t ao, const double *b,
+        double *const *c, size_t co)
+{
+    const double *a0 = a[0] + ao;
+    const double *a1 = a[1] + ao;
+    const double *a2 = a[2] + ao;
+    const double *a3 = a[3] + ao;
+    double acc[4][28];
+    size_t k, v;
+    for (v = 0; v < 28; v++)
+        acc[0][v] = c[0][co + v];
+    for (v = 0; v < 28; v++)
+        acc[1][v] = c[1][co + v];
+    for (v = 0; v < 28; v++)
+        acc[2][v] = c[2][co + v];
+    for (v = 0; v < 28; v++)
+        acc[3][v] = c[3][co + v];
+    for (k = 0; k < ko_n; k++) {
+        {
+            const double *const bk = b + k * 60 + 0;
+            {
+                const double x = a0[k * 1 + 0];
+                for (v = 0; v < 28; v++)
+                    acc[0][v] = (x * bk[v] + acc[0][v]);
+            }
+            {
+                const double x = a1[k * 1 + 0];
+                for (v = 0; v < 28; v++)
+                    acc[1][v] = (x * bk[v] + acc[1][v]);
+            }
+            {
+                const double x = a2[k * 1 + 0];
+                for (v = 0; v < 28; v++)
+                    acc[2][v] = (x * bk[v] + acc[2][v]);
+            }
+            {
+                const double x = a3[k * 1 + 0];
+                for (v = 0; v < 28; v++)
+                    acc[3][v] = (x * bk[v] + acc[3][v]);
+            }
+        }
+    }
+    for (v = 0; v < 28; v++)
+        c[0][co + v] = acc[0][v];
+    for (v = 0; v < 28; v++)
+        c[1][co + v] = acc[1][v];
+    for (v = 0; v < 28; v++)
+        c[2][co + v] = acc[2][v];
+    for (v = 0; v < 28; v++)
+        c[3][co + v] = acc[3][v];
+}
 /* Attention scratch of one (batch, head), reused by each. */
 typedef struct {
     double *kr;
@@ -1692,7 +1385,7 @@ static double btt_attention_odd_hsum(double v)
 
 /* Keys of one (batch, head): kr[j] = LayerNorm(BTT(X)[j]) for j < 256 (rows of
  * 60, zero beyond column 60 and row 256), rstd[j] = 1 / sqrt(var + eps), and
- * kt = the keys as panels [256 / 4][60][4] (the B operand of S = X K^T). */
+ * kt = the keys as panels [256 / 32][60][32] (the B operand of S = X K^T). */
 static void btt_attention_odd_keys(const btt_attention_odd_ws *w, const btt_attention_odd_aws *a, const double *X)
 {
     size_t r0, j, d, c;
@@ -1721,10 +1414,10 @@ static void btt_attention_odd_keys(const btt_attention_odd_ws *w, const btt_atte
             k[d] = (k[d] - mu) * rs;
     }
     memset(a->kr + 15360, 0, 0 * sizeof(double));
-    for (j = 0; j < 256; j += 4)
+    for (j = 0; j < 256; j += 32)
         for (d = 0; d < 60; d++)
-            for (c = 0; c < 4; c++)
-                a->kt[j * 60 + d * 4 + c] = a->kr[(j + c) * 60 + d];
+            for (c = 0; c < 32; c++)
+                a->kt[j * 60 + d * 32 + c] = a->kr[(j + c) * 60 + d];
     (void)chk;
 }
 
@@ -1800,14 +1493,13 @@ static int btt_attention_odd_attend_fwd(const btt_attention_odd_aws *a, const do
         memset(a->O, 0, 960 * sizeof(double));
         for (j0 = 0; j0 < jend; j0 += 64) {
             const size_t nk = jend - j0 < 64 ? jend - j0 : 64;
-            const size_t np = (nk + 3) / 4 * 4;
-            for (p = 0; p < np; p += 4)
+            const size_t np = (nk + 31) / 32 * 32;
+            for (p = 0; p < np; p += 32)
                 for (g = 0; g < nqp; g += 4)
                     btt_attention_odd_mk_as(60, xr + g, 0, a->kt + (j0 + p) * 60, sr + g, p);
             btt_attention_odd_softmax_fwd(a->S, nq, nk, i0, j0, m, l, a->O);
-            for (p = 0; p < 20; p += 4)
-                for (g = 0; g < nqp; g += 4)
-                    btt_attention_odd_mk_apv(nk, (const double *const *)sr + g, 0, a->vp + j0 * 20 + p, orow + g, p);
+            for (g = 0; g < nqp; g += 4)
+                btt_attention_odd_mk_apv_edge(nk, (const double *const *)sr + g, 0, a->vp + j0 * 20 + 0, orow + g, 0);
         }
         for (r = 0; r < nq; r++) {
             const double inv = 1 / l[r];
@@ -1883,11 +1575,11 @@ static int btt_attention_odd_attend_bwd(const btt_attention_odd_aws *a, const do
     const double *xb;
     size_t i0, j0, r, e, p, g;
     int bad = 0;
-    /* V^T as panels [256 / 4][20][4]; dO and X rows padded */
-    for (j0 = 0; j0 < 256; j0 += 4)
+    /* V^T as panels [256 / 32][20][32]; dO and X rows padded */
+    for (j0 = 0; j0 < 256; j0 += 32)
         for (e = 0; e < 20; e++)
-            for (r = 0; r < 4; r++)
-                a->vt[(j0 * 20) + e * 4 + r] = j0 + r < 256 ? v[(j0 + r) * 20 + e] : 0;
+            for (r = 0; r < 32; r++)
+                a->vt[(j0 * 20) + e * 32 + r] = j0 + r < 256 ? v[(j0 + r) * 20 + e] : 0;
     for (r = 0; r < 256; r++) {
         double acc = 0;
         memcpy(a->dop + r * 20, dout + r * 20, 20 * sizeof(double));
@@ -1904,7 +1596,7 @@ static int btt_attention_odd_attend_bwd(const btt_attention_odd_aws *a, const do
     }
     for (j0 = 0; j0 < 256; j0 += 64) {
         const size_t nk = 256 - j0 < 64 ? 256 - j0 : 64;
-        const size_t np = (nk + 3) / 4 * 4;
+        const size_t np = (nk + 31) / 32 * 32;
         for (r = 0; r < 64; r++) { /* key rows of dV, dK: columns of P, dS */
             const size_t c = r < nk ? r : 0;
             kar[r] = a->S + c;
@@ -1922,21 +1614,24 @@ static int btt_attention_odd_attend_bwd(const btt_attention_odd_aws *a, const do
                 dor[r] = dout + i * 20;
                 qr[r] = r < nq ? a->dq + (i0 + r) * 60 : a->ascr;
             }
-            for (p = 0; p < np; p += 4)
+            for (p = 0; p < np; p += 32)
                 for (g = 0; g < nqp; g += 4) {
                     btt_attention_odd_mk_as(60, xr + g, 0, a->kt + (j0 + p) * 60, sr + g, p);
                     btt_attention_odd_mk_adp(20, dor + g, 0, a->vt + (j0 + p) * 20, pr + g, p);
                 }
             btt_attention_odd_softmax_bwd(a->S, a->dP, nq, nk, i0, j0, lse + i0, a->di + i0);
-            for (p = 0; p < 20; p += 4)
-                for (g = 0; g < 64; g += 4)
-                    btt_attention_odd_mk_adv(nq, kar + g, 0, a->dop + i0 * 20 + p, var_ + g, p);
-            for (p = 0; p < 60; p += 4)
+            for (g = 0; g < 64; g += 4)
+                btt_attention_odd_mk_adv_edge(nq, kar + g, 0, a->dop + i0 * 20 + 0, var_ + g, 0);
+            for (p = 0; p < 32; p += 32)
                 for (g = 0; g < 64; g += 4)
                     btt_attention_odd_mk_adk(nq, kdr + g, 0, xb + i0 * 60 + p, kcr + g, p);
-            for (p = 0; p < 60; p += 4)
+            for (g = 0; g < 64; g += 4)
+                btt_attention_odd_mk_adk_edge(nq, kdr + g, 0, xb + i0 * 60 + 32, kcr + g, 32);
+            for (p = 0; p < 32; p += 32)
                 for (g = 0; g < nqp; g += 4)
                     btt_attention_odd_mk_adq(nk, (const double *const *)pr + g, 0, a->kr + j0 * 60 + p, qr + g, p);
+            for (g = 0; g < nqp; g += 4)
+                btt_attention_odd_mk_adq_edge(nk, (const double *const *)pr + g, 0, a->kr + j0 * 60 + 32, qr + g, 32);
         }
         for (r = 0; r < nk; r++)
             for (e = 0; e < 20; e++) {

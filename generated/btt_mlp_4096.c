@@ -120,7 +120,6 @@ static void btt_mlp_4096_mk_f1(size_t ko_n, const float *const *a, size_t ao, co
     _mm256_storeu_ps(c[5] + co + 0, c5_0);
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
-
 static void btt_mlp_4096_mk_f2(size_t ko_n, const float *const *a, size_t ao, size_t ako, const float *b,
         float *const *c, size_t co, __m256 *chk)
 {
@@ -289,7 +288,6 @@ static void btt_mlp_4096_mk_f2(size_t ko_n, const float *const *a, size_t ao, si
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
     *chk = _mm256_add_ps(*chk, _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(c0_0, c0_0), _mm256_sub_ps(c0_1, c0_1)), _mm256_add_ps(_mm256_sub_ps(c1_0, c1_0), _mm256_sub_ps(c1_1, c1_1))), _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(c2_0, c2_0), _mm256_sub_ps(c2_1, c2_1)), _mm256_add_ps(_mm256_sub_ps(c3_0, c3_0), _mm256_sub_ps(c3_1, c3_1)))), _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(c4_0, c4_0), _mm256_sub_ps(c4_1, c4_1)), _mm256_add_ps(_mm256_sub_ps(c5_0, c5_0), _mm256_sub_ps(c5_1, c5_1)))));
 }
-
 static void btt_mlp_4096_mk_b1(size_t ko_n, const float *const *a, size_t ao, const float *b,
         float *const *c, size_t co)
 {
@@ -355,7 +353,6 @@ static void btt_mlp_4096_mk_b1(size_t ko_n, const float *const *a, size_t ao, co
     _mm256_storeu_ps(c[5] + co + 0, c5_0);
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
-
 static void btt_mlp_4096_mk_b2(size_t ko_n, const float *const *a, size_t ao, size_t ako, const float *b,
         float *const *c, size_t co, __m256 *chk)
 {
@@ -524,7 +521,6 @@ static void btt_mlp_4096_mk_b2(size_t ko_n, const float *const *a, size_t ao, si
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
     *chk = _mm256_add_ps(*chk, _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(c0_0, c0_0), _mm256_sub_ps(c0_1, c0_1)), _mm256_add_ps(_mm256_sub_ps(c1_0, c1_0), _mm256_sub_ps(c1_1, c1_1))), _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(c2_0, c2_0), _mm256_sub_ps(c2_1, c2_1)), _mm256_add_ps(_mm256_sub_ps(c3_0, c3_0), _mm256_sub_ps(c3_1, c3_1)))), _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(c4_0, c4_0), _mm256_sub_ps(c4_1, c4_1)), _mm256_add_ps(_mm256_sub_ps(c5_0, c5_0), _mm256_sub_ps(c5_1, c5_1)))));
 }
-
 static void btt_mlp_4096_mk_dw1(size_t ko_n, const float *const *a, size_t ao, const float *b,
         float *const *c, size_t co)
 {
@@ -590,7 +586,6 @@ static void btt_mlp_4096_mk_dw1(size_t ko_n, const float *const *a, size_t ao, c
     _mm256_storeu_ps(c[5] + co + 0, c5_0);
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
-
 static void btt_mlp_4096_mk_dw2(size_t ko_n, const float *const *a, size_t ao, const float *b,
         float *const *c, size_t co)
 {
@@ -656,7 +651,6 @@ static void btt_mlp_4096_mk_dw2(size_t ko_n, const float *const *a, size_t ao, c
     _mm256_storeu_ps(c[5] + co + 0, c5_0);
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
-
 /* Packs 64 64 x 256 operands into panels of 16 columns, each [64][panel width], zero-padded to whole vectors. */
 static void btt_mlp_4096_pack_f1(const float *src, float *dst)
 {

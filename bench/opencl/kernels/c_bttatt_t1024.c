@@ -120,7 +120,6 @@ static void c_bttatt_t1024_mk_f1(size_t ko_n, const float *const *a, size_t ao, 
     _mm256_storeu_ps(c[5] + co + 0, c5_0);
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
-
 static void c_bttatt_t1024_mk_f2(size_t ko_n, const float *const *a, size_t ao, size_t ako, const float *b,
         float *const *c, size_t co, __m256 *chk)
 {
@@ -187,7 +186,6 @@ static void c_bttatt_t1024_mk_f2(size_t ko_n, const float *const *a, size_t ao, 
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
     *chk = _mm256_add_ps(*chk, _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(c0_0, c0_0), _mm256_sub_ps(c0_1, c0_1)), _mm256_add_ps(_mm256_sub_ps(c1_0, c1_0), _mm256_sub_ps(c1_1, c1_1))), _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(c2_0, c2_0), _mm256_sub_ps(c2_1, c2_1)), _mm256_add_ps(_mm256_sub_ps(c3_0, c3_0), _mm256_sub_ps(c3_1, c3_1)))), _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(c4_0, c4_0), _mm256_sub_ps(c4_1, c4_1)), _mm256_add_ps(_mm256_sub_ps(c5_0, c5_0), _mm256_sub_ps(c5_1, c5_1)))));
 }
-
 static void c_bttatt_t1024_mk_b1(size_t ko_n, const float *const *a, size_t ao, const float *b,
         float *const *c, size_t co)
 {
@@ -253,7 +251,6 @@ static void c_bttatt_t1024_mk_b1(size_t ko_n, const float *const *a, size_t ao, 
     _mm256_storeu_ps(c[5] + co + 0, c5_0);
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
-
 static void c_bttatt_t1024_mk_b2(size_t ko_n, const float *const *a, size_t ao, size_t ako, const float *b,
         float *const *c, size_t co, __m256 *chk)
 {
@@ -320,7 +317,6 @@ static void c_bttatt_t1024_mk_b2(size_t ko_n, const float *const *a, size_t ao, 
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
     *chk = _mm256_add_ps(*chk, _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(c0_0, c0_0), _mm256_sub_ps(c0_1, c0_1)), _mm256_add_ps(_mm256_sub_ps(c1_0, c1_0), _mm256_sub_ps(c1_1, c1_1))), _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(c2_0, c2_0), _mm256_sub_ps(c2_1, c2_1)), _mm256_add_ps(_mm256_sub_ps(c3_0, c3_0), _mm256_sub_ps(c3_1, c3_1)))), _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(c4_0, c4_0), _mm256_sub_ps(c4_1, c4_1)), _mm256_add_ps(_mm256_sub_ps(c5_0, c5_0), _mm256_sub_ps(c5_1, c5_1)))));
 }
-
 static void c_bttatt_t1024_mk_dw1(size_t ko_n, const float *const *a, size_t ao, const float *b,
         float *const *c, size_t co)
 {
@@ -386,7 +382,6 @@ static void c_bttatt_t1024_mk_dw1(size_t ko_n, const float *const *a, size_t ao,
     _mm256_storeu_ps(c[5] + co + 0, c5_0);
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
-
 static void c_bttatt_t1024_mk_dw2(size_t ko_n, const float *const *a, size_t ao, const float *b,
         float *const *c, size_t co)
 {
@@ -452,7 +447,6 @@ static void c_bttatt_t1024_mk_dw2(size_t ko_n, const float *const *a, size_t ao,
     _mm256_storeu_ps(c[5] + co + 0, c5_0);
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
-
 /* Packs 16 16 x 16 operands into panels of 16 columns, each [16][panel width], zero-padded to whole vectors. */
 static void c_bttatt_t1024_pack_f1(const float *src, float *dst)
 {
@@ -935,7 +929,6 @@ static void c_bttatt_t1024_mk_as(size_t ko_n, const float *const *a, size_t ao, 
     _mm256_storeu_ps(c[5] + co + 0, c5_0);
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
-
 static void c_bttatt_t1024_mk_apv(size_t ko_n, const float *const *a, size_t ao, const float *b,
         float *const *c, size_t co)
 {
@@ -1001,7 +994,6 @@ static void c_bttatt_t1024_mk_apv(size_t ko_n, const float *const *a, size_t ao,
     _mm256_storeu_ps(c[5] + co + 0, c5_0);
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
-
 static void c_bttatt_t1024_mk_adp(size_t ko_n, const float *const *a, size_t ao, const float *b,
         float *const *c, size_t co)
 {
@@ -1067,7 +1059,6 @@ static void c_bttatt_t1024_mk_adp(size_t ko_n, const float *const *a, size_t ao,
     _mm256_storeu_ps(c[5] + co + 0, c5_0);
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
-
 static void c_bttatt_t1024_mk_adv(size_t ko_n, const float *const *a, size_t ao, const float *b,
         float *const *c, size_t co)
 {
@@ -1133,7 +1124,6 @@ static void c_bttatt_t1024_mk_adv(size_t ko_n, const float *const *a, size_t ao,
     _mm256_storeu_ps(c[5] + co + 0, c5_0);
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
-
 static void c_bttatt_t1024_mk_adk(size_t ko_n, const float *const *a, size_t ao, const float *b,
         float *const *c, size_t co)
 {
@@ -1199,7 +1189,6 @@ static void c_bttatt_t1024_mk_adk(size_t ko_n, const float *const *a, size_t ao,
     _mm256_storeu_ps(c[5] + co + 0, c5_0);
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
-
 static void c_bttatt_t1024_mk_adq(size_t ko_n, const float *const *a, size_t ao, const float *b,
         float *const *c, size_t co)
 {
@@ -1265,7 +1254,6 @@ static void c_bttatt_t1024_mk_adq(size_t ko_n, const float *const *a, size_t ao,
     _mm256_storeu_ps(c[5] + co + 0, c5_0);
     _mm256_storeu_ps(c[5] + co + 8, c5_1);
 }
-
 /* Attention scratch of one (batch, head), reused by each. */
 typedef struct {
     float *kr;
