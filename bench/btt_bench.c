@@ -2,7 +2,7 @@
  *
  * matmul: for every kernel bench/CMakeLists.txt generates (D in {256, 1024,
  * 4096} with square factors sqrt(D) x sqrt(D), ranks 1 and 4, f32, n = 1024
- * rows) it prints the median time of the forward and the backward pass, the
+ * rows, -n ROWS for another count) it prints the median time of the forward and the backward pass, the
  * useful GFLOP/s (forward 2 n r (d_in n0 + d_out m1); backward twice that:
  * dx and the two core gradients, the recomputed t not counted), the % of
  * the single-core AVX2 FMA peak this program measures itself, the time of a
@@ -193,9 +193,8 @@ static int reps = 7;
 /* ---- matmul ---- */
 
 /* peak: the measured FMA peak of the kernel's ISA (AVX2 or AVX-512) */
-static void bench_matmul(const mm_kernel *k, double peak2)
+static void bench_matmul(const mm_kernel *k, double peak2, size_t n)
 {
-    const size_t n = 1024;
     size_t din = (size_t)k->m0 * k->m1, dout = (size_t)k->n0 * k->n1;
     size_t nw1 = din * k->n0 * k->s, nw2 = dout * k->m1 * k->s;
     float *W1 = filled(nw1, 1 / sqrtf((float)k->m0));
@@ -457,6 +456,7 @@ int main(int argc, char **argv)
 {
     const char *filter = NULL;
     int do_mm = 1, do_at = 1, threads = 1;
+    size_t rows = 1024;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
             reps = atoi(argv[++i]);
@@ -468,8 +468,10 @@ int main(int argc, char **argv)
             do_mm = 0;
         else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc && atoi(argv[i + 1]) >= 1)
             threads = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc && atoi(argv[i + 1]) >= 1)
+            rows = (size_t)atoi(argv[++i]);
         else {
-            fprintf(stderr, "usage: %s [-r REPS] [-k SUBSTRING] [-A] [-M] [-t THREADS]\n",
+            fprintf(stderr, "usage: %s [-r REPS] [-k SUBSTRING] [-A] [-M] [-t THREADS] [-n ROWS]\n",
                     argv[0]);
             return 2;
         }
@@ -506,7 +508,7 @@ int main(int argc, char **argv)
         printf(", AVX-512 %.1f GFLOP/s (what OpenBLAS can use)", p5);
     printf("\nmedian of %d timed calls after a warm-up\n\n", reps);
     if (do_mm && mm_kernels[0].name) {
-        printf("matmul, n = 1024 rows, square factors sqrt(D) x sqrt(D), f32\n");
+        printf("matmul, n = %zu rows, square factors sqrt(D) x sqrt(D), f32\n", rows);
         printf("%-22s %5s %4s %6s | %-43s | %-43s | %7s %s\n", "kernel", "D", "rank", "target",
                "forward: ms GFLOP/s %peak dense-ms speedup", "backward: ms GFLOP/s %peak "
                "dense-ms speedup", "flops", "rel.err");
@@ -515,7 +517,7 @@ int main(int argc, char **argv)
                 printf("%s: skipped, this CPU has no AVX-512\n", mm_kernels[i].name);
             else if (!filter || strstr(mm_kernels[i].name, filter))
                 bench_matmul(&mm_kernels[i],
-                             strcmp(mm_kernels[i].target, "avx512") == 0 ? p5 : p2);
+                             strcmp(mm_kernels[i].target, "avx512") == 0 ? p5 : p2, rows);
         printf("(flops = dense / BTT FLOP count; speedup = dense OpenBLAS time / BTT time;\n"
                " %%peak: of the FMA peak of the kernel's target, AVX2 or AVX-512)\n\n");
     }

@@ -85,7 +85,7 @@ return function(spec)
   -- no wider than AVX2's 32 floats: BTT's narrow factors fill it), 6 x 4 of
   -- 4-lane ones.  The portable target (one lane) keeps 4 rows of 32
   -- columns in arrays, which compilers vectorize (gcc 12 -O3, SSE2: 35
-  -- GFLOP/s on a Zen 3 core where 4 x 4 named scalars gave 9.4).
+  -- GFLOP/s on a Zen 4 core where 4 x 4 named scalars gave 9.4).
   if (V.regs or 0) >= 32 then
     p.MR, p.NV = W >= 8 and 12 or 6, W >= 8 and 2 or 4
   elseif V.name == "avx2" then
