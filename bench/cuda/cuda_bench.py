@@ -333,8 +333,13 @@ def main():
         if o.kernel and case["name"] not in o.kernel:
             continue
         for a, b in case["shapes"]:
-            for row in bench_case(case, a, b, o.reps, peak, copy, tpeak, o.profile):
-                print(row, flush=True)
+            try:
+                for row in bench_case(case, a, b, o.reps, peak, copy, tpeak, o.profile):
+                    print(row, flush=True)
+            except Exception as e:  # one broken kernel does not hide the rows after it
+                print("%-12s failed at %sx%s: %s: %s" % (case["name"], a, b, type(e).__name__,
+                                                         str(e).splitlines()[0] if str(e) else ""),
+                      flush=True)
     print("shape: batch x channels (myo), batch x heads (mlr, btt attention), rows (btt matmul);"
           " f32 unless the name says; status: the kernel's status word after the timed calls (0: finite outputs)")
 
