@@ -430,29 +430,6 @@ static void run_variant(tune_ctx *c, tune_variant *v, const spec *s, const tune_
     run_child(v, so, s->name, td, c->o, slice);
 }
 
-/* ---- the temporary directory ---- */
-
-/* ---- report helpers ---- */
-
-double tune_flops(const tune_report *r, const tune_variant *v)
-{
-    return (5.0 * (double)v->vertices + 3.0 * (double)v->padded) * r->state *
-           (double)r->batch * (double)r->channels;
-}
-
-int tune_best(const tune_report *r, int arity)
-{
-    int best = -1;
-    for (int i = 0; i < r->nv; i++) {
-        const tune_variant *v = &r->v[i];
-        if (v->status != TUNE_OK || (arity && v->arity != arity))
-            continue;
-        if (best < 0 || v->median_s < r->v[best].median_s)
-            best = i;
-    }
-    return best;
-}
-
 static const char *status_word(tune_status s)
 {
     return s == TUNE_OK ? "ok" : s == TUNE_WRONG ? "WRONG" : s == TUNE_FAILED ? "FAILED"

@@ -2,7 +2,7 @@
 #define MYOGEN_TUNE_H
 #include <stddef.h>
 #include <stdio.h>
-#include "knobs.h"
+#include "tune_result.h"
 
 /* myogen tune: the branching factor (arity) and the templates' knobs,
  * measured on this machine (DESIGN.md 1, issue 4).  For each candidate arity
@@ -30,41 +30,6 @@ typedef struct {
     int arities_given, channels_given; /* --arity, --channels on the command line (mlr defaults) */
 } tune_options;
 
-typedef enum {
-    TUNE_OK,      /* correct and timed */
-    TUNE_WRONG,   /* disagrees with the reference: excluded */
-    TUNE_FAILED,  /* did not generate, build, load or run */
-    TUNE_SKIPPED  /* not run: budget */
-} tune_status;
-
-typedef struct {
-    int index; /* 1-based, in run order */
-    int arity, depth;
-    long long padded, vertices; /* positions and vertices of the tree */
-    char path[16];              /* the plan's algorithm: level_sums, tree, chain */
-    knob_set knobs;
-    int is_default;
-    tune_status status;
-    char note[256];
-    double median_s, max_err;
-    int reps;
-    double memcpy_s; /* a memcpy of u into y, same bytes, same run: the memory yardstick */
-} tune_variant;
-
-typedef struct {
-    char name[80], kernel[16], target[16], dtype[8], share[16], readout[16];
-    char canonical[4096]; /* of the spec as given */
-    char cpu[256];
-    int state, threads;
-    long long seq_len, channels, batch;
-    double peak_gflops; /* one core, times threads for OpenMP specs */
-    double budget_s, used_s;
-    double load_start, load_end; /* 1-minute load average (/proc/loadavg), -1 unknown */
-    int cpus;
-    tune_variant *v;
-    int nv;
-} tune_report;
-
 /* Runs the tune; prints progress on stderr, the table on stdout, writes the
  * wisdom and plot files asked for.  Returns the exit status: 0, 2 for bad
  * input (err holds one line), 1 when nothing could be measured. */
@@ -76,15 +41,5 @@ int tune_run(const tune_options *o, char *err, size_t errlen);
  * number of heads (default 4), --arity defaults to 2,3,4,8.  Same exit
  * statuses as tune_run. */
 int tune_mlr_run(const tune_options *o, char *err, size_t errlen);
-
-/* Useful floating-point operations of one forward call of a variant:
- * (5|V| + 3L) N per (batch, channel), DESIGN.md 6.1. */
-double tune_flops(const tune_report *r, const tune_variant *v);
-
-/* Index into r->v of the fastest correct variant (arity 0: any), or -1. */
-int tune_best(const tune_report *r, int arity);
-
-/* The table and the winners (tune_report.c). */
-void tune_print_table(const tune_report *r, FILE *out);
 
 #endif

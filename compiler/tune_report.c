@@ -1,5 +1,5 @@
 /* The tuner's table on stdout: every variant that ran, then the winners. */
-#include "tune.h"
+#include "tune_result.h"
 #include "tune_util.h"
 
 #include <stdio.h>

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "tune.h"
+#include "tune_result.h"
 
 /* Plumbing shared by the tuners of every kernel (tune.c, tune_mlr.c). */
 
