@@ -4,7 +4,7 @@
 #include "machine_id.h"
 #include "message.h"
 #include "spec.h"
-#include "tune.h"
+#include "tune/tune.h"
 #include "wisdom.h"
 #include "wisdom_cli.h"
 

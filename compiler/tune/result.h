@@ -5,8 +5,8 @@
 #include "knobs.h"
 
 /* What a tune measured (the result model): the variants and the machine,
- * filled by the tuners (tune.c, tune_mlr.c), read by the table printer
- * (tune_report.c), the plot (svg_plot.c) and the CSV (tune_csv.c), which
+ * filled by the tuners (tune/myo.c, tune/mlr.c), read by the table printer
+ * (tune/table.c), the plot (tune/plot.c) and the CSV (tune/csv.c), which
  * depend on this file only. */
 
 typedef enum {
@@ -51,7 +51,7 @@ double tune_flops(const tune_report *r, const tune_variant *v);
 /* Index into r->v of the fastest correct variant (arity 0: any), or -1. */
 int tune_best(const tune_report *r, int arity);
 
-/* The table and the winners (tune_report.c). */
+/* The table and the winners (tune/table.c). */
 void tune_print_table(const tune_report *r, FILE *out);
 
 #endif

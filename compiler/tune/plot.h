@@ -1,7 +1,7 @@
 #ifndef MYOGEN_SVG_PLOT_H
 #define MYOGEN_SVG_PLOT_H
 #include <stddef.h>
-#include "tune_result.h"
+#include "tune/result.h"
 
 /* Writes the tune's chart as a standalone SVG file (plain SVG 1.1 text, no
  * scripts): time per token (ns) against arity, one point per knob setting,

@@ -1,5 +1,5 @@
-/* The tuner's SVG chart (see svg_plot.h). */
-#include "svg_plot.h"
+/* The tuner's SVG chart (see tune/plot.h). */
+#include "tune/plot.h"
 #include "strbuf.h"
 
 #include <math.h>

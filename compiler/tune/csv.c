@@ -1,5 +1,5 @@
-/* The tuner's table as CSV (see tune_csv.h). */
-#include "tune_csv.h"
+/* The tuner's table as CSV (see tune/csv.h). */
+#include "tune/csv.h"
 #include "strbuf.h"
 
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* The tuner's table on stdout: every variant that ran, then the winners. */
-#include "tune_result.h"
-#include "tune_util.h"
+#include "tune/result.h"
+#include "tune/util.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 #define _POSIX_C_SOURCE 200809L
-#include "tune_util.h"
+#include "tune/util.h"
 #include "myogen_timer.h"
 
 #include <dirent.h>

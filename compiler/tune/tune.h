@@ -2,15 +2,15 @@
 #define MYOGEN_TUNE_H
 #include <stddef.h>
 #include <stdio.h>
-#include "tune_result.h"
+#include "tune/result.h"
 
 /* myogen tune: the branching factor (arity) and the templates' knobs,
  * measured on this machine (DESIGN.md 1, issue 4).  For each candidate arity
  * k the spec is re-generated with the smallest depth d such that the tree
  * holds seq_len positions, once per knob value; each variant is built with
  * the system C compiler into a shared object, loaded into a child process,
- * checked against the scalar reference of tune_ref.c on random data, and
- * timed (median of repeats).  mlr specs go to tune_mlr_run (tune_mlr.c). */
+ * checked against the scalar reference of tune/myo_ref.c on random data, and
+ * timed (median of repeats).  mlr specs go to tune_mlr_run (tune/mlr.c). */
 
 #define TUNE_MAX_ARITIES 16
 
@@ -35,7 +35,7 @@ typedef struct {
  * input (err holds one line), 1 when nothing could be measured. */
 int tune_run(const tune_options *o, char *err, size_t errlen);
 
-/* The tune of an mlr spec (tune_mlr.c): arity = the block split factor k,
+/* The tune of an mlr spec (tune/mlr.c): arity = the block split factor k,
  * the spec's depth and ranks kept, seq_len = o->seq_len; arities for which
  * seq_len is not divisible by k^(depth-1) are skipped; --channels is the
  * number of heads (default 4), --arity defaults to 2,3,4,8.  Same exit

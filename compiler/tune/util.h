@@ -3,9 +3,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "tune_result.h"
+#include "tune/result.h"
 
-/* Plumbing shared by the tuners of every kernel (tune.c, tune_mlr.c). */
+/* Plumbing shared by the tuners of every kernel (tune/myo.c, tune/mlr.c). */
 
 /* What a child process reports about one variant, written whole to a pipe. */
 typedef struct {

@@ -1,5 +1,5 @@
-/* Scalar reference of the myo forward layer for the tuner (see tune_ref.h). */
-#include "tune_ref.h"
+/* Scalar reference of the myo forward layer for the tuner (see tune/myo_ref.h). */
+#include "tune/myo_ref.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -9,8 +9,8 @@
  * sequence) and timed.  The mlr templates expose no knobs: wisdom entries
  * record arity, depth and time with knobs "-". */
 #define _XOPEN_SOURCE 700
-#include "tune.h"
-#include "tune_util.h"
+#include "tune/tune.h"
+#include "tune/util.h"
 #include "cc.h"
 #include "fma_peak.h"
 #include "generate.h"

@@ -1,7 +1,7 @@
 #ifndef MYOGEN_TUNE_CSV_H
 #define MYOGEN_TUNE_CSV_H
 #include <stddef.h>
-#include "tune_result.h"
+#include "tune/result.h"
 
 /* Writes the tune's table as CSV (RFC 4180: a header row, then one row per
  * variant that ran, in run order; text fields quoted, numbers in C locale

@@ -1,7 +1,7 @@
-/* myogen tune: candidates, build, check, timing (see tune.h). */
+/* myogen tune of myo specs: candidates, build, check, timing (see tune/tune.h). */
 #define _XOPEN_SOURCE 700
-#include "tune.h"
-#include "tune_util.h"
+#include "tune/tune.h"
+#include "tune/util.h"
 #include "cc.h"
 #include "fma_peak.h"
 #include "generate.h"
@@ -9,10 +9,10 @@
 #include "myogen_buffer.h"
 #include "myogen_timer.h"
 #include "spec.h"
-#include "svg_plot.h"
-#include "tune_csv.h"
+#include "tune/plot.h"
+#include "tune/csv.h"
 #include "template.h"
-#include "tune_ref.h"
+#include "tune/myo_ref.h"
 #include "wisdom.h"
 
 #include <dlfcn.h>

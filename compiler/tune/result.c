@@ -1,4 +1,4 @@
-#include "tune_result.h"
+#include "tune/result.h"
 
 double tune_flops(const tune_report *r, const tune_variant *v)
 {
