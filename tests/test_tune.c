@@ -9,7 +9,7 @@
 #include "knobs.h"
 #include "machine_id.h"
 #include "spec.h"
-#include "tune_ref.h"
+#include "tune/myo_ref.h"
 #include "wisdom.h"
 
 #include <CUnit/Basic.h>
@@ -1224,11 +1224,21 @@ static void test_cli_bad_input(void)
     EXPECT(r.code == 2 && strstr(r.err, "kernel \"btt\" cannot be tuned"), "btt: exit %d, %s",
            r.code, r.err);
     result_free(&r);
-    /* mlr: no plot, and a --seq-len the spec's depth cannot split */
+    /* mlr: the plot and the CSV as for myo (one driver), and a --seq-len the
+     * spec's depth cannot split */
     write_text(path_in("mlr_bad.lua"), mlr_spec);
-    r = MYOGEN("tune", path_in("mlr_bad.lua"), "--seq-len", "64", "--plot", path_in("m.svg"));
-    EXPECT(r.code == 2 && strstr(r.err, "--plot is not written for mlr"), "mlr plot: exit %d, %s",
-           r.code, r.err);
+    r = MYOGEN("tune", path_in("mlr_bad.lua"), "--seq-len", "64", "--arity", "2,4", "--budget",
+               "1", "--plot", path_in("m.svg"), "--csv", path_in("m.csv"));
+    EXPECT(r.code == 0, "mlr plot: exit %d, %s", r.code, r.err);
+    {
+        size_t n;
+        char *svg = read_text(path_in("m.svg"), &n), *csv = read_text(path_in("m.csv"), &n);
+        EXPECT(svg && strstr(svg, "<svg") && strstr(svg, "</svg>"), "mlr: no SVG written");
+        EXPECT(csv && strstr(csv, "\n\"mlr\",\"tm\",\"c\",\"f32\",") && strstr(csv, ",ok,"),
+               "mlr: no CSV rows: %.500s", csv ? csv : "(none)");
+        free(svg);
+        free(csv);
+    }
     result_free(&r);
     r = MYOGEN("tune", path_in("mlr_bad.lua"), "--seq-len", "30");
     EXPECT(r.code == 2 && strstr(r.err, "seq_len 30") && strstr(r.err, "divisible"),

@@ -59,7 +59,7 @@ int tune_csv_write(const char *path, const tune_report *r, char *err, size_t err
         put_field(&b, kn);
         strbuf_put(&b, ",%d,%s,", v->is_default, status_name(v->status));
         if (v->status == TUNE_OK) {
-            const double gflops = tune_flops(r, v) / v->median_s * 1e-9;
+            const double gflops = v->flops / v->median_s * 1e-9;
             strbuf_put(&b, "%.17g,%d,%.17g,%.17g,%.17g,", v->median_s, v->reps,
                        (double)r->seq_len * (double)r->batch / v->median_s, gflops,
                        gflops / r->peak_gflops);

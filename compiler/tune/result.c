@@ -1,11 +1,5 @@
 #include "tune/result.h"
 
-double tune_flops(const tune_report *r, const tune_variant *v)
-{
-    return (5.0 * (double)v->vertices + 3.0 * (double)v->padded) * r->state *
-           (double)r->batch * (double)r->channels;
-}
-
 int tune_best(const tune_report *r, int arity)
 {
     int best = -1;

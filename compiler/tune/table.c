@@ -46,7 +46,7 @@ void tune_print_table(const tune_report *r, FILE *out)
                     v->status == TUNE_WRONG ? "disagrees with the reference" : "did not run");
             continue;
         }
-        const double gflops = tune_flops(r, v) / v->median_s * 1e-9;
+        const double gflops = v->flops / v->median_s * 1e-9;
         tune_fmt_time(v->median_s, t, sizeof t);
         char mc[16] = "-";
         if (v->memcpy_s > 0)

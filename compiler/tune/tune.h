@@ -10,7 +10,12 @@
  * holds seq_len positions, once per knob value; each variant is built with
  * the system C compiler into a shared object, loaded into a child process,
  * checked against the scalar reference of tune/myo_ref.c on random data, and
- * timed (median of repeats).  mlr specs go to tune_mlr_run (tune/mlr.c). */
+ * timed (median of repeats): tune/driver.c, with each kernel's candidates,
+ * data and check from its tuner (tune/kernel.h: tune/myo.c, tune/mlr.c).
+ * mlr: arity = the block split factor k, the spec's depth and ranks kept,
+ * seq_len = --seq-len; arities for which seq_len is not divisible by
+ * k^(depth-1) are skipped; --channels is the number of heads (default 4),
+ * --arity defaults to 2,3,4,8. */
 
 #define TUNE_MAX_ARITIES 16
 
@@ -34,12 +39,5 @@ typedef struct {
  * wisdom and plot files asked for.  Returns the exit status: 0, 2 for bad
  * input (err holds one line), 1 when nothing could be measured. */
 int tune_run(const tune_options *o, char *err, size_t errlen);
-
-/* The tune of an mlr spec (tune/mlr.c): arity = the block split factor k,
- * the spec's depth and ranks kept, seq_len = o->seq_len; arities for which
- * seq_len is not divisible by k^(depth-1) are skipped; --channels is the
- * number of heads (default 4), --arity defaults to 2,3,4,8.  Same exit
- * statuses as tune_run. */
-int tune_mlr_run(const tune_options *o, char *err, size_t errlen);
 
 #endif

@@ -2,6 +2,8 @@
 #include "tune/util.h"
 #include "myogen_timer.h"
 
+#include <stdlib.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
@@ -130,4 +132,45 @@ void tune_collect(pid_t pid, int fd, double deadline, tune_msg *m)
     else
         snprintf(m->note, sizeof m->note, "the child process exited with status %d",
                  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+int tune_load_spec(const tune_options *o, const char *const *extra, int nextra, spec *s,
+                   char *err, size_t errlen)
+{
+    const char **ov = malloc(((size_t)o->noverrides + (size_t)nextra + 1) * sizeof *ov);
+    if (!ov) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < o->noverrides; i++)
+        ov[i] = o->overrides[i];
+    for (int i = 0; i < nextra; i++)
+        ov[o->noverrides + i] = extra[i];
+    const int rc = spec_load(o->spec_file, ov, o->noverrides + nextra, s, err, errlen);
+    free(ov);
+    return rc;
+}
+
+#define MAX_REPS 101
+#define MIN_REPS 3
+
+void tune_time_calls(void (*call)(void *), void *arg, double slice, tune_msg *m)
+{
+    double times[MAX_REPS];
+    call(arg);
+    const double end = myogen_now() + slice;
+    m->reps = 0;
+    while (m->reps < MAX_REPS && (m->reps < MIN_REPS || myogen_now() < end)) {
+        const double t0 = myogen_now();
+        call(arg);
+        times[m->reps++] = myogen_now() - t0;
+    }
+    m->median = myogen_median(times, m->reps);
+    m->status = TUNE_OK;
+}
+
+const char *tune_status_word(tune_status s)
+{
+    return s == TUNE_OK ? "ok" : s == TUNE_WRONG ? "WRONG" : s == TUNE_FAILED ? "FAILED"
+                                                                                : "skipped";
 }

@@ -3,9 +3,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "spec.h"
 #include "tune/result.h"
+#include "tune/tune.h"
 
-/* Plumbing shared by the tuners of every kernel (tune/myo.c, tune/mlr.c). */
+/* Plumbing shared by the driver and the tuners of every kernel. */
 
 /* What a child process reports about one variant, written whole to a pipe. */
 typedef struct {
@@ -35,6 +37,18 @@ void tune_remove_dir(const char *dir);
  * tune_msg to *wfd and exits), the child's pid in the parent (which reads
  * it from *rfd with tune_collect), or -1 with m failed and why. */
 pid_t tune_fork(int *wfd, int *rfd, tune_msg *m);
+
+/* The spec file of o with its -D overrides, then the extra ones (arity,
+ * depth, ...), loaded and validated into s: 0, or -1 with why. */
+int tune_load_spec(const tune_options *o, const char *const *extra, int nextra, spec *s,
+                   char *err, size_t errlen);
+
+/* One warm-up call of call(arg), then timed calls until slice seconds are
+ * used (at least 3, at most 101): m's median, reps and status TUNE_OK. */
+void tune_time_calls(void (*call)(void *), void *arg, double slice, tune_msg *m);
+
+/* "ok", "WRONG", "FAILED", "skipped". */
+const char *tune_status_word(tune_status s);
 
 /* Reads child pid's tune_msg from fd (closing it) until deadline (seconds on
  * myogen_now's clock; past it the child is killed) and reaps the child: m is

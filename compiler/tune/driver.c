@@ -1,0 +1,401 @@
+/* myogen tune, the driver (see tune/tune.h): for the spec's kernel (its
+ * tuner, tune/kernel.h) the candidates are generated, built with the system
+ * C compiler, loaded into a child process each, checked against the
+ * kernel's reference and timed; then the table, plot, CSV and wisdom. */
+#define _XOPEN_SOURCE 700
+#include "tune/kernel.h"
+#include "tune/csv.h"
+#include "tune/plot.h"
+#include "cc.h"
+#include "fma_peak.h"
+#include "generate.h"
+#include "machine_id.h"
+#include "myogen_timer.h"
+#include "wisdom.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const tune_kernel *const KERNELS[] = {&tune_myo, &tune_mlr};
+#define NKERNELS (sizeof KERNELS / sizeof KERNELS[0])
+
+typedef struct {
+    const tune_options *o;
+    const tune_kernel *kern;
+    tune_report *r;
+    cc_tool cc;
+    char dir[4096];
+    char flags[256];
+} tune_ctx;
+
+/* ---- one variant ---- */
+
+/* Loads the library so and runs the kernel's check and timing in a child
+ * process, so that a variant that crashes or hangs cannot take the tuner
+ * with it. */
+static void run_child(const tune_ctx *c, tune_variant *v, const char *so, const char *name,
+                      const void *data, double slice)
+{
+    tune_msg m;
+    int wfd, rfd;
+    const pid_t pid = tune_fork(&wfd, &rfd, &m);
+    if (pid == 0) {
+        memset(&m, 0, sizeof m);
+        m.status = TUNE_FAILED;
+        void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+        if (h)
+            c->kern->child(h, name, data, c->r, slice, c->o->inject_fault == v->index, &m);
+        else
+            snprintf(m.note, sizeof m.note, "cannot load: %s", dlerror());
+        if (write(wfd, &m, sizeof m) != (ssize_t)sizeof m)
+            _exit(3);
+        _exit(0);
+    }
+    if (pid > 0)
+        tune_collect(pid, rfd, myogen_now() + 120 + 20 * slice, &m);
+    v->status = (tune_status)m.status;
+    v->median_s = m.median;
+    v->max_err = m.max_err;
+    v->reps = m.reps;
+    snprintf(v->note, sizeof v->note, "%s", m.note);
+}
+
+/* Generates, builds and measures variant v. */
+static void run_variant(const tune_ctx *c, tune_variant *v, const spec *s, const void *data,
+                        double slice)
+{
+    char cpath[4200], so[4200], log[4200], why[1024];
+    snprintf(cpath, sizeof cpath, "%s/v%d.c", c->dir, v->index);
+    snprintf(so, sizeof so, "%s/v%d.so", c->dir, v->index);
+    snprintf(log, sizeof log, "%s/v%d.log", c->dir, v->index);
+    const knob_set none = {0};
+    if (generate_kernel_knobs(s, cpath, v->is_default ? &none : &v->knobs, why, sizeof why)) {
+        v->status = TUNE_FAILED;
+        snprintf(v->note, sizeof v->note, "generate: %.240s", why);
+        return;
+    }
+    if (cc_build_shared(&c->cc, cpath, so, c->flags, log, why, sizeof why) != 0) {
+        v->status = TUNE_FAILED;
+        snprintf(v->note, sizeof v->note, "build: %.240s", why);
+        return;
+    }
+    run_child(c, v, so, s->name, data, slice);
+}
+
+/* Median of the measured variant among v[0..n-1] with knob value x, or 0. */
+static double time_at(const tune_variant *v, int n, long long x)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i].knobs.value[0] == x && v[i].status == TUNE_OK)
+            return v[i].median_s;
+    return 0;
+}
+
+/* Is candidate j of an arity (v[0] the default) not worth running?  Yes
+ * when, on its side of the default, the value one octave nearer was more
+ * than 10% slower than the one two octaves nearer (or the default). */
+static int pruned(const tune_variant *v, int j)
+{
+    const long long x = v[j].knobs.value[0], def = v[0].knobs.value[0];
+    const long long near1 = x > def ? x / 2 : x * 2, near2 = x > def ? x / 4 : x * 4;
+    if (near1 == def)
+        return 0;
+    for (int i = 0; i < j; i++) /* the nearer one was pruned: so is this one */
+        if (v[i].knobs.value[0] == near1 && strcmp(v[i].note, "pruned") == 0)
+            return 1;
+    const double t1 = time_at(v, j, near1);
+    double t2 = time_at(v, j, near2);
+    if ((x > def && near2 < def) || (x < def && near2 > def))
+        t2 = time_at(v, j, def);
+    return t1 > 0 && t2 > 0 && t1 > 1.1 * t2;
+}
+
+/* "[ 3/12] arity 4 depth 6 TL=64 (default)": a variant in progress lines. */
+static void variant_label(const tune_report *r, const tune_variant *v, char *buf, size_t len)
+{
+    char kn[64] = "";
+    if (v->knobs.n > 0) {
+        kn[0] = ' ';
+        knobs_format(&v->knobs, kn + 1, sizeof kn - 1);
+    }
+    snprintf(buf, len, "[%2d/%d] arity %d depth %d%s%s", v->index, r->nv, v->arity, v->depth, kn,
+             v->is_default && v->knobs.n > 0 ? " (default)" : "");
+}
+
+/* Runs the variants of one arity, v[0..n-1] (its default first), on data. */
+static void run_arity(const tune_ctx *c, tune_variant *v, int n, const spec *specs,
+                      const void *data, double share)
+{
+    const double start = myogen_now(), slice = fmin(1.0, fmax(0.02, 0.3 * share / n));
+    const double mc = c->kern->yardstick ? c->kern->yardstick(data) : 0;
+    char label[128];
+    int ran = 0;
+    for (int j = 0; j < n; j++) {
+        v[j].memcpy_s = mc;
+        variant_label(c->r, &v[j], label, sizeof label);
+        const double spent = myogen_now() - start;
+        if (j > 0 && ran > 0 && spent + spent / ran > share) {
+            v[j].status = TUNE_SKIPPED;
+            tune_progress("%s: skipped (budget)", label);
+            continue;
+        }
+        if (j > 0 && pruned(v, j)) {
+            v[j].status = TUNE_SKIPPED;
+            snprintf(v[j].note, sizeof v[j].note, "pruned");
+            tune_progress("%s: skipped (its neighbours got slower this way)", label);
+            continue;
+        }
+        run_variant(c, &v[j], &specs[v[j].index - 1], data, slice);
+        ran++;
+        if (v[j].status == TUNE_OK)
+            tune_progress("%s: %.4g ms (median of %d), max |err| %.1e", label,
+                          v[j].median_s * 1e3, v[j].reps, v[j].max_err);
+        else
+            tune_progress("%s: %s: %s: excluded", label, tune_status_word(v[j].status),
+                          v[j].note);
+    }
+}
+
+/* ---- the records ---- */
+
+static int write_wisdom(const tune_ctx *c, const spec *given, char *err, size_t errlen)
+{
+    const tune_report *r = c->r;
+    static wisdom w;
+    char why[512];
+    memset(&w, 0, sizeof w);
+    snprintf(w.myogen, sizeof w.myogen, "%s", MYOGEN_VERSION);
+    machine_id_get(&w.machine);
+    if (cc_identity(&c->cc, w.compiler, sizeof w.compiler, why, sizeof why) != 0) {
+        snprintf(err, errlen, "tune: %s", why);
+        return 1;
+    }
+    if (wisdom_spec_key(given->canonical, w.spec, sizeof w.spec) != 0) {
+        snprintf(err, errlen, "tune: the spec is too long for a wisdom file");
+        return 1;
+    }
+    w.seq_len = r->seq_len;
+    w.channels = r->channels;
+    w.batch = r->batch;
+    for (int i = 0; i < r->nv && w.n < WISDOM_MAX_ENTRIES; i++) {
+        const int b = tune_best(r, r->v[i].arity);
+        if (b != i) /* each arity's winner, once */
+            continue;
+        w.e[w.n].arity = r->v[b].arity;
+        w.e[w.n].depth = r->v[b].depth;
+        w.e[w.n].knobs = r->v[b].knobs;
+        w.e[w.n].median_s = r->v[b].median_s;
+        w.n++;
+    }
+    const int b = tune_best(r, 0);
+    w.best_arity = r->v[b].arity;
+    w.best_depth = r->v[b].depth;
+    if (wisdom_save(c->o->wisdom_path, &w, why, sizeof why) != 0) {
+        snprintf(err, errlen, "tune: %s", why);
+        return 2;
+    }
+    tune_progress("wisdom written to %s (%d entries)", c->o->wisdom_path, w.n);
+    return 0;
+}
+
+/* The table, then the plot, CSV and wisdom asked for. */
+static int report(const tune_ctx *c, const spec *given, char *err, size_t errlen)
+{
+    const tune_options *o = c->o;
+    char why[1024];
+    c->kern->print_table(c->r, stdout);
+    fflush(stdout);
+    if (tune_best(c->r, 0) < 0) {
+        snprintf(err, errlen, "tune: no variant passed the check; nothing recorded");
+        return 1;
+    }
+    if (o->plot_path) {
+        if (svg_plot_write(o->plot_path, c->r, why, sizeof why) != 0) {
+            snprintf(err, errlen, "tune: %s", why);
+            return 2;
+        }
+        tune_progress("plot written to %s", o->plot_path);
+    }
+    if (o->csv_path) {
+        if (tune_csv_write(o->csv_path, c->r, why, sizeof why) != 0) {
+            snprintf(err, errlen, "tune: %s", why);
+            return 2;
+        }
+        tune_progress("table written to %s", o->csv_path);
+    }
+    return o->wisdom_path ? write_wisdom(c, given, err, errlen) : 0;
+}
+
+/* ---- the tune ---- */
+
+/* The tuner of the spec's kernel and a target the system compiler builds. */
+static int pick_kernel(const tune_options *o, const spec *given, const tune_kernel **kern,
+                       char *err, size_t errlen)
+{
+    char names[64] = "";
+    *kern = NULL;
+    for (size_t i = 0; i < NKERNELS; i++) {
+        if (strcmp(given->kernel, KERNELS[i]->kernel) == 0)
+            *kern = KERNELS[i];
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s\"%s\"", i ? ", " : "",
+                 KERNELS[i]->kernel);
+    }
+    if (!*kern) {
+        snprintf(err, errlen, "tune %s: kernel \"%s\" cannot be tuned by myogen %s (tuned: %s)",
+                 o->spec_file, given->kernel, MYOGEN_VERSION, names);
+        return 2;
+    }
+    if (strcmp(given->target, "c") != 0 && strcmp(given->target, "avx2") != 0) {
+        snprintf(err, errlen,
+                 "tune %s: target \"%s\" is not tuned by myogen %s (tuned: \"c\", \"avx2\": "
+                 "the targets the system C compiler builds alone)",
+                 o->spec_file, given->target, MYOGEN_VERSION);
+        return 2;
+    }
+    return 0;
+}
+
+/* The FMA peak of the report's target and dtype times its threads (the
+ * higher of this and what r has, in case load disturbed one), or -1. */
+static int measure_peak(tune_ctx *c, char *err, size_t errlen)
+{
+    tune_report *r = c->r;
+    const double p = fma_peak_measure(&c->cc, c->dir, r->target, strcmp(r->dtype, "f64") == 0,
+                                      err, errlen);
+    if (p < 0)
+        return -1;
+    if (p * r->threads > r->peak_gflops)
+        r->peak_gflops = p * r->threads;
+    return 0;
+}
+
+static int make_dir(tune_ctx *c, char *err, size_t errlen)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(c->dir, sizeof c->dir, "%s/myogen-tune-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(c->dir))
+        return 0;
+    snprintf(err, errlen, "tune: cannot create a temporary directory in %s: %s",
+             tmp && *tmp ? tmp : "/tmp", strerror(errno));
+    return -1;
+}
+
+/* Runs every arity's variants, its test data made once for them. */
+static void run_all(tune_ctx *c, const spec *specs)
+{
+    tune_report *r = c->r;
+    const double t_start = myogen_now();
+    int narities = 0;
+    for (int i = 0; i < r->nv; i++)
+        narities += i == 0 || r->v[i].arity != r->v[i - 1].arity;
+    for (int i = 0, a = 0; i < r->nv; a++) {
+        int n = 1;
+        while (i + n < r->nv && r->v[i + n].arity == r->v[i].arity)
+            n++;
+        tune_variant *v = &r->v[i];
+        const double share = (r->budget_s - (myogen_now() - t_start)) / (narities - a);
+        char why[1024], label[128];
+        if (v[0].status == TUNE_SKIPPED) { /* the kernel cannot take this arity */
+            variant_label(r, &v[0], label, sizeof label);
+            tune_progress("%s: skipped: %s", label, v[0].note);
+            i += n;
+            continue;
+        }
+        void *data = c->kern->data_make(r, &v[0], &specs[i], why, sizeof why);
+        if (!data) {
+            for (int j = 0; j < n; j++)
+                snprintf(v[j].note, sizeof v[j].note, "%.250s", why);
+            tune_progress("arity %d: %s", v[0].arity, why);
+        } else {
+            run_arity(c, v, n, specs, data, share);
+            c->kern->data_free(data);
+        }
+        i += n;
+    }
+    r->used_s = myogen_now() - t_start;
+}
+
+int tune_run(const tune_options *o, char *err, size_t errlen)
+{
+    static tune_report report_;
+    static spec given, specs[TUNE_MAX_VARIANTS];
+    tune_report *r = &report_;
+    tune_ctx c;
+    char why[SPEC_ERR_LEN + 256], cflags[128] = "";
+    int rc;
+    memset(&c, 0, sizeof c);
+    memset(r, 0, sizeof *r);
+    c.o = o;
+    c.r = r;
+
+    if (spec_load(o->spec_file, o->overrides, o->noverrides, &given, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s", why);
+        return 2;
+    }
+    if ((rc = pick_kernel(o, &given, &c.kern, err, errlen)) != 0)
+        return rc;
+    snprintf(r->name, sizeof r->name, "%s", given.name);
+    snprintf(r->kernel, sizeof r->kernel, "%s", given.kernel);
+    snprintf(r->target, sizeof r->target, "%.15s", given.target);
+    snprintf(r->canonical, sizeof r->canonical, "%s", given.canonical);
+    r->seq_len = o->seq_len;
+    r->channels = o->channels;
+    r->batch = o->batch;
+    r->budget_s = o->budget_s;
+    r->threads = 1;
+    {
+        machine_id m;
+        machine_id_get(&m);
+        snprintf(r->cpu, sizeof r->cpu, "%s", m.cpu);
+    }
+    r->v = calloc(TUNE_MAX_VARIANTS, sizeof *r->v);
+    if (!r->v) {
+        snprintf(err, errlen, "out of memory");
+        return 1;
+    }
+    rc = c.kern->candidates(o, &given, r, specs, cflags, sizeof cflags, err, errlen);
+    if (rc != 0)
+        goto done;
+    for (int i = 0; i < r->nv; i++)
+        r->v[i].index = i + 1;
+    if (cc_init(&c.cc, why, sizeof why) != 0) {
+        snprintf(err, errlen, "tune: %s", why);
+        rc = 2;
+        goto done;
+    }
+    snprintf(c.flags, sizeof c.flags, "%.100s%s", cflags,
+             r->threads > 1 || strstr(given.canonical, "threads=\"openmp\"") ? " -fopenmp" : "");
+    if (make_dir(&c, err, errlen) != 0) {
+        rc = 1;
+        goto done;
+    }
+    r->cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    r->load_start = tune_load_average();
+    if (r->load_start > 0.5 * r->cpus)
+        tune_progress("warning: load average %.2f on %d CPUs: other processes compete, timings "
+                      "will be noisy", r->load_start, r->cpus);
+    if (measure_peak(&c, why, sizeof why) != 0) {
+        snprintf(err, errlen, "tune: FMA peak: %s", why);
+        rc = 1;
+        goto out;
+    }
+    tune_progress("measured FMA peak: %.1f GFLOP/s (%s %s, %d thread%s)", r->peak_gflops,
+                  r->target, r->dtype, r->threads, r->threads > 1 ? "s" : "");
+    run_all(&c, specs);
+    r->load_end = tune_load_average();
+    (void)measure_peak(&c, why, sizeof why);
+    rc = report(&c, &given, err, errlen);
+out:
+    if (getenv("MYOGEN_TUNE_KEEP"))
+        tune_progress("kept the variants in %s (MYOGEN_TUNE_KEEP)", c.dir);
+    else
+        tune_remove_dir(c.dir);
+done:
+    free(r->v);
+    r->v = NULL;
+    return rc;
+}
