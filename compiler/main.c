@@ -106,7 +106,12 @@ static const char tune_usage[] =
     "not divisible by k^(depth-1) is skipped (no padding).  --channels is the\n"
     "number of heads (default 4).  The mlr templates have no knobs: the wisdom\n"
     "records arity, depth and time, and --wisdom generates the same kernel as\n"
-    "without it.  --plot and --csv are not written for mlr.\n";
+    "without it.\n"
+    "\n"
+    "btt specs (op = \"matmul\"): the factors are the model and stay; the\n"
+    "candidates are the values of the knob MB (rows per tile of the GEMMs, a\n"
+    "multiple of the register tile's rows); --seq-len x --batch rows per call;\n"
+    "--arity is refused.  The wisdom key keeps the factors (arity, out_arity).\n";
 
 /* "1,2,8" -> arities; 0 or -1 */
 static int parse_arities(const char *s, tune_options *o)
@@ -250,9 +255,10 @@ static int wisdom_knobs(const char *wisdom_file, const spec *s, knob_set *k, cha
     char why[1024], compiler[512], key[4096];
     long long arity = 0, depth = 0;
     int n = 0;
-    if (strcmp(s->kernel, "myo") != 0 && strcmp(s->kernel, "mlr") != 0) {
+    if (strcmp(s->kernel, "myo") != 0 && strcmp(s->kernel, "mlr") != 0 &&
+        strcmp(s->kernel, "btt") != 0) {
         snprintf(err, errlen, "--wisdom %s: kernel \"%s\" has no tuned knobs (myogen tune "
-                 "supports \"myo\", \"mlr\")", wisdom_file, s->kernel);
+                 "supports \"myo\", \"mlr\", \"btt\")", wisdom_file, s->kernel);
         return 2;
     }
     if (wisdom_read_all(wisdom_file, recs, WISDOM_MAX_RECORDS, &n, err, errlen) != 0)

@@ -65,7 +65,7 @@ static void spec_fields(const char *canon, void (*fn)(const char *, size_t, void
 typedef struct {
     char *out;
     size_t len, o;
-    int overflow;
+    int overflow, btt;
 } key_builder;
 
 static int field_is(const char *f, size_t n, const char *key)
@@ -77,9 +77,11 @@ static int field_is(const char *f, size_t n, const char *key)
 static void add_key_field(const char *f, size_t n, void *ud)
 {
     key_builder *b = ud;
-    /* arity and depth: what the tuner varies; name: only the symbols' prefix,
-     * so a renamed kernel keeps its wisdom */
-    if (field_is(f, n, "arity") || field_is(f, n, "depth") || field_is(f, n, "name"))
+    /* arity and depth: what the tuner varies (not for btt, whose factors are
+     * the model); name: only the symbols' prefix, so a renamed kernel keeps
+     * its wisdom */
+    if ((!b->btt && (field_is(f, n, "arity") || field_is(f, n, "depth"))) ||
+        field_is(f, n, "name"))
         return;
     int w = snprintf(b->out + b->o, b->len - b->o, "%s%.*s", b->o > 1 ? ", " : "", (int)n, f);
     if (w < 0 || (size_t)w >= b->len - b->o)
@@ -88,9 +90,17 @@ static void add_key_field(const char *f, size_t n, void *ud)
         b->o += (size_t)w;
 }
 
+static void find_btt(const char *f, size_t n, void *ud)
+{
+    static const char field[] = "kernel=\"btt\"";
+    if (n == sizeof field - 1 && memcmp(f, field, n) == 0)
+        *(int *)ud = 1;
+}
+
 int wisdom_spec_key(const char *canonical, char *key, size_t len)
 {
-    key_builder b = {key, len, 0, 0};
+    key_builder b = {key, len, 0, 0, 0};
+    spec_fields(canonical, find_btt, &b.btt);
     if (len < 3)
         return -1;
     key[0] = '{';
@@ -121,10 +131,11 @@ static void find_int(const char *f, size_t n, void *ud)
         return;
     memcpy(num, f + k + 1, n - k - 1);
     num[n - k - 1] = 0;
+    const int list = num[0] == '{'; /* a list of integers: its first */
     char *end;
     errno = 0;
-    long long v = strtoll(num, &end, 10);
-    if (!errno && !*end) {
+    long long v = strtoll(num + list, &end, 10);
+    if (!errno && end > num + list && (list ? *end == ',' || *end == '}' : !*end)) {
         q->v = v;
         q->found = 1;
     }

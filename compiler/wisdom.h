@@ -46,12 +46,14 @@ typedef struct {
 } wisdom;
 
 /* The spec part of the key: the canonical spec without its arity and depth
- * fields (what the tuner varies) and its name (the symbols' prefix, which
- * does not change the code).  Returns 0, -1 if it does not fit. */
+ * fields (what the tuner varies; btt keeps them: its factors are the model)
+ * and its name (the symbols' prefix, which does not change the code).
+ * Returns 0, -1 if it does not fit. */
 int wisdom_spec_key(const char *canonical, char *key, size_t len);
 
-/* The integer field key of a canonical spec (e.g. arity).  Returns 0, or -1
- * if the spec has no such integer field. */
+/* The integer field key of a canonical spec (e.g. arity; of a list of
+ * integers, {m0, m1}, the first).  Returns 0, or -1 if the spec has no such
+ * field. */
 int wisdom_spec_int(const char *canonical, const char *key, long long *v);
 
 /* Writes w to path atomically (a file of that one record).  Returns 0, or -1

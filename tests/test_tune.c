@@ -47,6 +47,11 @@ static const char mlr_spec[] =
     "return {kernel=\"mlr\", name=\"tm\", seq_len=64, arity=2, depth=3, state=2,"
     " value_dim=4, target=\"c\"}\n";
 
+/* a btt matmul spec: 6 x 10 -> 10 x 6 factors, rank 2, f64, portable C */
+static const char btt_spec[] =
+    "return {kernel=\"btt\", name=\"tb\", arity={6, 10}, out_arity={10, 6}, state=2,"
+    " target=\"c\", dtype=\"f64\"}\n";
+
 #define EXPECT(cond, ...) expect_((cond) != 0, __LINE__, __VA_ARGS__)
 static int expect_(int ok, int line, const char *fmt, ...)
 {
@@ -412,6 +417,22 @@ static void test_knobs_generate(void)
     a = read_text(path_in("kv.c"), NULL);
     EXPECT(a && strstr(a, "+ 4) / 5)"), "TL=5 not applied to the lane groups");
     free(a);
+    /* btt: MB, a multiple of the register tile's rows (4 on the c target) */
+    spec s4;
+    if (load_spec_text(btt_spec, "kb.lua", &s4) != 0)
+        return;
+    knobs_parse("MB=8", &k3, err, sizeof err);
+    CU_ASSERT_EQUAL(generate_kernel_knobs(&s4, path_in("kb.c"), &k3, err, sizeof err), 0);
+    a = read_text(path_in("kb.c"), NULL);
+    EXPECT(a && strstr(a, "#define tb_MB 8\n"), "MB=8 not applied");
+    free(a);
+    knobs_parse("MB=6", &k3, err, sizeof err);
+    CU_ASSERT_EQUAL(generate_kernel_knobs(&s4, path_in("kb6.c"), &k3, err, sizeof err), 2);
+    EXPECT(strstr(err, "knob MB=6: expected a multiple of 4 (rows of the c register tile)"),
+           "message: %s", err);
+    knobs_parse("TC=8", &k3, err, sizeof err);
+    CU_ASSERT_EQUAL(generate_kernel_knobs(&s4, path_in("kb7.c"), &k3, err, sizeof err), 2);
+    EXPECT(strstr(err, "unknown knob TC (btt knobs: MB)"), "message: %s", err);
 }
 
 /* ---- suite reference: tune_ref against a dense solve of T_G ---- */
@@ -1159,6 +1180,53 @@ static void test_cli_mlr(void)
     result_free(&r);
 }
 
+/* btt: the factors are the model, the knob MB (rows per GEMM tile) is
+ * tuned; variant 1 (the default) is broken by the hook and excluded, another
+ * value wins; its wisdom generates that MB, keyed by the factors. */
+static void test_cli_btt(void)
+{
+    const char *spec_file = path_in("btt.lua");
+    write_text(spec_file, btt_spec);
+    unlink(path_in("btt_w.txt"));
+    result r = MYOGEN("tune", spec_file, "--seq-len", "50", "--budget", "2", "--inject-fault",
+                      "1", "--wisdom", path_in("btt_w.txt"), "--csv", path_in("btt.csv"));
+    EXPECT(r.code == 0, "exit %d, stderr: %.2000s", r.code, r.err);
+    EXPECT(strstr(r.out, "(btt matmul, target c, f64, 6 x 10 -> 10 x 6, rank 2)") &&
+           strstr(r.out, "rows/s") && strstr(r.out, "GFLOP/s"), "no btt table: %.2000s", r.out);
+    EXPECT(strstr(r.out, "WRONG  (disagrees with the reference") && strstr(r.out, "<- best") &&
+           strstr(r.out, "best: MB="), "the broken default not excluded: %.2000s", r.out);
+    EXPECT(strstr(r.err, "[ 1/") && strstr(r.err, "MB=") && strstr(r.err, "WRONG"),
+           "no WRONG progress line: %.2000s", r.err);
+    static wisdom w;
+    char err[1024];
+    long long mb = 0;
+    if (EXPECT(wisdom_read(path_in("btt_w.txt"), &w, err, sizeof err) == 0, "%s", err)) {
+        const wisdom_entry *e = wisdom_find(&w, 6, 2);
+        EXPECT(e && e->knobs.n == 1 && strcmp(e->knobs.name[0], "MB") == 0 && e->median_s > 0,
+               "entry 6/2 missing or without MB");
+        if (e)
+            mb = e->knobs.value[0];
+        EXPECT(strstr(w.spec, "arity={6, 10}") && strstr(w.spec, "out_arity={10, 6}"),
+               "the factors are not in the key: %s", w.spec);
+    }
+    result_free(&r);
+    r = MYOGEN(spec_file, "--wisdom", path_in("btt_w.txt"), "-o", path_in("btt_k.c"));
+    EXPECT(r.code == 0, "generate with wisdom: exit %d, %s", r.code, r.err);
+    result_free(&r);
+    {
+        size_t n;
+        char *k = read_text(path_in("btt_k.c"), &n), want[64];
+        snprintf(want, sizeof want, "#define tb_MB %lld\n", mb);
+        EXPECT(mb > 0 && k && strstr(k, want), "the kernel has not MB=%lld", mb);
+        free(k);
+    }
+    /* other factors: the record does not apply */
+    r = MYOGEN(spec_file, "-D", "arity=8", "--wisdom", path_in("btt_w.txt"), "-o",
+               path_in("btt_k2.c"));
+    EXPECT_REJECTED(r, "recorded for another spec");
+    result_free(&r);
+}
+
 static void test_cli_tree_solve(void)
 {
     /* a tree-solve spec: knob TL, f64, readout none, arity 1 (the chain) too */
@@ -1217,11 +1285,16 @@ static void test_cli_bad_input(void)
         EXPECT(r.out[0] == 0, "case %zu wrote to stdout", i);
         result_free(&r);
     }
-    /* other kernels are not tuned */
-    write_text(path_in("btt.lua"), "return {kernel=\"btt\", name=\"b\", arity=4, state=2,"
-                                   " op=\"matmul\"}\n");
-    result r = MYOGEN("tune", path_in("btt.lua"), "--seq-len", "64");
-    EXPECT(r.code == 2 && strstr(r.err, "kernel \"btt\" cannot be tuned"), "btt: exit %d, %s",
+    /* btt: attention is not tuned, and its factors are not --arity's */
+    write_text(path_in("btt_at.lua"), "return {kernel=\"btt\", name=\"b\", arity=4, state=2,"
+                                      " op=\"attention\", seq_len=16, value_dim=4}\n");
+    result r = MYOGEN("tune", path_in("btt_at.lua"), "--seq-len", "64");
+    EXPECT(r.code == 2 && strstr(r.err, "op = \"attention\" is not tuned"), "btt: exit %d, %s",
+           r.code, r.err);
+    result_free(&r);
+    write_text(path_in("btt_mm.lua"), btt_spec);
+    r = MYOGEN("tune", path_in("btt_mm.lua"), "--seq-len", "64", "--arity", "2,4");
+    EXPECT(r.code == 2 && strstr(r.err, "--arity is not for btt"), "btt --arity: exit %d, %s",
            r.code, r.err);
     result_free(&r);
     /* mlr: the plot and the CSV as for myo (one driver), and a --seq-len the
@@ -1313,6 +1386,7 @@ static const test_def cli_tests[] = {{"tune: table, wisdom, plot", test_cli_tune
                                      {"tree solve, chain, padding", test_cli_tree_solve},
                                      {"mlr: table, skipped arity, broken variant, wisdom",
                                       test_cli_mlr},
+                                     {"btt: knob MB, broken variant, wisdom", test_cli_btt},
                                      {"bad input", test_cli_bad_input},
                                      {"--opt=value", test_cli_long_option_equals},
                                      {NULL, NULL}};

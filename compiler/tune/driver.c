@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const tune_kernel *const KERNELS[] = {&tune_myo, &tune_mlr};
+static const tune_kernel *const KERNELS[] = {&tune_myo, &tune_mlr, &tune_btt};
 #define NKERNELS (sizeof KERNELS / sizeof KERNELS[0])
 
 typedef struct {

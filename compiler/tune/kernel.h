@@ -13,7 +13,8 @@
 /* What the driver (tune/driver.c: generate, build, run in a child process,
  * check, time, report, record) asks of the tuner of one kernel: its
  * candidates, test data with the reference, the check in the child, and the
- * table.  One per kernel: tune_myo (tune/myo.c), tune_mlr (tune/mlr.c). */
+ * table.  One per kernel: tune_myo (tune/myo.c), tune_mlr (tune/mlr.c),
+ * tune_btt (tune/btt.c). */
 typedef struct {
     const char *kernel; /* the spec field `kernel` it tunes */
     /* Checks the options against the given spec and fills the report: its
@@ -42,6 +43,6 @@ typedef struct {
     void (*print_table)(const tune_report *r, FILE *out);
 } tune_kernel;
 
-extern const tune_kernel tune_myo, tune_mlr;
+extern const tune_kernel tune_myo, tune_mlr, tune_btt;
 
 #endif

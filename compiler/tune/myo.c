@@ -119,34 +119,14 @@ static int plan_of(const spec *s, plan_info *pi, char *err, size_t errlen)
     return 0;
 }
 
-/* Values of the path's knob to try: the default first, then the lane count
- * W times powers of two up to the plan's bound (TC 512, TL 128), nearest the
- * default first (in octaves), at most MAX_KNOB_VALUES.  run_arity() prunes
- * a value whose nearer neighbours got slower going its way. */
+/* The path's knob (TC on the level-sum path, TL elsewhere) and its values
+ * to try (tune_knob_values: up to TC 512, TL 128). */
 static int knob_values(const plan_info *pi, const char **name, int *vals)
 {
     const int level = strcmp(pi->path, "level_sums") == 0;
-    const int def = level ? pi->TC : pi->TL, max = level ? 512 : 128;
-    int n = 0;
     *name = level ? "TC" : "TL";
-    vals[n++] = def;
-    int cand[8], nc = 0;
-    for (int m = 1; pi->W * m <= max && nc < 8; m *= 2)
-        if (pi->W * m != def)
-            cand[nc++] = pi->W * m;
-    /* order by distance in octaves from the default, smaller first on ties */
-    for (int i = 0; i < nc; i++)
-        for (int j = i + 1; j < nc; j++) {
-            double di = fabs(log2((double)cand[i] / def)), dj = fabs(log2((double)cand[j] / def));
-            if (dj < di - 1e-9 || (fabs(dj - di) < 1e-9 && cand[j] < cand[i])) {
-                int t = cand[i];
-                cand[i] = cand[j];
-                cand[j] = t;
-            }
-        }
-    for (int i = 0; i < nc && n < MAX_KNOB_VALUES; i++)
-        vals[n++] = cand[i];
-    return n;
+    return tune_knob_values(level ? pi->TC : pi->TL, pi->W, level ? 512 : 128, vals,
+                            MAX_KNOB_VALUES);
 }
 
 /* ---- test data and reference ---- */

@@ -2,6 +2,7 @@
 #include "tune/util.h"
 #include "myogen_timer.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #include <dirent.h>
@@ -173,4 +174,27 @@ const char *tune_status_word(tune_status s)
 {
     return s == TUNE_OK ? "ok" : s == TUNE_WRONG ? "WRONG" : s == TUNE_FAILED ? "FAILED"
                                                                                 : "skipped";
+}
+
+int tune_knob_values(int def, int step, int max, int *vals, int nmax)
+{
+    int cand[16], nc = 0, n = 0;
+    vals[n++] = def;
+    for (int m = 1; step * m <= max && nc < 16; m *= 2)
+        if (step * m != def)
+            cand[nc++] = step * m;
+    /* by distance in octaves from the default, the smaller first on ties */
+    for (int i = 0; i < nc; i++)
+        for (int j = i + 1; j < nc; j++) {
+            const double di = fabs(log2((double)cand[i] / def));
+            const double dj = fabs(log2((double)cand[j] / def));
+            if (dj < di - 1e-9 || (fabs(dj - di) < 1e-9 && cand[j] < cand[i])) {
+                const int t = cand[i];
+                cand[i] = cand[j];
+                cand[j] = t;
+            }
+        }
+    for (int i = 0; i < nc && n < nmax; i++)
+        vals[n++] = cand[i];
+    return n;
 }

@@ -47,6 +47,12 @@ int tune_load_spec(const tune_options *o, const char *const *extra, int nextra, 
  * used (at least 3, at most 101): m's median, reps and status TUNE_OK. */
 void tune_time_calls(void (*call)(void *), void *arg, double slice, tune_msg *m);
 
+/* The values of a knob to try (at most nmax into vals): the default first,
+ * then step times powers of two up to max, nearest the default first (in
+ * octaves).  The driver prunes a value whose nearer neighbours got slower
+ * going its way.  Returns the count. */
+int tune_knob_values(int def, int step, int max, int *vals, int nmax);
+
 /* "ok", "WRONG", "FAILED", "skipped". */
 const char *tune_status_word(tune_status s);
 

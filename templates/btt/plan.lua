@@ -118,7 +118,9 @@ return function(spec)
   local row_bytes = math.max(m1, n0) * 64 + (p.m0p + p.n1p) * size
   local mb = (512 << 10) // row_bytes
   mb = math.max(p.MR, math.min(240, mb // p.MR * p.MR))
-  p.MB = mb
+  -- the tuner's knob (lib/knobs.lua): MB, a multiple of the register tile's rows
+  local knob = require("lib.knobs")("btt", { MB = 960 })
+  p.MB = knob("MB", mb, p.MR, "rows of the " .. V.name .. " register tile")
   p.scratch = padW(math.max(p.d_in, p.d_out, p.m0p, p.n1p))
 
   if p.gpu and not p.attention then

@@ -2,22 +2,9 @@
 -- performance notes), the lane layout, tile sizes, and threading.
 local tree = require "lib.tree"
 
--- Tuning knobs (`myogen tune`, `myogen --wisdom`): KNOBS.TC and KNOBS.TL,
--- when set, replace the defaults below; unset, the plan is deterministic.
+-- Tuning knobs (lib/knobs.lua): TC (channels per level-sum tile) and TL
+-- (lanes per group of the tree solves), multiples of the vector's lanes.
 local KNOB_MAX = { TC = 512, TL = 256 }
-local function knob(name, default, p)
-  local knobs = KNOBS or {}
-  for k in pairs(knobs) do
-    if not KNOB_MAX[k] then error(("unknown knob %s (myo knobs: TC, TL)"):format(tostring(k)), 0) end
-  end
-  local v = knobs[name]
-  if v == nil then return default end
-  if math.type(v) ~= "integer" or v < p.W or v % p.W ~= 0 or v > KNOB_MAX[name] then
-    error(("knob %s=%s: expected a multiple of %d (the %s %s lane count) in %d..%d"):format(
-      name, tostring(v), p.W, p.isa.name, p.real, p.W, KNOB_MAX[name]), 0)
-  end
-  return v
-end
 
 return function(spec)
   local V = require("lib.isa")(spec)
@@ -44,11 +31,14 @@ return function(spec)
   -- OpenCL (isa/opencl.lua): the device code is the same solve code with
   -- one work-item per lane; `cl` switches the few places that differ
   p.gpu = V.gpu
+  local get = require("lib.knobs")("myo", KNOB_MAX)
+  local lanes = ("the %s %s lane count"):format(p.isa.name, p.real)
+  local function knob(name, default) return get(name, default, p.W, lanes) end
   if spec.share == "level" and siso and not p.chain then
     -- every vertex of a level is alike: y is a weighted sum of nested block
     -- sums of u, one streaming pass per channel tile (memory-bound).
     p.path = "level_sums"
-    p.TC = knob("TC", 128 // p.size, p) -- channels per tile: two cache lines of each row
+    p.TC = knob("TC", 128 // p.size) -- channels per tile: two cache lines of each row
   elseif not p.chain and not p.dense and spec.share ~= "level" and not V.gpu then
     -- parameters per vertex: their bytes dominate, so the factorization is
     -- fused into the solve of NB batch elements at a time (tree_fused.c.tmpl)
@@ -72,11 +62,11 @@ return function(spec)
   -- 57-60 vs 67 ms, backward 151-163 vs 217-224 ms; chain 342 / 824 vs
   -- 389 / 1002 ms; share vertex 93 / 191 vs 100 / 198 ms)
   local row_bytes = p.NS == 1 and 256 or 128
-  p.TL = knob("TL", p.W * math.max(1, row_bytes // (p.NS * p.W * p.size)), p)
+  p.TL = knob("TL", p.W * math.max(1, row_bytes // (p.NS * p.W * p.size)))
   if p.gpu then
     -- OpenCL keeps the level-sum weights in tiles of one 128-byte line of
     -- channels, [tiles][d+1][TC], so a warp reads each weight coalesced
-    p.TL = knob("TL", 128 // p.size, p)
+    p.TL = knob("TL", 128 // p.size)
     if p.TC then p.TC = p.TL end
   end
   -- OpenCL, level sums with diag blocks: the backward streams too (du is
