@@ -97,12 +97,14 @@ static double time_at(const tune_variant *v, int n, long long x)
 
 /* Is candidate j of an arity (v[0] the default) not worth running?  Yes
  * when, on its side of the default, the value one octave nearer was more
- * than 10% slower than the one two octaves nearer (or the default). */
+ * than 10% slower than the one two octaves nearer (or the default); never
+ * the first value on its side (the default need not be on the grid: btt's
+ * MB). */
 static int pruned(const tune_variant *v, int j)
 {
     const long long x = v[j].knobs.value[0], def = v[0].knobs.value[0];
     const long long near1 = x > def ? x / 2 : x * 2, near2 = x > def ? x / 4 : x * 4;
-    if (near1 == def)
+    if (near1 == def || (near1 > def) != (x > def)) /* the first value on its side */
         return 0;
     for (int i = 0; i < j; i++) /* the nearer one was pruned: so is this one */
         if (v[i].knobs.value[0] == near1 && strcmp(v[i].note, "pruned") == 0)
