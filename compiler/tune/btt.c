@@ -28,7 +28,7 @@
 
 /* What templates/btt/plan.lua computes (default knobs). */
 typedef struct {
-    int m0, m1, n0, n1, r, MR, MB, attention, f64;
+    int m0, m1, n0, n1, r, MR, MB, attention, f64, openmp;
     char cflags[128];
 } btt_plan;
 
@@ -46,15 +46,16 @@ static int btt_plan_of(const spec *s, btt_plan *p, char *err, size_t errlen)
     const int rc = engine_eval(e,
                                "local p = require('btt.plan')(spec)\n"
                                "return table.concat({p.m0, p.m1, p.n0, p.n1, p.s, p.MR, p.MB,"
-                               " p.attention and 1 or 0, spec.dtype == 'f64' and 1 or 0},"
+                               " p.attention and 1 or 0, spec.dtype == 'f64' and 1 or 0,"
+                               " spec.threads == 'openmp' and 1 or 0},"
                                " ' ') .. '|' .. (p.isa.cflags or '')",
                                out, sizeof out, err, errlen);
     engine_free(e);
     if (rc != 0)
         return -1;
     char *bar = strchr(out, '|');
-    if (!bar || sscanf(out, "%d %d %d %d %d %d %d %d %d", &p->m0, &p->m1, &p->n0, &p->n1, &p->r,
-                       &p->MR, &p->MB, &p->attention, &p->f64) != 9) {
+    if (!bar || sscanf(out, "%d %d %d %d %d %d %d %d %d %d", &p->m0, &p->m1, &p->n0, &p->n1,
+                       &p->r, &p->MR, &p->MB, &p->attention, &p->f64, &p->openmp) != 10) {
         snprintf(err, errlen, "internal: unexpected btt plan summary '%.200s'", out);
         return -1;
     }
@@ -274,6 +275,7 @@ static int btt_candidates(const tune_options *o, const spec *given, tune_report 
     }
     snprintf(cflags, cflen, "%s", p.cflags);
     snprintf(r->dtype, sizeof r->dtype, "%s", p.f64 ? "f64" : "f32");
+    r->openmp = p.openmp;
     snprintf(r->detail, sizeof r->detail, "%d x %d -> %d x %d, rank %d", p.m0, p.m1, p.n0,
              p.n1, p.r);
     const int nvals = tune_knob_values(p.MB, p.MR, MAX_MB, vals, 8);

@@ -369,8 +369,13 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
         rc = 2;
         goto done;
     }
-    snprintf(c.flags, sizeof c.flags, "%.100s%s", cflags,
-             r->threads > 1 || strstr(given.canonical, "threads=\"openmp\"") ? " -fopenmp" : "");
+    /* threads = "openmp": built with it, run on OMP_NUM_THREADS (default: the CPUs) */
+    snprintf(c.flags, sizeof c.flags, "%.100s%s", cflags, r->openmp ? " -fopenmp" : "");
+    if (r->openmp) {
+        const char *env = getenv("OMP_NUM_THREADS");
+        const long n = env ? atol(env) : sysconf(_SC_NPROCESSORS_ONLN);
+        r->threads = n > 0 ? (int)n : 1;
+    }
     if (make_dir(&c, err, errlen) != 0) {
         rc = 1;
         goto done;

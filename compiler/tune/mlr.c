@@ -389,11 +389,7 @@ static int mlr_candidates(const tune_options *o, const spec *given_, tune_report
     }
     snprintf(cflags, cflen, "%s", gp.cflags);
     snprintf(r->dtype, sizeof r->dtype, "%s", gp.f64 ? "f64" : "f32");
-    if (gp.threads) {
-        const char *env = getenv("OMP_NUM_THREADS");
-        const long n = env ? atol(env) : sysconf(_SC_NPROCESSORS_ONLN);
-        r->threads = n > 0 ? (int)n : 1;
-    }
+    r->openmp = gp.threads;
     {
         char ranks[256] = "";
         for (int l = 0, n = 0; l < gp.Lv; l++)

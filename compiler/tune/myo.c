@@ -227,11 +227,12 @@ static void *myo_data_make(const tune_report *r, const tune_variant *v, const sp
                            size_t errlen)
 {
     tune_data *td = malloc(sizeof *td);
+    (void)s; /* the shape is the report's and the variant's */
     const tune_ref_shape sh = {v->arity, v->depth, r->state,
                                strcmp(r->share, "level") == 0 ? 0
                                : strcmp(r->share, "vertex") == 0 ? 1 : 2,
                                strcmp(r->readout, "siso") == 0,
-                               strstr(s->canonical, "symmetric=true") != NULL,
+                               r->symmetric,
                                strcmp(r->dtype, "f64") == 0};
     if (!td) {
         snprintf(err, errlen, "out of memory");
@@ -342,20 +343,14 @@ static int describe_spec(const spec *s, tune_report *r, char *err, size_t errlen
     char out[256];
     if (spec_eval(s,
                   "return table.concat({spec.dtype, spec.share, spec.readout, spec.state,"
-                  " spec.threads}, ' ')",
+                  " spec.threads == 'openmp' and 1 or 0, spec.symmetric and 1 or 0,"
+                  " spec.block}, ' ')",
                   out, sizeof out, err, errlen) != 0)
         return -1;
-    char threads[16] = "";
-    if (sscanf(out, "%7s %15s %15s %d %15s", r->dtype, r->share, r->readout, &r->state,
-               threads) != 5) {
+    if (sscanf(out, "%7s %15s %15s %d %d %d %7s", r->dtype, r->share, r->readout, &r->state,
+               &r->openmp, &r->symmetric, r->block) != 7) {
         snprintf(err, errlen, "internal: unexpected spec summary '%s'", out);
         return -1;
-    }
-    r->threads = 1;
-    if (strcmp(threads, "openmp") == 0) {
-        const char *env = getenv("OMP_NUM_THREADS");
-        long n = env ? atol(env) : sysconf(_SC_NPROCESSORS_ONLN);
-        r->threads = n > 0 ? (int)n : 1;
     }
     return 0;
 }
@@ -364,15 +359,15 @@ static int myo_candidates(const tune_options *o, const spec *given, tune_report 
                           spec *specs, char *cflags, size_t cflen, char *err, size_t errlen)
 {
     char why[SPEC_ERR_LEN + 256], list[2048] = "";
-    if (strstr(given->canonical, "block=\"dense\"")) {
+    if (describe_spec(given, r, why, sizeof why) != 0) {
+        snprintf(err, errlen, "tune: %s", why);
+        return 1;
+    }
+    if (strcmp(r->block, "dense") == 0) {
         snprintf(err, errlen,
                  "tune %s: block = \"dense\" is not tuned by myogen %s (the tuner's reference "
                  "and FLOP count cover diag blocks)", o->spec_file, MYOGEN_VERSION);
         return 2;
-    }
-    if (describe_spec(given, r, why, sizeof why) != 0) {
-        snprintf(err, errlen, "tune: %s", why);
-        return 1;
     }
     /* every arity's spec must be valid before anything runs */
     for (int a = 0; a < o->narities; a++) {

@@ -39,6 +39,8 @@ typedef struct {
     char canonical[4096]; /* of the spec as given */
     char cpu[256];
     int state, threads;
+    int openmp, symmetric; /* the spec's threads = "openmp", symmetric = true */
+    char block[8];         /* myo: "diag" or "dense" */
     long long seq_len, channels, batch;
     double peak_gflops; /* one core, times threads for OpenMP specs */
     double budget_s, used_s;
