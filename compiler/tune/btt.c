@@ -74,26 +74,6 @@ typedef struct {
     double *yref; /* [nrows][d_out] */
 } btt_data;
 
-static double at(const void *a, size_t i, int f64)
-{
-    return f64 ? ((const double *)a)[i] : (double)((const float *)a)[i];
-}
-
-static void *fill(size_t n, int f64, double scale)
-{
-    void *a = myogen_buffer_alloc(n * (f64 ? 8 : 4));
-    if (!a)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        const double x = scale * tune_urand(-1, 1);
-        if (f64)
-            ((double *)a)[i] = x;
-        else
-            ((float *)a)[i] = (float)x;
-    }
-    return a;
-}
-
 /* y of row i, in double: t[i1][j0][s] = sum_i0 x W1, then y = sum_{i1,s} t W2. */
 static void ref_row(const btt_data *td, size_t i, double *t, double *y)
 {
@@ -105,8 +85,8 @@ static void ref_row(const btt_data *td, size_t i, double *t, double *y)
             for (size_t s = 0; s < r; s++) {
                 double acc = 0;
                 for (size_t i0 = 0; i0 < m0; i0++)
-                    acc += at(td->x, i * din + i1 * m0 + i0, p->f64) *
-                           at(td->W1, ((i1 * m0 + i0) * n0 + j0) * r + s, p->f64);
+                    acc += tune_at(td->x, i * din + i1 * m0 + i0, p->f64) *
+                           tune_at(td->W1, ((i1 * m0 + i0) * n0 + j0) * r + s, p->f64);
                 t[(i1 * n0 + j0) * r + s] = acc;
             }
     for (size_t j0 = 0; j0 < n0; j0++)
@@ -115,7 +95,7 @@ static void ref_row(const btt_data *td, size_t i, double *t, double *y)
             for (size_t i1 = 0; i1 < m1; i1++)
                 for (size_t s = 0; s < r; s++)
                     acc += t[(i1 * n0 + j0) * r + s] *
-                           at(td->W2, ((j0 * m1 + i1) * r + s) * n1 + j1, p->f64);
+                           tune_at(td->W2, ((j0 * m1 + i1) * r + s) * n1 + j1, p->f64);
             y[j0 * n1 + j1] = acc;
         }
 }
@@ -153,9 +133,10 @@ static void *btt_data_make(const tune_report *r, const tune_variant *v, const sp
     td->nw1 = din * (size_t)p->n0 * (size_t)p->r;
     td->nw2 = dout * (size_t)p->m1 * (size_t)p->r;
     tune_seed(0x9E3779B97F4A7C15ULL ^ (uint64_t)din ^ ((uint64_t)dout << 20));
-    td->W1 = fill(td->nw1, p->f64, 1 / sqrt((double)p->m0));
-    td->W2 = fill(td->nw2, p->f64, 1 / sqrt((double)(p->m1 * p->r)));
-    td->x = fill(td->n * din, p->f64, 1);
+    const double s1 = 1 / sqrt((double)p->m0), s2 = 1 / sqrt((double)(p->m1 * p->r));
+    td->W1 = tune_fill(td->nw1, p->f64, -s1, s1);
+    td->W2 = tune_fill(td->nw2, p->f64, -s2, s2);
+    td->x = tune_fill(td->n * din, p->f64, -1, 1);
     td->nrows = td->n < CHECK_ROWS ? (int)td->n : CHECK_ROWS;
     td->yref = malloc((size_t)td->nrows * dout * sizeof *td->yref);
     t = malloc((size_t)p->m1 * (size_t)p->n0 * (size_t)p->r * sizeof *t);
@@ -228,18 +209,10 @@ static void btt_child(void *dl, const char *name, const void *data, const tune_r
     double worst_ratio = 0, wgot = 0, wref = 0;
     for (int k = 0; k < td->nrows; k++)
         for (size_t c = 0; c < dout; c++) {
-            const double got = at(y, td->rows[k] * dout + c, p->f64);
-            const double ref = td->yref[(size_t)k * dout + c], diff = fabs(got - ref);
-            const double ratio = isfinite(diff) ? diff / (atol + rtol * fabs(ref)) : INFINITY;
-            if (!(diff <= m->max_err))
-                m->max_err = isfinite(diff) ? diff : INFINITY;
-            if (!(ratio <= 1)) {
-                nbad++;
-                if (!(ratio <= worst_ratio)) {
-                    worst_ratio = ratio;
-                    wr = td->rows[k], wc = c, wgot = got, wref = ref;
-                }
-            }
+            const double got = tune_at(y, td->rows[k] * dout + c, p->f64);
+            const double ref = td->yref[(size_t)k * dout + c];
+            if (tune_check_value(got, ref, atol, rtol, m, &nbad, &worst_ratio))
+                wr = td->rows[k], wc = c, wgot = got, wref = ref;
         }
     if (nbad) {
         m->status = TUNE_WRONG;
@@ -300,29 +273,13 @@ static int btt_candidates(const tune_options *o, const spec *given, tune_report 
 
 static void btt_print_table(const tune_report *r, FILE *out)
 {
-    int nok = 0, nwrong = 0, nfail = 0, nskip = 0;
-    for (int i = 0; i < r->nv; i++) {
-        nok += r->v[i].status == TUNE_OK;
-        nwrong += r->v[i].status == TUNE_WRONG;
-        nfail += r->v[i].status == TUNE_FAILED;
-        nskip += r->v[i].status == TUNE_SKIPPED;
-    }
     const int best = tune_best(r, 0);
     const double rows = (double)r->seq_len * (double)r->batch;
     fprintf(out, "myogen tune: %s (btt matmul, target %s, %s, %s)\n", r->name, r->target,
             r->dtype, r->detail);
     fprintf(out, "rows %.0f (seq_len %lld x batch %lld); CPU %s\n", rows, r->seq_len, r->batch,
             r->cpu);
-    fprintf(out, "measured FMA peak %.1f GFLOP/s (%s %s, %d thread%s); budget %.0f s, used %.1f s\n",
-            r->peak_gflops, r->target, r->dtype, r->threads, r->threads > 1 ? "s" : "",
-            r->budget_s, r->used_s);
-    if (r->load_start >= 0)
-        fprintf(out, "load average %.2f at the start, %.2f at the end, %d CPUs%s\n",
-                r->load_start, r->load_end, r->cpus,
-                r->load_start > 0.5 * r->cpus || r->load_end > 1.5 * r->cpus
-                    ? ": other processes competed, timings are noisy" : "");
-    fprintf(out, "%d variants: %d timed, %d wrong (excluded), %d failed, %d skipped (budget or "
-                 "pruned)\n\n", r->nv, nok, nwrong, nfail, nskip);
+    tune_print_summary(r, out, "budget or pruned");
     fprintf(out, "%-8s %11s %10s %8s %6s %8s\n", "knobs", "median", "rows/s", "GFLOP/s", "%peak",
             "relative");
     for (int i = 0; i < r->nv; i++) {

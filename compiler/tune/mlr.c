@@ -133,11 +133,6 @@ static double mlr_flops(const mlr_plan *p, long long batch, long long heads)
     return (2 * dprefix + 2 * (double)p->dv * pairs1) * (double)batch * (double)heads;
 }
 
-static double at(const void *a, size_t i, int f64)
-{
-    return f64 ? ((const double *)a)[i] : (double)((const float *)a)[i];
-}
-
 /* Reference row i of one head (q, k [T][R], v [T][dv] at the head's
  * start): o [dv] and lse, in double, from the definition (DESIGN.md 6.2). */
 static void ref_row(const mlr_plan *p, const void *q, const void *k, const void *v, size_t qh,
@@ -155,8 +150,8 @@ static void ref_row(const mlr_plan *p, const void *q, const void *k, const void 
                 break;
             double dot = 0;
             for (int d = 0; d < p->ranks[l]; d++)
-                dot += at(q, qh + i * R + d0 + (size_t)d, p->f64) *
-                       at(k, qh + j * R + d0 + (size_t)d, p->f64);
+                dot += tune_at(q, qh + i * R + d0 + (size_t)d, p->f64) *
+                       tune_at(k, qh + j * R + d0 + (size_t)d, p->f64);
             acc += p->s[l] * dot;
             d0 += (size_t)p->ranks[l];
             b /= (size_t)p->k;
@@ -174,7 +169,7 @@ static void ref_row(const mlr_plan *p, const void *q, const void *k, const void 
         const double w = exp(S[j] - mx);
         sum += w;
         for (size_t d = 0; d < dv; d++)
-            o[d] += w * at(v, vh + j * dv + d, p->f64);
+            o[d] += w * tune_at(v, vh + j * dv + d, p->f64);
     }
     for (size_t d = 0; d < dv; d++)
         o[d] /= sum;
@@ -191,21 +186,6 @@ typedef struct {
     size_t nqk, nv, nl, elem;
     void *q, *k, *v;
 } mlr_data;
-
-static void *fill(size_t n, int f64)
-{
-    void *p = myogen_buffer_alloc(n * (f64 ? 8 : 4));
-    if (!p)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        const double x = tune_urand(-1, 1);
-        if (f64)
-            ((double *)p)[i] = x;
-        else
-            ((float *)p)[i] = (float)x;
-    }
-    return p;
-}
 
 static int check_one(const mlr_plan *p, const mlr_data *td, const void *o, const void *lse,
                      size_t bh, tune_msg *m, size_t *nbad, char *worst, size_t wlen,
@@ -226,31 +206,22 @@ static int check_one(const mlr_plan *p, const mlr_data *td, const void *o, const
         ref_row(p, td->q, td->k, td->v, bh * T * R, bh * T * dv, i, S, ro, &rl);
         for (size_t d = 0; d <= dv; d++) {
             const double ref = d < dv ? ro[d] : rl;
-            const double got = d < dv ? at(o, (bh * T + i) * dv + d, p->f64)
-                                      : at(lse, bh * T + i, p->f64);
-            const double diff = fabs(got - ref);
-            const double ratio = isfinite(diff) ? diff / (atol + rtol * fabs(ref)) : INFINITY;
-            if (!(diff <= m->max_err))
-                m->max_err = isfinite(diff) ? diff : INFINITY;
-            if (!(ratio <= 1)) {
-                ++*nbad;
-                if (!(ratio <= *worst_ratio)) {
-                    *worst_ratio = ratio;
-                    if (d < dv)
-                        snprintf(worst, wlen, "o[head %zu][%zu][%zu] = %.6g, reference %.6g", bh,
-                                 i, d, got, ref);
-                    else
-                        snprintf(worst, wlen, "lse[head %zu][%zu] = %.6g, reference %.6g", bh, i,
-                                 got, ref);
-                }
-            }
+            const double got = d < dv ? tune_at(o, (bh * T + i) * dv + d, p->f64)
+                                      : tune_at(lse, bh * T + i, p->f64);
+            if (!tune_check_value(got, ref, atol, rtol, m, nbad, worst_ratio))
+                continue;
+            if (d < dv)
+                snprintf(worst, wlen, "o[head %zu][%zu][%zu] = %.6g, reference %.6g", bh, i, d,
+                         got, ref);
+            else
+                snprintf(worst, wlen, "lse[head %zu][%zu] = %.6g, reference %.6g", bh, i, got,
+                         ref);
         }
     }
     free(S);
     free(ro);
     return 0;
 }
-
 
 static void mlr_data_free(void *data)
 {
@@ -282,9 +253,9 @@ static void *mlr_data_make(const tune_report *r, const tune_variant *v, const sp
     td->nv = (size_t)(r->batch * r->channels * p->T * p->dv);
     td->nl = (size_t)(r->batch * r->channels * p->T);
     tune_seed(0x9E3779B97F4A7C15ULL ^ (uint64_t)p->T);
-    td->q = fill(td->nqk, p->f64);
-    td->k = fill(td->nqk, p->f64);
-    td->v = fill(td->nv, p->f64);
+    td->q = tune_fill(td->nqk, p->f64, -1, 1);
+    td->k = tune_fill(td->nqk, p->f64, -1, 1);
+    td->v = tune_fill(td->nv, p->f64, -1, 1);
     if (!td->q || !td->k || !td->v) {
         mlr_data_free(td);
         snprintf(err, errlen, "out of memory for the test data");
@@ -447,28 +418,12 @@ static int mlr_candidates(const tune_options *o, const spec *given_, tune_report
 
 static void mlr_print_table(const tune_report *r, FILE *out)
 {
-    int nok = 0, nwrong = 0, nfail = 0, nskip = 0;
-    for (int i = 0; i < r->nv; i++) {
-        nok += r->v[i].status == TUNE_OK;
-        nwrong += r->v[i].status == TUNE_WRONG;
-        nfail += r->v[i].status == TUNE_FAILED;
-        nskip += r->v[i].status == TUNE_SKIPPED;
-    }
     const int best = tune_best(r, 0);
     fprintf(out, "myogen tune: %s (mlr, target %s, %s, %s)\n", r->name, r->target, r->dtype,
             r->detail);
     fprintf(out, "seq_len %lld, heads %lld, batch %lld; CPU %s\n", r->seq_len, r->channels,
             r->batch, r->cpu);
-    fprintf(out, "measured FMA peak %.1f GFLOP/s (%s %s, %d thread%s); budget %.0f s, used %.1f s\n",
-            r->peak_gflops, r->target, r->dtype, r->threads, r->threads > 1 ? "s" : "",
-            r->budget_s, r->used_s);
-    if (r->load_start >= 0)
-        fprintf(out, "load average %.2f at the start, %.2f at the end, %d CPUs%s\n",
-                r->load_start, r->load_end, r->cpus,
-                r->load_start > 0.5 * r->cpus || r->load_end > 1.5 * r->cpus
-                    ? ": other processes competed, timings are noisy" : "");
-    fprintf(out, "%d variants: %d timed, %d wrong (excluded), %d failed, %d skipped (seq_len not "
-                 "divisible)\n\n", r->nv, nok, nwrong, nfail, nskip);
+    tune_print_summary(r, out, "seq_len not divisible");
     fprintf(out, "%5s %5s %9s %11s %10s %8s %6s %8s\n", "arity", "depth", "finest", "median",
             "tokens/s", "GFLOP/s", "%peak", "relative");
     for (int i = 0; i < r->nv; i++) {

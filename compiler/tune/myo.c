@@ -131,21 +131,6 @@ static int knob_values(const plan_info *pi, const char **name, int *vals)
 
 /* ---- test data and reference ---- */
 
-static void *fill(size_t n, int f64, double lo, double hi)
-{
-    void *p = myogen_buffer_alloc(n * (f64 ? 8 : 4));
-    if (!p)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        double v = tune_urand(lo, hi);
-        if (f64)
-            ((double *)p)[i] = v;
-        else
-            ((float *)p)[i] = (float)v;
-    }
-    return p;
-}
-
 static void data_free_td(tune_data *td)
 {
     myogen_buffer_free(td->A);
@@ -175,14 +160,14 @@ static int data_make(tune_data *td, const tune_ref_shape *sh, size_t batch, size
     td->nIO = sh->siso ? ch * N : 0;
     td->nu = batch * L * ch * (sh->siso ? 1 : N);
     tune_seed(0x9E3779B97F4A7C15ULL ^ ((uint64_t)sh->k << 32) ^ (uint64_t)sh->d);
-    td->A = fill(td->nA, sh->f64, 2, 3);
-    td->B = fill(td->nA, sh->f64, -bk, bk);
-    td->C = fill(td->nA, sh->f64, -ck, ck);
-    td->u = fill(td->nu, sh->f64, -1, 1);
+    td->A = tune_fill(td->nA, sh->f64, 2, 3);
+    td->B = tune_fill(td->nA, sh->f64, -bk, bk);
+    td->C = tune_fill(td->nA, sh->f64, -ck, ck);
+    td->u = tune_fill(td->nu, sh->f64, -1, 1);
     if (sh->siso) {
-        td->Bin = fill(td->nIO, sh->f64, -1, 1);
-        td->Cout = fill(td->nIO, sh->f64, -1, 1);
-        td->D = fill(ch, sh->f64, -1, 1);
+        td->Bin = tune_fill(td->nIO, sh->f64, -1, 1);
+        td->Cout = tune_fill(td->nIO, sh->f64, -1, 1);
+        td->D = tune_fill(ch, sh->f64, -1, 1);
     }
     td->yref = malloc(td->nu * sizeof *td->yref);
     if (!td->A || !td->B || !td->C || !td->u || !td->yref ||
@@ -308,22 +293,12 @@ static void myo_child(void *dl, const char *name, const void *data, const tune_r
     const double rtol = td->elem == 8 ? F64_RTOL : F32_RTOL;
     size_t nbad = 0, worst = 0;
     double worst_ratio = 0;
-    for (size_t i = 0; i < td->nu; i++) {
-        const double got = td->elem == 8 ? ((double *)y)[i] : (double)((float *)y)[i];
-        const double ref = td->yref[i], diff = fabs(got - ref);
-        const double ratio = isfinite(diff) ? diff / (atol + rtol * fabs(ref)) : INFINITY;
-        if (!(diff <= m->max_err))
-            m->max_err = isfinite(diff) ? diff : INFINITY;
-        if (!(ratio <= 1)) {
-            nbad++;
-            if (!(ratio <= worst_ratio)) {
-                worst_ratio = ratio;
-                worst = i;
-            }
-        }
-    }
+    for (size_t i = 0; i < td->nu; i++)
+        if (tune_check_value(tune_at(y, i, td->elem == 8), td->yref[i], atol, rtol, m, &nbad,
+                             &worst_ratio))
+            worst = i;
     if (nbad) {
-        const double got = td->elem == 8 ? ((double *)y)[worst] : (double)((float *)y)[worst];
+        const double got = tune_at(y, worst, td->elem == 8);
         m->status = TUNE_WRONG;
         snprintf(m->note, sizeof m->note,
                  "%zu of %zu outputs off the reference (worst y[%zu] = %.6g, reference %.6g; "

@@ -1,4 +1,4 @@
-/* The tuner's table on stdout: every variant that ran, then the winners. */
+/* A myo tune's table on stdout: every variant that ran, then the winners. */
 #include "tune/result.h"
 #include "tune/util.h"
 
@@ -7,28 +7,12 @@
 
 void tune_print_table(const tune_report *r, FILE *out)
 {
-    int nok = 0, nwrong = 0, nfail = 0, nskip = 0;
-    for (int i = 0; i < r->nv; i++) {
-        nok += r->v[i].status == TUNE_OK;
-        nwrong += r->v[i].status == TUNE_WRONG;
-        nfail += r->v[i].status == TUNE_FAILED;
-        nskip += r->v[i].status == TUNE_SKIPPED;
-    }
     const int best = tune_best(r, 0);
     fprintf(out, "myogen tune: %s (%s, target %s, %s, state %d, share %s, readout %s)\n", r->name,
             r->kernel, r->target, r->dtype, r->state, r->share, r->readout);
     fprintf(out, "seq_len %lld, channels %lld, batch %lld; CPU %s\n", r->seq_len, r->channels,
             r->batch, r->cpu);
-    fprintf(out, "measured FMA peak %.1f GFLOP/s (%s %s, %d thread%s); budget %.0f s, used %.1f s\n",
-            r->peak_gflops, r->target, r->dtype, r->threads, r->threads > 1 ? "s" : "",
-            r->budget_s, r->used_s);
-    if (r->load_start >= 0)
-        fprintf(out, "load average %.2f at the start, %.2f at the end, %d CPUs%s\n",
-                r->load_start, r->load_end, r->cpus,
-                r->load_start > 0.5 * r->cpus || r->load_end > 1.5 * r->cpus
-                    ? ": other processes competed, timings are noisy" : "");
-    fprintf(out, "%d variants: %d timed, %d wrong (excluded), %d failed, %d skipped (budget "
-                 "or pruned)\n\n", r->nv, nok, nwrong, nfail, nskip);
+    tune_print_summary(r, out, "budget or pruned");
     fprintf(out, "%5s %5s %8s %6s %-10s %-8s %11s %10s %8s %6s %7s %8s\n", "arity", "depth",
             "padded", "waste", "path", "knobs", "median", "tokens/s", "GFLOP/s", "%peak",
             "memcpy", "relative");

@@ -1,6 +1,7 @@
 #ifndef MYOGEN_TUNE_UTIL_H
 #define MYOGEN_TUNE_UTIL_H
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "spec.h"
@@ -52,6 +53,23 @@ void tune_time_calls(void (*call)(void *), void *arg, double slice, tune_msg *m)
  * octaves).  The driver prunes a value whose nearer neighbours got slower
  * going its way.  Returns the count. */
 int tune_knob_values(int def, int step, int max, int *vals, int nmax);
+
+/* n values uniform in [lo, hi) from tune_urand, float or double
+ * (myogen_buffer_alloc: free with myogen_buffer_free), or NULL. */
+void *tune_fill(size_t n, int f64, double lo, double hi);
+
+/* Element i of a float or double array, as a double. */
+double tune_at(const void *a, size_t i, int f64);
+
+/* One output against its reference, |got - ref| <= atol + rtol |ref|:
+ * raises m->max_err, counts a miss in *nbad; 1 when it is the worst miss so
+ * far (*worst_ratio its ratio to the tolerance), else 0. */
+int tune_check_value(double got, double ref, double atol, double rtol, tune_msg *m,
+                     size_t *nbad, double *worst_ratio);
+
+/* The table's lines on the peak and budget, the load and the variants'
+ * outcomes (skipped_why: why variants were skipped). */
+void tune_print_summary(const tune_report *r, FILE *out, const char *skipped_why);
 
 /* "ok", "WRONG", "FAILED", "skipped". */
 const char *tune_status_word(tune_status s);
