@@ -15,7 +15,6 @@
 #include "myogen_timer.h"
 #include "template.h"
 
-#include <dlfcn.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -286,11 +285,8 @@ static void mlr_child(void *dl, const char *name, const void *data, const tune_r
     const mlr_data *td = data;
     const mlr_plan *p = &td->p;
     const size_t batch = (size_t)r->batch, heads = (size_t)r->channels;
-    char sym[128];
-    snprintf(sym, sizeof sym, "%s_forward", name);
-    const mlr_forward_fn fwd = (mlr_forward_fn)dlsym(dl, sym);
-    snprintf(sym, sizeof sym, "%s_workspace_size", name);
-    const mlr_workspace_fn wss = (mlr_workspace_fn)dlsym(dl, sym);
+    const mlr_forward_fn fwd = (mlr_forward_fn)tune_symbol(dl, name, "_forward");
+    const mlr_workspace_fn wss = (mlr_workspace_fn)tune_symbol(dl, name, "_workspace_size");
     if (!fwd || !wss) {
         snprintf(m->note, sizeof m->note, "cannot load: missing symbols");
         return;

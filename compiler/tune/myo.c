@@ -10,7 +10,6 @@
 #include "myogen_timer.h"
 #include "template.h"
 
-#include <dlfcn.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -260,11 +259,8 @@ static void myo_child(void *dl, const char *name, const void *data, const tune_r
 {
     const tune_data *td = data;
     const size_t batch = (size_t)r->batch, ch = (size_t)r->channels;
-    char sym[128];
-    snprintf(sym, sizeof sym, "%s_forward", name);
-    const forward_fn fwd = (forward_fn)dlsym(dl, sym);
-    snprintf(sym, sizeof sym, "%s_workspace_size", name);
-    const workspace_fn wss = (workspace_fn)dlsym(dl, sym);
+    const forward_fn fwd = (forward_fn)tune_symbol(dl, name, "_forward");
+    const workspace_fn wss = (workspace_fn)tune_symbol(dl, name, "_workspace_size");
     if (!fwd || !wss) {
         snprintf(m->note, sizeof m->note, "cannot load: missing symbols");
         return;

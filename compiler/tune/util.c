@@ -3,6 +3,8 @@
 #include "myogen_buffer.h"
 #include "myogen_timer.h"
 
+#include <dlfcn.h>
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -255,4 +257,11 @@ void tune_print_summary(const tune_report *r, FILE *out, const char *skipped_why
                     ? ": other processes competed, timings are noisy" : "");
     fprintf(out, "%d variants: %d timed, %d wrong (excluded), %d failed, %d skipped (%s)\n\n",
             r->nv, nok, nwrong, nfail, nskip, skipped_why);
+}
+
+void *tune_symbol(void *dl, const char *name, const char *suffix)
+{
+    char sym[160];
+    snprintf(sym, sizeof sym, "%s%s", name, suffix);
+    return dlsym(dl, sym);
 }

@@ -71,6 +71,9 @@ int tune_check_value(double got, double ref, double atol, double rtol, tune_msg 
  * outcomes (skipped_why: why variants were skipped). */
 void tune_print_summary(const tune_report *r, FILE *out, const char *skipped_why);
 
+/* The symbol NAME SUFFIX (e.g. "_forward") of the loaded library dl, or NULL. */
+void *tune_symbol(void *dl, const char *name, const char *suffix);
+
 /* "ok", "WRONG", "FAILED", "skipped". */
 const char *tune_status_word(tune_status s);
 
