@@ -10,7 +10,6 @@
 #include "myogen_buffer.h"
 #include "template.h"
 
-#include <dlfcn.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -175,12 +174,9 @@ static void btt_child(void *dl, const char *name, const void *data, const tune_r
     const btt_data *td = data;
     const btt_plan *p = &td->p;
     const size_t dout = (size_t)p->n0 * (size_t)p->n1;
-    char sym[128];
-    (void)r;
-    snprintf(sym, sizeof sym, "%s_forward", name);
-    const btt_forward_fn fwd = (btt_forward_fn)dlsym(dl, sym);
-    snprintf(sym, sizeof sym, "%s_workspace_size", name);
-    const btt_workspace_fn wss = (btt_workspace_fn)dlsym(dl, sym);
+    (void)r; /* the rows are the data's */
+    const btt_forward_fn fwd = (btt_forward_fn)tune_symbol(dl, name, "_forward");
+    const btt_workspace_fn wss = (btt_workspace_fn)tune_symbol(dl, name, "_workspace_size");
     if (!fwd || !wss) {
         snprintf(m->note, sizeof m->note, "cannot load: missing symbols");
         return;
