@@ -1220,6 +1220,13 @@ static void test_cli_btt(void)
         EXPECT(mb > 0 && k && strstr(k, want), "the kernel has not MB=%lld", mb);
         free(k);
     }
+    /* threads = "openmp": built with -fopenmp, the peak and table for OMP_NUM_THREADS */
+    r = run_myogen("OMP_NUM_THREADS=2", "tune", spec_file, "-D", "threads=openmp", "--seq-len",
+                   "40", "--budget", "1", (const char *)NULL);
+    EXPECT(r.code == 0 && strstr(r.out, "(c f64, 2 threads)") && !strstr(r.out, "WRONG") &&
+               !strstr(r.out, "FAILED"),
+           "openmp: exit %d, %.2000s%.1000s", r.code, r.out, r.err);
+    result_free(&r);
     /* other factors: the record does not apply */
     r = MYOGEN(spec_file, "-D", "arity=8", "--wisdom", path_in("btt_w.txt"), "-o",
                path_in("btt_k2.c"));
