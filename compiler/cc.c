@@ -124,10 +124,10 @@ static const char *extra_cflags(void)
 }
 
 int cc_build_shared(const cc_tool *cc, const char *src, const char *so, const char *flags,
-                    const char *log, char *err, size_t errlen)
+                    const char *libs, const char *log, char *err, size_t errlen)
 {
     char *argv[64];
-    char fl[512], extra[512];
+    char fl[512], extra[512], lb[256];
     int n = 0;
     for (int i = 0; i < cc->argc; i++)
         argv[n++] = cc->argv[i];
@@ -146,6 +146,9 @@ int cc_build_shared(const cc_tool *cc, const char *src, const char *so, const ch
     argv[n++] = o;
     argv[n++] = (char *)so;
     argv[n++] = (char *)src;
+    snprintf(lb, sizeof lb, "%s", libs ? libs : "");
+    for (char *p = strtok(lb, " "); p && n < 62; p = strtok(NULL, " "))
+        argv[n++] = p;
     argv[n++] = lm;
     argv[n] = NULL;
     int rc = cc_run(argv, log);

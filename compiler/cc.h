@@ -24,12 +24,12 @@ int cc_identity(const cc_tool *cc, char *id, size_t len, char *err, size_t errle
 
 /* Compiles the C99 file src into the shared object so with
  * "-std=c99 -O3 -fPIC -shared" and the space-separated extra flags (ISA
- * flags, -fopenmp), then $MYOGEN_TUNE_CFLAGS (default: none, or the
- * sanitizer flags in a MYOGEN_SANITIZE=ON build), linking -lm; the
- * compiler's output goes to log.
- * Returns 0, or -1 with the first error line in err. */
+ * flags, -fopenmp, more sources), then $MYOGEN_TUNE_CFLAGS (default: none,
+ * or the sanitizer flags in a MYOGEN_SANITIZE=ON build), linking the
+ * space-separated libs (NULL: none) and -lm; the compiler's output goes to
+ * log.  Returns 0, or -1 with the first error line in err. */
 int cc_build_shared(const cc_tool *cc, const char *src, const char *so, const char *flags,
-                    const char *log, char *err, size_t errlen);
+                    const char *libs, const char *log, char *err, size_t errlen);
 
 /* Runs argv (argv[0] looked up in PATH) with stdout and stderr to out_path
  * (NULL: /dev/null); returns its exit status, or -1 if it could not run. */

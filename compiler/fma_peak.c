@@ -66,7 +66,7 @@ double fma_peak_measure(const cc_tool *cc, const char *dir, const char *target, 
         return -1;
     }
     /* the scalar loop stays scalar: -O1 does not vectorize */
-    if (cc_build_shared(cc, src, so, avx2 ? "-mavx2 -mfma" : "-O1", log, err, errlen) != 0)
+    if (cc_build_shared(cc, src, so, avx2 ? "-mavx2 -mfma" : "-O1", NULL, log, err, errlen) != 0)
         return -1;
     void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
     if (!h) {

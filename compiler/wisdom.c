@@ -587,12 +587,13 @@ int wisdom_match(const wisdom *w, const char *path, const machine_id *m, const c
                  path, w->myogen, MYOGEN_VERSION);
         return -1;
     }
-    if (strcmp(w->machine.cpu, m->cpu) != 0) {
+    const int gpu = strcmp(w->machine.isa, WISDOM_GPU_ISA) == 0;
+    if (!gpu && strcmp(w->machine.cpu, m->cpu) != 0) {
         snprintf(err, errlen, "wisdom %s: recorded on another CPU (%s; this one is %s); re-run myogen tune here",
                  path, w->machine.cpu, m->cpu);
         return -1;
     }
-    if (strcmp(w->machine.isa, m->isa) != 0) {
+    if (!gpu && strcmp(w->machine.isa, m->isa) != 0) {
         snprintf(err, errlen, "wisdom %s: recorded with other ISA flags (%s; this machine: %s); re-run myogen tune here",
                  path, w->machine.isa, m->isa);
         return -1;

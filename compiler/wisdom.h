@@ -56,6 +56,11 @@ int wisdom_spec_key(const char *canonical, char *key, size_t len);
  * field. */
 int wisdom_spec_int(const char *canonical, const char *key, long long *v);
 
+/* The isa line of a record tuned on a GPU (its cpu line names the device):
+ * the device is where the kernel runs, not where it is generated, so
+ * wisdom_match does not compare it with this machine. */
+#define WISDOM_GPU_ISA "opencl device"
+
 /* Writes w to path atomically (a file of that one record).  Returns 0, or -1
  * with a one-line message. */
 int wisdom_write(const char *path, const wisdom *w, char *err, size_t errlen);

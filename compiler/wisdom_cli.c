@@ -15,7 +15,8 @@ static const char wisdom_usage[] =
     "                                                   of the same key (myogen, machine,\n"
     "                                                   compiler, spec)\n"
     "       myogen wisdom prune FILE [-o OUT]           keep only the records of this machine\n"
-    "                                                   and myogen version (OUT: default FILE)\n"
+    "                                                   (and GPU records) and myogen version\n"
+    "                                                   (OUT: default FILE)\n"
     "A wisdom file holds the records myogen tune wrote (README.md, \"Tuning\").\n"
     "Exit status: 0 success, 2 bad input (one line on stderr, nothing written).\n";
 
@@ -95,7 +96,8 @@ static int prune(const char *file, const char *out)
         return 2;
     machine_id_get(&m);
     for (int i = 0; i < n; i++)
-        if (strcmp(recs[i].machine.cpu, m.cpu) == 0 && strcmp(recs[i].machine.isa, m.isa) == 0 &&
+        if (((strcmp(recs[i].machine.cpu, m.cpu) == 0 && strcmp(recs[i].machine.isa, m.isa) == 0) ||
+             strcmp(recs[i].machine.isa, WISDOM_GPU_ISA) == 0) && /* GPU records: their device's */
             strcmp(recs[i].myogen, MYOGEN_VERSION) == 0)
             recs[kept++] = recs[i];
     int rc = write_out(out, kept);

@@ -849,6 +849,18 @@ static void prof_add(const char *name, double seconds)
     mcl_release(&msg_lock);
 }
 
+double myogen_cl_profile_seconds(void)
+{
+    double total = 0;
+    if (!profiling())
+        return 0;
+    mcl_acquire(&msg_lock);
+    for (int i = 0; i < prof_count; i++)
+        total += prof[i].seconds;
+    mcl_release(&msg_lock);
+    return total;
+}
+
 static double wall_seconds(void)
 {
 #if defined(_WIN32)

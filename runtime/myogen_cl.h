@@ -88,6 +88,11 @@ int myogen_cl_available(void);
  * bytes, terminated); returns 0 or 3. */
 int myogen_cl_device_name(char *buf, size_t len);
 
+/* With MYOGEN_CL_PROFILE set: the device seconds of every launch so far,
+ * summed (what its exit table adds up); 0 without it.  myogen tune times
+ * GPU variants by it (their kernels, not the host's transfers). */
+double myogen_cl_profile_seconds(void);
+
 /* Releases the default context and queue and every cached program.  Call
  * it only when no other thread uses the runtime (e.g. at exit); the next
  * call creates them again. */

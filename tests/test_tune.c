@@ -1234,6 +1234,45 @@ static void test_cli_btt(void)
     result_free(&r);
 }
 
+/* target "opencl" (PoCL in CI): built with the runtime pair against
+ * -lOpenCL, checked through the host-pointer entry points, timed by its
+ * kernels' device time; the record names the device and applies its knob
+ * wherever the kernel is generated. */
+static void test_cli_opencl(void)
+{
+    const char *spec_file = path_in("ocl.lua");
+    write_text(spec_file, "return {kernel=\"myo\", name=\"to\", arity=4, depth=2, state=3,"
+                          " share=\"vertex\", target=\"opencl\"}\n");
+    unlink(path_in("ocl_w.txt"));
+    result r = MYOGEN("tune", spec_file, "--seq-len", "16", "--arity", "4", "--channels", "5",
+                      "--batch", "2", "--budget", "30", "--wisdom", path_in("ocl_w.txt"));
+    EXPECT(r.code == 0, "exit %d, stderr: %.3000s", r.code, r.err);
+    EXPECT(strstr(r.out, "\ndevice ") && strstr(r.out, "its kernels' device time") &&
+           strstr(r.out, "tree       TL=") && strstr(r.out, "<- best") &&
+           !strstr(r.out, "WRONG") && !strstr(r.out, "FAILED"), "table: %.3000s", r.out);
+    EXPECT(!strstr(r.err, "measured FMA peak"), "a host peak for a GPU tune: %.2000s", r.err);
+    result_free(&r);
+    static wisdom w;
+    char err[1024];
+    long long tl = 0;
+    if (EXPECT(wisdom_read(path_in("ocl_w.txt"), &w, err, sizeof err) == 0, "%s", err)) {
+        const wisdom_entry *e = wisdom_find(&w, 4, 2);
+        EXPECT(strcmp(w.machine.isa, WISDOM_GPU_ISA) == 0 && w.machine.cpu[0],
+               "not a GPU record: cpu '%s', isa '%s'", w.machine.cpu, w.machine.isa);
+        EXPECT(e && e->knobs.n == 1 && strcmp(e->knobs.name[0], "TL") == 0, "no TL entry");
+        if (e)
+            tl = e->knobs.value[0];
+    }
+    r = MYOGEN(spec_file, "--wisdom", path_in("ocl_w.txt"), "-o", path_in("ocl_k.c"));
+    EXPECT(r.code == 0, "generate with the GPU record: exit %d, %s", r.code, r.err);
+    result_free(&r);
+    size_t n;
+    char *k = read_text(path_in("ocl_k.c"), &n), want[64];
+    snprintf(want, sizeof want, "} with knobs TL=%lld\n", tl);
+    EXPECT(tl > 0 && k && strstr(k, want), "the kernel has not TL=%lld", tl);
+    free(k);
+}
+
 static void test_cli_tree_solve(void)
 {
     /* a tree-solve spec: knob TL, f64, readout none, arity 1 (the chain) too */
@@ -1277,7 +1316,7 @@ static void test_cli_bad_input(void)
         {{"tune", spec_file, "--seq-len", NULL}, "missing value"},
         {{"tune", spec_file, "--seq-len", "64", "-D", "state=0", NULL}, "state"},
         {{"tune", spec_file, "--seq-len", "64", "-D", "block=dense", NULL}, "dense"},
-        {{"tune", spec_file, "--seq-len", "64", "-D", "target=opencl", NULL}, "opencl"},
+        {{"tune", spec_file, "--seq-len", "64", "-D", "target=neon", NULL}, "neon"},
         {{"tune", path_in("missing.lua"), "--seq-len", "64", NULL}, "cannot open"},
         {{"check", spec_file, "--wisdom", "w", NULL}, "--wisdom"},
     };
@@ -1397,13 +1436,16 @@ static const test_def cli_tests[] = {{"tune: table, wisdom, plot", test_cli_tune
                                      {"bad input", test_cli_bad_input},
                                      {"--opt=value", test_cli_long_option_equals},
                                      {NULL, NULL}};
+static const test_def opencl_tests[] = {{"tune on OpenCL: device time, GPU record", test_cli_opencl},
+                                        {NULL, NULL}};
 static const struct {
     const char *name;
     const test_def *tests;
 } suites[] = {{"knobs", knobs_tests},
               {"reference", reference_tests},
               {"wisdom", wisdom_tests},
-              {"cli", cli_tests}};
+              {"cli", cli_tests},
+              {"opencl", opencl_tests}};
 
 int main(int argc, char **argv)
 {

@@ -169,7 +169,8 @@ static void call_forward(void *arg)
 
 /* The checked rows against the reference, then the timing. */
 static void btt_child(void *dl, const char *name, const void *data, const tune_report *r,
-                      double slice, int inject, tune_msg *m)
+                      double (*clock)(void), double slice, int inject,
+                      tune_msg *m)
 {
     const btt_data *td = data;
     const btt_plan *p = &td->p;
@@ -217,7 +218,7 @@ static void btt_child(void *dl, const char *name, const void *data, const tune_r
         return;
     }
     btt_call c = {fwd, td, y, ws};
-    tune_time_calls(call_forward, &c, slice, m);
+    tune_time_calls(call_forward, &c, clock, slice, m);
 }
 
 /* ---- the candidates and the table ---- */
@@ -291,9 +292,11 @@ static void btt_print_table(const tune_report *r, FILE *out)
             continue;
         }
         const double gflops = v->flops / v->median_s * 1e-9;
+        char pk[16];
         tune_fmt_time(v->median_s, t, sizeof t);
-        fprintf(out, "%11s %10.3e %8.2f %5.1f%% %7.2fx%s%s\n", t, rows / v->median_s, gflops,
-                100.0 * gflops / r->peak_gflops, r->v[best].median_s / v->median_s,
+        tune_fmt_peak(gflops, r->peak_gflops, pk, sizeof pk);
+        fprintf(out, "%11s %10.3e %8.2f %6s %7.2fx%s%s\n", t, rows / v->median_s, gflops, pk,
+                r->v[best].median_s / v->median_s,
                 v->is_default ? " (default)" : "", i == best ? " <- best" : "");
     }
     fprintf(out, "\nmedian: of repeats after a warm-up; GFLOP/s: 2 r (d_in n0 + d_out m1) per row,"

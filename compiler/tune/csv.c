@@ -60,9 +60,11 @@ int tune_csv_write(const char *path, const tune_report *r, char *err, size_t err
         strbuf_put(&b, ",%d,%s,", v->is_default, status_name(v->status));
         if (v->status == TUNE_OK) {
             const double gflops = v->flops / v->median_s * 1e-9;
-            strbuf_put(&b, "%.17g,%d,%.17g,%.17g,%.17g,", v->median_s, v->reps,
-                       (double)r->seq_len * (double)r->batch / v->median_s, gflops,
-                       gflops / r->peak_gflops);
+            strbuf_put(&b, "%.17g,%d,%.17g,%.17g,", v->median_s, v->reps,
+                       (double)r->seq_len * (double)r->batch / v->median_s, gflops);
+            if (r->peak_gflops > 0) /* (none measured on GPUs: empty) */
+                strbuf_put(&b, "%.17g", gflops / r->peak_gflops);
+            strbuf_put(&b, ",");
             if (v->memcpy_s > 0)
                 strbuf_put(&b, "%.17g", v->median_s / v->memcpy_s);
             strbuf_put(&b, ",%.17g,%d\r\n", best >= 0 ? r->v[best].median_s / v->median_s : 0.0,

@@ -1,7 +1,11 @@
 /* myogen tune, the driver (see tune/tune.h): for the spec's kernel (its
  * tuner, tune/kernel.h) the candidates are generated, built with the system
  * C compiler, loaded into a child process each, checked against the
- * kernel's reference and timed; then the table, plot, CSV and wisdom. */
+ * kernel's reference and timed; then the table, plot, CSV and wisdom.
+ * Target "opencl": each variant is built with the runtime pair (myogen
+ * --emit-runtime) against -lOpenCL, runs on the runtime's default device
+ * (MYOGEN_CL_DEVICE) through its host-pointer entry points, and is timed by
+ * the device time of its kernels (MYOGEN_CL_PROFILE), not the transfers. */
 #define _XOPEN_SOURCE 700
 #include "tune/kernel.h"
 #include "tune/csv.h"
@@ -29,7 +33,7 @@ typedef struct {
     tune_report *r;
     cc_tool cc;
     char dir[4096];
-    char flags[256];
+    char flags[8320], libs[64];
 } tune_ctx;
 
 /* ---- one variant ---- */
@@ -46,11 +50,23 @@ static void run_child(const tune_ctx *c, tune_variant *v, const char *so, const 
     if (pid == 0) {
         memset(&m, 0, sizeof m);
         m.status = TUNE_FAILED;
+        if (c->r->gpu) /* every launch timed by its events, read before the first */
+            setenv("MYOGEN_CL_PROFILE", "1", 1);
         void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-        if (h)
-            c->kern->child(h, name, data, c->r, slice, c->o->inject_fault == v->index, &m);
+        double (*clock)(void) = NULL;
+        if (h && c->r->gpu)
+            clock = (double (*)(void))tune_symbol(h, "myogen_cl", "_profile_seconds");
+        if (h && (!c->r->gpu || clock))
+            c->kern->child(h, name, data, c->r, clock, slice, c->o->inject_fault == v->index,
+                           &m);
         else
-            snprintf(m.note, sizeof m.note, "cannot load: %s", dlerror());
+            snprintf(m.note, sizeof m.note, "cannot load: %s", h ? "no OpenCL runtime" : dlerror());
+        if (h && c->r->gpu) {
+            int (*device)(char *, size_t) =
+                (int (*)(char *, size_t))tune_symbol(h, "myogen_cl", "_device_name");
+            if (device)
+                device(m.device, sizeof m.device);
+        }
         if (write(wfd, &m, sizeof m) != (ssize_t)sizeof m)
             _exit(3);
         _exit(0);
@@ -62,6 +78,8 @@ static void run_child(const tune_ctx *c, tune_variant *v, const char *so, const 
     v->max_err = m.max_err;
     v->reps = m.reps;
     snprintf(v->note, sizeof v->note, "%s", m.note);
+    if (v->status == TUNE_OK && !c->r->device[0])
+        snprintf(c->r->device, sizeof c->r->device, "%s", m.device);
 }
 
 /* Generates, builds and measures variant v. */
@@ -78,7 +96,7 @@ static void run_variant(const tune_ctx *c, tune_variant *v, const spec *s, const
         snprintf(v->note, sizeof v->note, "generate: %.240s", why);
         return;
     }
-    if (cc_build_shared(&c->cc, cpath, so, c->flags, log, why, sizeof why) != 0) {
+    if (cc_build_shared(&c->cc, cpath, so, c->flags, c->libs, log, why, sizeof why) != 0) {
         v->status = TUNE_FAILED;
         snprintf(v->note, sizeof v->note, "build: %.240s", why);
         return;
@@ -133,7 +151,8 @@ static void run_arity(const tune_ctx *c, tune_variant *v, int n, const spec *spe
                       const void *data, double share)
 {
     const double start = myogen_now(), slice = fmin(1.0, fmax(0.02, 0.3 * share / n));
-    const double mc = c->kern->yardstick ? c->kern->yardstick(data) : 0;
+    /* (a host memcpy says nothing of a GPU) */
+    const double mc = c->kern->yardstick && !c->r->gpu ? c->kern->yardstick(data) : 0;
     char label[128];
     int ran = 0;
     for (int j = 0; j < n; j++) {
@@ -172,6 +191,10 @@ static int write_wisdom(const tune_ctx *c, const spec *given, char *err, size_t 
     memset(&w, 0, sizeof w);
     snprintf(w.myogen, sizeof w.myogen, "%s", MYOGEN_VERSION);
     machine_id_get(&w.machine);
+    if (r->gpu) { /* a GPU record names its device (wisdom_match does not check it) */
+        snprintf(w.machine.cpu, sizeof w.machine.cpu, "%s", r->device);
+        snprintf(w.machine.isa, sizeof w.machine.isa, "%s", WISDOM_GPU_ISA);
+    }
     if (cc_identity(&c->cc, w.compiler, sizeof w.compiler, why, sizeof why) != 0) {
         snprintf(err, errlen, "tune: %s", why);
         return 1;
@@ -251,10 +274,11 @@ static int pick_kernel(const tune_options *o, const spec *given, const tune_kern
                  o->spec_file, given->kernel, MYOGEN_VERSION, names);
         return 2;
     }
-    if (strcmp(given->target, "c") != 0 && strcmp(given->target, "avx2") != 0) {
+    if (strcmp(given->target, "c") != 0 && strcmp(given->target, "avx2") != 0 &&
+        strcmp(given->target, "opencl") != 0) {
         snprintf(err, errlen,
                  "tune %s: target \"%s\" is not tuned by myogen %s (tuned: \"c\", \"avx2\": "
-                 "the targets the system C compiler builds alone)",
+                 "the targets the system C compiler builds alone, and \"opencl\")",
                  o->spec_file, given->target, MYOGEN_VERSION);
         return 2;
     }
@@ -266,6 +290,8 @@ static int pick_kernel(const tune_options *o, const spec *given, const tune_kern
 static int measure_peak(tune_ctx *c, char *err, size_t errlen)
 {
     tune_report *r = c->r;
+    if (r->gpu) /* the host's peak says nothing of the device */
+        return 0;
     const double p = fma_peak_measure(&c->cc, c->dir, r->target, strcmp(r->dtype, "f64") == 0,
                                       err, errlen);
     if (p < 0)
@@ -371,6 +397,7 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
     }
     /* threads = "openmp": built with it, run on OMP_NUM_THREADS (default: the CPUs) */
     snprintf(c.flags, sizeof c.flags, "%.100s%s", cflags, r->openmp ? " -fopenmp" : "");
+    r->gpu = strcmp(given.target, "opencl") == 0;
     if (r->openmp) {
         const char *env = getenv("OMP_NUM_THREADS");
         const long n = env ? atol(env) : sysconf(_SC_NPROCESSORS_ONLN);
@@ -379,6 +406,15 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
     if (make_dir(&c, err, errlen) != 0) {
         rc = 1;
         goto done;
+    }
+    if (r->gpu) { /* the runtime pair beside the variants, built into each */
+        if (emit_runtime(c.dir, why, sizeof why) != 0) {
+            snprintf(err, errlen, "tune: %s", why);
+            rc = 1;
+            goto out;
+        }
+        snprintf(c.flags, sizeof c.flags, "-I%s %s/myogen_cl.c", c.dir, c.dir);
+        snprintf(c.libs, sizeof c.libs, "-lOpenCL");
     }
     r->cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
     r->load_start = tune_load_average();
@@ -390,8 +426,9 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
         rc = 1;
         goto out;
     }
-    tune_progress("measured FMA peak: %.1f GFLOP/s (%s %s, %d thread%s)", r->peak_gflops,
-                  r->target, r->dtype, r->threads, r->threads > 1 ? "s" : "");
+    if (!r->gpu)
+        tune_progress("measured FMA peak: %.1f GFLOP/s (%s %s, %d thread%s)", r->peak_gflops,
+                      r->target, r->dtype, r->threads, r->threads > 1 ? "s" : "");
     run_all(&c, specs);
     r->load_end = tune_load_average();
     (void)measure_peak(&c, why, sizeof why);

@@ -36,9 +36,10 @@ typedef struct {
     double (*yardstick)(const void *data);
     /* In the child process: NAME's entry points from the loaded library dl,
      * one call checked against the reference (inject: an output corrupted
-     * first, the test hook), then timed calls for about slice seconds. */
+     * first, the test hook), then timed calls for about slice seconds by
+     * clock (tune_time_calls; NULL: wall time). */
     void (*child)(void *dl, const char *name, const void *data, const tune_report *r,
-                  double slice, int inject, tune_msg *m);
+                  double (*clock)(void), double slice, int inject, tune_msg *m);
     /* The table and the winners. */
     void (*print_table)(const tune_report *r, FILE *out);
 } tune_kernel;

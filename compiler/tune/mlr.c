@@ -280,7 +280,8 @@ static void call_forward(void *arg)
 
 /* The first and the last head against the reference, then the timing. */
 static void mlr_child(void *dl, const char *name, const void *data, const tune_report *r,
-                      double slice, int inject, tune_msg *m)
+                      double (*clock)(void), double slice, int inject,
+                      tune_msg *m)
 {
     const mlr_data *td = data;
     const mlr_plan *p = &td->p;
@@ -329,7 +330,7 @@ static void mlr_child(void *dl, const char *name, const void *data, const tune_r
         return;
     }
     mlr_call c = {fwd, td, o, lse, ws, batch, heads};
-    tune_time_calls(call_forward, &c, slice, m);
+    tune_time_calls(call_forward, &c, clock, slice, m);
 }
 
 /* ---- the candidates and the table ---- */
@@ -438,10 +439,12 @@ static void mlr_print_table(const tune_report *r, FILE *out)
             continue;
         }
         const double gflops = x->flops / x->median_s * 1e-9;
+        char pk[16];
         tune_fmt_time(x->median_s, t, sizeof t);
-        fprintf(out, "%11s %10.3e %8.2f %5.1f%% %7.2fx%s\n", t,
-                (double)r->seq_len * (double)r->batch / x->median_s, gflops,
-                100.0 * gflops / r->peak_gflops, r->v[best].median_s / x->median_s,
+        tune_fmt_peak(gflops, r->peak_gflops, pk, sizeof pk);
+        fprintf(out, "%11s %10.3e %8.2f %6s %7.2fx%s\n", t,
+                (double)r->seq_len * (double)r->batch / x->median_s, gflops, pk,
+                r->v[best].median_s / x->median_s,
                 i == best ? " <- best" : "");
     }
     fprintf(out, "\nmedian: of repeats after a warm-up; finest: the deepest level's block (seq_len /\n"

@@ -255,7 +255,8 @@ static void call_forward(void *arg)
 
 /* Every output of one call against the reference, then the timing. */
 static void myo_child(void *dl, const char *name, const void *data, const tune_report *r,
-                      double slice, int inject, tune_msg *m)
+                      double (*clock)(void), double slice, int inject,
+                      tune_msg *m)
 {
     const tune_data *td = data;
     const size_t batch = (size_t)r->batch, ch = (size_t)r->channels;
@@ -303,7 +304,7 @@ static void myo_child(void *dl, const char *name, const void *data, const tune_r
         return;
     }
     myo_call c = {fwd, &p, td, y, ws, batch, ch};
-    tune_time_calls(call_forward, &c, slice, m);
+    tune_time_calls(call_forward, &c, clock, slice, m);
 }
 
 /* ---- the candidates ---- */

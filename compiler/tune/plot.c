@@ -108,8 +108,11 @@ int svg_plot_write(const char *path, const tune_report *r, char *err, size_t err
         strbuf_put(&b, "<text x=\"%d\" y=\"50\" font-size=\"12\" fill=\"#444\">", ML);
         put_text(&b, sub);
         strbuf_put(&b, "</text>\n");
-        snprintf(sub, sizeof sub, "%s; FMA peak %.1f GFLOP/s measured; median of repeats",
-                 r->cpu, r->peak_gflops);
+        if (r->gpu)
+            snprintf(sub, sizeof sub, "%s; kernels' device time; median of repeats", r->device);
+        else
+            snprintf(sub, sizeof sub, "%s; FMA peak %.1f GFLOP/s measured; median of repeats",
+                     r->cpu, r->peak_gflops);
         strbuf_put(&b, "<text x=\"%d\" y=\"66\" font-size=\"12\" fill=\"#444\">", ML);
         put_text(&b, sub);
         strbuf_put(&b, "</text>\n");

@@ -35,9 +35,11 @@ void tune_print_table(const tune_report *r, FILE *out)
         char mc[16] = "-";
         if (v->memcpy_s > 0)
             snprintf(mc, sizeof mc, "%.1fx", v->median_s / v->memcpy_s);
-        fprintf(out, "%11s %10.3e %8.2f %5.1f%% %7s %7.2fx%s\n", t,
-                (double)r->seq_len * (double)r->batch / v->median_s, gflops,
-                100.0 * gflops / r->peak_gflops, mc, r->v[best].median_s / v->median_s,
+        char pk[16];
+        tune_fmt_peak(gflops, r->peak_gflops, pk, sizeof pk);
+        fprintf(out, "%11s %10.3e %8.2f %6s %7s %7.2fx%s\n", t,
+                (double)r->seq_len * (double)r->batch / v->median_s, gflops, pk, mc,
+                r->v[best].median_s / v->median_s,
                 i == best ? " <- best" : "");
     }
     fprintf(out, "\nmedian: of repeats after a warm-up; tokens/s: seq_len x batch real tokens per call\n"

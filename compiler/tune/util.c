@@ -158,16 +158,19 @@ int tune_load_spec(const tune_options *o, const char *const *extra, int nextra, 
 #define MAX_REPS 101
 #define MIN_REPS 3
 
-void tune_time_calls(void (*call)(void *), void *arg, double slice, tune_msg *m)
+void tune_time_calls(void (*call)(void *), void *arg, double (*clock)(void), double slice,
+                     tune_msg *m)
 {
     double times[MAX_REPS];
+    if (!clock)
+        clock = myogen_now;
     call(arg);
     const double end = myogen_now() + slice;
     m->reps = 0;
     while (m->reps < MAX_REPS && (m->reps < MIN_REPS || myogen_now() < end)) {
-        const double t0 = myogen_now();
+        const double t0 = clock();
         call(arg);
-        times[m->reps++] = myogen_now() - t0;
+        times[m->reps++] = clock() - t0;
     }
     m->median = myogen_median(times, m->reps);
     m->status = TUNE_OK;
@@ -247,9 +250,14 @@ void tune_print_summary(const tune_report *r, FILE *out, const char *skipped_why
         nfail += r->v[i].status == TUNE_FAILED;
         nskip += r->v[i].status == TUNE_SKIPPED;
     }
-    fprintf(out, "measured FMA peak %.1f GFLOP/s (%s %s, %d thread%s); budget %.0f s, used %.1f s\n",
-            r->peak_gflops, r->target, r->dtype, r->threads, r->threads > 1 ? "s" : "",
-            r->budget_s, r->used_s);
+    if (r->gpu)
+        fprintf(out, "device %s (%s; times: its kernels' device time, MYOGEN_CL_PROFILE); budget "
+                "%.0f s, used %.1f s\n", r->device[0] ? r->device : "(none ran)", r->dtype,
+                r->budget_s, r->used_s);
+    else
+        fprintf(out, "measured FMA peak %.1f GFLOP/s (%s %s, %d thread%s); budget %.0f s, "
+                "used %.1f s\n", r->peak_gflops, r->target, r->dtype, r->threads,
+                r->threads > 1 ? "s" : "", r->budget_s, r->used_s);
     if (r->load_start >= 0)
         fprintf(out, "load average %.2f at the start, %.2f at the end, %d CPUs%s\n",
                 r->load_start, r->load_end, r->cpus,
@@ -264,4 +272,12 @@ void *tune_symbol(void *dl, const char *name, const char *suffix)
     char sym[160];
     snprintf(sym, sizeof sym, "%s%s", name, suffix);
     return dlsym(dl, sym);
+}
+
+void tune_fmt_peak(double gflops, double peak, char *buf, size_t len)
+{
+    if (peak > 0)
+        snprintf(buf, len, "%.1f%%", 100.0 * gflops / peak);
+    else
+        snprintf(buf, len, "-");
 }

@@ -16,6 +16,7 @@ typedef struct {
     double median, max_err;
     int reps;
     char note[200];
+    char device[96]; /* GPU targets: the device that ran it */
 } tune_msg;
 
 /* "myogen tune: ..." on stderr, flushed. */
@@ -45,8 +46,11 @@ int tune_load_spec(const tune_options *o, const char *const *extra, int nextra, 
                    char *err, size_t errlen);
 
 /* One warm-up call of call(arg), then timed calls until slice seconds are
- * used (at least 3, at most 101): m's median, reps and status TUNE_OK. */
-void tune_time_calls(void (*call)(void *), void *arg, double slice, tune_msg *m);
+ * used (at least 3, at most 101): m's median, reps and status TUNE_OK.  A
+ * call's time is the change of clock() across it (GPU targets: the device
+ * seconds of its kernels), or wall time where clock is NULL. */
+void tune_time_calls(void (*call)(void *), void *arg, double (*clock)(void), double slice,
+                     tune_msg *m);
 
 /* The values of a knob to try (at most nmax into vals): the default first,
  * then step times powers of two up to max, nearest the default first (in
@@ -73,6 +77,9 @@ void tune_print_summary(const tune_report *r, FILE *out, const char *skipped_why
 
 /* The symbol NAME SUFFIX (e.g. "_forward") of the loaded library dl, or NULL. */
 void *tune_symbol(void *dl, const char *name, const char *suffix);
+
+/* gflops as "12.3%" of peak, or "-" where no peak was measured (GPUs). */
+void tune_fmt_peak(double gflops, double peak, char *buf, size_t len);
 
 /* "ok", "WRONG", "FAILED", "skipped". */
 const char *tune_status_word(tune_status s);
