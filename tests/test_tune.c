@@ -433,6 +433,16 @@ static void test_knobs_generate(void)
     knobs_parse("TC=8", &k3, err, sizeof err);
     CU_ASSERT_EQUAL(generate_kernel_knobs(&s4, path_in("kb7.c"), &k3, err, sizeof err), 2);
     EXPECT(strstr(err, "unknown knob TC (btt knobs: MB)"), "message: %s", err);
+    /* mlr: B, a multiple of the register block's columns (2 on the c target) */
+    spec s5;
+    if (load_spec_text(mlr_spec, "km.lua", &s5) != 0)
+        return;
+    knobs_parse("B=16", &k3, err, sizeof err);
+    CU_ASSERT_EQUAL(generate_kernel_knobs(&s5, path_in("km.c"), &k3, err, sizeof err), 0);
+    knobs_parse("B=512", &k3, err, sizeof err);
+    CU_ASSERT_EQUAL(generate_kernel_knobs(&s5, path_in("km2.c"), &k3, err, sizeof err), 2);
+    EXPECT(strstr(err, "knob B=512: expected a multiple of 2 (columns of the c register block) "
+                       "in 2..256"), "message: %s", err);
 }
 
 /* ---- suite reference: tune_ref against a dense solve of T_G ---- */
@@ -1113,10 +1123,11 @@ static void test_cli_fault_excluded(void)
     result_free(&r);
 }
 
-/* mlr: arity = the block split factor, depth and ranks kept; arity 3
- * cannot split 64 positions over 3 levels (skipped), variant 1 (arity 2)
- * is broken by the hook and excluded, arity 4 wins; its wisdom entry has no
- * knobs and generates the same kernel as no wisdom. */
+/* mlr: arity = the block split factor, depth and ranks kept, and the knob
+ * B (the tiles' largest side); arity 3 cannot split 64 positions over 3
+ * levels (skipped), variant 1 (arity 2, its default B) is broken by the
+ * hook and excluded, arity 4 wins; its wisdom entry records its B and
+ * generates the kernel with it. */
 static void test_cli_mlr(void)
 {
     const char *spec_file = path_in("mlr.lua");
@@ -1127,52 +1138,51 @@ static void test_cli_mlr(void)
                       path_in("mlr_w.txt"));
     EXPECT(r.code == 0, "exit %d, stderr: %.2000s", r.code, r.err);
     EXPECT(strstr(r.out, "(mlr, target c, f32, depth 3, ranks {2,2,2}") &&
-           strstr(r.out, "arity depth") && strstr(r.out, "tokens/s") &&
+           strstr(r.out, "arity depth") && strstr(r.out, "knobs") && strstr(r.out, "tokens/s") &&
            strstr(r.out, "GFLOP/s") && strstr(r.out, "%peak"),
            "no mlr table header: %.2000s", r.out);
-    EXPECT(strstr(r.out, "\n    2     3        16       WRONG  (disagrees with the reference"),
+    EXPECT(strstr(r.out, "\n    2     3        16 B=32           WRONG  (disagrees with the "
+                         "reference"),
            "arity 2 not excluded: %.2000s", r.out);
-    EXPECT(strstr(r.out, "\n    3     3         -     skipped  (seq_len 64 not divisible by 3^2)"),
+    EXPECT(strstr(r.out, "\n    3     3         - -            skipped  (seq_len 64 not "
+                         "divisible by 3^2)"),
            "arity 3 not skipped: %.2000s", r.out);
-    EXPECT(strstr(r.out, "\n    4     3         4 ") && strstr(r.out, "<- best") &&
-           strstr(r.out, "best overall: arity 4, depth 3"), "arity 4 not the winner: %.2000s",
+    EXPECT(strstr(r.out, "\n    4     3         4 B=") && strstr(r.out, "<- best") &&
+           strstr(r.out, "best overall: arity 4, depth 3, B="), "arity 4 not the winner: %.2000s",
            r.out);
-    EXPECT(strstr(r.out, "1 wrong (excluded)") && strstr(r.out, "1 skipped"), "summary: %.2000s",
+    EXPECT(strstr(r.out, "1 wrong (excluded)") &&
+           strstr(r.out, "skipped (seq_len not divisible, budget or pruned)"), "summary: %.2000s",
            r.out);
-    EXPECT(strstr(r.err, "[ 1/3] arity 2 depth 3: WRONG") && strstr(r.err, "excluded"),
-           "no WRONG progress line: %.2000s", r.err);
+    EXPECT(strstr(r.err, "arity 2 depth 3 B=32 (default): WRONG") && strstr(r.err, "excluded") &&
+           strstr(r.err, "arity 3 depth 3: skipped: seq_len 64 not divisible"),
+           "no WRONG or skipped progress line: %.2000s", r.err);
     static wisdom w;
     char err[1024];
+    long long b = 0;
     if (EXPECT(wisdom_read(path_in("mlr_w.txt"), &w, err, sizeof err) == 0, "%s", err)) {
         EXPECT(!wisdom_find(&w, 2, 3), "the broken variant was recorded");
         const wisdom_entry *e = wisdom_find(&w, 4, 3);
-        EXPECT(e && e->knobs.n == 0 && e->median_s > 0, "entry 4/3 missing or with knobs");
+        EXPECT(e && e->knobs.n == 1 && strcmp(e->knobs.name[0], "B") == 0 && e->median_s > 0,
+               "entry 4/3 missing or without B");
+        if (e)
+            b = e->knobs.value[0];
         EXPECT(w.best_arity == 4 && w.best_depth == 3 && w.seq_len == 64 && w.channels == 2 &&
                w.batch == 2, "best/tuned lines");
         EXPECT(strstr(w.spec, "kernel=\"mlr\"") && strstr(w.spec, "seq_len=64") &&
                !strstr(w.spec, "arity="), "spec key: %s", w.spec);
     }
     result_free(&r);
-    /* the wisdom applies to the spec at arity 4 and generates it identically */
-    mkdir(path_in("mlr_a"), 0755);
-    mkdir(path_in("mlr_b"), 0755);
+    /* the wisdom applies its B to the spec at arity 4 */
     r = MYOGEN(spec_file, "-D", "arity=4", "--wisdom", path_in("mlr_w.txt"), "-o",
-               path_in("mlr_a/k.c"));
+               path_in("mlr_a.c"));
     EXPECT(r.code == 0, "generate with wisdom: exit %d, %s", r.code, r.err);
     result_free(&r);
-    r = MYOGEN(spec_file, "-D", "arity=4", "-o", path_in("mlr_b/k.c"));
-    EXPECT(r.code == 0, "generate: exit %d, %s", r.code, r.err);
-    result_free(&r);
-    const char *names[] = {"k.c", "k.h"};
-    for (int i = 0; i < 2; i++) {
-        char pa[64], pb[64];
-        snprintf(pa, sizeof pa, "mlr_a/%s", names[i]);
-        snprintf(pb, sizeof pb, "mlr_b/%s", names[i]);
-        size_t na = 0, nb = 0;
-        char *a = read_text(path_in(pa), &na), *b = read_text(path_in(pb), &nb);
-        EXPECT(a && b && na == nb && memcmp(a, b, na) == 0, "%s differs with wisdom", names[i]);
-        free(a);
-        free(b);
+    {
+        size_t n;
+        char *k = read_text(path_in("mlr_a.c"), &n), want[64];
+        snprintf(want, sizeof want, "} with knobs B=%lld\n", b);
+        EXPECT(b > 0 && k && strstr(k, want), "the kernel has not B=%lld", b);
+        free(k);
     }
     /* an arity the wisdom has no entry for (arity 2 was broken) is rejected */
     r = MYOGEN(spec_file, "--wisdom", path_in("mlr_w.txt"), "-o", path_in("mlr_c.c"));
@@ -1430,7 +1440,7 @@ static const test_def cli_tests[] = {{"tune: table, wisdom, plot", test_cli_tune
                                      {"myogen wisdom list, merge, prune", test_cli_wisdom_tool},
                                      {"broken variant excluded", test_cli_fault_excluded},
                                      {"tree solve, chain, padding", test_cli_tree_solve},
-                                     {"mlr: table, skipped arity, broken variant, wisdom",
+                                     {"mlr: knob B, skipped arity, broken variant, wisdom",
                                       test_cli_mlr},
                                      {"btt: knob MB, broken variant, wisdom", test_cli_btt},
                                      {"bad input", test_cli_bad_input},

@@ -6,9 +6,8 @@
  * process, checked against the scalar reference below (explicit softmax
  * attention with the MLR score, in double, on random data: the first and
  * the last head, every row up to 256 rows, else 256 rows spread over the
- * sequence) and timed, through the driver (tune/driver.c).  The mlr
- * templates expose no knobs: wisdom entries record arity, depth and time
- * with knobs "-". */
+ * sequence) and timed, through the driver (tune/driver.c), for every value
+ * of the plan's knob B (the tiles' largest side) per arity. */
 #define _XOPEN_SOURCE 700
 #include "tune/kernel.h"
 #include "myogen_buffer.h"
@@ -35,6 +34,7 @@ typedef struct {
     int ranks[MAX_LEVELS];
     double s[MAX_LEVELS];
     int f64, threads;
+    int CB, Bmax; /* the knob B (tiles' largest side): its step and value */
     char cflags[128];
 } mlr_plan;
 
@@ -64,7 +64,8 @@ static int mlr_plan_of(const spec *s, mlr_plan *p, char *err, size_t errlen)
                          "local p = require('mlr.plan')(spec)\n"
                          "local t = {p.T, p.k, p.Lv, p.R, p.dv, p.causal and 1 or 0,"
                          " p.normalize == 'none' and 0 or p.normalize == 'levels' and 1 or 2,"
-                         " spec.dtype == 'f64' and 1 or 0, spec.threads == 'openmp' and 1 or 0}\n"
+                         " spec.dtype == 'f64' and 1 or 0, spec.threads == 'openmp' and 1 or 0,"
+                         " p.CB, p.Bmax}\n"
                          "for l = 1, p.Lv do t[#t + 1] = p.ranks[l] end\n"
                          "for l = 1, p.Lv do t[#t + 1] = string.format('%.17g', p.s[l]) end\n"
                          "return table.concat(t, ' ') .. '|' .. (p.isa.cflags or '')",
@@ -80,8 +81,8 @@ static int mlr_plan_of(const spec *s, mlr_plan *p, char *err, size_t errlen)
     *bar = 0;
     snprintf(p->cflags, sizeof p->cflags, "%s", bar + 1);
     char *q = out, *end;
-    long long f[9];
-    for (int i = 0; i < 9; i++) {
+    long long f[11];
+    for (int i = 0; i < 11; i++) {
         f[i] = strtoll(q, &end, 10);
         if (end == q)
             goto bad;
@@ -96,6 +97,8 @@ static int mlr_plan_of(const spec *s, mlr_plan *p, char *err, size_t errlen)
     p->norm = (int)f[6];
     p->f64 = (int)f[7];
     p->threads = (int)f[8];
+    p->CB = (int)f[9];
+    p->Bmax = (int)f[10];
     if (p->Lv < 1 || p->Lv > MAX_LEVELS)
         goto bad;
     for (int l = 0; l < p->Lv; l++) {
@@ -366,9 +369,9 @@ static int mlr_candidates(const tune_options *o, const spec *given_, tune_report
                  "normalize %s", gp.Lv, ranks, gp.dv, gp.causal ? "causal" : "not causal",
                  gp.norm == 0 ? "none" : gp.norm == 1 ? "levels" : "shared");
     }
-    int nrun = 0;
+    int nrun = 0, first_skip = -1;
     for (int a = 0; a < na; a++) {
-        tune_variant *v = &r->v[r->nv++];
+        tune_variant *v = &r->v[r->nv];
         const int k = ar[a];
         v->arity = k;
         v->depth = gp.Lv;
@@ -383,28 +386,46 @@ static int mlr_candidates(const tune_options *o, const spec *given_, tune_report
                          o->seq_len, k, gp.Lv - 1);
             else
                 snprintf(v->note, sizeof v->note, "arity %d: blocks split into k >= 2", k);
+            if (first_skip < 0)
+                first_skip = r->nv;
+            r->nv++;
             continue;
         }
         mlr_plan p;
-        if (load_mlr_spec(o, k, &specs[a], why, sizeof why) != 0) {
+        if (load_mlr_spec(o, k, &specs[r->nv], why, sizeof why) != 0) {
             snprintf(err, errlen, "tune: arity %d, depth %d: %s", k, gp.Lv, why);
             return 2;
         }
-        if (mlr_plan_of(&specs[a], &p, why, sizeof why) != 0) {
+        if (mlr_plan_of(&specs[r->nv], &p, why, sizeof why) != 0) {
             snprintf(err, errlen, "tune: arity %d: %s", k, why);
             return 1;
         }
-        v->flops = mlr_flops(&p, r->batch, r->channels);
-        v->finest = o->seq_len / div;
-        v->padded = o->seq_len; /* no padding */
-        v->status = TUNE_FAILED; /* until it runs */
+        /* the knob B: the plan's value first, then the register block's
+         * columns times powers of two up to 256 */
+        int vals[8];
+        const int nvals = tune_knob_values(p.Bmax, p.CB, 256, vals, 8);
+        for (int j = 0; j < nvals; j++) {
+            v = &r->v[r->nv];
+            if (j > 0)
+                specs[r->nv] = specs[r->nv - j];
+            v->arity = k;
+            v->depth = gp.Lv;
+            snprintf(v->path, sizeof v->path, "mlr");
+            v->flops = mlr_flops(&p, r->batch, r->channels);
+            v->finest = o->seq_len / div;
+            v->padded = o->seq_len; /* no padding */
+            knobs_set(&v->knobs, "B", vals[j]);
+            v->is_default = j == 0;
+            v->status = TUNE_FAILED; /* until it runs */
+            r->nv++;
+        }
         nrun++;
     }
     if (nrun == 0) { /* nothing to measure: the request is what is wrong */
         snprintf(err, errlen, "tune %s: no arity in --arity can split seq_len %lld over %d "
                  "levels (arity %d: %s); choose arities k with k^%d dividing %lld",
-                 o->spec_file, o->seq_len, gp.Lv, r->v[0].arity, r->v[0].note, gp.Lv - 1,
-                 o->seq_len);
+                 o->spec_file, o->seq_len, gp.Lv, r->v[first_skip].arity, r->v[first_skip].note,
+                 gp.Lv - 1, o->seq_len);
         return 2;
     }
     tune_progress("%s: mlr, %d arities (%d runnable), depth %d, seq_len %lld, heads %lld, "
@@ -420,16 +441,19 @@ static void mlr_print_table(const tune_report *r, FILE *out)
             r->detail);
     fprintf(out, "seq_len %lld, heads %lld, batch %lld; CPU %s\n", r->seq_len, r->channels,
             r->batch, r->cpu);
-    tune_print_summary(r, out, "seq_len not divisible");
-    fprintf(out, "%5s %5s %9s %11s %10s %8s %6s %8s\n", "arity", "depth", "finest", "median",
-            "tokens/s", "GFLOP/s", "%peak", "relative");
+    tune_print_summary(r, out, "seq_len not divisible, budget or pruned");
+    fprintf(out, "%5s %5s %9s %-8s %11s %10s %8s %6s %8s\n", "arity", "depth", "finest", "knobs",
+            "median", "tokens/s", "GFLOP/s", "%peak", "relative");
     for (int i = 0; i < r->nv; i++) {
         const tune_variant *x = &r->v[i];
-        char t[32], fin[24] = "-";
-        if (x->status != TUNE_SKIPPED)
+        char t[32], fin[24] = "-", kn[64];
+        if (x->status == TUNE_SKIPPED && x->finest) /* budget or pruned */
+            continue;
+        if (x->finest)
             snprintf(fin, sizeof fin, "%lld", x->finest);
-        fprintf(out, "%5d %5d %9s ", x->arity, x->depth, fin);
-        if (x->status == TUNE_SKIPPED) {
+        knobs_format(&x->knobs, kn, sizeof kn);
+        fprintf(out, "%5d %5d %9s %-8s ", x->arity, x->depth, fin, kn);
+        if (x->status == TUNE_SKIPPED) { /* seq_len not divisible */
             fprintf(out, "%11s  (%s)\n", "skipped", x->note);
             continue;
         }
@@ -450,13 +474,15 @@ static void mlr_print_table(const tune_report *r, FILE *out)
     fprintf(out, "\nmedian: of repeats after a warm-up; finest: the deepest level's block (seq_len /\n"
                  "k^(depth-1)); tokens/s: seq_len x batch per call; GFLOP/s: the MLR count, 2 D_m +\n"
                  "2 dv per unmasked pair (D_m = r_1 + .. + r_m, m the levels the pair shares) per\n"
-                 "head; relative: best time over this time.  Depth and ranks are the spec's; an\n"
-                 "arity whose k^(depth-1) does not divide seq_len is skipped (no padding).\n");
+                 "head; B: the tiles' largest side; relative: best time over this time.  Depth\n"
+                 "and ranks are the spec's; an arity whose k^(depth-1) does not divide seq_len is\n"
+                 "skipped (no padding).\n");
     if (best >= 0) {
-        char t[32];
+        char t[32], kn[64];
         tune_fmt_time(r->v[best].median_s, t, sizeof t);
-        fprintf(out, "best overall: arity %d, depth %d: %s per call, %.3e tokens/s\n",
-                r->v[best].arity, r->v[best].depth, t,
+        knobs_format(&r->v[best].knobs, kn, sizeof kn);
+        fprintf(out, "best overall: arity %d, depth %d, %s: %s per call, %.3e tokens/s\n",
+                r->v[best].arity, r->v[best].depth, kn, t,
                 (double)r->seq_len * (double)r->batch / r->v[best].median_s);
     } else {
         fprintf(out, "best overall: none (no variant passed the check)\n");

@@ -89,7 +89,10 @@ return function(spec)
     p.MR, p.NV = 4, 2
   end
   p.CB = p.NV * W -- columns per register block
-  p.Bmax = (W > 1 and f32) and 64 or 32
+  -- the tiles' largest side: the tuner's knob (lib/knobs.lua) B, a multiple
+  -- of the register block's columns
+  local knob = require("lib.knobs")("mlr", { B = 256 })
+  p.Bmax = knob("B", (W > 1 and f32) and 64 or 32, p.CB, "columns of the " .. V.name .. " register block")
   local Lc = 1
   for l = 2, Lv do
     if p.block[l] >= p.Bmax then Lc = l end
