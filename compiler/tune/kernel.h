@@ -5,6 +5,8 @@
 #include "spec.h"
 #include "tune/result.h"
 #include "tune/tune.h"
+#include "tune/data.h"
+#include "tune/format.h"
 #include "tune/util.h"
 
 /* Room for the variants of one tune: every arity times every knob value. */

@@ -1,6 +1,6 @@
 /* A myo tune's table on stdout: every variant that ran, then the winners. */
 #include "tune/result.h"
-#include "tune/util.h"
+#include "tune/format.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,5 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tune/util.h"
-#include "myogen_buffer.h"
 #include "myogen_timer.h"
 
 #include <dlfcn.h>
@@ -29,18 +28,6 @@ void tune_progress(const char *fmt, ...)
     va_end(ap);
 }
 
-static uint64_t rng;
-
-void tune_seed(uint64_t seed) { rng = seed; }
-
-double tune_urand(double lo, double hi)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return lo + (hi - lo) * (double)((rng * 2685821657736338717ULL) >> 11) * 0x1p-53;
-}
-
 double tune_load_average(void)
 {
     double l = -1;
@@ -51,16 +38,6 @@ double tune_load_average(void)
         fclose(f);
     }
     return l;
-}
-
-void tune_fmt_time(double s, char *buf, size_t len)
-{
-    if (s < 1e-3)
-        snprintf(buf, len, "%.2f us", s * 1e6);
-    else if (s < 1)
-        snprintf(buf, len, "%.3f ms", s * 1e3);
-    else
-        snprintf(buf, len, "%.3f s", s);
 }
 
 void tune_remove_dir(const char *dir)
@@ -205,68 +182,6 @@ int tune_knob_values(int def, int step, int max, int *vals, int nmax)
     return n;
 }
 
-void *tune_fill(size_t n, int f64, double lo, double hi)
-{
-    void *p = myogen_buffer_alloc(n * (f64 ? 8 : 4));
-    if (!p)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        const double v = tune_urand(lo, hi);
-        if (f64)
-            ((double *)p)[i] = v;
-        else
-            ((float *)p)[i] = (float)v;
-    }
-    return p;
-}
-
-double tune_at(const void *a, size_t i, int f64)
-{
-    return f64 ? ((const double *)a)[i] : (double)((const float *)a)[i];
-}
-
-int tune_check_value(double got, double ref, double atol, double rtol, tune_msg *m,
-                     size_t *nbad, double *worst_ratio)
-{
-    const double diff = fabs(got - ref);
-    const double ratio = isfinite(diff) ? diff / (atol + rtol * fabs(ref)) : INFINITY;
-    if (!(diff <= m->max_err))
-        m->max_err = isfinite(diff) ? diff : INFINITY;
-    if (ratio <= 1)
-        return 0;
-    ++*nbad;
-    if (ratio <= *worst_ratio)
-        return 0;
-    *worst_ratio = ratio;
-    return 1;
-}
-
-void tune_print_summary(const tune_report *r, FILE *out, const char *skipped_why)
-{
-    int nok = 0, nwrong = 0, nfail = 0, nskip = 0;
-    for (int i = 0; i < r->nv; i++) {
-        nok += r->v[i].status == TUNE_OK;
-        nwrong += r->v[i].status == TUNE_WRONG;
-        nfail += r->v[i].status == TUNE_FAILED;
-        nskip += r->v[i].status == TUNE_SKIPPED;
-    }
-    if (r->gpu)
-        fprintf(out, "device %s (%s; times: its kernels' device time, MYOGEN_CL_PROFILE); budget "
-                "%.0f s, used %.1f s\n", r->device[0] ? r->device : "(none ran)", r->dtype,
-                r->budget_s, r->used_s);
-    else
-        fprintf(out, "measured FMA peak %.1f GFLOP/s (%s %s, %d thread%s); budget %.0f s, "
-                "used %.1f s\n", r->peak_gflops, r->target, r->dtype, r->threads,
-                r->threads > 1 ? "s" : "", r->budget_s, r->used_s);
-    if (r->load_start >= 0)
-        fprintf(out, "load average %.2f at the start, %.2f at the end, %d CPUs%s\n",
-                r->load_start, r->load_end, r->cpus,
-                r->load_start > 0.5 * r->cpus || r->load_end > 1.5 * r->cpus
-                    ? ": other processes competed, timings are noisy" : "");
-    fprintf(out, "%d variants: %d timed, %d wrong (excluded), %d failed, %d skipped (%s)\n\n",
-            r->nv, nok, nwrong, nfail, nskip, skipped_why);
-}
-
 void *tune_symbol(void *dl, const char *name, const char *suffix)
 {
     char sym[160];
@@ -274,10 +189,3 @@ void *tune_symbol(void *dl, const char *name, const char *suffix)
     return dlsym(dl, sym);
 }
 
-void tune_fmt_peak(double gflops, double peak, char *buf, size_t len)
-{
-    if (peak > 0)
-        snprintf(buf, len, "%.1f%%", 100.0 * gflops / peak);
-    else
-        snprintf(buf, len, "-");
-}

@@ -22,15 +22,8 @@ typedef struct {
 /* "myogen tune: ..." on stderr, flushed. */
 void tune_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* A seeded uniform generator (xorshift64*): the same data for the same seed. */
-void tune_seed(uint64_t seed);
-double tune_urand(double lo, double hi);
-
 /* The 1-minute load average, or -1. */
 double tune_load_average(void);
-
-/* "12.34 us", "1.234 ms" or "1.234 s". */
-void tune_fmt_time(double s, char *buf, size_t len);
 
 /* Removes dir and the files in it. */
 void tune_remove_dir(const char *dir);
@@ -58,28 +51,8 @@ void tune_time_calls(void (*call)(void *), void *arg, double (*clock)(void), dou
  * going its way.  Returns the count. */
 int tune_knob_values(int def, int step, int max, int *vals, int nmax);
 
-/* n values uniform in [lo, hi) from tune_urand, float or double
- * (myogen_buffer_alloc: free with myogen_buffer_free), or NULL. */
-void *tune_fill(size_t n, int f64, double lo, double hi);
-
-/* Element i of a float or double array, as a double. */
-double tune_at(const void *a, size_t i, int f64);
-
-/* One output against its reference, |got - ref| <= atol + rtol |ref|:
- * raises m->max_err, counts a miss in *nbad; 1 when it is the worst miss so
- * far (*worst_ratio its ratio to the tolerance), else 0. */
-int tune_check_value(double got, double ref, double atol, double rtol, tune_msg *m,
-                     size_t *nbad, double *worst_ratio);
-
-/* The table's lines on the peak and budget, the load and the variants'
- * outcomes (skipped_why: why variants were skipped). */
-void tune_print_summary(const tune_report *r, FILE *out, const char *skipped_why);
-
 /* The symbol NAME SUFFIX (e.g. "_forward") of the loaded library dl, or NULL. */
 void *tune_symbol(void *dl, const char *name, const char *suffix);
-
-/* gflops as "12.3%" of peak, or "-" where no peak was measured (GPUs). */
-void tune_fmt_peak(double gflops, double peak, char *buf, size_t len);
 
 /* "ok", "WRONG", "FAILED", "skipped". */
 const char *tune_status_word(tune_status s);
