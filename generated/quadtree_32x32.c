@@ -61,12 +61,13 @@ static inline size_t quadtree_32x32_round(size_t n, size_t m)
 /* Weights of the leaf-to-leaf map by the level of the lowest common
  * ancestor, from the tree recurrences along one path (per channel and state,
  * in double), turned into block-sum weights; layout [tile][6][TC]. */
-static int quadtree_32x32_weights(const quadtree_32x32_params *p, size_t channels, float *g)
+static int quadtree_32x32_weights(const quadtree_32x32_params *p, size_t channels, float *g, size_t ti)
 {
     size_t h, n;
     int l;
-    memset(g, 0, (channels + 31) / 32 * 192 * sizeof(float));
-    for (h = 0; h < channels; h++) {
+    const size_t h_lo = ti * 32, h_hi = h_lo + 32 < channels ? h_lo + 32 : channels;
+    memset(g + ti * 192, 0, 192 * sizeof(float)); /* the padding lanes too */
+    for (h = h_lo; h < h_hi; h++) {
         double w[6] = {0};
         float *gh = g + h / 32 * 192 + h % 32;
         for (n = 0; n < 16; n++) {
@@ -210,6 +211,22 @@ static void quadtree_32x32_tile(const float *g, const float *u, size_t us, float
     quadtree_32x32_spread(g, s, pk, y, ys, nt);
 }
 
+/* The weights of every channel tile: the tiles in parallel (dense blocks in
+ * order: they share the path recurrences' scratch). */
+static int quadtree_32x32_all_weights(const quadtree_32x32_params *p, size_t channels, float *g)
+{
+    const size_t tiles = (channels + 31) / 32;
+    size_t ti;
+    int rc = 0;
+    quadtree_32x32_PARALLEL_FOR(quadtree_32x32_slots(tiles)) /* (no scratch) */
+    for (ti = 0; ti < tiles; ti++) {
+        const int e = quadtree_32x32_weights(p, channels, g, ti);
+        if (e > rc)
+            rc = e;
+    }
+    return rc;
+}
+
 /* Bytes: the weights, then per thread: block sums, padded u and y.
  * Saturates at SIZE_MAX. */
 static size_t quadtree_32x32_forward_workspace(size_t batch, size_t channels)
@@ -233,7 +250,7 @@ int quadtree_32x32_forward(const quadtree_32x32_params *p, const float *u, float
     scratch = g + tiles * 192;
     /* y's rows can be streamed when every one starts on a vector boundary */
     nt = (uintptr_t)y % 32 == 0 && channels % 8 == 0;
-    rc = quadtree_32x32_weights(p, channels, g);
+    rc = quadtree_32x32_all_weights(p, channels, g);
     if (rc != 0)
         return rc;
     quadtree_32x32_PARALLEL_FOR(quadtree_32x32_slots(items))

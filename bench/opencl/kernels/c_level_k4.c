@@ -84,12 +84,13 @@ static inline size_t c_level_k4_round(size_t n, size_t m)
 /* Weights of the leaf-to-leaf map by the level of the lowest common
  * ancestor, from the tree recurrences along one path (per channel and state,
  * in double), turned into block-sum weights; layout [tile][7][TC]. */
-static int c_level_k4_weights(const c_level_k4_params *p, size_t channels, float *g)
+static int c_level_k4_weights(const c_level_k4_params *p, size_t channels, float *g, size_t ti)
 {
     size_t h, n;
     int l;
-    memset(g, 0, (channels + 31) / 32 * 224 * sizeof(float));
-    for (h = 0; h < channels; h++) {
+    const size_t h_lo = ti * 32, h_hi = h_lo + 32 < channels ? h_lo + 32 : channels;
+    memset(g + ti * 224, 0, 224 * sizeof(float)); /* the padding lanes too */
+    for (h = h_lo; h < h_hi; h++) {
         double w[7] = {0};
         float *gh = g + h / 32 * 224 + h % 32;
         for (n = 0; n < 16; n++) {
@@ -245,6 +246,22 @@ static void c_level_k4_tile(const float *g, const float *u, size_t us, float *y,
     c_level_k4_spread(g, s, pk, y, ys, nt);
 }
 
+/* The weights of every channel tile: the tiles in parallel (dense blocks in
+ * order: they share the path recurrences' scratch). */
+static int c_level_k4_all_weights(const c_level_k4_params *p, size_t channels, float *g)
+{
+    const size_t tiles = (channels + 31) / 32;
+    size_t ti;
+    int rc = 0;
+    c_level_k4_PARALLEL_FOR(c_level_k4_slots(tiles)) /* (no scratch) */
+    for (ti = 0; ti < tiles; ti++) {
+        const int e = c_level_k4_weights(p, channels, g, ti);
+        if (e > rc)
+            rc = e;
+    }
+    return rc;
+}
+
 /* Bytes: the weights, then per thread: block sums, padded u and y.
  * Saturates at SIZE_MAX. */
 static size_t c_level_k4_forward_workspace(size_t batch, size_t channels)
@@ -268,7 +285,7 @@ int c_level_k4_forward(const c_level_k4_params *p, const float *u, float *y,
     scratch = g + tiles * 224;
     /* y's rows can be streamed when every one starts on a vector boundary */
     nt = (uintptr_t)y % 32 == 0 && channels % 8 == 0;
-    rc = c_level_k4_weights(p, channels, g);
+    rc = c_level_k4_all_weights(p, channels, g);
     if (rc != 0)
         return rc;
     c_level_k4_PARALLEL_FOR(c_level_k4_slots(items))
@@ -493,7 +510,7 @@ int c_level_k4_backward(const c_level_k4_params *p, const float *u, const float 
     scratch = Gb + items * 224;
     /* du's rows can be streamed when every one starts on a vector boundary */
     nt = (uintptr_t)du % 32 == 0 && channels % 8 == 0;
-    rc = c_level_k4_weights(p, channels, g);
+    rc = c_level_k4_all_weights(p, channels, g);
     if (rc != 0)
         return rc;
     /* parallel over (tile, batch element); each item's weight sums are kept
