@@ -128,6 +128,15 @@ static char *read_text(const char *path, size_t *len)
     return p;
 }
 
+/* Does the file at path hold the text want? */
+static int file_has(const char *path, const char *want)
+{
+    char *t = read_text(path, NULL);
+    const int has = t && strstr(t, want) != NULL;
+    free(t);
+    return has;
+}
+
 static int exists(const char *path)
 {
     struct stat st;
@@ -1178,11 +1187,9 @@ static void test_cli_mlr(void)
     EXPECT(r.code == 0, "generate with wisdom: exit %d, %s", r.code, r.err);
     result_free(&r);
     {
-        size_t n;
-        char *k = read_text(path_in("mlr_a.c"), &n), want[64];
+        char want[64];
         snprintf(want, sizeof want, "} with knobs B=%lld\n", b);
-        EXPECT(b > 0 && k && strstr(k, want), "the kernel has not B=%lld", b);
-        free(k);
+        EXPECT(b > 0 && file_has(path_in("mlr_a.c"), want), "the kernel has not B=%lld", b);
     }
     /* an arity the wisdom has no entry for (arity 2 was broken) is rejected */
     r = MYOGEN(spec_file, "--wisdom", path_in("mlr_w.txt"), "-o", path_in("mlr_c.c"));
@@ -1224,11 +1231,9 @@ static void test_cli_btt(void)
     EXPECT(r.code == 0, "generate with wisdom: exit %d, %s", r.code, r.err);
     result_free(&r);
     {
-        size_t n;
-        char *k = read_text(path_in("btt_k.c"), &n), want[64];
+        char want[64];
         snprintf(want, sizeof want, "#define tb_MB %lld\n", mb);
-        EXPECT(mb > 0 && k && strstr(k, want), "the kernel has not MB=%lld", mb);
-        free(k);
+        EXPECT(mb > 0 && file_has(path_in("btt_k.c"), want), "the kernel has not MB=%lld", mb);
     }
     /* threads = "openmp": built with -fopenmp, the peak and table for OMP_NUM_THREADS */
     r = run_myogen("OMP_NUM_THREADS=2", "tune", spec_file, "-D", "threads=openmp", "--seq-len",
@@ -1276,11 +1281,9 @@ static void test_cli_opencl(void)
     r = MYOGEN(spec_file, "--wisdom", path_in("ocl_w.txt"), "-o", path_in("ocl_k.c"));
     EXPECT(r.code == 0, "generate with the GPU record: exit %d, %s", r.code, r.err);
     result_free(&r);
-    size_t n;
-    char *k = read_text(path_in("ocl_k.c"), &n), want[64];
+    char want[64];
     snprintf(want, sizeof want, "} with knobs TL=%lld\n", tl);
-    EXPECT(tl > 0 && k && strstr(k, want), "the kernel has not TL=%lld", tl);
-    free(k);
+    EXPECT(tl > 0 && file_has(path_in("ocl_k.c"), want), "the kernel has not TL=%lld", tl);
 }
 
 static void test_cli_tree_solve(void)

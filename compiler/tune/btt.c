@@ -8,7 +8,6 @@
 #define _XOPEN_SOURCE 700
 #include "tune/kernel.h"
 #include "myogen_buffer.h"
-#include "template.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -39,17 +38,13 @@ static int btt_plan_of(const spec *s, btt_plan *p, char *err, size_t errlen)
 {
     char out[512];
     memset(p, 0, sizeof *p);
-    template_engine *e = engine_new(s->canonical, err, errlen);
-    if (!e)
-        return -1;
-    const int rc = engine_eval(e,
-                               "local p = require('btt.plan')(spec)\n"
-                               "return table.concat({p.m0, p.m1, p.n0, p.n1, p.s, p.MR, p.MB,"
-                               " p.attention and 1 or 0, spec.dtype == 'f64' and 1 or 0,"
-                               " spec.threads == 'openmp' and 1 or 0},"
-                               " ' ') .. '|' .. (p.isa.cflags or '')",
-                               out, sizeof out, err, errlen);
-    engine_free(e);
+    const int rc = tune_spec_eval(s,
+        "local p = require('btt.plan')(spec)\n"
+        "return table.concat({p.m0, p.m1, p.n0, p.n1, p.s, p.MR, p.MB,"
+        " p.attention and 1 or 0, spec.dtype == 'f64' and 1 or 0,"
+        " spec.threads == 'openmp' and 1 or 0},"
+        " ' ') .. '|' .. (p.isa.cflags or '')",
+        out, sizeof out, err, errlen);
     if (rc != 0)
         return -1;
     char *bar = strchr(out, '|');
@@ -287,8 +282,7 @@ static void btt_print_table(const tune_report *r, FILE *out)
         knobs_format(&v->knobs, kn, sizeof kn);
         fprintf(out, "%-8s ", kn);
         if (v->status != TUNE_OK) {
-            fprintf(out, "%11s  (%s: excluded)\n", v->status == TUNE_WRONG ? "WRONG" : "FAILED",
-                    v->status == TUNE_WRONG ? "disagrees with the reference" : "did not run");
+            tune_print_excluded(out, v);
             continue;
         }
         const double gflops = v->flops / v->median_s * 1e-9;

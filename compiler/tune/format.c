@@ -46,3 +46,9 @@ void tune_print_summary(const tune_report *r, FILE *out, const char *skipped_why
     fprintf(out, "%d variants: %d timed, %d wrong (excluded), %d failed, %d skipped (%s)\n\n",
             r->nv, nok, nwrong, nfail, nskip, skipped_why);
 }
+
+void tune_print_excluded(FILE *out, const tune_variant *v)
+{
+    fprintf(out, "%11s  (%s: excluded)\n", v->status == TUNE_WRONG ? "WRONG" : "FAILED",
+            v->status == TUNE_WRONG ? "disagrees with the reference" : "did not run");
+}

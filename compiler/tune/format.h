@@ -16,4 +16,8 @@ void tune_fmt_peak(double gflops, double peak, char *buf, size_t len);
  * outcomes (skipped_why: why variants were skipped). */
 void tune_print_summary(const tune_report *r, FILE *out, const char *skipped_why);
 
+/* The rest of the table row of a variant that did not pass the check or
+ * did not run: WRONG or FAILED, excluded. */
+void tune_print_excluded(FILE *out, const tune_variant *v);
+
 #endif

@@ -12,7 +12,6 @@
 #include "tune/kernel.h"
 #include "myogen_buffer.h"
 #include "myogen_timer.h"
-#include "template.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -57,20 +56,16 @@ static int mlr_plan_of(const spec *s, mlr_plan *p, char *err, size_t errlen)
 {
     char out[2048];
     memset(p, 0, sizeof *p);
-    template_engine *e = engine_new(s->canonical, err, errlen);
-    if (!e)
-        return -1;
-    int rc = engine_eval(e,
-                         "local p = require('mlr.plan')(spec)\n"
-                         "local t = {p.T, p.k, p.Lv, p.R, p.dv, p.causal and 1 or 0,"
-                         " p.normalize == 'none' and 0 or p.normalize == 'levels' and 1 or 2,"
-                         " spec.dtype == 'f64' and 1 or 0, spec.threads == 'openmp' and 1 or 0,"
-                         " p.CB, p.Bmax}\n"
-                         "for l = 1, p.Lv do t[#t + 1] = p.ranks[l] end\n"
-                         "for l = 1, p.Lv do t[#t + 1] = string.format('%.17g', p.s[l]) end\n"
-                         "return table.concat(t, ' ') .. '|' .. (p.isa.cflags or '')",
-                         out, sizeof out, err, errlen);
-    engine_free(e);
+    const int rc = tune_spec_eval(s,
+        "local p = require('mlr.plan')(spec)\n"
+        "local t = {p.T, p.k, p.Lv, p.R, p.dv, p.causal and 1 or 0,"
+        " p.normalize == 'none' and 0 or p.normalize == 'levels' and 1 or 2,"
+        " spec.dtype == 'f64' and 1 or 0, spec.threads == 'openmp' and 1 or 0,"
+        " p.CB, p.Bmax}\n"
+        "for l = 1, p.Lv do t[#t + 1] = p.ranks[l] end\n"
+        "for l = 1, p.Lv do t[#t + 1] = string.format('%.17g', p.s[l]) end\n"
+        "return table.concat(t, ' ') .. '|' .. (p.isa.cflags or '')",
+        out, sizeof out, err, errlen);
     if (rc != 0)
         return -1;
     char *bar = strchr(out, '|');
@@ -458,8 +453,7 @@ static void mlr_print_table(const tune_report *r, FILE *out)
             continue;
         }
         if (x->status != TUNE_OK) {
-            fprintf(out, "%11s  (%s: excluded)\n", x->status == TUNE_WRONG ? "WRONG" : "FAILED",
-                    x->status == TUNE_WRONG ? "disagrees with the reference" : "did not run");
+            tune_print_excluded(out, x);
             continue;
         }
         const double gflops = x->flops / x->median_s * 1e-9;

@@ -8,7 +8,6 @@
 #include "tune/myo_ref.h"
 #include "myogen_buffer.h"
 #include "myogen_timer.h"
-#include "template.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -74,23 +73,11 @@ static int load_variant_spec(const tune_options *o, int k, int d, spec *s, char 
     return tune_load_spec(o, extra, 2, s, err, errlen);
 }
 
-/* Evaluates Lua in a fresh engine of spec s (default knobs). */
-static int spec_eval(const spec *s, const char *src, char *out, size_t outlen, char *err,
-                     size_t errlen)
-{
-    template_engine *e = engine_new(s->canonical, err, errlen);
-    if (!e)
-        return -1;
-    int rc = engine_eval(e, src, out, outlen, err, errlen);
-    engine_free(e);
-    return rc;
-}
-
 static int plan_of(const spec *s, plan_info *pi, char *err, size_t errlen)
 {
     char out[512];
     memset(pi, 0, sizeof *pi);
-    if (spec_eval(s,
+    if (tune_spec_eval(s,
                   "local p = require('myo.plan')(spec)\n"
                   "return table.concat({p.path, p.W, p.TC or 0, p.TL, p.tree.V, p.tree.L,"
                   " p.isa.cflags or ''}, '|')",
@@ -313,7 +300,7 @@ static void myo_child(void *dl, const char *name, const void *data, const tune_r
 static int describe_spec(const spec *s, tune_report *r, char *err, size_t errlen)
 {
     char out[256];
-    if (spec_eval(s,
+    if (tune_spec_eval(s,
                   "return table.concat({spec.dtype, spec.share, spec.readout, spec.state,"
                   " spec.threads == 'openmp' and 1 or 0, spec.symmetric and 1 or 0,"
                   " spec.block}, ' ')",

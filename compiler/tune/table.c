@@ -26,8 +26,7 @@ void tune_print_table(const tune_report *r, FILE *out)
         fprintf(out, "%5d %5d %8lld %5.1f%% %-10s %-8s ", v->arity, v->depth, v->padded, waste,
                 v->path, kn);
         if (v->status != TUNE_OK) {
-            fprintf(out, "%11s  (%s: excluded)\n", v->status == TUNE_WRONG ? "WRONG" : "FAILED",
-                    v->status == TUNE_WRONG ? "disagrees with the reference" : "did not run");
+            tune_print_excluded(out, v);
             continue;
         }
         const double gflops = v->flops / v->median_s * 1e-9;

@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tune/util.h"
 #include "myogen_timer.h"
+#include "template.h"
 
 #include <dlfcn.h>
 
@@ -189,3 +190,14 @@ void *tune_symbol(void *dl, const char *name, const char *suffix)
     return dlsym(dl, sym);
 }
 
+
+int tune_spec_eval(const spec *s, const char *src, char *out, size_t outlen, char *err,
+                   size_t errlen)
+{
+    template_engine *e = engine_new(s->canonical, err, errlen);
+    if (!e)
+        return -1;
+    const int rc = engine_eval(e, src, out, outlen, err, errlen);
+    engine_free(e);
+    return rc;
+}

@@ -51,6 +51,12 @@ void tune_time_calls(void (*call)(void *), void *arg, double (*clock)(void), dou
  * going its way.  Returns the count. */
 int tune_knob_values(int def, int step, int max, int *vals, int nmax);
 
+/* Evaluates the Lua chunk src in a fresh template engine of spec s (the
+ * default knobs: what a plan says), its result text into out: 0, or -1 with
+ * why. */
+int tune_spec_eval(const spec *s, const char *src, char *out, size_t outlen, char *err,
+                   size_t errlen);
+
 /* The symbol NAME SUFFIX (e.g. "_forward") of the loaded library dl, or NULL. */
 void *tune_symbol(void *dl, const char *name, const char *suffix);
 
