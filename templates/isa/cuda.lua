@@ -16,7 +16,8 @@ local halves = {
 
 return function(dtype)
   local half = halves[dtype]
-  local V = require("isa.opencl")(half and "f32" or dtype)
+  local arith = half and "f32" or dtype -- the type arithmetic runs in
+  local V = require("isa.opencl")(arith)
   if half then
     V.storage = half.type
     V.storage_header = half.header
@@ -73,7 +74,7 @@ return function(dtype)
   V.gloadn = function(T, n, p) return "*(const " .. V.vecn(T, n) .. " *)(" .. p .. ")" end
   V.gstoren = function(T, n, p) return "*(" .. V.vecn(T, n) .. " *)(" .. p .. ")" end
   V.pow2i = function(n)
-    if dtype == "f32" then
+    if arith == "f32" then
       return "__int_as_float((int)((int)(" .. n .. ") + 127) << 23)"
     end
     return "__longlong_as_double((long long)((long long)(" .. n .. ") + 1023) << 52)"
