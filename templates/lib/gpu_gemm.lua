@@ -110,25 +110,58 @@ function M.kernel(V, T, NAME, op)
   return table.concat(out, "\n"), t
 end
 
--- The staging of the BK values of k from kb of a tile's `rows` rows (row
--- variable rowvar, m or n, below rowlim): dst[kk * LD + rr] (kk < BK,
--- rr < rows) or, with rowmajor, dst[rr * LD + kk]; zero past k1 and the
--- rows.  x runs along the contiguous index `fast`; `conv` turns the stored
--- element into the tile's type.
-local function stage(t, dst, LD, rowmajor, rows, rowvar, fast, expr, rowlim, zero, conv)
-  local ka, ra
-  if fast == "k" then
-    ka, ra = "x % " .. t.BK, "x / " .. t.BK
-  else
-    ka, ra = "x / " .. rows, "x % " .. rows
+-- The staging of BK values of k of a tile's `rows` rows (row variable
+-- rowvar, m or n, below rowlim) through registers `name`: load(kb) issues
+-- every load of the values from kb before any is stored (fully unrolled:
+-- their latencies overlap), store() puts them at dst[kk * LD + rr] (kk <
+-- BK, rr < rows) or, with rowmajor, dst[rr * LD + kk], zero past k1 and the
+-- rows.  Element x = lid + WG e runs along the contiguous index `fast`;
+-- `conv` turns the stored element into the tile's type.
+local function stager(V, t, name, dst, LD, rowmajor, rows, rowvar, fast, expr, rowlim, conv)
+  local total = t.BK * rows
+  local n = (total + t.WG - 1) // t.WG
+  -- (k, row) of element e; where WG is a multiple of the run along `fast`
+  -- every element of a work-item has the same offset along it, so the
+  -- compiler sees one address plus constant steps
+  local run = fast == "k" and t.BK or rows
+  local along, across = "lid % " .. run, "lid / " .. run .. " + " .. t.WG // run .. " * e"
+  if t.WG % run ~= 0 then along, across = "x % " .. run, "x / " .. run end
+  local ka, ra = along, across
+  if fast ~= "k" then ka, ra = across, along end
+  local zero = V.storage == V.real and V.zero() or V.narrow("0.0f")
+  local function each(lines)
+    local out = { "        " .. V.unroll(n), "        for (int e = 0; e < " .. n .. "; e++) {" }
+    if n * t.WG > total or t.WG % run ~= 0 then
+      out[#out + 1] = "            const int x = lid + " .. t.WG .. " * e;"
+    end
+    if n * t.WG > total then out[#out + 1] = "            if (x >= " .. total .. ") break;" end
+    out[#out + 1] = "            const int kk = " .. ka .. ", rr = " .. ra .. ";"
+    for _, l in ipairs(lines) do out[#out + 1] = "            " .. l end
+    out[#out + 1] = "        }"
+    return table.concat(out, "\n")
   end
   local at = rowmajor and ("rr * " .. LD .. " + kk") or ("kk * " .. LD .. " + rr")
-  return table.concat({
-    "        for (int x = lid; x < " .. t.BK * rows .. "; x += " .. t.WG .. ") {",
-    "            const int kk = " .. ka .. ", rr = " .. ra .. ";",
-    "            const size_t ki = kb + (size_t)kk, " .. rowvar .. " = " .. rowvar:sub(1, 1) .. "0 + (size_t)rr;",
-    "            " .. dst .. "[" .. at .. "] = ki < k1 && " .. rowvar .. " < " .. rowlim .. " ? " .. conv(expr) .. " : " .. zero .. ";",
-    "        }" }, "\n")
+  return {
+    decl = "    " .. V.storage .. " " .. name .. "[" .. n .. "];",
+    load = function(kb)
+      return each({ "const size_t ki = " .. kb .. " + (size_t)kk, " .. rowvar .. " = " .. rowvar:sub(1, 1) .. "0 + (size_t)rr;",
+        name .. "[e] = ki < k1 && " .. rowvar .. " < " .. rowlim .. " ? " .. expr .. " : " .. zero .. ";" })
+    end,
+    store = function() return each({ dst .. "[" .. at .. "] = " .. conv(name .. "[e]") .. ";" }) end,
+  }
+end
+
+-- The k loop over blocks of BK: each block's A and B tiles loaded (every
+-- load in flight at once), stored, `body` (lines) between barriers.  (The
+-- loops are short, K / BK = 1 to 4 blocks: loading the next block during
+-- this one's products bought nothing but registers, 255 a work-item.)
+local function k_loop(V, t, a, b, body)
+  local out = { a.decl, b.decl, "    for (size_t kb = k0; kb < k1; kb += " .. t.BK .. ") {",
+    a.load("kb"), b.load("kb"), a.store(), b.store(), "        " .. V.barrier() }
+  for _, l in ipairs(body) do out[#out + 1] = l end
+  out[#out + 1] = "        " .. V.barrier()
+  out[#out + 1] = "    }"
+  return table.concat(out, "\n")
 end
 
 -- Arithmetic-type tiles (k-major in local memory), MR x NR register
@@ -145,15 +178,13 @@ function M.fma_body(V, T, t, op)
     "    const int lid = " .. V.lid() .. ", ty = lid / " .. t.TX .. ", tx = lid % " .. t.TX .. ";",
     "    " .. T .. " acc[" .. t.MR .. "][" .. t.NR .. "];",
   }
-  local loop = {}
-  local function add(s) loop[#loop + 1] = s end
+  local loop, body = {}, {} -- (body: the products of one block of k)
+  local function add(s) body[#body + 1] = s end
   for r = 0, t.MR - 1 do
-    for cc = 0, t.NR - 1 do add("    acc[" .. r .. "][" .. cc .. "] = " .. V.zero() .. ";") end
+    for cc = 0, t.NR - 1 do loop[#loop + 1] = "    acc[" .. r .. "][" .. cc .. "] = " .. V.zero() .. ";" end
   end
-  add("    for (size_t kb = k0; kb < k1; kb += " .. t.BK .. ") {")
-  add(stage(t, "As", LM, false, t.BM, "mi", op.a_fast, op.A("g", "mi", "ki"), "M", V.zero(), V.widen))
-  add(stage(t, "Bs", LN, false, t.BN, "ni", op.b_fast == "n" and "m" or "k", op.B("g", "ki", "ni"), tostring(op.N), V.zero(), V.widen))
-  add("        " .. V.barrier())
+  local sa = stager(V, t, "ar", "As", LM, false, t.BM, "mi", op.a_fast, op.A("g", "mi", "ki"), "M", V.widen)
+  local sb = stager(V, t, "br", "Bs", LN, false, t.BN, "ni", op.b_fast == "n" and "m" or "k", op.B("g", "ki", "ni"), tostring(op.N), V.widen)
   add("        for (int kk = 0; kk < " .. t.BK .. "; kk++) {")
   if vec then
     for _, x in ipairs(V.load_lanes(T, 4, "As + kk * " .. LM .. " + ty * 4", "a")) do add("            " .. x) end
@@ -168,8 +199,7 @@ function M.fma_body(V, T, t, op)
     end
   end
   add("        }")
-  add("        " .. V.barrier())
-  add("    }")
+  loop[#loop + 1] = k_loop(V, t, sa, sb, body)
   local results = {}
   for r = 0, t.MR - 1 do
     for cc = 0, t.NR - 1 do
@@ -193,16 +223,13 @@ function M.mma_body(V, T, t, op)
     "    const int wm = warp / 2 * " .. HM .. ", wn = warp % 2 * " .. HN .. ";",
     "    float acc[" .. t.FM .. "][" .. t.FN .. "][4];",
   }
-  local loop = {}
-  local function add(s) loop[#loop + 1] = s end
-  local zero = V.narrow("0.0f")
-  add("    for (int f = 0; f < " .. t.FM * t.FN * 4 .. "; f++)")
-  add("        (&acc[0][0][0])[f] = 0.0f;")
-  add("    for (size_t kb = k0; kb < k1; kb += " .. t.BK .. ") {")
+  local loop, body = {}, {} -- (body: the products of one block of k)
+  local function add(s) body[#body + 1] = s end
+  loop[1] = "    for (int f = 0; f < " .. t.FM * t.FN * 4 .. "; f++)"
+  loop[2] = "        (&acc[0][0][0])[f] = 0.0f;"
   local id = function(x) return x end
-  add(stage(t, "As", t.LK, true, t.BM, "mi", op.a_fast, op.A("g", "mi", "ki"), "M", zero, id))
-  add(stage(t, "Bs", t.LK, true, t.BN, "ni", op.b_fast == "n" and "m" or "k", op.B("g", "ki", "ni"), tostring(op.N), zero, id))
-  add("        " .. V.barrier())
+  local sa = stager(V, t, "ar", "As", t.LK, true, t.BM, "mi", op.a_fast, op.A("g", "mi", "ki"), "M", id)
+  local sb = stager(V, t, "br", "Bs", t.LK, true, t.BN, "ni", op.b_fast == "n" and "m" or "k", op.B("g", "ki", "ni"), tostring(op.N), id)
   add("        for (int ks = 0; ks < " .. t.BK .. "; ks += 16) {")
   add("            unsigned fa[" .. t.FM .. "][4], fb[" .. t.FN .. "][2];")
   local function word(arr, r, k) return "*(const unsigned *)&" .. arr .. "[(" .. r .. ") * " .. t.LK .. " + ks + " .. k .. "]" end
@@ -224,8 +251,7 @@ function M.mma_body(V, T, t, op)
     end
   end
   add("        }")
-  add("        " .. V.barrier())
-  add("    }")
+  loop[#loop + 1] = k_loop(V, t, sa, sb, body)
   local results = {}
   for fm = 0, t.FM - 1 do
     for fn = 0, t.FN - 1 do
