@@ -93,30 +93,47 @@ static int c_level_k4_weights(const c_level_k4_params *p, size_t channels, float
     for (h = h_lo; h < h_hi; h++) {
         double w[7] = {0};
         float *gh = g + h / 32 * 224 + h % 32;
-        for (n = 0; n < 16; n++) {
-            double S[7], Si[7], a[7], x[7], r = 1, io; /* Si = 1 / S */
-#define PAR(X, l) ((double)p->X[((size_t)(l) * channels + h) * 16 + n])
-            S[6] = PAR(A, 6);
-            Si[6] = 1 / S[6];
-            for (l = 5; l >= 0; l--) {
-                S[l] = PAR(A, l) - 4 * PAR(C, l + 1) * PAR(B, l + 1) * Si[l + 1];
-                Si[l] = 1 / S[l];
+        for (n = 0; n < 16; n += 8) {
+            double S[7][8], Si[7][8], a[7][8], x[7][8], r[8], io[8], wn[8]; /* Si = 1 / S */
+            int j, bad = 0;
+#define PAR(X, l) ((double)p->X[((size_t)(l) * channels + h) * 16 + n + j])
+            for (j = 0; j < 8; j++) {
+                S[6][j] = PAR(A, 6);
+                Si[6][j] = 1 / S[6][j];
             }
-            for (l = 0; l <= 6; l++)
-                if (!(S[l] != 0 && isfinite(S[l])))
-                    return 2;
-            /* unit input at one leaf: m along its path up, then x back down */
-            a[6] = 1;
             for (l = 5; l >= 0; l--)
-                a[l] = -PAR(C, l + 1) * a[l + 1] * Si[l + 1];
-            x[0] = a[0] * Si[0];
+                for (j = 0; j < 8; j++) {
+                    S[l][j] = PAR(A, l) - 4 * PAR(C, l + 1) * PAR(B, l + 1) * Si[l + 1][j];
+                    Si[l][j] = 1 / S[l][j];
+                }
+            for (l = 0; l <= 6; l++)
+                for (j = 0; j < 8; j++)
+                    bad |= !(S[l][j] != 0 && isfinite(S[l][j]));
+            if (bad)
+                return 2;
+            /* unit input at one leaf: m along its path up, then x back down */
+            for (j = 0; j < 8; j++)
+                a[6][j] = 1;
+            for (l = 5; l >= 0; l--)
+                for (j = 0; j < 8; j++)
+                    a[l][j] = -PAR(C, l + 1) * a[l + 1][j] * Si[l + 1][j];
+            for (j = 0; j < 8; j++)
+                x[0][j] = a[0][j] * Si[0][j];
             for (l = 1; l <= 6; l++)
-                x[l] = (a[l] - PAR(B, l) * x[l - 1]) * Si[l];
+                for (j = 0; j < 8; j++)
+                    x[l][j] = (a[l][j] - PAR(B, l) * x[l - 1][j]) * Si[l][j];
             /* off the path, x decays by -B/S per level down to the other leaf */
-            io = (double)p->Cout[h * 16 + n] * p->Bin[h * 16 + n];
+            for (j = 0; j < 8; j++) {
+                io[j] = (double)p->Cout[h * 16 + n + j] * p->Bin[h * 16 + n + j];
+                r[j] = 1;
+            }
             for (l = 6; l >= 0; l--) {
-                w[l] += io * x[l] * r;
-                r *= -PAR(B, l) * Si[l];
+                for (j = 0; j < 8; j++) {
+                    wn[j] = io[j] * x[l][j] * r[j];
+                    r[j] *= -PAR(B, l) * Si[l][j];
+                }
+                for (j = 0; j < 8; j++) /* the states in order */
+                    w[l] += wn[j];
             }
 #undef PAR
         }
