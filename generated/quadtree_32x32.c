@@ -56,7 +56,7 @@ static inline size_t quadtree_32x32_round(size_t n, size_t m)
 #define quadtree_32x32_LINES(n) (((n) + 15) / 16 * 16)
 
 /* Channels per tile; a tile's rows, block sums and weights are contiguous. */
-#define quadtree_32x32_TC 32
+#define quadtree_32x32_TC 64
 
 /* Weights of the leaf-to-leaf map by the level of the lowest common
  * ancestor, from the tree recurrences along one path (per channel and state,
@@ -65,11 +65,11 @@ static int quadtree_32x32_weights(const quadtree_32x32_params *p, size_t channel
 {
     size_t h, n;
     int l;
-    const size_t h_lo = ti * 32, h_hi = h_lo + 32 < channels ? h_lo + 32 : channels;
-    memset(g + ti * 192, 0, 192 * sizeof(float)); /* the padding lanes too */
+    const size_t h_lo = ti * 64, h_hi = h_lo + 64 < channels ? h_lo + 64 : channels;
+    memset(g + ti * 384, 0, 384 * sizeof(float)); /* the padding lanes too */
     for (h = h_lo; h < h_hi; h++) {
         double w[6] = {0};
-        float *gh = g + h / 32 * 192 + h % 32;
+        float *gh = g + h / 64 * 384 + h % 64;
         for (n = 0; n < 16; n += 8) {
             double S[6][8], Si[6][8], a[6][8], x[6][8], r[8], io[8], wn[8]; /* Si = 1 / S */
             int j, bad = 0;
@@ -116,8 +116,8 @@ static int quadtree_32x32_weights(const quadtree_32x32_params *p, size_t channel
         }
         gh[0] = (float)w[0];
         for (l = 1; l < 5; l++)
-            gh[l * 32] = (float)(w[l] - w[l - 1]);
-        gh[160] = (float)(w[5] - w[4] + p->D[h]);
+            gh[l * 64] = (float)(w[l] - w[l - 1]);
+        gh[320] = (float)(w[5] - w[4] + p->D[h]);
     }
     return 0;
 }
@@ -128,114 +128,111 @@ static void quadtree_32x32_upper(float *s)
 {
     size_t i, q;
     for (i = 0; i < 64; i++) /* level 3 */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (21 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (85 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (85 + 4 * i + 3) * 32 + q))));
+        for (q = 0; q < 64; q += 8)
+            _mm256_store_ps(s + (21 + i) * 64 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 0) * 64 + q), _mm256_load_ps(s + (85 + 4 * i + 1) * 64 + q)), _mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 2) * 64 + q), _mm256_load_ps(s + (85 + 4 * i + 3) * 64 + q))));
     for (i = 0; i < 16; i++) /* level 2 */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (5 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (21 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (21 + 4 * i + 3) * 32 + q))));
+        for (q = 0; q < 64; q += 8)
+            _mm256_store_ps(s + (5 + i) * 64 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 0) * 64 + q), _mm256_load_ps(s + (21 + 4 * i + 1) * 64 + q)), _mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 2) * 64 + q), _mm256_load_ps(s + (21 + 4 * i + 3) * 64 + q))));
     for (i = 0; i < 4; i++) /* level 1 */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (1 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (5 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (5 + 4 * i + 3) * 32 + q))));
+        for (q = 0; q < 64; q += 8)
+            _mm256_store_ps(s + (1 + i) * 64 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 0) * 64 + q), _mm256_load_ps(s + (5 + 4 * i + 1) * 64 + q)), _mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 2) * 64 + q), _mm256_load_ps(s + (5 + 4 * i + 3) * 64 + q))));
     for (i = 0; i < 1; i++) /* level 0 */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (0 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (1 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (1 + 4 * i + 3) * 32 + q))));
+        for (q = 0; q < 64; q += 8)
+            _mm256_store_ps(s + (0 + i) * 64 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 0) * 64 + q), _mm256_load_ps(s + (1 + 4 * i + 1) * 64 + q)), _mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 2) * 64 + q), _mm256_load_ps(s + (1 + 4 * i + 3) * 64 + q))));
 }
 
-/* Block sums of u (rows us elements apart) up the tree; pk receives the tile
- * of u, rows 32 apart.  A parent's rows are read in groups of up to 4,
+/* Block sums of u (rows us elements apart) up the tree.  A parent's rows are read in groups of up to 4,
  * each group a pass over the tile's columns (one pass over 16 rows kept
  * 16 strided streams going at once: arity 16 ran 1.6x slower). */
-static void quadtree_32x32_sums(const float *u, size_t us, float *s, float *pk)
+static void quadtree_32x32_sums(const float *u, size_t us, float *s)
 {
     size_t i, q;
     for (i = 0; i < 256; i++) { /* level 4: sums of the leaves */
-        for (q = 0; q < 32; q += 8) {
+        for (q = 0; q < 64; q += 8) {
             const __m256 x0 = _mm256_loadu_ps(u + (4 * i + 0) * us + q);
-            _mm256_store_ps(pk + (4 * i + 0) * 32 + q, x0);
             const __m256 x1 = _mm256_loadu_ps(u + (4 * i + 1) * us + q);
-            _mm256_store_ps(pk + (4 * i + 1) * 32 + q, x1);
             const __m256 x2 = _mm256_loadu_ps(u + (4 * i + 2) * us + q);
-            _mm256_store_ps(pk + (4 * i + 2) * 32 + q, x2);
             const __m256 x3 = _mm256_loadu_ps(u + (4 * i + 3) * us + q);
-            _mm256_store_ps(pk + (4 * i + 3) * 32 + q, x3);
-            _mm256_store_ps(s + (85 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3)));
+            _mm256_store_ps(s + (85 + i) * 64 + q, _mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3)));
         }
     }
     quadtree_32x32_upper(s);
 }
 
 /* y from the block sums s (turned into weighted prefix sums in place) and
- * the packed tile pk, one output row at a time (a streamed line is written
- * whole); y's rows are ys elements apart. */
-static void quadtree_32x32_spread(const float *g, float *s, const float *pk, float *y, size_t ys, int nt)
+ * the tile x of the input (rows xs elements apart), one output row at a
+ * time (a streamed line is written whole); y's rows are ys elements apart. */
+static void quadtree_32x32_spread(const float *g, float *s, const float *x, size_t xs, float *y, size_t ys, int nt)
 {
     size_t i, q, r;
-    for (q = 0; q < 32; q += 8)
+    for (q = 0; q < 64; q += 8)
         _mm256_store_ps(s + q, _mm256_mul_ps(_mm256_load_ps(g + q), _mm256_load_ps(s + q)));
     for (i = 0; i < 1; i++) /* level 1: add this level's term */
-        for (q = 0; q < 32; q += 8) {
-            const __m256 up = _mm256_load_ps(s + (0 + i) * 32 + q);
-            const __m256 gl = _mm256_load_ps(g + 32 + q);
-            _mm256_store_ps(s + (1 + 4 * i + 0) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 0) * 32 + q), up));
-            _mm256_store_ps(s + (1 + 4 * i + 1) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 1) * 32 + q), up));
-            _mm256_store_ps(s + (1 + 4 * i + 2) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 2) * 32 + q), up));
-            _mm256_store_ps(s + (1 + 4 * i + 3) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 3) * 32 + q), up));
+        for (q = 0; q < 64; q += 8) {
+            const __m256 up = _mm256_load_ps(s + (0 + i) * 64 + q);
+            const __m256 gl = _mm256_load_ps(g + 64 + q);
+            _mm256_store_ps(s + (1 + 4 * i + 0) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 0) * 64 + q), up));
+            _mm256_store_ps(s + (1 + 4 * i + 1) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 1) * 64 + q), up));
+            _mm256_store_ps(s + (1 + 4 * i + 2) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 2) * 64 + q), up));
+            _mm256_store_ps(s + (1 + 4 * i + 3) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 3) * 64 + q), up));
         }
     for (i = 0; i < 4; i++) /* level 2: add this level's term */
-        for (q = 0; q < 32; q += 8) {
-            const __m256 up = _mm256_load_ps(s + (1 + i) * 32 + q);
-            const __m256 gl = _mm256_load_ps(g + 64 + q);
-            _mm256_store_ps(s + (5 + 4 * i + 0) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 0) * 32 + q), up));
-            _mm256_store_ps(s + (5 + 4 * i + 1) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 1) * 32 + q), up));
-            _mm256_store_ps(s + (5 + 4 * i + 2) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 2) * 32 + q), up));
-            _mm256_store_ps(s + (5 + 4 * i + 3) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 3) * 32 + q), up));
+        for (q = 0; q < 64; q += 8) {
+            const __m256 up = _mm256_load_ps(s + (1 + i) * 64 + q);
+            const __m256 gl = _mm256_load_ps(g + 128 + q);
+            _mm256_store_ps(s + (5 + 4 * i + 0) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 0) * 64 + q), up));
+            _mm256_store_ps(s + (5 + 4 * i + 1) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 1) * 64 + q), up));
+            _mm256_store_ps(s + (5 + 4 * i + 2) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 2) * 64 + q), up));
+            _mm256_store_ps(s + (5 + 4 * i + 3) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 3) * 64 + q), up));
         }
     for (i = 0; i < 16; i++) /* level 3: add this level's term */
-        for (q = 0; q < 32; q += 8) {
-            const __m256 up = _mm256_load_ps(s + (5 + i) * 32 + q);
-            const __m256 gl = _mm256_load_ps(g + 96 + q);
-            _mm256_store_ps(s + (21 + 4 * i + 0) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 0) * 32 + q), up));
-            _mm256_store_ps(s + (21 + 4 * i + 1) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 1) * 32 + q), up));
-            _mm256_store_ps(s + (21 + 4 * i + 2) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 2) * 32 + q), up));
-            _mm256_store_ps(s + (21 + 4 * i + 3) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 3) * 32 + q), up));
+        for (q = 0; q < 64; q += 8) {
+            const __m256 up = _mm256_load_ps(s + (5 + i) * 64 + q);
+            const __m256 gl = _mm256_load_ps(g + 192 + q);
+            _mm256_store_ps(s + (21 + 4 * i + 0) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 0) * 64 + q), up));
+            _mm256_store_ps(s + (21 + 4 * i + 1) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 1) * 64 + q), up));
+            _mm256_store_ps(s + (21 + 4 * i + 2) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 2) * 64 + q), up));
+            _mm256_store_ps(s + (21 + 4 * i + 3) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 3) * 64 + q), up));
         }
     for (i = 0; i < 64; i++) /* level 4: add this level's term */
-        for (q = 0; q < 32; q += 8) {
-            const __m256 up = _mm256_load_ps(s + (21 + i) * 32 + q);
-            const __m256 gl = _mm256_load_ps(g + 128 + q);
-            _mm256_store_ps(s + (85 + 4 * i + 0) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 0) * 32 + q), up));
-            _mm256_store_ps(s + (85 + 4 * i + 1) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 1) * 32 + q), up));
-            _mm256_store_ps(s + (85 + 4 * i + 2) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 2) * 32 + q), up));
-            _mm256_store_ps(s + (85 + 4 * i + 3) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 3) * 32 + q), up));
+        for (q = 0; q < 64; q += 8) {
+            const __m256 up = _mm256_load_ps(s + (21 + i) * 64 + q);
+            const __m256 gl = _mm256_load_ps(g + 256 + q);
+            _mm256_store_ps(s + (85 + 4 * i + 0) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 0) * 64 + q), up));
+            _mm256_store_ps(s + (85 + 4 * i + 1) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 1) * 64 + q), up));
+            _mm256_store_ps(s + (85 + 4 * i + 2) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 2) * 64 + q), up));
+            _mm256_store_ps(s + (85 + 4 * i + 3) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 3) * 64 + q), up));
         }
     if (nt) {
         for (i = 0; i < 256; i++)
             for (r = 0; r < 4; r++)
-                for (q = 0; q < 32; q += 8)
-                    _mm256_stream_ps(y + (4 * i + r) * ys + q, _mm256_fmadd_ps(_mm256_load_ps(g + 160 + q), _mm256_load_ps(pk + (4 * i + r) * 32 + q), _mm256_load_ps(s + (85 + i) * 32 + q)));
+                for (q = 0; q < 64; q += 8)
+                    _mm256_stream_ps(y + (4 * i + r) * ys + q, _mm256_fmadd_ps(_mm256_load_ps(g + 320 + q), _mm256_loadu_ps(x + (4 * i + r) * xs + q), _mm256_load_ps(s + (85 + i) * 64 + q)));
         _mm_sfence(); /* order the streamed rows before anyone reads y */
         return;
     }
     for (i = 0; i < 256; i++)
         for (r = 0; r < 4; r++)
-            for (q = 0; q < 32; q += 8)
-                _mm256_storeu_ps(y + (4 * i + r) * ys + q, _mm256_fmadd_ps(_mm256_load_ps(g + 160 + q), _mm256_load_ps(pk + (4 * i + r) * 32 + q), _mm256_load_ps(s + (85 + i) * 32 + q)));
+            for (q = 0; q < 64; q += 8)
+                _mm256_storeu_ps(y + (4 * i + r) * ys + q, _mm256_fmadd_ps(_mm256_load_ps(g + 320 + q), _mm256_loadu_ps(x + (4 * i + r) * xs + q), _mm256_load_ps(s + (85 + i) * 64 + q)));
 }
 
 /* One tile: block sums up the tree, then weighted prefix sums down it.
  * u, y rows are us, ys elements apart; s holds one vector per internal
- * vertex and lane; pk receives the tile of u, rows 32 apart. */
+ * vertex and lane.  The second pass reads u again (a wide tile's rows are
+ * long runs the caches prefetch: no packed copy). */
 static void quadtree_32x32_tile(const float *g, const float *u, size_t us, float *y, size_t ys, float *s, float *pk, int nt)
 {
-    quadtree_32x32_sums(u, us, s, pk);
-    quadtree_32x32_spread(g, s, pk, y, ys, nt);
+    (void)pk;
+    quadtree_32x32_sums(u, us, s);
+    quadtree_32x32_spread(g, s, u, us, y, ys, nt);
 }
 
 /* The weights of every channel tile: the tiles in parallel (dense blocks in
  * order: they share the path recurrences' scratch). */
 static int quadtree_32x32_all_weights(const quadtree_32x32_params *p, size_t channels, float *g)
 {
-    const size_t tiles = (channels + 31) / 32;
+    const size_t tiles = (channels + 63) / 64;
     size_t ti;
     int rc = 0;
     quadtree_32x32_PARALLEL_FOR(quadtree_32x32_slots(tiles)) /* (no scratch) */
@@ -251,14 +248,14 @@ static int quadtree_32x32_all_weights(const quadtree_32x32_params *p, size_t cha
  * Saturates at SIZE_MAX. */
 static size_t quadtree_32x32_forward_workspace(size_t batch, size_t channels)
 {
-    const size_t tiles = quadtree_32x32_round(channels, 32) / 32;
-    return quadtree_32x32_mul(quadtree_32x32_add(quadtree_32x32_mul(tiles, 192), quadtree_32x32_mul(quadtree_32x32_slots(quadtree_32x32_mul(batch, tiles)), 76448)), 4);
+    const size_t tiles = quadtree_32x32_round(channels, 64) / 64;
+    return quadtree_32x32_mul(quadtree_32x32_add(quadtree_32x32_mul(tiles, 384), quadtree_32x32_mul(quadtree_32x32_slots(quadtree_32x32_mul(batch, tiles)), 152896)), 4);
 }
 
 int quadtree_32x32_forward(const quadtree_32x32_params *p, const float *u, float *y,
         size_t batch, size_t channels, void *workspace)
 {
-    const size_t tiles = (channels + 31) / 32, items = batch * tiles;
+    const size_t tiles = (channels + 63) / 64, items = batch * tiles;
     float *const g = (float *)workspace;
     float *scratch; /* set after the size check */
     size_t it;
@@ -267,7 +264,7 @@ int quadtree_32x32_forward(const quadtree_32x32_params *p, const float *u, float
         !workspace || batch == 0 || channels == 0 ||
         quadtree_32x32_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
-    scratch = g + tiles * 192;
+    scratch = g + tiles * 384;
     /* y's rows can be streamed when every one starts on a vector boundary */
     nt = (uintptr_t)y % 32 == 0 && channels % 8 == 0;
     rc = quadtree_32x32_all_weights(p, channels, g);
@@ -275,25 +272,25 @@ int quadtree_32x32_forward(const quadtree_32x32_params *p, const float *u, float
         return rc;
     quadtree_32x32_PARALLEL_FOR(quadtree_32x32_slots(items))
     for (it = 0; it < items; it++) {
-        const size_t b = it / tiles, c0 = it % tiles * 32, rem = channels - c0;
-        float *const s = scratch + quadtree_32x32_THREAD() * 76448;
-        float *const ut = s + 10912, *const yt = ut + 32768;
+        const size_t b = it / tiles, c0 = it % tiles * 64, rem = channels - c0;
+        float *const s = scratch + quadtree_32x32_THREAD() * 152896;
+        float *const ut = s + 21824, *const yt = ut + 65536;
         const float *const ub = u + b * 1024 * channels + c0;
         float *const yb = y + b * 1024 * channels + c0;
-        const float *const gt = g + c0 / 32 * 192;
+        const float *const gt = g + c0 / 64 * 384;
         size_t r;
-        if (rem >= 32) {
+        if (rem >= 64) {
             quadtree_32x32_tile(gt, ub, channels, yb, channels, s, ut, nt);
             continue;
         }
         /* partial tile: run on a zero-padded copy */
         for (r = 0; r < 1024; r++) {
-            memcpy(ut + r * 32, ub + r * channels, rem * sizeof(float));
-            memset(ut + r * 32 + rem, 0, (32 - rem) * sizeof(float));
+            memcpy(ut + r * 64, ub + r * channels, rem * sizeof(float));
+            memset(ut + r * 64 + rem, 0, (64 - rem) * sizeof(float));
         }
-        quadtree_32x32_tile(gt, ut, 32, yt, 32, s, ut, 0);
+        quadtree_32x32_tile(gt, ut, 64, yt, 64, s, ut, 0);
         for (r = 0; r < 1024; r++)
-            memcpy(yb + r * channels, yt + r * 32, rem * sizeof(float));
+            memcpy(yb + r * channels, yt + r * 64, rem * sizeof(float));
     }
     return rc;
 }

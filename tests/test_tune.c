@@ -388,8 +388,8 @@ static void test_knobs_generate(void)
     CU_ASSERT_EQUAL(generate_kernel_knobs(&s, path_in("plain.c"), &none, err, sizeof err), 0);
     char *b = read_text(path_in("plain.c"), NULL);
     EXPECT(a && b && strcmp(a, b) == 0, "empty knobs changed the output");
-    EXPECT(a && strstr(a, "#define tt_TC 32\n") && !strstr(a, "with knobs"),
-           "default: expected tt_TC 32 and no knob note");
+    EXPECT(a && strstr(a, "#define tt_TC 64\n") && !strstr(a, "with knobs"),
+           "default: expected tt_TC 64 and no knob note");
     free(a);
     free(b);
     /* TC=16 lands in the code and the header comment */
@@ -952,7 +952,7 @@ static void test_cli_wisdom_roundtrip(void)
     r = MYOGEN(spec_file, "-o", path_in("d.c"));
     result_free(&r);
     char *d2 = read_text(path_in("d.c"), NULL);
-    EXPECT(d1 && d2 && strcmp(d1, d2) == 0 && strstr(d1, "#define tt_TC 32\n"),
+    EXPECT(d1 && d2 && strcmp(d1, d2) == 0 && strstr(d1, "#define tt_TC 64\n"),
            "default generation not deterministic");
     free(d1);
     free(d2);
@@ -1105,14 +1105,14 @@ static void test_cli_fault_excluded(void)
     const char *spec_file = path_in("tune.lua");
     write_text(spec_file, level_spec);
     unlink(path_in("fault_w.txt"));
-    /* variant 1 is arity 2 with the default knob (TC=32): corrupted */
+    /* variant 1 is arity 2 with the default knob (TC=64): corrupted */
     result r = MYOGEN("tune", spec_file, "--seq-len", "64", "--arity", "2,4", "--budget", "1",
                       "--channels", "16", "--inject-fault", "1", "--wisdom",
                       path_in("fault_w.txt"));
     EXPECT(r.code == 0, "exit %d, %.2000s", r.code, r.err);
-    EXPECT(strstr(r.err, "[ 1/") && strstr(r.err, "TC=32 (default): WRONG") &&
+    EXPECT(strstr(r.err, "[ 1/") && strstr(r.err, "TC=64 (default): WRONG") &&
            strstr(r.err, "excluded"), "variant 1 not reported wrong: %.2000s", r.err);
-    EXPECT(strstr(r.out, "TC=32          WRONG"), "no WRONG row: %.2000s", r.out);
+    EXPECT(strstr(r.out, "TC=64          WRONG"), "no WRONG row: %.2000s", r.out);
     EXPECT(strstr(r.out, "1 wrong (excluded)"), "summary: %.2000s", r.out);
     static wisdom w;
     char err[1024];

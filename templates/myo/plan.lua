@@ -5,6 +5,7 @@ local tree = require "lib.tree"
 -- Tuning knobs (lib/knobs.lua): TC (channels per level-sum tile) and TL
 -- (lanes per group of the tree solves), multiples of the vector's lanes.
 local KNOB_MAX = { TC = 512, TL = 256 }
+local PACK_BYTES = 128
 
 return function(spec)
   local V = require("lib.isa")(spec)
@@ -38,7 +39,14 @@ return function(spec)
     -- every vertex of a level is alike: y is a weighted sum of nested block
     -- sums of u, one streaming pass per channel tile (memory-bound).
     p.path = "level_sums"
-    p.TC = knob("TC", 128 // p.size) -- channels per tile: two cache lines of each row
+    -- channels per tile: four cache lines of each row (Zen 4 guest, arity
+    -- 2/4/8/16, batch 4, 256 channels, one core, forward: 2.2/1.7/1.4/1.7 ms
+    -- against 3.4/2.2/1.9/2.0 ms with two lines, which the first pass packed)
+    p.TC = knob("TC", 256 // p.size)
+    -- the forward's first pass packs a tile of up to PACK_BYTES of each row
+    -- (such strided rows share a few cache sets: read twice, they miss);
+    -- wider tiles are read twice
+    p.pack = p.TC * p.size <= PACK_BYTES
   elseif not p.chain and not p.dense and spec.share ~= "level" and not V.gpu then
     -- parameters per vertex: their bytes dominate, so the factorization is
     -- fused into the solve of NB batch elements at a time (tree_fused.c.tmpl)

@@ -79,7 +79,7 @@ static inline size_t c_level_k4_round(size_t n, size_t m)
 #define c_level_k4_LINES(n) (((n) + 15) / 16 * 16)
 
 /* Channels per tile; a tile's rows, block sums and weights are contiguous. */
-#define c_level_k4_TC 32
+#define c_level_k4_TC 64
 
 /* Weights of the leaf-to-leaf map by the level of the lowest common
  * ancestor, from the tree recurrences along one path (per channel and state,
@@ -88,11 +88,11 @@ static int c_level_k4_weights(const c_level_k4_params *p, size_t channels, float
 {
     size_t h, n;
     int l;
-    const size_t h_lo = ti * 32, h_hi = h_lo + 32 < channels ? h_lo + 32 : channels;
-    memset(g + ti * 224, 0, 224 * sizeof(float)); /* the padding lanes too */
+    const size_t h_lo = ti * 64, h_hi = h_lo + 64 < channels ? h_lo + 64 : channels;
+    memset(g + ti * 448, 0, 448 * sizeof(float)); /* the padding lanes too */
     for (h = h_lo; h < h_hi; h++) {
         double w[7] = {0};
-        float *gh = g + h / 32 * 224 + h % 32;
+        float *gh = g + h / 64 * 448 + h % 64;
         for (n = 0; n < 16; n += 8) {
             double S[7][8], Si[7][8], a[7][8], x[7][8], r[8], io[8], wn[8]; /* Si = 1 / S */
             int j, bad = 0;
@@ -139,8 +139,8 @@ static int c_level_k4_weights(const c_level_k4_params *p, size_t channels, float
         }
         gh[0] = (float)w[0];
         for (l = 1; l < 6; l++)
-            gh[l * 32] = (float)(w[l] - w[l - 1]);
-        gh[192] = (float)(w[6] - w[5] + p->D[h]);
+            gh[l * 64] = (float)(w[l] - w[l - 1]);
+        gh[384] = (float)(w[6] - w[5] + p->D[h]);
     }
     return 0;
 }
@@ -151,126 +151,123 @@ static void c_level_k4_upper(float *s)
 {
     size_t i, q;
     for (i = 0; i < 256; i++) /* level 4 */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (85 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (341 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (341 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (341 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (341 + 4 * i + 3) * 32 + q))));
+        for (q = 0; q < 64; q += 8)
+            _mm256_store_ps(s + (85 + i) * 64 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (341 + 4 * i + 0) * 64 + q), _mm256_load_ps(s + (341 + 4 * i + 1) * 64 + q)), _mm256_add_ps(_mm256_load_ps(s + (341 + 4 * i + 2) * 64 + q), _mm256_load_ps(s + (341 + 4 * i + 3) * 64 + q))));
     for (i = 0; i < 64; i++) /* level 3 */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (21 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (85 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (85 + 4 * i + 3) * 32 + q))));
+        for (q = 0; q < 64; q += 8)
+            _mm256_store_ps(s + (21 + i) * 64 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 0) * 64 + q), _mm256_load_ps(s + (85 + 4 * i + 1) * 64 + q)), _mm256_add_ps(_mm256_load_ps(s + (85 + 4 * i + 2) * 64 + q), _mm256_load_ps(s + (85 + 4 * i + 3) * 64 + q))));
     for (i = 0; i < 16; i++) /* level 2 */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (5 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (21 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (21 + 4 * i + 3) * 32 + q))));
+        for (q = 0; q < 64; q += 8)
+            _mm256_store_ps(s + (5 + i) * 64 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 0) * 64 + q), _mm256_load_ps(s + (21 + 4 * i + 1) * 64 + q)), _mm256_add_ps(_mm256_load_ps(s + (21 + 4 * i + 2) * 64 + q), _mm256_load_ps(s + (21 + 4 * i + 3) * 64 + q))));
     for (i = 0; i < 4; i++) /* level 1 */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (1 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (5 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (5 + 4 * i + 3) * 32 + q))));
+        for (q = 0; q < 64; q += 8)
+            _mm256_store_ps(s + (1 + i) * 64 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 0) * 64 + q), _mm256_load_ps(s + (5 + 4 * i + 1) * 64 + q)), _mm256_add_ps(_mm256_load_ps(s + (5 + 4 * i + 2) * 64 + q), _mm256_load_ps(s + (5 + 4 * i + 3) * 64 + q))));
     for (i = 0; i < 1; i++) /* level 0 */
-        for (q = 0; q < 32; q += 8)
-            _mm256_store_ps(s + (0 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 0) * 32 + q), _mm256_load_ps(s + (1 + 4 * i + 1) * 32 + q)), _mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 2) * 32 + q), _mm256_load_ps(s + (1 + 4 * i + 3) * 32 + q))));
+        for (q = 0; q < 64; q += 8)
+            _mm256_store_ps(s + (0 + i) * 64 + q, _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 0) * 64 + q), _mm256_load_ps(s + (1 + 4 * i + 1) * 64 + q)), _mm256_add_ps(_mm256_load_ps(s + (1 + 4 * i + 2) * 64 + q), _mm256_load_ps(s + (1 + 4 * i + 3) * 64 + q))));
 }
 
-/* Block sums of u (rows us elements apart) up the tree; pk receives the tile
- * of u, rows 32 apart.  A parent's rows are read in groups of up to 4,
+/* Block sums of u (rows us elements apart) up the tree.  A parent's rows are read in groups of up to 4,
  * each group a pass over the tile's columns (one pass over 16 rows kept
  * 16 strided streams going at once: arity 16 ran 1.6x slower). */
-static void c_level_k4_sums(const float *u, size_t us, float *s, float *pk)
+static void c_level_k4_sums(const float *u, size_t us, float *s)
 {
     size_t i, q;
     for (i = 0; i < 1024; i++) { /* level 5: sums of the leaves */
-        for (q = 0; q < 32; q += 8) {
+        for (q = 0; q < 64; q += 8) {
             const __m256 x0 = _mm256_loadu_ps(u + (4 * i + 0) * us + q);
-            _mm256_store_ps(pk + (4 * i + 0) * 32 + q, x0);
             const __m256 x1 = _mm256_loadu_ps(u + (4 * i + 1) * us + q);
-            _mm256_store_ps(pk + (4 * i + 1) * 32 + q, x1);
             const __m256 x2 = _mm256_loadu_ps(u + (4 * i + 2) * us + q);
-            _mm256_store_ps(pk + (4 * i + 2) * 32 + q, x2);
             const __m256 x3 = _mm256_loadu_ps(u + (4 * i + 3) * us + q);
-            _mm256_store_ps(pk + (4 * i + 3) * 32 + q, x3);
-            _mm256_store_ps(s + (341 + i) * 32 + q, _mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3)));
+            _mm256_store_ps(s + (341 + i) * 64 + q, _mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3)));
         }
     }
     c_level_k4_upper(s);
 }
 
 /* y from the block sums s (turned into weighted prefix sums in place) and
- * the packed tile pk, one output row at a time (a streamed line is written
- * whole); y's rows are ys elements apart. */
-static void c_level_k4_spread(const float *g, float *s, const float *pk, float *y, size_t ys, int nt)
+ * the tile x of the input (rows xs elements apart), one output row at a
+ * time (a streamed line is written whole); y's rows are ys elements apart. */
+static void c_level_k4_spread(const float *g, float *s, const float *x, size_t xs, float *y, size_t ys, int nt)
 {
     size_t i, q, r;
-    for (q = 0; q < 32; q += 8)
+    for (q = 0; q < 64; q += 8)
         _mm256_store_ps(s + q, _mm256_mul_ps(_mm256_load_ps(g + q), _mm256_load_ps(s + q)));
     for (i = 0; i < 1; i++) /* level 1: add this level's term */
-        for (q = 0; q < 32; q += 8) {
-            const __m256 up = _mm256_load_ps(s + (0 + i) * 32 + q);
-            const __m256 gl = _mm256_load_ps(g + 32 + q);
-            _mm256_store_ps(s + (1 + 4 * i + 0) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 0) * 32 + q), up));
-            _mm256_store_ps(s + (1 + 4 * i + 1) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 1) * 32 + q), up));
-            _mm256_store_ps(s + (1 + 4 * i + 2) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 2) * 32 + q), up));
-            _mm256_store_ps(s + (1 + 4 * i + 3) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 3) * 32 + q), up));
+        for (q = 0; q < 64; q += 8) {
+            const __m256 up = _mm256_load_ps(s + (0 + i) * 64 + q);
+            const __m256 gl = _mm256_load_ps(g + 64 + q);
+            _mm256_store_ps(s + (1 + 4 * i + 0) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 0) * 64 + q), up));
+            _mm256_store_ps(s + (1 + 4 * i + 1) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 1) * 64 + q), up));
+            _mm256_store_ps(s + (1 + 4 * i + 2) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 2) * 64 + q), up));
+            _mm256_store_ps(s + (1 + 4 * i + 3) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (1 + 4 * i + 3) * 64 + q), up));
         }
     for (i = 0; i < 4; i++) /* level 2: add this level's term */
-        for (q = 0; q < 32; q += 8) {
-            const __m256 up = _mm256_load_ps(s + (1 + i) * 32 + q);
-            const __m256 gl = _mm256_load_ps(g + 64 + q);
-            _mm256_store_ps(s + (5 + 4 * i + 0) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 0) * 32 + q), up));
-            _mm256_store_ps(s + (5 + 4 * i + 1) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 1) * 32 + q), up));
-            _mm256_store_ps(s + (5 + 4 * i + 2) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 2) * 32 + q), up));
-            _mm256_store_ps(s + (5 + 4 * i + 3) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 3) * 32 + q), up));
+        for (q = 0; q < 64; q += 8) {
+            const __m256 up = _mm256_load_ps(s + (1 + i) * 64 + q);
+            const __m256 gl = _mm256_load_ps(g + 128 + q);
+            _mm256_store_ps(s + (5 + 4 * i + 0) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 0) * 64 + q), up));
+            _mm256_store_ps(s + (5 + 4 * i + 1) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 1) * 64 + q), up));
+            _mm256_store_ps(s + (5 + 4 * i + 2) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 2) * 64 + q), up));
+            _mm256_store_ps(s + (5 + 4 * i + 3) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (5 + 4 * i + 3) * 64 + q), up));
         }
     for (i = 0; i < 16; i++) /* level 3: add this level's term */
-        for (q = 0; q < 32; q += 8) {
-            const __m256 up = _mm256_load_ps(s + (5 + i) * 32 + q);
-            const __m256 gl = _mm256_load_ps(g + 96 + q);
-            _mm256_store_ps(s + (21 + 4 * i + 0) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 0) * 32 + q), up));
-            _mm256_store_ps(s + (21 + 4 * i + 1) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 1) * 32 + q), up));
-            _mm256_store_ps(s + (21 + 4 * i + 2) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 2) * 32 + q), up));
-            _mm256_store_ps(s + (21 + 4 * i + 3) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 3) * 32 + q), up));
+        for (q = 0; q < 64; q += 8) {
+            const __m256 up = _mm256_load_ps(s + (5 + i) * 64 + q);
+            const __m256 gl = _mm256_load_ps(g + 192 + q);
+            _mm256_store_ps(s + (21 + 4 * i + 0) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 0) * 64 + q), up));
+            _mm256_store_ps(s + (21 + 4 * i + 1) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 1) * 64 + q), up));
+            _mm256_store_ps(s + (21 + 4 * i + 2) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 2) * 64 + q), up));
+            _mm256_store_ps(s + (21 + 4 * i + 3) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (21 + 4 * i + 3) * 64 + q), up));
         }
     for (i = 0; i < 64; i++) /* level 4: add this level's term */
-        for (q = 0; q < 32; q += 8) {
-            const __m256 up = _mm256_load_ps(s + (21 + i) * 32 + q);
-            const __m256 gl = _mm256_load_ps(g + 128 + q);
-            _mm256_store_ps(s + (85 + 4 * i + 0) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 0) * 32 + q), up));
-            _mm256_store_ps(s + (85 + 4 * i + 1) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 1) * 32 + q), up));
-            _mm256_store_ps(s + (85 + 4 * i + 2) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 2) * 32 + q), up));
-            _mm256_store_ps(s + (85 + 4 * i + 3) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 3) * 32 + q), up));
+        for (q = 0; q < 64; q += 8) {
+            const __m256 up = _mm256_load_ps(s + (21 + i) * 64 + q);
+            const __m256 gl = _mm256_load_ps(g + 256 + q);
+            _mm256_store_ps(s + (85 + 4 * i + 0) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 0) * 64 + q), up));
+            _mm256_store_ps(s + (85 + 4 * i + 1) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 1) * 64 + q), up));
+            _mm256_store_ps(s + (85 + 4 * i + 2) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 2) * 64 + q), up));
+            _mm256_store_ps(s + (85 + 4 * i + 3) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (85 + 4 * i + 3) * 64 + q), up));
         }
     for (i = 0; i < 256; i++) /* level 5: add this level's term */
-        for (q = 0; q < 32; q += 8) {
-            const __m256 up = _mm256_load_ps(s + (85 + i) * 32 + q);
-            const __m256 gl = _mm256_load_ps(g + 160 + q);
-            _mm256_store_ps(s + (341 + 4 * i + 0) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (341 + 4 * i + 0) * 32 + q), up));
-            _mm256_store_ps(s + (341 + 4 * i + 1) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (341 + 4 * i + 1) * 32 + q), up));
-            _mm256_store_ps(s + (341 + 4 * i + 2) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (341 + 4 * i + 2) * 32 + q), up));
-            _mm256_store_ps(s + (341 + 4 * i + 3) * 32 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (341 + 4 * i + 3) * 32 + q), up));
+        for (q = 0; q < 64; q += 8) {
+            const __m256 up = _mm256_load_ps(s + (85 + i) * 64 + q);
+            const __m256 gl = _mm256_load_ps(g + 320 + q);
+            _mm256_store_ps(s + (341 + 4 * i + 0) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (341 + 4 * i + 0) * 64 + q), up));
+            _mm256_store_ps(s + (341 + 4 * i + 1) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (341 + 4 * i + 1) * 64 + q), up));
+            _mm256_store_ps(s + (341 + 4 * i + 2) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (341 + 4 * i + 2) * 64 + q), up));
+            _mm256_store_ps(s + (341 + 4 * i + 3) * 64 + q, _mm256_fmadd_ps(gl, _mm256_load_ps(s + (341 + 4 * i + 3) * 64 + q), up));
         }
     if (nt) {
         for (i = 0; i < 1024; i++)
             for (r = 0; r < 4; r++)
-                for (q = 0; q < 32; q += 8)
-                    _mm256_stream_ps(y + (4 * i + r) * ys + q, _mm256_fmadd_ps(_mm256_load_ps(g + 192 + q), _mm256_load_ps(pk + (4 * i + r) * 32 + q), _mm256_load_ps(s + (341 + i) * 32 + q)));
+                for (q = 0; q < 64; q += 8)
+                    _mm256_stream_ps(y + (4 * i + r) * ys + q, _mm256_fmadd_ps(_mm256_load_ps(g + 384 + q), _mm256_loadu_ps(x + (4 * i + r) * xs + q), _mm256_load_ps(s + (341 + i) * 64 + q)));
         _mm_sfence(); /* order the streamed rows before anyone reads y */
         return;
     }
     for (i = 0; i < 1024; i++)
         for (r = 0; r < 4; r++)
-            for (q = 0; q < 32; q += 8)
-                _mm256_storeu_ps(y + (4 * i + r) * ys + q, _mm256_fmadd_ps(_mm256_load_ps(g + 192 + q), _mm256_load_ps(pk + (4 * i + r) * 32 + q), _mm256_load_ps(s + (341 + i) * 32 + q)));
+            for (q = 0; q < 64; q += 8)
+                _mm256_storeu_ps(y + (4 * i + r) * ys + q, _mm256_fmadd_ps(_mm256_load_ps(g + 384 + q), _mm256_loadu_ps(x + (4 * i + r) * xs + q), _mm256_load_ps(s + (341 + i) * 64 + q)));
 }
 
 /* One tile: block sums up the tree, then weighted prefix sums down it.
  * u, y rows are us, ys elements apart; s holds one vector per internal
- * vertex and lane; pk receives the tile of u, rows 32 apart. */
+ * vertex and lane.  The second pass reads u again (a wide tile's rows are
+ * long runs the caches prefetch: no packed copy). */
 static void c_level_k4_tile(const float *g, const float *u, size_t us, float *y, size_t ys, float *s, float *pk, int nt)
 {
-    c_level_k4_sums(u, us, s, pk);
-    c_level_k4_spread(g, s, pk, y, ys, nt);
+    (void)pk;
+    c_level_k4_sums(u, us, s);
+    c_level_k4_spread(g, s, u, us, y, ys, nt);
 }
 
 /* The weights of every channel tile: the tiles in parallel (dense blocks in
  * order: they share the path recurrences' scratch). */
 static int c_level_k4_all_weights(const c_level_k4_params *p, size_t channels, float *g)
 {
-    const size_t tiles = (channels + 31) / 32;
+    const size_t tiles = (channels + 63) / 64;
     size_t ti;
     int rc = 0;
     c_level_k4_PARALLEL_FOR(c_level_k4_slots(tiles)) /* (no scratch) */
@@ -286,14 +283,14 @@ static int c_level_k4_all_weights(const c_level_k4_params *p, size_t channels, f
  * Saturates at SIZE_MAX. */
 static size_t c_level_k4_forward_workspace(size_t batch, size_t channels)
 {
-    const size_t tiles = c_level_k4_round(channels, 32) / 32;
-    return c_level_k4_mul(c_level_k4_add(c_level_k4_mul(tiles, 224), c_level_k4_mul(c_level_k4_slots(c_level_k4_mul(batch, tiles)), 305824)), 4);
+    const size_t tiles = c_level_k4_round(channels, 64) / 64;
+    return c_level_k4_mul(c_level_k4_add(c_level_k4_mul(tiles, 448), c_level_k4_mul(c_level_k4_slots(c_level_k4_mul(batch, tiles)), 611648)), 4);
 }
 
 int c_level_k4_forward(const c_level_k4_params *p, const float *u, float *y,
         size_t batch, size_t channels, void *workspace)
 {
-    const size_t tiles = (channels + 31) / 32, items = batch * tiles;
+    const size_t tiles = (channels + 63) / 64, items = batch * tiles;
     float *const g = (float *)workspace;
     float *scratch; /* set after the size check */
     size_t it;
@@ -302,7 +299,7 @@ int c_level_k4_forward(const c_level_k4_params *p, const float *u, float *y,
         !workspace || batch == 0 || channels == 0 ||
         c_level_k4_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
-    scratch = g + tiles * 224;
+    scratch = g + tiles * 448;
     /* y's rows can be streamed when every one starts on a vector boundary */
     nt = (uintptr_t)y % 32 == 0 && channels % 8 == 0;
     rc = c_level_k4_all_weights(p, channels, g);
@@ -310,115 +307,140 @@ int c_level_k4_forward(const c_level_k4_params *p, const float *u, float *y,
         return rc;
     c_level_k4_PARALLEL_FOR(c_level_k4_slots(items))
     for (it = 0; it < items; it++) {
-        const size_t b = it / tiles, c0 = it % tiles * 32, rem = channels - c0;
-        float *const s = scratch + c_level_k4_THREAD() * 305824;
-        float *const ut = s + 43680, *const yt = ut + 131072;
+        const size_t b = it / tiles, c0 = it % tiles * 64, rem = channels - c0;
+        float *const s = scratch + c_level_k4_THREAD() * 611648;
+        float *const ut = s + 87360, *const yt = ut + 262144;
         const float *const ub = u + b * 4096 * channels + c0;
         float *const yb = y + b * 4096 * channels + c0;
-        const float *const gt = g + c0 / 32 * 224;
+        const float *const gt = g + c0 / 64 * 448;
         size_t r;
-        if (rem >= 32) {
+        if (rem >= 64) {
             c_level_k4_tile(gt, ub, channels, yb, channels, s, ut, nt);
             continue;
         }
         /* partial tile: run on a zero-padded copy */
         for (r = 0; r < 4096; r++) {
-            memcpy(ut + r * 32, ub + r * channels, rem * sizeof(float));
-            memset(ut + r * 32 + rem, 0, (32 - rem) * sizeof(float));
+            memcpy(ut + r * 64, ub + r * channels, rem * sizeof(float));
+            memset(ut + r * 64 + rem, 0, (64 - rem) * sizeof(float));
         }
-        c_level_k4_tile(gt, ut, 32, yt, 32, s, ut, 0);
+        c_level_k4_tile(gt, ut, 64, yt, 64, s, ut, 0);
         for (r = 0; r < 4096; r++)
-            memcpy(yb + r * channels, yt + r * 32, rem * sizeof(float));
+            memcpy(yb + r * channels, yt + r * 64, rem * sizeof(float));
     }
     return rc;
 }
 /* One tile of one batch element in one pass over u and dy (rows us elements
  * apart): the block sums of both (su, sd), Gt[l] += sum over level-l blocks
- * of su sd and Gt[6] += sum_t u dy; dy is packed into pk (rows 32 apart) on
- * the way, and du (rows ds apart) is the layer applied to dy from sd and pk. */
+ * of su sd and Gt[6] += sum_t u dy; du (rows ds apart) is the layer applied
+ * to dy from sd and dy, read again (wide tiles: no packed copy). */
 static void c_level_k4_tile_backward(const float *g, const float *u, const float *dy, size_t us, float *du,
         size_t ds, float *su, float *sd, float *pk, float *Gt, int nt)
 {
     size_t i, q;
-    __m256 a0 = _mm256_load_ps(Gt + 192), a1 = _mm256_load_ps(Gt + 200), a2 = _mm256_load_ps(Gt + 208), a3 = _mm256_load_ps(Gt + 216);
+    __m256 a0 = _mm256_load_ps(Gt + 384), a1 = _mm256_load_ps(Gt + 392), a2 = _mm256_load_ps(Gt + 400), a3 = _mm256_load_ps(Gt + 408), a4 = _mm256_load_ps(Gt + 416), a5 = _mm256_load_ps(Gt + 424), a6 = _mm256_load_ps(Gt + 432), a7 = _mm256_load_ps(Gt + 440);
     for (i = 0; i < 1024; i++) { /* level 5: sums of the leaves */
-        __m256 s0 = _mm256_setzero_ps(), e0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), e1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), e2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps(), e3 = _mm256_setzero_ps();
+        __m256 s0 = _mm256_setzero_ps(), e0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), e1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), e2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps(), e3 = _mm256_setzero_ps(), s4 = _mm256_setzero_ps(), e4 = _mm256_setzero_ps(), s5 = _mm256_setzero_ps(), e5 = _mm256_setzero_ps(), s6 = _mm256_setzero_ps(), e6 = _mm256_setzero_ps(), s7 = _mm256_setzero_ps(), e7 = _mm256_setzero_ps();
         size_t r;
         for (r = 4 * i; r < 4 * i + 4; r++) {
             const __m256 x0 = _mm256_loadu_ps(u + r * us + 0), z0 = _mm256_loadu_ps(dy + r * us + 0);
-            _mm256_store_ps(pk + r * 32 + 0, z0);
             s0 = _mm256_add_ps(s0, x0);
             e0 = _mm256_add_ps(e0, z0);
             a0 = _mm256_fmadd_ps(x0, z0, a0);
             const __m256 x1 = _mm256_loadu_ps(u + r * us + 8), z1 = _mm256_loadu_ps(dy + r * us + 8);
-            _mm256_store_ps(pk + r * 32 + 8, z1);
             s1 = _mm256_add_ps(s1, x1);
             e1 = _mm256_add_ps(e1, z1);
             a1 = _mm256_fmadd_ps(x1, z1, a1);
             const __m256 x2 = _mm256_loadu_ps(u + r * us + 16), z2 = _mm256_loadu_ps(dy + r * us + 16);
-            _mm256_store_ps(pk + r * 32 + 16, z2);
             s2 = _mm256_add_ps(s2, x2);
             e2 = _mm256_add_ps(e2, z2);
             a2 = _mm256_fmadd_ps(x2, z2, a2);
             const __m256 x3 = _mm256_loadu_ps(u + r * us + 24), z3 = _mm256_loadu_ps(dy + r * us + 24);
-            _mm256_store_ps(pk + r * 32 + 24, z3);
             s3 = _mm256_add_ps(s3, x3);
             e3 = _mm256_add_ps(e3, z3);
             a3 = _mm256_fmadd_ps(x3, z3, a3);
+            const __m256 x4 = _mm256_loadu_ps(u + r * us + 32), z4 = _mm256_loadu_ps(dy + r * us + 32);
+            s4 = _mm256_add_ps(s4, x4);
+            e4 = _mm256_add_ps(e4, z4);
+            a4 = _mm256_fmadd_ps(x4, z4, a4);
+            const __m256 x5 = _mm256_loadu_ps(u + r * us + 40), z5 = _mm256_loadu_ps(dy + r * us + 40);
+            s5 = _mm256_add_ps(s5, x5);
+            e5 = _mm256_add_ps(e5, z5);
+            a5 = _mm256_fmadd_ps(x5, z5, a5);
+            const __m256 x6 = _mm256_loadu_ps(u + r * us + 48), z6 = _mm256_loadu_ps(dy + r * us + 48);
+            s6 = _mm256_add_ps(s6, x6);
+            e6 = _mm256_add_ps(e6, z6);
+            a6 = _mm256_fmadd_ps(x6, z6, a6);
+            const __m256 x7 = _mm256_loadu_ps(u + r * us + 56), z7 = _mm256_loadu_ps(dy + r * us + 56);
+            s7 = _mm256_add_ps(s7, x7);
+            e7 = _mm256_add_ps(e7, z7);
+            a7 = _mm256_fmadd_ps(x7, z7, a7);
         }
-        _mm256_store_ps(su + (341 + i) * 32 + 0, s0);
-        _mm256_store_ps(sd + (341 + i) * 32 + 0, e0);
-        _mm256_store_ps(su + (341 + i) * 32 + 8, s1);
-        _mm256_store_ps(sd + (341 + i) * 32 + 8, e1);
-        _mm256_store_ps(su + (341 + i) * 32 + 16, s2);
-        _mm256_store_ps(sd + (341 + i) * 32 + 16, e2);
-        _mm256_store_ps(su + (341 + i) * 32 + 24, s3);
-        _mm256_store_ps(sd + (341 + i) * 32 + 24, e3);
+        _mm256_store_ps(su + (341 + i) * 64 + 0, s0);
+        _mm256_store_ps(sd + (341 + i) * 64 + 0, e0);
+        _mm256_store_ps(su + (341 + i) * 64 + 8, s1);
+        _mm256_store_ps(sd + (341 + i) * 64 + 8, e1);
+        _mm256_store_ps(su + (341 + i) * 64 + 16, s2);
+        _mm256_store_ps(sd + (341 + i) * 64 + 16, e2);
+        _mm256_store_ps(su + (341 + i) * 64 + 24, s3);
+        _mm256_store_ps(sd + (341 + i) * 64 + 24, e3);
+        _mm256_store_ps(su + (341 + i) * 64 + 32, s4);
+        _mm256_store_ps(sd + (341 + i) * 64 + 32, e4);
+        _mm256_store_ps(su + (341 + i) * 64 + 40, s5);
+        _mm256_store_ps(sd + (341 + i) * 64 + 40, e5);
+        _mm256_store_ps(su + (341 + i) * 64 + 48, s6);
+        _mm256_store_ps(sd + (341 + i) * 64 + 48, e6);
+        _mm256_store_ps(su + (341 + i) * 64 + 56, s7);
+        _mm256_store_ps(sd + (341 + i) * 64 + 56, e7);
     }
-    _mm256_store_ps(Gt + 192, a0);
-    _mm256_store_ps(Gt + 200, a1);
-    _mm256_store_ps(Gt + 208, a2);
-    _mm256_store_ps(Gt + 216, a3);
+    _mm256_store_ps(Gt + 384, a0);
+    _mm256_store_ps(Gt + 392, a1);
+    _mm256_store_ps(Gt + 400, a2);
+    _mm256_store_ps(Gt + 408, a3);
+    _mm256_store_ps(Gt + 416, a4);
+    _mm256_store_ps(Gt + 424, a5);
+    _mm256_store_ps(Gt + 432, a6);
+    _mm256_store_ps(Gt + 440, a7);
     c_level_k4_upper(su);
     c_level_k4_upper(sd);
-    for (q = 0; q < 32; q += 8) { /* level 0 */
+    for (q = 0; q < 64; q += 8) { /* level 0 */
         __m256 a = _mm256_setzero_ps();
         for (i = 0; i < 1; i++)
-            a = _mm256_fmadd_ps(_mm256_load_ps(su + (0 + i) * 32 + q), _mm256_load_ps(sd + (0 + i) * 32 + q), a);
+            a = _mm256_fmadd_ps(_mm256_load_ps(su + (0 + i) * 64 + q), _mm256_load_ps(sd + (0 + i) * 64 + q), a);
         _mm256_store_ps(Gt + 0 + q, _mm256_add_ps(_mm256_load_ps(Gt + 0 + q), a));
     }
-    for (q = 0; q < 32; q += 8) { /* level 1 */
+    for (q = 0; q < 64; q += 8) { /* level 1 */
         __m256 a = _mm256_setzero_ps();
         for (i = 0; i < 4; i++)
-            a = _mm256_fmadd_ps(_mm256_load_ps(su + (1 + i) * 32 + q), _mm256_load_ps(sd + (1 + i) * 32 + q), a);
-        _mm256_store_ps(Gt + 32 + q, _mm256_add_ps(_mm256_load_ps(Gt + 32 + q), a));
-    }
-    for (q = 0; q < 32; q += 8) { /* level 2 */
-        __m256 a = _mm256_setzero_ps();
-        for (i = 0; i < 16; i++)
-            a = _mm256_fmadd_ps(_mm256_load_ps(su + (5 + i) * 32 + q), _mm256_load_ps(sd + (5 + i) * 32 + q), a);
+            a = _mm256_fmadd_ps(_mm256_load_ps(su + (1 + i) * 64 + q), _mm256_load_ps(sd + (1 + i) * 64 + q), a);
         _mm256_store_ps(Gt + 64 + q, _mm256_add_ps(_mm256_load_ps(Gt + 64 + q), a));
     }
-    for (q = 0; q < 32; q += 8) { /* level 3 */
+    for (q = 0; q < 64; q += 8) { /* level 2 */
         __m256 a = _mm256_setzero_ps();
-        for (i = 0; i < 64; i++)
-            a = _mm256_fmadd_ps(_mm256_load_ps(su + (21 + i) * 32 + q), _mm256_load_ps(sd + (21 + i) * 32 + q), a);
-        _mm256_store_ps(Gt + 96 + q, _mm256_add_ps(_mm256_load_ps(Gt + 96 + q), a));
-    }
-    for (q = 0; q < 32; q += 8) { /* level 4 */
-        __m256 a = _mm256_setzero_ps();
-        for (i = 0; i < 256; i++)
-            a = _mm256_fmadd_ps(_mm256_load_ps(su + (85 + i) * 32 + q), _mm256_load_ps(sd + (85 + i) * 32 + q), a);
+        for (i = 0; i < 16; i++)
+            a = _mm256_fmadd_ps(_mm256_load_ps(su + (5 + i) * 64 + q), _mm256_load_ps(sd + (5 + i) * 64 + q), a);
         _mm256_store_ps(Gt + 128 + q, _mm256_add_ps(_mm256_load_ps(Gt + 128 + q), a));
     }
-    for (q = 0; q < 32; q += 8) { /* level 5 */
+    for (q = 0; q < 64; q += 8) { /* level 3 */
+        __m256 a = _mm256_setzero_ps();
+        for (i = 0; i < 64; i++)
+            a = _mm256_fmadd_ps(_mm256_load_ps(su + (21 + i) * 64 + q), _mm256_load_ps(sd + (21 + i) * 64 + q), a);
+        _mm256_store_ps(Gt + 192 + q, _mm256_add_ps(_mm256_load_ps(Gt + 192 + q), a));
+    }
+    for (q = 0; q < 64; q += 8) { /* level 4 */
+        __m256 a = _mm256_setzero_ps();
+        for (i = 0; i < 256; i++)
+            a = _mm256_fmadd_ps(_mm256_load_ps(su + (85 + i) * 64 + q), _mm256_load_ps(sd + (85 + i) * 64 + q), a);
+        _mm256_store_ps(Gt + 256 + q, _mm256_add_ps(_mm256_load_ps(Gt + 256 + q), a));
+    }
+    for (q = 0; q < 64; q += 8) { /* level 5 */
         __m256 a = _mm256_setzero_ps();
         for (i = 0; i < 1024; i++)
-            a = _mm256_fmadd_ps(_mm256_load_ps(su + (341 + i) * 32 + q), _mm256_load_ps(sd + (341 + i) * 32 + q), a);
-        _mm256_store_ps(Gt + 160 + q, _mm256_add_ps(_mm256_load_ps(Gt + 160 + q), a));
+            a = _mm256_fmadd_ps(_mm256_load_ps(su + (341 + i) * 64 + q), _mm256_load_ps(sd + (341 + i) * 64 + q), a);
+        _mm256_store_ps(Gt + 320 + q, _mm256_add_ps(_mm256_load_ps(Gt + 320 + q), a));
     }
     /* du: the same layer applied to dy (its leaf map is symmetric) */
-    c_level_k4_spread(g, sd, pk, du, ds, nt);
+    c_level_k4_spread(g, sd, dy, us, du, ds, nt); /* (a wide tile: dy read again) */
+    (void)pk;
 }
 
 /* The parameters' gradients of channel h from Gw[l] = dL/dg_l (l < 6) and
@@ -509,14 +531,14 @@ static void c_level_k4_weight_grads(const c_level_k4_params *p, const c_level_k4
  * Saturates at SIZE_MAX. */
 static size_t c_level_k4_backward_workspace(size_t batch, size_t channels)
 {
-    const size_t tiles = c_level_k4_round(channels, 32) / 32;
-    return c_level_k4_mul(c_level_k4_add(c_level_k4_mul(c_level_k4_add(tiles, c_level_k4_mul(tiles, batch)), 224), c_level_k4_mul(c_level_k4_slots(c_level_k4_mul(tiles, batch)), 611648)), 4);
+    const size_t tiles = c_level_k4_round(channels, 64) / 64;
+    return c_level_k4_mul(c_level_k4_add(c_level_k4_mul(c_level_k4_add(tiles, c_level_k4_mul(tiles, batch)), 448), c_level_k4_mul(c_level_k4_slots(c_level_k4_mul(tiles, batch)), 1223296)), 4);
 }
 
 int c_level_k4_backward(const c_level_k4_params *p, const float *u, const float *dy, float *du,
         c_level_k4_grads *gr, size_t batch, size_t channels, void *workspace)
 {
-    const size_t tiles = (channels + 31) / 32, items = batch * tiles;
+    const size_t tiles = (channels + 63) / 64, items = batch * tiles;
     float *const g = (float *)workspace;
     float *Gb, *scratch; /* set after the size check */
     size_t it, h;
@@ -526,8 +548,8 @@ int c_level_k4_backward(const c_level_k4_params *p, const float *u, const float 
         !workspace || batch == 0 || channels == 0 ||
         c_level_k4_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
-    Gb = g + tiles * 224;
-    scratch = Gb + items * 224;
+    Gb = g + tiles * 448;
+    scratch = Gb + items * 448;
     /* du's rows can be streamed when every one starts on a vector boundary */
     nt = (uintptr_t)du % 32 == 0 && channels % 8 == 0;
     rc = c_level_k4_all_weights(p, channels, g);
@@ -538,39 +560,39 @@ int c_level_k4_backward(const c_level_k4_params *p, const float *u, const float 
      * count) */
     c_level_k4_PARALLEL_FOR(c_level_k4_slots(items))
     for (it = 0; it < items; it++) {
-        float *const su = scratch + c_level_k4_THREAD() * 611648, *const sd = su + 43680;
-        float *const ut = sd + 43680, *const dyt = ut + 131072;
-        float *const dut = dyt + 131072, *const pk = dut + 131072;
-        const size_t ti = it % tiles, b = it / tiles, c0 = ti * 32, rem = channels - c0;
-        const float *const gt = g + ti * 224;
-        float *const Gt = Gb + (ti * batch + b) * 224;
+        float *const su = scratch + c_level_k4_THREAD() * 1223296, *const sd = su + 87360;
+        float *const ut = sd + 87360, *const dyt = ut + 262144;
+        float *const dut = dyt + 262144, *const pk = dut + 262144;
+        const size_t ti = it % tiles, b = it / tiles, c0 = ti * 64, rem = channels - c0;
+        const float *const gt = g + ti * 448;
+        float *const Gt = Gb + (ti * batch + b) * 448;
         const float *ub = u + b * 4096 * channels + c0, *dyb = dy + b * 4096 * channels + c0;
         float *const dub = du + b * 4096 * channels + c0;
         size_t r;
-        memset(Gt, 0, 224 * sizeof(float));
-        if (rem >= 32) {
+        memset(Gt, 0, 448 * sizeof(float));
+        if (rem >= 64) {
             c_level_k4_tile_backward(gt, ub, dyb, channels, dub, channels, su, sd, pk, Gt, nt);
             continue;
         }
         /* a partial tile runs on zero-padded copies */
         for (r = 0; r < 4096; r++) {
-            memcpy(ut + r * 32, ub + r * channels, rem * sizeof(float));
-            memset(ut + r * 32 + rem, 0, (32 - rem) * sizeof(float));
-            memcpy(dyt + r * 32, dyb + r * channels, rem * sizeof(float));
-            memset(dyt + r * 32 + rem, 0, (32 - rem) * sizeof(float));
+            memcpy(ut + r * 64, ub + r * channels, rem * sizeof(float));
+            memset(ut + r * 64 + rem, 0, (64 - rem) * sizeof(float));
+            memcpy(dyt + r * 64, dyb + r * channels, rem * sizeof(float));
+            memset(dyt + r * 64 + rem, 0, (64 - rem) * sizeof(float));
         }
-        c_level_k4_tile_backward(gt, ut, dyt, 32, dut, 32, su, sd, pk, Gt, 0);
+        c_level_k4_tile_backward(gt, ut, dyt, 64, dut, 64, su, sd, pk, Gt, 0);
         for (r = 0; r < 4096; r++)
-            memcpy(dub + r * channels, dut + r * 32, rem * sizeof(float));
+            memcpy(dub + r * channels, dut + r * 64, rem * sizeof(float));
     }
     c_level_k4_PARALLEL_FOR(c_level_k4_slots(channels))
     for (h = 0; h < channels; h++) {
-        const float *const Gh0 = Gb + h / 32 * batch * 224 + h % 32;
+        const float *const Gh0 = Gb + h / 64 * batch * 448 + h % 64;
         double Gh[7] = {0};
         size_t l, b;
         for (b = 0; b < batch; b++)
             for (l = 0; l < 7; l++)
-                Gh[l] += Gh0[b * 224 + l * 32];
+                Gh[l] += Gh0[b * 448 + l * 64];
         c_level_k4_weight_grads(p, gr, channels, h, Gh);
     }
     return 0;
