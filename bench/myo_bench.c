@@ -13,7 +13,7 @@
  * scalar reference of tests/myo_ref.c, whose output is also checked against
  * the kernel's.
  *
- * The level-sum path (share "level", readout "siso") does not do the tree
+ * The level-sum path (share "level", readout "siso" or diag "none") does not do the tree
  * solve's work: its GFLOP/s are "equivalent" (same count, same layer) and
  * its real yardstick is memory: x_mcpy, time / memcpy(y, u), goal <= 2.
  *
@@ -49,7 +49,7 @@ typedef struct {
     const char *name, *target;
     fwd_fn fwd;
     ws_fn ws;
-    int k, d, N, siso, share_level, share_input;
+    int k, d, N, siso, share_level, share_input, dense;
     size_t L, V, P;
 } kernel;
 
@@ -68,14 +68,16 @@ MYO_BENCH_KERNELS(BENCH_WRAP)
 #define BENCH_ENTRY(NAME, TARGET)                                                         \
     {#NAME, TARGET, NAME##_call, NAME##_workspace_size, NAME##_ARITY, NAME##_DEPTH,       \
      NAME##_STATE, NAME##_READOUT_SISO, NAME##_SHARE_LEVEL, NAME##_SHARE_INPUT,           \
-     NAME##_SEQ_LEN,                                                                      \
+     NAME##_BLOCK_DENSE, NAME##_SEQ_LEN,                                                  \
      NAME##_VERTICES, NAME##_PARAM_SETS},
 static const kernel kernels[] = {MYO_BENCH_KERNELS(BENCH_ENTRY)};
 #define NKERNELS (sizeof kernels / sizeof kernels[0])
 
+/* The path templates/myo/plan.lua takes: level sums for share "level" but
+ * the chain, with siso or (diag) readout "none". */
 static const char *path_of(const kernel *K)
 {
-    return K->share_level && K->siso && K->k > 1 ? "level-sum" : "tree";
+    return K->share_level && K->k > 1 && (K->siso || !K->dense) ? "level-sum" : "tree";
 }
 
 /* ---- timing ---- */

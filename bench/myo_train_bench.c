@@ -103,9 +103,11 @@ MYO_TRAIN_KERNELS(TRAIN_WRAP)
 static const kernel kernels[] = {MYO_TRAIN_KERNELS(TRAIN_ENTRY)};
 #define NKERNELS (sizeof kernels / sizeof kernels[0])
 
+/* The path templates/myo/plan.lua takes: level sums for share "level" but
+ * the chain, with siso or (diag) readout "none". */
 static int level_sum(const kernel *K)
 {
-    return K->share_level && K->siso && K->k > 1;
+    return K->share_level && K->k > 1 && (K->siso || !K->dense);
 }
 
 /* ---- timing ---- */

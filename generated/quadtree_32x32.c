@@ -60,7 +60,8 @@ static inline size_t quadtree_32x32_round(size_t n, size_t m)
 
 /* Weights of the leaf-to-leaf map by the level of the lowest common
  * ancestor, from the tree recurrences along one path (per channel and state,
- * in double), turned into block-sum weights; layout [tile][6][TC]. */
+ * in double), turned into block-sum weights; layout [tile][6][TC].
+ */
 static int quadtree_32x32_weights(const quadtree_32x32_params *p, size_t channels, float *g, size_t ti)
 {
     size_t h, n;
@@ -255,7 +256,8 @@ static size_t quadtree_32x32_forward_workspace(size_t batch, size_t channels)
 int quadtree_32x32_forward(const quadtree_32x32_params *p, const float *u, float *y,
         size_t batch, size_t channels, void *workspace)
 {
-    const size_t tiles = (channels + 63) / 64, items = batch * tiles;
+    const size_t lanes = channels;
+    const size_t tiles = (lanes + 63) / 64, items = batch * tiles;
     float *const g = (float *)workspace;
     float *scratch; /* set after the size check */
     size_t it;
@@ -266,31 +268,31 @@ int quadtree_32x32_forward(const quadtree_32x32_params *p, const float *u, float
         return 1;
     scratch = g + tiles * 384;
     /* y's rows can be streamed when every one starts on a vector boundary */
-    nt = (uintptr_t)y % 32 == 0 && channels % 8 == 0;
-    rc = quadtree_32x32_all_weights(p, channels, g);
+    nt = (uintptr_t)y % 32 == 0 && lanes % 8 == 0;
+    rc = quadtree_32x32_all_weights(p, lanes, g);
     if (rc != 0)
         return rc;
     quadtree_32x32_PARALLEL_FOR(quadtree_32x32_slots(items))
     for (it = 0; it < items; it++) {
-        const size_t b = it / tiles, c0 = it % tiles * 64, rem = channels - c0;
+        const size_t b = it / tiles, c0 = it % tiles * 64, rem = lanes - c0;
         float *const s = scratch + quadtree_32x32_THREAD() * 152896;
         float *const ut = s + 21824, *const yt = ut + 65536;
-        const float *const ub = u + b * 1024 * channels + c0;
-        float *const yb = y + b * 1024 * channels + c0;
+        const float *const ub = u + b * 1024 * lanes + c0;
+        float *const yb = y + b * 1024 * lanes + c0;
         const float *const gt = g + c0 / 64 * 384;
         size_t r;
         if (rem >= 64) {
-            quadtree_32x32_tile(gt, ub, channels, yb, channels, s, ut, nt);
+            quadtree_32x32_tile(gt, ub, lanes, yb, lanes, s, ut, nt);
             continue;
         }
         /* partial tile: run on a zero-padded copy */
         for (r = 0; r < 1024; r++) {
-            memcpy(ut + r * 64, ub + r * channels, rem * sizeof(float));
+            memcpy(ut + r * 64, ub + r * lanes, rem * sizeof(float));
             memset(ut + r * 64 + rem, 0, (64 - rem) * sizeof(float));
         }
         quadtree_32x32_tile(gt, ut, 64, yt, 64, s, ut, 0);
         for (r = 0; r < 1024; r++)
-            memcpy(yb + r * channels, yt + r * 64, rem * sizeof(float));
+            memcpy(yb + r * lanes, yt + r * 64, rem * sizeof(float));
     }
     return rc;
 }

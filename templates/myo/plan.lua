@@ -35,14 +35,23 @@ return function(spec)
   local get = require("lib.knobs")("myo", KNOB_MAX)
   local lanes = ("the %s %s lane count"):format(p.isa.name, p.real)
   local function knob(name, default) return get(name, default, p.W, lanes) end
-  if spec.share == "level" and siso and not p.chain then
+  if spec.share == "level" and not p.chain and (siso or (not p.dense and not V.gpu)) then
     -- every vertex of a level is alike: y is a weighted sum of nested block
-    -- sums of u, one streaming pass per channel tile (memory-bound).
+    -- sums of u, one streaming pass per channel tile (memory-bound).  With
+    -- diag blocks and readout "none" every (channel, state) is a scalar
+    -- system of the same kind: a lane of its own, with Bin = Cout = 1 and
+    -- D = 0 (CPU targets; GPUs run the tree solve)
     p.path = "level_sums"
-    -- channels per tile: four cache lines of each row (Zen 4 guest, arity
+    p.LN = siso and p.N or 1 -- states per lane in the weights' recurrences
+    p.lanes = siso and 1 or p.N -- lanes per channel
+    -- lanes per tile: four cache lines of each row (Zen 4 guest, arity
     -- 2/4/8/16, batch 4, 256 channels, one core, forward: 2.2/1.7/1.4/1.7 ms
-    -- against 3.4/2.2/1.9/2.0 ms with two lines, which the first pass packed)
-    p.TC = knob("TC", 256 // p.size)
+    -- against 3.4/2.2/1.9/2.0 ms with two lines, which the first pass
+    -- packed); eight with readout "none", whose rows are N times as long,
+    -- where y is streamed (arity 4, N 16, avx2: 28.9 ms against 34.1 with
+    -- four lines, 48.6 with two; the `c` target, which stores y through the
+    -- cache: 64.2 ms with four lines against 98.2 with eight)
+    p.TC = knob("TC", ((siso or not V.stream) and 256 or 512) // p.size)
     -- the forward's first pass packs a tile of up to PACK_BYTES of each row
     -- (such strided rows share a few cache sets: read twice, they miss);
     -- wider tiles are read twice

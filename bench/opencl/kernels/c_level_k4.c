@@ -83,7 +83,8 @@ static inline size_t c_level_k4_round(size_t n, size_t m)
 
 /* Weights of the leaf-to-leaf map by the level of the lowest common
  * ancestor, from the tree recurrences along one path (per channel and state,
- * in double), turned into block-sum weights; layout [tile][7][TC]. */
+ * in double), turned into block-sum weights; layout [tile][7][TC].
+ */
 static int c_level_k4_weights(const c_level_k4_params *p, size_t channels, float *g, size_t ti)
 {
     size_t h, n;
@@ -290,7 +291,8 @@ static size_t c_level_k4_forward_workspace(size_t batch, size_t channels)
 int c_level_k4_forward(const c_level_k4_params *p, const float *u, float *y,
         size_t batch, size_t channels, void *workspace)
 {
-    const size_t tiles = (channels + 63) / 64, items = batch * tiles;
+    const size_t lanes = channels;
+    const size_t tiles = (lanes + 63) / 64, items = batch * tiles;
     float *const g = (float *)workspace;
     float *scratch; /* set after the size check */
     size_t it;
@@ -301,31 +303,31 @@ int c_level_k4_forward(const c_level_k4_params *p, const float *u, float *y,
         return 1;
     scratch = g + tiles * 448;
     /* y's rows can be streamed when every one starts on a vector boundary */
-    nt = (uintptr_t)y % 32 == 0 && channels % 8 == 0;
-    rc = c_level_k4_all_weights(p, channels, g);
+    nt = (uintptr_t)y % 32 == 0 && lanes % 8 == 0;
+    rc = c_level_k4_all_weights(p, lanes, g);
     if (rc != 0)
         return rc;
     c_level_k4_PARALLEL_FOR(c_level_k4_slots(items))
     for (it = 0; it < items; it++) {
-        const size_t b = it / tiles, c0 = it % tiles * 64, rem = channels - c0;
+        const size_t b = it / tiles, c0 = it % tiles * 64, rem = lanes - c0;
         float *const s = scratch + c_level_k4_THREAD() * 611648;
         float *const ut = s + 87360, *const yt = ut + 262144;
-        const float *const ub = u + b * 4096 * channels + c0;
-        float *const yb = y + b * 4096 * channels + c0;
+        const float *const ub = u + b * 4096 * lanes + c0;
+        float *const yb = y + b * 4096 * lanes + c0;
         const float *const gt = g + c0 / 64 * 448;
         size_t r;
         if (rem >= 64) {
-            c_level_k4_tile(gt, ub, channels, yb, channels, s, ut, nt);
+            c_level_k4_tile(gt, ub, lanes, yb, lanes, s, ut, nt);
             continue;
         }
         /* partial tile: run on a zero-padded copy */
         for (r = 0; r < 4096; r++) {
-            memcpy(ut + r * 64, ub + r * channels, rem * sizeof(float));
+            memcpy(ut + r * 64, ub + r * lanes, rem * sizeof(float));
             memset(ut + r * 64 + rem, 0, (64 - rem) * sizeof(float));
         }
         c_level_k4_tile(gt, ut, 64, yt, 64, s, ut, 0);
         for (r = 0; r < 4096; r++)
-            memcpy(yb + r * channels, yt + r * 64, rem * sizeof(float));
+            memcpy(yb + r * lanes, yt + r * 64, rem * sizeof(float));
     }
     return rc;
 }
@@ -538,7 +540,8 @@ static size_t c_level_k4_backward_workspace(size_t batch, size_t channels)
 int c_level_k4_backward(const c_level_k4_params *p, const float *u, const float *dy, float *du,
         c_level_k4_grads *gr, size_t batch, size_t channels, void *workspace)
 {
-    const size_t tiles = (channels + 63) / 64, items = batch * tiles;
+    const size_t lanes = channels;
+    const size_t tiles = (lanes + 63) / 64, items = batch * tiles;
     float *const g = (float *)workspace;
     float *Gb, *scratch; /* set after the size check */
     size_t it, h;
@@ -551,8 +554,8 @@ int c_level_k4_backward(const c_level_k4_params *p, const float *u, const float 
     Gb = g + tiles * 448;
     scratch = Gb + items * 448;
     /* du's rows can be streamed when every one starts on a vector boundary */
-    nt = (uintptr_t)du % 32 == 0 && channels % 8 == 0;
-    rc = c_level_k4_all_weights(p, channels, g);
+    nt = (uintptr_t)du % 32 == 0 && lanes % 8 == 0;
+    rc = c_level_k4_all_weights(p, lanes, g);
     if (rc != 0)
         return rc;
     /* parallel over (tile, batch element); each item's weight sums are kept
@@ -563,37 +566,37 @@ int c_level_k4_backward(const c_level_k4_params *p, const float *u, const float 
         float *const su = scratch + c_level_k4_THREAD() * 1223296, *const sd = su + 87360;
         float *const ut = sd + 87360, *const dyt = ut + 262144;
         float *const dut = dyt + 262144, *const pk = dut + 262144;
-        const size_t ti = it % tiles, b = it / tiles, c0 = ti * 64, rem = channels - c0;
+        const size_t ti = it % tiles, b = it / tiles, c0 = ti * 64, rem = lanes - c0;
         const float *const gt = g + ti * 448;
         float *const Gt = Gb + (ti * batch + b) * 448;
-        const float *ub = u + b * 4096 * channels + c0, *dyb = dy + b * 4096 * channels + c0;
-        float *const dub = du + b * 4096 * channels + c0;
+        const float *ub = u + b * 4096 * lanes + c0, *dyb = dy + b * 4096 * lanes + c0;
+        float *const dub = du + b * 4096 * lanes + c0;
         size_t r;
         memset(Gt, 0, 448 * sizeof(float));
         if (rem >= 64) {
-            c_level_k4_tile_backward(gt, ub, dyb, channels, dub, channels, su, sd, pk, Gt, nt);
+            c_level_k4_tile_backward(gt, ub, dyb, lanes, dub, lanes, su, sd, pk, Gt, nt);
             continue;
         }
         /* a partial tile runs on zero-padded copies */
         for (r = 0; r < 4096; r++) {
-            memcpy(ut + r * 64, ub + r * channels, rem * sizeof(float));
+            memcpy(ut + r * 64, ub + r * lanes, rem * sizeof(float));
             memset(ut + r * 64 + rem, 0, (64 - rem) * sizeof(float));
-            memcpy(dyt + r * 64, dyb + r * channels, rem * sizeof(float));
+            memcpy(dyt + r * 64, dyb + r * lanes, rem * sizeof(float));
             memset(dyt + r * 64 + rem, 0, (64 - rem) * sizeof(float));
         }
         c_level_k4_tile_backward(gt, ut, dyt, 64, dut, 64, su, sd, pk, Gt, 0);
         for (r = 0; r < 4096; r++)
-            memcpy(dub + r * channels, dut + r * 64, rem * sizeof(float));
+            memcpy(dub + r * lanes, dut + r * 64, rem * sizeof(float));
     }
-    c_level_k4_PARALLEL_FOR(c_level_k4_slots(channels))
-    for (h = 0; h < channels; h++) {
+    c_level_k4_PARALLEL_FOR(c_level_k4_slots(lanes))
+    for (h = 0; h < lanes; h++) {
         const float *const Gh0 = Gb + h / 64 * batch * 448 + h % 64;
         double Gh[7] = {0};
         size_t l, b;
         for (b = 0; b < batch; b++)
             for (l = 0; l < 7; l++)
                 Gh[l] += Gh0[b * 448 + l * 64];
-        c_level_k4_weight_grads(p, gr, channels, h, Gh);
+        c_level_k4_weight_grads(p, gr, lanes, h, Gh);
     }
     return 0;
 }
