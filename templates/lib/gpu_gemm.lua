@@ -110,44 +110,42 @@ function M.kernel(V, T, NAME, op)
   return table.concat(out, "\n"), t
 end
 
--- The staging of BK values of k of a tile's `rows` rows (row variable
--- rowvar, m or n, below rowlim) through registers `name`: load(kb) issues
--- every load of the values from kb before any is stored (fully unrolled:
--- their latencies overlap), store() puts them at dst[kk * LD + rr] (kk <
+-- The staging of BK values of k of a tile's `rows` rows (from row0, the
+-- variable m0 or n0, below rowlim) through registers `name`
+-- (lib/gpu_stage.lua: every load of a block in flight at once): load(kb)
+-- reads the values from kb, store() puts them at dst[kk * LD + rr] (kk <
 -- BK, rr < rows) or, with rowmajor, dst[rr * LD + kk], zero past k1 and the
--- rows.  Element x = lid + WG e runs along the contiguous index `fast`;
--- `conv` turns the stored element into the tile's type.
-local function stager(V, t, name, dst, LD, rowmajor, rows, rowvar, fast, expr, rowlim, conv)
-  local total = t.BK * rows
-  local n = (total + t.WG - 1) // t.WG
-  -- (k, row) of element e; where WG is a multiple of the run along `fast`
-  -- every element of a work-item has the same offset along it, so the
-  -- compiler sees one address plus constant steps
-  local run = fast == "k" and t.BK or rows
-  local along, across = "lid % " .. run, "lid / " .. run .. " + " .. t.WG // run .. " * e"
-  if t.WG % run ~= 0 then along, across = "x % " .. run, "x / " .. run end
-  local ka, ra = along, across
-  if fast ~= "k" then ka, ra = across, along end
-  local zero = V.storage == V.real and V.zero() or V.narrow("0.0f")
-  local function each(lines)
-    local out = { "        " .. V.unroll(n), "        for (int e = 0; e < " .. n .. "; e++) {" }
-    if n * t.WG > total or t.WG % run ~= 0 then
-      out[#out + 1] = "            const int x = lid + " .. t.WG .. " * e;"
-    end
-    if n * t.WG > total then out[#out + 1] = "            if (x >= " .. total .. ") break;" end
-    out[#out + 1] = "            const int kk = " .. ka .. ", rr = " .. ra .. ";"
-    for _, l in ipairs(lines) do out[#out + 1] = "            " .. l end
-    out[#out + 1] = "        }"
-    return table.concat(out, "\n")
+-- rows.  elem(row, k) is the element's expression; the stage's columns run
+-- along the contiguous index `fast`; `conv` turns the stored element into
+-- the tile's type.
+local function stager(V, t, name, dst, LD, rowmajor, rows, row0, fast, elem, rowlim, conv)
+  local along_k = fast == "k"
+  local st = require("lib.gpu_stage").tile(V, { name = name, rows = along_k and rows or t.BK,
+    cols = along_k and t.BK or rows, wg = t.WG })
+  -- the block's (k, row) of a stage element (r, c)
+  local function kr(r, c) if along_k then return c, r end return r, c end
+  -- the global (k, row) expressions
+  local function at(kb, r, c)
+    local kk, rr = kr(r, c)
+    return "(" .. kb .. " + (size_t)" .. kk .. ")", "(" .. row0 .. " + (size_t)" .. rr .. ")"
   end
-  local at = rowmajor and ("rr * " .. LD .. " + kk") or ("kk * " .. LD .. " + rr")
   return {
-    decl = "    " .. V.storage .. " " .. name .. "[" .. n .. "];",
+    decl = "    " .. st.decl,
     load = function(kb)
-      return each({ "const size_t ki = " .. kb .. " + (size_t)kk, " .. rowvar .. " = " .. rowvar:sub(1, 1) .. "0 + (size_t)rr;",
-        name .. "[e] = ki < k1 && " .. rowvar .. " < " .. rowlim .. " ? " .. expr .. " : " .. zero .. ";" })
+      return st.load(function(r, c)
+        local k, row = at(kb, r, c)
+        return elem(row, k)
+      end, function(r, c)
+        local k, row = at(kb, r, c)
+        return k .. " < k1 && " .. row .. " < " .. rowlim
+      end, "        ")
     end,
-    store = function() return each({ dst .. "[" .. at .. "] = " .. conv(name .. "[e]") .. ";" }) end,
+    store = function()
+      return st.store(function(r, c, x)
+        local kk, rr = kr(r, c)
+        return dst .. "[" .. (rowmajor and (rr .. " * " .. LD .. " + " .. kk) or (kk .. " * " .. LD .. " + " .. rr)) .. "] = " .. conv(x) .. ";"
+      end, "        ")
+    end,
   }
 end
 
@@ -183,8 +181,8 @@ function M.fma_body(V, T, t, op)
   for r = 0, t.MR - 1 do
     for cc = 0, t.NR - 1 do loop[#loop + 1] = "    acc[" .. r .. "][" .. cc .. "] = " .. V.zero() .. ";" end
   end
-  local sa = stager(V, t, "ar", "As", LM, false, t.BM, "mi", op.a_fast, op.A("g", "mi", "ki"), "M", V.widen)
-  local sb = stager(V, t, "br", "Bs", LN, false, t.BN, "ni", op.b_fast == "n" and "m" or "k", op.B("g", "ki", "ni"), tostring(op.N), V.widen)
+  local sa = stager(V, t, "ar", "As", LM, false, t.BM, "m0", op.a_fast, function(m, k) return op.A("g", m, k) end, "M", V.widen)
+  local sb = stager(V, t, "br", "Bs", LN, false, t.BN, "n0", op.b_fast == "n" and "m" or "k", function(n, k) return op.B("g", k, n) end, tostring(op.N), V.widen)
   add("        for (int kk = 0; kk < " .. t.BK .. "; kk++) {")
   if vec then
     for _, x in ipairs(V.load_lanes(T, 4, "As + kk * " .. LM .. " + ty * 4", "a")) do add("            " .. x) end
@@ -228,8 +226,8 @@ function M.mma_body(V, T, t, op)
   loop[1] = "    for (int f = 0; f < " .. t.FM * t.FN * 4 .. "; f++)"
   loop[2] = "        (&acc[0][0][0])[f] = 0.0f;"
   local id = function(x) return x end
-  local sa = stager(V, t, "ar", "As", t.LK, true, t.BM, "mi", op.a_fast, op.A("g", "mi", "ki"), "M", id)
-  local sb = stager(V, t, "br", "Bs", t.LK, true, t.BN, "ni", op.b_fast == "n" and "m" or "k", op.B("g", "ki", "ni"), tostring(op.N), id)
+  local sa = stager(V, t, "ar", "As", t.LK, true, t.BM, "m0", op.a_fast, function(m, k) return op.A("g", m, k) end, "M", id)
+  local sb = stager(V, t, "br", "Bs", t.LK, true, t.BN, "n0", op.b_fast == "n" and "m" or "k", function(n, k) return op.B("g", k, n) end, tostring(op.N), id)
   add("        for (int ks = 0; ks < " .. t.BK .. "; ks += 16) {")
   add("            unsigned fa[" .. t.FM .. "][4], fb[" .. t.FN .. "][2];")
   local function word(arr, r, k) return "*(const unsigned *)&" .. arr .. "[(" .. r .. ") * " .. t.LK .. " + ks + " .. k .. "]" end
