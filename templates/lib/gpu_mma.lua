@@ -1,0 +1,96 @@
+-- Generators shared by the tensor-core flash kernels (lib/gpu_flash_mma.tmpl:
+-- the forward; lib/gpu_flash_mma_bwd.tmpl: dq, dk and dv).  A warp holds
+-- m16n8k16 fragments (V.mma): lane 4 gq + tig, A rows gq and gq + 8 at
+-- columns 2 tig (+1) and 2 tig + 8 (+9), B column gq at rows 2 tig (+1) and
+-- 2 tig + 8 (+9), accumulator rows gq (e = 0, 1) and gq + 8 (e = 2, 3) at
+-- columns 2 tig + e % 2.  16-bit tiles in local memory are read as words
+-- of two adjacent elements.
+local M = {}
+
+-- the word of arr at (row, col) and (row, col + 1), rows ld elements apart
+function M.word(arr, row, ld, col)
+  return "*(const unsigned *)&" .. arr .. "[(" .. row .. ") * " .. ld .. " + " .. col .. "]"
+end
+
+-- NAME_pack (two floats as one word of 16-bit values) and NAME_keep (a word
+-- of dims d, d + 1 with the dims outside [lo, hi) zeroed)
+function M.helpers(V, NAME)
+  return table.concat({
+    "/* Two floats as one word of 16-bit values (lo in the low half). */",
+    "static inline __device__ unsigned " .. NAME .. "_pack(float lo, float hi)",
+    "{",
+    "    const " .. V.storage2 .. " h = " .. V.narrow2 .. "(lo, hi);",
+    "    return *(const unsigned *)&h;",
+    "}",
+    "",
+    "/* The word w of dims d, d + 1 with the dims outside [lo, hi) zeroed. */",
+    "static inline __device__ unsigned " .. NAME .. "_keep(unsigned w, int d, int lo, int hi)",
+    "{",
+    "    return (d >= lo && d < hi ? w & 0xffffu : 0u) | (d + 1 >= lo && d + 1 < hi ? w & 0xffff0000u : 0u);",
+    "}",
+  }, "\n")
+end
+
+-- The scores s[NF][4] of the warp's 16 rows of A (local [row][LA], from row
+-- arow) against NF x 8 rows of B (local [row][LB]), each pair at its own
+-- level: where every pair shares mhi levels (mlo == mhi) the dot products
+-- run over the prefix dn = D[mhi] (the tiles hold zeros past it) times
+-- c(mhi); near the diagonal level by level, A's fragments masked to the
+-- level's dims, and a pair takes the sum at its own level m times c(m).
+-- Needs mlo, mhi, dn and float acc[NF][4], s[NF][4] declared.
+-- o: V, NAME, A, LA, arow, B, LB, NF, cn(m) (" * c(m)" or ""),
+-- pair(f, e) -> the query and key index expressions of accumulator (f, e).
+function M.scores(o, sp)
+  local V, NAME, word = o.V, o.NAME, M.word
+  local out = {}
+  local function add(s) out[#out + 1] = sp .. s end
+  add("#pragma unroll")
+  add("for (int f = 0; f < " .. o.NF * 4 .. "; f++)")
+  add("    (&acc[0][0])[f] = 0.0f;")
+  add("if (mlo == mhi) { /* every pair shares mhi levels: the prefix D[mhi] */")
+  add("    for (int ks = 0; ks < dn; ks += 16) {")
+  add("        unsigned a[4], b[2];")
+  add("        a[0] = " .. word(o.A, o.arow, o.LA, "ks + 2 * tig") .. ";")
+  add("        a[1] = " .. word(o.A, o.arow .. " + 8", o.LA, "ks + 2 * tig") .. ";")
+  add("        a[2] = " .. word(o.A, o.arow, o.LA, "ks + 2 * tig + 8") .. ";")
+  add("        a[3] = " .. word(o.A, o.arow .. " + 8", o.LA, "ks + 2 * tig + 8") .. ";")
+  for f = 0, o.NF - 1 do
+    add("        b[0] = " .. word(o.B, 8 * f .. " + gq", o.LB, "ks + 2 * tig") .. ";")
+    add("        b[1] = " .. word(o.B, 8 * f .. " + gq", o.LB, "ks + 2 * tig + 8") .. ";")
+    add("        " .. V.mma("acc[" .. f .. "]", "a", "b"))
+  end
+  add("    }")
+  add("    #pragma unroll")
+  add("    for (int f = 0; f < " .. o.NF * 4 .. "; f++)")
+  add("        (&s[0][0])[f] = (&acc[0][0])[f]" .. o.cn("mhi") .. ";")
+  add("} else { /* near the diagonal: level by level, each pair at its own */")
+  add("    for (int lv = 1; lv <= mhi; lv++) {")
+  add("        const int lo = " .. NAME .. "_dim[lv - 1], hi = " .. NAME .. "_dim[lv];")
+  add("        for (int ks = lo / 16 * 16; ks < hi; ks += 16) {")
+  add("            unsigned a[4], b[2];")
+  add("            const int d0 = ks + 2 * tig, d1 = d0 + 8;")
+  add("            a[0] = " .. NAME .. "_keep(" .. word(o.A, o.arow, o.LA, "d0") .. ", d0, lo, hi);")
+  add("            a[1] = " .. NAME .. "_keep(" .. word(o.A, o.arow .. " + 8", o.LA, "d0") .. ", d0, lo, hi);")
+  add("            a[2] = " .. NAME .. "_keep(" .. word(o.A, o.arow, o.LA, "d1") .. ", d1, lo, hi);")
+  add("            a[3] = " .. NAME .. "_keep(" .. word(o.A, o.arow .. " + 8", o.LA, "d1") .. ", d1, lo, hi);")
+  for f = 0, o.NF - 1 do
+    add("            b[0] = " .. word(o.B, 8 * f .. " + gq", o.LB, "d0") .. ";")
+    add("            b[1] = " .. word(o.B, 8 * f .. " + gq", o.LB, "d1") .. ";")
+    add("            " .. V.mma("acc[" .. f .. "]", "a", "b"))
+  end
+  add("        }")
+  add("        if (lv >= mlo) {")
+  for f = 0, o.NF - 1 do
+    for e = 0, 3 do
+      local i, j = o.pair(f, e)
+      add("            if (" .. NAME .. "_shared(" .. i .. ", " .. j .. ") == lv)")
+      add("                s[" .. f .. "][" .. e .. "] = acc[" .. f .. "][" .. e .. "]" .. o.cn("lv") .. ";")
+    end
+  end
+  add("        }")
+  add("    }")
+  add("}")
+  return table.concat(out, "\n")
+end
+
+return M
