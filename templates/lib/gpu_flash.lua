@@ -46,6 +46,21 @@ local function pick(R, dv, T, size, size_of)
   error("head dims " .. R .. " and " .. dv .. " leave no GPU tile within 48 KiB of local memory")
 end
 
+-- The tensor-core backward (lib/gpu_flash_mma_bwd.tmpl; softmax link
+-- only): k_dq owns 64 query rows and walks key tiles of KB = 32, k_dkdv owns
+-- 64 keys and walks query tiles of QB = 32, 4 warps each; q and k padded to
+-- RP dims, v and dout to DVP columns (16s), rows padded by 8; nil where its
+-- tiles pass 48 KiB.
+local function mma_backward(R, dv, T)
+  local RP, DVP = (R + 15) // 16 * 16, (dv + 15) // 16 * 16
+  local g = { mma = true, KB = 32, QB = 32, WG = 128, RP = RP, DVP = DVP, LR = RP + 8, LO = DVP + 8, LT = 32 + 8 }
+  local dq = 64 * g.LR + 64 * g.LO + 32 * g.LR + RP * g.LT + 32 * g.LO
+  local dkdv = 64 * g.LR + 64 * g.LO + 32 * g.LR + RP * g.LT + 32 * g.LO + DVP * g.LT + 2 * 32 * 2
+  if 2 * math.max(dq, dkdv) > 48 * 1024 then return nil end
+  g.NQ, g.NK = (T + 63) // 64, (T + 63) // 64
+  return g
+end
+
 -- forward and backward tiles for q/k head dim R, value dim dv, length T,
 -- elements of `size` bytes.  The forward splits each query tile's keys into
 -- NC chunks of KC key tiles (partial o and lse, merged by k_combine): up to
@@ -58,7 +73,8 @@ end
 -- tiles of 64, q and k padded to RP dims (16s), v to DVP columns (8s),
 -- 16-bit tiles in local memory with rows padded by 8 (conflict-free
 -- fragment reads); no key chunks.  Where those tiles pass 48 KiB the
--- forward stays the FMA one.
+-- forward stays the FMA one.  The backward is then mma_backward's, but for
+-- link "identity" (its dS needs no P: the FMA kernels).
 function M.tiles(R, dv, T, size, mma, identity)
   if mma then
     local RP, DVP = (R + 15) // 16 * 16, (dv + 7) // 8 * 8
@@ -67,7 +83,7 @@ function M.tiles(R, dv, T, size, mma, identity)
       g.NQ, g.NK = (T + 63) // 64, (T + 63) // 64
       g.KC, g.NC = g.NK, 1
       local _, gb = M.tiles(R, dv, T, size, false, identity)
-      return g, gb
+      return g, (not identity and mma_backward(R, dv, T)) or gb
     end
   end
   local gf = pick(R, dv, T, size, fwd_local)
