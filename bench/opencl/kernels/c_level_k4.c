@@ -339,69 +339,76 @@ static void c_level_k4_tile_backward(const float *g, const float *u, const float
         size_t ds, float *su, float *sd, float *pk, float *Gt, int nt)
 {
     size_t i, q;
-    __m256 a0 = _mm256_load_ps(Gt + 384), a1 = _mm256_load_ps(Gt + 392), a2 = _mm256_load_ps(Gt + 400), a3 = _mm256_load_ps(Gt + 408), a4 = _mm256_load_ps(Gt + 416), a5 = _mm256_load_ps(Gt + 424), a6 = _mm256_load_ps(Gt + 432), a7 = _mm256_load_ps(Gt + 440);
     for (i = 0; i < 1024; i++) { /* level 5: sums of the leaves */
-        __m256 s0 = _mm256_setzero_ps(), e0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), e1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), e2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps(), e3 = _mm256_setzero_ps(), s4 = _mm256_setzero_ps(), e4 = _mm256_setzero_ps(), s5 = _mm256_setzero_ps(), e5 = _mm256_setzero_ps(), s6 = _mm256_setzero_ps(), e6 = _mm256_setzero_ps(), s7 = _mm256_setzero_ps(), e7 = _mm256_setzero_ps();
-        size_t r;
-        for (r = 4 * i; r < 4 * i + 4; r++) {
-            const __m256 x0 = _mm256_loadu_ps(u + r * us + 0), z0 = _mm256_loadu_ps(dy + r * us + 0);
-            s0 = _mm256_add_ps(s0, x0);
-            e0 = _mm256_add_ps(e0, z0);
-            a0 = _mm256_fmadd_ps(x0, z0, a0);
-            const __m256 x1 = _mm256_loadu_ps(u + r * us + 8), z1 = _mm256_loadu_ps(dy + r * us + 8);
-            s1 = _mm256_add_ps(s1, x1);
-            e1 = _mm256_add_ps(e1, z1);
-            a1 = _mm256_fmadd_ps(x1, z1, a1);
-            const __m256 x2 = _mm256_loadu_ps(u + r * us + 16), z2 = _mm256_loadu_ps(dy + r * us + 16);
-            s2 = _mm256_add_ps(s2, x2);
-            e2 = _mm256_add_ps(e2, z2);
-            a2 = _mm256_fmadd_ps(x2, z2, a2);
-            const __m256 x3 = _mm256_loadu_ps(u + r * us + 24), z3 = _mm256_loadu_ps(dy + r * us + 24);
-            s3 = _mm256_add_ps(s3, x3);
-            e3 = _mm256_add_ps(e3, z3);
-            a3 = _mm256_fmadd_ps(x3, z3, a3);
-            const __m256 x4 = _mm256_loadu_ps(u + r * us + 32), z4 = _mm256_loadu_ps(dy + r * us + 32);
-            s4 = _mm256_add_ps(s4, x4);
-            e4 = _mm256_add_ps(e4, z4);
-            a4 = _mm256_fmadd_ps(x4, z4, a4);
-            const __m256 x5 = _mm256_loadu_ps(u + r * us + 40), z5 = _mm256_loadu_ps(dy + r * us + 40);
-            s5 = _mm256_add_ps(s5, x5);
-            e5 = _mm256_add_ps(e5, z5);
-            a5 = _mm256_fmadd_ps(x5, z5, a5);
-            const __m256 x6 = _mm256_loadu_ps(u + r * us + 48), z6 = _mm256_loadu_ps(dy + r * us + 48);
-            s6 = _mm256_add_ps(s6, x6);
-            e6 = _mm256_add_ps(e6, z6);
-            a6 = _mm256_fmadd_ps(x6, z6, a6);
-            const __m256 x7 = _mm256_loadu_ps(u + r * us + 56), z7 = _mm256_loadu_ps(dy + r * us + 56);
-            s7 = _mm256_add_ps(s7, x7);
-            e7 = _mm256_add_ps(e7, z7);
-            a7 = _mm256_fmadd_ps(x7, z7, a7);
+        {
+            __m256 a0 = _mm256_load_ps(Gt + 384), s0 = _mm256_setzero_ps(), e0 = _mm256_setzero_ps(), a1 = _mm256_load_ps(Gt + 392), s1 = _mm256_setzero_ps(), e1 = _mm256_setzero_ps(), a2 = _mm256_load_ps(Gt + 400), s2 = _mm256_setzero_ps(), e2 = _mm256_setzero_ps(), a3 = _mm256_load_ps(Gt + 408), s3 = _mm256_setzero_ps(), e3 = _mm256_setzero_ps();
+            size_t r;
+            for (r = 4 * i; r < 4 * i + 4; r++) {
+                const __m256 x0 = _mm256_loadu_ps(u + r * us + 0), z0 = _mm256_loadu_ps(dy + r * us + 0);
+                s0 = _mm256_add_ps(s0, x0);
+                e0 = _mm256_add_ps(e0, z0);
+                a0 = _mm256_fmadd_ps(x0, z0, a0);
+                const __m256 x1 = _mm256_loadu_ps(u + r * us + 8), z1 = _mm256_loadu_ps(dy + r * us + 8);
+                s1 = _mm256_add_ps(s1, x1);
+                e1 = _mm256_add_ps(e1, z1);
+                a1 = _mm256_fmadd_ps(x1, z1, a1);
+                const __m256 x2 = _mm256_loadu_ps(u + r * us + 16), z2 = _mm256_loadu_ps(dy + r * us + 16);
+                s2 = _mm256_add_ps(s2, x2);
+                e2 = _mm256_add_ps(e2, z2);
+                a2 = _mm256_fmadd_ps(x2, z2, a2);
+                const __m256 x3 = _mm256_loadu_ps(u + r * us + 24), z3 = _mm256_loadu_ps(dy + r * us + 24);
+                s3 = _mm256_add_ps(s3, x3);
+                e3 = _mm256_add_ps(e3, z3);
+                a3 = _mm256_fmadd_ps(x3, z3, a3);
+            }
+            _mm256_store_ps(su + (341 + i) * 64 + 0, s0);
+            _mm256_store_ps(sd + (341 + i) * 64 + 0, e0);
+            _mm256_store_ps(Gt + 384, a0);
+            _mm256_store_ps(su + (341 + i) * 64 + 8, s1);
+            _mm256_store_ps(sd + (341 + i) * 64 + 8, e1);
+            _mm256_store_ps(Gt + 392, a1);
+            _mm256_store_ps(su + (341 + i) * 64 + 16, s2);
+            _mm256_store_ps(sd + (341 + i) * 64 + 16, e2);
+            _mm256_store_ps(Gt + 400, a2);
+            _mm256_store_ps(su + (341 + i) * 64 + 24, s3);
+            _mm256_store_ps(sd + (341 + i) * 64 + 24, e3);
+            _mm256_store_ps(Gt + 408, a3);
         }
-        _mm256_store_ps(su + (341 + i) * 64 + 0, s0);
-        _mm256_store_ps(sd + (341 + i) * 64 + 0, e0);
-        _mm256_store_ps(su + (341 + i) * 64 + 8, s1);
-        _mm256_store_ps(sd + (341 + i) * 64 + 8, e1);
-        _mm256_store_ps(su + (341 + i) * 64 + 16, s2);
-        _mm256_store_ps(sd + (341 + i) * 64 + 16, e2);
-        _mm256_store_ps(su + (341 + i) * 64 + 24, s3);
-        _mm256_store_ps(sd + (341 + i) * 64 + 24, e3);
-        _mm256_store_ps(su + (341 + i) * 64 + 32, s4);
-        _mm256_store_ps(sd + (341 + i) * 64 + 32, e4);
-        _mm256_store_ps(su + (341 + i) * 64 + 40, s5);
-        _mm256_store_ps(sd + (341 + i) * 64 + 40, e5);
-        _mm256_store_ps(su + (341 + i) * 64 + 48, s6);
-        _mm256_store_ps(sd + (341 + i) * 64 + 48, e6);
-        _mm256_store_ps(su + (341 + i) * 64 + 56, s7);
-        _mm256_store_ps(sd + (341 + i) * 64 + 56, e7);
+        {
+            __m256 a4 = _mm256_load_ps(Gt + 416), s4 = _mm256_setzero_ps(), e4 = _mm256_setzero_ps(), a5 = _mm256_load_ps(Gt + 424), s5 = _mm256_setzero_ps(), e5 = _mm256_setzero_ps(), a6 = _mm256_load_ps(Gt + 432), s6 = _mm256_setzero_ps(), e6 = _mm256_setzero_ps(), a7 = _mm256_load_ps(Gt + 440), s7 = _mm256_setzero_ps(), e7 = _mm256_setzero_ps();
+            size_t r;
+            for (r = 4 * i; r < 4 * i + 4; r++) {
+                const __m256 x4 = _mm256_loadu_ps(u + r * us + 32), z4 = _mm256_loadu_ps(dy + r * us + 32);
+                s4 = _mm256_add_ps(s4, x4);
+                e4 = _mm256_add_ps(e4, z4);
+                a4 = _mm256_fmadd_ps(x4, z4, a4);
+                const __m256 x5 = _mm256_loadu_ps(u + r * us + 40), z5 = _mm256_loadu_ps(dy + r * us + 40);
+                s5 = _mm256_add_ps(s5, x5);
+                e5 = _mm256_add_ps(e5, z5);
+                a5 = _mm256_fmadd_ps(x5, z5, a5);
+                const __m256 x6 = _mm256_loadu_ps(u + r * us + 48), z6 = _mm256_loadu_ps(dy + r * us + 48);
+                s6 = _mm256_add_ps(s6, x6);
+                e6 = _mm256_add_ps(e6, z6);
+                a6 = _mm256_fmadd_ps(x6, z6, a6);
+                const __m256 x7 = _mm256_loadu_ps(u + r * us + 56), z7 = _mm256_loadu_ps(dy + r * us + 56);
+                s7 = _mm256_add_ps(s7, x7);
+                e7 = _mm256_add_ps(e7, z7);
+                a7 = _mm256_fmadd_ps(x7, z7, a7);
+            }
+            _mm256_store_ps(su + (341 + i) * 64 + 32, s4);
+            _mm256_store_ps(sd + (341 + i) * 64 + 32, e4);
+            _mm256_store_ps(Gt + 416, a4);
+            _mm256_store_ps(su + (341 + i) * 64 + 40, s5);
+            _mm256_store_ps(sd + (341 + i) * 64 + 40, e5);
+            _mm256_store_ps(Gt + 424, a5);
+            _mm256_store_ps(su + (341 + i) * 64 + 48, s6);
+            _mm256_store_ps(sd + (341 + i) * 64 + 48, e6);
+            _mm256_store_ps(Gt + 432, a6);
+            _mm256_store_ps(su + (341 + i) * 64 + 56, s7);
+            _mm256_store_ps(sd + (341 + i) * 64 + 56, e7);
+            _mm256_store_ps(Gt + 440, a7);
+        }
     }
-    _mm256_store_ps(Gt + 384, a0);
-    _mm256_store_ps(Gt + 392, a1);
-    _mm256_store_ps(Gt + 400, a2);
-    _mm256_store_ps(Gt + 408, a3);
-    _mm256_store_ps(Gt + 416, a4);
-    _mm256_store_ps(Gt + 424, a5);
-    _mm256_store_ps(Gt + 432, a6);
-    _mm256_store_ps(Gt + 440, a7);
     c_level_k4_upper(su);
     c_level_k4_upper(sd);
     for (q = 0; q < 64; q += 8) { /* level 0 */
