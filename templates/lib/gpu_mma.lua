@@ -47,18 +47,22 @@ function M.scores(o, sp)
   add("#pragma unroll")
   add("for (int f = 0; f < " .. o.NF * 4 .. "; f++)")
   add("    (&acc[0][0])[f] = 0.0f;")
+  -- acc[f] += A's fragment at columns c0 (a[0], a[1]) and c1 (a[2], a[3]),
+  -- each word through wrap, times B's at the same columns
+  local function products(ind, c0, c1, wrap)
+    local rows = { o.arow, o.arow .. " + 8", o.arow, o.arow .. " + 8" }
+    local cols = { c0, c0, c1, c1 }
+    for w = 1, 4 do add(ind .. "a[" .. w - 1 .. "] = " .. wrap(word(o.A, rows[w], o.LA, cols[w]), cols[w]) .. ";") end
+    for f = 0, o.NF - 1 do
+      add(ind .. "b[0] = " .. word(o.B, 8 * f .. " + gq", o.LB, c0) .. ";")
+      add(ind .. "b[1] = " .. word(o.B, 8 * f .. " + gq", o.LB, c1) .. ";")
+      add(ind .. V.mma("acc[" .. f .. "]", "a", "b"))
+    end
+  end
   add("if (mlo == mhi) { /* every pair shares mhi levels: the prefix D[mhi] */")
   add("    for (int ks = 0; ks < dn; ks += 16) {")
   add("        unsigned a[4], b[2];")
-  add("        a[0] = " .. word(o.A, o.arow, o.LA, "ks + 2 * tig") .. ";")
-  add("        a[1] = " .. word(o.A, o.arow .. " + 8", o.LA, "ks + 2 * tig") .. ";")
-  add("        a[2] = " .. word(o.A, o.arow, o.LA, "ks + 2 * tig + 8") .. ";")
-  add("        a[3] = " .. word(o.A, o.arow .. " + 8", o.LA, "ks + 2 * tig + 8") .. ";")
-  for f = 0, o.NF - 1 do
-    add("        b[0] = " .. word(o.B, 8 * f .. " + gq", o.LB, "ks + 2 * tig") .. ";")
-    add("        b[1] = " .. word(o.B, 8 * f .. " + gq", o.LB, "ks + 2 * tig + 8") .. ";")
-    add("        " .. V.mma("acc[" .. f .. "]", "a", "b"))
-  end
+  products("        ", "ks + 2 * tig", "ks + 2 * tig + 8", function(w) return w end)
   add("    }")
   add("    #pragma unroll")
   add("    for (int f = 0; f < " .. o.NF * 4 .. "; f++)")
@@ -69,15 +73,7 @@ function M.scores(o, sp)
   add("        for (int ks = lo / 16 * 16; ks < hi; ks += 16) {")
   add("            unsigned a[4], b[2];")
   add("            const int d0 = ks + 2 * tig, d1 = d0 + 8;")
-  add("            a[0] = " .. NAME .. "_keep(" .. word(o.A, o.arow, o.LA, "d0") .. ", d0, lo, hi);")
-  add("            a[1] = " .. NAME .. "_keep(" .. word(o.A, o.arow .. " + 8", o.LA, "d0") .. ", d0, lo, hi);")
-  add("            a[2] = " .. NAME .. "_keep(" .. word(o.A, o.arow, o.LA, "d1") .. ", d1, lo, hi);")
-  add("            a[3] = " .. NAME .. "_keep(" .. word(o.A, o.arow .. " + 8", o.LA, "d1") .. ", d1, lo, hi);")
-  for f = 0, o.NF - 1 do
-    add("            b[0] = " .. word(o.B, 8 * f .. " + gq", o.LB, "d0") .. ";")
-    add("            b[1] = " .. word(o.B, 8 * f .. " + gq", o.LB, "d1") .. ";")
-    add("            " .. V.mma("acc[" .. f .. "]", "a", "b"))
-  end
+  products("            ", "d0", "d1", function(w, c) return NAME .. "_keep(" .. w .. ", " .. c .. ", lo, hi)" end)
   add("        }")
   add("        if (lv >= mlo) {")
   for f = 0, o.NF - 1 do
