@@ -31,6 +31,41 @@ function M.helpers(V, NAME)
   }, "\n")
 end
 
+-- Lines of out[f] += (the warp's 16 rows of A, local [row][LA] from row
+-- arow, at columns c0 (a[0], a[1]) and c1 (a[2], a[3]), each word through
+-- wrap(word, column) if given) times (NF x 8 rows of B, local [row][LB], at
+-- the same columns), f < NF; a[4] and b[2] declared by the caller.
+-- o: V, A, LA, arow, B, LB, NF.
+function M.products(o, out, c0, c1, sp, wrap)
+  local word, lines = M.word, {}
+  local rows, cols = { o.arow, o.arow .. " + 8", o.arow, o.arow .. " + 8" }, { c0, c0, c1, c1 }
+  for w = 1, 4 do
+    local x = word(o.A, rows[w], o.LA, cols[w])
+    lines[#lines + 1] = sp .. "a[" .. w - 1 .. "] = " .. (wrap and wrap(x, cols[w]) or x) .. ";"
+  end
+  for f = 0, o.NF - 1 do
+    lines[#lines + 1] = sp .. "b[0] = " .. word(o.B, 8 * f .. " + gq", o.LB, c0) .. ";"
+    lines[#lines + 1] = sp .. "b[1] = " .. word(o.B, 8 * f .. " + gq", o.LB, c1) .. ";"
+    lines[#lines + 1] = sp .. o.V.mma(out .. "[" .. f .. "]", "a", "b")
+  end
+  return table.concat(lines, "\n")
+end
+
+-- Lines setting a[0..3], the A fragments of the 16 x 16 block of
+-- accumulators x[..][4] over columns 16 kk .. 16 kk + 15 (fragments 2 kk,
+-- 2 kk + 1: the m16n8 accumulator layout of two adjacent blocks is the
+-- m16k16 operand layout), narrowed by NAME_pack; each element through
+-- f(expr, fragment, e) if given.
+function M.a_from(NAME, x, kk, sp, f)
+  local function el(fr, e) local v = x .. "[" .. fr .. "][" .. e .. "]" return f and f(v, fr, e) or v end
+  local lines = {}
+  for w = 0, 3 do
+    local fr, e = 2 * kk + w // 2, 2 * (w % 2)
+    lines[#lines + 1] = sp .. "a[" .. w .. "] = " .. NAME .. "_pack(" .. el(fr, e) .. ", " .. el(fr, e + 1) .. ");"
+  end
+  return table.concat(lines, "\n")
+end
+
 -- The scores s[NF][4] of the warp's 16 rows of A (local [row][LA], from row
 -- arow) against NF x 8 rows of B (local [row][LB]), each pair at its own
 -- level: where every pair shares mhi levels (mlo == mhi) the dot products
@@ -41,28 +76,17 @@ end
 -- o: V, NAME, A, LA, arow, B, LB, NF, cn(m) (" * c(m)" or ""),
 -- pair(f, e) -> the query and key index expressions of accumulator (f, e).
 function M.scores(o, sp)
-  local V, NAME, word = o.V, o.NAME, M.word
+  local NAME = o.NAME
   local out = {}
   local function add(s) out[#out + 1] = sp .. s end
   add("#pragma unroll")
   add("for (int f = 0; f < " .. o.NF * 4 .. "; f++)")
   add("    (&acc[0][0])[f] = 0.0f;")
-  -- acc[f] += A's fragment at columns c0 (a[0], a[1]) and c1 (a[2], a[3]),
-  -- each word through wrap, times B's at the same columns
-  local function products(ind, c0, c1, wrap)
-    local rows = { o.arow, o.arow .. " + 8", o.arow, o.arow .. " + 8" }
-    local cols = { c0, c0, c1, c1 }
-    for w = 1, 4 do add(ind .. "a[" .. w - 1 .. "] = " .. wrap(word(o.A, rows[w], o.LA, cols[w]), cols[w]) .. ";") end
-    for f = 0, o.NF - 1 do
-      add(ind .. "b[0] = " .. word(o.B, 8 * f .. " + gq", o.LB, c0) .. ";")
-      add(ind .. "b[1] = " .. word(o.B, 8 * f .. " + gq", o.LB, c1) .. ";")
-      add(ind .. V.mma("acc[" .. f .. "]", "a", "b"))
-    end
-  end
+  local function products(ind, c0, c1, wrap) out[#out + 1] = M.products(o, "acc", c0, c1, sp .. ind, wrap) end
   add("if (mlo == mhi) { /* every pair shares mhi levels: the prefix D[mhi] */")
   add("    for (int ks = 0; ks < dn; ks += 16) {")
   add("        unsigned a[4], b[2];")
-  products("        ", "ks + 2 * tig", "ks + 2 * tig + 8", function(w) return w end)
+  products("        ", "ks + 2 * tig", "ks + 2 * tig + 8")
   add("    }")
   add("    #pragma unroll")
   add("    for (int f = 0; f < " .. o.NF * 4 .. "; f++)")

@@ -18,8 +18,17 @@
 --                              the statement putting value x (storage type).
 -- .rows(V, { ..., T =, stride = }) is a tile of rows of a [T][stride]
 -- tensor: its load(src, row0, col_ok, sp) reads rows row0.. of src (0 past
--- T, and where col_ok(c), if given, is false).
+-- T, and where col_ok(c), if given, is false; .below(n): columns below n).
+-- .span(v, t, B, T) declares v0 and v1, the first and last row (inclusive,
+-- below T) of tile t of B rows.
 local M = {}
+
+function M.below(n) return function(c) return c .. " < " .. n end end
+
+function M.span(v, t, B, T)
+  return "const size_t " .. v .. "0 = (" .. t .. ") * " .. B .. ", " .. v .. "1 = " .. v .. "0 + " .. B ..
+    " > " .. T .. " ? " .. T - 1 .. " : " .. v .. "0 + " .. B - 1 .. ";"
+end
 
 function M.tile(V, o)
   local total = o.rows * o.cols

@@ -43,6 +43,12 @@ return function(spec)
     -- D = 0 (CPU targets; GPUs run the tree solve)
     p.path = "level_sums"
     p.LN = siso and p.N or 1 -- states per lane in the weights' recurrences
+    -- CPUs run those recurrences over chunks of NV states in every step
+    -- (loops compilers vectorize), GPUs one state per step (no arrays)
+    p.NV = 1
+    if not V.gpu then
+      for _, v in ipairs({ 8, 4, 2 }) do if p.NV == 1 and p.LN % v == 0 then p.NV = v end end
+    end
     p.lanes = siso and 1 or p.N -- lanes per channel
     -- lanes per tile: four cache lines of each row (Zen 4 guest, arity
     -- 2/4/8/16, batch 4, 256 channels, one core, forward: 2.2/1.7/1.4/1.7 ms

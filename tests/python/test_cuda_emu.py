@@ -19,6 +19,7 @@ import myogen
 from myogen import cuda as mcuda
 from myogen import layouts
 from myogen.torch import dispatch
+from test_cuda import HALVES, _relative_error
 
 EMU_NVCC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cuda_emu", "nvcc")
 # shapes that give several query, key, row and lane tiles and a partial one
@@ -29,7 +30,8 @@ SIZES = dict(batch=1, heads=2, rows=70, channels=70)
 CASES_16 = ["gpu_mlr_t200", "gpu_mlr_pub256", "mlr_levels", "mlr_identity", "gpu_btt_mm", "btt_mm"]
 CASES_32 = ["gpu_btt_att", "gpu_myo_vertex_k4", "gpu_myo_level_k2d8", "gpu_myo_chain",
             "gpu_myo_k16_none"]
-DTYPES = {"bf16": (torch.bfloat16, 3e-2), "f16": (torch.float16, 5e-3), "f32": (torch.float32, 1e-4)}
+# dtype name: (torch dtype, bound on the relative error): test_cuda.py's
+DTYPES = dict({name: (dt, tol) for dt, (name, tol) in HALVES.items()}, f32=(torch.float32, 1e-4))
 PARAMS = [(c, d) for c in CASES_16 for d in DTYPES] + [(c, "f32") for c in CASES_32]
 
 
@@ -62,10 +64,6 @@ def _call(kernel, pass_, inputs):
     ptrs["ws"] = work.data_ptr() + (-work.data_ptr()) % 64
     kernel.call(pass_, ptrs, dims, ws, None)
     return outs, kernel.status(ptrs["ws"], None)
-
-
-def _relative_error(got, want):
-    return ((got.double() - want.double()).norm() / want.double().norm().clamp_min(1e-30)).item()
 
 
 def _names(kind):
