@@ -1,72 +1,54 @@
 /* Measured FMA peak of one core (see fma_peak.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "fma_peak.h"
+#include "atomic_file.h"
 #include "myogen_timer.h"
+#include "template.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#define CHAINS 12
-
-static int write_source(const char *path, const char *target, int f64)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    const int avx2 = strcmp(target, "avx2") == 0;
-    const char *real = f64 ? "double" : "float";
-    const char *vec = avx2 ? (f64 ? "__m256d" : "__m256") : real;
-    const char *sfx = f64 ? "pd" : "ps";
-    const int lanes = avx2 ? (f64 ? 4 : 8) : 1;
-    fprintf(f, "/* myogen tune: FMA peak loop, %d independent chains. */\n", CHAINS);
-    if (avx2)
-        fprintf(f, "#include <immintrin.h>\n");
-    fprintf(f, "int myogen_peak_lanes(void) { return %d; }\n", lanes);
-    fprintf(f, "int myogen_peak_chains(void) { return %d; }\n", CHAINS);
-    fprintf(f, "double myogen_peak(long iters)\n{\n    long i;\n    double r = 0;\n");
-    if (avx2) {
-        fprintf(f, "    const %s b = _mm256_set1_%s(0.99990), c = _mm256_set1_%s(0.0001);\n", vec,
-                sfx, sfx);
-        for (int j = 0; j < CHAINS; j++)
-            fprintf(f, "    %s a%d = _mm256_set1_%s(%d * 0.01);\n", vec, j, sfx, j);
-        fprintf(f, "    for (i = 0; i < iters; i++) {\n");
-        for (int j = 0; j < CHAINS; j++)
-            fprintf(f, "        a%d = _mm256_fmadd_%s(a%d, b, c);\n", j, sfx, j);
-        fprintf(f, "    }\n    {\n        %s out[%d];\n", real, lanes);
-        for (int j = 1; j < CHAINS; j++)
-            fprintf(f, "        a0 = _mm256_add_%s(a0, a%d);\n", sfx, j);
-        fprintf(f, "        _mm256_storeu_%s(out, a0);\n", sfx);
-        fprintf(f, "        for (i = 0; i < %d; i++)\n            r += out[i];\n    }\n", lanes);
-    } else {
-        fprintf(f, "    const %s b = (%s)0.9999, c = (%s)0.0001;\n", real, real, real);
-        for (int j = 0; j < CHAINS; j++)
-            fprintf(f, "    %s a%d = (%s)(%d * 0.01);\n", real, j, real, j);
-        fprintf(f, "    for (i = 0; i < iters; i++) {\n");
-        for (int j = 0; j < CHAINS; j++)
-            fprintf(f, "        a%d = a%d * b + c;\n", j, j);
-        fprintf(f, "    }\n");
-        for (int j = 0; j < CHAINS; j++)
-            fprintf(f, "    r += a%d;\n", j);
-    }
-    fprintf(f, "    return r;\n}\n");
-    return fclose(f) == 0 ? 0 : -1;
-}
-
-double fma_peak_measure(const cc_tool *cc, const char *dir, const char *target, int f64,
+/* Renders templates/lib/fma_peak.c.tmpl for the spec into src; its ISA's
+ * compiler flags into flags (the scalar loop: -O1, which does not
+ * vectorize). */
+static int write_source(const char *canonical, const char *src, char *flags, size_t flen,
                         char *err, size_t errlen)
 {
-    char src[4096], so[4096], log[4096];
-    const int avx2 = strcmp(target, "avx2") == 0;
-    snprintf(src, sizeof src, "%s/peak_%s_%s.c", dir, target, f64 ? "f64" : "f32");
-    snprintf(so, sizeof so, "%s/peak_%s_%s.so", dir, target, f64 ? "f64" : "f32");
-    snprintf(log, sizeof log, "%s/peak_%s_%s.log", dir, target, f64 ? "f64" : "f32");
-    if (write_source(src, target, f64) != 0) {
-        snprintf(err, errlen, "cannot write %s", src);
+    template_engine *e = engine_new(canonical, err, errlen);
+    char *text = NULL, lanes[16];
+    size_t len;
+    int rc = -1;
+    if (!e)
         return -1;
+    if (engine_eval(e, "local V = require('lib.isa')(spec); return V.cflags .. '|' .. V.lanes",
+                    flags, flen, err, errlen) == 0 &&
+        engine_render(e, "lib/fma_peak.c.tmpl", &text, &len, err, errlen) == 0) {
+        char *bar = strchr(flags, '|');
+        snprintf(lanes, sizeof lanes, "%s", bar ? bar + 1 : "1");
+        if (bar)
+            *bar = '\0';
+        if (strcmp(lanes, "1") == 0)
+            snprintf(flags, flen, "-O1");
+        const char *paths[1] = {src}, *data[1] = {text};
+        rc = write_files_atomically(1, paths, data, &len, err, errlen) == 0 ? 0 : -1;
     }
-    /* the scalar loop stays scalar: -O1 does not vectorize */
-    if (cc_build_shared(cc, src, so, avx2 ? "-mavx2 -mfma" : "-O1", NULL, log, err, errlen) != 0)
+    free(text);
+    engine_free(e);
+    return rc;
+}
+
+double fma_peak_measure(const cc_tool *cc, const char *dir, const char *canonical,
+                        const char *target, char *err, size_t errlen)
+{
+    char src[4096], so[4096], log[4096], flags[256];
+    snprintf(src, sizeof src, "%s/peak.c", dir);
+    snprintf(so, sizeof so, "%s/peak.so", dir);
+    snprintf(log, sizeof log, "%s/peak.log", dir);
+    if (write_source(canonical, src, flags, sizeof flags, err, errlen) != 0)
+        return -1;
+    if (cc_build_shared(cc, src, so, flags, NULL, log, err, errlen) != 0)
         return -1;
     void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
@@ -75,10 +57,18 @@ double fma_peak_measure(const cc_tool *cc, const char *dir, const char *target, 
     }
     double (*peak)(long) = (double (*)(long))dlsym(h, "myogen_peak");
     int (*lanes)(void) = (int (*)(void))dlsym(h, "myogen_peak_lanes");
-    if (!peak || !lanes) {
+    int (*chains)(void) = (int (*)(void))dlsym(h, "myogen_peak_chains");
+    int (*cpu)(void) = (int (*)(void))dlsym(h, "myogen_peak_cpu");
+    if (!peak || !lanes || !chains || !cpu) {
         dlclose(h);
         snprintf(err, errlen, "the FMA peak loop lacks its functions");
         return -1;
+    }
+    if (!cpu()) {
+        dlclose(h);
+        snprintf(err, errlen, "target \"%s\" does not run on this machine (its compiler or CPU "
+                 "lacks the ISA)", target);
+        return -2;
     }
     volatile double sink = 0;
     long iters = 1 << 14;
@@ -99,7 +89,7 @@ double fma_peak_measure(const cc_tool *cc, const char *dir, const char *target, 
         if (t < best)
             best = t;
     }
-    double flops = (double)iters * CHAINS * lanes() * 2.0;
+    double flops = (double)iters * chains() * lanes() * 2.0;
     dlclose(h);
     (void)sink;
     return flops / best * 1e-9;

@@ -1308,6 +1308,49 @@ static void test_cli_tree_solve(void)
     result_free(&r);
 }
 
+/* Every CPU target tunes where this machine runs it (its FMA peak loop
+ * written in that ISA's vocabulary), and is refused with one line where it
+ * does not. */
+static void test_cli_every_isa(void)
+{
+    static const struct {
+        const char *target;
+        int runs;
+    } isas[] = {
+#if defined(__x86_64__) || defined(__i386__)
+        {"avx512", -1}, {"avx2", -1}, {"neon", 0},
+#elif defined(__aarch64__)
+        {"avx512", 0}, {"avx2", 0}, {"neon", 1},
+#endif
+        {"c", 1},
+    };
+    const char *spec_file = path_in("isa.lua");
+    write_text(spec_file, vertex_spec);
+    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+        char target[32], want[64];
+        int runs = isas[i].runs;
+#if defined(__x86_64__) || defined(__i386__)
+        if (runs < 0)
+            runs = strcmp(isas[i].target, "avx512") == 0
+                       ? __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")
+                       : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+        snprintf(target, sizeof target, "target=%s", isas[i].target);
+        result r = MYOGEN("tune", spec_file, "--seq-len", "9", "--arity", "3", "--budget", "0.5",
+                          "--channels", "5", "-D", target);
+        if (runs) {
+            snprintf(want, sizeof want, "(%s f64, 1 thread)", isas[i].target);
+            EXPECT(r.code == 0 && strstr(r.out, want) && !strstr(r.out, "WRONG"),
+                   "%s: exit %d, %.1000s%.1000s", isas[i].target, r.code, r.out, r.err);
+        } else {
+            snprintf(want, sizeof want, "target \"%s\" does not run on this machine",
+                     isas[i].target);
+            EXPECT_REJECTED(r, want);
+        }
+        result_free(&r);
+    }
+}
+
 static void test_cli_bad_input(void)
 {
     const char *spec_file = path_in("tune.lua");
@@ -1329,7 +1372,7 @@ static void test_cli_bad_input(void)
         {{"tune", spec_file, "--seq-len", NULL}, "missing value"},
         {{"tune", spec_file, "--seq-len", "64", "-D", "state=0", NULL}, "state"},
         {{"tune", spec_file, "--seq-len", "64", "-D", "block=dense", NULL}, "dense"},
-        {{"tune", spec_file, "--seq-len", "64", "-D", "target=neon", NULL}, "neon"},
+        {{"tune", spec_file, "--seq-len", "64", "-D", "target=cuda", NULL}, "\"cuda\" is not tuned"},
         {{"tune", path_in("missing.lua"), "--seq-len", "64", NULL}, "cannot open"},
         {{"check", spec_file, "--wisdom", "w", NULL}, "--wisdom"},
     };
@@ -1446,6 +1489,7 @@ static const test_def cli_tests[] = {{"tune: table, wisdom, plot", test_cli_tune
                                      {"mlr: knob B, skipped arity, broken variant, wisdom",
                                       test_cli_mlr},
                                      {"btt: knob MB, broken variant, wisdom", test_cli_btt},
+                                     {"every CPU target", test_cli_every_isa},
                                      {"bad input", test_cli_bad_input},
                                      {"--opt=value", test_cli_long_option_equals},
                                      {NULL, NULL}};

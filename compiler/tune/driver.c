@@ -30,6 +30,8 @@ static const tune_kernel *const KERNELS[] = {&tune_myo, &tune_mlr, &tune_btt};
 typedef struct {
     const tune_options *o;
     const tune_kernel *kern;
+    const spec *given;
+    double core_gflops; /* the FMA peak of one core */
     tune_report *r;
     cc_tool cc;
     char dir[4096];
@@ -274,30 +276,30 @@ static int pick_kernel(const tune_options *o, const spec *given, const tune_kern
                  o->spec_file, given->kernel, MYOGEN_VERSION, names);
         return 2;
     }
-    if (strcmp(given->target, "c") != 0 && strcmp(given->target, "avx2") != 0 &&
-        strcmp(given->target, "opencl") != 0) {
+    if (strcmp(given->target, "cuda") == 0 || given->target[0] == '{') {
         snprintf(err, errlen,
-                 "tune %s: target \"%s\" is not tuned by myogen %s (tuned: \"c\", \"avx2\": "
-                 "the targets the system C compiler builds alone, and \"opencl\")",
+                 "tune %s: target \"%.40s\" is not tuned by myogen %s (tuned: one CPU target, "
+                 "\"c\", \"avx2\", \"avx512\" or \"neon\", where this machine runs it, "
+                 "and \"opencl\")",
                  o->spec_file, given->target, MYOGEN_VERSION);
         return 2;
     }
     return 0;
 }
 
-/* The FMA peak of the report's target and dtype times its threads (the
- * higher of this and what r has, in case load disturbed one), or -1. */
+/* The FMA peak of one core for the spec's target and dtype into
+ * c->core_gflops (the higher of this and an earlier measurement, in case
+ * load disturbed one); -1, or -2 where this machine cannot run the target. */
 static int measure_peak(tune_ctx *c, char *err, size_t errlen)
 {
-    tune_report *r = c->r;
-    if (r->gpu) /* the host's peak says nothing of the device */
+    if (c->r->gpu) /* the host's peak says nothing of the device */
         return 0;
-    const double p = fma_peak_measure(&c->cc, c->dir, r->target, strcmp(r->dtype, "f64") == 0,
-                                      err, errlen);
+    const double p =
+        fma_peak_measure(&c->cc, c->dir, c->given->canonical, c->given->target, err, errlen);
     if (p < 0)
-        return -1;
-    if (p * r->threads > r->peak_gflops)
-        r->peak_gflops = p * r->threads;
+        return (int)p;
+    if (p > c->core_gflops)
+        c->core_gflops = p;
     return 0;
 }
 
@@ -370,6 +372,7 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
     snprintf(r->kernel, sizeof r->kernel, "%s", given.kernel);
     snprintf(r->target, sizeof r->target, "%.15s", given.target);
     snprintf(r->canonical, sizeof r->canonical, "%s", given.canonical);
+    c.given = &given;
     r->seq_len = o->seq_len;
     r->channels = o->channels;
     r->batch = o->batch;
@@ -385,27 +388,36 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return 1;
     }
-    rc = c.kern->candidates(o, &given, r, specs, cflags, sizeof cflags, err, errlen);
-    if (rc != 0)
-        goto done;
-    for (int i = 0; i < r->nv; i++)
-        r->v[i].index = i + 1;
     if (cc_init(&c.cc, why, sizeof why) != 0) {
         snprintf(err, errlen, "tune: %s", why);
         rc = 2;
         goto done;
     }
+    if (make_dir(&c, err, errlen) != 0) {
+        rc = 1;
+        goto done;
+    }
+    /* first the peak: it also says whether this machine runs the target */
+    r->gpu = strcmp(given.target, "opencl") == 0;
+    if ((rc = measure_peak(&c, why, sizeof why)) != 0) {
+        if (rc == -2)
+            snprintf(err, errlen, "tune %s: %s", o->spec_file, why);
+        else
+            snprintf(err, errlen, "tune: FMA peak: %s", why);
+        rc = rc == -2 ? 2 : 1;
+        goto out;
+    }
+    rc = c.kern->candidates(o, &given, r, specs, cflags, sizeof cflags, err, errlen);
+    if (rc != 0)
+        goto out;
+    for (int i = 0; i < r->nv; i++)
+        r->v[i].index = i + 1;
     /* threads = "openmp": built with it, run on OMP_NUM_THREADS (default: the CPUs) */
     snprintf(c.flags, sizeof c.flags, "%.100s%s", cflags, r->openmp ? " -fopenmp" : "");
-    r->gpu = strcmp(given.target, "opencl") == 0;
     if (r->openmp) {
         const char *env = getenv("OMP_NUM_THREADS");
         const long n = env ? atol(env) : sysconf(_SC_NPROCESSORS_ONLN);
         r->threads = n > 0 ? (int)n : 1;
-    }
-    if (make_dir(&c, err, errlen) != 0) {
-        rc = 1;
-        goto done;
     }
     if (r->gpu) { /* the runtime pair beside the variants, built into each */
         if (emit_runtime(c.dir, why, sizeof why) != 0) {
@@ -421,17 +433,14 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
     if (r->load_start > 0.5 * r->cpus)
         tune_progress("warning: load average %.2f on %d CPUs: other processes compete, timings "
                       "will be noisy", r->load_start, r->cpus);
-    if (measure_peak(&c, why, sizeof why) != 0) {
-        snprintf(err, errlen, "tune: FMA peak: %s", why);
-        rc = 1;
-        goto out;
-    }
+    r->peak_gflops = c.core_gflops * r->threads;
     if (!r->gpu)
         tune_progress("measured FMA peak: %.1f GFLOP/s (%s %s, %d thread%s)", r->peak_gflops,
                       r->target, r->dtype, r->threads, r->threads > 1 ? "s" : "");
     run_all(&c, specs);
     r->load_end = tune_load_average();
     (void)measure_peak(&c, why, sizeof why);
+    r->peak_gflops = c.core_gflops * r->threads;
     rc = report(&c, &given, err, errlen);
 out:
     if (getenv("MYOGEN_TUNE_KEEP"))

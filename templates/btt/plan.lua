@@ -111,16 +111,23 @@ return function(spec)
     return r
   end
 
-  -- Batch tile of MB rows: more rows stream the cores fewer times; the
-  -- lines of t / g one chunk touches (MB x m1 or n0 lines) and the x / dy
-  -- slabs of dW (MB x m0p, MB x n1p) stay within about 512 KiB of L2.  The
-  -- whole t and g tiles need not fit: each line is used in one chunk.
+  -- Row tiles.  The forward (F1 then F2 per tile) runs best on one
+  -- register tile of rows: x's MR rows, their t and y stay in L1 while the
+  -- packed cores stream from L2 (Zen 4 guest, n 4096, f32, one core: MR
+  -- rows 74-86% of the FMA peak on every shape of bench/btt_bench, 2 x MR
+  -- 59-85%, the L2-sized tiles below 43-73%).  The backward's weight
+  -- gradients are rank-MBB updates of accumulators, so its tiles are
+  -- large: the lines of t / g one chunk touches (MBB x m1 or n0 lines) and
+  -- the x / dy slabs of dW (MBB x m0p, MBB x n1p) stay within about 512 KiB
+  -- of L2 (the whole t and g tiles need not fit: each line is used in one
+  -- chunk).
   local row_bytes = math.max(m1, n0) * 64 + (p.m0p + p.n1p) * size
   local mb = (512 << 10) // row_bytes
-  mb = math.max(p.MR, math.min(240, mb // p.MR * p.MR))
-  -- the tuner's knob (lib/knobs.lua): MB, a multiple of the register tile's rows
+  p.MBB = math.max(p.MR, math.min(240, mb // p.MR * p.MR))
+  -- the tuner's knob (lib/knobs.lua; it times the forward): MB, the
+  -- forward's rows per tile, a multiple of the register tile's rows
   local knob = require("lib.knobs")("btt", { MB = 960 })
-  p.MB = knob("MB", mb, p.MR, "rows of the " .. V.name .. " register tile")
+  p.MB = knob("MB", p.MR, p.MR, "rows of the " .. V.name .. " register tile")
   p.scratch = padW(math.max(p.d_in, p.d_out, p.m0p, p.n1p))
 
   if p.gpu and not p.attention then
