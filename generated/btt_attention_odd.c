@@ -477,9 +477,11 @@ static void btt_attention_odd_pack_b2(const double *src, double *dst)
         }
 }
 
-/* Row tiles: at most 240 rows, in groups of 4; row pointers of a tile
- * past its last row point at a real row (reads) or the scratch row (writes). */
-#define btt_attention_odd_MB 240
+/* Row tiles: at most 4 rows in the forward, 240 in the backward, in groups of 4;
+ * row pointers of a tile past its last row point at a real row (reads) or
+ * the scratch row (writes). */
+#define btt_attention_odd_MB 4
+#define btt_attention_odd_MBB 240
 #define btt_attention_odd_UNITS(n) (((n) + 3) / 4) /* groups of 4 rows */
 #define btt_attention_odd_ROUND_MR(n) (btt_attention_odd_UNITS(n) * 4)
 
@@ -693,8 +695,8 @@ static void btt_attention_odd_forward_tile(const btt_attention_odd_ws *w, const 
         size_t nb, double *chk)
 {
     /* zeroed: gcc cannot see that nbp >= 1 fills what f1 and f2 read */
-    const double *xr[240] = {0};
-    double *yr[240] = {0}, *tr[240] = {0};
+    const double *xr[4] = {0};
+    double *yr[4] = {0}, *tr[4] = {0};
     const size_t nbp = btt_attention_odd_ROUND_MR(nb);
     size_t r;
     for (r = 0; r < nbp; r++) {
@@ -1390,8 +1392,8 @@ static void btt_attention_odd_keys(const btt_attention_odd_ws *w, const btt_atte
 {
     size_t r0, j, d, c;
     double chk = 0.0;
-    for (r0 = 0; r0 < 256; r0 += 240) {
-        const size_t nb = 256 - r0 < 240 ? 256 - r0 : 240;
+    for (r0 = 0; r0 < 256; r0 += 4) {
+        const size_t nb = 256 - r0 < 4 ? 256 - r0 : 4;
         btt_attention_odd_forward_tile(w, X + r0 * 60, a->kr + r0 * 60, 60, nb, &chk);
     }
     for (j = 0; j < 256; j++) {

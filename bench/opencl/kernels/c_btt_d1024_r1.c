@@ -503,9 +503,11 @@ static void c_btt_d1024_r1_pack_b2(const float *src, float *dst)
         }
 }
 
-/* Row tiles: at most 222 rows, in groups of 6; row pointers of a tile
- * past its last row point at a real row (reads) or the scratch row (writes). */
-#define c_btt_d1024_r1_MB 222
+/* Row tiles: at most 6 rows in the forward, 222 in the backward, in groups of 6;
+ * row pointers of a tile past its last row point at a real row (reads) or
+ * the scratch row (writes). */
+#define c_btt_d1024_r1_MB 6
+#define c_btt_d1024_r1_MBB 222
 #define c_btt_d1024_r1_UNITS(n) (((n) + 5) / 6) /* groups of 6 rows */
 #define c_btt_d1024_r1_ROUND_MR(n) (c_btt_d1024_r1_UNITS(n) * 6)
 
@@ -725,8 +727,8 @@ static void c_btt_d1024_r1_forward_tile(const c_btt_d1024_r1_ws *w, const float 
         size_t nb, __m256 *chk)
 {
     /* zeroed: gcc cannot see that nbp >= 1 fills what f1 and f2 read */
-    const float *xr[222] = {0};
-    float *yr[222] = {0}, *tr[222] = {0};
+    const float *xr[6] = {0};
+    float *yr[6] = {0}, *tr[6] = {0};
     const size_t nbp = c_btt_d1024_r1_ROUND_MR(nb);
     size_t r;
     for (r = 0; r < nbp; r++) {
@@ -840,8 +842,8 @@ int c_btt_d1024_r1_forward(const float *W1, const float *W2, const float *x, flo
         __m256 chk = _mm256_setzero_ps();
         size_t b0;
         c_btt_d1024_r1_ws_split(workspace, n, g, &wg);
-        for (b0 = r0; b0 < r1; b0 += 222) {
-            const size_t nb = r1 - b0 < 222 ? r1 - b0 : 222;
+        for (b0 = r0; b0 < r1; b0 += 6) {
+            const size_t nb = r1 - b0 < 6 ? r1 - b0 : 6;
             c_btt_d1024_r1_forward_tile(&wg, x + b0 * 1024, y + b0 * 1024, 1024, nb, &chk);
         }
         if (c_btt_d1024_r1_bad(chk))

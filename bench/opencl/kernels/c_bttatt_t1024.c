@@ -503,9 +503,11 @@ static void c_bttatt_t1024_pack_b2(const float *src, float *dst)
         }
 }
 
-/* Row tiles: at most 240 rows, in groups of 6; row pointers of a tile
- * past its last row point at a real row (reads) or the scratch row (writes). */
-#define c_bttatt_t1024_MB 240
+/* Row tiles: at most 6 rows in the forward, 240 in the backward, in groups of 6;
+ * row pointers of a tile past its last row point at a real row (reads) or
+ * the scratch row (writes). */
+#define c_bttatt_t1024_MB 6
+#define c_bttatt_t1024_MBB 240
 #define c_bttatt_t1024_UNITS(n) (((n) + 5) / 6) /* groups of 6 rows */
 #define c_bttatt_t1024_ROUND_MR(n) (c_bttatt_t1024_UNITS(n) * 6)
 
@@ -725,8 +727,8 @@ static void c_bttatt_t1024_forward_tile(const c_bttatt_t1024_ws *w, const float 
         size_t nb, __m256 *chk)
 {
     /* zeroed: gcc cannot see that nbp >= 1 fills what f1 and f2 read */
-    const float *xr[240] = {0};
-    float *yr[240] = {0}, *tr[240] = {0};
+    const float *xr[6] = {0};
+    float *yr[6] = {0}, *tr[6] = {0};
     const size_t nbp = c_bttatt_t1024_ROUND_MR(nb);
     size_t r;
     for (r = 0; r < nbp; r++) {
@@ -1390,8 +1392,8 @@ static void c_bttatt_t1024_keys(const c_bttatt_t1024_ws *w, const c_bttatt_t1024
 {
     size_t r0, j, d, c;
     __m256 chk = _mm256_setzero_ps();
-    for (r0 = 0; r0 < 1024; r0 += 240) {
-        const size_t nb = 1024 - r0 < 240 ? 1024 - r0 : 240;
+    for (r0 = 0; r0 < 1024; r0 += 6) {
+        const size_t nb = 1024 - r0 < 6 ? 1024 - r0 : 6;
         c_bttatt_t1024_forward_tile(w, X + r0 * 256, a->kr + r0 * 256, 256, nb, &chk);
     }
     for (j = 0; j < 1024; j++) {
