@@ -477,11 +477,11 @@ static void btt_attention_odd_pack_b2(const double *src, double *dst)
         }
 }
 
-/* Row tiles: at most 4 rows in the forward, 240 in the backward, in groups of 4;
+/* Row tiles: at most 4 rows in the forward, 48 in the backward, in groups of 4;
  * row pointers of a tile past its last row point at a real row (reads) or
  * the scratch row (writes). */
 #define btt_attention_odd_MB 4
-#define btt_attention_odd_MBB 240
+#define btt_attention_odd_MBB 48
 #define btt_attention_odd_UNITS(n) (((n) + 3) / 4) /* groups of 4 rows */
 #define btt_attention_odd_ROUND_MR(n) (btt_attention_odd_UNITS(n) * 4)
 
@@ -623,11 +623,11 @@ static size_t btt_attention_odd_group_rows(size_t n)
     return n;
 }
 
-/* Rows of a tile buffer: a group's rows run in tiles of at most 240. */
+/* Rows of a tile buffer: a group's rows run in tiles of at most 48. */
 static size_t btt_attention_odd_tile_rows(size_t n)
 {
     const size_t r = btt_attention_odd_group_rows(n);
-    return btt_attention_odd_ROUND_MR(r < 240 ? r : 240);
+    return btt_attention_odd_ROUND_MR(r < 48 ? r : 48);
 }
 
 /* Elements of one workspace slot. */
@@ -714,8 +714,8 @@ static void btt_attention_odd_forward_tile(const btt_attention_odd_ws *w, const 
 static void btt_attention_odd_backward_tile(const btt_attention_odd_ws *w, const double *x, const double *dy,
         size_t dys, double *dx, size_t dxs, size_t nb, double *chk)
 {
-    const double *xr[240] = {0}, *dyr[240] = {0};
-    double *dxr[240] = {0}, *tr[240] = {0}, *gr[240] = {0};
+    const double *xr[48] = {0}, *dyr[48] = {0};
+    double *dxr[48] = {0}, *tr[48] = {0}, *gr[48] = {0};
     const size_t nbp = btt_attention_odd_ROUND_MR(nb), rows = w->rows;
     size_t r, i;
     for (r = 0; r < nbp; r++) {
@@ -746,36 +746,42 @@ static void btt_attention_odd_backward_tile(const btt_attention_odd_ws *w, const
 
 /* dW1[i1][i0][j0][sig] = acc1[i1][j0 * 2 + sig][i0], dW2[j0][i1][sig][j1] =
  * acc2[j0][i1 * 2 + sig][j1], each the sum over the accumulators of
- * `groups` slots (`stride` elements apart) in slot order; 1 if a value is
- * not finite. */
+ * `groups` slots (`stride` elements apart) in slot order, added into slot
+ * 0's block by block (contiguous runs, not a gather over the slots per
+ * element: the same sums); 1 if a value is not finite. */
 static int btt_attention_odd_grads_out(const btt_attention_odd_ws *w, size_t groups, size_t stride, double *dW1,
         double *dW2)
 {
     size_t i;
     int rc = 0;
     btt_attention_odd_PARALLEL_FOR(btt_attention_odd_slots(10))
-    for (i = 0; i < 10; i++)
+    for (i = 0; i < 10; i++) {
+        double *a = w->acc1 + i * 144;
+        for (size_t g = 1; g < groups; g++)
+            for (size_t e = 0; e < 144; e++)
+                a[e] += a[g * stride + e];
         for (size_t j = 0; j < 6; j++)
             for (size_t k = 0; k < 24; k++) {
-                const double *a = w->acc1 + (i * 24 + k) * 6 + j;
-                double v = a[0];
-                for (size_t g = 1; g < groups; g++)
-                    v += a[g * stride];
+                const double v = a[k * 6 + j];
                 dW1[(i * 6 + j) * 24 + k] = v;
                 if (v - v != 0)
                     rc = 1;
             }
-    btt_attention_odd_PARALLEL_FOR(btt_attention_odd_slots(240))
-    for (i = 0; i < 240; i++)
-        for (size_t j = 0; j < 5; j++) {
-            const double *a = w->acc2 + i * 5 + j;
-            double v = a[0];
-            for (size_t g = 1; g < groups; g++)
-                v += a[g * stride];
-            dW2[i * 5 + j] = v;
-            if (v - v != 0)
-                rc = 1;
-        }
+    }
+    btt_attention_odd_PARALLEL_FOR(btt_attention_odd_slots(12))
+    for (i = 0; i < 12; i++) {
+        double *a = w->acc2 + i * 100;
+        for (size_t g = 1; g < groups; g++)
+            for (size_t e = 0; e < 100; e++)
+                a[e] += a[g * stride + e];
+        for (size_t k = 0; k < 20; k++)
+            for (size_t j = 0; j < 5; j++) {
+                const double v = a[k * 5 + j];
+                dW2[(i * 20 + k) * 5 + j] = v;
+                if (v - v != 0)
+                    rc = 1;
+            }
+    }
     return rc;
 }
 
@@ -1697,8 +1703,8 @@ int btt_attention_odd_backward(const double *x, const double *W1, const double *
                         gk[d] = a.rstd[r] * (gk[d] - m1 - k[d] * m2);
                 }
                 /* the key path through the BTT: dx_k and the cores' gradients */
-                for (r = 0; r < 256; r += 240) {
-                    const size_t nb = 256 - r < 240 ? 256 - r : 240;
+                for (r = 0; r < 256; r += 48) {
+                    const size_t nb = 256 - r < 48 ? 256 - r : 48;
                     btt_attention_odd_backward_tile(&w, X + r * 60, a.dk + r * 60, 60, a.dxk + r * 60,
                             60, nb, &chk);
                 }

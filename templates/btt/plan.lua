@@ -115,15 +115,25 @@ return function(spec)
   -- register tile of rows: x's MR rows, their t and y stay in L1 while the
   -- packed cores stream from L2 (Zen 4 guest, n 4096, f32, one core: MR
   -- rows 74-86% of the FMA peak on every shape of bench/btt_bench, 2 x MR
-  -- 59-85%, the L2-sized tiles below 43-73%).  The backward's weight
-  -- gradients are rank-MBB updates of accumulators, so its tiles are
-  -- large: the lines of t / g one chunk touches (MBB x m1 or n0 lines) and
-  -- the x / dy slabs of dW (MBB x m0p, MBB x n1p) stay within about 512 KiB
-  -- of L2 (the whole t and g tiles need not fit: each line is used in one
-  -- chunk).
-  local row_bytes = math.max(m1, n0) * 64 + (p.m0p + p.n1p) * size
-  local mb = (512 << 10) // row_bytes
-  p.MBB = math.max(p.MR, math.min(240, mb // p.MR * p.MR))
+  -- 59-85%, L2-sized tiles 43-73%).  The backward's weight gradients are
+  -- rank-MBB updates of accumulators (acc1, acc2): each tile reads and
+  -- writes them once, so MBB rows should carry at least twice their bytes;
+  -- and the tile's own rows (t, g, x and dy slabs) should stay near 256 KiB
+  -- so that the five products find them in L2.  The larger of the two
+  -- (same machine, n 4096, backward: D 1024 rank 1 22.5 -> 16.7 ms, D 4096
+  -- rank 1 241 -> 145 ms, D 256 rank 1 3.1 -> 2.2 ms against the earlier
+  -- 512 KiB-of-lines rule; D 4096 rank 4, whose accumulators are 8 MB,
+  -- keeps its ~100 rows).
+  local tile_row = (n0 * p.QS + m1 * p.RS + m1 * p.m0p + n0 * p.n1p) * size
+  local acc = (m1 * p.R * p.m0p + n0 * p.Q * p.n1p) * size
+  local mbb = math.max((256 << 10) // tile_row, 2 * acc // tile_row)
+  p.MBB = math.max(p.MR, math.min(240, mbb // p.MR * p.MR))
+  -- threads = "openmp": the backward's groups of rows (matmul.c.tmpl) each
+  -- zero, fill and finally add up their own accumulators, about 0.06 ms a
+  -- group at D 1024 rank 1 where a row costs 4 us (same machine): a group
+  -- holds at least 12 times the accumulators' bytes of tile rows (under 10%
+  -- of the work), or one tile
+  p.group_rows = math.max(p.MBB, 12 * acc // tile_row)
   -- the tuner's knob (lib/knobs.lua; it times the forward): MB, the
   -- forward's rows per tile, a multiple of the register tile's rows
   local knob = require("lib.knobs")("btt", { MB = 960 })

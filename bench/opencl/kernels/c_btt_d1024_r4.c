@@ -707,11 +707,11 @@ static void c_btt_d1024_r4_pack_b2(const float *src, float *dst)
         }
 }
 
-/* Row tiles: at most 6 rows in the forward, 222 in the backward, in groups of 6;
+/* Row tiles: at most 6 rows in the forward, 42 in the backward, in groups of 6;
  * row pointers of a tile past its last row point at a real row (reads) or
  * the scratch row (writes). */
 #define c_btt_d1024_r4_MB 6
-#define c_btt_d1024_r4_MBB 222
+#define c_btt_d1024_r4_MBB 42
 #define c_btt_d1024_r4_UNITS(n) (((n) + 5) / 6) /* groups of 6 rows */
 #define c_btt_d1024_r4_ROUND_MR(n) (c_btt_d1024_r4_UNITS(n) * 6)
 
@@ -859,11 +859,11 @@ static size_t c_btt_d1024_r4_group_rows(size_t n)
     return n;
 }
 
-/* Rows of a tile buffer: a group's rows run in tiles of at most 222. */
+/* Rows of a tile buffer: a group's rows run in tiles of at most 42. */
 static size_t c_btt_d1024_r4_tile_rows(size_t n)
 {
     const size_t r = c_btt_d1024_r4_group_rows(n);
-    return c_btt_d1024_r4_ROUND_MR(r < 222 ? r : 222);
+    return c_btt_d1024_r4_ROUND_MR(r < 42 ? r : 42);
 }
 
 /* Elements of one workspace slot. */
@@ -950,8 +950,8 @@ static void c_btt_d1024_r4_forward_tile(const c_btt_d1024_r4_ws *w, const float 
 static void c_btt_d1024_r4_backward_tile(const c_btt_d1024_r4_ws *w, const float *x, const float *dy,
         size_t dys, float *dx, size_t dxs, size_t nb, __m256 *chk)
 {
-    const float *xr[222] = {0}, *dyr[222] = {0};
-    float *dxr[222] = {0}, *tr[222] = {0}, *gr[222] = {0};
+    const float *xr[42] = {0}, *dyr[42] = {0};
+    float *dxr[42] = {0}, *tr[42] = {0}, *gr[42] = {0};
     const size_t nbp = c_btt_d1024_r4_ROUND_MR(nb), rows = w->rows;
     size_t r, i;
     for (r = 0; r < nbp; r++) {
@@ -982,40 +982,46 @@ static void c_btt_d1024_r4_backward_tile(const c_btt_d1024_r4_ws *w, const float
 
 /* dW1[i1][i0][j0][sig] = acc1[i1][j0 * 4 + sig][i0], dW2[j0][i1][sig][j1] =
  * acc2[j0][i1 * 4 + sig][j1], each the sum over the accumulators of
- * `groups` slots (`stride` elements apart) in slot order; 1 if a value is
- * not finite. */
+ * `groups` slots (`stride` elements apart) in slot order, added into slot
+ * 0's block by block (contiguous runs, not a gather over the slots per
+ * element: the same sums); 1 if a value is not finite. */
 static int c_btt_d1024_r4_grads_out(const c_btt_d1024_r4_ws *w, size_t groups, size_t stride, float *dW1,
         float *dW2)
 {
     size_t i;
     int rc = 0;
     c_btt_d1024_r4_PARALLEL_FOR(c_btt_d1024_r4_slots(32))
-    for (i = 0; i < 32; i++)
+    for (i = 0; i < 32; i++) {
+        float *a = w->acc1 + i * 4096;
+        for (size_t g = 1; g < groups; g++)
+            for (size_t e = 0; e < 4096; e++)
+                a[e] += a[g * stride + e];
         for (size_t j = 0; j < 32; j++)
             for (size_t k = 0; k < 128; k++) {
-                const float *a = w->acc1 + (i * 128 + k) * 32 + j;
-                float v = a[0];
-                for (size_t g = 1; g < groups; g++)
-                    v += a[g * stride];
+                const float v = a[k * 32 + j];
                 dW1[(i * 32 + j) * 128 + k] = v;
                 if (v - v != 0)
                     rc = 1;
             }
-    c_btt_d1024_r4_PARALLEL_FOR(c_btt_d1024_r4_slots(4096))
-    for (i = 0; i < 4096; i++)
-        for (size_t j = 0; j < 32; j++) {
-            const float *a = w->acc2 + i * 32 + j;
-            float v = a[0];
-            for (size_t g = 1; g < groups; g++)
-                v += a[g * stride];
-            dW2[i * 32 + j] = v;
-            if (v - v != 0)
-                rc = 1;
-        }
+    }
+    c_btt_d1024_r4_PARALLEL_FOR(c_btt_d1024_r4_slots(32))
+    for (i = 0; i < 32; i++) {
+        float *a = w->acc2 + i * 4096;
+        for (size_t g = 1; g < groups; g++)
+            for (size_t e = 0; e < 4096; e++)
+                a[e] += a[g * stride + e];
+        for (size_t k = 0; k < 128; k++)
+            for (size_t j = 0; j < 32; j++) {
+                const float v = a[k * 32 + j];
+                dW2[(i * 128 + k) * 32 + j] = v;
+                if (v - v != 0)
+                    rc = 1;
+            }
+    }
     return rc;
 }
 
-/* The workspace depends on min(n, 222) rows; SIZE_MAX where x or y of n rows
+/* The workspace depends on min(n, 42) rows; SIZE_MAX where x or y of n rows
  * overflows size_t. */
 size_t c_btt_d1024_r4_workspace_size(size_t batch, size_t channels_or_heads)
 {
@@ -1080,8 +1086,8 @@ int c_btt_d1024_r4_backward(const float *W1, const float *W2, const float *x, co
         c_btt_d1024_r4_ws_split(workspace, n, g, &wg);
         memset(wg.acc1, 0, 131072 * sizeof(float));
         memset(wg.acc2, 0, 131072 * sizeof(float));
-        for (b0 = r0; b0 < r1; b0 += 222) {
-            const size_t nb = r1 - b0 < 222 ? r1 - b0 : 222;
+        for (b0 = r0; b0 < r1; b0 += 42) {
+            const size_t nb = r1 - b0 < 42 ? r1 - b0 : 42;
             c_btt_d1024_r4_backward_tile(&wg, x + b0 * 1024, dy + b0 * 1024, 1024,
                     dx + b0 * 1024, 1024, nb, &chk);
         }

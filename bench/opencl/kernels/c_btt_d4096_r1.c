@@ -503,11 +503,11 @@ static void c_btt_d4096_r1_pack_b2(const float *src, float *dst)
         }
 }
 
-/* Row tiles: at most 6 rows in the forward, 108 in the backward, in groups of 6;
+/* Row tiles: at most 6 rows in the forward, 54 in the backward, in groups of 6;
  * row pointers of a tile past its last row point at a real row (reads) or
  * the scratch row (writes). */
 #define c_btt_d4096_r1_MB 6
-#define c_btt_d4096_r1_MBB 108
+#define c_btt_d4096_r1_MBB 54
 #define c_btt_d4096_r1_UNITS(n) (((n) + 5) / 6) /* groups of 6 rows */
 #define c_btt_d4096_r1_ROUND_MR(n) (c_btt_d4096_r1_UNITS(n) * 6)
 
@@ -655,11 +655,11 @@ static size_t c_btt_d4096_r1_group_rows(size_t n)
     return n;
 }
 
-/* Rows of a tile buffer: a group's rows run in tiles of at most 108. */
+/* Rows of a tile buffer: a group's rows run in tiles of at most 54. */
 static size_t c_btt_d4096_r1_tile_rows(size_t n)
 {
     const size_t r = c_btt_d4096_r1_group_rows(n);
-    return c_btt_d4096_r1_ROUND_MR(r < 108 ? r : 108);
+    return c_btt_d4096_r1_ROUND_MR(r < 54 ? r : 54);
 }
 
 /* Elements of one workspace slot. */
@@ -746,8 +746,8 @@ static void c_btt_d4096_r1_forward_tile(const c_btt_d4096_r1_ws *w, const float 
 static void c_btt_d4096_r1_backward_tile(const c_btt_d4096_r1_ws *w, const float *x, const float *dy,
         size_t dys, float *dx, size_t dxs, size_t nb, __m256 *chk)
 {
-    const float *xr[108] = {0}, *dyr[108] = {0};
-    float *dxr[108] = {0}, *tr[108] = {0}, *gr[108] = {0};
+    const float *xr[54] = {0}, *dyr[54] = {0};
+    float *dxr[54] = {0}, *tr[54] = {0}, *gr[54] = {0};
     const size_t nbp = c_btt_d4096_r1_ROUND_MR(nb), rows = w->rows;
     size_t r, i;
     for (r = 0; r < nbp; r++) {
@@ -778,40 +778,46 @@ static void c_btt_d4096_r1_backward_tile(const c_btt_d4096_r1_ws *w, const float
 
 /* dW1[i1][i0][j0][sig] = acc1[i1][j0 * 1 + sig][i0], dW2[j0][i1][sig][j1] =
  * acc2[j0][i1 * 1 + sig][j1], each the sum over the accumulators of
- * `groups` slots (`stride` elements apart) in slot order; 1 if a value is
- * not finite. */
+ * `groups` slots (`stride` elements apart) in slot order, added into slot
+ * 0's block by block (contiguous runs, not a gather over the slots per
+ * element: the same sums); 1 if a value is not finite. */
 static int c_btt_d4096_r1_grads_out(const c_btt_d4096_r1_ws *w, size_t groups, size_t stride, float *dW1,
         float *dW2)
 {
     size_t i;
     int rc = 0;
     c_btt_d4096_r1_PARALLEL_FOR(c_btt_d4096_r1_slots(64))
-    for (i = 0; i < 64; i++)
+    for (i = 0; i < 64; i++) {
+        float *a = w->acc1 + i * 4096;
+        for (size_t g = 1; g < groups; g++)
+            for (size_t e = 0; e < 4096; e++)
+                a[e] += a[g * stride + e];
         for (size_t j = 0; j < 64; j++)
             for (size_t k = 0; k < 64; k++) {
-                const float *a = w->acc1 + (i * 64 + k) * 64 + j;
-                float v = a[0];
-                for (size_t g = 1; g < groups; g++)
-                    v += a[g * stride];
+                const float v = a[k * 64 + j];
                 dW1[(i * 64 + j) * 64 + k] = v;
                 if (v - v != 0)
                     rc = 1;
             }
-    c_btt_d4096_r1_PARALLEL_FOR(c_btt_d4096_r1_slots(4096))
-    for (i = 0; i < 4096; i++)
-        for (size_t j = 0; j < 64; j++) {
-            const float *a = w->acc2 + i * 64 + j;
-            float v = a[0];
-            for (size_t g = 1; g < groups; g++)
-                v += a[g * stride];
-            dW2[i * 64 + j] = v;
-            if (v - v != 0)
-                rc = 1;
-        }
+    }
+    c_btt_d4096_r1_PARALLEL_FOR(c_btt_d4096_r1_slots(64))
+    for (i = 0; i < 64; i++) {
+        float *a = w->acc2 + i * 4096;
+        for (size_t g = 1; g < groups; g++)
+            for (size_t e = 0; e < 4096; e++)
+                a[e] += a[g * stride + e];
+        for (size_t k = 0; k < 64; k++)
+            for (size_t j = 0; j < 64; j++) {
+                const float v = a[k * 64 + j];
+                dW2[(i * 64 + k) * 64 + j] = v;
+                if (v - v != 0)
+                    rc = 1;
+            }
+    }
     return rc;
 }
 
-/* The workspace depends on min(n, 108) rows; SIZE_MAX where x or y of n rows
+/* The workspace depends on min(n, 54) rows; SIZE_MAX where x or y of n rows
  * overflows size_t. */
 size_t c_btt_d4096_r1_workspace_size(size_t batch, size_t channels_or_heads)
 {
@@ -876,8 +882,8 @@ int c_btt_d4096_r1_backward(const float *W1, const float *W2, const float *x, co
         c_btt_d4096_r1_ws_split(workspace, n, g, &wg);
         memset(wg.acc1, 0, 262144 * sizeof(float));
         memset(wg.acc2, 0, 262144 * sizeof(float));
-        for (b0 = r0; b0 < r1; b0 += 108) {
-            const size_t nb = r1 - b0 < 108 ? r1 - b0 : 108;
+        for (b0 = r0; b0 < r1; b0 += 54) {
+            const size_t nb = r1 - b0 < 54 ? r1 - b0 : 54;
             c_btt_d4096_r1_backward_tile(&wg, x + b0 * 4096, dy + b0 * 4096, 4096,
                     dx + b0 * 4096, 4096, nb, &chk);
         }

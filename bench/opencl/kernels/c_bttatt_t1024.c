@@ -503,11 +503,11 @@ static void c_bttatt_t1024_pack_b2(const float *src, float *dst)
         }
 }
 
-/* Row tiles: at most 6 rows in the forward, 240 in the backward, in groups of 6;
+/* Row tiles: at most 6 rows in the forward, 60 in the backward, in groups of 6;
  * row pointers of a tile past its last row point at a real row (reads) or
  * the scratch row (writes). */
 #define c_bttatt_t1024_MB 6
-#define c_bttatt_t1024_MBB 240
+#define c_bttatt_t1024_MBB 60
 #define c_bttatt_t1024_UNITS(n) (((n) + 5) / 6) /* groups of 6 rows */
 #define c_bttatt_t1024_ROUND_MR(n) (c_bttatt_t1024_UNITS(n) * 6)
 
@@ -655,11 +655,11 @@ static size_t c_bttatt_t1024_group_rows(size_t n)
     return n;
 }
 
-/* Rows of a tile buffer: a group's rows run in tiles of at most 240. */
+/* Rows of a tile buffer: a group's rows run in tiles of at most 60. */
 static size_t c_bttatt_t1024_tile_rows(size_t n)
 {
     const size_t r = c_bttatt_t1024_group_rows(n);
-    return c_bttatt_t1024_ROUND_MR(r < 240 ? r : 240);
+    return c_bttatt_t1024_ROUND_MR(r < 60 ? r : 60);
 }
 
 /* Elements of one workspace slot. */
@@ -746,8 +746,8 @@ static void c_bttatt_t1024_forward_tile(const c_bttatt_t1024_ws *w, const float 
 static void c_bttatt_t1024_backward_tile(const c_bttatt_t1024_ws *w, const float *x, const float *dy,
         size_t dys, float *dx, size_t dxs, size_t nb, __m256 *chk)
 {
-    const float *xr[240] = {0}, *dyr[240] = {0};
-    float *dxr[240] = {0}, *tr[240] = {0}, *gr[240] = {0};
+    const float *xr[60] = {0}, *dyr[60] = {0};
+    float *dxr[60] = {0}, *tr[60] = {0}, *gr[60] = {0};
     const size_t nbp = c_bttatt_t1024_ROUND_MR(nb), rows = w->rows;
     size_t r, i;
     for (r = 0; r < nbp; r++) {
@@ -778,36 +778,42 @@ static void c_bttatt_t1024_backward_tile(const c_bttatt_t1024_ws *w, const float
 
 /* dW1[i1][i0][j0][sig] = acc1[i1][j0 * 1 + sig][i0], dW2[j0][i1][sig][j1] =
  * acc2[j0][i1 * 1 + sig][j1], each the sum over the accumulators of
- * `groups` slots (`stride` elements apart) in slot order; 1 if a value is
- * not finite. */
+ * `groups` slots (`stride` elements apart) in slot order, added into slot
+ * 0's block by block (contiguous runs, not a gather over the slots per
+ * element: the same sums); 1 if a value is not finite. */
 static int c_bttatt_t1024_grads_out(const c_bttatt_t1024_ws *w, size_t groups, size_t stride, float *dW1,
         float *dW2)
 {
     size_t i;
     int rc = 0;
     c_bttatt_t1024_PARALLEL_FOR(c_bttatt_t1024_slots(16))
-    for (i = 0; i < 16; i++)
+    for (i = 0; i < 16; i++) {
+        float *a = w->acc1 + i * 256;
+        for (size_t g = 1; g < groups; g++)
+            for (size_t e = 0; e < 256; e++)
+                a[e] += a[g * stride + e];
         for (size_t j = 0; j < 16; j++)
             for (size_t k = 0; k < 16; k++) {
-                const float *a = w->acc1 + (i * 16 + k) * 16 + j;
-                float v = a[0];
-                for (size_t g = 1; g < groups; g++)
-                    v += a[g * stride];
+                const float v = a[k * 16 + j];
                 dW1[(i * 16 + j) * 16 + k] = v;
                 if (v - v != 0)
                     rc = 1;
             }
-    c_bttatt_t1024_PARALLEL_FOR(c_bttatt_t1024_slots(256))
-    for (i = 0; i < 256; i++)
-        for (size_t j = 0; j < 16; j++) {
-            const float *a = w->acc2 + i * 16 + j;
-            float v = a[0];
-            for (size_t g = 1; g < groups; g++)
-                v += a[g * stride];
-            dW2[i * 16 + j] = v;
-            if (v - v != 0)
-                rc = 1;
-        }
+    }
+    c_bttatt_t1024_PARALLEL_FOR(c_bttatt_t1024_slots(16))
+    for (i = 0; i < 16; i++) {
+        float *a = w->acc2 + i * 256;
+        for (size_t g = 1; g < groups; g++)
+            for (size_t e = 0; e < 256; e++)
+                a[e] += a[g * stride + e];
+        for (size_t k = 0; k < 16; k++)
+            for (size_t j = 0; j < 16; j++) {
+                const float v = a[k * 16 + j];
+                dW2[(i * 16 + k) * 16 + j] = v;
+                if (v - v != 0)
+                    rc = 1;
+            }
+    }
     return rc;
 }
 
@@ -1695,8 +1701,8 @@ int c_bttatt_t1024_backward(const float *x, const float *W1, const float *W2, co
                         gk[d] = a.rstd[r] * (gk[d] - m1 - k[d] * m2);
                 }
                 /* the key path through the BTT: dx_k and the cores' gradients */
-                for (r = 0; r < 1024; r += 240) {
-                    const size_t nb = 1024 - r < 240 ? 1024 - r : 240;
+                for (r = 0; r < 1024; r += 60) {
+                    const size_t nb = 1024 - r < 60 ? 1024 - r : 60;
                     c_bttatt_t1024_backward_tile(&w, X + r * 256, a.dk + r * 256, 256, a.dxk + r * 256,
                             256, nb, &chk);
                 }
