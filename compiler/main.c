@@ -108,14 +108,17 @@ static const char tune_usage[] =
     "multiple of the register block's columns, up to 256).\n"
     "\n"
     "btt specs (op = \"matmul\"): the factors are the model and stay; the\n"
-    "candidates are the values of the knob MB (rows per tile of the GEMMs, a\n"
-    "multiple of the register tile's rows); --seq-len x --batch rows per call;\n"
+    "candidates are the values of the knob MB (rows per tile of the forward's\n"
+    "GEMMs, a multiple of the register tile's rows; the tuner times the\n"
+    "forward); --seq-len x --batch rows per call;\n"
     "--arity is refused.  The wisdom key keeps the factors (arity, out_arity).\n"
     "\n"
-    "target \"opencl\": each variant is built with the runtime pair and -lOpenCL,\n"
-    "runs on the runtime's default device (MYOGEN_CL_DEVICE) and is timed by its\n"
-    "kernels' device time (not the host transfers); no FMA peak.  The record\n"
-    "names the device and is applied wherever the kernel is generated.\n";
+    "CPU targets \"c\", \"avx2\", \"avx512\", \"neon\": where this machine runs the\n"
+    "target (the FMA peak loop, written with its vocabulary, is the test; else\n"
+    "exit 2).  target \"opencl\": each variant is built with the runtime pair and\n"
+    "-lOpenCL, runs on the runtime's default device (MYOGEN_CL_DEVICE) and is\n"
+    "timed by its kernels' device time (not the host transfers); no FMA peak.\n"
+    "The record names the device and is applied wherever the kernel is generated.\n";
 
 /* "1,2,8" -> arities; 0 or -1 */
 static int parse_arities(const char *s, tune_options *o)

@@ -1,7 +1,7 @@
 /* myogen tune of btt matmul specs (tune/kernel.h): the factors are the
  * model, so the candidates are the values of the plan's knob MB (rows per
- * tile of the GEMMs, a multiple of the register tile's rows) at the spec's
- * factors; --seq-len x --batch rows per call.  The check: 64 rows spread
+ * tile of the forward's GEMMs, a multiple of the register tile's rows) at
+ * the spec's factors; --seq-len x --batch rows per call.  The check: 64 rows spread
  * over the call (every row up to 64) against the BTT product in double
  * (docs/spec.md: y[j0 n1 + j1] = sum x[i1 m0 + i0] W1[i1][i0][j0][s]
  * W2[j0][i1][s][j1]). */
@@ -294,8 +294,8 @@ static void btt_print_table(const tune_report *r, FILE *out)
                 v->is_default ? " (default)" : "", i == best ? " <- best" : "");
     }
     fprintf(out, "\nmedian: of repeats after a warm-up; GFLOP/s: 2 r (d_in n0 + d_out m1) per row,"
-                 "\nthe BTT product's count; MB: rows per tile of its GEMMs; relative: best time\n"
-                 "over this time.\n");
+                 "\nthe BTT product's count; MB: rows per tile of the forward's GEMMs; relative:\n"
+                 "best time over this time.\n");
     if (best >= 0) {
         char kn[64], t[32];
         knobs_format(&r->v[best].knobs, kn, sizeof kn);
