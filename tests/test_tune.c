@@ -10,6 +10,7 @@
 #include "machine_id.h"
 #include "spec.h"
 #include "tune/myo_ref.h"
+#include "tune/search.h"
 #include "wisdom.h"
 
 #include <CUnit/Basic.h>
@@ -373,6 +374,83 @@ static int load_spec_text(const char *text, const char *file, spec *s)
     int rc = spec_load(path_in(file), NULL, 0, s, err, sizeof err);
     EXPECT(rc == 0, "spec_load: %s", err);
     return rc;
+}
+
+/* The knob search (tune/search.c) on made-up timings: v[0] the default,
+ * then the values in the driver's run order. */
+static void search_setup(tune_variant *v, const long long *vals, int n)
+{
+    memset(v, 0, (size_t)n * sizeof *v);
+    for (int i = 0; i < n; i++) {
+        v[i].knobs.n = 1;
+        v[i].knobs.value[0] = vals[i];
+        v[i].status = TUNE_FAILED; /* not run yet */
+    }
+}
+
+static void search_ran(tune_variant *v, int i, double ms)
+{
+    v[i].status = TUNE_OK;
+    v[i].median_s = ms * 1e-3;
+}
+
+static void search_prune(tune_variant *v, int n, int i)
+{
+    EXPECT(tune_search_pruned(v, n, i), "value %lld should be pruned", v[i].knobs.value[0]);
+    v[i].status = TUNE_SKIPPED;
+    snprintf(v[i].note, sizeof v[i].note, "pruned");
+}
+
+static void test_knob_search(void)
+{
+    /* btt's forward tile as measured: the default 222, slower on both sides
+     * nearby, fastest at the small end */
+    static const long long vals[] = {222, 192, 384, 96, 768, 48, 24, 12, 6};
+    enum { N = sizeof vals / sizeof vals[0] };
+    static const double ms[] = {10.2, 12.9, 13.3, 10.7, 13.3, 10.7, 8.0, 6.0, 5.9};
+    tune_variant v[N];
+    search_setup(v, vals, N);
+    search_ran(v, 0, ms[0]);
+    EXPECT(!tune_search_pruned(v, N, 1) && !tune_search_pruned(v, N, 2),
+           "the values next to the default always run");
+    search_ran(v, 1, ms[1]);
+    search_ran(v, 2, ms[2]);
+    search_prune(v, N, 3); /* 192 was 26% slower than 222 */
+    EXPECT(!tune_search_pruned(v, N, 4), "768 ends its side");
+    search_ran(v, 4, ms[4]);
+    search_prune(v, N, 5); /* 48: its neighbour 96 was pruned */
+    search_prune(v, N, 6);
+    search_prune(v, N, 7);
+    EXPECT(!tune_search_pruned(v, N, 8), "the end of a side always runs");
+    search_ran(v, 8, ms[8]); /* 6: the fastest so far */
+    int j = tune_search_revisit(v, N);
+    EXPECT(j == 7, "revisit 12, next to the fastest: got %d", j);
+    v[j].note[0] = 0;
+    search_ran(v, j, ms[7]);
+    EXPECT(tune_search_revisit(v, N) < 0, "12 was slower than 6: nothing more to revisit");
+    /* had 12 been faster, 24 next */
+    search_ran(v, 7, 5.0);
+    j = tune_search_revisit(v, N);
+    EXPECT(j == 6, "revisit 24, next to the new fastest: got %d", j);
+
+    /* a single valley: nothing pruned is revisited */
+    static const long long vals2[] = {64, 32, 128, 16, 256, 8};
+    tune_variant w[6];
+    search_setup(w, vals2, 6);
+    search_ran(w, 0, 1.0);
+    search_ran(w, 1, 1.5);
+    search_ran(w, 2, 1.3);
+    search_prune(w, 6, 3); /* 32 was 50% slower than 64 */
+    EXPECT(!tune_search_pruned(w, 6, 4), "256 ends its side");
+    search_ran(w, 4, 2.0);
+    EXPECT(!tune_search_pruned(w, 6, 5), "8 ends its side");
+    search_ran(w, 5, 3.0);
+    EXPECT(tune_search_revisit(w, 6) < 0, "the default is the fastest: no revisit");
+    /* within 10%: not pruned */
+    search_setup(w, vals2, 6);
+    search_ran(w, 0, 1.0);
+    search_ran(w, 1, 1.05);
+    EXPECT(!tune_search_pruned(w, 6, 3), "16: 32 was only 5%% slower than 64");
 }
 
 static void test_knobs_generate(void)
@@ -1471,6 +1549,7 @@ typedef struct {
 
 static const test_def knobs_tests[] = {{"knob text form", test_knobs_text},
                                        {"generate with knobs", test_knobs_generate},
+                                       {"knob search: prune, ends, revisit", test_knob_search},
                                        {NULL, NULL}};
 static const test_def reference_tests[] = {{"tune_ref against dense solves", test_reference_dense},
                                            {"tune_ref zero pivot", test_reference_pivot},

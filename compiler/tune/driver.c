@@ -10,6 +10,7 @@
 #include "tune/kernel.h"
 #include "tune/csv.h"
 #include "tune/plot.h"
+#include "tune/search.h"
 #include "cc.h"
 #include "fma_peak.h"
 #include "generate.h"
@@ -106,36 +107,6 @@ static void run_variant(const tune_ctx *c, tune_variant *v, const spec *s, const
     run_child(c, v, so, s->name, data, slice);
 }
 
-/* Median of the measured variant among v[0..n-1] with knob value x, or 0. */
-static double time_at(const tune_variant *v, int n, long long x)
-{
-    for (int i = 0; i < n; i++)
-        if (v[i].knobs.value[0] == x && v[i].status == TUNE_OK)
-            return v[i].median_s;
-    return 0;
-}
-
-/* Is candidate j of an arity (v[0] the default) not worth running?  Yes
- * when, on its side of the default, the value one octave nearer was more
- * than 10% slower than the one two octaves nearer (or the default); never
- * the first value on its side (the default need not be on the grid: btt's
- * MB). */
-static int pruned(const tune_variant *v, int j)
-{
-    const long long x = v[j].knobs.value[0], def = v[0].knobs.value[0];
-    const long long near1 = x > def ? x / 2 : x * 2, near2 = x > def ? x / 4 : x * 4;
-    if (near1 == def || (near1 > def) != (x > def)) /* the first value on its side */
-        return 0;
-    for (int i = 0; i < j; i++) /* the nearer one was pruned: so is this one */
-        if (v[i].knobs.value[0] == near1 && strcmp(v[i].note, "pruned") == 0)
-            return 1;
-    const double t1 = time_at(v, j, near1);
-    double t2 = time_at(v, j, near2);
-    if ((x > def && near2 < def) || (x < def && near2 > def))
-        t2 = time_at(v, j, def);
-    return t1 > 0 && t2 > 0 && t1 > 1.1 * t2;
-}
-
 /* "[ 3/12] arity 4 depth 6 TL=64 (default)": a variant in progress lines. */
 static void variant_label(const tune_report *r, const tune_variant *v, char *buf, size_t len)
 {
@@ -148,7 +119,21 @@ static void variant_label(const tune_report *r, const tune_variant *v, char *buf
              v->is_default && v->knobs.n > 0 ? " (default)" : "");
 }
 
-/* Runs the variants of one arity, v[0..n-1] (its default first), on data. */
+/* Runs variant j of an arity (label: its progress label) and reports it. */
+static void run_one(const tune_ctx *c, tune_variant *v, const spec *specs, const void *data,
+                    double slice, const char *label)
+{
+    run_variant(c, v, &specs[v->index - 1], data, slice);
+    if (v->status == TUNE_OK)
+        tune_progress("%s: %.4g ms (median of %d), max |err| %.1e", label, v->median_s * 1e3,
+                      v->reps, v->max_err);
+    else
+        tune_progress("%s: %s: %s: excluded", label, tune_status_word(v->status), v->note);
+}
+
+/* Runs the variants of one arity, v[0..n-1] (its default first), on data:
+ * in order within the budget, pruned by tune/search.c, then the pruned
+ * values next to the fastest, while it moves. */
 static void run_arity(const tune_ctx *c, tune_variant *v, int n, const spec *specs,
                       const void *data, double share)
 {
@@ -156,8 +141,8 @@ static void run_arity(const tune_ctx *c, tune_variant *v, int n, const spec *spe
     /* (a host memcpy says nothing of a GPU) */
     const double mc = c->kern->yardstick && !c->r->gpu ? c->kern->yardstick(data) : 0;
     char label[128];
-    int ran = 0;
-    for (int j = 0; j < n; j++) {
+    int ran = 0, j;
+    for (j = 0; j < n; j++) {
         v[j].memcpy_s = mc;
         variant_label(c->r, &v[j], label, sizeof label);
         const double spent = myogen_now() - start;
@@ -166,20 +151,24 @@ static void run_arity(const tune_ctx *c, tune_variant *v, int n, const spec *spe
             tune_progress("%s: skipped (budget)", label);
             continue;
         }
-        if (j > 0 && pruned(v, j)) {
+        if (tune_search_pruned(v, n, j)) {
             v[j].status = TUNE_SKIPPED;
             snprintf(v[j].note, sizeof v[j].note, "pruned");
             tune_progress("%s: skipped (its neighbours got slower this way)", label);
             continue;
         }
-        run_variant(c, &v[j], &specs[v[j].index - 1], data, slice);
+        run_one(c, &v[j], specs, data, slice, label);
         ran++;
-        if (v[j].status == TUNE_OK)
-            tune_progress("%s: %.4g ms (median of %d), max |err| %.1e", label,
-                          v[j].median_s * 1e3, v[j].reps, v[j].max_err);
-        else
-            tune_progress("%s: %s: %s: excluded", label, tune_status_word(v[j].status),
-                          v[j].note);
+    }
+    while ((j = tune_search_revisit(v, n)) >= 0) {
+        const double spent = myogen_now() - start;
+        if (spent + spent / ran > share)
+            break;
+        variant_label(c->r, &v[j], label, sizeof label);
+        tune_progress("%s: revisited (next to the fastest)", label);
+        v[j].note[0] = '\0';
+        run_one(c, &v[j], specs, data, slice, label);
+        ran++;
     }
 }
 
