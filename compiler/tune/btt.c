@@ -1,9 +1,9 @@
 /* myogen tune of btt matmul specs (tune/kernel.h): the factors are the
  * model, so the candidates are the values of the plan's knob MB (rows per
  * tile of the forward's GEMMs, a multiple of the register tile's rows) at
- * the spec's factors; --seq-len x --batch rows per call.  The check: 64 rows spread
- * over the call (every row up to 64) against the BTT product in double
- * (docs/spec.md: y[j0 n1 + j1] = sum x[i1 m0 + i0] W1[i1][i0][j0][s]
+ * the spec's factors; --seq-len x --batch rows per call.  The check: 64
+ * rows spread over the call (every row up to 64) against the BTT product
+ * in double (docs/spec.md: y[j0 n1 + j1] = sum x[i1 m0 + i0] W1[i1][i0][j0][s]
  * W2[j0][i1][s][j1]). */
 #define _XOPEN_SOURCE 700
 #include "tune/kernel.h"
