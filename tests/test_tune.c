@@ -453,6 +453,44 @@ static void test_knob_search(void)
     EXPECT(!tune_search_pruned(w, 6, 3), "16: 32 was only 5%% slower than 64");
 }
 
+/* On GPU targets the knobs shape the device code: mlr's B caps the flash
+ * tiles' query side, btt's MB is the row tile of the GEMMs over the rows
+ * (and a value past the GPU's range is refused). */
+static void test_knobs_gpu(void)
+{
+    static const struct {
+        const char *spec, *file, *knob, *dflt, *with;
+        long long value;
+    } cases[] = {
+        {"return {kernel=\"mlr\", name=\"gm\", seq_len=256, arity=2, depth=3, state={8,4,4},"
+         " value_dim=16, target=\"opencl\"}\n",
+         "gm", "B", "query tiles of 64 x key tiles of 32", "query tiles of 16 x key tiles of 16", 16},
+        {"return {kernel=\"btt\", name=\"gb\", op=\"matmul\", arity=8, state=2,"
+         " target=\"opencl\"}\n",
+         "gb", "MB", "work-groups of 64 (64 x 16 tiles)", "work-groups of 32 (32 x 16 tiles)", 32},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        spec s;
+        char err[1024], c[4200], cl[4200];
+        if (load_spec_text(cases[i].spec, "gpu.lua", &s) != 0)
+            continue;
+        knob_set none = {0}, k = {0}, big = {0};
+        knobs_set(&k, cases[i].knob, cases[i].value);
+        knobs_set(&big, cases[i].knob, 128);
+        snprintf(c, sizeof c, "%s.c", path_in(cases[i].file));
+        snprintf(cl, sizeof cl, "%s.cl", path_in(cases[i].file));
+        CU_ASSERT_EQUAL(generate_kernel_knobs(&s, c, &none, err, sizeof err), 0);
+        EXPECT(file_has(cl, cases[i].dflt), "%s: default tiles not '%s'", cases[i].file,
+               cases[i].dflt);
+        CU_ASSERT_EQUAL(generate_kernel_knobs(&s, c, &k, err, sizeof err), 0);
+        EXPECT(file_has(cl, cases[i].with) && !file_has(cl, cases[i].dflt),
+               "%s: %s=%lld did not give '%s'", cases[i].file, cases[i].knob, cases[i].value,
+               cases[i].with);
+        EXPECT(generate_kernel_knobs(&s, c, &big, err, sizeof err) == 2 && strstr(err, "..64"),
+               "%s: %s=128 not refused: %s", cases[i].file, cases[i].knob, err);
+    }
+}
+
 static void test_knobs_generate(void)
 {
     spec s;
@@ -1362,6 +1400,22 @@ static void test_cli_opencl(void)
     char want[64];
     snprintf(want, sizeof want, "} with knobs TL=%lld\n", tl);
     EXPECT(tl > 0 && file_has(path_in("ocl_k.c"), want), "the kernel has not TL=%lld", tl);
+    /* mlr and btt: their GPU knobs (the flash tiles, the GEMMs' row tile),
+     * every value checked against the reference on the device */
+    write_text(path_in("ocl_m.lua"), "return {kernel=\"mlr\", name=\"tm\", seq_len=64, arity=2,"
+                                     " depth=3, state={8,4,4}, value_dim=8, target=\"opencl\"}\n");
+    r = MYOGEN("tune", path_in("ocl_m.lua"), "--seq-len", "64", "--arity", "2", "--budget", "20");
+    EXPECT(r.code == 0 && strstr(r.out, " B=64 ") && strstr(r.out, " B=32 ") &&
+               !strstr(r.out, "WRONG") && !strstr(r.out, "FAILED"),
+           "mlr on OpenCL: exit %d, %.3000s%.2000s", r.code, r.out, r.err);
+    result_free(&r);
+    write_text(path_in("ocl_b.lua"), "return {kernel=\"btt\", name=\"tb\", op=\"matmul\", arity=4,"
+                                     " state=2, target=\"opencl\"}\n");
+    r = MYOGEN("tune", path_in("ocl_b.lua"), "--seq-len", "96", "--budget", "20");
+    EXPECT(r.code == 0 && strstr(r.out, "MB=64 ") && strstr(r.out, "MB=32 ") &&
+               strstr(r.out, "MB=16 ") && !strstr(r.out, "WRONG") && !strstr(r.out, "FAILED"),
+           "btt on OpenCL: exit %d, %.3000s%.2000s", r.code, r.out, r.err);
+    result_free(&r);
 }
 
 static void test_cli_tree_solve(void)
@@ -1550,6 +1604,7 @@ typedef struct {
 static const test_def knobs_tests[] = {{"knob text form", test_knobs_text},
                                        {"generate with knobs", test_knobs_generate},
                                        {"knob search: prune, ends, revisit", test_knob_search},
+                                       {"GPU knobs shape the device code", test_knobs_gpu},
                                        {NULL, NULL}};
 static const test_def reference_tests[] = {{"tune_ref against dense solves", test_reference_dense},
                                            {"tune_ref zero pivot", test_reference_pivot},
@@ -1572,7 +1627,8 @@ static const test_def cli_tests[] = {{"tune: table, wisdom, plot", test_cli_tune
                                      {"bad input", test_cli_bad_input},
                                      {"--opt=value", test_cli_long_option_equals},
                                      {NULL, NULL}};
-static const test_def opencl_tests[] = {{"tune on OpenCL: device time, GPU record", test_cli_opencl},
+static const test_def opencl_tests[] = {{"tune on OpenCL: device time, GPU record, mlr and btt knobs",
+                                         test_cli_opencl},
                                         {NULL, NULL}};
 static const struct {
     const char *name;

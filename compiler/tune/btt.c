@@ -16,7 +16,6 @@
 #include <string.h>
 
 #define CHECK_ROWS 64
-#define MAX_MB 960
 /* |got - ref| <= atol + rtol |ref|: sums of at most d_in r products of
  * values in [-1, 1] scaled by 1/sqrt of the sums' lengths */
 #define F32_ATOL 1e-4
@@ -26,7 +25,8 @@
 
 /* What templates/btt/plan.lua computes (default knobs). */
 typedef struct {
-    int m0, m1, n0, n1, r, MR, MB, attention, f64, openmp;
+    int m0, m1, n0, n1, r, attention, f64, openmp;
+    int MR, MB, MBlim; /* the knob MB: its step (CPU: the register tile's rows), value, largest */
     char cflags[128];
 } btt_plan;
 
@@ -40,7 +40,7 @@ static int btt_plan_of(const spec *s, btt_plan *p, char *err, size_t errlen)
     memset(p, 0, sizeof *p);
     const int rc = tune_spec_eval(s,
         "local p = require('btt.plan')(spec)\n"
-        "return table.concat({p.m0, p.m1, p.n0, p.n1, p.s, p.MR, p.MB,"
+        "return table.concat({p.m0, p.m1, p.n0, p.n1, p.s, p.MBstep, p.MB, p.MBlim,"
         " p.attention and 1 or 0, spec.dtype == 'f64' and 1 or 0,"
         " spec.threads == 'openmp' and 1 or 0},"
         " ' ') .. '|' .. (p.isa.cflags or '')",
@@ -48,8 +48,9 @@ static int btt_plan_of(const spec *s, btt_plan *p, char *err, size_t errlen)
     if (rc != 0)
         return -1;
     char *bar = strchr(out, '|');
-    if (!bar || sscanf(out, "%d %d %d %d %d %d %d %d %d %d", &p->m0, &p->m1, &p->n0, &p->n1,
-                       &p->r, &p->MR, &p->MB, &p->attention, &p->f64, &p->openmp) != 10) {
+    if (!bar || sscanf(out, "%d %d %d %d %d %d %d %d %d %d %d", &p->m0, &p->m1, &p->n0, &p->n1,
+                       &p->r, &p->MR, &p->MB, &p->MBlim, &p->attention, &p->f64,
+                       &p->openmp) != 11) {
         snprintf(err, errlen, "internal: unexpected btt plan summary '%.200s'", out);
         return -1;
     }
@@ -243,7 +244,7 @@ static int btt_candidates(const tune_options *o, const spec *given, tune_report 
     r->openmp = p.openmp;
     snprintf(r->detail, sizeof r->detail, "%d x %d -> %d x %d, rank %d", p.m0, p.m1, p.n0,
              p.n1, p.r);
-    const int nvals = tune_knob_values(p.MB, p.MR, MAX_MB, vals, 8);
+    const int nvals = tune_knob_values(p.MB, p.MR, p.MBlim, vals, 8);
     const double rows = (double)(o->seq_len * o->batch);
     for (int j = 0; j < nvals; j++) {
         tune_variant *v = &r->v[r->nv];

@@ -33,7 +33,7 @@ typedef struct {
     int ranks[MAX_LEVELS];
     double s[MAX_LEVELS];
     int f64, threads;
-    int CB, Bmax; /* the knob B (tiles' largest side): its step and value */
+    int CB, Bmax, Blim; /* the knob B (tiles' largest side): its step, value, largest */
     char cflags[128];
 } mlr_plan;
 
@@ -61,7 +61,7 @@ static int mlr_plan_of(const spec *s, mlr_plan *p, char *err, size_t errlen)
         "local t = {p.T, p.k, p.Lv, p.R, p.dv, p.causal and 1 or 0,"
         " p.normalize == 'none' and 0 or p.normalize == 'levels' and 1 or 2,"
         " spec.dtype == 'f64' and 1 or 0, spec.threads == 'openmp' and 1 or 0,"
-        " p.CB, p.Bmax}\n"
+        " p.CB, p.Bmax, p.gpu and 64 or 256}\n"
         "for l = 1, p.Lv do t[#t + 1] = p.ranks[l] end\n"
         "for l = 1, p.Lv do t[#t + 1] = string.format('%.17g', p.s[l]) end\n"
         "return table.concat(t, ' ') .. '|' .. (p.isa.cflags or '')",
@@ -76,8 +76,8 @@ static int mlr_plan_of(const spec *s, mlr_plan *p, char *err, size_t errlen)
     *bar = 0;
     snprintf(p->cflags, sizeof p->cflags, "%s", bar + 1);
     char *q = out, *end;
-    long long f[11];
-    for (int i = 0; i < 11; i++) {
+    long long f[12];
+    for (int i = 0; i < 12; i++) {
         f[i] = strtoll(q, &end, 10);
         if (end == q)
             goto bad;
@@ -94,6 +94,7 @@ static int mlr_plan_of(const spec *s, mlr_plan *p, char *err, size_t errlen)
     p->threads = (int)f[8];
     p->CB = (int)f[9];
     p->Bmax = (int)f[10];
+    p->Blim = (int)f[11];
     if (p->Lv < 1 || p->Lv > MAX_LEVELS)
         goto bad;
     for (int l = 0; l < p->Lv; l++) {
@@ -396,9 +397,10 @@ static int mlr_candidates(const tune_options *o, const spec *given_, tune_report
             return 1;
         }
         /* the knob B: the plan's value first, then the register block's
-         * columns times powers of two up to 256 */
+         * columns times powers of two up to 256 (GPU: 4 times powers of two
+         * up to 64, the flash tiles' query sides) */
         int vals[8];
-        const int nvals = tune_knob_values(p.Bmax, p.CB, 256, vals, 8);
+        const int nvals = tune_knob_values(p.Bmax, p.CB, p.Blim, vals, 8);
         for (int j = 0; j < nvals; j++) {
             v = &r->v[r->nv];
             if (j > 0)

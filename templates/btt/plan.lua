@@ -135,9 +135,16 @@ return function(spec)
   -- of the work), or one tile
   p.group_rows = math.max(p.MBB, 12 * acc // tile_row)
   -- the tuner's knob (lib/knobs.lua; it times the forward): MB, the
-  -- forward's rows per tile, a multiple of the register tile's rows
-  local knob = require("lib.knobs")("btt", { MB = 960 })
-  p.MB = knob("MB", p.MR, p.MR, "rows of the " .. V.name .. " register tile")
+  -- forward's rows per tile, a multiple of the register tile's rows; on
+  -- GPUs the row tile of the GEMMs over the run-time rows (lib/gpu_gemm.lua:
+  -- 16, 32 or 64; with tensor cores 32 or 64), a multiple of 16
+  p.MBstep, p.MBlim = p.gpu and 16 or p.MR, p.gpu and 64 or 960
+  local knob = require("lib.knobs")("btt", { MB = p.MBlim })
+  if p.gpu then
+    p.MB = knob("MB", 64, 16, "16, the smallest GPU row tile")
+  else
+    p.MB = knob("MB", p.MR, p.MR, "rows of the " .. V.name .. " register tile")
+  end
   p.scratch = padW(math.max(p.d_in, p.d_out, p.m0p, p.n1p))
 
   if p.gpu and not p.attention then
@@ -179,7 +186,7 @@ return function(spec)
     }
     local tiles = require("lib.gpu_gemm").tile
     for _, op in ipairs(p.cl_gemms) do
-      op.tile = tiles(V, type(op.M) == "number" and op.M or nil, op.N)
+      op.tile = tiles(V, type(op.M) == "number" and op.M or nil, op.N, p.MB)
       op.tiles = (op.N + op.tile.BN - 1) // op.tile.BN -- column tiles (times the row tiles)
     end
   end

@@ -31,9 +31,9 @@ local cands = {
   { BQ = 4, BK = 4, MR = 1, NR = 1 },
 }
 
-local function pick(R, dv, T, size, size_of)
+local function pick(R, dv, T, size, size_of, bmax)
   for _, t in ipairs(cands) do
-    if size_of(R, dv, t) * size <= 48 * 1024 then
+    if size_of(R, dv, t) * size <= 48 * 1024 and t.BQ <= (bmax or t.BQ) then
       local g = { BQ = t.BQ, BK = t.BK, MR = t.MR, NR = t.NR }
       g.TY, g.TX = t.BQ // t.MR, t.BK // t.NR
       g.WG = g.TY * g.TX
@@ -75,7 +75,10 @@ end
 -- fragment reads); no key chunks.  Where those tiles pass 48 KiB the
 -- forward stays the FMA one.  The backward is then mma_backward's, but for
 -- link "identity" (its dS needs no P: the FMA kernels).
-function M.tiles(R, dv, T, size, mma, identity)
+--
+-- bmax (optional: mlr's knob B) caps the FMA tiles' query side: the first
+-- candidate of BQ 64, 32, 16, 8, 4 at most bmax that fits.
+function M.tiles(R, dv, T, size, mma, identity, bmax)
   if mma then
     local RP, DVP = (R + 15) // 16 * 16, (dv + 7) // 8 * 8
     local g = { mma = true, BQ = 64, BK = 64, WG = 128, RP = RP, DVP = DVP, LR = RP + 8, LB = 64 + 8 }
@@ -86,11 +89,11 @@ function M.tiles(R, dv, T, size, mma, identity)
       return g, (not identity and mma_backward(R, dv, T)) or gb
     end
   end
-  local gf = pick(R, dv, T, size, fwd_local)
+  local gf = pick(R, dv, T, size, fwd_local, bmax)
   -- (link "identity": one chunk; its partials would merge as plain sums)
   gf.KC = identity and gf.NK or math.max(4, (gf.NK + 7) // 8)
   gf.NC = (gf.NK + gf.KC - 1) // gf.KC
-  return gf, pick(R, dv, T, size, bwd_local)
+  return gf, pick(R, dv, T, size, bwd_local, bmax)
 end
 
 return M

@@ -27,19 +27,23 @@ local function pow2ceil(x)
 end
 
 -- The tile of a GEMM with M rows (a number, or nil when it is the run-time
--- row count) and N columns.
-function M.tile(V, Mrows, N)
+-- row count) and N columns; run-time rows take tiles of BMrun rows (btt's
+-- knob MB; default 64) rounded down to a power of two in 16..64 (tensor
+-- cores: 32..64).
+function M.tile(V, Mrows, N, BMrun)
+  local run = 64
+  while run > (BMrun or 64) and run > (V.mma and 32 or 16) do run = run // 2 end
   if V.mma then
     -- 2 x 2 warps of (BM / 2) x (BN / 2): fragments of 16 rows, 8 columns
     local t = { BK = 32, WG = 128 }
-    t.BM = Mrows and math.max(32, math.min(64, pow2ceil(Mrows))) or 64
+    t.BM = Mrows and math.max(32, math.min(64, pow2ceil(Mrows))) or run
     t.BN = math.max(16, math.min(64, pow2ceil(N)))
     t.FM, t.FN = t.BM // 32, t.BN // 16 -- fragments per warp
     t.LK = t.BK + 8 -- row stride in local memory: conflict-free fragment reads
     return t
   end
   local t = { BK = 16 }
-  t.BM = Mrows and math.min(64, pow2ceil(Mrows)) or 64
+  t.BM = Mrows and math.min(64, pow2ceil(Mrows)) or run
   t.BN = math.min(64, pow2ceil(N))
   t.MR, t.NR = math.min(4, t.BM), math.min(4, t.BN)
   t.TY, t.TX = t.BM // t.MR, t.BN // t.NR
@@ -57,7 +61,7 @@ end
 --   e = (g * M + m) * N + n goes to ws[poff + p * G*M*N + e];
 --   op.check: set the status word when a stored value is not finite.
 function M.kernel(V, T, NAME, op)
-  local t = M.tile(V, type(op.M) == "number" and op.M or nil, op.N)
+  local t = op.tile or M.tile(V, type(op.M) == "number" and op.M or nil, op.N) -- (btt/plan.lua sets op.tile)
   local G, L, U, S = V.global, V.shared, V.index, V.storage
   local Mx = type(op.M) == "number" and tostring(op.M) or "(size_t)n"
   local Kx = type(op.K) == "number" and tostring(op.K) or "(size_t)n"

@@ -90,9 +90,15 @@ return function(spec)
   end
   p.CB = p.NV * W -- columns per register block
   -- the tiles' largest side: the tuner's knob (lib/knobs.lua) B, a multiple
-  -- of the register block's columns
-  local knob = require("lib.knobs")("mlr", { B = 256 })
-  p.Bmax = knob("B", (W > 1 and f32) and 64 or 32, p.CB, "columns of the " .. V.name .. " register block")
+  -- of the register block's columns; on GPUs the cap of the flash tiles'
+  -- query side (lib/gpu_flash.lua: 64, 32, 16, 8 or 4), a multiple of 4
+  local knob = require("lib.knobs")("mlr", { B = p.gpu and 64 or 256 })
+  if p.gpu then
+    p.CB = 4
+    p.Bmax = knob("B", 64, 4, "4, the smallest GPU tile")
+  else
+    p.Bmax = knob("B", (W > 1 and f32) and 64 or 32, p.CB, "columns of the " .. V.name .. " register block")
+  end
   local Lc = 1
   for l = 2, Lv do
     if p.block[l] >= p.Bmax then Lc = l end
@@ -108,7 +114,8 @@ return function(spec)
 
   -- GPU tiles of the flash kernels (lib/gpu_flash.cl.tmpl)
   if p.gpu then
-    p.gf, p.gb = require("lib.gpu_flash").tiles(p.R, p.dv, p.T, p.size, V.mma ~= nil, p.identity)
+    p.gf, p.gb = require("lib.gpu_flash").tiles(p.R, p.dv, p.T, p.size, V.mma ~= nil, p.identity,
+      p.Bmax)
   end
 
   -- workspace (elements; every part a multiple of BP, so 64-byte aligned
