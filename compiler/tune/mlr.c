@@ -61,7 +61,7 @@ static int mlr_plan_of(const spec *s, mlr_plan *p, char *err, size_t errlen)
         "local t = {p.T, p.k, p.Lv, p.R, p.dv, p.causal and 1 or 0,"
         " p.normalize == 'none' and 0 or p.normalize == 'levels' and 1 or 2,"
         " spec.dtype == 'f64' and 1 or 0, spec.threads == 'openmp' and 1 or 0,"
-        " p.CB, p.Bmax, p.gpu and 64 or 256}\n"
+        " p.CB, p.Bmax, p.Blim}\n"
         "for l = 1, p.Lv do t[#t + 1] = p.ranks[l] end\n"
         "for l = 1, p.Lv do t[#t + 1] = string.format('%.17g', p.s[l]) end\n"
         "return table.concat(t, ' ') .. '|' .. (p.isa.cflags or '')",

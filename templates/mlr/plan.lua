@@ -92,7 +92,8 @@ return function(spec)
   -- the tiles' largest side: the tuner's knob (lib/knobs.lua) B, a multiple
   -- of the register block's columns; on GPUs the cap of the flash tiles'
   -- query side (lib/gpu_flash.lua: 64, 32, 16, 8 or 4), a multiple of 4
-  local knob = require("lib.knobs")("mlr", { B = p.gpu and 64 or 256 })
+  p.Blim = p.gpu and 64 or 256 -- the knob's largest value (the tuner reads it)
+  local knob = require("lib.knobs")("mlr", { B = p.Blim })
   if p.gpu then
     p.CB = 4
     p.Bmax = knob("B", 64, 4, "4, the smallest GPU tile")
