@@ -8,7 +8,6 @@
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 /* Renders templates/lib/fma_peak.c.tmpl for the spec into src; its ISA's
  * compiler flags into flags (the scalar loop: -O1, which does not
@@ -17,20 +16,16 @@ static int write_source(const char *canonical, const char *src, char *flags, siz
                         char *err, size_t errlen)
 {
     template_engine *e = engine_new(canonical, err, errlen);
-    char *text = NULL, lanes[16];
+    char *text = NULL;
     size_t len;
     int rc = -1;
     if (!e)
         return -1;
-    if (engine_eval(e, "local V = require('lib.isa')(spec); return V.cflags .. '|' .. V.lanes",
+    if (engine_eval(e,
+                    "local V = require('lib.isa')(spec)\n"
+                    "return V.lanes == 1 and '-O1' or V.cflags",
                     flags, flen, err, errlen) == 0 &&
         engine_render(e, "lib/fma_peak.c.tmpl", &text, &len, err, errlen) == 0) {
-        char *bar = strchr(flags, '|');
-        snprintf(lanes, sizeof lanes, "%s", bar ? bar + 1 : "1");
-        if (bar)
-            *bar = '\0';
-        if (strcmp(lanes, "1") == 0)
-            snprintf(flags, flen, "-O1");
         const char *paths[1] = {src}, *data[1] = {text};
         rc = write_files_atomically(1, paths, data, &len, err, errlen) == 0 ? 0 : -1;
     }

@@ -744,11 +744,20 @@ static void btt_attention_odd_backward_tile(const btt_attention_odd_ws *w, const
     btt_attention_odd_dw2(nb, w->t1, rows * 24, w->dyp, rows * 5, w->acc2, w->scratch);
 }
 
+/* a[0..len-1] += the same block of slots 1..groups-1 (stride elements
+ * apart), in slot order: contiguous runs, not a gather over the slots per
+ * element (the same sums). */
+static void btt_attention_odd_add_slots(double *a, size_t len, size_t groups, size_t stride)
+{
+    for (size_t g = 1; g < groups; g++)
+        for (size_t e = 0; e < len; e++)
+            a[e] += a[g * stride + e];
+}
+
 /* dW1[i1][i0][j0][sig] = acc1[i1][j0 * 2 + sig][i0], dW2[j0][i1][sig][j1] =
  * acc2[j0][i1 * 2 + sig][j1], each the sum over the accumulators of
  * `groups` slots (`stride` elements apart) in slot order, added into slot
- * 0's block by block (contiguous runs, not a gather over the slots per
- * element: the same sums); 1 if a value is not finite. */
+ * 0's; 1 if a value is not finite. */
 static int btt_attention_odd_grads_out(const btt_attention_odd_ws *w, size_t groups, size_t stride, double *dW1,
         double *dW2)
 {
@@ -757,9 +766,7 @@ static int btt_attention_odd_grads_out(const btt_attention_odd_ws *w, size_t gro
     btt_attention_odd_PARALLEL_FOR(btt_attention_odd_slots(10))
     for (i = 0; i < 10; i++) {
         double *a = w->acc1 + i * 144;
-        for (size_t g = 1; g < groups; g++)
-            for (size_t e = 0; e < 144; e++)
-                a[e] += a[g * stride + e];
+        btt_attention_odd_add_slots(a, 144, groups, stride);
         for (size_t j = 0; j < 6; j++)
             for (size_t k = 0; k < 24; k++) {
                 const double v = a[k * 6 + j];
@@ -771,9 +778,7 @@ static int btt_attention_odd_grads_out(const btt_attention_odd_ws *w, size_t gro
     btt_attention_odd_PARALLEL_FOR(btt_attention_odd_slots(12))
     for (i = 0; i < 12; i++) {
         double *a = w->acc2 + i * 100;
-        for (size_t g = 1; g < groups; g++)
-            for (size_t e = 0; e < 100; e++)
-                a[e] += a[g * stride + e];
+        btt_attention_odd_add_slots(a, 100, groups, stride);
         for (size_t k = 0; k < 20; k++)
             for (size_t j = 0; j < 5; j++) {
                 const double v = a[k * 5 + j];

@@ -980,11 +980,20 @@ static void btt_mlp_4096_backward_tile(const btt_mlp_4096_ws *w, const float *x,
     btt_mlp_4096_dw2(nb, w->t1, rows * 272, w->dyp, rows * 64, w->acc2, w->scratch);
 }
 
+/* a[0..len-1] += the same block of slots 1..groups-1 (stride elements
+ * apart), in slot order: contiguous runs, not a gather over the slots per
+ * element (the same sums). */
+static void btt_mlp_4096_add_slots(float *a, size_t len, size_t groups, size_t stride)
+{
+    for (size_t g = 1; g < groups; g++)
+        for (size_t e = 0; e < len; e++)
+            a[e] += a[g * stride + e];
+}
+
 /* dW1[i1][i0][j0][sig] = acc1[i1][j0 * 4 + sig][i0], dW2[j0][i1][sig][j1] =
  * acc2[j0][i1 * 4 + sig][j1], each the sum over the accumulators of
  * `groups` slots (`stride` elements apart) in slot order, added into slot
- * 0's block by block (contiguous runs, not a gather over the slots per
- * element: the same sums); 1 if a value is not finite. */
+ * 0's; 1 if a value is not finite. */
 static int btt_mlp_4096_grads_out(const btt_mlp_4096_ws *w, size_t groups, size_t stride, float *dW1,
         float *dW2)
 {
@@ -993,9 +1002,7 @@ static int btt_mlp_4096_grads_out(const btt_mlp_4096_ws *w, size_t groups, size_
     btt_mlp_4096_PARALLEL_FOR(btt_mlp_4096_slots(64))
     for (i = 0; i < 64; i++) {
         float *a = w->acc1 + i * 16384;
-        for (size_t g = 1; g < groups; g++)
-            for (size_t e = 0; e < 16384; e++)
-                a[e] += a[g * stride + e];
+        btt_mlp_4096_add_slots(a, 16384, groups, stride);
         for (size_t j = 0; j < 64; j++)
             for (size_t k = 0; k < 256; k++) {
                 const float v = a[k * 64 + j];
@@ -1007,9 +1014,7 @@ static int btt_mlp_4096_grads_out(const btt_mlp_4096_ws *w, size_t groups, size_
     btt_mlp_4096_PARALLEL_FOR(btt_mlp_4096_slots(64))
     for (i = 0; i < 64; i++) {
         float *a = w->acc2 + i * 16384;
-        for (size_t g = 1; g < groups; g++)
-            for (size_t e = 0; e < 16384; e++)
-                a[e] += a[g * stride + e];
+        btt_mlp_4096_add_slots(a, 16384, groups, stride);
         for (size_t k = 0; k < 256; k++)
             for (size_t j = 0; j < 64; j++) {
                 const float v = a[k * 64 + j];

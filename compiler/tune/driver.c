@@ -119,7 +119,7 @@ static void variant_label(const tune_report *r, const tune_variant *v, char *buf
              v->is_default && v->knobs.n > 0 ? " (default)" : "");
 }
 
-/* Runs variant j of an arity (label: its progress label) and reports it. */
+/* Runs variant v of an arity (label: its progress label) and reports it. */
 static void run_one(const tune_ctx *c, tune_variant *v, const spec *specs, const void *data,
                     double slice, const char *label)
 {
@@ -129,6 +129,14 @@ static void run_one(const tune_ctx *c, tune_variant *v, const spec *specs, const
                       v->reps, v->max_err);
     else
         tune_progress("%s: %s: %s: excluded", label, tune_status_word(v->status), v->note);
+}
+
+/* Would one more variant, at the mean time of the `ran` so far since start,
+ * pass the arity's share of the budget? */
+static int over_budget(double start, int ran, double share)
+{
+    const double spent = myogen_now() - start;
+    return ran > 0 && spent + spent / ran > share;
 }
 
 /* Runs the variants of one arity, v[0..n-1] (its default first), on data:
@@ -145,8 +153,7 @@ static void run_arity(const tune_ctx *c, tune_variant *v, int n, const spec *spe
     for (j = 0; j < n; j++) {
         v[j].memcpy_s = mc;
         variant_label(c->r, &v[j], label, sizeof label);
-        const double spent = myogen_now() - start;
-        if (j > 0 && ran > 0 && spent + spent / ran > share) {
+        if (j > 0 && over_budget(start, ran, share)) {
             v[j].status = TUNE_SKIPPED;
             tune_progress("%s: skipped (budget)", label);
             continue;
@@ -160,10 +167,7 @@ static void run_arity(const tune_ctx *c, tune_variant *v, int n, const spec *spe
         run_one(c, &v[j], specs, data, slice, label);
         ran++;
     }
-    while ((j = tune_search_revisit(v, n)) >= 0) {
-        const double spent = myogen_now() - start;
-        if (spent + spent / ran > share)
-            break;
+    while ((j = tune_search_revisit(v, n)) >= 0 && !over_budget(start, ran, share)) {
         variant_label(c->r, &v[j], label, sizeof label);
         tune_progress("%s: revisited (next to the fastest)", label);
         v[j].note[0] = '\0';

@@ -7,12 +7,11 @@ static long long value(const tune_variant *v) { return v->knobs.value[0]; }
 
 static int is_pruned(const tune_variant *v) { return strcmp(v->note, "pruned") == 0; }
 
-/* The index of the variant whose value is next to v[j]'s toward the
- * default (dir -1) or away from it (dir +1), or -1. */
-static int neighbour(const tune_variant *v, int n, int j, int dir)
+/* The index of the variant with the next larger (up) or smaller value
+ * than v[j]'s, or -1. */
+static int adjacent(const tune_variant *v, int n, int j, int up)
 {
-    const long long x = value(&v[j]), def = value(&v[0]);
-    const int away = x > def ? 1 : -1, up = dir * away > 0;
+    const long long x = value(&v[j]);
     int best = -1;
     for (int i = 0; i < n; i++) {
         const long long y = value(&v[i]);
@@ -22,6 +21,12 @@ static int neighbour(const tune_variant *v, int n, int j, int dir)
             best = i;
     }
     return best;
+}
+
+/* ... next to v[j]'s toward the default (dir -1) or away from it (+1). */
+static int neighbour(const tune_variant *v, int n, int j, int dir)
+{
+    return adjacent(v, n, j, (value(&v[j]) > value(&v[0])) == (dir > 0));
 }
 
 static double measured(const tune_variant *v) { return v->status == TUNE_OK ? v->median_s : 0; }
@@ -46,20 +51,13 @@ int tune_search_revisit(const tune_variant *v, int n)
     for (int i = 0; i < n; i++)
         if (measured(&v[i]) > 0 && (best < 0 || v[i].median_s < v[best].median_s))
             best = i;
-    if (best < 0 || n < 2)
+    if (best < 0)
         return -1;
-    for (int i = 1; i < n; i++) {
-        if (!is_pruned(&v[i]))
-            continue;
-        /* next to the best among the sorted values: nothing lies between */
-        const long long lo = value(&v[i]) < value(&v[best]) ? value(&v[i]) : value(&v[best]);
-        const long long hi = value(&v[i]) < value(&v[best]) ? value(&v[best]) : value(&v[i]);
-        int between = 0;
-        for (int k = 0; k < n; k++)
-            if (value(&v[k]) > lo && value(&v[k]) < hi)
-                between = 1;
-        if (!between)
-            return i;
+    int pick = -1; /* of its two neighbours, the pruned one earlier in run order */
+    for (int up = 0; up < 2; up++) {
+        const int i = adjacent(v, n, best, up);
+        if (i >= 0 && is_pruned(&v[i]) && (pick < 0 || i < pick))
+            pick = i;
     }
-    return -1;
+    return pick;
 }

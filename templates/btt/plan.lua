@@ -140,11 +140,10 @@ return function(spec)
   -- 16, 32 or 64; with tensor cores 32 or 64), a multiple of 16
   p.MBstep, p.MBlim = p.gpu and 16 or p.MR, p.gpu and 64 or 960
   local knob = require("lib.knobs")("btt", { MB = p.MBlim })
-  if p.gpu then
-    p.MB = knob("MB", 64, 16, "16, the smallest GPU row tile")
-  else
-    p.MB = knob("MB", p.MR, p.MR, "rows of the " .. V.name .. " register tile")
-  end
+  p.MB = knob("MB", p.gpu and 64 or p.MR, p.MBstep,
+    p.gpu and "16, the smallest GPU row tile" or ("rows of the " .. V.name .. " register tile"))
+  -- rows of the CPU tile buffers (matmul.c.tmpl): both passes' tiles
+  p.TB = p.backward and math.max(p.MB, p.MBB) or p.MB
   p.scratch = padW(math.max(p.d_in, p.d_out, p.m0p, p.n1p))
 
   if p.gpu and not p.attention then

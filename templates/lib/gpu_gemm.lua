@@ -59,9 +59,10 @@ end
 --   op.C(g, m, n): the element of c written (op.split nil), or
 --   op.split = KC: split k into chunks of KC; chunk p's partial of element
 --   e = (g * M + m) * N + n goes to ws[poff + p * G*M*N + e];
---   op.check: set the status word when a stored value is not finite.
+--   op.check: set the status word when a stored value is not finite;
+--   op.tile: M.tile's tile for it (the host code sizes the launch by it too).
 function M.kernel(V, T, NAME, op)
-  local t = op.tile or M.tile(V, type(op.M) == "number" and op.M or nil, op.N) -- (btt/plan.lua sets op.tile)
+  local t = op.tile
   local G, L, U, S = V.global, V.shared, V.index, V.storage
   local Mx = type(op.M) == "number" and tostring(op.M) or "(size_t)n"
   local Kx = type(op.K) == "number" and tostring(op.K) or "(size_t)n"

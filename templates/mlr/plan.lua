@@ -94,12 +94,9 @@ return function(spec)
   -- query side (lib/gpu_flash.lua: 64, 32, 16, 8 or 4), a multiple of 4
   p.Blim = p.gpu and 64 or 256 -- the knob's largest value (the tuner reads it)
   local knob = require("lib.knobs")("mlr", { B = p.Blim })
-  if p.gpu then
-    p.CB = 4
-    p.Bmax = knob("B", 64, 4, "4, the smallest GPU tile")
-  else
-    p.Bmax = knob("B", (W > 1 and f32) and 64 or 32, p.CB, "columns of the " .. V.name .. " register block")
-  end
+  if p.gpu then p.CB = 4 end -- (the step: the smallest GPU tile)
+  p.Bmax = knob("B", p.gpu and 64 or ((W > 1 and f32) and 64 or 32), p.CB,
+    p.gpu and "4, the smallest GPU tile" or ("columns of the " .. V.name .. " register block"))
   local Lc = 1
   for l = 2, Lv do
     if p.block[l] >= p.Bmax then Lc = l end

@@ -776,11 +776,20 @@ static void c_btt_d1024_r1_backward_tile(const c_btt_d1024_r1_ws *w, const float
     c_btt_d1024_r1_dw2(nb, w->t1, rows * 48, w->dyp, rows * 32, w->acc2, w->scratch);
 }
 
+/* a[0..len-1] += the same block of slots 1..groups-1 (stride elements
+ * apart), in slot order: contiguous runs, not a gather over the slots per
+ * element (the same sums). */
+static void c_btt_d1024_r1_add_slots(float *a, size_t len, size_t groups, size_t stride)
+{
+    for (size_t g = 1; g < groups; g++)
+        for (size_t e = 0; e < len; e++)
+            a[e] += a[g * stride + e];
+}
+
 /* dW1[i1][i0][j0][sig] = acc1[i1][j0 * 1 + sig][i0], dW2[j0][i1][sig][j1] =
  * acc2[j0][i1 * 1 + sig][j1], each the sum over the accumulators of
  * `groups` slots (`stride` elements apart) in slot order, added into slot
- * 0's block by block (contiguous runs, not a gather over the slots per
- * element: the same sums); 1 if a value is not finite. */
+ * 0's; 1 if a value is not finite. */
 static int c_btt_d1024_r1_grads_out(const c_btt_d1024_r1_ws *w, size_t groups, size_t stride, float *dW1,
         float *dW2)
 {
@@ -789,9 +798,7 @@ static int c_btt_d1024_r1_grads_out(const c_btt_d1024_r1_ws *w, size_t groups, s
     c_btt_d1024_r1_PARALLEL_FOR(c_btt_d1024_r1_slots(32))
     for (i = 0; i < 32; i++) {
         float *a = w->acc1 + i * 1024;
-        for (size_t g = 1; g < groups; g++)
-            for (size_t e = 0; e < 1024; e++)
-                a[e] += a[g * stride + e];
+        c_btt_d1024_r1_add_slots(a, 1024, groups, stride);
         for (size_t j = 0; j < 32; j++)
             for (size_t k = 0; k < 32; k++) {
                 const float v = a[k * 32 + j];
@@ -803,9 +810,7 @@ static int c_btt_d1024_r1_grads_out(const c_btt_d1024_r1_ws *w, size_t groups, s
     c_btt_d1024_r1_PARALLEL_FOR(c_btt_d1024_r1_slots(32))
     for (i = 0; i < 32; i++) {
         float *a = w->acc2 + i * 1024;
-        for (size_t g = 1; g < groups; g++)
-            for (size_t e = 0; e < 1024; e++)
-                a[e] += a[g * stride + e];
+        c_btt_d1024_r1_add_slots(a, 1024, groups, stride);
         for (size_t k = 0; k < 32; k++)
             for (size_t j = 0; j < 32; j++) {
                 const float v = a[k * 32 + j];

@@ -980,11 +980,20 @@ static void c_btt_d1024_r4_backward_tile(const c_btt_d1024_r4_ws *w, const float
     c_btt_d1024_r4_dw2(nb, w->t1, rows * 144, w->dyp, rows * 32, w->acc2, w->scratch);
 }
 
+/* a[0..len-1] += the same block of slots 1..groups-1 (stride elements
+ * apart), in slot order: contiguous runs, not a gather over the slots per
+ * element (the same sums). */
+static void c_btt_d1024_r4_add_slots(float *a, size_t len, size_t groups, size_t stride)
+{
+    for (size_t g = 1; g < groups; g++)
+        for (size_t e = 0; e < len; e++)
+            a[e] += a[g * stride + e];
+}
+
 /* dW1[i1][i0][j0][sig] = acc1[i1][j0 * 4 + sig][i0], dW2[j0][i1][sig][j1] =
  * acc2[j0][i1 * 4 + sig][j1], each the sum over the accumulators of
  * `groups` slots (`stride` elements apart) in slot order, added into slot
- * 0's block by block (contiguous runs, not a gather over the slots per
- * element: the same sums); 1 if a value is not finite. */
+ * 0's; 1 if a value is not finite. */
 static int c_btt_d1024_r4_grads_out(const c_btt_d1024_r4_ws *w, size_t groups, size_t stride, float *dW1,
         float *dW2)
 {
@@ -993,9 +1002,7 @@ static int c_btt_d1024_r4_grads_out(const c_btt_d1024_r4_ws *w, size_t groups, s
     c_btt_d1024_r4_PARALLEL_FOR(c_btt_d1024_r4_slots(32))
     for (i = 0; i < 32; i++) {
         float *a = w->acc1 + i * 4096;
-        for (size_t g = 1; g < groups; g++)
-            for (size_t e = 0; e < 4096; e++)
-                a[e] += a[g * stride + e];
+        c_btt_d1024_r4_add_slots(a, 4096, groups, stride);
         for (size_t j = 0; j < 32; j++)
             for (size_t k = 0; k < 128; k++) {
                 const float v = a[k * 32 + j];
@@ -1007,9 +1014,7 @@ static int c_btt_d1024_r4_grads_out(const c_btt_d1024_r4_ws *w, size_t groups, s
     c_btt_d1024_r4_PARALLEL_FOR(c_btt_d1024_r4_slots(32))
     for (i = 0; i < 32; i++) {
         float *a = w->acc2 + i * 4096;
-        for (size_t g = 1; g < groups; g++)
-            for (size_t e = 0; e < 4096; e++)
-                a[e] += a[g * stride + e];
+        c_btt_d1024_r4_add_slots(a, 4096, groups, stride);
         for (size_t k = 0; k < 128; k++)
             for (size_t j = 0; j < 32; j++) {
                 const float v = a[k * 32 + j];

@@ -776,11 +776,20 @@ static void c_btt_d4096_r1_backward_tile(const c_btt_d4096_r1_ws *w, const float
     c_btt_d4096_r1_dw2(nb, w->t1, rows * 80, w->dyp, rows * 64, w->acc2, w->scratch);
 }
 
+/* a[0..len-1] += the same block of slots 1..groups-1 (stride elements
+ * apart), in slot order: contiguous runs, not a gather over the slots per
+ * element (the same sums). */
+static void c_btt_d4096_r1_add_slots(float *a, size_t len, size_t groups, size_t stride)
+{
+    for (size_t g = 1; g < groups; g++)
+        for (size_t e = 0; e < len; e++)
+            a[e] += a[g * stride + e];
+}
+
 /* dW1[i1][i0][j0][sig] = acc1[i1][j0 * 1 + sig][i0], dW2[j0][i1][sig][j1] =
  * acc2[j0][i1 * 1 + sig][j1], each the sum over the accumulators of
  * `groups` slots (`stride` elements apart) in slot order, added into slot
- * 0's block by block (contiguous runs, not a gather over the slots per
- * element: the same sums); 1 if a value is not finite. */
+ * 0's; 1 if a value is not finite. */
 static int c_btt_d4096_r1_grads_out(const c_btt_d4096_r1_ws *w, size_t groups, size_t stride, float *dW1,
         float *dW2)
 {
@@ -789,9 +798,7 @@ static int c_btt_d4096_r1_grads_out(const c_btt_d4096_r1_ws *w, size_t groups, s
     c_btt_d4096_r1_PARALLEL_FOR(c_btt_d4096_r1_slots(64))
     for (i = 0; i < 64; i++) {
         float *a = w->acc1 + i * 4096;
-        for (size_t g = 1; g < groups; g++)
-            for (size_t e = 0; e < 4096; e++)
-                a[e] += a[g * stride + e];
+        c_btt_d4096_r1_add_slots(a, 4096, groups, stride);
         for (size_t j = 0; j < 64; j++)
             for (size_t k = 0; k < 64; k++) {
                 const float v = a[k * 64 + j];
@@ -803,9 +810,7 @@ static int c_btt_d4096_r1_grads_out(const c_btt_d4096_r1_ws *w, size_t groups, s
     c_btt_d4096_r1_PARALLEL_FOR(c_btt_d4096_r1_slots(64))
     for (i = 0; i < 64; i++) {
         float *a = w->acc2 + i * 4096;
-        for (size_t g = 1; g < groups; g++)
-            for (size_t e = 0; e < 4096; e++)
-                a[e] += a[g * stride + e];
+        c_btt_d4096_r1_add_slots(a, 4096, groups, stride);
         for (size_t k = 0; k < 64; k++)
             for (size_t j = 0; j < 64; j++) {
                 const float v = a[k * 64 + j];
