@@ -73,6 +73,7 @@ return function(dtype)
   V.align_vec = "__align__(32) "
   V.gloadn = function(T, n, p) return "*(const " .. V.vecn(T, n) .. " *)(" .. p .. ")" end
   V.gstoren = function(T, n, p) return "*(" .. V.vecn(T, n) .. " *)(" .. p .. ")" end
+  V.exp2 = function(x) return (arith == "f32" and "exp2f(" or "exp2(") .. x .. ")" end -- within 2 ulp
   V.pow2i = function(n)
     if arith == "f32" then
       return "__int_as_float((int)((int)(" .. n .. ") + 127) << 23)"

@@ -58,6 +58,9 @@ return function(dtype)
   V.storage = V.real
   V.widen = function(x) return x end
   V.narrow = function(x) return x end
+  -- 2^x by the device (f32: the special-function unit; OpenCL's exp2 is
+  -- within 3 ulp); lib/vmath.c.tmpl's exp_nonpos uses it where present
+  V.exp2 = function(x) return "exp2(" .. x .. ")" end
   V.pow2i = function(n)
     if dtype == "f32" then
       return "as_float((uint)((int)(" .. n .. ") + 127) << 23)"
