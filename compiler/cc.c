@@ -33,6 +33,49 @@ int cc_init(cc_tool *cc, char *err, size_t errlen)
     return 0;
 }
 
+/* An executable file at path (1), else 0. */
+static int executable(const char *path)
+{
+    return path && *path && access(path, X_OK) == 0;
+}
+
+int cc_init_nvcc(cc_tool *cc, char *err, size_t errlen)
+{
+    char found[sizeof cc->command] = "";
+    const char *env = getenv("MYOGEN_NVCC"), *path = getenv("PATH");
+    if (executable(env))
+        snprintf(found, sizeof found, "%s", env);
+    for (const char *p = path; !found[0] && p && *p;) { /* nvcc on PATH */
+        const size_t n = strcspn(p, ":");
+        char cand[sizeof found];
+        if (n > 0 && n + 6 < sizeof cand) {
+            snprintf(cand, sizeof cand, "%.*s/nvcc", (int)n, p);
+            if (executable(cand))
+                snprintf(found, sizeof found, "%s", cand);
+        }
+        p += n + (p[n] == ':');
+    }
+    const char *homes[] = {getenv("CUDA_HOME"), getenv("CUDA_PATH"), "/usr/local/cuda"};
+    for (size_t i = 0; !found[0] && i < sizeof homes / sizeof homes[0]; i++) {
+        char cand[sizeof found];
+        if (homes[i] && *homes[i] && strlen(homes[i]) + 10 < sizeof cand) {
+            snprintf(cand, sizeof cand, "%s/bin/nvcc", homes[i]);
+            if (executable(cand))
+                snprintf(found, sizeof found, "%s", cand);
+        }
+    }
+    memset(cc, 0, sizeof *cc);
+    if (!found[0]) {
+        snprintf(err, errlen, "nvcc not found: set MYOGEN_NVCC, put nvcc on PATH or set CUDA_HOME");
+        return -1;
+    }
+    snprintf(cc->command, sizeof cc->command, "%s", found);
+    snprintf(cc->words, sizeof cc->words, "%s", found);
+    cc->argv[cc->argc++] = cc->words;
+    cc->cuda = 1;
+    return 0;
+}
+
 int cc_run(char *const argv[], const char *out_path)
 {
     posix_spawn_file_actions_t fa;
@@ -79,6 +122,25 @@ static void first_line(const char *path, const char *want, char *buf, size_t len
     fclose(f);
 }
 
+/* Last non-empty line of file, one line. */
+static void last_line(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    buf[0] = 0;
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        const size_t k = strlen(line) < len ? strlen(line) : len - 1;
+        if (k > 0) {
+            memcpy(buf, line, k);
+            buf[k] = 0;
+        }
+    }
+    fclose(f);
+}
+
 int cc_identity(const cc_tool *cc, char *id, size_t len, char *err, size_t errlen)
 {
     char *argv[CC_MAX_ARGS + 1];
@@ -97,10 +159,14 @@ int cc_identity(const cc_tool *cc, char *id, size_t len, char *err, size_t errle
     argv[cc->argc + 1] = NULL;
     int rc = cc_run(argv, tmp);
     char line[400];
-    first_line(tmp, NULL, line, sizeof line);
+    if (cc->cuda)
+        last_line(tmp, line, sizeof line);
+    else
+        first_line(tmp, NULL, line, sizeof line);
     unlink(tmp);
     if (rc != 0 || !line[0]) {
-        snprintf(err, errlen, "cannot run the C compiler '%s --version' (set CC)", cc->command);
+        snprintf(err, errlen, "cannot run the %s '%s --version'%s", cc->cuda ? "CUDA compiler" :
+                 "C compiler", cc->command, cc->cuda ? " (set MYOGEN_NVCC)" : " (set CC)");
         return -1;
     }
     snprintf(id, len, "%s: %s", cc->command, line);
@@ -132,15 +198,29 @@ int cc_build_shared(const cc_tool *cc, const char *src, const char *so, const ch
     for (int i = 0; i < cc->argc; i++)
         argv[n++] = cc->argv[i];
     static char std[] = "-std=c99", opt[] = "-O3", pic[] = "-fPIC", shared[] = "-shared",
-                o[] = "-o", lm[] = "-lm";
-    argv[n++] = std;
+                o[] = "-o", lm[] = "-lm", xc[] = "-Xcompiler", cudart[] = "-cudart",
+                cstatic[] = "static";
+    char arch[80];
+    if (!cc->cuda)
+        argv[n++] = std;
     argv[n++] = opt;
-    argv[n++] = pic;
-    argv[n++] = shared;
+    if (cc->cuda) { /* the runtime linked in: the .so needs no libcudart on the path */
+        const char *a = getenv("MYOGEN_CUDA_ARCH");
+        snprintf(arch, sizeof arch, "-arch=%.60s", a && *a ? a : "native");
+        argv[n++] = arch;
+        argv[n++] = xc;
+        argv[n++] = pic;
+        argv[n++] = shared;
+        argv[n++] = cudart;
+        argv[n++] = cstatic;
+    } else {
+        argv[n++] = pic;
+        argv[n++] = shared;
+    }
     snprintf(fl, sizeof fl, "%s", flags ? flags : "");
     for (char *p = strtok(fl, " "); p && n < 56; p = strtok(NULL, " "))
         argv[n++] = p;
-    snprintf(extra, sizeof extra, "%s", extra_cflags());
+    snprintf(extra, sizeof extra, "%s", cc->cuda ? "" : extra_cflags());
     for (char *p = strtok(extra, " \t"); p && n < 56; p = strtok(NULL, " \t"))
         argv[n++] = p;
     argv[n++] = o;
@@ -157,7 +237,8 @@ int cc_build_shared(const cc_tool *cc, const char *src, const char *so, const ch
     char line[300];
     first_line(log, "error", line, sizeof line);
     if (rc < 0 || rc == 127)
-        snprintf(err, errlen, "cannot run the C compiler '%s' (set CC)", cc->command);
+        snprintf(err, errlen, "cannot run the %s '%s'%s", cc->cuda ? "CUDA compiler" : "C compiler",
+                 cc->command, cc->cuda ? " (set MYOGEN_NVCC)" : " (set CC)");
     else
         snprintf(err, errlen, "%s failed: %s", cc->command, line[0] ? line : "(no output)");
     return -1;

@@ -275,7 +275,8 @@ static int wisdom_knobs(const char *wisdom_file, const spec *s, knob_set *k, cha
     machine_id m;
     cc_tool cc;
     machine_id_get(&m);
-    if (cc_init(&cc, why, sizeof why) != 0 ||
+    /* (target cuda: the record names the nvcc that built its variants) */
+    if ((strcmp(s->target, "cuda") == 0 ? cc_init_nvcc : cc_init)(&cc, why, sizeof why) != 0 ||
         cc_identity(&cc, compiler, sizeof compiler, why, sizeof why) != 0) {
         snprintf(err, errlen, "wisdom %s: cannot check its compiler: %s", wisdom_file, why);
         return 2;

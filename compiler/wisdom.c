@@ -587,7 +587,7 @@ int wisdom_match(const wisdom *w, const char *path, const machine_id *m, const c
                  path, w->myogen, MYOGEN_VERSION);
         return -1;
     }
-    const int gpu = strcmp(w->machine.isa, WISDOM_GPU_ISA) == 0;
+    const int gpu = wisdom_gpu_record(w->machine.isa);
     if (!gpu && strcmp(w->machine.cpu, m->cpu) != 0) {
         snprintf(err, errlen, "wisdom %s: recorded on another CPU (%s; this one is %s); re-run myogen tune here",
                  path, w->machine.cpu, m->cpu);
@@ -626,4 +626,9 @@ const wisdom_entry *wisdom_find(const wisdom *w, int arity, int depth)
         if (w->e[i].arity == arity && w->e[i].depth == depth)
             return &w->e[i];
     return NULL;
+}
+
+int wisdom_gpu_record(const char *isa)
+{
+    return strcmp(isa, WISDOM_GPU_ISA) == 0 || strcmp(isa, WISDOM_CUDA_ISA) == 0;
 }

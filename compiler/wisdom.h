@@ -56,10 +56,14 @@ int wisdom_spec_key(const char *canonical, char *key, size_t len);
  * field. */
 int wisdom_spec_int(const char *canonical, const char *key, long long *v);
 
-/* The isa line of a record tuned on a GPU (its cpu line names the device):
- * the device is where the kernel runs, not where it is generated, so
- * wisdom_match does not compare it with this machine. */
+/* The isa line of a record tuned on a GPU, OpenCL or CUDA (its cpu line
+ * names the device): the device is where the kernel runs, not where it is
+ * generated, so wisdom_match does not compare it with this machine. */
 #define WISDOM_GPU_ISA "opencl device"
+#define WISDOM_CUDA_ISA "cuda device"
+
+/* 1 for either isa line above, else 0. */
+int wisdom_gpu_record(const char *isa);
 
 /* Writes w to path atomically (a file of that one record).  Returns 0, or -1
  * with a one-line message. */

@@ -97,7 +97,7 @@ static int prune(const char *file, const char *out)
     machine_id_get(&m);
     for (int i = 0; i < n; i++)
         if (((strcmp(recs[i].machine.cpu, m.cpu) == 0 && strcmp(recs[i].machine.isa, m.isa) == 0) ||
-             strcmp(recs[i].machine.isa, WISDOM_GPU_ISA) == 0) && /* GPU records: their device's */
+             wisdom_gpu_record(recs[i].machine.isa)) && /* GPU records: their device's */
             strcmp(recs[i].myogen, MYOGEN_VERSION) == 0)
             recs[kept++] = recs[i];
     int rc = write_out(out, kept);

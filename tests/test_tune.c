@@ -1418,6 +1418,80 @@ static void test_cli_opencl(void)
     result_free(&r);
 }
 
+/* target "cuda" through tests/cuda_emu (MYOGEN_NVCC: the kernels built by
+ * the host C++ compiler, run on host threads): the variants' data moved to
+ * the "device", calls timed from launch to completion, a CUDA record; mlr
+ * in bf16 (tensor-core forward: B does not shape it, one variant), btt's
+ * MB, a broken variant excluded, and nvcc missing. */
+static void test_cli_cuda(void)
+{
+    const char *spec_file = path_in("cu.lua");
+    write_text(spec_file, "return {kernel=\"myo\", name=\"tc\", arity=4, depth=2, state=3,"
+                          " share=\"vertex\", target=\"cuda\"}\n");
+    unlink(path_in("cu_w.txt"));
+    result r = MYOGEN("tune", spec_file, "--seq-len", "16", "--arity", "4", "--channels", "5",
+                      "--batch", "2", "--budget", "15", "--wisdom", path_in("cu_w.txt"));
+    EXPECT(r.code == 0, "exit %d, stderr: %.3000s", r.code, r.err);
+    EXPECT(strstr(r.out, "\ndevice cuda_emu") && strstr(r.out, "launch to completion") &&
+           strstr(r.out, "tree       TL=") && strstr(r.out, "<- best") &&
+           !strstr(r.out, "WRONG") && !strstr(r.out, "FAILED"), "table: %.3000s", r.out);
+    result_free(&r);
+    static wisdom w;
+    char err[1024];
+    long long tl = 0;
+    if (EXPECT(wisdom_read(path_in("cu_w.txt"), &w, err, sizeof err) == 0, "%s", err)) {
+        const wisdom_entry *e = wisdom_find(&w, 4, 2);
+        EXPECT(strcmp(w.machine.isa, WISDOM_CUDA_ISA) == 0 && strstr(w.machine.cpu, "cuda_emu") &&
+                   strstr(w.compiler, "release emu"),
+               "not a CUDA record: cpu '%s', isa '%s', compiler '%s'", w.machine.cpu,
+               w.machine.isa, w.compiler);
+        EXPECT(e && e->knobs.n == 1 && strcmp(e->knobs.name[0], "TL") == 0, "no TL entry");
+        if (e)
+            tl = e->knobs.value[0];
+    }
+    r = MYOGEN(spec_file, "--wisdom", path_in("cu_w.txt"), "-o", path_in("cu_k.cu"));
+    EXPECT(r.code == 0, "generate with the CUDA record: exit %d, %s", r.code, r.err);
+    result_free(&r);
+    char want[64];
+    snprintf(want, sizeof want, "} with knobs TL=%lld\n", tl);
+    EXPECT(tl > 0 && file_has(path_in("cu_k.cu"), want), "the kernel has not TL=%lld", tl);
+    write_text(path_in("cu_m.lua"), "return {kernel=\"mlr\", name=\"tcm\", seq_len=64, arity=2,"
+                                    " depth=3, state={8,4,4}, value_dim=16, target=\"cuda\","
+                                    " dtype=\"bf16\"}\n");
+    r = MYOGEN("tune", path_in("cu_m.lua"), "--seq-len", "64", "--arity", "2", "--budget", "10");
+    EXPECT(r.code == 0 && strstr(r.out, "(bf16; times:") && strstr(r.out, " B=64 ") &&
+               !strstr(r.out, " B=32 ") && !strstr(r.out, "WRONG") && !strstr(r.out, "FAILED"),
+           "mlr bf16 on CUDA: exit %d, %.3000s%.2000s", r.code, r.out, r.err);
+    result_free(&r);
+    write_text(path_in("cu_b.lua"), "return {kernel=\"btt\", name=\"tcb\", op=\"matmul\", arity=4,"
+                                    " state=2, target=\"cuda\"}\n");
+    r = MYOGEN("tune", path_in("cu_b.lua"), "--seq-len", "96", "--budget", "10", "--inject-fault",
+               "2");
+    EXPECT(r.code == 0 && strstr(r.out, "MB=64 ") && strstr(r.out, "MB=32 ") &&
+               strstr(r.out, "WRONG") && !strstr(r.out, "FAILED"),
+           "btt on CUDA, variant 2 broken: exit %d, %.3000s%.2000s", r.code, r.out, r.err);
+    result_free(&r);
+    if (access("/usr/local/cuda/bin/nvcc", X_OK) != 0) { /* (else that one is found) */
+        const char *old = getenv("MYOGEN_NVCC");
+        char keep[4096];
+        snprintf(keep, sizeof keep, "%s", old ? old : "");
+        setenv("MYOGEN_NVCC", path_in("no-nvcc"), 1);
+        char *path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+        setenv("PATH", path_in("no-bin"), 1);
+        unsetenv("CUDA_HOME");
+        unsetenv("CUDA_PATH");
+        r = run_myogen(NULL, "tune", spec_file, "--seq-len", "16", (const char *)NULL);
+        EXPECT(r.code == 2 && strstr(r.err, "target \"cuda\": nvcc not found") &&
+                   !strchr(strchr(r.err, '\n') ? strchr(r.err, '\n') + 1 : "", '\n'),
+               "no nvcc: exit %d, %.2000s", r.code, r.err);
+        result_free(&r);
+        if (path)
+            setenv("PATH", path, 1);
+        free(path);
+        setenv("MYOGEN_NVCC", keep, 1);
+    }
+}
+
 static void test_cli_tree_solve(void)
 {
     /* a tree-solve spec: knob TL, f64, readout none, arity 1 (the chain) too */
@@ -1504,7 +1578,6 @@ static void test_cli_bad_input(void)
         {{"tune", spec_file, "--seq-len", NULL}, "missing value"},
         {{"tune", spec_file, "--seq-len", "64", "-D", "state=0", NULL}, "state"},
         {{"tune", spec_file, "--seq-len", "64", "-D", "block=dense", NULL}, "dense"},
-        {{"tune", spec_file, "--seq-len", "64", "-D", "target=cuda", NULL}, "\"cuda\" is not tuned"},
         {{"tune", path_in("missing.lua"), "--seq-len", "64", NULL}, "cannot open"},
         {{"check", spec_file, "--wisdom", "w", NULL}, "--wisdom"},
     };
@@ -1630,6 +1703,9 @@ static const test_def cli_tests[] = {{"tune: table, wisdom, plot", test_cli_tune
 static const test_def opencl_tests[] = {{"tune on OpenCL: device time, GPU record, mlr and btt knobs",
                                          test_cli_opencl},
                                         {NULL, NULL}};
+static const test_def cuda_tests[] = {{"tune on CUDA (emulated): device memory, CUDA record, "
+                                       "mlr bf16 and btt knobs", test_cli_cuda},
+                                      {NULL, NULL}};
 static const struct {
     const char *name;
     const test_def *tests;
@@ -1637,7 +1713,8 @@ static const struct {
               {"reference", reference_tests},
               {"wisdom", wisdom_tests},
               {"cli", cli_tests},
-              {"opencl", opencl_tests}};
+              {"opencl", opencl_tests},
+              {"cuda", cuda_tests}};
 
 int main(int argc, char **argv)
 {

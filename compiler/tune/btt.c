@@ -7,6 +7,7 @@
  * W2[j0][i1][s][j1]). */
 #define _XOPEN_SOURCE 700
 #include "tune/kernel.h"
+#include "tune/devmem.h"
 #include "myogen_buffer.h"
 
 #include <math.h>
@@ -26,6 +27,7 @@
 /* What templates/btt/plan.lua computes (default knobs). */
 typedef struct {
     int m0, m1, n0, n1, r, attention, f64, openmp;
+    int half; /* 16-bit storage (tune_half_of) */
     int MR, MB, MBlim; /* the knob MB: its step (CPU: the register tile's rows), value, largest */
     char cflags[128];
 } btt_plan;
@@ -33,6 +35,8 @@ typedef struct {
 typedef int (*btt_forward_fn)(const void *W1, const void *W2, const void *x, void *y, size_t n,
                               void *ws);
 typedef size_t (*btt_workspace_fn)(size_t, size_t);
+typedef int (*btt_forward_cuda_fn)(const void *W1, const void *W2, const void *x, void *y,
+                                   size_t n, void *ws, void *stream);
 
 static int btt_plan_of(const spec *s, btt_plan *p, char *err, size_t errlen)
 {
@@ -42,15 +46,16 @@ static int btt_plan_of(const spec *s, btt_plan *p, char *err, size_t errlen)
         "local p = require('btt.plan')(spec)\n"
         "return table.concat({p.m0, p.m1, p.n0, p.n1, p.s, p.MBstep, p.MB, p.MBlim,"
         " p.attention and 1 or 0, spec.dtype == 'f64' and 1 or 0,"
-        " spec.threads == 'openmp' and 1 or 0},"
+        " spec.threads == 'openmp' and 1 or 0,"
+        " spec.dtype == 'bf16' and 1 or spec.dtype == 'f16' and 2 or 0},"
         " ' ') .. '|' .. (p.isa.cflags or '')",
         out, sizeof out, err, errlen);
     if (rc != 0)
         return -1;
     char *bar = strchr(out, '|');
-    if (!bar || sscanf(out, "%d %d %d %d %d %d %d %d %d %d %d", &p->m0, &p->m1, &p->n0, &p->n1,
+    if (!bar || sscanf(out, "%d %d %d %d %d %d %d %d %d %d %d %d", &p->m0, &p->m1, &p->n0, &p->n1,
                        &p->r, &p->MR, &p->MB, &p->MBlim, &p->attention, &p->f64,
-                       &p->openmp) != 11) {
+                       &p->openmp, &p->half) != 12) {
         snprintf(err, errlen, "internal: unexpected btt plan summary '%.200s'", out);
         return -1;
     }
@@ -133,6 +138,11 @@ static void *btt_data_make(const tune_report *r, const tune_variant *v, const sp
     td->W2 = tune_fill(td->nw2, p->f64, -s2, s2);
     td->x = tune_fill(td->n * din, p->f64, -1, 1);
     td->nrows = td->n < CHECK_ROWS ? (int)td->n : CHECK_ROWS;
+    if (td->W1 && td->W2 && td->x) {
+        tune_round_floats(td->W1, td->nw1, p->half);
+        tune_round_floats(td->W2, td->nw2, p->half);
+        tune_round_floats(td->x, td->n * din, p->half);
+    }
     td->yref = malloc((size_t)td->nrows * dout * sizeof *td->yref);
     t = malloc((size_t)p->m1 * (size_t)p->n0 * (size_t)p->r * sizeof *t);
     if (!td->W1 || !td->W2 || !td->x || !td->yref || !t) {
@@ -153,15 +163,20 @@ static void *btt_data_make(const tune_report *r, const tune_variant *v, const sp
 
 typedef struct {
     btt_forward_fn fwd;
-    const btt_data *td;
+    btt_forward_cuda_fn fwd_cuda; /* target cuda: the same with a stream */
+    const void *W1, *W2, *x;      /* as the entry points take them */
     void *y, *ws;
+    size_t n;
 } btt_call;
 
-static void call_forward(void *arg)
+static int call(const btt_call *c)
 {
-    const btt_call *c = arg;
-    c->fwd(c->td->W1, c->td->W2, c->td->x, c->y, c->td->n, c->ws);
+    if (c->fwd_cuda)
+        return c->fwd_cuda(c->W1, c->W2, c->x, c->y, c->n, c->ws, NULL);
+    return c->fwd(c->W1, c->W2, c->x, c->y, c->n, c->ws);
 }
+
+static void call_forward(void *arg) { (void)call(arg); }
 
 /* The checked rows against the reference, then the timing. */
 static void btt_child(void *dl, const char *name, const void *data, const tune_report *r,
@@ -170,25 +185,34 @@ static void btt_child(void *dl, const char *name, const void *data, const tune_r
 {
     const btt_data *td = data;
     const btt_plan *p = &td->p;
-    const size_t dout = (size_t)p->n0 * (size_t)p->n1;
-    (void)r; /* the rows are the data's */
-    const btt_forward_fn fwd = (btt_forward_fn)tune_symbol(dl, name, "_forward");
+    const size_t dout = (size_t)p->n0 * (size_t)p->n1, din = (size_t)p->m0 * (size_t)p->m1;
+    void *const fwd = tune_symbol(dl, name, "_forward");
     const btt_workspace_fn wss = (btt_workspace_fn)tune_symbol(dl, name, "_workspace_size");
-    if (!fwd || !wss) {
-        snprintf(m->note, sizeof m->note, "cannot load: missing symbols");
+    tune_mem mem;
+    const int mrc = fwd && wss ? tune_mem_open(&mem, dl, r->cuda, r->dtype) : -1;
+    if (mrc != 0) {
+        snprintf(m->note, sizeof m->note, "%s", tune_mem_why(mrc));
         return;
     }
-    void *ws = myogen_buffer_alloc(wss(td->n, 1) + 64);
     void *y = myogen_buffer_alloc(td->n * dout * td->elem);
-    if (!ws || !y) {
-        snprintf(m->note, sizeof m->note, "out of memory");
+    btt_call c = {r->cuda ? NULL : (btt_forward_fn)fwd, r->cuda ? (btt_forward_cuda_fn)fwd : NULL,
+                  NULL, NULL, NULL, NULL, NULL, td->n};
+    if (y) {
+        c.W1 = tune_mem_in(&mem, td->W1, td->nw1, td->elem);
+        c.W2 = tune_mem_in(&mem, td->W2, td->nw2, td->elem);
+        c.x = tune_mem_in(&mem, td->x, td->n * din, td->elem);
+        c.y = tune_mem_out(&mem, y, td->n * dout, td->elem, 0);
+        c.ws = tune_mem_scratch(&mem, wss(td->n, 1) + 64);
+    }
+    if (!c.W1 || !c.W2 || !c.x || !c.y || !c.ws) {
+        snprintf(m->note, sizeof m->note, "out of %s memory", r->cuda ? "device" : "host");
         return;
     }
-    memset(y, 0xff, td->n * dout * td->elem); /* NaN: unwritten outputs fail the check */
-    const int rc = fwd(td->W1, td->W2, td->x, y, td->n, ws);
-    if (rc != 0) {
+    const int rc = call(&c);
+    if (rc != 0 || tune_mem_back(&mem, y, c.y, td->n * dout, td->elem, 0) != 0) {
         m->status = TUNE_WRONG;
-        snprintf(m->note, sizeof m->note, "forward returned %d", rc);
+        snprintf(m->note, sizeof m->note, "forward returned %d%s", rc,
+                 rc ? "" : ", its output could not be read");
         return;
     }
     if (inject) { /* test hook: a deliberately broken variant (row 0 is always checked) */
@@ -197,15 +221,16 @@ static void btt_child(void *dl, const char *name, const void *data, const tune_r
         else
             ((float *)y)[0] += 1.0f;
     }
-    const double atol = p->f64 ? F64_ATOL : F32_ATOL, rtol = p->f64 ? F64_RTOL : F32_RTOL;
+    const double atol = p->f64 ? F64_ATOL : p->half ? (p->half == 1 ? BF16_TOL : F16_TOL) : F32_ATOL;
+    const double rtol = p->f64 ? F64_RTOL : p->half ? atol : F32_RTOL;
     size_t nbad = 0, wr = 0, wc = 0;
     double worst_ratio = 0, wgot = 0, wref = 0;
     for (int k = 0; k < td->nrows; k++)
-        for (size_t c = 0; c < dout; c++) {
-            const double got = tune_at(y, td->rows[k] * dout + c, p->f64);
-            const double ref = td->yref[(size_t)k * dout + c];
+        for (size_t j = 0; j < dout; j++) {
+            const double got = tune_at(y, td->rows[k] * dout + j, p->f64);
+            const double ref = td->yref[(size_t)k * dout + j];
             if (tune_check_value(got, ref, atol, rtol, m, &nbad, &worst_ratio))
-                wr = td->rows[k], wc = c, wgot = got, wref = ref;
+                wr = td->rows[k], wc = j, wgot = got, wref = ref;
         }
     if (nbad) {
         m->status = TUNE_WRONG;
@@ -213,7 +238,6 @@ static void btt_child(void *dl, const char *name, const void *data, const tune_r
                  "y[%zu][%zu] = %.6g, reference %.6g)", nbad, wr, wc, wgot, wref);
         return;
     }
-    btt_call c = {fwd, td, y, ws};
     tune_time_calls(call_forward, &c, clock, slice, m);
 }
 
@@ -240,7 +264,7 @@ static int btt_candidates(const tune_options *o, const spec *given, tune_report 
         return 2;
     }
     snprintf(cflags, cflen, "%s", p.cflags);
-    snprintf(r->dtype, sizeof r->dtype, "%s", p.f64 ? "f64" : "f32");
+    snprintf(r->dtype, sizeof r->dtype, "%s", tune_dtype_name(p.f64, p.half));
     r->openmp = p.openmp;
     snprintf(r->detail, sizeof r->detail, "%d x %d -> %d x %d, rank %d", p.m0, p.m1, p.n0,
              p.n1, p.r);

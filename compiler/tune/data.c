@@ -1,9 +1,11 @@
 /* The tuners' test data and the check of a variant's outputs (see
  * tune/data.h). */
 #include "tune/data.h"
+#include "tune/devmem.h"
 #include "myogen_buffer.h"
 
 #include <math.h>
+#include <string.h>
 
 static uint64_t rng;
 
@@ -51,4 +53,21 @@ int tune_check_value(double got, double ref, double atol, double rtol, tune_msg 
         return 0;
     *worst_ratio = ratio;
     return 1;
+}
+
+void tune_round_floats(void *a, size_t n, int half)
+{
+    float *f = a;
+    for (size_t i = 0; half && i < n; i++)
+        f[i] = tune_round16(f[i], half);
+}
+
+int tune_half_of(const char *dtype)
+{
+    return strcmp(dtype, "bf16") == 0 ? 1 : strcmp(dtype, "f16") == 0 ? 2 : 0;
+}
+
+const char *tune_dtype_name(int f64, int half)
+{
+    return f64 ? "f64" : half == 1 ? "bf16" : half == 2 ? "f16" : "f32";
 }

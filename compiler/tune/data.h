@@ -24,4 +24,19 @@ double tune_at(const void *a, size_t i, int f64);
 int tune_check_value(double got, double ref, double atol, double rtol, tune_msg *m,
                      size_t *nbad, double *worst_ratio);
 
+/* Test data for 16-bit storage (half 1: bf16, 2: f16; 0: nothing to do):
+ * the n floats of a rounded in place to it, so the reference sees what the
+ * kernel sees. */
+void tune_round_floats(void *a, size_t n, int half);
+
+/* The check's tolerance (both absolute and relative) where the tensors are
+ * stored in 16 bits (half 1: bf16, 2: f16): outputs rounded to 8 or 11
+ * significant bits, softmax weights too. */
+#define BF16_TOL 2e-2
+#define F16_TOL 4e-3
+
+/* half of a spec's dtype: 1 "bf16", 2 "f16", else 0; and back, with f64. */
+int tune_half_of(const char *dtype);
+const char *tune_dtype_name(int f64, int half);
+
 #endif

@@ -5,10 +5,15 @@
  * Target "opencl": each variant is built with the runtime pair (myogen
  * --emit-runtime) against -lOpenCL, runs on the runtime's default device
  * (MYOGEN_CL_DEVICE) through its host-pointer entry points, and is timed by
- * the device time of its kernels (MYOGEN_CL_PROFILE), not the transfers. */
+ * the device time of its kernels (MYOGEN_CL_PROFILE), not the transfers.
+ * Target "cuda": each variant's NAME.cu, with the tuner's adapter appended
+ * (tune/devmem.h: device memory, a synchronizing clock), is built by nvcc;
+ * the child moves the data to the device and times each call from launch
+ * to completion. */
 #define _XOPEN_SOURCE 700
 #include "tune/kernel.h"
 #include "tune/csv.h"
+#include "tune/devmem.h"
 #include "tune/plot.h"
 #include "tune/search.h"
 #include "cc.h"
@@ -53,20 +58,23 @@ static void run_child(const tune_ctx *c, tune_variant *v, const char *so, const 
     if (pid == 0) {
         memset(&m, 0, sizeof m);
         m.status = TUNE_FAILED;
-        if (c->r->gpu) /* every launch timed by its events, read before the first */
+        /* GPUs: the runtime pair's (OpenCL) or the adapter's (CUDA) clock and device */
+        const char *rt = c->r->cuda ? "myogen_tune_cuda" : "myogen_cl";
+        if (c->r->gpu && !c->r->cuda) /* every launch timed by its events, read before the first */
             setenv("MYOGEN_CL_PROFILE", "1", 1);
         void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
         double (*clock)(void) = NULL;
         if (h && c->r->gpu)
-            clock = (double (*)(void))tune_symbol(h, "myogen_cl", "_profile_seconds");
+            clock = (double (*)(void))tune_symbol(h, rt, c->r->cuda ? "_clock" : "_profile_seconds");
         if (h && (!c->r->gpu || clock))
             c->kern->child(h, name, data, c->r, clock, slice, c->o->inject_fault == v->index,
                            &m);
         else
-            snprintf(m.note, sizeof m.note, "cannot load: %s", h ? "no OpenCL runtime" : dlerror());
+            snprintf(m.note, sizeof m.note, "cannot load: %s",
+                     h ? (c->r->cuda ? "no tuner adapter" : "no OpenCL runtime") : dlerror());
         if (h && c->r->gpu) {
             int (*device)(char *, size_t) =
-                (int (*)(char *, size_t))tune_symbol(h, "myogen_cl", "_device_name");
+                (int (*)(char *, size_t))tune_symbol(h, rt, "_device_name");
             if (device)
                 device(m.device, sizeof m.device);
         }
@@ -85,18 +93,33 @@ static void run_child(const tune_ctx *c, tune_variant *v, const char *so, const 
         snprintf(c->r->device, sizeof c->r->device, "%s", m.device);
 }
 
+/* The adapter (tune/devmem.h) at the end of a CUDA variant's source: 0 or -1. */
+static int append_adapter(const char *path)
+{
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return -1;
+    const int bad = fputs(tune_cuda_adapter, f) < 0;
+    return fclose(f) != 0 || bad ? -1 : 0;
+}
+
 /* Generates, builds and measures variant v. */
 static void run_variant(const tune_ctx *c, tune_variant *v, const spec *s, const void *data,
                         double slice)
 {
     char cpath[4200], so[4200], log[4200], why[1024];
-    snprintf(cpath, sizeof cpath, "%s/v%d.c", c->dir, v->index);
+    snprintf(cpath, sizeof cpath, "%s/v%d.%s", c->dir, v->index, c->r->cuda ? "cu" : "c");
     snprintf(so, sizeof so, "%s/v%d.so", c->dir, v->index);
     snprintf(log, sizeof log, "%s/v%d.log", c->dir, v->index);
     const knob_set none = {0};
     if (generate_kernel_knobs(s, cpath, v->is_default ? &none : &v->knobs, why, sizeof why)) {
         v->status = TUNE_FAILED;
         snprintf(v->note, sizeof v->note, "generate: %.240s", why);
+        return;
+    }
+    if (c->r->cuda && append_adapter(cpath) != 0) {
+        v->status = TUNE_FAILED;
+        snprintf(v->note, sizeof v->note, "cannot append the tuner's adapter to %.200s", cpath);
         return;
     }
     if (cc_build_shared(&c->cc, cpath, so, c->flags, c->libs, log, why, sizeof why) != 0) {
@@ -188,7 +211,7 @@ static int write_wisdom(const tune_ctx *c, const spec *given, char *err, size_t 
     machine_id_get(&w.machine);
     if (r->gpu) { /* a GPU record names its device (wisdom_match does not check it) */
         snprintf(w.machine.cpu, sizeof w.machine.cpu, "%s", r->device);
-        snprintf(w.machine.isa, sizeof w.machine.isa, "%s", WISDOM_GPU_ISA);
+        snprintf(w.machine.isa, sizeof w.machine.isa, "%s", r->cuda ? WISDOM_CUDA_ISA : WISDOM_GPU_ISA);
     }
     if (cc_identity(&c->cc, w.compiler, sizeof w.compiler, why, sizeof why) != 0) {
         snprintf(err, errlen, "tune: %s", why);
@@ -269,11 +292,11 @@ static int pick_kernel(const tune_options *o, const spec *given, const tune_kern
                  o->spec_file, given->kernel, MYOGEN_VERSION, names);
         return 2;
     }
-    if (strcmp(given->target, "cuda") == 0 || given->target[0] == '{') {
+    if (given->target[0] == '{') {
         snprintf(err, errlen,
                  "tune %s: target \"%.40s\" is not tuned by myogen %s (tuned: one CPU target, "
                  "\"c\", \"avx2\", \"avx512\" or \"neon\", where this machine runs it, "
-                 "and \"opencl\")",
+                 "\"opencl\" and \"cuda\")",
                  o->spec_file, given->target, MYOGEN_VERSION);
         return 2;
     }
@@ -381,8 +404,13 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return 1;
     }
-    if (cc_init(&c.cc, why, sizeof why) != 0) {
-        snprintf(err, errlen, "tune: %s", why);
+    r->gpu = strcmp(given.target, "opencl") == 0 || strcmp(given.target, "cuda") == 0;
+    r->cuda = strcmp(given.target, "cuda") == 0;
+    if ((r->cuda ? cc_init_nvcc : cc_init)(&c.cc, why, sizeof why) != 0) {
+        if (r->cuda)
+            snprintf(err, errlen, "tune %s: target \"cuda\": %s", o->spec_file, why);
+        else
+            snprintf(err, errlen, "tune: %s", why);
         rc = 2;
         goto done;
     }
@@ -391,7 +419,6 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
         goto done;
     }
     /* first the peak: it also says whether this machine runs the target */
-    r->gpu = strcmp(given.target, "opencl") == 0;
     if ((rc = measure_peak(&c, why, sizeof why)) != 0) {
         if (rc == -2)
             snprintf(err, errlen, "tune %s: %s", o->spec_file, why);
@@ -412,7 +439,7 @@ int tune_run(const tune_options *o, char *err, size_t errlen)
         const long n = env ? atol(env) : sysconf(_SC_NPROCESSORS_ONLN);
         r->threads = n > 0 ? (int)n : 1;
     }
-    if (r->gpu) { /* the runtime pair beside the variants, built into each */
+    if (r->gpu && !r->cuda) { /* the runtime pair beside the variants, built into each */
         if (emit_runtime(c.dir, why, sizeof why) != 0) {
             snprintf(err, errlen, "tune: %s", why);
             rc = 1;

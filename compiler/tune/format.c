@@ -31,8 +31,10 @@ void tune_print_summary(const tune_report *r, FILE *out, const char *skipped_why
         nskip += r->v[i].status == TUNE_SKIPPED;
     }
     if (r->gpu)
-        fprintf(out, "device %s (%s; times: its kernels' device time, MYOGEN_CL_PROFILE); budget "
-                "%.0f s, used %.1f s\n", r->device[0] ? r->device : "(none ran)", r->dtype,
+        fprintf(out, "device %s (%s; times: %s); budget %.0f s, used %.1f s\n",
+                r->device[0] ? r->device : "(none ran)", r->dtype,
+                r->cuda ? "a call from launch to completion, synchronized"
+                        : "its kernels' device time, MYOGEN_CL_PROFILE",
                 r->budget_s, r->used_s);
     else
         fprintf(out, "measured FMA peak %.1f GFLOP/s (%s %s, %d thread%s); budget %.0f s, "

@@ -10,6 +10,7 @@
  * of the plan's knob B (the tiles' largest side) per arity. */
 #define _XOPEN_SOURCE 700
 #include "tune/kernel.h"
+#include "tune/devmem.h"
 #include "myogen_buffer.h"
 #include "myogen_timer.h"
 
@@ -32,14 +33,17 @@ typedef struct {
     int k, Lv, R, dv, causal, norm; /* norm: 0 none, 1 levels, 2 shared */
     int ranks[MAX_LEVELS];
     double s[MAX_LEVELS];
-    int f64, threads;
+    int f64, half, threads; /* half: 16-bit storage (tune_half_of) */
     int CB, Bmax, Blim; /* the knob B (tiles' largest side): its step, value, largest */
+    int mma;            /* the forward on tensor cores: B does not shape it */
     char cflags[128];
 } mlr_plan;
 
 typedef int (*mlr_forward_fn)(const void *, const void *, const void *, void *, void *, size_t,
                               size_t, void *);
 typedef size_t (*mlr_workspace_fn)(size_t, size_t);
+typedef int (*mlr_forward_cuda_fn)(const void *, const void *, const void *, void *, void *, size_t,
+                                   size_t, void *, void *);
 
 /* The spec with the user's overrides, then seq_len and (k > 0) arity. */
 static int load_mlr_spec(const tune_options *o, int k, spec *s, char *err, size_t errlen)
@@ -61,7 +65,8 @@ static int mlr_plan_of(const spec *s, mlr_plan *p, char *err, size_t errlen)
         "local t = {p.T, p.k, p.Lv, p.R, p.dv, p.causal and 1 or 0,"
         " p.normalize == 'none' and 0 or p.normalize == 'levels' and 1 or 2,"
         " spec.dtype == 'f64' and 1 or 0, spec.threads == 'openmp' and 1 or 0,"
-        " p.CB, p.Bmax, p.Blim}\n"
+        " p.CB, p.Bmax, p.Blim, (p.gf and p.gf.mma) and 1 or 0,"
+        " spec.dtype == 'bf16' and 1 or spec.dtype == 'f16' and 2 or 0}\n"
         "for l = 1, p.Lv do t[#t + 1] = p.ranks[l] end\n"
         "for l = 1, p.Lv do t[#t + 1] = string.format('%.17g', p.s[l]) end\n"
         "return table.concat(t, ' ') .. '|' .. (p.isa.cflags or '')",
@@ -76,8 +81,8 @@ static int mlr_plan_of(const spec *s, mlr_plan *p, char *err, size_t errlen)
     *bar = 0;
     snprintf(p->cflags, sizeof p->cflags, "%s", bar + 1);
     char *q = out, *end;
-    long long f[12];
-    for (int i = 0; i < 12; i++) {
+    long long f[14];
+    for (int i = 0; i < 14; i++) {
         f[i] = strtoll(q, &end, 10);
         if (end == q)
             goto bad;
@@ -95,6 +100,8 @@ static int mlr_plan_of(const spec *s, mlr_plan *p, char *err, size_t errlen)
     p->CB = (int)f[9];
     p->Bmax = (int)f[10];
     p->Blim = (int)f[11];
+    p->mma = (int)f[12];
+    p->half = (int)f[13];
     if (p->Lv < 1 || p->Lv > MAX_LEVELS)
         goto bad;
     for (int l = 0; l < p->Lv; l++) {
@@ -190,7 +197,8 @@ static int check_one(const mlr_plan *p, const mlr_data *td, const void *o, const
                      double *worst_ratio)
 {
     const size_t T = (size_t)p->T, R = (size_t)p->R, dv = (size_t)p->dv;
-    const double atol = p->f64 ? F64_ATOL : F32_ATOL, rtol = p->f64 ? F64_RTOL : F32_RTOL;
+    const double atol = p->f64 ? F64_ATOL : p->half ? (p->half == 1 ? BF16_TOL : F16_TOL) : F32_ATOL;
+    const double rtol = p->f64 ? F64_RTOL : p->half ? atol : F32_RTOL;
     double *S = malloc(T * sizeof *S), *ro = malloc(dv * sizeof *ro);
     if (!S || !ro) {
         free(S);
@@ -259,6 +267,9 @@ static void *mlr_data_make(const tune_report *r, const tune_variant *v, const sp
         snprintf(err, errlen, "out of memory for the test data");
         return NULL;
     }
+    tune_round_floats(td->q, td->nqk, p->half);
+    tune_round_floats(td->k, td->nqk, p->half);
+    tune_round_floats(td->v, td->nv, p->half);
     return td;
 }
 
@@ -266,16 +277,20 @@ static void *mlr_data_make(const tune_report *r, const tune_variant *v, const sp
 
 typedef struct {
     mlr_forward_fn fwd;
-    const mlr_data *td;
+    mlr_forward_cuda_fn fwd_cuda; /* target cuda: the same with a stream */
+    const void *q, *k, *v;        /* as the entry points take them */
     void *o, *lse, *ws;
     size_t batch, heads;
 } mlr_call;
 
-static void call_forward(void *arg)
+static int call(const mlr_call *c)
 {
-    const mlr_call *c = arg;
-    c->fwd(c->td->q, c->td->k, c->td->v, c->o, c->lse, c->batch, c->heads, c->ws);
+    if (c->fwd_cuda)
+        return c->fwd_cuda(c->q, c->k, c->v, c->o, c->lse, c->batch, c->heads, c->ws, NULL);
+    return c->fwd(c->q, c->k, c->v, c->o, c->lse, c->batch, c->heads, c->ws);
 }
+
+static void call_forward(void *arg) { (void)call(arg); }
 
 /* The first and the last head against the reference, then the timing. */
 static void mlr_child(void *dl, const char *name, const void *data, const tune_report *r,
@@ -285,25 +300,36 @@ static void mlr_child(void *dl, const char *name, const void *data, const tune_r
     const mlr_data *td = data;
     const mlr_plan *p = &td->p;
     const size_t batch = (size_t)r->batch, heads = (size_t)r->channels;
-    const mlr_forward_fn fwd = (mlr_forward_fn)tune_symbol(dl, name, "_forward");
+    void *const fwd = tune_symbol(dl, name, "_forward");
     const mlr_workspace_fn wss = (mlr_workspace_fn)tune_symbol(dl, name, "_workspace_size");
-    if (!fwd || !wss) {
-        snprintf(m->note, sizeof m->note, "cannot load: missing symbols");
+    tune_mem mem;
+    const int mrc = fwd && wss ? tune_mem_open(&mem, dl, r->cuda, r->dtype) : -1;
+    if (mrc != 0) {
+        snprintf(m->note, sizeof m->note, "%s", tune_mem_why(mrc));
         return;
     }
-    void *ws = myogen_buffer_alloc(wss(batch, heads) + 64);
     void *o = myogen_buffer_alloc(td->nv * td->elem);
     void *lse = myogen_buffer_alloc(td->nl * td->elem);
-    if (!ws || !o || !lse) {
-        snprintf(m->note, sizeof m->note, "out of memory");
+    mlr_call c = {r->cuda ? NULL : (mlr_forward_fn)fwd, r->cuda ? (mlr_forward_cuda_fn)fwd : NULL,
+                  NULL, NULL, NULL, NULL, NULL, NULL, batch, heads};
+    if (o && lse) {
+        c.q = tune_mem_in(&mem, td->q, td->nqk, td->elem);
+        c.k = tune_mem_in(&mem, td->k, td->nqk, td->elem);
+        c.v = tune_mem_in(&mem, td->v, td->nv, td->elem);
+        c.o = tune_mem_out(&mem, o, td->nv, td->elem, 0);
+        c.lse = tune_mem_out(&mem, lse, td->nl, td->elem, 1);
+        c.ws = tune_mem_scratch(&mem, wss(batch, heads) + 64);
+    }
+    if (!c.q || !c.k || !c.v || !c.o || !c.lse || !c.ws) {
+        snprintf(m->note, sizeof m->note, "out of %s memory", r->cuda ? "device" : "host");
         return;
     }
-    memset(o, 0xff, td->nv * td->elem); /* NaN: unwritten outputs fail the check */
-    memset(lse, 0xff, td->nl * td->elem);
-    const int rc = fwd(td->q, td->k, td->v, o, lse, batch, heads, ws);
-    if (rc != 0) {
+    const int rc = call(&c);
+    if (rc != 0 || tune_mem_back(&mem, o, c.o, td->nv, td->elem, 0) != 0 ||
+        tune_mem_back(&mem, lse, c.lse, td->nl, td->elem, 1) != 0) {
         m->status = TUNE_WRONG;
-        snprintf(m->note, sizeof m->note, "forward returned %d", rc);
+        snprintf(m->note, sizeof m->note, "forward returned %d%s", rc,
+                 rc ? "" : ", its outputs could not be read");
         return;
     }
     if (inject) { /* test hook: a deliberately broken variant (row 0 is always checked) */
@@ -328,7 +354,6 @@ static void mlr_child(void *dl, const char *name, const void *data, const tune_r
                  nbad, worst);
         return;
     }
-    mlr_call c = {fwd, td, o, lse, ws, batch, heads};
     tune_time_calls(call_forward, &c, clock, slice, m);
 }
 
@@ -355,7 +380,7 @@ static int mlr_candidates(const tune_options *o, const spec *given_, tune_report
         return 1;
     }
     snprintf(cflags, cflen, "%s", gp.cflags);
-    snprintf(r->dtype, sizeof r->dtype, "%s", gp.f64 ? "f64" : "f32");
+    snprintf(r->dtype, sizeof r->dtype, "%s", tune_dtype_name(gp.f64, gp.half));
     r->openmp = gp.threads;
     {
         char ranks[256] = "";
@@ -400,7 +425,8 @@ static int mlr_candidates(const tune_options *o, const spec *given_, tune_report
          * columns times powers of two up to 256 (GPU: 4 times powers of two
          * up to 64, the flash tiles' query sides) */
         int vals[8];
-        const int nvals = tune_knob_values(p.Bmax, p.CB, p.Blim, vals, 8);
+        const int nvals = p.mma ? 1 : tune_knob_values(p.Bmax, p.CB, p.Blim, vals, 8);
+        vals[0] = p.Bmax;
         for (int j = 0; j < nvals; j++) {
             v = &r->v[r->nv];
             if (j > 0)

@@ -5,6 +5,7 @@
  * tune/myo_ref.c, the yardstick a memcpy of u. */
 #define _XOPEN_SOURCE 700
 #include "tune/kernel.h"
+#include "tune/devmem.h"
 #include "tune/myo_ref.h"
 #include "myogen_buffer.h"
 #include "myogen_timer.h"
@@ -46,6 +47,8 @@ typedef struct {
 
 typedef int (*forward_fn)(const kernel_params *, const void *, void *, size_t, size_t, void *);
 typedef size_t (*workspace_fn)(size_t, size_t);
+typedef int (*forward_cuda_fn)(const kernel_params *, const void *, void *, size_t, size_t, void *,
+                               void *);
 
 /* ---- small helpers ---- */
 
@@ -228,17 +231,21 @@ static double myo_yardstick(const void *data) { return memcpy_time(data); }
 
 typedef struct {
     forward_fn fwd;
-    const kernel_params *p;
-    const tune_data *td;
+    forward_cuda_fn fwd_cuda; /* target cuda: the same with a stream */
+    kernel_params p;          /* as the entry points take them */
+    const void *u;
     void *y, *ws;
     size_t batch, ch;
 } myo_call;
 
-static void call_forward(void *arg)
+static int call(const myo_call *c)
 {
-    const myo_call *c = arg;
-    c->fwd(c->p, c->td->u, c->y, c->batch, c->ch, c->ws);
+    if (c->fwd_cuda)
+        return c->fwd_cuda(&c->p, c->u, c->y, c->batch, c->ch, c->ws, NULL);
+    return c->fwd(&c->p, c->u, c->y, c->batch, c->ch, c->ws);
 }
+
+static void call_forward(void *arg) { (void)call(arg); }
 
 /* Every output of one call against the reference, then the timing. */
 static void myo_child(void *dl, const char *name, const void *data, const tune_report *r,
@@ -246,43 +253,60 @@ static void myo_child(void *dl, const char *name, const void *data, const tune_r
                       tune_msg *m)
 {
     const tune_data *td = data;
-    const size_t batch = (size_t)r->batch, ch = (size_t)r->channels;
-    const forward_fn fwd = (forward_fn)tune_symbol(dl, name, "_forward");
+    const size_t batch = (size_t)r->batch, ch = (size_t)r->channels, e = td->elem;
+    void *const fwd = tune_symbol(dl, name, "_forward");
     const workspace_fn wss = (workspace_fn)tune_symbol(dl, name, "_workspace_size");
-    if (!fwd || !wss) {
-        snprintf(m->note, sizeof m->note, "cannot load: missing symbols");
+    tune_mem mem;
+    const int mrc = fwd && wss ? tune_mem_open(&mem, dl, r->cuda, r->dtype) : -1;
+    if (mrc != 0) {
+        snprintf(m->note, sizeof m->note, "%s", tune_mem_why(mrc));
         return;
     }
-    const kernel_params p = {td->A, td->B, td->C, td->Bin, td->Cout, td->D};
-    void *ws = myogen_buffer_alloc(wss(batch, ch));
-    void *y = myogen_buffer_alloc(td->nu * td->elem);
-    if (!ws || !y) {
-        snprintf(m->note, sizeof m->note, "out of memory");
+    void *y = myogen_buffer_alloc(td->nu * e);
+    myo_call c = {r->cuda ? NULL : (forward_fn)fwd, r->cuda ? (forward_cuda_fn)fwd : NULL,
+                  {NULL, NULL, NULL, NULL, NULL, NULL}, NULL, NULL, NULL, batch, ch};
+    int ok = y != NULL;
+    if (ok) {
+        c.p.A = tune_mem_in(&mem, td->A, td->nA, e);
+        c.p.B = tune_mem_in(&mem, td->B, td->nA, e);
+        c.p.C = tune_mem_in(&mem, td->C, td->nA, e);
+        if (td->Bin) { /* siso */
+            c.p.Bin = tune_mem_in(&mem, td->Bin, td->nIO, e);
+            c.p.Cout = tune_mem_in(&mem, td->Cout, td->nIO, e);
+            c.p.D = tune_mem_in(&mem, td->D, ch, e);
+            ok = c.p.Bin && c.p.Cout && c.p.D;
+        }
+        c.u = tune_mem_in(&mem, td->u, td->nu, e);
+        c.y = tune_mem_out(&mem, y, td->nu, e, 0);
+        c.ws = tune_mem_scratch(&mem, wss(batch, ch) + 64);
+    }
+    if (!ok || !c.p.A || !c.p.B || !c.p.C || !c.u || !c.y || !c.ws) {
+        snprintf(m->note, sizeof m->note, "out of %s memory", r->cuda ? "device" : "host");
         return;
     }
-    memset(y, 0xff, td->nu * td->elem); /* NaN: unwritten outputs fail the check */
-    const int rc = fwd(&p, td->u, y, batch, ch, ws);
-    if (rc != 0) {
+    const int rc = call(&c);
+    if (rc != 0 || tune_mem_back(&mem, y, c.y, td->nu, e, 0) != 0) {
         m->status = TUNE_WRONG;
-        snprintf(m->note, sizeof m->note, "forward returned %d", rc);
+        snprintf(m->note, sizeof m->note, "forward returned %d%s", rc,
+                 rc ? "" : ", its output could not be read");
         return;
     }
     if (inject) { /* test hook: a deliberately broken variant */
-        if (td->elem == 8)
+        if (e == 8)
             ((double *)y)[td->nu / 2] += 1.0;
         else
             ((float *)y)[td->nu / 2] += 1.0f;
     }
-    const double atol = td->elem == 8 ? F64_ATOL : F32_ATOL;
-    const double rtol = td->elem == 8 ? F64_RTOL : F32_RTOL;
+    const double atol = e == 8 ? F64_ATOL : F32_ATOL;
+    const double rtol = e == 8 ? F64_RTOL : F32_RTOL;
     size_t nbad = 0, worst = 0;
     double worst_ratio = 0;
     for (size_t i = 0; i < td->nu; i++)
-        if (tune_check_value(tune_at(y, i, td->elem == 8), td->yref[i], atol, rtol, m, &nbad,
+        if (tune_check_value(tune_at(y, i, e == 8), td->yref[i], atol, rtol, m, &nbad,
                              &worst_ratio))
             worst = i;
     if (nbad) {
-        const double got = tune_at(y, worst, td->elem == 8);
+        const double got = tune_at(y, worst, e == 8);
         m->status = TUNE_WRONG;
         snprintf(m->note, sizeof m->note,
                  "%zu of %zu outputs off the reference (worst y[%zu] = %.6g, reference %.6g; "
@@ -290,7 +314,6 @@ static void myo_child(void *dl, const char *name, const void *data, const tune_r
                  nbad, td->nu, worst, got, td->yref[worst], atol, rtol);
         return;
     }
-    myo_call c = {fwd, &p, td, y, ws, batch, ch};
     tune_time_calls(call_forward, &c, clock, slice, m);
 }
 

@@ -129,7 +129,8 @@ static void put_header(strbuf *b, const tune_report *r)
     put_text(b, sub);
     strbuf_put(b, "</text>\n");
     if (r->gpu)
-        snprintf(sub, sizeof sub, "%s; kernels' device time; median of repeats", r->device);
+        snprintf(sub, sizeof sub, "%s; %s; median of repeats", r->device,
+                 r->cuda ? "calls, launch to completion" : "kernels' device time");
     else
         snprintf(sub, sizeof sub, "%s; FMA peak %.1f GFLOP/s measured; median of repeats",
                  r->cpu, r->peak_gflops);

@@ -40,8 +40,9 @@ typedef struct {
     char cpu[256];
     int state, threads;
     int openmp, symmetric; /* the spec's threads = "openmp", symmetric = true */
-    int gpu;               /* target "opencl": timed by its kernels' device time */
-    char device[96];       /* gpu: the OpenCL device the variants ran on */
+    int gpu;               /* target "opencl" (timed by its kernels' device time) or "cuda" */
+    int cuda;              /* target "cuda": timed from launch to completion */
+    char device[96];       /* gpu: the device the variants ran on */
     char block[8];         /* myo: "diag" or "dense" */
     long long seq_len, channels, batch;
     double peak_gflops; /* one core, times threads for OpenMP specs */

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -238,5 +239,42 @@ inline cudaError_t cudaMemcpyAsync(void *d, const void *s, size_t n, cudaMemcpyK
     return cudaSuccess;
 }
 inline cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
+
+/* ---- what myogen tune's adapter uses (compiler/tune/devmem.c): device
+ * memory is host memory, the device is the emulation ---- */
+inline cudaError_t cudaMalloc(void **p, size_t n)
+{
+    *p = std::malloc(n);
+    return *p ? cudaSuccess : cudaErrorInvalidValue;
+}
+inline cudaError_t cudaFree(void *p)
+{
+    std::free(p);
+    return cudaSuccess;
+}
+inline cudaError_t cudaMemcpy(void *d, const void *s, size_t n, cudaMemcpyKind)
+{
+    std::memcpy(d, s, n);
+    return cudaSuccess;
+}
+inline cudaError_t cudaMemset(void *p, int v, size_t n)
+{
+    std::memset(p, v, n);
+    return cudaSuccess;
+}
+inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
+inline cudaError_t cudaGetDevice(int *d)
+{
+    *d = 0;
+    return cudaSuccess;
+}
+struct cudaDeviceProp {
+    char name[256];
+};
+inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp *p, int)
+{
+    std::strcpy(p->name, "cuda_emu (host threads)");
+    return cudaSuccess;
+}
 
 #endif
