@@ -54,6 +54,9 @@ GPU = {
     "gpu_btt_mm": dict(kernel="btt", op="matmul", arity=[8, 8], out_arity=[8, 8], state=4),
     "gpu_btt_att": dict(kernel="btt", op="attention", arity=[4, 4], out_arity=[4, 4],
                         state=2, seq_len=100, value_dim=5),
+    # head dim 256: the flash tiles are loaded at the top of each step (no prefetch)
+    "gpu_btt_att_d256": dict(kernel="btt", op="attention", arity=[16, 16], out_arity=[16, 16],
+                             state=1, seq_len=40, value_dim=64),
 }
 SPECS = dict(ALL, **GPU)
 def _kind(s):
