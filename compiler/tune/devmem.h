@@ -45,7 +45,7 @@ const char *tune_mem_why(int rc);
 /* The CUDA C++ text appended to each CUDA variant's source: the functions
  * tune_mem_open looks up, a synchronizing clock (the tuner's time of a
  * call: launch to completion, as a caller that waits sees it) and the
- * device's name. */
+ * device's name with its driver's CUDA version (the record's device). */
 extern const char tune_cuda_adapter[];
 
 /* x rounded to the nearest value of 16-bit storage (half 1: bf16, 2: f16;

@@ -271,6 +271,11 @@ inline cudaError_t cudaGetDevice(int *d)
 struct cudaDeviceProp {
     char name[256];
 };
+inline cudaError_t cudaDriverGetVersion(int *v)
+{
+    *v = CUDART_VERSION;
+    return cudaSuccess;
+}
 inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp *p, int)
 {
     std::strcpy(p->name, "cuda_emu (host threads)");
