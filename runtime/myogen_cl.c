@@ -342,6 +342,17 @@ int myogen_cl_device_name(char *buf, size_t len)
     return rc;
 }
 
+int myogen_cl_device_driver(char *buf, size_t len)
+{
+    int rc;
+    mcl_acquire(&state_lock);
+    rc = init_default();
+    if (rc == 0 && buf && len)
+        info_string(def.device, NULL, CL_DRIVER_VERSION, buf, len);
+    mcl_release(&state_lock);
+    return rc;
+}
+
 /* ---- Program cache -------------------------------------------------------- */
 
 typedef struct prog_entry {

@@ -88,6 +88,10 @@ int myogen_cl_available(void);
  * bytes, terminated); returns 0 or 3. */
 int myogen_cl_device_name(char *buf, size_t len);
 
+/* The default device's driver version (CL_DRIVER_VERSION) into buf, as
+ * above: myogen tune's records name it beside the device. */
+int myogen_cl_device_driver(char *buf, size_t len);
+
 /* With MYOGEN_CL_PROFILE set: the device seconds of every launch so far,
  * summed (what its exit table adds up); 0 without it.  myogen tune times
  * GPU variants by it (their kernels, not the host's transfers). */

@@ -1388,8 +1388,9 @@ static void test_cli_opencl(void)
     long long tl = 0;
     if (EXPECT(wisdom_read(path_in("ocl_w.txt"), &w, err, sizeof err) == 0, "%s", err)) {
         const wisdom_entry *e = wisdom_find(&w, 4, 2);
-        EXPECT(strcmp(w.machine.isa, WISDOM_GPU_ISA) == 0 && w.machine.cpu[0],
-               "not a GPU record: cpu '%s', isa '%s'", w.machine.cpu, w.machine.isa);
+        EXPECT(strcmp(w.machine.isa, WISDOM_GPU_ISA) == 0 && strstr(w.machine.cpu, " (driver "),
+               "not a GPU record naming its device and driver: cpu '%s', isa '%s'", w.machine.cpu,
+               w.machine.isa);
         EXPECT(e && e->knobs.n == 1 && strcmp(e->knobs.name[0], "TL") == 0, "no TL entry");
         if (e)
             tl = e->knobs.value[0];
@@ -1442,6 +1443,7 @@ static void test_cli_cuda(void)
     if (EXPECT(wisdom_read(path_in("cu_w.txt"), &w, err, sizeof err) == 0, "%s", err)) {
         const wisdom_entry *e = wisdom_find(&w, 4, 2);
         EXPECT(strcmp(w.machine.isa, WISDOM_CUDA_ISA) == 0 && strstr(w.machine.cpu, "cuda_emu") &&
+                   strstr(w.machine.cpu, "(CUDA driver ") &&
                    strstr(w.compiler, "release emu"),
                "not a CUDA record: cpu '%s', isa '%s', compiler '%s'", w.machine.cpu,
                w.machine.isa, w.compiler);

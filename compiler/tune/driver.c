@@ -77,6 +77,13 @@ static void run_child(const tune_ctx *c, tune_variant *v, const char *so, const 
                 (int (*)(char *, size_t))tune_symbol(h, rt, "_device_name");
             if (device)
                 device(m.device, sizeof m.device);
+            int (*driver)(char *, size_t) = c->r->cuda ? NULL
+                : (int (*)(char *, size_t))tune_symbol(h, rt, "_device_driver");
+            char ver[64];
+            if (device && driver && driver(ver, sizeof ver) == 0) { /* OpenCL: its driver too */
+                const size_t n = strlen(m.device);
+                snprintf(m.device + n, sizeof m.device - n, " (driver %.40s)", ver);
+            }
         }
         if (write(wfd, &m, sizeof m) != (ssize_t)sizeof m)
             _exit(3);
