@@ -99,8 +99,9 @@ int cc_run(char *const argv[], const char *out_path)
     return WEXITSTATUS(status);
 }
 
-/* First line of file (or the first line containing want), one line. */
-static void first_line(const char *path, const char *want, char *buf, size_t len)
+/* A line of file into buf, cut to fit: the first non-empty one, or the
+ * first containing want, or (last) the last non-empty one. */
+static void pick_line(const char *path, const char *want, int last, char *buf, size_t len)
 {
     FILE *f = fopen(path, "r");
     char line[1024];
@@ -110,33 +111,14 @@ static void first_line(const char *path, const char *want, char *buf, size_t len
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = 0;
         line[len - 1 < sizeof line ? len - 1 : sizeof line - 1] = 0; /* fits buf */
-        if (!buf[0] && line[0])
+        if (line[0] && (!buf[0] || last))
             memcpy(buf, line, strlen(line) + 1);
         if (want && strstr(line, want)) {
             memcpy(buf, line, strlen(line) + 1);
             break;
         }
-        if (!want && buf[0])
+        if (!want && !last && buf[0])
             break;
-    }
-    fclose(f);
-}
-
-/* Last non-empty line of file, one line. */
-static void last_line(const char *path, char *buf, size_t len)
-{
-    FILE *f = fopen(path, "r");
-    char line[1024];
-    buf[0] = 0;
-    if (!f)
-        return;
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = 0;
-        const size_t k = strlen(line) < len ? strlen(line) : len - 1;
-        if (k > 0) {
-            memcpy(buf, line, k);
-            buf[k] = 0;
-        }
     }
     fclose(f);
 }
@@ -159,10 +141,7 @@ int cc_identity(const cc_tool *cc, char *id, size_t len, char *err, size_t errle
     argv[cc->argc + 1] = NULL;
     int rc = cc_run(argv, tmp);
     char line[400];
-    if (cc->cuda)
-        last_line(tmp, line, sizeof line);
-    else
-        first_line(tmp, NULL, line, sizeof line);
+    pick_line(tmp, NULL, cc->cuda, line, sizeof line); /* nvcc: its release, last */
     unlink(tmp);
     if (rc != 0 || !line[0]) {
         snprintf(err, errlen, "cannot run the %s '%s --version'%s", cc->cuda ? "CUDA compiler" :
@@ -235,7 +214,7 @@ int cc_build_shared(const cc_tool *cc, const char *src, const char *so, const ch
     if (rc == 0)
         return 0;
     char line[300];
-    first_line(log, "error", line, sizeof line);
+    pick_line(log, "error", 0, line, sizeof line);
     if (rc < 0 || rc == 127)
         snprintf(err, errlen, "cannot run the %s '%s'%s", cc->cuda ? "CUDA compiler" : "C compiler",
                  cc->command, cc->cuda ? " (set MYOGEN_NVCC)" : " (set CC)");

@@ -1365,6 +1365,31 @@ static void test_cli_btt(void)
     result_free(&r);
 }
 
+/* The record of a GPU tune of a myo spec at arity 4, depth 2 (in the work
+ * directory: wfile): its isa line, its device naming `device` (and its
+ * driver), one TL entry; generating spec_file with it into out applies that TL. */
+static void check_gpu_record(const char *spec_file, const char *wfile, const char *isa,
+                             const char *device, const char *out)
+{
+    static wisdom w;
+    char err[1024], want[64];
+    long long tl = 0;
+    if (EXPECT(wisdom_read(path_in(wfile), &w, err, sizeof err) == 0, "%s", err)) {
+        const wisdom_entry *e = wisdom_find(&w, 4, 2);
+        EXPECT(strcmp(w.machine.isa, isa) == 0 && strstr(w.machine.cpu, device),
+               "not a GPU record naming its device and driver: cpu '%s', isa '%s'", w.machine.cpu,
+               w.machine.isa);
+        EXPECT(e && e->knobs.n == 1 && strcmp(e->knobs.name[0], "TL") == 0, "no TL entry");
+        if (e)
+            tl = e->knobs.value[0];
+    }
+    result r = MYOGEN(spec_file, "--wisdom", path_in(wfile), "-o", path_in(out));
+    EXPECT(r.code == 0, "generate with the GPU record: exit %d, %s", r.code, r.err);
+    result_free(&r);
+    snprintf(want, sizeof want, "} with knobs TL=%lld\n", tl);
+    EXPECT(tl > 0 && file_has(path_in(out), want), "the kernel has not TL=%lld", tl);
+}
+
 /* target "opencl" (PoCL in CI): built with the runtime pair against
  * -lOpenCL, checked through the host-pointer entry points, timed by its
  * kernels' device time; the record names the device and applies its knob
@@ -1383,24 +1408,7 @@ static void test_cli_opencl(void)
            !strstr(r.out, "WRONG") && !strstr(r.out, "FAILED"), "table: %.3000s", r.out);
     EXPECT(!strstr(r.err, "measured FMA peak"), "a host peak for a GPU tune: %.2000s", r.err);
     result_free(&r);
-    static wisdom w;
-    char err[1024];
-    long long tl = 0;
-    if (EXPECT(wisdom_read(path_in("ocl_w.txt"), &w, err, sizeof err) == 0, "%s", err)) {
-        const wisdom_entry *e = wisdom_find(&w, 4, 2);
-        EXPECT(strcmp(w.machine.isa, WISDOM_GPU_ISA) == 0 && strstr(w.machine.cpu, " (driver "),
-               "not a GPU record naming its device and driver: cpu '%s', isa '%s'", w.machine.cpu,
-               w.machine.isa);
-        EXPECT(e && e->knobs.n == 1 && strcmp(e->knobs.name[0], "TL") == 0, "no TL entry");
-        if (e)
-            tl = e->knobs.value[0];
-    }
-    r = MYOGEN(spec_file, "--wisdom", path_in("ocl_w.txt"), "-o", path_in("ocl_k.c"));
-    EXPECT(r.code == 0, "generate with the GPU record: exit %d, %s", r.code, r.err);
-    result_free(&r);
-    char want[64];
-    snprintf(want, sizeof want, "} with knobs TL=%lld\n", tl);
-    EXPECT(tl > 0 && file_has(path_in("ocl_k.c"), want), "the kernel has not TL=%lld", tl);
+    check_gpu_record(spec_file, "ocl_w.txt", WISDOM_GPU_ISA, " (driver ", "ocl_k.c");
     /* mlr and btt: their GPU knobs (the flash tiles, the GEMMs' row tile),
      * every value checked against the reference on the device */
     write_text(path_in("ocl_m.lua"), "return {kernel=\"mlr\", name=\"tm\", seq_len=64, arity=2,"
@@ -1437,26 +1445,9 @@ static void test_cli_cuda(void)
            strstr(r.out, "tree       TL=") && strstr(r.out, "<- best") &&
            !strstr(r.out, "WRONG") && !strstr(r.out, "FAILED"), "table: %.3000s", r.out);
     result_free(&r);
-    static wisdom w;
-    char err[1024];
-    long long tl = 0;
-    if (EXPECT(wisdom_read(path_in("cu_w.txt"), &w, err, sizeof err) == 0, "%s", err)) {
-        const wisdom_entry *e = wisdom_find(&w, 4, 2);
-        EXPECT(strcmp(w.machine.isa, WISDOM_CUDA_ISA) == 0 && strstr(w.machine.cpu, "cuda_emu") &&
-                   strstr(w.machine.cpu, "(CUDA driver ") &&
-                   strstr(w.compiler, "release emu"),
-               "not a CUDA record: cpu '%s', isa '%s', compiler '%s'", w.machine.cpu,
-               w.machine.isa, w.compiler);
-        EXPECT(e && e->knobs.n == 1 && strcmp(e->knobs.name[0], "TL") == 0, "no TL entry");
-        if (e)
-            tl = e->knobs.value[0];
-    }
-    r = MYOGEN(spec_file, "--wisdom", path_in("cu_w.txt"), "-o", path_in("cu_k.cu"));
-    EXPECT(r.code == 0, "generate with the CUDA record: exit %d, %s", r.code, r.err);
-    result_free(&r);
-    char want[64];
-    snprintf(want, sizeof want, "} with knobs TL=%lld\n", tl);
-    EXPECT(tl > 0 && file_has(path_in("cu_k.cu"), want), "the kernel has not TL=%lld", tl);
+    check_gpu_record(spec_file, "cu_w.txt", WISDOM_CUDA_ISA, "cuda_emu (host threads) (CUDA driver ",
+                     "cu_k.cu");
+    EXPECT(file_has(path_in("cu_w.txt"), ": release emu "), "the record does not name nvcc's release");
     write_text(path_in("cu_m.lua"), "return {kernel=\"mlr\", name=\"tcm\", seq_len=64, arity=2,"
                                     " depth=3, state={8,4,4}, value_dim=16, target=\"cuda\","
                                     " dtype=\"bf16\"}\n");
