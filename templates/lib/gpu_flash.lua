@@ -61,7 +61,6 @@ end
 local function mma_backward(R, dv, T)
   local RP, DVP = (R + 15) // 16 * 16, (dv + 15) // 16 * 16
   local g = { mma = true, KB = 32, QB = 32, WG = 128, RP = RP, DVP = DVP, LR = RP + 8, LO = DVP + 8, LT = 32 + 8 }
-  g.prefetch = false -- (as the forward's: registers for occupancy)
   local dq = 64 * g.LR + 64 * g.LO + 32 * g.LR + RP * g.LT + 32 * g.LO
   local dkdv = 64 * g.LR + 64 * g.LO + 32 * g.LR + RP * g.LT + 32 * g.LO + DVP * g.LT + 2 * 32 * 2
   if 2 * math.max(dq, dkdv) > 48 * 1024 then return nil end
@@ -90,10 +89,9 @@ function M.tiles(R, dv, T, size, mma, identity, bmax)
   if mma then
     local RP, DVP = (R + 15) // 16 * 16, (dv + 7) // 8 * 8
     local g = { mma = true, BQ = 64, BK = 64, WG = 128, RP = RP, DVP = DVP, LR = RP + 8, LB = 64 + 8 }
-    -- no register prefetch of the next key tile: it held 64 more registers
-    -- (249 a work-item, 2 work-groups per multiprocessor, ncu: 12.5%
-    -- occupancy); without it 128, 4 work-groups hide the latency instead
-    g.prefetch = false
+    -- (no register prefetch of the next key tile, unlike the FMA kernels:
+    -- it held 64 more registers, 249 a work-item, 2 work-groups per
+    -- multiprocessor, ncu 12.5% occupancy; without it 128, 4 work-groups)
     if 2 * (2 * 64 * g.LR + DVP * g.LB) <= 48 * 1024 then
       g.NQ, g.NK = (T + 63) // 64, (T + 63) // 64
       g.KC, g.NC = g.NK, 1
