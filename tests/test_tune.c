@@ -9,6 +9,7 @@
 #include "knobs.h"
 #include "machine_id.h"
 #include "spec.h"
+#include "tune/devmem.h"
 #include "tune/myo_ref.h"
 #include "tune/search.h"
 #include "wisdom.h"
@@ -399,6 +400,35 @@ static void search_prune(tune_variant *v, int n, int i)
     EXPECT(tune_search_pruned(v, n, i), "value %lld should be pruned", v[i].knobs.value[0]);
     v[i].status = TUNE_SKIPPED;
     snprintf(v[i].note, sizeof v[i].note, "pruned");
+}
+
+/* Test data for 16-bit tensors: rounded to the nearest bf16 (8 significant
+ * bits) or f16 (11 bits, subnormal steps of 2^-24), ties to even. */
+static void test_round16(void)
+{
+    static const struct {
+        float x;
+        int half;
+        float want;
+    } cases[] = {
+        {1.0f + 0x1p-8f, 1, 1.0f},               /* a tie: to the even neighbour 1 */
+        {1.0f + 3 * 0x1p-8f, 1, 1.0f + 0x1p-6f}, /* a tie: to the even neighbour above */
+        {1.0f + 0x1p-9f, 1, 1.0f},
+        {-3.0f - 0x1p-7f, 1, -3.0f},             /* bf16 steps 2^-6 at 2..4: a tie, to even */
+        {0.1f, 1, 0.10009765625f},
+        {1.0f + 0x1p-11f, 2, 1.0f},              /* f16: a tie at its step 2^-10 */
+        {1.0f + 3 * 0x1p-11f, 2, 1.0f + 0x1p-9f},
+        {0.1f, 2, 0.0999755859375f},
+        {0x1p-25f, 2, 0.0f},                     /* half the least subnormal: to 0 */
+        {3 * 0x1p-25f, 2, 0x1p-23f},             /* a tie between 2^-24 and 2^-23 */
+        {0x1p-30f, 1, 0x1p-30f},                 /* bf16 keeps f32's exponents */
+        {0.0f, 1, 0.0f},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const float got = tune_round16(cases[i].x, cases[i].half);
+        EXPECT(got == cases[i].want, "case %zu: %a to %s gave %a, want %a", i, (double)cases[i].x,
+               cases[i].half == 1 ? "bf16" : "f16", (double)got, (double)cases[i].want);
+    }
 }
 
 static void test_knob_search(void)
@@ -1668,6 +1698,7 @@ typedef struct {
 } test_def;
 
 static const test_def knobs_tests[] = {{"knob text form", test_knobs_text},
+                                       {"16-bit test data", test_round16},
                                        {"generate with knobs", test_knobs_generate},
                                        {"knob search: prune, ends, revisit", test_knob_search},
                                        {"GPU knobs shape the device code", test_knobs_gpu},
