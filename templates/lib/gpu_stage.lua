@@ -19,6 +19,8 @@
 -- .rows(V, { ..., T =, stride = }) is a tile of rows of a [T][stride]
 -- tensor: its load(src, row0, col_ok, sp) reads rows row0.. of src (0 past
 -- T, and where col_ok(c), if given, is false; .below(n): columns below n).
+-- Its now(src, row0, col_ok, put, sp[, comment]) is load then store in a
+-- block of their own.
 -- .span(v, t, B, T) declares v0 and v1, the first and last row (inclusive,
 -- below T) of tile t of B rows.
 local M = {}
@@ -65,13 +67,22 @@ end
 
 function M.rows(V, o)
   local st = M.tile(V, o)
-  return { decl = st.decl, store = st.store, load = function(src, row0, col_ok, sp)
+  local S = { decl = st.decl, store = st.store }
+  function S.load(src, row0, col_ok, sp)
     return st.load(function(r, c)
       return src .. "[(" .. row0 .. " + (size_t)" .. r .. ") * " .. o.stride .. " + (size_t)" .. c .. "]"
     end, function(r, c)
       return row0 .. " + (size_t)" .. r .. " < " .. o.T .. (col_ok and (" && " .. col_ok(c)) or "")
     end, sp)
-  end }
+  end
+  -- loaded and stored at once, the registers scoped to a block (comment:
+  -- optional, on its brace)
+  function S.now(src, row0, col_ok, put, sp, comment)
+    local inner = sp .. "    "
+    return sp .. "{" .. (comment and (" /* " .. comment .. " */") or "") .. "\n" .. inner .. S.decl .. "\n" ..
+      S.load(src, row0, col_ok, inner) .. "\n" .. S.store(put, inner) .. "\n" .. sp .. "}"
+  end
+  return S
 end
 
 return M
