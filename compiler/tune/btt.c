@@ -221,7 +221,7 @@ static void btt_child(void *dl, const char *name, const void *data, const tune_r
         else
             ((float *)y)[0] += 1.0f;
     }
-    const double atol = p->f64 ? F64_ATOL : p->half ? (p->half == 1 ? BF16_TOL : F16_TOL) : F32_ATOL;
+    const double atol = p->f64 ? F64_ATOL : p->half ? TUNE_HALF_TOL(p->half) : F32_ATOL;
     const double rtol = p->f64 ? F64_RTOL : p->half ? atol : F32_RTOL;
     size_t nbad = 0, wr = 0, wc = 0;
     double worst_ratio = 0, wgot = 0, wref = 0;

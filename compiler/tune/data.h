@@ -34,6 +34,7 @@ void tune_round_floats(void *a, size_t n, int half);
  * significant bits, softmax weights too. */
 #define BF16_TOL 2e-2
 #define F16_TOL 4e-3
+#define TUNE_HALF_TOL(half) ((half) == 1 ? BF16_TOL : F16_TOL)
 
 /* half of a spec's dtype: 1 "bf16", 2 "f16", else 0; and back, with f64. */
 int tune_half_of(const char *dtype);

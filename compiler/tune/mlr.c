@@ -197,7 +197,7 @@ static int check_one(const mlr_plan *p, const mlr_data *td, const void *o, const
                      double *worst_ratio)
 {
     const size_t T = (size_t)p->T, R = (size_t)p->R, dv = (size_t)p->dv;
-    const double atol = p->f64 ? F64_ATOL : p->half ? (p->half == 1 ? BF16_TOL : F16_TOL) : F32_ATOL;
+    const double atol = p->f64 ? F64_ATOL : p->half ? TUNE_HALF_TOL(p->half) : F32_ATOL;
     const double rtol = p->f64 ? F64_RTOL : p->half ? atol : F32_RTOL;
     double *S = malloc(T * sizeof *S), *ro = malloc(dv * sizeof *ro);
     if (!S || !ro) {
