@@ -5,9 +5,9 @@
  *
  * The tree solves (templates/myo/gpu_tree.tmpl) are level-synchronous: one
  * launch per tree level, parallel over vertices x lanes; the chain
- * (gpu_chain.tmpl) is solved by chunked parallel scans; the level-sum
- * forward (gpu_level_sums.tmpl) is a streaming pass.  Adjacent work-items
- * take adjacent lanes, so loads and stores coalesce.  The host code in the
+ * (gpu_chain.tmpl, gpu_chain_diag.tmpl) is solved by chunked parallel
+ * scans; the level-sum forward (gpu_level_sums.tmpl) is a streaming pass.
+ * Adjacent work-items take adjacent lanes, so loads and stores coalesce.  The host code in the
  * .c file enqueues the kernels below and sizes their scratch.
  */
 /* The arithmetic: f32, as the tensors (blocks and states live in registers:

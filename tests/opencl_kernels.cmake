@@ -88,13 +88,15 @@ ocl_test_kernel(f64 input siso true diag 16 1 3)   # arity 16, per-item paramete
 ocl_test_kernel(f32 vertex siso false diag 16 2 16) # arity 16, 16 states: the "exchange" output kernel
 ocl_test_kernel(f32 level siso false diag 2 8 2)   # level sums in two stages (64-input chunks)
 ocl_test_kernel(f64 level siso true dense 3 4 2)   # level sums, stages of heights 3 and 1
-ocl_test_kernel(f32 input siso true diag 1 20 16)  # chain: 6 chunks of 4, the last partial
+ocl_test_kernel(f32 input siso true diag 1 20 16)  # chain: 2 chunks of 16, the last partial
 ocl_test_kernel(f64 vertex none false dense 1 39 2) # chain: dense, 2 chunks of 32
-ocl_test_kernel(f32 vertex none false diag 1 100 1) # chain: 2 chunks of 64
+ocl_test_kernel(f32 vertex none false diag 1 100 1) # chain: 7 chunks
 ocl_test_kernel(f64 vertex none false dense 1 4 2) # chain, packed states
 ocl_test_kernel(f32 input none true diag 1 5 1)    # chain, per-item factors
-ocl_test_kernel(f64 vertex siso false diag 1 150 3) # chain: factor scan over 3 chunks of 64, the last partial
-ocl_test_kernel(f32 input siso true diag 1 140 2)  # chain: factor scan, per-item factors
+ocl_test_kernel(f64 vertex siso false diag 1 150 3) # chain: 10 chunks, the last partial
+ocl_test_kernel(f32 input siso true diag 1 140 2)  # chain: per-item pivots
+ocl_test_kernel(f32 vertex siso false diag 1 299 5) # chain: 19 chunks of 16, the last partial; 12 channels x 5 states a group
+ocl_test_kernel(f64 level none false diag 1 63 2)  # chain: 4 whole chunks
 
 # A forward-only tree kernel: host code without gradients (it once referred
 # to them); compiled into test_opencl with -Werror, not run.

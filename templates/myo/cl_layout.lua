@@ -85,24 +85,40 @@ return function(plan, spec)
     part = spec.share == "level" and (t.internal + below) * 3 * plan.BS or 0,
     pio = plan.siso and below * (2 * plan.N + 1) or 0,
   }
-  -- the GPU chain (gpu_chain.tmpl), per lane: the factors of every
-  -- position [L][R][BS] per parameter batch (R: S^-1, K, H, and for the
-  -- backward the adjoint's K', H'), the factor scan's chunk maps (diag),
-  -- chunk summaries of CS positions per scan:
-  -- vector parts and boundaries [NC][NS] per batch element, matrix parts
-  -- [NC][BS] per parameter batch; siso backward: dBin/dCout/dD partials
-  -- [NC][2N+1] per parameter batch
+  -- the GPU chain, per lane.  Dense blocks (gpu_chain.tmpl): the factors
+  -- of every position [L][R][BS] per parameter batch (R: S^-1, K, H, and
+  -- for the backward the adjoint's K', H'), chunk summaries of CS
+  -- positions per scan: vector parts and boundaries [NC][NS] per batch
+  -- element, matrix parts [NC][BS] per parameter batch; siso backward:
+  -- dBin/dCout/dD partials [NC][2N+1] per parameter batch.
+  -- Diag blocks (gpu_chain_diag.tmpl), per (channel, state) pair: the
+  -- pivot scan's chunk records [NC][5] per parameter batch, the chunks'
+  -- values (qa, xa) and boundaries (qb, xb) [NC] per batch element, their
+  -- parameter-only coefficients [NC][3] per parameter batch; siso backward:
+  -- the partials as for dense.  Chunks of 16 positions: the backward's
+  -- last pass keeps six values per position in registers.
   if plan.chain then
-    local CS = math.max(1, math.min(t.L, 64 // NS))
-    local c = { CS = CS, NC = (t.L + CS - 1) // CS, R = plan.backward and 5 or 3 }
-    -- diag blocks: the factor recurrence scanned over chunks of FCS
-    -- positions, per chunk its 2 x 2 map and the pivot after it [FNC][BS][5]
-    c.FCS = math.min(t.L, 64)
-    c.FNC = (t.L + c.FCS - 1) // c.FCS
-    c.fs = plan.dense and 0 or c.FNC * plan.BS * 5
-    c.rec = t.L * c.R * plan.BS
-    c.vec = c.NC * NS
-    c.mat = c.NC * plan.BS
+    local c
+    if plan.dense then
+      local CS = math.max(1, math.min(t.L, 64 // NS))
+      c = { CS = CS, NC = (t.L + CS - 1) // CS, R = plan.backward and 5 or 3 }
+      c.rec = t.L * c.R * plan.BS
+      c.vec = c.NC * NS
+      c.mat = c.NC * plan.BS
+    else
+      local CS = math.min(t.L, 16)
+      c = { CS = CS, NC = (t.L + CS - 1) // CS }
+      c.fs = c.NC * 5 * NS
+      c.vec = c.NC * NS
+      c.mat = c.NC * 3 * NS
+      -- work-groups of the out and grads passes (siso: CH channels x N
+      -- states, their sums in local memory, RB positions per round in at
+      -- most 16 KiB; none: WG pairs): 64 items, so several groups share
+      -- a multiprocessor
+      c.CH = plan.siso and math.max(1, 64 // plan.N) or 64
+      c.WG = plan.siso and c.CH * plan.N or 64
+      c.RB = math.max(1, math.min(CS, 16384 // (c.WG * plan.size)))
+    end
     c.pio = plan.siso and c.NC * (2 * plan.N + 1) or 0
     y.chain = c
   end
