@@ -595,8 +595,8 @@ static int ocl_chain_cl_reduce_io(cl_command_queue queue, cl_program program, co
             sizeof args / sizeof args[0], args);
 }
 
-/* Work-groups of the chain's passes over (channel tile, 256 chunks, and
- * `per` batch elements or parameter batches): gpu_chain_diag.tmpl. */
+/* Work-groups of the chain's out and grads passes (gpu_chain_diag.tmpl):
+ * channel tiles x 256 chunks x `per` parameter batches. */
 static size_t ocl_chain_chunk_groups(size_t per, size_t channels)
 {
     return per * 256 * ((channels + 3) / 4);
