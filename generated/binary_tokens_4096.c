@@ -100,6 +100,8 @@ static void binary_tokens_4096_unpack(const float *src, size_t stride, size_t n,
 static void binary_tokens_4096_lane_block(const float *x, size_t valid, float pad, float *dst)
 {
     size_t n, w;
+    for (w = 0; w < 128; w += 16)
+        _mm_prefetch((const char *)(x + 512 + w), _MM_HINT_T0);
     if (valid == 8) { /* 8 x 8 transposes in registers */
         for (w = 0; w < 8; w += 8)
             for (n = 0; n < 16; n += 8)
@@ -159,7 +161,7 @@ static int binary_tokens_4096_pivots(__m256 chk)
     } while (0)
 
 /* One run: nb <= 4 batch elements from b0 that share the parameter set
- * A, B, C; records [vertex][group] (internal: ir, leaves: lr). */
+ * A, B, C; records [vertex][group] (levels < 11: ir), [leaf][group] (gamma: lr). */
 typedef struct {
     const float *A, *B, *C, *io; /* io: Bin, Cout, D of every group, [groups][264] */
     const float *u;              /* batch element b0 */
@@ -173,9 +175,11 @@ typedef struct {
 /* Up, level 11 with its leaves, and level 10: grandparents it0..it1-1. Each
  * leaf's rows of A, B, C streamed over all lane groups, adding C S^-1 B and
  * C S^-1 e into the parent's sums acc [groups][1 + nb][16][8] (a row that
- * stays in L2), then the parent's rows: S_v = A_v - sum_c C_c S_c^-1 B_c,
- * m_v = -sum_c C_c S_c^-1 e_c, z_v = S_v^-1 m_v (added to its parent's sums acc2
- * the same way, then that parent's rows)
+ * stays in L2) and keeping the leaf's readout in lb [2][groups][136]; then the
+ * parent's rows: S_v = A_v - sum_c C_c S_c^-1 B_c, m_v = -sum_c C_c S_c^-1 e_c,
+ * z_v = S_v^-1 m_v, and its leaves' y = alpha u - beta . z_v,
+ * gamma = beta S_v^-1 B_v; z_v and C_v S_v^-1 B_v are added to the grandparent's sums
+ * acc2 the same way, then that parent's rows.
  */
 static int binary_tokens_4096_up_leaves(const binary_tokens_4096_run *r, size_t it0, size_t it1, float *pv)
 {
@@ -184,6 +188,7 @@ static int binary_tokens_4096_up_leaves(const binary_tokens_4096_run *r, size_t 
     __m256 chk = zero; /* NaN once a pivot is zero or not finite */
     float *const acc = pv + 384;
     float *const acc2 = acc + groups * AR;
+    float *const lb = acc2 + groups * AR;
     size_t i2;
     for (i2 = it0; i2 < it1; i2++) {
     const size_t g = 1023 + i2;
@@ -195,13 +200,14 @@ static int binary_tokens_4096_up_leaves(const binary_tokens_4096_run *r, size_t 
                 const size_t valid = binary_tokens_4096_group_lanes(r->lanes, gi);
                 const size_t c = 4095 + 2 * i + j;
                 const float *const io = r->io + gi * 264;
-                float *const lj = r->lr + ((2 * i + j) * groups + gi) * 136;
+                float *const lj = lb + (j * groups + gi) * 136;
                 float *const ag = acc + gi * AR;
                 size_t us;
                 const float *const u = binary_tokens_4096_rows(r->lanes, gi, r->u, r->ut, &us) + (2 * i + j) * us;
                 binary_tokens_4096_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, valid, 1, pv);
                 binary_tokens_4096_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, valid, 0, pv + 128);
                 binary_tokens_4096_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, valid, 0, pv + 256);
+                __m256 ck = zero; /* chk of this block, in a register */
                 for (q = 0; q < 8; q += 8) {
                     __m256 alpha = _mm256_load_ps(io + 256 + q);
                     for (n = 0; n < 16; n++) {
@@ -209,12 +215,12 @@ static int binary_tokens_4096_up_leaves(const binary_tokens_4096_run *r, size_t 
                         const __m256 cc = _mm256_load_ps(pv + 256 + o);
                         __m256 si, sb, e;
                         si = _mm256_div_ps(one, _mm256_load_ps(pv + o));
-                        chk = _mm256_fmadd_ps(_mm256_load_ps(pv + o), zero, _mm256_fmadd_ps(si, zero, chk));
+                        ck = _mm256_add_ps(ck, _mm256_fmadd_ps(_mm256_load_ps(pv + o), zero, _mm256_mul_ps(si, zero)));
                         sb = _mm256_mul_ps(_mm256_load_ps(pv + 128 + o), si);
                         {
                             const __m256 bin = _mm256_load_ps(io + o), cout = _mm256_load_ps(io + 128 + o);
                             e = _mm256_mul_ps(_mm256_mul_ps(cc, si), bin); /* e -> m: C S^-1 Bin */
-                            _mm256_stream_ps(lj + o, _mm256_mul_ps(cout, sb)); /* beta = Cout S^-1 B */
+                            _mm256_store_ps(lj + o, _mm256_mul_ps(cout, sb));
                             alpha = _mm256_fmadd_ps(_mm256_mul_ps(cout, si), bin, alpha);
                         }
                         if (j == 0) { /* the first leaf starts the sums */
@@ -227,13 +233,16 @@ static int binary_tokens_4096_up_leaves(const binary_tokens_4096_run *r, size_t 
                                 _mm256_store_ps(ag + 128 * (1 + b) + o, _mm256_fmadd_ps(e, _mm256_loadu_ps(u + b * 4096 * us + q), _mm256_load_ps(ag + 128 * (1 + b) + o)));
                         }
                     }
-                    _mm256_stream_ps(lj + 128 + q, alpha); /* alpha = D + Cout S^-1 Bin */
+                    _mm256_store_ps(lj + 128 + q, alpha);
                 }
+                chk = _mm256_add_ps(chk, ck);
             }
-        for (gi = 0; gi < groups; gi++) { /* the parent */
+        for (gi = 0; gi < groups; gi++) { /* the parent, then its leaves' y */
             const size_t valid = binary_tokens_4096_group_lanes(r->lanes, gi);
-            float *const rp = r->ir + (v * groups + gi) * 768;
-            const float *const ag = acc + gi * AR;
+            float *const ag = acc + gi * AR;
+            size_t us, ys;
+            const float *const u = binary_tokens_4096_rows(r->lanes, gi, r->u, r->ut, &us) + 2 * i * us;
+            float *const y = binary_tokens_4096_rows(r->lanes, gi, r->y, r->yt, &ys) + 2 * i * ys;
             float *const ag2 = acc2 + gi * AR;
             binary_tokens_4096_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, valid, 1, pv);
             binary_tokens_4096_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 128);
@@ -242,22 +251,52 @@ static int binary_tokens_4096_up_leaves(const binary_tokens_4096_run *r, size_t 
                 __m256 si;
                 const __m256 s = _mm256_sub_ps(_mm256_load_ps(pv + n), _mm256_load_ps(ag + n));
                 si = _mm256_div_ps(one, s);
-                chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
+                chk = _mm256_add_ps(chk, _mm256_fmadd_ps(s, zero, _mm256_mul_ps(si, zero)));
                 _mm256_store_ps(pv + n, si);
             }
-            /* the records slot by slot (streamed stores fill whole lines); the
-             * grandparent's sums of C S^-1 B and C z (its C slot: not needed) */
+            /* S^-1 B in place of B; the grandparent's sums of C S^-1 B */
             for (n = 0; n < 128; n += 8) {
                 const __m256 sb = _mm256_mul_ps(_mm256_load_ps(pv + 128 + n), _mm256_load_ps(pv + n)), cs = _mm256_mul_ps(_mm256_load_ps(pv + 256 + n), sb);
-                _mm256_stream_ps(rp + 128 + n, sb);
+                _mm256_store_ps(pv + 128 + n, sb);
                 _mm256_store_ps(ag2 + n, i == 2 * i2 ? cs : _mm256_add_ps(_mm256_load_ps(ag2 + n), cs));
             }
-            for (b = 0; b < r->nb; b++) /* z = S^-1 m, m = -(the sum) */
+            for (b = 0; b < r->nb; b++) /* z = S^-1 m, m = -(the sum), in place of the sum */
                 for (n = 0; n < 128; n += 8) {
                     const __m256 z = _mm256_mul_ps(_mm256_sub_ps(zero, _mm256_load_ps(pv + n)), _mm256_load_ps(ag + 128 * (1 + b) + n));
-                    _mm256_stream_ps(rp + 256 + b * 128 + n, z);
+                    _mm256_store_ps(ag + 128 * (1 + b) + n, z);
                     _mm256_store_ps(ag2 + (1 + b) * 128 + n, i == 2 * i2 ? _mm256_mul_ps(_mm256_load_ps(pv + 256 + n), z) : _mm256_fmadd_ps(_mm256_load_ps(pv + 256 + n), z, _mm256_load_ps(ag2 + (1 + b) * 128 + n)));
                 }
+            for (j = 0; j < 2; j++) {
+                const float *const lj = lb + (j * groups + gi) * 136;
+                float *const gj = r->lr + ((2 * i + j) * groups + gi) * 128;
+                for (n = 0; n < 128; n += 8) /* gamma = beta S_v^-1 B_v */
+                    _mm256_stream_ps(gj + n, _mm256_mul_ps(_mm256_load_ps(lj + n), _mm256_load_ps(pv + 128 + n)));
+                for (b = 0; b < r->nb; b++)
+                    for (q = 0; q < 8; q += 8) {
+                        const float *const zb = ag + 128 * (1 + b);
+                        __m256 a0 = _mm256_mul_ps(_mm256_load_ps(lj + 128 + q), _mm256_loadu_ps(u + (b * 4096 + j) * us + q));
+                        __m256 a1 = _mm256_setzero_ps();
+                        __m256 a2 = _mm256_setzero_ps();
+                        __m256 a3 = _mm256_setzero_ps();
+                        a0 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 0 + q), _mm256_load_ps(zb + 0 + q), a0);
+                        a1 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 8 + q), _mm256_load_ps(zb + 8 + q), a1);
+                        a2 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 16 + q), _mm256_load_ps(zb + 16 + q), a2);
+                        a3 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 24 + q), _mm256_load_ps(zb + 24 + q), a3);
+                        a0 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 32 + q), _mm256_load_ps(zb + 32 + q), a0);
+                        a1 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 40 + q), _mm256_load_ps(zb + 40 + q), a1);
+                        a2 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 48 + q), _mm256_load_ps(zb + 48 + q), a2);
+                        a3 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 56 + q), _mm256_load_ps(zb + 56 + q), a3);
+                        a0 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 64 + q), _mm256_load_ps(zb + 64 + q), a0);
+                        a1 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 72 + q), _mm256_load_ps(zb + 72 + q), a1);
+                        a2 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 80 + q), _mm256_load_ps(zb + 80 + q), a2);
+                        a3 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 88 + q), _mm256_load_ps(zb + 88 + q), a3);
+                        a0 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 96 + q), _mm256_load_ps(zb + 96 + q), a0);
+                        a1 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 104 + q), _mm256_load_ps(zb + 104 + q), a1);
+                        a2 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 112 + q), _mm256_load_ps(zb + 112 + q), a2);
+                        a3 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 120 + q), _mm256_load_ps(zb + 120 + q), a3);
+                        _mm256_storeu_ps(y + (b * 4096 + j) * ys + q, _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), a2), a3));
+                    }
+            }
         }
     }
     for (gi = 0; gi < groups; gi++) { /* the grandparent */
@@ -271,7 +310,7 @@ static int binary_tokens_4096_up_leaves(const binary_tokens_4096_run *r, size_t 
             __m256 si;
             const __m256 s = _mm256_sub_ps(_mm256_load_ps(pv + n), _mm256_load_ps(ag2 + n));
             si = _mm256_div_ps(one, s);
-            chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
+            chk = _mm256_add_ps(chk, _mm256_fmadd_ps(s, zero, _mm256_mul_ps(si, zero)));
             _mm256_store_ps(pv + n, si);
         }
         for (n = 0; n < 128; n += 8)
@@ -311,7 +350,7 @@ static int binary_tokens_4096_up(const binary_tokens_4096_run *r, size_t off, si
             s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 768 + n), _mm256_load_ps(rc + 0 * groups * 768 + 128 + n), s);
             s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 768 + n), _mm256_load_ps(rc + 1 * groups * 768 + 128 + n), s);
             si = _mm256_div_ps(one, s);
-            chk = _mm256_fmadd_ps(s, zero, _mm256_fmadd_ps(si, zero, chk));
+            chk = _mm256_add_ps(chk, _mm256_fmadd_ps(s, zero, _mm256_mul_ps(si, zero)));
             _mm256_store_ps(pv + n, si);
         }
         if (off > 0) { /* the records slot by slot: streamed stores fill whole lines */
@@ -351,73 +390,57 @@ static void binary_tokens_4096_down(const binary_tokens_4096_run *r, size_t off,
     }
 }
 
-/* Down, level 11 and its leaves, parents it0..it1-1: x_v (z_v - S_v^-1 B_v x_parent) of
- * every group into scratch xs [groups][nb][16][8], then each leaf's rows of u
- * and y streamed over the groups: y = alpha u - beta . x_v (the readout folded in). */
-static void binary_tokens_4096_down_leaves(const binary_tokens_4096_run *r, size_t it0, size_t it1, float *xs)
+/* Down, the leaves it0..it1-1: y += gamma . x_g, x_g their grandparent's
+ * state (level 10, in its record's z slots after the passes above). */
+static void binary_tokens_4096_down_leaves(const binary_tokens_4096_run *r, size_t it0, size_t it1)
 {
-    const size_t groups = r->groups, nb = r->nb;
-    size_t i, j, gi, q, b;
-    for (i = it0; i < it1; i++) {
+    const size_t groups = r->groups;
+    size_t c, gi, b, q;
+    for (c = it0; c < it1; c++)
         for (gi = 0; gi < groups; gi++) {
-            const float *const rv = r->ir + ((2047 + i) * groups + gi) * 768;
-            float *const xg = xs + gi * nb * 128;
-            const float *const rp = r->ir + ((1023 + i / 2) * groups + gi) * 768;
-            size_t n;
-            for (b = 0; b < nb; b++)
-                for (n = 0; n < 128; n += 8) {
-                    const size_t z = 256 + b * 128 + n;
-                    _mm256_store_ps(xg + b * 128 + n, _mm256_fnmadd_ps(_mm256_load_ps(rv + 128 + n), _mm256_load_ps(rp + z), _mm256_load_ps(rv + z)));
+            const float *const gj = r->lr + (c * groups + gi) * 128;
+            const float *const rg = r->ir + ((1023 + c / 4) * groups + gi) * 768 + 256;
+            size_t ys;
+            float *const y = binary_tokens_4096_rows(r->lanes, gi, r->y, r->yt, &ys) + c * ys;
+            for (q = 0; q < 128; q += 16) /* gamma 2 KiB ahead (as lane_block) */
+                _mm_prefetch((const char *)(gj + 512 + q), _MM_HINT_T0);
+            for (b = 0; b < r->nb; b++)
+                for (q = 0; q < 8; q += 8) {
+                    __m256 a0 = _mm256_loadu_ps(y + b * 4096 * ys + q);
+                    __m256 a1 = _mm256_setzero_ps();
+                    __m256 a2 = _mm256_setzero_ps();
+                    __m256 a3 = _mm256_setzero_ps();
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(gj + 0 + q), _mm256_load_ps(rg + b * 128 + 0 + q), a0);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(gj + 8 + q), _mm256_load_ps(rg + b * 128 + 8 + q), a1);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(gj + 16 + q), _mm256_load_ps(rg + b * 128 + 16 + q), a2);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(gj + 24 + q), _mm256_load_ps(rg + b * 128 + 24 + q), a3);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(gj + 32 + q), _mm256_load_ps(rg + b * 128 + 32 + q), a0);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(gj + 40 + q), _mm256_load_ps(rg + b * 128 + 40 + q), a1);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(gj + 48 + q), _mm256_load_ps(rg + b * 128 + 48 + q), a2);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(gj + 56 + q), _mm256_load_ps(rg + b * 128 + 56 + q), a3);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(gj + 64 + q), _mm256_load_ps(rg + b * 128 + 64 + q), a0);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(gj + 72 + q), _mm256_load_ps(rg + b * 128 + 72 + q), a1);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(gj + 80 + q), _mm256_load_ps(rg + b * 128 + 80 + q), a2);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(gj + 88 + q), _mm256_load_ps(rg + b * 128 + 88 + q), a3);
+                    a0 = _mm256_fmadd_ps(_mm256_load_ps(gj + 96 + q), _mm256_load_ps(rg + b * 128 + 96 + q), a0);
+                    a1 = _mm256_fmadd_ps(_mm256_load_ps(gj + 104 + q), _mm256_load_ps(rg + b * 128 + 104 + q), a1);
+                    a2 = _mm256_fmadd_ps(_mm256_load_ps(gj + 112 + q), _mm256_load_ps(rg + b * 128 + 112 + q), a2);
+                    a3 = _mm256_fmadd_ps(_mm256_load_ps(gj + 120 + q), _mm256_load_ps(rg + b * 128 + 120 + q), a3);
+                    _mm256_storeu_ps(y + b * 4096 * ys + q, _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), a2), a3));
                 }
         }
-        for (j = 0; j < 2; j++)
-            for (b = 0; b < nb; b++)
-                for (gi = 0; gi < groups; gi++) {
-                    const float *const lj = r->lr + ((2 * i + j) * groups + gi) * 136;
-                    const float *const xg = xs + (gi * nb + b) * 128;
-                    size_t us, ys;
-                    const size_t row = b * 4096 + 2 * i + j;
-                    const float *const u = binary_tokens_4096_rows(r->lanes, gi, r->u, r->ut, &us) + row * us;
-                    float *const y = binary_tokens_4096_rows(r->lanes, gi, r->y, r->yt, &ys) + row * ys;
-                    for (q = 0; q < 8; q += 8) {
-                        const __m256 uq = _mm256_loadu_ps(u + q);
-                        __m256 a0 = _mm256_mul_ps(_mm256_load_ps(lj + 128 + q), uq);
-                        __m256 a1 = _mm256_setzero_ps();
-                        __m256 a2 = _mm256_setzero_ps();
-                        __m256 a3 = _mm256_setzero_ps();
-                        a0 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 0 + q), _mm256_load_ps(xg + 0 + q), a0);
-                        a1 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 8 + q), _mm256_load_ps(xg + 8 + q), a1);
-                        a2 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 16 + q), _mm256_load_ps(xg + 16 + q), a2);
-                        a3 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 24 + q), _mm256_load_ps(xg + 24 + q), a3);
-                        a0 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 32 + q), _mm256_load_ps(xg + 32 + q), a0);
-                        a1 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 40 + q), _mm256_load_ps(xg + 40 + q), a1);
-                        a2 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 48 + q), _mm256_load_ps(xg + 48 + q), a2);
-                        a3 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 56 + q), _mm256_load_ps(xg + 56 + q), a3);
-                        a0 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 64 + q), _mm256_load_ps(xg + 64 + q), a0);
-                        a1 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 72 + q), _mm256_load_ps(xg + 72 + q), a1);
-                        a2 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 80 + q), _mm256_load_ps(xg + 80 + q), a2);
-                        a3 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 88 + q), _mm256_load_ps(xg + 88 + q), a3);
-                        a0 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 96 + q), _mm256_load_ps(xg + 96 + q), a0);
-                        a1 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 104 + q), _mm256_load_ps(xg + 104 + q), a1);
-                        a2 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 112 + q), _mm256_load_ps(xg + 112 + q), a2);
-                        a3 = _mm256_fnmadd_ps(_mm256_load_ps(lj + 120 + q), _mm256_load_ps(xg + 120 + q), a3);
-                        const __m256 a = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), a2), a3);
-                        _mm256_storeu_ps(y + q, a);
-                    }
-                }
-    }
 }
 
-/* Bytes: the records of every (vertex, lane group), Bin/Cout/D in lane
- * layout, zero-padded rows of a partial group; per thread, scratch: a parameter
- * block and the leaf-level sums of every group (or the states of the down pass). */
+/* Bytes: the records of every (vertex of levels < 11, lane group) and
+ * (leaf, lane group), Bin/Cout/D in lane layout, zero-padded rows of a
+ * partial group; per thread, scratch (SCR). */
 static size_t binary_tokens_4096_forward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = binary_tokens_4096_GROUPS(channels);
-    const size_t rec = binary_tokens_4096_add(binary_tokens_4096_round(binary_tokens_4096_mul(groups, 3144960), 16), binary_tokens_4096_round(binary_tokens_4096_mul(groups, 557056), 16));
+    const size_t rec = binary_tokens_4096_add(binary_tokens_4096_round(binary_tokens_4096_mul(groups, 1572096), 16), binary_tokens_4096_round(binary_tokens_4096_mul(groups, 524288), 16));
     const size_t io = binary_tokens_4096_add(binary_tokens_4096_round(binary_tokens_4096_mul(groups, 264), 16), 262176);
     (void)batch;
-    return binary_tokens_4096_mul(binary_tokens_4096_add(binary_tokens_4096_add(rec, io), binary_tokens_4096_mul(binary_tokens_4096_SLOTS_MAX, (384 + groups * 1280))), 4);
+    return binary_tokens_4096_mul(binary_tokens_4096_add(binary_tokens_4096_add(rec, io), binary_tokens_4096_mul(binary_tokens_4096_SLOTS_MAX, (384 + groups * 1552))), 4);
 }
 
 int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *u, float *y,
@@ -425,7 +448,7 @@ int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *
 {
     const size_t lanes = binary_tokens_4096_LANES(channels), groups = binary_tokens_4096_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 8; /* lanes of the last group */
-    const size_t per_thread = (384 + groups * 1280);
+    const size_t per_thread = (384 + groups * 1552);
     binary_tokens_4096_run run;
     float *io, *scratch;
     size_t b0;
@@ -436,8 +459,8 @@ int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *
         binary_tokens_4096_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
     run.ir = (float *)workspace;
-    run.lr = run.ir + binary_tokens_4096_LINES(4095 * groups * 768);
-    io = run.lr + binary_tokens_4096_LINES(4096 * groups * 136);
+    run.lr = run.ir + binary_tokens_4096_LINES(2047 * groups * 768);
+    io = run.lr + binary_tokens_4096_LINES(4096 * groups * 128);
     run.ut = io + binary_tokens_4096_LINES(groups * 264);
     run.yt = run.ut + binary_tokens_4096_LINES(131072);
     scratch = run.yt + binary_tokens_4096_LINES(131072);
@@ -482,7 +505,7 @@ int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *
         binary_tokens_4096_ITEMS(256 * groups, (binary_tokens_4096_down(&run, 255, 127, it0, it1), 0));
         binary_tokens_4096_ITEMS(512 * groups, (binary_tokens_4096_down(&run, 511, 255, it0, it1), 0));
         binary_tokens_4096_ITEMS(1024 * groups, (binary_tokens_4096_down(&run, 1023, 511, it0, it1), 0));
-        binary_tokens_4096_ITEMS(2048, (binary_tokens_4096_down_leaves(&run, it0, it1, pv), 0));
+        binary_tokens_4096_ITEMS(4096, (binary_tokens_4096_down_leaves(&run, it0, it1), 0));
         if (valid < 8) {
             size_t b;
             for (b = 0; b < run.nb; b++)

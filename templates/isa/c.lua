@@ -42,6 +42,9 @@ return function(dtype)
   end
   V.exp = function(x) return (V.prefix or "myogen") .. "_exp(" .. x .. ")" end
   V.exp_nonpos = function(x) return (V.prefix or "myogen") .. "_exp_nonpos(" .. x .. ")" end -- x <= 0
+  -- prefetch(p): a C expression asking for the line at p in cache ahead of
+  -- its loads (a hint; ((void)0) where the target names none: portable C)
+  V.prefetch = function(p) return "((void)(" .. p .. "))" end
   -- transpose(src, ss, dst, ds): a C statement writing the transpose of the
   -- lanes x lanes block at src (rows ss apart) to dst (rows ds apart).
   V.transpose = function(src, ss, dst, ds)

@@ -38,6 +38,7 @@ return function(dtype)
   V.fnma = function(a, b, c) return ("vfmsq_%s(%s, %s, %s)"):format(s, c, a, b) end -- c - a*b
   V.stream = V.store -- no non-temporal vector store to name: a plain one
   V.sfence = function() return "((void)0)" end
+  V.prefetch = function(p) return "__builtin_prefetch(" .. p .. ")" end
   V.dtype = dtype
   V.real = f32 and "float" or "double"
   V.mask = f32 and "uint32x4_t" or "uint64x2_t"

@@ -30,6 +30,7 @@ return function(V, bits, dtype)
   V.min = op("min", 2)
   V.stream = op("stream", 2) -- non-temporal store, aligned
   V.sfence = function() return "_mm_sfence()" end
+  V.prefetch = function(p) return "_mm_prefetch((const char *)(" .. p .. "), _MM_HINT_T0)" end
   V.exp = function(x) return (V.prefix or "myogen") .. "_exp(" .. x .. ")" end
   V.exp_nonpos = function(x) return (V.prefix or "myogen") .. "_exp_nonpos(" .. x .. ")" end -- x <= 0
   return op

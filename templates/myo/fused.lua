@@ -13,10 +13,13 @@ return function(plan, NAME)
   -- without reading their lines first where the ISA can (ordered by fence())
   F.put = V.stream or V.store
   function F.fence() return V.stream and (V.sfence() .. ";") or "" end
-  -- si = 1 / s, and chk turns NaN if s is zero or not finite
-  function F.pivot(s, si, ind)
-    return si .. " = " .. V.div("one", s) .. ";\n" .. string.rep(" ", ind) .. "chk = " ..
-      V.fma(s, "zero", V.fma(si, "zero", "chk")) .. ";"
+  -- si = 1 / s, and acc (default chk) turns NaN if s is zero or not
+  -- finite; its chain is one add per pivot (two FMAs on it, the chain
+  -- spilled to the stack, cost the leaf loop 13 cycles a pivot)
+  function F.pivot(s, si, ind, acc)
+    acc = acc or "chk"
+    return si .. " = " .. V.div("one", s) .. ";\n" .. string.rep(" ", ind) .. acc .. " = " ..
+      V.add(acc, V.fma(s, "zero", V.mul(si, "zero"))) .. ";"
   end
   return F
 end
