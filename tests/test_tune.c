@@ -1264,8 +1264,8 @@ static void test_cli_fault_excluded(void)
     char err[1024];
     if (EXPECT(wisdom_read(path_in("fault_w.txt"), &w, err, sizeof err) == 0, "%s", err)) {
         const wisdom_entry *e = wisdom_find(&w, 2, 6);
-        EXPECT(!e || e->knobs.value[0] != 32, "the broken variant won arity 2");
-        EXPECT(!(w.best_arity == 2 && e && e->knobs.value[0] == 32), "the broken variant won");
+        EXPECT(!e || e->knobs.value[0] != 64, "the broken variant won arity 2");
+        EXPECT(!(w.best_arity == 2 && e && e->knobs.value[0] == 64), "the broken variant won");
     }
     result_free(&r);
     /* the same hook on the only variant: nothing passes, nothing is recorded */

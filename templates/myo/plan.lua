@@ -67,6 +67,10 @@ return function(spec)
     -- fused into the solve of NB batch elements at a time (tree_fused.c.tmpl)
     p.path = "tree_fused"
     p.NB = spec.share == "input" and 1 or 4
+  elseif p.chain and not p.dense and not V.gpu then
+    -- the chain likewise: parameters read twice, no factor records (chain_fused.c.tmpl)
+    p.path = "chain_fused"
+    p.NB = spec.share == "input" and 1 or 4
   else
     p.path = p.chain and "chain" or "tree"
   end
