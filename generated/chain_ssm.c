@@ -175,7 +175,7 @@ static void chain_ssm_step(const chain_ssm_run *r, size_t gi, size_t v, double *
             ((void)(r->C + at + q));
         }
         for (b = 0; b < nb; b++) /* and its rows of u */
-            ((void)(u + (b * 256 - 2) * us));
+            ((void)(u - 2 * us + b * 256 * us));
     }
     chain_ssm_lane_block(r->A + ((v) * r->lanes + gi * 2) * 8, valid, 1, pv);
     if (v > 0) {

@@ -214,7 +214,7 @@ static void c_chain_step(const c_chain_run *r, size_t gi, size_t v, float *cr, f
             _mm_prefetch((const char *)(r->C + at + q), _MM_HINT_T0);
         }
         for (b = 0; b < nb; b++) /* and its rows of u */
-            _mm_prefetch((const char *)(u + (b * 4096 - 2) * us), _MM_HINT_T0);
+            _mm_prefetch((const char *)(u - 2 * us + b * 4096 * us), _MM_HINT_T0);
     }
     c_chain_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, valid, 1, pv);
     if (v > 0) {
