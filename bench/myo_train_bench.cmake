@@ -48,6 +48,7 @@ else()
     myo_train_kernel(myo_tr_k${k}_level ${k} ${d} 16 diag level siso)
     myo_train_kernel(myo_tr_k${k}_vertex ${k} ${d} 16 diag vertex siso)
   endforeach()
+  myo_train_kernel(myo_tr_k1_vertex 1 4095 16 diag vertex siso) # the chain
   myo_train_kernel(myo_tr_k4_none 4 6 16 diag level none)
   myo_train_kernel(myo_tr_k4_dense4_vertex 4 6 4 dense vertex siso)
   myo_train_kernel(myo_tr_k4_dense4_level 4 6 4 dense level siso)
