@@ -844,10 +844,15 @@ static void c_vertex_k4_bdown_leaves(const c_vertex_k4_brun *r, size_t it0, size
                 c_vertex_k4_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, valid, 0, pb + 128);
                 c_vertex_k4_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, valid, 0, pb + 256);
                 for (q = 0; q < 8; q += 8) {
+                    __m256 ubs[4], dbs[4]; /* u, dy of the batch, loaded once (stores to dacc could alias them) */
+                    for (b = 0; b < nb; b++) {
+                        ubs[b] = _mm256_loadu_ps(u + b * 4096 * us + q);
+                        dbs[b] = _mm256_loadu_ps(dy + b * 4096 * ds + q);
+                    }
                     const __m256 dd = _mm256_load_ps(io + 256 + q);
                     __m256 pD = _mm256_load_ps(part + 256 + q);
                     for (b = 0; b < nb; b++) {
-                        const __m256 ub = _mm256_loadu_ps(u + b * 4096 * us + q), db = _mm256_loadu_ps(dy + b * 4096 * ds + q);
+                        const __m256 ub = ubs[b], db = dbs[b];
                         _mm256_store_ps(dacc + b * 8, _mm256_mul_ps(dd, db));
                         pD = _mm256_fmadd_ps(db, ub, pD);
                     }
@@ -860,7 +865,7 @@ static void c_vertex_k4_bdown_leaves(const c_vertex_k4_brun *r, size_t it0, size
                         __m256 pBin = _mm256_load_ps(part + o), pCout = _mm256_load_ps(part + 128 + o);
                         __m256 ga = _mm256_setzero_ps(), gb = _mm256_setzero_ps(), gc = _mm256_setzero_ps();
                         for (b = 0; b < nb; b++) {
-                            const __m256 ub = _mm256_loadu_ps(u + b * 4096 * us + q), db = _mm256_loadu_ps(dy + b * 4096 * ds + q);
+                            const __m256 ub = ubs[b], db = dbs[b];
                             const __m256 xp = _mm256_load_ps(xg + b * 128 + o), lp = _mm256_load_ps(xg + (nb + b) * 128 + o);
                             const __m256 x = _mm256_fnmadd_ps(sb, xp, _mm256_mul_ps(_mm256_mul_ps(si, bin), ub));
                             const __m256 lam = _mm256_fnmadd_ps(sc, lp, _mm256_mul_ps(_mm256_mul_ps(si, cout), db));
