@@ -255,15 +255,15 @@ static int chain_ssm_chain_sets(const chain_ssm_run *r, size_t it0, size_t it1, 
                     const double *const io = r->io + gi * 34;
                     for (b = 0; b < nb; b++)
                         for (q = 0; q < 2; q += 1) {
-                            double a0 = ((*(io + 32 + q)) * (*(u + (b * 256 + w) * us + q)));
-                            double a1 = 0.0;
-                            double a2 = 0.0;
-                            double a3 = 0.0;
                             for (n = 0; n < 8; n++) {
                                 const size_t o = n * 2 + q;
                                 const double x = ((*(sb + (1 + b) * 16 + o)) - (*(sb + o)) * (*(xp + b * 16 + o)));
                                 (*(xp + b * 16 + o) = (x));
                             }
+                            double a0 = ((*(io + 32 + q)) * (*(u + (b * 256 + w) * us + q)));
+                            double a1 = 0.0;
+                            double a2 = 0.0;
+                            double a3 = 0.0;
                             a0 = ((*(io + 16 + q)) * (*(xp + b * 16 + 0 + q)) + a0);
                             a1 = ((*(io + 18 + q)) * (*(xp + b * 16 + 2 + q)) + a1);
                             a2 = ((*(io + 20 + q)) * (*(xp + b * 16 + 4 + q)) + a2);

@@ -21,5 +21,20 @@ return function(plan, NAME)
     return si .. " = " .. V.div("one", s) .. ";\n" .. string.rep(" ", ind) .. acc .. " = " ..
       V.add(acc, V.fma(s, "zero", V.mul(si, "zero"))) .. ";"
   end
+  -- C statements adding the NS terms op(x_n, y_n, acc) to init (op: V.fma or
+  -- V.fnma, term(n) gives x_n, y_n) in min(4, NS) independent sums (one
+  -- chain of NS FMAs would wait on their latency), and the total's expression
+  function F.dot(ind, init, term, op)
+    local NA = math.min(4, NS)
+    local st = {}
+    for a = 0, NA - 1 do st[#st + 1] = V.vec .. " a" .. a .. " = " .. (a == 0 and init or V.zero()) .. ";" end
+    for n = 0, NS - 1 do
+      local x, y = term(n)
+      st[#st + 1] = "a" .. n % NA .. " = " .. op(x, y, "a" .. n % NA) .. ";"
+    end
+    local sum = "a0"
+    for a = 1, NA - 1 do sum = V.add(sum, "a" .. a) end
+    return table.concat(st, "\n" .. string.rep(" ", ind)), sum
+  end
   return F
 end

@@ -167,6 +167,24 @@ static size_t c_chain_group_lanes(size_t lanes, size_t gi)
     return lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
 }
 
+/* Where a backward run's gradients go: the set's gA, gB, gC in parameter
+ * layout (C NULL where symmetric), added onto an earlier run's (add). */
+typedef struct {
+    float *A, *B, *C;
+    int add;
+} c_chain_gdst;
+
+/* Writes the gradient blocks ga, gb, gc (lane layout) of vertex v, group gi. */
+static void c_chain_put_grads(const c_chain_gdst *g, size_t lanes, size_t v, size_t gi, float *ga, float *gb,
+        float *gc, float *tmp)
+{
+    const size_t valid = c_chain_group_lanes(lanes, gi);
+    const size_t at = (v * lanes + gi * 8) * 16;
+    c_chain_lane_unblock(ga, valid, g->add, g->A + at, tmp);
+    c_chain_lane_unblock(gb, valid, g->add, g->B + at, tmp);
+    c_chain_lane_unblock(gc, valid, g->add, g->C + at, tmp);
+}
+
 /* Rows of group gi of a u-like array: row t of batch element b at
  * p + b * L * s + t * s, in `full` or, for a partial last group, in its
  * zero-padded copy `part`. */
@@ -318,15 +336,15 @@ static int c_chain_chain_sets(const c_chain_run *r, size_t it0, size_t it1, floa
                     const float *const io = r->io + gi * 264;
                     for (b = 0; b < nb; b++)
                         for (q = 0; q < 8; q += 8) {
-                            __m256 a0 = _mm256_mul_ps(_mm256_load_ps(io + 256 + q), _mm256_loadu_ps(u + (b * 4096 + w) * us + q));
-                            __m256 a1 = _mm256_setzero_ps();
-                            __m256 a2 = _mm256_setzero_ps();
-                            __m256 a3 = _mm256_setzero_ps();
                             for (n = 0; n < 16; n++) {
                                 const size_t o = n * 8 + q;
                                 const __m256 x = _mm256_fnmadd_ps(_mm256_load_ps(sb + o), _mm256_load_ps(xp + b * 128 + o), _mm256_load_ps(sb + (1 + b) * 128 + o));
                                 _mm256_store_ps(xp + b * 128 + o, x);
                             }
+                            __m256 a0 = _mm256_mul_ps(_mm256_load_ps(io + 256 + q), _mm256_loadu_ps(u + (b * 4096 + w) * us + q));
+                            __m256 a1 = _mm256_setzero_ps();
+                            __m256 a2 = _mm256_setzero_ps();
+                            __m256 a3 = _mm256_setzero_ps();
                             a0 = _mm256_fmadd_ps(_mm256_load_ps(io + 128 + q), _mm256_load_ps(xp + b * 128 + 0 + q), a0);
                             a1 = _mm256_fmadd_ps(_mm256_load_ps(io + 136 + q), _mm256_load_ps(xp + b * 128 + 8 + q), a1);
                             a2 = _mm256_fmadd_ps(_mm256_load_ps(io + 144 + q), _mm256_load_ps(xp + b * 128 + 16 + q), a2);
@@ -410,17 +428,16 @@ int c_chain_forward(const c_chain_params *p, const float *u, float *y,
     return rc;
 }
 /* One backward run: nb <= 4 batch elements from b0 sharing A, B, C; the
- * gradients of the set at gA, gB, gC (add: onto an earlier run's). */
+ * gradients of the set at g. */
 typedef struct {
     const float *A, *B, *C, *io;
     const float *u, *dy;   /* batch element b0 */
     float *du;
     float *ut, *dyt, *dut; /* zero-padded rows of a partial last group, [nb][4096][8] */
     float *carry;          /* [group][256][1152] */
-    float *gA, *gB, *gC;
+    c_chain_gdst g;       /* the set's gradients */
     float *part;          /* dBin, dCout, dD sums [groups][264] */
     size_t lanes, groups, nb;
-    int add;
 } c_chain_brun;
 
 /* Position v of group gi from the carry cr into it: the carry out of v in
@@ -483,16 +500,6 @@ static void c_chain_bstep(const c_chain_brun *r, size_t gi, size_t v, float *cr,
             }
         }
     *chk = _mm256_add_ps(*chk, ck);
-}
-
-/* Writes the gradient blocks ga, gb, gc (lane layout) of position v, group gi. */
-static void c_chain_put_grads(const c_chain_brun *r, size_t v, size_t gi, float *ga, float *gb, float *gc, float *tmp)
-{
-    const size_t valid = c_chain_group_lanes(r->lanes, gi);
-    const size_t at = (v * r->lanes + gi * 8) * 16;
-    c_chain_lane_unblock(ga, valid, r->add, r->gA + at, tmp);
-    c_chain_lane_unblock(gb, valid, r->add, r->gB + at, tmp);
-    c_chain_lane_unblock(gc, valid, r->add, r->gC + at, tmp);
 }
 
 /* Sets it0..it1-1 of 3 lane groups: pass 1, then pass 2 chunk by chunk. */
@@ -580,7 +587,7 @@ static int c_chain_bchain_sets(const c_chain_brun *r, size_t it0, size_t it1, fl
                         }
                         _mm256_store_ps(part + 256 + q, pD);
                     }
-                    c_chain_put_grads(r, w, gi, g3, g3 + 128, g3 + 256, tmp);
+                    c_chain_put_grads(&r->g, r->lanes, w, gi, g3, g3 + 128, g3 + 256, tmp);
                 }
         }
     }
@@ -631,13 +638,13 @@ int c_chain_backward(const c_chain_params *p, const float *u, const float *dy, f
     for (b0 = 0; b0 < batch && rc == 0; b0 += run.nb) {
         const size_t set = 0; /* one parameter set: the gradients sum over the runs */
         run.nb = batch - b0 < 4 ? batch - b0 : 4;
-        run.add = b0 > 0;
+        run.g.add = b0 > 0;
         run.A = p->A + set;
         run.B = p->B + set;
         run.C = p->C + set;
-        run.gA = g->A + set;
-        run.gB = g->B + set;
-        run.gC = g->C + set;
+        run.g.A = g->A + set;
+        run.g.B = g->B + set;
+        run.g.C = g->C + set;
         run.u = u + b0 * 4096 * lanes;
         run.dy = dy + b0 * 4096 * lanes;
         run.du = du + b0 * 4096 * lanes;

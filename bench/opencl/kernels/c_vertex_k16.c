@@ -167,6 +167,24 @@ static size_t c_vertex_k16_group_lanes(size_t lanes, size_t gi)
     return lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
 }
 
+/* Where a backward run's gradients go: the set's gA, gB, gC in parameter
+ * layout (C NULL where symmetric), added onto an earlier run's (add). */
+typedef struct {
+    float *A, *B, *C;
+    int add;
+} c_vertex_k16_gdst;
+
+/* Writes the gradient blocks ga, gb, gc (lane layout) of vertex v, group gi. */
+static void c_vertex_k16_put_grads(const c_vertex_k16_gdst *g, size_t lanes, size_t v, size_t gi, float *ga, float *gb,
+        float *gc, float *tmp)
+{
+    const size_t valid = c_vertex_k16_group_lanes(lanes, gi);
+    const size_t at = (v * lanes + gi * 8) * 16;
+    c_vertex_k16_lane_unblock(ga, valid, g->add, g->A + at, tmp);
+    c_vertex_k16_lane_unblock(gb, valid, g->add, g->B + at, tmp);
+    c_vertex_k16_lane_unblock(gc, valid, g->add, g->C + at, tmp);
+}
+
 /* Rows of group gi of a u-like array: row t of batch element b at
  * p + b * L * s + t * s, in `full` or, for a partial last group, in its
  * zero-padded copy `part`. */
@@ -572,28 +590,17 @@ int c_vertex_k16_forward(const c_vertex_k16_params *p, const float *u, float *y,
     return rc;
 }
 /* One backward run: nb <= 4 batch elements from b0 sharing A, B, C; the
- * gradients of the set at gA, gB, gC (add: onto an earlier run's). */
+ * gradients of the set at g. */
 typedef struct {
     const float *A, *B, *C, *io;
     const float *u, *dy;  /* batch element b0 */
     float *du;
     float *ut, *dyt, *dut; /* zero-padded rows of a partial last group, [nb][4096][8] */
     float *ir;            /* records [vertex][group] */
-    float *gA, *gB, *gC;
+    c_vertex_k16_gdst g;       /* the set's gradients */
     float *part;          /* readout-gradient partials [16][groups][33][8] */
     size_t lanes, groups, nb;
-    int add;
 } c_vertex_k16_brun;
-
-/* Writes the gradient blocks ga, gb, gc (lane layout) of vertex v, group gi. */
-static void c_vertex_k16_put_grads(const c_vertex_k16_brun *r, size_t v, size_t gi, float *ga, float *gb, float *gc, float *tmp)
-{
-    const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
-    const size_t at = (v * r->lanes + gi * 8) * 16;
-    c_vertex_k16_lane_unblock(ga, valid, r->add, r->gA + at, tmp);
-    c_vertex_k16_lane_unblock(gb, valid, r->add, r->gB + at, tmp);
-    c_vertex_k16_lane_unblock(gc, valid, r->add, r->gC + at, tmp);
-}
 
 /* Up, level 2 with its leaves, and level 1: grandparents it0..it1-1 (as the
  * forward's): the leaves' C S^-1 B, C S^-1 e and B S^-1 e' summed into acc
@@ -837,7 +844,7 @@ static void c_vertex_k16_bdown(const c_vertex_k16_brun *r, size_t off, size_t po
             _mm256_store_ps(pv + 128 + n, gb);
             _mm256_store_ps(pv + 256 + n, gc);
         }
-        c_vertex_k16_put_grads(r, off + i, gi, pv, pv + 128, pv + 256, pv + 384);
+        c_vertex_k16_put_grads(&r->g, r->lanes, off + i, gi, pv, pv + 128, pv + 256, pv + 384);
     }
     _mm_sfence();
 }
@@ -880,7 +887,7 @@ static void c_vertex_k16_bdown_leaves(const c_vertex_k16_brun *r, size_t it0, si
                 _mm256_store_ps(g3 + 128 + n, gb);
                 _mm256_store_ps(g3 + 256 + n, gc);
             }
-            c_vertex_k16_put_grads(r, 17 + i, gi, g3, g3 + 128, g3 + 256, xs + groups * 2 * nb * 128);
+            c_vertex_k16_put_grads(&r->g, r->lanes, 17 + i, gi, g3, g3 + 128, g3 + 256, xs + groups * 2 * nb * 128);
         }
         for (j = 0; j < 16; j++)
             for (gi = 0; gi < groups; gi++) {
@@ -939,7 +946,7 @@ static void c_vertex_k16_bdown_leaves(const c_vertex_k16_brun *r, size_t it0, si
                     for (b = 0; b < nb; b++)
                         _mm256_storeu_ps(du + b * 4096 * dus + q, _mm256_load_ps(dacc + b * 8));
                 }
-                c_vertex_k16_put_grads(r, c, gi, g3, g3 + 128, g3 + 256, pb + 384);
+                c_vertex_k16_put_grads(&r->g, r->lanes, c, gi, g3, g3 + 128, g3 + 256, pb + 384);
             }
     }
     _mm_sfence();
@@ -989,13 +996,13 @@ int c_vertex_k16_backward(const c_vertex_k16_params *p, const float *u, const fl
     for (b0 = 0; b0 < batch && rc == 0; b0 += run.nb) {
         const size_t set = 0; /* one parameter set: the gradients sum over the runs */
         run.nb = batch - b0 < 4 ? batch - b0 : 4;
-        run.add = b0 > 0;
+        run.g.add = b0 > 0;
         run.A = p->A + set;
         run.B = p->B + set;
         run.C = p->C + set;
-        run.gA = g->A + set;
-        run.gB = g->B + set;
-        run.gC = g->C + set;
+        run.g.A = g->A + set;
+        run.g.B = g->B + set;
+        run.g.C = g->C + set;
         run.u = u + b0 * 4096 * lanes;
         run.dy = dy + b0 * 4096 * lanes;
         run.du = du + b0 * 4096 * lanes;
