@@ -51,6 +51,35 @@ static inline size_t chain_ssm_round(size_t n, size_t m)
 #define chain_ssm_REC 48
 #define chain_ssm_IOREC 34
 
+/* Rows x [2 lanes][bs] of one lane group (a vertex's parameter blocks, or
+ * Bin, Cout) in lane layout [bs][2] at dst; lanes past `valid` get `pad`
+ * on the diagonal entries (n % diag == 0) and 0 elsewhere. */
+static void chain_ssm_lane_block(const double *x, size_t bs, size_t diag, size_t valid, double pad, double *dst)
+{
+    size_t n, w;
+    for (w = 0; w < bs * 2; w += 8)
+        ((void)(x + 256 + w));
+    if (valid == 2 && bs == 1) {
+        memcpy(dst, x, 2 * sizeof(double));
+        return;
+    }
+    for (n = 0; n < bs; n++)
+        for (w = 0; w < 2; w++)
+            dst[n * 2 + w] = w < valid ? x[w * bs + n] : n % diag == 0 ? pad : 0;
+}
+
+/* 2 if a lane of chk is NaN: a pivot was zero or not finite. */
+static int chain_ssm_pivots(double chk)
+{
+    double c[1];
+    size_t w;
+    (*(c) = (chk));
+    for (w = 0; w < 1; w++)
+        if (c[w] != c[w])
+            return 2;
+    return 0;
+}
+
 /* Bin [8][2], Cout [8][2], D [2] of lane group gi (readout none: e = u, y = x). */
 static void chain_ssm_io(const chain_ssm_params *p, size_t channels, size_t gi, double *io)
 {
@@ -85,18 +114,6 @@ static void chain_ssm_unpack(const double *src, size_t stride, size_t n, size_t 
     for (r = 0; r < rows; r++)
         memcpy(dst + r * stride, src + r * 2, n * sizeof(double));
 }
-/* Vertex v's parameters of lane group gi ([2 lanes][8] at x) in lane
- * layout [8][2] at dst; lanes past `valid` get `pad`. */
-static void chain_ssm_lane_block(const double *x, size_t valid, double pad, double *dst)
-{
-    size_t n, w;
-    for (w = 0; w < 16; w += 8)
-        ((void)(x + 256 + w));
-    for (n = 0; n < 8; n++)
-        for (w = 0; w < 2; w++)
-            dst[n * 2 + w] = w < valid ? x[w * 8 + n] : pad;
-}
-
 
 /* Real lanes of lane group gi (the last group may be partial). */
 static size_t chain_ssm_group_lanes(size_t lanes, size_t gi)
@@ -112,18 +129,6 @@ static double *chain_ssm_rows(size_t lanes, size_t gi, const double *full, doubl
     const int partial = (gi + 1) * 2 > lanes;
     *s = partial ? 2 : lanes;
     return partial ? part : (double *)full + gi * 2;
-}
-
-/* 2 if a lane of chk is NaN: a pivot was zero or not finite. */
-static int chain_ssm_pivots(double chk)
-{
-    double c[1];
-    size_t w;
-    (*(c) = (chk));
-    for (w = 0; w < 1; w++)
-        if (c[w] != c[w])
-            return 2;
-    return 0;
 }
 
 /* One parallel loop over `n` items, split in contiguous runs so each thread
@@ -177,10 +182,10 @@ static void chain_ssm_step(const chain_ssm_run *r, size_t gi, size_t v, double *
         for (b = 0; b < nb; b++) /* and its rows of u */
             ((void)(u - 2 * us + b * 256 * us));
     }
-    chain_ssm_lane_block(r->A + ((v) * r->lanes + gi * 2) * 8, valid, 1, pv);
+    chain_ssm_lane_block(r->A + ((v) * r->lanes + gi * 2) * 8, 8, 1, valid, 1, pv);
     if (v > 0) {
-        chain_ssm_lane_block(r->B + ((v) * r->lanes + gi * 2) * 8, valid, 0, pv + 16);
-        chain_ssm_lane_block(r->C + ((v) * r->lanes + gi * 2) * 8, valid, 0, pv + 32);
+        chain_ssm_lane_block(r->B + ((v) * r->lanes + gi * 2) * 8, 8, 1, valid, 0, pv + 16);
+        chain_ssm_lane_block(r->C + ((v) * r->lanes + gi * 2) * 8, 8, 1, valid, 0, pv + 32);
     } else { /* the root has no parent: its B and C are not read */
         memset(pv + 16, 0, 32 * sizeof(double));
     }

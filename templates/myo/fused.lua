@@ -7,7 +7,7 @@ return function(plan, NAME)
   -- vertex v's block of array r->X for group gi (valid lanes) into dst
   function F.blk(X, v, pad, dst)
     return NAME .. "_lane_block(r->" .. X .. " + ((" .. v .. ") * r->lanes + gi * " .. TL .. ") * " ..
-      NS .. ", valid, " .. pad .. ", " .. dst .. ");"
+      NS .. ", " .. NS .. ", 1, valid, " .. pad .. ", " .. dst .. ");"
   end
   -- records are written once and read in a later pass, from memory: stored
   -- without reading their lines first where the ISA can (ordered by fence())

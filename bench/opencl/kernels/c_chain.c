@@ -84,6 +84,41 @@ static inline size_t c_chain_round(size_t n, size_t m)
 #define c_chain_REC 384
 #define c_chain_IOREC 264
 
+/* Rows x [8 lanes][bs] of one lane group (a vertex's parameter blocks, or
+ * Bin, Cout) in lane layout [bs][8] at dst; lanes past `valid` get `pad`
+ * on the diagonal entries (n % diag == 0) and 0 elsewhere. */
+static void c_chain_lane_block(const float *x, size_t bs, size_t diag, size_t valid, float pad, float *dst)
+{
+    size_t n, w;
+    for (w = 0; w < bs * 8; w += 16)
+        _mm_prefetch((const char *)(x + 512 + w), _MM_HINT_T0);
+    if (valid == 8 && bs == 1) {
+        memcpy(dst, x, 8 * sizeof(float));
+        return;
+    }
+    if (valid == 8 && bs % 8 == 0) { /* 8 x 8 transposes in registers */
+        for (w = 0; w < 8; w += 8)
+            for (n = 0; n < bs; n += 8)
+                { const __m256 r0 = _mm256_loadu_ps((x + w * bs + n) + 0 * (bs)); const __m256 r1 = _mm256_loadu_ps((x + w * bs + n) + 1 * (bs)); const __m256 r2 = _mm256_loadu_ps((x + w * bs + n) + 2 * (bs)); const __m256 r3 = _mm256_loadu_ps((x + w * bs + n) + 3 * (bs)); const __m256 r4 = _mm256_loadu_ps((x + w * bs + n) + 4 * (bs)); const __m256 r5 = _mm256_loadu_ps((x + w * bs + n) + 5 * (bs)); const __m256 r6 = _mm256_loadu_ps((x + w * bs + n) + 6 * (bs)); const __m256 r7 = _mm256_loadu_ps((x + w * bs + n) + 7 * (bs)); const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1); const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3); const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5); const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7); const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE); const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE); const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE); const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE); _mm256_storeu_ps((dst + n * 8 + w) + 0 * (8), _mm256_permute2f128_ps(u0, u4, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 1 * (8), _mm256_permute2f128_ps(u1, u5, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 2 * (8), _mm256_permute2f128_ps(u2, u6, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 3 * (8), _mm256_permute2f128_ps(u3, u7, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 4 * (8), _mm256_permute2f128_ps(u0, u4, 0x31)); _mm256_storeu_ps((dst + n * 8 + w) + 5 * (8), _mm256_permute2f128_ps(u1, u5, 0x31)); _mm256_storeu_ps((dst + n * 8 + w) + 6 * (8), _mm256_permute2f128_ps(u2, u6, 0x31)); _mm256_storeu_ps((dst + n * 8 + w) + 7 * (8), _mm256_permute2f128_ps(u3, u7, 0x31)); }
+        return;
+    }
+    for (n = 0; n < bs; n++)
+        for (w = 0; w < 8; w++)
+            dst[n * 8 + w] = w < valid ? x[w * bs + n] : n % diag == 0 ? pad : 0;
+}
+
+/* 2 if a lane of chk is NaN: a pivot was zero or not finite. */
+static int c_chain_pivots(__m256 chk)
+{
+    float c[8];
+    size_t w;
+    _mm256_storeu_ps(c, chk);
+    for (w = 0; w < 8; w++)
+        if (c[w] != c[w])
+            return 2;
+    return 0;
+}
+
 /* Bin [16][8], Cout [16][8], D [8] of lane group gi (readout none: e = u, y = x). */
 static void c_chain_io(const c_chain_params *p, size_t channels, size_t gi, float *io)
 {
@@ -118,24 +153,6 @@ static void c_chain_unpack(const float *src, size_t stride, size_t n, size_t row
     for (r = 0; r < rows; r++)
         memcpy(dst + r * stride, src + r * 8, n * sizeof(float));
 }
-/* Vertex v's parameters of lane group gi ([8 lanes][16] at x) in lane
- * layout [16][8] at dst; lanes past `valid` get `pad`. */
-static void c_chain_lane_block(const float *x, size_t valid, float pad, float *dst)
-{
-    size_t n, w;
-    for (w = 0; w < 128; w += 16)
-        _mm_prefetch((const char *)(x + 512 + w), _MM_HINT_T0);
-    if (valid == 8) { /* 8 x 8 transposes in registers */
-        for (w = 0; w < 8; w += 8)
-            for (n = 0; n < 16; n += 8)
-                { const __m256 r0 = _mm256_loadu_ps((x + w * 16 + n) + 0 * (16)); const __m256 r1 = _mm256_loadu_ps((x + w * 16 + n) + 1 * (16)); const __m256 r2 = _mm256_loadu_ps((x + w * 16 + n) + 2 * (16)); const __m256 r3 = _mm256_loadu_ps((x + w * 16 + n) + 3 * (16)); const __m256 r4 = _mm256_loadu_ps((x + w * 16 + n) + 4 * (16)); const __m256 r5 = _mm256_loadu_ps((x + w * 16 + n) + 5 * (16)); const __m256 r6 = _mm256_loadu_ps((x + w * 16 + n) + 6 * (16)); const __m256 r7 = _mm256_loadu_ps((x + w * 16 + n) + 7 * (16)); const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1); const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3); const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5); const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7); const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE); const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE); const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE); const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE); _mm256_storeu_ps((dst + n * 8 + w) + 0 * (8), _mm256_permute2f128_ps(u0, u4, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 1 * (8), _mm256_permute2f128_ps(u1, u5, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 2 * (8), _mm256_permute2f128_ps(u2, u6, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 3 * (8), _mm256_permute2f128_ps(u3, u7, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 4 * (8), _mm256_permute2f128_ps(u0, u4, 0x31)); _mm256_storeu_ps((dst + n * 8 + w) + 5 * (8), _mm256_permute2f128_ps(u1, u5, 0x31)); _mm256_storeu_ps((dst + n * 8 + w) + 6 * (8), _mm256_permute2f128_ps(u2, u6, 0x31)); _mm256_storeu_ps((dst + n * 8 + w) + 7 * (8), _mm256_permute2f128_ps(u3, u7, 0x31)); }
-        return;
-    }
-    for (n = 0; n < 16; n++)
-        for (w = 0; w < 8; w++)
-            dst[n * 8 + w] = w < valid ? x[w * 16 + n] : pad;
-}
-
 /* The inverse: a lane-layout block src [16][8] written (add: added) to
  * the parameter-layout rows of group gi at x ([8 lanes][16]), lanes
  * below `valid` only; tmp: 128 elements of scratch. May stream: the
@@ -195,18 +212,6 @@ static float *c_chain_rows(size_t lanes, size_t gi, const float *full, float *pa
     return partial ? part : (float *)full + gi * 8;
 }
 
-/* 2 if a lane of chk is NaN: a pivot was zero or not finite. */
-static int c_chain_pivots(__m256 chk)
-{
-    float c[8];
-    size_t w;
-    _mm256_storeu_ps(c, chk);
-    for (w = 0; w < 8; w++)
-        if (c[w] != c[w])
-            return 2;
-    return 0;
-}
-
 /* One parallel loop over `n` items, split in contiguous runs so each thread
  * reads whole stretches of the parameter rows; `call` sees it0, it1 and its
  * thread's scratch pv (scratch + thread * per_thread, both the caller's). */
@@ -258,10 +263,10 @@ static void c_chain_step(const c_chain_run *r, size_t gi, size_t v, float *cr, f
         for (b = 0; b < nb; b++) /* and its rows of u */
             _mm_prefetch((const char *)(u - 2 * us + b * 4096 * us), _MM_HINT_T0);
     }
-    c_chain_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, valid, 1, pv);
+    c_chain_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv);
     if (v > 0) {
-        c_chain_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 128);
-        c_chain_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 256);
+        c_chain_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128);
+        c_chain_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256);
     } else { /* the root has no parent: its B and C are not read */
         memset(pv + 128, 0, 256 * sizeof(float));
     }
@@ -464,10 +469,10 @@ static void c_chain_bstep(const c_chain_brun *r, size_t gi, size_t v, float *cr,
             _mm_prefetch((const char *)(dy - 2 * ds + b * 4096 * ds), _MM_HINT_T0);
         }
     }
-    c_chain_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, valid, 1, pv);
+    c_chain_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv);
     if (v > 0) {
-        c_chain_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 128);
-        c_chain_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, valid, 0, pv + 256);
+        c_chain_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128);
+        c_chain_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256);
     } else { /* the root has no parent: its B and C are not read */
         memset(pv + 128, 0, 256 * sizeof(float));
     }

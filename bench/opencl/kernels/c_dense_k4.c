@@ -84,6 +84,41 @@ static inline size_t c_dense_k4_round(size_t n, size_t m)
 #define c_dense_k4_REC 384
 #define c_dense_k4_IOREC 72
 
+/* Rows x [8 lanes][bs] of one lane group (a vertex's parameter blocks, or
+ * Bin, Cout) in lane layout [bs][8] at dst; lanes past `valid` get `pad`
+ * on the diagonal entries (n % diag == 0) and 0 elsewhere. */
+static void c_dense_k4_lane_block(const float *x, size_t bs, size_t diag, size_t valid, float pad, float *dst)
+{
+    size_t n, w;
+    for (w = 0; w < bs * 8; w += 16)
+        _mm_prefetch((const char *)(x + 512 + w), _MM_HINT_T0);
+    if (valid == 8 && bs == 1) {
+        memcpy(dst, x, 8 * sizeof(float));
+        return;
+    }
+    if (valid == 8 && bs % 8 == 0) { /* 8 x 8 transposes in registers */
+        for (w = 0; w < 8; w += 8)
+            for (n = 0; n < bs; n += 8)
+                { const __m256 r0 = _mm256_loadu_ps((x + w * bs + n) + 0 * (bs)); const __m256 r1 = _mm256_loadu_ps((x + w * bs + n) + 1 * (bs)); const __m256 r2 = _mm256_loadu_ps((x + w * bs + n) + 2 * (bs)); const __m256 r3 = _mm256_loadu_ps((x + w * bs + n) + 3 * (bs)); const __m256 r4 = _mm256_loadu_ps((x + w * bs + n) + 4 * (bs)); const __m256 r5 = _mm256_loadu_ps((x + w * bs + n) + 5 * (bs)); const __m256 r6 = _mm256_loadu_ps((x + w * bs + n) + 6 * (bs)); const __m256 r7 = _mm256_loadu_ps((x + w * bs + n) + 7 * (bs)); const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1); const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3); const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5); const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7); const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE); const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE); const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE); const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE); _mm256_storeu_ps((dst + n * 8 + w) + 0 * (8), _mm256_permute2f128_ps(u0, u4, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 1 * (8), _mm256_permute2f128_ps(u1, u5, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 2 * (8), _mm256_permute2f128_ps(u2, u6, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 3 * (8), _mm256_permute2f128_ps(u3, u7, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 4 * (8), _mm256_permute2f128_ps(u0, u4, 0x31)); _mm256_storeu_ps((dst + n * 8 + w) + 5 * (8), _mm256_permute2f128_ps(u1, u5, 0x31)); _mm256_storeu_ps((dst + n * 8 + w) + 6 * (8), _mm256_permute2f128_ps(u2, u6, 0x31)); _mm256_storeu_ps((dst + n * 8 + w) + 7 * (8), _mm256_permute2f128_ps(u3, u7, 0x31)); }
+        return;
+    }
+    for (n = 0; n < bs; n++)
+        for (w = 0; w < 8; w++)
+            dst[n * 8 + w] = w < valid ? x[w * bs + n] : n % diag == 0 ? pad : 0;
+}
+
+/* 2 if a lane of chk is NaN: a pivot was zero or not finite. */
+static int c_dense_k4_pivots(__m256 chk)
+{
+    float c[8];
+    size_t w;
+    _mm256_storeu_ps(c, chk);
+    for (w = 0; w < 8; w++)
+        if (c[w] != c[w])
+            return 2;
+    return 0;
+}
+
 /* Bin [4][8], Cout [4][8], D [8] of lane group gi (readout none: e = u, y = x). */
 static void c_dense_k4_io(const c_dense_k4_params *p, size_t channels, size_t gi, float *io)
 {
@@ -118,142 +153,186 @@ static void c_dense_k4_unpack(const float *src, size_t stride, size_t n, size_t 
     for (r = 0; r < rows; r++)
         memcpy(dst + r * stride, src + r * 8, n * sizeof(float));
 }
-/* Entry (a, c) of the block C of the parameter set at x. */
-#define c_dense_k4_C_at(p, x, a, c) ((double)(p)->C[(x) + (a) * 4 + (c)])
+/* Lane-layout blocks [4][4][8]: entry (a, b) of lane w at
+ * X[(a * 4 + b) * 8 + w]; every function works on the 8 lanes from q. */
 
-/* Si = S^-1 for one 4 x 4 block (row-major, double) by Gauss-Jordan
- * elimination with partial pivoting; 2 if a pivot is zero or not finite. */
-static int c_dense_k4_invert(double *S, double *Si)
+/* X = X^-1 in place by Gauss-Jordan with partial pivoting (each lane its own
+ * pivot rows, taken as the first largest |entry| as in scalar code); chk
+ * turns NaN where a pivot is zero or not finite, or the inverse is not. */
+static void c_dense_k4_binv(float *X, size_t q, __m256 *chk)
 {
-    size_t i, j, c, piv;
-    for (i = 0; i < 4; i++)
-        for (j = 0; j < 4; j++)
-            Si[i * 4 + j] = i == j;
+    const __m256 one = _mm256_set1_ps(1), zero = _mm256_setzero_ps(), half = _mm256_set1_ps(0.5);
+    __m256 piv[4]; /* the row each column's pivot came from, per lane */
+    __m256 ck = *chk;
+    size_t a, b, c;
     for (c = 0; c < 4; c++) {
-        double best = fabs(S[c * 4 + c]), inv;
-        piv = c;
-        for (i = c + 1; i < 4; i++)
-            if (fabs(S[i * 4 + c]) > best) {
-                best = fabs(S[i * 4 + c]);
-                piv = i;
-            }
-        if (!(best != 0 && isfinite(best)))
-            return 2;
-        if (piv != c)
-            for (j = 0; j < 4; j++) {
-                double t = S[c * 4 + j];
-                S[c * 4 + j] = S[piv * 4 + j];
-                S[piv * 4 + j] = t;
-                t = Si[c * 4 + j];
-                Si[c * 4 + j] = Si[piv * 4 + j];
-                Si[piv * 4 + j] = t;
-            }
-        inv = 1 / S[c * 4 + c];
-        for (j = 0; j < 4; j++) {
-            S[c * 4 + j] *= inv;
-            Si[c * 4 + j] *= inv;
+        __m256 best, idx = _mm256_set1_ps((float)c), p, pi;
+        {
+            const __m256 x = _mm256_load_ps(X + ((c) * 4 + (c)) * 8 + q);
+            best = _mm256_max_ps(x, _mm256_sub_ps(_mm256_setzero_ps(), x));
         }
-        for (i = 0; i < 4; i++) {
-            const double m = S[i * 4 + c];
-            if (i == c || m == 0)
-                continue;
-            for (j = 0; j < 4; j++) {
-                S[i * 4 + j] -= m * S[c * 4 + j];
-                Si[i * 4 + j] -= m * Si[c * 4 + j];
+        for (a = c + 1; a < 4; a++) {
+            const __m256 x = _mm256_load_ps(X + ((a) * 4 + (c)) * 8 + q), ax = _mm256_max_ps(x, _mm256_sub_ps(_mm256_setzero_ps(), x));
+            const __m256 m = _mm256_cmp_ps(ax, best, _CMP_GT_OQ);
+            best = _mm256_blendv_ps(best, ax, m);
+            idx = _mm256_blendv_ps(idx, _mm256_set1_ps((float)a), m);
+        }
+        piv[c] = idx;
+        for (a = c + 1; a < 4; a++) { /* swap rows c and a where a is the pivot row */
+            const __m256 da = _mm256_sub_ps(idx, _mm256_set1_ps((float)a)), ad = _mm256_max_ps(da, _mm256_sub_ps(_mm256_setzero_ps(), da));
+            const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
+            for (b = 0; b < 4; b++) {
+                const __m256 xc = _mm256_load_ps(X + ((c) * 4 + (b)) * 8 + q), xa = _mm256_load_ps(X + ((a) * 4 + (b)) * 8 + q);
+                _mm256_store_ps(X + ((c) * 4 + (b)) * 8 + q, _mm256_blendv_ps(xc, xa, m));
+                _mm256_store_ps(X + ((a) * 4 + (b)) * 8 + q, _mm256_blendv_ps(xa, xc, m));
             }
+        }
+        p = _mm256_load_ps(X + ((c) * 4 + (c)) * 8 + q);
+        pi = _mm256_div_ps(one, p);
+        ck = _mm256_add_ps(ck, _mm256_fmadd_ps(p, zero, _mm256_mul_ps(pi, zero)));
+        _mm256_store_ps(X + ((c) * 4 + (c)) * 8 + q, one);
+        for (b = 0; b < 4; b++)
+            _mm256_store_ps(X + ((c) * 4 + (b)) * 8 + q, _mm256_mul_ps(_mm256_load_ps(X + ((c) * 4 + (b)) * 8 + q), pi));
+        for (a = 0; a < 4; a++) {
+            __m256 m;
+            if (a == c)
+                continue;
+            m = _mm256_load_ps(X + ((a) * 4 + (c)) * 8 + q);
+            _mm256_store_ps(X + ((a) * 4 + (c)) * 8 + q, zero);
+            for (b = 0; b < 4; b++)
+                _mm256_store_ps(X + ((a) * 4 + (b)) * 8 + q, _mm256_fnmadd_ps(m, _mm256_load_ps(X + ((c) * 4 + (b)) * 8 + q), _mm256_load_ps(X + ((a) * 4 + (b)) * 8 + q)));
         }
     }
-    for (i = 0; i < 16; i++)
-        if (!isfinite(Si[i]))
-            return 2;
-    return 0;
+    /* (P S)^-1 = S^-1 P^T: undo the row swaps on the columns, last first */
+    for (c = 4; c-- > 0;)
+        for (a = 4; a-- > c + 1;) {
+            const __m256 da = _mm256_sub_ps(piv[c], _mm256_set1_ps((float)a)), ad = _mm256_max_ps(da, _mm256_sub_ps(_mm256_setzero_ps(), da));
+            const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
+            for (b = 0; b < 4; b++) {
+                const __m256 xc = _mm256_load_ps(X + ((b) * 4 + (c)) * 8 + q), xa = _mm256_load_ps(X + ((b) * 4 + (a)) * 8 + q);
+                _mm256_store_ps(X + ((b) * 4 + (c)) * 8 + q, _mm256_blendv_ps(xc, xa, m));
+                _mm256_store_ps(X + ((b) * 4 + (a)) * 8 + q, _mm256_blendv_ps(xa, xc, m));
+            }
+        }
+    for (a = 0; a < 16; a++)
+        ck = _mm256_add_ps(ck, _mm256_mul_ps(_mm256_load_ps(X + a * 8 + q), zero));
+    *chk = ck;
 }
+
+/* O = s X Y (add: O += s X Y). O may be X (rows are done one at a time) or,
+ * with cols, Y (columns one at a time); never both. */
+static void c_dense_k4_bmul(const float *X, const float *Y, float *O, size_t q, int cols, int add, float s)
+{
+    __m256 acc[4];
+    const __m256 sv = _mm256_set1_ps(s);
+    size_t a, b, c;
+    for (a = 0; a < 4; a++) { /* row a of O (cols: column a) */
+        for (b = 0; b < 4; b++)
+            acc[b] = _mm256_setzero_ps();
+        for (c = 0; c < 4; c++) {
+            if (cols) {
+                const __m256 y = _mm256_load_ps(Y + ((c) * 4 + (a)) * 8 + q);
+                for (b = 0; b < 4; b++)
+                    acc[b] = _mm256_fmadd_ps(_mm256_load_ps(X + ((b) * 4 + (c)) * 8 + q), y, acc[b]);
+            } else {
+                const __m256 x = _mm256_load_ps(X + ((a) * 4 + (c)) * 8 + q);
+                for (b = 0; b < 4; b++)
+                    acc[b] = _mm256_fmadd_ps(x, _mm256_load_ps(Y + ((c) * 4 + (b)) * 8 + q), acc[b]);
+            }
+        }
+        for (b = 0; b < 4; b++) {
+            float *const o = cols ? O + ((b) * 4 + (a)) * 8 + q : O + ((a) * 4 + (b)) * 8 + q;
+            const __m256 r = _mm256_mul_ps(acc[b], sv);
+            _mm256_store_ps(o, add ? _mm256_add_ps(_mm256_load_ps(o), r) : r);
+        }
+    }
+}
+
+/* The siso readout folded into leaf record r (C S^-1, S^-1, S^-1 B):
+ * gamma = C S^-1 Bin, beta = Cout^T S^-1 B in the first 4 entries of the
+ * first two slots, alpha = D + Cout^T S^-1 Bin the third's first; io: Bin,
+ * Cout [4][8], D [8] in lane layout. */
+static void c_dense_k4_fold(float *r, const float *io, size_t q)
+{
+    __m256 g[4], b[4], alpha = _mm256_loadu_ps(io + 64 + q);
+    size_t a, c;
+    for (a = 0; a < 4; a++) {
+        const __m256 ca = _mm256_loadu_ps(io + (4 + a) * 8 + q);
+        g[a] = b[a] = _mm256_setzero_ps();
+        for (c = 0; c < 4; c++) {
+            const __m256 bin = _mm256_loadu_ps(io + c * 8 + q), cc = _mm256_loadu_ps(io + (4 + c) * 8 + q);
+            g[a] = _mm256_fmadd_ps(_mm256_load_ps(r + ((a) * 4 + (c)) * 8 + q), bin, g[a]);
+            b[a] = _mm256_fmadd_ps(cc, _mm256_load_ps(r + 256 + ((c) * 4 + (a)) * 8 + q), b[a]);
+            alpha = _mm256_fmadd_ps(_mm256_mul_ps(ca, _mm256_load_ps(r + 128 + ((a) * 4 + (c)) * 8 + q)), bin, alpha);
+        }
+    }
+    for (a = 0; a < 4; a++) {
+        _mm256_store_ps(r + a * 8 + q, g[a]);
+        _mm256_store_ps(r + 128 + a * 8 + q, b[a]);
+    }
+    _mm256_store_ps(r + 256 + q, alpha);
+}
+
 /* Folded records (forward) of lane groups g0..g1-1 (group gi's at
- * f0 + (gi - g0) * 2097024); 2 for a zero or non-finite pivot. */
+ * f0 + (gi - g0) * 2097024); 2 for a zero or non-finite pivot. Leaves
+ * first; each vertex adds its C S^-1 B into its parent's S^-1 slot, which
+ * the parent turns into S = A - that sum, then S^-1. */
 static int c_dense_k4_factor_folded(const c_dense_k4_params *p, size_t channels, size_t g0, size_t g1, float *f0)
 {
     const size_t lanes = c_dense_k4_LANES(channels);
-    size_t w, i, j, gi, off = 5461, cnt = 4096;
+    __m256 chk = _mm256_setzero_ps();
+    size_t i, gi, q, e, off = 5461, cnt = 4096;
     int l;
-    for (l = 6; l >= 0; l--, cnt /= 4) { /* leaves first: S needs the children's S^-1 B */
+    float io[72]; /* Bin, Cout [4][8], D [8] of a group */
+    for (l = 6; l >= 0; l--, cnt /= 4) {
         off -= cnt;
         for (i = 0; i < cnt; i++) {
             const size_t pv = off + i;
+            const size_t parent = off - cnt / 4 + i / 4;
+            const int add = i % 4 != 0; /* the first child starts the sum */
             /* groups inside the vertex loop: the vertex's parameters are read as
              * one contiguous run for all of them */
             for (gi = g0; gi < g1; gi++) {
-            float *const f = f0 + (gi - g0) * 2097024;
-            for (w = 0; w < 8; w++) {
-                const size_t lane = gi * 8 + w;
-                float *r = f + pv * 384 + w;
-                double S[16], Si[16];
-                const size_t x = (pv * lanes + lane) * 16;
-                size_t a, b, c;
-                if (lane >= lanes) { /* padding lanes compute zeros */
-                    for (a = 0; a < 48; a++)
-                        r[a * 8] = 0;
+                float *const f = f0 + (gi - g0) * 2097024;
+                float *const r = f + pv * 384;
+                const size_t valid = lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
+                const size_t x = (pv * lanes + gi * 8) * 16;
+                if (gi + 1 < g1) /* the next group's record: its lines are far apart from this one's */
+                    for (e = 0; e < 384; e += 16)
+                        _mm_prefetch((const char *)(r + 2097024 + e), _MM_HINT_T0);
+                if (l < 6) { /* S = A - the children's sum (in the S^-1 slot) */
+                    c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r);
+                    for (e = 0; e < 128; e += 8)
+                        _mm256_store_ps(r + 128 + e, _mm256_sub_ps(_mm256_load_ps(r + e), _mm256_load_ps(r + 128 + e)));
+                } else {
+                    c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r + 128);
+                }
+                for (q = 0; q < 8; q += 8)
+                    c_dense_k4_binv(r + 128, q, &chk);
+                if (l == 0) { /* the root has no parent: no C S^-1, S^-1 B */
+                    memset(r, 0, 128 * sizeof(float));
+                    memset(r + 256, 0, 128 * sizeof(float));
                     continue;
                 }
-                for (a = 0; a < 16; a++)
-                    S[a] = p->A[x + a];
-                for (j = 0; l < 6 && j < 4; j++) {
-                    const size_t pc = off + cnt + 4 * i + j;
-                    const size_t xc = (pc * lanes + lane) * 16;
-                    const float *sb = f + pc * 384 + 256 + w; /* the child's S^-1 B */
-                    for (a = 0; a < 4; a++)
-                        for (b = 0; b < 4; b++) {
-                            double s = 0;
-                            for (c = 0; c < 4; c++)
-                                s += c_dense_k4_C_at(p, xc, a, c) * sb[(c * 4 + b) * 8];
-                            S[a * 4 + b] -= s;
-                        }
+                c_dense_k4_lane_block(p->B + x, 16, 5, valid, 0, r + 256);
+                c_dense_k4_lane_block(p->C + x, 16, 5, valid, 0, r);
+                for (q = 0; q < 8; q += 8) {
+                    c_dense_k4_bmul(r, r + 128, r, q, 0, 0, 1); /* C S^-1 */
+                    c_dense_k4_bmul(r, r + 256, f + parent * 384 + 128, q, 0, add, 1);
+                    c_dense_k4_bmul(r + 128, r + 256, r + 256, q, 1, 0, 1); /* S^-1 B */
                 }
-                if (c_dense_k4_invert(S, Si) != 0)
-                    return 2;
-                /* C S^-1, S^-1, S^-1 B */
-                for (a = 0; a < 4; a++)
-                    for (b = 0; b < 4; b++) {
-                        double cs = 0, sb = 0;
-                        for (c = 0; l > 0 && c < 4; c++) {
-                            cs += c_dense_k4_C_at(p, x, a, c) * Si[c * 4 + b];
-                            sb += Si[a * 4 + c] * p->B[x + c * 4 + b];
-                        }
-                        r[(a * 4 + b) * 8] = (float)cs;
-                        r[(16 + a * 4 + b) * 8] = (float)Si[a * 4 + b];
-                        r[(32 + a * 4 + b) * 8] = (float)sb;
-                    }
-            }
+                if (l == 6) { /* the leaf's readout */
+                    c_dense_k4_lane_block(p->Bin + gi * 32, 4, 1, valid, 0, io);
+                    c_dense_k4_lane_block(p->Cout + gi * 32, 4, 1, valid, 0, io + 32);
+                    for (e = 0; e < 8; e++)
+                        io[64 + e] = e < valid ? p->D[gi * 8 + e] : 0;
+                    for (q = 0; q < 8; q += 8)
+                        c_dense_k4_fold(r, io, q);
+                }
             }
         }
     }
-    /* fold Bin, Cout, D into the leaf records (after their parents used S^-1 B) */
-    for (gi = g0; gi < g1; gi++)
-    for (i = 0; i < 4096; i++) {
-        float *r = f0 + (gi - g0) * 2097024 + (1365 + i) * 384;
-        for (w = 0; w < 8; w++) {
-            const size_t lane = gi * 8 + w;
-            const float *bin = p->Bin + lane * 4, *cout = p->Cout + lane * 4;
-            double g[4], b[4], alpha;
-            size_t a, c;
-            if (lane >= lanes)
-                continue; /* all zeros already */
-            alpha = p->D[lane];
-            for (a = 0; a < 4; a++) {
-                g[a] = b[a] = 0;
-                for (c = 0; c < 4; c++) {
-                    g[a] += r[(a * 4 + c) * 8 + w] * (double)bin[c];
-                    b[a] += (double)cout[c] * r[(32 + c * 4 + a) * 8 + w];
-                    alpha += (double)cout[a] * r[(16 + a * 4 + c) * 8 + w] * bin[c];
-                }
-            }
-            for (a = 0; a < 4; a++) {
-                r[a * 8 + w] = (float)g[a];
-                r[(16 + a) * 8 + w] = (float)b[a];
-            }
-            r[256 + w] = (float)alpha;
-        }
-    }
-    return 0;
+    return c_dense_k4_pivots(chk);
 }
 /* One group of 8 lanes: f its factor records [P][3][16][8], u/y rows
  * us/ys elements apart, m the state of the internal vertices [1365][4][8]. */
@@ -2545,64 +2624,56 @@ int c_dense_k4_forward(const c_dense_k4_params *p, const float *u, float *y,
     return rc;
 }
 /* Records of lane groups g0..g1-1 (group gi's at
- * f0 + (gi - g0) * 2097024); 2 for a zero or non-finite pivot. */
+ * f0 + (gi - g0) * 2097024); 2 for a zero or non-finite pivot. Leaves
+ * first; each vertex adds its C S^-1 B into its parent's S^-1 slot, which
+ * the parent turns into S = A - that sum, then S^-1. */
 static int c_dense_k4_factor(const c_dense_k4_params *p, size_t channels, size_t g0, size_t g1, float *f0)
 {
     const size_t lanes = c_dense_k4_LANES(channels);
-    size_t w, i, j, gi, off = 5461, cnt = 4096;
+    __m256 chk = _mm256_setzero_ps();
+    size_t i, gi, q, e, off = 5461, cnt = 4096;
     int l;
-    for (l = 6; l >= 0; l--, cnt /= 4) { /* leaves first: S needs the children's S^-1 B */
+    for (l = 6; l >= 0; l--, cnt /= 4) {
         off -= cnt;
         for (i = 0; i < cnt; i++) {
             const size_t pv = off + i;
+            const size_t parent = off - cnt / 4 + i / 4;
+            const int add = i % 4 != 0; /* the first child starts the sum */
             /* groups inside the vertex loop: the vertex's parameters are read as
              * one contiguous run for all of them */
             for (gi = g0; gi < g1; gi++) {
-            float *const f = f0 + (gi - g0) * 2097024;
-            for (w = 0; w < 8; w++) {
-                const size_t lane = gi * 8 + w;
-                float *r = f + pv * 384 + w;
-                double S[16], Si[16];
-                const size_t x = (pv * lanes + lane) * 16;
-                size_t a, b, c;
-                if (lane >= lanes) { /* padding lanes compute zeros */
-                    for (a = 0; a < 48; a++)
-                        r[a * 8] = 0;
+                float *const f = f0 + (gi - g0) * 2097024;
+                float *const r = f + pv * 384;
+                const size_t valid = lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
+                const size_t x = (pv * lanes + gi * 8) * 16;
+                if (gi + 1 < g1) /* the next group's record: its lines are far apart from this one's */
+                    for (e = 0; e < 384; e += 16)
+                        _mm_prefetch((const char *)(r + 2097024 + e), _MM_HINT_T0);
+                if (l < 6) { /* S = A - the children's sum (in the S^-1 slot) */
+                    c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r);
+                    for (e = 0; e < 128; e += 8)
+                        _mm256_store_ps(r + 128 + e, _mm256_sub_ps(_mm256_load_ps(r + e), _mm256_load_ps(r + 128 + e)));
+                } else {
+                    c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r + 128);
+                }
+                for (q = 0; q < 8; q += 8)
+                    c_dense_k4_binv(r + 128, q, &chk);
+                if (l == 0) { /* the root has no parent: no C S^-1, S^-1 B */
+                    memset(r, 0, 128 * sizeof(float));
+                    memset(r + 256, 0, 128 * sizeof(float));
                     continue;
                 }
-                for (a = 0; a < 16; a++)
-                    S[a] = p->A[x + a];
-                for (j = 0; l < 6 && j < 4; j++) {
-                    const size_t pc = off + cnt + 4 * i + j;
-                    const size_t xc = (pc * lanes + lane) * 16;
-                    const float *sb = f + pc * 384 + 256 + w; /* the child's S^-1 B */
-                    for (a = 0; a < 4; a++)
-                        for (b = 0; b < 4; b++) {
-                            double s = 0;
-                            for (c = 0; c < 4; c++)
-                                s += c_dense_k4_C_at(p, xc, a, c) * sb[(c * 4 + b) * 8];
-                            S[a * 4 + b] -= s;
-                        }
+                c_dense_k4_lane_block(p->B + x, 16, 5, valid, 0, r + 256);
+                c_dense_k4_lane_block(p->C + x, 16, 5, valid, 0, r);
+                for (q = 0; q < 8; q += 8) {
+                    c_dense_k4_bmul(r, r + 128, r, q, 0, 0, 1); /* C S^-1 */
+                    c_dense_k4_bmul(r, r + 256, f + parent * 384 + 128, q, 0, add, 1);
+                    c_dense_k4_bmul(r + 128, r + 256, r + 256, q, 1, 0, 1); /* S^-1 B */
                 }
-                if (c_dense_k4_invert(S, Si) != 0)
-                    return 2;
-                /* C S^-1, S^-1, S^-1 B */
-                for (a = 0; a < 4; a++)
-                    for (b = 0; b < 4; b++) {
-                        double cs = 0, sb = 0;
-                        for (c = 0; l > 0 && c < 4; c++) {
-                            cs += c_dense_k4_C_at(p, x, a, c) * Si[c * 4 + b];
-                            sb += Si[a * 4 + c] * p->B[x + c * 4 + b];
-                        }
-                        r[(a * 4 + b) * 8] = (float)cs;
-                        r[(16 + a * 4 + b) * 8] = (float)Si[a * 4 + b];
-                        r[(32 + a * 4 + b) * 8] = (float)sb;
-                    }
-            }
             }
         }
     }
-    return 0;
+    return c_dense_k4_pivots(chk);
 }
 /* Bytes: per thread, the factors, Bin/Cout/D, states and adjoint states of
  * every vertex, gradient accumulators, padded u, dy and du. */
