@@ -1077,6 +1077,77 @@ static void check_fd(const kernel_desc *kd)
     data_free(&td);
 }
 
+/* Reverses the order of the equations (rows) of every vertex's block row:
+ * A_v, B_v, the C_c of its children and e_v (siso: Bin; none: u). The
+ * solution x is the same, so are y and (siso) du; readout none's du is
+ * reversed like u. With weak off-diagonals in A the diagonal's entries
+ * move far off the pivot positions: the kernels must exchange rows.
+ * Dense blocks, C independent of B. */
+static void reverse_each(double *a, size_t n, size_t N)
+{
+    for (size_t i = 0; i < n; i += N)
+        for (size_t r = 0; r < N / 2; r++) {
+            double t = a[i + r];
+            a[i + r] = a[i + N - 1 - r];
+            a[i + N - 1 - r] = t;
+        }
+}
+
+static void check_row_exchanges(const kernel_desc *kd)
+{
+    const myo_case *c = &kd->c;
+    size_t ch = 13, batch = 3, N = (size_t)c->N;
+    testdata td;
+    myo_ref_params_d p;
+    double *duref = NULL;
+    if (!c->dense || N < 2 || c->symmetric)
+        return;
+    data_make(c, batch, ch, !kd->f64, 4242, &td);
+    for (size_t i = 0; i < td.np; i++) /* A's off-diagonal entries ~1e-7 */
+        if (i % (N * N) / N != i % N)
+            td.A[i] = !kd->f64 ? (double)(float)(td.A[i] * 1e-6) : td.A[i] * 1e-6;
+    p = data_params(c, &td);
+    CU_ASSERT_EQUAL_FATAL(myo_ref_tree_d(c, &p, td.u, td.yref, batch, ch), 0);
+    if (kd->bcall) {
+        myo_ref_grads_d gr = grads_alloc(c, batch, ch);
+        duref = nan_array(td.nio);
+        CU_ASSERT_EQUAL_FATAL(myo_ref_tree_backward_d(c, &p, td.u, td.dy, duref, &gr, batch, ch), 0);
+        grads_free(&gr);
+    }
+    for (size_t blk = 0; blk < td.np; blk += N * N)
+        for (size_t r = 0; r < N / 2; r++)
+            for (size_t col = 0; col < N; col++) {
+                size_t x = blk + r * N + col, y = blk + (N - 1 - r) * N + col;
+                double t;
+                t = td.A[x], td.A[x] = td.A[y], td.A[y] = t;
+                t = td.B[x], td.B[x] = td.B[y], td.B[y] = t;
+                t = td.C[x], td.C[x] = td.C[y], td.C[y] = t;
+            }
+    if (c->readout_siso) {
+        reverse_each(td.Bin, ch * N, N);
+    } else {
+        reverse_each(td.u, td.nio, N);
+        if (duref)
+            reverse_each(duref, td.nio, N);
+    }
+    if (expect_rc(kd, &p, td.u, td.y, batch, ch, 0, 0, "rows reversed"))
+        CU_ASSERT(compare(kd->name, "y, rows reversed", ch, td.y, td.yref, td.nio,
+                          kd->f64 ? F64_ATOL : F32_ATOL, kd->f64 ? F64_RTOL : F32_RTOL, W_FWD,
+                          kd->f64));
+    if (kd->bcall) {
+        myo_ref_grads_d g = grads_alloc(c, batch, ch);
+        double *du = nan_array(td.nio);
+        if (expect_brc(kd, &p, td.u, td.dy, du, &g, batch, ch, 0, 0, "rows reversed"))
+            CU_ASSERT(compare(kd->name, "du, rows reversed", ch, du, duref, td.nio,
+                              kd->f64 ? GRAD_F64_ATOL : GRAD_F32_ATOL,
+                              kd->f64 ? GRAD_F64_RTOL : GRAD_F32_RTOL, W_BWD, kd->f64));
+        free(du);
+        grads_free(&g);
+    }
+    free(duref);
+    data_free(&td);
+}
+
 /* Numerical failures in the last channel (a vector tail for 13 channels)
  * of the last batch element: S_root = 0, a NaN in a leaf's A, an infinite
  * A at the root (on the block diagonals); with dense blocks and N >= 2 also
@@ -1120,6 +1191,7 @@ static void check_pivots(const kernel_desc *kd)
         }
         data_free(&td);
     }
+    check_row_exchanges(kd);
 }
 
 /* Invalid arguments return 1: NULL params, buffers or needed fields, zero
