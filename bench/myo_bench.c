@@ -248,7 +248,7 @@ static double scan_ms(size_t L, size_t N, int reps)
 /* ---- the reference: one run per configuration, reused by all targets ---- */
 
 typedef struct {
-    int k, d, share_level, share_input, siso;
+    int k, d, N, dense, share_level, share_input, siso;
     double ms;
     int reps;
     float *y;
@@ -356,11 +356,12 @@ int main(int argc, char **argv)
     for (size_t ki = 0; ki < NKERNELS; ki++) {
         const kernel *K = &kernels[ki];
         const size_t N = (size_t)K->N, L = K->L, P = K->P * (K->share_input ? BATCH : 1);
+        const size_t blk = K->dense ? N * N : N; /* entries of a block */
         const size_t io = K->siso ? 1 : N;
         const size_t nio = (size_t)BATCH * L * CHANNELS * io;
         const size_t bytes = nio * sizeof(float);
         const int is_level = strcmp(path_of(K), "level-sum") == 0;
-        const size_t pbytes = (3 * P * CHANNELS * N + (K->siso ? 2 * CHANNELS * N + CHANNELS : 0)) *
+        const size_t pbytes = (3 * P * CHANNELS * blk + (K->siso ? 2 * CHANNELS * N + CHANNELS : 0)) *
                               sizeof(float);
         const size_t moved = is_level ? 2 * bytes : 2 * bytes + pbytes;
         float *prm[6], *u, *y;
@@ -379,10 +380,13 @@ int main(int argc, char **argv)
         /* diagonally dominant parameters, a fixed seed per configuration */
         rng_state = 0x9e3779b97f4a7c15ull ^ ((uint64_t)K->k << 32) ^
                     ((uint64_t)K->share_level << 8) ^ ((uint64_t)K->share_input << 16) ^
-                    (uint64_t)K->siso;
-        prm[0] = fill(P * CHANNELS * N, 2.0, 3.0);
-        prm[1] = fill(P * CHANNELS * N, -0.5, 0.5);
-        prm[2] = fill(P * CHANNELS * N, -1.0 / K->k, 1.0 / K->k);
+                    (uint64_t)K->siso ^ ((uint64_t)K->dense << 24) ^ ((uint64_t)K->N << 40);
+        prm[0] = fill(P * CHANNELS * blk, 2.0, 3.0);
+        prm[1] = fill(P * CHANNELS * blk, -0.5 / (double)(blk / N), 0.5 / (double)(blk / N));
+        prm[2] = fill(P * CHANNELS * blk, -1.0 / K->k / (double)(blk / N), 1.0 / K->k / (double)(blk / N));
+        for (size_t e = 0; K->dense && e < P * CHANNELS * blk; e++) /* dense: small off the diagonal */
+            if (e % blk / N != e % N)
+                prm[0][e] = (float)((prm[0][e] - 2.5) * 0.6 / (double)N);
         prm[3] = fill(CHANNELS * N, -1.0, 1.0);
         prm[4] = fill(CHANNELS * N, -1.0, 1.0);
         prm[5] = fill(CHANNELS, -1.0, 1.0);
@@ -430,7 +434,8 @@ int main(int argc, char **argv)
         /* the scalar reference, once per configuration */
         if (!no_ref) {
             for (i = 0; i < n_refs; i++)
-                if (refs[i].k == K->k && refs[i].d == K->d &&
+                if (refs[i].k == K->k && refs[i].d == K->d && refs[i].N == K->N &&
+                    refs[i].dense == K->dense &&
                     refs[i].share_level == K->share_level &&
                     refs[i].share_input == K->share_input && refs[i].siso == K->siso)
                     R = &refs[i];
@@ -439,7 +444,7 @@ int main(int argc, char **argv)
                               .share = K->share_level   ? MYO_SHARE_LEVEL
                                        : K->share_input ? MYO_SHARE_INPUT
                                                         : MYO_SHARE_VERTEX,
-                              .readout_siso = K->siso};
+                              .readout_siso = K->siso, .dense = K->dense};
                 myo_ref_params_f rp = {prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]};
                 double tr[100];
                 R = &refs[n_refs];
@@ -458,7 +463,8 @@ int main(int argc, char **argv)
                         return 1;
                     }
                 }
-                R->k = K->k, R->d = K->d, R->share_level = K->share_level;
+                R->k = K->k, R->d = K->d, R->N = K->N, R->dense = K->dense;
+                R->share_level = K->share_level;
                 R->share_input = K->share_input, R->siso = K->siso;
                 R->ms = 1e3 * median(tr, nr) * BATCH / ref_batch; /* it is linear in batch */
                 R->reps = nr;
@@ -479,9 +485,11 @@ int main(int argc, char **argv)
         }
 
         mc = is_level ? memcpy_ms(u, y, bytes, reps) : memcpy_ms(NULL, NULL, moved / 2, reps);
-        flops = (5.0 * (double)K->V + 3.0 * (double)L) * (double)N * BATCH * CHANNELS;
+        flops = (K->dense ? 6.0 * (double)K->V * (double)N + 3.0 * (double)L /* the solve's mat-vecs */
+                          : 5.0 * (double)K->V + 3.0 * (double)L) *
+                (double)N * BATCH * CHANNELS;
         {
-            char ref_s[32] = "-", xref_s[32] = "-", err_s[32] = "-", setup_s[32] = "-";
+            char ref_s[32] = "-", xref_s[32] = "-", err_s[32] = "-", setup_s[32] = "-", scan_s[32] = "-";
             const double gf = flops / (ms * 1e-3) * 1e-9;
             if (!isnan(ref_ms)) {
                 snprintf(ref_s, sizeof ref_s, "%.1f", ref_ms);
@@ -490,12 +498,14 @@ int main(int argc, char **argv)
             }
             if (!isnan(setup_ms))
                 snprintf(setup_s, sizeof setup_s, "%.2f", setup_ms);
+            if (N == 16 && !K->dense) /* the scan has 16 diagonal states */
+                snprintf(scan_s, sizeof scan_s, "%.2f", ms / scan);
             printf("%-20s %-4s %-9s %2d %2d %4zu %5zu %9.3f %8.3f %7.2f%s %5.1f%% %6.0f %5.1f %6.2f "
-                   "%6.2f %8s %8s %7s %7s\n",
+                   "%6s %8s %8s %7s %7s\n",
                    K->name, K->target, path_of(K), K->k, K->d, L, K->V, ms, tmin, gf,
                    is_level ? "*" : " ",
                    100.0 * gf / (strcmp(K->target, "avx512") == 0 ? peak512 : peak2), moved / 1e6,
-                   moved / (ms * 1e-3) * 1e-9, ms / mc, ms / scan, setup_s, ref_s, xref_s, err_s);
+                   moved / (ms * 1e-3) * 1e-9, ms / mc, scan_s, setup_s, ref_s, xref_s, err_s);
         }
         fflush(stdout);
 
