@@ -63,12 +63,15 @@ static inline size_t binary_tokens_4096_round(size_t n, size_t m)
 
 /* Rows x [8 lanes][bs] of one lane group (a vertex's parameter blocks, or
  * Bin, Cout) in lane layout [bs][8] at dst; lanes past `valid` get `pad`
- * on the diagonal entries (n % diag == 0) and 0 elsewhere. */
-static void binary_tokens_4096_lane_block(const float *x, size_t bs, size_t diag, size_t valid, float pad, float *dst)
+ * on the diagonal entries (n % diag == 0) and 0 elsewhere. Asks for the
+ * block `ahead` elements on in cache (the caller's next; 0: none). */
+static void binary_tokens_4096_lane_block(const float *x, size_t bs, size_t diag, size_t valid, float pad, float *dst,
+        size_t ahead)
 {
     size_t n, w;
-    for (w = 0; w < bs * 8; w += 16)
-        _mm_prefetch((const char *)(x + 512 + w), _MM_HINT_T0);
+    if (ahead)
+        for (w = 0; w < bs * 8; w += 16)
+            _mm_prefetch((const char *)(x + ahead + w), _MM_HINT_T0);
     if (valid == 8 && bs == 1) {
         memcpy(dst, x, 8 * sizeof(float));
         return;
@@ -130,7 +133,6 @@ static void binary_tokens_4096_unpack(const float *src, size_t stride, size_t n,
     for (r = 0; r < rows; r++)
         memcpy(dst + r * stride, src + r * 8, n * sizeof(float));
 }
-
 /* Real lanes of lane group gi (the last group may be partial). */
 static size_t binary_tokens_4096_group_lanes(size_t lanes, size_t gi)
 {
@@ -209,9 +211,9 @@ static int binary_tokens_4096_up_leaves(const binary_tokens_4096_run *r, size_t 
                 float *const ag = acc + gi * AR;
                 size_t us;
                 const float *const u = binary_tokens_4096_rows(r->lanes, gi, r->u, r->ut, &us) + (2 * i + j) * us;
-                binary_tokens_4096_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv);
-                binary_tokens_4096_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128);
-                binary_tokens_4096_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256);
+                binary_tokens_4096_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
+                binary_tokens_4096_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
+                binary_tokens_4096_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256, 512);
                 __m256 ck = zero; /* chk of this block, in a register */
                 for (q = 0; q < 8; q += 8) {
                     __m256 alpha = _mm256_load_ps(io + 256 + q);
@@ -249,9 +251,9 @@ static int binary_tokens_4096_up_leaves(const binary_tokens_4096_run *r, size_t 
             const float *const u = binary_tokens_4096_rows(r->lanes, gi, r->u, r->ut, &us) + 2 * i * us;
             float *const y = binary_tokens_4096_rows(r->lanes, gi, r->y, r->yt, &ys) + 2 * i * ys;
             float *const ag2 = acc2 + gi * AR;
-            binary_tokens_4096_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv);
-            binary_tokens_4096_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128);
-            binary_tokens_4096_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256);
+            binary_tokens_4096_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
+            binary_tokens_4096_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
+            binary_tokens_4096_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256, 512);
             for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
                 __m256 si;
                 const __m256 s = _mm256_sub_ps(_mm256_load_ps(pv + n), _mm256_load_ps(ag + n));
@@ -308,9 +310,9 @@ static int binary_tokens_4096_up_leaves(const binary_tokens_4096_run *r, size_t 
         const size_t valid = binary_tokens_4096_group_lanes(r->lanes, gi);
         float *const rg = r->ir + (g * groups + gi) * 768;
         const float *const ag2 = acc2 + gi * AR;
-        binary_tokens_4096_lane_block(r->A + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv);
-        binary_tokens_4096_lane_block(r->B + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128);
-        binary_tokens_4096_lane_block(r->C + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256);
+        binary_tokens_4096_lane_block(r->A + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
+        binary_tokens_4096_lane_block(r->B + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
+        binary_tokens_4096_lane_block(r->C + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256, 512);
         for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
             __m256 si;
             const __m256 s = _mm256_sub_ps(_mm256_load_ps(pv + n), _mm256_load_ps(ag2 + n));
@@ -345,10 +347,10 @@ static int binary_tokens_4096_up(const binary_tokens_4096_run *r, size_t off, si
         const size_t v = off + i;
         float *const rp = r->ir + (v * groups + gi) * 768;
         const float *const rc = r->ir + ((coff + 2 * i) * groups + gi) * 768;
-        binary_tokens_4096_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv);
+        binary_tokens_4096_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
         if (off > 0) {
-            binary_tokens_4096_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128);
-            binary_tokens_4096_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256);
+            binary_tokens_4096_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
+            binary_tokens_4096_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256, 512);
         }
         for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
             __m256 s = _mm256_load_ps(pv + n), si;

@@ -53,12 +53,15 @@ static inline size_t chain_ssm_round(size_t n, size_t m)
 
 /* Rows x [2 lanes][bs] of one lane group (a vertex's parameter blocks, or
  * Bin, Cout) in lane layout [bs][2] at dst; lanes past `valid` get `pad`
- * on the diagonal entries (n % diag == 0) and 0 elsewhere. */
-static void chain_ssm_lane_block(const double *x, size_t bs, size_t diag, size_t valid, double pad, double *dst)
+ * on the diagonal entries (n % diag == 0) and 0 elsewhere. Asks for the
+ * block `ahead` elements on in cache (the caller's next; 0: none). */
+static void chain_ssm_lane_block(const double *x, size_t bs, size_t diag, size_t valid, double pad, double *dst,
+        size_t ahead)
 {
     size_t n, w;
-    for (w = 0; w < bs * 2; w += 8)
-        ((void)(x + 256 + w));
+    if (ahead)
+        for (w = 0; w < bs * 2; w += 8)
+            ((void)(x + ahead + w));
     if (valid == 2 && bs == 1) {
         memcpy(dst, x, 2 * sizeof(double));
         return;
@@ -114,7 +117,6 @@ static void chain_ssm_unpack(const double *src, size_t stride, size_t n, size_t 
     for (r = 0; r < rows; r++)
         memcpy(dst + r * stride, src + r * 2, n * sizeof(double));
 }
-
 /* Real lanes of lane group gi (the last group may be partial). */
 static size_t chain_ssm_group_lanes(size_t lanes, size_t gi)
 {
@@ -182,10 +184,10 @@ static void chain_ssm_step(const chain_ssm_run *r, size_t gi, size_t v, double *
         for (b = 0; b < nb; b++) /* and its rows of u */
             ((void)(u - 2 * us + b * 256 * us));
     }
-    chain_ssm_lane_block(r->A + ((v) * r->lanes + gi * 2) * 8, 8, 1, valid, 1, pv);
+    chain_ssm_lane_block(r->A + ((v) * r->lanes + gi * 2) * 8, 8, 1, valid, 1, pv, 256);
     if (v > 0) {
-        chain_ssm_lane_block(r->B + ((v) * r->lanes + gi * 2) * 8, 8, 1, valid, 0, pv + 16);
-        chain_ssm_lane_block(r->C + ((v) * r->lanes + gi * 2) * 8, 8, 1, valid, 0, pv + 32);
+        chain_ssm_lane_block(r->B + ((v) * r->lanes + gi * 2) * 8, 8, 1, valid, 0, pv + 16, 256);
+        chain_ssm_lane_block(r->C + ((v) * r->lanes + gi * 2) * 8, 8, 1, valid, 0, pv + 32, 256);
     } else { /* the root has no parent: its B and C are not read */
         memset(pv + 16, 0, 32 * sizeof(double));
     }

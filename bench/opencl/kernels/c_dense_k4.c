@@ -86,12 +86,15 @@ static inline size_t c_dense_k4_round(size_t n, size_t m)
 
 /* Rows x [8 lanes][bs] of one lane group (a vertex's parameter blocks, or
  * Bin, Cout) in lane layout [bs][8] at dst; lanes past `valid` get `pad`
- * on the diagonal entries (n % diag == 0) and 0 elsewhere. */
-static void c_dense_k4_lane_block(const float *x, size_t bs, size_t diag, size_t valid, float pad, float *dst)
+ * on the diagonal entries (n % diag == 0) and 0 elsewhere. Asks for the
+ * block `ahead` elements on in cache (the caller's next; 0: none). */
+static void c_dense_k4_lane_block(const float *x, size_t bs, size_t diag, size_t valid, float pad, float *dst,
+        size_t ahead)
 {
     size_t n, w;
-    for (w = 0; w < bs * 8; w += 16)
-        _mm_prefetch((const char *)(x + 512 + w), _MM_HINT_T0);
+    if (ahead)
+        for (w = 0; w < bs * 8; w += 16)
+            _mm_prefetch((const char *)(x + ahead + w), _MM_HINT_T0);
     if (valid == 8 && bs == 1) {
         memcpy(dst, x, 8 * sizeof(float));
         return;
@@ -105,6 +108,37 @@ static void c_dense_k4_lane_block(const float *x, size_t bs, size_t diag, size_t
     for (n = 0; n < bs; n++)
         for (w = 0; w < 8; w++)
             dst[n * 8 + w] = w < valid ? x[w * bs + n] : n % diag == 0 ? pad : 0;
+}
+
+/* The inverse: a lane-layout block src [bs][8] written (add: added) to
+ * the parameter-layout rows of one lane group at x ([8 lanes][bs]), lanes
+ * below `valid` only; tmp: bs * 8 elements of scratch. May stream: the
+ * caller fences before the gradients are read. */
+static void c_dense_k4_lane_unblock(const float *src, size_t bs, size_t valid, int add, float *x, float *tmp)
+{
+    size_t n, w;
+    if (valid == 8 && bs == 1) {
+        for (w = 0; w < 8; w += 8)
+            _mm256_storeu_ps(x + w, add ? _mm256_add_ps(_mm256_loadu_ps(x + w), _mm256_load_ps(src + w)) : _mm256_load_ps(src + w));
+        return;
+    }
+    if (valid == 8 && bs % 8 == 0) {
+        for (w = 0; w < 8; w += 8)
+            for (n = 0; n < bs; n += 8)
+                { const __m256 r0 = _mm256_loadu_ps((src + n * 8 + w) + 0 * (8)); const __m256 r1 = _mm256_loadu_ps((src + n * 8 + w) + 1 * (8)); const __m256 r2 = _mm256_loadu_ps((src + n * 8 + w) + 2 * (8)); const __m256 r3 = _mm256_loadu_ps((src + n * 8 + w) + 3 * (8)); const __m256 r4 = _mm256_loadu_ps((src + n * 8 + w) + 4 * (8)); const __m256 r5 = _mm256_loadu_ps((src + n * 8 + w) + 5 * (8)); const __m256 r6 = _mm256_loadu_ps((src + n * 8 + w) + 6 * (8)); const __m256 r7 = _mm256_loadu_ps((src + n * 8 + w) + 7 * (8)); const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1); const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3); const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5); const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7); const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE); const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE); const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE); const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE); _mm256_storeu_ps((tmp + w * bs + n) + 0 * (bs), _mm256_permute2f128_ps(u0, u4, 0x20)); _mm256_storeu_ps((tmp + w * bs + n) + 1 * (bs), _mm256_permute2f128_ps(u1, u5, 0x20)); _mm256_storeu_ps((tmp + w * bs + n) + 2 * (bs), _mm256_permute2f128_ps(u2, u6, 0x20)); _mm256_storeu_ps((tmp + w * bs + n) + 3 * (bs), _mm256_permute2f128_ps(u3, u7, 0x20)); _mm256_storeu_ps((tmp + w * bs + n) + 4 * (bs), _mm256_permute2f128_ps(u0, u4, 0x31)); _mm256_storeu_ps((tmp + w * bs + n) + 5 * (bs), _mm256_permute2f128_ps(u1, u5, 0x31)); _mm256_storeu_ps((tmp + w * bs + n) + 6 * (bs), _mm256_permute2f128_ps(u2, u6, 0x31)); _mm256_storeu_ps((tmp + w * bs + n) + 7 * (bs), _mm256_permute2f128_ps(u3, u7, 0x31)); }
+        if (!add && (uintptr_t)x % 32 == 0) { /* whole lines, not read first */
+            for (w = 0; w < bs * 8; w += 8)
+                _mm256_stream_ps(x + w, _mm256_load_ps(tmp + w));
+            return;
+        }
+        for (w = 0; w < bs * 8; w += 8)
+            _mm256_storeu_ps(x + w, add ? _mm256_add_ps(_mm256_loadu_ps(x + w), _mm256_load_ps(tmp + w)) : _mm256_load_ps(tmp + w));
+        return;
+    }
+    (void)tmp;
+    for (w = 0; w < valid; w++)
+        for (n = 0; n < bs; n++)
+            x[w * bs + n] = add ? x[w * bs + n] + src[n * 8 + w] : src[n * 8 + w];
 }
 
 /* 2 if a lane of chk is NaN: a pivot was zero or not finite. */
@@ -163,59 +197,590 @@ static void c_dense_k4_binv(float *X, size_t q, __m256 *chk)
 {
     const __m256 one = _mm256_set1_ps(1), zero = _mm256_setzero_ps(), half = _mm256_set1_ps(0.5);
     __m256 piv[4]; /* the row each column's pivot came from, per lane */
+    int moved[4]; /* whether any lane's came from another row (most blocks: none) */
     __m256 ck = *chk;
-    size_t a, b, c;
-    for (c = 0; c < 4; c++) {
-        __m256 best, idx = _mm256_set1_ps((float)c), p, pi;
+    (void)half, (void)piv; /* N 1: no row exchanges */
+    __m256 x0_0 = _mm256_load_ps(X + ((0) * 4 + (0)) * 8 + q);
+    __m256 x0_1 = _mm256_load_ps(X + ((0) * 4 + (1)) * 8 + q);
+    __m256 x0_2 = _mm256_load_ps(X + ((0) * 4 + (2)) * 8 + q);
+    __m256 x0_3 = _mm256_load_ps(X + ((0) * 4 + (3)) * 8 + q);
+    __m256 x1_0 = _mm256_load_ps(X + ((1) * 4 + (0)) * 8 + q);
+    __m256 x1_1 = _mm256_load_ps(X + ((1) * 4 + (1)) * 8 + q);
+    __m256 x1_2 = _mm256_load_ps(X + ((1) * 4 + (2)) * 8 + q);
+    __m256 x1_3 = _mm256_load_ps(X + ((1) * 4 + (3)) * 8 + q);
+    __m256 x2_0 = _mm256_load_ps(X + ((2) * 4 + (0)) * 8 + q);
+    __m256 x2_1 = _mm256_load_ps(X + ((2) * 4 + (1)) * 8 + q);
+    __m256 x2_2 = _mm256_load_ps(X + ((2) * 4 + (2)) * 8 + q);
+    __m256 x2_3 = _mm256_load_ps(X + ((2) * 4 + (3)) * 8 + q);
+    __m256 x3_0 = _mm256_load_ps(X + ((3) * 4 + (0)) * 8 + q);
+    __m256 x3_1 = _mm256_load_ps(X + ((3) * 4 + (1)) * 8 + q);
+    __m256 x3_2 = _mm256_load_ps(X + ((3) * 4 + (2)) * 8 + q);
+    __m256 x3_3 = _mm256_load_ps(X + ((3) * 4 + (3)) * 8 + q);
+    {
+        __m256 best, idx = _mm256_set1_ps((float)0), p, pi;
         {
-            const __m256 x = _mm256_load_ps(X + ((c) * 4 + (c)) * 8 + q);
-            best = _mm256_max_ps(x, _mm256_sub_ps(_mm256_setzero_ps(), x));
+            const __m256 x = x0_0;
+            best = _mm256_max_ps(x, _mm256_sub_ps(zero, x));
         }
-        for (a = c + 1; a < 4; a++) {
-            const __m256 x = _mm256_load_ps(X + ((a) * 4 + (c)) * 8 + q), ax = _mm256_max_ps(x, _mm256_sub_ps(_mm256_setzero_ps(), x));
+        {
+            const __m256 x = x1_0, ax = _mm256_max_ps(x, _mm256_sub_ps(zero, x));
             const __m256 m = _mm256_cmp_ps(ax, best, _CMP_GT_OQ);
             best = _mm256_blendv_ps(best, ax, m);
-            idx = _mm256_blendv_ps(idx, _mm256_set1_ps((float)a), m);
+            idx = _mm256_blendv_ps(idx, _mm256_set1_ps((float)1), m);
         }
-        piv[c] = idx;
-        for (a = c + 1; a < 4; a++) { /* swap rows c and a where a is the pivot row */
-            const __m256 da = _mm256_sub_ps(idx, _mm256_set1_ps((float)a)), ad = _mm256_max_ps(da, _mm256_sub_ps(_mm256_setzero_ps(), da));
-            const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
-            for (b = 0; b < 4; b++) {
-                const __m256 xc = _mm256_load_ps(X + ((c) * 4 + (b)) * 8 + q), xa = _mm256_load_ps(X + ((a) * 4 + (b)) * 8 + q);
-                _mm256_store_ps(X + ((c) * 4 + (b)) * 8 + q, _mm256_blendv_ps(xc, xa, m));
-                _mm256_store_ps(X + ((a) * 4 + (b)) * 8 + q, _mm256_blendv_ps(xa, xc, m));
+        {
+            const __m256 x = x2_0, ax = _mm256_max_ps(x, _mm256_sub_ps(zero, x));
+            const __m256 m = _mm256_cmp_ps(ax, best, _CMP_GT_OQ);
+            best = _mm256_blendv_ps(best, ax, m);
+            idx = _mm256_blendv_ps(idx, _mm256_set1_ps((float)2), m);
+        }
+        {
+            const __m256 x = x3_0, ax = _mm256_max_ps(x, _mm256_sub_ps(zero, x));
+            const __m256 m = _mm256_cmp_ps(ax, best, _CMP_GT_OQ);
+            best = _mm256_blendv_ps(best, ax, m);
+            idx = _mm256_blendv_ps(idx, _mm256_set1_ps((float)3), m);
+        }
+        (void)best; /* the last column has no candidates */
+        piv[0] = idx;
+        {
+            float at[8];
+            size_t w;
+            _mm256_storeu_ps(at, idx);
+            for (moved[0] = 0, w = 0; w < 8; w++)
+                moved[0] |= at[w] != (float)0;
+        }
+        if (moved[0]) { /* swap rows c and a where a is the pivot row */
+            {
+                const __m256 da = _mm256_sub_ps(idx, _mm256_set1_ps((float)1)), ad = _mm256_max_ps(da, _mm256_sub_ps(zero, da));
+                    const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
+                {
+                    const __m256 s0 = x0_0, s1 = x1_0;
+                    x0_0 = _mm256_blendv_ps(s0, s1, m);
+                    x1_0 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x0_1, s1 = x1_1;
+                    x0_1 = _mm256_blendv_ps(s0, s1, m);
+                    x1_1 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x0_2, s1 = x1_2;
+                    x0_2 = _mm256_blendv_ps(s0, s1, m);
+                    x1_2 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x0_3, s1 = x1_3;
+                    x0_3 = _mm256_blendv_ps(s0, s1, m);
+                    x1_3 = _mm256_blendv_ps(s1, s0, m);
+                }
+            }
+            {
+                const __m256 da = _mm256_sub_ps(idx, _mm256_set1_ps((float)2)), ad = _mm256_max_ps(da, _mm256_sub_ps(zero, da));
+                    const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
+                {
+                    const __m256 s0 = x0_0, s1 = x2_0;
+                    x0_0 = _mm256_blendv_ps(s0, s1, m);
+                    x2_0 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x0_1, s1 = x2_1;
+                    x0_1 = _mm256_blendv_ps(s0, s1, m);
+                    x2_1 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x0_2, s1 = x2_2;
+                    x0_2 = _mm256_blendv_ps(s0, s1, m);
+                    x2_2 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x0_3, s1 = x2_3;
+                    x0_3 = _mm256_blendv_ps(s0, s1, m);
+                    x2_3 = _mm256_blendv_ps(s1, s0, m);
+                }
+            }
+            {
+                const __m256 da = _mm256_sub_ps(idx, _mm256_set1_ps((float)3)), ad = _mm256_max_ps(da, _mm256_sub_ps(zero, da));
+                    const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
+                {
+                    const __m256 s0 = x0_0, s1 = x3_0;
+                    x0_0 = _mm256_blendv_ps(s0, s1, m);
+                    x3_0 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x0_1, s1 = x3_1;
+                    x0_1 = _mm256_blendv_ps(s0, s1, m);
+                    x3_1 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x0_2, s1 = x3_2;
+                    x0_2 = _mm256_blendv_ps(s0, s1, m);
+                    x3_2 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x0_3, s1 = x3_3;
+                    x0_3 = _mm256_blendv_ps(s0, s1, m);
+                    x3_3 = _mm256_blendv_ps(s1, s0, m);
+                }
             }
         }
-        p = _mm256_load_ps(X + ((c) * 4 + (c)) * 8 + q);
+        p = x0_0;
         pi = _mm256_div_ps(one, p);
         ck = _mm256_add_ps(ck, _mm256_fmadd_ps(p, zero, _mm256_mul_ps(pi, zero)));
-        _mm256_store_ps(X + ((c) * 4 + (c)) * 8 + q, one);
-        for (b = 0; b < 4; b++)
-            _mm256_store_ps(X + ((c) * 4 + (b)) * 8 + q, _mm256_mul_ps(_mm256_load_ps(X + ((c) * 4 + (b)) * 8 + q), pi));
-        for (a = 0; a < 4; a++) {
-            __m256 m;
-            if (a == c)
-                continue;
-            m = _mm256_load_ps(X + ((a) * 4 + (c)) * 8 + q);
-            _mm256_store_ps(X + ((a) * 4 + (c)) * 8 + q, zero);
-            for (b = 0; b < 4; b++)
-                _mm256_store_ps(X + ((a) * 4 + (b)) * 8 + q, _mm256_fnmadd_ps(m, _mm256_load_ps(X + ((c) * 4 + (b)) * 8 + q), _mm256_load_ps(X + ((a) * 4 + (b)) * 8 + q)));
+        x0_0 = one;
+        x0_0 = _mm256_mul_ps(x0_0, pi);
+        x0_1 = _mm256_mul_ps(x0_1, pi);
+        x0_2 = _mm256_mul_ps(x0_2, pi);
+        x0_3 = _mm256_mul_ps(x0_3, pi);
+        {
+            const __m256 m = x1_0;
+            x1_0 = zero;
+            x1_0 = _mm256_fnmadd_ps(m, x0_0, x1_0);
+            x1_1 = _mm256_fnmadd_ps(m, x0_1, x1_1);
+            x1_2 = _mm256_fnmadd_ps(m, x0_2, x1_2);
+            x1_3 = _mm256_fnmadd_ps(m, x0_3, x1_3);
+        }
+        {
+            const __m256 m = x2_0;
+            x2_0 = zero;
+            x2_0 = _mm256_fnmadd_ps(m, x0_0, x2_0);
+            x2_1 = _mm256_fnmadd_ps(m, x0_1, x2_1);
+            x2_2 = _mm256_fnmadd_ps(m, x0_2, x2_2);
+            x2_3 = _mm256_fnmadd_ps(m, x0_3, x2_3);
+        }
+        {
+            const __m256 m = x3_0;
+            x3_0 = zero;
+            x3_0 = _mm256_fnmadd_ps(m, x0_0, x3_0);
+            x3_1 = _mm256_fnmadd_ps(m, x0_1, x3_1);
+            x3_2 = _mm256_fnmadd_ps(m, x0_2, x3_2);
+            x3_3 = _mm256_fnmadd_ps(m, x0_3, x3_3);
+        }
+    }
+    {
+        __m256 best, idx = _mm256_set1_ps((float)1), p, pi;
+        {
+            const __m256 x = x1_1;
+            best = _mm256_max_ps(x, _mm256_sub_ps(zero, x));
+        }
+        {
+            const __m256 x = x2_1, ax = _mm256_max_ps(x, _mm256_sub_ps(zero, x));
+            const __m256 m = _mm256_cmp_ps(ax, best, _CMP_GT_OQ);
+            best = _mm256_blendv_ps(best, ax, m);
+            idx = _mm256_blendv_ps(idx, _mm256_set1_ps((float)2), m);
+        }
+        {
+            const __m256 x = x3_1, ax = _mm256_max_ps(x, _mm256_sub_ps(zero, x));
+            const __m256 m = _mm256_cmp_ps(ax, best, _CMP_GT_OQ);
+            best = _mm256_blendv_ps(best, ax, m);
+            idx = _mm256_blendv_ps(idx, _mm256_set1_ps((float)3), m);
+        }
+        (void)best; /* the last column has no candidates */
+        piv[1] = idx;
+        {
+            float at[8];
+            size_t w;
+            _mm256_storeu_ps(at, idx);
+            for (moved[1] = 0, w = 0; w < 8; w++)
+                moved[1] |= at[w] != (float)1;
+        }
+        if (moved[1]) { /* swap rows c and a where a is the pivot row */
+            {
+                const __m256 da = _mm256_sub_ps(idx, _mm256_set1_ps((float)2)), ad = _mm256_max_ps(da, _mm256_sub_ps(zero, da));
+                    const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
+                {
+                    const __m256 s0 = x1_0, s1 = x2_0;
+                    x1_0 = _mm256_blendv_ps(s0, s1, m);
+                    x2_0 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x1_1, s1 = x2_1;
+                    x1_1 = _mm256_blendv_ps(s0, s1, m);
+                    x2_1 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x1_2, s1 = x2_2;
+                    x1_2 = _mm256_blendv_ps(s0, s1, m);
+                    x2_2 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x1_3, s1 = x2_3;
+                    x1_3 = _mm256_blendv_ps(s0, s1, m);
+                    x2_3 = _mm256_blendv_ps(s1, s0, m);
+                }
+            }
+            {
+                const __m256 da = _mm256_sub_ps(idx, _mm256_set1_ps((float)3)), ad = _mm256_max_ps(da, _mm256_sub_ps(zero, da));
+                    const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
+                {
+                    const __m256 s0 = x1_0, s1 = x3_0;
+                    x1_0 = _mm256_blendv_ps(s0, s1, m);
+                    x3_0 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x1_1, s1 = x3_1;
+                    x1_1 = _mm256_blendv_ps(s0, s1, m);
+                    x3_1 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x1_2, s1 = x3_2;
+                    x1_2 = _mm256_blendv_ps(s0, s1, m);
+                    x3_2 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x1_3, s1 = x3_3;
+                    x1_3 = _mm256_blendv_ps(s0, s1, m);
+                    x3_3 = _mm256_blendv_ps(s1, s0, m);
+                }
+            }
+        }
+        p = x1_1;
+        pi = _mm256_div_ps(one, p);
+        ck = _mm256_add_ps(ck, _mm256_fmadd_ps(p, zero, _mm256_mul_ps(pi, zero)));
+        x1_1 = one;
+        x1_0 = _mm256_mul_ps(x1_0, pi);
+        x1_1 = _mm256_mul_ps(x1_1, pi);
+        x1_2 = _mm256_mul_ps(x1_2, pi);
+        x1_3 = _mm256_mul_ps(x1_3, pi);
+        {
+            const __m256 m = x0_1;
+            x0_1 = zero;
+            x0_0 = _mm256_fnmadd_ps(m, x1_0, x0_0);
+            x0_1 = _mm256_fnmadd_ps(m, x1_1, x0_1);
+            x0_2 = _mm256_fnmadd_ps(m, x1_2, x0_2);
+            x0_3 = _mm256_fnmadd_ps(m, x1_3, x0_3);
+        }
+        {
+            const __m256 m = x2_1;
+            x2_1 = zero;
+            x2_0 = _mm256_fnmadd_ps(m, x1_0, x2_0);
+            x2_1 = _mm256_fnmadd_ps(m, x1_1, x2_1);
+            x2_2 = _mm256_fnmadd_ps(m, x1_2, x2_2);
+            x2_3 = _mm256_fnmadd_ps(m, x1_3, x2_3);
+        }
+        {
+            const __m256 m = x3_1;
+            x3_1 = zero;
+            x3_0 = _mm256_fnmadd_ps(m, x1_0, x3_0);
+            x3_1 = _mm256_fnmadd_ps(m, x1_1, x3_1);
+            x3_2 = _mm256_fnmadd_ps(m, x1_2, x3_2);
+            x3_3 = _mm256_fnmadd_ps(m, x1_3, x3_3);
+        }
+    }
+    {
+        __m256 best, idx = _mm256_set1_ps((float)2), p, pi;
+        {
+            const __m256 x = x2_2;
+            best = _mm256_max_ps(x, _mm256_sub_ps(zero, x));
+        }
+        {
+            const __m256 x = x3_2, ax = _mm256_max_ps(x, _mm256_sub_ps(zero, x));
+            const __m256 m = _mm256_cmp_ps(ax, best, _CMP_GT_OQ);
+            best = _mm256_blendv_ps(best, ax, m);
+            idx = _mm256_blendv_ps(idx, _mm256_set1_ps((float)3), m);
+        }
+        (void)best; /* the last column has no candidates */
+        piv[2] = idx;
+        {
+            float at[8];
+            size_t w;
+            _mm256_storeu_ps(at, idx);
+            for (moved[2] = 0, w = 0; w < 8; w++)
+                moved[2] |= at[w] != (float)2;
+        }
+        if (moved[2]) { /* swap rows c and a where a is the pivot row */
+            {
+                const __m256 da = _mm256_sub_ps(idx, _mm256_set1_ps((float)3)), ad = _mm256_max_ps(da, _mm256_sub_ps(zero, da));
+                    const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
+                {
+                    const __m256 s0 = x2_0, s1 = x3_0;
+                    x2_0 = _mm256_blendv_ps(s0, s1, m);
+                    x3_0 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x2_1, s1 = x3_1;
+                    x2_1 = _mm256_blendv_ps(s0, s1, m);
+                    x3_1 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x2_2, s1 = x3_2;
+                    x2_2 = _mm256_blendv_ps(s0, s1, m);
+                    x3_2 = _mm256_blendv_ps(s1, s0, m);
+                }
+                {
+                    const __m256 s0 = x2_3, s1 = x3_3;
+                    x2_3 = _mm256_blendv_ps(s0, s1, m);
+                    x3_3 = _mm256_blendv_ps(s1, s0, m);
+                }
+            }
+        }
+        p = x2_2;
+        pi = _mm256_div_ps(one, p);
+        ck = _mm256_add_ps(ck, _mm256_fmadd_ps(p, zero, _mm256_mul_ps(pi, zero)));
+        x2_2 = one;
+        x2_0 = _mm256_mul_ps(x2_0, pi);
+        x2_1 = _mm256_mul_ps(x2_1, pi);
+        x2_2 = _mm256_mul_ps(x2_2, pi);
+        x2_3 = _mm256_mul_ps(x2_3, pi);
+        {
+            const __m256 m = x0_2;
+            x0_2 = zero;
+            x0_0 = _mm256_fnmadd_ps(m, x2_0, x0_0);
+            x0_1 = _mm256_fnmadd_ps(m, x2_1, x0_1);
+            x0_2 = _mm256_fnmadd_ps(m, x2_2, x0_2);
+            x0_3 = _mm256_fnmadd_ps(m, x2_3, x0_3);
+        }
+        {
+            const __m256 m = x1_2;
+            x1_2 = zero;
+            x1_0 = _mm256_fnmadd_ps(m, x2_0, x1_0);
+            x1_1 = _mm256_fnmadd_ps(m, x2_1, x1_1);
+            x1_2 = _mm256_fnmadd_ps(m, x2_2, x1_2);
+            x1_3 = _mm256_fnmadd_ps(m, x2_3, x1_3);
+        }
+        {
+            const __m256 m = x3_2;
+            x3_2 = zero;
+            x3_0 = _mm256_fnmadd_ps(m, x2_0, x3_0);
+            x3_1 = _mm256_fnmadd_ps(m, x2_1, x3_1);
+            x3_2 = _mm256_fnmadd_ps(m, x2_2, x3_2);
+            x3_3 = _mm256_fnmadd_ps(m, x2_3, x3_3);
+        }
+    }
+    {
+        __m256 best, idx = _mm256_set1_ps((float)3), p, pi;
+        {
+            const __m256 x = x3_3;
+            best = _mm256_max_ps(x, _mm256_sub_ps(zero, x));
+        }
+        (void)best; /* the last column has no candidates */
+        piv[3] = idx;
+        {
+            float at[8];
+            size_t w;
+            _mm256_storeu_ps(at, idx);
+            for (moved[3] = 0, w = 0; w < 8; w++)
+                moved[3] |= at[w] != (float)3;
+        }
+        if (moved[3]) { /* swap rows c and a where a is the pivot row */
+        }
+        p = x3_3;
+        pi = _mm256_div_ps(one, p);
+        ck = _mm256_add_ps(ck, _mm256_fmadd_ps(p, zero, _mm256_mul_ps(pi, zero)));
+        x3_3 = one;
+        x3_0 = _mm256_mul_ps(x3_0, pi);
+        x3_1 = _mm256_mul_ps(x3_1, pi);
+        x3_2 = _mm256_mul_ps(x3_2, pi);
+        x3_3 = _mm256_mul_ps(x3_3, pi);
+        {
+            const __m256 m = x0_3;
+            x0_3 = zero;
+            x0_0 = _mm256_fnmadd_ps(m, x3_0, x0_0);
+            x0_1 = _mm256_fnmadd_ps(m, x3_1, x0_1);
+            x0_2 = _mm256_fnmadd_ps(m, x3_2, x0_2);
+            x0_3 = _mm256_fnmadd_ps(m, x3_3, x0_3);
+        }
+        {
+            const __m256 m = x1_3;
+            x1_3 = zero;
+            x1_0 = _mm256_fnmadd_ps(m, x3_0, x1_0);
+            x1_1 = _mm256_fnmadd_ps(m, x3_1, x1_1);
+            x1_2 = _mm256_fnmadd_ps(m, x3_2, x1_2);
+            x1_3 = _mm256_fnmadd_ps(m, x3_3, x1_3);
+        }
+        {
+            const __m256 m = x2_3;
+            x2_3 = zero;
+            x2_0 = _mm256_fnmadd_ps(m, x3_0, x2_0);
+            x2_1 = _mm256_fnmadd_ps(m, x3_1, x2_1);
+            x2_2 = _mm256_fnmadd_ps(m, x3_2, x2_2);
+            x2_3 = _mm256_fnmadd_ps(m, x3_3, x2_3);
         }
     }
     /* (P S)^-1 = S^-1 P^T: undo the row swaps on the columns, last first */
-    for (c = 4; c-- > 0;)
-        for (a = 4; a-- > c + 1;) {
-            const __m256 da = _mm256_sub_ps(piv[c], _mm256_set1_ps((float)a)), ad = _mm256_max_ps(da, _mm256_sub_ps(_mm256_setzero_ps(), da));
-            const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
-            for (b = 0; b < 4; b++) {
-                const __m256 xc = _mm256_load_ps(X + ((b) * 4 + (c)) * 8 + q), xa = _mm256_load_ps(X + ((b) * 4 + (a)) * 8 + q);
-                _mm256_store_ps(X + ((b) * 4 + (c)) * 8 + q, _mm256_blendv_ps(xc, xa, m));
-                _mm256_store_ps(X + ((b) * 4 + (a)) * 8 + q, _mm256_blendv_ps(xa, xc, m));
+    if (moved[3]) {
+    }
+    if (moved[2]) {
+        {
+            const __m256 da = _mm256_sub_ps(piv[2], _mm256_set1_ps((float)3)), ad = _mm256_max_ps(da, _mm256_sub_ps(zero, da));
+                const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
+            {
+                const __m256 s0 = x0_2, s1 = x0_3;
+                x0_2 = _mm256_blendv_ps(s0, s1, m);
+                x0_3 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x1_2, s1 = x1_3;
+                x1_2 = _mm256_blendv_ps(s0, s1, m);
+                x1_3 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x2_2, s1 = x2_3;
+                x2_2 = _mm256_blendv_ps(s0, s1, m);
+                x2_3 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x3_2, s1 = x3_3;
+                x3_2 = _mm256_blendv_ps(s0, s1, m);
+                x3_3 = _mm256_blendv_ps(s1, s0, m);
             }
         }
-    for (a = 0; a < 16; a++)
-        ck = _mm256_add_ps(ck, _mm256_mul_ps(_mm256_load_ps(X + a * 8 + q), zero));
+    }
+    if (moved[1]) {
+        {
+            const __m256 da = _mm256_sub_ps(piv[1], _mm256_set1_ps((float)2)), ad = _mm256_max_ps(da, _mm256_sub_ps(zero, da));
+                const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
+            {
+                const __m256 s0 = x0_1, s1 = x0_2;
+                x0_1 = _mm256_blendv_ps(s0, s1, m);
+                x0_2 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x1_1, s1 = x1_2;
+                x1_1 = _mm256_blendv_ps(s0, s1, m);
+                x1_2 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x2_1, s1 = x2_2;
+                x2_1 = _mm256_blendv_ps(s0, s1, m);
+                x2_2 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x3_1, s1 = x3_2;
+                x3_1 = _mm256_blendv_ps(s0, s1, m);
+                x3_2 = _mm256_blendv_ps(s1, s0, m);
+            }
+        }
+        {
+            const __m256 da = _mm256_sub_ps(piv[1], _mm256_set1_ps((float)3)), ad = _mm256_max_ps(da, _mm256_sub_ps(zero, da));
+                const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
+            {
+                const __m256 s0 = x0_1, s1 = x0_3;
+                x0_1 = _mm256_blendv_ps(s0, s1, m);
+                x0_3 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x1_1, s1 = x1_3;
+                x1_1 = _mm256_blendv_ps(s0, s1, m);
+                x1_3 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x2_1, s1 = x2_3;
+                x2_1 = _mm256_blendv_ps(s0, s1, m);
+                x2_3 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x3_1, s1 = x3_3;
+                x3_1 = _mm256_blendv_ps(s0, s1, m);
+                x3_3 = _mm256_blendv_ps(s1, s0, m);
+            }
+        }
+    }
+    if (moved[0]) {
+        {
+            const __m256 da = _mm256_sub_ps(piv[0], _mm256_set1_ps((float)1)), ad = _mm256_max_ps(da, _mm256_sub_ps(zero, da));
+                const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
+            {
+                const __m256 s0 = x0_0, s1 = x0_1;
+                x0_0 = _mm256_blendv_ps(s0, s1, m);
+                x0_1 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x1_0, s1 = x1_1;
+                x1_0 = _mm256_blendv_ps(s0, s1, m);
+                x1_1 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x2_0, s1 = x2_1;
+                x2_0 = _mm256_blendv_ps(s0, s1, m);
+                x2_1 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x3_0, s1 = x3_1;
+                x3_0 = _mm256_blendv_ps(s0, s1, m);
+                x3_1 = _mm256_blendv_ps(s1, s0, m);
+            }
+        }
+        {
+            const __m256 da = _mm256_sub_ps(piv[0], _mm256_set1_ps((float)2)), ad = _mm256_max_ps(da, _mm256_sub_ps(zero, da));
+                const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
+            {
+                const __m256 s0 = x0_0, s1 = x0_2;
+                x0_0 = _mm256_blendv_ps(s0, s1, m);
+                x0_2 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x1_0, s1 = x1_2;
+                x1_0 = _mm256_blendv_ps(s0, s1, m);
+                x1_2 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x2_0, s1 = x2_2;
+                x2_0 = _mm256_blendv_ps(s0, s1, m);
+                x2_2 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x3_0, s1 = x3_2;
+                x3_0 = _mm256_blendv_ps(s0, s1, m);
+                x3_2 = _mm256_blendv_ps(s1, s0, m);
+            }
+        }
+        {
+            const __m256 da = _mm256_sub_ps(piv[0], _mm256_set1_ps((float)3)), ad = _mm256_max_ps(da, _mm256_sub_ps(zero, da));
+                const __m256 m = _mm256_cmp_ps(ad, half, _CMP_LT_OQ);
+            {
+                const __m256 s0 = x0_0, s1 = x0_3;
+                x0_0 = _mm256_blendv_ps(s0, s1, m);
+                x0_3 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x1_0, s1 = x1_3;
+                x1_0 = _mm256_blendv_ps(s0, s1, m);
+                x1_3 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x2_0, s1 = x2_3;
+                x2_0 = _mm256_blendv_ps(s0, s1, m);
+                x2_3 = _mm256_blendv_ps(s1, s0, m);
+            }
+            {
+                const __m256 s0 = x3_0, s1 = x3_3;
+                x3_0 = _mm256_blendv_ps(s0, s1, m);
+                x3_3 = _mm256_blendv_ps(s1, s0, m);
+            }
+        }
+    }
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x0_0, zero));
+    _mm256_store_ps(X + ((0) * 4 + (0)) * 8 + q, x0_0);
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x0_1, zero));
+    _mm256_store_ps(X + ((0) * 4 + (1)) * 8 + q, x0_1);
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x0_2, zero));
+    _mm256_store_ps(X + ((0) * 4 + (2)) * 8 + q, x0_2);
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x0_3, zero));
+    _mm256_store_ps(X + ((0) * 4 + (3)) * 8 + q, x0_3);
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x1_0, zero));
+    _mm256_store_ps(X + ((1) * 4 + (0)) * 8 + q, x1_0);
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x1_1, zero));
+    _mm256_store_ps(X + ((1) * 4 + (1)) * 8 + q, x1_1);
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x1_2, zero));
+    _mm256_store_ps(X + ((1) * 4 + (2)) * 8 + q, x1_2);
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x1_3, zero));
+    _mm256_store_ps(X + ((1) * 4 + (3)) * 8 + q, x1_3);
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x2_0, zero));
+    _mm256_store_ps(X + ((2) * 4 + (0)) * 8 + q, x2_0);
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x2_1, zero));
+    _mm256_store_ps(X + ((2) * 4 + (1)) * 8 + q, x2_1);
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x2_2, zero));
+    _mm256_store_ps(X + ((2) * 4 + (2)) * 8 + q, x2_2);
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x2_3, zero));
+    _mm256_store_ps(X + ((2) * 4 + (3)) * 8 + q, x2_3);
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x3_0, zero));
+    _mm256_store_ps(X + ((3) * 4 + (0)) * 8 + q, x3_0);
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x3_1, zero));
+    _mm256_store_ps(X + ((3) * 4 + (1)) * 8 + q, x3_1);
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x3_2, zero));
+    _mm256_store_ps(X + ((3) * 4 + (2)) * 8 + q, x3_2);
+    ck = _mm256_add_ps(ck, _mm256_mul_ps(x3_3, zero));
+    _mm256_store_ps(X + ((3) * 4 + (3)) * 8 + q, x3_3);
     *chk = ck;
 }
 
@@ -297,15 +862,19 @@ static int c_dense_k4_factor_folded(const c_dense_k4_params *p, size_t channels,
                 float *const r = f + pv * 384;
                 const size_t valid = lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
                 const size_t x = (pv * lanes + gi * 8) * 16;
+                /* rows 2 KiB ahead where the groups of a vertex run on, else
+                 * four vertices on (one group: the backward; 2, 4, 8 vertices on:
+                 * 129, 119, 123 ms, dense N 4 arity 4) */
+                const size_t ahead = g1 - g0 >= 4 ? 512 : 4 * lanes * 16;
                 if (gi + 1 < g1) /* the next group's record: its lines are far apart from this one's */
                     for (e = 0; e < 384; e += 16)
                         _mm_prefetch((const char *)(r + 2097024 + e), _MM_HINT_T0);
                 if (l < 6) { /* S = A - the children's sum (in the S^-1 slot) */
-                    c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r);
+                    c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r, ahead);
                     for (e = 0; e < 128; e += 8)
                         _mm256_store_ps(r + 128 + e, _mm256_sub_ps(_mm256_load_ps(r + e), _mm256_load_ps(r + 128 + e)));
                 } else {
-                    c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r + 128);
+                    c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r + 128, ahead);
                 }
                 for (q = 0; q < 8; q += 8)
                     c_dense_k4_binv(r + 128, q, &chk);
@@ -314,16 +883,16 @@ static int c_dense_k4_factor_folded(const c_dense_k4_params *p, size_t channels,
                     memset(r + 256, 0, 128 * sizeof(float));
                     continue;
                 }
-                c_dense_k4_lane_block(p->B + x, 16, 5, valid, 0, r + 256);
-                c_dense_k4_lane_block(p->C + x, 16, 5, valid, 0, r);
+                c_dense_k4_lane_block(p->B + x, 16, 5, valid, 0, r + 256, ahead);
+                c_dense_k4_lane_block(p->C + x, 16, 5, valid, 0, r, ahead);
                 for (q = 0; q < 8; q += 8) {
                     c_dense_k4_bmul(r, r + 128, r, q, 0, 0, 1); /* C S^-1 */
                     c_dense_k4_bmul(r, r + 256, f + parent * 384 + 128, q, 0, add, 1);
                     c_dense_k4_bmul(r + 128, r + 256, r + 256, q, 1, 0, 1); /* S^-1 B */
                 }
                 if (l == 6) { /* the leaf's readout */
-                    c_dense_k4_lane_block(p->Bin + gi * 32, 4, 1, valid, 0, io);
-                    c_dense_k4_lane_block(p->Cout + gi * 32, 4, 1, valid, 0, io + 32);
+                    c_dense_k4_lane_block(p->Bin + gi * 32, 4, 1, valid, 0, io, 0);
+                    c_dense_k4_lane_block(p->Cout + gi * 32, 4, 1, valid, 0, io + 32, 0);
                     for (e = 0; e < 8; e++)
                         io[64 + e] = e < valid ? p->D[gi * 8 + e] : 0;
                     for (q = 0; q < 8; q += 8)
@@ -334,15 +903,21 @@ static int c_dense_k4_factor_folded(const c_dense_k4_params *p, size_t channels,
     }
     return c_dense_k4_pivots(chk);
 }
-/* One group of 8 lanes: f its factor records [P][3][16][8], u/y rows
- * us/ys elements apart, m the state of the internal vertices [1365][4][8]. */
-static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y, size_t ys, float *m)
+/* One group of 8 lanes and nb batch elements: f its factor records
+ * [P][3][16][8], u/y rows us/ys elements apart, a batch
+ * element's 4096 rows after the last's, m the state of the internal vertices
+ * [nb][1365][4][8]. Each record is read once for all nb. */
+static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y, size_t ys, float *m,
+        size_t nb)
 {
-    size_t i, q;
+    size_t i, q, b;
     /* up: m_v = e_v - sum_c C_c S_c^-1 m_c; the leaves' e comes from u */
     for (i = 0; i < 1024; i++) { /* level 5 */
         float *mp = m + (341 + i) * 32;
-        for (q = 0; q < 8; q += 8) {
+        for (q = 0; q < 8; q += 8)
+        for (b = 0; b < nb; b++) {
+            const float *const ub = u + b * 4096 * us;
+            float *const mpb = mp + b * 43680;
             {
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
@@ -350,7 +925,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 __m256 a3 = _mm256_setzero_ps();
                 {
                     const float *fr = f + (1365 + 4 * i + 0) * 384;
-                    const __m256 e = _mm256_loadu_ps(u + (4 * i + 0) * us + q);
+                    const __m256 e = _mm256_loadu_ps(ub + (4 * i + 0) * us + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), e, a0); /* gamma e */
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), e, a1); /* gamma e */
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), e, a2); /* gamma e */
@@ -358,7 +933,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 }
                 {
                     const float *fr = f + (1365 + 4 * i + 1) * 384;
-                    const __m256 e = _mm256_loadu_ps(u + (4 * i + 1) * us + q);
+                    const __m256 e = _mm256_loadu_ps(ub + (4 * i + 1) * us + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), e, a0); /* gamma e */
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), e, a1); /* gamma e */
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), e, a2); /* gamma e */
@@ -366,7 +941,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 }
                 {
                     const float *fr = f + (1365 + 4 * i + 2) * 384;
-                    const __m256 e = _mm256_loadu_ps(u + (4 * i + 2) * us + q);
+                    const __m256 e = _mm256_loadu_ps(ub + (4 * i + 2) * us + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), e, a0); /* gamma e */
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), e, a1); /* gamma e */
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), e, a2); /* gamma e */
@@ -374,23 +949,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 }
                 {
                     const float *fr = f + (1365 + 4 * i + 3) * 384;
-                    const __m256 e = _mm256_loadu_ps(u + (4 * i + 3) * us + q);
+                    const __m256 e = _mm256_loadu_ps(ub + (4 * i + 3) * us + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), e, a0); /* gamma e */
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), e, a1); /* gamma e */
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), e, a2); /* gamma e */
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), e, a3); /* gamma e */
                 }
-                _mm256_store_ps(mp + 0 + q, a0);
-                _mm256_store_ps(mp + 8 + q, a1);
-                _mm256_store_ps(mp + 16 + q, a2);
-                _mm256_store_ps(mp + 24 + q, a3);
+                _mm256_store_ps(mpb + 0 + q, a0);
+                _mm256_store_ps(mpb + 8 + q, a1);
+                _mm256_store_ps(mpb + 16 + q, a2);
+                _mm256_store_ps(mpb + 24 + q, a3);
             }
+            (void)ub;
         }
     }
     for (i = 0; i < 256; i++) { /* level 4 */
         float *mp = m + (85 + i) * 32;
         const float *mc = m + (341 + 4 * i) * 32;
-        for (q = 0; q < 8; q += 8) {
+        for (q = 0; q < 8; q += 8)
+        for (b = 0; b < nb; b++) {
+            const float *const ub = u + b * 4096 * us;
+            const float *const mcb = mc + b * 43680;
+            float *const mpb = mp + b * 43680;
             {
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
@@ -399,28 +979,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (341 + 4 * i + 0) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
@@ -430,28 +1010,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (341 + 4 * i + 1) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
@@ -461,28 +1041,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (341 + 4 * i + 2) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
@@ -492,45 +1072,50 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (341 + 4 * i + 3) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a3);
                 }
                 }
-                _mm256_store_ps(mp + 0 + q, a0);
-                _mm256_store_ps(mp + 8 + q, a1);
-                _mm256_store_ps(mp + 16 + q, a2);
-                _mm256_store_ps(mp + 24 + q, a3);
+                _mm256_store_ps(mpb + 0 + q, a0);
+                _mm256_store_ps(mpb + 8 + q, a1);
+                _mm256_store_ps(mpb + 16 + q, a2);
+                _mm256_store_ps(mpb + 24 + q, a3);
             }
+            (void)ub;
         }
     }
     for (i = 0; i < 64; i++) { /* level 3 */
         float *mp = m + (21 + i) * 32;
         const float *mc = m + (85 + 4 * i) * 32;
-        for (q = 0; q < 8; q += 8) {
+        for (q = 0; q < 8; q += 8)
+        for (b = 0; b < nb; b++) {
+            const float *const ub = u + b * 4096 * us;
+            const float *const mcb = mc + b * 43680;
+            float *const mpb = mp + b * 43680;
             {
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
@@ -539,28 +1124,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (85 + 4 * i + 0) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
@@ -570,28 +1155,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (85 + 4 * i + 1) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
@@ -601,28 +1186,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (85 + 4 * i + 2) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
@@ -632,45 +1217,50 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (85 + 4 * i + 3) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a3);
                 }
                 }
-                _mm256_store_ps(mp + 0 + q, a0);
-                _mm256_store_ps(mp + 8 + q, a1);
-                _mm256_store_ps(mp + 16 + q, a2);
-                _mm256_store_ps(mp + 24 + q, a3);
+                _mm256_store_ps(mpb + 0 + q, a0);
+                _mm256_store_ps(mpb + 8 + q, a1);
+                _mm256_store_ps(mpb + 16 + q, a2);
+                _mm256_store_ps(mpb + 24 + q, a3);
             }
+            (void)ub;
         }
     }
     for (i = 0; i < 16; i++) { /* level 2 */
         float *mp = m + (5 + i) * 32;
         const float *mc = m + (21 + 4 * i) * 32;
-        for (q = 0; q < 8; q += 8) {
+        for (q = 0; q < 8; q += 8)
+        for (b = 0; b < nb; b++) {
+            const float *const ub = u + b * 4096 * us;
+            const float *const mcb = mc + b * 43680;
+            float *const mpb = mp + b * 43680;
             {
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
@@ -679,28 +1269,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (21 + 4 * i + 0) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
@@ -710,28 +1300,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (21 + 4 * i + 1) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
@@ -741,28 +1331,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (21 + 4 * i + 2) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
@@ -772,45 +1362,50 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (21 + 4 * i + 3) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a3);
                 }
                 }
-                _mm256_store_ps(mp + 0 + q, a0);
-                _mm256_store_ps(mp + 8 + q, a1);
-                _mm256_store_ps(mp + 16 + q, a2);
-                _mm256_store_ps(mp + 24 + q, a3);
+                _mm256_store_ps(mpb + 0 + q, a0);
+                _mm256_store_ps(mpb + 8 + q, a1);
+                _mm256_store_ps(mpb + 16 + q, a2);
+                _mm256_store_ps(mpb + 24 + q, a3);
             }
+            (void)ub;
         }
     }
     for (i = 0; i < 4; i++) { /* level 1 */
         float *mp = m + (1 + i) * 32;
         const float *mc = m + (5 + 4 * i) * 32;
-        for (q = 0; q < 8; q += 8) {
+        for (q = 0; q < 8; q += 8)
+        for (b = 0; b < nb; b++) {
+            const float *const ub = u + b * 4096 * us;
+            const float *const mcb = mc + b * 43680;
+            float *const mpb = mp + b * 43680;
             {
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
@@ -819,28 +1414,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (5 + 4 * i + 0) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
@@ -850,28 +1445,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (5 + 4 * i + 1) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
@@ -881,28 +1476,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (5 + 4 * i + 2) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
@@ -912,45 +1507,50 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (5 + 4 * i + 3) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a3);
                 }
                 }
-                _mm256_store_ps(mp + 0 + q, a0);
-                _mm256_store_ps(mp + 8 + q, a1);
-                _mm256_store_ps(mp + 16 + q, a2);
-                _mm256_store_ps(mp + 24 + q, a3);
+                _mm256_store_ps(mpb + 0 + q, a0);
+                _mm256_store_ps(mpb + 8 + q, a1);
+                _mm256_store_ps(mpb + 16 + q, a2);
+                _mm256_store_ps(mpb + 24 + q, a3);
             }
+            (void)ub;
         }
     }
     for (i = 0; i < 1; i++) { /* level 0 */
         float *mp = m + (0 + i) * 32;
         const float *mc = m + (1 + 4 * i) * 32;
-        for (q = 0; q < 8; q += 8) {
+        for (q = 0; q < 8; q += 8)
+        for (b = 0; b < nb; b++) {
+            const float *const ub = u + b * 4096 * us;
+            const float *const mcb = mc + b * 43680;
+            float *const mpb = mp + b * 43680;
             {
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
@@ -959,28 +1559,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (1 + 4 * i + 0) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 0 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 0 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
@@ -990,28 +1590,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (1 + 4 * i + 1) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 32 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 32 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
@@ -1021,28 +1621,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (1 + 4 * i + 2) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 64 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 64 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
@@ -1052,88 +1652,93 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                 {
                     const float *fr = f + (1 + 4 * i + 3) * 384;
                     {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 0 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 32 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 64 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 96 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 8 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 40 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 72 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 104 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 16 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 48 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 80 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 112 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mc + 96 + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mcb + 96 + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 24 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 56 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 88 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 120 + q), xc, a3);
                 }
                 }
-                _mm256_store_ps(mp + 0 + q, a0);
-                _mm256_store_ps(mp + 8 + q, a1);
-                _mm256_store_ps(mp + 16 + q, a2);
-                _mm256_store_ps(mp + 24 + q, a3);
+                _mm256_store_ps(mpb + 0 + q, a0);
+                _mm256_store_ps(mpb + 8 + q, a1);
+                _mm256_store_ps(mpb + 16 + q, a2);
+                _mm256_store_ps(mpb + 24 + q, a3);
             }
+            (void)ub;
         }
     }
     /* down: x_root = S^-1 m_root, x_c = S_c^-1 m_c - S_c^-1 B_c x_parent */
-    for (q = 0; q < 8; q += 8) {
+    for (q = 0; q < 8; q += 8)
+    for (b = 0; b < nb; b++) {
         const float *fr = f + (0 + 0) * 384;
+        float *const mb = m + b * 43680;
         __m256 a0 = _mm256_setzero_ps();
         __m256 a1 = _mm256_setzero_ps();
         __m256 a2 = _mm256_setzero_ps();
         __m256 a3 = _mm256_setzero_ps();
         {
-                    const __m256 xc = _mm256_load_ps(m + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mb + 0 + q);
                     a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 128 + q), xc, a0);
                     a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 160 + q), xc, a1);
                     a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 192 + q), xc, a2);
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 224 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(m + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mb + 8 + q);
                     a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 136 + q), xc, a0);
                     a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 168 + q), xc, a1);
                     a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 200 + q), xc, a2);
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 232 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(m + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mb + 16 + q);
                     a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 144 + q), xc, a0);
                     a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 176 + q), xc, a1);
                     a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 208 + q), xc, a2);
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 240 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(m + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mb + 24 + q);
                     a0 = _mm256_fmadd_ps(_mm256_load_ps(fr + 152 + q), xc, a0);
                     a1 = _mm256_fmadd_ps(_mm256_load_ps(fr + 184 + q), xc, a1);
                     a2 = _mm256_fmadd_ps(_mm256_load_ps(fr + 216 + q), xc, a2);
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
-        _mm256_store_ps(m + 0 + q, a0);
-        _mm256_store_ps(m + 8 + q, a1);
-        _mm256_store_ps(m + 16 + q, a2);
-        _mm256_store_ps(m + 24 + q, a3);
+        _mm256_store_ps(mb + 0 + q, a0);
+        _mm256_store_ps(mb + 8 + q, a1);
+        _mm256_store_ps(mb + 16 + q, a2);
+        _mm256_store_ps(mb + 24 + q, a3);
     }
     for (i = 0; i < 1; i++) { /* level 1 */
         const float *mp = m + (0 + i) * 32;
         float *mc = m + (1 + 4 * i) * 32;
-        for (q = 0; q < 8; q += 8) {
+        for (q = 0; q < 8; q += 8)
+        for (b = 0; b < nb; b++) {
+            const float *const mpb = mp + b * 43680;
             {
                 const float *fr = f + (1 + 4 * i + 0) * 384;
-                float *mj = mc + 0;
+                float *mj = mc + b * 43680 + 0;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -1167,28 +1772,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -1201,7 +1806,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
             }
             {
                 const float *fr = f + (1 + 4 * i + 1) * 384;
-                float *mj = mc + 32;
+                float *mj = mc + b * 43680 + 32;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -1235,28 +1840,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -1269,7 +1874,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
             }
             {
                 const float *fr = f + (1 + 4 * i + 2) * 384;
-                float *mj = mc + 64;
+                float *mj = mc + b * 43680 + 64;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -1303,28 +1908,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -1337,7 +1942,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
             }
             {
                 const float *fr = f + (1 + 4 * i + 3) * 384;
-                float *mj = mc + 96;
+                float *mj = mc + b * 43680 + 96;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -1371,28 +1976,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -1408,10 +2013,12 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
     for (i = 0; i < 4; i++) { /* level 2 */
         const float *mp = m + (1 + i) * 32;
         float *mc = m + (5 + 4 * i) * 32;
-        for (q = 0; q < 8; q += 8) {
+        for (q = 0; q < 8; q += 8)
+        for (b = 0; b < nb; b++) {
+            const float *const mpb = mp + b * 43680;
             {
                 const float *fr = f + (5 + 4 * i + 0) * 384;
-                float *mj = mc + 0;
+                float *mj = mc + b * 43680 + 0;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -1445,28 +2052,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -1479,7 +2086,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
             }
             {
                 const float *fr = f + (5 + 4 * i + 1) * 384;
-                float *mj = mc + 32;
+                float *mj = mc + b * 43680 + 32;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -1513,28 +2120,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -1547,7 +2154,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
             }
             {
                 const float *fr = f + (5 + 4 * i + 2) * 384;
-                float *mj = mc + 64;
+                float *mj = mc + b * 43680 + 64;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -1581,28 +2188,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -1615,7 +2222,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
             }
             {
                 const float *fr = f + (5 + 4 * i + 3) * 384;
-                float *mj = mc + 96;
+                float *mj = mc + b * 43680 + 96;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -1649,28 +2256,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -1686,10 +2293,12 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
     for (i = 0; i < 16; i++) { /* level 3 */
         const float *mp = m + (5 + i) * 32;
         float *mc = m + (21 + 4 * i) * 32;
-        for (q = 0; q < 8; q += 8) {
+        for (q = 0; q < 8; q += 8)
+        for (b = 0; b < nb; b++) {
+            const float *const mpb = mp + b * 43680;
             {
                 const float *fr = f + (21 + 4 * i + 0) * 384;
-                float *mj = mc + 0;
+                float *mj = mc + b * 43680 + 0;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -1723,28 +2332,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -1757,7 +2366,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
             }
             {
                 const float *fr = f + (21 + 4 * i + 1) * 384;
-                float *mj = mc + 32;
+                float *mj = mc + b * 43680 + 32;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -1791,28 +2400,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -1825,7 +2434,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
             }
             {
                 const float *fr = f + (21 + 4 * i + 2) * 384;
-                float *mj = mc + 64;
+                float *mj = mc + b * 43680 + 64;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -1859,28 +2468,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -1893,7 +2502,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
             }
             {
                 const float *fr = f + (21 + 4 * i + 3) * 384;
-                float *mj = mc + 96;
+                float *mj = mc + b * 43680 + 96;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -1927,28 +2536,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -1964,10 +2573,12 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
     for (i = 0; i < 64; i++) { /* level 4 */
         const float *mp = m + (21 + i) * 32;
         float *mc = m + (85 + 4 * i) * 32;
-        for (q = 0; q < 8; q += 8) {
+        for (q = 0; q < 8; q += 8)
+        for (b = 0; b < nb; b++) {
+            const float *const mpb = mp + b * 43680;
             {
                 const float *fr = f + (85 + 4 * i + 0) * 384;
-                float *mj = mc + 0;
+                float *mj = mc + b * 43680 + 0;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -2001,28 +2612,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -2035,7 +2646,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
             }
             {
                 const float *fr = f + (85 + 4 * i + 1) * 384;
-                float *mj = mc + 32;
+                float *mj = mc + b * 43680 + 32;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -2069,28 +2680,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -2103,7 +2714,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
             }
             {
                 const float *fr = f + (85 + 4 * i + 2) * 384;
-                float *mj = mc + 64;
+                float *mj = mc + b * 43680 + 64;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -2137,28 +2748,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -2171,7 +2782,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
             }
             {
                 const float *fr = f + (85 + 4 * i + 3) * 384;
-                float *mj = mc + 96;
+                float *mj = mc + b * 43680 + 96;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -2205,28 +2816,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -2242,10 +2853,12 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
     for (i = 0; i < 256; i++) { /* level 5 */
         const float *mp = m + (85 + i) * 32;
         float *mc = m + (341 + 4 * i) * 32;
-        for (q = 0; q < 8; q += 8) {
+        for (q = 0; q < 8; q += 8)
+        for (b = 0; b < nb; b++) {
+            const float *const mpb = mp + b * 43680;
             {
                 const float *fr = f + (341 + 4 * i + 0) * 384;
-                float *mj = mc + 0;
+                float *mj = mc + b * 43680 + 0;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -2279,28 +2892,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -2313,7 +2926,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
             }
             {
                 const float *fr = f + (341 + 4 * i + 1) * 384;
-                float *mj = mc + 32;
+                float *mj = mc + b * 43680 + 32;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -2347,28 +2960,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -2381,7 +2994,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
             }
             {
                 const float *fr = f + (341 + 4 * i + 2) * 384;
-                float *mj = mc + 64;
+                float *mj = mc + b * 43680 + 64;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -2415,28 +3028,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -2449,7 +3062,7 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
             }
             {
                 const float *fr = f + (341 + 4 * i + 3) * 384;
-                float *mj = mc + 96;
+                float *mj = mc + b * 43680 + 96;
                 __m256 a0 = _mm256_setzero_ps();
                 __m256 a1 = _mm256_setzero_ps();
                 __m256 a2 = _mm256_setzero_ps();
@@ -2483,28 +3096,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a3 = _mm256_fmadd_ps(_mm256_load_ps(fr + 248 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 0 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 256 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 288 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 320 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 352 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 8 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 8 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 264 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 296 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 328 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 360 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 16 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 16 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 272 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 304 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 336 + q), xc, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 368 + q), xc, a3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(mp + 24 + q);
+                    const __m256 xc = _mm256_load_ps(mpb + 24 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 280 + q), xc, a0);
                     a1 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 312 + q), xc, a1);
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(fr + 344 + q), xc, a2);
@@ -2519,17 +3132,20 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
     }
     /* leaves: y = alpha u - beta . x_parent (the readout folded into the factors) */
     for (i = 0; i < 1024; i++) {
-        const float *mp = m + (341 + i) * 32;
-        for (q = 0; q < 8; q += 8) {
+        for (q = 0; q < 8; q += 8)
+        for (b = 0; b < nb; b++) {
+            const float *const mp = m + b * 43680 + (341 + i) * 32;
+            const float *const ub = u + b * 4096 * us;
+            float *const yb = y + b * 4096 * ys;
             {
                 const float *f0 = f + (1365 + 4 * i + 0) * 384;
-                __m256 a0 = _mm256_mul_ps(_mm256_load_ps(f0 + 256 + q), _mm256_loadu_ps(u + (4 * i + 0) * us + q));
+                __m256 a0 = _mm256_mul_ps(_mm256_load_ps(f0 + 256 + q), _mm256_loadu_ps(ub + (4 * i + 0) * us + q));
                 const float *f1 = f + (1365 + 4 * i + 1) * 384;
-                __m256 a1 = _mm256_mul_ps(_mm256_load_ps(f1 + 256 + q), _mm256_loadu_ps(u + (4 * i + 1) * us + q));
+                __m256 a1 = _mm256_mul_ps(_mm256_load_ps(f1 + 256 + q), _mm256_loadu_ps(ub + (4 * i + 1) * us + q));
                 const float *f2 = f + (1365 + 4 * i + 2) * 384;
-                __m256 a2 = _mm256_mul_ps(_mm256_load_ps(f2 + 256 + q), _mm256_loadu_ps(u + (4 * i + 2) * us + q));
+                __m256 a2 = _mm256_mul_ps(_mm256_load_ps(f2 + 256 + q), _mm256_loadu_ps(ub + (4 * i + 2) * us + q));
                 const float *f3 = f + (1365 + 4 * i + 3) * 384;
-                __m256 a3 = _mm256_mul_ps(_mm256_load_ps(f3 + 256 + q), _mm256_loadu_ps(u + (4 * i + 3) * us + q));
+                __m256 a3 = _mm256_mul_ps(_mm256_load_ps(f3 + 256 + q), _mm256_loadu_ps(ub + (4 * i + 3) * us + q));
                 {
                     const __m256 xp = _mm256_load_ps(mp + 0 + q);
                     a0 = _mm256_fnmadd_ps(_mm256_load_ps(f0 + 128 + q), xp, a0);
@@ -2558,28 +3174,28 @@ static void c_dense_k4_solve(const float *f, const float *u, size_t us, float *y
                     a2 = _mm256_fnmadd_ps(_mm256_load_ps(f2 + 152 + q), xp, a2);
                     a3 = _mm256_fnmadd_ps(_mm256_load_ps(f3 + 152 + q), xp, a3);
                 }
-                _mm256_storeu_ps(y + (4 * i + 0) * ys + q, a0);
-                _mm256_storeu_ps(y + (4 * i + 1) * ys + q, a1);
-                _mm256_storeu_ps(y + (4 * i + 2) * ys + q, a2);
-                _mm256_storeu_ps(y + (4 * i + 3) * ys + q, a3);
+                _mm256_storeu_ps(yb + (4 * i + 0) * ys + q, a0);
+                _mm256_storeu_ps(yb + (4 * i + 1) * ys + q, a1);
+                _mm256_storeu_ps(yb + (4 * i + 2) * ys + q, a2);
+                _mm256_storeu_ps(yb + (4 * i + 3) * ys + q, a3);
             }
         }
     }
 }
 
-/* Bytes: the factors of every lane group, then per thread: states, padded u and y.
+/* Bytes: the factors of every lane group, then per thread: states, padded u and y of 4 batch elements.
  * Saturates at SIZE_MAX (channels is bounded by the tensor check first). */
 static size_t c_dense_k4_forward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = c_dense_k4_GROUPS(channels);
-    return c_dense_k4_mul(c_dense_k4_add(c_dense_k4_round(c_dense_k4_mul(groups, 2097024), 16), c_dense_k4_mul(c_dense_k4_slots(c_dense_k4_mul(batch, groups)), (c_dense_k4_LINES(43680) + 2 * c_dense_k4_LINES(32768)))), 4);
+    return c_dense_k4_mul(c_dense_k4_add(c_dense_k4_round(c_dense_k4_mul(groups, 2097024), 16), c_dense_k4_mul(c_dense_k4_slots(c_dense_k4_mul((batch + 3) / 4, groups)), (4 * (c_dense_k4_LINES(43680) + 2 * c_dense_k4_LINES(32768))))), 4);
 }
 
 int c_dense_k4_forward(const c_dense_k4_params *p, const float *u, float *y,
         size_t batch, size_t channels, void *workspace)
 {
     const size_t lanes = c_dense_k4_LANES(channels), groups = c_dense_k4_GROUPS(channels);
-    const size_t items = batch * groups;
+    const size_t items = (batch + 3) / 4 * groups;
     float *const fac = (float *)workspace;
     float *scratch; /* set after the size check: no pointer past the workspace */
     size_t it;
@@ -2604,20 +3220,24 @@ int c_dense_k4_forward(const c_dense_k4_params *p, const float *u, float *y,
         return rc;
     c_dense_k4_PARALLEL_FOR(c_dense_k4_slots(items))
     for (it = 0; it < items; it++) {
-        const size_t b = it / groups, gi = it % groups, rem = lanes - gi * 8;
-        float *const m = scratch + c_dense_k4_THREAD() * (c_dense_k4_LINES(43680) + 2 * c_dense_k4_LINES(32768));
-        float *const ut = m + c_dense_k4_LINES(43680);
-        float *const yt = ut + c_dense_k4_LINES(32768);
+        const size_t b = it / groups * 4, gi = it % groups, rem = lanes - gi * 8;
+        const size_t nb = batch - b < 4 ? batch - b : 4;
+        float *const m = scratch + c_dense_k4_THREAD() * (4 * (c_dense_k4_LINES(43680) + 2 * c_dense_k4_LINES(32768)));
+        float *const ut = m + 4 * c_dense_k4_LINES(43680);
+        float *const yt = ut + 4 * c_dense_k4_LINES(32768);
         const float *const f = fac + gi * 2097024;
         {
             const float *ub = u + b * 4096 * lanes + gi * 8;
             float *yb = y + b * 4096 * lanes + gi * 8;
+            size_t j;
             if (rem >= 8) {
-                c_dense_k4_solve(f, ub, lanes, yb, lanes, m);
-            } else { /* a partial group runs on a zero-padded copy */
-                c_dense_k4_pack(ub, lanes, rem, 4096, ut);
-                c_dense_k4_solve(f, ut, 8, yt, 8, m);
-                c_dense_k4_unpack(yt, lanes, rem, 4096, yb);
+                c_dense_k4_solve(f, ub, lanes, yb, lanes, m, nb);
+            } else { /* a partial group runs on zero-padded copies */
+                for (j = 0; j < nb; j++)
+                    c_dense_k4_pack(ub + j * 4096 * lanes, lanes, rem, 4096, ut + j * 32768);
+                c_dense_k4_solve(f, ut, 8, yt, 8, m, nb);
+                for (j = 0; j < nb; j++)
+                    c_dense_k4_unpack(yt + j * 32768, lanes, rem, 4096, yb + j * 4096 * lanes);
             }
         }
     }
@@ -2646,15 +3266,19 @@ static int c_dense_k4_factor(const c_dense_k4_params *p, size_t channels, size_t
                 float *const r = f + pv * 384;
                 const size_t valid = lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
                 const size_t x = (pv * lanes + gi * 8) * 16;
+                /* rows 2 KiB ahead where the groups of a vertex run on, else
+                 * four vertices on (one group: the backward; 2, 4, 8 vertices on:
+                 * 129, 119, 123 ms, dense N 4 arity 4) */
+                const size_t ahead = g1 - g0 >= 4 ? 512 : 4 * lanes * 16;
                 if (gi + 1 < g1) /* the next group's record: its lines are far apart from this one's */
                     for (e = 0; e < 384; e += 16)
                         _mm_prefetch((const char *)(r + 2097024 + e), _MM_HINT_T0);
                 if (l < 6) { /* S = A - the children's sum (in the S^-1 slot) */
-                    c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r);
+                    c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r, ahead);
                     for (e = 0; e < 128; e += 8)
                         _mm256_store_ps(r + 128 + e, _mm256_sub_ps(_mm256_load_ps(r + e), _mm256_load_ps(r + 128 + e)));
                 } else {
-                    c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r + 128);
+                    c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r + 128, ahead);
                 }
                 for (q = 0; q < 8; q += 8)
                     c_dense_k4_binv(r + 128, q, &chk);
@@ -2663,8 +3287,8 @@ static int c_dense_k4_factor(const c_dense_k4_params *p, size_t channels, size_t
                     memset(r + 256, 0, 128 * sizeof(float));
                     continue;
                 }
-                c_dense_k4_lane_block(p->B + x, 16, 5, valid, 0, r + 256);
-                c_dense_k4_lane_block(p->C + x, 16, 5, valid, 0, r);
+                c_dense_k4_lane_block(p->B + x, 16, 5, valid, 0, r + 256, ahead);
+                c_dense_k4_lane_block(p->C + x, 16, 5, valid, 0, r, ahead);
                 for (q = 0; q < 8; q += 8) {
                     c_dense_k4_bmul(r, r + 128, r, q, 0, 0, 1); /* C S^-1 */
                     c_dense_k4_bmul(r, r + 256, f + parent * 384 + 128, q, 0, add, 1);
@@ -2675,30 +3299,32 @@ static int c_dense_k4_factor(const c_dense_k4_params *p, size_t channels, size_t
     }
     return c_dense_k4_pivots(chk);
 }
-/* Bytes: per thread, the factors, Bin/Cout/D, states and adjoint states of
- * every vertex, gradient accumulators, padded u, dy and du. */
+/* Bytes: the factors of every lane group, then per thread: Bin/Cout/D, states and adjoint
+ * states of every vertex, gradient accumulators, padded u, dy and du, scratch. */
 static size_t c_dense_k4_backward_workspace(size_t batch, size_t channels)
 {
+    const size_t groups = c_dense_k4_GROUPS(channels);
     (void)batch;
-    return c_dense_k4_mul(c_dense_k4_mul(c_dense_k4_slots(c_dense_k4_GROUPS(channels)), (c_dense_k4_LINES(2097024) + c_dense_k4_LINES(c_dense_k4_IOREC) + c_dense_k4_LINES(174752) + c_dense_k4_LINES(174752) + c_dense_k4_LINES(2097024 + c_dense_k4_IOREC) + c_dense_k4_LINES(32768) + c_dense_k4_LINES(32768) + c_dense_k4_LINES(32768))), 4);
+    (void)groups;
+    return c_dense_k4_mul(c_dense_k4_add(c_dense_k4_round(c_dense_k4_mul(groups, 2097024), 16), c_dense_k4_mul(c_dense_k4_slots(groups), (c_dense_k4_LINES(c_dense_k4_IOREC) + c_dense_k4_LINES(699008) + c_dense_k4_LINES(699008) + c_dense_k4_LINES(2097024 + c_dense_k4_IOREC) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(128)))), 4);
 }
 
 /* Writes lane group gi's accumulated dA, dB, dC (lane layout) to the
- * caller's arrays, from element `offset` on. */
-static void c_dense_k4_scatter_abc(const float *acc, const c_dense_k4_grads *g, size_t lanes,
-        size_t gi, size_t offset)
+ * caller's arrays, from element `offset` on, a whole row of the group at a
+ * time; tmp: 128 elements. */
+static void c_dense_k4_scatter_abc(float *acc, const c_dense_k4_grads *g, size_t lanes,
+        size_t gi, size_t offset, float *tmp)
 {
-    size_t pv, w, r, c;
-    for (w = 0; w < 8 && gi * 8 + w < lanes; w++)
-        for (pv = 0; pv < 5461; pv++)
-            for (r = 0; r < 4; r++)
-                for (c = 0; c < 4; c++) {
-                    const float *a = acc + pv * 384 + w;
-                    const size_t x = offset + (pv * lanes + gi * 8 + w) * 16 + r * 4 + c;
-                    g->A[x] = a[(r * 4 + c) * 8];
-                    g->B[x] = a[(16 + r * 4 + c) * 8];
-                    g->C[x] = a[(32 + r * 4 + c) * 8];
-                }
+    const size_t valid = lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
+    size_t pv;
+    for (pv = 0; pv < 5461; pv++) {
+        float *const a = acc + pv * 384;
+        const size_t x = offset + (pv * lanes + gi * 8) * 16;
+        c_dense_k4_lane_unblock(a, 16, valid, 0, g->A + x, tmp);
+        c_dense_k4_lane_unblock(a + 128, 16, valid, 0, g->B + x, tmp);
+        c_dense_k4_lane_unblock(a + 256, 16, valid, 0, g->C + x, tmp);
+    }
+    _mm_sfence(); /* the streamed rows, before the caller reads them */
 }
 
 /* Writes lane group gi's dBin, dCout, dD (after the 5461 records of acc). */
@@ -2716,496 +3342,513 @@ static void c_dense_k4_scatter_io(const float *acc, const c_dense_k4_grads *g, s
     }
 }
 
-/* Lane group gi over the whole batch. */
+/* Lane group gi over the whole batch: f its records, w its thread's scratch. */
 static int c_dense_k4_backward_group(const c_dense_k4_params *p, const float *u, const float *dy,
-        float *du, const c_dense_k4_grads *g, size_t batch, size_t channels, size_t gi, float *f)
+        float *du, const c_dense_k4_grads *g, size_t batch, size_t channels, size_t gi, float *f,
+        float *w)
 {
     const size_t lanes = c_dense_k4_LANES(channels), rem = lanes - gi * 8;
-    float *const io = f + c_dense_k4_LINES(2097024);
+    float *const io = w;
     float *const x = io + c_dense_k4_LINES(c_dense_k4_IOREC);
-    float *const lam = x + c_dense_k4_LINES(174752);
-    float *const acc = lam + c_dense_k4_LINES(174752);
+    float *const lam = x + c_dense_k4_LINES(699008);
+    float *const acc = lam + c_dense_k4_LINES(699008);
     float *const ut = acc + c_dense_k4_LINES(2097024 + c_dense_k4_IOREC);
-    float *const dyt = ut + c_dense_k4_LINES(32768);
-    float *const dut = dyt + c_dense_k4_LINES(32768);
+    float *const dyt = ut + c_dense_k4_LINES(131072);
+    float *const dut = dyt + c_dense_k4_LINES(131072);
+    float *const tmp = dut + c_dense_k4_LINES(131072);
     size_t b, q, r, v, off, cnt;
-    int l, rc = 0;
+    int l;
     memset(acc, 0, (2097024 + c_dense_k4_IOREC) * sizeof(float));
     c_dense_k4_io(p, channels, gi, io);
-    rc = c_dense_k4_factor(p, channels, gi, gi + 1, f);
-    if (rc != 0)
-        return rc;
-    for (b = 0; b < batch; b++) {
+    for (b = 0; b < batch; b += 4) { /* runs of nb batch elements, each record read once for them */
+        const size_t nb = batch - b < 4 ? batch - b : 4;
+        size_t j;
         const float *ub = u + b * 4096 * lanes + gi * 8;
         const float *dyb = dy + b * 4096 * lanes + gi * 8;
         float *dub = du + b * 4096 * lanes + gi * 8;
         size_t us = lanes;
         if (rem < 8) { /* a partial group runs on zero-padded copies */
-            c_dense_k4_pack(ub, lanes, rem, 4096, ut);
-            c_dense_k4_pack(dyb, lanes, rem, 4096, dyt);
+            for (j = 0; j < nb; j++) {
+                c_dense_k4_pack(ub + j * 4096 * lanes, lanes, rem, 4096, ut + j * 32768);
+                c_dense_k4_pack(dyb + j * 4096 * lanes, lanes, rem, 4096, dyt + j * 32768);
+            }
             ub = ut;
             dyb = dyt;
             dub = dut;
             us = 8;
         }
         /* forward states: T x = e */
+        for (j = 0; j < nb; j++)
         for (r = 0; r < 4096; r++)
         for (q = 0; q < 8; q += 8) {
-            const __m256 e = _mm256_loadu_ps(ub + (r) * us + 0 + q);
-                _mm256_store_ps(x + (1365 + r) * 32 + 0 + q, _mm256_mul_ps(_mm256_load_ps(io + 0 + q), e));
-                _mm256_store_ps(x + (1365 + r) * 32 + 8 + q, _mm256_mul_ps(_mm256_load_ps(io + 8 + q), e));
-                _mm256_store_ps(x + (1365 + r) * 32 + 16 + q, _mm256_mul_ps(_mm256_load_ps(io + 16 + q), e));
-                _mm256_store_ps(x + (1365 + r) * 32 + 24 + q, _mm256_mul_ps(_mm256_load_ps(io + 24 + q), e));
+            const __m256 e = _mm256_loadu_ps((ub + j * 4096 * us) + (r) * us + 0 + q);
+                _mm256_store_ps((x + j * 174752) + (1365 + r) * 32 + 0 + q, _mm256_mul_ps(_mm256_load_ps(io + 0 + q), e));
+                _mm256_store_ps((x + j * 174752) + (1365 + r) * 32 + 8 + q, _mm256_mul_ps(_mm256_load_ps(io + 8 + q), e));
+                _mm256_store_ps((x + j * 174752) + (1365 + r) * 32 + 16 + q, _mm256_mul_ps(_mm256_load_ps(io + 16 + q), e));
+                _mm256_store_ps((x + j * 174752) + (1365 + r) * 32 + 24 + q, _mm256_mul_ps(_mm256_load_ps(io + 24 + q), e));
         }
+        for (j = 0; j < nb; j++)
         for (v = 0; v < 1365; v++)
             for (q = 0; q < 8; q += 8) {
-                    _mm256_store_ps(x + (v) * 32 + 0 + q, _mm256_setzero_ps());
-                    _mm256_store_ps(x + (v) * 32 + 8 + q, _mm256_setzero_ps());
-                    _mm256_store_ps(x + (v) * 32 + 16 + q, _mm256_setzero_ps());
-                    _mm256_store_ps(x + (v) * 32 + 24 + q, _mm256_setzero_ps());
+                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 0 + q, _mm256_setzero_ps());
+                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 8 + q, _mm256_setzero_ps());
+                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 16 + q, _mm256_setzero_ps());
+                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 24 + q, _mm256_setzero_ps());
             }
         for (l = 6, off = 5461, cnt = 4096; l >= 1; l--, cnt /= 4) { /* up */
             off -= cnt;
             for (v = off + cnt - 1; v + 1 > off; v--) {
                 const float *rv = f + v * 384;
                 const size_t up = (v - 1) / 4;
-                for (q = 0; q < 8; q += 8) {
-                    __m256 t0 = _mm256_load_ps(x + (up) * 32 + 0 + q);
-                    __m256 t1 = _mm256_load_ps(x + (up) * 32 + 8 + q);
-                    __m256 t2 = _mm256_load_ps(x + (up) * 32 + 16 + q);
-                    __m256 t3 = _mm256_load_ps(x + (up) * 32 + 24 + q);
+                for (q = 0; q < 8; q += 8)
+                for (j = 0; j < nb; j++) {
+                    __m256 t0 = _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q);
+                    __m256 t1 = _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q);
+                    __m256 t2 = _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q);
+                    __m256 t3 = _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q);
                     {
-                        const __m256 xc = _mm256_load_ps(x + (v) * 32 + 0 + q);
+                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 0 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 32 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 64 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 96 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(x + (v) * 32 + 8 + q);
+                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 8 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 40 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 72 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 104 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(x + (v) * 32 + 16 + q);
+                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 16 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 48 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 80 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 112 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(x + (v) * 32 + 24 + q);
+                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 24 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 56 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 88 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 120 + q), xc, t3);
                     }
-                    _mm256_store_ps(x + (up) * 32 + 0 + q, t0);
-                    _mm256_store_ps(x + (up) * 32 + 8 + q, t1);
-                    _mm256_store_ps(x + (up) * 32 + 16 + q, t2);
-                    _mm256_store_ps(x + (up) * 32 + 24 + q, t3);
+                    _mm256_store_ps((x + j * 174752) + (up) * 32 + 0 + q, t0);
+                    _mm256_store_ps((x + j * 174752) + (up) * 32 + 8 + q, t1);
+                    _mm256_store_ps((x + j * 174752) + (up) * 32 + 16 + q, t2);
+                    _mm256_store_ps((x + j * 174752) + (up) * 32 + 24 + q, t3);
                 }
             }
         }
-        for (q = 0; q < 8; q += 8) { /* the root */
+        for (q = 0; q < 8; q += 8) /* the root */
+        for (j = 0; j < nb; j++) {
                 __m256 t0 = _mm256_setzero_ps();
                 __m256 t1 = _mm256_setzero_ps();
                 __m256 t2 = _mm256_setzero_ps();
                 __m256 t3 = _mm256_setzero_ps();
                 {
-                    const __m256 xc = _mm256_load_ps(x + (0) * 32 + 0 + q);
+                    const __m256 xc = _mm256_load_ps((x + j * 174752) + (0) * 32 + 0 + q);
                     t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 128 + q), xc, t0);
                     t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 160 + q), xc, t1);
                     t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 192 + q), xc, t2);
                     t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 224 + q), xc, t3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(x + (0) * 32 + 8 + q);
+                    const __m256 xc = _mm256_load_ps((x + j * 174752) + (0) * 32 + 8 + q);
                     t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 136 + q), xc, t0);
                     t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 168 + q), xc, t1);
                     t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 200 + q), xc, t2);
                     t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 232 + q), xc, t3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(x + (0) * 32 + 16 + q);
+                    const __m256 xc = _mm256_load_ps((x + j * 174752) + (0) * 32 + 16 + q);
                     t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 144 + q), xc, t0);
                     t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 176 + q), xc, t1);
                     t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 208 + q), xc, t2);
                     t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 240 + q), xc, t3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(x + (0) * 32 + 24 + q);
+                    const __m256 xc = _mm256_load_ps((x + j * 174752) + (0) * 32 + 24 + q);
                     t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 152 + q), xc, t0);
                     t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 184 + q), xc, t1);
                     t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 216 + q), xc, t2);
                     t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 248 + q), xc, t3);
                 }
-                _mm256_store_ps(x + (0) * 32 + 0 + q, t0);
-                _mm256_store_ps(x + (0) * 32 + 8 + q, t1);
-                _mm256_store_ps(x + (0) * 32 + 16 + q, t2);
-                _mm256_store_ps(x + (0) * 32 + 24 + q, t3);
+                _mm256_store_ps((x + j * 174752) + (0) * 32 + 0 + q, t0);
+                _mm256_store_ps((x + j * 174752) + (0) * 32 + 8 + q, t1);
+                _mm256_store_ps((x + j * 174752) + (0) * 32 + 16 + q, t2);
+                _mm256_store_ps((x + j * 174752) + (0) * 32 + 24 + q, t3);
         }
         for (l = 1, off = 1, cnt = 4; l <= 6; l++, off += cnt, cnt *= 4) /* down */
             for (v = off; v < off + cnt; v++) {
                 const float *rv = f + v * 384;
                 const size_t up = (v - 1) / 4;
-                for (q = 0; q < 8; q += 8) {
+                for (q = 0; q < 8; q += 8)
+                for (j = 0; j < nb; j++) {
                     __m256 t0 = _mm256_setzero_ps();
                     __m256 t1 = _mm256_setzero_ps();
                     __m256 t2 = _mm256_setzero_ps();
                     __m256 t3 = _mm256_setzero_ps();
                     {
-                        const __m256 xc = _mm256_load_ps(x + (v) * 32 + 0 + q);
+                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q);
                         t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 128 + q), xc, t0);
                         t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 160 + q), xc, t1);
                         t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 192 + q), xc, t2);
                         t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 224 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(x + (v) * 32 + 8 + q);
+                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q);
                         t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 136 + q), xc, t0);
                         t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 168 + q), xc, t1);
                         t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 200 + q), xc, t2);
                         t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 232 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(x + (v) * 32 + 16 + q);
+                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q);
                         t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 144 + q), xc, t0);
                         t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 176 + q), xc, t1);
                         t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 208 + q), xc, t2);
                         t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 240 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(x + (v) * 32 + 24 + q);
+                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q);
                         t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 152 + q), xc, t0);
                         t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 184 + q), xc, t1);
                         t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 216 + q), xc, t2);
                         t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 248 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(x + (up) * 32 + 0 + q);
+                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 256 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 288 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 320 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 352 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(x + (up) * 32 + 8 + q);
+                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 264 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 296 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 328 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 360 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(x + (up) * 32 + 16 + q);
+                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 272 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 304 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 336 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 368 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(x + (up) * 32 + 24 + q);
+                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 280 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 312 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 344 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 376 + q), xc, t3);
                     }
-                    _mm256_store_ps(x + (v) * 32 + 0 + q, t0);
-                    _mm256_store_ps(x + (v) * 32 + 8 + q, t1);
-                    _mm256_store_ps(x + (v) * 32 + 16 + q, t2);
-                    _mm256_store_ps(x + (v) * 32 + 24 + q, t3);
+                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 0 + q, t0);
+                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 8 + q, t1);
+                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 16 + q, t2);
+                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 24 + q, t3);
                 }
             }
         /* adjoint states: T^T lam = dL/dx (Cout dy at the positions) */
+        for (j = 0; j < nb; j++)
         for (r = 0; r < 4096; r++)
         for (q = 0; q < 8; q += 8) {
-            const __m256 e = _mm256_loadu_ps(dyb + (r) * us + 0 + q);
-                _mm256_store_ps(lam + (1365 + r) * 32 + 0 + q, _mm256_mul_ps(_mm256_load_ps(io + 32 + q), e));
-                _mm256_store_ps(lam + (1365 + r) * 32 + 8 + q, _mm256_mul_ps(_mm256_load_ps(io + 40 + q), e));
-                _mm256_store_ps(lam + (1365 + r) * 32 + 16 + q, _mm256_mul_ps(_mm256_load_ps(io + 48 + q), e));
-                _mm256_store_ps(lam + (1365 + r) * 32 + 24 + q, _mm256_mul_ps(_mm256_load_ps(io + 56 + q), e));
+            const __m256 e = _mm256_loadu_ps((dyb + j * 4096 * us) + (r) * us + 0 + q);
+                _mm256_store_ps((lam + j * 174752) + (1365 + r) * 32 + 0 + q, _mm256_mul_ps(_mm256_load_ps(io + 32 + q), e));
+                _mm256_store_ps((lam + j * 174752) + (1365 + r) * 32 + 8 + q, _mm256_mul_ps(_mm256_load_ps(io + 40 + q), e));
+                _mm256_store_ps((lam + j * 174752) + (1365 + r) * 32 + 16 + q, _mm256_mul_ps(_mm256_load_ps(io + 48 + q), e));
+                _mm256_store_ps((lam + j * 174752) + (1365 + r) * 32 + 24 + q, _mm256_mul_ps(_mm256_load_ps(io + 56 + q), e));
         }
+        for (j = 0; j < nb; j++)
         for (v = 0; v < 1365; v++)
             for (q = 0; q < 8; q += 8) {
-                    _mm256_store_ps(lam + (v) * 32 + 0 + q, _mm256_setzero_ps());
-                    _mm256_store_ps(lam + (v) * 32 + 8 + q, _mm256_setzero_ps());
-                    _mm256_store_ps(lam + (v) * 32 + 16 + q, _mm256_setzero_ps());
-                    _mm256_store_ps(lam + (v) * 32 + 24 + q, _mm256_setzero_ps());
+                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 0 + q, _mm256_setzero_ps());
+                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 8 + q, _mm256_setzero_ps());
+                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 16 + q, _mm256_setzero_ps());
+                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 24 + q, _mm256_setzero_ps());
             }
         for (l = 6, off = 5461, cnt = 4096; l >= 1; l--, cnt /= 4) { /* up */
             off -= cnt;
             for (v = off + cnt - 1; v + 1 > off; v--) {
                 const float *rv = f + v * 384;
                 const size_t up = (v - 1) / 4;
-                for (q = 0; q < 8; q += 8) {
-                    __m256 t0 = _mm256_load_ps(lam + (up) * 32 + 0 + q);
-                    __m256 t1 = _mm256_load_ps(lam + (up) * 32 + 8 + q);
-                    __m256 t2 = _mm256_load_ps(lam + (up) * 32 + 16 + q);
-                    __m256 t3 = _mm256_load_ps(lam + (up) * 32 + 24 + q);
+                for (q = 0; q < 8; q += 8)
+                for (j = 0; j < nb; j++) {
+                    __m256 t0 = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 0 + q);
+                    __m256 t1 = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 8 + q);
+                    __m256 t2 = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 16 + q);
+                    __m256 t3 = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 24 + q);
                     {
-                        const __m256 xc = _mm256_load_ps(lam + (v) * 32 + 0 + q);
+                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 0 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 256 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 264 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 272 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 280 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(lam + (v) * 32 + 8 + q);
+                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 8 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 288 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 296 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 304 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 312 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(lam + (v) * 32 + 16 + q);
+                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 16 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 320 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 328 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 336 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 344 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(lam + (v) * 32 + 24 + q);
+                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 24 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 352 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 360 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 368 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 376 + q), xc, t3);
                     }
-                    _mm256_store_ps(lam + (up) * 32 + 0 + q, t0);
-                    _mm256_store_ps(lam + (up) * 32 + 8 + q, t1);
-                    _mm256_store_ps(lam + (up) * 32 + 16 + q, t2);
-                    _mm256_store_ps(lam + (up) * 32 + 24 + q, t3);
+                    _mm256_store_ps((lam + j * 174752) + (up) * 32 + 0 + q, t0);
+                    _mm256_store_ps((lam + j * 174752) + (up) * 32 + 8 + q, t1);
+                    _mm256_store_ps((lam + j * 174752) + (up) * 32 + 16 + q, t2);
+                    _mm256_store_ps((lam + j * 174752) + (up) * 32 + 24 + q, t3);
                 }
             }
         }
-        for (q = 0; q < 8; q += 8) { /* the root */
+        for (q = 0; q < 8; q += 8) /* the root */
+        for (j = 0; j < nb; j++) {
                 __m256 t0 = _mm256_setzero_ps();
                 __m256 t1 = _mm256_setzero_ps();
                 __m256 t2 = _mm256_setzero_ps();
                 __m256 t3 = _mm256_setzero_ps();
                 {
-                    const __m256 xc = _mm256_load_ps(lam + (0) * 32 + 0 + q);
+                    const __m256 xc = _mm256_load_ps((lam + j * 174752) + (0) * 32 + 0 + q);
                     t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 128 + q), xc, t0);
                     t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 136 + q), xc, t1);
                     t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 144 + q), xc, t2);
                     t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 152 + q), xc, t3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(lam + (0) * 32 + 8 + q);
+                    const __m256 xc = _mm256_load_ps((lam + j * 174752) + (0) * 32 + 8 + q);
                     t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 160 + q), xc, t0);
                     t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 168 + q), xc, t1);
                     t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 176 + q), xc, t2);
                     t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 184 + q), xc, t3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(lam + (0) * 32 + 16 + q);
+                    const __m256 xc = _mm256_load_ps((lam + j * 174752) + (0) * 32 + 16 + q);
                     t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 192 + q), xc, t0);
                     t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 200 + q), xc, t1);
                     t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 208 + q), xc, t2);
                     t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 216 + q), xc, t3);
                 }
                 {
-                    const __m256 xc = _mm256_load_ps(lam + (0) * 32 + 24 + q);
+                    const __m256 xc = _mm256_load_ps((lam + j * 174752) + (0) * 32 + 24 + q);
                     t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 224 + q), xc, t0);
                     t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 232 + q), xc, t1);
                     t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 240 + q), xc, t2);
                     t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 248 + q), xc, t3);
                 }
-                _mm256_store_ps(lam + (0) * 32 + 0 + q, t0);
-                _mm256_store_ps(lam + (0) * 32 + 8 + q, t1);
-                _mm256_store_ps(lam + (0) * 32 + 16 + q, t2);
-                _mm256_store_ps(lam + (0) * 32 + 24 + q, t3);
+                _mm256_store_ps((lam + j * 174752) + (0) * 32 + 0 + q, t0);
+                _mm256_store_ps((lam + j * 174752) + (0) * 32 + 8 + q, t1);
+                _mm256_store_ps((lam + j * 174752) + (0) * 32 + 16 + q, t2);
+                _mm256_store_ps((lam + j * 174752) + (0) * 32 + 24 + q, t3);
         }
         for (l = 1, off = 1, cnt = 4; l <= 6; l++, off += cnt, cnt *= 4) /* down */
             for (v = off; v < off + cnt; v++) {
                 const float *rv = f + v * 384;
                 const size_t up = (v - 1) / 4;
-                for (q = 0; q < 8; q += 8) {
+                for (q = 0; q < 8; q += 8)
+                for (j = 0; j < nb; j++) {
                     __m256 t0 = _mm256_setzero_ps();
                     __m256 t1 = _mm256_setzero_ps();
                     __m256 t2 = _mm256_setzero_ps();
                     __m256 t3 = _mm256_setzero_ps();
                     {
-                        const __m256 xc = _mm256_load_ps(lam + (v) * 32 + 0 + q);
+                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 0 + q);
                         t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 128 + q), xc, t0);
                         t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 136 + q), xc, t1);
                         t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 144 + q), xc, t2);
                         t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 152 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(lam + (v) * 32 + 8 + q);
+                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 8 + q);
                         t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 160 + q), xc, t0);
                         t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 168 + q), xc, t1);
                         t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 176 + q), xc, t2);
                         t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 184 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(lam + (v) * 32 + 16 + q);
+                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 16 + q);
                         t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 192 + q), xc, t0);
                         t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 200 + q), xc, t1);
                         t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 208 + q), xc, t2);
                         t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 216 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(lam + (v) * 32 + 24 + q);
+                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 24 + q);
                         t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 224 + q), xc, t0);
                         t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 232 + q), xc, t1);
                         t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 240 + q), xc, t2);
                         t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 248 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(lam + (up) * 32 + 0 + q);
+                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 0 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 0 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 8 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 16 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 24 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(lam + (up) * 32 + 8 + q);
+                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 8 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 32 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 40 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 48 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 56 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(lam + (up) * 32 + 16 + q);
+                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 16 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 64 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 72 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 80 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 88 + q), xc, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps(lam + (up) * 32 + 24 + q);
+                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 24 + q);
                         t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 96 + q), xc, t0);
                         t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 104 + q), xc, t1);
                         t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 112 + q), xc, t2);
                         t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 120 + q), xc, t3);
                     }
-                    _mm256_store_ps(lam + (v) * 32 + 0 + q, t0);
-                    _mm256_store_ps(lam + (v) * 32 + 8 + q, t1);
-                    _mm256_store_ps(lam + (v) * 32 + 16 + q, t2);
-                    _mm256_store_ps(lam + (v) * 32 + 24 + q, t3);
+                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 0 + q, t0);
+                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 8 + q, t1);
+                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 16 + q, t2);
+                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 24 + q, t3);
                 }
             }
         /* du = Bin . lam + D dy; the readout's gradients */
+        for (j = 0; j < nb; j++)
         for (r = 0; r < 4096; r++)
         for (q = 0; q < 8; q += 8) {
-            const __m256 ur = _mm256_loadu_ps(ub + (r) * us + 0 + q), dr = _mm256_loadu_ps(dyb + (r) * us + 0 + q);
+            const __m256 ur = _mm256_loadu_ps((ub + j * 4096 * us) + (r) * us + 0 + q), dr = _mm256_loadu_ps((dyb + j * 4096 * us) + (r) * us + 0 + q);
                 __m256 s = _mm256_mul_ps(_mm256_load_ps(io + 64 + q), dr);
-            s = _mm256_fmadd_ps(_mm256_load_ps(io + 0 + q), _mm256_load_ps(lam + (1365 + r) * 32 + 0 + q), s);
-                _mm256_store_ps(acc + 2097024 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (1365 + r) * 32 + 0 + q), ur, _mm256_load_ps(acc + 2097024 + q)));
-                _mm256_store_ps(acc + 2097056 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (1365 + r) * 32 + 0 + q), _mm256_load_ps(acc + 2097056 + q)));
-            s = _mm256_fmadd_ps(_mm256_load_ps(io + 8 + q), _mm256_load_ps(lam + (1365 + r) * 32 + 8 + q), s);
-                _mm256_store_ps(acc + 2097032 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (1365 + r) * 32 + 8 + q), ur, _mm256_load_ps(acc + 2097032 + q)));
-                _mm256_store_ps(acc + 2097064 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (1365 + r) * 32 + 8 + q), _mm256_load_ps(acc + 2097064 + q)));
-            s = _mm256_fmadd_ps(_mm256_load_ps(io + 16 + q), _mm256_load_ps(lam + (1365 + r) * 32 + 16 + q), s);
-                _mm256_store_ps(acc + 2097040 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (1365 + r) * 32 + 16 + q), ur, _mm256_load_ps(acc + 2097040 + q)));
-                _mm256_store_ps(acc + 2097072 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (1365 + r) * 32 + 16 + q), _mm256_load_ps(acc + 2097072 + q)));
-            s = _mm256_fmadd_ps(_mm256_load_ps(io + 24 + q), _mm256_load_ps(lam + (1365 + r) * 32 + 24 + q), s);
-                _mm256_store_ps(acc + 2097048 + q, _mm256_fmadd_ps(_mm256_load_ps(lam + (1365 + r) * 32 + 24 + q), ur, _mm256_load_ps(acc + 2097048 + q)));
-                _mm256_store_ps(acc + 2097080 + q, _mm256_fmadd_ps(dr, _mm256_load_ps(x + (1365 + r) * 32 + 24 + q), _mm256_load_ps(acc + 2097080 + q)));
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 0 + q), _mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 0 + q), s);
+                _mm256_store_ps(acc + 2097024 + q, _mm256_fmadd_ps(_mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 0 + q), ur, _mm256_load_ps(acc + 2097024 + q)));
+                _mm256_store_ps(acc + 2097056 + q, _mm256_fmadd_ps(dr, _mm256_load_ps((x + j * 174752) + (1365 + r) * 32 + 0 + q), _mm256_load_ps(acc + 2097056 + q)));
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 8 + q), _mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 8 + q), s);
+                _mm256_store_ps(acc + 2097032 + q, _mm256_fmadd_ps(_mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 8 + q), ur, _mm256_load_ps(acc + 2097032 + q)));
+                _mm256_store_ps(acc + 2097064 + q, _mm256_fmadd_ps(dr, _mm256_load_ps((x + j * 174752) + (1365 + r) * 32 + 8 + q), _mm256_load_ps(acc + 2097064 + q)));
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 16 + q), _mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 16 + q), s);
+                _mm256_store_ps(acc + 2097040 + q, _mm256_fmadd_ps(_mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 16 + q), ur, _mm256_load_ps(acc + 2097040 + q)));
+                _mm256_store_ps(acc + 2097072 + q, _mm256_fmadd_ps(dr, _mm256_load_ps((x + j * 174752) + (1365 + r) * 32 + 16 + q), _mm256_load_ps(acc + 2097072 + q)));
+            s = _mm256_fmadd_ps(_mm256_load_ps(io + 24 + q), _mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 24 + q), s);
+                _mm256_store_ps(acc + 2097048 + q, _mm256_fmadd_ps(_mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 24 + q), ur, _mm256_load_ps(acc + 2097048 + q)));
+                _mm256_store_ps(acc + 2097080 + q, _mm256_fmadd_ps(dr, _mm256_load_ps((x + j * 174752) + (1365 + r) * 32 + 24 + q), _mm256_load_ps(acc + 2097080 + q)));
                 _mm256_store_ps(acc + 2097088 + q, _mm256_fmadd_ps(dr, ur, _mm256_load_ps(acc + 2097088 + q)));
-                _mm256_storeu_ps(dub + (r) * us + 0 + q, s);
+                _mm256_storeu_ps((dub + j * 4096 * us) + (r) * us + 0 + q, s);
         }
-        /* dA_v -= lam_v x_v^T; dB_v -= lam_v x_parent^T; dC_v -= lam_parent x_v^T */
+        /* dA_v -= lam_v x_v^T; dB_v -= lam_v x_parent^T; dC_v -= lam_parent x_v^T
+         * (each entry summed over the batch in order, run after run) */
         for (l = 0, off = 0, cnt = 1; l <= 6; l++, off += cnt, cnt *= 4)
             for (v = off; v < off + cnt; v++) {
                     float *av = acc + v * 384;
                 const size_t up = v ? (v - 1) / 4 : 0;
-                for (q = 0; q < 8; q += 8) {
+                for (q = 0; q < 8; q += 8)
+                for (j = 0; j < nb; j++) {
                 {
-                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 0 + q);
-                        _mm256_store_ps(av + 0 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 0 + q)));
-                        _mm256_store_ps(av + 8 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 8 + q)));
-                        _mm256_store_ps(av + 16 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 16 + q)));
-                        _mm256_store_ps(av + 24 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 24 + q)));
+                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 0 + q);
+                        _mm256_store_ps(av + 0 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 0 + q)));
+                        _mm256_store_ps(av + 8 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 8 + q)));
+                        _mm256_store_ps(av + 16 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 16 + q)));
+                        _mm256_store_ps(av + 24 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 24 + q)));
                 }
                 {
-                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 8 + q);
-                        _mm256_store_ps(av + 32 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 32 + q)));
-                        _mm256_store_ps(av + 40 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 40 + q)));
-                        _mm256_store_ps(av + 48 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 48 + q)));
-                        _mm256_store_ps(av + 56 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 56 + q)));
+                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 8 + q);
+                        _mm256_store_ps(av + 32 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 32 + q)));
+                        _mm256_store_ps(av + 40 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 40 + q)));
+                        _mm256_store_ps(av + 48 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 48 + q)));
+                        _mm256_store_ps(av + 56 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 56 + q)));
                 }
                 {
-                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 16 + q);
-                        _mm256_store_ps(av + 64 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 64 + q)));
-                        _mm256_store_ps(av + 72 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 72 + q)));
-                        _mm256_store_ps(av + 80 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 80 + q)));
-                        _mm256_store_ps(av + 88 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 88 + q)));
+                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 16 + q);
+                        _mm256_store_ps(av + 64 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 64 + q)));
+                        _mm256_store_ps(av + 72 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 72 + q)));
+                        _mm256_store_ps(av + 80 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 80 + q)));
+                        _mm256_store_ps(av + 88 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 88 + q)));
                 }
                 {
-                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 24 + q);
-                        _mm256_store_ps(av + 96 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 96 + q)));
-                        _mm256_store_ps(av + 104 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 104 + q)));
-                        _mm256_store_ps(av + 112 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 112 + q)));
-                        _mm256_store_ps(av + 120 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 120 + q)));
+                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 24 + q);
+                        _mm256_store_ps(av + 96 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 96 + q)));
+                        _mm256_store_ps(av + 104 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 104 + q)));
+                        _mm256_store_ps(av + 112 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 112 + q)));
+                        _mm256_store_ps(av + 120 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 120 + q)));
                 }
                 if (v != 0) {
                 {
-                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 0 + q);
-                        _mm256_store_ps(av + 128 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 0 + q), _mm256_load_ps(av + 128 + q)));
-                        _mm256_store_ps(av + 136 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 8 + q), _mm256_load_ps(av + 136 + q)));
-                        _mm256_store_ps(av + 144 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 16 + q), _mm256_load_ps(av + 144 + q)));
-                        _mm256_store_ps(av + 152 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 24 + q), _mm256_load_ps(av + 152 + q)));
+                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 0 + q);
+                        _mm256_store_ps(av + 128 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q), _mm256_load_ps(av + 128 + q)));
+                        _mm256_store_ps(av + 136 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q), _mm256_load_ps(av + 136 + q)));
+                        _mm256_store_ps(av + 144 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q), _mm256_load_ps(av + 144 + q)));
+                        _mm256_store_ps(av + 152 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q), _mm256_load_ps(av + 152 + q)));
                 }
                 {
-                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 8 + q);
-                        _mm256_store_ps(av + 160 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 0 + q), _mm256_load_ps(av + 160 + q)));
-                        _mm256_store_ps(av + 168 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 8 + q), _mm256_load_ps(av + 168 + q)));
-                        _mm256_store_ps(av + 176 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 16 + q), _mm256_load_ps(av + 176 + q)));
-                        _mm256_store_ps(av + 184 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 24 + q), _mm256_load_ps(av + 184 + q)));
+                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 8 + q);
+                        _mm256_store_ps(av + 160 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q), _mm256_load_ps(av + 160 + q)));
+                        _mm256_store_ps(av + 168 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q), _mm256_load_ps(av + 168 + q)));
+                        _mm256_store_ps(av + 176 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q), _mm256_load_ps(av + 176 + q)));
+                        _mm256_store_ps(av + 184 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q), _mm256_load_ps(av + 184 + q)));
                 }
                 {
-                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 16 + q);
-                        _mm256_store_ps(av + 192 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 0 + q), _mm256_load_ps(av + 192 + q)));
-                        _mm256_store_ps(av + 200 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 8 + q), _mm256_load_ps(av + 200 + q)));
-                        _mm256_store_ps(av + 208 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 16 + q), _mm256_load_ps(av + 208 + q)));
-                        _mm256_store_ps(av + 216 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 24 + q), _mm256_load_ps(av + 216 + q)));
+                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 16 + q);
+                        _mm256_store_ps(av + 192 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q), _mm256_load_ps(av + 192 + q)));
+                        _mm256_store_ps(av + 200 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q), _mm256_load_ps(av + 200 + q)));
+                        _mm256_store_ps(av + 208 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q), _mm256_load_ps(av + 208 + q)));
+                        _mm256_store_ps(av + 216 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q), _mm256_load_ps(av + 216 + q)));
                 }
                 {
-                    const __m256 lr = _mm256_load_ps(lam + (v) * 32 + 24 + q);
-                        _mm256_store_ps(av + 224 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 0 + q), _mm256_load_ps(av + 224 + q)));
-                        _mm256_store_ps(av + 232 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 8 + q), _mm256_load_ps(av + 232 + q)));
-                        _mm256_store_ps(av + 240 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 16 + q), _mm256_load_ps(av + 240 + q)));
-                        _mm256_store_ps(av + 248 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (up) * 32 + 24 + q), _mm256_load_ps(av + 248 + q)));
+                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 24 + q);
+                        _mm256_store_ps(av + 224 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q), _mm256_load_ps(av + 224 + q)));
+                        _mm256_store_ps(av + 232 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q), _mm256_load_ps(av + 232 + q)));
+                        _mm256_store_ps(av + 240 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q), _mm256_load_ps(av + 240 + q)));
+                        _mm256_store_ps(av + 248 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q), _mm256_load_ps(av + 248 + q)));
                 }
                 {
-                    const __m256 lr = _mm256_load_ps(lam + (up) * 32 + 0 + q);
-                        _mm256_store_ps(av + 256 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 256 + q)));
-                        _mm256_store_ps(av + 264 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 264 + q)));
-                        _mm256_store_ps(av + 272 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 272 + q)));
-                        _mm256_store_ps(av + 280 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 280 + q)));
+                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 0 + q);
+                        _mm256_store_ps(av + 256 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 256 + q)));
+                        _mm256_store_ps(av + 264 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 264 + q)));
+                        _mm256_store_ps(av + 272 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 272 + q)));
+                        _mm256_store_ps(av + 280 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 280 + q)));
                 }
                 {
-                    const __m256 lr = _mm256_load_ps(lam + (up) * 32 + 8 + q);
-                        _mm256_store_ps(av + 288 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 288 + q)));
-                        _mm256_store_ps(av + 296 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 296 + q)));
-                        _mm256_store_ps(av + 304 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 304 + q)));
-                        _mm256_store_ps(av + 312 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 312 + q)));
+                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 8 + q);
+                        _mm256_store_ps(av + 288 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 288 + q)));
+                        _mm256_store_ps(av + 296 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 296 + q)));
+                        _mm256_store_ps(av + 304 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 304 + q)));
+                        _mm256_store_ps(av + 312 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 312 + q)));
                 }
                 {
-                    const __m256 lr = _mm256_load_ps(lam + (up) * 32 + 16 + q);
-                        _mm256_store_ps(av + 320 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 320 + q)));
-                        _mm256_store_ps(av + 328 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 328 + q)));
-                        _mm256_store_ps(av + 336 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 336 + q)));
-                        _mm256_store_ps(av + 344 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 344 + q)));
+                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 16 + q);
+                        _mm256_store_ps(av + 320 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 320 + q)));
+                        _mm256_store_ps(av + 328 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 328 + q)));
+                        _mm256_store_ps(av + 336 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 336 + q)));
+                        _mm256_store_ps(av + 344 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 344 + q)));
                 }
                 {
-                    const __m256 lr = _mm256_load_ps(lam + (up) * 32 + 24 + q);
-                        _mm256_store_ps(av + 352 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 0 + q), _mm256_load_ps(av + 352 + q)));
-                        _mm256_store_ps(av + 360 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 8 + q), _mm256_load_ps(av + 360 + q)));
-                        _mm256_store_ps(av + 368 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 16 + q), _mm256_load_ps(av + 368 + q)));
-                        _mm256_store_ps(av + 376 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps(x + (v) * 32 + 24 + q), _mm256_load_ps(av + 376 + q)));
+                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 24 + q);
+                        _mm256_store_ps(av + 352 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 352 + q)));
+                        _mm256_store_ps(av + 360 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 360 + q)));
+                        _mm256_store_ps(av + 368 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 368 + q)));
+                        _mm256_store_ps(av + 376 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 376 + q)));
                 }
                 }
                 }
             }
         if (rem < 8)
-            c_dense_k4_unpack(dut, lanes, rem, 4096, du + b * 4096 * lanes + gi * 8);
+            for (j = 0; j < nb; j++)
+                c_dense_k4_unpack(dut + j * 32768, lanes, rem, 4096, du + (b + j) * 4096 * lanes + gi * 8);
     }
-    c_dense_k4_scatter_abc(acc, g, lanes, gi, 0);
+    c_dense_k4_scatter_abc(acc, g, lanes, gi, 0, tmp);
     c_dense_k4_scatter_io(acc, g, lanes, gi);
     return 0;
 }
@@ -3214,7 +3857,8 @@ int c_dense_k4_backward(const c_dense_k4_params *p, const float *u, const float 
         c_dense_k4_grads *g, size_t batch, size_t channels, void *workspace)
 {
     const size_t groups = c_dense_k4_GROUPS(channels);
-    float *const scratch = (float *)workspace;
+    float *const fac = (float *)workspace;
+    float *scratch; /* set after the size check: no pointer past the workspace */
     size_t gi;
     int rc = 0;
     if (!p || !p->A || !p->B || !p->C || !g || !g->A || !g->B || !g->C || 
@@ -3222,10 +3866,25 @@ int c_dense_k4_backward(const c_dense_k4_params *p, const float *u, const float 
         !u || !dy || !du || !workspace || batch == 0 || channels == 0 ||
         c_dense_k4_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
+    scratch = fac + c_dense_k4_LINES(c_dense_k4_GROUPS(channels) * 2097024);
+    { /* one run of groups per thread */
+        const size_t runs = (size_t)c_dense_k4_team(groups);
+        size_t c;
+        c_dense_k4_PARALLEL_FOR(runs)
+        for (c = 0; c < runs; c++) {
+            const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
+            const int r = c_dense_k4_factor(p, channels, g0, g1, fac + g0 * 2097024);
+            if (r > rc)
+                rc = r;
+        }
+    }
+    if (rc != 0)
+        return rc;
     c_dense_k4_PARALLEL_FOR(c_dense_k4_slots(groups))
     for (gi = 0; gi < groups; gi++) {
+        float *const w = scratch + c_dense_k4_THREAD() * (c_dense_k4_LINES(c_dense_k4_IOREC) + c_dense_k4_LINES(699008) + c_dense_k4_LINES(699008) + c_dense_k4_LINES(2097024 + c_dense_k4_IOREC) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(128));
         const int r = c_dense_k4_backward_group(p, u, dy, du, g, batch, channels, gi,
-                scratch + c_dense_k4_THREAD() * (c_dense_k4_LINES(2097024) + c_dense_k4_LINES(c_dense_k4_IOREC) + c_dense_k4_LINES(174752) + c_dense_k4_LINES(174752) + c_dense_k4_LINES(2097024 + c_dense_k4_IOREC) + c_dense_k4_LINES(32768) + c_dense_k4_LINES(32768) + c_dense_k4_LINES(32768)));
+                fac + gi * 2097024, w);
         if (r > rc)
             rc = r;
     }

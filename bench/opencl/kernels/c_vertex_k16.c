@@ -86,12 +86,15 @@ static inline size_t c_vertex_k16_round(size_t n, size_t m)
 
 /* Rows x [8 lanes][bs] of one lane group (a vertex's parameter blocks, or
  * Bin, Cout) in lane layout [bs][8] at dst; lanes past `valid` get `pad`
- * on the diagonal entries (n % diag == 0) and 0 elsewhere. */
-static void c_vertex_k16_lane_block(const float *x, size_t bs, size_t diag, size_t valid, float pad, float *dst)
+ * on the diagonal entries (n % diag == 0) and 0 elsewhere. Asks for the
+ * block `ahead` elements on in cache (the caller's next; 0: none). */
+static void c_vertex_k16_lane_block(const float *x, size_t bs, size_t diag, size_t valid, float pad, float *dst,
+        size_t ahead)
 {
     size_t n, w;
-    for (w = 0; w < bs * 8; w += 16)
-        _mm_prefetch((const char *)(x + 512 + w), _MM_HINT_T0);
+    if (ahead)
+        for (w = 0; w < bs * 8; w += 16)
+            _mm_prefetch((const char *)(x + ahead + w), _MM_HINT_T0);
     if (valid == 8 && bs == 1) {
         memcpy(dst, x, 8 * sizeof(float));
         return;
@@ -105,6 +108,37 @@ static void c_vertex_k16_lane_block(const float *x, size_t bs, size_t diag, size
     for (n = 0; n < bs; n++)
         for (w = 0; w < 8; w++)
             dst[n * 8 + w] = w < valid ? x[w * bs + n] : n % diag == 0 ? pad : 0;
+}
+
+/* The inverse: a lane-layout block src [bs][8] written (add: added) to
+ * the parameter-layout rows of one lane group at x ([8 lanes][bs]), lanes
+ * below `valid` only; tmp: bs * 8 elements of scratch. May stream: the
+ * caller fences before the gradients are read. */
+static void c_vertex_k16_lane_unblock(const float *src, size_t bs, size_t valid, int add, float *x, float *tmp)
+{
+    size_t n, w;
+    if (valid == 8 && bs == 1) {
+        for (w = 0; w < 8; w += 8)
+            _mm256_storeu_ps(x + w, add ? _mm256_add_ps(_mm256_loadu_ps(x + w), _mm256_load_ps(src + w)) : _mm256_load_ps(src + w));
+        return;
+    }
+    if (valid == 8 && bs % 8 == 0) {
+        for (w = 0; w < 8; w += 8)
+            for (n = 0; n < bs; n += 8)
+                { const __m256 r0 = _mm256_loadu_ps((src + n * 8 + w) + 0 * (8)); const __m256 r1 = _mm256_loadu_ps((src + n * 8 + w) + 1 * (8)); const __m256 r2 = _mm256_loadu_ps((src + n * 8 + w) + 2 * (8)); const __m256 r3 = _mm256_loadu_ps((src + n * 8 + w) + 3 * (8)); const __m256 r4 = _mm256_loadu_ps((src + n * 8 + w) + 4 * (8)); const __m256 r5 = _mm256_loadu_ps((src + n * 8 + w) + 5 * (8)); const __m256 r6 = _mm256_loadu_ps((src + n * 8 + w) + 6 * (8)); const __m256 r7 = _mm256_loadu_ps((src + n * 8 + w) + 7 * (8)); const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1); const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3); const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5); const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7); const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE); const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE); const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE); const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE); _mm256_storeu_ps((tmp + w * bs + n) + 0 * (bs), _mm256_permute2f128_ps(u0, u4, 0x20)); _mm256_storeu_ps((tmp + w * bs + n) + 1 * (bs), _mm256_permute2f128_ps(u1, u5, 0x20)); _mm256_storeu_ps((tmp + w * bs + n) + 2 * (bs), _mm256_permute2f128_ps(u2, u6, 0x20)); _mm256_storeu_ps((tmp + w * bs + n) + 3 * (bs), _mm256_permute2f128_ps(u3, u7, 0x20)); _mm256_storeu_ps((tmp + w * bs + n) + 4 * (bs), _mm256_permute2f128_ps(u0, u4, 0x31)); _mm256_storeu_ps((tmp + w * bs + n) + 5 * (bs), _mm256_permute2f128_ps(u1, u5, 0x31)); _mm256_storeu_ps((tmp + w * bs + n) + 6 * (bs), _mm256_permute2f128_ps(u2, u6, 0x31)); _mm256_storeu_ps((tmp + w * bs + n) + 7 * (bs), _mm256_permute2f128_ps(u3, u7, 0x31)); }
+        if (!add && (uintptr_t)x % 32 == 0) { /* whole lines, not read first */
+            for (w = 0; w < bs * 8; w += 8)
+                _mm256_stream_ps(x + w, _mm256_load_ps(tmp + w));
+            return;
+        }
+        for (w = 0; w < bs * 8; w += 8)
+            _mm256_storeu_ps(x + w, add ? _mm256_add_ps(_mm256_loadu_ps(x + w), _mm256_load_ps(tmp + w)) : _mm256_load_ps(tmp + w));
+        return;
+    }
+    (void)tmp;
+    for (w = 0; w < valid; w++)
+        for (n = 0; n < bs; n++)
+            x[w * bs + n] = add ? x[w * bs + n] + src[n * 8 + w] : src[n * 8 + w];
 }
 
 /* 2 if a lane of chk is NaN: a pivot was zero or not finite. */
@@ -153,31 +187,6 @@ static void c_vertex_k16_unpack(const float *src, size_t stride, size_t n, size_
     for (r = 0; r < rows; r++)
         memcpy(dst + r * stride, src + r * 8, n * sizeof(float));
 }
-/* The inverse: a lane-layout block src [16][8] written (add: added) to
- * the parameter-layout rows of group gi at x ([8 lanes][16]), lanes
- * below `valid` only; tmp: 128 elements of scratch. May stream: the
- * caller fences before the gradients are read. */
-static void c_vertex_k16_lane_unblock(const float *src, size_t valid, int add, float *x, float *tmp)
-{
-    size_t n, w;
-    if (valid == 8) {
-        for (w = 0; w < 8; w += 8)
-            for (n = 0; n < 16; n += 8)
-                { const __m256 r0 = _mm256_loadu_ps((src + n * 8 + w) + 0 * (8)); const __m256 r1 = _mm256_loadu_ps((src + n * 8 + w) + 1 * (8)); const __m256 r2 = _mm256_loadu_ps((src + n * 8 + w) + 2 * (8)); const __m256 r3 = _mm256_loadu_ps((src + n * 8 + w) + 3 * (8)); const __m256 r4 = _mm256_loadu_ps((src + n * 8 + w) + 4 * (8)); const __m256 r5 = _mm256_loadu_ps((src + n * 8 + w) + 5 * (8)); const __m256 r6 = _mm256_loadu_ps((src + n * 8 + w) + 6 * (8)); const __m256 r7 = _mm256_loadu_ps((src + n * 8 + w) + 7 * (8)); const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1); const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3); const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5); const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7); const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE); const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE); const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE); const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE); _mm256_storeu_ps((tmp + w * 16 + n) + 0 * (16), _mm256_permute2f128_ps(u0, u4, 0x20)); _mm256_storeu_ps((tmp + w * 16 + n) + 1 * (16), _mm256_permute2f128_ps(u1, u5, 0x20)); _mm256_storeu_ps((tmp + w * 16 + n) + 2 * (16), _mm256_permute2f128_ps(u2, u6, 0x20)); _mm256_storeu_ps((tmp + w * 16 + n) + 3 * (16), _mm256_permute2f128_ps(u3, u7, 0x20)); _mm256_storeu_ps((tmp + w * 16 + n) + 4 * (16), _mm256_permute2f128_ps(u0, u4, 0x31)); _mm256_storeu_ps((tmp + w * 16 + n) + 5 * (16), _mm256_permute2f128_ps(u1, u5, 0x31)); _mm256_storeu_ps((tmp + w * 16 + n) + 6 * (16), _mm256_permute2f128_ps(u2, u6, 0x31)); _mm256_storeu_ps((tmp + w * 16 + n) + 7 * (16), _mm256_permute2f128_ps(u3, u7, 0x31)); }
-        if (!add && (uintptr_t)x % 32 == 0) { /* whole lines, not read first */
-            for (w = 0; w < 128; w += 8)
-                _mm256_stream_ps(x + w, _mm256_load_ps(tmp + w));
-            return;
-        }
-        for (w = 0; w < 128; w += 8)
-            _mm256_storeu_ps(x + w, add ? _mm256_add_ps(_mm256_loadu_ps(x + w), _mm256_load_ps(tmp + w)) : _mm256_load_ps(tmp + w));
-        return;
-    }
-    for (w = 0; w < valid; w++)
-        for (n = 0; n < 16; n++)
-            x[w * 16 + n] = add ? x[w * 16 + n] + src[n * 8 + w] : src[n * 8 + w];
-}
-
 /* Real lanes of lane group gi (the last group may be partial). */
 static size_t c_vertex_k16_group_lanes(size_t lanes, size_t gi)
 {
@@ -197,9 +206,9 @@ static void c_vertex_k16_put_grads(const c_vertex_k16_gdst *g, size_t lanes, siz
 {
     const size_t valid = c_vertex_k16_group_lanes(lanes, gi);
     const size_t at = (v * lanes + gi * 8) * 16;
-    c_vertex_k16_lane_unblock(ga, valid, g->add, g->A + at, tmp);
-    c_vertex_k16_lane_unblock(gb, valid, g->add, g->B + at, tmp);
-    c_vertex_k16_lane_unblock(gc, valid, g->add, g->C + at, tmp);
+    c_vertex_k16_lane_unblock(ga, 16, valid, g->add, g->A + at, tmp);
+    c_vertex_k16_lane_unblock(gb, 16, valid, g->add, g->B + at, tmp);
+    c_vertex_k16_lane_unblock(gc, 16, valid, g->add, g->C + at, tmp);
 }
 
 /* Rows of group gi of a u-like array: row t of batch element b at
@@ -274,9 +283,9 @@ static int c_vertex_k16_up_leaves(const c_vertex_k16_run *r, size_t it0, size_t 
                 float *const ag = acc + gi * AR;
                 size_t us;
                 const float *const u = c_vertex_k16_rows(r->lanes, gi, r->u, r->ut, &us) + (16 * i + j) * us;
-                c_vertex_k16_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv);
-                c_vertex_k16_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128);
-                c_vertex_k16_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256);
+                c_vertex_k16_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
+                c_vertex_k16_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
+                c_vertex_k16_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256, 512);
                 __m256 ck = zero; /* chk of this block, in a register */
                 for (q = 0; q < 8; q += 8) {
                     __m256 alpha = _mm256_load_ps(io + 256 + q);
@@ -314,9 +323,9 @@ static int c_vertex_k16_up_leaves(const c_vertex_k16_run *r, size_t it0, size_t 
             const float *const u = c_vertex_k16_rows(r->lanes, gi, r->u, r->ut, &us) + 16 * i * us;
             float *const y = c_vertex_k16_rows(r->lanes, gi, r->y, r->yt, &ys) + 16 * i * ys;
             float *const ag2 = acc2 + gi * AR;
-            c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv);
-            c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128);
-            c_vertex_k16_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256);
+            c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
+            c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
+            c_vertex_k16_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256, 512);
             for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
                 __m256 si;
                 const __m256 s = _mm256_sub_ps(_mm256_load_ps(pv + n), _mm256_load_ps(ag + n));
@@ -373,9 +382,9 @@ static int c_vertex_k16_up_leaves(const c_vertex_k16_run *r, size_t it0, size_t 
         const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
         float *const rg = r->ir + (g * groups + gi) * 768;
         const float *const ag2 = acc2 + gi * AR;
-        c_vertex_k16_lane_block(r->A + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv);
-        c_vertex_k16_lane_block(r->B + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128);
-        c_vertex_k16_lane_block(r->C + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256);
+        c_vertex_k16_lane_block(r->A + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
+        c_vertex_k16_lane_block(r->B + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
+        c_vertex_k16_lane_block(r->C + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256, 512);
         for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
             __m256 si;
             const __m256 s = _mm256_sub_ps(_mm256_load_ps(pv + n), _mm256_load_ps(ag2 + n));
@@ -410,10 +419,10 @@ static int c_vertex_k16_up(const c_vertex_k16_run *r, size_t off, size_t coff, s
         const size_t v = off + i;
         float *const rp = r->ir + (v * groups + gi) * 768;
         const float *const rc = r->ir + ((coff + 16 * i) * groups + gi) * 768;
-        c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv);
+        c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
         if (off > 0) {
-            c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128);
-            c_vertex_k16_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256);
+            c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
+            c_vertex_k16_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256, 512);
         }
         for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
             __m256 s = _mm256_load_ps(pv + n), si;
@@ -633,9 +642,9 @@ static int c_vertex_k16_bup_leaves(const c_vertex_k16_brun *r, size_t it0, size_
                 size_t us, ds;
                 const float *const u = c_vertex_k16_rows(r->lanes, gi, r->u, r->ut, &us) + row * us;
                 const float *const dy = c_vertex_k16_rows(r->lanes, gi, r->dy, r->dyt, &ds) + row * ds;
-                c_vertex_k16_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv);
-                c_vertex_k16_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128);
-                c_vertex_k16_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256);
+                c_vertex_k16_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
+                c_vertex_k16_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
+                c_vertex_k16_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256, 512);
                 __m256 ck = zero; /* chk of this block, in a register */
                 for (q = 0; q < 8; q += 8)
                     for (n = 0; n < 16; n++) {
@@ -667,9 +676,9 @@ static int c_vertex_k16_bup_leaves(const c_vertex_k16_brun *r, size_t it0, size_
             const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
             float *const rp = r->ir + (v * groups + gi) * 1408;
             const float *const ag = acc + gi * AR;
-            c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv);
-            c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rp);
-            c_vertex_k16_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rp + 128);
+            c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
+            c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rp, 512);
+            c_vertex_k16_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rp + 128, 512);
             for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
                 __m256 si;
                 const __m256 s = _mm256_sub_ps(_mm256_load_ps(pv + n), _mm256_load_ps(ag + n));
@@ -702,9 +711,9 @@ static int c_vertex_k16_bup_leaves(const c_vertex_k16_brun *r, size_t it0, size_
         const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
         float *const rg = r->ir + (g * groups + gi) * 1408;
         const float *const ag2 = acc2 + gi * AR;
-        c_vertex_k16_lane_block(r->A + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv);
-        c_vertex_k16_lane_block(r->B + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rg);
-        c_vertex_k16_lane_block(r->C + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rg + 128);
+        c_vertex_k16_lane_block(r->A + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
+        c_vertex_k16_lane_block(r->B + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rg, 512);
+        c_vertex_k16_lane_block(r->C + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rg + 128, 512);
         for (n = 0; n < 128; n += 8) {
             __m256 si;
             const __m256 s = _mm256_sub_ps(_mm256_load_ps(pv + n), _mm256_load_ps(ag2 + n));
@@ -736,10 +745,10 @@ static int c_vertex_k16_bup(const c_vertex_k16_brun *r, size_t off, size_t coff,
         const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
         float *const rp = r->ir + (v * groups + gi) * 1408;
         const float *const rc = r->ir + ((coff + 16 * i) * groups + gi) * 1408;
-        c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv);
+        c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
         if (off > 0) {
-            c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rp);
-            c_vertex_k16_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rp + 128);
+            c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rp, 512);
+            c_vertex_k16_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rp + 128, 512);
         } else {
             memset(rp, 0, 256 * sizeof(float));
         }
@@ -906,9 +915,9 @@ static void c_vertex_k16_bdown_leaves(const c_vertex_k16_brun *r, size_t it0, si
                 float *const pb = xs + groups * 2 * nb * 128; /* the leaf's A, B, C */
                 const float *const io = r->io + gi * 264;
                 float *const part = r->part + (blkno * groups + gi) * 264;
-                c_vertex_k16_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pb);
-                c_vertex_k16_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pb + 128);
-                c_vertex_k16_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pb + 256);
+                c_vertex_k16_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pb, 512);
+                c_vertex_k16_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pb + 128, 512);
+                c_vertex_k16_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pb + 256, 512);
                 for (q = 0; q < 8; q += 8) {
                     __m256 ubs[4], dbs[4]; /* u, dy of the batch, loaded once (stores to dacc could alias them) */
                     for (b = 0; b < nb; b++) {
