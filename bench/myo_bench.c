@@ -334,11 +334,11 @@ int main(int argc, char **argv)
            BATCH, CHANNELS, reps, ref_reps,
            ref_batch == BATCH ? "full batch"
                               : "on batch element 0 only, time x batch (it is linear in batch; -F: full batch)");
-    printf("work: (5|V| + 3L) N flops per (batch, channel) (DESIGN 6.1); level-sum rows give "
-           "the same count as *equivalent* GFLOP/s\n");
+    printf("work: (5|V| + 3L) N flops per (batch, channel) (DESIGN 6.1; dense rows: (6|V|N + 3L) N, "
+           "the solve's products); level-sum rows give the same count as *equivalent* GFLOP/s\n");
     printf("MB: bytes a call must move. level-sum: u + y (siso: B L C floats each), x_mcpy = "
            "time / memcpy(y, u), same run.\n    tree: u + y + the parameter arrays it reads "
-           "(share vertex: A, B, C are [|V|][C][N]; input: [B][|V|][C][N]), x_mcpy = time / memcpy of MB/2 into MB/2\n");
+           "(share vertex: A, B, C are [|V|][C][N], dense [|V|][C][N][N]; input: [B][|V|]...), x_mcpy = time / memcpy of MB/2 into MB/2\n");
     printf("setup: per-call cost that does not scale with batch, (4 t(batch 1) - t(batch 4)) / 3\n");
     printf("ref: tests/myo_ref.c myo_ref_tree_f (plain scalar float), same params and u; "
            "err = max|y - y_ref| / max|y_ref|\n");
