@@ -66,9 +66,12 @@ static void chain_ssm_lane_block(const double *x, size_t bs, size_t diag, size_t
         memcpy(dst, x, 2 * sizeof(double));
         return;
     }
-    for (n = 0; n < bs; n++)
-        for (w = 0; w < 2; w++)
-            dst[n * 2 + w] = w < valid ? x[w * bs + n] : n % diag == 0 ? pad : 0;
+    for (w = 0; w < valid; w++) /* each lane's row read in order */
+        for (n = 0; n < bs; n++)
+            dst[n * 2 + w] = x[w * bs + n];
+    for (; w < 2; w++)
+        for (n = 0; n < bs; n++)
+            dst[n * 2 + w] = n % diag == 0 ? pad : 0;
 }
 
 /* 2 if a lane of chk is NaN: a pivot was zero or not finite. */

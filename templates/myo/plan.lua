@@ -74,8 +74,8 @@ return function(spec)
   else
     p.path = p.chain and "chain" or "tree"
     -- batch elements per solve: each factor record is read once for all
-    -- of them (the chain's records of a group outgrow L2: one at a time)
-    p.NB = (p.chain or spec.share == "input") and 1 or 4
+    -- of them (share input: the records are the batch element's own)
+    p.NB = spec.share == "input" and 1 or 4
   end
   -- The solves work on lanes, the contiguous axis of u: channels (siso or
   -- dense blocks, N states per lane) or channel*state pairs (diag with

@@ -105,9 +105,12 @@ static void c_dense_k4_lane_block(const float *x, size_t bs, size_t diag, size_t
                 { const __m256 r0 = _mm256_loadu_ps((x + w * bs + n) + 0 * (bs)); const __m256 r1 = _mm256_loadu_ps((x + w * bs + n) + 1 * (bs)); const __m256 r2 = _mm256_loadu_ps((x + w * bs + n) + 2 * (bs)); const __m256 r3 = _mm256_loadu_ps((x + w * bs + n) + 3 * (bs)); const __m256 r4 = _mm256_loadu_ps((x + w * bs + n) + 4 * (bs)); const __m256 r5 = _mm256_loadu_ps((x + w * bs + n) + 5 * (bs)); const __m256 r6 = _mm256_loadu_ps((x + w * bs + n) + 6 * (bs)); const __m256 r7 = _mm256_loadu_ps((x + w * bs + n) + 7 * (bs)); const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1); const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3); const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5); const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7); const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE); const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE); const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE); const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE); _mm256_storeu_ps((dst + n * 8 + w) + 0 * (8), _mm256_permute2f128_ps(u0, u4, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 1 * (8), _mm256_permute2f128_ps(u1, u5, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 2 * (8), _mm256_permute2f128_ps(u2, u6, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 3 * (8), _mm256_permute2f128_ps(u3, u7, 0x20)); _mm256_storeu_ps((dst + n * 8 + w) + 4 * (8), _mm256_permute2f128_ps(u0, u4, 0x31)); _mm256_storeu_ps((dst + n * 8 + w) + 5 * (8), _mm256_permute2f128_ps(u1, u5, 0x31)); _mm256_storeu_ps((dst + n * 8 + w) + 6 * (8), _mm256_permute2f128_ps(u2, u6, 0x31)); _mm256_storeu_ps((dst + n * 8 + w) + 7 * (8), _mm256_permute2f128_ps(u3, u7, 0x31)); }
         return;
     }
-    for (n = 0; n < bs; n++)
-        for (w = 0; w < 8; w++)
-            dst[n * 8 + w] = w < valid ? x[w * bs + n] : n % diag == 0 ? pad : 0;
+    for (w = 0; w < valid; w++) /* each lane's row read in order */
+        for (n = 0; n < bs; n++)
+            dst[n * 8 + w] = x[w * bs + n];
+    for (; w < 8; w++)
+        for (n = 0; n < bs; n++)
+            dst[n * 8 + w] = n % diag == 0 ? pad : 0;
 }
 
 /* The inverse: a lane-layout block src [bs][8] written (add: added) to
