@@ -852,6 +852,8 @@ static int c_dense_k4_factor_folded(const c_dense_k4_params *p, size_t channels,
     size_t i, gi, q, e, off = 5461, cnt = 4096;
     int l;
     float io[72]; /* Bin, Cout [4][8], D [8] of a group */
+    float leaf_[400];
+    float *const leaf = (float *)(((uintptr_t)leaf_ + 63) & ~(uintptr_t)63);
     for (l = 6; l >= 0; l--, cnt /= 4) {
         off -= cnt;
         for (i = 0; i < cnt; i++) {
@@ -862,7 +864,8 @@ static int c_dense_k4_factor_folded(const c_dense_k4_params *p, size_t channels,
              * one contiguous run for all of them */
             for (gi = g0; gi < g1; gi++) {
                 float *const f = f0 + (gi - g0) * 2097024;
-                float *const r = f + pv * 384;
+                float *const rec = f + pv * 384;
+                float *const r = l == 6 ? leaf : rec;
                 const size_t valid = lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
                 const size_t x = (pv * lanes + gi * 8) * 16;
                 /* rows 2 KiB ahead where the groups of a vertex run on, else
@@ -871,11 +874,12 @@ static int c_dense_k4_factor_folded(const c_dense_k4_params *p, size_t channels,
                 const size_t ahead = g1 - g0 >= 4 ? 512 : 4 * lanes * 16;
                 if (gi + 1 < g1) /* the next group's record: its lines are far apart from this one's */
                     for (e = 0; e < 384; e += 16)
-                        _mm_prefetch((const char *)(r + 2097024 + e), _MM_HINT_T0);
+                        if (l < 6 || e % 128 < 32) /* a leaf's: gamma, beta, alpha */
+                        _mm_prefetch((const char *)(rec + 2097024 + e), _MM_HINT_T0);
                 if (l < 6) { /* S = A - the children's sum (in the S^-1 slot) */
                     c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r, ahead);
                     for (e = 0; e < 128; e += 8)
-                        _mm256_store_ps(r + 128 + e, _mm256_sub_ps(_mm256_load_ps(r + e), _mm256_load_ps(r + 128 + e)));
+                        _mm256_store_ps(r + 128 + e, _mm256_sub_ps(_mm256_load_ps(r + e), _mm256_load_ps(rec + 128 + e)));
                 } else {
                     c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r + 128, ahead);
                 }
@@ -900,6 +904,9 @@ static int c_dense_k4_factor_folded(const c_dense_k4_params *p, size_t channels,
                         io[64 + e] = e < valid ? p->D[gi * 8 + e] : 0;
                     for (q = 0; q < 8; q += 8)
                         c_dense_k4_fold(r, io, q);
+                    memcpy(rec, leaf, 32 * sizeof(float)); /* gamma */
+                    memcpy(rec + 128, leaf + 128, 32 * sizeof(float)); /* beta */
+                    memcpy(rec + 256, leaf + 256, 8 * sizeof(float)); /* alpha */
                 }
             }
         }
@@ -3266,7 +3273,8 @@ static int c_dense_k4_factor(const c_dense_k4_params *p, size_t channels, size_t
              * one contiguous run for all of them */
             for (gi = g0; gi < g1; gi++) {
                 float *const f = f0 + (gi - g0) * 2097024;
-                float *const r = f + pv * 384;
+                float *const rec = f + pv * 384;
+                float *const r = rec;
                 const size_t valid = lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
                 const size_t x = (pv * lanes + gi * 8) * 16;
                 /* rows 2 KiB ahead where the groups of a vertex run on, else
@@ -3275,11 +3283,11 @@ static int c_dense_k4_factor(const c_dense_k4_params *p, size_t channels, size_t
                 const size_t ahead = g1 - g0 >= 4 ? 512 : 4 * lanes * 16;
                 if (gi + 1 < g1) /* the next group's record: its lines are far apart from this one's */
                     for (e = 0; e < 384; e += 16)
-                        _mm_prefetch((const char *)(r + 2097024 + e), _MM_HINT_T0);
+                        _mm_prefetch((const char *)(rec + 2097024 + e), _MM_HINT_T0);
                 if (l < 6) { /* S = A - the children's sum (in the S^-1 slot) */
                     c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r, ahead);
                     for (e = 0; e < 128; e += 8)
-                        _mm256_store_ps(r + 128 + e, _mm256_sub_ps(_mm256_load_ps(r + e), _mm256_load_ps(r + 128 + e)));
+                        _mm256_store_ps(r + 128 + e, _mm256_sub_ps(_mm256_load_ps(r + e), _mm256_load_ps(rec + 128 + e)));
                 } else {
                     c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r + 128, ahead);
                 }
