@@ -61,10 +61,11 @@ static inline size_t binary_tokens_4096_round(size_t n, size_t m)
 #define binary_tokens_4096_REC 384
 #define binary_tokens_4096_IOREC 264
 
-/* Rows x [8 lanes][bs] of one lane group (a vertex's parameter blocks, or
- * Bin, Cout) in lane layout [bs][8] at dst; lanes past `valid` get `pad`
- * on the diagonal entries (n % diag == 0) and 0 elsewhere. Asks for the
- * block `ahead` elements on in cache (the caller's next; 0: none). */
+/* Rows x [8 lanes][bs] of one lane group (a vertex's parameter blocks,
+ * a row of states, Bin, Cout) in lane layout [bs][8] at dst; lanes past
+ * `valid` get `pad` on the diagonal entries (n % diag == 0) and 0 elsewhere.
+ * Asks for the block `ahead` elements on in cache (the caller's next; 0:
+ * none). */
 static void binary_tokens_4096_lane_block(const float *x, size_t bs, size_t diag, size_t valid, float pad, float *dst,
         size_t ahead)
 {

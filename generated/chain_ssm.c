@@ -51,10 +51,11 @@ static inline size_t chain_ssm_round(size_t n, size_t m)
 #define chain_ssm_REC 48
 #define chain_ssm_IOREC 34
 
-/* Rows x [2 lanes][bs] of one lane group (a vertex's parameter blocks, or
- * Bin, Cout) in lane layout [bs][2] at dst; lanes past `valid` get `pad`
- * on the diagonal entries (n % diag == 0) and 0 elsewhere. Asks for the
- * block `ahead` elements on in cache (the caller's next; 0: none). */
+/* Rows x [2 lanes][bs] of one lane group (a vertex's parameter blocks,
+ * a row of states, Bin, Cout) in lane layout [bs][2] at dst; lanes past
+ * `valid` get `pad` on the diagonal entries (n % diag == 0) and 0 elsewhere.
+ * Asks for the block `ahead` elements on in cache (the caller's next; 0:
+ * none). */
 static void chain_ssm_lane_block(const double *x, size_t bs, size_t diag, size_t valid, double pad, double *dst,
         size_t ahead)
 {

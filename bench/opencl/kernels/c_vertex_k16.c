@@ -84,10 +84,11 @@ static inline size_t c_vertex_k16_round(size_t n, size_t m)
 #define c_vertex_k16_REC 384
 #define c_vertex_k16_IOREC 264
 
-/* Rows x [8 lanes][bs] of one lane group (a vertex's parameter blocks, or
- * Bin, Cout) in lane layout [bs][8] at dst; lanes past `valid` get `pad`
- * on the diagonal entries (n % diag == 0) and 0 elsewhere. Asks for the
- * block `ahead` elements on in cache (the caller's next; 0: none). */
+/* Rows x [8 lanes][bs] of one lane group (a vertex's parameter blocks,
+ * a row of states, Bin, Cout) in lane layout [bs][8] at dst; lanes past
+ * `valid` get `pad` on the diagonal entries (n % diag == 0) and 0 elsewhere.
+ * Asks for the block `ahead` elements on in cache (the caller's next; 0:
+ * none). */
 static void c_vertex_k16_lane_block(const float *x, size_t bs, size_t diag, size_t valid, float pad, float *dst,
         size_t ahead)
 {
