@@ -61,6 +61,12 @@ static inline size_t binary_tokens_4096_round(size_t n, size_t m)
 #define binary_tokens_4096_REC 384
 #define binary_tokens_4096_IOREC 264
 
+/* Real lanes of lane group gi (the last group may be partial). */
+static size_t binary_tokens_4096_group_lanes(size_t lanes, size_t gi)
+{
+    return lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
+}
+
 /* Rows x [8 lanes][bs] of one lane group (a vertex's parameter blocks,
  * a row of states, Bin, Cout) in lane layout [bs][8] at dst; lanes past
  * `valid` get `pad` on the diagonal entries (n % diag == 0) and 0 elsewhere.
@@ -137,12 +143,6 @@ static void binary_tokens_4096_unpack(const float *src, size_t stride, size_t n,
     for (r = 0; r < rows; r++)
         memcpy(dst + r * stride, src + r * 8, n * sizeof(float));
 }
-/* Real lanes of lane group gi (the last group may be partial). */
-static size_t binary_tokens_4096_group_lanes(size_t lanes, size_t gi)
-{
-    return lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
-}
-
 /* Rows of group gi of a u-like array: row t of batch element b at
  * p + b * L * s + t * s, in `full` or, for a partial last group, in its
  * zero-padded copy `part`. */

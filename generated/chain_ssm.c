@@ -51,6 +51,12 @@ static inline size_t chain_ssm_round(size_t n, size_t m)
 #define chain_ssm_REC 48
 #define chain_ssm_IOREC 34
 
+/* Real lanes of lane group gi (the last group may be partial). */
+static size_t chain_ssm_group_lanes(size_t lanes, size_t gi)
+{
+    return lanes - gi * 2 < 2 ? lanes - gi * 2 : 2;
+}
+
 /* Rows x [2 lanes][bs] of one lane group (a vertex's parameter blocks,
  * a row of states, Bin, Cout) in lane layout [bs][2] at dst; lanes past
  * `valid` get `pad` on the diagonal entries (n % diag == 0) and 0 elsewhere.
@@ -121,12 +127,6 @@ static void chain_ssm_unpack(const double *src, size_t stride, size_t n, size_t 
     for (r = 0; r < rows; r++)
         memcpy(dst + r * stride, src + r * 2, n * sizeof(double));
 }
-/* Real lanes of lane group gi (the last group may be partial). */
-static size_t chain_ssm_group_lanes(size_t lanes, size_t gi)
-{
-    return lanes - gi * 2 < 2 ? lanes - gi * 2 : 2;
-}
-
 /* Rows of group gi of a u-like array: row t of batch element b at
  * p + b * L * s + t * s, in `full` or, for a partial last group, in its
  * zero-padded copy `part`. */

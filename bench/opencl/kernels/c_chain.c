@@ -84,6 +84,12 @@ static inline size_t c_chain_round(size_t n, size_t m)
 #define c_chain_REC 384
 #define c_chain_IOREC 264
 
+/* Real lanes of lane group gi (the last group may be partial). */
+static size_t c_chain_group_lanes(size_t lanes, size_t gi)
+{
+    return lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
+}
+
 /* Rows x [8 lanes][bs] of one lane group (a vertex's parameter blocks,
  * a row of states, Bin, Cout) in lane layout [bs][8] at dst; lanes past
  * `valid` get `pad` on the diagonal entries (n % diag == 0) and 0 elsewhere.
@@ -191,12 +197,6 @@ static void c_chain_unpack(const float *src, size_t stride, size_t n, size_t row
     for (r = 0; r < rows; r++)
         memcpy(dst + r * stride, src + r * 8, n * sizeof(float));
 }
-/* Real lanes of lane group gi (the last group may be partial). */
-static size_t c_chain_group_lanes(size_t lanes, size_t gi)
-{
-    return lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
-}
-
 /* Where a backward run's gradients go: the set's gA, gB, gC in parameter
  * layout (C NULL where symmetric), added onto an earlier run's (add). */
 typedef struct {

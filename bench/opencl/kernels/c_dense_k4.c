@@ -84,6 +84,12 @@ static inline size_t c_dense_k4_round(size_t n, size_t m)
 #define c_dense_k4_REC 384
 #define c_dense_k4_IOREC 72
 
+/* Real lanes of lane group gi (the last group may be partial). */
+static size_t c_dense_k4_group_lanes(size_t lanes, size_t gi)
+{
+    return lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
+}
+
 /* Rows x [8 lanes][bs] of one lane group (a vertex's parameter blocks,
  * a row of states, Bin, Cout) in lane layout [bs][8] at dst; lanes past
  * `valid` get `pad` on the diagonal entries (n % diag == 0) and 0 elsewhere.
@@ -867,7 +873,7 @@ static int c_dense_k4_factor_folded(const c_dense_k4_params *p, size_t channels,
                 float *const f = f0 + (gi - g0) * 2097024;
                 float *const rec = f + pv * 384;
                 float *const r = l == 6 ? leaf : rec;
-                const size_t valid = lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
+                const size_t valid = c_dense_k4_group_lanes(lanes, gi);
                 const size_t x = (pv * lanes + gi * 8) * 16;
                 /* rows 2 KiB ahead where the groups of a vertex run on, else
                  * four vertices on (one group: the backward; 2, 4, 8 vertices on:
@@ -913,6 +919,23 @@ static int c_dense_k4_factor_folded(const c_dense_k4_params *p, size_t channels,
         }
     }
     return c_dense_k4_pivots(chk);
+}
+
+/* The records of every lane group at fac, one run of groups per thread
+ * (each vertex's rows read in one run for the thread's groups). */
+static int c_dense_k4_factor_folded_groups(const c_dense_k4_params *p, size_t channels, float *fac)
+{
+    const size_t groups = c_dense_k4_GROUPS(channels), runs = (size_t)c_dense_k4_team(groups);
+    size_t c;
+    int rc = 0;
+    c_dense_k4_PARALLEL_FOR(runs)
+    for (c = 0; c < runs; c++) {
+        const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
+        const int r = c_dense_k4_factor_folded(p, channels, g0, g1, fac + g0 * 2097024);
+        if (r > rc)
+            rc = r;
+    }
+    return rc;
 }
 /* One group of 8 lanes and nb batch elements: f its factor records
  * [P][3][16][8], u/y rows us/ys elements apart, a batch
@@ -3216,17 +3239,7 @@ int c_dense_k4_forward(const c_dense_k4_params *p, const float *u, float *y,
         c_dense_k4_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
     scratch = fac + c_dense_k4_LINES(c_dense_k4_GROUPS(channels) * 2097024);
-    { /* one run of groups per thread (no per-thread scratch) */
-        const size_t runs = (size_t)c_dense_k4_team(groups);
-        size_t c;
-        c_dense_k4_PARALLEL_FOR(runs)
-        for (c = 0; c < runs; c++) {
-            const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
-            const int r = c_dense_k4_factor_folded(p, channels, g0, g1, fac + g0 * 2097024);
-            if (r > rc)
-                rc = r;
-        }
-    }
+    rc = c_dense_k4_factor_folded_groups(p, channels, fac);
     if (rc != 0)
         return rc;
     c_dense_k4_PARALLEL_FOR(c_dense_k4_slots(items))
@@ -3276,7 +3289,7 @@ static int c_dense_k4_factor(const c_dense_k4_params *p, size_t channels, size_t
                 float *const f = f0 + (gi - g0) * 2097024;
                 float *const rec = f + pv * 384;
                 float *const r = rec;
-                const size_t valid = lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
+                const size_t valid = c_dense_k4_group_lanes(lanes, gi);
                 const size_t x = (pv * lanes + gi * 8) * 16;
                 /* rows 2 KiB ahead where the groups of a vertex run on, else
                  * four vertices on (one group: the backward; 2, 4, 8 vertices on:
@@ -3311,13 +3324,29 @@ static int c_dense_k4_factor(const c_dense_k4_params *p, size_t channels, size_t
     }
     return c_dense_k4_pivots(chk);
 }
+
+/* The records of every lane group at fac, one run of groups per thread
+ * (each vertex's rows read in one run for the thread's groups). */
+static int c_dense_k4_factor_groups(const c_dense_k4_params *p, size_t channels, float *fac)
+{
+    const size_t groups = c_dense_k4_GROUPS(channels), runs = (size_t)c_dense_k4_team(groups);
+    size_t c;
+    int rc = 0;
+    c_dense_k4_PARALLEL_FOR(runs)
+    for (c = 0; c < runs; c++) {
+        const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
+        const int r = c_dense_k4_factor(p, channels, g0, g1, fac + g0 * 2097024);
+        if (r > rc)
+            rc = r;
+    }
+    return rc;
+}
 /* Bytes: the factors of every lane group, then per thread: Bin/Cout/D, states and adjoint
  * states of every vertex, gradient accumulators, padded u, dy and du, scratch. */
 static size_t c_dense_k4_backward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = c_dense_k4_GROUPS(channels);
     (void)batch;
-    (void)groups;
     return c_dense_k4_mul(c_dense_k4_add(c_dense_k4_round(c_dense_k4_mul(groups, 2097024), 16), c_dense_k4_mul(c_dense_k4_slots(groups), (c_dense_k4_LINES(c_dense_k4_IOREC) + c_dense_k4_LINES(699008) + c_dense_k4_LINES(699008) + c_dense_k4_LINES(2097024 + c_dense_k4_IOREC) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(128)))), 4);
 }
 
@@ -3327,7 +3356,7 @@ static size_t c_dense_k4_backward_workspace(size_t batch, size_t channels)
 static void c_dense_k4_scatter_abc(float *acc, const c_dense_k4_grads *g, size_t lanes,
         size_t gi, size_t offset, float *tmp)
 {
-    const size_t valid = lanes - gi * 8 < 8 ? lanes - gi * 8 : 8;
+    const size_t valid = c_dense_k4_group_lanes(lanes, gi);
     size_t pv;
     for (pv = 0; pv < 5461; pv++) {
         float *const a = acc + pv * 384;
@@ -3879,17 +3908,7 @@ int c_dense_k4_backward(const c_dense_k4_params *p, const float *u, const float 
         c_dense_k4_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
     scratch = fac + c_dense_k4_LINES(c_dense_k4_GROUPS(channels) * 2097024);
-    { /* one run of groups per thread */
-        const size_t runs = (size_t)c_dense_k4_team(groups);
-        size_t c;
-        c_dense_k4_PARALLEL_FOR(runs)
-        for (c = 0; c < runs; c++) {
-            const size_t g0 = c * groups / runs, g1 = (c + 1) * groups / runs;
-            const int r = c_dense_k4_factor(p, channels, g0, g1, fac + g0 * 2097024);
-            if (r > rc)
-                rc = r;
-        }
-    }
+    rc = c_dense_k4_factor_groups(p, channels, fac);
     if (rc != 0)
         return rc;
     c_dense_k4_PARALLEL_FOR(c_dense_k4_slots(groups))
