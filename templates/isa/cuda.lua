@@ -61,7 +61,13 @@ return function(dtype)
   V.lid = function() return "((int)threadIdx.x)" end
   V.group = function() return "((size_t)blockIdx.x)" end
   V.barrier = function() return "__syncthreads();" end
-  V.group_size = function(n) return "__launch_bounds__(" .. n .. ") " end
+  -- work-groups of n items; `resident` (optional): groups a multiprocessor
+  -- should hold at once, so the compiler keeps registers within 64K / (n *
+  -- resident) a thread (spilling rather than leave too few warps to hide
+  -- latency)
+  V.group_size = function(n, resident)
+    return "__launch_bounds__(" .. n .. (resident and (", " .. resident) or "") .. ") "
+  end
   -- CUDA 13 deprecates double4 for double4_16a / double4_32a (alignment
   -- spelled out); the prelude of cuda_host.cu.tmpl names the right one
   V.vecn = function(T, n)

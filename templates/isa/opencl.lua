@@ -32,7 +32,7 @@ return function(dtype)
   -- a hint to unroll the next loop n times (loads of later iterations issue
   -- before the earlier ones' dependent arithmetic)
   V.unroll = function(n) return "#pragma unroll " .. n end
-  V.group_size = function(n) return "__attribute__((reqd_work_group_size(" .. n .. ", 1, 1))) " end
+  V.group_size = function(n) return "__attribute__((reqd_work_group_size(" .. n .. ", 1, 1))) " end -- (no register bound in OpenCL C)
   -- n-vectors (n = 2, 4): the type, a load from local memory at an address
   -- aligned to n elements (the array declared with V.align_vec, 32 bytes:
   -- enough for double4), and the name of lane i

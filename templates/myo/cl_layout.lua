@@ -113,11 +113,23 @@ return function(plan, spec)
       c.mat = c.NC * 3 * NS
       -- work-groups of the out and grads passes (siso: CH channels x N
       -- states, their sums in local memory, RB positions per round in at
-      -- most 16 KiB; none: WG pairs): 64 items, so several groups share
-      -- a multiprocessor
-      c.CH = plan.siso and math.max(1, 64 // plan.N) or 64
-      c.WG = plan.siso and c.CH * plan.N or 64
-      c.RB = math.max(1, math.min(CS, 16384 // (c.WG * plan.size)))
+      -- most 16 KiB; none: WG pairs): 64 items, so several groups share a
+      -- multiprocessor; siso f32 128 (8 channels of 16 states: a row of u
+      -- or y a 32-byte sector).  The grads pass's local memory (its
+      -- factors, 4 CS per item; red; the u and dy tiles) is kept within
+      -- 46 KiB (CUDA allows 48 KiB of static shared memory).  red's rows:
+      -- each channel's N states padded to N + 1 where N is even, so the
+      -- sums' reads fall in distinct banks (gpu_chain_diag.tmpl).
+      local siso, N, size = plan.siso, plan.N, plan.size
+      c.CH = siso and math.max(1, 512 // size // N) or 64
+      while true do
+        c.WG = siso and c.CH * N or 64
+        c.WGP = siso and c.CH * (N + (N % 2 == 0 and 1 or 0)) or c.WG
+        c.RB = math.max(1, math.min(CS, 16384 // (c.WGP * size)))
+        local bytes = (4 * CS * c.WG + (siso and (c.RB * c.WGP + 2 * CS * c.CH) or 0)) * size
+        if bytes <= 47104 or not siso or c.CH == 1 then break end
+        c.CH = c.CH // 2
+      end
     end
     c.pio = plan.siso and c.NC * (2 * plan.N + 1) or 0
     y.chain = c
