@@ -606,11 +606,14 @@ static size_t ocl_chain_tensor_bytes(size_t batch, size_t channels)
 
 /* Bytes of the device workspace: a status word (64 bytes), then per pass
  * the sections of templates/myo/cl_layout.lua; the larger pass decides.
- * SIZE_MAX where it or a tensor's bytes overflow size_t. */
+ * SIZE_MAX where it or a tensor's bytes overflow size_t (or where a chunk's
+ * int offsets would overflow: gpu_chain_diag.tmpl). */
 size_t ocl_chain_cl_workspace_size(size_t batch, size_t channels)
 {
     size_t need = 0, n;
     if (ocl_chain_tensor_bytes(batch, channels) == SIZE_MAX)
+        return SIZE_MAX;
+    if (channels > (size_t)0x7fffffff / 272)
         return SIZE_MAX;
     n = ocl_chain_mul(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_add(ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 20480), 16), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 4096), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_LANES(channels), 12288), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 4096), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 4096), 16)), ocl_chain_round(ocl_chain_mul(ocl_chain_mul(batch, ocl_chain_LANES(channels)), 4096), 16)), 16), 4);
     if (n > need)
