@@ -539,6 +539,21 @@ static void test_pivot_failure(void)
     }
 }
 
+/* The diag chain addresses a chunk with int offsets (gpu_chain_diag.tmpl):
+ * channel counts past that range are refused (workspace size SIZE_MAX,
+ * so every call returns MYOGEN_CL_EINVAL) rather than miscomputed. */
+static void test_chain_offset_range(void)
+{
+    for (size_t i = 0; i < NPAIRS; i++) {
+        const pair *k = &pairs[i];
+        if (k->k != 1 || k->dense)
+            continue;
+        CU_ASSERT_NOT_EQUAL(k->ocl_cl_ws(1, 1000), SIZE_MAX);
+        CU_ASSERT_EQUAL(k->ocl_cl_ws(1, (size_t)1 << 31), SIZE_MAX);
+        CU_ASSERT_EQUAL(k->ocl_ws(1, (size_t)1 << 31), SIZE_MAX);
+    }
+}
+
 static int log_calls;
 static char log_text[256];
 
@@ -736,6 +751,7 @@ int main(void)
     CU_add_test(s, "backward bit-identical across runs", test_backward_deterministic);
     CU_add_test(s, "cl_mem entry points", test_cl_entry_points);
     CU_add_test(s, "pivot failure", test_pivot_failure);
+    CU_add_test(s, "chain offset range", test_chain_offset_range);
     CU_add_test(s, "build failure", test_build_failure);
     CU_add_test(s, "program cache", test_program_cache);
     CU_add_test(s, "threads", test_threads);
