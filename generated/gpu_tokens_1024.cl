@@ -687,72 +687,95 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         gpu_tokens_1024_FAIL(ws, 2);
 }
 
-/* The adjoint at the leaves: level 4's 1 x 256 x lanes work-items
- * each take their vertex's 4 leaves: x and lambda, du, the leaves'
- * gradients, and partial sums of dBin, dCout, dD. */
-__kernel void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
+/* The adjoint at the leaves: a work-group per (parameter batch, vertex v of
+ * level 4, 32 lanes), item (j, t) takes leaf j of v for lane t: x and
+ * lambda, du and the leaf's gradients.  Each row reads v's x and lambda per
+ * batch element (the group's other rows find them in the cache, where one
+ * item walking the 4 leaves read them 4 times from memory);
+ * the rows' partial sums of dBin, dCout, dD are added
+ * in row order through local memory and row 0 stores them. */
+__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *u, __global const float *dy, __global float *du, __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,
         ulong batch_, ulong channels_, __global float *ws, ulong xs, ulong ls, ulong part, ulong pio)
 {
+    __local gpu_tokens_1024_acc sh[544];
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
-    const size_t l = 4, cnt = 256, off = 85;
-    size_t j;
-    const size_t i = g / lanes % cnt, pb = g / lanes / cnt, v = off + i;
+    const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));
+    const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */
+    const size_t cnt = 256, i = grp / tiles % cnt, pb = grp / tiles / cnt, v = 85 + i;
+    const size_t lane_ = grp % tiles * 32 + (size_t)t;
+    const int live = lane_ < lanes;
+    const size_t lane = live ? lane_ : lanes - 1;
     const size_t b0 = 0, b1 = batch;
-    (void)b0, (void)b1, (void)v;
-    if (pb >= 1)
-        return;
+    int bad = 0;
+    (void)b0, (void)b1, (void)batch, (void)channels;
+    const size_t tc = 4 * i + (size_t)j, c = 341 + tc; /* the leaf: position, vertex */
+    gpu_tokens_1024_acc Sc[8], Sic[8], M[8], Hc[8], Ht[8];
+    gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
     (void)part;
     gpu_tokens_1024_acc bin[8], cout[8], pBin[8] = {0}, pCout[8] = {0}, pD = 0, Dh = D[lane];
     gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
     gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
-    for (j = 0; j < 4; j++) {
-        const size_t c = off + cnt + 4 * i + j, tc = 4 * i + j;
-        gpu_tokens_1024_acc Sc[8], Sic[8], M[8], Hc[8], Ht[8];
-        gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
-        if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
-            gpu_tokens_1024_FAIL(ws, 2);
-            return;
+    bad |= gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8);
+    gpu_tokens_1024_cload(Sc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
+    gpu_tokens_1024_mm(M, Sc, Sic);
+    gpu_tokens_1024_tr(Ht, M); /* the adjoint's (C S^-1)^T */
+    for (size_t b = b0; b < b1; b++) {
+        gpu_tokens_1024_acc xv[8], lv[8], e_[8], gg[8], x[8], lam[8];
+        gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_sload(lv, ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
+        const gpu_tokens_1024_acc uc = *(u + ((b * 1024 + tc) * lanes + lane) * 1), dc = *(dy + ((b * 1024 + tc) * lanes + lane) * 1);
+        gpu_tokens_1024_acc r = Dh * dc;
+        for (int e = 0; e < 8; e++) {
+            e_[e] = bin[e] * uc;
+            gg[e] = cout[e] * dc;
         }
-        gpu_tokens_1024_cload(Sc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
-        gpu_tokens_1024_mm(M, Sc, Sic);
-        gpu_tokens_1024_tr(Ht, M); /* the adjoint's (C S^-1)^T */
-        for (size_t b = b0; b < b1; b++) {
-            gpu_tokens_1024_acc xv[8], lv[8], e_[8], gg[8], x[8], lam[8];
-            gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
-            gpu_tokens_1024_sload(lv, ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
-            const gpu_tokens_1024_acc uc = *(u + ((b * 1024 + tc) * lanes + lane) * 1), dc = *(dy + ((b * 1024 + tc) * lanes + lane) * 1);
-            gpu_tokens_1024_acc r = Dh * dc;
-            for (int e = 0; e < 8; e++) {
-                e_[e] = bin[e] * uc;
-                gg[e] = cout[e] * dc;
-            }
-            gpu_tokens_1024_mv(x, Sic, e_);
-            gpu_tokens_1024_mv_sub(x, Hc, xv);
-            gpu_tokens_1024_mvt(lam, Sic, gg);
-            gpu_tokens_1024_mv_sub(lam, Ht, lv);
-            for (int e = 0; e < 8; e++) {
-                r += bin[e] * lam[e];
-                pBin[e] += lam[e] * uc;
-                pCout[e] += dc * x[e];
-            }
-            pD += dc * uc;
+        gpu_tokens_1024_mv(x, Sic, e_);
+        gpu_tokens_1024_mv_sub(x, Hc, xv);
+        gpu_tokens_1024_mvt(lam, Sic, gg);
+        gpu_tokens_1024_mv_sub(lam, Ht, lv);
+        for (int e = 0; e < 8; e++) {
+            r += bin[e] * lam[e];
+            pBin[e] += lam[e] * uc;
+            pCout[e] += dc * x[e];
+        }
+        pD += dc * uc;
+        if (live)
             *(du + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;
-            gpu_tokens_1024_outer_sub(gA_, lam, x);
-            gpu_tokens_1024_outer_sub(gB_, lam, xv);
-            gpu_tokens_1024_outer_sub(gC_, lv, x);
-        }
+        gpu_tokens_1024_outer_sub(gA_, lam, x);
+        gpu_tokens_1024_outer_sub(gB_, lam, xv);
+        gpu_tokens_1024_outer_sub(gC_, lv, x);
+    }
+    if (live) {
         gpu_tokens_1024_bstore(gA + (c * lanes + lane) * 8, gA_);
         gpu_tokens_1024_bstore(gB + (c * lanes + lane) * 8, gB_);
         gpu_tokens_1024_bstore(gC + (c * lanes + lane) * 8, gC_);
     }
-    { /* this (pb, vertex)'s partial sums of dBin, dCout, dD */
-        __global float *const o = ws + pio + (pb * 256 + i) * 17 * lanes + lane;
-        gpu_tokens_1024_sstore(o, lanes, pBin, 8);
-        gpu_tokens_1024_sstore(o + 8 * lanes, lanes, pCout, 8);
-        o[16 * lanes] = (float)pD;
+    for (int row = 0; row < 4; row++) { /* row 0's partials, then row 1's added, ... */
+        if (j == row) {
+            for (int e = 0; e < 8; e++)
+                sh[(0 + e) * 32 + t] = (row ? sh[(0 + e) * 32 + t] : 0) + pBin[e];
+            for (int e = 0; e < 8; e++)
+                sh[(8 + e) * 32 + t] = (row ? sh[(8 + e) * 32 + t] : 0) + pCout[e];
+            sh[(16) * 32 + t] = (row ? sh[(16) * 32 + t] : 0) + pD;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
     }
+    if (j == 0 && live) {
+        for (int e = 0; e < 8; e++)
+            pBin[e] = sh[(0 + e) * 32 + t];
+        for (int e = 0; e < 8; e++)
+            pCout[e] = sh[(8 + e) * 32 + t];
+        pD = sh[(16) * 32 + t];
+        { /* this (pb, vertex)'s partial sums of dBin, dCout, dD */
+            __global float *const o = ws + pio + (pb * 256 + i) * 17 * lanes + lane;
+            gpu_tokens_1024_sstore(o, lanes, pBin, 8);
+            gpu_tokens_1024_sstore(o + 8 * lanes, lanes, pCout, 8);
+            o[16 * lanes] = (float)pD;
+        }
+    }
+    if (bad && live)
+        gpu_tokens_1024_FAIL(ws, 2);
 }
 
 /* dBin, dCout, dD from the partials; 17 x channels work-items. */

@@ -45,6 +45,10 @@ GPU = {
     "gpu_myo_vertex_k4": dict(kernel="myo", arity=4, depth=3, state=4, share="vertex"),
     "gpu_myo_level_k2d8": dict(kernel="myo", arity=2, depth=8, state=2, share="level"),
     "gpu_myo_chain": dict(kernel="myo", arity=1, depth=150, state=3, share="vertex"),
+    # 16 states: the diag chain's siso work-groups of 8 channels x 16 states
+    # with staged u/dy tiles; L 100: a partial last chunk
+    "gpu_myo_chain_n16": dict(kernel="myo", arity=1, depth=99, state=16, share="vertex"),
+    "gpu_myo_chain_input": dict(kernel="myo", arity=1, depth=40, state=16, share="input"),
     "gpu_myo_k16_none": dict(kernel="myo", arity=16, depth=1, state=4, share="vertex",
                              readout="none"),
     "gpu_mlr_t200": dict(kernel="mlr", seq_len=200, arity=2, depth=4, state=[5, 3, 2, 1],
