@@ -925,7 +925,6 @@ static size_t gpu_tokens_1024_level_items(int l, size_t batch, size_t channels)
     return count[l] * gpu_tokens_1024_LANES(channels);
 }
 
-
 /* Work-groups of the fused kernels over level l (k_up_pair: 3,
  * k_leaves and k_leaves_adj: 4): (parameter batch) x vertices x tiles of 32 lanes. */
 static size_t gpu_tokens_1024_tile_groups(int l, size_t batch, size_t channels)

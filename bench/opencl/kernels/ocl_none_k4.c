@@ -866,7 +866,6 @@ static size_t ocl_none_k4_level_items(int l, size_t batch, size_t channels)
     return count[l] * ocl_none_k4_LANES(channels);
 }
 
-
 /* Work-groups of the fused kernels over level l (k_up_pair: 4,
  * k_leaves and k_leaves_adj: 5): (parameter batch) x vertices x tiles of 32 lanes. */
 static size_t ocl_none_k4_tile_groups(int l, size_t batch, size_t channels)

@@ -919,7 +919,6 @@ static size_t ocl_vertex_k16_level_items(int l, size_t batch, size_t channels)
     return count[l] * ocl_vertex_k16_LANES(channels);
 }
 
-
 /* Work-groups of the fused kernels over level l (k_up_pair: 1,
  * k_leaves and k_leaves_adj: 2): (parameter batch) x vertices x tiles of 16 lanes. */
 static size_t ocl_vertex_k16_tile_groups(int l, size_t batch, size_t channels)
