@@ -523,6 +523,79 @@ static lua_Integer int_field(lua_State *L, int t, const char *key, lua_Integer d
     return v;
 }
 
+/* The string field key (def if absent or not a string).  Spec strings
+ * outlive the call: the spec's table holds them. */
+static const char *str_field(lua_State *L, int t, const char *key, const char *def)
+{
+    lua_getfield(L, t, key);
+    const char *v = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : def;
+    lua_pop(L, 1);
+    return v;
+}
+
+/* Does passes name pass (absent: the forward only)? */
+static int has_pass(lua_State *L, int t, const char *pass)
+{
+    lua_getfield(L, t, "passes");
+    int found = lua_isnil(L, -1) && strcmp(pass, "forward") == 0;
+    for (lua_Integer i = 1; lua_istable(L, -1) && i <= (lua_Integer)lua_rawlen(L, -1); i++) {
+        lua_rawgeti(L, -1, i);
+        found |= lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), pass) == 0;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return found;
+}
+
+/* GPU targets keep a dense tree's blocks in local memory: a work-group of
+ * the fused tree kernels holds at least one lane's worth (elements per lane
+ * as in templates/myo/cl_layout.lua: the forward's k_up_pair and k_leaves,
+ * sh_pair and sh_exchange; the backward's k_leaves_adj, its rows'
+ * partials), and a work-group's local memory is at most 48 KiB (CUDA's
+ * static shared memory, NVIDIA's OpenCL).  Diag blocks and the chain stay
+ * far below it. */
+#define GPU_LOCAL_BYTES 49152LL
+static long long myo_gpu_lane_elems(long long k, long long n, int fwd_tree, int bwd, int level,
+                                    int siso)
+{
+    long long bs = n * n, need = 0;
+    if (fwd_tree) {
+        long long pair = k * bs > 2 * k * n ? k * bs : 2 * k * n;
+        long long exchange = bs + (k * bs > k * n + n ? k * bs : k * n + n);
+        need = pair > exchange ? pair : exchange;
+    }
+    if (bwd) {
+        long long rows = (level ? 3 * bs : 0) + (siso ? 2 * n + 1 : 0);
+        need = rows > need ? rows : need;
+    }
+    return need;
+}
+
+static int check_myo_gpu_local(lua_State *L, int t, char *err, size_t errlen)
+{
+    const char *target = str_field(L, t, "target", "c"), *block = str_field(L, t, "block", "diag");
+    long long k = int_field(L, t, "arity", 0), n = int_field(L, t, "state", 0), m = n;
+    if ((strcmp(target, "opencl") != 0 && strcmp(target, "cuda") != 0) ||
+        strcmp(block, "dense") != 0 || k < 2)
+        return 0;
+    int level = strcmp(str_field(L, t, "share", "level"), "level") == 0;
+    int siso = strcmp(str_field(L, t, "readout", "siso"), "siso") == 0;
+    int fwd = has_pass(L, t, "forward"), bwd = has_pass(L, t, "backward");
+    long long size = strcmp(str_field(L, t, "dtype", "f32"), "f64") == 0 ? 8 : 4;
+    int fwd_tree = fwd && !(level && siso); /* share "level" siso: the level sums */
+    if (myo_gpu_lane_elems(k, n, fwd_tree, bwd, level, siso) * size <= GPU_LOCAL_BYTES)
+        return 0;
+    while (m > 1 && myo_gpu_lane_elems(k, m, fwd_tree, bwd, level, siso) * size > GPU_LOCAL_BYTES)
+        m--;
+    snprintf(err, errlen,
+             "field 'state': block = \"dense\" with N = %lld needs %lld KiB of local memory per "
+             "work-group on target \"%s\" (the tree kernels; at most 48 KiB): at most N = %lld "
+             "with arity %lld and %s, or block = \"diag\"", n,
+             (myo_gpu_lane_elems(k, n, fwd_tree, bwd, level, siso) * size + 1023) / 1024, target,
+             m, k, size == 8 ? "f64" : "f32");
+    return -1;
+}
+
 /* blocks = {b_1, ..., b_depth}: b_1 = T, each a proper divisor of the one
  * before (a number: the list of that one entry). */
 static int check_mlr_blocks(lua_State *L, int t, lua_Integer T, lua_Integer depth, char *err,
@@ -781,7 +854,8 @@ int schema_validate(lua_State *L, spec *out, char *err, size_t errlen)
     if (check_number_ranges(L, t, out->kernel, err, errlen) ||
         check_half(L, t, out->kernel, err, errlen))
         return -1;
-    if (strcmp(out->kernel, "myo") == 0 && check_myo(L, t, err, errlen))
+    if (strcmp(out->kernel, "myo") == 0 &&
+        (check_myo(L, t, err, errlen) || check_myo_gpu_local(L, t, err, errlen)))
         return -1;
     if (strcmp(out->kernel, "mlr") == 0 && check_mlr(L, t, err, errlen))
         return -1;

@@ -53,6 +53,16 @@ foreach(dtype bf16 f16)
                     dtype=${dtype} arity=16,16 out_arity=16,16 state=4 passes=forward,backward)
 endforeach()
 
+# the largest dense blocks the schema admits on GPU targets (compiler/schema.c,
+# check_myo_gpu_local): their tree kernels' local memory must fit 48 KiB,
+# which ptxas checks (the forward's k_leaves; the backward's row partials)
+cuda_check_kernel(${PROJECT_SOURCE_DIR}/tests/specs/myo_base.lua name=cu_dense_n49 dtype=f32
+                  share=vertex readout=siso block=dense arity=4 depth=2 state=49
+                  passes=forward,backward)
+cuda_check_kernel(${PROJECT_SOURCE_DIR}/tests/specs/myo_base.lua name=cu_dense_level_n63 dtype=f32
+                  share=level readout=siso block=dense arity=2 depth=2 state=63
+                  passes=forward,backward)
+
 # called at the end of tests/CMakeLists.txt, once every list has recorded its kernels
 function(myogen_add_cuda_check)
   myogen_find_nvcc(nvcc)
