@@ -596,6 +596,37 @@ static int check_myo_gpu_local(lua_State *L, int t, char *err, size_t errlen)
     return -1;
 }
 
+/* The GPU attention kernels (templates/lib/gpu_flash.lua: mlr, btt
+ * attention) stage q, k, v tiles in local memory; their smallest tile (4
+ * queries x 4 keys, rows padded by one) needs these elements, forward and
+ * backward (both are planned whatever the passes), within 48 KiB. */
+static long long flash_min_elems(long long R, long long dv)
+{
+    long long fwd = R * 5 + (R > 4 ? R : 4) * 5 + 4 * dv + 16, bwd = (R + dv) * 10 + 28;
+    return fwd > bwd ? fwd : bwd;
+}
+
+/* head dims R (q, k) and dv (v) of a GPU attention spec: over 48 KiB even
+ * in the smallest tile is a bad field (rfield: what sets R). */
+static int check_flash_local(lua_State *L, int t, long long R, const char *rfield, char *err,
+                             size_t errlen)
+{
+    const char *target = str_field(L, t, "target", "c");
+    long long dv = int_field(L, t, "value_dim", 1);
+    long long size = strcmp(str_field(L, t, "dtype", "f32"), "f64") == 0 ? 8 : 4;
+    if ((strcmp(target, "opencl") != 0 && strcmp(target, "cuda") != 0) ||
+        flash_min_elems(R, dv) * size <= GPU_LOCAL_BYTES)
+        return 0;
+    snprintf(err, errlen,
+             "field '%s': head dims %lld (q, k) and %lld (value_dim) need %lld KiB of local "
+             "memory per work-group on target \"%s\" even in the smallest attention tile (at "
+             "most 48 KiB): (q, k) + v dims up to about %lld in %s",
+             flash_min_elems(R, 1) * size > GPU_LOCAL_BYTES ? rfield : "value_dim", R, dv,
+             (flash_min_elems(R, dv) * size + 1023) / 1024, target,
+             (GPU_LOCAL_BYTES / size - 28) / 10, size == 8 ? "f64" : "f32");
+    return -1;
+}
+
 /* blocks = {b_1, ..., b_depth}: b_1 = T, each a proper divisor of the one
  * before (a number: the list of that one entry). */
 static int check_mlr_blocks(lua_State *L, int t, lua_Integer T, lua_Integer depth, char *err,
@@ -661,7 +692,19 @@ static int check_mlr(lua_State *L, int t, char *err, size_t errlen)
             return fail(err, errlen, lists[i], "%s%s", msg, "");
         }
     }
-    return 0;
+    long long R = 0; /* the q/k head dim: the sum of the levels' ranks */
+    lua_getfield(L, t, "state");
+    for (lua_Integer l = 1; l <= depth; l++) {
+        if (lua_istable(L, -1)) {
+            lua_rawgeti(L, -1, l);
+            R += lua_tointeger(L, -1);
+            lua_pop(L, 1);
+        } else {
+            R += lua_tointeger(L, -1);
+        }
+    }
+    lua_pop(L, 1);
+    return check_flash_local(L, t, R, "state", err, errlen);
 }
 
 static int check_btt(lua_State *L, int t, char *err, size_t errlen)
@@ -710,7 +753,7 @@ static int check_btt(lua_State *L, int t, char *err, size_t errlen)
     if (attention && dim[0] != dim[1])
         return fail(err, errlen, "out_arity",
                     "op = \"attention\" needs d_in = d_out (m0*m1 = n0*n1)%s%s", "", "");
-    return 0;
+    return attention ? check_flash_local(L, t, dim[0], "arity", err, errlen) : 0;
 }
 
 /* 16-bit storage (bf16, f16) exists for mlr and matmul btt on cuda only
