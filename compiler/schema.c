@@ -547,6 +547,17 @@ static int has_pass(lua_State *L, int t, const char *pass)
     return found;
 }
 
+/* Bytes of a local-memory element of the spec's kernels on a GPU target
+ * (f64: 8; f32 and the 16-bit dtypes, whose arithmetic is f32: 4); 0 for a
+ * CPU target, where no limit applies. */
+static long long gpu_local_elem(lua_State *L, int t)
+{
+    const char *target = str_field(L, t, "target", "c");
+    if (strcmp(target, "opencl") != 0 && strcmp(target, "cuda") != 0)
+        return 0;
+    return strcmp(str_field(L, t, "dtype", "f32"), "f64") == 0 ? 8 : 4;
+}
+
 /* GPU targets keep a dense tree's blocks in local memory: a work-group of
  * the fused tree kernels holds at least one lane's worth (elements per lane
  * as in templates/myo/cl_layout.lua: the forward's k_up_pair and k_leaves,
@@ -573,15 +584,13 @@ static long long myo_gpu_lane_elems(long long k, long long n, int fwd_tree, int 
 
 static int check_myo_gpu_local(lua_State *L, int t, char *err, size_t errlen)
 {
-    const char *target = str_field(L, t, "target", "c"), *block = str_field(L, t, "block", "diag");
+    long long size = gpu_local_elem(L, t);
     long long k = int_field(L, t, "arity", 0), n = int_field(L, t, "state", 0), m = n;
-    if ((strcmp(target, "opencl") != 0 && strcmp(target, "cuda") != 0) ||
-        strcmp(block, "dense") != 0 || k < 2)
+    if (!size || strcmp(str_field(L, t, "block", "diag"), "dense") != 0 || k < 2)
         return 0;
     int level = strcmp(str_field(L, t, "share", "level"), "level") == 0;
     int siso = strcmp(str_field(L, t, "readout", "siso"), "siso") == 0;
     int fwd = has_pass(L, t, "forward"), bwd = has_pass(L, t, "backward");
-    long long size = strcmp(str_field(L, t, "dtype", "f32"), "f64") == 0 ? 8 : 4;
     int fwd_tree = fwd && !(level && siso); /* share "level" siso: the level sums */
     if (myo_gpu_lane_elems(k, n, fwd_tree, bwd, level, siso) * size <= GPU_LOCAL_BYTES)
         return 0;
@@ -591,8 +600,8 @@ static int check_myo_gpu_local(lua_State *L, int t, char *err, size_t errlen)
              "field 'state': block = \"dense\" with N = %lld needs %lld KiB of local memory per "
              "work-group on target \"%s\" (the tree kernels; at most 48 KiB): at most N = %lld "
              "with arity %lld and %s, or block = \"diag\"", n,
-             (myo_gpu_lane_elems(k, n, fwd_tree, bwd, level, siso) * size + 1023) / 1024, target,
-             m, k, size == 8 ? "f64" : "f32");
+             (myo_gpu_lane_elems(k, n, fwd_tree, bwd, level, siso) * size + 1023) / 1024,
+             str_field(L, t, "target", "c"), m, k, size == 8 ? "f64" : "f32");
     return -1;
 }
 
@@ -611,18 +620,15 @@ static long long flash_min_elems(long long R, long long dv)
 static int check_flash_local(lua_State *L, int t, long long R, const char *rfield, char *err,
                              size_t errlen)
 {
-    const char *target = str_field(L, t, "target", "c");
-    long long dv = int_field(L, t, "value_dim", 1);
-    long long size = strcmp(str_field(L, t, "dtype", "f32"), "f64") == 0 ? 8 : 4;
-    if ((strcmp(target, "opencl") != 0 && strcmp(target, "cuda") != 0) ||
-        flash_min_elems(R, dv) * size <= GPU_LOCAL_BYTES)
+    long long size = gpu_local_elem(L, t), dv = int_field(L, t, "value_dim", 1);
+    if (!size || flash_min_elems(R, dv) * size <= GPU_LOCAL_BYTES)
         return 0;
     snprintf(err, errlen,
              "field '%s': head dims %lld (q, k) and %lld (value_dim) need %lld KiB of local "
              "memory per work-group on target \"%s\" even in the smallest attention tile (at "
              "most 48 KiB): (q, k) + v dims up to about %lld in %s",
              flash_min_elems(R, 1) * size > GPU_LOCAL_BYTES ? rfield : "value_dim", R, dv,
-             (flash_min_elems(R, dv) * size + 1023) / 1024, target,
+             (flash_min_elems(R, dv) * size + 1023) / 1024, str_field(L, t, "target", "c"),
              (GPU_LOCAL_BYTES / size - 28) / 10, size == 8 ? "f64" : "f32");
     return -1;
 }

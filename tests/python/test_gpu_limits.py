@@ -28,11 +28,16 @@ def _lua(fields):
     return "return {" + ", ".join("%s = %s" % (k, value(v)) for k, v in fields.items()) + "}\n"
 
 
-def _check(fields, tmp):
+def _write(fields, tmp):
     path = os.path.join(tmp, "spec.lua")
     with open(path, "w") as f:
         f.write(_lua(fields))
-    return subprocess.run([binary.find(), "check", path], capture_output=True).returncode
+    return path
+
+
+def _check(fields, tmp):
+    return subprocess.run([binary.find(), "check", _write(fields, tmp)],
+                          capture_output=True).returncode
 
 
 def _largest(fields, key, hi, tmp):
@@ -50,11 +55,9 @@ def _largest(fields, key, hi, tmp):
 
 def _local_bytes(fields, tmp):
     """The largest local array of the kernels generated for fields, in bytes."""
-    path = os.path.join(tmp, "spec.lua")
-    with open(path, "w") as f:
-        f.write(_lua(fields))
     out = os.path.join(tmp, "k.c")
-    subprocess.run([binary.find(), path, "-o", out], check=True, capture_output=True)
+    subprocess.run([binary.find(), _write(fields, tmp), "-o", out], check=True,
+                   capture_output=True)
     with open(os.path.join(tmp, "k.cl")) as f:
         sizes = [int(n) for n in LOCAL.findall(f.read())]
     return max(sizes, default=0) * (8 if fields["dtype"] == "f64" else 4)
