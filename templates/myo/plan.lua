@@ -86,9 +86,8 @@ return function(spec)
   -- the registers and the parameter loads coalesce; only the leaves'
   -- readout couples a channel's states (u read by all N, y and du summed
   -- over them in local memory: gpu_tree.tmpl).  Channels whose states
-  -- fill whole tiles of at most 32 lanes; larger N keeps a lane a channel
-  -- (and N = 1 needs no sums).
-  if p.gpu and p.path == "tree" and siso and not p.dense and p.N > 1 and p.N <= 32 then
+  -- fill whole tiles of at most 32 lanes; larger N keeps a lane a channel.
+  if p.gpu and p.path == "tree" and siso and not p.dense and p.N <= 32 then
     p.SP, p.NS = p.N, 1
   end
   -- dense with readout none reads and writes states [N] per lane: those
