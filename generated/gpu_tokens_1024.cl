@@ -682,7 +682,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         __global const float *u, __global const float *dy, __global float *du, __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,
         ulong batch_, ulong channels_, __global float *ws, ulong xs, ulong ls, ulong part, ulong pio)
 {
-    __local gpu_tokens_1024_acc sh[384]; /* the rows' partial sums [row][3][32] */
+    __local gpu_tokens_1024_acc sh[96];
     __local gpu_tokens_1024_acc so[1152]; /* a round's terms of du [batch element][leaf][channel][state] */
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels * 8;
     const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));
@@ -750,26 +750,22 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         gpu_tokens_1024_bstore(gB + (c * lanes + lane) * 1, gB_);
         gpu_tokens_1024_bstore(gC + (c * lanes + lane) * 1, gC_);
     }
-    for (int e = 0; e < 1; e++)
-        sh[((j) * 3 + 0 + e) * 32 + t] = pBin[e];
-    for (int e = 0; e < 1; e++)
-        sh[((j) * 3 + 1 + e) * 32 + t] = pCout[e];
-    sh[((j) * 3 + 2) * 32 + t] = pD;
-    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int row = 0; row < 4; row++) { /* row 0's partials, then row 1's added, ... */
+        if (j == row) {
+            for (int e = 0; e < 1; e++)
+                sh[(0 + e) * 32 + t] = (row ? sh[(0 + e) * 32 + t] : 0) + pBin[e];
+            for (int e = 0; e < 1; e++)
+                sh[(1 + e) * 32 + t] = (row ? sh[(1 + e) * 32 + t] : 0) + pCout[e];
+            sh[(2) * 32 + t] = (row ? sh[(2) * 32 + t] : 0) + pD;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
     if (j == 0 && live) {
-        for (int e = 0; e < 1; e++) {
-            pBin[e] = sh[((0) * 3 + 0 + e) * 32 + t];
-            for (int row = 1; row < 4; row++)
-                pBin[e] += sh[((row) * 3 + 0 + e) * 32 + t];
-        }
-        for (int e = 0; e < 1; e++) {
-            pCout[e] = sh[((0) * 3 + 1 + e) * 32 + t];
-            for (int row = 1; row < 4; row++)
-                pCout[e] += sh[((row) * 3 + 1 + e) * 32 + t];
-        }
-        pD = sh[((0) * 3 + 2) * 32 + t];
-        for (int row = 1; row < 4; row++)
-            pD += sh[((row) * 3 + 2) * 32 + t];
+        for (int e = 0; e < 1; e++)
+            pBin[e] = sh[(0 + e) * 32 + t];
+        for (int e = 0; e < 1; e++)
+            pCout[e] = sh[(1 + e) * 32 + t];
+        pD = sh[(2) * 32 + t];
         { /* this (pb, vertex)'s partial sums of dBin, dCout (state n of the channel), dD (state 0) */
             __global float *const o = ws + pio + (pb * 256 + i) * 17 * channels + lane / 8;
             const size_t n = lane % 8;
