@@ -655,7 +655,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         for (int cj = 0; cj < 4; cj++)
             so[((j * 4 + cj) * 4 + t / 8) * 9 + t % 8] = r[0 + cj];
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int o = ((int)get_local_id(0)); o < 64; o += 128) { /* an item a (slot, channel) */
+        for (int o = (int)((int)get_local_id(0)); o < 64; o += 128) { /* an item a (slot, channel) */
             const int sl = o / 4;
             const size_t chan = grp % tiles * 4 + (size_t)(o % 4);
             gpu_tokens_1024_acc sum = 0;
@@ -733,7 +733,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         gpu_tokens_1024_outer_sub(gC_, lv, x);
     }
     barrier(CLK_LOCAL_MEM_FENCE);
-        for (int o = ((int)get_local_id(0)); o < 128; o += 128) { /* an item a (slot, channel) */
+        for (int o = (int)((int)get_local_id(0)); o < 128; o += 128) { /* an item a (slot, channel) */
             const int sl = o / 4;
             const size_t chan = grp % tiles * 4 + (size_t)(o % 4);
             gpu_tokens_1024_acc sum = 0;
