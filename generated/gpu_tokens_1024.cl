@@ -25,47 +25,74 @@ typedef struct {
 /* A failed pivot: the status word at the start of the workspace. */
 #define gpu_tokens_1024_FAIL(ws, rc) (*(__global int *)(ws) = (rc))
 
-/* ---- blocks in registers: 1 diagonal entries ---- */
+/* ---- blocks in registers: 8 diagonal entries ---- */
 static void gpu_tokens_1024_bload(gpu_tokens_1024_acc *m, __global const float *src)
 {
-    for (int e = 0; e < 1; e++)
-        m[e] = src[e];
+    for (int e = 0; e < 8; e += 4) {
+        const float4 v = *(__global const float4 *)(src + e);
+        m[e + 0] = v.x;
+        m[e + 1] = v.y;
+        m[e + 2] = v.z;
+        m[e + 3] = v.w;
+    }
 }
 
 /* a block's gradient to global memory */
 static void gpu_tokens_1024_bstore(__global float *p, const gpu_tokens_1024_acc *x)
 {
-    for (int e = 0; e < 1; e++)
-        p[e] = (float)x[e];
+    for (int e = 0; e < 8; e += 4) {
+        float4 v;
+        v.x = (float)x[e + 0];
+        v.y = (float)x[e + 1];
+        v.z = (float)x[e + 2];
+        v.w = (float)x[e + 3];
+        *(__global float4 *)(p + e) = v;
+    }
 }
 
 /* p += x: a block's gradient accumulated in global memory */
 static void gpu_tokens_1024_badd(__global float *p, const gpu_tokens_1024_acc *x)
 {
-    gpu_tokens_1024_acc o[1];
+    gpu_tokens_1024_acc o[8];
     gpu_tokens_1024_bload(o, p);
-    for (int e = 0; e < 1; e++)
+    for (int e = 0; e < 8; e++)
         o[e] += x[e];
     gpu_tokens_1024_bstore(p, o);
 }
 
-/* Bin or Cout of a lane: 1 entries (a state of its channel) */
+/* Bin or Cout of a channel: 8 entries */
 static void gpu_tokens_1024_bload_n(gpu_tokens_1024_acc *m, __global const float *src)
 {
-    for (int e = 0; e < 1; e++)
-        m[e] = src[e];
+    for (int e = 0; e < 8; e += 4) {
+        const float4 v = *(__global const float4 *)(src + e);
+        m[e + 0] = v.x;
+        m[e + 1] = v.y;
+        m[e + 2] = v.z;
+        m[e + 3] = v.w;
+    }
 }
 
-/* u, dy (ioload) and y, du (iostore) of a lane and position: 1 entries */
+/* u, dy (ioload) and y, du (iostore) of a lane and position: 8 entries */
 static void gpu_tokens_1024_ioload(gpu_tokens_1024_acc *m, __global const float *src)
 {
-    for (int e = 0; e < 1; e++)
-        m[e] = src[e];
+    for (int e = 0; e < 8; e += 4) {
+        const float4 v = *(__global const float4 *)(src + e);
+        m[e + 0] = v.x;
+        m[e + 1] = v.y;
+        m[e + 2] = v.z;
+        m[e + 3] = v.w;
+    }
 }
 static void gpu_tokens_1024_iostore(__global float *p, const gpu_tokens_1024_acc *x)
 {
-    for (int e = 0; e < 1; e++)
-        p[e] = (float)x[e];
+    for (int e = 0; e < 8; e += 4) {
+        float4 v;
+        v.x = (float)x[e + 0];
+        v.y = (float)x[e + 1];
+        v.z = (float)x[e + 2];
+        v.w = (float)x[e + 3];
+        *(__global float4 *)(p + e) = v;
+    }
 }
 
 /* C of the parameter set whose B and C start at b and c */
@@ -78,7 +105,7 @@ static void gpu_tokens_1024_cload(gpu_tokens_1024_acc *m, __global const float *
 /* Si = S^-1 (S is overwritten); 2 for a zero or non-finite pivot */
 static int gpu_tokens_1024_inv(gpu_tokens_1024_acc *S, gpu_tokens_1024_acc *Si)
 {
-    for (int e = 0; e < 1; e++) {
+    for (int e = 0; e < 8; e++) {
         if (!(S[e] != 0 && isfinite(S[e])))
             return 2;
         Si[e] = 1 / S[e];
@@ -88,34 +115,34 @@ static int gpu_tokens_1024_inv(gpu_tokens_1024_acc *S, gpu_tokens_1024_acc *Si)
 
 static void gpu_tokens_1024_mm(gpu_tokens_1024_acc *o, const gpu_tokens_1024_acc *X, const gpu_tokens_1024_acc *Y)
 {
-    for (int e = 0; e < 1; e++)
+    for (int e = 0; e < 8; e++)
         o[e] = X[e] * Y[e];
 }
 static void gpu_tokens_1024_mm_sub(gpu_tokens_1024_acc *o, const gpu_tokens_1024_acc *X, const gpu_tokens_1024_acc *Y)
 {
-    for (int e = 0; e < 1; e++)
+    for (int e = 0; e < 8; e++)
         o[e] -= X[e] * Y[e];
 }
 static void gpu_tokens_1024_tr(gpu_tokens_1024_acc *o, const gpu_tokens_1024_acc *X)
 {
-    for (int e = 0; e < 1; e++)
+    for (int e = 0; e < 8; e++)
         o[e] = X[e];
 }
 static void gpu_tokens_1024_mv(gpu_tokens_1024_acc *o, const gpu_tokens_1024_acc *M, const gpu_tokens_1024_acc *x)
 {
-    for (int e = 0; e < 1; e++)
+    for (int e = 0; e < 8; e++)
         o[e] = M[e] * x[e];
 }
 static void gpu_tokens_1024_mv_sub(gpu_tokens_1024_acc *o, const gpu_tokens_1024_acc *M, const gpu_tokens_1024_acc *x)
 {
-    for (int e = 0; e < 1; e++)
+    for (int e = 0; e < 8; e++)
         o[e] -= M[e] * x[e];
 }
 #define gpu_tokens_1024_mvt gpu_tokens_1024_mv
 #define gpu_tokens_1024_mvt_sub gpu_tokens_1024_mv_sub
 static void gpu_tokens_1024_outer_sub(gpu_tokens_1024_acc *G, const gpu_tokens_1024_acc *a, const gpu_tokens_1024_acc *b)
 {
-    for (int e = 0; e < 1; e++)
+    for (int e = 0; e < 8; e++)
         G[e] -= a[e] * b[e];
 }
 
@@ -135,7 +162,7 @@ static void gpu_tokens_1024_sstore(__global float *p, size_t stride, const gpu_t
 /* o += X^T (a symmetric spec's dC folded into dB) */
 static void gpu_tokens_1024_add_tr(gpu_tokens_1024_acc *o, const gpu_tokens_1024_acc *X)
 {
-    for (int e = 0; e < 1; e++)
+    for (int e = 0; e < 8; e++)
         o[e] += X[e];
 }
 
@@ -143,7 +170,7 @@ static void gpu_tokens_1024_add_tr(gpu_tokens_1024_acc *o, const gpu_tokens_1024
  * a zero or non-finite pivot */
 static int gpu_tokens_1024_leaf_factors(gpu_tokens_1024_acc *Si, gpu_tokens_1024_acc *H, __global const float *a, __global const float *b)
 {
-    gpu_tokens_1024_acc S[1], M[1];
+    gpu_tokens_1024_acc S[8], M[8];
     gpu_tokens_1024_bload(S, a);
     if (gpu_tokens_1024_inv(S, Si) != 0)
         return 2;
@@ -155,18 +182,18 @@ static int gpu_tokens_1024_leaf_factors(gpu_tokens_1024_acc *Si, gpu_tokens_1024
 /* Leaf c's part in its parent's elimination (its blocks at a, b, c; bin:
  * the channel's Bin): Sic = S_c^-1, Hc = S_c^-1 B_c, CH = C_c H_c (what the
  * parent's S loses) and K, what the parent's m takes from the leaf's input
- * (C_c S_c^-1 Bin, 1 entries).  2 for a zero or non-finite pivot. */
+ * (C_c S_c^-1 Bin, 8 entries).  2 for a zero or non-finite pivot. */
 static int gpu_tokens_1024_leaf_terms(gpu_tokens_1024_acc *CH, gpu_tokens_1024_acc *K, gpu_tokens_1024_acc *Sic, gpu_tokens_1024_acc *Hc, __global const float *a,
         __global const float *b, __global const float *c, __global const float *bin)
 {
-    gpu_tokens_1024_acc Cc[1], M[1];
+    gpu_tokens_1024_acc Cc[8], M[8];
     if (gpu_tokens_1024_leaf_factors(Sic, Hc, a, b) != 0)
         return 2;
     gpu_tokens_1024_cload(Cc, b, c);
     gpu_tokens_1024_mm(CH, Cc, Hc);
     gpu_tokens_1024_mm(M, Cc, Sic);
     {
-        gpu_tokens_1024_acc bn[1];
+        gpu_tokens_1024_acc bn[8];
         gpu_tokens_1024_bload_n(bn, bin);
         gpu_tokens_1024_mv(K, M, bn);
     }
@@ -175,40 +202,40 @@ static int gpu_tokens_1024_leaf_terms(gpu_tokens_1024_acc *CH, gpu_tokens_1024_a
 
 /* Vertex v of level 4 with its leaves c0 .. c0 + 3: Si = S_v^-1, Hv = S_v^-1 B_v,
  * K[j] of leaf j (leaf_terms).  2 for a zero or non-finite pivot. */
-static int gpu_tokens_1024_elim_leaves(gpu_tokens_1024_acc *Si, gpu_tokens_1024_acc *Hv, gpu_tokens_1024_acc (*K)[1], __global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
+static int gpu_tokens_1024_elim_leaves(gpu_tokens_1024_acc *Si, gpu_tokens_1024_acc *Hv, gpu_tokens_1024_acc (*K)[8], __global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         size_t v, size_t c0, size_t pb, size_t lanes, size_t lane)
 {
-    gpu_tokens_1024_acc S[1], M[1];
+    gpu_tokens_1024_acc S[8], M[8];
     (void)pb, (void)Cout, (void)D, (void)M, (void)Hv;
-    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 1);
+    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
     for (size_t j = 0; j < 4; j++) {
         const size_t c = c0 + j;
-        gpu_tokens_1024_acc CH[1], Sic[1], Hc[1];
-        if (gpu_tokens_1024_leaf_terms(CH, K[j], Sic, Hc, A + (c * lanes + lane) * 1, B + (c * lanes + lane) * 1, C + (c * lanes + lane) * 1,
-                Bin + lane * 1) != 0)
+        gpu_tokens_1024_acc CH[8], Sic[8], Hc[8];
+        if (gpu_tokens_1024_leaf_terms(CH, K[j], Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8,
+                Bin + lane * 8) != 0)
             return 2;
-        for (int e = 0; e < 1; e++)
+        for (int e = 0; e < 8; e++)
             S[e] -= CH[e];
     }
     if (gpu_tokens_1024_inv(S, Si) != 0)
         return 2;
-    gpu_tokens_1024_bload(M, B + (v * lanes + lane) * 1);
+    gpu_tokens_1024_bload(M, B + (v * lanes + lane) * 8);
     gpu_tokens_1024_mm(Hv, Si, M);
     return 0;
 }
 
 /* q = S_v^-1 m_v of batch element b for a vertex of level 4 whose
  * leaves sit at positions tc0 ..: m_v = -sum_j K[j] e_j */
-static void gpu_tokens_1024_q_leaves(gpu_tokens_1024_acc *q, const gpu_tokens_1024_acc *Si, gpu_tokens_1024_acc (*K)[1], __global const float *io, size_t b,
+static void gpu_tokens_1024_q_leaves(gpu_tokens_1024_acc *q, const gpu_tokens_1024_acc *Si, gpu_tokens_1024_acc (*K)[8], __global const float *io, size_t b,
         size_t tc0, size_t lanes, size_t lane)
 {
-    gpu_tokens_1024_acc m[1];
-    for (int e = 0; e < 1; e++)
+    gpu_tokens_1024_acc m[8];
+    for (int e = 0; e < 8; e++)
         m[e] = 0;
     for (size_t j = 0; j < 4; j++) {
         const size_t tc = tc0 + j;
-        const gpu_tokens_1024_acc s = *(io + (b * 1024 + tc) * (lanes / 8) + lane / 8);
-        for (int e = 0; e < 1; e++)
+        const gpu_tokens_1024_acc s = *(io + ((b * 1024 + tc) * lanes + lane) * 1);
+        for (int e = 0; e < 8; e++)
             m[e] -= K[j][e] * s;
     }
     gpu_tokens_1024_mv(q, Si, m);
@@ -216,15 +243,15 @@ static void gpu_tokens_1024_q_leaves(gpu_tokens_1024_acc *q, const gpu_tokens_10
 
 /* Si = S_v^-1, S_v = A_v (block at a) - sum of the 4 children's C_c H_c that
  * the fused kernels' rows left in local memory (child c's entry e at
- * sh[(base + c * 1 + e) * lt + t]), in child order.  2 for a bad pivot. */
+ * sh[(base + c * 8 + e) * lt + t]), in child order.  2 for a bad pivot. */
 static int gpu_tokens_1024_schur_local(gpu_tokens_1024_acc *Si, __global const float *a, __local const gpu_tokens_1024_acc *sh, int base, int lt,
         int t)
 {
-    gpu_tokens_1024_acc S[1];
+    gpu_tokens_1024_acc S[8];
     gpu_tokens_1024_bload(S, a);
     for (int c = 0; c < 4; c++)
-        for (int e = 0; e < 1; e++)
-            S[e] -= sh[(base + c * 1 + e) * lt + t];
+        for (int e = 0; e < 8; e++)
+            S[e] -= sh[(base + c * 8 + e) * lt + t];
     return gpu_tokens_1024_inv(S, Si);
 }
 
@@ -233,11 +260,11 @@ static int gpu_tokens_1024_schur_local(gpu_tokens_1024_acc *Si, __global const f
 static gpu_tokens_1024_acc gpu_tokens_1024_leaf_readout(gpu_tokens_1024_acc *beta, const gpu_tokens_1024_acc *Sic, const gpu_tokens_1024_acc *Hc,
         __global const float *bin, __global const float *cout, gpu_tokens_1024_acc d)
 {
-    gpu_tokens_1024_acc b[1], c[1], s[1], alpha = d;
+    gpu_tokens_1024_acc b[8], c[8], s[8], alpha = d;
     gpu_tokens_1024_bload_n(b, bin);
     gpu_tokens_1024_bload_n(c, cout);
     gpu_tokens_1024_mv(s, Sic, b);
-    for (int e = 0; e < 1; e++)
+    for (int e = 0; e < 8; e++)
         alpha += c[e] * s[e];
     gpu_tokens_1024_mvt(beta, Hc, c);
     return alpha;
@@ -247,7 +274,7 @@ __kernel void gpu_tokens_1024_k_up_leaves(__global const float *A, __global cons
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs)
 {
-    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels * 8;
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
     const size_t l = 4, cnt = 256, off = 85;
     size_t j;
@@ -256,7 +283,7 @@ __kernel void gpu_tokens_1024_k_up_leaves(__global const float *A, __global cons
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
         return;
-    gpu_tokens_1024_acc S[1], Si[1], M[1], Hv[1], K[4][1], m[1], q[1];
+    gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
     (void)level_;
     (void)S, (void)M, (void)m;
     if (gpu_tokens_1024_elim_leaves(Si, Hv, K, A, B, C, Bin, Cout, D, v, off + cnt + 4 * i, pb, lanes, lane) != 0) {
@@ -264,10 +291,10 @@ __kernel void gpu_tokens_1024_k_up_leaves(__global const float *A, __global cons
         return;
     }
     if (l > 0) /* the factor the way down needs */
-        gpu_tokens_1024_sstore(ws + hf + (pb * 341 + v) * 1 * lanes + lane, lanes, Hv, 1);
+        gpu_tokens_1024_sstore(ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
     for (size_t b = b0; b < b1; b++) {
         gpu_tokens_1024_q_leaves(q, Si, K, io, b, 4 * i, lanes, lane);
-        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 1 * lanes + lane, lanes, q, 1);
+        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
@@ -276,7 +303,7 @@ __kernel void gpu_tokens_1024_k_up(__global const float *A, __global const float
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs)
 {
-    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels * 8;
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
     const size_t l = (size_t)level_;
     size_t cnt = 1, off = 0, j;
@@ -289,14 +316,14 @@ __kernel void gpu_tokens_1024_k_up(__global const float *A, __global const float
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
         return;
-    gpu_tokens_1024_acc S[1], Si[1], M[1], Hv[1], K[4][1], m[1], q[1];
-    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 1);
+    gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
+    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
     for (j = 0; j < 4; j++) { /* S -= C_c H_c; K[j]: what m takes from child j */
         const size_t c = off + cnt + 4 * i + j;
-        gpu_tokens_1024_acc Cc[1], Hc[1];
-        gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 1, C + (c * lanes + lane) * 1);
-        gpu_tokens_1024_sload(Hc, ws + hf + (pb * 341 + c) * 1 * lanes + lane, lanes, 1);
-        for (int e = 0; e < 1; e++)
+        gpu_tokens_1024_acc Cc[8], Hc[8];
+        gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
+        gpu_tokens_1024_sload(Hc, ws + hf + (pb * 341 + c) * 8 * lanes + lane, lanes, 8);
+        for (int e = 0; e < 8; e++)
             K[j][e] = Cc[e];
         gpu_tokens_1024_mm_sub(S, Cc, Hc);
     }
@@ -305,20 +332,20 @@ __kernel void gpu_tokens_1024_k_up(__global const float *A, __global const float
         return;
     }
     if (l > 0) { /* the factor the way down needs */
-        gpu_tokens_1024_bload(M, B + (v * lanes + lane) * 1);
+        gpu_tokens_1024_bload(M, B + (v * lanes + lane) * 8);
         gpu_tokens_1024_mm(Hv, Si, M);
-        gpu_tokens_1024_sstore(ws + hf + (pb * 341 + v) * 1 * lanes + lane, lanes, Hv, 1);
+        gpu_tokens_1024_sstore(ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
     }
     for (size_t b = b0; b < b1; b++) {
-        for (int e = 0; e < 1; e++)
+        for (int e = 0; e < 8; e++)
             m[e] = 0;
         for (j = 0; j < 4; j++) {
-            gpu_tokens_1024_acc s[1];
-            gpu_tokens_1024_sload(s, ws + xs + (b * 341 + off + cnt + 4 * i + j) * 1 * lanes + lane, lanes, 1);
+            gpu_tokens_1024_acc s[8];
+            gpu_tokens_1024_sload(s, ws + xs + (b * 341 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mv_sub(m, K[j], s);
         }
         gpu_tokens_1024_mv(q, Si, m);
-        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 1 * lanes + lane, lanes, q, 1);
+        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
@@ -327,7 +354,7 @@ __kernel void gpu_tokens_1024_k_up_adj_leaves(__global const float *A, __global 
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls)
 {
-    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels * 8;
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
     const size_t l = 4, cnt = 256, off = 85;
     size_t j;
@@ -336,23 +363,23 @@ __kernel void gpu_tokens_1024_k_up_adj_leaves(__global const float *A, __global 
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
         return;
-    gpu_tokens_1024_acc S[1], Si[1], M[1], Hv[1], K[4][1], m[1], q[1];
+    gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
     (void)level_;
     (void)xs;
-    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 1);
+    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
     for (j = 0; j < 4; j++) { /* S -= C_c H_c; K[j]: what m takes from child j */
         const size_t c = off + cnt + 4 * i + j;
-        gpu_tokens_1024_acc Cc[1], Hc[1];
-        gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 1, C + (c * lanes + lane) * 1);
+        gpu_tokens_1024_acc Cc[8], Hc[8];
+        gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
         {
-            gpu_tokens_1024_acc Sic[1];
-            if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 1, B + (c * lanes + lane) * 1) != 0) {
+            gpu_tokens_1024_acc Sic[8];
+            if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
                 gpu_tokens_1024_FAIL(ws, 2);
                 return;
             }
             { /* beta_c = H_c^T Cout: g_c = Cout dy_c */
-                gpu_tokens_1024_acc cout[1];
-                gpu_tokens_1024_bload_n(cout, Cout + lane * 1);
+                gpu_tokens_1024_acc cout[8];
+                gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
                 gpu_tokens_1024_mvt(K[j], Hc, cout);
             }
         }
@@ -363,22 +390,22 @@ __kernel void gpu_tokens_1024_k_up_adj_leaves(__global const float *A, __global 
         return;
     }
     if (l > 0) { /* the factor the way down needs */
-        gpu_tokens_1024_cload(M, B + (v * lanes + lane) * 1, C + (v * lanes + lane) * 1);
+        gpu_tokens_1024_cload(M, B + (v * lanes + lane) * 8, C + (v * lanes + lane) * 8);
         gpu_tokens_1024_mm(S, M, Si);
         gpu_tokens_1024_tr(Hv, S);
-        gpu_tokens_1024_sstore(ws + hb + (pb * 341 + v) * 1 * lanes + lane, lanes, Hv, 1);
+        gpu_tokens_1024_sstore(ws + hb + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
     }
     for (size_t b = b0; b < b1; b++) {
-        for (int e = 0; e < 1; e++)
+        for (int e = 0; e < 8; e++)
             m[e] = 0;
         for (j = 0; j < 4; j++) {
             const size_t tc = 4 * i + j; /* the child's position */
-            const gpu_tokens_1024_acc s = *(io + (b * 1024 + tc) * (lanes / 8) + lane / 8);
-            for (int e = 0; e < 1; e++)
+            const gpu_tokens_1024_acc s = *(io + ((b * 1024 + tc) * lanes + lane) * 1);
+            for (int e = 0; e < 8; e++)
                 m[e] -= K[j][e] * s;
         }
         gpu_tokens_1024_mvt(q, Si, m);
-        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 1 * lanes + lane, lanes, q, 1);
+        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
@@ -387,7 +414,7 @@ __kernel void gpu_tokens_1024_k_up_adj(__global const float *A, __global const f
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls)
 {
-    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels * 8;
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
     const size_t l = (size_t)level_;
     size_t cnt = 1, off = 0, j;
@@ -400,15 +427,15 @@ __kernel void gpu_tokens_1024_k_up_adj(__global const float *A, __global const f
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
         return;
-    gpu_tokens_1024_acc S[1], Si[1], M[1], Hv[1], K[4][1], m[1], q[1];
+    gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
     (void)xs;
-    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 1);
+    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
     for (j = 0; j < 4; j++) { /* S -= C_c H_c; K[j]: what m takes from child j */
         const size_t c = off + cnt + 4 * i + j;
-        gpu_tokens_1024_acc Cc[1], Hc[1];
-        gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 1, C + (c * lanes + lane) * 1);
-        gpu_tokens_1024_sload(Hc, ws + hf + (pb * 341 + c) * 1 * lanes + lane, lanes, 1);
-        gpu_tokens_1024_bload(K[j], B + (c * lanes + lane) * 1);
+        gpu_tokens_1024_acc Cc[8], Hc[8];
+        gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
+        gpu_tokens_1024_sload(Hc, ws + hf + (pb * 341 + c) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_bload(K[j], B + (c * lanes + lane) * 8);
         gpu_tokens_1024_mm_sub(S, Cc, Hc);
     }
     if (gpu_tokens_1024_inv(S, Si) != 0) {
@@ -416,21 +443,21 @@ __kernel void gpu_tokens_1024_k_up_adj(__global const float *A, __global const f
         return;
     }
     if (l > 0) { /* the factor the way down needs */
-        gpu_tokens_1024_cload(M, B + (v * lanes + lane) * 1, C + (v * lanes + lane) * 1);
+        gpu_tokens_1024_cload(M, B + (v * lanes + lane) * 8, C + (v * lanes + lane) * 8);
         gpu_tokens_1024_mm(S, M, Si);
         gpu_tokens_1024_tr(Hv, S);
-        gpu_tokens_1024_sstore(ws + hb + (pb * 341 + v) * 1 * lanes + lane, lanes, Hv, 1);
+        gpu_tokens_1024_sstore(ws + hb + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
     }
     for (size_t b = b0; b < b1; b++) {
-        for (int e = 0; e < 1; e++)
+        for (int e = 0; e < 8; e++)
             m[e] = 0;
         for (j = 0; j < 4; j++) {
-            gpu_tokens_1024_acc s[1];
-            gpu_tokens_1024_sload(s, ws + ls + (b * 341 + off + cnt + 4 * i + j) * 1 * lanes + lane, lanes, 1);
+            gpu_tokens_1024_acc s[8];
+            gpu_tokens_1024_sload(s, ws + ls + (b * 341 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mvt_sub(m, K[j], s);
         }
         gpu_tokens_1024_mvt(q, Si, m);
-        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 1 * lanes + lane, lanes, q, 1);
+        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
@@ -438,7 +465,7 @@ __kernel void gpu_tokens_1024_k_up_adj(__global const float *A, __global const f
 __kernel void gpu_tokens_1024_k_down(ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs)
 {
-    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels * 8;
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
     const size_t l = (size_t)level_;
     size_t cnt = 1, off = 0, j;
@@ -452,16 +479,16 @@ __kernel void gpu_tokens_1024_k_down(ulong batch_, ulong channels_, ulong level_
     if (pb >= 1)
         return;
     const size_t p = off - cnt / 4 + i / 4; /* the parent (l > 0) */
-    gpu_tokens_1024_acc H[1], q[1], xp[1];
+    gpu_tokens_1024_acc H[8], q[8], xp[8];
     if (l > 0)
-        gpu_tokens_1024_sload(H, ws + hf + (pb * 341 + v) * 1 * lanes + lane, lanes, 1);
+        gpu_tokens_1024_sload(H, ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
     for (size_t b = b0; b < b1; b++) {
-        gpu_tokens_1024_sload(q, ws + xs + (b * 341 + v) * 1 * lanes + lane, lanes, 1);
+        gpu_tokens_1024_sload(q, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
         if (l > 0) {
-            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + p) * 1 * lanes + lane, lanes, 1);
+            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + p) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mv_sub(q, H, xp);
         }
-        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 1 * lanes + lane, lanes, q, 1);
+        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
@@ -470,7 +497,7 @@ __kernel void gpu_tokens_1024_k_down_adj(__global float *gA, __global float *gB,
         ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls, ulong part)
 {
-    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels * 8;
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
     const size_t l = (size_t)level_;
     size_t cnt = 1, off = 0, j;
@@ -484,33 +511,33 @@ __kernel void gpu_tokens_1024_k_down_adj(__global float *gA, __global float *gB,
     if (pb >= 1)
         return;
     const size_t p = off - cnt / 4 + i / 4; /* the parent (l > 0) */
-    gpu_tokens_1024_acc H[1], q[1], xp[1];
-    gpu_tokens_1024_acc gA_[1] = {0}, gB_[1] = {0}, gC_[1] = {0};
+    gpu_tokens_1024_acc H[8], q[8], xp[8];
+    gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
     (void)hf, (void)gBin, (void)gCout, (void)gD;
     (void)part;
     if (l > 0)
-        gpu_tokens_1024_sload(H, ws + hb + (pb * 341 + v) * 1 * lanes + lane, lanes, 1);
+        gpu_tokens_1024_sload(H, ws + hb + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
     for (size_t b = b0; b < b1; b++) {
-        gpu_tokens_1024_sload(q, ws + ls + (b * 341 + v) * 1 * lanes + lane, lanes, 1);
+        gpu_tokens_1024_sload(q, ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
         if (l > 0) {
-            gpu_tokens_1024_sload(xp, ws + ls + (b * 341 + p) * 1 * lanes + lane, lanes, 1);
+            gpu_tokens_1024_sload(xp, ws + ls + (b * 341 + p) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mv_sub(q, H, xp);
         }
-        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 1 * lanes + lane, lanes, q, 1);
+        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
         { /* q is lambda_v now, xp lambda_parent */
-            gpu_tokens_1024_acc x[1], xpp[1];
-            gpu_tokens_1024_sload(x, ws + xs + (b * 341 + v) * 1 * lanes + lane, lanes, 1);
+            gpu_tokens_1024_acc x[8], xpp[8];
+            gpu_tokens_1024_sload(x, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_outer_sub(gA_, q, x);
             if (l > 0) {
-                gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + p) * 1 * lanes + lane, lanes, 1);
+                gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + p) * 8 * lanes + lane, lanes, 8);
                 gpu_tokens_1024_outer_sub(gB_, q, xpp);
                 gpu_tokens_1024_outer_sub(gC_, xp, x);
             }
         }
     }
-    gpu_tokens_1024_bstore(gA + (v * lanes + lane) * 1, gA_);
-    gpu_tokens_1024_bstore(gB + (v * lanes + lane) * 1, gB_);
-    gpu_tokens_1024_bstore(gC + (v * lanes + lane) * 1, gC_);
+    gpu_tokens_1024_bstore(gA + (v * lanes + lane) * 8, gA_);
+    gpu_tokens_1024_bstore(gB + (v * lanes + lane) * 8, gB_);
+    gpu_tokens_1024_bstore(gC + (v * lanes + lane) * 8, gC_);
 }
 
 /* Up levels 4 and 3 in one pass: a work-group per (parameter batch,
@@ -522,8 +549,8 @@ __kernel void gpu_tokens_1024_k_down_adj(__global float *gA, __global float *gB,
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_up_pair(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *io, ulong batch_, ulong channels_, __global float *ws, ulong hf, ulong xs)
 {
-    __local gpu_tokens_1024_acc sh[256]; /* C_c H_c [k][BS], then C_c q_c [2][k][NS] */
-    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels * 8;
+    __local gpu_tokens_1024_acc sh[2048]; /* C_c H_c [k][BS], then C_c q_c [2][k][NS] */
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));
     const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */
     const size_t cnt = 64, i = grp / tiles % cnt, pb = grp / tiles / cnt, v = 21 + i;
@@ -534,43 +561,43 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     int bad = 0;
     (void)b0, (void)b1, (void)batch, (void)channels;
     const size_t ic = 4 * i + (size_t)j, c = 85 + ic; /* the child: index in its level, vertex */
-    gpu_tokens_1024_acc Si[1], Hc[1], K[4][1], Cc[1], M[1], Siv[1], q[1], cq[1];
+    gpu_tokens_1024_acc Si[8], Hc[8], K[4][8], Cc[8], M[8], Siv[8], q[8], cq[8];
     bad |= gpu_tokens_1024_elim_leaves(Si, Hc, K, A, B, C, Bin, Cout, D, c, 341 + 4 * ic, pb, lanes, lane);
     if (live)
-        gpu_tokens_1024_sstore(ws + hf + (pb * 341 + c) * 1 * lanes + lane, lanes, Hc, 1);
-    gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 1, C + (c * lanes + lane) * 1);
+        gpu_tokens_1024_sstore(ws + hf + (pb * 341 + c) * 8 * lanes + lane, lanes, Hc, 8);
+    gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
     gpu_tokens_1024_mm(M, Cc, Hc);
-    for (int e = 0; e < 1; e++)
-        sh[(j * 1 + e) * 32 + t] = M[e];
+    for (int e = 0; e < 8; e++)
+        sh[(j * 8 + e) * 32 + t] = M[e];
     barrier(CLK_LOCAL_MEM_FENCE);
     if (j == 0) { /* S_v^-1, S_v = A_v - sum_c C_c H_c */
-        bad |= gpu_tokens_1024_schur_local(Siv, A + (v * lanes + lane) * 1, sh, 0, 32, t);
+        bad |= gpu_tokens_1024_schur_local(Siv, A + (v * lanes + lane) * 8, sh, 0, 32, t);
         if (live) { /* H_v = S_v^-1 B_v */
-            gpu_tokens_1024_acc Hv[1];
-            gpu_tokens_1024_bload(M, B + (v * lanes + lane) * 1);
+            gpu_tokens_1024_acc Hv[8];
+            gpu_tokens_1024_bload(M, B + (v * lanes + lane) * 8);
             gpu_tokens_1024_mm(Hv, Siv, M);
-            gpu_tokens_1024_sstore(ws + hf + (pb * 341 + v) * 1 * lanes + lane, lanes, Hv, 1);
+            gpu_tokens_1024_sstore(ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
         }
     }
     barrier(CLK_LOCAL_MEM_FENCE);
     for (size_t nb = batch, ib = 0; ib < nb; ib++) { /* a count the whole group shares (barriers inside) */
         const size_t b = b0 + ib;
-        const int h = (int)(ib % 2) * 4; /* two buffers: item 0 reads one while the others fill the other */
+        const int h = (int)(ib % 2) * 32; /* two buffers: item 0 reads one while the others fill the other */
         gpu_tokens_1024_q_leaves(q, Si, K, io, b, 4 * ic, lanes, lane);
         gpu_tokens_1024_mv(cq, Cc, q);
-        for (int e = 0; e < 1; e++)
-            sh[(h + j * 1 + e) * 32 + t] = cq[e];
+        for (int e = 0; e < 8; e++)
+            sh[(h + j * 8 + e) * 32 + t] = cq[e];
         barrier(CLK_LOCAL_MEM_FENCE);
         if (j == 0) { /* q_v = S_v^-1 m_v, m_v = -sum_c C_c q_c */
-            for (int e = 0; e < 1; e++) {
+            for (int e = 0; e < 8; e++) {
                 gpu_tokens_1024_acc s = 0;
                 for (int cj = 0; cj < 4; cj++)
-                    s -= sh[(h + cj * 1 + e) * 32 + t];
+                    s -= sh[(h + cj * 8 + e) * 32 + t];
                 cq[e] = s;
             }
             gpu_tokens_1024_mv(q, Siv, cq);
             if (live)
-                gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 1 * lanes + lane, lanes, q, 1);
+                gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
         }
     }
     if (bad && live)
@@ -588,9 +615,8 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong hf,
         ulong xs)
 {
-    __local gpu_tokens_1024_acc sh[544]; /* S_v^-1 [BS], C_c H_c [k][BS], the leaves' [k][3] */
-    __local gpu_tokens_1024_acc so[576]; /* a round's terms of the outputs [row][leaf][channel][state] */
-    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels * 8;
+    __local gpu_tokens_1024_acc sh[3456]; /* S_v^-1 [BS], C_c H_c [k][BS], the leaves' [k][17] */
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));
     const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */
     const size_t cnt = 256, i = grp / tiles % cnt, pb = grp / tiles / cnt, v = 85 + i;
@@ -600,72 +626,62 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     const size_t b0 = 0, b1 = batch;
     int bad = 0;
     (void)b0, (void)b1, (void)batch, (void)channels;
-    gpu_tokens_1024_acc Si[1], Hv[1];
+    gpu_tokens_1024_acc Si[8], Hv[8];
     (void)hf, (void)xs;
     { /* row j: leaf j's terms */
         const size_t c = 341 + 4 * i + (size_t)j;
-        gpu_tokens_1024_acc CH[1], Kc[1], Sic[1], Hc[1];
-        bad |= gpu_tokens_1024_leaf_terms(CH, Kc, Sic, Hc, A + (c * lanes + lane) * 1, B + (c * lanes + lane) * 1, C + (c * lanes + lane) * 1,
-                Bin + lane * 1);
-        for (int e = 0; e < 1; e++)
-            sh[(1 + j * 1 + e) * 32 + t] = CH[e];
+        gpu_tokens_1024_acc CH[8], Kc[8], Sic[8], Hc[8];
+        bad |= gpu_tokens_1024_leaf_terms(CH, Kc, Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8,
+                Bin + lane * 8);
+        for (int e = 0; e < 8; e++)
+            sh[(8 + j * 8 + e) * 32 + t] = CH[e];
         {
-            gpu_tokens_1024_acc beta[1];
-            const gpu_tokens_1024_acc alpha = gpu_tokens_1024_leaf_readout(beta, Sic, Hc, Bin + lane * 1, Cout + lane * 1, (lane % 8 == 0 ? D[lane / 8] : 0));
-            for (int e = 0; e < 1; e++)
-                sh[(5 + j * 3 + e) * 32 + t] = Kc[e];
-            for (int e = 0; e < 1; e++)
-                sh[(5 + j * 3 + 1 + e) * 32 + t] = beta[e];
-            sh[(5 + j * 3 + 2) * 32 + t] = alpha;
+            gpu_tokens_1024_acc beta[8];
+            const gpu_tokens_1024_acc alpha = gpu_tokens_1024_leaf_readout(beta, Sic, Hc, Bin + lane * 8, Cout + lane * 8, D[lane]);
+            for (int e = 0; e < 8; e++)
+                sh[(40 + j * 17 + e) * 32 + t] = Kc[e];
+            for (int e = 0; e < 8; e++)
+                sh[(40 + j * 17 + 8 + e) * 32 + t] = beta[e];
+            sh[(40 + j * 17 + 16) * 32 + t] = alpha;
         }
     }
     barrier(CLK_LOCAL_MEM_FENCE);
     if (j == 0) { /* S_v^-1, S_v = A_v - sum_c C_c H_c, for every row */
-        bad |= gpu_tokens_1024_schur_local(Si, A + (v * lanes + lane) * 1, sh, 1, 32, t);
-        for (int e = 0; e < 1; e++)
+        bad |= gpu_tokens_1024_schur_local(Si, A + (v * lanes + lane) * 8, sh, 8, 32, t);
+        for (int e = 0; e < 8; e++)
             sh[(e) * 32 + t] = Si[e];
     }
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int e = 0; e < 1; e++)
+    for (int e = 0; e < 8; e++)
         Si[e] = sh[(e) * 32 + t];
-    gpu_tokens_1024_sload(Hv, ws + hf + (pb * 341 + v) * 1 * lanes + lane, lanes, 1);
-    for (size_t nb = (b1 - b0 + 3) / 4, ib = 0; ib < nb; ib++) { /* rounds of 4 batch elements, one a row (a count the group shares: barriers inside) */
-        const size_t bj = b0 + ib * 4 + (size_t)j, b = bj < b1 ? bj : b1 - 1; /* a row past the batch stores nothing */
-        gpu_tokens_1024_acc m[1], xv[1];
+    gpu_tokens_1024_sload(Hv, ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
+    for (size_t b = b0 + (size_t)j; b < b1; b += 4) { /* this row's batch elements: no barriers below */
+        gpu_tokens_1024_acc m[8], xv[8];
         gpu_tokens_1024_acc s[4];
-        for (int e = 0; e < 1; e++)
+        for (int e = 0; e < 8; e++)
             m[e] = 0;
 #pragma unroll 4
         for (int cj = 0; cj < 4; cj++) { /* m_v = -sum_c K_c e_c (unrolled: s stays in registers) */
             const size_t tc = 4 * i + (size_t)cj;
-            s[cj] = *(u + (b * 1024 + tc) * (lanes / 8) + lane / 8);
-            for (int e = 0; e < 1; e++)
-                m[e] -= sh[(5 + cj * 3 + e) * 32 + t] * s[cj];
+            s[cj] = *(u + ((b * 1024 + tc) * lanes + lane) * 1);
+            for (int e = 0; e < 8; e++)
+                m[e] -= sh[(40 + cj * 17 + e) * 32 + t] * s[cj];
         }
         gpu_tokens_1024_mv(xv, Si, m);
         { /* x_v = q_v - H_v x_parent */
-            gpu_tokens_1024_acc xp[1];
-            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 1 * lanes + lane, lanes, 1);
+            gpu_tokens_1024_acc xp[8];
+            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mv_sub(xv, Hv, xp);
         }
-        gpu_tokens_1024_acc r[4];
 #pragma unroll 4
-        for (int cj = 0; cj < 4; cj++) /* this state's terms of the leaves' outputs */
-            r[cj] = sh[(5 + cj * 3 + 2) * 32 + t] * s[cj] - sh[(5 + cj * 3 + 1) * 32 + t] * xv[0];
-        for (int cj = 0; cj < 4; cj++)
-            so[((j * 4 + cj) * 4 + t / 8) * 9 + t % 8] = r[0 + cj];
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int o = (int)((int)get_local_id(0)); o < 64; o += 128) { /* an item a (slot, channel) */
-            const int sl = o / 4;
-            const size_t chan = grp % tiles * 4 + (size_t)(o % 4);
-            gpu_tokens_1024_acc sum = 0;
-            for (int n = 0; n < 8; n++)
-                sum += so[o * 9 + n];
-            const size_t bo = b0 + ib * 4 + (size_t)(sl / 4), tc = 4 * i + 0 + (size_t)(sl % 4);
-            if (bo < b1 && chan < channels)
-                y[(bo * 1024 + tc) * channels + chan] = (float)sum;
+        for (int cj = 0; cj < 4; cj++) { /* the leaves' outputs */
+            const size_t tc = 4 * i + (size_t)cj;
+            gpu_tokens_1024_acc r = sh[(40 + cj * 17 + 16) * 32 + t] * s[cj];
+            for (int e = 0; e < 8; e++)
+                r -= sh[(40 + cj * 17 + 8 + e) * 32 + t] * xv[e];
+            if (live)
+                *(y + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;
         }
-        barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (bad && live)
         gpu_tokens_1024_FAIL(ws, 2);
@@ -682,9 +698,8 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         __global const float *u, __global const float *dy, __global float *du, __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,
         ulong batch_, ulong channels_, __global float *ws, ulong xs, ulong ls, ulong part, ulong pio)
 {
-    __local gpu_tokens_1024_acc sh[96];
-    __local gpu_tokens_1024_acc so[1152]; /* a round's terms of du [batch element][leaf][channel][state] */
-    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels * 8;
+    __local gpu_tokens_1024_acc sh[544];
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));
     const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */
     const size_t cnt = 256, i = grp / tiles % cnt, pb = grp / tiles / cnt, v = 85 + i;
@@ -695,25 +710,23 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     int bad = 0;
     (void)b0, (void)b1, (void)batch, (void)channels;
     const size_t tc = 4 * i + (size_t)j, c = 341 + tc; /* the leaf: position, vertex */
-    gpu_tokens_1024_acc Sc[1], Sic[1], M[1], Hc[1], Ht[1];
-    gpu_tokens_1024_acc gA_[1] = {0}, gB_[1] = {0}, gC_[1] = {0};
+    gpu_tokens_1024_acc Sc[8], Sic[8], M[8], Hc[8], Ht[8];
+    gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
     (void)part;
-    gpu_tokens_1024_acc bin[1], cout[1], pBin[1] = {0}, pCout[1] = {0}, pD = 0, Dh = (lane % 8 == 0 ? D[lane / 8] : 0);
-    gpu_tokens_1024_bload_n(bin, Bin + lane * 1);
-    gpu_tokens_1024_bload_n(cout, Cout + lane * 1);
-    bad |= gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 1, B + (c * lanes + lane) * 1);
-    gpu_tokens_1024_cload(Sc, B + (c * lanes + lane) * 1, C + (c * lanes + lane) * 1);
+    gpu_tokens_1024_acc bin[8], cout[8], pBin[8] = {0}, pCout[8] = {0}, pD = 0, Dh = D[lane];
+    gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
+    gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
+    bad |= gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8);
+    gpu_tokens_1024_cload(Sc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
     gpu_tokens_1024_mm(M, Sc, Sic);
     gpu_tokens_1024_tr(Ht, M); /* the adjoint's (C S^-1)^T */
-    for (size_t b00 = b0; b00 < b1; b00 += 8) { /* rounds of 8 batch elements, du summed over a channel's states */
-    for (int bb = 0; bb < 8 && b00 + (size_t)bb < b1; bb++) {
-        const size_t b = b00 + (size_t)bb;
-        gpu_tokens_1024_acc xv[1], lv[1], e_[1], gg[1], x[1], lam[1];
-        gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 1 * lanes + lane, lanes, 1);
-        gpu_tokens_1024_sload(lv, ws + ls + (b * 341 + v) * 1 * lanes + lane, lanes, 1);
-        const gpu_tokens_1024_acc uc = *(u + (b * 1024 + tc) * (lanes / 8) + lane / 8), dc = *(dy + (b * 1024 + tc) * (lanes / 8) + lane / 8);
+    for (size_t b = b0; b < b1; b++) {
+        gpu_tokens_1024_acc xv[8], lv[8], e_[8], gg[8], x[8], lam[8];
+        gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_sload(lv, ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
+        const gpu_tokens_1024_acc uc = *(u + ((b * 1024 + tc) * lanes + lane) * 1), dc = *(dy + ((b * 1024 + tc) * lanes + lane) * 1);
         gpu_tokens_1024_acc r = Dh * dc;
-        for (int e = 0; e < 1; e++) {
+        for (int e = 0; e < 8; e++) {
             e_[e] = bin[e] * uc;
             gg[e] = cout[e] * dc;
         }
@@ -721,58 +734,44 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         gpu_tokens_1024_mv_sub(x, Hc, xv);
         gpu_tokens_1024_mvt(lam, Sic, gg);
         gpu_tokens_1024_mv_sub(lam, Ht, lv);
-        for (int e = 0; e < 1; e++) {
+        for (int e = 0; e < 8; e++) {
             r += bin[e] * lam[e];
             pBin[e] += lam[e] * uc;
             pCout[e] += dc * x[e];
         }
         pD += dc * uc;
-        so[((bb * 4 + j) * 4 + t / 8) * 9 + t % 8] = r;
+        if (live)
+            *(du + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;
         gpu_tokens_1024_outer_sub(gA_, lam, x);
         gpu_tokens_1024_outer_sub(gB_, lam, xv);
         gpu_tokens_1024_outer_sub(gC_, lv, x);
     }
-    barrier(CLK_LOCAL_MEM_FENCE);
-        for (int o = (int)((int)get_local_id(0)); o < 128; o += 128) { /* an item a (slot, channel) */
-            const int sl = o / 4;
-            const size_t chan = grp % tiles * 4 + (size_t)(o % 4);
-            gpu_tokens_1024_acc sum = 0;
-            for (int n = 0; n < 8; n++)
-                sum += so[o * 9 + n];
-            const size_t bo = b00 + (size_t)(sl / 4), to = 4 * i + (size_t)(sl % 4);
-            if (bo < b1 && chan < channels)
-                du[(bo * 1024 + to) * channels + chan] = (float)sum;
-        }
-    barrier(CLK_LOCAL_MEM_FENCE);
-    }
     if (live) {
-        gpu_tokens_1024_bstore(gA + (c * lanes + lane) * 1, gA_);
-        gpu_tokens_1024_bstore(gB + (c * lanes + lane) * 1, gB_);
-        gpu_tokens_1024_bstore(gC + (c * lanes + lane) * 1, gC_);
+        gpu_tokens_1024_bstore(gA + (c * lanes + lane) * 8, gA_);
+        gpu_tokens_1024_bstore(gB + (c * lanes + lane) * 8, gB_);
+        gpu_tokens_1024_bstore(gC + (c * lanes + lane) * 8, gC_);
     }
     for (int row = 0; row < 4; row++) { /* row 0's partials, then row 1's added, ... */
         if (j == row) {
-            for (int e = 0; e < 1; e++)
+            for (int e = 0; e < 8; e++)
                 sh[(0 + e) * 32 + t] = (row ? sh[(0 + e) * 32 + t] : 0) + pBin[e];
-            for (int e = 0; e < 1; e++)
-                sh[(1 + e) * 32 + t] = (row ? sh[(1 + e) * 32 + t] : 0) + pCout[e];
-            sh[(2) * 32 + t] = (row ? sh[(2) * 32 + t] : 0) + pD;
+            for (int e = 0; e < 8; e++)
+                sh[(8 + e) * 32 + t] = (row ? sh[(8 + e) * 32 + t] : 0) + pCout[e];
+            sh[(16) * 32 + t] = (row ? sh[(16) * 32 + t] : 0) + pD;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (j == 0 && live) {
-        for (int e = 0; e < 1; e++)
+        for (int e = 0; e < 8; e++)
             pBin[e] = sh[(0 + e) * 32 + t];
-        for (int e = 0; e < 1; e++)
-            pCout[e] = sh[(1 + e) * 32 + t];
-        pD = sh[(2) * 32 + t];
-        { /* this (pb, vertex)'s partial sums of dBin, dCout (state n of the channel), dD (state 0) */
-            __global float *const o = ws + pio + (pb * 256 + i) * 17 * channels + lane / 8;
-            const size_t n = lane % 8;
-            o[n * channels] = (float)pBin[0];
-            o[(8 + n) * channels] = (float)pCout[0];
-            if (n == 0)
-                o[16 * channels] = (float)pD;
+        for (int e = 0; e < 8; e++)
+            pCout[e] = sh[(8 + e) * 32 + t];
+        pD = sh[(16) * 32 + t];
+        { /* this (pb, vertex)'s partial sums of dBin, dCout, dD */
+            __global float *const o = ws + pio + (pb * 256 + i) * 17 * lanes + lane;
+            gpu_tokens_1024_sstore(o, lanes, pBin, 8);
+            gpu_tokens_1024_sstore(o + 8 * lanes, lanes, pCout, 8);
+            o[16 * lanes] = (float)pD;
         }
     }
     if (bad && live)

@@ -66,16 +66,9 @@ return function(plan, spec)
   -- "exchange" (row j keeps leaf j; two barriers per batch element).  On the
   -- H200, 16 x 2048, N 16: arity 4 batch 2.2 ms, exchange 3.5 ms; arity 16
   -- batch (8 lanes) 10.9 ms, exchange (16 lanes) 3.1 ms.
-  -- Siso split (plan.SP: a channel's N states on adjacent lanes): LT holds
-  -- whole channels (CT of them), the batch design, and the leaves' sums
-  -- over a channel's states go through local memory in rounds: k_leaves
-  -- KC leaves of each row's batch element, k_leaves_adj BC batch elements
-  -- of every leaf, each round's terms within 16 KiB; a channel's terms
-  -- padded to SPP (odd where SP is even: the summing items' reads fall in
-  -- distinct banks).
-  local k, BS, SP = spec.arity, plan.BS, plan.SP
+  local k, BS = spec.arity, plan.BS
   local sh_pair = math.max(k * BS, 2 * k * NS)
-  local sh_batch = BS + k * BS + k * (plan.siso and (2 * NS + 1) or 3 * BS)
+  local sh_batch = BS + k * BS + k * (plan.siso and (NS + plan.N + 1) or 3 * BS)
   local sh_exchange = BS + math.max(k * BS, k * NS + NS)
   local function tile(sh)
     local LT = 32
@@ -83,31 +76,15 @@ return function(plan, spec)
     return LT
   end
   local leaves, LT, sh_leaves = "batch", tile(sh_batch), sh_batch
-  if SP then
-    LT = 32 // SP * SP
-  elseif LT < 16 then
-    leaves, LT, sh_leaves = "exchange", tile(sh_exchange), sh_exchange
-  end
+  if LT < 16 then leaves, LT, sh_leaves = "exchange", tile(sh_exchange), sh_exchange end
   local below = t.count[spec.depth - 1] or 1
   y.gpu = {
     LT = LT, sh_pair = sh_pair, sh_leaves = sh_leaves, leaves = leaves,
     H = t.internal * plan.BS,
     X = t.internal * NS,
     part = spec.share == "level" and (t.internal + below) * 3 * plan.BS or 0,
-    -- siso: [slot][2N+1] per lane, split per channel (the host counts N lanes a channel)
-    pio = plan.siso and (SP and (below * (2 * plan.N + 1) + SP - 1) // SP or below * (2 * plan.N + 1)) or 0,
+    pio = plan.siso and below * (2 * plan.N + 1) or 0,
   }
-  if SP then
-    local g, CT = y.gpu, LT // SP
-    g.CT, g.SPP = CT, SP + (SP % 2 == 0 and 1 or 0)
-    local function fits(n) return n * CT * g.SPP * plan.size <= 16384 end
-    g.KC = 1
-    for c = k, 1, -1 do
-      if g.KC == 1 and k % c == 0 and fits(k * c) then g.KC = c end
-    end
-    g.BC = 1
-    while g.BC < 8 and fits(2 * g.BC * k) do g.BC = 2 * g.BC end
-  end
   -- the GPU chain, per lane.  Dense blocks (gpu_chain.tmpl): the factors
   -- of every position [L][R][BS] per parameter batch (R: S^-1, K, H, and
   -- for the backward the adjoint's K', H'), chunk summaries of CS

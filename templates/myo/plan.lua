@@ -81,15 +81,6 @@ return function(spec)
   -- dense blocks, N states per lane) or channel*state pairs (diag with
   -- readout none: N independent scalar systems).
   p.NS = (siso or p.dense) and p.N or 1
-  -- GPU tree solve, diag blocks, readout "siso": a work-item per (channel,
-  -- state) too (SP = N lanes a channel, adjacent), so the state loop leaves
-  -- the registers and the parameter loads coalesce; only the leaves'
-  -- readout couples a channel's states (u read by all N, y and du summed
-  -- over them in local memory: gpu_tree.tmpl).  Channels whose states
-  -- fill whole tiles of at most 32 lanes; larger N keeps a lane a channel.
-  if p.gpu and p.path == "tree" and siso and not p.dense and p.N <= 32 then
-    p.SP, p.NS = p.N, 1
-  end
   -- dense with readout none reads and writes states [N] per lane: those
   -- rows are repacked into lane layout [N][TL] per group
   p.packed = p.dense and not siso

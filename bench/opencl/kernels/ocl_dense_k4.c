@@ -122,7 +122,7 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "    ocl_dense_k4_bstore(p, o);\n",
     "}\n",
     "\n",
-    "/* Bin or Cout of a lane: 4 entries */\n",
+    "/* Bin or Cout of a channel: 4 entries */\n",
     "static void ocl_dense_k4_bload_n(ocl_dense_k4_acc *m, __global const float *src)\n",
     "{\n",
     "    for (int e = 0; e < 4; e += 4) {\n",
