@@ -49,6 +49,11 @@ GPU = {
     # with staged u/dy tiles; L 100: a partial last chunk
     "gpu_myo_chain_n16": dict(kernel="myo", arity=1, depth=99, state=16, share="vertex"),
     "gpu_myo_chain_input": dict(kernel="myo", arity=1, depth=40, state=16, share="input"),
+    # siso with diag blocks over several lane tiles: arity 16 with 16 states
+    # (the forward's exchange design), 5 states with parameters per batch
+    # element
+    "gpu_myo_vertex_k16_n16": dict(kernel="myo", arity=16, depth=2, state=16, share="vertex"),
+    "gpu_myo_input_k3_n5": dict(kernel="myo", arity=3, depth=3, state=5, share="input"),
     "gpu_myo_k16_none": dict(kernel="myo", arity=16, depth=1, state=4, share="vertex",
                              readout="none"),
     "gpu_mlr_t200": dict(kernel="mlr", seq_len=200, arity=2, depth=4, state=[5, 3, 2, 1],
