@@ -515,6 +515,20 @@ static lua_Integer list_len(lua_State *L, int t, const char *key)
     return n;
 }
 
+/* Entry l (from 1) of the list field key; a number stands for a list of
+ * that number repeated. */
+static lua_Integer list_entry(lua_State *L, int t, const char *key, lua_Integer l)
+{
+    lua_getfield(L, t, key);
+    if (lua_istable(L, -1))
+        lua_rawgeti(L, -1, l);
+    else
+        lua_pushvalue(L, -1);
+    lua_Integer v = lua_tointeger(L, -1);
+    lua_pop(L, 2);
+    return v;
+}
+
 static lua_Integer int_field(lua_State *L, int t, const char *key, lua_Integer def)
 {
     lua_getfield(L, t, key);
@@ -645,16 +659,9 @@ static int check_mlr_blocks(lua_State *L, int t, lua_Integer T, lua_Integer dept
                  (long long)depth, (long long)(n ? n : 1));
         return fail(err, errlen, "blocks", "%s%s", msg, "");
     }
-    lua_getfield(L, t, "blocks");
     for (lua_Integer l = 1; l <= depth; l++) {
-        if (n)
-            lua_rawgeti(L, -1, l);
-        else
-            lua_pushvalue(L, -1);
-        lua_Integer b = lua_tointeger(L, -1);
-        lua_pop(L, 1);
+        lua_Integer b = list_entry(L, t, "blocks", l);
         if (l == 1 ? b != T : b >= prev || prev % b != 0) {
-            lua_pop(L, 1);
             if (l == 1)
                 snprintf(msg, sizeof msg, "the first block is the whole sequence: seq_len = %lld, "
                          "got %lld", (long long)T, (long long)b);
@@ -665,7 +672,6 @@ static int check_mlr_blocks(lua_State *L, int t, lua_Integer T, lua_Integer dept
         }
         prev = b;
     }
-    lua_pop(L, 1);
     return 0;
 }
 
@@ -699,17 +705,8 @@ static int check_mlr(lua_State *L, int t, char *err, size_t errlen)
         }
     }
     long long R = 0; /* the q/k head dim: the sum of the levels' ranks */
-    lua_getfield(L, t, "state");
-    for (lua_Integer l = 1; l <= depth; l++) {
-        if (lua_istable(L, -1)) {
-            lua_rawgeti(L, -1, l);
-            R += lua_tointeger(L, -1);
-            lua_pop(L, 1);
-        } else {
-            R += lua_tointeger(L, -1);
-        }
-    }
-    lua_pop(L, 1);
+    for (lua_Integer l = 1; l <= depth; l++)
+        R += list_entry(L, t, "state", l);
     return check_flash_local(L, t, R, "state", err, errlen);
 }
 
@@ -720,25 +717,16 @@ static int check_btt(lua_State *L, int t, char *err, size_t errlen)
     for (int i = 0; i < 2; i++) {
         lua_Integer n = list_len(L, t, factors[i]);
         lua_getfield(L, t, factors[i]);
-        if (lua_isnil(L, -1)) {
-            lua_pop(L, 1);
+        int absent = lua_isnil(L, -1);
+        lua_pop(L, 1);
+        if (absent) {
             dim[i] = dim[0];
             continue;
         }
-        if (n != 0 && n != 2) {
-            lua_pop(L, 1);
+        if (n != 0 && n != 2)
             return fail(err, errlen, factors[i], "expected a number m or a list {m0, m1}%s%s",
                         "", "");
-        }
-        if (n == 2) {
-            lua_rawgeti(L, -1, 1);
-            lua_rawgeti(L, -2, 2);
-            dim[i] = lua_tointeger(L, -2) * lua_tointeger(L, -1);
-            lua_pop(L, 2);
-        } else {
-            dim[i] = lua_tointeger(L, -1) * lua_tointeger(L, -1);
-        }
-        lua_pop(L, 1);
+        dim[i] = list_entry(L, t, factors[i], 1) * list_entry(L, t, factors[i], 2);
     }
     lua_getfield(L, t, "op");
     int attention = lua_isstring(L, -1) && strcmp(lua_tostring(L, -1), "attention") == 0;
