@@ -578,23 +578,37 @@ int myogen_cl_program(cl_command_queue queue, const char *const *lines, size_t n
     const char *dir;
     cl_program prog = NULL;
     int rc = 0, shared = 0;
+    const char *extra = getenv("MYOGEN_CL_OPTIONS");
+    char *joined = NULL;
     if (!queue || !lines || nlines == 0 || !program)
         return MYOGEN_CL_EINVAL;
     if (!options)
         options = "";
+    if (extra && *extra) { /* the user's flags after the program's own */
+        joined = malloc(strlen(options) + strlen(extra) + 2);
+        if (!joined) {
+            report("myogen_cl: out of host memory building %s", label ? label : "program");
+            return MYOGEN_CL_EOPENCL;
+        }
+        sprintf(joined, "%s %s", options, extra);
+        options = joined;
+    }
     if (!label)
         label = "program";
     err = clGetCommandQueueInfo(queue, CL_QUEUE_CONTEXT, sizeof context, &context, NULL);
     if (err == CL_SUCCESS)
         err = clGetCommandQueueInfo(queue, CL_QUEUE_DEVICE, sizeof device, &device, NULL);
-    if (err != CL_SUCCESS)
+    if (err != CL_SUCCESS) {
+        free(joined);
         return cl_fail(err, "querying the queue (clGetCommandQueueInfo)");
+    }
     mcl_acquire(&state_lock);
     for (e = programs; e; e = e->next)
         if (e->lines == lines && e->nlines == nlines && e->context == context &&
             e->device == device && strcmp(e->options, options) == 0) {
             *program = e->program;
             mcl_release(&state_lock);
+            free(joined);
             return 0;
         }
     program_key(lines, nlines, options, device, key);
@@ -675,6 +689,7 @@ int myogen_cl_program(cl_command_queue queue, const char *const *lines, size_t n
         }
     }
     mcl_release(&state_lock);
+    free(joined);
     return rc;
 }
 

@@ -36,6 +36,9 @@
  *                      Unset: binaries are cached in memory only.  A stale
  *                      or unreadable entry is rebuilt from source.
  *   MYOGEN_CL_LOCAL_SIZE  work-group size of the launches (default 64).
+ *   MYOGEN_CL_OPTIONS  build options appended to every program's own (a
+ *                      compiler's tuning flags, e.g. NVIDIA's
+ *                      "-cl-nv-maxrregcount=128"); part of the cache key.
  *   MYOGEN_CL_VERBOSE  if set (and no log callback is installed), messages
  *                      go to stderr.
  *   MYOGEN_CL_PROFILE  if set (and not "0"): every launch waits for its

@@ -606,6 +606,25 @@ static void test_program_cache(void)
     CU_ASSERT(a != d);
 }
 
+/* MYOGEN_CL_OPTIONS: appended to a program's own options (the program
+ * below builds only with the macro it defines) and part of the cache key. */
+static void test_extra_options(void)
+{
+    static const char *const src[] = {"__kernel void three(__global int *x) { x[0] = THREE; }\n"};
+    cl_command_queue q;
+    cl_program a, b;
+    CU_ASSERT_FATAL(myogen_cl_default(NULL, NULL, &q) == 0);
+    setenv("MYOGEN_CL_OPTIONS", "-DTHREE=3", 1);
+    CU_ASSERT_EQUAL(myogen_cl_program(q, src, 1, "", "three", &a), 0);
+    setenv("MYOGEN_CL_OPTIONS", "-DTHREE=4", 1);
+    CU_ASSERT_EQUAL(myogen_cl_program(q, src, 1, "", "three", &b), 0);
+    CU_ASSERT(a != b);
+    unsetenv("MYOGEN_CL_OPTIONS");
+    myogen_cl_set_log(log_cb, NULL);
+    CU_ASSERT_EQUAL(myogen_cl_program(q, src, 1, "", "three", &a), MYOGEN_CL_EOPENCL);
+    myogen_cl_set_log(NULL, NULL);
+}
+
 /* MYOGEN_CL_DEVICE: a name that matches nothing is an error that lists the
  * devices; "0:0" and the current device's own name find a device.  (The
  * runtime reads it when it creates the default device: shut down first.) */
@@ -754,6 +773,7 @@ int main(void)
     CU_add_test(s, "chain offset range", test_chain_offset_range);
     CU_add_test(s, "build failure", test_build_failure);
     CU_add_test(s, "program cache", test_program_cache);
+    CU_add_test(s, "extra build options", test_extra_options);
     CU_add_test(s, "threads", test_threads);
     CU_add_test(s, "binary cache directory", test_disk_cache);
     CU_add_test(s, "device choice", test_device_choice);
