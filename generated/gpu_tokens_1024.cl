@@ -224,12 +224,23 @@ static int gpu_tokens_1024_elim_leaves(gpu_tokens_1024_acc *Si, gpu_tokens_1024_
     return 0;
 }
 
-/* q = S_v^-1 m_v of batch element b for a vertex of level 4 whose
- * leaves sit at positions tc0 ..: m_v = -sum_j K[j] e_j */
-static void gpu_tokens_1024_q_leaves(gpu_tokens_1024_acc *q, const gpu_tokens_1024_acc *Si, gpu_tokens_1024_acc (*K)[8], __global const float *io, size_t b,
-        size_t tc0, size_t lanes, size_t lane)
+/* K[j] = X K[j] for the 4 leaves' terms of m_v: X = S_v^-1 turns them into
+ * terms of q_v, X = C_v S_v^-1 into terms of C_v q_v (what the parent takes;
+ * the batch loops then hold K alone) */
+static void gpu_tokens_1024_premul(gpu_tokens_1024_acc (*K)[8], const gpu_tokens_1024_acc *X)
 {
-    gpu_tokens_1024_acc m[8];
+    for (int j = 0; j < 4; j++) {
+        gpu_tokens_1024_acc t[8];
+        gpu_tokens_1024_mv(t, X, K[j]);
+        for (int e = 0; e < 8; e++)
+            K[j][e] = t[e];
+    }
+}
+
+/* m = -sum_j K[j] e_j for batch element b, the leaves at positions tc0 .. */
+static void gpu_tokens_1024_m_leaves(gpu_tokens_1024_acc *m, gpu_tokens_1024_acc (*K)[8], __global const float *io, size_t b, size_t tc0,
+        size_t lanes, size_t lane)
+{
     for (int e = 0; e < 8; e++)
         m[e] = 0;
     for (size_t j = 0; j < 4; j++) {
@@ -238,7 +249,6 @@ static void gpu_tokens_1024_q_leaves(gpu_tokens_1024_acc *q, const gpu_tokens_10
         for (int e = 0; e < 8; e++)
             m[e] -= K[j][e] * s;
     }
-    gpu_tokens_1024_mv(q, Si, m);
 }
 
 /* Si = S_v^-1, S_v = A_v (block at a) - sum of the 4 children's C_c H_c that
@@ -292,8 +302,9 @@ __kernel void gpu_tokens_1024_k_up_leaves(__global const float *A, __global cons
     }
     if (l > 0) /* the factor the way down needs */
         gpu_tokens_1024_sstore(ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
+    gpu_tokens_1024_premul(K, Si); /* q_v = -sum_j S_v^-1 K[j] e_j */
     for (size_t b = b0; b < b1; b++) {
-        gpu_tokens_1024_q_leaves(q, Si, K, io, b, 4 * i, lanes, lane);
+        gpu_tokens_1024_m_leaves(q, K, io, b, 4 * i, lanes, lane);
         gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
@@ -569,6 +580,8 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     gpu_tokens_1024_mm(M, Cc, Hc);
     for (int e = 0; e < 8; e++)
         sh[(j * 8 + e) * 32 + t] = M[e];
+    gpu_tokens_1024_mm(M, Cc, Si);
+    gpu_tokens_1024_premul(K, M); /* C_c q_c = -sum over the leaves of C_c S_c^-1 K[l] e_l */
     barrier(CLK_LOCAL_MEM_FENCE);
     if (j == 0) { /* S_v^-1, S_v = A_v - sum_c C_c H_c */
         bad |= gpu_tokens_1024_schur_local(Siv, A + (v * lanes + lane) * 8, sh, 0, 32, t);
@@ -583,8 +596,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     for (size_t nb = batch, ib = 0; ib < nb; ib++) { /* a count the whole group shares (barriers inside) */
         const size_t b = b0 + ib;
         const int h = (int)(ib % 2) * 32; /* two buffers: item 0 reads one while the others fill the other */
-        gpu_tokens_1024_q_leaves(q, Si, K, io, b, 4 * ic, lanes, lane);
-        gpu_tokens_1024_mv(cq, Cc, q);
+        gpu_tokens_1024_m_leaves(cq, K, io, b, 4 * ic, lanes, lane);
         for (int e = 0; e < 8; e++)
             sh[(h + j * 8 + e) * 32 + t] = cq[e];
         barrier(CLK_LOCAL_MEM_FENCE);
@@ -655,33 +667,37 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     for (int e = 0; e < 8; e++)
         Si[e] = sh[(e) * 32 + t];
     gpu_tokens_1024_sload(Hv, ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
-    for (size_t b = b0 + (size_t)j; b < b1; b += 4) { /* this row's batch elements: no barriers below */
-        gpu_tokens_1024_acc m[8], xv[8];
-        gpu_tokens_1024_acc s[4];
-        for (int e = 0; e < 8; e++)
-            m[e] = 0;
-#pragma unroll 4
-        for (int cj = 0; cj < 4; cj++) { /* m_v = -sum_c K_c e_c (unrolled: s stays in registers) */
-            const size_t tc = 4 * i + (size_t)cj;
-            s[cj] = *(u + ((b * 1024 + tc) * lanes + lane) * 1);
+    for (size_t r0 = b0; r0 < b1; r0 += 4) { /* rounds of 4 batch elements, one a row */
+        const size_t b = r0 + (size_t)j;
+        if (b < b1) {
+            gpu_tokens_1024_acc m[8], xv[8];
+            gpu_tokens_1024_acc s[4];
             for (int e = 0; e < 8; e++)
-                m[e] -= sh[(40 + cj * 17 + e) * 32 + t] * s[cj];
-        }
-        gpu_tokens_1024_mv(xv, Si, m);
-        { /* x_v = q_v - H_v x_parent */
-            gpu_tokens_1024_acc xp[8];
-            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
-            gpu_tokens_1024_mv_sub(xv, Hv, xp);
-        }
+                m[e] = 0;
 #pragma unroll 4
-        for (int cj = 0; cj < 4; cj++) { /* the leaves' outputs */
-            const size_t tc = 4 * i + (size_t)cj;
-            gpu_tokens_1024_acc r = sh[(40 + cj * 17 + 16) * 32 + t] * s[cj];
-            for (int e = 0; e < 8; e++)
-                r -= sh[(40 + cj * 17 + 8 + e) * 32 + t] * xv[e];
-            if (live)
-                *(y + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;
+            for (int cj = 0; cj < 4; cj++) { /* m_v = -sum_c K_c e_c (unrolled: s stays in registers) */
+                const size_t tc = 4 * i + (size_t)cj;
+                s[cj] = *(u + ((b * 1024 + tc) * lanes + lane) * 1);
+                for (int e = 0; e < 8; e++)
+                    m[e] -= sh[(40 + cj * 17 + e) * 32 + t] * s[cj];
+            }
+            gpu_tokens_1024_mv(xv, Si, m);
+            { /* x_v = q_v - H_v x_parent */
+                gpu_tokens_1024_acc xp[8];
+                gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
+                gpu_tokens_1024_mv_sub(xv, Hv, xp);
+            }
+#pragma unroll 4
+            for (int cj = 0; cj < 4; cj++) { /* the leaves' outputs */
+                const size_t tc = 4 * i + (size_t)cj;
+                gpu_tokens_1024_acc r = sh[(40 + cj * 17 + 16) * 32 + t] * s[cj];
+                for (int e = 0; e < 8; e++)
+                    r -= sh[(40 + cj * 17 + 8 + e) * 32 + t] * xv[e];
+                if (live)
+                    *(y + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;
+            }
         }
+        barrier(CLK_LOCAL_MEM_FENCE); /* (keeps the compiler from holding every leaf's terms in registers across rounds) */
     }
     if (bad && live)
         gpu_tokens_1024_FAIL(ws, 2);
