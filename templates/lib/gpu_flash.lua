@@ -42,11 +42,15 @@ local function pick(R, dv, T, size, size_of, bmax)
       g.NQ, g.NK = (T + t.BQ - 1) // t.BQ, (T + t.BK - 1) // t.BK
       -- the registers a work-item holds through a step while the next
       -- tile's loads are in flight (k and v rows of a key tile: the forward
-      -- and dq; q and dout rows of a query tile: dkdv); past 32 the kernels
-      -- load each tile at the top of its step instead (head dim 256 held 80
-      -- and spilled: btt attention's forward 0.45 -> 0.75 ms on the H200)
+      -- and dq; q and dout rows of a query tile: dkdv); past 16 the kernels
+      -- load each tile at the top of its step instead.  Those registers
+      -- cost work-groups per multiprocessor: head dim 256 held 80 and
+      -- spilled (btt attention's forward 0.45 -> 0.75 ms on the H200); mlr's
+      -- published ranks (R = dv = 64) held 32, the forward 167 registers a
+      -- work-item against 125 without (CUDA sm_90), and ran 0.877 ms at
+      -- T 4096 against 0.816 without (H100, OpenCL; backward 3.64 / 3.55)
       local function carry(B) return (B * R + g.WG - 1) // g.WG + (B * dv + g.WG - 1) // g.WG end
-      g.prefetch_k, g.prefetch_q = carry(t.BK) <= 32, carry(t.BQ) <= 32
+      g.prefetch_k, g.prefetch_q = carry(t.BK) <= 16, carry(t.BQ) <= 16
       return g
     end
   end
