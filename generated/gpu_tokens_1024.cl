@@ -620,9 +620,11 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
  * (parameter batch, vertex v of level 4, 32 lanes), 4 rows of items.  First row j takes leaf j: its C_c H_c
  * (for S_v) and what the batch loop needs of it (gamma_c = C_c S_c^-1 Bin, beta_c = H_c^T Cout, alpha_c = Cout S_c^-1 Bin + D)
  * go to local memory, and row 0 forms S_v^-1.  Then each row takes every
- * 4th batch element on its own, without barriers: q_v = S_v^-1 m_v from
- * the leaves' inputs (q_v is never stored), x_v = q_v - H_v x_parent, the
- * 4 outputs. */
+ * 4th batch element in rounds of 4 (a barrier each, so the compiler
+ * reads the leaves' terms from local memory instead of holding them all in
+ * registers): q_v = S_v^-1 m_v from the leaves' inputs (q_v is never
+ * stored), x_v = q_v - H_v x_p with the parent's x_p = q_p - H_p x_pp (level 3's step
+ * down, taken here: its states are never written back), the 4 outputs. */
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong hf,
         ulong xs)
@@ -638,7 +640,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     const size_t b0 = 0, b1 = batch;
     int bad = 0;
     (void)b0, (void)b1, (void)batch, (void)channels;
-    gpu_tokens_1024_acc Si[8], Hv[8];
+    gpu_tokens_1024_acc Si[8], Hv[8], Hp[8];
     (void)hf, (void)xs;
     { /* row j: leaf j's terms */
         const size_t c = 341 + 4 * i + (size_t)j;
@@ -667,6 +669,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     for (int e = 0; e < 8; e++)
         Si[e] = sh[(e) * 32 + t];
     gpu_tokens_1024_sload(Hv, ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
+    gpu_tokens_1024_sload(Hp, ws + hf + (pb * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
     for (size_t r0 = b0; r0 < b1; r0 += 4) { /* rounds of 4 batch elements, one a row */
         const size_t b = r0 + (size_t)j;
         if (b < b1) {
@@ -682,9 +685,14 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
                     m[e] -= sh[(40 + cj * 17 + e) * 32 + t] * s[cj];
             }
             gpu_tokens_1024_mv(xv, Si, m);
-            { /* x_v = q_v - H_v x_parent */
+            { /* x_v = q_v - H_v x_p, x_p = q_p - H_p x_pp: the parent's step down, taken here */
                 gpu_tokens_1024_acc xp[8];
                 gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
+                {
+                    gpu_tokens_1024_acc xpp[8];
+                    gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + 5 + i / 16) * 8 * lanes + lane, lanes, 8);
+                    gpu_tokens_1024_mv_sub(xp, Hp, xpp);
+                }
                 gpu_tokens_1024_mv_sub(xv, Hv, xp);
             }
 #pragma unroll 4

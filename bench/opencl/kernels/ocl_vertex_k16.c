@@ -636,8 +636,8 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     " * 16 lanes); item j takes leaf j of v.  The leaves' C_c H_c go to local\n",
     " * memory and item 0 forms S_v^-1; then per batch element each leaf hands\n",
     " * its term of m_v, each item forms the entries j, j + 16, .. of\n",
-    " * x_v = S_v^-1 m_v - H_v x_parent (q_v is never stored) and every item reads\n",
-    " * x_v back and solves its leaf. */\n",
+    " * x_v = S_v^-1 m_v - H_v x_p (x_p = q_p - H_p x_pp: level 1's step down, taken here) (q_v is never stored) and every\n",
+    " * item reads x_v back and solves its leaf. */\n",
     "__kernel __attribute__((reqd_work_group_size(256, 1, 1))) void ocl_vertex_k16_k_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,\n",
     "        __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong hf,\n",
     "        ulong xs)\n",
@@ -655,6 +655,7 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     "    (void)b0, (void)b1, (void)batch, (void)channels;\n",
     "    const size_t tc = 16 * i + (size_t)j, c = 273 + tc; /* the leaf: position, vertex */\n",
     "    ocl_vertex_k16_acc CH[16], Kc[16], Sic[16], Hc[16], Sir[1][1], Hvr[1][1], xv[16];\n",
+    "    ocl_vertex_k16_acc Hp[1]; /* the parent's H: whole (dense), this item's rows (diag) */\n",
     "    (void)hf, (void)xs;\n",
     "    bad |= ocl_vertex_k16_leaf_terms(CH, Kc, Sic, Hc, A + (c * lanes + lane) * 16, B + (c * lanes + lane) * 16, C + (c * lanes + lane) * 16,\n",
     "            Bin + lane * 16);\n",
@@ -673,6 +674,7 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     "            const int r = j + rr * 16, e = r * 1 + cc;\n",
     "            Sir[rr][cc] = r < 16 ? sh[(e) * 16 + t] : 0;\n",
     "            Hvr[rr][cc] = r < 16 ? (ws + hf + (pb * 273 + v) * 16 * lanes + lane)[e * lanes] : 0;\n",
+    "            Hp[rr] = r < 16 ? (ws + hf + (pb * 273 + 1 + i / 16) * 16 * lanes + lane)[r * lanes] : 0;\n",
     "        }\n",
     "    { /* y = alpha u - beta . x_v */\n",
     "        ocl_vertex_k16_acc beta[16];\n",
@@ -683,14 +685,15 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     "            for (int e = 0; e < 16; e++) /* the leaf's term of m_v */\n",
     "                sh[(16 + j * 16 + e) * 16 + t] = Kc[e] * uc;\n",
     "            barrier(CLK_LOCAL_MEM_FENCE);\n",
-    "            for (int rr = 0; rr < 1; rr++) { /* this item's entries of x_v = S_v^-1 m_v - H_v x_parent */\n",
+    "            for (int rr = 0; rr < 1; rr++) { /* this item's entries of x_v = S_v^-1 m_v - H_v x_p, x_p = q_p - H_p x_pp */\n",
     "                const int r = j + rr * 16;\n",
     "                ocl_vertex_k16_acc m = 0;\n",
     "                if (r >= 16)\n",
     "                    break;\n",
     "                for (int cj = 0; cj < 16; cj++) /* m_v = -sum of the terms */\n",
     "                    m -= sh[(16 + cj * 16 + r) * 16 + t];\n",
-    "                sh[(16 + 256 + r) * 16 + t] = Sir[rr][0] * m - Hvr[rr][0] * (ws + xs + (b * 273 + 1 + i / 16) * 16 * lanes + lane)[r * lanes];\n",
+    "                sh[(16 + 256 + r) * 16 + t] = Sir[rr][0] * m - Hvr[rr][0] *\n",
+    "                        ((ws + xs + (b * 273 + 1 + i / 16) * 16 * lanes + lane)[r * lanes] - Hp[rr] * (ws + xs + (b * 273 + 0 + i / 256) * 16 * lanes + lane)[r * lanes]);\n",
     "            }\n",
     "            barrier(CLK_LOCAL_MEM_FENCE);\n",
     "            for (int e = 0; e < 16; e++)\n",
@@ -1029,9 +1032,9 @@ int ocl_vertex_k16_cl_forward(cl_command_queue queue, const ocl_vertex_k16_cl_pa
     }
     if (rc == 0)
         rc = ocl_vertex_k16_cl_up(queue, program, p, u, batch, channels, workspace, hf, xs, 0, 0, 0, 0);
-    if (rc == 0) /* levels 0..1; k_leaves takes level 2's step */
-        rc = ocl_vertex_k16_cl_down(queue, program, NULL, 2, batch, channels, workspace, hf, xs, 0, 0, 0);
-    if (rc == 0) { /* level 2's q from the leaves, its step down, the outputs */
+    if (rc == 0) /* levels 0..0; k_leaves takes the steps of levels 1 and 2 */
+        rc = ocl_vertex_k16_cl_down(queue, program, NULL, 1, batch, channels, workspace, hf, xs, 0, 0, 0);
+    if (rc == 0) { /* level 2's q from the leaves, the steps down of levels 1 and 2, the outputs */
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->A), MYOGEN_CL_ARG(p->B),
             MYOGEN_CL_ARG(p->C), MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout),
             MYOGEN_CL_ARG(p->D), MYOGEN_CL_ARG(u), MYOGEN_CL_ARG(y), MYOGEN_CL_ARG(batch_),

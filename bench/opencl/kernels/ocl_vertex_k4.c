@@ -635,9 +635,11 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     " * (parameter batch, vertex v of level 5, 32 lanes), 4 rows of items.  First row j takes leaf j: its C_c H_c\n",
     " * (for S_v) and what the batch loop needs of it (gamma_c = C_c S_c^-1 Bin, beta_c = H_c^T Cout, alpha_c = Cout S_c^-1 Bin + D)\n",
     " * go to local memory, and row 0 forms S_v^-1.  Then each row takes every\n",
-    " * 4th batch element on its own, without barriers: q_v = S_v^-1 m_v from\n",
-    " * the leaves' inputs (q_v is never stored), x_v = q_v - H_v x_parent, the\n",
-    " * 4 outputs. */\n",
+    " * 4th batch element in rounds of 4 (a barrier each, so the compiler\n",
+    " * reads the leaves' terms from local memory instead of holding them all in\n",
+    " * registers): q_v = S_v^-1 m_v from the leaves' inputs (q_v is never\n",
+    " * stored), x_v = q_v - H_v x_p with the parent's x_p = q_p - H_p x_pp (level 4's step\n",
+    " * down, taken here: its states are never written back), the 4 outputs. */\n",
     "__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_vertex_k4_k_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,\n",
     "        __global const float *u, __global float *y, ulong batch_, ulong channels_, __global float *ws, ulong hf,\n",
     "        ulong xs)\n",
@@ -653,7 +655,7 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "    const size_t b0 = 0, b1 = batch;\n",
     "    int bad = 0;\n",
     "    (void)b0, (void)b1, (void)batch, (void)channels;\n",
-    "    ocl_vertex_k4_acc Si[16], Hv[16];\n",
+    "    ocl_vertex_k4_acc Si[16], Hv[16], Hp[16];\n",
     "    (void)hf, (void)xs;\n",
     "    { /* row j: leaf j's terms */\n",
     "        const size_t c = 1365 + 4 * i + (size_t)j;\n",
@@ -682,6 +684,7 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "    for (int e = 0; e < 16; e++)\n",
     "        Si[e] = sh[(e) * 32 + t];\n",
     "    ocl_vertex_k4_sload(Hv, ws + hf + (pb * 1365 + v) * 16 * lanes + lane, lanes, 16);\n",
+    "    ocl_vertex_k4_sload(Hp, ws + hf + (pb * 1365 + 85 + i / 4) * 16 * lanes + lane, lanes, 16);\n",
     "    for (size_t r0 = b0; r0 < b1; r0 += 4) { /* rounds of 4 batch elements, one a row */\n",
     "        const size_t b = r0 + (size_t)j;\n",
     "        if (b < b1) {\n",
@@ -697,9 +700,14 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "                    m[e] -= sh[(80 + cj * 33 + e) * 32 + t] * s[cj];\n",
     "            }\n",
     "            ocl_vertex_k4_mv(xv, Si, m);\n",
-    "            { /* x_v = q_v - H_v x_parent */\n",
+    "            { /* x_v = q_v - H_v x_p, x_p = q_p - H_p x_pp: the parent's step down, taken here */\n",
     "                ocl_vertex_k4_acc xp[16];\n",
     "                ocl_vertex_k4_sload(xp, ws + xs + (b * 1365 + 85 + i / 4) * 16 * lanes + lane, lanes, 16);\n",
+    "                {\n",
+    "                    ocl_vertex_k4_acc xpp[16];\n",
+    "                    ocl_vertex_k4_sload(xpp, ws + xs + (b * 1365 + 21 + i / 16) * 16 * lanes + lane, lanes, 16);\n",
+    "                    ocl_vertex_k4_mv_sub(xp, Hp, xpp);\n",
+    "                }\n",
     "                ocl_vertex_k4_mv_sub(xv, Hv, xp);\n",
     "            }\n",
     "#pragma unroll 4\n",
@@ -1039,9 +1047,9 @@ int ocl_vertex_k4_cl_forward(cl_command_queue queue, const ocl_vertex_k4_cl_para
     }
     if (rc == 0)
         rc = ocl_vertex_k4_cl_up(queue, program, p, u, batch, channels, workspace, hf, xs, 0, 0, 0, 3);
-    if (rc == 0) /* levels 0..4; k_leaves takes level 5's step */
-        rc = ocl_vertex_k4_cl_down(queue, program, NULL, 5, batch, channels, workspace, hf, xs, 0, 0, 0);
-    if (rc == 0) { /* level 5's q from the leaves, its step down, the outputs */
+    if (rc == 0) /* levels 0..3; k_leaves takes the steps of levels 4 and 5 */
+        rc = ocl_vertex_k4_cl_down(queue, program, NULL, 4, batch, channels, workspace, hf, xs, 0, 0, 0);
+    if (rc == 0) { /* level 5's q from the leaves, the steps down of levels 4 and 5, the outputs */
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->A), MYOGEN_CL_ARG(p->B),
             MYOGEN_CL_ARG(p->C), MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout),
             MYOGEN_CL_ARG(p->D), MYOGEN_CL_ARG(u), MYOGEN_CL_ARG(y), MYOGEN_CL_ARG(batch_),
