@@ -88,4 +88,9 @@ function(myogen_add_cuda_check)
                    -DWORK=${CMAKE_CURRENT_BINARY_DIR}/cuda_check
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/cuda_check.cmake)
   set_tests_properties(cuda_compile PROPERTIES TIMEOUT 900)
+  # bench/cuda/registers.sh (ptxas's registers per kernel) on a shipped spec
+  add_test(NAME cuda_registers
+           COMMAND env NVCC=${nvcc} MYOGEN=${MYOGEN_EXE} bash ${PROJECT_SOURCE_DIR}/bench/cuda/registers.sh
+                   ${PROJECT_SOURCE_DIR}/specs/gpu_tokens_1024.lua -D name=regs_check)
+  set_tests_properties(cuda_registers PROPERTIES PASS_REGULAR_EXPRESSION "regs .* smem  regs_check_k_leaves\n")
 endfunction()
