@@ -616,6 +616,20 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         gpu_tokens_1024_FAIL(ws, 2);
 }
 
+/* x_p of the parent p of level 4's vertex i, batch element b: q_p from
+ * the scratch, then its step down x_p = q_p - H_p x_pp (taken by k_leaves,
+ * not k_down: level 3's states are never written back) */
+static void gpu_tokens_1024_parent_x(gpu_tokens_1024_acc *xp, const gpu_tokens_1024_acc *Hp, __global const float *ws, size_t xs, size_t b, size_t i,
+        size_t lanes, size_t lane)
+{
+    gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
+    {
+        gpu_tokens_1024_acc xpp[8];
+        gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + 5 + i / 16) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_mv_sub(xp, Hp, xpp);
+    }
+}
+
 /* The outputs ("batch" design, myo/cl_layout.lua): a work-group per
  * (parameter batch, vertex v of level 4, 32 lanes), 4 rows of items.  First row j takes leaf j: its C_c H_c
  * (for S_v) and what the batch loop needs of it (gamma_c = C_c S_c^-1 Bin, beta_c = H_c^T Cout, alpha_c = Cout S_c^-1 Bin + D)
@@ -685,14 +699,9 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
                     m[e] -= sh[(40 + cj * 17 + e) * 32 + t] * s[cj];
             }
             gpu_tokens_1024_mv(xv, Si, m);
-            { /* x_v = q_v - H_v x_p, x_p = q_p - H_p x_pp: the parent's step down, taken here */
+            { /* x_v = q_v - H_v x_p */
                 gpu_tokens_1024_acc xp[8];
-                gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
-                {
-                    gpu_tokens_1024_acc xpp[8];
-                    gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + 5 + i / 16) * 8 * lanes + lane, lanes, 8);
-                    gpu_tokens_1024_mv_sub(xp, Hp, xpp);
-                }
+                gpu_tokens_1024_parent_x(xp, Hp, ws, xs, b, i, lanes, lane);
                 gpu_tokens_1024_mv_sub(xv, Hv, xp);
             }
 #pragma unroll 4

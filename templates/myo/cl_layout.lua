@@ -57,9 +57,9 @@ return function(plan, spec)
   -- level d-1][3][BS], siso dBin/dCout/dD partials [vertices of level
   -- d-1][2N+1] per parameter batch.  The forward's two fused kernels
   -- (k_up_pair: levels d-1 and d-2 up; k_leaves: level d-1's q rebuilt
-  -- from the leaves, the steps down of levels d-2 and d-1, the outputs) run a work-group per
-  -- (parameter batch, vertex, tile of LT lanes) with a row of items per
-  -- child; their local memory, sh_pair and sh_leaves elements per lane,
+  -- from the leaves, the steps down of levels d-2 and d-1, the outputs)
+  -- run a work-group per (parameter batch, vertex, tile of LT lanes) with
+  -- a row of items per child; their local memory, sh_pair and sh_leaves elements per lane,
   -- keeps LT lanes within 32 KiB.  k_leaves comes in two designs
   -- (gpu_tree.tmpl): "batch" (the rows walk the batch on their own, the
   -- leaves' terms in local memory) where that leaves LT >= 16, else
