@@ -620,10 +620,11 @@ typedef struct {
     size_t lanes, groups, nb;
 } c_vertex_k16_brun;
 
-/* Up, level 2 with its leaves, and level 1: grandparents it0..it1-1 (as the
+/* Up, level 2 with its leaves and level 1: grandparents it0..it1-1 (as the
  * forward's): the leaves' C S^-1 B, C S^-1 e and B S^-1 e' summed into acc
- * [groups][1 + 2 nb][16][8], then the parents' records (and their sums into
- * acc2, then the grandparents' records). */
+ * [groups][1 + 2 nb][16][8]; then each parent's S^-1, z and w, summed into
+ * the grandparent's acc2 (and into their records);
+ * then the grandparents' records. */
 static int c_vertex_k16_bup_leaves(const c_vertex_k16_brun *r, size_t it0, size_t it1, float *pv)
 {
     const size_t groups = r->groups, nb = r->nb, AR = (1 + 2 * nb) * 128;
@@ -631,10 +632,9 @@ static int c_vertex_k16_bup_leaves(const c_vertex_k16_brun *r, size_t it0, size_
     __m256 chk = zero;
     float *const acc = pv + 384;
     float *const acc2 = acc + groups * AR;
-    size_t i2;
+    size_t i2, i, j, gi, n, q, b;
     for (i2 = it0; i2 < it1; i2++) {
     const size_t g = 1 + i2;
-    size_t i, j, gi, n, q, b;
     for (i = 16 * i2; i < 16 * i2 + 16; i++) {
         const size_t v = 17 + i;
         for (j = 0; j < 16; j++)
@@ -676,37 +676,35 @@ static int c_vertex_k16_bup_leaves(const c_vertex_k16_brun *r, size_t it0, size_
                     }
                 chk = _mm256_add_ps(chk, ck);
             }
-        for (gi = 0; gi < groups; gi++) {
+        for (gi = 0; gi < groups; gi++) { /* the parent: its record, and into the grandparent's sums: C S^-1 B, C z, B w */
             const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
-            float *const rp = r->ir + (v * groups + gi) * 1408;
             const float *const ag = acc + gi * AR;
+            float *const ag2 = acc2 + gi * AR;
+            const int first = i == 16 * i2;
+            float *const rp = r->ir + (v * groups + gi) * 1408;
             c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
-            c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rp, 512);
-            c_vertex_k16_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rp + 128, 512);
+            c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
+            c_vertex_k16_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256, 512);
             for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
-                __m256 si;
+                __m256 si, cs;
                 const __m256 s = _mm256_sub_ps(_mm256_load_ps(pv + n), _mm256_load_ps(ag + n));
                 si = _mm256_div_ps(one, s);
                 chk = _mm256_add_ps(chk, _mm256_fmadd_ps(s, zero, _mm256_mul_ps(si, zero)));
+                cs = _mm256_mul_ps(_mm256_mul_ps(_mm256_load_ps(pv + 256 + n), si), _mm256_load_ps(pv + 128 + n)); /* C S^-1 B */
                 _mm256_store_ps(pv + n, si);
+                _mm256_store_ps(ag2 + n, first ? cs : _mm256_add_ps(_mm256_load_ps(ag2 + n), cs));
             }
-            /* the records slot by slot: streamed stores fill whole lines */
+            /* the record slot by slot (B, C, S^-1): streamed stores fill whole lines */
+            for (n = 0; n < 256; n += 8)
+                _mm256_stream_ps(rp + n, _mm256_load_ps(pv + 128 + n));
             for (n = 0; n < 128; n += 8)
                 _mm256_stream_ps(rp + 256 + n, _mm256_load_ps(pv + n));
-            {   /* into the grandparent's sums: C S^-1 B, C z, B w */
-                float *const ag2 = acc2 + gi * AR;
-                const int first = i == 16 * i2;
+            for (b = 0; b < 2 * nb; b++) { /* z, w = S^-1 m: m = -(the sums) */
+                const float *const coef = pv + (b < nb ? 256 : 128);
                 for (n = 0; n < 128; n += 8) {
-                    const __m256 cs = _mm256_mul_ps(_mm256_mul_ps(_mm256_load_ps(rp + 128 + n), _mm256_load_ps(rp + n)), _mm256_load_ps(pv + n));
-                    _mm256_store_ps(ag2 + n, first ? cs : _mm256_add_ps(_mm256_load_ps(ag2 + n), cs));
-                }
-                for (b = 0; b < 2 * nb; b++) { /* z, w = S^-1 m: m = -(the sums) */
-                    const float *const coef = b < nb ? rp + 128 : rp;
-                    for (n = 0; n < 128; n += 8) {
-                        const __m256 z = _mm256_mul_ps(_mm256_sub_ps(zero, _mm256_load_ps(pv + n)), _mm256_load_ps(ag + (1 + b) * 128 + n));
-                        _mm256_stream_ps(rp + (3 + b) * 128 + n, z);
-                        _mm256_store_ps(ag2 + (1 + b) * 128 + n, first ? _mm256_mul_ps(_mm256_load_ps(coef + n), z) : _mm256_fmadd_ps(_mm256_load_ps(coef + n), z, _mm256_load_ps(ag2 + (1 + b) * 128 + n)));
-                    }
+                    const __m256 z = _mm256_mul_ps(_mm256_sub_ps(zero, _mm256_load_ps(pv + n)), _mm256_load_ps(ag + (1 + b) * 128 + n));
+                    _mm256_stream_ps(rp + (3 + b) * 128 + n, z);
+                    _mm256_store_ps(ag2 + (1 + b) * 128 + n, first ? _mm256_mul_ps(_mm256_load_ps(coef + n), z) : _mm256_fmadd_ps(_mm256_load_ps(coef + n), z, _mm256_load_ps(ag2 + (1 + b) * 128 + n)));
                 }
             }
         }
@@ -867,110 +865,117 @@ static void c_vertex_k16_bdown(const c_vertex_k16_brun *r, size_t off, size_t po
     _mm_sfence();
 }
 
-/* Down, level 2 and its leaves, blocks it0..it1-1 of 16 parents: x_v and
- * lam_v of every group into xs [groups][2 nb][16][8] with the parent's
- * gradients, then each leaf's A, B, C read again and streamed over the groups:
- * x = S^-1 (e - B x_v), lam = S^-1 (e' - C lam_v), its gradients, du, and the readout's gradient partials of the block. */
-static void c_vertex_k16_bdown_leaves(const c_vertex_k16_brun *r, size_t it0, size_t it1, float *pv)
+/* Down, level 2 and its leaves, blocks it0..it1-1 of 16 parents. The parent's x_v, lam_v from its record into xv and its
+ * gradients; pass 2, each leaf's A, B, C into lf, its x = S^-1 (e - B x_v), lam = S^-1 (e' - C lam_v),
+ * its gradients, du, the readout's gradient partials of the block. */
+static int c_vertex_k16_bdown_leaves(const c_vertex_k16_brun *r, size_t it0, size_t it1, float *pv)
 {
     const size_t groups = r->groups, nb = r->nb;
-    float *const g3 = pv;                  /* gradient blocks dA, dB, dC */
-    float *const dacc = pv + 384;    /* du of each batch element [nb][8] */
-    float *const xs = dacc + 32;   /* [groups][2 nb][16][8], then a leaf's A, B, C and scratch */
-    const __m256 one = _mm256_set1_ps(1);
-    size_t blkno, i, j, gi, n, q, b;
+    float *const g3 = pv;                      /* gradient blocks dA, dB, dC */
+    float *const tmp = g3 + 384;             /* put_grads' */
+    float *const dacc = tmp + 128;           /* du of each batch element [nb][8] */
+    float *const lf = dacc + 32;       /* a leaf's[A, B, C][16][8] */
+    float *const xvs = lf + 384;             /* the parent's x, lam [groups][2 nb][16][8] */
+    const __m256 one = _mm256_set1_ps(1), zero = _mm256_setzero_ps();
+    __m256 chk = zero;
+    size_t blkno, i, j, g0, g1, gi, n, q, b;
     for (blkno = it0; blkno < it1; blkno++)
-    for (i = blkno * 16; i < (blkno + 1) * 16 && i < 256; i++) {
-        for (gi = 0; gi < groups; gi++) {
-            const float *const rv = r->ir + ((17 + i) * groups + gi) * 1408;
-            float *const xg = xs + gi * 2 * nb * 128;
+    for (i = blkno * 16; i < (blkno + 1) * 16 && i < 256; i++)
+    {
+        g0 = 0;
+        g1 = groups;
+        for (gi = g0; gi < g1; gi++) { /* the parent: x_v = z_v - S_v^-1 B_v x_p, lam_v = w_v - S_v^-1 C_v lam_p */
+            const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi), v = 17 + i;
+            float *const xv = xvs + (gi - g0) * 1024;
+            const float *const rv = r->ir + (v * groups + gi) * 1408;
+            (void)valid;
             const float *const rp = r->ir + ((1 + i / 16) * groups + gi) * 1408;
             for (n = 0; n < 128; n += 8) {
+                __m256 ga = zero, gb = zero, gc = zero;
                 const __m256 si = _mm256_load_ps(rv + 256 + n);
                 const __m256 sb = _mm256_mul_ps(si, _mm256_load_ps(rv + n)), sc = _mm256_mul_ps(si, _mm256_load_ps(rv + 128 + n));
-                __m256 ga = _mm256_setzero_ps(), gb = _mm256_setzero_ps(), gc = _mm256_setzero_ps();
                 for (b = 0; b < nb; b++) {
-                    const size_t z = (3 + b) * 128 + n, w = (3 + nb + b) * 128 + n;
-                    __m256 x = _mm256_load_ps(rv + z), lam = _mm256_load_ps(rv + w);
-                    const __m256 xp = _mm256_load_ps(rp + z), lp = _mm256_load_ps(rp + w);
+                    const size_t z = b * 128 + n, w = (nb + b) * 128 + n;
+                    __m256 x = _mm256_load_ps(rv + 384 + z), lam = _mm256_load_ps(rv + 384 + w);
+                    const __m256 xp = _mm256_load_ps(rp + 384 + z), lp = _mm256_load_ps(rp + 384 + w);
                     x = _mm256_fnmadd_ps(sb, xp, x);
                     lam = _mm256_fnmadd_ps(sc, lp, lam);
                     gb = _mm256_fnmadd_ps(lam, xp, gb);
                     gc = _mm256_fnmadd_ps(lp, x, gc);
                     ga = _mm256_fnmadd_ps(lam, x, ga);
-                    _mm256_store_ps(xg + b * 128 + n, x);
-                    _mm256_store_ps(xg + (nb + b) * 128 + n, lam);
+                    _mm256_store_ps(xv + z, x);
+                    _mm256_store_ps(xv + w, lam);
                 }
                 _mm256_store_ps(g3 + n, ga);
                 _mm256_store_ps(g3 + 128 + n, gb);
                 _mm256_store_ps(g3 + 256 + n, gc);
             }
-            c_vertex_k16_put_grads(&r->g, r->lanes, 17 + i, gi, g3, g3 + 128, g3 + 256, xs + groups * 2 * nb * 128);
+            c_vertex_k16_put_grads(&r->g, r->lanes, v, gi, g3, g3 + 128, g3 + 256, tmp);
         }
-        for (j = 0; j < 16; j++)
-            for (gi = 0; gi < groups; gi++) {
-                const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
-                const size_t c = 273 + 16 * i + j, row = 16 * i + j;
-                const float *const xg = xs + gi * 2 * nb * 128;
-                size_t us, ds, dus;
-                const float *const u = c_vertex_k16_rows(r->lanes, gi, r->u, r->ut, &us) + row * us;
-                const float *const dy = c_vertex_k16_rows(r->lanes, gi, r->dy, r->dyt, &ds) + row * ds;
-                float *const du = c_vertex_k16_rows(r->lanes, gi, r->du, r->dut, &dus) + row * dus;
-                float *const pb = xs + groups * 2 * nb * 128; /* the leaf's A, B, C */
-                const float *const io = r->io + gi * 264;
-                float *const part = r->part + (blkno * groups + gi) * 264;
-                c_vertex_k16_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pb, 512);
-                c_vertex_k16_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pb + 128, 512);
-                c_vertex_k16_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pb + 256, 512);
-                for (q = 0; q < 8; q += 8) {
-                    __m256 ubs[4], dbs[4]; /* u, dy of the batch, loaded once (stores to dacc could alias them) */
-                    for (b = 0; b < nb; b++) {
-                        ubs[b] = _mm256_loadu_ps(u + b * 4096 * us + q);
-                        dbs[b] = _mm256_loadu_ps(dy + b * 4096 * ds + q);
-                    }
-                    const __m256 dd = _mm256_load_ps(io + 256 + q);
-                    __m256 pD = _mm256_load_ps(part + 256 + q);
+        for (j = 0; j < 16; j++) /* pass 2 */
+        for (gi = g0; gi < g1; gi++) {
+            const size_t c = 273 + 16 * i + j, row = 16 * i + j;
+            const float *const xv = xvs + (gi - g0) * 1024;
+            const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
+            float *const lj = lf;
+            const float *const io = r->io + gi * 264;
+            float *const part = r->part + (blkno * groups + gi) * 264;
+            size_t us, ds, dus;
+            const float *const u = c_vertex_k16_rows(r->lanes, gi, r->u, r->ut, &us) + row * us;
+            const float *const dy = c_vertex_k16_rows(r->lanes, gi, r->dy, r->dyt, &ds) + row * ds;
+            float *const du = c_vertex_k16_rows(r->lanes, gi, r->du, r->dut, &dus) + row * dus;
+            c_vertex_k16_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, lj, 512);
+            c_vertex_k16_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, lj + 128, 512);
+            c_vertex_k16_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, lj + 256, 512);
+            for (q = 0; q < 8; q += 8) {
+                __m256 ubs[4], dbs[4]; /* u, dy of the batch, loaded once (stores to dacc could alias them) */
+                for (b = 0; b < 4; b++) {
+                    ubs[b] = b < nb ? _mm256_loadu_ps(u + b * 4096 * us + q) : zero;
+                    dbs[b] = b < nb ? _mm256_loadu_ps(dy + b * 4096 * ds + q) : zero;
+                }
+                const __m256 dd = _mm256_load_ps(io + 256 + q);
+                __m256 pD = _mm256_load_ps(part + 256 + q);
+                for (b = 0; b < nb; b++) {
+                    const __m256 ub = ubs[b], db = dbs[b];
+                    _mm256_store_ps(dacc + b * 8, _mm256_mul_ps(dd, db));
+                    pD = _mm256_fmadd_ps(db, ub, pD);
+                }
+                _mm256_store_ps(part + 256 + q, pD);
+                for (n = 0; n < 16; n++) {
+                    const size_t o = n * 8 + q;
+                    const __m256 si = _mm256_div_ps(one, _mm256_load_ps(lj + o));
+                    const __m256 sb = _mm256_mul_ps(si, _mm256_load_ps(lj + 128 + o)), sc = _mm256_mul_ps(si, _mm256_load_ps(lj + 256 + o));
+                    const __m256 bin = _mm256_load_ps(io + o), cout = _mm256_load_ps(io + 128 + o);
+                    __m256 pBin = _mm256_load_ps(part + o), pCout = _mm256_load_ps(part + 128 + o);
+                    __m256 ga = zero, gb = zero, gc = zero;
                     for (b = 0; b < nb; b++) {
                         const __m256 ub = ubs[b], db = dbs[b];
-                        _mm256_store_ps(dacc + b * 8, _mm256_mul_ps(dd, db));
-                        pD = _mm256_fmadd_ps(db, ub, pD);
+                        const __m256 xp = _mm256_load_ps(xv + b * 128 + o), lp = _mm256_load_ps(xv + (nb + b) * 128 + o);
+                        const __m256 x = _mm256_fnmadd_ps(sb, xp, _mm256_mul_ps(_mm256_mul_ps(si, bin), ub));
+                        const __m256 lam = _mm256_fnmadd_ps(sc, lp, _mm256_mul_ps(_mm256_mul_ps(si, cout), db));
+                        _mm256_store_ps(dacc + b * 8, _mm256_fmadd_ps(bin, lam, _mm256_load_ps(dacc + b * 8)));
+                        pBin = _mm256_fmadd_ps(lam, ub, pBin);
+                        pCout = _mm256_fmadd_ps(db, x, pCout);
+                        ga = _mm256_fnmadd_ps(lam, x, ga);
+                        gb = _mm256_fnmadd_ps(lam, xp, gb);
+                        gc = _mm256_fnmadd_ps(lp, x, gc);
                     }
-                    _mm256_store_ps(part + 256 + q, pD);
-                    for (n = 0; n < 16; n++) {
-                        const size_t o = n * 8 + q;
-                        const __m256 si = _mm256_div_ps(one, _mm256_load_ps(pb + o));
-                        const __m256 sb = _mm256_mul_ps(si, _mm256_load_ps(pb + 128 + o)), sc = _mm256_mul_ps(si, _mm256_load_ps(pb + 256 + o));
-                        const __m256 bin = _mm256_load_ps(io + o), cout = _mm256_load_ps(io + 128 + o);
-                        __m256 pBin = _mm256_load_ps(part + o), pCout = _mm256_load_ps(part + 128 + o);
-                        __m256 ga = _mm256_setzero_ps(), gb = _mm256_setzero_ps(), gc = _mm256_setzero_ps();
-                        for (b = 0; b < nb; b++) {
-                            const __m256 ub = ubs[b], db = dbs[b];
-                            const __m256 xp = _mm256_load_ps(xg + b * 128 + o), lp = _mm256_load_ps(xg + (nb + b) * 128 + o);
-                            const __m256 x = _mm256_fnmadd_ps(sb, xp, _mm256_mul_ps(_mm256_mul_ps(si, bin), ub));
-                            const __m256 lam = _mm256_fnmadd_ps(sc, lp, _mm256_mul_ps(_mm256_mul_ps(si, cout), db));
-                            _mm256_store_ps(dacc + b * 8, _mm256_fmadd_ps(bin, lam, _mm256_load_ps(dacc + b * 8)));
-                            pBin = _mm256_fmadd_ps(lam, ub, pBin);
-                            pCout = _mm256_fmadd_ps(db, x, pCout);
-                            ga = _mm256_fnmadd_ps(lam, x, ga);
-                            gb = _mm256_fnmadd_ps(lam, xp, gb);
-                            gc = _mm256_fnmadd_ps(lp, x, gc);
-                        }
-                        _mm256_store_ps(part + o, pBin);
-                        _mm256_store_ps(part + 128 + o, pCout);
-                        _mm256_store_ps(g3 + o, ga);
-                        _mm256_store_ps(g3 + 128 + o, gb);
-                        _mm256_store_ps(g3 + 256 + o, gc);
-                    }
-                    for (b = 0; b < nb; b++)
-                        _mm256_storeu_ps(du + b * 4096 * dus + q, _mm256_load_ps(dacc + b * 8));
+                    _mm256_store_ps(part + o, pBin);
+                    _mm256_store_ps(part + 128 + o, pCout);
+                    _mm256_store_ps(g3 + o, ga);
+                    _mm256_store_ps(g3 + 128 + o, gb);
+                    _mm256_store_ps(g3 + 256 + o, gc);
                 }
-                c_vertex_k16_put_grads(&r->g, r->lanes, c, gi, g3, g3 + 128, g3 + 256, pb + 384);
+                for (b = 0; b < nb; b++)
+                    _mm256_storeu_ps(du + b * 4096 * dus + q, _mm256_load_ps(dacc + b * 8));
             }
+            c_vertex_k16_put_grads(&r->g, r->lanes, c, gi, g3, g3 + 128, g3 + 256, tmp);
+        }
     }
-    _mm_sfence();
+    return c_vertex_k16_pivots(chk);
 }
 
-/* Bytes: the records of every (internal vertex, lane group), Bin/Cout/D in
+/* Bytes: the records of every (vertex above the leaves, lane group), Bin/Cout/D in
  * lane layout, zero-padded rows of a partial group (u, dy, du), the readout-gradient partials;
  * per thread, parameter and gradient blocks and the sums or states of every group. */
 static size_t c_vertex_k16_backward_workspace(size_t batch, size_t channels)
@@ -979,7 +984,7 @@ static size_t c_vertex_k16_backward_workspace(size_t batch, size_t channels)
     const size_t rec = c_vertex_k16_round(c_vertex_k16_mul(groups, 384384), 16);
     const size_t io = c_vertex_k16_add(c_vertex_k16_add(c_vertex_k16_round(c_vertex_k16_mul(groups, 264), 16), c_vertex_k16_round(c_vertex_k16_mul(groups, 4224), 16)), 393264);
     (void)batch;
-    return c_vertex_k16_mul(c_vertex_k16_add(c_vertex_k16_add(rec, io), c_vertex_k16_mul(c_vertex_k16_SLOTS_MAX, (928 + groups * 2304))), 4);
+    return c_vertex_k16_mul(c_vertex_k16_add(c_vertex_k16_add(rec, io), c_vertex_k16_mul(c_vertex_k16_SLOTS_MAX, (1312 + groups * 2304))), 4);
 }
 
 int c_vertex_k16_backward(const c_vertex_k16_params *p, const float *u, const float *dy, float *du,
@@ -987,7 +992,7 @@ int c_vertex_k16_backward(const c_vertex_k16_params *p, const float *u, const fl
 {
     const size_t lanes = c_vertex_k16_LANES(channels), groups = c_vertex_k16_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 8; /* lanes of the last group */
-    const size_t per_thread = (928 + groups * 2304);
+    const size_t per_thread = (1312 + groups * 2304);
     c_vertex_k16_brun run;
     float *io, *scratch;
     size_t b0;
@@ -1037,7 +1042,7 @@ int c_vertex_k16_backward(const c_vertex_k16_params *p, const float *u, const fl
             break;
         c_vertex_k16_ITEMS(1 * groups, (c_vertex_k16_bdown(&run, 0, 0, it0, it1, pv), 0));
         c_vertex_k16_ITEMS(16 * groups, (c_vertex_k16_bdown(&run, 1, 0, it0, it1, pv), 0));
-        c_vertex_k16_ITEMS(16, (c_vertex_k16_bdown_leaves(&run, it0, it1, pv), 0));
+        c_vertex_k16_ITEMS(16, c_vertex_k16_bdown_leaves(&run, it0, it1, pv));
         if (valid < 8) {
             size_t b;
             for (b = 0; b < run.nb; b++)
