@@ -620,6 +620,46 @@ typedef struct {
     size_t lanes, groups, nb;
 } c_vertex_k16_brun;
 
+/* Leaf c (sequence row `row`) in lane group gi: its A, B, C into lb (S^-1 in
+ * place of A where keep), and its C S^-1 B, C S^-1 e and B S^-1 e' set into
+ * (first) or added to its parent's sums acc [1 + 2 nb][16][8]; returns
+ * the pivots' check. */
+static __m256 c_vertex_k16_leaf_sums(const c_vertex_k16_brun *r, size_t c, size_t row, size_t gi, int first, int keep,
+        float *lb, float *acc)
+{
+    const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi), nb = r->nb;
+    const float *const io = r->io + gi * 264;
+    const __m256 one = _mm256_set1_ps(1), zero = _mm256_setzero_ps();
+    __m256 ck = zero;
+    size_t us, ds, q, n, b;
+    const float *const u = c_vertex_k16_rows(r->lanes, gi, r->u, r->ut, &us) + row * us;
+    const float *const dy = c_vertex_k16_rows(r->lanes, gi, r->dy, r->dyt, &ds) + row * ds;
+    c_vertex_k16_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, lb, 512);
+    c_vertex_k16_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, lb + 128, 512);
+    c_vertex_k16_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, lb + 256, 512);
+    for (q = 0; q < 8; q += 8)
+        for (n = 0; n < 16; n++) {
+            const size_t o = n * 8 + q;
+            const __m256 bb = _mm256_load_ps(lb + 128 + o), cc = _mm256_load_ps(lb + 256 + o);
+            __m256 si, ce, be, csb;
+            si = _mm256_div_ps(one, _mm256_load_ps(lb + o));
+            ck = _mm256_add_ps(ck, _mm256_fmadd_ps(_mm256_load_ps(lb + o), zero, _mm256_mul_ps(si, zero)));
+            if (keep)
+                _mm256_store_ps(lb + o, si);
+            ce = _mm256_mul_ps(_mm256_mul_ps(cc, si), _mm256_load_ps(io + o));                     /* C S^-1 Bin */
+            be = _mm256_mul_ps(_mm256_mul_ps(bb, si), _mm256_load_ps(io + 128 + o)); /* B S^-1 Cout */
+            csb = _mm256_mul_ps(_mm256_mul_ps(cc, si), bb); /* C S^-1 B */
+            _mm256_store_ps(acc + o, first ? csb : _mm256_add_ps(_mm256_load_ps(acc + o), csb));
+            for (b = 0; b < nb; b++) {
+                float *const az = acc + (1 + b) * 128 + o, *const aw = acc + (1 + nb + b) * 128 + o;
+                const __m256 ub = _mm256_loadu_ps(u + b * 4096 * us + q), db = _mm256_loadu_ps(dy + b * 4096 * ds + q);
+                _mm256_store_ps(az, first ? _mm256_mul_ps(ce, ub) : _mm256_fmadd_ps(ce, ub, _mm256_load_ps(az)));
+                _mm256_store_ps(aw, first ? _mm256_mul_ps(be, db) : _mm256_fmadd_ps(be, db, _mm256_load_ps(aw)));
+            }
+        }
+    return ck;
+}
+
 /* Up, level 2 with its leaves and level 1: grandparents it0..it1-1 (as the
  * forward's): the leaves' C S^-1 B, C S^-1 e and B S^-1 e' summed into acc
  * [groups][1 + 2 nb][16][8]; then each parent's S^-1, z and w, summed into
@@ -632,48 +672,14 @@ static int c_vertex_k16_bup_leaves(const c_vertex_k16_brun *r, size_t it0, size_
     __m256 chk = zero;
     float *const acc = pv + 384;
     float *const acc2 = acc + groups * AR;
-    size_t i2, i, j, gi, n, q, b;
+    size_t i2, i, j, gi, n, b;
     for (i2 = it0; i2 < it1; i2++) {
     const size_t g = 1 + i2;
     for (i = 16 * i2; i < 16 * i2 + 16; i++) {
         const size_t v = 17 + i;
         for (j = 0; j < 16; j++)
             for (gi = 0; gi < groups; gi++) {
-                const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
-                const size_t c = 273 + 16 * i + j, row = 16 * i + j;
-                const float *const io = r->io + gi * 264;
-                float *const ag = acc + gi * AR;
-                size_t us, ds;
-                const float *const u = c_vertex_k16_rows(r->lanes, gi, r->u, r->ut, &us) + row * us;
-                const float *const dy = c_vertex_k16_rows(r->lanes, gi, r->dy, r->dyt, &ds) + row * ds;
-                c_vertex_k16_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
-                c_vertex_k16_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
-                c_vertex_k16_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256, 512);
-                __m256 ck = zero; /* chk of this block, in a register */
-                for (q = 0; q < 8; q += 8)
-                    for (n = 0; n < 16; n++) {
-                        const size_t o = n * 8 + q;
-                        const __m256 bb = _mm256_load_ps(pv + 128 + o), cc = _mm256_load_ps(pv + 256 + o);
-                        __m256 si, ce, be, csb;
-                        si = _mm256_div_ps(one, _mm256_load_ps(pv + o));
-                        ck = _mm256_add_ps(ck, _mm256_fmadd_ps(_mm256_load_ps(pv + o), zero, _mm256_mul_ps(si, zero)));
-                        ce = _mm256_mul_ps(_mm256_mul_ps(cc, si), _mm256_load_ps(io + o));                     /* C S^-1 Bin */
-                        be = _mm256_mul_ps(_mm256_mul_ps(bb, si), _mm256_load_ps(io + 128 + o)); /* B S^-1 Cout */
-                        csb = _mm256_mul_ps(_mm256_mul_ps(cc, si), bb); /* C S^-1 B */
-                        if (j == 0) {
-                            _mm256_store_ps(ag + o, csb);
-                            for (b = 0; b < nb; b++) {
-                                _mm256_store_ps(ag + (1 + b) * 128 + o, _mm256_mul_ps(ce, _mm256_loadu_ps(u + b * 4096 * us + q)));
-                                _mm256_store_ps(ag + (1 + nb + b) * 128 + o, _mm256_mul_ps(be, _mm256_loadu_ps(dy + b * 4096 * ds + q)));
-                            }
-                        } else {
-                            _mm256_store_ps(ag + o, _mm256_add_ps(_mm256_load_ps(ag + o), csb));
-                            for (b = 0; b < nb; b++) {
-                                _mm256_store_ps(ag + (1 + b) * 128 + o, _mm256_fmadd_ps(ce, _mm256_loadu_ps(u + b * 4096 * us + q), _mm256_load_ps(ag + (1 + b) * 128 + o)));
-                                _mm256_store_ps(ag + (1 + nb + b) * 128 + o, _mm256_fmadd_ps(be, _mm256_loadu_ps(dy + b * 4096 * ds + q), _mm256_load_ps(ag + (1 + nb + b) * 128 + o)));
-                            }
-                        }
-                    }
+                const __m256 ck = c_vertex_k16_leaf_sums(r, 273 + 16 * i + j, 16 * i + j, gi, j == 0, 0, pv, acc + gi * AR);
                 chk = _mm256_add_ps(chk, ck);
             }
         for (gi = 0; gi < groups; gi++) { /* the parent: its record, and into the grandparent's sums: C S^-1 B, C z, B w */

@@ -602,6 +602,46 @@ typedef struct {
     size_t lanes, groups, nb;
 } c_vertex_k4_brun;
 
+/* Leaf c (sequence row `row`) in lane group gi: its A, B, C into lb (S^-1 in
+ * place of A where keep), and its C S^-1 B, C S^-1 e and B S^-1 e' set into
+ * (first) or added to its parent's sums acc [1 + 2 nb][16][8]; returns
+ * the pivots' check. */
+static __m256 c_vertex_k4_leaf_sums(const c_vertex_k4_brun *r, size_t c, size_t row, size_t gi, int first, int keep,
+        float *lb, float *acc)
+{
+    const size_t valid = c_vertex_k4_group_lanes(r->lanes, gi), nb = r->nb;
+    const float *const io = r->io + gi * 264;
+    const __m256 one = _mm256_set1_ps(1), zero = _mm256_setzero_ps();
+    __m256 ck = zero;
+    size_t us, ds, q, n, b;
+    const float *const u = c_vertex_k4_rows(r->lanes, gi, r->u, r->ut, &us) + row * us;
+    const float *const dy = c_vertex_k4_rows(r->lanes, gi, r->dy, r->dyt, &ds) + row * ds;
+    c_vertex_k4_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, lb, 512);
+    c_vertex_k4_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, lb + 128, 512);
+    c_vertex_k4_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, lb + 256, 512);
+    for (q = 0; q < 8; q += 8)
+        for (n = 0; n < 16; n++) {
+            const size_t o = n * 8 + q;
+            const __m256 bb = _mm256_load_ps(lb + 128 + o), cc = _mm256_load_ps(lb + 256 + o);
+            __m256 si, ce, be, csb;
+            si = _mm256_div_ps(one, _mm256_load_ps(lb + o));
+            ck = _mm256_add_ps(ck, _mm256_fmadd_ps(_mm256_load_ps(lb + o), zero, _mm256_mul_ps(si, zero)));
+            if (keep)
+                _mm256_store_ps(lb + o, si);
+            ce = _mm256_mul_ps(_mm256_mul_ps(cc, si), _mm256_load_ps(io + o));                     /* C S^-1 Bin */
+            be = _mm256_mul_ps(_mm256_mul_ps(bb, si), _mm256_load_ps(io + 128 + o)); /* B S^-1 Cout */
+            csb = _mm256_mul_ps(_mm256_mul_ps(cc, si), bb); /* C S^-1 B */
+            _mm256_store_ps(acc + o, first ? csb : _mm256_add_ps(_mm256_load_ps(acc + o), csb));
+            for (b = 0; b < nb; b++) {
+                float *const az = acc + (1 + b) * 128 + o, *const aw = acc + (1 + nb + b) * 128 + o;
+                const __m256 ub = _mm256_loadu_ps(u + b * 4096 * us + q), db = _mm256_loadu_ps(dy + b * 4096 * ds + q);
+                _mm256_store_ps(az, first ? _mm256_mul_ps(ce, ub) : _mm256_fmadd_ps(ce, ub, _mm256_load_ps(az)));
+                _mm256_store_ps(aw, first ? _mm256_mul_ps(be, db) : _mm256_fmadd_ps(be, db, _mm256_load_ps(aw)));
+            }
+        }
+    return ck;
+}
+
 /* Up, level 5 with its leaves and level 4: grandparents it0..it1-1 (as the
  * forward's): the leaves' C S^-1 B, C S^-1 e and B S^-1 e' summed into acc
  * [groups][1 + 2 nb][16][8]; then each parent's S^-1, z and w, summed into
@@ -614,48 +654,14 @@ static int c_vertex_k4_bup_leaves(const c_vertex_k4_brun *r, size_t it0, size_t 
     __m256 chk = zero;
     float *const acc = pv + 384;
     float *const acc2 = acc + groups * AR;
-    size_t i2, i, j, gi, n, q, b;
+    size_t i2, i, j, gi, n, b;
     for (i2 = it0; i2 < it1; i2++) {
     const size_t g = 85 + i2;
     for (i = 4 * i2; i < 4 * i2 + 4; i++) {
         const size_t v = 341 + i;
         for (j = 0; j < 4; j++)
             for (gi = 0; gi < groups; gi++) {
-                const size_t valid = c_vertex_k4_group_lanes(r->lanes, gi);
-                const size_t c = 1365 + 4 * i + j, row = 4 * i + j;
-                const float *const io = r->io + gi * 264;
-                float *const ag = acc + gi * AR;
-                size_t us, ds;
-                const float *const u = c_vertex_k4_rows(r->lanes, gi, r->u, r->ut, &us) + row * us;
-                const float *const dy = c_vertex_k4_rows(r->lanes, gi, r->dy, r->dyt, &ds) + row * ds;
-                c_vertex_k4_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
-                c_vertex_k4_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
-                c_vertex_k4_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256, 512);
-                __m256 ck = zero; /* chk of this block, in a register */
-                for (q = 0; q < 8; q += 8)
-                    for (n = 0; n < 16; n++) {
-                        const size_t o = n * 8 + q;
-                        const __m256 bb = _mm256_load_ps(pv + 128 + o), cc = _mm256_load_ps(pv + 256 + o);
-                        __m256 si, ce, be, csb;
-                        si = _mm256_div_ps(one, _mm256_load_ps(pv + o));
-                        ck = _mm256_add_ps(ck, _mm256_fmadd_ps(_mm256_load_ps(pv + o), zero, _mm256_mul_ps(si, zero)));
-                        ce = _mm256_mul_ps(_mm256_mul_ps(cc, si), _mm256_load_ps(io + o));                     /* C S^-1 Bin */
-                        be = _mm256_mul_ps(_mm256_mul_ps(bb, si), _mm256_load_ps(io + 128 + o)); /* B S^-1 Cout */
-                        csb = _mm256_mul_ps(_mm256_mul_ps(cc, si), bb); /* C S^-1 B */
-                        if (j == 0) {
-                            _mm256_store_ps(ag + o, csb);
-                            for (b = 0; b < nb; b++) {
-                                _mm256_store_ps(ag + (1 + b) * 128 + o, _mm256_mul_ps(ce, _mm256_loadu_ps(u + b * 4096 * us + q)));
-                                _mm256_store_ps(ag + (1 + nb + b) * 128 + o, _mm256_mul_ps(be, _mm256_loadu_ps(dy + b * 4096 * ds + q)));
-                            }
-                        } else {
-                            _mm256_store_ps(ag + o, _mm256_add_ps(_mm256_load_ps(ag + o), csb));
-                            for (b = 0; b < nb; b++) {
-                                _mm256_store_ps(ag + (1 + b) * 128 + o, _mm256_fmadd_ps(ce, _mm256_loadu_ps(u + b * 4096 * us + q), _mm256_load_ps(ag + (1 + b) * 128 + o)));
-                                _mm256_store_ps(ag + (1 + nb + b) * 128 + o, _mm256_fmadd_ps(be, _mm256_loadu_ps(dy + b * 4096 * ds + q), _mm256_load_ps(ag + (1 + nb + b) * 128 + o)));
-                            }
-                        }
-                    }
+                const __m256 ck = c_vertex_k4_leaf_sums(r, 1365 + 4 * i + j, 4 * i + j, gi, j == 0, 0, pv, acc + gi * AR);
                 chk = _mm256_add_ps(chk, ck);
             }
         for (gi = 0; gi < groups; gi++) { /* the parent into the grandparent's sums: C S^-1 B, C z, B w */
@@ -828,39 +834,11 @@ static int c_vertex_k4_bdown_leaves(const c_vertex_k4_brun *r, size_t it0, size_
     for (g0 = 0; g0 < groups; g0 = g1) {
         g1 = groups - g0 < 21 ? groups : g0 + 21;
         for (j = 0; j < 4; j++) /* pass 1 */
-        for (gi = g0; gi < g1; gi++) {
-            const size_t valid = c_vertex_k4_group_lanes(r->lanes, gi);
-            const size_t c = 1365 + 4 * i + j, row = 4 * i + j;
-            const float *const io = r->io + gi * 264;
-            float *const lj = lf + (j * 21 + gi - g0) * 384, *const acc = accs + (gi - g0) * 1152;
-            size_t us, ds;
-            const float *const u = c_vertex_k4_rows(r->lanes, gi, r->u, r->ut, &us) + row * us;
-            const float *const dy = c_vertex_k4_rows(r->lanes, gi, r->dy, r->dyt, &ds) + row * ds;
-            __m256 ck = zero; /* chk of this block, in a register */
-            c_vertex_k4_lane_block(r->A + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, lj, 512);
-            c_vertex_k4_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, lj + 128, 512);
-            c_vertex_k4_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, lj + 256, 512);
-            for (q = 0; q < 8; q += 8)
-                for (n = 0; n < 16; n++) {
-                    const size_t o = n * 8 + q;
-                    const __m256 bb = _mm256_load_ps(lj + 128 + o), cc = _mm256_load_ps(lj + 256 + o);
-                    __m256 si, ce, be, csb;
-                    si = _mm256_div_ps(one, _mm256_load_ps(lj + o));
-                    ck = _mm256_add_ps(ck, _mm256_fmadd_ps(_mm256_load_ps(lj + o), zero, _mm256_mul_ps(si, zero)));
-                    _mm256_store_ps(lj + o, si);
-                    ce = _mm256_mul_ps(_mm256_mul_ps(cc, si), _mm256_load_ps(io + o));                     /* C S^-1 Bin */
-                    be = _mm256_mul_ps(_mm256_mul_ps(bb, si), _mm256_load_ps(io + 128 + o)); /* B S^-1 Cout */
-                    csb = _mm256_mul_ps(_mm256_mul_ps(cc, si), bb); /* C S^-1 B */
-                    _mm256_store_ps(acc + o, j == 0 ? csb : _mm256_add_ps(_mm256_load_ps(acc + o), csb));
-                    for (b = 0; b < nb; b++) {
-                        float *const az = acc + (1 + b) * 128 + o, *const aw = acc + (1 + nb + b) * 128 + o;
-                        const __m256 ub = _mm256_loadu_ps(u + b * 4096 * us + q), db = _mm256_loadu_ps(dy + b * 4096 * ds + q);
-                        _mm256_store_ps(az, j == 0 ? _mm256_mul_ps(ce, ub) : _mm256_fmadd_ps(ce, ub, _mm256_load_ps(az)));
-                        _mm256_store_ps(aw, j == 0 ? _mm256_mul_ps(be, db) : _mm256_fmadd_ps(be, db, _mm256_load_ps(aw)));
-                    }
-                }
-            chk = _mm256_add_ps(chk, ck);
-        }
+            for (gi = g0; gi < g1; gi++) {
+                const __m256 ck = c_vertex_k4_leaf_sums(r, 1365 + 4 * i + j, 4 * i + j, gi, j == 0, 1,
+                        lf + (j * 21 + gi - g0) * 384, accs + (gi - g0) * 1152);
+                chk = _mm256_add_ps(chk, ck);
+            }
         for (gi = g0; gi < g1; gi++) { /* the parent: x_v = z_v - S_v^-1 B_v x_p, lam_v = w_v - S_v^-1 C_v lam_p */
             const size_t valid = c_vertex_k4_group_lanes(r->lanes, gi), v = 341 + i;
             float *const xv = xvs + (gi - g0) * 1024;
