@@ -224,35 +224,6 @@ static int gpu_tokens_1024_elim_leaves(gpu_tokens_1024_acc *Si, gpu_tokens_1024_
     return 0;
 }
 
-/* Vertex v of level 4 with its leaves c0 .. c0 + 3: Si = S_v^-1, Hv = S_v^-1 B_v,
- * K[j] of leaf j (the adjoint's term of m'_v: H_c^T Cout).  2 for a zero or non-finite pivot. */
-static int gpu_tokens_1024_elim_leaves_adj(gpu_tokens_1024_acc *Si, gpu_tokens_1024_acc *Hv, gpu_tokens_1024_acc (*K)[8], __global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
-        size_t v, size_t c0, size_t pb, size_t lanes, size_t lane)
-{
-    gpu_tokens_1024_acc S[8], M[8];
-    (void)pb, (void)Cout, (void)D, (void)M, (void)Hv;
-    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
-    for (size_t j = 0; j < 4; j++) {
-        const size_t c = c0 + j;
-        gpu_tokens_1024_acc CH[8], Sic[8], Hc[8];
-        if (gpu_tokens_1024_leaf_terms(CH, K[j], Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8,
-                Bin + lane * 8) != 0)
-            return 2;
-        {
-            gpu_tokens_1024_acc cout[8];
-            gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
-            gpu_tokens_1024_mvt(K[j], Hc, cout);
-        }
-        for (int e = 0; e < 8; e++)
-            S[e] -= CH[e];
-    }
-    if (gpu_tokens_1024_inv(S, Si) != 0)
-        return 2;
-    gpu_tokens_1024_bload(M, B + (v * lanes + lane) * 8);
-    gpu_tokens_1024_mm(Hv, Si, M);
-    return 0;
-}
-
 /* K[j] = X K[j] for the 4 leaves' terms of m_v: X = S_v^-1 turns them into
  * terms of q_v, X = C_v S_v^-1 into terms of C_v q_v (what the parent takes;
  * the batch loops then hold K alone) */
@@ -261,19 +232,6 @@ static void gpu_tokens_1024_premul(gpu_tokens_1024_acc (*K)[8], const gpu_tokens
     for (int j = 0; j < 4; j++) {
         gpu_tokens_1024_acc t[8];
         gpu_tokens_1024_mv(t, X, K[j]);
-        for (int e = 0; e < 8; e++)
-            K[j][e] = t[e];
-    }
-}
-
-/* The adjoint's premul: K[j] = H^T K[j] (siso) or K[j] H (taken transposed)
- * turns the leaves' terms of m'_c into terms of what the parent takes,
- * C'_c q'_c = B_c^T S_c^-T m'_c = H_c^T m'_c (H = H_c = S_c^-1 B_c) */
-static void gpu_tokens_1024_premul_adj(gpu_tokens_1024_acc (*K)[8], const gpu_tokens_1024_acc *H)
-{
-    for (int j = 0; j < 4; j++) {
-        gpu_tokens_1024_acc t[8];
-        gpu_tokens_1024_mvt(t, H, K[j]);
         for (int e = 0; e < 8; e++)
             K[j][e] = t[e];
     }
@@ -321,7 +279,37 @@ static gpu_tokens_1024_acc gpu_tokens_1024_leaf_readout(gpu_tokens_1024_acc *bet
     gpu_tokens_1024_mvt(beta, Hc, c);
     return alpha;
 }
-/* Up the tree, level l < 3: 1 x k^l x lanes work-items. */
+/* Up the tree, level 4 (children: the leaves): 1 x 256 x lanes work-items. */
+__kernel void gpu_tokens_1024_k_up_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
+        __global const float *io, ulong batch_, ulong channels_, ulong level_,
+        __global float *ws, ulong hf, ulong xs)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
+    const size_t l = 4, cnt = 256, off = 85;
+    size_t j;
+    const size_t i = g / lanes % cnt, pb = g / lanes / cnt, v = off + i;
+    const size_t b0 = 0, b1 = batch;
+    (void)b0, (void)b1, (void)v;
+    if (pb >= 1)
+        return;
+    gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
+    (void)level_;
+    (void)S, (void)M, (void)m;
+    if (gpu_tokens_1024_elim_leaves(Si, Hv, K, A, B, C, Bin, Cout, D, v, off + cnt + 4 * i, pb, lanes, lane) != 0) {
+        gpu_tokens_1024_FAIL(ws, 2);
+        return;
+    }
+    if (l > 0) /* the factor the way down needs */
+        gpu_tokens_1024_sstore(ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
+    gpu_tokens_1024_premul(K, Si); /* q_v = -sum_j S_v^-1 K[j] e_j */
+    for (size_t b = b0; b < b1; b++) {
+        gpu_tokens_1024_m_leaves(q, K, io, b, 4 * i, lanes, lane);
+        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
+    }
+}
+
+/* Up the tree, level l < 4: 1 x k^l x lanes work-items. */
 __kernel void gpu_tokens_1024_k_up(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs)
@@ -340,7 +328,6 @@ __kernel void gpu_tokens_1024_k_up(__global const float *A, __global const float
     if (pb >= 1)
         return;
     gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
-    (void)io;
     gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
     for (j = 0; j < 4; j++) { /* S -= C_c H_c; K[j]: what m takes from child j */
         const size_t c = off + cnt + 4 * i + j;
@@ -365,15 +352,75 @@ __kernel void gpu_tokens_1024_k_up(__global const float *A, __global const float
             m[e] = 0;
         for (j = 0; j < 4; j++) {
             gpu_tokens_1024_acc s[8];
-            gpu_tokens_1024_sload(s, ws + xs + (b * 85 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
+            gpu_tokens_1024_sload(s, ws + xs + (b * 341 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mv_sub(m, K[j], s);
         }
         gpu_tokens_1024_mv(q, Si, m);
-        gpu_tokens_1024_sstore(ws + xs + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);
+        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
-/* Up the adjoint, level l < 3: 1 x k^l x lanes work-items. */
+/* Up the adjoint, level 4 (children: the leaves): 1 x 256 x lanes work-items. */
+__kernel void gpu_tokens_1024_k_up_adj_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
+        __global const float *io, ulong batch_, ulong channels_, ulong level_,
+        __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
+    const size_t l = 4, cnt = 256, off = 85;
+    size_t j;
+    const size_t i = g / lanes % cnt, pb = g / lanes / cnt, v = off + i;
+    const size_t b0 = 0, b1 = batch;
+    (void)b0, (void)b1, (void)v;
+    if (pb >= 1)
+        return;
+    gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
+    (void)level_;
+    (void)xs;
+    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
+    for (j = 0; j < 4; j++) { /* S -= C_c H_c; K[j]: what m takes from child j */
+        const size_t c = off + cnt + 4 * i + j;
+        gpu_tokens_1024_acc Cc[8], Hc[8];
+        gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
+        {
+            gpu_tokens_1024_acc Sic[8];
+            if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
+                gpu_tokens_1024_FAIL(ws, 2);
+                return;
+            }
+            { /* beta_c = H_c^T Cout: g_c = Cout dy_c */
+                gpu_tokens_1024_acc cout[8];
+                gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
+                gpu_tokens_1024_mvt(K[j], Hc, cout);
+            }
+        }
+        gpu_tokens_1024_mm_sub(S, Cc, Hc);
+    }
+    if (gpu_tokens_1024_inv(S, Si) != 0) {
+        gpu_tokens_1024_FAIL(ws, 2);
+        return;
+    }
+    if (l > 0) { /* the factor the way down needs */
+        gpu_tokens_1024_cload(M, B + (v * lanes + lane) * 8, C + (v * lanes + lane) * 8);
+        gpu_tokens_1024_mm(S, M, Si);
+        gpu_tokens_1024_tr(Hv, S);
+        gpu_tokens_1024_sstore(ws + hb + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
+    }
+    for (size_t b = b0; b < b1; b++) {
+        for (int e = 0; e < 8; e++)
+            m[e] = 0;
+        for (j = 0; j < 4; j++) {
+            const size_t tc = 4 * i + j; /* the child's position */
+            const gpu_tokens_1024_acc s = *(io + ((b * 1024 + tc) * lanes + lane) * 1);
+            for (int e = 0; e < 8; e++)
+                m[e] -= K[j][e] * s;
+        }
+        gpu_tokens_1024_mvt(q, Si, m);
+        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
+    }
+}
+
+/* Up the adjoint, level l < 4: 1 x k^l x lanes work-items. */
 __kernel void gpu_tokens_1024_k_up_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls)
@@ -392,7 +439,6 @@ __kernel void gpu_tokens_1024_k_up_adj(__global const float *A, __global const f
     if (pb >= 1)
         return;
     gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
-    (void)io;
     (void)xs;
     gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
     for (j = 0; j < 4; j++) { /* S -= C_c H_c; K[j]: what m takes from child j */
@@ -418,11 +464,11 @@ __kernel void gpu_tokens_1024_k_up_adj(__global const float *A, __global const f
             m[e] = 0;
         for (j = 0; j < 4; j++) {
             gpu_tokens_1024_acc s[8];
-            gpu_tokens_1024_sload(s, ws + ls + (b * 85 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
+            gpu_tokens_1024_sload(s, ws + ls + (b * 341 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mvt_sub(m, K[j], s);
         }
         gpu_tokens_1024_mvt(q, Si, m);
-        gpu_tokens_1024_sstore(ws + ls + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);
+        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
@@ -448,12 +494,12 @@ __kernel void gpu_tokens_1024_k_down(ulong batch_, ulong channels_, ulong level_
     if (l > 0)
         gpu_tokens_1024_sload(H, ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
     for (size_t b = b0; b < b1; b++) {
-        gpu_tokens_1024_sload(q, ws + xs + (b * 85 + v) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_sload(q, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
         if (l > 0) {
-            gpu_tokens_1024_sload(xp, ws + xs + (b * 85 + p) * 8 * lanes + lane, lanes, 8);
+            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + p) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mv_sub(q, H, xp);
         }
-        gpu_tokens_1024_sstore(ws + xs + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);
+        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
@@ -483,18 +529,18 @@ __kernel void gpu_tokens_1024_k_down_adj(__global float *gA, __global float *gB,
     if (l > 0)
         gpu_tokens_1024_sload(H, ws + hb + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
     for (size_t b = b0; b < b1; b++) {
-        gpu_tokens_1024_sload(q, ws + ls + (b * 85 + v) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_sload(q, ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
         if (l > 0) {
-            gpu_tokens_1024_sload(xp, ws + ls + (b * 85 + p) * 8 * lanes + lane, lanes, 8);
+            gpu_tokens_1024_sload(xp, ws + ls + (b * 341 + p) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mv_sub(q, H, xp);
         }
-        gpu_tokens_1024_sstore(ws + ls + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);
+        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
         { /* q is lambda_v now, xp lambda_parent */
             gpu_tokens_1024_acc x[8], xpp[8];
-            gpu_tokens_1024_sload(x, ws + xs + (b * 85 + v) * 8 * lanes + lane, lanes, 8);
+            gpu_tokens_1024_sload(x, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_outer_sub(gA_, q, x);
             if (l > 0) {
-                gpu_tokens_1024_sload(xpp, ws + xs + (b * 85 + p) * 8 * lanes + lane, lanes, 8);
+                gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + p) * 8 * lanes + lane, lanes, 8);
                 gpu_tokens_1024_outer_sub(gB_, q, xpp);
                 gpu_tokens_1024_outer_sub(gC_, xp, x);
             }
@@ -507,14 +553,14 @@ __kernel void gpu_tokens_1024_k_down_adj(__global float *gA, __global float *gB,
 
 /* Up levels 4 and 3 in one pass: a work-group per (parameter batch,
  * vertex v of level 3, 32 lanes); item j eliminates v's child j with
- * its leaves (elim_leaves), keeps the child's H for the way down and
+ * its leaves (as k_up_leaves), keeps the child's H for the way down and
  * hands C_c H_c and, per batch element, C_c q_c to item 0 through local
  * memory, which forms S_v, H_v and q_v.  Level 4's q is never stored:
- * k_leaves and k_leaves_adj rebuild it. */
+ * k_leaves rebuilds it. */
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_up_pair(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *io, ulong batch_, ulong channels_, __global float *ws, ulong hf, ulong xs)
 {
-    __local gpu_tokens_1024_acc sh[2048]; /* C_c H_c [k][BS], then the children's terms [2][k][NS] */
+    __local gpu_tokens_1024_acc sh[2048]; /* C_c H_c [k][BS], then C_c q_c [2][k][NS] */
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));
     const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */
@@ -528,9 +574,9 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     const size_t ic = 4 * i + (size_t)j, c = 85 + ic; /* the child: index in its level, vertex */
     gpu_tokens_1024_acc Si[8], Hc[8], K[4][8], Cc[8], M[8], Siv[8], q[8], cq[8];
     bad |= gpu_tokens_1024_elim_leaves(Si, Hc, K, A, B, C, Bin, Cout, D, c, 341 + 4 * ic, pb, lanes, lane);
-    gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
     if (live)
         gpu_tokens_1024_sstore(ws + hf + (pb * 341 + c) * 8 * lanes + lane, lanes, Hc, 8);
+    gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
     gpu_tokens_1024_mm(M, Cc, Hc);
     for (int e = 0; e < 8; e++)
         sh[(j * 8 + e) * 32 + t] = M[e];
@@ -563,76 +609,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
             }
             gpu_tokens_1024_mv(q, Siv, cq);
             if (live)
-                gpu_tokens_1024_sstore(ws + xs + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);
-        }
-    }
-    if (bad && live)
-        gpu_tokens_1024_FAIL(ws, 2);
-}
-
-/* Up levels 4 and 3 in one pass, the adjoint (T^T, io = dy): a work-group per (parameter batch,
- * vertex v of level 3, 32 lanes); item j eliminates v's child j with
- * its leaves (elim_leaves), keeps the child's H' = (C_c S_c^-1)^T for the way down and
- * hands C_c H_c and, per batch element, C'_c q'_c = H_c^T m'_c to item 0 through local
- * memory, which forms S_v, H'_v and q'_v.  Level 4's q' is never stored:
- * k_leaves_adj rebuilds it. */
-__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_up_pair_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
-        __global const float *io, ulong batch_, ulong channels_, __global float *ws, ulong hb, ulong ls)
-{
-    __local gpu_tokens_1024_acc sh[2048]; /* C_c H_c [k][BS], then the children's terms [2][k][NS] */
-    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));
-    const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */
-    const size_t cnt = 64, i = grp / tiles % cnt, pb = grp / tiles / cnt, v = 21 + i;
-    const size_t lane_ = grp % tiles * 32 + (size_t)t;
-    const int live = lane_ < lanes;
-    const size_t lane = live ? lane_ : lanes - 1;
-    const size_t b0 = 0, b1 = batch;
-    int bad = 0;
-    (void)b0, (void)b1, (void)batch, (void)channels;
-    const size_t ic = 4 * i + (size_t)j, c = 85 + ic; /* the child: index in its level, vertex */
-    gpu_tokens_1024_acc Si[8], Hc[8], K[4][8], Cc[8], M[8], Siv[8], q[8], cq[8];
-    bad |= gpu_tokens_1024_elim_leaves_adj(Si, Hc, K, A, B, C, Bin, Cout, D, c, 341 + 4 * ic, pb, lanes, lane);
-    gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
-    gpu_tokens_1024_mm(M, Cc, Si);
-    if (live) {
-        gpu_tokens_1024_acc Hb[8];
-        gpu_tokens_1024_tr(Hb, M);
-        gpu_tokens_1024_sstore(ws + hb + (pb * 341 + c) * 8 * lanes + lane, lanes, Hb, 8);
-    }
-    gpu_tokens_1024_mm(M, Cc, Hc);
-    for (int e = 0; e < 8; e++)
-        sh[(j * 8 + e) * 32 + t] = M[e];
-    gpu_tokens_1024_premul_adj(K, Hc); /* C'_c q'_c = -sum over the leaves of H_c^T K'[l] g_l */
-    barrier(CLK_LOCAL_MEM_FENCE);
-    if (j == 0) { /* S_v^-1, S_v = A_v - sum_c C_c H_c */
-        bad |= gpu_tokens_1024_schur_local(Siv, A + (v * lanes + lane) * 8, sh, 0, 32, t);
-        if (live) { /* H'_v = (C_v S_v^-1)^T */
-            gpu_tokens_1024_acc Hv[8];
-            gpu_tokens_1024_cload(M, B + (v * lanes + lane) * 8, C + (v * lanes + lane) * 8);
-            gpu_tokens_1024_mm(Hv, M, Siv);
-            gpu_tokens_1024_tr(M, Hv);
-            gpu_tokens_1024_sstore(ws + hb + (pb * 341 + v) * 8 * lanes + lane, lanes, M, 8);
-        }
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (size_t nb = batch, ib = 0; ib < nb; ib++) { /* a count the whole group shares (barriers inside) */
-        const size_t b = b0 + ib;
-        const int h = (int)(ib % 2) * 32; /* two buffers: item 0 reads one while the others fill the other */
-        gpu_tokens_1024_m_leaves(cq, K, io, b, 4 * ic, lanes, lane);
-        for (int e = 0; e < 8; e++)
-            sh[(h + j * 8 + e) * 32 + t] = cq[e];
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (j == 0) { /* q'_v = S_v^-T m'_v, m'_v = -sum_c C'_c q'_c */
-            for (int e = 0; e < 8; e++) {
-                gpu_tokens_1024_acc s = 0;
-                for (int cj = 0; cj < 4; cj++)
-                    s -= sh[(h + cj * 8 + e) * 32 + t];
-                cq[e] = s;
-            }
-            gpu_tokens_1024_mvt(q, Siv, cq);
-            if (live)
-                gpu_tokens_1024_sstore(ws + ls + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);
+                gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
         }
     }
     if (bad && live)
@@ -645,10 +622,10 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
 static void gpu_tokens_1024_parent_x(gpu_tokens_1024_acc *xp, const gpu_tokens_1024_acc *Hp, __global const float *ws, size_t xs, size_t b, size_t i,
         size_t lanes, size_t lane)
 {
-    gpu_tokens_1024_sload(xp, ws + xs + (b * 85 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
+    gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
     {
         gpu_tokens_1024_acc xpp[8];
-        gpu_tokens_1024_sload(xpp, ws + xs + (b * 85 + 5 + i / 16) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + 5 + i / 16) * 8 * lanes + lane, lanes, 8);
         gpu_tokens_1024_mv_sub(xp, Hp, xpp);
     }
 }
@@ -745,12 +722,11 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
 
 /* The adjoint at the leaves: a work-group per (parameter batch, vertex v of
  * level 4, 32 lanes), item (j, t) takes leaf j of v for lane t.  Level
- * 4's states are never stored: the leaves' C_c H_c give S_v^-1 (item 0),
- * then per batch element each leaf hands its terms of m_v (C_c S_c^-1 e_c)
- * and m'_v (H_c^T g_c) through local memory, item j forms the entries j,
- * j + 4, .. of x_v = S_v^-1 m_v - H_v x_p and lambda_v = S_v^-T m'_v - H'_v lambda_p
- * and its rows of v's gradients, and every item reads x_v and lambda_v back
- * and solves its leaf: x and lambda, du and the leaf's gradients;
+ * 4's steps down are taken here, their states never stored: each item
+ * forms v's x = q - H x_p and lambda = q' - H' lambda_p from the up passes' q,
+ * q' and the parent's x_p, lambda_p (the group's other rows find them in the cache),
+ * then its leaf's x and lambda, du and gradients, and v's gradient rows j,
+ * j + 4, ..;
  * the rows' partial sums of dBin, dCout, dD are added
  * in row order through local memory and row 0 stores them. */
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
@@ -758,7 +734,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         ulong batch_, ulong channels_, __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls, ulong part,
         ulong pio)
 {
-    __local gpu_tokens_1024_acc sh[4640]; /* C_c H_c [k][BS], then the terms [k][2 NS]; S_v^-1; x_v, lambda_v; partial sums */
+    __local gpu_tokens_1024_acc sh[544];
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));
     const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */
@@ -772,220 +748,106 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     const size_t tc = 4 * i + (size_t)j, c = 341 + tc; /* the leaf: position, vertex */
     gpu_tokens_1024_acc Sc[8], Sic[8], M[8], Hc[8], Ht[8];
     gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
+    gpu_tokens_1024_acc vA[2][1] = {{0}}, vB[2][1] = {{0}}, vC[2][1] = {{0}}; /* v's rows j, j + 4, .. */
     (void)part;
     gpu_tokens_1024_acc bin[8], cout[8], pBin[8] = {0}, pCout[8] = {0}, pD = 0, Dh = D[lane];
     gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
     gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
     bad |= gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8);
     gpu_tokens_1024_cload(Sc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
-    gpu_tokens_1024_mm(M, Sc, Hc);
-    for (int e = 0; e < 8; e++) /* C_c H_c: what S_v loses */
-        sh[(0 + j * 8 + e) * 32 + t] = M[e];
     gpu_tokens_1024_mm(M, Sc, Sic);
     gpu_tokens_1024_tr(Ht, M); /* the adjoint's (C S^-1)^T */
-    barrier(CLK_LOCAL_MEM_FENCE);
-    if (j == 0) { /* S_v^-1, S_v = A_v - sum_c C_c H_c, for every item */
-        gpu_tokens_1024_acc Si[8];
-        bad |= gpu_tokens_1024_schur_local(Si, A + (v * lanes + lane) * 8, sh, 0, 32, t);
-        for (int e = 0; e < 8; e++)
-            sh[(64 + e) * 32 + t] = Si[e];
-    }
-    for (int e = j; e < 8; e += 4) { /* H_v and H'_v (the up passes'), entries e = j mod 4 */
-        sh[(72 + e) * 32 + t] = (ws + hf + (pb * 341 + v) * 8 * lanes + lane)[e * lanes];
-        sh[(80 + e) * 32 + t] = (ws + hb + (pb * 341 + v) * 8 * lanes + lane)[e * lanes];
-    }
-    for (int e = 0; e < 6; e++) /* this item's rows of v's gradients */
-        sh[(121 + ((j * 3 + 0) * 2 + 0) * 1 + e) * 32 + t] = 0;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (size_t nb = batch, ib = 0; ib < nb; ib++) { /* a count the whole group shares (barriers inside) */
-        const size_t b = b0 + ib;
-        gpu_tokens_1024_acc x[8], lam[8];
-        gpu_tokens_1024_acc xp[2], lp[2]; /* the parent's x and lambda: this item's entries */
+    for (size_t b = b0; b < b1; b++) {
+        gpu_tokens_1024_acc xv[8], lv[8], e_[8], gg[8], x[8], lam[8];
+        gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8); /* q_v */
+        gpu_tokens_1024_sload(lv, ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, 8); /* q'_v */
+        gpu_tokens_1024_acc xp[8], lp[8];
+        { /* x_v = q_v - H_v x_p, lambda_v = q'_v - H'_v lambda_p */
+            gpu_tokens_1024_acc H[8];
+            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
+            gpu_tokens_1024_sload(lp, ws + ls + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
+            gpu_tokens_1024_sload(H, ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
+            gpu_tokens_1024_mv_sub(xv, H, xp);
+            gpu_tokens_1024_sload(H, ws + hb + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
+            gpu_tokens_1024_mv_sub(lv, H, lp);
+        }
+        if (j == 0) {
+            {
+                vA[0][0] -= lv[0] * xv[0];
+                vB[0][0] -= lv[0] * xp[0];
+                vC[0][0] -= lp[0] * xv[0];
+            }
+        }
+        if (j == 1) {
+            {
+                vA[0][0] -= lv[1] * xv[1];
+                vB[0][0] -= lv[1] * xp[1];
+                vC[0][0] -= lp[1] * xv[1];
+            }
+        }
+        if (j == 2) {
+            {
+                vA[0][0] -= lv[2] * xv[2];
+                vB[0][0] -= lv[2] * xp[2];
+                vC[0][0] -= lp[2] * xv[2];
+            }
+        }
+        if (j == 3) {
+            {
+                vA[0][0] -= lv[3] * xv[3];
+                vB[0][0] -= lv[3] * xp[3];
+                vC[0][0] -= lp[3] * xv[3];
+            }
+        }
+        if (j == 0) {
+            {
+                vA[1][0] -= lv[4] * xv[4];
+                vB[1][0] -= lv[4] * xp[4];
+                vC[1][0] -= lp[4] * xv[4];
+            }
+        }
+        if (j == 1) {
+            {
+                vA[1][0] -= lv[5] * xv[5];
+                vB[1][0] -= lv[5] * xp[5];
+                vC[1][0] -= lp[5] * xv[5];
+            }
+        }
+        if (j == 2) {
+            {
+                vA[1][0] -= lv[6] * xv[6];
+                vB[1][0] -= lv[6] * xp[6];
+                vC[1][0] -= lp[6] * xv[6];
+            }
+        }
+        if (j == 3) {
+            {
+                vA[1][0] -= lv[7] * xv[7];
+                vB[1][0] -= lv[7] * xp[7];
+                vC[1][0] -= lp[7] * xv[7];
+            }
+        }
         const gpu_tokens_1024_acc uc = *(u + ((b * 1024 + tc) * lanes + lane) * 1), dc = *(dy + ((b * 1024 + tc) * lanes + lane) * 1);
         gpu_tokens_1024_acc r = Dh * dc;
-        for (int e = 0; e < 8; e++) { /* the leaf's terms: C_c S_c^-1 e_c of m_v, H_c^T g_c of m'_v (e_c = Bin u_c, g_c = Cout dy_c) */
-            x[e] = Ht[e] * (bin[e] * uc);
-            lam[e] = Hc[e] * (cout[e] * dc);
-        }
         for (int e = 0; e < 8; e++) {
-            sh[(0 + j * 16 + e) * 32 + t] = x[e];
-            sh[(0 + j * 16 + 8 + e) * 32 + t] = lam[e];
+            e_[e] = bin[e] * uc;
+            gg[e] = cout[e] * dc;
         }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (j == 0) {
-            gpu_tokens_1024_acc m = 0, mp = 0, xr, lr;
-            for (int cj = 0; cj < 4; cj++) {
-                m -= sh[(0 + cj * 16 + 0) * 32 + t];
-                mp -= sh[(0 + cj * 16 + 8) * 32 + t];
-            }
-            xp[0] = (ws + xs + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[0 * lanes];
-            lp[0] = (ws + ls + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[0 * lanes];
-            xr = sh[(64) * 32 + t] * m - sh[(72) * 32 + t] * xp[0];
-            lr = sh[(64) * 32 + t] * mp - sh[(80) * 32 + t] * lp[0];
-            sh[(88) * 32 + t] = xr;
-            sh[(96) * 32 + t] = lr;
-        }
-        if (j == 1) {
-            gpu_tokens_1024_acc m = 0, mp = 0, xr, lr;
-            for (int cj = 0; cj < 4; cj++) {
-                m -= sh[(0 + cj * 16 + 1) * 32 + t];
-                mp -= sh[(0 + cj * 16 + 9) * 32 + t];
-            }
-            xp[0] = (ws + xs + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[1 * lanes];
-            lp[0] = (ws + ls + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[1 * lanes];
-            xr = sh[(65) * 32 + t] * m - sh[(73) * 32 + t] * xp[0];
-            lr = sh[(65) * 32 + t] * mp - sh[(81) * 32 + t] * lp[0];
-            sh[(89) * 32 + t] = xr;
-            sh[(97) * 32 + t] = lr;
-        }
-        if (j == 2) {
-            gpu_tokens_1024_acc m = 0, mp = 0, xr, lr;
-            for (int cj = 0; cj < 4; cj++) {
-                m -= sh[(0 + cj * 16 + 2) * 32 + t];
-                mp -= sh[(0 + cj * 16 + 10) * 32 + t];
-            }
-            xp[0] = (ws + xs + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[2 * lanes];
-            lp[0] = (ws + ls + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[2 * lanes];
-            xr = sh[(66) * 32 + t] * m - sh[(74) * 32 + t] * xp[0];
-            lr = sh[(66) * 32 + t] * mp - sh[(82) * 32 + t] * lp[0];
-            sh[(90) * 32 + t] = xr;
-            sh[(98) * 32 + t] = lr;
-        }
-        if (j == 3) {
-            gpu_tokens_1024_acc m = 0, mp = 0, xr, lr;
-            for (int cj = 0; cj < 4; cj++) {
-                m -= sh[(0 + cj * 16 + 3) * 32 + t];
-                mp -= sh[(0 + cj * 16 + 11) * 32 + t];
-            }
-            xp[0] = (ws + xs + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[3 * lanes];
-            lp[0] = (ws + ls + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[3 * lanes];
-            xr = sh[(67) * 32 + t] * m - sh[(75) * 32 + t] * xp[0];
-            lr = sh[(67) * 32 + t] * mp - sh[(83) * 32 + t] * lp[0];
-            sh[(91) * 32 + t] = xr;
-            sh[(99) * 32 + t] = lr;
-        }
-        if (j == 0) {
-            gpu_tokens_1024_acc m = 0, mp = 0, xr, lr;
-            for (int cj = 0; cj < 4; cj++) {
-                m -= sh[(0 + cj * 16 + 4) * 32 + t];
-                mp -= sh[(0 + cj * 16 + 12) * 32 + t];
-            }
-            xp[1] = (ws + xs + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[4 * lanes];
-            lp[1] = (ws + ls + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[4 * lanes];
-            xr = sh[(68) * 32 + t] * m - sh[(76) * 32 + t] * xp[1];
-            lr = sh[(68) * 32 + t] * mp - sh[(84) * 32 + t] * lp[1];
-            sh[(92) * 32 + t] = xr;
-            sh[(100) * 32 + t] = lr;
-        }
-        if (j == 1) {
-            gpu_tokens_1024_acc m = 0, mp = 0, xr, lr;
-            for (int cj = 0; cj < 4; cj++) {
-                m -= sh[(0 + cj * 16 + 5) * 32 + t];
-                mp -= sh[(0 + cj * 16 + 13) * 32 + t];
-            }
-            xp[1] = (ws + xs + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[5 * lanes];
-            lp[1] = (ws + ls + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[5 * lanes];
-            xr = sh[(69) * 32 + t] * m - sh[(77) * 32 + t] * xp[1];
-            lr = sh[(69) * 32 + t] * mp - sh[(85) * 32 + t] * lp[1];
-            sh[(93) * 32 + t] = xr;
-            sh[(101) * 32 + t] = lr;
-        }
-        if (j == 2) {
-            gpu_tokens_1024_acc m = 0, mp = 0, xr, lr;
-            for (int cj = 0; cj < 4; cj++) {
-                m -= sh[(0 + cj * 16 + 6) * 32 + t];
-                mp -= sh[(0 + cj * 16 + 14) * 32 + t];
-            }
-            xp[1] = (ws + xs + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[6 * lanes];
-            lp[1] = (ws + ls + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[6 * lanes];
-            xr = sh[(70) * 32 + t] * m - sh[(78) * 32 + t] * xp[1];
-            lr = sh[(70) * 32 + t] * mp - sh[(86) * 32 + t] * lp[1];
-            sh[(94) * 32 + t] = xr;
-            sh[(102) * 32 + t] = lr;
-        }
-        if (j == 3) {
-            gpu_tokens_1024_acc m = 0, mp = 0, xr, lr;
-            for (int cj = 0; cj < 4; cj++) {
-                m -= sh[(0 + cj * 16 + 7) * 32 + t];
-                mp -= sh[(0 + cj * 16 + 15) * 32 + t];
-            }
-            xp[1] = (ws + xs + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[7 * lanes];
-            lp[1] = (ws + ls + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[7 * lanes];
-            xr = sh[(71) * 32 + t] * m - sh[(79) * 32 + t] * xp[1];
-            lr = sh[(71) * 32 + t] * mp - sh[(87) * 32 + t] * lp[1];
-            sh[(95) * 32 + t] = xr;
-            sh[(103) * 32 + t] = lr;
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (j == 0) {
-            {
-                sh[(121 + ((j * 3 + 0) * 2 + 0) * 1 + 0) * 32 + t] -= sh[(96 + 0) * 32 + t] * sh[(88 + 0) * 32 + t];
-                sh[(121 + ((j * 3 + 1) * 2 + 0) * 1 + 0) * 32 + t] -= sh[(96 + 0) * 32 + t] * xp[0];
-                sh[(121 + ((j * 3 + 2) * 2 + 0) * 1 + 0) * 32 + t] -= lp[0] * sh[(88 + 0) * 32 + t];
-            }
-        }
-        if (j == 1) {
-            {
-                sh[(121 + ((j * 3 + 0) * 2 + 0) * 1 + 0) * 32 + t] -= sh[(96 + 1) * 32 + t] * sh[(88 + 1) * 32 + t];
-                sh[(121 + ((j * 3 + 1) * 2 + 0) * 1 + 0) * 32 + t] -= sh[(96 + 1) * 32 + t] * xp[0];
-                sh[(121 + ((j * 3 + 2) * 2 + 0) * 1 + 0) * 32 + t] -= lp[0] * sh[(88 + 1) * 32 + t];
-            }
-        }
-        if (j == 2) {
-            {
-                sh[(121 + ((j * 3 + 0) * 2 + 0) * 1 + 0) * 32 + t] -= sh[(96 + 2) * 32 + t] * sh[(88 + 2) * 32 + t];
-                sh[(121 + ((j * 3 + 1) * 2 + 0) * 1 + 0) * 32 + t] -= sh[(96 + 2) * 32 + t] * xp[0];
-                sh[(121 + ((j * 3 + 2) * 2 + 0) * 1 + 0) * 32 + t] -= lp[0] * sh[(88 + 2) * 32 + t];
-            }
-        }
-        if (j == 3) {
-            {
-                sh[(121 + ((j * 3 + 0) * 2 + 0) * 1 + 0) * 32 + t] -= sh[(96 + 3) * 32 + t] * sh[(88 + 3) * 32 + t];
-                sh[(121 + ((j * 3 + 1) * 2 + 0) * 1 + 0) * 32 + t] -= sh[(96 + 3) * 32 + t] * xp[0];
-                sh[(121 + ((j * 3 + 2) * 2 + 0) * 1 + 0) * 32 + t] -= lp[0] * sh[(88 + 3) * 32 + t];
-            }
-        }
-        if (j == 0) {
-            {
-                sh[(121 + ((j * 3 + 0) * 2 + 1) * 1 + 0) * 32 + t] -= sh[(96 + 4) * 32 + t] * sh[(88 + 4) * 32 + t];
-                sh[(121 + ((j * 3 + 1) * 2 + 1) * 1 + 0) * 32 + t] -= sh[(96 + 4) * 32 + t] * xp[1];
-                sh[(121 + ((j * 3 + 2) * 2 + 1) * 1 + 0) * 32 + t] -= lp[1] * sh[(88 + 4) * 32 + t];
-            }
-        }
-        if (j == 1) {
-            {
-                sh[(121 + ((j * 3 + 0) * 2 + 1) * 1 + 0) * 32 + t] -= sh[(96 + 5) * 32 + t] * sh[(88 + 5) * 32 + t];
-                sh[(121 + ((j * 3 + 1) * 2 + 1) * 1 + 0) * 32 + t] -= sh[(96 + 5) * 32 + t] * xp[1];
-                sh[(121 + ((j * 3 + 2) * 2 + 1) * 1 + 0) * 32 + t] -= lp[1] * sh[(88 + 5) * 32 + t];
-            }
-        }
-        if (j == 2) {
-            {
-                sh[(121 + ((j * 3 + 0) * 2 + 1) * 1 + 0) * 32 + t] -= sh[(96 + 6) * 32 + t] * sh[(88 + 6) * 32 + t];
-                sh[(121 + ((j * 3 + 1) * 2 + 1) * 1 + 0) * 32 + t] -= sh[(96 + 6) * 32 + t] * xp[1];
-                sh[(121 + ((j * 3 + 2) * 2 + 1) * 1 + 0) * 32 + t] -= lp[1] * sh[(88 + 6) * 32 + t];
-            }
-        }
-        if (j == 3) {
-            {
-                sh[(121 + ((j * 3 + 0) * 2 + 1) * 1 + 0) * 32 + t] -= sh[(96 + 7) * 32 + t] * sh[(88 + 7) * 32 + t];
-                sh[(121 + ((j * 3 + 1) * 2 + 1) * 1 + 0) * 32 + t] -= sh[(96 + 7) * 32 + t] * xp[1];
-                sh[(121 + ((j * 3 + 2) * 2 + 1) * 1 + 0) * 32 + t] -= lp[1] * sh[(88 + 7) * 32 + t];
-            }
-        }
-        for (int e = 0; e < 8; e++) { /* the leaf, entry by entry (diagonal blocks: fewer live registers) */
-            const gpu_tokens_1024_acc xve = sh[(88 + e) * 32 + t], lve = sh[(96 + e) * 32 + t];
-            const gpu_tokens_1024_acc xe = Sic[e] * (bin[e] * uc) - Hc[e] * xve, le = Sic[e] * (cout[e] * dc) - Ht[e] * lve;
-            r += bin[e] * le;
-            pBin[e] += le * uc;
-            pCout[e] += dc * xe;
-            gA_[e] -= le * xe;
-            gB_[e] -= le * xve;
-            gC_[e] -= lve * xe;
+        gpu_tokens_1024_mv(x, Sic, e_);
+        gpu_tokens_1024_mv_sub(x, Hc, xv);
+        gpu_tokens_1024_mvt(lam, Sic, gg);
+        gpu_tokens_1024_mv_sub(lam, Ht, lv);
+        for (int e = 0; e < 8; e++) {
+            r += bin[e] * lam[e];
+            pBin[e] += lam[e] * uc;
+            pCout[e] += dc * x[e];
         }
         pD += dc * uc;
         if (live)
             *(du + ((b * 1024 + tc) * lanes + lane) * 1) = (float)r;
+        gpu_tokens_1024_outer_sub(gA_, lam, x);
+        gpu_tokens_1024_outer_sub(gB_, lam, xv);
+        gpu_tokens_1024_outer_sub(gC_, lv, x);
     }
     if (live) {
         gpu_tokens_1024_bstore(gA + (c * lanes + lane) * 8, gA_);
@@ -996,50 +858,50 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         if (j + 0 < 8)
             for (int cc = 0; cc < 1; cc++) {
                 const int e = (j + 0) * 1 + cc;
-                (gA + (v * lanes + lane) * 8)[e] = (float)sh[(121 + ((j * 3 + 0) * 2 + 0) * 1 + cc) * 32 + t];
+                (gA + (v * lanes + lane) * 8)[e] = (float)vA[0][cc];
             }
         if (j + 4 < 8)
             for (int cc = 0; cc < 1; cc++) {
                 const int e = (j + 4) * 1 + cc;
-                (gA + (v * lanes + lane) * 8)[e] = (float)sh[(121 + ((j * 3 + 0) * 2 + 1) * 1 + cc) * 32 + t];
+                (gA + (v * lanes + lane) * 8)[e] = (float)vA[1][cc];
             }
         if (j + 0 < 8)
             for (int cc = 0; cc < 1; cc++) {
                 const int e = (j + 0) * 1 + cc;
-                (gB + (v * lanes + lane) * 8)[e] = (float)sh[(121 + ((j * 3 + 1) * 2 + 0) * 1 + cc) * 32 + t];
+                (gB + (v * lanes + lane) * 8)[e] = (float)vB[0][cc];
             }
         if (j + 4 < 8)
             for (int cc = 0; cc < 1; cc++) {
                 const int e = (j + 4) * 1 + cc;
-                (gB + (v * lanes + lane) * 8)[e] = (float)sh[(121 + ((j * 3 + 1) * 2 + 1) * 1 + cc) * 32 + t];
+                (gB + (v * lanes + lane) * 8)[e] = (float)vB[1][cc];
             }
         if (j + 0 < 8)
             for (int cc = 0; cc < 1; cc++) {
                 const int e = (j + 0) * 1 + cc;
-                (gC + (v * lanes + lane) * 8)[e] = (float)sh[(121 + ((j * 3 + 2) * 2 + 0) * 1 + cc) * 32 + t];
+                (gC + (v * lanes + lane) * 8)[e] = (float)vC[0][cc];
             }
         if (j + 4 < 8)
             for (int cc = 0; cc < 1; cc++) {
                 const int e = (j + 4) * 1 + cc;
-                (gC + (v * lanes + lane) * 8)[e] = (float)sh[(121 + ((j * 3 + 2) * 2 + 1) * 1 + cc) * 32 + t];
+                (gC + (v * lanes + lane) * 8)[e] = (float)vC[1][cc];
             }
     }
     for (int row = 0; row < 4; row++) { /* row 0's partials, then row 1's added, ... */
         if (j == row) {
             for (int e = 0; e < 8; e++)
-                sh[(104 + 0 + e) * 32 + t] = (row ? sh[(104 + 0 + e) * 32 + t] : 0) + pBin[e];
+                sh[(0 + e) * 32 + t] = (row ? sh[(0 + e) * 32 + t] : 0) + pBin[e];
             for (int e = 0; e < 8; e++)
-                sh[(104 + 8 + e) * 32 + t] = (row ? sh[(104 + 8 + e) * 32 + t] : 0) + pCout[e];
-            sh[(104 + 16) * 32 + t] = (row ? sh[(104 + 16) * 32 + t] : 0) + pD;
+                sh[(8 + e) * 32 + t] = (row ? sh[(8 + e) * 32 + t] : 0) + pCout[e];
+            sh[(16) * 32 + t] = (row ? sh[(16) * 32 + t] : 0) + pD;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (j == 0 && live) {
         for (int e = 0; e < 8; e++)
-            pBin[e] = sh[(104 + 0 + e) * 32 + t];
+            pBin[e] = sh[(0 + e) * 32 + t];
         for (int e = 0; e < 8; e++)
-            pCout[e] = sh[(104 + 8 + e) * 32 + t];
-        pD = sh[(104 + 16) * 32 + t];
+            pCout[e] = sh[(8 + e) * 32 + t];
+        pD = sh[(16) * 32 + t];
         { /* this (pb, vertex)'s partial sums of dBin, dCout, dD */
             __global float *const o = ws + pio + (pb * 256 + i) * 17 * lanes + lane;
             gpu_tokens_1024_sstore(o, lanes, pBin, 8);

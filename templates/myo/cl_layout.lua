@@ -52,10 +52,10 @@ return function(plan, spec)
     y.dense_item = lines(y.dense_acc * 8 // plan.size) -- the same, in elements
   end
   -- the GPU tree solve (gpu_tree.tmpl), per lane: H (and the adjoint's H')
-  -- [internal vertices][BS] per parameter batch, states [vertices of
-  -- levels 0..d-2][NS] per batch element, share "level" gradient partials
-  -- [internal + vertices of level d-1][3][BS], siso dBin/dCout/dD partials
-  -- [vertices of level d-1][2N+1] per parameter batch.  The forward's two fused kernels
+  -- [internal vertices][BS] per parameter batch, states [internal][NS] per
+  -- batch element, share "level" gradient partials [internal + vertices of
+  -- level d-1][3][BS], siso dBin/dCout/dD partials [vertices of level
+  -- d-1][2N+1] per parameter batch.  The forward's two fused kernels
   -- (k_up_pair: levels d-1 and d-2 up; k_leaves: level d-1's q rebuilt
   -- from the leaves, the steps down of levels d-2 and d-1, the outputs)
   -- run a work-group per (parameter batch, vertex, tile of LT lanes) with
@@ -77,26 +77,11 @@ return function(plan, spec)
   end
   local leaves, LT, sh_leaves = "batch", tile(sh_batch), sh_batch
   if LT < 16 then leaves, LT, sh_leaves = "exchange", tile(sh_exchange), sh_exchange end
-  -- The backward's leaf kernel (k_leaves_adj: both systems' q_v rebuilt
-  -- from the leaves, level d-1's steps down, the leaves) keeps, per lane,
-  -- the leaves' C_c H_c [k][BS] and then their terms of m_v and m'_v
-  -- [k][2 NS] in one region, S_v^-1, H_v, H'_v [3][BS], x_v and lambda_v
-  -- [2 NS], the rows' partial sums (share "level": dA, dB, dC; siso: dBin,
-  -- dCout, dD) and each item's rows of v's dA, dB, dC [k][3][rows][row
-  -- length]; its own tile, LTA lanes within 48 KiB (CUDA's static shared
-  -- memory).
-  local part_rows = (spec.share == "level" and 3 * BS or 0) + (plan.siso and 2 * plan.N + 1 or 0)
-  local vrows = 3 * k * ((NS + k - 1) // k) * (plan.dense and plan.N or 1)
-  local sh_adj = math.max(k * BS, 2 * k * NS) + 3 * BS + 2 * NS + part_rows + vrows
-  local LTA = 32
-  while LTA > 1 and LTA * sh_adj * plan.size > 49152 do LTA = LTA // 2 end
   local below = t.count[spec.depth - 1] or 1
   y.gpu = {
-    LTA = LTA, sh_adj = sh_adj, part_rows = part_rows,
     LT = LT, sh_pair = sh_pair, sh_leaves = sh_leaves, leaves = leaves,
     H = t.internal * plan.BS,
-    XV = t.off[spec.depth - 1], -- vertices whose states are stored (levels 0..d-2)
-    X = t.off[spec.depth - 1] * NS,
+    X = t.internal * NS,
     part = spec.share == "level" and (t.internal + below) * 3 * plan.BS or 0,
     pio = plan.siso and below * (2 * plan.N + 1) or 0,
   }
