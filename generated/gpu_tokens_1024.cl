@@ -721,18 +721,15 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
 }
 
 /* The adjoint at the leaves: a work-group per (parameter batch, vertex v of
- * level 4, 32 lanes), item (j, t) takes leaf j of v for lane t.  Level
- * 4's steps down are taken here, their states never stored: each item
- * forms v's x = q - H x_p and lambda = q' - H' lambda_p from the up passes' q,
- * q' and the parent's x_p, lambda_p (the group's other rows find them in the cache),
- * then its leaf's x and lambda, du and gradients, and v's gradient rows j,
- * j + 4, ..;
+ * level 4, 32 lanes), item (j, t) takes leaf j of v for lane t: x and
+ * lambda, du and the leaf's gradients.  Each row reads v's x and lambda per
+ * batch element (the group's other rows find them in the cache, where one
+ * item walking the 4 leaves read them 4 times from memory);
  * the rows' partial sums of dBin, dCout, dD are added
  * in row order through local memory and row 0 stores them. */
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *u, __global const float *dy, __global float *du, __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,
-        ulong batch_, ulong channels_, __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls, ulong part,
-        ulong pio)
+        ulong batch_, ulong channels_, __global float *ws, ulong xs, ulong ls, ulong part, ulong pio)
 {
     __local gpu_tokens_1024_acc sh[544];
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
@@ -748,7 +745,6 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     const size_t tc = 4 * i + (size_t)j, c = 341 + tc; /* the leaf: position, vertex */
     gpu_tokens_1024_acc Sc[8], Sic[8], M[8], Hc[8], Ht[8];
     gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
-    gpu_tokens_1024_acc vA[2][1] = {{0}}, vB[2][1] = {{0}}, vC[2][1] = {{0}}; /* v's rows j, j + 4, .. */
     (void)part;
     gpu_tokens_1024_acc bin[8], cout[8], pBin[8] = {0}, pCout[8] = {0}, pD = 0, Dh = D[lane];
     gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
@@ -759,74 +755,8 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     gpu_tokens_1024_tr(Ht, M); /* the adjoint's (C S^-1)^T */
     for (size_t b = b0; b < b1; b++) {
         gpu_tokens_1024_acc xv[8], lv[8], e_[8], gg[8], x[8], lam[8];
-        gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8); /* q_v */
-        gpu_tokens_1024_sload(lv, ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, 8); /* q'_v */
-        gpu_tokens_1024_acc xp[8], lp[8];
-        { /* x_v = q_v - H_v x_p, lambda_v = q'_v - H'_v lambda_p */
-            gpu_tokens_1024_acc H[8];
-            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
-            gpu_tokens_1024_sload(lp, ws + ls + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
-            gpu_tokens_1024_sload(H, ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
-            gpu_tokens_1024_mv_sub(xv, H, xp);
-            gpu_tokens_1024_sload(H, ws + hb + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
-            gpu_tokens_1024_mv_sub(lv, H, lp);
-        }
-        if (j == 0) {
-            {
-                vA[0][0] -= lv[0] * xv[0];
-                vB[0][0] -= lv[0] * xp[0];
-                vC[0][0] -= lp[0] * xv[0];
-            }
-        }
-        if (j == 1) {
-            {
-                vA[0][0] -= lv[1] * xv[1];
-                vB[0][0] -= lv[1] * xp[1];
-                vC[0][0] -= lp[1] * xv[1];
-            }
-        }
-        if (j == 2) {
-            {
-                vA[0][0] -= lv[2] * xv[2];
-                vB[0][0] -= lv[2] * xp[2];
-                vC[0][0] -= lp[2] * xv[2];
-            }
-        }
-        if (j == 3) {
-            {
-                vA[0][0] -= lv[3] * xv[3];
-                vB[0][0] -= lv[3] * xp[3];
-                vC[0][0] -= lp[3] * xv[3];
-            }
-        }
-        if (j == 0) {
-            {
-                vA[1][0] -= lv[4] * xv[4];
-                vB[1][0] -= lv[4] * xp[4];
-                vC[1][0] -= lp[4] * xv[4];
-            }
-        }
-        if (j == 1) {
-            {
-                vA[1][0] -= lv[5] * xv[5];
-                vB[1][0] -= lv[5] * xp[5];
-                vC[1][0] -= lp[5] * xv[5];
-            }
-        }
-        if (j == 2) {
-            {
-                vA[1][0] -= lv[6] * xv[6];
-                vB[1][0] -= lv[6] * xp[6];
-                vC[1][0] -= lp[6] * xv[6];
-            }
-        }
-        if (j == 3) {
-            {
-                vA[1][0] -= lv[7] * xv[7];
-                vB[1][0] -= lv[7] * xp[7];
-                vC[1][0] -= lp[7] * xv[7];
-            }
-        }
+        gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_sload(lv, ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
         const gpu_tokens_1024_acc uc = *(u + ((b * 1024 + tc) * lanes + lane) * 1), dc = *(dy + ((b * 1024 + tc) * lanes + lane) * 1);
         gpu_tokens_1024_acc r = Dh * dc;
         for (int e = 0; e < 8; e++) {
@@ -853,38 +783,6 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         gpu_tokens_1024_bstore(gA + (c * lanes + lane) * 8, gA_);
         gpu_tokens_1024_bstore(gB + (c * lanes + lane) * 8, gB_);
         gpu_tokens_1024_bstore(gC + (c * lanes + lane) * 8, gC_);
-    }
-    if (live) { /* v's gradient rows j, j + 4, .. */
-        if (j + 0 < 8)
-            for (int cc = 0; cc < 1; cc++) {
-                const int e = (j + 0) * 1 + cc;
-                (gA + (v * lanes + lane) * 8)[e] = (float)vA[0][cc];
-            }
-        if (j + 4 < 8)
-            for (int cc = 0; cc < 1; cc++) {
-                const int e = (j + 4) * 1 + cc;
-                (gA + (v * lanes + lane) * 8)[e] = (float)vA[1][cc];
-            }
-        if (j + 0 < 8)
-            for (int cc = 0; cc < 1; cc++) {
-                const int e = (j + 0) * 1 + cc;
-                (gB + (v * lanes + lane) * 8)[e] = (float)vB[0][cc];
-            }
-        if (j + 4 < 8)
-            for (int cc = 0; cc < 1; cc++) {
-                const int e = (j + 4) * 1 + cc;
-                (gB + (v * lanes + lane) * 8)[e] = (float)vB[1][cc];
-            }
-        if (j + 0 < 8)
-            for (int cc = 0; cc < 1; cc++) {
-                const int e = (j + 0) * 1 + cc;
-                (gC + (v * lanes + lane) * 8)[e] = (float)vC[0][cc];
-            }
-        if (j + 4 < 8)
-            for (int cc = 0; cc < 1; cc++) {
-                const int e = (j + 4) * 1 + cc;
-                (gC + (v * lanes + lane) * 8)[e] = (float)vC[1][cc];
-            }
     }
     for (int row = 0; row < 4; row++) { /* row 0's partials, then row 1's added, ... */
         if (j == row) {

@@ -812,18 +812,15 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "}\n",
     "\n",
     "/* The adjoint at the leaves: a work-group per (parameter batch, vertex v of\n",
-    " * level 5, 32 lanes), item (j, t) takes leaf j of v for lane t.  Level\n",
-    " * 5's steps down are taken here, their states never stored: each item\n",
-    " * forms v's x = q - H x_p and lambda = q' - H' lambda_p from the up passes' q,\n",
-    " * q' and the parent's x_p, lambda_p (the group's other rows find them in the cache),\n",
-    " * then its leaf's x and lambda, du and gradients, and v's gradient rows j,\n",
-    " * j + 4, ..;\n",
+    " * level 5, 32 lanes), item (j, t) takes leaf j of v for lane t: x and\n",
+    " * lambda, du and the leaf's gradients.  Each row reads v's x and lambda per\n",
+    " * batch element (the group's other rows find them in the cache, where one\n",
+    " * item walking the 4 leaves read them 4 times from memory);\n",
     " * the rows' partial sums of dBin, dCout, dD are added\n",
     " * in row order through local memory and row 0 stores them. */\n",
     "__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_dense_k4_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,\n",
     "        __global const float *u, __global const float *dy, __global float *du, __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,\n",
-    "        ulong batch_, ulong channels_, __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls, ulong part,\n",
-    "        ulong pio)\n",
+    "        ulong batch_, ulong channels_, __global float *ws, ulong xs, ulong ls, ulong part, ulong pio)\n",
     "{\n",
     "    __local ocl_dense_k4_acc sh[288];\n",
     "    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;\n",
@@ -839,7 +836,6 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "    const size_t tc = 4 * i + (size_t)j, c = 1365 + tc; /* the leaf: position, vertex */\n",
     "    ocl_dense_k4_acc Sc[16], Sic[16], M[16], Hc[16], Ht[16];\n",
     "    ocl_dense_k4_acc gA_[16] = {0}, gB_[16] = {0}, gC_[16] = {0};\n",
-    "    ocl_dense_k4_acc vA[1][4] = {{0}}, vB[1][4] = {{0}}, vC[1][4] = {{0}}; /* v's rows j, j + 4, .. */\n",
     "    (void)part;\n",
     "    ocl_dense_k4_acc bin[4], cout[4], pBin[4] = {0}, pCout[4] = {0}, pD = 0, Dh = D[lane];\n",
     "    ocl_dense_k4_bload_n(bin, Bin + lane * 4);\n",
@@ -850,46 +846,8 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "    ocl_dense_k4_tr(Ht, M); /* the adjoint's (C S^-1)^T */\n",
     "    for (size_t b = b0; b < b1; b++) {\n",
     "        ocl_dense_k4_acc xv[4], lv[4], e_[4], gg[4], x[4], lam[4];\n",
-    "        ocl_dense_k4_sload(xv, ws + xs + (b * 1365 + v) * 4 * lanes + lane, lanes, 4); /* q_v */\n",
-    "        ocl_dense_k4_sload(lv, ws + ls + (b * 1365 + v) * 4 * lanes + lane, lanes, 4); /* q'_v */\n",
-    "        ocl_dense_k4_acc xp[4], lp[4];\n",
-    "        { /* x_v = q_v - H_v x_p, lambda_v = q'_v - H'_v lambda_p */\n",
-    "            ocl_dense_k4_acc H[16];\n",
-    "            ocl_dense_k4_sload(xp, ws + xs + (b * 1365 + 85 + i / 4) * 4 * lanes + lane, lanes, 4);\n",
-    "            ocl_dense_k4_sload(lp, ws + ls + (b * 1365 + 85 + i / 4) * 4 * lanes + lane, lanes, 4);\n",
-    "            ocl_dense_k4_sload(H, ws + hf + (pb * 1365 + v) * 16 * lanes + lane, lanes, 16);\n",
-    "            ocl_dense_k4_mv_sub(xv, H, xp);\n",
-    "            ocl_dense_k4_sload(H, ws + hb + (pb * 1365 + v) * 16 * lanes + lane, lanes, 16);\n",
-    "            ocl_dense_k4_mv_sub(lv, H, lp);\n",
-    "        }\n",
-    "        if (j == 0) {\n",
-    "            for (int cc = 0; cc < 4; cc++) {\n",
-    "                vA[0][cc] -= lv[0] * xv[cc];\n",
-    "                vB[0][cc] -= lv[0] * xp[cc];\n",
-    "                vC[0][cc] -= lp[0] * xv[cc];\n",
-    "            }\n",
-    "        }\n",
-    "        if (j == 1) {\n",
-    "            for (int cc = 0; cc < 4; cc++) {\n",
-    "                vA[0][cc] -= lv[1] * xv[cc];\n",
-    "                vB[0][cc] -= lv[1] * xp[cc];\n",
-    "                vC[0][cc] -= lp[1] * xv[cc];\n",
-    "            }\n",
-    "        }\n",
-    "        if (j == 2) {\n",
-    "            for (int cc = 0; cc < 4; cc++) {\n",
-    "                vA[0][cc] -= lv[2] * xv[cc];\n",
-    "                vB[0][cc] -= lv[2] * xp[cc];\n",
-    "                vC[0][cc] -= lp[2] * xv[cc];\n",
-    "            }\n",
-    "        }\n",
-    "        if (j == 3) {\n",
-    "            for (int cc = 0; cc < 4; cc++) {\n",
-    "                vA[0][cc] -= lv[3] * xv[cc];\n",
-    "                vB[0][cc] -= lv[3] * xp[cc];\n",
-    "                vC[0][cc] -= lp[3] * xv[cc];\n",
-    "            }\n",
-    "        }\n",
+    "        ocl_dense_k4_sload(xv, ws + xs + (b * 1365 + v) * 4 * lanes + lane, lanes, 4);\n",
+    "        ocl_dense_k4_sload(lv, ws + ls + (b * 1365 + v) * 4 * lanes + lane, lanes, 4);\n",
     "        const ocl_dense_k4_acc uc = *(u + ((b * 4096 + tc) * lanes + lane) * 1), dc = *(dy + ((b * 4096 + tc) * lanes + lane) * 1);\n",
     "        ocl_dense_k4_acc r = Dh * dc;\n",
     "        for (int e = 0; e < 4; e++) {\n",
@@ -916,23 +874,6 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "        ocl_dense_k4_bstore(gA + (c * lanes + lane) * 16, gA_);\n",
     "        ocl_dense_k4_bstore(gB + (c * lanes + lane) * 16, gB_);\n",
     "        ocl_dense_k4_bstore(gC + (c * lanes + lane) * 16, gC_);\n",
-    "    }\n",
-    "    if (live) { /* v's gradient rows j, j + 4, .. */\n",
-    "        if (j + 0 < 4)\n",
-    "            for (int cc = 0; cc < 4; cc++) {\n",
-    "                const int e = (j + 0) * 4 + cc;\n",
-    "                (gA + (v * lanes + lane) * 16)[e] = (float)vA[0][cc];\n",
-    "            }\n",
-    "        if (j + 0 < 4)\n",
-    "            for (int cc = 0; cc < 4; cc++) {\n",
-    "                const int e = (j + 0) * 4 + cc;\n",
-    "                (gB + (v * lanes + lane) * 16)[e] = (float)vB[0][cc];\n",
-    "            }\n",
-    "        if (j + 0 < 4)\n",
-    "            for (int cc = 0; cc < 4; cc++) {\n",
-    "                const int e = (j + 0) * 4 + cc;\n",
-    "                (gC + (v * lanes + lane) * 16)[e] = (float)vC[0][cc];\n",
-    "            }\n",
     "    }\n",
     "    for (int row = 0; row < 4; row++) { /* row 0's partials, then row 1's added, ... */\n",
     "        if (j == row) {\n",
@@ -1232,17 +1173,16 @@ int ocl_dense_k4_cl_backward(cl_command_queue queue, const ocl_dense_k4_cl_param
             "ocl_dense_k4", &program);
     if (rc == 0)
         rc = myogen_cl_status_begin(queue, workspace);
-    /* the forward solve keeps x at the internal vertices above level 5,
-     * the adjoint's way down gives lambda and their gradients; the leaves'
-     * kernel takes level 5's steps down of both (never stored) and the leaves */
+    /* the forward solve keeps x at the internal vertices, the adjoint's
+     * way down gives lambda and the gradients, the leaves last */
     if (rc == 0)
         rc = ocl_dense_k4_cl_up(queue, program, p, u, batch, channels, workspace, hf, xs, 0, 0, 0, 5);
     if (rc == 0)
-        rc = ocl_dense_k4_cl_down(queue, program, NULL, 5, batch, channels, workspace, hf, xs, 0, 0, 0);
+        rc = ocl_dense_k4_cl_down(queue, program, NULL, 6, batch, channels, workspace, hf, xs, 0, 0, 0);
     if (rc == 0)
         rc = ocl_dense_k4_cl_up(queue, program, p, dy, batch, channels, workspace, hf, xs, hb, ls, 1, 5);
     if (rc == 0)
-        rc = ocl_dense_k4_cl_down(queue, program, g, 5, batch, channels, workspace, hf, xs, hb, ls, part);
+        rc = ocl_dense_k4_cl_down(queue, program, g, 6, batch, channels, workspace, hf, xs, hb, ls, part);
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->A), MYOGEN_CL_ARG(p->B),
             MYOGEN_CL_ARG(p->C), MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout),
@@ -1250,8 +1190,7 @@ int ocl_dense_k4_cl_backward(cl_command_queue queue, const ocl_dense_k4_cl_param
             MYOGEN_CL_ARG(g->A), MYOGEN_CL_ARG(g->B), MYOGEN_CL_ARG(g->C),
             MYOGEN_CL_ARG(g->Bin), MYOGEN_CL_ARG(g->Cout), MYOGEN_CL_ARG(g->D),
             MYOGEN_CL_ARG(batch_), MYOGEN_CL_ARG(channels_), MYOGEN_CL_ARG(workspace),
-            MYOGEN_CL_ARG(hf), MYOGEN_CL_ARG(xs), MYOGEN_CL_ARG(hb), MYOGEN_CL_ARG(ls),
-            MYOGEN_CL_ARG(part), MYOGEN_CL_ARG(pio) };
+            MYOGEN_CL_ARG(xs), MYOGEN_CL_ARG(ls), MYOGEN_CL_ARG(part), MYOGEN_CL_ARG(pio) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_dense_k4_k_leaves_adj",
                 ocl_dense_k4_tile_groups(5, batch, channels), 128,
                 sizeof args / sizeof args[0], args);

@@ -696,18 +696,15 @@ static const char *const ocl_none_k4_cl_source[] = {
     "}\n",
     "\n",
     "/* The adjoint at the leaves: a work-group per (parameter batch, vertex v of\n",
-    " * level 5, 32 lanes), item (j, t) takes leaf j of v for lane t.  Level\n",
-    " * 5's steps down are taken here, their states never stored: each item\n",
-    " * forms v's x = q - H x_p and lambda = q' - H' lambda_p from the up passes' q,\n",
-    " * q' and the parent's x_p, lambda_p (the group's other rows find them in the cache),\n",
-    " * then its leaf's x and lambda, du and gradients, and v's gradient rows j,\n",
-    " * j + 4, ..;\n",
-    " * the rows' partial sums of the leaves' dA, dB, dC are added\n",
+    " * level 5, 32 lanes), item (j, t) takes leaf j of v for lane t: x and\n",
+    " * lambda, du and the leaf's gradients.  Each row reads v's x and lambda per\n",
+    " * batch element (the group's other rows find them in the cache, where one\n",
+    " * item walking the 4 leaves read them 4 times from memory);\n",
+    " * the rows' partial sums of dA, dB, dC are added\n",
     " * in row order through local memory and row 0 stores them. */\n",
     "__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_none_k4_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,\n",
     "        __global const float *u, __global const float *dy, __global float *du, __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,\n",
-    "        ulong batch_, ulong channels_, __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls, ulong part,\n",
-    "        ulong pio)\n",
+    "        ulong batch_, ulong channels_, __global float *ws, ulong xs, ulong ls, ulong part, ulong pio)\n",
     "{\n",
     "    __local ocl_none_k4_acc sh[96];\n",
     "    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels * 16;\n",
@@ -723,7 +720,6 @@ static const char *const ocl_none_k4_cl_source[] = {
     "    const size_t tc = 4 * i + (size_t)j, c = 1365 + tc; /* the leaf: position, vertex */\n",
     "    ocl_none_k4_acc Sc[1], Sic[1], M[1], Hc[1], Ht[1];\n",
     "    ocl_none_k4_acc gA_[1] = {0}, gB_[1] = {0}, gC_[1] = {0};\n",
-    "    ocl_none_k4_acc vA[1][1] = {{0}}, vB[1][1] = {{0}}, vC[1][1] = {{0}}; /* v's rows j, j + 4, .. */\n",
     "    (void)pio, (void)Bin, (void)Cout, (void)D, (void)gBin, (void)gCout, (void)gD;\n",
     "    bad |= ocl_none_k4_leaf_factors(Sic, Hc, A + ((6) * lanes + lane) * 1, B + ((6) * lanes + lane) * 1);\n",
     "    ocl_none_k4_cload(Sc, B + ((6) * lanes + lane) * 1, C + ((6) * lanes + lane) * 1);\n",
@@ -731,25 +727,8 @@ static const char *const ocl_none_k4_cl_source[] = {
     "    ocl_none_k4_tr(Ht, M); /* the adjoint's (C S^-1)^T */\n",
     "    for (size_t b = b0; b < b1; b++) {\n",
     "        ocl_none_k4_acc xv[1], lv[1], e_[1], gg[1], x[1], lam[1];\n",
-    "        ocl_none_k4_sload(xv, ws + xs + (b * 1365 + v) * 1 * lanes + lane, lanes, 1); /* q_v */\n",
-    "        ocl_none_k4_sload(lv, ws + ls + (b * 1365 + v) * 1 * lanes + lane, lanes, 1); /* q'_v */\n",
-    "        ocl_none_k4_acc xp[1], lp[1];\n",
-    "        { /* x_v = q_v - H_v x_p, lambda_v = q'_v - H'_v lambda_p */\n",
-    "            ocl_none_k4_acc H[1];\n",
-    "            ocl_none_k4_sload(xp, ws + xs + (b * 1365 + 85 + i / 4) * 1 * lanes + lane, lanes, 1);\n",
-    "            ocl_none_k4_sload(lp, ws + ls + (b * 1365 + 85 + i / 4) * 1 * lanes + lane, lanes, 1);\n",
-    "            ocl_none_k4_sload(H, ws + hf + (pb * 1365 + v) * 1 * lanes + lane, lanes, 1);\n",
-    "            ocl_none_k4_mv_sub(xv, H, xp);\n",
-    "            ocl_none_k4_sload(H, ws + hb + (pb * 1365 + v) * 1 * lanes + lane, lanes, 1);\n",
-    "            ocl_none_k4_mv_sub(lv, H, lp);\n",
-    "        }\n",
-    "        if (j == 0) {\n",
-    "            {\n",
-    "                vA[0][0] -= lv[0] * xv[0];\n",
-    "                vB[0][0] -= lv[0] * xp[0];\n",
-    "                vC[0][0] -= lp[0] * xv[0];\n",
-    "            }\n",
-    "        }\n",
+    "        ocl_none_k4_sload(xv, ws + xs + (b * 1365 + v) * 1 * lanes + lane, lanes, 1);\n",
+    "        ocl_none_k4_sload(lv, ws + ls + (b * 1365 + v) * 1 * lanes + lane, lanes, 1);\n",
     "        ocl_none_k4_ioload(e_, u + ((b * 4096 + tc) * lanes + lane) * 1);\n",
     "        ocl_none_k4_ioload(gg, dy + ((b * 4096 + tc) * lanes + lane) * 1);\n",
     "        ocl_none_k4_mv(x, Sic, e_);\n",
@@ -761,23 +740,6 @@ static const char *const ocl_none_k4_cl_source[] = {
     "        ocl_none_k4_outer_sub(gA_, lam, x);\n",
     "        ocl_none_k4_outer_sub(gB_, lam, xv);\n",
     "        ocl_none_k4_outer_sub(gC_, lv, x);\n",
-    "    }\n",
-    "    if (live) { /* v's gradient rows j, j + 4, .. */\n",
-    "        if (j + 0 < 1)\n",
-    "            for (int cc = 0; cc < 1; cc++) {\n",
-    "                const int e = (j + 0) * 1 + cc;\n",
-    "                ws[part + ((v * 3 + 0) * 1 + e) * lanes + lane] = (float)vA[0][cc];\n",
-    "            }\n",
-    "        if (j + 0 < 1)\n",
-    "            for (int cc = 0; cc < 1; cc++) {\n",
-    "                const int e = (j + 0) * 1 + cc;\n",
-    "                ws[part + ((v * 3 + 1) * 1 + e) * lanes + lane] = (float)vB[0][cc];\n",
-    "            }\n",
-    "        if (j + 0 < 1)\n",
-    "            for (int cc = 0; cc < 1; cc++) {\n",
-    "                const int e = (j + 0) * 1 + cc;\n",
-    "                ws[part + ((v * 3 + 2) * 1 + e) * lanes + lane] = (float)vC[0][cc];\n",
-    "            }\n",
     "    }\n",
     "    for (int row = 0; row < 4; row++) { /* row 0's partials, then row 1's added, ... */\n",
     "        if (j == row) {\n",
@@ -1076,17 +1038,16 @@ int ocl_none_k4_cl_backward(cl_command_queue queue, const ocl_none_k4_cl_params 
             "ocl_none_k4", &program);
     if (rc == 0)
         rc = myogen_cl_status_begin(queue, workspace);
-    /* the forward solve keeps x at the internal vertices above level 5,
-     * the adjoint's way down gives lambda and their gradients; the leaves'
-     * kernel takes level 5's steps down of both (never stored) and the leaves */
+    /* the forward solve keeps x at the internal vertices, the adjoint's
+     * way down gives lambda and the gradients, the leaves last */
     if (rc == 0)
         rc = ocl_none_k4_cl_up(queue, program, p, u, batch, channels, workspace, hf, xs, 0, 0, 0, 5);
     if (rc == 0)
-        rc = ocl_none_k4_cl_down(queue, program, NULL, 5, batch, channels, workspace, hf, xs, 0, 0, 0);
+        rc = ocl_none_k4_cl_down(queue, program, NULL, 6, batch, channels, workspace, hf, xs, 0, 0, 0);
     if (rc == 0)
         rc = ocl_none_k4_cl_up(queue, program, p, dy, batch, channels, workspace, hf, xs, hb, ls, 1, 5);
     if (rc == 0)
-        rc = ocl_none_k4_cl_down(queue, program, g, 5, batch, channels, workspace, hf, xs, hb, ls, part);
+        rc = ocl_none_k4_cl_down(queue, program, g, 6, batch, channels, workspace, hf, xs, hb, ls, part);
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->A), MYOGEN_CL_ARG(p->B),
             MYOGEN_CL_ARG(p->C), MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout),
@@ -1094,8 +1055,7 @@ int ocl_none_k4_cl_backward(cl_command_queue queue, const ocl_none_k4_cl_params 
             MYOGEN_CL_ARG(g->A), MYOGEN_CL_ARG(g->B), MYOGEN_CL_ARG(g->C),
             MYOGEN_CL_ARG(g->Bin), MYOGEN_CL_ARG(g->Cout), MYOGEN_CL_ARG(g->D),
             MYOGEN_CL_ARG(batch_), MYOGEN_CL_ARG(channels_), MYOGEN_CL_ARG(workspace),
-            MYOGEN_CL_ARG(hf), MYOGEN_CL_ARG(xs), MYOGEN_CL_ARG(hb), MYOGEN_CL_ARG(ls),
-            MYOGEN_CL_ARG(part), MYOGEN_CL_ARG(pio) };
+            MYOGEN_CL_ARG(xs), MYOGEN_CL_ARG(ls), MYOGEN_CL_ARG(part), MYOGEN_CL_ARG(pio) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_none_k4_k_leaves_adj",
                 ocl_none_k4_tile_groups(5, batch, channels), 128, sizeof args / sizeof args[0],
                 args);
