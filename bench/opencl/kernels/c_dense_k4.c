@@ -3347,23 +3347,23 @@ static size_t c_dense_k4_backward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = c_dense_k4_GROUPS(channels);
     (void)batch;
-    return c_dense_k4_mul(c_dense_k4_add(c_dense_k4_round(c_dense_k4_mul(groups, 2097024), 16), c_dense_k4_mul(c_dense_k4_slots(groups), (c_dense_k4_LINES(c_dense_k4_IOREC) + c_dense_k4_LINES(699008) + c_dense_k4_LINES(699008) + c_dense_k4_LINES(2097024 + c_dense_k4_IOREC) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(128)))), 4);
+    return c_dense_k4_mul(c_dense_k4_add(c_dense_k4_round(c_dense_k4_mul(groups, 2097024), 16), c_dense_k4_mul(c_dense_k4_slots(groups), (c_dense_k4_LINES(c_dense_k4_IOREC) + c_dense_k4_LINES(699008) + c_dense_k4_LINES(699008) + c_dense_k4_LINES(384 + c_dense_k4_IOREC) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(128)))), 4);
 }
 
-/* Writes lane group gi's accumulated dA, dB, dC (lane layout) to the
- * caller's arrays, from element `offset` on, a whole row of the group at a
- * time; tmp: 128 elements. */
+/* Writes (add: adds) lane group gi's accumulated dA, dB, dC (lane layout) of
+ * parameter sets pv0 .. pv0 + np - 1 to the caller's arrays, from element
+ * `offset` on, a whole row of the group at a time; tmp: 128 elements. */
 static void c_dense_k4_scatter_abc(float *acc, const c_dense_k4_grads *g, size_t lanes,
-        size_t gi, size_t offset, float *tmp)
+        size_t gi, size_t pv0, size_t np, size_t offset, int add, float *tmp)
 {
     const size_t valid = c_dense_k4_group_lanes(lanes, gi);
     size_t pv;
-    for (pv = 0; pv < 5461; pv++) {
-        float *const a = acc + pv * 384;
+    for (pv = pv0; pv < pv0 + np; pv++) {
+        float *const a = acc + (pv - pv0) * 384;
         const size_t x = offset + (pv * lanes + gi * 8) * 16;
-        c_dense_k4_lane_unblock(a, 16, valid, 0, g->A + x, tmp);
-        c_dense_k4_lane_unblock(a + 128, 16, valid, 0, g->B + x, tmp);
-        c_dense_k4_lane_unblock(a + 256, 16, valid, 0, g->C + x, tmp);
+        c_dense_k4_lane_unblock(a, 16, valid, add, g->A + x, tmp);
+        c_dense_k4_lane_unblock(a + 128, 16, valid, add, g->B + x, tmp);
+        c_dense_k4_lane_unblock(a + 256, 16, valid, add, g->C + x, tmp);
     }
     _mm_sfence(); /* the streamed rows, before the caller reads them */
 }
@@ -3372,7 +3372,7 @@ static void c_dense_k4_scatter_abc(float *acc, const c_dense_k4_grads *g, size_t
 static void c_dense_k4_scatter_io(const float *acc, const c_dense_k4_grads *g, size_t lanes, size_t gi)
 {
     size_t w, n;
-    acc += 2097024;
+    acc += 384;
     for (w = 0; w < 8 && gi * 8 + w < lanes; w++) {
         const size_t lane = gi * 8 + w;
         for (n = 0; n < 4; n++) {
@@ -3393,13 +3393,13 @@ static int c_dense_k4_backward_group(const c_dense_k4_params *p, const float *u,
     float *const x = io + c_dense_k4_LINES(c_dense_k4_IOREC);
     float *const lam = x + c_dense_k4_LINES(699008);
     float *const acc = lam + c_dense_k4_LINES(699008);
-    float *const ut = acc + c_dense_k4_LINES(2097024 + c_dense_k4_IOREC);
+    float *const ut = acc + c_dense_k4_LINES(384 + c_dense_k4_IOREC);
     float *const dyt = ut + c_dense_k4_LINES(131072);
     float *const dut = dyt + c_dense_k4_LINES(131072);
     float *const tmp = dut + c_dense_k4_LINES(131072);
     size_t b, q, r, v, off, cnt;
     int l;
-    memset(acc, 0, (2097024 + c_dense_k4_IOREC) * sizeof(float));
+    memset(acc, 0, (384 + c_dense_k4_IOREC) * sizeof(float));
     c_dense_k4_io(p, channels, gi, io);
     for (b = 0; b < batch; b += 4) { /* runs of nb batch elements, each record read once for them */
         const size_t nb = batch - b < 4 ? batch - b : 4;
@@ -3775,121 +3775,242 @@ static int c_dense_k4_backward_group(const c_dense_k4_params *p, const float *u,
             const __m256 ur = _mm256_loadu_ps((ub + j * 4096 * us) + (r) * us + 0 + q), dr = _mm256_loadu_ps((dyb + j * 4096 * us) + (r) * us + 0 + q);
                 __m256 s = _mm256_mul_ps(_mm256_load_ps(io + 64 + q), dr);
             s = _mm256_fmadd_ps(_mm256_load_ps(io + 0 + q), _mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 0 + q), s);
-                _mm256_store_ps(acc + 2097024 + q, _mm256_fmadd_ps(_mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 0 + q), ur, _mm256_load_ps(acc + 2097024 + q)));
-                _mm256_store_ps(acc + 2097056 + q, _mm256_fmadd_ps(dr, _mm256_load_ps((x + j * 174752) + (1365 + r) * 32 + 0 + q), _mm256_load_ps(acc + 2097056 + q)));
+                _mm256_store_ps(acc + 384 + q, _mm256_fmadd_ps(_mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 0 + q), ur, _mm256_load_ps(acc + 384 + q)));
+                _mm256_store_ps(acc + 416 + q, _mm256_fmadd_ps(dr, _mm256_load_ps((x + j * 174752) + (1365 + r) * 32 + 0 + q), _mm256_load_ps(acc + 416 + q)));
             s = _mm256_fmadd_ps(_mm256_load_ps(io + 8 + q), _mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 8 + q), s);
-                _mm256_store_ps(acc + 2097032 + q, _mm256_fmadd_ps(_mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 8 + q), ur, _mm256_load_ps(acc + 2097032 + q)));
-                _mm256_store_ps(acc + 2097064 + q, _mm256_fmadd_ps(dr, _mm256_load_ps((x + j * 174752) + (1365 + r) * 32 + 8 + q), _mm256_load_ps(acc + 2097064 + q)));
+                _mm256_store_ps(acc + 392 + q, _mm256_fmadd_ps(_mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 8 + q), ur, _mm256_load_ps(acc + 392 + q)));
+                _mm256_store_ps(acc + 424 + q, _mm256_fmadd_ps(dr, _mm256_load_ps((x + j * 174752) + (1365 + r) * 32 + 8 + q), _mm256_load_ps(acc + 424 + q)));
             s = _mm256_fmadd_ps(_mm256_load_ps(io + 16 + q), _mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 16 + q), s);
-                _mm256_store_ps(acc + 2097040 + q, _mm256_fmadd_ps(_mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 16 + q), ur, _mm256_load_ps(acc + 2097040 + q)));
-                _mm256_store_ps(acc + 2097072 + q, _mm256_fmadd_ps(dr, _mm256_load_ps((x + j * 174752) + (1365 + r) * 32 + 16 + q), _mm256_load_ps(acc + 2097072 + q)));
+                _mm256_store_ps(acc + 400 + q, _mm256_fmadd_ps(_mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 16 + q), ur, _mm256_load_ps(acc + 400 + q)));
+                _mm256_store_ps(acc + 432 + q, _mm256_fmadd_ps(dr, _mm256_load_ps((x + j * 174752) + (1365 + r) * 32 + 16 + q), _mm256_load_ps(acc + 432 + q)));
             s = _mm256_fmadd_ps(_mm256_load_ps(io + 24 + q), _mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 24 + q), s);
-                _mm256_store_ps(acc + 2097048 + q, _mm256_fmadd_ps(_mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 24 + q), ur, _mm256_load_ps(acc + 2097048 + q)));
-                _mm256_store_ps(acc + 2097080 + q, _mm256_fmadd_ps(dr, _mm256_load_ps((x + j * 174752) + (1365 + r) * 32 + 24 + q), _mm256_load_ps(acc + 2097080 + q)));
-                _mm256_store_ps(acc + 2097088 + q, _mm256_fmadd_ps(dr, ur, _mm256_load_ps(acc + 2097088 + q)));
+                _mm256_store_ps(acc + 408 + q, _mm256_fmadd_ps(_mm256_load_ps((lam + j * 174752) + (1365 + r) * 32 + 24 + q), ur, _mm256_load_ps(acc + 408 + q)));
+                _mm256_store_ps(acc + 440 + q, _mm256_fmadd_ps(dr, _mm256_load_ps((x + j * 174752) + (1365 + r) * 32 + 24 + q), _mm256_load_ps(acc + 440 + q)));
+                _mm256_store_ps(acc + 448 + q, _mm256_fmadd_ps(dr, ur, _mm256_load_ps(acc + 448 + q)));
                 _mm256_storeu_ps((dub + j * 4096 * us) + (r) * us + 0 + q, s);
         }
         /* dA_v -= lam_v x_v^T; dB_v -= lam_v x_parent^T; dC_v -= lam_parent x_v^T
          * (each entry summed over the batch in order, run after run) */
         for (l = 0, off = 0, cnt = 1; l <= 6; l++, off += cnt, cnt *= 4)
             for (v = off; v < off + cnt; v++) {
-                    float *av = acc + v * 384;
+                float *const av = acc; /* at the root, B's and C's entries stay zero */
+                if (v == 0)
+                    memset(av, 0, 384 * sizeof(float));
                 const size_t up = v ? (v - 1) / 4 : 0;
-                for (q = 0; q < 8; q += 8)
-                for (j = 0; j < nb; j++) {
+                for (q = 0; q < 8; q += 8) {
                 {
-                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 0 + q);
-                        _mm256_store_ps(av + 0 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 0 + q)));
-                        _mm256_store_ps(av + 8 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 8 + q)));
-                        _mm256_store_ps(av + 16 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 16 + q)));
-                        _mm256_store_ps(av + 24 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 24 + q)));
+                    __m256 a1 = _mm256_setzero_ps();
+                    __m256 a2 = _mm256_setzero_ps();
+                    __m256 a3 = _mm256_setzero_ps();
+                    __m256 a4 = _mm256_setzero_ps();
+                    for (j = 0; j < nb; j++) {
+                        const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 0 + q);
+                        a1 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), a1);
+                        a2 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), a2);
+                        a3 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), a3);
+                        a4 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), a4);
+                    }
+                    _mm256_store_ps(av + 0 + q, a1);
+                    _mm256_store_ps(av + 8 + q, a2);
+                    _mm256_store_ps(av + 16 + q, a3);
+                    _mm256_store_ps(av + 24 + q, a4);
                 }
                 {
-                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 8 + q);
-                        _mm256_store_ps(av + 32 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 32 + q)));
-                        _mm256_store_ps(av + 40 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 40 + q)));
-                        _mm256_store_ps(av + 48 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 48 + q)));
-                        _mm256_store_ps(av + 56 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 56 + q)));
+                    __m256 a1 = _mm256_setzero_ps();
+                    __m256 a2 = _mm256_setzero_ps();
+                    __m256 a3 = _mm256_setzero_ps();
+                    __m256 a4 = _mm256_setzero_ps();
+                    for (j = 0; j < nb; j++) {
+                        const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 8 + q);
+                        a1 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), a1);
+                        a2 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), a2);
+                        a3 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), a3);
+                        a4 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), a4);
+                    }
+                    _mm256_store_ps(av + 32 + q, a1);
+                    _mm256_store_ps(av + 40 + q, a2);
+                    _mm256_store_ps(av + 48 + q, a3);
+                    _mm256_store_ps(av + 56 + q, a4);
                 }
                 {
-                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 16 + q);
-                        _mm256_store_ps(av + 64 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 64 + q)));
-                        _mm256_store_ps(av + 72 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 72 + q)));
-                        _mm256_store_ps(av + 80 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 80 + q)));
-                        _mm256_store_ps(av + 88 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 88 + q)));
+                    __m256 a1 = _mm256_setzero_ps();
+                    __m256 a2 = _mm256_setzero_ps();
+                    __m256 a3 = _mm256_setzero_ps();
+                    __m256 a4 = _mm256_setzero_ps();
+                    for (j = 0; j < nb; j++) {
+                        const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 16 + q);
+                        a1 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), a1);
+                        a2 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), a2);
+                        a3 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), a3);
+                        a4 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), a4);
+                    }
+                    _mm256_store_ps(av + 64 + q, a1);
+                    _mm256_store_ps(av + 72 + q, a2);
+                    _mm256_store_ps(av + 80 + q, a3);
+                    _mm256_store_ps(av + 88 + q, a4);
                 }
                 {
-                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 24 + q);
-                        _mm256_store_ps(av + 96 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 96 + q)));
-                        _mm256_store_ps(av + 104 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 104 + q)));
-                        _mm256_store_ps(av + 112 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 112 + q)));
-                        _mm256_store_ps(av + 120 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 120 + q)));
+                    __m256 a1 = _mm256_setzero_ps();
+                    __m256 a2 = _mm256_setzero_ps();
+                    __m256 a3 = _mm256_setzero_ps();
+                    __m256 a4 = _mm256_setzero_ps();
+                    for (j = 0; j < nb; j++) {
+                        const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 24 + q);
+                        a1 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), a1);
+                        a2 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), a2);
+                        a3 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), a3);
+                        a4 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), a4);
+                    }
+                    _mm256_store_ps(av + 96 + q, a1);
+                    _mm256_store_ps(av + 104 + q, a2);
+                    _mm256_store_ps(av + 112 + q, a3);
+                    _mm256_store_ps(av + 120 + q, a4);
                 }
                 if (v != 0) {
                 {
-                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 0 + q);
-                        _mm256_store_ps(av + 128 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q), _mm256_load_ps(av + 128 + q)));
-                        _mm256_store_ps(av + 136 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q), _mm256_load_ps(av + 136 + q)));
-                        _mm256_store_ps(av + 144 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q), _mm256_load_ps(av + 144 + q)));
-                        _mm256_store_ps(av + 152 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q), _mm256_load_ps(av + 152 + q)));
+                    __m256 a1 = _mm256_setzero_ps();
+                    __m256 a2 = _mm256_setzero_ps();
+                    __m256 a3 = _mm256_setzero_ps();
+                    __m256 a4 = _mm256_setzero_ps();
+                    for (j = 0; j < nb; j++) {
+                        const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 0 + q);
+                        a1 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q), a1);
+                        a2 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q), a2);
+                        a3 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q), a3);
+                        a4 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q), a4);
+                    }
+                    _mm256_store_ps(av + 128 + q, a1);
+                    _mm256_store_ps(av + 136 + q, a2);
+                    _mm256_store_ps(av + 144 + q, a3);
+                    _mm256_store_ps(av + 152 + q, a4);
                 }
                 {
-                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 8 + q);
-                        _mm256_store_ps(av + 160 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q), _mm256_load_ps(av + 160 + q)));
-                        _mm256_store_ps(av + 168 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q), _mm256_load_ps(av + 168 + q)));
-                        _mm256_store_ps(av + 176 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q), _mm256_load_ps(av + 176 + q)));
-                        _mm256_store_ps(av + 184 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q), _mm256_load_ps(av + 184 + q)));
+                    __m256 a1 = _mm256_setzero_ps();
+                    __m256 a2 = _mm256_setzero_ps();
+                    __m256 a3 = _mm256_setzero_ps();
+                    __m256 a4 = _mm256_setzero_ps();
+                    for (j = 0; j < nb; j++) {
+                        const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 8 + q);
+                        a1 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q), a1);
+                        a2 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q), a2);
+                        a3 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q), a3);
+                        a4 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q), a4);
+                    }
+                    _mm256_store_ps(av + 160 + q, a1);
+                    _mm256_store_ps(av + 168 + q, a2);
+                    _mm256_store_ps(av + 176 + q, a3);
+                    _mm256_store_ps(av + 184 + q, a4);
                 }
                 {
-                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 16 + q);
-                        _mm256_store_ps(av + 192 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q), _mm256_load_ps(av + 192 + q)));
-                        _mm256_store_ps(av + 200 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q), _mm256_load_ps(av + 200 + q)));
-                        _mm256_store_ps(av + 208 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q), _mm256_load_ps(av + 208 + q)));
-                        _mm256_store_ps(av + 216 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q), _mm256_load_ps(av + 216 + q)));
+                    __m256 a1 = _mm256_setzero_ps();
+                    __m256 a2 = _mm256_setzero_ps();
+                    __m256 a3 = _mm256_setzero_ps();
+                    __m256 a4 = _mm256_setzero_ps();
+                    for (j = 0; j < nb; j++) {
+                        const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 16 + q);
+                        a1 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q), a1);
+                        a2 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q), a2);
+                        a3 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q), a3);
+                        a4 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q), a4);
+                    }
+                    _mm256_store_ps(av + 192 + q, a1);
+                    _mm256_store_ps(av + 200 + q, a2);
+                    _mm256_store_ps(av + 208 + q, a3);
+                    _mm256_store_ps(av + 216 + q, a4);
                 }
                 {
-                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 24 + q);
-                        _mm256_store_ps(av + 224 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q), _mm256_load_ps(av + 224 + q)));
-                        _mm256_store_ps(av + 232 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q), _mm256_load_ps(av + 232 + q)));
-                        _mm256_store_ps(av + 240 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q), _mm256_load_ps(av + 240 + q)));
-                        _mm256_store_ps(av + 248 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q), _mm256_load_ps(av + 248 + q)));
+                    __m256 a1 = _mm256_setzero_ps();
+                    __m256 a2 = _mm256_setzero_ps();
+                    __m256 a3 = _mm256_setzero_ps();
+                    __m256 a4 = _mm256_setzero_ps();
+                    for (j = 0; j < nb; j++) {
+                        const __m256 lr = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 24 + q);
+                        a1 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q), a1);
+                        a2 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q), a2);
+                        a3 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q), a3);
+                        a4 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q), a4);
+                    }
+                    _mm256_store_ps(av + 224 + q, a1);
+                    _mm256_store_ps(av + 232 + q, a2);
+                    _mm256_store_ps(av + 240 + q, a3);
+                    _mm256_store_ps(av + 248 + q, a4);
                 }
                 {
-                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 0 + q);
-                        _mm256_store_ps(av + 256 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 256 + q)));
-                        _mm256_store_ps(av + 264 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 264 + q)));
-                        _mm256_store_ps(av + 272 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 272 + q)));
-                        _mm256_store_ps(av + 280 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 280 + q)));
+                    __m256 a1 = _mm256_setzero_ps();
+                    __m256 a2 = _mm256_setzero_ps();
+                    __m256 a3 = _mm256_setzero_ps();
+                    __m256 a4 = _mm256_setzero_ps();
+                    for (j = 0; j < nb; j++) {
+                        const __m256 lr = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 0 + q);
+                        a1 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), a1);
+                        a2 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), a2);
+                        a3 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), a3);
+                        a4 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), a4);
+                    }
+                    _mm256_store_ps(av + 256 + q, a1);
+                    _mm256_store_ps(av + 264 + q, a2);
+                    _mm256_store_ps(av + 272 + q, a3);
+                    _mm256_store_ps(av + 280 + q, a4);
                 }
                 {
-                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 8 + q);
-                        _mm256_store_ps(av + 288 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 288 + q)));
-                        _mm256_store_ps(av + 296 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 296 + q)));
-                        _mm256_store_ps(av + 304 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 304 + q)));
-                        _mm256_store_ps(av + 312 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 312 + q)));
+                    __m256 a1 = _mm256_setzero_ps();
+                    __m256 a2 = _mm256_setzero_ps();
+                    __m256 a3 = _mm256_setzero_ps();
+                    __m256 a4 = _mm256_setzero_ps();
+                    for (j = 0; j < nb; j++) {
+                        const __m256 lr = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 8 + q);
+                        a1 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), a1);
+                        a2 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), a2);
+                        a3 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), a3);
+                        a4 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), a4);
+                    }
+                    _mm256_store_ps(av + 288 + q, a1);
+                    _mm256_store_ps(av + 296 + q, a2);
+                    _mm256_store_ps(av + 304 + q, a3);
+                    _mm256_store_ps(av + 312 + q, a4);
                 }
                 {
-                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 16 + q);
-                        _mm256_store_ps(av + 320 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 320 + q)));
-                        _mm256_store_ps(av + 328 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 328 + q)));
-                        _mm256_store_ps(av + 336 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 336 + q)));
-                        _mm256_store_ps(av + 344 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 344 + q)));
+                    __m256 a1 = _mm256_setzero_ps();
+                    __m256 a2 = _mm256_setzero_ps();
+                    __m256 a3 = _mm256_setzero_ps();
+                    __m256 a4 = _mm256_setzero_ps();
+                    for (j = 0; j < nb; j++) {
+                        const __m256 lr = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 16 + q);
+                        a1 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), a1);
+                        a2 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), a2);
+                        a3 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), a3);
+                        a4 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), a4);
+                    }
+                    _mm256_store_ps(av + 320 + q, a1);
+                    _mm256_store_ps(av + 328 + q, a2);
+                    _mm256_store_ps(av + 336 + q, a3);
+                    _mm256_store_ps(av + 344 + q, a4);
                 }
                 {
-                    const __m256 lr = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 24 + q);
-                        _mm256_store_ps(av + 352 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), _mm256_load_ps(av + 352 + q)));
-                        _mm256_store_ps(av + 360 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), _mm256_load_ps(av + 360 + q)));
-                        _mm256_store_ps(av + 368 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), _mm256_load_ps(av + 368 + q)));
-                        _mm256_store_ps(av + 376 + q, _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), _mm256_load_ps(av + 376 + q)));
+                    __m256 a1 = _mm256_setzero_ps();
+                    __m256 a2 = _mm256_setzero_ps();
+                    __m256 a3 = _mm256_setzero_ps();
+                    __m256 a4 = _mm256_setzero_ps();
+                    for (j = 0; j < nb; j++) {
+                        const __m256 lr = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 24 + q);
+                        a1 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q), a1);
+                        a2 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q), a2);
+                        a3 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q), a3);
+                        a4 = _mm256_fnmadd_ps(lr, _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q), a4);
+                    }
+                    _mm256_store_ps(av + 352 + q, a1);
+                    _mm256_store_ps(av + 360 + q, a2);
+                    _mm256_store_ps(av + 368 + q, a3);
+                    _mm256_store_ps(av + 376 + q, a4);
                 }
                 }
                 }
+                c_dense_k4_scatter_abc(acc, g, lanes, gi, v, 1, 0, b != 0, tmp);
             }
         if (rem < 8)
             for (j = 0; j < nb; j++)
                 c_dense_k4_unpack(dut + j * 32768, lanes, rem, 4096, du + (b + j) * 4096 * lanes + gi * 8);
     }
-    c_dense_k4_scatter_abc(acc, g, lanes, gi, 0, tmp);
     c_dense_k4_scatter_io(acc, g, lanes, gi);
     return 0;
 }
@@ -3913,7 +4034,7 @@ int c_dense_k4_backward(const c_dense_k4_params *p, const float *u, const float 
         return rc;
     c_dense_k4_PARALLEL_FOR(c_dense_k4_slots(groups))
     for (gi = 0; gi < groups; gi++) {
-        float *const w = scratch + c_dense_k4_THREAD() * (c_dense_k4_LINES(c_dense_k4_IOREC) + c_dense_k4_LINES(699008) + c_dense_k4_LINES(699008) + c_dense_k4_LINES(2097024 + c_dense_k4_IOREC) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(128));
+        float *const w = scratch + c_dense_k4_THREAD() * (c_dense_k4_LINES(c_dense_k4_IOREC) + c_dense_k4_LINES(699008) + c_dense_k4_LINES(699008) + c_dense_k4_LINES(384 + c_dense_k4_IOREC) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(131072) + c_dense_k4_LINES(128));
         const int r = c_dense_k4_backward_group(p, u, dy, du, g, batch, channels, gi,
                 fac + gi * 2097024, w);
         if (r > rc)
