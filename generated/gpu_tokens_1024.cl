@@ -288,7 +288,8 @@ __kernel void gpu_tokens_1024_k_up_leaves(__global const float *A, __global cons
     const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
     const size_t l = 4, cnt = 256, off = 85;
     size_t j;
-    const size_t i = g / lanes % cnt, pb = g / lanes / cnt, v = off + i;
+    const size_t gv = g / lanes;
+    const size_t i = gv % cnt, pb = gv / cnt, v = off + i;
     const size_t b0 = 0, b1 = batch;
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
@@ -322,7 +323,8 @@ __kernel void gpu_tokens_1024_k_up(__global const float *A, __global const float
         off += cnt;
         cnt *= 4;
     }
-    const size_t i = g / lanes % cnt, pb = g / lanes / cnt, v = off + i;
+    const size_t gv = g / lanes;
+    const size_t i = gv % cnt, pb = gv / cnt, v = off + i;
     const size_t b0 = 0, b1 = batch;
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
@@ -369,7 +371,8 @@ __kernel void gpu_tokens_1024_k_up_adj_leaves(__global const float *A, __global 
     const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
     const size_t l = 4, cnt = 256, off = 85;
     size_t j;
-    const size_t i = g / lanes % cnt, pb = g / lanes / cnt, v = off + i;
+    const size_t gv = g / lanes;
+    const size_t i = gv % cnt, pb = gv / cnt, v = off + i;
     const size_t b0 = 0, b1 = batch;
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
@@ -433,7 +436,8 @@ __kernel void gpu_tokens_1024_k_up_adj(__global const float *A, __global const f
         off += cnt;
         cnt *= 4;
     }
-    const size_t i = g / lanes % cnt, pb = g / lanes / cnt, v = off + i;
+    const size_t gv = g / lanes;
+    const size_t i = gv % cnt, pb = gv / cnt, v = off + i;
     const size_t b0 = 0, b1 = batch;
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
@@ -472,7 +476,7 @@ __kernel void gpu_tokens_1024_k_up_adj(__global const float *A, __global const f
     }
 }
 
-/* Down the tree, internal level l: 1 x k^l x lanes work-items. */
+/* Down the tree, internal level l: 1 x k^l x lanes x 2 work-items (4 states an item). */
 __kernel void gpu_tokens_1024_k_down(ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs)
 {
@@ -484,26 +488,28 @@ __kernel void gpu_tokens_1024_k_down(ulong batch_, ulong channels_, ulong level_
         off += cnt;
         cnt *= 4;
     }
-    const size_t i = g / lanes % cnt, pb = g / lanes / cnt, v = off + i;
+    const size_t e0 = g / lanes % 2 * 4, gv = g / lanes / 2; /* this item's states e0.., the vertex's item */
+    const size_t i = gv % cnt, pb = gv / cnt, v = off + i;
     const size_t b0 = 0, b1 = batch;
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
         return;
     const size_t p = off - cnt / 4 + i / 4; /* the parent (l > 0) */
-    gpu_tokens_1024_acc H[8], q[8], xp[8];
+    gpu_tokens_1024_acc H[4], q[4], xp[4];
     if (l > 0)
-        gpu_tokens_1024_sload(H, ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_sload(H, ws + hf + (pb * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, 4);
     for (size_t b = b0; b < b1; b++) {
-        gpu_tokens_1024_sload(q, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_sload(q, ws + xs + (b * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, 4);
         if (l > 0) {
-            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + p) * 8 * lanes + lane, lanes, 8);
-            gpu_tokens_1024_mv_sub(q, H, xp);
+            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + p) * 8 * lanes + lane + e0 * lanes, lanes, 4);
+            for (int e = 0; e < 4; e++)
+            q[e] -= H[e] * xp[e];
         }
-        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
+        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, q, 4);
     }
 }
 
-/* Down the adjoint, internal level l: 1 x k^l x lanes work-items. */
+/* Down the adjoint, internal level l: 1 x k^l x lanes x 2 work-items (4 states an item). */
 __kernel void gpu_tokens_1024_k_down_adj(__global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,
         ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls, ulong part)
@@ -516,39 +522,47 @@ __kernel void gpu_tokens_1024_k_down_adj(__global float *gA, __global float *gB,
         off += cnt;
         cnt *= 4;
     }
-    const size_t i = g / lanes % cnt, pb = g / lanes / cnt, v = off + i;
+    const size_t e0 = g / lanes % 2 * 4, gv = g / lanes / 2; /* this item's states e0.., the vertex's item */
+    const size_t i = gv % cnt, pb = gv / cnt, v = off + i;
     const size_t b0 = 0, b1 = batch;
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
         return;
     const size_t p = off - cnt / 4 + i / 4; /* the parent (l > 0) */
-    gpu_tokens_1024_acc H[8], q[8], xp[8];
-    gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
+    gpu_tokens_1024_acc H[4], q[4], xp[4];
+    gpu_tokens_1024_acc gA_[4] = {0}, gB_[4] = {0}, gC_[4] = {0};
     (void)hf, (void)gBin, (void)gCout, (void)gD;
     (void)part;
     if (l > 0)
-        gpu_tokens_1024_sload(H, ws + hb + (pb * 341 + v) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_sload(H, ws + hb + (pb * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, 4);
     for (size_t b = b0; b < b1; b++) {
-        gpu_tokens_1024_sload(q, ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_sload(q, ws + ls + (b * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, 4);
         if (l > 0) {
-            gpu_tokens_1024_sload(xp, ws + ls + (b * 341 + p) * 8 * lanes + lane, lanes, 8);
-            gpu_tokens_1024_mv_sub(q, H, xp);
+            gpu_tokens_1024_sload(xp, ws + ls + (b * 341 + p) * 8 * lanes + lane + e0 * lanes, lanes, 4);
+            for (int e = 0; e < 4; e++)
+            q[e] -= H[e] * xp[e];
         }
-        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
+        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, q, 4);
         { /* q is lambda_v now, xp lambda_parent */
-            gpu_tokens_1024_acc x[8], xpp[8];
-            gpu_tokens_1024_sload(x, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
-            gpu_tokens_1024_outer_sub(gA_, q, x);
+            gpu_tokens_1024_acc x[4], xpp[4];
+            gpu_tokens_1024_sload(x, ws + xs + (b * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, 4);
+            for (int e = 0; e < 4; e++)
+            gA_[e] -= q[e] * x[e];
             if (l > 0) {
-                gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + p) * 8 * lanes + lane, lanes, 8);
-                gpu_tokens_1024_outer_sub(gB_, q, xpp);
-                gpu_tokens_1024_outer_sub(gC_, xp, x);
+                gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + p) * 8 * lanes + lane + e0 * lanes, lanes, 4);
+                for (int e = 0; e < 4; e++)
+            gB_[e] -= q[e] * xpp[e];
+                for (int e = 0; e < 4; e++)
+            gC_[e] -= xp[e] * x[e];
             }
         }
     }
-    gpu_tokens_1024_bstore(gA + (v * lanes + lane) * 8, gA_);
-    gpu_tokens_1024_bstore(gB + (v * lanes + lane) * 8, gB_);
-    gpu_tokens_1024_bstore(gC + (v * lanes + lane) * 8, gC_);
+    for (int e = 0; e < 4; e++)
+        (gA + (v * lanes + lane) * 8 + e0)[e] = (float)gA_[e];
+    for (int e = 0; e < 4; e++)
+        (gB + (v * lanes + lane) * 8 + e0)[e] = (float)gB_[e];
+    for (int e = 0; e < 4; e++)
+        (gC + (v * lanes + lane) * 8 + e0)[e] = (float)gC_[e];
 }
 
 /* Up levels 4 and 3 in one pass: a work-group per (parameter batch,

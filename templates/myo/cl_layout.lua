@@ -78,7 +78,12 @@ return function(plan, spec)
   local leaves, LT, sh_leaves = "batch", tile(sh_batch), sh_batch
   if LT < 16 then leaves, LT, sh_leaves = "exchange", tile(sh_exchange), sh_exchange end
   local below = t.count[spec.depth - 1] or 1
+  -- diag blocks: the way down (k_down, k_down_adj) splits a lane's NS states
+  -- over SQ work-items of 4 states each (fewer registers an item, more
+  -- items in flight; the states are independent scalar systems there)
+  local SQ = (not plan.dense and NS >= 8 and NS % 4 == 0) and NS // 4 or 1
   y.gpu = {
+    SQ = SQ,
     LT = LT, sh_pair = sh_pair, sh_leaves = sh_leaves, leaves = leaves,
     H = t.internal * plan.BS,
     X = t.internal * NS,
