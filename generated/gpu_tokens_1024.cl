@@ -179,159 +179,6 @@ static int gpu_tokens_1024_leaf_factors(gpu_tokens_1024_acc *Si, gpu_tokens_1024
     return 0;
 }
 
-/* ---- blocks in registers: 4 diagonal entries ---- */
-static void gpu_tokens_1024_p_bload(gpu_tokens_1024_acc *m, __global const float *src)
-{
-    for (int e = 0; e < 4; e += 4) {
-        const float4 v = *(__global const float4 *)(src + e);
-        m[e + 0] = v.x;
-        m[e + 1] = v.y;
-        m[e + 2] = v.z;
-        m[e + 3] = v.w;
-    }
-}
-
-/* a block's gradient to global memory */
-static void gpu_tokens_1024_p_bstore(__global float *p, const gpu_tokens_1024_acc *x)
-{
-    for (int e = 0; e < 4; e += 4) {
-        float4 v;
-        v.x = (float)x[e + 0];
-        v.y = (float)x[e + 1];
-        v.z = (float)x[e + 2];
-        v.w = (float)x[e + 3];
-        *(__global float4 *)(p + e) = v;
-    }
-}
-
-/* p += x: a block's gradient accumulated in global memory */
-static void gpu_tokens_1024_p_badd(__global float *p, const gpu_tokens_1024_acc *x)
-{
-    gpu_tokens_1024_acc o[4];
-    gpu_tokens_1024_p_bload(o, p);
-    for (int e = 0; e < 4; e++)
-        o[e] += x[e];
-    gpu_tokens_1024_p_bstore(p, o);
-}
-
-/* Bin or Cout of a channel: 4 entries */
-static void gpu_tokens_1024_p_bload_n(gpu_tokens_1024_acc *m, __global const float *src)
-{
-    for (int e = 0; e < 4; e += 4) {
-        const float4 v = *(__global const float4 *)(src + e);
-        m[e + 0] = v.x;
-        m[e + 1] = v.y;
-        m[e + 2] = v.z;
-        m[e + 3] = v.w;
-    }
-}
-
-/* u, dy (ioload) and y, du (iostore) of a lane and position: 4 entries */
-static void gpu_tokens_1024_p_ioload(gpu_tokens_1024_acc *m, __global const float *src)
-{
-    for (int e = 0; e < 4; e += 4) {
-        const float4 v = *(__global const float4 *)(src + e);
-        m[e + 0] = v.x;
-        m[e + 1] = v.y;
-        m[e + 2] = v.z;
-        m[e + 3] = v.w;
-    }
-}
-static void gpu_tokens_1024_p_iostore(__global float *p, const gpu_tokens_1024_acc *x)
-{
-    for (int e = 0; e < 4; e += 4) {
-        float4 v;
-        v.x = (float)x[e + 0];
-        v.y = (float)x[e + 1];
-        v.z = (float)x[e + 2];
-        v.w = (float)x[e + 3];
-        *(__global float4 *)(p + e) = v;
-    }
-}
-
-/* C of the parameter set whose B and C start at b and c */
-static void gpu_tokens_1024_p_cload(gpu_tokens_1024_acc *m, __global const float *b, __global const float *c)
-{
-    (void)b;
-    gpu_tokens_1024_p_bload(m, c);
-}
-
-/* Si = S^-1 (S is overwritten); 2 for a zero or non-finite pivot */
-static int gpu_tokens_1024_p_inv(gpu_tokens_1024_acc *S, gpu_tokens_1024_acc *Si)
-{
-    for (int e = 0; e < 4; e++) {
-        if (!(S[e] != 0 && isfinite(S[e])))
-            return 2;
-        Si[e] = 1 / S[e];
-    }
-    return 0;
-}
-
-static void gpu_tokens_1024_p_mm(gpu_tokens_1024_acc *o, const gpu_tokens_1024_acc *X, const gpu_tokens_1024_acc *Y)
-{
-    for (int e = 0; e < 4; e++)
-        o[e] = X[e] * Y[e];
-}
-static void gpu_tokens_1024_p_mm_sub(gpu_tokens_1024_acc *o, const gpu_tokens_1024_acc *X, const gpu_tokens_1024_acc *Y)
-{
-    for (int e = 0; e < 4; e++)
-        o[e] -= X[e] * Y[e];
-}
-static void gpu_tokens_1024_p_tr(gpu_tokens_1024_acc *o, const gpu_tokens_1024_acc *X)
-{
-    for (int e = 0; e < 4; e++)
-        o[e] = X[e];
-}
-static void gpu_tokens_1024_p_mv(gpu_tokens_1024_acc *o, const gpu_tokens_1024_acc *M, const gpu_tokens_1024_acc *x)
-{
-    for (int e = 0; e < 4; e++)
-        o[e] = M[e] * x[e];
-}
-static void gpu_tokens_1024_p_mv_sub(gpu_tokens_1024_acc *o, const gpu_tokens_1024_acc *M, const gpu_tokens_1024_acc *x)
-{
-    for (int e = 0; e < 4; e++)
-        o[e] -= M[e] * x[e];
-}
-#define gpu_tokens_1024_p_mvt gpu_tokens_1024_p_mv
-#define gpu_tokens_1024_p_mvt_sub gpu_tokens_1024_p_mv_sub
-static void gpu_tokens_1024_p_outer_sub(gpu_tokens_1024_acc *G, const gpu_tokens_1024_acc *a, const gpu_tokens_1024_acc *b)
-{
-    for (int e = 0; e < 4; e++)
-        G[e] -= a[e] * b[e];
-}
-
-/* State vectors and blocks in the workspace: entry n at p[n * stride]
- * (lane-major, so adjacent work-items touch adjacent elements) */
-static void gpu_tokens_1024_p_sload(gpu_tokens_1024_acc *x, __global const float *p, size_t stride, int n)
-{
-    for (int e = 0; e < n; e++)
-        x[e] = p[e * stride];
-}
-static void gpu_tokens_1024_p_sstore(__global float *p, size_t stride, const gpu_tokens_1024_acc *x, int n)
-{
-    for (int e = 0; e < n; e++)
-        p[e * stride] = (float)x[e];
-}
-
-/* o += X^T (a symmetric spec's dC folded into dB) */
-static void gpu_tokens_1024_p_add_tr(gpu_tokens_1024_acc *o, const gpu_tokens_1024_acc *X)
-{
-    for (int e = 0; e < 4; e++)
-        o[e] += X[e];
-}
-
-/* A leaf's factors from its blocks at a and b: Si = A^-1, H = A^-1 B; 2 for
- * a zero or non-finite pivot */
-static int gpu_tokens_1024_p_leaf_factors(gpu_tokens_1024_acc *Si, gpu_tokens_1024_acc *H, __global const float *a, __global const float *b)
-{
-    gpu_tokens_1024_acc S[4], M[4];
-    gpu_tokens_1024_p_bload(S, a);
-    if (gpu_tokens_1024_p_inv(S, Si) != 0)
-        return 2;
-    gpu_tokens_1024_p_bload(M, b);
-    gpu_tokens_1024_p_mm(H, Si, M);
-    return 0;
-}
 /* Leaf c's part in its parent's elimination (its blocks at a, b, c; bin:
  * the channel's Bin): Sic = S_c^-1, Hc = S_c^-1 B_c, CH = C_c H_c (what the
  * parent's S loses) and K, what the parent's m takes from the leaf's input
@@ -390,6 +237,20 @@ static void gpu_tokens_1024_premul(gpu_tokens_1024_acc (*K)[8], const gpu_tokens
     }
 }
 
+/* Si = S_v^-1, S_v = A_v (block at a) - sum of the 4 children's C_c H_c that
+ * the fused kernels' rows left in local memory (child c's entry e at
+ * sh[(base + c * 8 + e) * lt + t]), in child order.  2 for a bad pivot. */
+static int gpu_tokens_1024_schur_local(gpu_tokens_1024_acc *Si, __global const float *a, __local const gpu_tokens_1024_acc *sh, int base, int lt,
+        int t)
+{
+    gpu_tokens_1024_acc S[8];
+    gpu_tokens_1024_bload(S, a);
+    for (int c = 0; c < 4; c++)
+        for (int e = 0; e < 8; e++)
+            S[e] -= sh[(base + c * 8 + e) * lt + t];
+    return gpu_tokens_1024_inv(S, Si);
+}
+
 /* m = -sum_j K[j] e_j for batch element b, the leaves at positions tc0 .. */
 static void gpu_tokens_1024_m_leaves(gpu_tokens_1024_acc *m, gpu_tokens_1024_acc (*K)[8], __global const float *io, size_t b, size_t tc0,
         size_t lanes, size_t lane)
@@ -404,91 +265,6 @@ static void gpu_tokens_1024_m_leaves(gpu_tokens_1024_acc *m, gpu_tokens_1024_acc
     }
 }
 
-/* Leaf c's part in its parent's elimination (its blocks at a, b, c; bin:
- * the channel's Bin): Sic = S_c^-1, Hc = S_c^-1 B_c, CH = C_c H_c (what the
- * parent's S loses) and K, what the parent's m takes from the leaf's input
- * (C_c S_c^-1 Bin, 4 entries).  2 for a zero or non-finite pivot. */
-static int gpu_tokens_1024_p_leaf_terms(gpu_tokens_1024_acc *CH, gpu_tokens_1024_acc *K, gpu_tokens_1024_acc *Sic, gpu_tokens_1024_acc *Hc, __global const float *a,
-        __global const float *b, __global const float *c, __global const float *bin)
-{
-    gpu_tokens_1024_acc Cc[4], M[4];
-    if (gpu_tokens_1024_p_leaf_factors(Sic, Hc, a, b) != 0)
-        return 2;
-    gpu_tokens_1024_p_cload(Cc, b, c);
-    gpu_tokens_1024_p_mm(CH, Cc, Hc);
-    gpu_tokens_1024_p_mm(M, Cc, Sic);
-    {
-        gpu_tokens_1024_acc bn[4];
-        gpu_tokens_1024_p_bload_n(bn, bin);
-        gpu_tokens_1024_p_mv(K, M, bn);
-    }
-    return 0;
-}
-
-/* Vertex v of level 4 with its leaves c0 .. c0 + 3: Si = S_v^-1, Hv = S_v^-1 B_v,
- * K[j] of leaf j (leaf_terms).  2 for a zero or non-finite pivot. */
-static int gpu_tokens_1024_p_elim_leaves(gpu_tokens_1024_acc *Si, gpu_tokens_1024_acc *Hv, gpu_tokens_1024_acc (*K)[4], __global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
-        size_t v, size_t c0, size_t pb, size_t lanes, size_t lane, size_t e0)
-{
-    gpu_tokens_1024_acc S[4], M[4];
-    (void)pb, (void)Cout, (void)D, (void)M, (void)Hv;
-    gpu_tokens_1024_p_bload(S, A + (v * lanes + lane) * 8 + e0);
-    for (size_t j = 0; j < 4; j++) {
-        const size_t c = c0 + j;
-        gpu_tokens_1024_acc CH[4], Sic[4], Hc[4];
-        if (gpu_tokens_1024_p_leaf_terms(CH, K[j], Sic, Hc, A + (c * lanes + lane) * 8 + e0, B + (c * lanes + lane) * 8 + e0, C + (c * lanes + lane) * 8 + e0,
-                Bin + lane * 8 + e0) != 0)
-            return 2;
-        for (int e = 0; e < 4; e++)
-            S[e] -= CH[e];
-    }
-    if (gpu_tokens_1024_p_inv(S, Si) != 0)
-        return 2;
-    gpu_tokens_1024_p_bload(M, B + (v * lanes + lane) * 8 + e0);
-    gpu_tokens_1024_p_mm(Hv, Si, M);
-    return 0;
-}
-
-/* K[j] = X K[j] for the 4 leaves' terms of m_v: X = S_v^-1 turns them into
- * terms of q_v, X = C_v S_v^-1 into terms of C_v q_v (what the parent takes;
- * the batch loops then hold K alone) */
-static void gpu_tokens_1024_p_premul(gpu_tokens_1024_acc (*K)[4], const gpu_tokens_1024_acc *X)
-{
-    for (int j = 0; j < 4; j++) {
-        gpu_tokens_1024_acc t[4];
-        gpu_tokens_1024_p_mv(t, X, K[j]);
-        for (int e = 0; e < 4; e++)
-            K[j][e] = t[e];
-    }
-}
-
-/* m = -sum_j K[j] e_j for batch element b, the leaves at positions tc0 .. */
-static void gpu_tokens_1024_p_m_leaves(gpu_tokens_1024_acc *m, gpu_tokens_1024_acc (*K)[4], __global const float *io, size_t b, size_t tc0,
-        size_t lanes, size_t lane)
-{
-    for (int e = 0; e < 4; e++)
-        m[e] = 0;
-    for (size_t j = 0; j < 4; j++) {
-        const size_t tc = tc0 + j;
-        const gpu_tokens_1024_acc s = *(io + ((b * 1024 + tc) * lanes + lane) * 1);
-        for (int e = 0; e < 4; e++)
-            m[e] -= K[j][e] * s;
-    }
-}
-
-/* Si = S_v^-1, S_v = A_v (block at a) - sum of the 4 children's C_c H_c that
- * the fused kernels' rows left in local memory (child c's entry e at
- * sh[(base + c * 8 + e) * lt + t]), in child order.  2 for a bad pivot. */
-static int gpu_tokens_1024_schur_local(gpu_tokens_1024_acc *Si, __global const float *a, __local const gpu_tokens_1024_acc *sh, int base, int lt,
-        int t)
-{
-    gpu_tokens_1024_acc S[8];
-    gpu_tokens_1024_bload(S, a);
-    for (int c = 0; c < 4; c++)
-        for (int e = 0; e < 8; e++)
-            S[e] -= sh[(base + c * 8 + e) * lt + t];
-    return gpu_tokens_1024_inv(S, Si);
-}
 
 /* A leaf's output weights: y = alpha u - beta . x_parent with beta = H_c^T
  * Cout and alpha = Cout S_c^-1 Bin + D (bin, cout: the channel's Bin, Cout) */
@@ -504,7 +280,7 @@ static gpu_tokens_1024_acc gpu_tokens_1024_leaf_readout(gpu_tokens_1024_acc *bet
     gpu_tokens_1024_mvt(beta, Hc, c);
     return alpha;
 }
-/* Up the tree, level 4 (children: the leaves): 1 x 256 x lanes x 2 work-items. */
+/* Up the tree, level 4 (children: the leaves): 1 x 256 x lanes work-items. */
 __kernel void gpu_tokens_1024_k_up_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs)
@@ -513,29 +289,29 @@ __kernel void gpu_tokens_1024_k_up_leaves(__global const float *A, __global cons
     const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
     const size_t l = 4, cnt = 256, off = 85;
     size_t j;
-    const size_t e0 = g / lanes % 2 * 4, gv = g / lanes / 2; /* this item's states e0.., the vertex's item */
+    const size_t gv = g / lanes;
     const size_t i = gv % cnt, pb = gv / cnt, v = off + i;
     const size_t b0 = 0, b1 = batch;
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
         return;
-    gpu_tokens_1024_acc S[4], Si[4], M[4], Hv[4], K[4][4], m[4], q[4];
+    gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
     (void)level_;
     (void)S, (void)M, (void)m;
-    if (gpu_tokens_1024_p_elim_leaves(Si, Hv, K, A, B, C, Bin, Cout, D, v, off + cnt + 4 * i, pb, lanes, lane, e0) != 0) {
+    if (gpu_tokens_1024_elim_leaves(Si, Hv, K, A, B, C, Bin, Cout, D, v, off + cnt + 4 * i, pb, lanes, lane) != 0) {
         gpu_tokens_1024_FAIL(ws, 2);
         return;
     }
     if (l > 0) /* the factor the way down needs */
-        gpu_tokens_1024_p_sstore(ws + hf + (pb * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, Hv, 4);
-    gpu_tokens_1024_p_premul(K, Si); /* q_v = -sum_j S_v^-1 K[j] e_j */
+        gpu_tokens_1024_sstore(ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
+    gpu_tokens_1024_premul(K, Si); /* q_v = -sum_j S_v^-1 K[j] e_j */
     for (size_t b = b0; b < b1; b++) {
-        gpu_tokens_1024_p_m_leaves(q, K, io, b, 4 * i, lanes, lane);
-        gpu_tokens_1024_p_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, q, 4);
+        gpu_tokens_1024_m_leaves(q, K, io, b, 4 * i, lanes, lane);
+        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
-/* Up the tree, level l < 4: 1 x k^l x lanes x 2 work-items. */
+/* Up the tree, level l < 4: 1 x k^l x lanes work-items. */
 __kernel void gpu_tokens_1024_k_up(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs)
@@ -548,46 +324,46 @@ __kernel void gpu_tokens_1024_k_up(__global const float *A, __global const float
         off += cnt;
         cnt *= 4;
     }
-    const size_t e0 = g / lanes % 2 * 4, gv = g / lanes / 2; /* this item's states e0.., the vertex's item */
+    const size_t gv = g / lanes;
     const size_t i = gv % cnt, pb = gv / cnt, v = off + i;
     const size_t b0 = 0, b1 = batch;
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
         return;
-    gpu_tokens_1024_acc S[4], Si[4], M[4], Hv[4], K[4][4], m[4], q[4];
-    gpu_tokens_1024_p_bload(S, A + (v * lanes + lane) * 8 + e0);
+    gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
+    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
     for (j = 0; j < 4; j++) { /* S -= C_c H_c; K[j]: what m takes from child j */
         const size_t c = off + cnt + 4 * i + j;
-        gpu_tokens_1024_acc Cc[4], Hc[4];
-        gpu_tokens_1024_p_cload(Cc, B + (c * lanes + lane) * 8 + e0, C + (c * lanes + lane) * 8 + e0);
-        gpu_tokens_1024_p_sload(Hc, ws + hf + (pb * 341 + c) * 8 * lanes + lane + e0 * lanes, lanes, 4);
-        for (int e = 0; e < 4; e++)
+        gpu_tokens_1024_acc Cc[8], Hc[8];
+        gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
+        gpu_tokens_1024_sload(Hc, ws + hf + (pb * 341 + c) * 8 * lanes + lane, lanes, 8);
+        for (int e = 0; e < 8; e++)
             K[j][e] = Cc[e];
-        gpu_tokens_1024_p_mm_sub(S, Cc, Hc);
+        gpu_tokens_1024_mm_sub(S, Cc, Hc);
     }
-    if (gpu_tokens_1024_p_inv(S, Si) != 0) {
+    if (gpu_tokens_1024_inv(S, Si) != 0) {
         gpu_tokens_1024_FAIL(ws, 2);
         return;
     }
     if (l > 0) { /* the factor the way down needs */
-        gpu_tokens_1024_p_bload(M, B + (v * lanes + lane) * 8 + e0);
-        gpu_tokens_1024_p_mm(Hv, Si, M);
-        gpu_tokens_1024_p_sstore(ws + hf + (pb * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, Hv, 4);
+        gpu_tokens_1024_bload(M, B + (v * lanes + lane) * 8);
+        gpu_tokens_1024_mm(Hv, Si, M);
+        gpu_tokens_1024_sstore(ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
     }
     for (size_t b = b0; b < b1; b++) {
-        for (int e = 0; e < 4; e++)
+        for (int e = 0; e < 8; e++)
             m[e] = 0;
         for (j = 0; j < 4; j++) {
-            gpu_tokens_1024_acc s[4];
-            gpu_tokens_1024_p_sload(s, ws + xs + (b * 341 + off + cnt + 4 * i + j) * 8 * lanes + lane + e0 * lanes, lanes, 4);
+            gpu_tokens_1024_acc s[8];
+            gpu_tokens_1024_sload(s, ws + xs + (b * 341 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mv_sub(m, K[j], s);
         }
         gpu_tokens_1024_mv(q, Si, m);
-        gpu_tokens_1024_p_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, q, 4);
+        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
-/* Up the adjoint, level 4 (children: the leaves): 1 x 256 x lanes x 2 work-items. */
+/* Up the adjoint, level 4 (children: the leaves): 1 x 256 x lanes work-items. */
 __kernel void gpu_tokens_1024_k_up_adj_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls)
@@ -596,59 +372,59 @@ __kernel void gpu_tokens_1024_k_up_adj_leaves(__global const float *A, __global 
     const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
     const size_t l = 4, cnt = 256, off = 85;
     size_t j;
-    const size_t e0 = g / lanes % 2 * 4, gv = g / lanes / 2; /* this item's states e0.., the vertex's item */
+    const size_t gv = g / lanes;
     const size_t i = gv % cnt, pb = gv / cnt, v = off + i;
     const size_t b0 = 0, b1 = batch;
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
         return;
-    gpu_tokens_1024_acc S[4], Si[4], M[4], Hv[4], K[4][4], m[4], q[4];
+    gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
     (void)level_;
     (void)xs;
-    gpu_tokens_1024_p_bload(S, A + (v * lanes + lane) * 8 + e0);
+    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
     for (j = 0; j < 4; j++) { /* S -= C_c H_c; K[j]: what m takes from child j */
         const size_t c = off + cnt + 4 * i + j;
-        gpu_tokens_1024_acc Cc[4], Hc[4];
-        gpu_tokens_1024_p_cload(Cc, B + (c * lanes + lane) * 8 + e0, C + (c * lanes + lane) * 8 + e0);
+        gpu_tokens_1024_acc Cc[8], Hc[8];
+        gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
         {
-            gpu_tokens_1024_acc Sic[4];
-            if (gpu_tokens_1024_p_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8 + e0, B + (c * lanes + lane) * 8 + e0) != 0) {
+            gpu_tokens_1024_acc Sic[8];
+            if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
                 gpu_tokens_1024_FAIL(ws, 2);
                 return;
             }
             { /* beta_c = H_c^T Cout: g_c = Cout dy_c */
-                gpu_tokens_1024_acc cout[4];
-                gpu_tokens_1024_p_bload_n(cout, Cout + lane * 8 + e0);
-                gpu_tokens_1024_p_mvt(K[j], Hc, cout);
+                gpu_tokens_1024_acc cout[8];
+                gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
+                gpu_tokens_1024_mvt(K[j], Hc, cout);
             }
         }
-        gpu_tokens_1024_p_mm_sub(S, Cc, Hc);
+        gpu_tokens_1024_mm_sub(S, Cc, Hc);
     }
-    if (gpu_tokens_1024_p_inv(S, Si) != 0) {
+    if (gpu_tokens_1024_inv(S, Si) != 0) {
         gpu_tokens_1024_FAIL(ws, 2);
         return;
     }
     if (l > 0) { /* the factor the way down needs */
-        gpu_tokens_1024_p_cload(M, B + (v * lanes + lane) * 8 + e0, C + (v * lanes + lane) * 8 + e0);
-        gpu_tokens_1024_p_mm(S, M, Si);
-        gpu_tokens_1024_p_tr(Hv, S);
-        gpu_tokens_1024_p_sstore(ws + hb + (pb * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, Hv, 4);
+        gpu_tokens_1024_cload(M, B + (v * lanes + lane) * 8, C + (v * lanes + lane) * 8);
+        gpu_tokens_1024_mm(S, M, Si);
+        gpu_tokens_1024_tr(Hv, S);
+        gpu_tokens_1024_sstore(ws + hb + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
     }
     for (size_t b = b0; b < b1; b++) {
-        for (int e = 0; e < 4; e++)
+        for (int e = 0; e < 8; e++)
             m[e] = 0;
         for (j = 0; j < 4; j++) {
             const size_t tc = 4 * i + j; /* the child's position */
             const gpu_tokens_1024_acc s = *(io + ((b * 1024 + tc) * lanes + lane) * 1);
-            for (int e = 0; e < 4; e++)
+            for (int e = 0; e < 8; e++)
                 m[e] -= K[j][e] * s;
         }
         gpu_tokens_1024_mvt(q, Si, m);
-        gpu_tokens_1024_p_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, q, 4);
+        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
-/* Up the adjoint, level l < 4: 1 x k^l x lanes x 2 work-items. */
+/* Up the adjoint, level l < 4: 1 x k^l x lanes work-items. */
 __kernel void gpu_tokens_1024_k_up_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls)
@@ -661,47 +437,47 @@ __kernel void gpu_tokens_1024_k_up_adj(__global const float *A, __global const f
         off += cnt;
         cnt *= 4;
     }
-    const size_t e0 = g / lanes % 2 * 4, gv = g / lanes / 2; /* this item's states e0.., the vertex's item */
+    const size_t gv = g / lanes;
     const size_t i = gv % cnt, pb = gv / cnt, v = off + i;
     const size_t b0 = 0, b1 = batch;
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
         return;
-    gpu_tokens_1024_acc S[4], Si[4], M[4], Hv[4], K[4][4], m[4], q[4];
+    gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
     (void)xs;
-    gpu_tokens_1024_p_bload(S, A + (v * lanes + lane) * 8 + e0);
+    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
     for (j = 0; j < 4; j++) { /* S -= C_c H_c; K[j]: what m takes from child j */
         const size_t c = off + cnt + 4 * i + j;
-        gpu_tokens_1024_acc Cc[4], Hc[4];
-        gpu_tokens_1024_p_cload(Cc, B + (c * lanes + lane) * 8 + e0, C + (c * lanes + lane) * 8 + e0);
-        gpu_tokens_1024_p_sload(Hc, ws + hf + (pb * 341 + c) * 8 * lanes + lane + e0 * lanes, lanes, 4);
-        gpu_tokens_1024_p_bload(K[j], B + (c * lanes + lane) * 8 + e0);
-        gpu_tokens_1024_p_mm_sub(S, Cc, Hc);
+        gpu_tokens_1024_acc Cc[8], Hc[8];
+        gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
+        gpu_tokens_1024_sload(Hc, ws + hf + (pb * 341 + c) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_bload(K[j], B + (c * lanes + lane) * 8);
+        gpu_tokens_1024_mm_sub(S, Cc, Hc);
     }
-    if (gpu_tokens_1024_p_inv(S, Si) != 0) {
+    if (gpu_tokens_1024_inv(S, Si) != 0) {
         gpu_tokens_1024_FAIL(ws, 2);
         return;
     }
     if (l > 0) { /* the factor the way down needs */
-        gpu_tokens_1024_p_cload(M, B + (v * lanes + lane) * 8 + e0, C + (v * lanes + lane) * 8 + e0);
-        gpu_tokens_1024_p_mm(S, M, Si);
-        gpu_tokens_1024_p_tr(Hv, S);
-        gpu_tokens_1024_p_sstore(ws + hb + (pb * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, Hv, 4);
+        gpu_tokens_1024_cload(M, B + (v * lanes + lane) * 8, C + (v * lanes + lane) * 8);
+        gpu_tokens_1024_mm(S, M, Si);
+        gpu_tokens_1024_tr(Hv, S);
+        gpu_tokens_1024_sstore(ws + hb + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
     }
     for (size_t b = b0; b < b1; b++) {
-        for (int e = 0; e < 4; e++)
+        for (int e = 0; e < 8; e++)
             m[e] = 0;
         for (j = 0; j < 4; j++) {
-            gpu_tokens_1024_acc s[4];
-            gpu_tokens_1024_p_sload(s, ws + ls + (b * 341 + off + cnt + 4 * i + j) * 8 * lanes + lane + e0 * lanes, lanes, 4);
+            gpu_tokens_1024_acc s[8];
+            gpu_tokens_1024_sload(s, ws + ls + (b * 341 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mvt_sub(m, K[j], s);
         }
         gpu_tokens_1024_mvt(q, Si, m);
-        gpu_tokens_1024_p_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, q, 4);
+        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
-/* Down the tree, internal level l: 1 x k^l x lanes x 2 work-items (4 states an item). */
+/* Down the tree, internal level l: 1 x k^l x lanes work-items. */
 __kernel void gpu_tokens_1024_k_down(ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs)
 {
@@ -713,28 +489,27 @@ __kernel void gpu_tokens_1024_k_down(ulong batch_, ulong channels_, ulong level_
         off += cnt;
         cnt *= 4;
     }
-    const size_t e0 = g / lanes % 2 * 4, gv = g / lanes / 2; /* this item's states e0.., the vertex's item */
+    const size_t gv = g / lanes;
     const size_t i = gv % cnt, pb = gv / cnt, v = off + i;
     const size_t b0 = 0, b1 = batch;
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
         return;
     const size_t p = off - cnt / 4 + i / 4; /* the parent (l > 0) */
-    gpu_tokens_1024_acc H[4], q[4], xp[4];
+    gpu_tokens_1024_acc H[8], q[8], xp[8];
     if (l > 0)
-        gpu_tokens_1024_sload(H, ws + hf + (pb * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, 4);
+        gpu_tokens_1024_sload(H, ws + hf + (pb * 341 + v) * 8 * lanes + lane + 0, lanes, 8);
     for (size_t b = b0; b < b1; b++) {
-        gpu_tokens_1024_sload(q, ws + xs + (b * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, 4);
+        gpu_tokens_1024_sload(q, ws + xs + (b * 341 + v) * 8 * lanes + lane + 0, lanes, 8);
         if (l > 0) {
-            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + p) * 8 * lanes + lane + e0 * lanes, lanes, 4);
-            for (int e = 0; e < 4; e++)
-            q[e] -= H[e] * xp[e];
+            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + p) * 8 * lanes + lane + 0, lanes, 8);
+            gpu_tokens_1024_mv_sub(q, H, xp);
         }
-        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, q, 4);
+        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane + 0, lanes, q, 8);
     }
 }
 
-/* Down the adjoint, internal level l: 1 x k^l x lanes x 2 work-items (4 states an item). */
+/* Down the adjoint, internal level l: 1 x k^l x lanes work-items. */
 __kernel void gpu_tokens_1024_k_down_adj(__global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,
         ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls, ulong part)
@@ -747,47 +522,40 @@ __kernel void gpu_tokens_1024_k_down_adj(__global float *gA, __global float *gB,
         off += cnt;
         cnt *= 4;
     }
-    const size_t e0 = g / lanes % 2 * 4, gv = g / lanes / 2; /* this item's states e0.., the vertex's item */
+    const size_t gv = g / lanes;
     const size_t i = gv % cnt, pb = gv / cnt, v = off + i;
     const size_t b0 = 0, b1 = batch;
     (void)b0, (void)b1, (void)v;
     if (pb >= 1)
         return;
     const size_t p = off - cnt / 4 + i / 4; /* the parent (l > 0) */
-    gpu_tokens_1024_acc H[4], q[4], xp[4];
-    gpu_tokens_1024_acc gA_[4] = {0}, gB_[4] = {0}, gC_[4] = {0};
+    gpu_tokens_1024_acc H[8], q[8], xp[8];
+    gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
     (void)hf, (void)gBin, (void)gCout, (void)gD;
     (void)part;
     if (l > 0)
-        gpu_tokens_1024_sload(H, ws + hb + (pb * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, 4);
+        gpu_tokens_1024_sload(H, ws + hb + (pb * 341 + v) * 8 * lanes + lane + 0, lanes, 8);
     for (size_t b = b0; b < b1; b++) {
-        gpu_tokens_1024_sload(q, ws + ls + (b * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, 4);
+        gpu_tokens_1024_sload(q, ws + ls + (b * 341 + v) * 8 * lanes + lane + 0, lanes, 8);
         if (l > 0) {
-            gpu_tokens_1024_sload(xp, ws + ls + (b * 341 + p) * 8 * lanes + lane + e0 * lanes, lanes, 4);
-            for (int e = 0; e < 4; e++)
-            q[e] -= H[e] * xp[e];
+            gpu_tokens_1024_sload(xp, ws + ls + (b * 341 + p) * 8 * lanes + lane + 0, lanes, 8);
+            gpu_tokens_1024_mv_sub(q, H, xp);
         }
-        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, q, 4);
+        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane + 0, lanes, q, 8);
         { /* q is lambda_v now, xp lambda_parent */
-            gpu_tokens_1024_acc x[4], xpp[4];
-            gpu_tokens_1024_sload(x, ws + xs + (b * 341 + v) * 8 * lanes + lane + e0 * lanes, lanes, 4);
-            for (int e = 0; e < 4; e++)
-            gA_[e] -= q[e] * x[e];
+            gpu_tokens_1024_acc x[8], xpp[8];
+            gpu_tokens_1024_sload(x, ws + xs + (b * 341 + v) * 8 * lanes + lane + 0, lanes, 8);
+            gpu_tokens_1024_outer_sub(gA_, q, x);
             if (l > 0) {
-                gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + p) * 8 * lanes + lane + e0 * lanes, lanes, 4);
-                for (int e = 0; e < 4; e++)
-            gB_[e] -= q[e] * xpp[e];
-                for (int e = 0; e < 4; e++)
-            gC_[e] -= xp[e] * x[e];
+                gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + p) * 8 * lanes + lane + 0, lanes, 8);
+                gpu_tokens_1024_outer_sub(gB_, q, xpp);
+                gpu_tokens_1024_outer_sub(gC_, xp, x);
             }
         }
     }
-    for (int e = 0; e < 4; e++)
-        (gA + (v * lanes + lane) * 8 + e0)[e] = (float)gA_[e];
-    for (int e = 0; e < 4; e++)
-        (gB + (v * lanes + lane) * 8 + e0)[e] = (float)gB_[e];
-    for (int e = 0; e < 4; e++)
-        (gC + (v * lanes + lane) * 8 + e0)[e] = (float)gC_[e];
+    gpu_tokens_1024_bstore(gA + (v * lanes + lane) * 8, gA_);
+    gpu_tokens_1024_bstore(gB + (v * lanes + lane) * 8, gB_);
+    gpu_tokens_1024_bstore(gC + (v * lanes + lane) * 8, gC_);
 }
 
 /* Up levels 4 and 3 in one pass: a work-group per (parameter batch,
@@ -841,10 +609,10 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         barrier(CLK_LOCAL_MEM_FENCE);
         if (j == 0) { /* q_v = S_v^-1 m_v, m_v = -sum_c C_c q_c */
             for (int e = 0; e < 8; e++) {
-                gpu_tokens_1024_acc s = 0;
+                gpu_tokens_1024_acc sum = 0;
                 for (int cj = 0; cj < 4; cj++)
-                    s -= sh[(h + cj * 8 + e) * 32 + t];
-                cq[e] = s;
+                    sum -= sh[(h + cj * 8 + e) * 32 + t];
+                cq[e] = sum;
             }
             gpu_tokens_1024_mv(q, Siv, cq);
             if (live)

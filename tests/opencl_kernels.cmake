@@ -90,8 +90,8 @@ ocl_test_kernel(f64 vertex siso false diag 8 3 16) # "exchange" below depth 2 (i
 ocl_test_kernel(f32 vertex none false dense 8 3 4) # the same with dense blocks
 ocl_test_kernel(f32 input siso false diag 3 3 5)   # per-item parameters below depth 2 (the parent's step in k_leaves)
 ocl_test_kernel(f64 vertex siso true dense 2 3 3)  # symmetric dense below depth 1 (dC^T folded into dB)
-ocl_test_kernel(f32 vertex siso true diag 2 3 8)   # diag, 8 states: the level kernels in 2 items a lane, symmetric
-ocl_test_kernel(f64 input siso false diag 3 3 12)  # the same in 3 items a lane, per-item parameters
+ocl_test_kernel(f32 vertex siso true diag 16 3 8)  # diag, 8 states, arity x states 128: the level kernels in 2 items a lane, symmetric
+ocl_test_kernel(f64 input siso false diag 11 3 12) # the same in 3 items a lane (odd arity), per-item parameters
 ocl_test_kernel(f32 level siso false diag 2 8 2)   # level sums in two stages (64-input chunks)
 ocl_test_kernel(f64 level siso true dense 3 4 2)   # level sums, stages of heights 3 and 1
 ocl_test_kernel(f32 input siso true diag 1 20 16)  # chain: 2 chunks of 16, the last partial

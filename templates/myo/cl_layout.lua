@@ -78,12 +78,20 @@ return function(plan, spec)
   local leaves, LT, sh_leaves = "batch", tile(sh_batch), sh_batch
   if LT < 16 then leaves, LT, sh_leaves = "exchange", tile(sh_exchange), sh_exchange end
   local below = t.count[spec.depth - 1] or 1
-  -- diag blocks: the way down (k_down, k_down_adj) splits a lane's NS states
-  -- over SQ work-items of 4 states each (fewer registers an item, more
-  -- items in flight; the states are independent scalar systems there)
-  local SQ = (not plan.dense and NS >= 8 and NS % 4 == 0) and NS // 4 or 1
+  -- diag blocks at arity x states >= 128: the level kernels (k_up, k_down
+  -- and their adjoints, k_up_leaves, k_up_adj_leaves, k_up_pair) split a
+  -- lane's NS states over SQ work-items of 4 states each (the states are
+  -- independent scalar systems but for y).  Unsplit, those kernels take
+  -- 208-255 registers there, spilling at arity 16 (ptxas sm_90), and the
+  -- split ran them 14-35% faster on an H100 (vertex k 16, N 16); at arity 4
+  -- (138-170 registers, no spills) it ran them 10-13% slower.
+  local SQ = (not plan.dense and NS >= 8 and NS % 4 == 0 and k * NS >= 128) and NS // 4 or 1
+  -- with the split, k_up_pair's groups are LTS lanes x k children x SQ
+  -- parts (at most 512 items)
+  local LTS = LT
+  while LTS > 1 and LTS * k * SQ > 512 do LTS = LTS // 2 end
   y.gpu = {
-    SQ = SQ,
+    SQ = SQ, LTS = LTS,
     LT = LT, sh_pair = sh_pair, sh_leaves = sh_leaves, leaves = leaves,
     H = t.internal * plan.BS,
     X = t.internal * NS,

@@ -328,6 +328,20 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "    }\n",
     "}\n",
     "\n",
+    "/* Si = S_v^-1, S_v = A_v (block at a) - sum of the 4 children's C_c H_c that\n",
+    " * the fused kernels' rows left in local memory (child c's entry e at\n",
+    " * sh[(base + c * 16 + e) * lt + t]), in child order.  2 for a bad pivot. */\n",
+    "static int ocl_dense_k4_schur_local(ocl_dense_k4_acc *Si, __global const float *a, __local const ocl_dense_k4_acc *sh, int base, int lt,\n",
+    "        int t)\n",
+    "{\n",
+    "    ocl_dense_k4_acc S[16];\n",
+    "    ocl_dense_k4_bload(S, a);\n",
+    "    for (int c = 0; c < 4; c++)\n",
+    "        for (int e = 0; e < 16; e++)\n",
+    "            S[e] -= sh[(base + c * 16 + e) * lt + t];\n",
+    "    return ocl_dense_k4_inv(S, Si);\n",
+    "}\n",
+    "\n",
     "/* m = -sum_j K[j] e_j for batch element b, the leaves at positions tc0 .. */\n",
     "static void ocl_dense_k4_m_leaves(ocl_dense_k4_acc *m, ocl_dense_k4_acc (*K)[16], __global const float *io, size_t b, size_t tc0,\n",
     "        size_t lanes, size_t lane)\n",
@@ -342,19 +356,6 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "    }\n",
     "}\n",
     "\n",
-    "/* Si = S_v^-1, S_v = A_v (block at a) - sum of the 4 children's C_c H_c that\n",
-    " * the fused kernels' rows left in local memory (child c's entry e at\n",
-    " * sh[(base + c * 16 + e) * lt + t]), in child order.  2 for a bad pivot. */\n",
-    "static int ocl_dense_k4_schur_local(ocl_dense_k4_acc *Si, __global const float *a, __local const ocl_dense_k4_acc *sh, int base, int lt,\n",
-    "        int t)\n",
-    "{\n",
-    "    ocl_dense_k4_acc S[16];\n",
-    "    ocl_dense_k4_bload(S, a);\n",
-    "    for (int c = 0; c < 4; c++)\n",
-    "        for (int e = 0; e < 16; e++)\n",
-    "            S[e] -= sh[(base + c * 16 + e) * lt + t];\n",
-    "    return ocl_dense_k4_inv(S, Si);\n",
-    "}\n",
     "\n",
     "/* A leaf's output weights: y = alpha u - beta . x_parent with beta = H_c^T\n",
     " * Cout and alpha = Cout S_c^-1 Bin + D (bin, cout: the channel's Bin, Cout) */\n",
@@ -699,10 +700,10 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "        barrier(CLK_LOCAL_MEM_FENCE);\n",
     "        if (j == 0) { /* q_v = S_v^-1 m_v, m_v = -sum_c C_c q_c */\n",
     "            for (int e = 0; e < 4; e++) {\n",
-    "                ocl_dense_k4_acc s = 0;\n",
+    "                ocl_dense_k4_acc sum = 0;\n",
     "                for (int cj = 0; cj < 4; cj++)\n",
-    "                    s -= sh[(h + cj * 4 + e) * 32 + t];\n",
-    "                cq[e] = s;\n",
+    "                    sum -= sh[(h + cj * 4 + e) * 32 + t];\n",
+    "                cq[e] = sum;\n",
     "            }\n",
     "            ocl_dense_k4_mv(q, Siv, cq);\n",
     "            if (live)\n",
@@ -1041,11 +1042,12 @@ static size_t ocl_dense_k4_level_items(int l, size_t batch, size_t channels)
 }
 
 /* Work-groups of the fused kernels over level l (k_up_pair: 4,
- * k_leaves and k_leaves_adj: 5): (parameter batch) x vertices x tiles of 32 lanes. */
-static size_t ocl_dense_k4_tile_groups(int l, size_t batch, size_t channels)
+ * k_leaves and k_leaves_adj: 5): (parameter batch) x vertices x tiles
+ * of lt lanes (32; k_up_pair: 32). */
+static size_t ocl_dense_k4_tile_groups(int l, size_t batch, size_t channels, size_t lt)
 {
     static const size_t count[7] = { 1, 4, 16, 64, 256, 1024, 4096 };
-    const size_t tiles = (ocl_dense_k4_LANES(channels) + 31) / 32;
+    const size_t tiles = (ocl_dense_k4_LANES(channels) + lt - 1) / lt;
     (void)batch;
     return count[l] * tiles;
 }
@@ -1133,7 +1135,7 @@ int ocl_dense_k4_cl_forward(cl_command_queue queue, const ocl_dense_k4_cl_params
             MYOGEN_CL_ARG(channels_), MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(hf),
             MYOGEN_CL_ARG(xs) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_dense_k4_k_up_pair",
-                ocl_dense_k4_tile_groups(4, batch, channels), 128,
+                ocl_dense_k4_tile_groups(4, batch, channels, 32), 128,
                 sizeof args / sizeof args[0], args);
     }
     if (rc == 0)
@@ -1147,7 +1149,7 @@ int ocl_dense_k4_cl_forward(cl_command_queue queue, const ocl_dense_k4_cl_params
             MYOGEN_CL_ARG(channels_), MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(hf),
             MYOGEN_CL_ARG(xs) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_dense_k4_k_leaves",
-                ocl_dense_k4_tile_groups(5, batch, channels), 128,
+                ocl_dense_k4_tile_groups(5, batch, channels, 32), 128,
                 sizeof args / sizeof args[0], args);
     }
     return rc != 0 ? rc : myogen_cl_status_end(queue, workspace);
@@ -1198,7 +1200,7 @@ int ocl_dense_k4_cl_backward(cl_command_queue queue, const ocl_dense_k4_cl_param
             MYOGEN_CL_ARG(batch_), MYOGEN_CL_ARG(channels_), MYOGEN_CL_ARG(workspace),
             MYOGEN_CL_ARG(xs), MYOGEN_CL_ARG(ls), MYOGEN_CL_ARG(part), MYOGEN_CL_ARG(pio) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_dense_k4_k_leaves_adj",
-                ocl_dense_k4_tile_groups(5, batch, channels), 128,
+                ocl_dense_k4_tile_groups(5, batch, channels, 32), 128,
                 sizeof args / sizeof args[0], args);
     }
     if (rc == 0)

@@ -228,6 +228,20 @@ static const char *const ocl_none_k4_cl_source[] = {
     "    }\n",
     "}\n",
     "\n",
+    "/* Si = S_v^-1, S_v = A_v (block at a) - sum of the 4 children's C_c H_c that\n",
+    " * the fused kernels' rows left in local memory (child c's entry e at\n",
+    " * sh[(base + c * 1 + e) * lt + t]), in child order.  2 for a bad pivot. */\n",
+    "static int ocl_none_k4_schur_local(ocl_none_k4_acc *Si, __global const float *a, __local const ocl_none_k4_acc *sh, int base, int lt,\n",
+    "        int t)\n",
+    "{\n",
+    "    ocl_none_k4_acc S[1];\n",
+    "    ocl_none_k4_bload(S, a);\n",
+    "    for (int c = 0; c < 4; c++)\n",
+    "        for (int e = 0; e < 1; e++)\n",
+    "            S[e] -= sh[(base + c * 1 + e) * lt + t];\n",
+    "    return ocl_none_k4_inv(S, Si);\n",
+    "}\n",
+    "\n",
     "/* m = -sum_j K[j] e_j for batch element b, the leaves at positions tc0 .. */\n",
     "static void ocl_none_k4_m_leaves(ocl_none_k4_acc *m, ocl_none_k4_acc (*K)[1], __global const float *io, size_t b, size_t tc0,\n",
     "        size_t lanes, size_t lane)\n",
@@ -242,19 +256,6 @@ static const char *const ocl_none_k4_cl_source[] = {
     "    }\n",
     "}\n",
     "\n",
-    "/* Si = S_v^-1, S_v = A_v (block at a) - sum of the 4 children's C_c H_c that\n",
-    " * the fused kernels' rows left in local memory (child c's entry e at\n",
-    " * sh[(base + c * 1 + e) * lt + t]), in child order.  2 for a bad pivot. */\n",
-    "static int ocl_none_k4_schur_local(ocl_none_k4_acc *Si, __global const float *a, __local const ocl_none_k4_acc *sh, int base, int lt,\n",
-    "        int t)\n",
-    "{\n",
-    "    ocl_none_k4_acc S[1];\n",
-    "    ocl_none_k4_bload(S, a);\n",
-    "    for (int c = 0; c < 4; c++)\n",
-    "        for (int e = 0; e < 1; e++)\n",
-    "            S[e] -= sh[(base + c * 1 + e) * lt + t];\n",
-    "    return ocl_none_k4_inv(S, Si);\n",
-    "}\n",
     "/* Up the tree, level 5 (children: the leaves): 1 x 1024 x lanes work-items. */\n",
     "__kernel void ocl_none_k4_k_up_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,\n",
     "        __global const float *io, ulong batch_, ulong channels_, ulong level_,\n",
@@ -580,10 +581,10 @@ static const char *const ocl_none_k4_cl_source[] = {
     "        barrier(CLK_LOCAL_MEM_FENCE);\n",
     "        if (j == 0) { /* q_v = S_v^-1 m_v, m_v = -sum_c C_c q_c */\n",
     "            for (int e = 0; e < 1; e++) {\n",
-    "                ocl_none_k4_acc s = 0;\n",
+    "                ocl_none_k4_acc sum = 0;\n",
     "                for (int cj = 0; cj < 4; cj++)\n",
-    "                    s -= sh[(h + cj * 1 + e) * 32 + t];\n",
-    "                cq[e] = s;\n",
+    "                    sum -= sh[(h + cj * 1 + e) * 32 + t];\n",
+    "                cq[e] = sum;\n",
     "            }\n",
     "            ocl_none_k4_mv(q, Siv, cq);\n",
     "            if (live)\n",
@@ -906,11 +907,12 @@ static size_t ocl_none_k4_level_items(int l, size_t batch, size_t channels)
 }
 
 /* Work-groups of the fused kernels over level l (k_up_pair: 4,
- * k_leaves and k_leaves_adj: 5): (parameter batch) x vertices x tiles of 32 lanes. */
-static size_t ocl_none_k4_tile_groups(int l, size_t batch, size_t channels)
+ * k_leaves and k_leaves_adj: 5): (parameter batch) x vertices x tiles
+ * of lt lanes (32; k_up_pair: 32). */
+static size_t ocl_none_k4_tile_groups(int l, size_t batch, size_t channels, size_t lt)
 {
     static const size_t count[7] = { 1, 4, 16, 64, 256, 1024, 4096 };
-    const size_t tiles = (ocl_none_k4_LANES(channels) + 31) / 32;
+    const size_t tiles = (ocl_none_k4_LANES(channels) + lt - 1) / lt;
     (void)batch;
     return count[l] * tiles;
 }
@@ -998,8 +1000,8 @@ int ocl_none_k4_cl_forward(cl_command_queue queue, const ocl_none_k4_cl_params *
             MYOGEN_CL_ARG(channels_), MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(hf),
             MYOGEN_CL_ARG(xs) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_none_k4_k_up_pair",
-                ocl_none_k4_tile_groups(4, batch, channels), 128, sizeof args / sizeof args[0],
-                args);
+                ocl_none_k4_tile_groups(4, batch, channels, 32), 128,
+                sizeof args / sizeof args[0], args);
     }
     if (rc == 0)
         rc = ocl_none_k4_cl_up(queue, program, p, u, batch, channels, workspace, hf, xs, 0, 0, 0, 3);
@@ -1012,8 +1014,8 @@ int ocl_none_k4_cl_forward(cl_command_queue queue, const ocl_none_k4_cl_params *
             MYOGEN_CL_ARG(channels_), MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(hf),
             MYOGEN_CL_ARG(xs) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_none_k4_k_leaves",
-                ocl_none_k4_tile_groups(5, batch, channels), 128, sizeof args / sizeof args[0],
-                args);
+                ocl_none_k4_tile_groups(5, batch, channels, 32), 128,
+                sizeof args / sizeof args[0], args);
     }
     return rc != 0 ? rc : myogen_cl_status_end(queue, workspace);
 }
@@ -1063,8 +1065,8 @@ int ocl_none_k4_cl_backward(cl_command_queue queue, const ocl_none_k4_cl_params 
             MYOGEN_CL_ARG(batch_), MYOGEN_CL_ARG(channels_), MYOGEN_CL_ARG(workspace),
             MYOGEN_CL_ARG(xs), MYOGEN_CL_ARG(ls), MYOGEN_CL_ARG(part), MYOGEN_CL_ARG(pio) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_none_k4_k_leaves_adj",
-                ocl_none_k4_tile_groups(5, batch, channels), 128, sizeof args / sizeof args[0],
-                args);
+                ocl_none_k4_tile_groups(5, batch, channels, 32), 128,
+                sizeof args / sizeof args[0], args);
     }
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(g->A), MYOGEN_CL_ARG(g->B),
