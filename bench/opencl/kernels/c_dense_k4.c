@@ -3417,7 +3417,7 @@ static int c_dense_k4_backward_group(const c_dense_k4_params *p, const float *u,
             dub = dut;
             us = 8;
         }
-        /* forward states: T x = e */
+        /* forward states T x = e and adjoint states T^T lam = dL/dx (Cout dy at the positions) */
         for (j = 0; j < nb; j++)
         for (r = 0; r < 4096; r++)
         for (q = 0; q < 8; q += 8) {
@@ -3427,172 +3427,6 @@ static int c_dense_k4_backward_group(const c_dense_k4_params *p, const float *u,
                 _mm256_store_ps((x + j * 174752) + (1365 + r) * 32 + 16 + q, _mm256_mul_ps(_mm256_load_ps(io + 16 + q), e));
                 _mm256_store_ps((x + j * 174752) + (1365 + r) * 32 + 24 + q, _mm256_mul_ps(_mm256_load_ps(io + 24 + q), e));
         }
-        for (j = 0; j < nb; j++)
-        for (v = 0; v < 1365; v++)
-            for (q = 0; q < 8; q += 8) {
-                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 0 + q, _mm256_setzero_ps());
-                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 8 + q, _mm256_setzero_ps());
-                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 16 + q, _mm256_setzero_ps());
-                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 24 + q, _mm256_setzero_ps());
-            }
-        for (l = 6, off = 5461, cnt = 4096; l >= 1; l--, cnt /= 4) { /* up */
-            off -= cnt;
-            for (v = off + cnt - 1; v + 1 > off; v--) {
-                const float *rv = f + v * 384;
-                const size_t up = (v - 1) / 4;
-                for (q = 0; q < 8; q += 8)
-                for (j = 0; j < nb; j++) {
-                    __m256 t0 = _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q);
-                    __m256 t1 = _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q);
-                    __m256 t2 = _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q);
-                    __m256 t3 = _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q);
-                    {
-                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 0 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 32 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 64 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 96 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 8 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 40 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 72 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 104 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 16 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 48 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 80 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 112 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 24 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 56 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 88 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 120 + q), xc, t3);
-                    }
-                    _mm256_store_ps((x + j * 174752) + (up) * 32 + 0 + q, t0);
-                    _mm256_store_ps((x + j * 174752) + (up) * 32 + 8 + q, t1);
-                    _mm256_store_ps((x + j * 174752) + (up) * 32 + 16 + q, t2);
-                    _mm256_store_ps((x + j * 174752) + (up) * 32 + 24 + q, t3);
-                }
-            }
-        }
-        for (q = 0; q < 8; q += 8) /* the root */
-        for (j = 0; j < nb; j++) {
-                __m256 t0 = _mm256_setzero_ps();
-                __m256 t1 = _mm256_setzero_ps();
-                __m256 t2 = _mm256_setzero_ps();
-                __m256 t3 = _mm256_setzero_ps();
-                {
-                    const __m256 xc = _mm256_load_ps((x + j * 174752) + (0) * 32 + 0 + q);
-                    t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 128 + q), xc, t0);
-                    t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 160 + q), xc, t1);
-                    t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 192 + q), xc, t2);
-                    t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 224 + q), xc, t3);
-                }
-                {
-                    const __m256 xc = _mm256_load_ps((x + j * 174752) + (0) * 32 + 8 + q);
-                    t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 136 + q), xc, t0);
-                    t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 168 + q), xc, t1);
-                    t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 200 + q), xc, t2);
-                    t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 232 + q), xc, t3);
-                }
-                {
-                    const __m256 xc = _mm256_load_ps((x + j * 174752) + (0) * 32 + 16 + q);
-                    t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 144 + q), xc, t0);
-                    t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 176 + q), xc, t1);
-                    t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 208 + q), xc, t2);
-                    t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 240 + q), xc, t3);
-                }
-                {
-                    const __m256 xc = _mm256_load_ps((x + j * 174752) + (0) * 32 + 24 + q);
-                    t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 152 + q), xc, t0);
-                    t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 184 + q), xc, t1);
-                    t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 216 + q), xc, t2);
-                    t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 248 + q), xc, t3);
-                }
-                _mm256_store_ps((x + j * 174752) + (0) * 32 + 0 + q, t0);
-                _mm256_store_ps((x + j * 174752) + (0) * 32 + 8 + q, t1);
-                _mm256_store_ps((x + j * 174752) + (0) * 32 + 16 + q, t2);
-                _mm256_store_ps((x + j * 174752) + (0) * 32 + 24 + q, t3);
-        }
-        for (l = 1, off = 1, cnt = 4; l <= 6; l++, off += cnt, cnt *= 4) /* down */
-            for (v = off; v < off + cnt; v++) {
-                const float *rv = f + v * 384;
-                const size_t up = (v - 1) / 4;
-                for (q = 0; q < 8; q += 8)
-                for (j = 0; j < nb; j++) {
-                    __m256 t0 = _mm256_setzero_ps();
-                    __m256 t1 = _mm256_setzero_ps();
-                    __m256 t2 = _mm256_setzero_ps();
-                    __m256 t3 = _mm256_setzero_ps();
-                    {
-                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q);
-                        t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 128 + q), xc, t0);
-                        t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 160 + q), xc, t1);
-                        t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 192 + q), xc, t2);
-                        t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 224 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q);
-                        t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 136 + q), xc, t0);
-                        t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 168 + q), xc, t1);
-                        t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 200 + q), xc, t2);
-                        t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 232 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q);
-                        t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 144 + q), xc, t0);
-                        t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 176 + q), xc, t1);
-                        t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 208 + q), xc, t2);
-                        t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 240 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q);
-                        t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 152 + q), xc, t0);
-                        t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 184 + q), xc, t1);
-                        t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 216 + q), xc, t2);
-                        t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 248 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 256 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 288 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 320 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 352 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 264 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 296 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 328 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 360 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 272 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 304 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 336 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 368 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 280 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 312 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 344 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 376 + q), xc, t3);
-                    }
-                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 0 + q, t0);
-                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 8 + q, t1);
-                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 16 + q, t2);
-                    _mm256_store_ps((x + j * 174752) + (v) * 32 + 24 + q, t3);
-                }
-            }
-        /* adjoint states: T^T lam = dL/dx (Cout dy at the positions) */
         for (j = 0; j < nb; j++)
         for (r = 0; r < 4096; r++)
         for (q = 0; q < 8; q += 8) {
@@ -3605,10 +3439,14 @@ static int c_dense_k4_backward_group(const c_dense_k4_params *p, const float *u,
         for (j = 0; j < nb; j++)
         for (v = 0; v < 1365; v++)
             for (q = 0; q < 8; q += 8) {
-                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 0 + q, _mm256_setzero_ps());
-                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 8 + q, _mm256_setzero_ps());
-                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 16 + q, _mm256_setzero_ps());
-                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 24 + q, _mm256_setzero_ps());
+                _mm256_store_ps((x + j * 174752) + (v) * 32 + 0 + q, _mm256_setzero_ps());
+                _mm256_store_ps((x + j * 174752) + (v) * 32 + 8 + q, _mm256_setzero_ps());
+                _mm256_store_ps((x + j * 174752) + (v) * 32 + 16 + q, _mm256_setzero_ps());
+                _mm256_store_ps((x + j * 174752) + (v) * 32 + 24 + q, _mm256_setzero_ps());
+                _mm256_store_ps((lam + j * 174752) + (v) * 32 + 0 + q, _mm256_setzero_ps());
+                _mm256_store_ps((lam + j * 174752) + (v) * 32 + 8 + q, _mm256_setzero_ps());
+                _mm256_store_ps((lam + j * 174752) + (v) * 32 + 16 + q, _mm256_setzero_ps());
+                _mm256_store_ps((lam + j * 174752) + (v) * 32 + 24 + q, _mm256_setzero_ps());
             }
         for (l = 6, off = 5461, cnt = 4096; l >= 1; l--, cnt /= 4) { /* up */
             off -= cnt;
@@ -3617,83 +3455,163 @@ static int c_dense_k4_backward_group(const c_dense_k4_params *p, const float *u,
                 const size_t up = (v - 1) / 4;
                 for (q = 0; q < 8; q += 8)
                 for (j = 0; j < nb; j++) {
-                    __m256 t0 = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 0 + q);
-                    __m256 t1 = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 8 + q);
-                    __m256 t2 = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 16 + q);
-                    __m256 t3 = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 24 + q);
                     {
-                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 0 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 256 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 264 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 272 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 280 + q), xc, t3);
+                        __m256 t0 = _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q);
+                        __m256 t1 = _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q);
+                        __m256 t2 = _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q);
+                        __m256 t3 = _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q);
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 0 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 32 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 64 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 96 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 8 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 40 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 72 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 104 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 16 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 48 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 80 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 112 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 24 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 56 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 88 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 120 + q), xc, t3);
+                        }
+                        _mm256_store_ps((x + j * 174752) + (up) * 32 + 0 + q, t0);
+                        _mm256_store_ps((x + j * 174752) + (up) * 32 + 8 + q, t1);
+                        _mm256_store_ps((x + j * 174752) + (up) * 32 + 16 + q, t2);
+                        _mm256_store_ps((x + j * 174752) + (up) * 32 + 24 + q, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 8 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 288 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 296 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 304 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 312 + q), xc, t3);
+                        __m256 t0 = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 0 + q);
+                        __m256 t1 = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 8 + q);
+                        __m256 t2 = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 16 + q);
+                        __m256 t3 = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 24 + q);
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 0 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 256 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 264 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 272 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 280 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 8 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 288 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 296 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 304 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 312 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 16 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 320 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 328 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 336 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 344 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 24 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 352 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 360 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 368 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 376 + q), xc, t3);
+                        }
+                        _mm256_store_ps((lam + j * 174752) + (up) * 32 + 0 + q, t0);
+                        _mm256_store_ps((lam + j * 174752) + (up) * 32 + 8 + q, t1);
+                        _mm256_store_ps((lam + j * 174752) + (up) * 32 + 16 + q, t2);
+                        _mm256_store_ps((lam + j * 174752) + (up) * 32 + 24 + q, t3);
                     }
-                    {
-                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 16 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 320 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 328 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 336 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 344 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 24 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 352 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 360 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 368 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 376 + q), xc, t3);
-                    }
-                    _mm256_store_ps((lam + j * 174752) + (up) * 32 + 0 + q, t0);
-                    _mm256_store_ps((lam + j * 174752) + (up) * 32 + 8 + q, t1);
-                    _mm256_store_ps((lam + j * 174752) + (up) * 32 + 16 + q, t2);
-                    _mm256_store_ps((lam + j * 174752) + (up) * 32 + 24 + q, t3);
                 }
             }
         }
         for (q = 0; q < 8; q += 8) /* the root */
         for (j = 0; j < nb; j++) {
-                __m256 t0 = _mm256_setzero_ps();
-                __m256 t1 = _mm256_setzero_ps();
-                __m256 t2 = _mm256_setzero_ps();
-                __m256 t3 = _mm256_setzero_ps();
-                {
-                    const __m256 xc = _mm256_load_ps((lam + j * 174752) + (0) * 32 + 0 + q);
-                    t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 128 + q), xc, t0);
-                    t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 136 + q), xc, t1);
-                    t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 144 + q), xc, t2);
-                    t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 152 + q), xc, t3);
-                }
-                {
-                    const __m256 xc = _mm256_load_ps((lam + j * 174752) + (0) * 32 + 8 + q);
-                    t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 160 + q), xc, t0);
-                    t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 168 + q), xc, t1);
-                    t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 176 + q), xc, t2);
-                    t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 184 + q), xc, t3);
-                }
-                {
-                    const __m256 xc = _mm256_load_ps((lam + j * 174752) + (0) * 32 + 16 + q);
-                    t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 192 + q), xc, t0);
-                    t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 200 + q), xc, t1);
-                    t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 208 + q), xc, t2);
-                    t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 216 + q), xc, t3);
-                }
-                {
-                    const __m256 xc = _mm256_load_ps((lam + j * 174752) + (0) * 32 + 24 + q);
-                    t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 224 + q), xc, t0);
-                    t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 232 + q), xc, t1);
-                    t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 240 + q), xc, t2);
-                    t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 248 + q), xc, t3);
-                }
-                _mm256_store_ps((lam + j * 174752) + (0) * 32 + 0 + q, t0);
-                _mm256_store_ps((lam + j * 174752) + (0) * 32 + 8 + q, t1);
-                _mm256_store_ps((lam + j * 174752) + (0) * 32 + 16 + q, t2);
-                _mm256_store_ps((lam + j * 174752) + (0) * 32 + 24 + q, t3);
+                    {
+                        __m256 t0 = _mm256_setzero_ps();
+                        __m256 t1 = _mm256_setzero_ps();
+                        __m256 t2 = _mm256_setzero_ps();
+                        __m256 t3 = _mm256_setzero_ps();
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (0) * 32 + 0 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 128 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 160 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 192 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 224 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (0) * 32 + 8 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 136 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 168 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 200 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 232 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (0) * 32 + 16 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 144 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 176 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 208 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 240 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (0) * 32 + 24 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 152 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 184 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 216 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 248 + q), xc, t3);
+                        }
+                        _mm256_store_ps((x + j * 174752) + (0) * 32 + 0 + q, t0);
+                        _mm256_store_ps((x + j * 174752) + (0) * 32 + 8 + q, t1);
+                        _mm256_store_ps((x + j * 174752) + (0) * 32 + 16 + q, t2);
+                        _mm256_store_ps((x + j * 174752) + (0) * 32 + 24 + q, t3);
+                    }
+                    {
+                        __m256 t0 = _mm256_setzero_ps();
+                        __m256 t1 = _mm256_setzero_ps();
+                        __m256 t2 = _mm256_setzero_ps();
+                        __m256 t3 = _mm256_setzero_ps();
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (0) * 32 + 0 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 128 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 136 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 144 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 152 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (0) * 32 + 8 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 160 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 168 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 176 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 184 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (0) * 32 + 16 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 192 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 200 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 208 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 216 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (0) * 32 + 24 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(f + 224 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(f + 232 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(f + 240 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(f + 248 + q), xc, t3);
+                        }
+                        _mm256_store_ps((lam + j * 174752) + (0) * 32 + 0 + q, t0);
+                        _mm256_store_ps((lam + j * 174752) + (0) * 32 + 8 + q, t1);
+                        _mm256_store_ps((lam + j * 174752) + (0) * 32 + 16 + q, t2);
+                        _mm256_store_ps((lam + j * 174752) + (0) * 32 + 24 + q, t3);
+                    }
         }
         for (l = 1, off = 1, cnt = 4; l <= 6; l++, off += cnt, cnt *= 4) /* down */
             for (v = off; v < off + cnt; v++) {
@@ -3701,70 +3619,138 @@ static int c_dense_k4_backward_group(const c_dense_k4_params *p, const float *u,
                 const size_t up = (v - 1) / 4;
                 for (q = 0; q < 8; q += 8)
                 for (j = 0; j < nb; j++) {
-                    __m256 t0 = _mm256_setzero_ps();
-                    __m256 t1 = _mm256_setzero_ps();
-                    __m256 t2 = _mm256_setzero_ps();
-                    __m256 t3 = _mm256_setzero_ps();
                     {
-                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 0 + q);
-                        t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 128 + q), xc, t0);
-                        t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 136 + q), xc, t1);
-                        t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 144 + q), xc, t2);
-                        t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 152 + q), xc, t3);
+                        __m256 t0 = _mm256_setzero_ps();
+                        __m256 t1 = _mm256_setzero_ps();
+                        __m256 t2 = _mm256_setzero_ps();
+                        __m256 t3 = _mm256_setzero_ps();
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 0 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 128 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 160 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 192 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 224 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 8 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 136 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 168 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 200 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 232 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 16 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 144 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 176 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 208 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 240 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (v) * 32 + 24 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 152 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 184 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 216 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 248 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (up) * 32 + 0 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 256 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 288 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 320 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 352 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (up) * 32 + 8 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 264 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 296 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 328 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 360 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (up) * 32 + 16 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 272 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 304 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 336 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 368 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((x + j * 174752) + (up) * 32 + 24 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 280 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 312 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 344 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 376 + q), xc, t3);
+                        }
+                        _mm256_store_ps((x + j * 174752) + (v) * 32 + 0 + q, t0);
+                        _mm256_store_ps((x + j * 174752) + (v) * 32 + 8 + q, t1);
+                        _mm256_store_ps((x + j * 174752) + (v) * 32 + 16 + q, t2);
+                        _mm256_store_ps((x + j * 174752) + (v) * 32 + 24 + q, t3);
                     }
                     {
-                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 8 + q);
-                        t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 160 + q), xc, t0);
-                        t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 168 + q), xc, t1);
-                        t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 176 + q), xc, t2);
-                        t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 184 + q), xc, t3);
+                        __m256 t0 = _mm256_setzero_ps();
+                        __m256 t1 = _mm256_setzero_ps();
+                        __m256 t2 = _mm256_setzero_ps();
+                        __m256 t3 = _mm256_setzero_ps();
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 0 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 128 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 136 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 144 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 152 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 8 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 160 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 168 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 176 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 184 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 16 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 192 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 200 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 208 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 216 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 24 + q);
+                            t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 224 + q), xc, t0);
+                            t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 232 + q), xc, t1);
+                            t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 240 + q), xc, t2);
+                            t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 248 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 0 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 0 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 8 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 16 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 24 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 8 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 32 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 40 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 48 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 56 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 16 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 64 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 72 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 80 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 88 + q), xc, t3);
+                        }
+                        {
+                            const __m256 xc = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 24 + q);
+                            t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 96 + q), xc, t0);
+                            t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 104 + q), xc, t1);
+                            t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 112 + q), xc, t2);
+                            t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 120 + q), xc, t3);
+                        }
+                        _mm256_store_ps((lam + j * 174752) + (v) * 32 + 0 + q, t0);
+                        _mm256_store_ps((lam + j * 174752) + (v) * 32 + 8 + q, t1);
+                        _mm256_store_ps((lam + j * 174752) + (v) * 32 + 16 + q, t2);
+                        _mm256_store_ps((lam + j * 174752) + (v) * 32 + 24 + q, t3);
                     }
-                    {
-                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 16 + q);
-                        t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 192 + q), xc, t0);
-                        t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 200 + q), xc, t1);
-                        t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 208 + q), xc, t2);
-                        t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 216 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (v) * 32 + 24 + q);
-                        t0 = _mm256_fmadd_ps(_mm256_load_ps(rv + 224 + q), xc, t0);
-                        t1 = _mm256_fmadd_ps(_mm256_load_ps(rv + 232 + q), xc, t1);
-                        t2 = _mm256_fmadd_ps(_mm256_load_ps(rv + 240 + q), xc, t2);
-                        t3 = _mm256_fmadd_ps(_mm256_load_ps(rv + 248 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 0 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 0 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 8 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 16 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 24 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 8 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 32 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 40 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 48 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 56 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 16 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 64 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 72 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 80 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 88 + q), xc, t3);
-                    }
-                    {
-                        const __m256 xc = _mm256_load_ps((lam + j * 174752) + (up) * 32 + 24 + q);
-                        t0 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 96 + q), xc, t0);
-                        t1 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 104 + q), xc, t1);
-                        t2 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 112 + q), xc, t2);
-                        t3 = _mm256_fnmadd_ps(_mm256_load_ps(rv + 120 + q), xc, t3);
-                    }
-                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 0 + q, t0);
-                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 8 + q, t1);
-                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 16 + q, t2);
-                    _mm256_store_ps((lam + j * 174752) + (v) * 32 + 24 + q, t3);
                 }
             }
         /* du = Bin . lam + D dy; the readout's gradients */
