@@ -3277,6 +3277,8 @@ static int c_dense_k4_factor(const c_dense_k4_params *p, size_t channels, size_t
     __m256 chk = _mm256_setzero_ps();
     size_t i, gi, q, e, off = 5461, cnt = 4096;
     int l;
+    float leaf_[400];
+    float *const leaf = (float *)(((uintptr_t)leaf_ + 63) & ~(uintptr_t)63);
     for (l = 6; l >= 0; l--, cnt /= 4) {
         off -= cnt;
         for (i = 0; i < cnt; i++) {
@@ -3288,7 +3290,7 @@ static int c_dense_k4_factor(const c_dense_k4_params *p, size_t channels, size_t
             for (gi = g0; gi < g1; gi++) {
                 float *const f = f0 + (gi - g0) * 2097024;
                 float *const rec = f + pv * 384;
-                float *const r = rec;
+                float *const r = l == 6 ? leaf : rec;
                 const size_t valid = c_dense_k4_group_lanes(lanes, gi);
                 const size_t x = (pv * lanes + gi * 8) * 16;
                 /* rows 2 KiB ahead where the groups of a vertex run on, else
@@ -3297,6 +3299,7 @@ static int c_dense_k4_factor(const c_dense_k4_params *p, size_t channels, size_t
                 const size_t ahead = g1 - g0 >= 4 ? 512 : 4 * lanes * 16;
                 if (gi + 1 < g1) /* the next group's record: its lines are far apart from this one's */
                     for (e = 0; e < 384; e += 16)
+                        if (l < 6) /* a leaf's record is streamed out, not read */
                         _mm_prefetch((const char *)(rec + 2097024 + e), _MM_HINT_T0);
                 if (l < 6) { /* S = A - the children's sum (in the S^-1 slot) */
                     c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r, ahead);
@@ -3319,9 +3322,17 @@ static int c_dense_k4_factor(const c_dense_k4_params *p, size_t channels, size_t
                     c_dense_k4_bmul(r, r + 256, f + parent * 384 + 128, q, 0, add, 1);
                     c_dense_k4_bmul(r + 128, r + 256, r + 256, q, 1, 0, 1); /* S^-1 B */
                 }
+                if (l == 6) {
+                    if ((uintptr_t)rec % 64 == 0) {
+                        for (e = 0; e < 384; e += 8)
+                            _mm256_stream_ps(rec + e, _mm256_load_ps(leaf + e));
+                    } else
+                    memcpy(rec, leaf, 384 * sizeof(float));
+                }
             }
         }
     }
+    _mm_sfence(); /* the streamed leaf records, before any thread reads them */
     return c_dense_k4_pivots(chk);
 }
 
