@@ -86,10 +86,10 @@ return function(plan, spec)
   -- split ran them 14-35% faster on an H100 (vertex k 16, N 16); at arity 4
   -- (138-170 registers, no spills) it ran them 10-13% slower.
   local SQ = (not plan.dense and NS >= 8 and NS % 4 == 0 and k * NS >= 128) and NS // 4 or 1
-  -- with the split, k_up_pair's groups are LTS lanes x k children x SQ
-  -- parts (at most 512 items)
+  -- k_up_pair's groups: LTS lanes x k children (LT lanes unsplit; with the
+  -- split, x SQ parts, at most 512 items)
   local LTS = LT
-  while LTS > 1 and LTS * k * SQ > 512 do LTS = LTS // 2 end
+  while SQ > 1 and LTS > 1 and LTS * k * SQ > 512 do LTS = LTS // 2 end
   y.gpu = {
     SQ = SQ, LTS = LTS,
     LT = LT, sh_pair = sh_pair, sh_leaves = sh_leaves, leaves = leaves,
