@@ -729,16 +729,17 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
 
 /* The adjoint at the leaves: a work-group per (parameter batch, vertex v of
  * level 4, 32 lanes), item (j, t) takes leaf j of v for lane t: x and
- * lambda, du and the leaf's gradients.  Each row reads v's x and lambda per
- * batch element (the group's other rows find them in the cache, where one
- * item walking the 4 leaves read them 4 times from memory);
- * the rows' partial sums of dBin, dCout, dD are added
+ * lambda, du and the leaf's gradients.  v's x and lambda are not stored by
+ * the way down (k_down, k_down_adj stop at level 3): per batch element
+ * the rows form them from v's q, q' and its parent's x, lambda, row j rows 2 of them
+ * (r = j + 4 rr), through local memory, and sum v's gradients for their
+ * rows; row 0 stores them.  The rows' partial sums of dBin, dCout, dD are added
  * in row order through local memory and row 0 stores them. */
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *u, __global const float *dy, __global float *du, __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,
-        ulong batch_, ulong channels_, __global float *ws, ulong xs, ulong ls, ulong part, ulong pio)
+        ulong batch_, ulong channels_, __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls, ulong part, ulong pio)
 {
-    __local gpu_tokens_1024_acc sh[544];
+    __local gpu_tokens_1024_acc sh[1024]; /* v's x, lambda [2][2][8] per batch element, the rows' partials, v's dA, dB, dC */
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));
     const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */
@@ -760,10 +761,45 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     gpu_tokens_1024_cload(Sc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
     gpu_tokens_1024_mm(M, Sc, Sic);
     gpu_tokens_1024_tr(Ht, M); /* the adjoint's (C S^-1)^T */
+    gpu_tokens_1024_acc vA[2][1] = {{0}}, vB[2][1] = {{0}}, vC[2][1] = {{0}}; /* v's gradients, this row's rows */
+    gpu_tokens_1024_acc hv[2][1], hw[2][1], xpo[2], lpo[2]; /* v's H, H' rows; the parent's x, lambda at them */
+    for (int rr = 0; rr < 2; rr++) {
+        const int r = j + 4 * rr < 8 ? j + 4 * rr : 7;
+        for (int c = 0; c < 1; c++) {
+            hv[rr][c] = (ws + hf + (pb * 341 + v) * 8 * lanes + lane)[(r * 1 + c) * lanes];
+            hw[rr][c] = (ws + hb + (pb * 341 + v) * 8 * lanes + lane)[(r * 1 + c) * lanes];
+        }
+    }
     for (size_t b = b0; b < b1; b++) {
         gpu_tokens_1024_acc xv[8], lv[8], e_[8], gg[8], x[8], lam[8];
-        gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
-        gpu_tokens_1024_sload(lv, ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
+        const int ob = (int)(b & 1) * 16; /* this batch element's buffer */
+        for (int rr = 0; rr < 2; rr++) { /* v's x and lambda at this row's rows */
+            const int r = j + 4 * rr;
+            if (r < 8) {
+                gpu_tokens_1024_acc xq = (ws + xs + (b * 341 + v) * 8 * lanes + lane)[r * lanes], lq = (ws + ls + (b * 341 + v) * 8 * lanes + lane)[r * lanes];
+                lpo[rr] = (ws + ls + (b * 341 + 21 + i / 4) * 8 * lanes + lane)[r * lanes];
+                xpo[rr] = (ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane)[r * lanes];
+                xq -= hv[rr][0] * xpo[rr];
+                lq -= hw[rr][0] * lpo[rr];
+                sh[(ob + r) * 32 + t] = xq;
+                sh[(ob + 8 + r) * 32 + t] = lq;
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int e = 0; e < 8; e++) {
+            xv[e] = sh[(ob + e) * 32 + t];
+            lv[e] = sh[(ob + 8 + e) * 32 + t];
+        }
+        for (int rr = 0; rr < 2; rr++) { /* v's gradients at this row's rows */
+            const int r = j + 4 * rr;
+            if (r < 8) {
+                const gpu_tokens_1024_acc lr = sh[(ob + 8 + r) * 32 + t];
+                const gpu_tokens_1024_acc xr = sh[(ob + r) * 32 + t];
+                vA[rr][0] -= lr * xr;
+                vB[rr][0] -= lr * xpo[rr];
+                vC[rr][0] -= lpo[rr] * xr;
+            }
+        }
         const gpu_tokens_1024_acc uc = *(u + ((b * 1024 + tc) * lanes + lane) * 1), dc = *(dy + ((b * 1024 + tc) * lanes + lane) * 1);
         gpu_tokens_1024_acc r = Dh * dc;
         for (int e = 0; e < 8; e++) {
@@ -791,6 +827,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         gpu_tokens_1024_bstore(gB + (c * lanes + lane) * 8, gB_);
         gpu_tokens_1024_bstore(gC + (c * lanes + lane) * 8, gC_);
     }
+    barrier(CLK_LOCAL_MEM_FENCE); /* every row is done with v's states */
     for (int row = 0; row < 4; row++) { /* row 0's partials, then row 1's added, ... */
         if (j == row) {
             for (int e = 0; e < 8; e++)
@@ -813,6 +850,27 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
             gpu_tokens_1024_sstore(o + 8 * lanes, lanes, pCout, 8);
             o[16 * lanes] = (float)pD;
         }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE); /* v's gradients through local memory */
+    for (int rr = 0; rr < 2; rr++) {
+        const int r = j + 4 * rr;
+        if (r < 8)
+            for (int c = 0; c < 1; c++) {
+                sh[(r * 1 + c) * 32 + t] = vA[rr][c];
+                sh[(8 + r * 1 + c) * 32 + t] = vB[rr][c];
+                sh[(16 + r * 1 + c) * 32 + t] = vC[rr][c];
+            }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (j == 0 && live) {
+        for (int e = 0; e < 8; e++) {
+            gA_[e] = sh[(e) * 32 + t];
+            gB_[e] = sh[(8 + e) * 32 + t];
+            gC_[e] = sh[(16 + e) * 32 + t];
+        }
+        gpu_tokens_1024_bstore(gA + (v * lanes + lane) * 8, gA_);
+        gpu_tokens_1024_bstore(gB + (v * lanes + lane) * 8, gB_);
+        gpu_tokens_1024_bstore(gC + (v * lanes + lane) * 8, gC_);
     }
     if (bad && live)
         gpu_tokens_1024_FAIL(ws, 2);

@@ -704,16 +704,17 @@ static const char *const ocl_none_k4_cl_source[] = {
     "\n",
     "/* The adjoint at the leaves: a work-group per (parameter batch, vertex v of\n",
     " * level 5, 32 lanes), item (j, t) takes leaf j of v for lane t: x and\n",
-    " * lambda, du and the leaf's gradients.  Each row reads v's x and lambda per\n",
-    " * batch element (the group's other rows find them in the cache, where one\n",
-    " * item walking the 4 leaves read them 4 times from memory);\n",
-    " * the rows' partial sums of dA, dB, dC are added\n",
+    " * lambda, du and the leaf's gradients.  v's x and lambda are not stored by\n",
+    " * the way down (k_down, k_down_adj stop at level 4): per batch element\n",
+    " * the rows form them from v's q, q' and its parent's x, lambda, row j one state row\n",
+    " * (r = j + 4 rr), through local memory, and sum v's gradients for their\n",
+    " * rows; row 0 stores them.  The rows' partial sums of dA, dB, dC are added\n",
     " * in row order through local memory and row 0 stores them. */\n",
     "__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_none_k4_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,\n",
     "        __global const float *u, __global const float *dy, __global float *du, __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,\n",
-    "        ulong batch_, ulong channels_, __global float *ws, ulong xs, ulong ls, ulong part, ulong pio)\n",
+    "        ulong batch_, ulong channels_, __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls, ulong part, ulong pio)\n",
     "{\n",
-    "    __local ocl_none_k4_acc sh[96];\n",
+    "    __local ocl_none_k4_acc sh[128]; /* v's x, lambda [2][2][1] per batch element, the rows' partials, v's dA, dB, dC */\n",
     "    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels * 16;\n",
     "    const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));\n",
     "    const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */\n",
@@ -732,10 +733,45 @@ static const char *const ocl_none_k4_cl_source[] = {
     "    ocl_none_k4_cload(Sc, B + ((6) * lanes + lane) * 1, C + ((6) * lanes + lane) * 1);\n",
     "    ocl_none_k4_mm(M, Sc, Sic);\n",
     "    ocl_none_k4_tr(Ht, M); /* the adjoint's (C S^-1)^T */\n",
+    "    ocl_none_k4_acc vA[1][1] = {{0}}, vB[1][1] = {{0}}, vC[1][1] = {{0}}; /* v's gradients, this row's rows */\n",
+    "    ocl_none_k4_acc hv[1][1], hw[1][1], xpo[1], lpo[1]; /* v's H, H' rows; the parent's x, lambda at them */\n",
+    "    for (int rr = 0; rr < 1; rr++) {\n",
+    "        const int r = j + 4 * rr < 1 ? j + 4 * rr : 0;\n",
+    "        for (int c = 0; c < 1; c++) {\n",
+    "            hv[rr][c] = (ws + hf + (pb * 1365 + v) * 1 * lanes + lane)[(r * 1 + c) * lanes];\n",
+    "            hw[rr][c] = (ws + hb + (pb * 1365 + v) * 1 * lanes + lane)[(r * 1 + c) * lanes];\n",
+    "        }\n",
+    "    }\n",
     "    for (size_t b = b0; b < b1; b++) {\n",
     "        ocl_none_k4_acc xv[1], lv[1], e_[1], gg[1], x[1], lam[1];\n",
-    "        ocl_none_k4_sload(xv, ws + xs + (b * 1365 + v) * 1 * lanes + lane, lanes, 1);\n",
-    "        ocl_none_k4_sload(lv, ws + ls + (b * 1365 + v) * 1 * lanes + lane, lanes, 1);\n",
+    "        const int ob = (int)(b & 1) * 2; /* this batch element's buffer */\n",
+    "        for (int rr = 0; rr < 1; rr++) { /* v's x and lambda at this row's rows */\n",
+    "            const int r = j + 4 * rr;\n",
+    "            if (r < 1) {\n",
+    "                ocl_none_k4_acc xq = (ws + xs + (b * 1365 + v) * 1 * lanes + lane)[r * lanes], lq = (ws + ls + (b * 1365 + v) * 1 * lanes + lane)[r * lanes];\n",
+    "                lpo[rr] = (ws + ls + (b * 1365 + 85 + i / 4) * 1 * lanes + lane)[r * lanes];\n",
+    "                xpo[rr] = (ws + xs + (b * 1365 + 85 + i / 4) * 1 * lanes + lane)[r * lanes];\n",
+    "                xq -= hv[rr][0] * xpo[rr];\n",
+    "                lq -= hw[rr][0] * lpo[rr];\n",
+    "                sh[(ob + r) * 32 + t] = xq;\n",
+    "                sh[(ob + 1 + r) * 32 + t] = lq;\n",
+    "            }\n",
+    "        }\n",
+    "        barrier(CLK_LOCAL_MEM_FENCE);\n",
+    "        for (int e = 0; e < 1; e++) {\n",
+    "            xv[e] = sh[(ob + e) * 32 + t];\n",
+    "            lv[e] = sh[(ob + 1 + e) * 32 + t];\n",
+    "        }\n",
+    "        for (int rr = 0; rr < 1; rr++) { /* v's gradients at this row's rows */\n",
+    "            const int r = j + 4 * rr;\n",
+    "            if (r < 1) {\n",
+    "                const ocl_none_k4_acc lr = sh[(ob + 1 + r) * 32 + t];\n",
+    "                const ocl_none_k4_acc xr = sh[(ob + r) * 32 + t];\n",
+    "                vA[rr][0] -= lr * xr;\n",
+    "                vB[rr][0] -= lr * xpo[rr];\n",
+    "                vC[rr][0] -= lpo[rr] * xr;\n",
+    "            }\n",
+    "        }\n",
     "        ocl_none_k4_ioload(e_, u + ((b * 4096 + tc) * lanes + lane) * 1);\n",
     "        ocl_none_k4_ioload(gg, dy + ((b * 4096 + tc) * lanes + lane) * 1);\n",
     "        ocl_none_k4_mv(x, Sic, e_);\n",
@@ -748,6 +784,7 @@ static const char *const ocl_none_k4_cl_source[] = {
     "        ocl_none_k4_outer_sub(gB_, lam, xv);\n",
     "        ocl_none_k4_outer_sub(gC_, lv, x);\n",
     "    }\n",
+    "    barrier(CLK_LOCAL_MEM_FENCE); /* every row is done with v's states */\n",
     "    for (int row = 0; row < 4; row++) { /* row 0's partials, then row 1's added, ... */\n",
     "        if (j == row) {\n",
     "            for (int e = 0; e < 1; e++)\n",
@@ -769,6 +806,27 @@ static const char *const ocl_none_k4_cl_source[] = {
     "        ocl_none_k4_sstore(ws + part + (((1365 + i) * 3 + 0) * 1) * lanes + lane, lanes, gA_, 1);\n",
     "        ocl_none_k4_sstore(ws + part + (((1365 + i) * 3 + 1) * 1) * lanes + lane, lanes, gB_, 1);\n",
     "        ocl_none_k4_sstore(ws + part + (((1365 + i) * 3 + 2) * 1) * lanes + lane, lanes, gC_, 1);\n",
+    "    }\n",
+    "    barrier(CLK_LOCAL_MEM_FENCE); /* v's gradients through local memory */\n",
+    "    for (int rr = 0; rr < 1; rr++) {\n",
+    "        const int r = j + 4 * rr;\n",
+    "        if (r < 1)\n",
+    "            for (int c = 0; c < 1; c++) {\n",
+    "                sh[(r * 1 + c) * 32 + t] = vA[rr][c];\n",
+    "                sh[(1 + r * 1 + c) * 32 + t] = vB[rr][c];\n",
+    "                sh[(2 + r * 1 + c) * 32 + t] = vC[rr][c];\n",
+    "            }\n",
+    "    }\n",
+    "    barrier(CLK_LOCAL_MEM_FENCE);\n",
+    "    if (j == 0 && live) {\n",
+    "        for (int e = 0; e < 1; e++) {\n",
+    "            gA_[e] = sh[(e) * 32 + t];\n",
+    "            gB_[e] = sh[(1 + e) * 32 + t];\n",
+    "            gC_[e] = sh[(2 + e) * 32 + t];\n",
+    "        }\n",
+    "        ocl_none_k4_sstore(ws + part + (((v) * 3 + 0) * 1) * lanes + lane, lanes, gA_, 1);\n",
+    "        ocl_none_k4_sstore(ws + part + (((v) * 3 + 1) * 1) * lanes + lane, lanes, gB_, 1);\n",
+    "        ocl_none_k4_sstore(ws + part + (((v) * 3 + 2) * 1) * lanes + lane, lanes, gC_, 1);\n",
     "    }\n",
     "    if (bad && live)\n",
     "        ocl_none_k4_FAIL(ws, 2);\n",
@@ -1046,16 +1104,18 @@ int ocl_none_k4_cl_backward(cl_command_queue queue, const ocl_none_k4_cl_params 
             "ocl_none_k4", &program);
     if (rc == 0)
         rc = myogen_cl_status_begin(queue, workspace);
-    /* the forward solve keeps x at the internal vertices, the adjoint's
-     * way down gives lambda and the gradients, the leaves last */
+    /* the forward solve keeps x at the internal vertices above level 5,
+     * the adjoint's way down gives lambda and the gradients there; the
+     * leaves' kernel takes level 5's step down (x and lambda from its
+     * q, q') and gradients, then the leaves' */
     if (rc == 0)
         rc = ocl_none_k4_cl_up(queue, program, p, u, batch, channels, workspace, hf, xs, 0, 0, 0, 5);
     if (rc == 0)
-        rc = ocl_none_k4_cl_down(queue, program, NULL, 6, batch, channels, workspace, hf, xs, 0, 0, 0);
+        rc = ocl_none_k4_cl_down(queue, program, NULL, 5, batch, channels, workspace, hf, xs, 0, 0, 0);
     if (rc == 0)
         rc = ocl_none_k4_cl_up(queue, program, p, dy, batch, channels, workspace, hf, xs, hb, ls, 1, 5);
     if (rc == 0)
-        rc = ocl_none_k4_cl_down(queue, program, g, 6, batch, channels, workspace, hf, xs, hb, ls, part);
+        rc = ocl_none_k4_cl_down(queue, program, g, 5, batch, channels, workspace, hf, xs, hb, ls, part);
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->A), MYOGEN_CL_ARG(p->B),
             MYOGEN_CL_ARG(p->C), MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout),
@@ -1063,7 +1123,8 @@ int ocl_none_k4_cl_backward(cl_command_queue queue, const ocl_none_k4_cl_params 
             MYOGEN_CL_ARG(g->A), MYOGEN_CL_ARG(g->B), MYOGEN_CL_ARG(g->C),
             MYOGEN_CL_ARG(g->Bin), MYOGEN_CL_ARG(g->Cout), MYOGEN_CL_ARG(g->D),
             MYOGEN_CL_ARG(batch_), MYOGEN_CL_ARG(channels_), MYOGEN_CL_ARG(workspace),
-            MYOGEN_CL_ARG(xs), MYOGEN_CL_ARG(ls), MYOGEN_CL_ARG(part), MYOGEN_CL_ARG(pio) };
+            MYOGEN_CL_ARG(hf), MYOGEN_CL_ARG(xs), MYOGEN_CL_ARG(hb), MYOGEN_CL_ARG(ls),
+            MYOGEN_CL_ARG(part), MYOGEN_CL_ARG(pio) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_none_k4_k_leaves_adj",
                 ocl_none_k4_tile_groups(5, batch, channels, 32), 128,
                 sizeof args / sizeof args[0], args);

@@ -970,16 +970,17 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     "\n",
     "/* The adjoint at the leaves: a work-group per (parameter batch, vertex v of\n",
     " * level 2, 16 lanes), item (j, t) takes leaf j of v for lane t: x and\n",
-    " * lambda, du and the leaf's gradients.  Each row reads v's x and lambda per\n",
-    " * batch element (the group's other rows find them in the cache, where one\n",
-    " * item walking the 16 leaves read them 16 times from memory);\n",
-    " * the rows' partial sums of dBin, dCout, dD are added\n",
+    " * lambda, du and the leaf's gradients.  v's x and lambda are not stored by\n",
+    " * the way down (k_down, k_down_adj stop at level 1): per batch element\n",
+    " * the rows form them from v's q, q' and its parent's x, lambda, row j one state row\n",
+    " * (r = j + 16 rr), through local memory, and sum v's gradients for their\n",
+    " * rows; row 0 stores them.  The rows' partial sums of dBin, dCout, dD are added\n",
     " * in row order through local memory and row 0 stores them. */\n",
     "__kernel __attribute__((reqd_work_group_size(256, 1, 1))) void ocl_vertex_k16_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,\n",
     "        __global const float *u, __global const float *dy, __global float *du, __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,\n",
-    "        ulong batch_, ulong channels_, __global float *ws, ulong xs, ulong ls, ulong part, ulong pio)\n",
+    "        ulong batch_, ulong channels_, __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls, ulong part, ulong pio)\n",
     "{\n",
-    "    __local ocl_vertex_k16_acc sh[528];\n",
+    "    __local ocl_vertex_k16_acc sh[1024]; /* v's x, lambda [2][2][16] per batch element, the rows' partials, v's dA, dB, dC */\n",
     "    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;\n",
     "    const size_t tiles = (lanes + 15) / 16, grp = ((size_t)get_group_id(0));\n",
     "    const int t = ((int)get_local_id(0)) % 16, j = ((int)get_local_id(0)) / 16; /* lane in the tile, child */\n",
@@ -1001,10 +1002,45 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     "    ocl_vertex_k16_cload(Sc, B + (c * lanes + lane) * 16, C + (c * lanes + lane) * 16);\n",
     "    ocl_vertex_k16_mm(M, Sc, Sic);\n",
     "    ocl_vertex_k16_tr(Ht, M); /* the adjoint's (C S^-1)^T */\n",
+    "    ocl_vertex_k16_acc vA[1][1] = {{0}}, vB[1][1] = {{0}}, vC[1][1] = {{0}}; /* v's gradients, this row's rows */\n",
+    "    ocl_vertex_k16_acc hv[1][1], hw[1][1], xpo[1], lpo[1]; /* v's H, H' rows; the parent's x, lambda at them */\n",
+    "    for (int rr = 0; rr < 1; rr++) {\n",
+    "        const int r = j + 16 * rr < 16 ? j + 16 * rr : 15;\n",
+    "        for (int c = 0; c < 1; c++) {\n",
+    "            hv[rr][c] = (ws + hf + (pb * 273 + v) * 16 * lanes + lane)[(r * 1 + c) * lanes];\n",
+    "            hw[rr][c] = (ws + hb + (pb * 273 + v) * 16 * lanes + lane)[(r * 1 + c) * lanes];\n",
+    "        }\n",
+    "    }\n",
     "    for (size_t b = b0; b < b1; b++) {\n",
     "        ocl_vertex_k16_acc xv[16], lv[16], e_[16], gg[16], x[16], lam[16];\n",
-    "        ocl_vertex_k16_sload(xv, ws + xs + (b * 273 + v) * 16 * lanes + lane, lanes, 16);\n",
-    "        ocl_vertex_k16_sload(lv, ws + ls + (b * 273 + v) * 16 * lanes + lane, lanes, 16);\n",
+    "        const int ob = (int)(b & 1) * 32; /* this batch element's buffer */\n",
+    "        for (int rr = 0; rr < 1; rr++) { /* v's x and lambda at this row's rows */\n",
+    "            const int r = j + 16 * rr;\n",
+    "            if (r < 16) {\n",
+    "                ocl_vertex_k16_acc xq = (ws + xs + (b * 273 + v) * 16 * lanes + lane)[r * lanes], lq = (ws + ls + (b * 273 + v) * 16 * lanes + lane)[r * lanes];\n",
+    "                lpo[rr] = (ws + ls + (b * 273 + 1 + i / 16) * 16 * lanes + lane)[r * lanes];\n",
+    "                xpo[rr] = (ws + xs + (b * 273 + 1 + i / 16) * 16 * lanes + lane)[r * lanes];\n",
+    "                xq -= hv[rr][0] * xpo[rr];\n",
+    "                lq -= hw[rr][0] * lpo[rr];\n",
+    "                sh[(ob + r) * 16 + t] = xq;\n",
+    "                sh[(ob + 16 + r) * 16 + t] = lq;\n",
+    "            }\n",
+    "        }\n",
+    "        barrier(CLK_LOCAL_MEM_FENCE);\n",
+    "        for (int e = 0; e < 16; e++) {\n",
+    "            xv[e] = sh[(ob + e) * 16 + t];\n",
+    "            lv[e] = sh[(ob + 16 + e) * 16 + t];\n",
+    "        }\n",
+    "        for (int rr = 0; rr < 1; rr++) { /* v's gradients at this row's rows */\n",
+    "            const int r = j + 16 * rr;\n",
+    "            if (r < 16) {\n",
+    "                const ocl_vertex_k16_acc lr = sh[(ob + 16 + r) * 16 + t];\n",
+    "                const ocl_vertex_k16_acc xr = sh[(ob + r) * 16 + t];\n",
+    "                vA[rr][0] -= lr * xr;\n",
+    "                vB[rr][0] -= lr * xpo[rr];\n",
+    "                vC[rr][0] -= lpo[rr] * xr;\n",
+    "            }\n",
+    "        }\n",
     "        const ocl_vertex_k16_acc uc = *(u + ((b * 4096 + tc) * lanes + lane) * 1), dc = *(dy + ((b * 4096 + tc) * lanes + lane) * 1);\n",
     "        ocl_vertex_k16_acc r = Dh * dc;\n",
     "        for (int e = 0; e < 16; e++) {\n",
@@ -1032,6 +1068,7 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     "        ocl_vertex_k16_bstore(gB + (c * lanes + lane) * 16, gB_);\n",
     "        ocl_vertex_k16_bstore(gC + (c * lanes + lane) * 16, gC_);\n",
     "    }\n",
+    "    barrier(CLK_LOCAL_MEM_FENCE); /* every row is done with v's states */\n",
     "    for (int row = 0; row < 16; row++) { /* row 0's partials, then row 1's added, ... */\n",
     "        if (j == row) {\n",
     "            for (int e = 0; e < 16; e++)\n",
@@ -1054,6 +1091,27 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     "            ocl_vertex_k16_sstore(o + 16 * lanes, lanes, pCout, 16);\n",
     "            o[32 * lanes] = (float)pD;\n",
     "        }\n",
+    "    }\n",
+    "    barrier(CLK_LOCAL_MEM_FENCE); /* v's gradients through local memory */\n",
+    "    for (int rr = 0; rr < 1; rr++) {\n",
+    "        const int r = j + 16 * rr;\n",
+    "        if (r < 16)\n",
+    "            for (int c = 0; c < 1; c++) {\n",
+    "                sh[(r * 1 + c) * 16 + t] = vA[rr][c];\n",
+    "                sh[(16 + r * 1 + c) * 16 + t] = vB[rr][c];\n",
+    "                sh[(32 + r * 1 + c) * 16 + t] = vC[rr][c];\n",
+    "            }\n",
+    "    }\n",
+    "    barrier(CLK_LOCAL_MEM_FENCE);\n",
+    "    if (j == 0 && live) {\n",
+    "        for (int e = 0; e < 16; e++) {\n",
+    "            gA_[e] = sh[(e) * 16 + t];\n",
+    "            gB_[e] = sh[(16 + e) * 16 + t];\n",
+    "            gC_[e] = sh[(32 + e) * 16 + t];\n",
+    "        }\n",
+    "        ocl_vertex_k16_bstore(gA + (v * lanes + lane) * 16, gA_);\n",
+    "        ocl_vertex_k16_bstore(gB + (v * lanes + lane) * 16, gB_);\n",
+    "        ocl_vertex_k16_bstore(gC + (v * lanes + lane) * 16, gC_);\n",
     "    }\n",
     "    if (bad && live)\n",
     "        ocl_vertex_k16_FAIL(ws, 2);\n",
@@ -1331,16 +1389,18 @@ int ocl_vertex_k16_cl_backward(cl_command_queue queue, const ocl_vertex_k16_cl_p
             "ocl_vertex_k16", &program);
     if (rc == 0)
         rc = myogen_cl_status_begin(queue, workspace);
-    /* the forward solve keeps x at the internal vertices, the adjoint's
-     * way down gives lambda and the gradients, the leaves last */
+    /* the forward solve keeps x at the internal vertices above level 2,
+     * the adjoint's way down gives lambda and the gradients there; the
+     * leaves' kernel takes level 2's step down (x and lambda from its
+     * q, q') and gradients, then the leaves' */
     if (rc == 0)
         rc = ocl_vertex_k16_cl_up(queue, program, p, u, batch, channels, workspace, hf, xs, 0, 0, 0, 2);
     if (rc == 0)
-        rc = ocl_vertex_k16_cl_down(queue, program, NULL, 3, batch, channels, workspace, hf, xs, 0, 0, 0);
+        rc = ocl_vertex_k16_cl_down(queue, program, NULL, 2, batch, channels, workspace, hf, xs, 0, 0, 0);
     if (rc == 0)
         rc = ocl_vertex_k16_cl_up(queue, program, p, dy, batch, channels, workspace, hf, xs, hb, ls, 1, 2);
     if (rc == 0)
-        rc = ocl_vertex_k16_cl_down(queue, program, g, 3, batch, channels, workspace, hf, xs, hb, ls, part);
+        rc = ocl_vertex_k16_cl_down(queue, program, g, 2, batch, channels, workspace, hf, xs, hb, ls, part);
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->A), MYOGEN_CL_ARG(p->B),
             MYOGEN_CL_ARG(p->C), MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout),
@@ -1348,7 +1408,8 @@ int ocl_vertex_k16_cl_backward(cl_command_queue queue, const ocl_vertex_k16_cl_p
             MYOGEN_CL_ARG(g->A), MYOGEN_CL_ARG(g->B), MYOGEN_CL_ARG(g->C),
             MYOGEN_CL_ARG(g->Bin), MYOGEN_CL_ARG(g->Cout), MYOGEN_CL_ARG(g->D),
             MYOGEN_CL_ARG(batch_), MYOGEN_CL_ARG(channels_), MYOGEN_CL_ARG(workspace),
-            MYOGEN_CL_ARG(xs), MYOGEN_CL_ARG(ls), MYOGEN_CL_ARG(part), MYOGEN_CL_ARG(pio) };
+            MYOGEN_CL_ARG(hf), MYOGEN_CL_ARG(xs), MYOGEN_CL_ARG(hb), MYOGEN_CL_ARG(ls),
+            MYOGEN_CL_ARG(part), MYOGEN_CL_ARG(pio) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_vertex_k16_k_leaves_adj",
                 ocl_vertex_k16_tile_groups(2, batch, channels, 16), 256,
                 sizeof args / sizeof args[0], args);

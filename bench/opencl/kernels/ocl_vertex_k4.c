@@ -744,16 +744,17 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "\n",
     "/* The adjoint at the leaves: a work-group per (parameter batch, vertex v of\n",
     " * level 5, 32 lanes), item (j, t) takes leaf j of v for lane t: x and\n",
-    " * lambda, du and the leaf's gradients.  Each row reads v's x and lambda per\n",
-    " * batch element (the group's other rows find them in the cache, where one\n",
-    " * item walking the 4 leaves read them 4 times from memory);\n",
-    " * the rows' partial sums of dBin, dCout, dD are added\n",
+    " * lambda, du and the leaf's gradients.  v's x and lambda are not stored by\n",
+    " * the way down (k_down, k_down_adj stop at level 4): per batch element\n",
+    " * the rows form them from v's q, q' and its parent's x, lambda, row j rows 4 of them\n",
+    " * (r = j + 4 rr), through local memory, and sum v's gradients for their\n",
+    " * rows; row 0 stores them.  The rows' partial sums of dBin, dCout, dD are added\n",
     " * in row order through local memory and row 0 stores them. */\n",
     "__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void ocl_vertex_k4_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,\n",
     "        __global const float *u, __global const float *dy, __global float *du, __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,\n",
-    "        ulong batch_, ulong channels_, __global float *ws, ulong xs, ulong ls, ulong part, ulong pio)\n",
+    "        ulong batch_, ulong channels_, __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls, ulong part, ulong pio)\n",
     "{\n",
-    "    __local ocl_vertex_k4_acc sh[1056];\n",
+    "    __local ocl_vertex_k4_acc sh[2048]; /* v's x, lambda [2][2][16] per batch element, the rows' partials, v's dA, dB, dC */\n",
     "    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;\n",
     "    const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));\n",
     "    const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */\n",
@@ -775,10 +776,45 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "    ocl_vertex_k4_cload(Sc, B + (c * lanes + lane) * 16, C + (c * lanes + lane) * 16);\n",
     "    ocl_vertex_k4_mm(M, Sc, Sic);\n",
     "    ocl_vertex_k4_tr(Ht, M); /* the adjoint's (C S^-1)^T */\n",
+    "    ocl_vertex_k4_acc vA[4][1] = {{0}}, vB[4][1] = {{0}}, vC[4][1] = {{0}}; /* v's gradients, this row's rows */\n",
+    "    ocl_vertex_k4_acc hv[4][1], hw[4][1], xpo[4], lpo[4]; /* v's H, H' rows; the parent's x, lambda at them */\n",
+    "    for (int rr = 0; rr < 4; rr++) {\n",
+    "        const int r = j + 4 * rr < 16 ? j + 4 * rr : 15;\n",
+    "        for (int c = 0; c < 1; c++) {\n",
+    "            hv[rr][c] = (ws + hf + (pb * 1365 + v) * 16 * lanes + lane)[(r * 1 + c) * lanes];\n",
+    "            hw[rr][c] = (ws + hb + (pb * 1365 + v) * 16 * lanes + lane)[(r * 1 + c) * lanes];\n",
+    "        }\n",
+    "    }\n",
     "    for (size_t b = b0; b < b1; b++) {\n",
     "        ocl_vertex_k4_acc xv[16], lv[16], e_[16], gg[16], x[16], lam[16];\n",
-    "        ocl_vertex_k4_sload(xv, ws + xs + (b * 1365 + v) * 16 * lanes + lane, lanes, 16);\n",
-    "        ocl_vertex_k4_sload(lv, ws + ls + (b * 1365 + v) * 16 * lanes + lane, lanes, 16);\n",
+    "        const int ob = (int)(b & 1) * 32; /* this batch element's buffer */\n",
+    "        for (int rr = 0; rr < 4; rr++) { /* v's x and lambda at this row's rows */\n",
+    "            const int r = j + 4 * rr;\n",
+    "            if (r < 16) {\n",
+    "                ocl_vertex_k4_acc xq = (ws + xs + (b * 1365 + v) * 16 * lanes + lane)[r * lanes], lq = (ws + ls + (b * 1365 + v) * 16 * lanes + lane)[r * lanes];\n",
+    "                lpo[rr] = (ws + ls + (b * 1365 + 85 + i / 4) * 16 * lanes + lane)[r * lanes];\n",
+    "                xpo[rr] = (ws + xs + (b * 1365 + 85 + i / 4) * 16 * lanes + lane)[r * lanes];\n",
+    "                xq -= hv[rr][0] * xpo[rr];\n",
+    "                lq -= hw[rr][0] * lpo[rr];\n",
+    "                sh[(ob + r) * 32 + t] = xq;\n",
+    "                sh[(ob + 16 + r) * 32 + t] = lq;\n",
+    "            }\n",
+    "        }\n",
+    "        barrier(CLK_LOCAL_MEM_FENCE);\n",
+    "        for (int e = 0; e < 16; e++) {\n",
+    "            xv[e] = sh[(ob + e) * 32 + t];\n",
+    "            lv[e] = sh[(ob + 16 + e) * 32 + t];\n",
+    "        }\n",
+    "        for (int rr = 0; rr < 4; rr++) { /* v's gradients at this row's rows */\n",
+    "            const int r = j + 4 * rr;\n",
+    "            if (r < 16) {\n",
+    "                const ocl_vertex_k4_acc lr = sh[(ob + 16 + r) * 32 + t];\n",
+    "                const ocl_vertex_k4_acc xr = sh[(ob + r) * 32 + t];\n",
+    "                vA[rr][0] -= lr * xr;\n",
+    "                vB[rr][0] -= lr * xpo[rr];\n",
+    "                vC[rr][0] -= lpo[rr] * xr;\n",
+    "            }\n",
+    "        }\n",
     "        const ocl_vertex_k4_acc uc = *(u + ((b * 4096 + tc) * lanes + lane) * 1), dc = *(dy + ((b * 4096 + tc) * lanes + lane) * 1);\n",
     "        ocl_vertex_k4_acc r = Dh * dc;\n",
     "        for (int e = 0; e < 16; e++) {\n",
@@ -806,6 +842,7 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "        ocl_vertex_k4_bstore(gB + (c * lanes + lane) * 16, gB_);\n",
     "        ocl_vertex_k4_bstore(gC + (c * lanes + lane) * 16, gC_);\n",
     "    }\n",
+    "    barrier(CLK_LOCAL_MEM_FENCE); /* every row is done with v's states */\n",
     "    for (int row = 0; row < 4; row++) { /* row 0's partials, then row 1's added, ... */\n",
     "        if (j == row) {\n",
     "            for (int e = 0; e < 16; e++)\n",
@@ -828,6 +865,27 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "            ocl_vertex_k4_sstore(o + 16 * lanes, lanes, pCout, 16);\n",
     "            o[32 * lanes] = (float)pD;\n",
     "        }\n",
+    "    }\n",
+    "    barrier(CLK_LOCAL_MEM_FENCE); /* v's gradients through local memory */\n",
+    "    for (int rr = 0; rr < 4; rr++) {\n",
+    "        const int r = j + 4 * rr;\n",
+    "        if (r < 16)\n",
+    "            for (int c = 0; c < 1; c++) {\n",
+    "                sh[(r * 1 + c) * 32 + t] = vA[rr][c];\n",
+    "                sh[(16 + r * 1 + c) * 32 + t] = vB[rr][c];\n",
+    "                sh[(32 + r * 1 + c) * 32 + t] = vC[rr][c];\n",
+    "            }\n",
+    "    }\n",
+    "    barrier(CLK_LOCAL_MEM_FENCE);\n",
+    "    if (j == 0 && live) {\n",
+    "        for (int e = 0; e < 16; e++) {\n",
+    "            gA_[e] = sh[(e) * 32 + t];\n",
+    "            gB_[e] = sh[(16 + e) * 32 + t];\n",
+    "            gC_[e] = sh[(32 + e) * 32 + t];\n",
+    "        }\n",
+    "        ocl_vertex_k4_bstore(gA + (v * lanes + lane) * 16, gA_);\n",
+    "        ocl_vertex_k4_bstore(gB + (v * lanes + lane) * 16, gB_);\n",
+    "        ocl_vertex_k4_bstore(gC + (v * lanes + lane) * 16, gC_);\n",
     "    }\n",
     "    if (bad && live)\n",
     "        ocl_vertex_k4_FAIL(ws, 2);\n",
@@ -1105,16 +1163,18 @@ int ocl_vertex_k4_cl_backward(cl_command_queue queue, const ocl_vertex_k4_cl_par
             "ocl_vertex_k4", &program);
     if (rc == 0)
         rc = myogen_cl_status_begin(queue, workspace);
-    /* the forward solve keeps x at the internal vertices, the adjoint's
-     * way down gives lambda and the gradients, the leaves last */
+    /* the forward solve keeps x at the internal vertices above level 5,
+     * the adjoint's way down gives lambda and the gradients there; the
+     * leaves' kernel takes level 5's step down (x and lambda from its
+     * q, q') and gradients, then the leaves' */
     if (rc == 0)
         rc = ocl_vertex_k4_cl_up(queue, program, p, u, batch, channels, workspace, hf, xs, 0, 0, 0, 5);
     if (rc == 0)
-        rc = ocl_vertex_k4_cl_down(queue, program, NULL, 6, batch, channels, workspace, hf, xs, 0, 0, 0);
+        rc = ocl_vertex_k4_cl_down(queue, program, NULL, 5, batch, channels, workspace, hf, xs, 0, 0, 0);
     if (rc == 0)
         rc = ocl_vertex_k4_cl_up(queue, program, p, dy, batch, channels, workspace, hf, xs, hb, ls, 1, 5);
     if (rc == 0)
-        rc = ocl_vertex_k4_cl_down(queue, program, g, 6, batch, channels, workspace, hf, xs, hb, ls, part);
+        rc = ocl_vertex_k4_cl_down(queue, program, g, 5, batch, channels, workspace, hf, xs, hb, ls, part);
     if (rc == 0) {
         const myogen_cl_arg args[] = { MYOGEN_CL_ARG(p->A), MYOGEN_CL_ARG(p->B),
             MYOGEN_CL_ARG(p->C), MYOGEN_CL_ARG(p->Bin), MYOGEN_CL_ARG(p->Cout),
@@ -1122,7 +1182,8 @@ int ocl_vertex_k4_cl_backward(cl_command_queue queue, const ocl_vertex_k4_cl_par
             MYOGEN_CL_ARG(g->A), MYOGEN_CL_ARG(g->B), MYOGEN_CL_ARG(g->C),
             MYOGEN_CL_ARG(g->Bin), MYOGEN_CL_ARG(g->Cout), MYOGEN_CL_ARG(g->D),
             MYOGEN_CL_ARG(batch_), MYOGEN_CL_ARG(channels_), MYOGEN_CL_ARG(workspace),
-            MYOGEN_CL_ARG(xs), MYOGEN_CL_ARG(ls), MYOGEN_CL_ARG(part), MYOGEN_CL_ARG(pio) };
+            MYOGEN_CL_ARG(hf), MYOGEN_CL_ARG(xs), MYOGEN_CL_ARG(hb), MYOGEN_CL_ARG(ls),
+            MYOGEN_CL_ARG(part), MYOGEN_CL_ARG(pio) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_vertex_k4_k_leaves_adj",
                 ocl_vertex_k4_tile_groups(5, batch, channels, 32), 128,
                 sizeof args / sizeof args[0], args);
