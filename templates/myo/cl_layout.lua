@@ -90,8 +90,15 @@ return function(plan, spec)
   -- split, x SQ parts, at most 512 items)
   local LTS = LT
   while SQ > 1 and LTS > 1 and LTS * k * SQ > 512 do LTS = LTS // 2 end
+  -- k_leaves_adj's local memory per lane, in turn: the leaves' C_c H_c and
+  -- S_v^-1; v's x, lambda and the leaves' terms of m_v, m'_v; the rows'
+  -- partial sums; v's gradients.  LTA lanes a group (at most LT, 32 KiB).
+  local rows = (spec.share == "level" and 3 * BS or 0) + (plan.siso and 2 * plan.N + 1 or 0)
+  local sh_leaves_adj = math.max((k + 1) * BS, 2 * NS * (k + 1), rows, 3 * BS)
+  local LTA = LT
+  while LTA > 1 and LTA * sh_leaves_adj * plan.size > 32768 do LTA = LTA // 2 end
   y.gpu = {
-    SQ = SQ, LTS = LTS,
+    SQ = SQ, LTS = LTS, LTA = LTA, sh_leaves_adj = sh_leaves_adj,
     LT = LT, sh_pair = sh_pair, sh_leaves = sh_leaves, leaves = leaves,
     H = t.internal * plan.BS,
     X = t.internal * NS,
