@@ -745,9 +745,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     gpu_tokens_1024_acc Sc[8], Sic[8], M[8], Hc[8], Ht[8];
     gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
     (void)part;
-    gpu_tokens_1024_acc bin[8], cout[8], pBin[8] = {0}, pCout[8] = {0}, pD = 0, Dh = D[lane];
-    gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
-    gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
+    gpu_tokens_1024_acc pBin[8] = {0}, pCout[8] = {0}, pD = 0, Dh = D[lane];
     bad |= gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8);
     gpu_tokens_1024_cload(Sc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
     gpu_tokens_1024_mm(M, Sc, Hc);
@@ -783,7 +781,9 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     for (size_t b = b0; b < b1; b++) {
         gpu_tokens_1024_acc xv[8], lv[8], e_[8], gg[8], x[8], lam[8];
         const gpu_tokens_1024_acc uc = *(u + ((b * 1024 + tc) * lanes + lane) * 1), dc = *(dy + ((b * 1024 + tc) * lanes + lane) * 1);
-        gpu_tokens_1024_acc r = Dh * dc;
+        gpu_tokens_1024_acc r = Dh * dc, bin[8], cout[8]; /* read per batch element (cached): fewer registers held */
+        gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
+        gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
         for (int e = 0; e < 8; e++) {
             e_[e] = bin[e] * uc;
             gg[e] = cout[e] * dc;
