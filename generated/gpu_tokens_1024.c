@@ -348,11 +348,11 @@ static const char *const gpu_tokens_1024_cl_source[] = {
     "            m[e] = 0;\n",
     "        for (j = 0; j < 4; j++) {\n",
     "            gpu_tokens_1024_acc s[8];\n",
-    "            gpu_tokens_1024_sload(s, ws + xs + (b * 341 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);\n",
+    "            gpu_tokens_1024_sload(s, ws + xs + (b * 85 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);\n",
     "            gpu_tokens_1024_mv_sub(m, K[j], s);\n",
     "        }\n",
     "        gpu_tokens_1024_mv(q, Si, m);\n",
-    "        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);\n",
+    "        gpu_tokens_1024_sstore(ws + xs + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);\n",
     "    }\n",
     "}\n",
     "\n",
@@ -402,11 +402,11 @@ static const char *const gpu_tokens_1024_cl_source[] = {
     "            m[e] = 0;\n",
     "        for (j = 0; j < 4; j++) {\n",
     "            gpu_tokens_1024_acc s[8];\n",
-    "            gpu_tokens_1024_sload(s, ws + ls + (b * 341 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);\n",
+    "            gpu_tokens_1024_sload(s, ws + ls + (b * 85 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);\n",
     "            gpu_tokens_1024_mvt_sub(m, K[j], s);\n",
     "        }\n",
     "        gpu_tokens_1024_mvt(q, Si, m);\n",
-    "        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);\n",
+    "        gpu_tokens_1024_sstore(ws + ls + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);\n",
     "    }\n",
     "}\n",
     "\n",
@@ -433,12 +433,12 @@ static const char *const gpu_tokens_1024_cl_source[] = {
     "    if (l > 0)\n",
     "        gpu_tokens_1024_sload(H, ws + hf + (pb * 341 + v) * 8 * lanes + lane + 0, lanes, 8);\n",
     "    for (size_t b = b0; b < b1; b++) {\n",
-    "        gpu_tokens_1024_sload(q, ws + xs + (b * 341 + v) * 8 * lanes + lane + 0, lanes, 8);\n",
+    "        gpu_tokens_1024_sload(q, ws + xs + (b * 85 + v) * 8 * lanes + lane + 0, lanes, 8);\n",
     "        if (l > 0) {\n",
-    "            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + p) * 8 * lanes + lane + 0, lanes, 8);\n",
+    "            gpu_tokens_1024_sload(xp, ws + xs + (b * 85 + p) * 8 * lanes + lane + 0, lanes, 8);\n",
     "            gpu_tokens_1024_mv_sub(q, H, xp);\n",
     "        }\n",
-    "        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane + 0, lanes, q, 8);\n",
+    "        gpu_tokens_1024_sstore(ws + xs + (b * 85 + v) * 8 * lanes + lane + 0, lanes, q, 8);\n",
     "    }\n",
     "}\n",
     "\n",
@@ -469,18 +469,18 @@ static const char *const gpu_tokens_1024_cl_source[] = {
     "    if (l > 0)\n",
     "        gpu_tokens_1024_sload(H, ws + hb + (pb * 341 + v) * 8 * lanes + lane + 0, lanes, 8);\n",
     "    for (size_t b = b0; b < b1; b++) {\n",
-    "        gpu_tokens_1024_sload(q, ws + ls + (b * 341 + v) * 8 * lanes + lane + 0, lanes, 8);\n",
+    "        gpu_tokens_1024_sload(q, ws + ls + (b * 85 + v) * 8 * lanes + lane + 0, lanes, 8);\n",
     "        if (l > 0) {\n",
-    "            gpu_tokens_1024_sload(xp, ws + ls + (b * 341 + p) * 8 * lanes + lane + 0, lanes, 8);\n",
+    "            gpu_tokens_1024_sload(xp, ws + ls + (b * 85 + p) * 8 * lanes + lane + 0, lanes, 8);\n",
     "            gpu_tokens_1024_mv_sub(q, H, xp);\n",
     "        }\n",
-    "        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane + 0, lanes, q, 8);\n",
+    "        gpu_tokens_1024_sstore(ws + ls + (b * 85 + v) * 8 * lanes + lane + 0, lanes, q, 8);\n",
     "        { /* q is lambda_v now, xp lambda_parent */\n",
     "            gpu_tokens_1024_acc x[8], xpp[8];\n",
-    "            gpu_tokens_1024_sload(x, ws + xs + (b * 341 + v) * 8 * lanes + lane + 0, lanes, 8);\n",
+    "            gpu_tokens_1024_sload(x, ws + xs + (b * 85 + v) * 8 * lanes + lane + 0, lanes, 8);\n",
     "            gpu_tokens_1024_outer_sub(gA_, q, x);\n",
     "            if (l > 0) {\n",
-    "                gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + p) * 8 * lanes + lane + 0, lanes, 8);\n",
+    "                gpu_tokens_1024_sload(xpp, ws + xs + (b * 85 + p) * 8 * lanes + lane + 0, lanes, 8);\n",
     "                gpu_tokens_1024_outer_sub(gB_, q, xpp);\n",
     "                gpu_tokens_1024_outer_sub(gC_, xp, x);\n",
     "            }\n",
@@ -549,7 +549,7 @@ static const char *const gpu_tokens_1024_cl_source[] = {
     "            }\n",
     "            gpu_tokens_1024_mv(q, Siv, cq);\n",
     "            if (live)\n",
-    "                gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);\n",
+    "                gpu_tokens_1024_sstore(ws + xs + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);\n",
     "        }\n",
     "    }\n",
     "    if (bad && live)\n",
@@ -621,7 +621,7 @@ static const char *const gpu_tokens_1024_cl_source[] = {
     "            }\n",
     "            gpu_tokens_1024_mvt(q, Siv, cq);\n",
     "            if (live)\n",
-    "                gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);\n",
+    "                gpu_tokens_1024_sstore(ws + ls + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);\n",
     "        }\n",
     "    }\n",
     "    if (bad && live)\n",
@@ -634,10 +634,10 @@ static const char *const gpu_tokens_1024_cl_source[] = {
     "static void gpu_tokens_1024_parent_x(gpu_tokens_1024_acc *xp, const gpu_tokens_1024_acc *Hp, __global const float *ws, size_t xs, size_t b, size_t i,\n",
     "        size_t lanes, size_t lane)\n",
     "{\n",
-    "    gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);\n",
+    "    gpu_tokens_1024_sload(xp, ws + xs + (b * 85 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);\n",
     "    {\n",
     "        gpu_tokens_1024_acc xpp[8];\n",
-    "        gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + 5 + i / 16) * 8 * lanes + lane, lanes, 8);\n",
+    "        gpu_tokens_1024_sload(xpp, ws + xs + (b * 85 + 5 + i / 16) * 8 * lanes + lane, lanes, 8);\n",
     "        gpu_tokens_1024_mv_sub(xp, Hp, xpp);\n",
     "    }\n",
     "}\n",
@@ -820,8 +820,8 @@ static const char *const gpu_tokens_1024_cl_source[] = {
     "                }\n",
     "                xq *= siv[rr][0];\n",
     "                lq *= siv[rr][0];\n",
-    "                lpo[rr] = (ws + ls + (b * 341 + 21 + i / 4) * 8 * lanes + lane)[r * lanes];\n",
-    "                xpo[rr] = (ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane)[r * lanes];\n",
+    "                lpo[rr] = (ws + ls + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[r * lanes];\n",
+    "                xpo[rr] = (ws + xs + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[r * lanes];\n",
     "                xq -= hv[rr][0] * xpo[rr];\n",
     "                lq -= hw[rr][0] * lpo[rr];\n",
     "                sh[(r) * 32 + t] = xq;\n",
@@ -975,10 +975,10 @@ size_t gpu_tokens_1024_cl_workspace_size(size_t batch, size_t channels)
     size_t need = 0, n;
     if (gpu_tokens_1024_tensor_bytes(batch, channels) == SIZE_MAX)
         return SIZE_MAX;
-    n = gpu_tokens_1024_mul(gpu_tokens_1024_add(gpu_tokens_1024_add(gpu_tokens_1024_round(gpu_tokens_1024_mul(gpu_tokens_1024_LANES(channels), 2728), 16), gpu_tokens_1024_round(gpu_tokens_1024_mul(gpu_tokens_1024_mul(batch, gpu_tokens_1024_LANES(channels)), 2728), 16)), 16), 4);
+    n = gpu_tokens_1024_mul(gpu_tokens_1024_add(gpu_tokens_1024_add(gpu_tokens_1024_round(gpu_tokens_1024_mul(gpu_tokens_1024_LANES(channels), 2728), 16), gpu_tokens_1024_round(gpu_tokens_1024_mul(gpu_tokens_1024_mul(batch, gpu_tokens_1024_LANES(channels)), 680), 16)), 16), 4);
     if (n > need)
         need = n;
-    n = gpu_tokens_1024_mul(gpu_tokens_1024_add(gpu_tokens_1024_add(gpu_tokens_1024_add(gpu_tokens_1024_add(gpu_tokens_1024_add(gpu_tokens_1024_add(gpu_tokens_1024_round(gpu_tokens_1024_mul(gpu_tokens_1024_LANES(channels), 2728), 16), gpu_tokens_1024_round(gpu_tokens_1024_mul(gpu_tokens_1024_mul(batch, gpu_tokens_1024_LANES(channels)), 2728), 16)), gpu_tokens_1024_round(gpu_tokens_1024_mul(gpu_tokens_1024_LANES(channels), 2728), 16)), gpu_tokens_1024_round(gpu_tokens_1024_mul(gpu_tokens_1024_mul(batch, gpu_tokens_1024_LANES(channels)), 2728), 16)), 0), gpu_tokens_1024_round(gpu_tokens_1024_mul(gpu_tokens_1024_LANES(channels), 4352), 16)), 16), 4);
+    n = gpu_tokens_1024_mul(gpu_tokens_1024_add(gpu_tokens_1024_add(gpu_tokens_1024_add(gpu_tokens_1024_add(gpu_tokens_1024_add(gpu_tokens_1024_add(gpu_tokens_1024_round(gpu_tokens_1024_mul(gpu_tokens_1024_LANES(channels), 2728), 16), gpu_tokens_1024_round(gpu_tokens_1024_mul(gpu_tokens_1024_mul(batch, gpu_tokens_1024_LANES(channels)), 680), 16)), gpu_tokens_1024_round(gpu_tokens_1024_mul(gpu_tokens_1024_LANES(channels), 2728), 16)), gpu_tokens_1024_round(gpu_tokens_1024_mul(gpu_tokens_1024_mul(batch, gpu_tokens_1024_LANES(channels)), 680), 16)), 0), gpu_tokens_1024_round(gpu_tokens_1024_mul(gpu_tokens_1024_LANES(channels), 4352), 16)), 16), 4);
     if (n > need)
         need = n;
     return need;
@@ -1166,9 +1166,9 @@ int gpu_tokens_1024_cl_backward(cl_command_queue queue, const gpu_tokens_1024_cl
     const cl_ulong batch_ = batch, channels_ = channels;
     const cl_ulong hf = 16;
     const cl_ulong xs = hf + gpu_tokens_1024_LINES(1 * gpu_tokens_1024_LANES(channels) * 2728);
-    const cl_ulong hb = xs + gpu_tokens_1024_LINES(batch * gpu_tokens_1024_LANES(channels) * 2728);
+    const cl_ulong hb = xs + gpu_tokens_1024_LINES(batch * gpu_tokens_1024_LANES(channels) * 680);
     const cl_ulong ls = hb + gpu_tokens_1024_LINES(1 * gpu_tokens_1024_LANES(channels) * 2728);
-    const cl_ulong part = ls + gpu_tokens_1024_LINES(batch * gpu_tokens_1024_LANES(channels) * 2728);
+    const cl_ulong part = ls + gpu_tokens_1024_LINES(batch * gpu_tokens_1024_LANES(channels) * 680);
     const cl_ulong pio = part + 0;
     cl_program program;
     int rc;

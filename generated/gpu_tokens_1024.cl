@@ -333,11 +333,11 @@ __kernel void gpu_tokens_1024_k_up(__global const float *A, __global const float
             m[e] = 0;
         for (j = 0; j < 4; j++) {
             gpu_tokens_1024_acc s[8];
-            gpu_tokens_1024_sload(s, ws + xs + (b * 341 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
+            gpu_tokens_1024_sload(s, ws + xs + (b * 85 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mv_sub(m, K[j], s);
         }
         gpu_tokens_1024_mv(q, Si, m);
-        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
+        gpu_tokens_1024_sstore(ws + xs + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
@@ -387,11 +387,11 @@ __kernel void gpu_tokens_1024_k_up_adj(__global const float *A, __global const f
             m[e] = 0;
         for (j = 0; j < 4; j++) {
             gpu_tokens_1024_acc s[8];
-            gpu_tokens_1024_sload(s, ws + ls + (b * 341 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
+            gpu_tokens_1024_sload(s, ws + ls + (b * 85 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mvt_sub(m, K[j], s);
         }
         gpu_tokens_1024_mvt(q, Si, m);
-        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
+        gpu_tokens_1024_sstore(ws + ls + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
@@ -418,12 +418,12 @@ __kernel void gpu_tokens_1024_k_down(ulong batch_, ulong channels_, ulong level_
     if (l > 0)
         gpu_tokens_1024_sload(H, ws + hf + (pb * 341 + v) * 8 * lanes + lane + 0, lanes, 8);
     for (size_t b = b0; b < b1; b++) {
-        gpu_tokens_1024_sload(q, ws + xs + (b * 341 + v) * 8 * lanes + lane + 0, lanes, 8);
+        gpu_tokens_1024_sload(q, ws + xs + (b * 85 + v) * 8 * lanes + lane + 0, lanes, 8);
         if (l > 0) {
-            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + p) * 8 * lanes + lane + 0, lanes, 8);
+            gpu_tokens_1024_sload(xp, ws + xs + (b * 85 + p) * 8 * lanes + lane + 0, lanes, 8);
             gpu_tokens_1024_mv_sub(q, H, xp);
         }
-        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane + 0, lanes, q, 8);
+        gpu_tokens_1024_sstore(ws + xs + (b * 85 + v) * 8 * lanes + lane + 0, lanes, q, 8);
     }
 }
 
@@ -454,18 +454,18 @@ __kernel void gpu_tokens_1024_k_down_adj(__global float *gA, __global float *gB,
     if (l > 0)
         gpu_tokens_1024_sload(H, ws + hb + (pb * 341 + v) * 8 * lanes + lane + 0, lanes, 8);
     for (size_t b = b0; b < b1; b++) {
-        gpu_tokens_1024_sload(q, ws + ls + (b * 341 + v) * 8 * lanes + lane + 0, lanes, 8);
+        gpu_tokens_1024_sload(q, ws + ls + (b * 85 + v) * 8 * lanes + lane + 0, lanes, 8);
         if (l > 0) {
-            gpu_tokens_1024_sload(xp, ws + ls + (b * 341 + p) * 8 * lanes + lane + 0, lanes, 8);
+            gpu_tokens_1024_sload(xp, ws + ls + (b * 85 + p) * 8 * lanes + lane + 0, lanes, 8);
             gpu_tokens_1024_mv_sub(q, H, xp);
         }
-        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane + 0, lanes, q, 8);
+        gpu_tokens_1024_sstore(ws + ls + (b * 85 + v) * 8 * lanes + lane + 0, lanes, q, 8);
         { /* q is lambda_v now, xp lambda_parent */
             gpu_tokens_1024_acc x[8], xpp[8];
-            gpu_tokens_1024_sload(x, ws + xs + (b * 341 + v) * 8 * lanes + lane + 0, lanes, 8);
+            gpu_tokens_1024_sload(x, ws + xs + (b * 85 + v) * 8 * lanes + lane + 0, lanes, 8);
             gpu_tokens_1024_outer_sub(gA_, q, x);
             if (l > 0) {
-                gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + p) * 8 * lanes + lane + 0, lanes, 8);
+                gpu_tokens_1024_sload(xpp, ws + xs + (b * 85 + p) * 8 * lanes + lane + 0, lanes, 8);
                 gpu_tokens_1024_outer_sub(gB_, q, xpp);
                 gpu_tokens_1024_outer_sub(gC_, xp, x);
             }
@@ -534,7 +534,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
             }
             gpu_tokens_1024_mv(q, Siv, cq);
             if (live)
-                gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
+                gpu_tokens_1024_sstore(ws + xs + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);
         }
     }
     if (bad && live)
@@ -606,7 +606,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
             }
             gpu_tokens_1024_mvt(q, Siv, cq);
             if (live)
-                gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
+                gpu_tokens_1024_sstore(ws + ls + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);
         }
     }
     if (bad && live)
@@ -619,10 +619,10 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
 static void gpu_tokens_1024_parent_x(gpu_tokens_1024_acc *xp, const gpu_tokens_1024_acc *Hp, __global const float *ws, size_t xs, size_t b, size_t i,
         size_t lanes, size_t lane)
 {
-    gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
+    gpu_tokens_1024_sload(xp, ws + xs + (b * 85 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
     {
         gpu_tokens_1024_acc xpp[8];
-        gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + 5 + i / 16) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_sload(xpp, ws + xs + (b * 85 + 5 + i / 16) * 8 * lanes + lane, lanes, 8);
         gpu_tokens_1024_mv_sub(xp, Hp, xpp);
     }
 }
@@ -805,8 +805,8 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
                 }
                 xq *= siv[rr][0];
                 lq *= siv[rr][0];
-                lpo[rr] = (ws + ls + (b * 341 + 21 + i / 4) * 8 * lanes + lane)[r * lanes];
-                xpo[rr] = (ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane)[r * lanes];
+                lpo[rr] = (ws + ls + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[r * lanes];
+                xpo[rr] = (ws + xs + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[r * lanes];
                 xq -= hv[rr][0] * xpo[rr];
                 lq -= hw[rr][0] * lpo[rr];
                 sh[(r) * 32 + t] = xq;

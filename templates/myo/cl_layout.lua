@@ -52,8 +52,8 @@ return function(plan, spec)
     y.dense_item = lines(y.dense_acc * 8 // plan.size) -- the same, in elements
   end
   -- the GPU tree solve (gpu_tree.tmpl), per lane: H (and the adjoint's H')
-  -- [internal vertices][BS] per parameter batch, states [internal][NS] per
-  -- batch element, share "level" gradient partials [internal + vertices of
+  -- [internal vertices][BS] per parameter batch, states [vertices above
+  -- level d-1][NS] per batch element, share "level" gradient partials [internal + vertices of
   -- level d-1][3][BS], siso dBin/dCout/dD partials [vertices of level
   -- d-1][2N+1] per parameter batch.  The forward's two fused kernels
   -- (k_up_pair: levels d-1 and d-2 up; k_leaves: level d-1's q rebuilt
@@ -101,7 +101,7 @@ return function(plan, spec)
     SQ = SQ, LTS = LTS, LTA = LTA, sh_leaves_adj = sh_leaves_adj,
     LT = LT, sh_pair = sh_pair, sh_leaves = sh_leaves, leaves = leaves,
     H = t.internal * plan.BS,
-    X = t.internal * NS,
+    X = t.off[spec.depth - 1] * NS, -- states of the vertices above level d-1 (level d-1's stay on chip)
     part = spec.share == "level" and (t.internal + below) * 3 * plan.BS or 0,
     pio = plan.siso and below * (2 * plan.N + 1) or 0,
   }

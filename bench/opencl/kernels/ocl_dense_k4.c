@@ -424,11 +424,11 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "            m[e] = 0;\n",
     "        for (j = 0; j < 4; j++) {\n",
     "            ocl_dense_k4_acc s[4];\n",
-    "            ocl_dense_k4_sload(s, ws + xs + (b * 1365 + off + cnt + 4 * i + j) * 4 * lanes + lane, lanes, 4);\n",
+    "            ocl_dense_k4_sload(s, ws + xs + (b * 341 + off + cnt + 4 * i + j) * 4 * lanes + lane, lanes, 4);\n",
     "            ocl_dense_k4_mv_sub(m, K[j], s);\n",
     "        }\n",
     "        ocl_dense_k4_mv(q, Si, m);\n",
-    "        ocl_dense_k4_sstore(ws + xs + (b * 1365 + v) * 4 * lanes + lane, lanes, q, 4);\n",
+    "        ocl_dense_k4_sstore(ws + xs + (b * 341 + v) * 4 * lanes + lane, lanes, q, 4);\n",
     "    }\n",
     "}\n",
     "\n",
@@ -478,11 +478,11 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "            m[e] = 0;\n",
     "        for (j = 0; j < 4; j++) {\n",
     "            ocl_dense_k4_acc s[4];\n",
-    "            ocl_dense_k4_sload(s, ws + ls + (b * 1365 + off + cnt + 4 * i + j) * 4 * lanes + lane, lanes, 4);\n",
+    "            ocl_dense_k4_sload(s, ws + ls + (b * 341 + off + cnt + 4 * i + j) * 4 * lanes + lane, lanes, 4);\n",
     "            ocl_dense_k4_mvt_sub(m, K[j], s);\n",
     "        }\n",
     "        ocl_dense_k4_mvt(q, Si, m);\n",
-    "        ocl_dense_k4_sstore(ws + ls + (b * 1365 + v) * 4 * lanes + lane, lanes, q, 4);\n",
+    "        ocl_dense_k4_sstore(ws + ls + (b * 341 + v) * 4 * lanes + lane, lanes, q, 4);\n",
     "    }\n",
     "}\n",
     "\n",
@@ -509,12 +509,12 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "    if (l > 0)\n",
     "        ocl_dense_k4_sload(H, ws + hf + (pb * 1365 + v) * 16 * lanes + lane + 0, lanes, 16);\n",
     "    for (size_t b = b0; b < b1; b++) {\n",
-    "        ocl_dense_k4_sload(q, ws + xs + (b * 1365 + v) * 4 * lanes + lane + 0, lanes, 4);\n",
+    "        ocl_dense_k4_sload(q, ws + xs + (b * 341 + v) * 4 * lanes + lane + 0, lanes, 4);\n",
     "        if (l > 0) {\n",
-    "            ocl_dense_k4_sload(xp, ws + xs + (b * 1365 + p) * 4 * lanes + lane + 0, lanes, 4);\n",
+    "            ocl_dense_k4_sload(xp, ws + xs + (b * 341 + p) * 4 * lanes + lane + 0, lanes, 4);\n",
     "            ocl_dense_k4_mv_sub(q, H, xp);\n",
     "        }\n",
-    "        ocl_dense_k4_sstore(ws + xs + (b * 1365 + v) * 4 * lanes + lane + 0, lanes, q, 4);\n",
+    "        ocl_dense_k4_sstore(ws + xs + (b * 341 + v) * 4 * lanes + lane + 0, lanes, q, 4);\n",
     "    }\n",
     "}\n",
     "\n",
@@ -545,18 +545,18 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "    if (l > 0)\n",
     "        ocl_dense_k4_sload(H, ws + hb + (pb * 1365 + v) * 16 * lanes + lane + 0, lanes, 16);\n",
     "    for (size_t b = b0; b < b1; b++) {\n",
-    "        ocl_dense_k4_sload(q, ws + ls + (b * 1365 + v) * 4 * lanes + lane + 0, lanes, 4);\n",
+    "        ocl_dense_k4_sload(q, ws + ls + (b * 341 + v) * 4 * lanes + lane + 0, lanes, 4);\n",
     "        if (l > 0) {\n",
-    "            ocl_dense_k4_sload(xp, ws + ls + (b * 1365 + p) * 4 * lanes + lane + 0, lanes, 4);\n",
+    "            ocl_dense_k4_sload(xp, ws + ls + (b * 341 + p) * 4 * lanes + lane + 0, lanes, 4);\n",
     "            ocl_dense_k4_mv_sub(q, H, xp);\n",
     "        }\n",
-    "        ocl_dense_k4_sstore(ws + ls + (b * 1365 + v) * 4 * lanes + lane + 0, lanes, q, 4);\n",
+    "        ocl_dense_k4_sstore(ws + ls + (b * 341 + v) * 4 * lanes + lane + 0, lanes, q, 4);\n",
     "        { /* q is lambda_v now, xp lambda_parent */\n",
     "            ocl_dense_k4_acc x[4], xpp[4];\n",
-    "            ocl_dense_k4_sload(x, ws + xs + (b * 1365 + v) * 4 * lanes + lane + 0, lanes, 4);\n",
+    "            ocl_dense_k4_sload(x, ws + xs + (b * 341 + v) * 4 * lanes + lane + 0, lanes, 4);\n",
     "            ocl_dense_k4_outer_sub(gA_, q, x);\n",
     "            if (l > 0) {\n",
-    "                ocl_dense_k4_sload(xpp, ws + xs + (b * 1365 + p) * 4 * lanes + lane + 0, lanes, 4);\n",
+    "                ocl_dense_k4_sload(xpp, ws + xs + (b * 341 + p) * 4 * lanes + lane + 0, lanes, 4);\n",
     "                ocl_dense_k4_outer_sub(gB_, q, xpp);\n",
     "                ocl_dense_k4_outer_sub(gC_, xp, x);\n",
     "            }\n",
@@ -625,7 +625,7 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "            }\n",
     "            ocl_dense_k4_mv(q, Siv, cq);\n",
     "            if (live)\n",
-    "                ocl_dense_k4_sstore(ws + xs + (b * 1365 + v) * 4 * lanes + lane, lanes, q, 4);\n",
+    "                ocl_dense_k4_sstore(ws + xs + (b * 341 + v) * 4 * lanes + lane, lanes, q, 4);\n",
     "        }\n",
     "    }\n",
     "    if (bad && live)\n",
@@ -697,7 +697,7 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "            }\n",
     "            ocl_dense_k4_mvt(q, Siv, cq);\n",
     "            if (live)\n",
-    "                ocl_dense_k4_sstore(ws + ls + (b * 1365 + v) * 4 * lanes + lane, lanes, q, 4);\n",
+    "                ocl_dense_k4_sstore(ws + ls + (b * 341 + v) * 4 * lanes + lane, lanes, q, 4);\n",
     "        }\n",
     "    }\n",
     "    if (bad && live)\n",
@@ -710,10 +710,10 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "static void ocl_dense_k4_parent_x(ocl_dense_k4_acc *xp, const ocl_dense_k4_acc *Hp, __global const float *ws, size_t xs, size_t b, size_t i,\n",
     "        size_t lanes, size_t lane)\n",
     "{\n",
-    "    ocl_dense_k4_sload(xp, ws + xs + (b * 1365 + 85 + i / 4) * 4 * lanes + lane, lanes, 4);\n",
+    "    ocl_dense_k4_sload(xp, ws + xs + (b * 341 + 85 + i / 4) * 4 * lanes + lane, lanes, 4);\n",
     "    {\n",
     "        ocl_dense_k4_acc xpp[4];\n",
-    "        ocl_dense_k4_sload(xpp, ws + xs + (b * 1365 + 21 + i / 16) * 4 * lanes + lane, lanes, 4);\n",
+    "        ocl_dense_k4_sload(xpp, ws + xs + (b * 341 + 21 + i / 16) * 4 * lanes + lane, lanes, 4);\n",
     "        ocl_dense_k4_mv_sub(xp, Hp, xpp);\n",
     "    }\n",
     "}\n",
@@ -888,8 +888,8 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "        }\n",
     "        barrier(CLK_LOCAL_MEM_FENCE);\n",
     "        ocl_dense_k4_acc xpf[4], lpf[4];\n",
-    "        ocl_dense_k4_sload(xpf, ws + xs + (b * 1365 + 85 + i / 4) * 4 * lanes + lane, lanes, 4);\n",
-    "        ocl_dense_k4_sload(lpf, ws + ls + (b * 1365 + 85 + i / 4) * 4 * lanes + lane, lanes, 4);\n",
+    "        ocl_dense_k4_sload(xpf, ws + xs + (b * 341 + 85 + i / 4) * 4 * lanes + lane, lanes, 4);\n",
+    "        ocl_dense_k4_sload(lpf, ws + ls + (b * 341 + 85 + i / 4) * 4 * lanes + lane, lanes, 4);\n",
     "        for (int rr = 0; rr < 1; rr++) { /* v's x and lambda at this row's rows */\n",
     "            const int r = j + 4 * rr;\n",
     "            if (r < 4) {\n",
@@ -903,7 +903,7 @@ static const char *const ocl_dense_k4_cl_source[] = {
     "                    xq += siv[rr][c] * mc;\n",
     "                    lq += siw[rr][c] * mac;\n",
     "                }\n",
-    "                lpo[rr] = (ws + ls + (b * 1365 + 85 + i / 4) * 4 * lanes + lane)[r * lanes];\n",
+    "                lpo[rr] = (ws + ls + (b * 341 + 85 + i / 4) * 4 * lanes + lane)[r * lanes];\n",
     "                for (int c = 0; c < 4; c++) {\n",
     "                    xq -= hv[rr][c] * xpf[c];\n",
     "                    lq -= hw[rr][c] * lpf[c];\n",
@@ -1060,10 +1060,10 @@ size_t ocl_dense_k4_cl_workspace_size(size_t batch, size_t channels)
     size_t need = 0, n;
     if (ocl_dense_k4_tensor_bytes(batch, channels) == SIZE_MAX)
         return SIZE_MAX;
-    n = ocl_dense_k4_mul(ocl_dense_k4_add(ocl_dense_k4_add(ocl_dense_k4_round(ocl_dense_k4_mul(ocl_dense_k4_LANES(channels), 21840), 16), ocl_dense_k4_round(ocl_dense_k4_mul(ocl_dense_k4_mul(batch, ocl_dense_k4_LANES(channels)), 5460), 16)), 16), 4);
+    n = ocl_dense_k4_mul(ocl_dense_k4_add(ocl_dense_k4_add(ocl_dense_k4_round(ocl_dense_k4_mul(ocl_dense_k4_LANES(channels), 21840), 16), ocl_dense_k4_round(ocl_dense_k4_mul(ocl_dense_k4_mul(batch, ocl_dense_k4_LANES(channels)), 1364), 16)), 16), 4);
     if (n > need)
         need = n;
-    n = ocl_dense_k4_mul(ocl_dense_k4_add(ocl_dense_k4_add(ocl_dense_k4_add(ocl_dense_k4_add(ocl_dense_k4_add(ocl_dense_k4_add(ocl_dense_k4_round(ocl_dense_k4_mul(ocl_dense_k4_LANES(channels), 21840), 16), ocl_dense_k4_round(ocl_dense_k4_mul(ocl_dense_k4_mul(batch, ocl_dense_k4_LANES(channels)), 5460), 16)), ocl_dense_k4_round(ocl_dense_k4_mul(ocl_dense_k4_LANES(channels), 21840), 16)), ocl_dense_k4_round(ocl_dense_k4_mul(ocl_dense_k4_mul(batch, ocl_dense_k4_LANES(channels)), 5460), 16)), 0), ocl_dense_k4_round(ocl_dense_k4_mul(ocl_dense_k4_LANES(channels), 9216), 16)), 16), 4);
+    n = ocl_dense_k4_mul(ocl_dense_k4_add(ocl_dense_k4_add(ocl_dense_k4_add(ocl_dense_k4_add(ocl_dense_k4_add(ocl_dense_k4_add(ocl_dense_k4_round(ocl_dense_k4_mul(ocl_dense_k4_LANES(channels), 21840), 16), ocl_dense_k4_round(ocl_dense_k4_mul(ocl_dense_k4_mul(batch, ocl_dense_k4_LANES(channels)), 1364), 16)), ocl_dense_k4_round(ocl_dense_k4_mul(ocl_dense_k4_LANES(channels), 21840), 16)), ocl_dense_k4_round(ocl_dense_k4_mul(ocl_dense_k4_mul(batch, ocl_dense_k4_LANES(channels)), 1364), 16)), 0), ocl_dense_k4_round(ocl_dense_k4_mul(ocl_dense_k4_LANES(channels), 9216), 16)), 16), 4);
     if (n > need)
         need = n;
     return need;
@@ -1251,9 +1251,9 @@ int ocl_dense_k4_cl_backward(cl_command_queue queue, const ocl_dense_k4_cl_param
     const cl_ulong batch_ = batch, channels_ = channels;
     const cl_ulong hf = 16;
     const cl_ulong xs = hf + ocl_dense_k4_LINES(1 * ocl_dense_k4_LANES(channels) * 21840);
-    const cl_ulong hb = xs + ocl_dense_k4_LINES(batch * ocl_dense_k4_LANES(channels) * 5460);
+    const cl_ulong hb = xs + ocl_dense_k4_LINES(batch * ocl_dense_k4_LANES(channels) * 1364);
     const cl_ulong ls = hb + ocl_dense_k4_LINES(1 * ocl_dense_k4_LANES(channels) * 21840);
-    const cl_ulong part = ls + ocl_dense_k4_LINES(batch * ocl_dense_k4_LANES(channels) * 5460);
+    const cl_ulong part = ls + ocl_dense_k4_LINES(batch * ocl_dense_k4_LANES(channels) * 1364);
     const cl_ulong pio = part + 0;
     cl_program program;
     int rc;

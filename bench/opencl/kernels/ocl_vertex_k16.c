@@ -595,11 +595,11 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     "            m[e] = 0;\n",
     "        for (j = 0; j < 16; j++) {\n",
     "            ocl_vertex_k16_acc s[4];\n",
-    "            ocl_vertex_k16_p_sload(s, ws + xs + (b * 273 + off + cnt + 16 * i + j) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
+    "            ocl_vertex_k16_p_sload(s, ws + xs + (b * 17 + off + cnt + 16 * i + j) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
     "            ocl_vertex_k16_p_mv_sub(m, K[j], s);\n",
     "        }\n",
     "        ocl_vertex_k16_p_mv(q, Si, m);\n",
-    "        ocl_vertex_k16_p_sstore(ws + xs + (b * 273 + v) * 16 * lanes + lane + e0 * lanes, lanes, q, 4);\n",
+    "        ocl_vertex_k16_p_sstore(ws + xs + (b * 17 + v) * 16 * lanes + lane + e0 * lanes, lanes, q, 4);\n",
     "    }\n",
     "}\n",
     "\n",
@@ -649,11 +649,11 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     "            m[e] = 0;\n",
     "        for (j = 0; j < 16; j++) {\n",
     "            ocl_vertex_k16_acc s[4];\n",
-    "            ocl_vertex_k16_p_sload(s, ws + ls + (b * 273 + off + cnt + 16 * i + j) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
+    "            ocl_vertex_k16_p_sload(s, ws + ls + (b * 17 + off + cnt + 16 * i + j) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
     "            ocl_vertex_k16_p_mvt_sub(m, K[j], s);\n",
     "        }\n",
     "        ocl_vertex_k16_p_mvt(q, Si, m);\n",
-    "        ocl_vertex_k16_p_sstore(ws + ls + (b * 273 + v) * 16 * lanes + lane + e0 * lanes, lanes, q, 4);\n",
+    "        ocl_vertex_k16_p_sstore(ws + ls + (b * 17 + v) * 16 * lanes + lane + e0 * lanes, lanes, q, 4);\n",
     "    }\n",
     "}\n",
     "\n",
@@ -680,13 +680,13 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     "    if (l > 0)\n",
     "        ocl_vertex_k16_sload(H, ws + hf + (pb * 273 + v) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
     "    for (size_t b = b0; b < b1; b++) {\n",
-    "        ocl_vertex_k16_sload(q, ws + xs + (b * 273 + v) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
+    "        ocl_vertex_k16_sload(q, ws + xs + (b * 17 + v) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
     "        if (l > 0) {\n",
-    "            ocl_vertex_k16_sload(xp, ws + xs + (b * 273 + p) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
+    "            ocl_vertex_k16_sload(xp, ws + xs + (b * 17 + p) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
     "            for (int e = 0; e < 4; e++)\n",
     "            q[e] -= H[e] * xp[e];\n",
     "        }\n",
-    "        ocl_vertex_k16_sstore(ws + xs + (b * 273 + v) * 16 * lanes + lane + e0 * lanes, lanes, q, 4);\n",
+    "        ocl_vertex_k16_sstore(ws + xs + (b * 17 + v) * 16 * lanes + lane + e0 * lanes, lanes, q, 4);\n",
     "    }\n",
     "}\n",
     "\n",
@@ -717,20 +717,20 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     "    if (l > 0)\n",
     "        ocl_vertex_k16_sload(H, ws + hb + (pb * 273 + v) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
     "    for (size_t b = b0; b < b1; b++) {\n",
-    "        ocl_vertex_k16_sload(q, ws + ls + (b * 273 + v) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
+    "        ocl_vertex_k16_sload(q, ws + ls + (b * 17 + v) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
     "        if (l > 0) {\n",
-    "            ocl_vertex_k16_sload(xp, ws + ls + (b * 273 + p) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
+    "            ocl_vertex_k16_sload(xp, ws + ls + (b * 17 + p) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
     "            for (int e = 0; e < 4; e++)\n",
     "            q[e] -= H[e] * xp[e];\n",
     "        }\n",
-    "        ocl_vertex_k16_sstore(ws + ls + (b * 273 + v) * 16 * lanes + lane + e0 * lanes, lanes, q, 4);\n",
+    "        ocl_vertex_k16_sstore(ws + ls + (b * 17 + v) * 16 * lanes + lane + e0 * lanes, lanes, q, 4);\n",
     "        { /* q is lambda_v now, xp lambda_parent */\n",
     "            ocl_vertex_k16_acc x[4], xpp[4];\n",
-    "            ocl_vertex_k16_sload(x, ws + xs + (b * 273 + v) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
+    "            ocl_vertex_k16_sload(x, ws + xs + (b * 17 + v) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
     "            for (int e = 0; e < 4; e++)\n",
     "            gA_[e] -= q[e] * x[e];\n",
     "            if (l > 0) {\n",
-    "                ocl_vertex_k16_sload(xpp, ws + xs + (b * 273 + p) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
+    "                ocl_vertex_k16_sload(xpp, ws + xs + (b * 17 + p) * 16 * lanes + lane + e0 * lanes, lanes, 4);\n",
     "                for (int e = 0; e < 4; e++)\n",
     "            gB_[e] -= q[e] * xpp[e];\n",
     "                for (int e = 0; e < 4; e++)\n",
@@ -807,7 +807,7 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     "            }\n",
     "            ocl_vertex_k16_p_mv(q, Siv, cq);\n",
     "            if (live)\n",
-    "                ocl_vertex_k16_p_sstore(ws + xs + (b * 273 + v) * 16 * lanes + lane + e0 * lanes, lanes, q, 4);\n",
+    "                ocl_vertex_k16_p_sstore(ws + xs + (b * 17 + v) * 16 * lanes + lane + e0 * lanes, lanes, q, 4);\n",
     "        }\n",
     "    }\n",
     "    if (bad && live)\n",
@@ -882,7 +882,7 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     "            }\n",
     "            ocl_vertex_k16_p_mvt(q, Siv, cq);\n",
     "            if (live)\n",
-    "                ocl_vertex_k16_p_sstore(ws + ls + (b * 273 + v) * 16 * lanes + lane + e0 * lanes, lanes, q, 4);\n",
+    "                ocl_vertex_k16_p_sstore(ws + ls + (b * 17 + v) * 16 * lanes + lane + e0 * lanes, lanes, q, 4);\n",
     "        }\n",
     "    }\n",
     "    if (bad && live)\n",
@@ -951,7 +951,7 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     "                for (int cj = 0; cj < 16; cj++) /* m_v = -sum of the terms */\n",
     "                    m -= sh[(16 + cj * 16 + r) * 16 + t];\n",
     "                sh[(16 + 256 + r) * 16 + t] = Sir[rr][0] * m - Hvr[rr][0] *\n",
-    "                        ((ws + xs + (b * 273 + 1 + i / 16) * 16 * lanes + lane)[r * lanes] - Hp[rr] * (ws + xs + (b * 273 + 0 + i / 256) * 16 * lanes + lane)[r * lanes]);\n",
+    "                        ((ws + xs + (b * 17 + 1 + i / 16) * 16 * lanes + lane)[r * lanes] - Hp[rr] * (ws + xs + (b * 17 + 0 + i / 256) * 16 * lanes + lane)[r * lanes]);\n",
     "            }\n",
     "            barrier(CLK_LOCAL_MEM_FENCE);\n",
     "            for (int e = 0; e < 16; e++)\n",
@@ -1057,8 +1057,8 @@ static const char *const ocl_vertex_k16_cl_source[] = {
     "                }\n",
     "                xq *= siv[rr][0];\n",
     "                lq *= siv[rr][0];\n",
-    "                lpo[rr] = (ws + ls + (b * 273 + 1 + i / 16) * 16 * lanes + lane)[r * lanes];\n",
-    "                xpo[rr] = (ws + xs + (b * 273 + 1 + i / 16) * 16 * lanes + lane)[r * lanes];\n",
+    "                lpo[rr] = (ws + ls + (b * 17 + 1 + i / 16) * 16 * lanes + lane)[r * lanes];\n",
+    "                xpo[rr] = (ws + xs + (b * 17 + 1 + i / 16) * 16 * lanes + lane)[r * lanes];\n",
     "                xq -= hv[rr][0] * xpo[rr];\n",
     "                lq -= hw[rr][0] * lpo[rr];\n",
     "                sh[(r) * 8 + t] = xq;\n",
@@ -1212,10 +1212,10 @@ size_t ocl_vertex_k16_cl_workspace_size(size_t batch, size_t channels)
     size_t need = 0, n;
     if (ocl_vertex_k16_tensor_bytes(batch, channels) == SIZE_MAX)
         return SIZE_MAX;
-    n = ocl_vertex_k16_mul(ocl_vertex_k16_add(ocl_vertex_k16_add(ocl_vertex_k16_round(ocl_vertex_k16_mul(ocl_vertex_k16_LANES(channels), 4368), 16), ocl_vertex_k16_round(ocl_vertex_k16_mul(ocl_vertex_k16_mul(batch, ocl_vertex_k16_LANES(channels)), 4368), 16)), 16), 4);
+    n = ocl_vertex_k16_mul(ocl_vertex_k16_add(ocl_vertex_k16_add(ocl_vertex_k16_round(ocl_vertex_k16_mul(ocl_vertex_k16_LANES(channels), 4368), 16), ocl_vertex_k16_round(ocl_vertex_k16_mul(ocl_vertex_k16_mul(batch, ocl_vertex_k16_LANES(channels)), 272), 16)), 16), 4);
     if (n > need)
         need = n;
-    n = ocl_vertex_k16_mul(ocl_vertex_k16_add(ocl_vertex_k16_add(ocl_vertex_k16_add(ocl_vertex_k16_add(ocl_vertex_k16_add(ocl_vertex_k16_add(ocl_vertex_k16_round(ocl_vertex_k16_mul(ocl_vertex_k16_LANES(channels), 4368), 16), ocl_vertex_k16_round(ocl_vertex_k16_mul(ocl_vertex_k16_mul(batch, ocl_vertex_k16_LANES(channels)), 4368), 16)), ocl_vertex_k16_round(ocl_vertex_k16_mul(ocl_vertex_k16_LANES(channels), 4368), 16)), ocl_vertex_k16_round(ocl_vertex_k16_mul(ocl_vertex_k16_mul(batch, ocl_vertex_k16_LANES(channels)), 4368), 16)), 0), ocl_vertex_k16_round(ocl_vertex_k16_mul(ocl_vertex_k16_LANES(channels), 8448), 16)), 16), 4);
+    n = ocl_vertex_k16_mul(ocl_vertex_k16_add(ocl_vertex_k16_add(ocl_vertex_k16_add(ocl_vertex_k16_add(ocl_vertex_k16_add(ocl_vertex_k16_add(ocl_vertex_k16_round(ocl_vertex_k16_mul(ocl_vertex_k16_LANES(channels), 4368), 16), ocl_vertex_k16_round(ocl_vertex_k16_mul(ocl_vertex_k16_mul(batch, ocl_vertex_k16_LANES(channels)), 272), 16)), ocl_vertex_k16_round(ocl_vertex_k16_mul(ocl_vertex_k16_LANES(channels), 4368), 16)), ocl_vertex_k16_round(ocl_vertex_k16_mul(ocl_vertex_k16_mul(batch, ocl_vertex_k16_LANES(channels)), 272), 16)), 0), ocl_vertex_k16_round(ocl_vertex_k16_mul(ocl_vertex_k16_LANES(channels), 8448), 16)), 16), 4);
     if (n > need)
         need = n;
     return need;
@@ -1403,9 +1403,9 @@ int ocl_vertex_k16_cl_backward(cl_command_queue queue, const ocl_vertex_k16_cl_p
     const cl_ulong batch_ = batch, channels_ = channels;
     const cl_ulong hf = 16;
     const cl_ulong xs = hf + ocl_vertex_k16_LINES(1 * ocl_vertex_k16_LANES(channels) * 4368);
-    const cl_ulong hb = xs + ocl_vertex_k16_LINES(batch * ocl_vertex_k16_LANES(channels) * 4368);
+    const cl_ulong hb = xs + ocl_vertex_k16_LINES(batch * ocl_vertex_k16_LANES(channels) * 272);
     const cl_ulong ls = hb + ocl_vertex_k16_LINES(1 * ocl_vertex_k16_LANES(channels) * 4368);
-    const cl_ulong part = ls + ocl_vertex_k16_LINES(batch * ocl_vertex_k16_LANES(channels) * 4368);
+    const cl_ulong part = ls + ocl_vertex_k16_LINES(batch * ocl_vertex_k16_LANES(channels) * 272);
     const cl_ulong pio = part + 0;
     cl_program program;
     int rc;

@@ -348,11 +348,11 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "            m[e] = 0;\n",
     "        for (j = 0; j < 4; j++) {\n",
     "            ocl_vertex_k4_acc s[16];\n",
-    "            ocl_vertex_k4_sload(s, ws + xs + (b * 1365 + off + cnt + 4 * i + j) * 16 * lanes + lane, lanes, 16);\n",
+    "            ocl_vertex_k4_sload(s, ws + xs + (b * 341 + off + cnt + 4 * i + j) * 16 * lanes + lane, lanes, 16);\n",
     "            ocl_vertex_k4_mv_sub(m, K[j], s);\n",
     "        }\n",
     "        ocl_vertex_k4_mv(q, Si, m);\n",
-    "        ocl_vertex_k4_sstore(ws + xs + (b * 1365 + v) * 16 * lanes + lane, lanes, q, 16);\n",
+    "        ocl_vertex_k4_sstore(ws + xs + (b * 341 + v) * 16 * lanes + lane, lanes, q, 16);\n",
     "    }\n",
     "}\n",
     "\n",
@@ -402,11 +402,11 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "            m[e] = 0;\n",
     "        for (j = 0; j < 4; j++) {\n",
     "            ocl_vertex_k4_acc s[16];\n",
-    "            ocl_vertex_k4_sload(s, ws + ls + (b * 1365 + off + cnt + 4 * i + j) * 16 * lanes + lane, lanes, 16);\n",
+    "            ocl_vertex_k4_sload(s, ws + ls + (b * 341 + off + cnt + 4 * i + j) * 16 * lanes + lane, lanes, 16);\n",
     "            ocl_vertex_k4_mvt_sub(m, K[j], s);\n",
     "        }\n",
     "        ocl_vertex_k4_mvt(q, Si, m);\n",
-    "        ocl_vertex_k4_sstore(ws + ls + (b * 1365 + v) * 16 * lanes + lane, lanes, q, 16);\n",
+    "        ocl_vertex_k4_sstore(ws + ls + (b * 341 + v) * 16 * lanes + lane, lanes, q, 16);\n",
     "    }\n",
     "}\n",
     "\n",
@@ -433,12 +433,12 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "    if (l > 0)\n",
     "        ocl_vertex_k4_sload(H, ws + hf + (pb * 1365 + v) * 16 * lanes + lane + 0, lanes, 16);\n",
     "    for (size_t b = b0; b < b1; b++) {\n",
-    "        ocl_vertex_k4_sload(q, ws + xs + (b * 1365 + v) * 16 * lanes + lane + 0, lanes, 16);\n",
+    "        ocl_vertex_k4_sload(q, ws + xs + (b * 341 + v) * 16 * lanes + lane + 0, lanes, 16);\n",
     "        if (l > 0) {\n",
-    "            ocl_vertex_k4_sload(xp, ws + xs + (b * 1365 + p) * 16 * lanes + lane + 0, lanes, 16);\n",
+    "            ocl_vertex_k4_sload(xp, ws + xs + (b * 341 + p) * 16 * lanes + lane + 0, lanes, 16);\n",
     "            ocl_vertex_k4_mv_sub(q, H, xp);\n",
     "        }\n",
-    "        ocl_vertex_k4_sstore(ws + xs + (b * 1365 + v) * 16 * lanes + lane + 0, lanes, q, 16);\n",
+    "        ocl_vertex_k4_sstore(ws + xs + (b * 341 + v) * 16 * lanes + lane + 0, lanes, q, 16);\n",
     "    }\n",
     "}\n",
     "\n",
@@ -469,18 +469,18 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "    if (l > 0)\n",
     "        ocl_vertex_k4_sload(H, ws + hb + (pb * 1365 + v) * 16 * lanes + lane + 0, lanes, 16);\n",
     "    for (size_t b = b0; b < b1; b++) {\n",
-    "        ocl_vertex_k4_sload(q, ws + ls + (b * 1365 + v) * 16 * lanes + lane + 0, lanes, 16);\n",
+    "        ocl_vertex_k4_sload(q, ws + ls + (b * 341 + v) * 16 * lanes + lane + 0, lanes, 16);\n",
     "        if (l > 0) {\n",
-    "            ocl_vertex_k4_sload(xp, ws + ls + (b * 1365 + p) * 16 * lanes + lane + 0, lanes, 16);\n",
+    "            ocl_vertex_k4_sload(xp, ws + ls + (b * 341 + p) * 16 * lanes + lane + 0, lanes, 16);\n",
     "            ocl_vertex_k4_mv_sub(q, H, xp);\n",
     "        }\n",
-    "        ocl_vertex_k4_sstore(ws + ls + (b * 1365 + v) * 16 * lanes + lane + 0, lanes, q, 16);\n",
+    "        ocl_vertex_k4_sstore(ws + ls + (b * 341 + v) * 16 * lanes + lane + 0, lanes, q, 16);\n",
     "        { /* q is lambda_v now, xp lambda_parent */\n",
     "            ocl_vertex_k4_acc x[16], xpp[16];\n",
-    "            ocl_vertex_k4_sload(x, ws + xs + (b * 1365 + v) * 16 * lanes + lane + 0, lanes, 16);\n",
+    "            ocl_vertex_k4_sload(x, ws + xs + (b * 341 + v) * 16 * lanes + lane + 0, lanes, 16);\n",
     "            ocl_vertex_k4_outer_sub(gA_, q, x);\n",
     "            if (l > 0) {\n",
-    "                ocl_vertex_k4_sload(xpp, ws + xs + (b * 1365 + p) * 16 * lanes + lane + 0, lanes, 16);\n",
+    "                ocl_vertex_k4_sload(xpp, ws + xs + (b * 341 + p) * 16 * lanes + lane + 0, lanes, 16);\n",
     "                ocl_vertex_k4_outer_sub(gB_, q, xpp);\n",
     "                ocl_vertex_k4_outer_sub(gC_, xp, x);\n",
     "            }\n",
@@ -549,7 +549,7 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "            }\n",
     "            ocl_vertex_k4_mv(q, Siv, cq);\n",
     "            if (live)\n",
-    "                ocl_vertex_k4_sstore(ws + xs + (b * 1365 + v) * 16 * lanes + lane, lanes, q, 16);\n",
+    "                ocl_vertex_k4_sstore(ws + xs + (b * 341 + v) * 16 * lanes + lane, lanes, q, 16);\n",
     "        }\n",
     "    }\n",
     "    if (bad && live)\n",
@@ -621,7 +621,7 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "            }\n",
     "            ocl_vertex_k4_mvt(q, Siv, cq);\n",
     "            if (live)\n",
-    "                ocl_vertex_k4_sstore(ws + ls + (b * 1365 + v) * 16 * lanes + lane, lanes, q, 16);\n",
+    "                ocl_vertex_k4_sstore(ws + ls + (b * 341 + v) * 16 * lanes + lane, lanes, q, 16);\n",
     "        }\n",
     "    }\n",
     "    if (bad && live)\n",
@@ -634,10 +634,10 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "static void ocl_vertex_k4_parent_x(ocl_vertex_k4_acc *xp, const ocl_vertex_k4_acc *Hp, __global const float *ws, size_t xs, size_t b, size_t i,\n",
     "        size_t lanes, size_t lane)\n",
     "{\n",
-    "    ocl_vertex_k4_sload(xp, ws + xs + (b * 1365 + 85 + i / 4) * 16 * lanes + lane, lanes, 16);\n",
+    "    ocl_vertex_k4_sload(xp, ws + xs + (b * 341 + 85 + i / 4) * 16 * lanes + lane, lanes, 16);\n",
     "    {\n",
     "        ocl_vertex_k4_acc xpp[16];\n",
-    "        ocl_vertex_k4_sload(xpp, ws + xs + (b * 1365 + 21 + i / 16) * 16 * lanes + lane, lanes, 16);\n",
+    "        ocl_vertex_k4_sload(xpp, ws + xs + (b * 341 + 21 + i / 16) * 16 * lanes + lane, lanes, 16);\n",
     "        ocl_vertex_k4_mv_sub(xp, Hp, xpp);\n",
     "    }\n",
     "}\n",
@@ -820,8 +820,8 @@ static const char *const ocl_vertex_k4_cl_source[] = {
     "                }\n",
     "                xq *= siv[rr][0];\n",
     "                lq *= siv[rr][0];\n",
-    "                lpo[rr] = (ws + ls + (b * 1365 + 85 + i / 4) * 16 * lanes + lane)[r * lanes];\n",
-    "                xpo[rr] = (ws + xs + (b * 1365 + 85 + i / 4) * 16 * lanes + lane)[r * lanes];\n",
+    "                lpo[rr] = (ws + ls + (b * 341 + 85 + i / 4) * 16 * lanes + lane)[r * lanes];\n",
+    "                xpo[rr] = (ws + xs + (b * 341 + 85 + i / 4) * 16 * lanes + lane)[r * lanes];\n",
     "                xq -= hv[rr][0] * xpo[rr];\n",
     "                lq -= hw[rr][0] * lpo[rr];\n",
     "                sh[(r) * 32 + t] = xq;\n",
@@ -975,10 +975,10 @@ size_t ocl_vertex_k4_cl_workspace_size(size_t batch, size_t channels)
     size_t need = 0, n;
     if (ocl_vertex_k4_tensor_bytes(batch, channels) == SIZE_MAX)
         return SIZE_MAX;
-    n = ocl_vertex_k4_mul(ocl_vertex_k4_add(ocl_vertex_k4_add(ocl_vertex_k4_round(ocl_vertex_k4_mul(ocl_vertex_k4_LANES(channels), 21840), 16), ocl_vertex_k4_round(ocl_vertex_k4_mul(ocl_vertex_k4_mul(batch, ocl_vertex_k4_LANES(channels)), 21840), 16)), 16), 4);
+    n = ocl_vertex_k4_mul(ocl_vertex_k4_add(ocl_vertex_k4_add(ocl_vertex_k4_round(ocl_vertex_k4_mul(ocl_vertex_k4_LANES(channels), 21840), 16), ocl_vertex_k4_round(ocl_vertex_k4_mul(ocl_vertex_k4_mul(batch, ocl_vertex_k4_LANES(channels)), 5456), 16)), 16), 4);
     if (n > need)
         need = n;
-    n = ocl_vertex_k4_mul(ocl_vertex_k4_add(ocl_vertex_k4_add(ocl_vertex_k4_add(ocl_vertex_k4_add(ocl_vertex_k4_add(ocl_vertex_k4_add(ocl_vertex_k4_round(ocl_vertex_k4_mul(ocl_vertex_k4_LANES(channels), 21840), 16), ocl_vertex_k4_round(ocl_vertex_k4_mul(ocl_vertex_k4_mul(batch, ocl_vertex_k4_LANES(channels)), 21840), 16)), ocl_vertex_k4_round(ocl_vertex_k4_mul(ocl_vertex_k4_LANES(channels), 21840), 16)), ocl_vertex_k4_round(ocl_vertex_k4_mul(ocl_vertex_k4_mul(batch, ocl_vertex_k4_LANES(channels)), 21840), 16)), 0), ocl_vertex_k4_round(ocl_vertex_k4_mul(ocl_vertex_k4_LANES(channels), 33792), 16)), 16), 4);
+    n = ocl_vertex_k4_mul(ocl_vertex_k4_add(ocl_vertex_k4_add(ocl_vertex_k4_add(ocl_vertex_k4_add(ocl_vertex_k4_add(ocl_vertex_k4_add(ocl_vertex_k4_round(ocl_vertex_k4_mul(ocl_vertex_k4_LANES(channels), 21840), 16), ocl_vertex_k4_round(ocl_vertex_k4_mul(ocl_vertex_k4_mul(batch, ocl_vertex_k4_LANES(channels)), 5456), 16)), ocl_vertex_k4_round(ocl_vertex_k4_mul(ocl_vertex_k4_LANES(channels), 21840), 16)), ocl_vertex_k4_round(ocl_vertex_k4_mul(ocl_vertex_k4_mul(batch, ocl_vertex_k4_LANES(channels)), 5456), 16)), 0), ocl_vertex_k4_round(ocl_vertex_k4_mul(ocl_vertex_k4_LANES(channels), 33792), 16)), 16), 4);
     if (n > need)
         need = n;
     return need;
@@ -1166,9 +1166,9 @@ int ocl_vertex_k4_cl_backward(cl_command_queue queue, const ocl_vertex_k4_cl_par
     const cl_ulong batch_ = batch, channels_ = channels;
     const cl_ulong hf = 16;
     const cl_ulong xs = hf + ocl_vertex_k4_LINES(1 * ocl_vertex_k4_LANES(channels) * 21840);
-    const cl_ulong hb = xs + ocl_vertex_k4_LINES(batch * ocl_vertex_k4_LANES(channels) * 21840);
+    const cl_ulong hb = xs + ocl_vertex_k4_LINES(batch * ocl_vertex_k4_LANES(channels) * 5456);
     const cl_ulong ls = hb + ocl_vertex_k4_LINES(1 * ocl_vertex_k4_LANES(channels) * 21840);
-    const cl_ulong part = ls + ocl_vertex_k4_LINES(batch * ocl_vertex_k4_LANES(channels) * 21840);
+    const cl_ulong part = ls + ocl_vertex_k4_LINES(batch * ocl_vertex_k4_LANES(channels) * 5456);
     const cl_ulong pio = part + 0;
     cl_program program;
     int rc;
