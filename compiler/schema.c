@@ -574,22 +574,24 @@ static long long gpu_local_elem(lua_State *L, int t)
 
 /* GPU targets keep a dense tree's blocks in local memory: a work-group of
  * the fused tree kernels holds at least one lane's worth (elements per lane
- * as in templates/myo/cl_layout.lua: k_up_pair and its adjoint, sh_pair;
- * the forward's k_leaves, sh_exchange; the backward's k_leaves_adj,
- * sh_leaves_adj), and a work-group's local memory is at most 48 KiB (CUDA's
+ * as in templates/myo/cl_layout.lua: the forward's k_up_pair and k_leaves,
+ * sh_pair and sh_exchange; the backward's k_leaves_adj, its rows'
+ * partials), and a work-group's local memory is at most 48 KiB (CUDA's
  * static shared memory, NVIDIA's OpenCL).  Diag blocks and the chain stay
  * far below it. */
 #define GPU_LOCAL_BYTES 49152LL
-static long long max_ll(long long a, long long b) { return a > b ? a : b; }
 static long long myo_gpu_lane_elems(long long k, long long n, int fwd_tree, int bwd, int level,
                                     int siso)
 {
-    long long bs = n * n, need = 0, pair = max_ll(k * bs, 2 * k * n);
-    if (fwd_tree)
-        need = max_ll(pair, bs + max_ll(k * bs, k * n + n));
+    long long bs = n * n, need = 0;
+    if (fwd_tree) {
+        long long pair = k * bs > 2 * k * n ? k * bs : 2 * k * n;
+        long long exchange = bs + (k * bs > k * n + n ? k * bs : k * n + n);
+        need = pair > exchange ? pair : exchange;
+    }
     if (bwd) {
         long long rows = (level ? 3 * bs : 0) + (siso ? 2 * n + 1 : 0);
-        need = max_ll(need, max_ll(max_ll(pair, rows), max_ll((k + 1) * bs, 2 * n * (k + 1))));
+        need = rows > need ? rows : need;
     }
     return need;
 }

@@ -201,9 +201,9 @@ static int gpu_tokens_1024_leaf_terms(gpu_tokens_1024_acc *CH, gpu_tokens_1024_a
 }
 
 /* Vertex v of level 4 with its leaves c0 .. c0 + 3: Si = S_v^-1, Hv = S_v^-1 B_v,
- * K[j] of leaf j (leaf_terms; adj: the adjoint's, H_c^T Cout).  2 for a zero or non-finite pivot. */
+ * K[j] of leaf j (leaf_terms).  2 for a zero or non-finite pivot. */
 static int gpu_tokens_1024_elim_leaves(gpu_tokens_1024_acc *Si, gpu_tokens_1024_acc *Hv, gpu_tokens_1024_acc (*K)[8], __global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
-        size_t v, size_t c0, size_t pb, size_t lanes, size_t lane, int adj)
+        size_t v, size_t c0, size_t pb, size_t lanes, size_t lane)
 {
     gpu_tokens_1024_acc S[8], M[8];
     (void)pb, (void)Cout, (void)D, (void)M, (void)Hv;
@@ -216,11 +216,6 @@ static int gpu_tokens_1024_elim_leaves(gpu_tokens_1024_acc *Si, gpu_tokens_1024_
             return 2;
         for (int e = 0; e < 8; e++)
             S[e] -= CH[e];
-        if (adj) {
-            gpu_tokens_1024_acc cout[8];
-            gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
-            gpu_tokens_1024_mvt(K[j], Hc, cout);
-        }
     }
     if (gpu_tokens_1024_inv(S, Si) != 0)
         return 2;
@@ -231,11 +226,9 @@ static int gpu_tokens_1024_elim_leaves(gpu_tokens_1024_acc *Si, gpu_tokens_1024_
 
 /* K[j] = X K[j] for the 4 leaves' terms of m_v: X = S_v^-1 turns them into
  * terms of q_v, X = C_v S_v^-1 into terms of C_v q_v (what the parent takes;
- * the batch loops then hold K alone).  adj: the adjoint's terms, X = H_v^T
- * into terms of B_v^T q'_v. */
-static void gpu_tokens_1024_premul(gpu_tokens_1024_acc (*K)[8], const gpu_tokens_1024_acc *X, int adj)
+ * the batch loops then hold K alone) */
+static void gpu_tokens_1024_premul(gpu_tokens_1024_acc (*K)[8], const gpu_tokens_1024_acc *X)
 {
-    (void)adj;
     for (int j = 0; j < 4; j++) {
         gpu_tokens_1024_acc t[8];
         gpu_tokens_1024_mv(t, X, K[j]);
@@ -258,11 +251,10 @@ static int gpu_tokens_1024_schur_local(gpu_tokens_1024_acc *Si, __global const f
     return gpu_tokens_1024_inv(S, Si);
 }
 
-/* m = -sum_j K[j] e_j (adj: K[j]^T e_j) for batch element b, the leaves at positions tc0 .. */
+/* m = -sum_j K[j] e_j for batch element b, the leaves at positions tc0 .. */
 static void gpu_tokens_1024_m_leaves(gpu_tokens_1024_acc *m, gpu_tokens_1024_acc (*K)[8], __global const float *io, size_t b, size_t tc0,
-        size_t lanes, size_t lane, int adj)
+        size_t lanes, size_t lane)
 {
-    (void)adj;
     for (int e = 0; e < 8; e++)
         m[e] = 0;
     for (size_t j = 0; j < 4; j++) {
@@ -288,7 +280,38 @@ static gpu_tokens_1024_acc gpu_tokens_1024_leaf_readout(gpu_tokens_1024_acc *bet
     gpu_tokens_1024_mvt(beta, Hc, c);
     return alpha;
 }
-/* Up the tree, level l < 3: 1 x k^l x lanes work-items. */
+/* Up the tree, level 4 (children: the leaves): 1 x 256 x lanes work-items. */
+__kernel void gpu_tokens_1024_k_up_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
+        __global const float *io, ulong batch_, ulong channels_, ulong level_,
+        __global float *ws, ulong hf, ulong xs)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
+    const size_t l = 4, cnt = 256, off = 85;
+    size_t j;
+    const size_t gv = g / lanes;
+    const size_t i = gv % cnt, pb = gv / cnt, v = off + i;
+    const size_t b0 = 0, b1 = batch;
+    (void)b0, (void)b1, (void)v;
+    if (pb >= 1)
+        return;
+    gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
+    (void)level_;
+    (void)S, (void)M, (void)m;
+    if (gpu_tokens_1024_elim_leaves(Si, Hv, K, A, B, C, Bin, Cout, D, v, off + cnt + 4 * i, pb, lanes, lane) != 0) {
+        gpu_tokens_1024_FAIL(ws, 2);
+        return;
+    }
+    if (l > 0) /* the factor the way down needs */
+        gpu_tokens_1024_sstore(ws + hf + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
+    gpu_tokens_1024_premul(K, Si); /* q_v = -sum_j S_v^-1 K[j] e_j */
+    for (size_t b = b0; b < b1; b++) {
+        gpu_tokens_1024_m_leaves(q, K, io, b, 4 * i, lanes, lane);
+        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
+    }
+}
+
+/* Up the tree, level l < 4: 1 x k^l x lanes work-items. */
 __kernel void gpu_tokens_1024_k_up(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs)
@@ -308,7 +331,6 @@ __kernel void gpu_tokens_1024_k_up(__global const float *A, __global const float
     if (pb >= 1)
         return;
     gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
-    (void)io;
     gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
     for (j = 0; j < 4; j++) { /* S -= C_c H_c; K[j]: what m takes from child j */
         const size_t c = off + cnt + 4 * i + j;
@@ -333,15 +355,76 @@ __kernel void gpu_tokens_1024_k_up(__global const float *A, __global const float
             m[e] = 0;
         for (j = 0; j < 4; j++) {
             gpu_tokens_1024_acc s[8];
-            gpu_tokens_1024_sload(s, ws + xs + (b * 85 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
+            gpu_tokens_1024_sload(s, ws + xs + (b * 341 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mv_sub(m, K[j], s);
         }
         gpu_tokens_1024_mv(q, Si, m);
-        gpu_tokens_1024_sstore(ws + xs + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);
+        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
-/* Up the adjoint, level l < 3: 1 x k^l x lanes work-items. */
+/* Up the adjoint, level 4 (children: the leaves): 1 x 256 x lanes work-items. */
+__kernel void gpu_tokens_1024_k_up_adj_leaves(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
+        __global const float *io, ulong batch_, ulong channels_, ulong level_,
+        __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls)
+{
+    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
+    const size_t g = ((size_t)get_global_id(0)), lane = g % lanes;
+    const size_t l = 4, cnt = 256, off = 85;
+    size_t j;
+    const size_t gv = g / lanes;
+    const size_t i = gv % cnt, pb = gv / cnt, v = off + i;
+    const size_t b0 = 0, b1 = batch;
+    (void)b0, (void)b1, (void)v;
+    if (pb >= 1)
+        return;
+    gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
+    (void)level_;
+    (void)xs;
+    gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
+    for (j = 0; j < 4; j++) { /* S -= C_c H_c; K[j]: what m takes from child j */
+        const size_t c = off + cnt + 4 * i + j;
+        gpu_tokens_1024_acc Cc[8], Hc[8];
+        gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
+        {
+            gpu_tokens_1024_acc Sic[8];
+            if (gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8) != 0) {
+                gpu_tokens_1024_FAIL(ws, 2);
+                return;
+            }
+            { /* beta_c = H_c^T Cout: g_c = Cout dy_c */
+                gpu_tokens_1024_acc cout[8];
+                gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
+                gpu_tokens_1024_mvt(K[j], Hc, cout);
+            }
+        }
+        gpu_tokens_1024_mm_sub(S, Cc, Hc);
+    }
+    if (gpu_tokens_1024_inv(S, Si) != 0) {
+        gpu_tokens_1024_FAIL(ws, 2);
+        return;
+    }
+    if (l > 0) { /* the factor the way down needs */
+        gpu_tokens_1024_cload(M, B + (v * lanes + lane) * 8, C + (v * lanes + lane) * 8);
+        gpu_tokens_1024_mm(S, M, Si);
+        gpu_tokens_1024_tr(Hv, S);
+        gpu_tokens_1024_sstore(ws + hb + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
+    }
+    for (size_t b = b0; b < b1; b++) {
+        for (int e = 0; e < 8; e++)
+            m[e] = 0;
+        for (j = 0; j < 4; j++) {
+            const size_t tc = 4 * i + j; /* the child's position */
+            const gpu_tokens_1024_acc s = *(io + ((b * 1024 + tc) * lanes + lane) * 1);
+            for (int e = 0; e < 8; e++)
+                m[e] -= K[j][e] * s;
+        }
+        gpu_tokens_1024_mvt(q, Si, m);
+        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
+    }
+}
+
+/* Up the adjoint, level l < 4: 1 x k^l x lanes work-items. */
 __kernel void gpu_tokens_1024_k_up_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *io, ulong batch_, ulong channels_, ulong level_,
         __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls)
@@ -361,7 +444,6 @@ __kernel void gpu_tokens_1024_k_up_adj(__global const float *A, __global const f
     if (pb >= 1)
         return;
     gpu_tokens_1024_acc S[8], Si[8], M[8], Hv[8], K[4][8], m[8], q[8];
-    (void)io;
     (void)xs;
     gpu_tokens_1024_bload(S, A + (v * lanes + lane) * 8);
     for (j = 0; j < 4; j++) { /* S -= C_c H_c; K[j]: what m takes from child j */
@@ -387,11 +469,11 @@ __kernel void gpu_tokens_1024_k_up_adj(__global const float *A, __global const f
             m[e] = 0;
         for (j = 0; j < 4; j++) {
             gpu_tokens_1024_acc s[8];
-            gpu_tokens_1024_sload(s, ws + ls + (b * 85 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
+            gpu_tokens_1024_sload(s, ws + ls + (b * 341 + off + cnt + 4 * i + j) * 8 * lanes + lane, lanes, 8);
             gpu_tokens_1024_mvt_sub(m, K[j], s);
         }
         gpu_tokens_1024_mvt(q, Si, m);
-        gpu_tokens_1024_sstore(ws + ls + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);
+        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
     }
 }
 
@@ -418,12 +500,12 @@ __kernel void gpu_tokens_1024_k_down(ulong batch_, ulong channels_, ulong level_
     if (l > 0)
         gpu_tokens_1024_sload(H, ws + hf + (pb * 341 + v) * 8 * lanes + lane + 0, lanes, 8);
     for (size_t b = b0; b < b1; b++) {
-        gpu_tokens_1024_sload(q, ws + xs + (b * 85 + v) * 8 * lanes + lane + 0, lanes, 8);
+        gpu_tokens_1024_sload(q, ws + xs + (b * 341 + v) * 8 * lanes + lane + 0, lanes, 8);
         if (l > 0) {
-            gpu_tokens_1024_sload(xp, ws + xs + (b * 85 + p) * 8 * lanes + lane + 0, lanes, 8);
+            gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + p) * 8 * lanes + lane + 0, lanes, 8);
             gpu_tokens_1024_mv_sub(q, H, xp);
         }
-        gpu_tokens_1024_sstore(ws + xs + (b * 85 + v) * 8 * lanes + lane + 0, lanes, q, 8);
+        gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane + 0, lanes, q, 8);
     }
 }
 
@@ -454,18 +536,18 @@ __kernel void gpu_tokens_1024_k_down_adj(__global float *gA, __global float *gB,
     if (l > 0)
         gpu_tokens_1024_sload(H, ws + hb + (pb * 341 + v) * 8 * lanes + lane + 0, lanes, 8);
     for (size_t b = b0; b < b1; b++) {
-        gpu_tokens_1024_sload(q, ws + ls + (b * 85 + v) * 8 * lanes + lane + 0, lanes, 8);
+        gpu_tokens_1024_sload(q, ws + ls + (b * 341 + v) * 8 * lanes + lane + 0, lanes, 8);
         if (l > 0) {
-            gpu_tokens_1024_sload(xp, ws + ls + (b * 85 + p) * 8 * lanes + lane + 0, lanes, 8);
+            gpu_tokens_1024_sload(xp, ws + ls + (b * 341 + p) * 8 * lanes + lane + 0, lanes, 8);
             gpu_tokens_1024_mv_sub(q, H, xp);
         }
-        gpu_tokens_1024_sstore(ws + ls + (b * 85 + v) * 8 * lanes + lane + 0, lanes, q, 8);
+        gpu_tokens_1024_sstore(ws + ls + (b * 341 + v) * 8 * lanes + lane + 0, lanes, q, 8);
         { /* q is lambda_v now, xp lambda_parent */
             gpu_tokens_1024_acc x[8], xpp[8];
-            gpu_tokens_1024_sload(x, ws + xs + (b * 85 + v) * 8 * lanes + lane + 0, lanes, 8);
+            gpu_tokens_1024_sload(x, ws + xs + (b * 341 + v) * 8 * lanes + lane + 0, lanes, 8);
             gpu_tokens_1024_outer_sub(gA_, q, x);
             if (l > 0) {
-                gpu_tokens_1024_sload(xpp, ws + xs + (b * 85 + p) * 8 * lanes + lane + 0, lanes, 8);
+                gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + p) * 8 * lanes + lane + 0, lanes, 8);
                 gpu_tokens_1024_outer_sub(gB_, q, xpp);
                 gpu_tokens_1024_outer_sub(gC_, xp, x);
             }
@@ -478,10 +560,10 @@ __kernel void gpu_tokens_1024_k_down_adj(__global float *gA, __global float *gB,
 
 /* Up levels 4 and 3 in one pass: a work-group per (parameter batch,
  * vertex v of level 3, 32 lanes); item j eliminates v's child j with
- * its leaves, keeps the child's H for the way down and
+ * its leaves (as k_up_leaves), keeps the child's H for the way down and
  * hands C_c H_c and, per batch element, C_c q_c to item 0 through local
  * memory, which forms S_v, H_v and q_v.  Level 4's q is never stored:
- * k_leaves and k_leaves_adj rebuild it. */
+ * k_leaves rebuilds it. */
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_up_pair(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *io, ulong batch_, ulong channels_, __global float *ws, ulong hf, ulong xs)
 {
@@ -498,7 +580,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     (void)b0, (void)b1, (void)batch, (void)channels;
     const size_t ic = 4 * i + (size_t)j, c = 85 + ic; /* the child: index in its level, vertex */
     gpu_tokens_1024_acc Si[8], Hc[8], K[4][8], Cc[8], M[8], Siv[8], q[8], cq[8];
-    bad |= gpu_tokens_1024_elim_leaves(Si, Hc, K, A, B, C, Bin, Cout, D, c, 341 + 4 * ic, pb, lanes, lane, 0);
+    bad |= gpu_tokens_1024_elim_leaves(Si, Hc, K, A, B, C, Bin, Cout, D, c, 341 + 4 * ic, pb, lanes, lane);
     if (live)
         gpu_tokens_1024_sstore(ws + hf + (pb * 341 + c) * 8 * lanes + lane, lanes, Hc, 8);
     gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
@@ -506,7 +588,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     for (int e = 0; e < 8; e++)
         sh[(j * 8 + e) * 32 + t] = M[e];
     gpu_tokens_1024_mm(M, Cc, Si);
-    gpu_tokens_1024_premul(K, M, 0); /* C_c q_c = -sum over the leaves of C_c S_c^-1 K[l] e_l */
+    gpu_tokens_1024_premul(K, M); /* C_c q_c = -sum over the leaves of C_c S_c^-1 K[l] e_l */
     barrier(CLK_LOCAL_MEM_FENCE);
     if (j == 0) { /* S_v^-1, S_v = A_v - sum_c C_c H_c */
         bad |= gpu_tokens_1024_schur_local(Siv, A + (v * lanes + lane) * 8, sh, 0, 32, t);
@@ -521,7 +603,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     for (size_t nb = batch, ib = 0; ib < nb; ib++) { /* a count the whole group shares (barriers inside) */
         const size_t b = b0 + ib;
         const int h = (int)(ib % 2) * 32; /* two buffers: item 0 reads one while the others fill the other */
-        gpu_tokens_1024_m_leaves(cq, K, io, b, 4 * ic, lanes, lane, 0);
+        gpu_tokens_1024_m_leaves(cq, K, io, b, 4 * ic, lanes, lane);
         for (int e = 0; e < 8; e++)
             sh[(h + j * 8 + e) * 32 + t] = cq[e];
         barrier(CLK_LOCAL_MEM_FENCE);
@@ -534,79 +616,7 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
             }
             gpu_tokens_1024_mv(q, Siv, cq);
             if (live)
-                gpu_tokens_1024_sstore(ws + xs + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);
-        }
-    }
-    if (bad && live)
-        gpu_tokens_1024_FAIL(ws, 2);
-}
-
-/* Up the adjoint, levels 4 and 3 in one pass: a work-group per (parameter batch,
- * vertex v of level 3, 32 lanes); item j eliminates v's child j with
- * its leaves, keeps the child's H' = (C_c S_c^-1)^T for the way down and
- * hands C_c H_c and, per batch element, B_c^T q'_c to item 0 through local
- * memory, which forms S_v, H'_v and q'_v.  Level 4's q' is never stored:
- * k_leaves_adj rebuilds it. */
-__kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_up_adj_pair(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
-        __global const float *io, ulong batch_, ulong channels_, __global float *ws, ulong hb, ulong ls)
-{
-    __local gpu_tokens_1024_acc sh[2048]; /* C_c H_c [k][BS], then B_c^T q'_c [2][k][NS] */
-    const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
-    const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));
-    const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */
-    const size_t cnt = 64, i = grp / tiles % cnt, pb = grp / tiles / cnt, v = 21 + i;
-    const size_t lane_ = grp % tiles * 32 + (size_t)t;
-    const int live = lane_ < lanes;
-    const size_t lane = live ? lane_ : lanes - 1;
-    const size_t b0 = 0, b1 = batch;
-    int bad = 0;
-    (void)b0, (void)b1, (void)batch, (void)channels;
-    const size_t ic = 4 * i + (size_t)j, c = 85 + ic; /* the child: index in its level, vertex */
-    gpu_tokens_1024_acc Si[8], Hc[8], K[4][8], Cc[8], M[8], Siv[8], q[8], cq[8];
-    bad |= gpu_tokens_1024_elim_leaves(Si, Hc, K, A, B, C, Bin, Cout, D, c, 341 + 4 * ic, pb, lanes, lane, 1);
-    gpu_tokens_1024_cload(Cc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
-    gpu_tokens_1024_mm(M, Cc, Hc);
-    for (int e = 0; e < 8; e++)
-        sh[(j * 8 + e) * 32 + t] = M[e];
-    gpu_tokens_1024_mm(M, Cc, Si);
-    {
-        gpu_tokens_1024_acc Ht[8];
-        gpu_tokens_1024_tr(Ht, M); /* the child's H' */
-        if (live)
-            gpu_tokens_1024_sstore(ws + hb + (pb * 341 + c) * 8 * lanes + lane, lanes, Ht, 8);
-        gpu_tokens_1024_tr(M, Hc);
-    }
-    gpu_tokens_1024_premul(K, M, 1); /* B_c^T q'_c = -sum over the leaves of H_c^T K'[l] e_l */
-    barrier(CLK_LOCAL_MEM_FENCE);
-    if (j == 0) { /* S_v^-1, S_v = A_v - sum_c C_c H_c */
-        bad |= gpu_tokens_1024_schur_local(Siv, A + (v * lanes + lane) * 8, sh, 0, 32, t);
-        if (live) { /* H'_v = (C_v S_v^-1)^T */
-            gpu_tokens_1024_acc Hv[8];
-            gpu_tokens_1024_acc W[8];
-            gpu_tokens_1024_cload(M, B + (v * lanes + lane) * 8, C + (v * lanes + lane) * 8);
-            gpu_tokens_1024_mm(W, M, Siv);
-            gpu_tokens_1024_tr(Hv, W);
-            gpu_tokens_1024_sstore(ws + hb + (pb * 341 + v) * 8 * lanes + lane, lanes, Hv, 8);
-        }
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (size_t nb = batch, ib = 0; ib < nb; ib++) { /* a count the whole group shares (barriers inside) */
-        const size_t b = b0 + ib;
-        const int h = (int)(ib % 2) * 32; /* two buffers: item 0 reads one while the others fill the other */
-        gpu_tokens_1024_m_leaves(cq, K, io, b, 4 * ic, lanes, lane, 1);
-        for (int e = 0; e < 8; e++)
-            sh[(h + j * 8 + e) * 32 + t] = cq[e];
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (j == 0) { /* q'_v = S_v^-T m'_v, m'_v = -sum_c B_c^T q'_c */
-            for (int e = 0; e < 8; e++) {
-                gpu_tokens_1024_acc sum = 0;
-                for (int cj = 0; cj < 4; cj++)
-                    sum -= sh[(h + cj * 8 + e) * 32 + t];
-                cq[e] = sum;
-            }
-            gpu_tokens_1024_mvt(q, Siv, cq);
-            if (live)
-                gpu_tokens_1024_sstore(ws + ls + (b * 85 + v) * 8 * lanes + lane, lanes, q, 8);
+                gpu_tokens_1024_sstore(ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, q, 8);
         }
     }
     if (bad && live)
@@ -619,10 +629,10 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
 static void gpu_tokens_1024_parent_x(gpu_tokens_1024_acc *xp, const gpu_tokens_1024_acc *Hp, __global const float *ws, size_t xs, size_t b, size_t i,
         size_t lanes, size_t lane)
 {
-    gpu_tokens_1024_sload(xp, ws + xs + (b * 85 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
+    gpu_tokens_1024_sload(xp, ws + xs + (b * 341 + 21 + i / 4) * 8 * lanes + lane, lanes, 8);
     {
         gpu_tokens_1024_acc xpp[8];
-        gpu_tokens_1024_sload(xpp, ws + xs + (b * 85 + 5 + i / 16) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_sload(xpp, ws + xs + (b * 341 + 5 + i / 16) * 8 * lanes + lane, lanes, 8);
         gpu_tokens_1024_mv_sub(xp, Hp, xpp);
     }
 }
@@ -719,18 +729,16 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
 
 /* The adjoint at the leaves: a work-group per (parameter batch, vertex v of
  * level 4, 32 lanes), item (j, t) takes leaf j of v for lane t: x and
- * lambda, du and the leaf's gradients.  v's q, q' are not stored by the way
- * up (k_up_pair, k_up_adj_pair) nor its x, lambda by the way down (k_down,
- * k_down_adj stop at level 3): row j hands leaf j's terms of m_v and m'_v to
- * the rows through local memory, and row j forms 2 state rows of q_v = S_v^-1 m_v,
- * q'_v = S_v^-T m'_v, x_v = q_v - H_v x_p, lambda_v = q'_v - H'_v lambda_p (r = j + 4 rr) and v's
- * gradients there; row 0 stores them.  The rows' partial sums of dBin, dCout, dD are added
+ * lambda, du and the leaf's gradients.  Each row reads v's x and lambda per
+ * batch element (the group's other rows find them in the cache, where one
+ * item walking the 4 leaves read them 4 times from memory);
+ * the rows' partial sums of dBin, dCout, dD are added
  * in row order through local memory and row 0 stores them. */
 __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k_leaves_adj(__global const float *A, __global const float *B, __global const float *C, __global const float *Bin, __global const float *Cout, __global const float *D,
         __global const float *u, __global const float *dy, __global float *du, __global float *gA, __global float *gB, __global float *gC, __global float *gBin, __global float *gCout, __global float *gD,
-        ulong batch_, ulong channels_, __global float *ws, ulong hf, ulong xs, ulong hb, ulong ls, ulong part, ulong pio)
+        ulong batch_, ulong channels_, __global float *ws, ulong xs, ulong ls, ulong part, ulong pio)
 {
-    __local gpu_tokens_1024_acc sh[2560]; /* C_c H_c [k][BS] and S_v^-1; then v's x, lambda and the leaves' terms [k][2][8] per batch element, the rows' partials, v's dA, dB, dC */
+    __local gpu_tokens_1024_acc sh[544];
     const size_t channels = (size_t)channels_, batch = (size_t)batch_, lanes = channels;
     const size_t tiles = (lanes + 31) / 32, grp = ((size_t)get_group_id(0));
     const int t = ((int)get_local_id(0)) % 32, j = ((int)get_local_id(0)) / 32; /* lane in the tile, child */
@@ -745,88 +753,22 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
     gpu_tokens_1024_acc Sc[8], Sic[8], M[8], Hc[8], Ht[8];
     gpu_tokens_1024_acc gA_[8] = {0}, gB_[8] = {0}, gC_[8] = {0};
     (void)part;
-    gpu_tokens_1024_acc pBin[8] = {0}, pCout[8] = {0}, pD = 0, Dh = D[lane];
+    gpu_tokens_1024_acc bin[8], cout[8], pBin[8] = {0}, pCout[8] = {0}, pD = 0, Dh = D[lane];
+    gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
+    gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
     bad |= gpu_tokens_1024_leaf_factors(Sic, Hc, A + (c * lanes + lane) * 8, B + (c * lanes + lane) * 8);
     gpu_tokens_1024_cload(Sc, B + (c * lanes + lane) * 8, C + (c * lanes + lane) * 8);
-    gpu_tokens_1024_mm(M, Sc, Hc);
-    for (int e = 0; e < 8; e++)
-        sh[(j * 8 + e) * 32 + t] = M[e];
-    gpu_tokens_1024_mm(M, Sc, Sic); /* C_c S_c^-1: the leaf's term of m_v is M e_c */
+    gpu_tokens_1024_mm(M, Sc, Sic);
     gpu_tokens_1024_tr(Ht, M); /* the adjoint's (C S^-1)^T */
-    gpu_tokens_1024_acc siv[2][1]; /* rows of S_v^-1 */
-    barrier(CLK_LOCAL_MEM_FENCE);
-    if (j == 0) { /* S_v^-1, S_v = A_v - sum_c C_c H_c */
-        gpu_tokens_1024_acc Siv[8];
-        bad |= gpu_tokens_1024_schur_local(Siv, A + (v * lanes + lane) * 8, sh, 0, 32, t);
-        for (int e = 0; e < 8; e++)
-            sh[(32 + e) * 32 + t] = Siv[e];
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int rr = 0; rr < 2; rr++) {
-        const int r = j + 4 * rr < 8 ? j + 4 * rr : 7;
-        for (int c = 0; c < 1; c++) {
-            siv[rr][c] = sh[(32 + r * 1 + c) * 32 + t];
-        }
-    }
-    gpu_tokens_1024_acc vA[2][1] = {{0}}, vB[2][1] = {{0}}, vC[2][1] = {{0}}; /* v's gradients, this row's rows */
-    gpu_tokens_1024_acc hv[2][1], hw[2][1], xpo[2], lpo[2]; /* v's H, H' rows; the parent's x, lambda at them */
-    for (int rr = 0; rr < 2; rr++) {
-        const int r = j + 4 * rr < 8 ? j + 4 * rr : 7;
-        for (int c = 0; c < 1; c++) {
-            hv[rr][c] = (ws + hf + (pb * 341 + v) * 8 * lanes + lane)[(r * 1 + c) * lanes];
-            hw[rr][c] = (ws + hb + (pb * 341 + v) * 8 * lanes + lane)[(r * 1 + c) * lanes];
-        }
-    }
-    barrier(CLK_LOCAL_MEM_FENCE); /* S_v^-1 read: local memory is the batch loop's */
     for (size_t b = b0; b < b1; b++) {
         gpu_tokens_1024_acc xv[8], lv[8], e_[8], gg[8], x[8], lam[8];
+        gpu_tokens_1024_sload(xv, ws + xs + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
+        gpu_tokens_1024_sload(lv, ws + ls + (b * 341 + v) * 8 * lanes + lane, lanes, 8);
         const gpu_tokens_1024_acc uc = *(u + ((b * 1024 + tc) * lanes + lane) * 1), dc = *(dy + ((b * 1024 + tc) * lanes + lane) * 1);
-        gpu_tokens_1024_acc r = Dh * dc, bin[8], cout[8]; /* read per batch element (cached): fewer registers held */
-        gpu_tokens_1024_bload_n(bin, Bin + lane * 8);
-        gpu_tokens_1024_bload_n(cout, Cout + lane * 8);
+        gpu_tokens_1024_acc r = Dh * dc;
         for (int e = 0; e < 8; e++) {
             e_[e] = bin[e] * uc;
             gg[e] = cout[e] * dc;
-        }
-        gpu_tokens_1024_mv(x, M, e_); /* the leaf's terms of m_v and m'_v */
-        gpu_tokens_1024_mvt(lam, Hc, gg);
-        for (int e = 0; e < 8; e++) {
-            sh[(16 + j * 16 + e) * 32 + t] = x[e];
-            sh[(16 + j * 16 + 8 + e) * 32 + t] = lam[e];
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int rr = 0; rr < 2; rr++) { /* v's x and lambda at this row's rows */
-            const int r = j + 4 * rr;
-            if (r < 8) {
-                gpu_tokens_1024_acc xq = 0, lq = 0;
-                for (int l = 0; l < 4; l++) {
-                    xq -= sh[(16 + l * 16 + r) * 32 + t];
-                    lq -= sh[(16 + l * 16 + 8 + r) * 32 + t];
-                }
-                xq *= siv[rr][0];
-                lq *= siv[rr][0];
-                lpo[rr] = (ws + ls + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[r * lanes];
-                xpo[rr] = (ws + xs + (b * 85 + 21 + i / 4) * 8 * lanes + lane)[r * lanes];
-                xq -= hv[rr][0] * xpo[rr];
-                lq -= hw[rr][0] * lpo[rr];
-                sh[(r) * 32 + t] = xq;
-                sh[(8 + r) * 32 + t] = lq;
-            }
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int e = 0; e < 8; e++) {
-            xv[e] = sh[(e) * 32 + t];
-            lv[e] = sh[(8 + e) * 32 + t];
-        }
-        for (int rr = 0; rr < 2; rr++) { /* v's gradients at this row's rows */
-            const int r = j + 4 * rr;
-            if (r < 8) {
-                const gpu_tokens_1024_acc lr = sh[(8 + r) * 32 + t];
-                const gpu_tokens_1024_acc xr = sh[(r) * 32 + t];
-                vA[rr][0] -= lr * xr;
-                vB[rr][0] -= lr * xpo[rr];
-                vC[rr][0] -= lpo[rr] * xr;
-            }
         }
         gpu_tokens_1024_mv(x, Sic, e_);
         gpu_tokens_1024_mv_sub(x, Hc, xv);
@@ -849,7 +791,6 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
         gpu_tokens_1024_bstore(gB + (c * lanes + lane) * 8, gB_);
         gpu_tokens_1024_bstore(gC + (c * lanes + lane) * 8, gC_);
     }
-    barrier(CLK_LOCAL_MEM_FENCE); /* every row is done with v's states */
     for (int row = 0; row < 4; row++) { /* row 0's partials, then row 1's added, ... */
         if (j == row) {
             for (int e = 0; e < 8; e++)
@@ -872,27 +813,6 @@ __kernel __attribute__((reqd_work_group_size(128, 1, 1))) void gpu_tokens_1024_k
             gpu_tokens_1024_sstore(o + 8 * lanes, lanes, pCout, 8);
             o[16 * lanes] = (float)pD;
         }
-    }
-    barrier(CLK_LOCAL_MEM_FENCE); /* v's gradients through local memory */
-    for (int rr = 0; rr < 2; rr++) {
-        const int r = j + 4 * rr;
-        if (r < 8)
-            for (int c = 0; c < 1; c++) {
-                sh[(r * 1 + c) * 32 + t] = vA[rr][c];
-                sh[(8 + r * 1 + c) * 32 + t] = vB[rr][c];
-                sh[(16 + r * 1 + c) * 32 + t] = vC[rr][c];
-            }
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-    if (j == 0 && live) {
-        for (int e = 0; e < 8; e++) {
-            gA_[e] = sh[(e) * 32 + t];
-            gB_[e] = sh[(8 + e) * 32 + t];
-            gC_[e] = sh[(16 + e) * 32 + t];
-        }
-        gpu_tokens_1024_bstore(gA + (v * lanes + lane) * 8, gA_);
-        gpu_tokens_1024_bstore(gB + (v * lanes + lane) * 8, gB_);
-        gpu_tokens_1024_bstore(gC + (v * lanes + lane) * 8, gC_);
     }
     if (bad && live)
         gpu_tokens_1024_FAIL(ws, 2);

@@ -52,8 +52,8 @@ return function(plan, spec)
     y.dense_item = lines(y.dense_acc * 8 // plan.size) -- the same, in elements
   end
   -- the GPU tree solve (gpu_tree.tmpl), per lane: H (and the adjoint's H')
-  -- [internal vertices][BS] per parameter batch, states [vertices above
-  -- level d-1][NS] per batch element, share "level" gradient partials [internal + vertices of
+  -- [internal vertices][BS] per parameter batch, states [internal][NS] per
+  -- batch element, share "level" gradient partials [internal + vertices of
   -- level d-1][3][BS], siso dBin/dCout/dD partials [vertices of level
   -- d-1][2N+1] per parameter batch.  The forward's two fused kernels
   -- (k_up_pair: levels d-1 and d-2 up; k_leaves: level d-1's q rebuilt
@@ -90,18 +90,11 @@ return function(plan, spec)
   -- split, x SQ parts, at most 512 items)
   local LTS = LT
   while SQ > 1 and LTS > 1 and LTS * k * SQ > 512 do LTS = LTS // 2 end
-  -- k_leaves_adj's local memory per lane, in turn: the leaves' C_c H_c and
-  -- S_v^-1; v's x, lambda and the leaves' terms of m_v, m'_v; the rows'
-  -- partial sums; v's gradients.  LTA lanes a group (at most LT, 32 KiB).
-  local rows = (spec.share == "level" and 3 * BS or 0) + (plan.siso and 2 * plan.N + 1 or 0)
-  local sh_leaves_adj = math.max((k + 1) * BS, 2 * NS * (k + 1), rows, 3 * BS)
-  local LTA = LT
-  while LTA > 1 and LTA * sh_leaves_adj * plan.size > 32768 do LTA = LTA // 2 end
   y.gpu = {
-    SQ = SQ, LTS = LTS, LTA = LTA, sh_leaves_adj = sh_leaves_adj,
+    SQ = SQ, LTS = LTS,
     LT = LT, sh_pair = sh_pair, sh_leaves = sh_leaves, leaves = leaves,
     H = t.internal * plan.BS,
-    X = t.off[spec.depth - 1] * NS, -- states of the vertices above level d-1 (level d-1's stay on chip)
+    X = t.internal * NS,
     part = spec.share == "level" and (t.internal + below) * 3 * plan.BS or 0,
     pio = plan.siso and below * (2 * plan.N + 1) or 0,
   }
