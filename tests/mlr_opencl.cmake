@@ -83,6 +83,10 @@ mlr_ocl_pair(t135    f32 135 3 3 "4,4,4"  19 false levels inv_sqrt_rank)
 mlr_ocl_pair(pub256  f32 256 2 8 "32,8,6,4,4,4,4,2" 64 true shared inv_rank)
 mlr_ocl_pair(t135    f64 135 3 3 "6,1,3"  9 true none   inv_rank)
 mlr_ocl_pair(t200    f64 200 2 4 "5,3,2,1" 7 false shared inv_sqrt_rank)
+# head dim 8 in levels of 5 and 3: scalar tiles staged in blocks of 4 rows x
+# 8 dims (lib/gpu_stage.lua's blocked layout), forward and backward
+mlr_ocl_pair(r53     f32 98  2 2 "5,3"     8 true shared inv_rank)
+mlr_ocl_pair(r53     f64 98  2 2 "5,3"     8 false levels inv_sqrt_rank)
 # blocks instead of arity: uneven ratios (4, 2, 3; 3, 5)
 mlr_ocl_pair(bl144   f32 144 "144,36,18,6" 4 "4,3,2,2" 5 true shared inv_rank)
 mlr_ocl_pair(bl105   f64 105 "105,35,7" 3 "2,3,1" 6 false levels inv_sqrt_rank)

@@ -75,6 +75,7 @@ return function(dtype)
     return T .. n
   end
   V.loadn = function(T, n, p) return "*(const " .. V.vecn(T, n) .. " *)(" .. p .. ")" end
+  V.storen = function(T, n, p) return "*(" .. V.vecn(T, n) .. " *)(" .. p .. ")" end
   V.lane = function(n, i) return ({ "x", "y", "z", "w" })[i + 1] end
   V.align_vec = "__align__(32) "
   V.gloadn = function(T, n, p) return "*(const " .. V.vecn(T, n) .. " *)(" .. p .. ")" end

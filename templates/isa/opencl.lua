@@ -38,6 +38,7 @@ return function(dtype)
   -- enough for double4), and the name of lane i
   V.vecn = function(T, n) return T .. n end
   V.loadn = function(T, n, p) return "*(" .. V.shared .. "const " .. T .. n .. " *)(" .. p .. ")" end
+  V.storen = function(T, n, p) return "*(" .. V.shared .. T .. n .. " *)(" .. p .. ")" end
   V.lane = function(n, i) return n == 4 and ({ "x", "y", "z", "w" })[i + 1] or ("s" .. i) end
   -- declarations of name0 .. name{n-1}: the n elements at local address p,
   -- loaded as one n-vector (namev)

@@ -11,6 +11,13 @@
 -- column x / rows (adjacent work-items take adjacent rows: with w = 4 their
 -- stores into a transposed local tile, [column][row], then fall into
 -- different banks, where by columns 4 apart they would share 1 in 4).
+-- With o.blocked (w = 1, rows a multiple of 4, cols of 8, wg of 32, and
+-- rows / 4 and wg / 32 one a multiple of the other), each 32 adjacent units
+-- are 4 rows x 8 columns (work-item l: row l % 4, column l / 4): stored
+-- transposed into [column][row] with a row stride of 4 (mod 8) they fall
+-- into 32 different banks, where 32 columns of one row shared 8 (4-way
+-- conflicts: two thirds of the store wavefronts of mlr's flash kernels,
+-- ncu on an H100), and a row's 8 columns are still one 32-byte sector.
 --   require("lib.gpu_stage").tile(V, { name = registers, rows =, cols =, wg = })
 -- returns
 --   decl                       the registers' declaration;
@@ -52,8 +59,23 @@ end
 -- without this, and btt attention's flash kernels (head dim 256, 64
 -- work-items) 255 with spills, 863 LEA and 472 IMAD in the forward's SASS.
 -- U: units a row.
-local function layout(rows, U, wg, across)
+local function layout(rows, U, wg, across, blocked)
   local x = "(lid + " .. wg .. " * e)"
+  if blocked then -- 32 adjacent units: rows 4 rb.., columns 8 cb..; block b = lid / 32 + W e
+    local RB, W = rows // 4, wg // 32
+    local m = {}
+    if RB % W == 0 then -- rb = lid / 32 + W (e % K), cb = e / K
+      local K = RB // W
+      m.r0, m.u0 = "4 * (lid / 32) + lid % 4", "lid % 32 / 4"
+      m.dr, m.du = K > 1 and { 4 * W, "(e % " .. K .. ")" } or { 0, "e" }, { 8, K > 1 and ("(e / " .. K .. ")") or "e" }
+    else -- W a multiple of RB: rb = lid / 32 % RB, cb = lid / 32 / RB + (W / RB) e
+      m.r0, m.u0 = "4 * (lid / 32 % " .. RB .. ") + lid % 4", "8 * (lid / 32 / " .. RB .. ") + lid % 32 / 4"
+      m.dr, m.du = { 0, "e" }, { 8 * (W // RB), "e" }
+    end
+    m.r = sum(m.r0, term(m.dr[1], m.dr[2]))
+    m.u = sum(m.u0, term(m.du[1], m.du[2]))
+    return m
+  end
   local n = across and rows or U -- the index adjacent work-items step
   local f0, s0, df, ds
   if wg % n == 0 then
@@ -78,7 +100,7 @@ local function units(V, o, w)
   local U = o.cols // w
   local total = o.rows * U
   local n = (total + o.wg - 1) // o.wg
-  local m = layout(o.rows, U, o.wg, o.across)
+  local m = layout(o.rows, U, o.wg, o.across, o.blocked)
   local S = { m = m }
   S.zero = V.storage == V.real and V.zero() or V.narrow("0.0f")
   S.decl = V.storage .. " " .. o.name .. "[" .. n * w .. "];"
