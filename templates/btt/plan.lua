@@ -260,7 +260,7 @@ return function(spec)
     p.Dp = padW(p.D)
     p.dvp = padW(p.dv)
     if p.gpu then -- the GPU's flash tiles (lib/gpu_flash.cl.tmpl)
-      p.gf, p.gb = require("lib.gpu_flash").tiles(p.D, p.dv, p.T, size)
+      p.gf, p.gb = require("lib.gpu_flash").tiles(p.D, p.dv, p.T, size, nil, nil, nil, true)
     end
   end
   return p

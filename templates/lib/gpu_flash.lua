@@ -89,7 +89,16 @@ end
 --
 -- bmax (optional: mlr's knob B) caps the FMA tiles' query side: the first
 -- candidate of BQ 64, 32, 16, 8, 4 at most bmax that fits.
-function M.tiles(R, dv, T, size, mma, identity, bmax)
+--
+-- chunkable (one level, one scale for every dim: btt attention): where the
+-- forward's 64 x 32 tiles of whole q and k rows pass 48 KiB but R is a
+-- multiple of DC = 64, the forward stages q and k DC dims at a time
+-- (g.DC), the query tile again for every key tile (from L2): head dim 256
+-- otherwise falls to 16 x 16 tiles of 2 x 2 micro-tiles, which read a local
+-- word per FMA (ncu, H100: the L1 pipe at 90%).
+local function chunked_local(_, dv, t) return fwd_local(64, dv, t) end
+
+function M.tiles(R, dv, T, size, mma, identity, bmax, chunkable)
   if mma then
     local RP, DVP = (R + 15) // 16 * 16, (dv + 7) // 8 * 8
     local g = { mma = true, BQ = 64, BK = 64, WG = 128, RP = RP, DVP = DVP, LR = RP + 8, LB = 64 + 8 }
@@ -104,6 +113,13 @@ function M.tiles(R, dv, T, size, mma, identity, bmax)
     end
   end
   local gf = pick(R, dv, T, size, fwd_local, bmax)
+  if chunkable and not bmax and gf.BQ < 64 and R > 64 and R % 64 == 0 then
+    local gc = pick(R, dv, T, size, chunked_local)
+    if gc.BQ == 64 then
+      gf = gc
+      gf.DC = 64
+    end
+  end
   -- (link "identity": one chunk; its partials would merge as plain sums)
   gf.KC = identity and gf.NK or math.max(4, (gf.NK + 7) // 8)
   gf.NC = (gf.NK + gf.KC - 1) // gf.KC
