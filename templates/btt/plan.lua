@@ -261,6 +261,7 @@ return function(spec)
     p.dvp = padW(p.dv)
     if p.gpu then -- the GPU's flash tiles (lib/gpu_flash.cl.tmpl)
       p.gf, p.gb = require("lib.gpu_flash").tiles(p.D, p.dv, p.T, size, nil, nil, nil, true)
+      p.ln_items = 32 -- the LayerNorm kernels' work-group: one row
     end
   end
   return p
