@@ -96,7 +96,8 @@ end
 -- (g.DC), the query tile again for every key tile (from L2): head dim 256
 -- otherwise falls to 16 x 16 tiles of 2 x 2 micro-tiles, which read a local
 -- word per FMA (ncu, H100: the L1 pipe at 90%).
-local function chunked_local(_, dv, t) return fwd_local(64, dv, t) end
+local DC = 64
+local function chunked_local(_, dv, t) return fwd_local(DC, dv, t) end
 
 function M.tiles(R, dv, T, size, mma, identity, bmax, chunkable)
   if mma then
@@ -113,11 +114,11 @@ function M.tiles(R, dv, T, size, mma, identity, bmax, chunkable)
     end
   end
   local gf = pick(R, dv, T, size, fwd_local, bmax)
-  if chunkable and not bmax and gf.BQ < 64 and R > 64 and R % 64 == 0 then
+  if chunkable and not bmax and gf.BQ < 64 and R > DC and R % DC == 0 then
     local gc = pick(R, dv, T, size, chunked_local)
     if gc.BQ == 64 then
       gf = gc
-      gf.DC = 64
+      gf.DC = DC
     end
   end
   -- (link "identity": one chunk; its partials would merge as plain sums)
