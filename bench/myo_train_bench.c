@@ -37,7 +37,8 @@
  * Options: -t LIST (thread counts, comma separated; default 1,2,4,8,16),
  * -r REPS (timed calls per pass, default 5), -b SECONDS (stop timing a pass
  * after this much time once 3 calls were timed; default 1.5), -k SUBSTRING
- * (only kernels whose name contains it; repeatable), -l (list kernels).
+ * (only kernels whose name contains it; repeatable), -B BATCH (batch
+ * elements per call, default 4), -l (list kernels).
  * The machine may be shared: read min next to median. */
 #define _GNU_SOURCE
 #include "fma_peak.h"
@@ -54,8 +55,12 @@
 
 #include "myo_train_bench_kernels.h"
 
-#define BATCH 4
 #define CHANNELS 256
+
+/* batch elements per call (-B): 4 by default; at batch 4 this shape's u
+ * (16.7 MB) fits the L3 of some development machines between calls, which
+ * flatters the forward, so memory-bound ratios want batch 16 too */
+static size_t bench_batch = 4;
 #define MAX_THREADS_LIST 16
 #define MAX_REPS 100
 
@@ -309,10 +314,10 @@ static int run_kernel(const kernel *K, const int *threads, int nthreads, int rep
     const size_t blk = K->dense ? N * N : N;
     const size_t nabc = P * CHANNELS * blk;
     const size_t io = K->siso ? 1 : N;
-    const size_t nio = (size_t)BATCH * L * CHANNELS * io;
+    const size_t nio = (size_t)bench_batch * L * CHANNELS * io;
     const size_t glen[6] = {nabc, nabc, nabc, CHANNELS * N, CHANNELS * N, CHANNELS};
     const int ngrads = K->siso ? 6 : 3;
-    const double bc = (double)BATCH * CHANNELS;
+    const double bc = (double)bench_batch * CHANNELS;
     const double fwd_flops =
         (K->dense ? 6.0 * (double)V * (double)N + 3.0 * (double)L : 5.0 * (double)V + 3.0 * (double)L) *
         (double)N * bc;
@@ -359,20 +364,20 @@ static int run_kernel(const kernel *K, const int *threads, int nthreads, int rep
         char same_s[64] = "reference";
 
         omp_set_num_threads(nth);
-        wsb = K->ws(BATCH, CHANNELS); /* sized for omp_get_max_threads() now */
+        wsb = K->ws(bench_batch, CHANNELS); /* sized for omp_get_max_threads() now */
         ws = alloc64(wsb);
 
         /* warm-up (page faults, clocks), then timed calls */
-        if (K->fwd(prm, u, y, BATCH, CHANNELS, ws) != 0 ||
-            K->bwd(prm, u, dy, du, grd, BATCH, CHANNELS, ws) != 0) {
+        if (K->fwd(prm, u, y, bench_batch, CHANNELS, ws) != 0 ||
+            K->bwd(prm, u, dy, du, grd, bench_batch, CHANNELS, ws) != 0) {
             fprintf(stderr, "myo_train_bench: %s failed in the warm-up\n", K->name);
             exit(1);
         }
-        TIME_CALLS(reps, budget, t, K->fwd(prm, u, y, BATCH, CHANNELS, ws), "forward");
+        TIME_CALLS(reps, budget, t, K->fwd(prm, u, y, bench_batch, CHANNELS, ws), "forward");
         tm[ti].fwd_min = 1e3 * min_of(t, nt_);
         tm[ti].fwd_med = 1e3 * median(t, nt_);
         tm[ti].nf = nt_;
-        TIME_CALLS(reps, budget, t, K->bwd(prm, u, dy, du, grd, BATCH, CHANNELS, ws), "backward");
+        TIME_CALLS(reps, budget, t, K->bwd(prm, u, dy, du, grd, bench_batch, CHANNELS, ws), "backward");
         tm[ti].bwd_min = 1e3 * min_of(t, nt_);
         tm[ti].bwd_med = 1e3 * median(t, nt_);
         tm[ti].nb = nt_;
@@ -396,7 +401,7 @@ static int run_kernel(const kernel *K, const int *threads, int nthreads, int rep
                 double dmax = 0, rmax = 0;
                 for (size_t h = 0; h < CHANNELS; h++) {
                     double s = 0;
-                    for (size_t b = 0; b < BATCH; b++)
+                    for (size_t b = 0; b < bench_batch; b++)
                         for (size_t tt = 0; tt < L; tt++) {
                             const size_t e = (b * L + tt) * CHANNELS + h;
                             s += (double)dy[e] * u[e];
@@ -475,11 +480,12 @@ static int run_kernel(const kernel *K, const int *threads, int nthreads, int rep
 static void usage(const char *argv0)
 {
     fprintf(stderr,
-            "usage: %s [-t THREADS,...] [-r REPS] [-b SECONDS] [-k NAME_SUBSTRING]... [-l]\n"
+            "usage: %s [-t THREADS,...] [-r REPS] [-b SECONDS] [-B BATCH] [-k NAME_SUBSTRING]... [-l]\n"
             "  -t  thread counts (default 1,2,4,8,16; those above the usable CPUs are skipped)\n"
             "  -r  timed calls per pass (default 5, at most %d)\n"
             "  -b  stop timing a pass once it took this long and 3 calls were timed (default 1.5)\n"
             "  -k  only kernels whose name contains the substring (repeatable: any of them)\n"
+            "  -B  batch elements per call (default 4)\n"
             "  -l  list the kernels and exit\n",
             argv0, MAX_REPS);
 }
@@ -502,7 +508,14 @@ int main(int argc, char **argv)
             reps = atoi(argv[++i]);
         else if (strcmp(argv[i], "-b") == 0 && i + 1 < argc)
             budget = atof(argv[++i]);
-        else if (strcmp(argv[i], "-k") == 0 && i + 1 < argc && nfilters < 32)
+        else if (strcmp(argv[i], "-B") == 0 && i + 1 < argc) {
+            const long b = atol(argv[++i]);
+            if (b < 1 || b > 1024) {
+                fprintf(stderr, "myo_train_bench: -B wants a batch of 1..1024\n");
+                return 2;
+            }
+            bench_batch = (size_t)b;
+        } else if (strcmp(argv[i], "-k") == 0 && i + 1 < argc && nfilters < 32)
             filters[nfilters++] = argv[++i];
         else if (strcmp(argv[i], "-l") == 0) {
             for (size_t ki = 0; ki < NKERNELS; ki++)
@@ -540,9 +553,9 @@ int main(int argc, char **argv)
     printf("FMA peak, 1 core, measured: AVX2 %.1f GFLOP/s f32 (best of 9; median %.1f); "
            "%%pk = GFLOP/s / (peak x threads)\n",
            pk, pk_med);
-    printf("shape: batch %d, channels %d, f32, avx2, OpenMP; per pass: 1 warm-up call, then up to %d "
+    printf("shape: batch %zu, channels %d, f32, avx2, OpenMP; per pass: 1 warm-up call, then up to %d "
            "timed calls (fewer once %.1f s were spent, at least 3); med = median, min = minimum, ms\n",
-           BATCH, CHANNELS, reps, budget);
+           bench_batch, CHANNELS, reps, budget);
     printf("work per (batch, channel): fwd (5|V| + 3L) N, dense (6|V| N + 3L) N; bwd 2 x fwd + "
            "6|V| N (dense 6|V| N^2) + 6 L N (siso)\n");
     printf("* forward on the level-sum path: equivalent GFLOP/s (same count, same layer)\n");

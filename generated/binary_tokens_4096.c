@@ -171,7 +171,7 @@ static float *binary_tokens_4096_rows(size_t lanes, size_t gi, const float *full
         } \
     } while (0)
 
-/* One run: nb <= 4 batch elements from b0 that share the parameter set
+/* One run: nb <= 8 batch elements from b0 that share the parameter set
  * A, B, C; records [vertex][group] (levels < 11: ir), [leaf][group] (gamma: lr). */
 typedef struct {
     const float *A, *B, *C, *io; /* io: Bin, Cout, D of every group, [groups][264] */
@@ -312,7 +312,7 @@ static int binary_tokens_4096_up_leaves(const binary_tokens_4096_run *r, size_t 
     }
     for (gi = 0; gi < groups; gi++) { /* the grandparent */
         const size_t valid = binary_tokens_4096_group_lanes(r->lanes, gi);
-        float *const rg = r->ir + (g * groups + gi) * 768;
+        float *const rg = r->ir + (g * groups + gi) * 1280;
         const float *const ag2 = acc2 + gi * AR;
         binary_tokens_4096_lane_block(r->A + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
         binary_tokens_4096_lane_block(r->B + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
@@ -349,8 +349,8 @@ static int binary_tokens_4096_up(const binary_tokens_4096_run *r, size_t off, si
         const size_t i = it / groups, gi = it % groups;
         const size_t valid = binary_tokens_4096_group_lanes(r->lanes, gi);
         const size_t v = off + i;
-        float *const rp = r->ir + (v * groups + gi) * 768;
-        const float *const rc = r->ir + ((coff + 2 * i) * groups + gi) * 768;
+        float *const rp = r->ir + (v * groups + gi) * 1280;
+        const float *const rc = r->ir + ((coff + 2 * i) * groups + gi) * 1280;
         binary_tokens_4096_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
         if (off > 0) {
             binary_tokens_4096_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
@@ -358,8 +358,8 @@ static int binary_tokens_4096_up(const binary_tokens_4096_run *r, size_t off, si
         }
         for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
             __m256 s = _mm256_load_ps(pv + n), si;
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 768 + n), _mm256_load_ps(rc + 0 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 768 + n), _mm256_load_ps(rc + 1 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 1280 + n), _mm256_load_ps(rc + 0 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 1280 + n), _mm256_load_ps(rc + 1 * groups * 1280 + 128 + n), s);
             si = _mm256_div_ps(one, s);
             chk = _mm256_add_ps(chk, _mm256_fmadd_ps(s, zero, _mm256_mul_ps(si, zero)));
             _mm256_store_ps(pv + n, si);
@@ -374,8 +374,8 @@ static int binary_tokens_4096_up(const binary_tokens_4096_run *r, size_t off, si
             for (n = 0; n < 128; n += 8) {
                 const size_t z = 256 + b * 128 + n;
                 __m256 m = zero;
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 768 + n), _mm256_load_ps(rc + 0 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 768 + n), _mm256_load_ps(rc + 1 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 1280 + n), _mm256_load_ps(rc + 0 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 1280 + n), _mm256_load_ps(rc + 1 * groups * 1280 + z), m);
                 _mm256_stream_ps(rp + z, _mm256_mul_ps(_mm256_load_ps(pv + n), m));
             }
     }
@@ -391,8 +391,8 @@ static void binary_tokens_4096_down(const binary_tokens_4096_run *r, size_t off,
     size_t it, n, b;
     for (it = it0; it < it1; it++) {
         const size_t i = it / groups, gi = it % groups;
-        float *const rc = r->ir + ((off + i) * groups + gi) * 768;
-        const float *const rp = r->ir + ((poff + i / 2) * groups + gi) * 768;
+        float *const rc = r->ir + ((off + i) * groups + gi) * 1280;
+        const float *const rp = r->ir + ((poff + i / 2) * groups + gi) * 1280;
         for (b = 0; b < r->nb; b++)
             for (n = 0; n < 128; n += 8) {
                 const size_t z = 256 + b * 128 + n;
@@ -410,7 +410,7 @@ static void binary_tokens_4096_down_leaves(const binary_tokens_4096_run *r, size
     for (c = it0; c < it1; c++)
         for (gi = 0; gi < groups; gi++) {
             const float *const gj = r->lr + (c * groups + gi) * 128;
-            const float *const rg = r->ir + ((1023 + c / 4) * groups + gi) * 768 + 256;
+            const float *const rg = r->ir + ((1023 + c / 4) * groups + gi) * 1280 + 256;
             size_t ys;
             float *const y = binary_tokens_4096_rows(r->lanes, gi, r->y, r->yt, &ys) + c * ys;
             for (q = 0; q < 128; q += 16) /* gamma 2 KiB ahead (as lane_block) */
@@ -448,10 +448,10 @@ static void binary_tokens_4096_down_leaves(const binary_tokens_4096_run *r, size
 static size_t binary_tokens_4096_forward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = binary_tokens_4096_GROUPS(channels);
-    const size_t rec = binary_tokens_4096_add(binary_tokens_4096_round(binary_tokens_4096_mul(groups, 1572096), 16), binary_tokens_4096_round(binary_tokens_4096_mul(groups, 524288), 16));
-    const size_t io = binary_tokens_4096_add(binary_tokens_4096_round(binary_tokens_4096_mul(groups, 264), 16), 262176);
+    const size_t rec = binary_tokens_4096_add(binary_tokens_4096_round(binary_tokens_4096_mul(groups, 2620160), 16), binary_tokens_4096_round(binary_tokens_4096_mul(groups, 524288), 16));
+    const size_t io = binary_tokens_4096_add(binary_tokens_4096_round(binary_tokens_4096_mul(groups, 264), 16), 524320);
     (void)batch;
-    return binary_tokens_4096_mul(binary_tokens_4096_add(binary_tokens_4096_add(rec, io), binary_tokens_4096_mul(binary_tokens_4096_SLOTS_MAX, (384 + groups * 1552))), 4);
+    return binary_tokens_4096_mul(binary_tokens_4096_add(binary_tokens_4096_add(rec, io), binary_tokens_4096_mul(binary_tokens_4096_SLOTS_MAX, (384 + groups * 2576))), 4);
 }
 
 int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *u, float *y,
@@ -459,7 +459,7 @@ int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *
 {
     const size_t lanes = binary_tokens_4096_LANES(channels), groups = binary_tokens_4096_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 8; /* lanes of the last group */
-    const size_t per_thread = (384 + groups * 1552);
+    const size_t per_thread = (384 + groups * 2576);
     binary_tokens_4096_run run;
     float *io, *scratch;
     size_t b0;
@@ -470,11 +470,11 @@ int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *
         binary_tokens_4096_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
     run.ir = (float *)workspace;
-    run.lr = run.ir + binary_tokens_4096_LINES(2047 * groups * 768);
+    run.lr = run.ir + binary_tokens_4096_LINES(2047 * groups * 1280);
     io = run.lr + binary_tokens_4096_LINES(4096 * groups * 128);
     run.ut = io + binary_tokens_4096_LINES(groups * 264);
-    run.yt = run.ut + binary_tokens_4096_LINES(131072);
-    scratch = run.yt + binary_tokens_4096_LINES(131072);
+    run.yt = run.ut + binary_tokens_4096_LINES(262144);
+    scratch = run.yt + binary_tokens_4096_LINES(262144);
     for (gi = 0; gi < groups; gi++) /* readout none reads neither */
         binary_tokens_4096_io(p, channels, gi, io + gi * 264);
     run.io = io;
@@ -482,7 +482,7 @@ int binary_tokens_4096_forward(const binary_tokens_4096_params *p, const float *
     run.groups = groups;
     for (b0 = 0; b0 < batch && rc == 0; b0 += run.nb) {
         const size_t set = 0; /* one parameter set for every batch element */
-        run.nb = batch - b0 < 4 ? batch - b0 : 4;
+        run.nb = batch - b0 < 8 ? batch - b0 : 8;
         run.A = p->A + set;
         run.B = p->B + set;
         run.C = p->C + set;

@@ -155,8 +155,8 @@ static double *chain_ssm_rows(size_t lanes, size_t gi, const double *full, doubl
         } \
     } while (0)
 
-/* One run: nb <= 4 batch elements from b0 sharing A, B, C; the carries
- * where chunks begin, [group][16][80]. */
+/* One run: nb <= 8 batch elements from b0 sharing A, B, C; the carries
+ * where chunks begin, [group][16][144]. */
 typedef struct {
     const double *A, *B, *C, *io; /* io: Bin, Cout, D of every group, [groups][34] */
     const double *u;              /* batch element b0 */
@@ -218,47 +218,47 @@ static void chain_ssm_step(const chain_ssm_run *r, size_t gi, size_t v, double *
     *chk = (*chk + ck);
 }
 
-/* Sets it0..it1-1 of 25 lane groups: pass 1 (the carries), then pass 2 chunk by chunk. */
+/* Sets it0..it1-1 of 14 lane groups: pass 1 (the carries), then pass 2 chunk by chunk. */
 static int chain_ssm_chain_sets(const chain_ssm_run *r, size_t it0, size_t it1, double *pv)
 {
     const size_t nb = r->nb;
-    double *const crs = pv + 48;            /* [25][80] */
-    double *const xps = crs + 2000;      /* x_{v-1} of each batch element, [25][64] */
-    double *const sbzs = xps + 1600; /* the chunk's positions: S^-1 B, z[nb], [25][16][80] */
+    double *const crs = pv + 48;            /* [14][144] */
+    double *const xps = crs + 2016;      /* x_{v-1} of each batch element, [14][128] */
+    double *const sbzs = xps + 1792; /* the chunk's positions: S^-1 B, z[nb], [14][16][144] */
     double chk = 0.0;
     size_t set;
     for (set = it0; set < it1; set++) {
-        const size_t g0 = set * 25, g1 = g0 + 25 < r->groups ? g0 + 25 : r->groups;
+        const size_t g0 = set * 14, g1 = g0 + 14 < r->groups ? g0 + 14 : r->groups;
         size_t c, gi;
         long v;
-        memset(crs, 0, 2000 * sizeof(double));
+        memset(crs, 0, 2016 * sizeof(double));
         for (v = 255; v >= 16; v--) /* pass 1: chunk 0's carry is not needed */
             for (gi = g0; gi < g1; gi++) {
-                double *const cr = crs + (gi - g0) * 80;
+                double *const cr = crs + (gi - g0) * 144;
                 chain_ssm_step(r, gi, (size_t)v, cr, NULL, NULL, pv, &chk);
                 if (v % 16 == 0)
-                    memcpy(r->carry + (gi * 16 + (size_t)v / 16 - 1) * 80, cr, 80 * sizeof(double));
+                    memcpy(r->carry + (gi * 16 + (size_t)v / 16 - 1) * 144, cr, 144 * sizeof(double));
             }
-        memset(xps, 0, 1600 * sizeof(double)); /* x_{-1} = 0 */
+        memset(xps, 0, 1792 * sizeof(double)); /* x_{-1} = 0 */
         for (c = 0; c < 16; c++) { /* pass 2 */
             const size_t v0 = c * 16, v1 = v0 + 16 < 256 ? v0 + 16 : 256;
             size_t w, q, n, b;
             for (gi = g0; gi < g1; gi++) {
-                double *const cr = crs + (gi - g0) * 80;
+                double *const cr = crs + (gi - g0) * 144;
                 if (c + 1 < 16)
-                    memcpy(cr, r->carry + (gi * 16 + c) * 80, 80 * sizeof(double));
+                    memcpy(cr, r->carry + (gi * 16 + c) * 144, 144 * sizeof(double));
                 else
-                    memset(cr, 0, 80 * sizeof(double));
+                    memset(cr, 0, 144 * sizeof(double));
             }
             for (w = v1; w-- > v0;)
                 for (gi = g0; gi < g1; gi++) {
-                    double *const sbz = sbzs + ((gi - g0) * 16 + w - v0) * 80;
-                    chain_ssm_step(r, gi, w, crs + (gi - g0) * 80, sbz, sbz + 16, pv, &chk);
+                    double *const sbz = sbzs + ((gi - g0) * 16 + w - v0) * 144;
+                    chain_ssm_step(r, gi, w, crs + (gi - g0) * 144, sbz, sbz + 16, pv, &chk);
                 }
             for (w = v0; w < v1; w++)
                 for (gi = g0; gi < g1; gi++) {
-                    const double *const sb = sbzs + ((gi - g0) * 16 + w - v0) * 80;
-                    double *const xp = xps + (gi - g0) * 64;
+                    const double *const sb = sbzs + ((gi - g0) * 16 + w - v0) * 144;
+                    double *const xp = xps + (gi - g0) * 128;
                     size_t ys;
                     double *const y = chain_ssm_rows(r->lanes, gi, r->y, r->yt, &ys);
                     size_t us;
@@ -292,14 +292,14 @@ static int chain_ssm_chain_sets(const chain_ssm_run *r, size_t it0, size_t it1, 
 }
 
 /* Bytes: the carries, Bin/Cout/D in lane layout, zero-padded rows of a
- * partial group; per thread, scratch (35648 elements). */
+ * partial group; per thread, scratch (36112 elements). */
 static size_t chain_ssm_forward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = chain_ssm_GROUPS(channels);
-    const size_t rec = chain_ssm_round(chain_ssm_mul(groups, 1280), 8);
-    const size_t io = chain_ssm_add(chain_ssm_round(chain_ssm_mul(groups, 34), 8), 4112);
+    const size_t rec = chain_ssm_round(chain_ssm_mul(groups, 2304), 8);
+    const size_t io = chain_ssm_add(chain_ssm_round(chain_ssm_mul(groups, 34), 8), 8208);
     (void)batch;
-    return chain_ssm_mul(chain_ssm_add(chain_ssm_add(rec, io), chain_ssm_mul(chain_ssm_SLOTS_MAX, 35648)), 8);
+    return chain_ssm_mul(chain_ssm_add(chain_ssm_add(rec, io), chain_ssm_mul(chain_ssm_SLOTS_MAX, 36112)), 8);
 }
 
 int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
@@ -307,7 +307,7 @@ int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
 {
     const size_t lanes = chain_ssm_LANES(channels), groups = chain_ssm_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 2; /* lanes of the last group */
-    const size_t per_thread = 35648;
+    const size_t per_thread = 36112;
     chain_ssm_run run;
     double *io, *scratch;
     size_t b0;
@@ -318,10 +318,10 @@ int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
         chain_ssm_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
     run.carry = (double *)workspace;
-    io = run.carry + chain_ssm_LINES(groups * 1280);
+    io = run.carry + chain_ssm_LINES(groups * 2304);
     run.ut = io + chain_ssm_LINES(groups * 34);
-    run.yt = run.ut + chain_ssm_LINES(2048);
-    scratch = run.yt + chain_ssm_LINES(2048);
+    run.yt = run.ut + chain_ssm_LINES(4096);
+    scratch = run.yt + chain_ssm_LINES(4096);
     for (gi = 0; gi < groups; gi++) /* readout none reads neither */
         chain_ssm_io(p, channels, gi, io + gi * 34);
     run.io = io;
@@ -329,7 +329,7 @@ int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
     run.groups = groups;
     for (b0 = 0; b0 < batch && rc == 0; b0 += run.nb) {
         const size_t set = 0; /* one parameter set for every batch element */
-        run.nb = batch - b0 < 4 ? batch - b0 : 4;
+        run.nb = batch - b0 < 8 ? batch - b0 : 8;
         run.A = p->A + set;
         run.B = p->B + set;
         run.C = p->C + set;
@@ -340,7 +340,7 @@ int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
             for (b = 0; b < run.nb; b++)
                 chain_ssm_pack(run.u + b * 256 * lanes + (groups - 1) * 2, lanes, valid, 256, run.ut + b * 512);
         }
-        chain_ssm_ITEMS((groups + 24) / 25, chain_ssm_chain_sets(&run, it0, it1, pv));
+        chain_ssm_ITEMS((groups + 13) / 14, chain_ssm_chain_sets(&run, it0, it1, pv));
         if (valid < 2) {
             size_t b;
             for (b = 0; b < run.nb; b++)

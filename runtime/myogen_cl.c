@@ -804,14 +804,16 @@ static void kernel_give_back(kern_entry *e)
  * printed to stderr at exit, heaviest first.  Each launch then waits for its
  * kernel, so a profiled run is slower; the times are the device's (event
  * start to end) where the queue has profiling enabled (the default queue
- * does in this mode), else host wall time around the wait. */
+ * does in this mode), else host wall time around the wait.
+ * MYOGEN_CL_PROFILE=sizes keys the table by name and work-items
+ * ("k_up[16384]"), which tells a kernel's launches over tree levels apart. */
 typedef struct prof_entry {
     char name[96];
     unsigned long calls;
     double seconds;
 } prof_entry;
 static prof_entry prof[256];
-static int prof_count, prof_state; /* state: 0 unread, 1 off, 2 on */
+static int prof_count, prof_state; /* state: 0 unread, 1 off, 2 on, 3 on by size */
 static unsigned long prof_untabled; /* launches of kernels past the table's 256 names */
 
 static void prof_report(void)
@@ -847,13 +849,13 @@ static int profiling(void)
         mcl_acquire(&msg_lock);
         if (prof_state == 0) {
             const char *s = getenv("MYOGEN_CL_PROFILE");
-            prof_state = s && *s && strcmp(s, "0") != 0 ? 2 : 1;
-            if (prof_state == 2)
+            prof_state = !s || !*s || strcmp(s, "0") == 0 ? 1 : strcmp(s, "sizes") == 0 ? 3 : 2;
+            if (prof_state >= 2)
                 atexit(prof_report);
         }
         mcl_release(&msg_lock);
     }
-    return prof_state == 2;
+    return prof_state >= 2;
 }
 
 static void prof_add(const char *name, double seconds)
@@ -951,8 +953,12 @@ static int launch(cl_command_queue queue, cl_program program, const char *name, 
         clFinish(queue);
         t0 = wall_seconds();
         err = clEnqueueNDRangeKernel(queue, e->kernel, 1, NULL, &global, &local, 0, NULL, &ev);
-        if (err == CL_SUCCESS)
-            prof_wait(ev, name, t0);
+        if (err == CL_SUCCESS) {
+            char key[96];
+            if (prof_state == 3)
+                snprintf(key, sizeof key, "%s[%zu]", name, global);
+            prof_wait(ev, prof_state == 3 ? key : name, t0);
+        }
     } else {
         err = clEnqueueNDRangeKernel(queue, e->kernel, 1, NULL, &global, &local, 0, NULL, NULL);
     }

@@ -21,7 +21,7 @@
  *
  * Options: -b BATCH -c CHANNELS (one shape), -r REPS (timed device calls;
  * 10), -R REPS (timed C calls, 3), -k SUBSTRING (only kernels whose name
- * contains it), -t TORCH_TSV, -n (no C baseline).  The device is the
+ * contains it), -t TORCH_TSV, -n (no C baseline), -f (forward passes only).  The device is the
  * runtime's default: MYOGEN_CL_DEVICE picks another. */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_kernels.h"
@@ -286,6 +286,7 @@ int main(int argc, char **argv)
 {
     options o = {0, 0, 0, 3, 1, 0};
     const char *only = NULL;
+    int forward_only = 0;
     char name[512];
     cl_device_type type = 0;
     cl_ulong mem = 0;
@@ -296,9 +297,13 @@ int main(int argc, char **argv)
             o.baseline = 0;
             continue;
         }
+        if (!strcmp(a, "-f")) {
+            forward_only = 1;
+            continue;
+        }
         if (!v || a[0] != '-' || strlen(a) != 2 || !strchr("bcrRkt", a[1])) {
             fprintf(stderr, "usage: opencl_bench [-b BATCH] [-c CHANNELS] [-r REPS] "
-                            "[-R C_REPS] [-k SUBSTRING] [-t TORCH_TSV] [-n]\n");
+                            "[-R C_REPS] [-k SUBSTRING] [-t TORCH_TSV] [-n] [-f]\n");
             return 2;
         }
         i++;
@@ -369,7 +374,7 @@ int main(int argc, char **argv)
                 if (only && !strstr(kernels[i].name, only))
                     continue;
                 run(&kernels[i], 0, shapes[sh][0], shapes[sh][1], &o);
-                if (kernels[i].backward)
+                if (kernels[i].backward && !forward_only)
                     run(&kernels[i], 1, shapes[sh][0], shapes[sh][1], &o);
             }
     }

@@ -7,6 +7,22 @@ local tree = require "lib.tree"
 local KNOB_MAX = { TC = 512, TL = 256 }
 local PACK_BYTES = 128
 
+-- Batch elements per run of the fused solves, forward NB and backward NBB
+-- (bwd): each run reads the parameters and factors them again, so at batch
+-- 16 runs of 4 read them 4 times.  Measured on one core of the 2-core Zen 4
+-- guest (2026-12-07; 256 channels, L 4096, N 16, batch 16, alternating
+-- builds): forward runs of 8 instead of 4 took arity 2 / 4 / 16 from 357-370
+-- / 195-224 / 174-178 ms to 287-304 / 135-140 / 113-124 and the chain from
+-- 381-403 to 351-356 (runs of 16: no better); backward runs of 8 took the
+-- tree's arity 2 / 4 from 1050-1094 / 528-532 to 900-931 / 472-476 ms (arity
+-- 16 alike) but the chain's from 774-809 to 877-1035, so it keeps 4.  At
+-- batch 4 (one run either way) within 5%.  Share "input" has a parameter
+-- set per batch element: runs of one.
+local function fused_runs(spec, bwd)
+  if spec.share == "input" then return 1, 1 end
+  return 8, bwd
+end
+
 return function(spec)
   local V = require("lib.isa")(spec)
   local t = tree.new(spec.arity, spec.depth)
@@ -66,11 +82,11 @@ return function(spec)
     -- parameters per vertex: their bytes dominate, so the factorization is
     -- fused into the solve of NB batch elements at a time (tree_fused.c.tmpl)
     p.path = "tree_fused"
-    p.NB = spec.share == "input" and 1 or 4
+    p.NB, p.NBB = fused_runs(spec, 8)
   elseif p.chain and not p.dense and not V.gpu then
     -- the chain likewise: parameters read twice, no factor records (chain_fused.c.tmpl)
     p.path = "chain_fused"
-    p.NB = spec.share == "input" and 1 or 4
+    p.NB, p.NBB = fused_runs(spec, 4)
   else
     p.path = p.chain and "chain" or "tree"
     -- batch elements per solve: each factor record is read once for all

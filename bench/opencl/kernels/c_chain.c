@@ -243,8 +243,8 @@ static float *c_chain_rows(size_t lanes, size_t gi, const float *full, float *pa
         } \
     } while (0)
 
-/* One run: nb <= 4 batch elements from b0 sharing A, B, C; the carries
- * where chunks begin, [group][256][640]. */
+/* One run: nb <= 8 batch elements from b0 sharing A, B, C; the carries
+ * where chunks begin, [group][256][1152]. */
 typedef struct {
     const float *A, *B, *C, *io; /* io: Bin, Cout, D of every group, [groups][264] */
     const float *u;              /* batch element b0 */
@@ -306,47 +306,47 @@ static void c_chain_step(const c_chain_run *r, size_t gi, size_t v, float *cr, f
     *chk = _mm256_add_ps(*chk, ck);
 }
 
-/* Sets it0..it1-1 of 6 lane groups: pass 1 (the carries), then pass 2 chunk by chunk. */
+/* Sets it0..it1-1 of 3 lane groups: pass 1 (the carries), then pass 2 chunk by chunk. */
 static int c_chain_chain_sets(const c_chain_run *r, size_t it0, size_t it1, float *pv)
 {
     const size_t nb = r->nb;
-    float *const crs = pv + 384;            /* [6][640] */
-    float *const xps = crs + 3840;      /* x_{v-1} of each batch element, [6][512] */
-    float *const sbzs = xps + 3072; /* the chunk's positions: S^-1 B, z[nb], [6][16][640] */
+    float *const crs = pv + 384;            /* [3][1152] */
+    float *const xps = crs + 3456;      /* x_{v-1} of each batch element, [3][1024] */
+    float *const sbzs = xps + 3072; /* the chunk's positions: S^-1 B, z[nb], [3][16][1152] */
     __m256 chk = _mm256_setzero_ps();
     size_t set;
     for (set = it0; set < it1; set++) {
-        const size_t g0 = set * 6, g1 = g0 + 6 < r->groups ? g0 + 6 : r->groups;
+        const size_t g0 = set * 3, g1 = g0 + 3 < r->groups ? g0 + 3 : r->groups;
         size_t c, gi;
         long v;
-        memset(crs, 0, 3840 * sizeof(float));
+        memset(crs, 0, 3456 * sizeof(float));
         for (v = 4095; v >= 16; v--) /* pass 1: chunk 0's carry is not needed */
             for (gi = g0; gi < g1; gi++) {
-                float *const cr = crs + (gi - g0) * 640;
+                float *const cr = crs + (gi - g0) * 1152;
                 c_chain_step(r, gi, (size_t)v, cr, NULL, NULL, pv, &chk);
                 if (v % 16 == 0)
-                    memcpy(r->carry + (gi * 256 + (size_t)v / 16 - 1) * 640, cr, 640 * sizeof(float));
+                    memcpy(r->carry + (gi * 256 + (size_t)v / 16 - 1) * 1152, cr, 1152 * sizeof(float));
             }
         memset(xps, 0, 3072 * sizeof(float)); /* x_{-1} = 0 */
         for (c = 0; c < 256; c++) { /* pass 2 */
             const size_t v0 = c * 16, v1 = v0 + 16 < 4096 ? v0 + 16 : 4096;
             size_t w, q, n, b;
             for (gi = g0; gi < g1; gi++) {
-                float *const cr = crs + (gi - g0) * 640;
+                float *const cr = crs + (gi - g0) * 1152;
                 if (c + 1 < 256)
-                    memcpy(cr, r->carry + (gi * 256 + c) * 640, 640 * sizeof(float));
+                    memcpy(cr, r->carry + (gi * 256 + c) * 1152, 1152 * sizeof(float));
                 else
-                    memset(cr, 0, 640 * sizeof(float));
+                    memset(cr, 0, 1152 * sizeof(float));
             }
             for (w = v1; w-- > v0;)
                 for (gi = g0; gi < g1; gi++) {
-                    float *const sbz = sbzs + ((gi - g0) * 16 + w - v0) * 640;
-                    c_chain_step(r, gi, w, crs + (gi - g0) * 640, sbz, sbz + 128, pv, &chk);
+                    float *const sbz = sbzs + ((gi - g0) * 16 + w - v0) * 1152;
+                    c_chain_step(r, gi, w, crs + (gi - g0) * 1152, sbz, sbz + 128, pv, &chk);
                 }
             for (w = v0; w < v1; w++)
                 for (gi = g0; gi < g1; gi++) {
-                    const float *const sb = sbzs + ((gi - g0) * 16 + w - v0) * 640;
-                    float *const xp = xps + (gi - g0) * 512;
+                    const float *const sb = sbzs + ((gi - g0) * 16 + w - v0) * 1152;
+                    float *const xp = xps + (gi - g0) * 1024;
                     size_t ys;
                     float *const y = c_chain_rows(r->lanes, gi, r->y, r->yt, &ys);
                     size_t us;
@@ -388,14 +388,14 @@ static int c_chain_chain_sets(const c_chain_run *r, size_t it0, size_t it1, floa
 }
 
 /* Bytes: the carries, Bin/Cout/D in lane layout, zero-padded rows of a
- * partial group; per thread, scratch (68736 elements). */
+ * partial group; per thread, scratch (62208 elements). */
 static size_t c_chain_forward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = c_chain_GROUPS(channels);
-    const size_t rec = c_chain_round(c_chain_mul(groups, 163840), 16);
-    const size_t io = c_chain_add(c_chain_round(c_chain_mul(groups, 264), 16), 262176);
+    const size_t rec = c_chain_round(c_chain_mul(groups, 294912), 16);
+    const size_t io = c_chain_add(c_chain_round(c_chain_mul(groups, 264), 16), 524320);
     (void)batch;
-    return c_chain_mul(c_chain_add(c_chain_add(rec, io), c_chain_mul(c_chain_SLOTS_MAX, 68736)), 4);
+    return c_chain_mul(c_chain_add(c_chain_add(rec, io), c_chain_mul(c_chain_SLOTS_MAX, 62208)), 4);
 }
 
 int c_chain_forward(const c_chain_params *p, const float *u, float *y,
@@ -403,7 +403,7 @@ int c_chain_forward(const c_chain_params *p, const float *u, float *y,
 {
     const size_t lanes = c_chain_LANES(channels), groups = c_chain_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 8; /* lanes of the last group */
-    const size_t per_thread = 68736;
+    const size_t per_thread = 62208;
     c_chain_run run;
     float *io, *scratch;
     size_t b0;
@@ -414,10 +414,10 @@ int c_chain_forward(const c_chain_params *p, const float *u, float *y,
         c_chain_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
     run.carry = (float *)workspace;
-    io = run.carry + c_chain_LINES(groups * 163840);
+    io = run.carry + c_chain_LINES(groups * 294912);
     run.ut = io + c_chain_LINES(groups * 264);
-    run.yt = run.ut + c_chain_LINES(131072);
-    scratch = run.yt + c_chain_LINES(131072);
+    run.yt = run.ut + c_chain_LINES(262144);
+    scratch = run.yt + c_chain_LINES(262144);
     for (gi = 0; gi < groups; gi++) /* readout none reads neither */
         c_chain_io(p, channels, gi, io + gi * 264);
     run.io = io;
@@ -425,7 +425,7 @@ int c_chain_forward(const c_chain_params *p, const float *u, float *y,
     run.groups = groups;
     for (b0 = 0; b0 < batch && rc == 0; b0 += run.nb) {
         const size_t set = 0; /* one parameter set for every batch element */
-        run.nb = batch - b0 < 4 ? batch - b0 : 4;
+        run.nb = batch - b0 < 8 ? batch - b0 : 8;
         run.A = p->A + set;
         run.B = p->B + set;
         run.C = p->C + set;
@@ -436,7 +436,7 @@ int c_chain_forward(const c_chain_params *p, const float *u, float *y,
             for (b = 0; b < run.nb; b++)
                 c_chain_pack(run.u + b * 4096 * lanes + (groups - 1) * 8, lanes, valid, 4096, run.ut + b * 32768);
         }
-        c_chain_ITEMS((groups + 5) / 6, c_chain_chain_sets(&run, it0, it1, pv));
+        c_chain_ITEMS((groups + 2) / 3, c_chain_chain_sets(&run, it0, it1, pv));
         if (valid < 8) {
             size_t b;
             for (b = 0; b < run.nb; b++)

@@ -243,7 +243,7 @@ static float *c_vertex_k16_rows(size_t lanes, size_t gi, const float *full, floa
         } \
     } while (0)
 
-/* One run: nb <= 4 batch elements from b0 that share the parameter set
+/* One run: nb <= 8 batch elements from b0 that share the parameter set
  * A, B, C; records [vertex][group] (levels < 2: ir), [leaf][group] (gamma: lr). */
 typedef struct {
     const float *A, *B, *C, *io; /* io: Bin, Cout, D of every group, [groups][264] */
@@ -384,7 +384,7 @@ static int c_vertex_k16_up_leaves(const c_vertex_k16_run *r, size_t it0, size_t 
     }
     for (gi = 0; gi < groups; gi++) { /* the grandparent */
         const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
-        float *const rg = r->ir + (g * groups + gi) * 768;
+        float *const rg = r->ir + (g * groups + gi) * 1280;
         const float *const ag2 = acc2 + gi * AR;
         c_vertex_k16_lane_block(r->A + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
         c_vertex_k16_lane_block(r->B + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
@@ -421,8 +421,8 @@ static int c_vertex_k16_up(const c_vertex_k16_run *r, size_t off, size_t coff, s
         const size_t i = it / groups, gi = it % groups;
         const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
         const size_t v = off + i;
-        float *const rp = r->ir + (v * groups + gi) * 768;
-        const float *const rc = r->ir + ((coff + 16 * i) * groups + gi) * 768;
+        float *const rp = r->ir + (v * groups + gi) * 1280;
+        const float *const rc = r->ir + ((coff + 16 * i) * groups + gi) * 1280;
         c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
         if (off > 0) {
             c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
@@ -430,22 +430,22 @@ static int c_vertex_k16_up(const c_vertex_k16_run *r, size_t off, size_t coff, s
         }
         for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
             __m256 s = _mm256_load_ps(pv + n), si;
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 768 + n), _mm256_load_ps(rc + 0 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 768 + n), _mm256_load_ps(rc + 1 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 768 + n), _mm256_load_ps(rc + 2 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 768 + n), _mm256_load_ps(rc + 3 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 768 + n), _mm256_load_ps(rc + 4 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 768 + n), _mm256_load_ps(rc + 5 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 768 + n), _mm256_load_ps(rc + 6 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 768 + n), _mm256_load_ps(rc + 7 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 768 + n), _mm256_load_ps(rc + 8 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 768 + n), _mm256_load_ps(rc + 9 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 768 + n), _mm256_load_ps(rc + 10 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 768 + n), _mm256_load_ps(rc + 11 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 768 + n), _mm256_load_ps(rc + 12 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 768 + n), _mm256_load_ps(rc + 13 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 768 + n), _mm256_load_ps(rc + 14 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 768 + n), _mm256_load_ps(rc + 15 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 1280 + n), _mm256_load_ps(rc + 0 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 1280 + n), _mm256_load_ps(rc + 1 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 1280 + n), _mm256_load_ps(rc + 2 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 1280 + n), _mm256_load_ps(rc + 3 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 1280 + n), _mm256_load_ps(rc + 4 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 1280 + n), _mm256_load_ps(rc + 5 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 1280 + n), _mm256_load_ps(rc + 6 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 1280 + n), _mm256_load_ps(rc + 7 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 1280 + n), _mm256_load_ps(rc + 8 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 1280 + n), _mm256_load_ps(rc + 9 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 1280 + n), _mm256_load_ps(rc + 10 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 1280 + n), _mm256_load_ps(rc + 11 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 1280 + n), _mm256_load_ps(rc + 12 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 1280 + n), _mm256_load_ps(rc + 13 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 1280 + n), _mm256_load_ps(rc + 14 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 1280 + n), _mm256_load_ps(rc + 15 * groups * 1280 + 128 + n), s);
             si = _mm256_div_ps(one, s);
             chk = _mm256_add_ps(chk, _mm256_fmadd_ps(s, zero, _mm256_mul_ps(si, zero)));
             _mm256_store_ps(pv + n, si);
@@ -460,22 +460,22 @@ static int c_vertex_k16_up(const c_vertex_k16_run *r, size_t off, size_t coff, s
             for (n = 0; n < 128; n += 8) {
                 const size_t z = 256 + b * 128 + n;
                 __m256 m = zero;
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 768 + n), _mm256_load_ps(rc + 0 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 768 + n), _mm256_load_ps(rc + 1 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 768 + n), _mm256_load_ps(rc + 2 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 768 + n), _mm256_load_ps(rc + 3 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 768 + n), _mm256_load_ps(rc + 4 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 768 + n), _mm256_load_ps(rc + 5 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 768 + n), _mm256_load_ps(rc + 6 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 768 + n), _mm256_load_ps(rc + 7 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 768 + n), _mm256_load_ps(rc + 8 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 768 + n), _mm256_load_ps(rc + 9 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 768 + n), _mm256_load_ps(rc + 10 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 768 + n), _mm256_load_ps(rc + 11 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 768 + n), _mm256_load_ps(rc + 12 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 768 + n), _mm256_load_ps(rc + 13 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 768 + n), _mm256_load_ps(rc + 14 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 768 + n), _mm256_load_ps(rc + 15 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 1280 + n), _mm256_load_ps(rc + 0 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 1280 + n), _mm256_load_ps(rc + 1 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 1280 + n), _mm256_load_ps(rc + 2 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 1280 + n), _mm256_load_ps(rc + 3 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 1280 + n), _mm256_load_ps(rc + 4 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 1280 + n), _mm256_load_ps(rc + 5 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 1280 + n), _mm256_load_ps(rc + 6 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 1280 + n), _mm256_load_ps(rc + 7 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 1280 + n), _mm256_load_ps(rc + 8 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 1280 + n), _mm256_load_ps(rc + 9 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 1280 + n), _mm256_load_ps(rc + 10 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 1280 + n), _mm256_load_ps(rc + 11 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 1280 + n), _mm256_load_ps(rc + 12 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 1280 + n), _mm256_load_ps(rc + 13 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 1280 + n), _mm256_load_ps(rc + 14 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 1280 + n), _mm256_load_ps(rc + 15 * groups * 1280 + z), m);
                 _mm256_stream_ps(rp + z, _mm256_mul_ps(_mm256_load_ps(pv + n), m));
             }
     }
@@ -491,8 +491,8 @@ static void c_vertex_k16_down(const c_vertex_k16_run *r, size_t off, size_t poff
     size_t it, n, b;
     for (it = it0; it < it1; it++) {
         const size_t i = it / groups, gi = it % groups;
-        float *const rc = r->ir + ((off + i) * groups + gi) * 768;
-        const float *const rp = r->ir + ((poff + i / 16) * groups + gi) * 768;
+        float *const rc = r->ir + ((off + i) * groups + gi) * 1280;
+        const float *const rp = r->ir + ((poff + i / 16) * groups + gi) * 1280;
         for (b = 0; b < r->nb; b++)
             for (n = 0; n < 128; n += 8) {
                 const size_t z = 256 + b * 128 + n;
@@ -510,7 +510,7 @@ static void c_vertex_k16_down_leaves(const c_vertex_k16_run *r, size_t it0, size
     for (c = it0; c < it1; c++)
         for (gi = 0; gi < groups; gi++) {
             const float *const gj = r->lr + (c * groups + gi) * 128;
-            const float *const rg = r->ir + ((1 + c / 256) * groups + gi) * 768 + 256;
+            const float *const rg = r->ir + ((1 + c / 256) * groups + gi) * 1280 + 256;
             size_t ys;
             float *const y = c_vertex_k16_rows(r->lanes, gi, r->y, r->yt, &ys) + c * ys;
             for (q = 0; q < 128; q += 16) /* gamma 2 KiB ahead (as lane_block) */
@@ -548,10 +548,10 @@ static void c_vertex_k16_down_leaves(const c_vertex_k16_run *r, size_t it0, size
 static size_t c_vertex_k16_forward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = c_vertex_k16_GROUPS(channels);
-    const size_t rec = c_vertex_k16_add(c_vertex_k16_round(c_vertex_k16_mul(groups, 13056), 16), c_vertex_k16_round(c_vertex_k16_mul(groups, 524288), 16));
-    const size_t io = c_vertex_k16_add(c_vertex_k16_round(c_vertex_k16_mul(groups, 264), 16), 262176);
+    const size_t rec = c_vertex_k16_add(c_vertex_k16_round(c_vertex_k16_mul(groups, 21760), 16), c_vertex_k16_round(c_vertex_k16_mul(groups, 524288), 16));
+    const size_t io = c_vertex_k16_add(c_vertex_k16_round(c_vertex_k16_mul(groups, 264), 16), 524320);
     (void)batch;
-    return c_vertex_k16_mul(c_vertex_k16_add(c_vertex_k16_add(rec, io), c_vertex_k16_mul(c_vertex_k16_SLOTS_MAX, (384 + groups * 3456))), 4);
+    return c_vertex_k16_mul(c_vertex_k16_add(c_vertex_k16_add(rec, io), c_vertex_k16_mul(c_vertex_k16_SLOTS_MAX, (384 + groups * 4480))), 4);
 }
 
 int c_vertex_k16_forward(const c_vertex_k16_params *p, const float *u, float *y,
@@ -559,7 +559,7 @@ int c_vertex_k16_forward(const c_vertex_k16_params *p, const float *u, float *y,
 {
     const size_t lanes = c_vertex_k16_LANES(channels), groups = c_vertex_k16_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 8; /* lanes of the last group */
-    const size_t per_thread = (384 + groups * 3456);
+    const size_t per_thread = (384 + groups * 4480);
     c_vertex_k16_run run;
     float *io, *scratch;
     size_t b0;
@@ -570,11 +570,11 @@ int c_vertex_k16_forward(const c_vertex_k16_params *p, const float *u, float *y,
         c_vertex_k16_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
     run.ir = (float *)workspace;
-    run.lr = run.ir + c_vertex_k16_LINES(17 * groups * 768);
+    run.lr = run.ir + c_vertex_k16_LINES(17 * groups * 1280);
     io = run.lr + c_vertex_k16_LINES(4096 * groups * 128);
     run.ut = io + c_vertex_k16_LINES(groups * 264);
-    run.yt = run.ut + c_vertex_k16_LINES(131072);
-    scratch = run.yt + c_vertex_k16_LINES(131072);
+    run.yt = run.ut + c_vertex_k16_LINES(262144);
+    scratch = run.yt + c_vertex_k16_LINES(262144);
     for (gi = 0; gi < groups; gi++) /* readout none reads neither */
         c_vertex_k16_io(p, channels, gi, io + gi * 264);
     run.io = io;
@@ -582,7 +582,7 @@ int c_vertex_k16_forward(const c_vertex_k16_params *p, const float *u, float *y,
     run.groups = groups;
     for (b0 = 0; b0 < batch && rc == 0; b0 += run.nb) {
         const size_t set = 0; /* one parameter set for every batch element */
-        run.nb = batch - b0 < 4 ? batch - b0 : 4;
+        run.nb = batch - b0 < 8 ? batch - b0 : 8;
         run.A = p->A + set;
         run.B = p->B + set;
         run.C = p->C + set;
@@ -607,7 +607,7 @@ int c_vertex_k16_forward(const c_vertex_k16_params *p, const float *u, float *y,
     }
     return rc;
 }
-/* One backward run: nb <= 4 batch elements from b0 sharing A, B, C; the
+/* One backward run: nb <= 8 batch elements from b0 sharing A, B, C; the
  * gradients of the set at g. */
 typedef struct {
     const float *A, *B, *C, *io;
@@ -687,7 +687,7 @@ static int c_vertex_k16_bup_leaves(const c_vertex_k16_brun *r, size_t it0, size_
             const float *const ag = acc + gi * AR;
             float *const ag2 = acc2 + gi * AR;
             const int first = i == 16 * i2;
-            float *const rp = r->ir + (v * groups + gi) * 1408;
+            float *const rp = r->ir + (v * groups + gi) * 2432;
             c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
             c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
             c_vertex_k16_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 256, 512);
@@ -717,7 +717,7 @@ static int c_vertex_k16_bup_leaves(const c_vertex_k16_brun *r, size_t it0, size_
     }
     for (gi = 0; gi < groups; gi++) { /* the grandparent: its record from acc2 */
         const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
-        float *const rg = r->ir + (g * groups + gi) * 1408;
+        float *const rg = r->ir + (g * groups + gi) * 2432;
         const float *const ag2 = acc2 + gi * AR;
         c_vertex_k16_lane_block(r->A + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
         c_vertex_k16_lane_block(r->B + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rg, 512);
@@ -751,8 +751,8 @@ static int c_vertex_k16_bup(const c_vertex_k16_brun *r, size_t off, size_t coff,
     for (it = it0; it < it1; it++) {
         const size_t i = it / groups, gi = it % groups, v = off + i;
         const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
-        float *const rp = r->ir + (v * groups + gi) * 1408;
-        const float *const rc = r->ir + ((coff + 16 * i) * groups + gi) * 1408;
+        float *const rp = r->ir + (v * groups + gi) * 2432;
+        const float *const rc = r->ir + ((coff + 16 * i) * groups + gi) * 2432;
         c_vertex_k16_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
         if (off > 0) {
             c_vertex_k16_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rp, 512);
@@ -762,22 +762,22 @@ static int c_vertex_k16_bup(const c_vertex_k16_brun *r, size_t off, size_t coff,
         }
         for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
             __m256 s = _mm256_load_ps(pv + n), si;
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 0 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 0 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 0 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 1 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 1 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 1 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 2 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 2 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 2 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 3 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 3 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 3 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 4 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 4 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 4 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 5 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 5 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 5 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 6 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 6 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 6 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 7 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 7 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 7 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 8 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 8 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 8 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 9 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 9 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 9 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 10 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 10 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 10 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 11 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 11 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 11 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 12 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 12 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 12 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 13 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 13 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 13 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 14 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 14 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 14 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 15 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 15 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 15 * groups * 1408 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 0 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 0 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 0 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 1 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 1 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 1 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 2 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 2 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 2 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 3 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 3 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 3 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 4 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 4 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 4 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 5 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 5 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 5 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 6 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 6 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 6 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 7 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 7 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 7 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 8 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 8 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 8 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 9 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 9 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 9 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 10 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 10 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 10 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 11 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 11 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 11 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 12 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 12 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 12 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 13 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 13 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 13 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 14 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 14 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 14 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 15 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 15 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 15 * groups * 2432 + n), s);
             si = _mm256_div_ps(one, s);
             chk = _mm256_add_ps(chk, _mm256_fmadd_ps(s, zero, _mm256_mul_ps(si, zero)));
             _mm256_store_ps(pv + n, si);
@@ -788,43 +788,43 @@ static int c_vertex_k16_bup(const c_vertex_k16_brun *r, size_t off, size_t coff,
         for (b = 0; b < nb; b++)
             for (n = 0; n < 128; n += 8) {
                 __m256 m = zero;
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 0 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 1 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 2 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 3 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 4 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 5 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 6 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 7 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 8 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 9 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 10 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 11 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 12 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 13 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 14 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 15 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 0 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 1 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 2 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 3 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 4 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 5 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 6 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 7 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 8 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 9 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 10 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 11 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 12 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 13 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 14 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 15 * groups * 2432 + (3 + b) * 128 + n), m);
                 _mm256_stream_ps(rp + (3 + b) * 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + n), m));
             }
         for (b = 0; b < nb; b++)
             for (n = 0; n < 128; n += 8) {
                 __m256 m = zero;
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 1408 + n), _mm256_load_ps(rc + 0 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 1408 + n), _mm256_load_ps(rc + 1 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 1408 + n), _mm256_load_ps(rc + 2 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 1408 + n), _mm256_load_ps(rc + 3 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 1408 + n), _mm256_load_ps(rc + 4 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 1408 + n), _mm256_load_ps(rc + 5 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 1408 + n), _mm256_load_ps(rc + 6 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 1408 + n), _mm256_load_ps(rc + 7 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 1408 + n), _mm256_load_ps(rc + 8 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 1408 + n), _mm256_load_ps(rc + 9 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 1408 + n), _mm256_load_ps(rc + 10 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 1408 + n), _mm256_load_ps(rc + 11 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 1408 + n), _mm256_load_ps(rc + 12 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 1408 + n), _mm256_load_ps(rc + 13 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 1408 + n), _mm256_load_ps(rc + 14 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 1408 + n), _mm256_load_ps(rc + 15 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 2432 + n), _mm256_load_ps(rc + 0 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 2432 + n), _mm256_load_ps(rc + 1 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 2432 + n), _mm256_load_ps(rc + 2 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 2432 + n), _mm256_load_ps(rc + 3 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 4 * groups * 2432 + n), _mm256_load_ps(rc + 4 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 5 * groups * 2432 + n), _mm256_load_ps(rc + 5 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 6 * groups * 2432 + n), _mm256_load_ps(rc + 6 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 7 * groups * 2432 + n), _mm256_load_ps(rc + 7 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 8 * groups * 2432 + n), _mm256_load_ps(rc + 8 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 9 * groups * 2432 + n), _mm256_load_ps(rc + 9 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 10 * groups * 2432 + n), _mm256_load_ps(rc + 10 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 11 * groups * 2432 + n), _mm256_load_ps(rc + 11 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 12 * groups * 2432 + n), _mm256_load_ps(rc + 12 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 13 * groups * 2432 + n), _mm256_load_ps(rc + 13 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 14 * groups * 2432 + n), _mm256_load_ps(rc + 14 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 15 * groups * 2432 + n), _mm256_load_ps(rc + 15 * groups * 2432 + (3 + nb + b) * 128 + n), m);
                 _mm256_stream_ps(rp + (3 + nb + b) * 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + n), m));
             }
     }
@@ -842,8 +842,8 @@ static void c_vertex_k16_bdown(const c_vertex_k16_brun *r, size_t off, size_t po
     size_t it, n, b;
     for (it = it0; it < it1; it++) {
         const size_t i = it / groups, gi = it % groups;
-        float *const rc = r->ir + ((off + i) * groups + gi) * 1408;
-        const float *const rp = r->ir + ((poff + i / 16) * groups + gi) * 1408;
+        float *const rc = r->ir + ((off + i) * groups + gi) * 2432;
+        const float *const rp = r->ir + ((poff + i / 16) * groups + gi) * 2432;
         for (n = 0; n < 128; n += 8) {
             const __m256 si = _mm256_load_ps(rc + 256 + n);
             const __m256 sb = _mm256_mul_ps(si, _mm256_load_ps(rc + n)), sc = _mm256_mul_ps(si, _mm256_load_ps(rc + 128 + n));
@@ -880,7 +880,7 @@ static int c_vertex_k16_bdown_leaves(const c_vertex_k16_brun *r, size_t it0, siz
     float *const g3 = pv;                      /* gradient blocks dA, dB, dC */
     float *const tmp = g3 + 384;             /* put_grads' */
     float *const dacc = tmp + 128;           /* du of each batch element [nb][8] */
-    float *const lf = dacc + 32;       /* a leaf's[A, B, C][16][8] */
+    float *const lf = dacc + 64;       /* a leaf's[A, B, C][16][8] */
     float *const xvs = lf + 384;             /* the parent's x, lam [groups][2 nb][16][8] */
     const __m256 one = _mm256_set1_ps(1), zero = _mm256_setzero_ps();
     __m256 chk = zero;
@@ -892,10 +892,10 @@ static int c_vertex_k16_bdown_leaves(const c_vertex_k16_brun *r, size_t it0, siz
         g1 = groups;
         for (gi = g0; gi < g1; gi++) { /* the parent: x_v = z_v - S_v^-1 B_v x_p, lam_v = w_v - S_v^-1 C_v lam_p */
             const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi), v = 17 + i;
-            float *const xv = xvs + (gi - g0) * 1024;
-            const float *const rv = r->ir + (v * groups + gi) * 1408;
+            float *const xv = xvs + (gi - g0) * 2048;
+            const float *const rv = r->ir + (v * groups + gi) * 2432;
             (void)valid;
-            const float *const rp = r->ir + ((1 + i / 16) * groups + gi) * 1408;
+            const float *const rp = r->ir + ((1 + i / 16) * groups + gi) * 2432;
             for (n = 0; n < 128; n += 8) {
                 __m256 ga = zero, gb = zero, gc = zero;
                 const __m256 si = _mm256_load_ps(rv + 256 + n);
@@ -921,7 +921,7 @@ static int c_vertex_k16_bdown_leaves(const c_vertex_k16_brun *r, size_t it0, siz
         for (j = 0; j < 16; j++) /* pass 2 */
         for (gi = g0; gi < g1; gi++) {
             const size_t c = 273 + 16 * i + j, row = 16 * i + j;
-            const float *const xv = xvs + (gi - g0) * 1024;
+            const float *const xv = xvs + (gi - g0) * 2048;
             const size_t valid = c_vertex_k16_group_lanes(r->lanes, gi);
             float *const lj = lf;
             const float *const io = r->io + gi * 264;
@@ -934,8 +934,8 @@ static int c_vertex_k16_bdown_leaves(const c_vertex_k16_brun *r, size_t it0, siz
             c_vertex_k16_lane_block(r->B + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, lj + 128, 512);
             c_vertex_k16_lane_block(r->C + ((c) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, lj + 256, 512);
             for (q = 0; q < 8; q += 8) {
-                __m256 ubs[4], dbs[4]; /* u, dy of the batch, loaded once (stores to dacc could alias them) */
-                for (b = 0; b < 4; b++) {
+                __m256 ubs[8], dbs[8]; /* u, dy of the batch, loaded once (stores to dacc could alias them) */
+                for (b = 0; b < 8; b++) {
                     ubs[b] = b < nb ? _mm256_loadu_ps(u + b * 4096 * us + q) : zero;
                     dbs[b] = b < nb ? _mm256_loadu_ps(dy + b * 4096 * ds + q) : zero;
                 }
@@ -987,10 +987,10 @@ static int c_vertex_k16_bdown_leaves(const c_vertex_k16_brun *r, size_t it0, siz
 static size_t c_vertex_k16_backward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = c_vertex_k16_GROUPS(channels);
-    const size_t rec = c_vertex_k16_round(c_vertex_k16_mul(groups, 384384), 16);
-    const size_t io = c_vertex_k16_add(c_vertex_k16_add(c_vertex_k16_round(c_vertex_k16_mul(groups, 264), 16), c_vertex_k16_round(c_vertex_k16_mul(groups, 4224), 16)), 393264);
+    const size_t rec = c_vertex_k16_round(c_vertex_k16_mul(groups, 663936), 16);
+    const size_t io = c_vertex_k16_add(c_vertex_k16_add(c_vertex_k16_round(c_vertex_k16_mul(groups, 264), 16), c_vertex_k16_round(c_vertex_k16_mul(groups, 4224), 16)), 786480);
     (void)batch;
-    return c_vertex_k16_mul(c_vertex_k16_add(c_vertex_k16_add(rec, io), c_vertex_k16_mul(c_vertex_k16_SLOTS_MAX, (1312 + groups * 2304))), 4);
+    return c_vertex_k16_mul(c_vertex_k16_add(c_vertex_k16_add(rec, io), c_vertex_k16_mul(c_vertex_k16_SLOTS_MAX, (1344 + groups * 4352))), 4);
 }
 
 int c_vertex_k16_backward(const c_vertex_k16_params *p, const float *u, const float *dy, float *du,
@@ -998,7 +998,7 @@ int c_vertex_k16_backward(const c_vertex_k16_params *p, const float *u, const fl
 {
     const size_t lanes = c_vertex_k16_LANES(channels), groups = c_vertex_k16_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 8; /* lanes of the last group */
-    const size_t per_thread = (1312 + groups * 2304);
+    const size_t per_thread = (1344 + groups * 4352);
     c_vertex_k16_brun run;
     float *io, *scratch;
     size_t b0;
@@ -1010,11 +1010,11 @@ int c_vertex_k16_backward(const c_vertex_k16_params *p, const float *u, const fl
         c_vertex_k16_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
     run.ir = (float *)workspace;
-    io = run.ir + c_vertex_k16_LINES(groups * 384384);
+    io = run.ir + c_vertex_k16_LINES(groups * 663936);
     run.ut = io + c_vertex_k16_LINES(groups * 264);
-    run.dyt = run.ut + c_vertex_k16_LINES(131072);
-    run.dut = run.dyt + c_vertex_k16_LINES(131072);
-    run.part = run.dut + c_vertex_k16_LINES(131072);
+    run.dyt = run.ut + c_vertex_k16_LINES(262144);
+    run.dut = run.dyt + c_vertex_k16_LINES(262144);
+    run.part = run.dut + c_vertex_k16_LINES(262144);
     scratch = run.part + c_vertex_k16_LINES(groups * 4224);
     memset(run.part, 0, groups * 4224 * sizeof(float));
     for (gi = 0; gi < groups; gi++) /* readout none reads neither */
@@ -1024,7 +1024,7 @@ int c_vertex_k16_backward(const c_vertex_k16_params *p, const float *u, const fl
     run.groups = groups;
     for (b0 = 0; b0 < batch && rc == 0; b0 += run.nb) {
         const size_t set = 0; /* one parameter set: the gradients sum over the runs */
-        run.nb = batch - b0 < 4 ? batch - b0 : 4;
+        run.nb = batch - b0 < 8 ? batch - b0 : 8;
         run.g.add = b0 > 0;
         run.A = p->A + set;
         run.B = p->B + set;

@@ -243,7 +243,7 @@ static float *c_vertex_k4_rows(size_t lanes, size_t gi, const float *full, float
         } \
     } while (0)
 
-/* One run: nb <= 4 batch elements from b0 that share the parameter set
+/* One run: nb <= 8 batch elements from b0 that share the parameter set
  * A, B, C; records [vertex][group] (levels < 5: ir), [leaf][group] (gamma: lr). */
 typedef struct {
     const float *A, *B, *C, *io; /* io: Bin, Cout, D of every group, [groups][264] */
@@ -384,7 +384,7 @@ static int c_vertex_k4_up_leaves(const c_vertex_k4_run *r, size_t it0, size_t it
     }
     for (gi = 0; gi < groups; gi++) { /* the grandparent */
         const size_t valid = c_vertex_k4_group_lanes(r->lanes, gi);
-        float *const rg = r->ir + (g * groups + gi) * 768;
+        float *const rg = r->ir + (g * groups + gi) * 1280;
         const float *const ag2 = acc2 + gi * AR;
         c_vertex_k4_lane_block(r->A + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
         c_vertex_k4_lane_block(r->B + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
@@ -421,8 +421,8 @@ static int c_vertex_k4_up(const c_vertex_k4_run *r, size_t off, size_t coff, siz
         const size_t i = it / groups, gi = it % groups;
         const size_t valid = c_vertex_k4_group_lanes(r->lanes, gi);
         const size_t v = off + i;
-        float *const rp = r->ir + (v * groups + gi) * 768;
-        const float *const rc = r->ir + ((coff + 4 * i) * groups + gi) * 768;
+        float *const rp = r->ir + (v * groups + gi) * 1280;
+        const float *const rc = r->ir + ((coff + 4 * i) * groups + gi) * 1280;
         c_vertex_k4_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
         if (off > 0) {
             c_vertex_k4_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pv + 128, 512);
@@ -430,10 +430,10 @@ static int c_vertex_k4_up(const c_vertex_k4_run *r, size_t off, size_t coff, siz
         }
         for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
             __m256 s = _mm256_load_ps(pv + n), si;
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 768 + n), _mm256_load_ps(rc + 0 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 768 + n), _mm256_load_ps(rc + 1 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 768 + n), _mm256_load_ps(rc + 2 * groups * 768 + 128 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 768 + n), _mm256_load_ps(rc + 3 * groups * 768 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 1280 + n), _mm256_load_ps(rc + 0 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 1280 + n), _mm256_load_ps(rc + 1 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 1280 + n), _mm256_load_ps(rc + 2 * groups * 1280 + 128 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 1280 + n), _mm256_load_ps(rc + 3 * groups * 1280 + 128 + n), s);
             si = _mm256_div_ps(one, s);
             chk = _mm256_add_ps(chk, _mm256_fmadd_ps(s, zero, _mm256_mul_ps(si, zero)));
             _mm256_store_ps(pv + n, si);
@@ -448,10 +448,10 @@ static int c_vertex_k4_up(const c_vertex_k4_run *r, size_t off, size_t coff, siz
             for (n = 0; n < 128; n += 8) {
                 const size_t z = 256 + b * 128 + n;
                 __m256 m = zero;
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 768 + n), _mm256_load_ps(rc + 0 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 768 + n), _mm256_load_ps(rc + 1 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 768 + n), _mm256_load_ps(rc + 2 * groups * 768 + z), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 768 + n), _mm256_load_ps(rc + 3 * groups * 768 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 1280 + n), _mm256_load_ps(rc + 0 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 1280 + n), _mm256_load_ps(rc + 1 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 1280 + n), _mm256_load_ps(rc + 2 * groups * 1280 + z), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 1280 + n), _mm256_load_ps(rc + 3 * groups * 1280 + z), m);
                 _mm256_stream_ps(rp + z, _mm256_mul_ps(_mm256_load_ps(pv + n), m));
             }
     }
@@ -467,8 +467,8 @@ static void c_vertex_k4_down(const c_vertex_k4_run *r, size_t off, size_t poff, 
     size_t it, n, b;
     for (it = it0; it < it1; it++) {
         const size_t i = it / groups, gi = it % groups;
-        float *const rc = r->ir + ((off + i) * groups + gi) * 768;
-        const float *const rp = r->ir + ((poff + i / 4) * groups + gi) * 768;
+        float *const rc = r->ir + ((off + i) * groups + gi) * 1280;
+        const float *const rp = r->ir + ((poff + i / 4) * groups + gi) * 1280;
         for (b = 0; b < r->nb; b++)
             for (n = 0; n < 128; n += 8) {
                 const size_t z = 256 + b * 128 + n;
@@ -486,7 +486,7 @@ static void c_vertex_k4_down_leaves(const c_vertex_k4_run *r, size_t it0, size_t
     for (c = it0; c < it1; c++)
         for (gi = 0; gi < groups; gi++) {
             const float *const gj = r->lr + (c * groups + gi) * 128;
-            const float *const rg = r->ir + ((85 + c / 16) * groups + gi) * 768 + 256;
+            const float *const rg = r->ir + ((85 + c / 16) * groups + gi) * 1280 + 256;
             size_t ys;
             float *const y = c_vertex_k4_rows(r->lanes, gi, r->y, r->yt, &ys) + c * ys;
             for (q = 0; q < 128; q += 16) /* gamma 2 KiB ahead (as lane_block) */
@@ -524,10 +524,10 @@ static void c_vertex_k4_down_leaves(const c_vertex_k4_run *r, size_t it0, size_t
 static size_t c_vertex_k4_forward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = c_vertex_k4_GROUPS(channels);
-    const size_t rec = c_vertex_k4_add(c_vertex_k4_round(c_vertex_k4_mul(groups, 261888), 16), c_vertex_k4_round(c_vertex_k4_mul(groups, 524288), 16));
-    const size_t io = c_vertex_k4_add(c_vertex_k4_round(c_vertex_k4_mul(groups, 264), 16), 262176);
+    const size_t rec = c_vertex_k4_add(c_vertex_k4_round(c_vertex_k4_mul(groups, 436480), 16), c_vertex_k4_round(c_vertex_k4_mul(groups, 524288), 16));
+    const size_t io = c_vertex_k4_add(c_vertex_k4_round(c_vertex_k4_mul(groups, 264), 16), 524320);
     (void)batch;
-    return c_vertex_k4_mul(c_vertex_k4_add(c_vertex_k4_add(rec, io), c_vertex_k4_mul(c_vertex_k4_SLOTS_MAX, (384 + groups * 1824))), 4);
+    return c_vertex_k4_mul(c_vertex_k4_add(c_vertex_k4_add(rec, io), c_vertex_k4_mul(c_vertex_k4_SLOTS_MAX, (384 + groups * 2848))), 4);
 }
 
 int c_vertex_k4_forward(const c_vertex_k4_params *p, const float *u, float *y,
@@ -535,7 +535,7 @@ int c_vertex_k4_forward(const c_vertex_k4_params *p, const float *u, float *y,
 {
     const size_t lanes = c_vertex_k4_LANES(channels), groups = c_vertex_k4_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 8; /* lanes of the last group */
-    const size_t per_thread = (384 + groups * 1824);
+    const size_t per_thread = (384 + groups * 2848);
     c_vertex_k4_run run;
     float *io, *scratch;
     size_t b0;
@@ -546,11 +546,11 @@ int c_vertex_k4_forward(const c_vertex_k4_params *p, const float *u, float *y,
         c_vertex_k4_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
     run.ir = (float *)workspace;
-    run.lr = run.ir + c_vertex_k4_LINES(341 * groups * 768);
+    run.lr = run.ir + c_vertex_k4_LINES(341 * groups * 1280);
     io = run.lr + c_vertex_k4_LINES(4096 * groups * 128);
     run.ut = io + c_vertex_k4_LINES(groups * 264);
-    run.yt = run.ut + c_vertex_k4_LINES(131072);
-    scratch = run.yt + c_vertex_k4_LINES(131072);
+    run.yt = run.ut + c_vertex_k4_LINES(262144);
+    scratch = run.yt + c_vertex_k4_LINES(262144);
     for (gi = 0; gi < groups; gi++) /* readout none reads neither */
         c_vertex_k4_io(p, channels, gi, io + gi * 264);
     run.io = io;
@@ -558,7 +558,7 @@ int c_vertex_k4_forward(const c_vertex_k4_params *p, const float *u, float *y,
     run.groups = groups;
     for (b0 = 0; b0 < batch && rc == 0; b0 += run.nb) {
         const size_t set = 0; /* one parameter set for every batch element */
-        run.nb = batch - b0 < 4 ? batch - b0 : 4;
+        run.nb = batch - b0 < 8 ? batch - b0 : 8;
         run.A = p->A + set;
         run.B = p->B + set;
         run.C = p->C + set;
@@ -589,7 +589,7 @@ int c_vertex_k4_forward(const c_vertex_k4_params *p, const float *u, float *y,
     }
     return rc;
 }
-/* One backward run: nb <= 4 batch elements from b0 sharing A, B, C; the
+/* One backward run: nb <= 8 batch elements from b0 sharing A, B, C; the
  * gradients of the set at g. */
 typedef struct {
     const float *A, *B, *C, *io;
@@ -692,7 +692,7 @@ static int c_vertex_k4_bup_leaves(const c_vertex_k4_brun *r, size_t it0, size_t 
     }
     for (gi = 0; gi < groups; gi++) { /* the grandparent: its record from acc2 */
         const size_t valid = c_vertex_k4_group_lanes(r->lanes, gi);
-        float *const rg = r->ir + (g * groups + gi) * 1408;
+        float *const rg = r->ir + (g * groups + gi) * 2432;
         const float *const ag2 = acc2 + gi * AR;
         c_vertex_k4_lane_block(r->A + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
         c_vertex_k4_lane_block(r->B + ((g) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rg, 512);
@@ -726,8 +726,8 @@ static int c_vertex_k4_bup(const c_vertex_k4_brun *r, size_t off, size_t coff, s
     for (it = it0; it < it1; it++) {
         const size_t i = it / groups, gi = it % groups, v = off + i;
         const size_t valid = c_vertex_k4_group_lanes(r->lanes, gi);
-        float *const rp = r->ir + (v * groups + gi) * 1408;
-        const float *const rc = r->ir + ((coff + 4 * i) * groups + gi) * 1408;
+        float *const rp = r->ir + (v * groups + gi) * 2432;
+        const float *const rc = r->ir + ((coff + 4 * i) * groups + gi) * 2432;
         c_vertex_k4_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
         if (off > 0) {
             c_vertex_k4_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, rp, 512);
@@ -737,10 +737,10 @@ static int c_vertex_k4_bup(const c_vertex_k4_brun *r, size_t off, size_t coff, s
         }
         for (n = 0; n < 128; n += 8) { /* S^-1 in place of A */
             __m256 s = _mm256_load_ps(pv + n), si;
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 0 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 0 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 0 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 1 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 1 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 1 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 2 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 2 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 2 * groups * 1408 + n), s);
-            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 3 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 3 * groups * 1408 + 256 + n)), _mm256_load_ps(rc + 3 * groups * 1408 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 0 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 0 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 0 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 1 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 1 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 1 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 2 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 2 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 2 * groups * 2432 + n), s);
+            s = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_load_ps(rc + 3 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 3 * groups * 2432 + 256 + n)), _mm256_load_ps(rc + 3 * groups * 2432 + n), s);
             si = _mm256_div_ps(one, s);
             chk = _mm256_add_ps(chk, _mm256_fmadd_ps(s, zero, _mm256_mul_ps(si, zero)));
             _mm256_store_ps(pv + n, si);
@@ -751,19 +751,19 @@ static int c_vertex_k4_bup(const c_vertex_k4_brun *r, size_t off, size_t coff, s
         for (b = 0; b < nb; b++)
             for (n = 0; n < 128; n += 8) {
                 __m256 m = zero;
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 0 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 1 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 2 * groups * 1408 + (3 + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 1408 + 128 + n), _mm256_load_ps(rc + 3 * groups * 1408 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 0 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 1 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 2 * groups * 2432 + (3 + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 2432 + 128 + n), _mm256_load_ps(rc + 3 * groups * 2432 + (3 + b) * 128 + n), m);
                 _mm256_stream_ps(rp + (3 + b) * 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + n), m));
             }
         for (b = 0; b < nb; b++)
             for (n = 0; n < 128; n += 8) {
                 __m256 m = zero;
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 1408 + n), _mm256_load_ps(rc + 0 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 1408 + n), _mm256_load_ps(rc + 1 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 1408 + n), _mm256_load_ps(rc + 2 * groups * 1408 + (3 + nb + b) * 128 + n), m);
-                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 1408 + n), _mm256_load_ps(rc + 3 * groups * 1408 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 0 * groups * 2432 + n), _mm256_load_ps(rc + 0 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 1 * groups * 2432 + n), _mm256_load_ps(rc + 1 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 2 * groups * 2432 + n), _mm256_load_ps(rc + 2 * groups * 2432 + (3 + nb + b) * 128 + n), m);
+                m = _mm256_fnmadd_ps(_mm256_load_ps(rc + 3 * groups * 2432 + n), _mm256_load_ps(rc + 3 * groups * 2432 + (3 + nb + b) * 128 + n), m);
                 _mm256_stream_ps(rp + (3 + nb + b) * 128 + n, _mm256_mul_ps(_mm256_load_ps(pv + n), m));
             }
     }
@@ -781,8 +781,8 @@ static void c_vertex_k4_bdown(const c_vertex_k4_brun *r, size_t off, size_t poff
     size_t it, n, b;
     for (it = it0; it < it1; it++) {
         const size_t i = it / groups, gi = it % groups;
-        float *const rc = r->ir + ((off + i) * groups + gi) * 1408;
-        const float *const rp = r->ir + ((poff + i / 4) * groups + gi) * 1408;
+        float *const rc = r->ir + ((off + i) * groups + gi) * 2432;
+        const float *const rp = r->ir + ((poff + i / 4) * groups + gi) * 2432;
         for (n = 0; n < 128; n += 8) {
             const __m256 si = _mm256_load_ps(rc + 256 + n);
             const __m256 sb = _mm256_mul_ps(si, _mm256_load_ps(rc + n)), sc = _mm256_mul_ps(si, _mm256_load_ps(rc + 128 + n));
@@ -822,10 +822,10 @@ static int c_vertex_k4_bdown_leaves(const c_vertex_k4_brun *r, size_t it0, size_
     float *const g3 = pv;                      /* gradient blocks dA, dB, dC */
     float *const tmp = g3 + 384;             /* put_grads' */
     float *const dacc = tmp + 128;           /* du of each batch element [nb][8] */
-    float *const lf = dacc + 32;       /* [4][21][A, B, C][16][8] */
+    float *const lf = dacc + 64;       /* [4][21][A, B, C][16][8] */
     float *const pa = lf + 32256;              /* the parent's A, B, C */
     float *const accs = pa + 384;            /* its sums [21][1 + 2 nb][16][8] */
-    float *const xvs = accs + 24192; /* its x, lam [21][2 nb][16][8] */
+    float *const xvs = accs + 45696; /* its x, lam [21][2 nb][16][8] */
     const __m256 one = _mm256_set1_ps(1), zero = _mm256_setzero_ps();
     __m256 chk = zero;
     size_t blkno, i, j, g0, g1, gi, n, q, b;
@@ -836,17 +836,17 @@ static int c_vertex_k4_bdown_leaves(const c_vertex_k4_brun *r, size_t it0, size_
         for (j = 0; j < 4; j++) /* pass 1 */
             for (gi = g0; gi < g1; gi++) {
                 const __m256 ck = c_vertex_k4_leaf_sums(r, 1365 + 4 * i + j, 4 * i + j, gi, j == 0, 1,
-                        lf + (j * 21 + gi - g0) * 384, accs + (gi - g0) * 1152);
+                        lf + (j * 21 + gi - g0) * 384, accs + (gi - g0) * 2176);
                 chk = _mm256_add_ps(chk, ck);
             }
         for (gi = g0; gi < g1; gi++) { /* the parent: x_v = z_v - S_v^-1 B_v x_p, lam_v = w_v - S_v^-1 C_v lam_p */
             const size_t valid = c_vertex_k4_group_lanes(r->lanes, gi), v = 341 + i;
-            float *const xv = xvs + (gi - g0) * 1024;
-            const float *const acc = accs + (gi - g0) * 1152;
+            float *const xv = xvs + (gi - g0) * 2048;
+            const float *const acc = accs + (gi - g0) * 2176;
             c_vertex_k4_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pa, 512);
             c_vertex_k4_lane_block(r->B + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pa + 128, 512);
             c_vertex_k4_lane_block(r->C + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 0, pa + 256, 512);
-            const float *const rp = r->ir + ((85 + i / 4) * groups + gi) * 1408;
+            const float *const rp = r->ir + ((85 + i / 4) * groups + gi) * 2432;
             for (n = 0; n < 128; n += 8) {
                 __m256 ga = zero, gb = zero, gc = zero;
                 const __m256 s = _mm256_sub_ps(_mm256_load_ps(pa + n), _mm256_load_ps(acc + n));
@@ -875,7 +875,7 @@ static int c_vertex_k4_bdown_leaves(const c_vertex_k4_brun *r, size_t it0, size_
         for (j = 0; j < 4; j++) /* pass 2 */
         for (gi = g0; gi < g1; gi++) {
             const size_t c = 1365 + 4 * i + j, row = 4 * i + j;
-            const float *const xv = xvs + (gi - g0) * 1024;
+            const float *const xv = xvs + (gi - g0) * 2048;
             const float *const lj = lf + (j * 21 + gi - g0) * 384;
             const float *const io = r->io + gi * 264;
             float *const part = r->part + (blkno * groups + gi) * 264;
@@ -884,8 +884,8 @@ static int c_vertex_k4_bdown_leaves(const c_vertex_k4_brun *r, size_t it0, size_
             const float *const dy = c_vertex_k4_rows(r->lanes, gi, r->dy, r->dyt, &ds) + row * ds;
             float *const du = c_vertex_k4_rows(r->lanes, gi, r->du, r->dut, &dus) + row * dus;
             for (q = 0; q < 8; q += 8) {
-                __m256 ubs[4], dbs[4]; /* u, dy of the batch, loaded once (stores to dacc could alias them) */
-                for (b = 0; b < 4; b++) {
+                __m256 ubs[8], dbs[8]; /* u, dy of the batch, loaded once (stores to dacc could alias them) */
+                for (b = 0; b < 8; b++) {
                     ubs[b] = b < nb ? _mm256_loadu_ps(u + b * 4096 * us + q) : zero;
                     dbs[b] = b < nb ? _mm256_loadu_ps(dy + b * 4096 * ds + q) : zero;
                 }
@@ -937,10 +937,10 @@ static int c_vertex_k4_bdown_leaves(const c_vertex_k4_brun *r, size_t it0, size_
 static size_t c_vertex_k4_backward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = c_vertex_k4_GROUPS(channels);
-    const size_t rec = c_vertex_k4_round(c_vertex_k4_mul(groups, 480128), 16);
-    const size_t io = c_vertex_k4_add(c_vertex_k4_add(c_vertex_k4_round(c_vertex_k4_mul(groups, 264), 16), c_vertex_k4_round(c_vertex_k4_mul(groups, 16896), 16)), 393264);
+    const size_t rec = c_vertex_k4_round(c_vertex_k4_mul(groups, 829312), 16);
+    const size_t io = c_vertex_k4_add(c_vertex_k4_add(c_vertex_k4_round(c_vertex_k4_mul(groups, 264), 16), c_vertex_k4_round(c_vertex_k4_mul(groups, 16896), 16)), 786480);
     (void)batch;
-    return c_vertex_k4_mul(c_vertex_k4_add(c_vertex_k4_add(rec, io), c_vertex_k4_mul(c_vertex_k4_SLOTS_MAX, (78880 + groups * 2304))), 4);
+    return c_vertex_k4_mul(c_vertex_k4_add(c_vertex_k4_add(rec, io), c_vertex_k4_mul(c_vertex_k4_SLOTS_MAX, (121920 + groups * 4352))), 4);
 }
 
 int c_vertex_k4_backward(const c_vertex_k4_params *p, const float *u, const float *dy, float *du,
@@ -948,7 +948,7 @@ int c_vertex_k4_backward(const c_vertex_k4_params *p, const float *u, const floa
 {
     const size_t lanes = c_vertex_k4_LANES(channels), groups = c_vertex_k4_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 8; /* lanes of the last group */
-    const size_t per_thread = (78880 + groups * 2304);
+    const size_t per_thread = (121920 + groups * 4352);
     c_vertex_k4_brun run;
     float *io, *scratch;
     size_t b0;
@@ -960,11 +960,11 @@ int c_vertex_k4_backward(const c_vertex_k4_params *p, const float *u, const floa
         c_vertex_k4_workspace_size(batch, channels) == SIZE_MAX)
         return 1;
     run.ir = (float *)workspace;
-    io = run.ir + c_vertex_k4_LINES(groups * 480128);
+    io = run.ir + c_vertex_k4_LINES(groups * 829312);
     run.ut = io + c_vertex_k4_LINES(groups * 264);
-    run.dyt = run.ut + c_vertex_k4_LINES(131072);
-    run.dut = run.dyt + c_vertex_k4_LINES(131072);
-    run.part = run.dut + c_vertex_k4_LINES(131072);
+    run.dyt = run.ut + c_vertex_k4_LINES(262144);
+    run.dut = run.dyt + c_vertex_k4_LINES(262144);
+    run.part = run.dut + c_vertex_k4_LINES(262144);
     scratch = run.part + c_vertex_k4_LINES(groups * 16896);
     memset(run.part, 0, groups * 16896 * sizeof(float));
     for (gi = 0; gi < groups; gi++) /* readout none reads neither */
@@ -974,7 +974,7 @@ int c_vertex_k4_backward(const c_vertex_k4_params *p, const float *u, const floa
     run.groups = groups;
     for (b0 = 0; b0 < batch && rc == 0; b0 += run.nb) {
         const size_t set = 0; /* one parameter set: the gradients sum over the runs */
-        run.nb = batch - b0 < 4 ? batch - b0 : 4;
+        run.nb = batch - b0 < 8 ? batch - b0 : 8;
         run.g.add = b0 > 0;
         run.A = p->A + set;
         run.B = p->B + set;
