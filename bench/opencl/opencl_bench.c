@@ -21,8 +21,9 @@
  *
  * Options: -b BATCH -c CHANNELS (one shape), -r REPS (timed device calls;
  * 10), -R REPS (timed C calls, 3), -k SUBSTRING (only kernels whose name
- * contains it), -t TORCH_TSV, -n (no C baseline), -f (forward passes only).  The device is the
- * runtime's default: MYOGEN_CL_DEVICE picks another. */
+ * contains it), -t TORCH_TSV, -n (no C baseline), -f (forward passes
+ * only).  The device is the runtime's default: MYOGEN_CL_DEVICE picks
+ * another. */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_kernels.h"
 #include "bench_device.h"
