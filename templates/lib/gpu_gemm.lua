@@ -60,7 +60,10 @@ end
 --   op.split = KC: split k into chunks of KC; chunk p's partial of element
 --   e = (g * M + m) * N + n goes to ws[poff + p * G*M*N + e];
 --   op.check: set the status word when a stored value is not finite;
---   op.tile: M.tile's tile for it (the host code sizes the launch by it too).
+--   op.tile: M.tile's tile for it (the host code sizes the launch by it too);
+--   op.extra (optional): names of more index parameters after poff, for
+--   the expressions (op.G may then be a C expression of them, e.g. "H * 16").
+-- (op.G: a number or a C expression of op.extra.)
 function M.kernel(V, T, NAME, op)
   local t = op.tile
   local G, L, U, S = V.global, V.shared, V.index, V.storage
@@ -68,6 +71,8 @@ function M.kernel(V, T, NAME, op)
   local Kx = type(op.K) == "number" and tostring(op.K) or "(size_t)n"
   local mt = "((" .. Mx .. " + " .. (t.BM - 1) .. ") / " .. t.BM .. ")"
   local nt = (op.N + t.BN - 1) // t.BN
+  local extra = ""
+  for _, x in ipairs(op.extra or {}) do extra = extra .. ", " .. U .. " " .. x end
   local out = {}
   local function add(s) out[#out + 1] = s end
   add("/* " .. op.doc .. ":\n * " .. op.G .. " x ceil(" .. Mx .. " / " .. t.BM .. ") x " .. nt ..
@@ -75,7 +80,8 @@ function M.kernel(V, T, NAME, op)
     " work-groups of " .. t.WG .. " (" .. t.BM .. " x " .. t.BN .. " tiles" ..
     (V.mma and ", tensor cores" or "") .. "). */")
   add(V.kernel .. V.group_size(t.WG) .. "void " .. NAME .. "_k_" .. op.name .. "(" .. G .. "const " .. S ..
-    " *a, " .. G .. "const " .. S .. " *b,\n        " .. G .. S .. " *c, " .. G .. T .. " *ws, " .. U .. " n, " .. U .. " off, " .. U .. " poff)")
+    " *a, " .. G .. "const " .. S .. " *b,\n        " .. G .. S .. " *c, " .. G .. T .. " *ws, " .. U .. " n, " .. U .. " off, " .. U .. " poff" ..
+    extra .. ")")
   add("{")
   local body = V.mma and M.mma_body or M.fma_body
   local decl, loop, results = body(V, T, t, op)
@@ -92,7 +98,9 @@ function M.kernel(V, T, NAME, op)
   add("    const size_t g = grp / tiles, m0 = grp % tiles / " .. nt .. " * " .. t.BM .. ", n0 = grp % " .. nt .. " * " .. t.BN .. ";")
   local checks = op.check and not op.split -- (the status word: a non-finite output)
   if checks then add("    int bad = 0;") end
-  add("    (void)off, (void)poff, (void)ws;")
+  local unused = "(void)off, (void)poff, (void)ws"
+  for _, x in ipairs(op.extra or {}) do unused = unused .. ", (void)" .. x end
+  add("    " .. unused .. ";")
   add(loop)
   for _, x in ipairs(results) do -- { row expression, column expression, value }
     add("    if (" .. x[1] .. " < M && " .. x[2] .. " < " .. op.N .. ") {")
