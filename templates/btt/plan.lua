@@ -20,15 +20,15 @@ local function pair(v)
   return v, v
 end
 
--- The keys' backward contractions of op "attention" on GPUs as batched
--- GEMMs (lib/gpu_gemm.lua) over rows m = b T + j of x (B T of them: the
+-- The keys' contractions of op "attention" on GPUs (forward f1, f2;
+-- backward also b1, b2, dw1, dw2) as batched GEMMs (lib/gpu_gemm.lua) over rows m = b T + j of x (B T of them: the
 -- kernels' n), a GEMM per (head h, core index): the workspace rows of head
 -- h are (b H + h) T + j.  a, b, c are buffers; A's and B's sections start
 -- at aoff, boff, C's at off; H (heads) is a run-time argument.  The weight
 -- gradients sum the rows in chunks of 128 (split-k partials, then k_sum in
 -- chunk order).  (They were a work-item per element, the weight gradients
--- summing all B T rows each: 75-92 us a kernel on the H100 at T 1024, D
--- 256, 8 heads.)
+-- summing all B T rows each: f1, f2 25 us, b1, b2 75 us, dw1, dw2 92 us a
+-- kernel on the H100 at T 1024, D 256, 8 heads.)
 local function att_gemms(p)
   local m0, m1, n0, n1, s, T = p.m0, p.m1, p.n0, p.n1, p.s, p.T
   local R, Q, D = p.R, p.Q, p.d_in
@@ -42,21 +42,31 @@ local function att_gemms(p)
   end
   local function key(g, j1) return p.key_index("((" .. g .. ") % " .. n0 .. ")", j1) end
   local ops = {
-    { name = "b1", doc = "b1: g = dkp W2^T, one GEMM per (head, j0)",
+    { name = "f1", doc = "f1: t = x W1, one GEMM per (head, i1)",
+      G = "H * " .. m1, M = "n", K = m0, N = R, a_fast = "k", b_fast = "n",
+      A = function(g, m, k) return "a[(" .. m .. ") * " .. D .. " + (" .. g .. ") % " .. m1 .. " * " .. m0 .. " + " .. k .. "]" end,
+      B = function(g, k, n) return "b[(" .. g .. " * " .. m0 .. " + " .. k .. ") * " .. R .. " + " .. n .. "]" end,
+      C = function(g, m, n) return "c[off + " .. row(m, g, m1) .. " * " .. TR .. " + (" .. g .. ") % " .. m1 .. " * " .. R .. " + " .. n .. "]" end },
+    { name = "f2", doc = "f2: kp = t W2, one GEMM per (head, j0)",
+      G = "H * " .. n0, M = "n", K = Q, N = n1, a_fast = "k", b_fast = "n",
+      A = function(g, m, k) return "a[aoff + " .. row(m, g, n0) .. " * " .. TR .. " + " .. ks(k) .. " * " .. R .. " + (" .. g .. ") % " .. n0 .. " * " .. s .. " + " .. kr(k) .. "]" end,
+      B = function(g, k, n) return "b[(" .. g .. " * " .. Q .. " + " .. k .. ") * " .. n1 .. " + " .. n .. "]" end,
+      C = function(g, m, n) return "c[off + " .. row(m, g, n0) .. " * " .. D .. " + " .. key(g, n) .. "]" end },
+    { name = "b1", bwd = true, doc = "b1: g = dkp W2^T, one GEMM per (head, j0)",
       G = "H * " .. n0, M = "n", K = n1, N = Q, a_fast = "k", b_fast = "k",
       A = function(g, m, k) return "a[aoff + " .. row(m, g, n0) .. " * " .. D .. " + " .. key(g, k) .. "]" end,
       B = function(g, k, n) return "b[(" .. g .. " * " .. Q .. " + " .. n .. ") * " .. n1 .. " + " .. k .. "]" end,
       C = function(g, m, n) return "c[off + " .. row(m, g, n0) .. " * " .. TR .. " + (" .. g .. ") % " .. n0 .. " * " .. Q .. " + " .. n .. "]" end },
-    { name = "b2", doc = "b2: xk = g W1^T, one GEMM per (head, i1)",
+    { name = "b2", bwd = true, doc = "b2: xk = g W1^T, one GEMM per (head, i1)",
       G = "H * " .. m1, M = "n", K = R, N = m0, a_fast = "k", b_fast = "k",
       A = function(g, m, k) return "a[aoff + " .. row(m, g, m1) .. " * " .. TR .. " + " .. ks(k) .. " * " .. Q .. " + (" .. g .. ") % " .. m1 .. " * " .. s .. " + " .. kr(k) .. "]" end,
       B = function(g, k, n) return "b[(" .. g .. " * " .. m0 .. " + " .. n .. ") * " .. R .. " + " .. k .. "]" end,
       C = function(g, m, n) return "c[off + " .. row(m, g, m1) .. " * " .. D .. " + (" .. g .. ") % " .. m1 .. " * " .. m0 .. " + " .. n .. "]" end },
-    { name = "dw1", doc = "dw1: dW1 = x^T g over the rows, one GEMM per (head, i1), split over rows",
+    { name = "dw1", bwd = true, doc = "dw1: dW1 = x^T g over the rows, one GEMM per (head, i1), split over rows",
       G = "H * " .. m1, M = m0, K = "n", N = R, a_fast = "m", b_fast = "n", split = KC,
       A = function(g, m, k) return "a[(" .. k .. ") * " .. D .. " + (" .. g .. ") % " .. m1 .. " * " .. m0 .. " + " .. m .. "]" end,
       B = function(g, k, n) return "b[boff + " .. row(k, g, m1) .. " * " .. TR .. " + " .. ks(n) .. " * " .. Q .. " + (" .. g .. ") % " .. m1 .. " * " .. s .. " + " .. kr(n) .. "]" end },
-    { name = "dw2", doc = "dw2: dW2 = t^T dkp over the rows, one GEMM per (head, j0), split over rows",
+    { name = "dw2", bwd = true, doc = "dw2: dW2 = t^T dkp over the rows, one GEMM per (head, j0), split over rows",
       G = "H * " .. n0, M = Q, K = "n", N = n1, a_fast = "m", b_fast = "n", split = KC,
       A = function(g, m, k) return "a[aoff + " .. row(k, g, n0) .. " * " .. TR .. " + " .. ks(m) .. " * " .. R .. " + (" .. g .. ") % " .. n0 .. " * " .. s .. " + " .. kr(m) .. "]" end,
       B = function(g, k, n) return "b[boff + " .. row(k, g, n0) .. " * " .. D .. " + " .. key(g, n) .. "]" end },
@@ -312,7 +322,7 @@ return function(spec)
     if p.gpu then -- the GPU's flash tiles (lib/gpu_flash.cl.tmpl)
       p.gf, p.gb = require("lib.gpu_flash").tiles(p.D, p.dv, p.T, size, nil, nil, nil, true)
       p.ln_items = 32 -- the LayerNorm kernels' work-group: one row
-      if p.backward then p.att_gemms = att_gemms(p) end
+      p.att_gemms = att_gemms(p)
     end
   end
   return p
