@@ -42,37 +42,37 @@ local function att_gemms(p)
   end
   local function key(g, j1) return p.key_index("((" .. g .. ") % " .. n0 .. ")", j1) end
   local ops = {
-    { name = "f1", doc = "f1: t = x W1, one GEMM per (head, i1)",
+    { name = "f1", doc = "f1: t = x W1, one GEMM per (head, i1)", per = m1,
       G = "H * " .. m1, M = "n", K = m0, N = R, a_fast = "k", b_fast = "n",
       A = function(g, m, k) return "a[(" .. m .. ") * " .. D .. " + (" .. g .. ") % " .. m1 .. " * " .. m0 .. " + " .. k .. "]" end,
       B = function(g, k, n) return "b[(" .. g .. " * " .. m0 .. " + " .. k .. ") * " .. R .. " + " .. n .. "]" end,
       C = function(g, m, n) return "c[off + " .. row(m, g, m1) .. " * " .. TR .. " + (" .. g .. ") % " .. m1 .. " * " .. R .. " + " .. n .. "]" end },
-    { name = "f2", doc = "f2: kp = t W2, one GEMM per (head, j0)",
+    { name = "f2", doc = "f2: kp = t W2, one GEMM per (head, j0)", per = n0,
       G = "H * " .. n0, M = "n", K = Q, N = n1, a_fast = "k", b_fast = "n",
       A = function(g, m, k) return "a[aoff + " .. row(m, g, n0) .. " * " .. TR .. " + " .. ks(k) .. " * " .. R .. " + (" .. g .. ") % " .. n0 .. " * " .. s .. " + " .. kr(k) .. "]" end,
       B = function(g, k, n) return "b[(" .. g .. " * " .. Q .. " + " .. k .. ") * " .. n1 .. " + " .. n .. "]" end,
       C = function(g, m, n) return "c[off + " .. row(m, g, n0) .. " * " .. D .. " + " .. key(g, n) .. "]" end },
-    { name = "b1", bwd = true, doc = "b1: g = dkp W2^T, one GEMM per (head, j0)",
+    { name = "b1", bwd = true, doc = "b1: g = dkp W2^T, one GEMM per (head, j0)", per = n0,
       G = "H * " .. n0, M = "n", K = n1, N = Q, a_fast = "k", b_fast = "k",
       A = function(g, m, k) return "a[aoff + " .. row(m, g, n0) .. " * " .. D .. " + " .. key(g, k) .. "]" end,
       B = function(g, k, n) return "b[(" .. g .. " * " .. Q .. " + " .. n .. ") * " .. n1 .. " + " .. k .. "]" end,
       C = function(g, m, n) return "c[off + " .. row(m, g, n0) .. " * " .. TR .. " + (" .. g .. ") % " .. n0 .. " * " .. Q .. " + " .. n .. "]" end },
-    { name = "b2", bwd = true, doc = "b2: xk = g W1^T, one GEMM per (head, i1)",
+    { name = "b2", bwd = true, doc = "b2: xk = g W1^T, one GEMM per (head, i1)", per = m1,
       G = "H * " .. m1, M = "n", K = R, N = m0, a_fast = "k", b_fast = "k",
       A = function(g, m, k) return "a[aoff + " .. row(m, g, m1) .. " * " .. TR .. " + " .. ks(k) .. " * " .. Q .. " + (" .. g .. ") % " .. m1 .. " * " .. s .. " + " .. kr(k) .. "]" end,
       B = function(g, k, n) return "b[(" .. g .. " * " .. m0 .. " + " .. n .. ") * " .. R .. " + " .. k .. "]" end,
       C = function(g, m, n) return "c[off + " .. row(m, g, m1) .. " * " .. D .. " + (" .. g .. ") % " .. m1 .. " * " .. m0 .. " + " .. n .. "]" end },
-    { name = "dw1", bwd = true, doc = "dw1: dW1 = x^T g over the rows, one GEMM per (head, i1), split over rows",
+    { name = "dw1", bwd = true, doc = "dw1: dW1 = x^T g over the rows, one GEMM per (head, i1), split over rows", per = m1,
       G = "H * " .. m1, M = m0, K = "n", N = R, a_fast = "m", b_fast = "n", split = KC,
       A = function(g, m, k) return "a[(" .. k .. ") * " .. D .. " + (" .. g .. ") % " .. m1 .. " * " .. m0 .. " + " .. m .. "]" end,
       B = function(g, k, n) return "b[boff + " .. row(k, g, m1) .. " * " .. TR .. " + " .. ks(n) .. " * " .. Q .. " + (" .. g .. ") % " .. m1 .. " * " .. s .. " + " .. kr(n) .. "]" end },
-    { name = "dw2", bwd = true, doc = "dw2: dW2 = t^T dkp over the rows, one GEMM per (head, j0), split over rows",
+    { name = "dw2", bwd = true, doc = "dw2: dW2 = t^T dkp over the rows, one GEMM per (head, j0), split over rows", per = n0,
       G = "H * " .. n0, M = Q, K = "n", N = n1, a_fast = "m", b_fast = "n", split = KC,
       A = function(g, m, k) return "a[aoff + " .. row(k, g, n0) .. " * " .. TR .. " + " .. ks(m) .. " * " .. R .. " + (" .. g .. ") % " .. n0 .. " * " .. s .. " + " .. kr(m) .. "]" end,
       B = function(g, k, n) return "b[boff + " .. row(k, g, n0) .. " * " .. D .. " + " .. key(g, n) .. "]" end },
   }
   local tiles = require("lib.gpu_gemm").tile
-  for _, op in ipairs(ops) do
+  for _, op in ipairs(ops) do -- (per: GEMMs per head)
     op.extra = { "H", "aoff", "boff" }
     op.tile = tiles(p.isa, type(op.M) == "number" and op.M or nil, op.N, p.MB)
     op.tiles = (op.N + op.tile.BN - 1) // op.tile.BN
