@@ -20,6 +20,11 @@ local function pair(v)
   return v, v
 end
 
+-- (i, sig) of a packed index k = i s + sig, as C expressions
+local function packed(s)
+  return function(k) return "((" .. k .. ") / " .. s .. ")" end, function(k) return "((" .. k .. ") % " .. s .. ")" end
+end
+
 -- The keys' contractions of op "attention" on GPUs (forward f1, f2;
 -- backward also b1, b2, dw1, dw2) as batched GEMMs (lib/gpu_gemm.lua) over rows m = b T + j of x (B T of them: the
 -- kernels' n), a GEMM per (head h, core index): the workspace rows of head
@@ -34,8 +39,7 @@ local function att_gemms(p)
   local R, Q, D = p.R, p.Q, p.d_in
   local TR = m1 * R
   local KC = 128 -- (B T rows: at batch 1, 8 chunks of T 1024)
-  local function ks(k) return "((" .. k .. ") / " .. s .. ")" end -- (i, sig) of a packed index
-  local function kr(k) return "((" .. k .. ") % " .. s .. ")" end
+  local ks, kr = packed(s)
   -- the workspace row of x row m for the head of GEMM g (per heads: per)
   local function row(m, g, per)
     return "(((" .. m .. ") / " .. T .. " * H + (" .. g .. ") / " .. per .. ") * " .. T .. " + (" .. m .. ") % " .. T .. ")"
@@ -43,40 +47,38 @@ local function att_gemms(p)
   local function key(g, j1) return p.key_index("((" .. g .. ") % " .. n0 .. ")", j1) end
   local ops = {
     { name = "f1", doc = "f1: t = x W1, one GEMM per (head, i1)", per = m1,
-      G = "H * " .. m1, M = "n", K = m0, N = R, a_fast = "k", b_fast = "n",
+      M = "n", K = m0, N = R, a_fast = "k", b_fast = "n",
       A = function(g, m, k) return "a[(" .. m .. ") * " .. D .. " + (" .. g .. ") % " .. m1 .. " * " .. m0 .. " + " .. k .. "]" end,
       B = function(g, k, n) return "b[(" .. g .. " * " .. m0 .. " + " .. k .. ") * " .. R .. " + " .. n .. "]" end,
       C = function(g, m, n) return "c[off + " .. row(m, g, m1) .. " * " .. TR .. " + (" .. g .. ") % " .. m1 .. " * " .. R .. " + " .. n .. "]" end },
     { name = "f2", doc = "f2: kp = t W2, one GEMM per (head, j0)", per = n0,
-      G = "H * " .. n0, M = "n", K = Q, N = n1, a_fast = "k", b_fast = "n",
+      M = "n", K = Q, N = n1, a_fast = "k", b_fast = "n",
       A = function(g, m, k) return "a[aoff + " .. row(m, g, n0) .. " * " .. TR .. " + " .. ks(k) .. " * " .. R .. " + (" .. g .. ") % " .. n0 .. " * " .. s .. " + " .. kr(k) .. "]" end,
       B = function(g, k, n) return "b[(" .. g .. " * " .. Q .. " + " .. k .. ") * " .. n1 .. " + " .. n .. "]" end,
       C = function(g, m, n) return "c[off + " .. row(m, g, n0) .. " * " .. D .. " + " .. key(g, n) .. "]" end },
     { name = "b1", bwd = true, doc = "b1: g = dkp W2^T, one GEMM per (head, j0)", per = n0,
-      G = "H * " .. n0, M = "n", K = n1, N = Q, a_fast = "k", b_fast = "k",
+      M = "n", K = n1, N = Q, a_fast = "k", b_fast = "k",
       A = function(g, m, k) return "a[aoff + " .. row(m, g, n0) .. " * " .. D .. " + " .. key(g, k) .. "]" end,
       B = function(g, k, n) return "b[(" .. g .. " * " .. Q .. " + " .. n .. ") * " .. n1 .. " + " .. k .. "]" end,
       C = function(g, m, n) return "c[off + " .. row(m, g, n0) .. " * " .. TR .. " + (" .. g .. ") % " .. n0 .. " * " .. Q .. " + " .. n .. "]" end },
     { name = "b2", bwd = true, doc = "b2: xk = g W1^T, one GEMM per (head, i1)", per = m1,
-      G = "H * " .. m1, M = "n", K = R, N = m0, a_fast = "k", b_fast = "k",
+      M = "n", K = R, N = m0, a_fast = "k", b_fast = "k",
       A = function(g, m, k) return "a[aoff + " .. row(m, g, m1) .. " * " .. TR .. " + " .. ks(k) .. " * " .. Q .. " + (" .. g .. ") % " .. m1 .. " * " .. s .. " + " .. kr(k) .. "]" end,
       B = function(g, k, n) return "b[(" .. g .. " * " .. m0 .. " + " .. n .. ") * " .. R .. " + " .. k .. "]" end,
       C = function(g, m, n) return "c[off + " .. row(m, g, m1) .. " * " .. D .. " + (" .. g .. ") % " .. m1 .. " * " .. m0 .. " + " .. n .. "]" end },
     { name = "dw1", bwd = true, doc = "dw1: dW1 = x^T g over the rows, one GEMM per (head, i1), split over rows", per = m1,
-      G = "H * " .. m1, M = m0, K = "n", N = R, a_fast = "m", b_fast = "n", split = KC,
+      M = m0, K = "n", N = R, a_fast = "m", b_fast = "n", split = KC,
       A = function(g, m, k) return "a[(" .. k .. ") * " .. D .. " + (" .. g .. ") % " .. m1 .. " * " .. m0 .. " + " .. m .. "]" end,
       B = function(g, k, n) return "b[boff + " .. row(k, g, m1) .. " * " .. TR .. " + " .. ks(n) .. " * " .. Q .. " + (" .. g .. ") % " .. m1 .. " * " .. s .. " + " .. kr(n) .. "]" end },
     { name = "dw2", bwd = true, doc = "dw2: dW2 = t^T dkp over the rows, one GEMM per (head, j0), split over rows", per = n0,
-      G = "H * " .. n0, M = Q, K = "n", N = n1, a_fast = "m", b_fast = "n", split = KC,
+      M = Q, K = "n", N = n1, a_fast = "m", b_fast = "n", split = KC,
       A = function(g, m, k) return "a[aoff + " .. row(k, g, n0) .. " * " .. TR .. " + " .. ks(m) .. " * " .. R .. " + (" .. g .. ") % " .. n0 .. " * " .. s .. " + " .. kr(m) .. "]" end,
       B = function(g, k, n) return "b[boff + " .. row(k, g, n0) .. " * " .. D .. " + " .. key(g, n) .. "]" end },
   }
-  local tiles = require("lib.gpu_gemm").tile
   for _, op in ipairs(ops) do -- (per: GEMMs per head)
-    op.extra = { "H", "aoff", "boff" }
-    op.tile = tiles(p.isa, type(op.M) == "number" and op.M or nil, op.N, p.MB)
-    op.tiles = (op.N + op.tile.BN - 1) // op.tile.BN
+    op.G, op.extra = "H * " .. op.per, { "H", "aoff", "boff" }
   end
+  require("lib.gpu_gemm").tile_ops(p.isa, ops, p.MB)
   return ops
 end
 
@@ -210,8 +212,7 @@ return function(spec)
     -- the six contractions as batched GEMMs on the GPU (lib/gpu_gemm.lua):
     -- buffers a, b, c; t and g in the workspace at element off (TR per row)
     local R, Q, TR, d_in, d_out = p.R, p.Q, m1 * p.R, p.d_in, p.d_out
-    local function ks(k) return "((" .. k .. ") / " .. s .. ")" end -- (i, sig) of a packed index
-    local function kr(k) return "((" .. k .. ") % " .. s .. ")" end
+    local ks, kr = packed(s)
     p.KC = 256 -- rows per chunk of the weight gradients' sums
     p.cl_gemms = {
       { name = "f1", fwd = true, bwd = true, doc = "f1: t = x W1, one GEMM per i1",
@@ -243,11 +244,7 @@ return function(spec)
         A = function(g, m, k) return "a[off + " .. k .. " * " .. TR .. " + " .. ks(m) .. " * " .. R .. " + " .. g .. " * " .. s .. " + " .. kr(m) .. "]" end,
         B = function(g, k, n) return "b[" .. k .. " * " .. d_out .. " + " .. g .. " * " .. n1 .. " + " .. n .. "]" end },
     }
-    local tiles = require("lib.gpu_gemm").tile
-    for _, op in ipairs(p.cl_gemms) do
-      op.tile = tiles(V, type(op.M) == "number" and op.M or nil, op.N, p.MB)
-      op.tiles = (op.N + op.tile.BN - 1) // op.tile.BN -- column tiles (times the row tiles)
-    end
+    require("lib.gpu_gemm").tile_ops(V, p.cl_gemms, p.MB)
   end
 
   if p.attention then

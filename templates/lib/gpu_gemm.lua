@@ -51,6 +51,22 @@ function M.tile(V, Mrows, N, BMrun)
   return t
 end
 
+-- Sets op.tile (M.tile's) on every op of the list; run-time rows take
+-- tiles of BMrun.
+function M.tile_ops(V, ops, BMrun)
+  for _, op in ipairs(ops) do op.tile = M.tile(V, type(op.M) == "number" and op.M or nil, op.N, BMrun) end
+end
+
+-- The C expression of op's work-groups: its GEMMs (G, default op.G) x row
+-- tiles x column tiles (x chunks of k: parts, default ceil(n / op.split)),
+-- n the run-time rows' expression.
+function M.groups(op, n, G, parts)
+  local t = op.tile
+  local rows = type(op.M) == "number" and tostring((op.M + t.BM - 1) // t.BM) or ("(" .. n .. " + " .. t.BM - 1 .. ") / " .. t.BM)
+  parts = parts or (op.split and ("((" .. n .. " + " .. op.split - 1 .. ") / " .. op.split .. ")"))
+  return (G or op.G) .. " * " .. (op.N + t.BN - 1) // t.BN .. " * (" .. rows .. ")" .. (op.split and (" * " .. parts) or "")
+end
+
 -- Source of kernel NAME_k_<op.name>(a, b, c, ws, n, off, poff):
 --   op.G, op.N: numbers; op.M, op.K: numbers or "n" (the run-time rows);
 --   op.A(g, m, k), op.B(g, k, n): C expressions of elements of a and b;
