@@ -119,5 +119,7 @@ target_include_directories(test_btt_opencl PRIVATE ${BTTCL_GEN_DIR})
 target_compile_options(test_btt_opencl PRIVATE -Wall -Wextra)
 target_link_libraries(test_btt_opencl PRIVATE cunit_lib myogen_cl_runtime m)
 add_test(NAME btt_opencl COMMAND test_btt_opencl)
-set_tests_properties(btt_opencl PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300
+# (600 s: PoCL compiles every kernel from an empty cache in CI; with the keys as
+# batched GEMMs (session 27) that took 284 s in one clean run and passed 300 in the next)
+set_tests_properties(btt_opencl PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600
                      ENVIRONMENT "${MYOGEN_OPENCL_TEST_ENV}")
