@@ -81,14 +81,14 @@ bttcl_test_kernel(f64_att_t70 f64 3,4 4,3 1 -D op=attention -D seq_len=70 -D val
 # Long enough that the forward splits each query tile's keys into chunks
 # (3, the last one short) and merges them.
 bttcl_test_kernel(f32_att_t300 f32 2,3 3,2 2 -D op=attention -D seq_len=300 -D value_dim=3)
-# Wide heads (D 256, 144): the flash kernels load each tile at the top of its
+# Wide heads (D 256, 128): the flash kernels load each tile at the top of its
 # step instead of during the last one (lib/gpu_flash.lua's prefetch_k/q); f32
 # D 256 and 128 run the forward with q and k staged 64 dims at a time (g.DC),
 # D 128 over several query tiles and key chunks, v columns not in 4s.
 bttcl_test_kernel(f32_att_d256 f32 16,16 16,16 1 -D op=attention -D seq_len=37 -D value_dim=64)
 bttcl_test_kernel(f32_att_d128 f32 8,16 16,8 2 -D op=attention -D seq_len=301 -D value_dim=12
                   -D causal=false)
-bttcl_test_kernel(f64_att_d144 f64 12,12 12,12 2 -D op=attention -D seq_len=21 -D value_dim=40
+bttcl_test_kernel(f64_att_d256 f64 16,16 16,16 2 -D op=attention -D seq_len=45 -D value_dim=40
                   -D causal=false)
 # key_order "j1_major" (the authors' key index)
 bttcl_test_kernel(f32_att_j1 f32 3,4 2,6 2 -D op=attention -D seq_len=37 -D value_dim=4

@@ -98,6 +98,7 @@ end
 -- word per FMA (ncu, H100: the L1 pipe at 90%).
 local DC = 64
 local function chunked_local(_, dv, t) return fwd_local(DC, dv, t) end
+local function chunked_bwd_local(_, dv, t) return bwd_local(DC, dv, t) end
 
 function M.tiles(R, dv, T, size, mma, identity, bmax, chunkable)
   if mma then
@@ -124,7 +125,19 @@ function M.tiles(R, dv, T, size, mma, identity, bmax, chunkable)
   -- (link "identity": one chunk; its partials would merge as plain sums)
   gf.KC = identity and gf.NK or math.max(4, (gf.NK + 7) // 8)
   gf.NC = (gf.NK + gf.KC - 1) // gf.KC
-  return gf, pick(R, dv, T, size, bwd_local, bmax)
+  local gb = pick(R, dv, T, size, bwd_local, bmax)
+  -- the backward likewise: head dim 256 fits 16 x 16 tiles of 2 x 2
+  -- micro-tiles whole (a local word read per FMA in the scores, 64
+  -- work-items) and 32 x 32 tiles of 2 x 4 in chunks; the chunks of q (dk/dv)
+  -- or k (dq) are staged again for the dk or dq sums
+  if chunkable and not bmax and not identity and R > DC and R % DC == 0 then
+    local gc = pick(R, dv, T, size, chunked_bwd_local)
+    if gc.BQ > gb.BQ and DC % gc.TY == 0 and DC % gc.TX == 0 then
+      gb = gc
+      gb.DC = DC
+    end
+  end
+  return gf, gb
 end
 
 return M
