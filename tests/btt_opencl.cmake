@@ -84,7 +84,9 @@ bttcl_test_kernel(f32_att_t300 f32 2,3 3,2 2 -D op=attention -D seq_len=300 -D v
 # Wide heads (D 256, 128): the flash kernels load each tile at the top of its
 # step instead of during the last one (lib/gpu_flash.lua's prefetch_k/q); f32
 # D 256 and 128 run the forward with q and k staged 64 dims at a time (g.DC),
-# D 128 over several query tiles and key chunks, v columns not in 4s.
+# D 128 over several query tiles and key chunks, v columns not in 4s; D 256
+# (f32: 32 x 32 tiles of 2 x 4, f64: 16 x 16 of 2 x 2) the backward too.
+# T 300 and 301 split the backward into query and key chunks (gb.NCB, NCQ).
 bttcl_test_kernel(f32_att_d256 f32 16,16 16,16 1 -D op=attention -D seq_len=37 -D value_dim=64)
 bttcl_test_kernel(f32_att_d128 f32 8,16 16,8 2 -D op=attention -D seq_len=301 -D value_dim=12
                   -D causal=false)

@@ -74,14 +74,15 @@ mlr_ocl_pair(k3t27   f64 27 3 3 "3,2,2" 5 true  shared inv_rank)
 mlr_ocl_pair(l3t32   f64 32 2 3 3       4 false none   "0.5,-1,2")
 mlr_ocl_pair(one5    f64 5  2 1 3       2 false levels inv_rank)
 mlr_ocl_pair(t64     f64 64 2 4 "4,2,2,2" 8 true shared inv_sqrt_rank)
-# Several GPU tiles: a partial last tile (200, 135), blocks that cut tiles
+# Several GPU tiles: a partial last tile (296, 135), blocks that cut tiles
 # (near-diagonal tile pairs whose pairs share different levels), 8 levels of
 # finest blocks of 2 (the published rank profile, shortened), and head dims
-# past one work-item's columns.
-mlr_ocl_pair(t200    f32 200 2 4 "5,3,2,1" 7 true shared inv_rank)
+# past one work-item's columns.  T 296 and 297 have more than 8 tiles of 32:
+# the backward splits them into chunks (lib/gpu_flash.lua's NCB, NCQ).
+mlr_ocl_pair(t296    f32 296 2 4 "5,3,2,1" 7 true shared inv_rank)
 mlr_ocl_pair(t135    f32 135 3 3 "4,4,4"  19 false levels inv_sqrt_rank)
 mlr_ocl_pair(pub256  f32 256 2 8 "32,8,6,4,4,4,4,2" 64 true shared inv_rank)
-mlr_ocl_pair(t135    f64 135 3 3 "6,1,3"  9 true none   inv_rank)
+mlr_ocl_pair(t297    f64 297 3 3 "6,1,3"  9 true none   inv_rank)
 mlr_ocl_pair(t200    f64 200 2 4 "5,3,2,1" 7 false shared inv_sqrt_rank)
 # head dim 8 in levels of 5 and 3: scalar tiles staged in blocks of 4 rows x
 # 8 dims (lib/gpu_stage.lua's blocked layout), forward and backward
@@ -91,7 +92,7 @@ mlr_ocl_pair(r53     f64 98  2 2 "5,3"     8 false levels inv_sqrt_rank)
 mlr_ocl_pair(bl144   f32 144 "144,36,18,6" 4 "4,3,2,2" 5 true shared inv_rank)
 mlr_ocl_pair(bl105   f64 105 "105,35,7" 3 "2,3,1" 6 false levels inv_sqrt_rank)
 # link "identity": several tiles with level fix-ups, causal and not
-mlr_ocl_pair(t200id  f32 200 2 4 "5,3,2,1" 7 true shared inv_rank IDENTITY)
+mlr_ocl_pair(t296id  f32 296 2 4 "5,3,2,1" 7 false shared inv_rank IDENTITY)
 mlr_ocl_pair(t135id  f64 135 3 3 "4,4,4"  9 false levels inv_sqrt_rank IDENTITY)
 mlr_ocl_pair(pub256id f32 256 2 8 "32,8,6,4,4,4,4,2" 64 true shared inv_rank IDENTITY)
 
