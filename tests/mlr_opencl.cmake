@@ -77,8 +77,8 @@ mlr_ocl_pair(t64     f64 64 2 4 "4,2,2,2" 8 true shared inv_sqrt_rank)
 # Several GPU tiles: a partial last tile (296, 135), blocks that cut tiles
 # (near-diagonal tile pairs whose pairs share different levels), 8 levels of
 # finest blocks of 2 (the published rank profile, shortened), and head dims
-# past one work-item's columns.  T 296 and 297 have more than 8 tiles of 32:
-# the backward splits them into chunks (lib/gpu_flash.lua's NCB, NCQ).
+# past one work-item's columns.  T 296, 297 and 135 have more than 4 tiles
+# of 32: the backward splits them into chunks (lib/gpu_flash.lua's NCB, NCQ).
 mlr_ocl_pair(t296    f32 296 2 4 "5,3,2,1" 7 true shared inv_rank)
 mlr_ocl_pair(t135    f32 135 3 3 "4,4,4"  19 false levels inv_sqrt_rank)
 mlr_ocl_pair(pub256  f32 256 2 8 "32,8,6,4,4,4,4,2" 64 true shared inv_rank)

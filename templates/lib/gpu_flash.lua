@@ -138,16 +138,18 @@ function M.tiles(R, dv, T, size, mma, identity, bmax, chunkable)
       gb.DC = DC
     end
   end
-  -- the backward's chunks, as the forward's (a function of T only): dk/dv
-  -- split each key tile's queries into NCB chunks of QCB query tiles, dq
-  -- each query tile's keys into NCQ chunks of KCB key tiles (partial sums in
-  -- the workspace, summed in chunk order by k_dkdv_sum and k_dq_sum).  With
-  -- one work-group a key tile, the first key tile of a causal head walked
-  -- all 32 query tiles at T 1024, three times the tile pairs per
-  -- work-group slot of an H100 (8 heads): mlr T 1024's backward 0.49 ->
-  -- 0.35 ms, T 4096's 3.38 -> 2.67, btt attention's 1.52 -> 1.10 (H100)
+  -- the backward's chunks, as the forward's (up to 8 of at least 4 tiles:
+  -- a function of T only): dk/dv split each key tile's queries into NCB
+  -- chunks of QCB query tiles, dq each query tile's keys into NCQ chunks of
+  -- KCB key tiles (partial sums in the workspace, summed in chunk order by
+  -- k_dkdv_sum and k_dq_sum).  With one work-group a key tile, the first
+  -- key tile of a causal head walked all 32 query tiles at T 1024, three
+  -- times the tile pairs per work-group slot of an H100 (8 heads): mlr
+  -- T 1024's backward 0.49 -> 0.35 ms, T 4096's 3.38 -> 2.62, btt
+  -- attention's 1.52 -> 0.99 (H100; chunks of at least 8 tiles, up to 4:
+  -- 0.36, 2.69, 1.11)
   local function chunks(n)
-    local c = math.max(8, (n + 3) // 4)
+    local c = math.max(4, (n + 7) // 8)
     return c, (n + c - 1) // c
   end
   gb.QCB, gb.NCB = chunks(gb.NQ)

@@ -891,12 +891,12 @@ static const char *const ocl_bttatt_t1024_cl_source[] = {
     "    __local __attribute__((aligned(32))) float Ks[2304], Vs[2304], Qs[2304], Os[2304], Ps[1152];\n",
     "    __local float ls[32], dl[32];\n",
     "    const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;\n",
-    "    const size_t grp = ((size_t)get_group_id(0)), ch = grp % 4, bh = grp / 128, kt = grp / 4 % 32;\n",
+    "    const size_t grp = ((size_t)get_group_id(0)), ch = grp % 8, bh = grp / 256, kt = grp / 8 % 32;\n",
     "    const size_t j0 = kt * 32, j1 = j0 + 32 > 1024 ? 1023 : j0 + 31;\n",
     "    __global const float *dlt = ws + d_off;\n",
     "    float s[2][4], ds[2][4], ka[4][16], va[4][4];\n",
     "    /* chunk ch's query tiles (causal: none before the key tile's diagonal) */\n",
-    "    const size_t qlo = ch * 8 > j0 / 32 ? ch * 8 : j0 / 32, qhi = ch * 8 + 8 < 32 ? ch * 8 + 8 : 32;\n",
+    "    const size_t qlo = ch * 4 > j0 / 32 ? ch * 4 : j0 / 32, qhi = ch * 4 + 4 < 32 ? ch * 4 + 4 : 32;\n",
     "    if (bh >= (size_t)bh_) /* (an empty chunk writes zeros: see k_dq) */\n",
     "        return;\n",
     "    (void)heads;\n",
@@ -1626,8 +1626,8 @@ static const char *const ocl_bttatt_t1024_cl_source[] = {
     "        barrier(CLK_LOCAL_MEM_FENCE);\n",
     "    }\n",
     "    (void)dk, (void)dv;\n",
-    "    __global float *pdk = ws + p_off + (bh * 4 + ch) * 262144;\n",
-    "    __global float *pdv = ws + p_off + (size_t)bh_ * 1048576 + (bh * 4 + ch) * 65536;\n",
+    "    __global float *pdk = ws + p_off + (bh * 8 + ch) * 262144;\n",
+    "    __global float *pdv = ws + p_off + (size_t)bh_ * 2097152 + (bh * 8 + ch) * 65536;\n",
     "    if (j0 + tx * 4 + 0 < 1024) {\n",
     "        const size_t j = j0 + tx * 4 + 0;\n",
     "        {\n",
@@ -1894,10 +1894,10 @@ static const char *const ocl_bttatt_t1024_cl_source[] = {
     "    {\n",
     "        const int wide = e < nk; /* dk (else dv) */\n",
     "        const size_t n = wide ? 256 : 64, x = wide ? e : e - nk, row = x / n, bh = row / 1024, j = row % 1024;\n",
-    "        const size_t c0 = j / 32 * 32 / 32 / 8;\n",
-    "        __global const float *p = ws + p_off + (wide ? 0 : (size_t)bh_ * 1048576) + (bh * 4 * 1024 + j) * n + x % n;\n",
+    "        const size_t c0 = j / 32 * 32 / 32 / 4;\n",
+    "        __global const float *p = ws + p_off + (wide ? 0 : (size_t)bh_ * 2097152) + (bh * 8 * 1024 + j) * n + x % n;\n",
     "        float sum = 0.0f;\n",
-    "        for (size_t c = c0; c < 4; c++)\n",
+    "        for (size_t c = c0; c < 8; c++)\n",
     "            sum += p[c * 1024 * n];\n",
     "        if (wide)\n",
     "            dk[dk_off + x] = sum;\n",
@@ -1917,11 +1917,11 @@ static const char *const ocl_bttatt_t1024_cl_source[] = {
     "{\n",
     "    __local __attribute__((aligned(32))) float Ks[2304], Vs[2304], Qs[2304], Os[2304], Ps[1152];\n",
     "    const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;\n",
-    "    const size_t grp = ((size_t)get_group_id(0)), ch = grp % 4, bh = grp / 128, qt = 31 - grp / 4 % 32;\n",
+    "    const size_t grp = ((size_t)get_group_id(0)), ch = grp % 8, bh = grp / 256, qt = 31 - grp / 8 % 32;\n",
     "    const size_t i0 = qt * 32, i1 = i0 + 32 > 1024 ? 1023 : i0 + 31;\n",
     "    /* chunk ch's key tiles (causal: up to the query tile's diagonal) */\n",
-    "    const size_t nk_ = i1 / 32 + 1, klo = ch * 8;\n",
-    "    const size_t nk = klo + 8 < nk_ ? klo + 8 : nk_;\n",
+    "    const size_t nk_ = i1 / 32 + 1, klo = ch * 4;\n",
+    "    const size_t nk = klo + 4 < nk_ ? klo + 4 : nk_;\n",
     "    __global const float *dlt = ws + d_off;\n",
     "    float s[2][4], ds[2][4], qa[2][32], lr[2], dr[2];\n",
     "    /* (an empty chunk writes zeros: returning at once, PoCL 3.1 computed\n",
@@ -2644,7 +2644,7 @@ static const char *const ocl_bttatt_t1024_cl_source[] = {
     "        }\n",
     "        barrier(CLK_LOCAL_MEM_FENCE);\n",
     "    }\n",
-    "    __global float *pdq = ws + p_off + (bh * 4 + ch) * 262144; /* (checked by k_dq_sum) */\n",
+    "    __global float *pdq = ws + p_off + (bh * 8 + ch) * 262144; /* (checked by k_dq_sum) */\n",
     "    (void)dq;\n",
     "    if (i0 + ty * 2 + 0 < 1024) {\n",
     "        const size_t i = i0 + ty * 2 + 0;\n",
@@ -2920,8 +2920,8 @@ static const char *const ocl_bttatt_t1024_cl_source[] = {
     "        return;\n",
     "    {\n",
     "        const size_t i1 = i / 32 * 32 + 31 < 1024 ? i / 32 * 32 + 31 : 1023;\n",
-    "        const size_t nc = (i1 / 32) / 8 + 1;\n",
-    "        __global const float *p = ws + p_off + (bh * 4 * 1024 + i) * 256 + x % 256;\n",
+    "        const size_t nc = (i1 / 32) / 4 + 1;\n",
+    "        __global const float *p = ws + p_off + (bh * 8 * 1024 + i) * 256 + x % 256;\n",
     "        float sum = 0.0f;\n",
     "        for (size_t c = 0; c < nc; c++)\n",
     "            sum += p[c * 262144];\n",
@@ -3939,7 +3939,7 @@ static ocl_bttatt_t1024_cl_sections ocl_bttatt_t1024_cl_layout(size_t batch, siz
     w.xk = w.dk + ocl_bttatt_t1024_LINES(rows * 256);
     w.xq = w.xk + ocl_bttatt_t1024_LINES(rows * 256);
     w.p = w.xq + ocl_bttatt_t1024_LINES(rows * 256);
-    w.end = w.p + batch * heads * 1310720;
+    w.end = w.p + batch * heads * 2621440;
     return w;
 }
 
@@ -3953,7 +3953,7 @@ size_t ocl_bttatt_t1024_cl_workspace_size(size_t batch, size_t heads)
     if (ocl_bttatt_t1024_mul(batch, 1048576) == SIZE_MAX || ocl_bttatt_t1024_mul(heads, 16384) == SIZE_MAX ||
         ocl_bttatt_t1024_mul(rows, 256) == SIZE_MAX)
         return SIZE_MAX;
-    return ocl_bttatt_t1024_mul(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_round(ocl_bttatt_t1024_mul(rows, 256), 16), ocl_bttatt_t1024_round(ocl_bttatt_t1024_mul(rows, 256), 16)), ocl_bttatt_t1024_round(rows, 16)), ocl_bttatt_t1024_round(rows, 16)), ocl_bttatt_t1024_round(ocl_bttatt_t1024_mul(rows, 256), 16)), ocl_bttatt_t1024_round(ocl_bttatt_t1024_mul(rows, 256), 16)), ocl_bttatt_t1024_round(ocl_bttatt_t1024_mul(rows, 256), 16)), ocl_bttatt_t1024_round(ocl_bttatt_t1024_mul(rows, 256), 16)), ocl_bttatt_t1024_mul(ocl_bttatt_t1024_mul(batch, heads), 1310720)), 16), 4);
+    return ocl_bttatt_t1024_mul(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_add(ocl_bttatt_t1024_round(ocl_bttatt_t1024_mul(rows, 256), 16), ocl_bttatt_t1024_round(ocl_bttatt_t1024_mul(rows, 256), 16)), ocl_bttatt_t1024_round(rows, 16)), ocl_bttatt_t1024_round(rows, 16)), ocl_bttatt_t1024_round(ocl_bttatt_t1024_mul(rows, 256), 16)), ocl_bttatt_t1024_round(ocl_bttatt_t1024_mul(rows, 256), 16)), ocl_bttatt_t1024_round(ocl_bttatt_t1024_mul(rows, 256), 16)), ocl_bttatt_t1024_round(ocl_bttatt_t1024_mul(rows, 256), 16)), ocl_bttatt_t1024_mul(ocl_bttatt_t1024_mul(batch, heads), 2621440)), 16), 4);
 }
 
 /* The host functions need no workspace; SIZE_MAX where the sizes overflow. */
@@ -4092,7 +4092,7 @@ int ocl_bttatt_t1024_cl_backward(cl_command_queue queue, cl_mem x, cl_mem W1, cl
             MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(w.k), MYOGEN_CL_ARG(w.dk),
             MYOGEN_CL_ARG(w.dl), MYOGEN_CL_ARG(w.p) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_bttatt_t1024_k_dkdv",
-                batch * heads * 128, 128, sizeof a_ / sizeof a_[0], a_);
+                batch * heads * 256, 128, sizeof a_ / sizeof a_[0], a_);
     }
     if (rc == 0) {
         const myogen_cl_arg a_[] = { MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(dv),
@@ -4108,7 +4108,7 @@ int ocl_bttatt_t1024_cl_backward(cl_command_queue queue, cl_mem x, cl_mem W1, cl
             MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(w.k), MYOGEN_CL_ARG(w.xq),
             MYOGEN_CL_ARG(w.dl), MYOGEN_CL_ARG(w.p) };
         rc = myogen_cl_launch_groups(queue, program, "ocl_bttatt_t1024_k_dq",
-                batch * heads * 128, 128, sizeof a_ / sizeof a_[0], a_);
+                batch * heads * 256, 128, sizeof a_ / sizeof a_[0], a_);
     }
     if (rc == 0) {
         const myogen_cl_arg a_[] = { MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(BH),

@@ -25,9 +25,9 @@ static const char *const ocl_mlr_t1024_cl_source[] = {
     " *   ocl_mlr_t1024_k_forward  query tiles of 64 x key tiles of 32, 128 work-items:\n",
     " *                      online softmax, o and lse;\n",
     " *   ocl_mlr_t1024_k_delta    one work-item per row: Dv_i = dout_i . o_i;\n",
-    " *   ocl_mlr_t1024_k_dkdv     a key tile (32) x a chunk of 8 query tiles (32): dk, dv\n",
-    " *                      (4 chunks, added by k_dkdv_sum);\n",
-    " *   ocl_mlr_t1024_k_dq       a query tile x a chunk of 8 key tiles: dq (4 chunks, added by k_dq_sum);\n",
+    " *   ocl_mlr_t1024_k_dkdv     a key tile (32) x a chunk of 4 query tiles (32): dk, dv\n",
+    " *                      (8 chunks, added by k_dkdv_sum);\n",
+    " *   ocl_mlr_t1024_k_dq       a query tile x a chunk of 4 key tiles: dq (8 chunks, added by k_dq_sum);\n",
     " * the backward recomputes P = exp(S - lse) from q, k and lse (once for\n",
     " * dk/dv, once for dq: each output row is summed by one work-group, or by\n",
     " * chunks whose partials are added in chunk order, so results are the same\n",
@@ -771,12 +771,12 @@ static const char *const ocl_mlr_t1024_cl_source[] = {
     "    __local __attribute__((aligned(32))) float Ks[2304], Vs[2304], Qs[2304], Os[2304], Ps[1152];\n",
     "    __local float ls[32], dl[32];\n",
     "    const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;\n",
-    "    const size_t grp = ((size_t)get_group_id(0)), ch = grp % 4, bh = grp / 128, kt = grp / 4 % 32;\n",
+    "    const size_t grp = ((size_t)get_group_id(0)), ch = grp % 8, bh = grp / 256, kt = grp / 8 % 32;\n",
     "    const size_t j0 = kt * 32, j1 = j0 + 32 > 1024 ? 1023 : j0 + 31;\n",
     "    __global const float *dlt = ws + d_off;\n",
     "    float s[2][4], ds[2][4], ka[4][4], va[4][4];\n",
     "    /* chunk ch's query tiles (causal: none before the key tile's diagonal) */\n",
-    "    const size_t qlo = ch * 8 > j0 / 32 ? ch * 8 : j0 / 32, qhi = ch * 8 + 8 < 32 ? ch * 8 + 8 : 32;\n",
+    "    const size_t qlo = ch * 4 > j0 / 32 ? ch * 4 : j0 / 32, qhi = ch * 4 + 4 < 32 ? ch * 4 + 4 : 32;\n",
     "    if (bh >= (size_t)bh_) /* (an empty chunk writes zeros: see k_dq) */\n",
     "        return;\n",
     "    (void)heads;\n",
@@ -1133,8 +1133,8 @@ static const char *const ocl_mlr_t1024_cl_source[] = {
     "        barrier(CLK_LOCAL_MEM_FENCE);\n",
     "    }\n",
     "    (void)dk, (void)dv;\n",
-    "    __global float *pdk = ws + p_off + (bh * 4 + ch) * 65536;\n",
-    "    __global float *pdv = ws + p_off + (size_t)bh_ * 262144 + (bh * 4 + ch) * 65536;\n",
+    "    __global float *pdk = ws + p_off + (bh * 8 + ch) * 65536;\n",
+    "    __global float *pdv = ws + p_off + (size_t)bh_ * 524288 + (bh * 8 + ch) * 65536;\n",
     "    if (j0 + tx * 4 + 0 < 1024) {\n",
     "        const size_t j = j0 + tx * 4 + 0;\n",
     "        {\n",
@@ -1257,10 +1257,10 @@ static const char *const ocl_mlr_t1024_cl_source[] = {
     "    {\n",
     "        const int wide = e < nk; /* dk (else dv) */\n",
     "        const size_t n = wide ? 64 : 64, x = wide ? e : e - nk, row = x / n, bh = row / 1024, j = row % 1024;\n",
-    "        const size_t c0 = j / 32 * 32 / 32 / 8;\n",
-    "        __global const float *p = ws + p_off + (wide ? 0 : (size_t)bh_ * 262144) + (bh * 4 * 1024 + j) * n + x % n;\n",
+    "        const size_t c0 = j / 32 * 32 / 32 / 4;\n",
+    "        __global const float *p = ws + p_off + (wide ? 0 : (size_t)bh_ * 524288) + (bh * 8 * 1024 + j) * n + x % n;\n",
     "        float sum = 0.0f;\n",
-    "        for (size_t c = c0; c < 4; c++)\n",
+    "        for (size_t c = c0; c < 8; c++)\n",
     "            sum += p[c * 1024 * n];\n",
     "        if (wide)\n",
     "            dk[dk_off + x] = sum;\n",
@@ -1280,11 +1280,11 @@ static const char *const ocl_mlr_t1024_cl_source[] = {
     "{\n",
     "    __local __attribute__((aligned(32))) float Ks[2304], Vs[2304], Qs[2304], Os[2304], Ps[1152];\n",
     "    const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;\n",
-    "    const size_t grp = ((size_t)get_group_id(0)), ch = grp % 4, bh = grp / 128, qt = 31 - grp / 4 % 32;\n",
+    "    const size_t grp = ((size_t)get_group_id(0)), ch = grp % 8, bh = grp / 256, qt = 31 - grp / 8 % 32;\n",
     "    const size_t i0 = qt * 32, i1 = i0 + 32 > 1024 ? 1023 : i0 + 31;\n",
     "    /* chunk ch's key tiles (causal: up to the query tile's diagonal) */\n",
-    "    const size_t nk_ = i1 / 32 + 1, klo = ch * 8;\n",
-    "    const size_t nk = klo + 8 < nk_ ? klo + 8 : nk_;\n",
+    "    const size_t nk_ = i1 / 32 + 1, klo = ch * 4;\n",
+    "    const size_t nk = klo + 4 < nk_ ? klo + 4 : nk_;\n",
     "    __global const float *dlt = ws + d_off;\n",
     "    float s[2][4], ds[2][4], qa[2][8], lr[2], dr[2];\n",
     "    /* (an empty chunk writes zeros: returning at once, PoCL 3.1 computed\n",
@@ -1603,7 +1603,7 @@ static const char *const ocl_mlr_t1024_cl_source[] = {
     "        }\n",
     "        barrier(CLK_LOCAL_MEM_FENCE);\n",
     "    }\n",
-    "    __global float *pdq = ws + p_off + (bh * 4 + ch) * 65536; /* (checked by k_dq_sum) */\n",
+    "    __global float *pdq = ws + p_off + (bh * 8 + ch) * 65536; /* (checked by k_dq_sum) */\n",
     "    (void)dq;\n",
     "    if (i0 + ty * 2 + 0 < 1024) {\n",
     "        const size_t i = i0 + ty * 2 + 0;\n",
@@ -1687,8 +1687,8 @@ static const char *const ocl_mlr_t1024_cl_source[] = {
     "        return;\n",
     "    {\n",
     "        const size_t i1 = i / 32 * 32 + 31 < 1024 ? i / 32 * 32 + 31 : 1023;\n",
-    "        const size_t nc = (i1 / 32) / 8 + 1;\n",
-    "        __global const float *p = ws + p_off + (bh * 4 * 1024 + i) * 64 + x % 64;\n",
+    "        const size_t nc = (i1 / 32) / 4 + 1;\n",
+    "        __global const float *p = ws + p_off + (bh * 8 * 1024 + i) * 64 + x % 64;\n",
     "        float sum = 0.0f;\n",
     "        for (size_t c = 0; c < nc; c++)\n",
     "            sum += p[c * 65536];\n",
@@ -1728,7 +1728,7 @@ size_t ocl_mlr_t1024_cl_workspace_size(size_t batch, size_t heads)
     const size_t bh = ocl_mlr_t1024_mul(batch, heads);
     if (ocl_mlr_t1024_mul(bh, 262144) == SIZE_MAX)
         return SIZE_MAX;
-    return ocl_mlr_t1024_mul(ocl_mlr_t1024_add(ocl_mlr_t1024_add(ocl_mlr_t1024_mul(bh, 1024), ocl_mlr_t1024_mul(bh, 532480)), 16), 4);
+    return ocl_mlr_t1024_mul(ocl_mlr_t1024_add(ocl_mlr_t1024_add(ocl_mlr_t1024_mul(bh, 1024), ocl_mlr_t1024_mul(bh, 1048576)), 16), 4);
 }
 
 /* The host functions need no workspace; SIZE_MAX where the sizes overflow. */
@@ -1823,7 +1823,7 @@ int ocl_mlr_t1024_cl_backward(cl_command_queue queue, cl_mem q, cl_mem k, cl_mem
             MYOGEN_CL_ARG(lse), MYOGEN_CL_ARG(dout), MYOGEN_CL_ARG(dq), MYOGEN_CL_ARG(bh),
             MYOGEN_CL_ARG(hd), MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(zero),
             MYOGEN_CL_ARG(zero), MYOGEN_CL_ARG(d_off), MYOGEN_CL_ARG(p_off) };
-        rc = myogen_cl_launch_groups(queue, program, "ocl_mlr_t1024_k_dq", (size_t)bh * 128,
+        rc = myogen_cl_launch_groups(queue, program, "ocl_mlr_t1024_k_dq", (size_t)bh * 256,
                 128, sizeof args / sizeof args[0], args);
     }
     if (rc == 0) {
@@ -1838,7 +1838,7 @@ int ocl_mlr_t1024_cl_backward(cl_command_queue queue, cl_mem q, cl_mem k, cl_mem
             MYOGEN_CL_ARG(bh), MYOGEN_CL_ARG(hd), MYOGEN_CL_ARG(workspace),
             MYOGEN_CL_ARG(zero), MYOGEN_CL_ARG(zero), MYOGEN_CL_ARG(d_off),
             MYOGEN_CL_ARG(p_off) };
-        rc = myogen_cl_launch_groups(queue, program, "ocl_mlr_t1024_k_dkdv", (size_t)bh * 128,
+        rc = myogen_cl_launch_groups(queue, program, "ocl_mlr_t1024_k_dkdv", (size_t)bh * 256,
                 128, sizeof args / sizeof args[0], args);
     }
     if (rc == 0) {

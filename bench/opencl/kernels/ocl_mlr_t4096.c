@@ -25,9 +25,9 @@ static const char *const ocl_mlr_t4096_cl_source[] = {
     " *   ocl_mlr_t4096_k_forward  query tiles of 64 x key tiles of 32, 128 work-items:\n",
     " *                      online softmax, o and lse;\n",
     " *   ocl_mlr_t4096_k_delta    one work-item per row: Dv_i = dout_i . o_i;\n",
-    " *   ocl_mlr_t4096_k_dkdv     a key tile (32) x a chunk of 32 query tiles (32): dk, dv\n",
-    " *                      (4 chunks, added by k_dkdv_sum);\n",
-    " *   ocl_mlr_t4096_k_dq       a query tile x a chunk of 32 key tiles: dq (4 chunks, added by k_dq_sum);\n",
+    " *   ocl_mlr_t4096_k_dkdv     a key tile (32) x a chunk of 16 query tiles (32): dk, dv\n",
+    " *                      (8 chunks, added by k_dkdv_sum);\n",
+    " *   ocl_mlr_t4096_k_dq       a query tile x a chunk of 16 key tiles: dq (8 chunks, added by k_dq_sum);\n",
     " * the backward recomputes P = exp(S - lse) from q, k and lse (once for\n",
     " * dk/dv, once for dq: each output row is summed by one work-group, or by\n",
     " * chunks whose partials are added in chunk order, so results are the same\n",
@@ -771,12 +771,12 @@ static const char *const ocl_mlr_t4096_cl_source[] = {
     "    __local __attribute__((aligned(32))) float Ks[2304], Vs[2304], Qs[2304], Os[2304], Ps[1152];\n",
     "    __local float ls[32], dl[32];\n",
     "    const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;\n",
-    "    const size_t grp = ((size_t)get_group_id(0)), ch = grp % 4, bh = grp / 512, kt = grp / 4 % 128;\n",
+    "    const size_t grp = ((size_t)get_group_id(0)), ch = grp % 8, bh = grp / 1024, kt = grp / 8 % 128;\n",
     "    const size_t j0 = kt * 32, j1 = j0 + 32 > 4096 ? 4095 : j0 + 31;\n",
     "    __global const float *dlt = ws + d_off;\n",
     "    float s[2][4], ds[2][4], ka[4][4], va[4][4];\n",
     "    /* chunk ch's query tiles (causal: none before the key tile's diagonal) */\n",
-    "    const size_t qlo = ch * 32 > j0 / 32 ? ch * 32 : j0 / 32, qhi = ch * 32 + 32 < 128 ? ch * 32 + 32 : 128;\n",
+    "    const size_t qlo = ch * 16 > j0 / 32 ? ch * 16 : j0 / 32, qhi = ch * 16 + 16 < 128 ? ch * 16 + 16 : 128;\n",
     "    if (bh >= (size_t)bh_) /* (an empty chunk writes zeros: see k_dq) */\n",
     "        return;\n",
     "    (void)heads;\n",
@@ -1133,8 +1133,8 @@ static const char *const ocl_mlr_t4096_cl_source[] = {
     "        barrier(CLK_LOCAL_MEM_FENCE);\n",
     "    }\n",
     "    (void)dk, (void)dv;\n",
-    "    __global float *pdk = ws + p_off + (bh * 4 + ch) * 262144;\n",
-    "    __global float *pdv = ws + p_off + (size_t)bh_ * 1048576 + (bh * 4 + ch) * 262144;\n",
+    "    __global float *pdk = ws + p_off + (bh * 8 + ch) * 262144;\n",
+    "    __global float *pdv = ws + p_off + (size_t)bh_ * 2097152 + (bh * 8 + ch) * 262144;\n",
     "    if (j0 + tx * 4 + 0 < 4096) {\n",
     "        const size_t j = j0 + tx * 4 + 0;\n",
     "        {\n",
@@ -1257,10 +1257,10 @@ static const char *const ocl_mlr_t4096_cl_source[] = {
     "    {\n",
     "        const int wide = e < nk; /* dk (else dv) */\n",
     "        const size_t n = wide ? 64 : 64, x = wide ? e : e - nk, row = x / n, bh = row / 4096, j = row % 4096;\n",
-    "        const size_t c0 = j / 32 * 32 / 32 / 32;\n",
-    "        __global const float *p = ws + p_off + (wide ? 0 : (size_t)bh_ * 1048576) + (bh * 4 * 4096 + j) * n + x % n;\n",
+    "        const size_t c0 = j / 32 * 32 / 32 / 16;\n",
+    "        __global const float *p = ws + p_off + (wide ? 0 : (size_t)bh_ * 2097152) + (bh * 8 * 4096 + j) * n + x % n;\n",
     "        float sum = 0.0f;\n",
-    "        for (size_t c = c0; c < 4; c++)\n",
+    "        for (size_t c = c0; c < 8; c++)\n",
     "            sum += p[c * 4096 * n];\n",
     "        if (wide)\n",
     "            dk[dk_off + x] = sum;\n",
@@ -1280,11 +1280,11 @@ static const char *const ocl_mlr_t4096_cl_source[] = {
     "{\n",
     "    __local __attribute__((aligned(32))) float Ks[2304], Vs[2304], Qs[2304], Os[2304], Ps[1152];\n",
     "    const int lid = ((int)get_local_id(0)), ty = lid / 8, tx = lid % 8;\n",
-    "    const size_t grp = ((size_t)get_group_id(0)), ch = grp % 4, bh = grp / 512, qt = 127 - grp / 4 % 128;\n",
+    "    const size_t grp = ((size_t)get_group_id(0)), ch = grp % 8, bh = grp / 1024, qt = 127 - grp / 8 % 128;\n",
     "    const size_t i0 = qt * 32, i1 = i0 + 32 > 4096 ? 4095 : i0 + 31;\n",
     "    /* chunk ch's key tiles (causal: up to the query tile's diagonal) */\n",
-    "    const size_t nk_ = i1 / 32 + 1, klo = ch * 32;\n",
-    "    const size_t nk = klo + 32 < nk_ ? klo + 32 : nk_;\n",
+    "    const size_t nk_ = i1 / 32 + 1, klo = ch * 16;\n",
+    "    const size_t nk = klo + 16 < nk_ ? klo + 16 : nk_;\n",
     "    __global const float *dlt = ws + d_off;\n",
     "    float s[2][4], ds[2][4], qa[2][8], lr[2], dr[2];\n",
     "    /* (an empty chunk writes zeros: returning at once, PoCL 3.1 computed\n",
@@ -1603,7 +1603,7 @@ static const char *const ocl_mlr_t4096_cl_source[] = {
     "        }\n",
     "        barrier(CLK_LOCAL_MEM_FENCE);\n",
     "    }\n",
-    "    __global float *pdq = ws + p_off + (bh * 4 + ch) * 262144; /* (checked by k_dq_sum) */\n",
+    "    __global float *pdq = ws + p_off + (bh * 8 + ch) * 262144; /* (checked by k_dq_sum) */\n",
     "    (void)dq;\n",
     "    if (i0 + ty * 2 + 0 < 4096) {\n",
     "        const size_t i = i0 + ty * 2 + 0;\n",
@@ -1687,8 +1687,8 @@ static const char *const ocl_mlr_t4096_cl_source[] = {
     "        return;\n",
     "    {\n",
     "        const size_t i1 = i / 32 * 32 + 31 < 4096 ? i / 32 * 32 + 31 : 4095;\n",
-    "        const size_t nc = (i1 / 32) / 32 + 1;\n",
-    "        __global const float *p = ws + p_off + (bh * 4 * 4096 + i) * 64 + x % 64;\n",
+    "        const size_t nc = (i1 / 32) / 16 + 1;\n",
+    "        __global const float *p = ws + p_off + (bh * 8 * 4096 + i) * 64 + x % 64;\n",
     "        float sum = 0.0f;\n",
     "        for (size_t c = 0; c < nc; c++)\n",
     "            sum += p[c * 262144];\n",
@@ -1728,7 +1728,7 @@ size_t ocl_mlr_t4096_cl_workspace_size(size_t batch, size_t heads)
     const size_t bh = ocl_mlr_t4096_mul(batch, heads);
     if (ocl_mlr_t4096_mul(bh, 1048576) == SIZE_MAX)
         return SIZE_MAX;
-    return ocl_mlr_t4096_mul(ocl_mlr_t4096_add(ocl_mlr_t4096_add(ocl_mlr_t4096_mul(bh, 4096), ocl_mlr_t4096_mul(bh, 2129920)), 16), 4);
+    return ocl_mlr_t4096_mul(ocl_mlr_t4096_add(ocl_mlr_t4096_add(ocl_mlr_t4096_mul(bh, 4096), ocl_mlr_t4096_mul(bh, 4194304)), 16), 4);
 }
 
 /* The host functions need no workspace; SIZE_MAX where the sizes overflow. */
@@ -1823,7 +1823,7 @@ int ocl_mlr_t4096_cl_backward(cl_command_queue queue, cl_mem q, cl_mem k, cl_mem
             MYOGEN_CL_ARG(lse), MYOGEN_CL_ARG(dout), MYOGEN_CL_ARG(dq), MYOGEN_CL_ARG(bh),
             MYOGEN_CL_ARG(hd), MYOGEN_CL_ARG(workspace), MYOGEN_CL_ARG(zero),
             MYOGEN_CL_ARG(zero), MYOGEN_CL_ARG(d_off), MYOGEN_CL_ARG(p_off) };
-        rc = myogen_cl_launch_groups(queue, program, "ocl_mlr_t4096_k_dq", (size_t)bh * 512,
+        rc = myogen_cl_launch_groups(queue, program, "ocl_mlr_t4096_k_dq", (size_t)bh * 1024,
                 128, sizeof args / sizeof args[0], args);
     }
     if (rc == 0) {
@@ -1838,7 +1838,7 @@ int ocl_mlr_t4096_cl_backward(cl_command_queue queue, cl_mem q, cl_mem k, cl_mem
             MYOGEN_CL_ARG(bh), MYOGEN_CL_ARG(hd), MYOGEN_CL_ARG(workspace),
             MYOGEN_CL_ARG(zero), MYOGEN_CL_ARG(zero), MYOGEN_CL_ARG(d_off),
             MYOGEN_CL_ARG(p_off) };
-        rc = myogen_cl_launch_groups(queue, program, "ocl_mlr_t4096_k_dkdv", (size_t)bh * 512,
+        rc = myogen_cl_launch_groups(queue, program, "ocl_mlr_t4096_k_dkdv", (size_t)bh * 1024,
                 128, sizeof args / sizeof args[0], args);
     }
     if (rc == 0) {
