@@ -69,6 +69,7 @@ local function mma_backward(R, dv, T)
   local dkdv = 64 * g.LR + 64 * g.LO + 32 * g.LR + RP * g.LT + 32 * g.LO + DVP * g.LT + 2 * 32 * 2
   if 2 * math.max(dq, dkdv) > 48 * 1024 then return nil end
   g.NQ, g.NK = (T + 63) // 64, (T + 63) // 64
+  g.NCB, g.NCQ = 1, 1 -- (no chunks: see M.tiles)
   return g
 end
 
@@ -159,7 +160,6 @@ end
 
 -- elements a (batch, head) of the backward's chunk partials (0: none)
 function M.bwd_partials(gb, T, R, dv)
-  if gb.mma then return 0 end
   return math.max(gb.NCB > 1 and gb.NCB * T * (R + dv) or 0, gb.NCQ > 1 and gb.NCQ * T * R or 0)
 end
 
