@@ -227,7 +227,7 @@ CASES = [
     mlr_case(1024), mlr_case(4096),
     btt_mm_case(32, 1), btt_mm_case(32, 4), btt_mm_case(64, 1), btt_mm_case(64, 4),
     btt_att_case(),
-    mlr_case(4096, "bf16"), btt_mm_case(32, 4, "bf16"), btt_mm_case(64, 4, "bf16"),
+    mlr_case(1024, "bf16"), mlr_case(4096, "bf16"), btt_mm_case(32, 4, "bf16"), btt_mm_case(64, 4, "bf16"),
 ]
 DTYPES = {"f32": torch.float32, "bf16": torch.bfloat16, "f16": torch.float16}
 

@@ -39,6 +39,23 @@ return function(dtype)
       return 'asm("' .. ptx .. ' {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"\n                : ' ..
         table.concat(o, ", ") .. "\n                : " .. table.concat(x, ", ") .. ");"
     end
+    -- n (1, 2 or 4) 8 x 8 matrices of 16-bit values from local memory into
+    -- dst[0 .. n-1] (ldmatrix, sm_75 and later): lanes 8 i .. 8 i + 7 give
+    -- the addresses (ptr, 16-byte aligned) of matrix i's rows 0 .. 7; lane
+    -- 4 g + t receives row g's columns 2 t, 2 t + 1, or with trans column
+    -- g's rows 2 t, 2 t + 1 (lo in the low half): the operand layouts of
+    -- V.mma, a 16 x 16 A fragment from 4 matrices, B fragments from rows of
+    -- B^T, or with trans from rows of B.  Volatile: the same address is
+    -- read again after the tile behind it changed.
+    V.ldsm = function(dst, n, trans, ptr)
+      local r = {}
+      for i = 0, n - 1 do r[#r + 1] = "%" .. i end
+      local o = {}
+      for i = 0, n - 1 do o[#o + 1] = '"=r"(' .. dst .. "[" .. i .. "])" end
+      return 'asm volatile("ldmatrix.sync.aligned.m8n8.x' .. n .. (trans and ".trans" or "") .. '.shared.b16 {' ..
+        table.concat(r, ", ") .. "}, [%" .. n .. '];"\n                : ' .. table.concat(o, ", ") ..
+        '\n                : "r"((unsigned)__cvta_generic_to_shared(' .. ptr .. ")));"
+    end
   end
   V.name = "cuda"
   V.dialect = "CUDA C++"

@@ -57,6 +57,16 @@ local function pick(R, dv, T, size, size_of, bmax)
   error("head dims " .. R .. " and " .. dv .. " leave no GPU tile within 48 KiB of local memory")
 end
 
+-- n tiles of a walk in chunks: up to 8 chunks of at least 4 tiles (a
+-- function of T only, so a head's result does not depend on the batch or
+-- head count); the tiles a chunk and the chunks.  The flash kernels split
+-- their walks this way so a few long causal heads still fill the device
+-- (see M.tiles).
+local function chunks(n)
+  local c = math.max(4, (n + 7) // 8)
+  return c, (n + c - 1) // c
+end
+
 -- The tensor-core backward (lib/gpu_flash_mma_bwd.tmpl; softmax link
 -- only): k_dq owns 64 query rows and walks key tiles of KB = 32, k_dkdv owns
 -- 64 keys and walks query tiles of QB = 32, 4 warps each; q and k padded to
@@ -64,12 +74,15 @@ end
 -- tiles pass 48 KiB.
 local function mma_backward(R, dv, T)
   local RP, DVP = (R + 15) // 16 * 16, (dv + 15) // 16 * 16
-  local g = { mma = true, KB = 32, QB = 32, WG = 128, RP = RP, DVP = DVP, LR = RP + 8, LO = DVP + 8, LT = 32 + 8 }
-  local dq = 64 * g.LR + 64 * g.LO + 32 * g.LR + RP * g.LT + 32 * g.LO
-  local dkdv = 64 * g.LR + 64 * g.LO + 32 * g.LR + RP * g.LT + 32 * g.LO + DVP * g.LT + 2 * 32 * 2
+  local g = { mma = true, KB = 32, QB = 32, WG = 128, RP = RP, DVP = DVP, LR = RP + 8, LO = DVP + 8 }
+  local dq = 64 * g.LR + 64 * g.LO + 32 * g.LR + 32 * g.LO
+  local dkdv = 64 * g.LR + 64 * g.LO + 32 * g.LR + 32 * g.LO + 2 * 32 * 2
   if 2 * math.max(dq, dkdv) > 48 * 1024 then return nil end
   g.NQ, g.NK = (T + 63) // 64, (T + 63) // 64
-  g.NCB, g.NCQ = 1, 1 -- (no chunks: see M.tiles)
+  -- chunks of the walks (M.tiles): dk/dv's over query tiles of QB, dq's
+  -- over key tiles of KB
+  g.QCB, g.NCB = chunks((T + g.QB - 1) // g.QB)
+  g.KCB, g.NCQ = chunks((T + g.KB - 1) // g.KB)
   return g
 end
 
@@ -84,7 +97,7 @@ end
 -- lib/gpu_flash_mma.tmpl instead: 4 warps of 16 query rows each take key
 -- tiles of 64, q and k padded to RP dims (16s), v to DVP columns (8s),
 -- 16-bit tiles in local memory with rows padded by 8 (conflict-free
--- fragment reads); no key chunks.  Where those tiles pass 48 KiB the
+-- fragment reads); key chunks as the FMA forward's.  Where those tiles pass 48 KiB the
 -- forward stays the FMA one.  The backward is then mma_backward's, but for
 -- link "identity" (its dS needs no P: the FMA kernels).
 --
@@ -104,13 +117,13 @@ local function chunked_bwd_local(_, dv, t) return bwd_local(DC, dv, t) end
 function M.tiles(R, dv, T, size, mma, identity, bmax, chunkable)
   if mma then
     local RP, DVP = (R + 15) // 16 * 16, (dv + 7) // 8 * 8
-    local g = { mma = true, BQ = 64, BK = 64, WG = 128, RP = RP, DVP = DVP, LR = RP + 8, LB = 64 + 8 }
+    local g = { mma = true, BQ = 64, BK = 64, WG = 128, RP = RP, DVP = DVP, LR = RP + 8, LV = DVP + 8 }
     -- (no register prefetch of the next key tile, unlike the FMA kernels:
     -- it held 64 more registers, 249 a work-item, 2 work-groups per
     -- multiprocessor, ncu 12.5% occupancy; without it 128, 4 work-groups)
-    if 2 * (2 * 64 * g.LR + DVP * g.LB) <= 48 * 1024 then
+    if 2 * (2 * 64 * g.LR + 64 * g.LV) <= 48 * 1024 then
       g.NQ, g.NK = (T + 63) // 64, (T + 63) // 64
-      g.KC, g.NC = g.NK, 1
+      if identity then g.KC, g.NC = g.NK, 1 else g.KC, g.NC = chunks(g.NK) end
       local _, gb = M.tiles(R, dv, T, size, false, identity)
       return g, (not identity and mma_backward(R, dv, T)) or gb
     end
@@ -124,8 +137,7 @@ function M.tiles(R, dv, T, size, mma, identity, bmax, chunkable)
     end
   end
   -- (link "identity": one chunk; its partials would merge as plain sums)
-  gf.KC = identity and gf.NK or math.max(4, (gf.NK + 7) // 8)
-  gf.NC = (gf.NK + gf.KC - 1) // gf.KC
+  if identity then gf.KC, gf.NC = gf.NK, 1 else gf.KC, gf.NC = chunks(gf.NK) end
   local gb = pick(R, dv, T, size, bwd_local, bmax)
   -- the backward likewise: head dim 256 fits 16 x 16 tiles of 2 x 2
   -- micro-tiles whole (a local word read per FMA in the scores, 64
@@ -149,10 +161,6 @@ function M.tiles(R, dv, T, size, mma, identity, bmax, chunkable)
   -- T 1024's backward 0.49 -> 0.35 ms, T 4096's 3.38 -> 2.62, btt
   -- attention's 1.52 -> 0.99 (H100; chunks of at least 8 tiles, up to 4:
   -- 0.36, 2.69, 1.11)
-  local function chunks(n)
-    local c = math.max(4, (n + 7) // 8)
-    return c, (n + c - 1) // c
-  end
   gb.QCB, gb.NCB = chunks(gb.NQ)
   gb.KCB, gb.NCQ = chunks(gb.NK)
   return gf, gb

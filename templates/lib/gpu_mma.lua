@@ -3,14 +3,10 @@
 -- m16n8k16 fragments (V.mma): lane 4 gq + tig, A rows gq and gq + 8 at
 -- columns 2 tig (+1) and 2 tig + 8 (+9), B column gq at rows 2 tig (+1) and
 -- 2 tig + 8 (+9), accumulator rows gq (e = 0, 1) and gq + 8 (e = 2, 3) at
--- columns 2 tig + e % 2.  16-bit tiles in local memory are read as words
--- of two adjacent elements.
+-- columns 2 tig + e % 2.  Fragments come from 16-bit tiles in local
+-- memory by ldmatrix (V.ldsm; rows 16-byte aligned, padded by 8 elements so
+-- the 8 rows of a matrix fall in distinct banks).
 local M = {}
-
--- the word of arr at (row, col) and (row, col + 1), rows ld elements apart
-function M.word(arr, row, ld, col)
-  return "*(const unsigned *)&" .. arr .. "[(" .. row .. ") * " .. ld .. " + " .. col .. "]"
-end
 
 -- NAME_pack (two floats as one word of 16-bit values) and NAME_keep (a word
 -- of dims d, d + 1 with the dims outside [lo, hi) zeroed)
@@ -32,23 +28,37 @@ function M.helpers(V, NAME)
 end
 
 -- Lines of out[f] += (the warp's 16 rows of A, local [row][LA] from row
--- arow, at columns c0 (a[0], a[1]) and c1 (a[2], a[3]), each word through
--- wrap(word, column) if given) times (NF x 8 rows of B, local [row][LB], at
--- the same columns), f < NF; a[4] and b[2] declared by the caller.
--- o: V, A, LA, arow, B, LB, NF.
-function M.products(o, out, c0, c1, sp, wrap)
-  local word, lines = M.word, {}
-  local rows, cols = { o.arow, o.arow .. " + 8", o.arow, o.arow .. " + 8" }, { c0, c0, c1, c1 }
-  for w = 1, 4 do
-    local x = word(o.A, rows[w], o.LA, cols[w])
-    lines[#lines + 1] = sp .. "a[" .. w - 1 .. "] = " .. (wrap and wrap(x, cols[w]) or x) .. ";"
+-- abase, at columns k0 .. k0 + 15, each word through wrap(word, column of
+-- its lo half) if given) times (NF x 8 rows of B, local [row][LB], at the
+-- same columns), f < NF: A's fragment one ldmatrix of 4 matrices, B's two
+-- at a time; unsigned a[4], b[4] declared by the caller.
+-- o: V, A, LA, abase, B, LB, NF.
+function M.products(o, out, k0, sp, wrap)
+  local V, lines = o.V, {}
+  lines[#lines + 1] = sp .. V.ldsm("a", 4, false, "&" .. o.A .. "[(" .. o.abase .. " + lane % 16) * " .. o.LA .. " + " .. k0 .. " + lane / 16 * 8]")
+  if wrap then
+    for w = 0, 3 do
+      local col = k0 .. " + 2 * tig" .. (w >= 2 and " + 8" or "")
+      lines[#lines + 1] = sp .. "a[" .. w .. "] = " .. wrap("a[" .. w .. "]", col) .. ";"
+    end
   end
-  for f = 0, o.NF - 1 do
-    lines[#lines + 1] = sp .. "b[0] = " .. word(o.B, 8 * f .. " + gq", o.LB, c0) .. ";"
-    lines[#lines + 1] = sp .. "b[1] = " .. word(o.B, 8 * f .. " + gq", o.LB, c1) .. ";"
-    lines[#lines + 1] = sp .. o.V.mma(out .. "[" .. f .. "]", "a", "b")
+  for f = 0, o.NF - 1, 2 do
+    local two = f + 1 < o.NF
+    -- matrices (f, k0), (f, k0 + 8), (f + 1, k0), (f + 1, k0 + 8)
+    -- (x2: lanes 16 .. 31 repeat the addresses of 0 .. 15)
+    lines[#lines + 1] = sp .. V.ldsm("b", two and 4 or 2, false, "&" .. o.B .. "[(" .. 8 * f .. " + lane % 8" .. (two and " + lane / 16 * 8" or "") .. ") * " .. o.LB .. " + " .. k0 .. " + lane / 8 % 2 * 8]")
+    lines[#lines + 1] = sp .. V.mma(out .. "[" .. f .. "]", "a", "b")
+    if two then lines[#lines + 1] = sp .. V.mma(out .. "[" .. f + 1 .. "]", "a", "(b + 2)") end
   end
   return table.concat(lines, "\n")
+end
+
+-- The statement loading b[0..3], the B fragments of columns n0 .. n0 + 15
+-- (two fragments: b, b + 2) over rows k0 .. k0 + 15 of a 16-bit local tile
+-- B [k][ld] stored by rows (ldmatrix with trans; n0 + 8 .. n0 + 15 left out
+-- where two is false: b[0..1] only).
+function M.b_rows(V, B, ld, k0, n0, two)
+  return V.ldsm("b", two and 4 or 2, true, "&" .. B .. "[(" .. k0 .. " + lane % 8 + lane / 8 % 2 * 8) * " .. ld .. " + " .. n0 .. (two and " + lane / 16 * 8" or "") .. "]")
 end
 
 -- Lines setting a[0..3], the A fragments of the 16 x 16 block of
@@ -82,11 +92,11 @@ function M.scores(o, sp)
   add("#pragma unroll")
   add("for (int f = 0; f < " .. o.NF * 4 .. "; f++)")
   add("    (&acc[0][0])[f] = 0.0f;")
-  local function products(ind, c0, c1, wrap) out[#out + 1] = M.products(o, "acc", c0, c1, sp .. ind, wrap) end
+  local function products(ind, k0, wrap) out[#out + 1] = M.products(o, "acc", k0, sp .. ind, wrap) end
   add("if (mlo == mhi) { /* every pair shares mhi levels: the prefix D[mhi] */")
   add("    for (int ks = 0; ks < dn; ks += 16) {")
-  add("        unsigned a[4], b[2];")
-  products("        ", "ks + 2 * tig", "ks + 2 * tig + 8")
+  add("        unsigned a[4], b[4];")
+  products("        ", "ks")
   add("    }")
   add("    #pragma unroll")
   add("    for (int f = 0; f < " .. o.NF * 4 .. "; f++)")
@@ -95,9 +105,8 @@ function M.scores(o, sp)
   add("    for (int lv = 1; lv <= mhi; lv++) {")
   add("        const int lo = " .. NAME .. "_dim[lv - 1], hi = " .. NAME .. "_dim[lv];")
   add("        for (int ks = lo / 16 * 16; ks < hi; ks += 16) {")
-  add("            unsigned a[4], b[2];")
-  add("            const int d0 = ks + 2 * tig, d1 = d0 + 8;")
-  products("            ", "d0", "d1", function(w, c) return NAME .. "_keep(" .. w .. ", " .. c .. ", lo, hi)" end)
+  add("            unsigned a[4], b[4];")
+  products("            ", "ks", function(w, c) return NAME .. "_keep(" .. w .. ", " .. c .. ", lo, hi)" end)
   add("        }")
   add("        if (lv >= mlo) {")
   for f = 0, o.NF - 1 do

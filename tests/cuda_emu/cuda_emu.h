@@ -168,6 +168,23 @@ template <float (*widen)(uint16_t)> void emu_mma(float *acc, const unsigned *a, 
     w->bar.arrive_and_wait();
     std::memcpy(acc, d, sizeof d);
 }
+/* dst[0 .. n-1] = n 8 x 8 matrices of 16-bit values (ldmatrix): lanes 8 i ..
+ * 8 i + 7 give the addresses p of matrix i's rows; lane 4 g + t receives row
+ * g's columns 2 t, 2 t + 1, or (trans) column g's rows 2 t, 2 t + 1, lo in
+ * the low half. */
+template <int n, bool trans> void emu_ldsm(unsigned *dst, const void *p)
+{
+    emu_warp *w = emu_my_warp;
+    const int l = emu_lane, g = l / 4, t = l % 4;
+    w->word[l] = (uint64_t)(uintptr_t)p;
+    w->bar.arrive_and_wait();
+    for (int i = 0; i < n; i++) {
+        auto row = [w, i](int r) { return (const uint16_t *)(uintptr_t)w->word[8 * i + r]; };
+        const uint16_t lo = trans ? row(2 * t)[g] : row(g)[2 * t], hi = trans ? row(2 * t + 1)[g] : row(g)[2 * t + 1];
+        dst[i] = (unsigned)lo | (unsigned)hi << 16;
+    }
+    w->bar.arrive_and_wait();
+}
 inline float emu_widen_bf16(uint16_t h) { return __bfloat162float({h}); }
 inline float emu_widen_f16(uint16_t h)
 {

@@ -56,8 +56,12 @@ GPU = {
     "gpu_myo_input_k3_n5": dict(kernel="myo", arity=3, depth=3, state=5, share="input"),
     "gpu_myo_k16_none": dict(kernel="myo", arity=16, depth=1, state=4, share="vertex",
                              readout="none"),
-    "gpu_mlr_t200": dict(kernel="mlr", seq_len=200, arity=2, depth=4, state=[5, 3, 2, 1],
+    # T 296, 297: the flash kernels split their walks into chunks (forward: key
+    # tiles of 64; backward: tiles of 32 on tensor cores, of 32 or 64 else)
+    "gpu_mlr_t296": dict(kernel="mlr", seq_len=296, arity=2, depth=4, state=[5, 3, 2, 1],
                          value_dim=7),
+    "gpu_mlr_t297_nc": dict(kernel="mlr", seq_len=297, arity=3, depth=3, state=[4, 3, 2],
+                            value_dim=9, causal=False),
     "gpu_mlr_pub256": dict(kernel="mlr", seq_len=256, arity=2, depth=8,
                            state=[32, 8, 6, 4, 4, 4, 4, 2], value_dim=64),
     "gpu_btt_mm": dict(kernel="btt", op="matmul", arity=[8, 8], out_arity=[8, 8], state=4),

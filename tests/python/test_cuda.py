@@ -113,7 +113,7 @@ def test_cuda_backward_bit_identical(case):
         assert (g1 is None and g2 is None) or torch.equal(g1, g2)
 
 
-@pytest.mark.parametrize("case", ["gpu_mlr_t200", "gpu_myo_vertex_k4", "gpu_btt_att"])
+@pytest.mark.parametrize("case", ["gpu_mlr_t296", "gpu_myo_vertex_k4", "gpu_btt_att"])
 def test_cuda_side_stream(case):
     """The ops enqueue on the current stream: results on a side stream equal
     the default stream's once it is synchronized."""
