@@ -56,6 +56,17 @@ return function(dtype)
         table.concat(r, ", ") .. "}, [%" .. n .. '];"\n                : ' .. table.concat(o, ", ") ..
         '\n                : "r"((unsigned)__cvta_generic_to_shared(' .. ptr .. ")));"
     end
+    -- an asynchronous copy of 16 bytes from global src to local dst (both
+    -- 16-byte aligned; cp.async, sm_80 and later), of which the first
+    -- `bytes` (0 .. 16) are read and the rest zeroed: no registers hold the
+    -- data on its way, so a tile's copy can run under the last tile's
+    -- compute; V.cp_wait_all() waits for the work-item's copies (a barrier
+    -- then makes every work-item's visible)
+    V.cp_async16 = function(dst, src, bytes)
+      return 'asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;"\n                :: "r"((unsigned)__cvta_generic_to_shared(' ..
+        dst .. ')), "l"(' .. src .. '), "r"(' .. bytes .. "));"
+    end
+    V.cp_wait_all = function() return 'asm volatile("cp.async.wait_all;");' end
   end
   V.name = "cuda"
   V.dialect = "CUDA C++"

@@ -75,9 +75,12 @@ end
 local function mma_backward(R, dv, T)
   local RP, DVP = (R + 15) // 16 * 16, (dv + 15) // 16 * 16
   local g = { mma = true, KB = 32, QB = 32, WG = 128, RP = RP, DVP = DVP, LR = RP + 8, LO = DVP + 8 }
-  local dq = 64 * g.LR + 64 * g.LO + 32 * g.LR + 32 * g.LO
-  local dkdv = 64 * g.LR + 64 * g.LO + 32 * g.LR + 32 * g.LO + 2 * 32 * 2
-  if 2 * math.max(dq, dkdv) > 48 * 1024 then return nil end
+  -- bytes of either kernel's local memory with nb buffers of the walked
+  -- tiles (two where they fit: the next tile's copies under this one's
+  -- compute; dk/dv's also hold the query tiles' lse and Dv)
+  local function bytes(nb) return 2 * (64 * g.LR + 64 * g.LO + nb * (32 * g.LR + 32 * g.LO + 2 * 32 * 2)) end
+  g.NB = bytes(2) <= 48 * 1024 and 2 or 1
+  if bytes(g.NB) > 48 * 1024 then return nil end
   g.NQ, g.NK = (T + 63) // 64, (T + 63) // 64
   -- chunks of the walks (M.tiles): dk/dv's over query tiles of QB, dq's
   -- over key tiles of KB
@@ -121,7 +124,11 @@ function M.tiles(R, dv, T, size, mma, identity, bmax, chunkable)
     -- (no register prefetch of the next key tile, unlike the FMA kernels:
     -- it held 64 more registers, 249 a work-item, 2 work-groups per
     -- multiprocessor, ncu 12.5% occupancy; without it 128, 4 work-groups)
-    if 2 * (2 * 64 * g.LR + 64 * g.LV) <= 48 * 1024 then
+    -- NB: the key tile's buffers (two where they fit: the next tile's
+    -- copies run under this one's compute)
+    local function bytes(nb) return 2 * (64 * g.LR + nb * 64 * (g.LR + g.LV)) end
+    g.NB = bytes(2) <= 48 * 1024 and 2 or 1
+    if bytes(g.NB) <= 48 * 1024 then
       g.NQ, g.NK = (T + 63) // 64, (T + 63) // 64
       if identity then g.KC, g.NC = g.NK, 1 else g.KC, g.NC = chunks(g.NK) end
       local _, gb = M.tiles(R, dv, T, size, false, identity)

@@ -200,4 +200,43 @@ function M.rows(V, o)
   return R
 end
 
+-- A tile of rows of a [T][stride] tensor copied into local [row][ld] by
+-- cp.async (V.cp_async16; cuda): 16-byte chunks of o.per columns (8 16-bit
+-- values, default, or 4 floats), chunk e of work-item lid at x = lid + wg e
+-- (row x / (cols / per), adjacent work-items on adjacent chunks of a row).
+-- stride, cols and ld multiples of per and src 16-byte aligned (the caller
+-- tests it).
+--   require("lib.gpu_stage").async_rows(V, { rows =, cols =, wg =, T =, stride = [, per =, zero =] })
+-- returns issue(src, row0, lim, dst, ld, sp[, plain]): the statements
+-- copying rows row0.. of src into dst, columns at or past lim (a C
+-- expression) and rows past T zeroed (their chunks read fewer bytes or
+-- none); with plain, the same chunks copied element by element at once (for
+-- an unaligned src: the loads are not overlapped, but no registers hold a
+-- tile, which would cost the kernel's occupancy on the aligned path too).
+function M.async_rows(V, o)
+  local per = o.per or 8
+  assert(o.stride % per == 0 and o.cols % per == 0)
+  local U = o.cols // per
+  local n = (o.rows * U + o.wg - 1) // o.wg
+  local m = layout(o.rows, U, o.wg)
+  return {
+    issue = function(src, row0, lim, dst, ld, sp, plain)
+      local lines = { sp .. V.unroll(n), sp .. "for (int e = 0; e < " .. n .. "; e++) {" }
+      if n * o.wg > o.rows * U then lines[#lines + 1] = sp .. "    if (lid + " .. o.wg .. " * e >= " .. o.rows * U .. ") break;" end
+      lines[#lines + 1] = sp .. "    const int r = " .. m.r .. ", c = " .. per .. " * (" .. m.u .. ");"
+      lines[#lines + 1] = sp .. "    const int left = " .. row0 .. " + (size_t)r < " .. o.T .. " ? (int)(" .. lim .. ") - c : 0; /* columns to read */"
+      local from = src .. " + (" .. row0 .. " + (size_t)r) * " .. o.stride .. " + c"
+      if plain then
+        lines[#lines + 1] = sp .. "    for (int i = 0; i < " .. per .. "; i++)"
+        lines[#lines + 1] = sp .. "        " .. dst .. "[r * " .. ld .. " + c + i] = i < left ? (" .. from .. ")[i] : " .. (o.zero or V.narrow("0.0f")) .. ";"
+      else
+        lines[#lines + 1] = sp .. "    const int nb = left <= 0 ? 0 : left >= " .. per .. " ? 16 : " .. 16 // per .. " * left;"
+        lines[#lines + 1] = sp .. "    " .. V.cp_async16("&" .. dst .. "[r * " .. ld .. " + c]", "nb ? " .. from .. " : " .. src, "nb")
+      end
+      lines[#lines + 1] = sp .. "}"
+      return table.concat(lines, "\n")
+    end,
+  }
+end
+
 return M

@@ -185,6 +185,13 @@ template <int n, bool trans> void emu_ldsm(unsigned *dst, const void *p)
     }
     w->bar.arrive_and_wait();
 }
+/* cp.async: the copy is done at once (its wait is then a no-op) */
+inline void emu_cp_async16(void *dst, const void *src, unsigned bytes)
+{
+    std::memset(dst, 0, 16);
+    std::memcpy(dst, src, bytes);
+}
+inline void emu_cp_wait_all() {}
 inline float emu_widen_bf16(uint16_t h) { return __bfloat162float({h}); }
 inline float emu_widen_f16(uint16_t h)
 {

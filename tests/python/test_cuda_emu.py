@@ -109,3 +109,41 @@ def test_cuda_emulated_vs_f32_cpu(case, dtype):
         assert torch.equal(got, grads[1]["d" + name]), "d%s differs run to run" % name
         err = _relative_error(got, ref.grad)
         assert err < tol, "d%s: relative error %.3g" % (name, err)
+
+
+def _misaligned(t):
+    """t's values in a buffer one element past a 16-byte boundary (a CUDA
+    device pointer need not be aligned: the kernels test it)."""
+    buf = torch.empty(t.numel() + 16, dtype=t.dtype)
+    skip = next(o for o in range(16) if (buf.data_ptr() + o * t.element_size()) % 16 == t.element_size())
+    view = buf[skip:skip + t.numel()].view(t.shape)
+    view.copy_(t)
+    return view
+
+
+def test_cuda_emulated_misaligned_inputs():
+    """Where rows allow it the tensor-core flash kernels copy tiles by
+    cp.async, which needs 16-byte aligned rows; misaligned tensors take the
+    element-by-element copy instead: the same tiles, the same bits."""
+    case = "gpu_mlr_pub256"
+    kernel = myogen.compile(dict(cases.spec(case, torch.float32), target="cuda", dtype="bf16",
+                                 name="emu_%s_bf16" % case))
+    names, first, dname = _names("mlr")
+    inputs = {n: a.to(torch.bfloat16) for n, a in zip(names, cases.inputs(case, torch.float32, **SIZES))}
+    shifted = {n: _misaligned(a) for n, a in inputs.items()}
+    assert all(a.data_ptr() % 16 != 0 for a in shifted.values())
+    want, status = _call(kernel, "forward", inputs)
+    got, status2 = _call(kernel, "forward", shifted)
+    assert status == 0 and status2 == 0
+    assert torch.equal(got[first], want[first])
+    w = torch.randn(want[first].shape, generator=torch.Generator().manual_seed(1)).to(torch.bfloat16)
+    takes = set(kernel.signature("backward"))
+    grads = []
+    for ins in (inputs, shifted):
+        given = dict(ins, **{n: _misaligned(t) if ins is shifted else t for n, t in want.items()},
+                     **{dname: w})
+        g, status = _call(kernel, "backward", {n: t for n, t in given.items() if n in takes})
+        assert status == 0
+        grads.append(g)
+    for n in names:
+        assert torch.equal(grads[0]["d" + n], grads[1]["d" + n]), "d%s" % n
