@@ -258,22 +258,23 @@ function M.mma_body(V, T, t, op)
   local sa = stager(V, t, "ar", "As", t.LK, true, t.BM, "m0", op.a_fast, function(m, k) return op.A("g", m, k) end, "M", id)
   local sb = stager(V, t, "br", "Bs", t.LK, true, t.BN, "n0", op.b_fast == "n" and "m" or "k", function(n, k) return op.B("g", k, n) end, tostring(op.N), id)
   add("        for (int ks = 0; ks < " .. t.BK .. "; ks += 16) {")
-  -- fragments by ldmatrix (V.ldsm): A's 16 x 16 as 4 matrices, B's two
-  -- fragments (columns 8 fn .. 8 fn + 15) at a time
-  local NP = (t.FN + 1) // 2
-  add("            unsigned fa[" .. t.FM .. "][4], fb[" .. NP .. "][4];")
+  add("            unsigned fa[" .. t.FM .. "][4], fb[" .. t.FN .. "][2];")
+  local function word(arr, r, k) return "*(const unsigned *)&" .. arr .. "[(" .. r .. ") * " .. t.LK .. " + ks + " .. k .. "]" end
   for fm = 0, t.FM - 1 do
-    add("            " .. V.ldsm("fa[" .. fm .. "]", 4, false, "&As[(wm + " .. 16 * fm .. " + lane % 16) * " .. t.LK .. " + ks + lane / 16 * 8]"))
+    local r = "wm + " .. 16 * fm .. " + grp_"
+    add("            fa[" .. fm .. "][0] = " .. word("As", r, "2 * tig") .. ";")
+    add("            fa[" .. fm .. "][1] = " .. word("As", r .. " + 8", "2 * tig") .. ";")
+    add("            fa[" .. fm .. "][2] = " .. word("As", r, "2 * tig + 8") .. ";")
+    add("            fa[" .. fm .. "][3] = " .. word("As", r .. " + 8", "2 * tig + 8") .. ";")
   end
-  for p = 0, NP - 1 do
-    local two = 2 * p + 1 < t.FN
-    add("            " .. V.ldsm("fb[" .. p .. "]", two and 4 or 2, false, "&Bs[(wn + " .. 16 * p .. " + lane % 8" ..
-      (two and " + lane / 16 * 8" or "") .. ") * " .. t.LK .. " + ks + lane / 8 % 2 * 8]"))
+  for fn = 0, t.FN - 1 do
+    local r = "wn + " .. 8 * fn .. " + grp_"
+    add("            fb[" .. fn .. "][0] = " .. word("Bs", r, "2 * tig") .. ";")
+    add("            fb[" .. fn .. "][1] = " .. word("Bs", r, "2 * tig + 8") .. ";")
   end
   for fm = 0, t.FM - 1 do
     for fn = 0, t.FN - 1 do
-      local b = fn % 2 == 0 and ("fb[" .. fn // 2 .. "]") or ("(fb[" .. fn // 2 .. "] + 2)")
-      add("            " .. V.mma("acc[" .. fm .. "][" .. fn .. "]", "fa[" .. fm .. "]", b))
+      add("            " .. V.mma("acc[" .. fm .. "][" .. fn .. "]", "fa[" .. fm .. "]", "fb[" .. fn .. "]"))
     end
   end
   add("        }")
