@@ -122,4 +122,64 @@ function M.scores(o, sp)
   return table.concat(out, "\n")
 end
 
+-- The tiles a flash kernel walks (the forward's and dq's key tiles, dk/dv's
+-- query tiles) by cp.async where their rows are 16-byte aligned
+-- (V.cp_async16), with two buffers (g.NB) the next tile's copies in flight
+-- under this one's compute; else element by element at the top of the
+-- tile's step (lib/gpu_stage.lua async_rows: no registers held, which would
+-- cost occupancy on the aligned path too).  Without cp.async (o.async
+-- false: dims not multiples of 8) through registers at the top of each
+-- step (the parts' reg).
+-- o: NAME, T, async, t (the loop variable), t0, tn (the first tile, the
+-- end), B (rows a tile), levels (the first arguments of NAME_tile_levels for
+-- a tile of rows n0..n1), ok (the alignment test), parts: { src, stride,
+-- cols, lim(hi), arr, ld, size (elements a buffer)[, per, zero, one (a
+-- single row: lse, Dv), reg(sp): the register path's statements] }.
+-- Returns the code before the loop (before), at the head of a step (head:
+-- the buffer's number, buf), then at its top (top: ending in its barrier;
+-- after the buffers' pointers) and after that (after), each nil where there
+-- is none, and the buffer's number expression (buf).
+function M.walk(V, g, o)
+  local stage, TT = require("lib.gpu_stage"), o.T
+  local function copy(t, b, sp, plain)
+    local out = { sp .. "{", sp .. "    " .. stage.span("n", t, o.B, TT), sp .. "    int lo, hi;",
+      sp .. "    " .. o.NAME .. "_tile_levels(" .. o.levels .. ", &lo, &hi);", sp .. "    (void)lo, (void)hi;" }
+    for _, p in ipairs(o.parts) do
+      local st = stage.async_rows(V, { rows = p.one and 1 or o.B, cols = p.cols, wg = g.WG, T = TT, stride = p.stride, per = p.per, zero = p.zero })
+      local dst = "(" .. p.arr .. " + " .. b .. " * " .. p.size .. ")"
+      if p.one then
+        out[#out + 1] = st.issue("(" .. p.src .. " + n0)", "0", "(" .. TT .. " - (int)n0)", dst, p.ld, sp .. "    ", plain)
+      else
+        out[#out + 1] = st.issue(p.src, "n0", p.lim("hi"), dst, p.ld, sp .. "    ", plain)
+      end
+    end
+    out[#out + 1] = sp .. "}"
+    return table.concat(out, "\n")
+  end
+  local r = { buf = g.NB == 2 and "buf" or "0" }
+  if o.async then
+    r.before = "    const int async = " .. o.ok .. ";" ..
+      (g.NB == 2 and ("\n    if (async) /* the first tile's copies */\n" .. copy(o.t0, "0", "        ")) or "")
+  end
+  r.head = g.NB == 2 and ("        const int buf = (int)((" .. o.t .. " - " .. o.t0 .. ") & 1);") or nil
+  local top = {}
+  if g.NB == 1 then top[#top + 1] = "        " .. V.barrier() .. " /* the last tile's reads are done */" end
+  if o.async then
+    top[#top + 1] = "        if (async) {"
+    if g.NB == 1 then top[#top + 1] = copy(o.t, "0", "            ") end
+    top[#top + 1] = "            " .. V.cp_wait_all()
+    top[#top + 1] = "        } else"
+    top[#top + 1] = copy(o.t, r.buf, "            ", true)
+  else
+    for _, p in ipairs(o.parts) do if p.reg then top[#top + 1] = p.reg("        ") end end
+  end
+  top[#top + 1] = "        " .. V.barrier()
+  r.top = table.concat(top, "\n")
+  if o.async and g.NB == 2 then
+    r.after = "        if (async && " .. o.t .. " + 1 < " .. o.tn .. ") /* the next tile's copies, under this one's compute */\n" ..
+      copy(o.t .. " + 1", "(buf ^ 1)", "            ")
+  end
+  return r
+end
+
 return M
