@@ -67,6 +67,15 @@ local function chunks(n, most)
   return c, (n + c - 1) // c
 end
 
+-- the buffers of the walked tiles in a kernel whose local memory is
+-- bytes(nb) with nb of them: two where they fit (the next tile's copies
+-- under this one's compute), else one; nil where not even one fits 48 KiB
+local function buffers(bytes)
+  for nb = 2, 1, -1 do
+    if bytes(nb) <= 48 * 1024 then return nb end
+  end
+end
+
 -- The tensor-core backward (lib/gpu_flash_mma_bwd.tmpl; softmax link
 -- only): k_dq owns 64 query rows and walks key tiles of KB = 32, k_dkdv owns
 -- 64 keys and walks query tiles of QB = 32, 4 warps each; q and k padded to
@@ -75,12 +84,10 @@ end
 local function mma_backward(R, dv, T)
   local RP, DVP = (R + 15) // 16 * 16, (dv + 15) // 16 * 16
   local g = { mma = true, KB = 32, QB = 32, WG = 128, RP = RP, DVP = DVP, LR = RP + 8, LO = DVP + 8 }
-  -- bytes of either kernel's local memory with nb buffers of the walked
-  -- tiles (two where they fit: the next tile's copies under this one's
-  -- compute; dk/dv's also hold the query tiles' lse and Dv)
-  local function bytes(nb) return 2 * (64 * g.LR + 64 * g.LO + nb * (32 * g.LR + 32 * g.LO + 2 * 32 * 2)) end
-  g.NB = bytes(2) <= 48 * 1024 and 2 or 1
-  if bytes(g.NB) > 48 * 1024 then return nil end
+  -- either kernel's local memory with nb buffers of the walked tiles
+  -- (dk/dv's also hold the query tiles' lse and Dv)
+  g.NB = buffers(function(nb) return 2 * (64 * g.LR + 64 * g.LO + nb * (32 * g.LR + 32 * g.LO + 2 * 32 * 2)) end)
+  if not g.NB then return nil end
   g.NQ, g.NK = (T + 63) // 64, (T + 63) // 64
   -- chunks of the walks (M.tiles): dk/dv's over query tiles of QB, dq's
   -- over key tiles of KB
@@ -100,8 +107,8 @@ end
 -- lib/gpu_flash_mma.tmpl instead: 4 warps of 16 query rows each take key
 -- tiles of 64, q and k padded to RP dims (16s), v to DVP columns (8s),
 -- 16-bit tiles in local memory with rows padded by 8 (conflict-free
--- fragment reads); key chunks as the FMA forward's.  Where those tiles pass 48 KiB the
--- forward stays the FMA one.  The backward is then mma_backward's, but for
+-- fragment reads); key chunks as the FMA forward's.  Where those tiles
+-- pass 48 KiB the forward stays the FMA one.  The backward is then mma_backward's, but for
 -- link "identity" (its dS needs no P: the FMA kernels).
 --
 -- bmax (optional: mlr's knob B) caps the FMA tiles' query side: the first
@@ -124,11 +131,9 @@ function M.tiles(R, dv, T, size, mma, identity, bmax, chunkable)
     -- (no register prefetch of the next key tile, unlike the FMA kernels:
     -- it held 64 more registers, 249 a work-item, 2 work-groups per
     -- multiprocessor, ncu 12.5% occupancy; without it 128, 4 work-groups)
-    -- NB: the key tile's buffers (two where they fit: the next tile's
-    -- copies run under this one's compute)
-    local function bytes(nb) return 2 * (64 * g.LR + nb * 64 * (g.LR + g.LV)) end
-    g.NB = bytes(2) <= 48 * 1024 and 2 or 1
-    if bytes(g.NB) <= 48 * 1024 then
+    -- NB: the key tile's buffers
+    g.NB = buffers(function(nb) return 2 * (64 * g.LR + nb * 64 * (g.LR + g.LV)) end)
+    if g.NB then
       g.NQ, g.NK = (T + 63) // 64, (T + 63) // 64
       -- (up to 4 key chunks: the f32 partials through k_combine cost
       -- more than finer chunks gain; H100, mlr bf16 T 4096: 8 chunks of 8

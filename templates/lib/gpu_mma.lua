@@ -133,12 +133,13 @@ end
 -- o: NAME, T, async, t (the loop variable), t0, tn (the first tile, the
 -- end), B (rows a tile), levels (the first arguments of NAME_tile_levels for
 -- a tile of rows n0..n1), ok (the alignment test), parts: { src, stride,
--- cols, lim(hi), arr, ld, size (elements a buffer)[, per, zero, one (a
--- single row: lse, Dv), reg(sp): the register path's statements] }.
--- Returns the code before the loop (before), at the head of a step (head:
--- the buffer's number, buf), then at its top (top: ending in its barrier;
--- after the buffers' pointers) and after that (after), each nil where there
--- is none, and the buffer's number expression (buf).
+-- cols, lim(hi), arr, ld, size (elements a buffer), ptr, type (the pointer
+-- to this step's buffer and its element type)[, per, zero, one (a single
+-- row: lse, Dv), reg(sp): the register path's statements (into ptr)] }.
+-- Returns the code before the loop (before, nil where there is none), at
+-- the head of a step (head: the buffer's number and the parts' pointers),
+-- then at its top (top: ending in its barrier) and after that (after, nil
+-- where there is none).
 function M.walk(V, g, o)
   local stage, TT = require("lib.gpu_stage"), o.T
   local function copy(t, b, sp, plain)
@@ -156,12 +157,17 @@ function M.walk(V, g, o)
     out[#out + 1] = sp .. "}"
     return table.concat(out, "\n")
   end
-  local r = { buf = g.NB == 2 and "buf" or "0" }
+  local r, buf = {}, g.NB == 2 and "buf" or "0"
   if o.async then
     r.before = "    const int async = " .. o.ok .. ";" ..
       (g.NB == 2 and ("\n    if (async) /* the first tile's copies */\n" .. copy(o.t0, "0", "        ")) or "")
   end
-  r.head = g.NB == 2 and ("        const int buf = (int)((" .. o.t .. " - " .. o.t0 .. ") & 1);") or nil
+  local head = {}
+  if g.NB == 2 then head[1] = "        const int buf = (int)((" .. o.t .. " - " .. o.t0 .. ") & 1);" end
+  for _, p in ipairs(o.parts) do
+    head[#head + 1] = "        " .. p.type .. " *" .. p.ptr .. " = " .. p.arr .. " + " .. buf .. " * " .. p.size .. ";"
+  end
+  r.head = table.concat(head, "\n")
   local top = {}
   if g.NB == 1 then top[#top + 1] = "        " .. V.barrier() .. " /* the last tile's reads are done */" end
   if o.async then
@@ -169,7 +175,7 @@ function M.walk(V, g, o)
     if g.NB == 1 then top[#top + 1] = copy(o.t, "0", "            ") end
     top[#top + 1] = "            " .. V.cp_wait_all()
     top[#top + 1] = "        } else"
-    top[#top + 1] = copy(o.t, r.buf, "            ", true)
+    top[#top + 1] = copy(o.t, buf, "            ", true)
   else
     for _, p in ipairs(o.parts) do if p.reg then top[#top + 1] = p.reg("        ") end end
   end
