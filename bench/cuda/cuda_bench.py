@@ -4,8 +4,9 @@ bench/opencl at the same shapes, f32, forward and backward, timed two ways:
 
   raw  the generated launcher (NAME_forward / NAME_backward of the .cu) on
        preallocated device buffers and workspace, through ctypes;
-  op   the torch operator (torch.ops.myogen.*), as a model calls it: output
-       and workspace allocation, checks, dispatch included.
+  op   the torch operator as a model calls it (myogen.torch's ops, eager:
+       the impl without torch's dispatcher, see ops._Op): output and
+       workspace allocation, checks included.
 
 op/raw is the operator's overhead.  The 16-bit rows (dtype bf16: mlr and
 btt matmul, products of btt's GEMMs on tensor cores) also time what a user
@@ -265,8 +266,8 @@ def bench_case(case, a, b, reps, peak, copy, tpeak, prof=False):
     op_args = tuple(None if t is None else t.to(dt) for t in op_args)  # (readout none: no Bin...)
     base = case["baseline"](a, b) if case.get("baseline") else None
     kind, key = case["kind"], kcu.key
-    fwd_op = getattr(torch.ops.myogen, kind).default
-    bwd_op = getattr(torch.ops.myogen, kind + "_backward").default
+    fwd_op = getattr(myogen.torch.ops, kind + "_op")
+    bwd_op = getattr(myogen.torch.ops, kind + "_backward_op")
     stream = torch.cuda.current_stream().cuda_stream
     rows = []
     with torch.no_grad():

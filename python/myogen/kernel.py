@@ -62,7 +62,8 @@ class Kernel:
         self._fns = {p: self._function(p) for p in ("forward", "backward")
                      if p == "forward" or self.has_backward}
         self._local = threading.local()  # per-thread workspace buffer
-        self._plans = {}  # validated shapes -> (sizes, outputs, workspace bytes)
+        self._plans = {}  # validated shapes -> (sizes, outputs, workspace bytes, caller)
+        self._callers = {}  # (pass, workspace bytes, sizes) -> caller, for call()
 
     def _symbol(self, suffix, restype):
         fn = getattr(self._lib, "%s_%s" % (self.name, suffix))
@@ -113,13 +114,20 @@ class Kernel:
     def plan(self, pass_, args):
         """(sizes, ((output, shape), ...), workspace bytes) for {name: (shape,
         dtype name)}: validated once per distinct set of shapes, then reused."""
+        return self.prepare(pass_, args)[:3]
+
+    def prepare(self, pass_, args):
+        """plan()'s three and go(ptrs, stream=None), which calls NAME_<pass_> at
+        those sizes as call() does (its argument list laid out once a plan:
+        the per-call host time of the torch operators)."""
         sig = (pass_,) + tuple((n, tuple(s), d) for n, (s, d) in args.items())
         found = self._plans.get(sig)
         if found is None:
             dims = self.check(pass_, args)
             shapes = self.shapes(**dims)
             outs = tuple((n, shapes[n]) for n in self.outputs(pass_) if n in shapes)
-            found = (dims, outs, self._workspace_bytes(dims))
+            ws = self._workspace_bytes(dims)
+            found = (dims, outs, ws, self._caller(pass_, dims, ws))
             if len(self._plans) > 1024:
                 self._plans.clear()
             self._plans[sig] = found
@@ -159,31 +167,47 @@ class Kernel:
         the call is enqueued on `stream` (a cudaStream_t as an int, 0: the
         legacy default); it returns before the GPU runs it, so a non-finite
         output (status 2) is not reported here: see status()."""
-        fn = self._fns.get(pass_)
-        if fn is None:
-            raise RuntimeError("%s has no backward: compile it with passes={'forward', "
-                               "'backward'}" % self.name)
         if workspace_bytes is None:
             workspace_bytes = self._workspace_bytes(dims)
-        keep = []
-        args = []
-        for a in self.signature(pass_):
-            if a == "ws":
-                args.append(ptrs["ws"] if self.cuda else self._workspace_ptr(workspace_bytes))
-            elif a in dims:
-                args.append(dims[a])
-            elif a[0] == "&":
-                prefix = "d" if a == "&grads" else ""
-                s = _MyoStruct(*[ptrs.get(prefix + f) for f in layouts.MYO_FIELDS])
-                keep.append(s)
-                args.append(ctypes.addressof(s))
-            else:
-                args.append(ptrs.get(a))
-        if self.cuda:
-            args.append(stream)
-        rc = fn(*args)
-        if rc != 0:
-            raise KernelError(self.func_name(pass_), rc)
+        key = (pass_, workspace_bytes) + tuple(sorted(dims.items()))
+        go = self._callers.get(key)
+        if go is None:
+            go = self._caller(pass_, dims, workspace_bytes)
+            if len(self._callers) > 1024:
+                self._callers.clear()
+            self._callers[key] = go
+        go(ptrs, stream)
+
+    def _caller(self, pass_, dims, workspace_bytes):
+        """go(ptrs, stream) for call(): the sizes placed once, the pointers
+        (and myo's struct of them) filled in per call."""
+        fn, func = self._fns.get(pass_), self.func_name(pass_)
+        sig = self.signature(pass_)
+        fixed = [dims.get(a) for a in sig]
+        tensors = [(i, a) for i, a in enumerate(sig) if a not in dims and a != "ws" and a[0] != "&"]
+        structs = [(i, "d" if a == "&grads" else "") for i, a in enumerate(sig) if a[0] == "&"]
+        ws_at = sig.index("ws") if "ws" in sig else None
+        cuda = self.cuda
+
+        def go(ptrs, stream=None):
+            if fn is None:
+                raise RuntimeError("%s has no backward: compile it with passes={'forward', "
+                                   "'backward'}" % self.name)
+            args = fixed[:]
+            for i, a in tensors:
+                args[i] = ptrs.get(a)
+            if ws_at is not None:
+                args[ws_at] = ptrs["ws"] if cuda else self._workspace_ptr(workspace_bytes)
+            keep = [_MyoStruct(*[ptrs.get(prefix + f) for f in layouts.MYO_FIELDS])
+                    for _, prefix in structs]
+            for (i, _), s in zip(structs, keep):
+                args[i] = ctypes.addressof(s)
+            if cuda:
+                args.append(stream)
+            rc = fn(*args)
+            if rc != 0:
+                raise KernelError(func, rc)
+        return go
 
     def status(self, workspace, stream=None):
         """CUDA: waits for `stream` and returns the code of the last call that
@@ -231,12 +255,12 @@ class Kernel:
                 raise TypeError("%s: argument '%s': expected a numpy array, got %s"
                                 % (func, name, type(value).__name__))
             arrays[name] = np.ascontiguousarray(value)
-        dims, out_shapes, ws = self.plan(pass_, {n: (a.shape, a.dtype.name)
-                                                 for n, a in arrays.items()})
+        _, out_shapes, _, go = self.prepare(pass_, {n: (a.shape, a.dtype.name)
+                                                    for n, a in arrays.items()})
         outs = {n: np.empty(shape, self.dtype) for n, shape in out_shapes}
         ptrs = {n: a.ctypes.data for n, a in arrays.items()}
         ptrs.update((n, a.ctypes.data) for n, a in outs.items())
-        self.call(pass_, ptrs, dims, ws)
+        go(ptrs)
         return outs
 
     def _myo_params(self, func, params):

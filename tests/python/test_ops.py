@@ -3,6 +3,7 @@ f64, non-contiguous inputs, opcheck, gradcheck and torch.compile."""
 
 import pytest
 import torch
+from torch.overrides import TorchFunctionMode
 
 import cases
 import myogen.torch as mt  # noqa: F401  (registers torch.ops.myogen.*)
@@ -75,6 +76,45 @@ def test_opcheck(case, dtype):
                       else a for a in fargs)
     torch.library.opcheck(fwd, grad_args)
     torch.library.opcheck(bwd, bargs)
+
+
+class _Passthrough(TorchFunctionMode):
+    """A torch function mode that changes nothing: with it active the public
+    functions go through the custom ops."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        return func(*args, **(kwargs or {}))
+
+
+@pytest.mark.parametrize("case", list(cases.ALL))
+def test_eager_path_equals_custom_op(case, monkeypatch):
+    """Plain eager calls skip torch's dispatcher (ops._Op: the impl, or an
+    autograd.Function over it); under a mode they take the custom op, as
+    torch.compile does.  Same bits either way, output and gradients, and
+    each path is the one taken (counted at the custom op)."""
+    kind = cases.KIND[case]
+    kernel = cases.kernel(case, torch.float64)
+    args = cases.inputs(case, torch.float64)
+    calls = []
+    for name in (kind + "_op", kind + "_backward_op"):
+        op = getattr(mt.ops, name)
+        monkeypatch.setattr(op, "op", lambda *a, real=op.op, name=name: calls.append(name) or real(*a))
+    eager = grads_of(lambda *a: cases.call(case, kernel, *a), args)
+    with torch.no_grad():
+        plain = cases.call(case, kernel, *args)
+    _, _, bwd, bargs = _op_args(case, kernel, args)
+    eager_bwd = getattr(mt.ops, kind + "_backward_op")(*bargs)
+    assert calls == [] and plain.grad_fn is None
+    with _Passthrough():  # (the autograd engine runs the backward outside the mode)
+        dispatched = grads_of(lambda *a: cases.call(case, kernel, *a), args)
+    assert calls == [kind + "_op"]
+    assert torch.equal(eager[0], dispatched[0]) and torch.equal(plain, eager[0])
+    for g, w in zip(eager[1], dispatched[1]):
+        assert (g is None) == (w is None)
+        if g is not None:
+            assert torch.equal(g, w)
+    for g, w in zip(eager_bwd, bwd(*bargs)):
+        assert torch.equal(g, w)
 
 
 @pytest.mark.parametrize("case", list(cases.ALL))

@@ -57,42 +57,44 @@ def run(kernel, pass_, inputs):
     CPU tensors run the kernel itself; CUDA tensors (all on one device) its
     target cuda twin, enqueued on the device's current stream (no wait: a
     non-finite output is not reported, as with PyTorch's own ops)."""
-    devices = {t.device for t in inputs.values()}
-    if len(devices) != 1:
-        raise ValueError("%s: tensors on several devices (%s)"
-                         % (kernel.func_name(pass_), ", ".join(sorted(map(str, devices)))))
-    device = devices.pop()
+    device = None
+    args, ptrs, keep = {}, {}, []
+    for name, t in inputs.items():
+        if device is None:
+            device = t.device
+        elif t.device != device:
+            raise ValueError("%s: tensors on several devices (%s)" % (
+                kernel.func_name(pass_), ", ".join(sorted({str(t.device) for t in inputs.values()}))))
+        if not t.is_contiguous():
+            t = t.contiguous()
+            keep.append(t)  # alive through the call
+        args[name] = (t.shape, _DTYPE_NAMES.get(t.dtype) or str(t.dtype).replace("torch.", ""))
+        ptrs[name] = t.data_ptr()
     if device.type == "cuda":
         kernel = _cuda_twin(kernel)
     elif device.type != "cpu" or kernel.cuda:
         raise ValueError("%s: tensors on %s: a %s kernel runs %s tensors"
                          % (kernel.func_name(pass_), device, kernel.target,
                             "CUDA" if kernel.cuda else "CPU and CUDA"))
-    args, ptrs, keep = {}, {}, []
-    for name, t in inputs.items():
-        if not t.is_contiguous():
-            t = t.contiguous()
-            keep.append(t)  # alive through the call
-        args[name] = (t.shape, _DTYPE_NAMES.get(t.dtype) or str(t.dtype).replace("torch.", ""))
-        ptrs[name] = t.data_ptr()
-    dims, out_shapes, ws = kernel.plan(pass_, args)
+    _, out_shapes, ws, go = kernel.prepare(pass_, args)
     outs = {}
     for name, shape in out_shapes:
         t = outs[name] = torch.empty(shape, dtype=torch_dtype(kernel, name), device=device)
         ptrs[name] = t.data_ptr()
     if device.type == "cpu":
-        kernel.call(pass_, ptrs, dims, ws)
+        go(ptrs)
         return outs
     # the workspace from torch's allocator: freed after this call, it is
     # reused only by work queued after ours on the same stream
     work = torch.empty(max(ws, 1), dtype=torch.uint8, device=device)
     ptrs["ws"] = work.data_ptr()
-    index = device.index if device.index is not None else torch.cuda.current_device()
-    if index == torch.cuda.current_device():  # (kernels launch on the current device)
-        kernel.call(pass_, ptrs, dims, ws, _current_stream(index))
+    current = torch.cuda.current_device()
+    index = device.index if device.index is not None else current
+    if index == current:  # (kernels launch on the current device)
+        go(ptrs, _current_stream(index))
     else:
         with torch.cuda.device(index):
-            kernel.call(pass_, ptrs, dims, ws, _current_stream(index))
+            go(ptrs, _current_stream(index))
     return outs
 
 

@@ -23,11 +23,71 @@ def _key(spec):
     return dispatch.resolve(spec).key
 
 
-def _define(name, fn, fake):
-    op = torch.library.custom_op("myogen::" + name, fn, mutates_args=(),
-                                 device_types=("cpu", "cuda"))
-    op.register_fake(fake)
-    return op
+class _Op:
+    """A myogen operator: the custom op myogen::<name> (torch.compile,
+    torch.export, dispatch and function modes, functorch transforms all see
+    it), and in plain eager calls the same impl without torch's dispatcher:
+    directly where no gradient is asked for, else through an
+    autograd.Function with the op's own setup and gradient.  The dispatcher
+    and the custom op's autograd layer cost more host time than the kernel of
+    a small call (bench/python/overhead_bench.py --host)."""
+
+    def __init__(self, name, impl, fake):
+        self.impl = impl
+        self.op = torch.library.custom_op("myogen::" + name, impl, mutates_args=(),
+                                          device_types=("cpu", "cuda"))
+        self.op.register_fake(fake)
+        self.function = None  # the eager autograd path, once the op has a gradient
+
+    def register_autograd(self, grad, setup_context):
+        self.op.register_autograd(grad, setup_context=setup_context)
+
+        class Function(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, *inputs):
+                output = self.impl(*inputs)
+                setup_context(ctx, inputs, output)
+                return output
+
+            @staticmethod
+            def backward(ctx, *grads):
+                return grad(ctx, *grads)
+
+        self.function = Function
+
+    def __call__(self, *args):
+        if not _eager(args):
+            return self.op(*args)
+        if torch.is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad
+                                           for a in args):
+            if self.function is None:  # (the custom op's own error: no gradient formula)
+                return self.op(*args)
+            return self.function.apply(*args)
+        return self.impl(*args)
+
+
+_PLAIN = (torch.Tensor, torch.nn.Parameter)
+try:
+    _MODE_KEYS = tuple(torch._C._TorchDispatchModeKey.__members__.values())
+except AttributeError:
+    _MODE_KEYS = None
+
+
+def _eager(args):
+    """True for a plain eager call: not traced (torch.compile, export, make_fx),
+    no torch function or dispatch mode, no functorch transform, every tensor
+    a plain tensor or parameter (no fake or other subclass).  False where
+    this torch lacks one of the probes: the custom op is always right."""
+    C = torch._C
+    try:
+        if (_MODE_KEYS is None or torch.compiler.is_compiling()
+                or C._is_torch_function_mode_enabled() or C._are_functorch_transforms_active()
+                or C._len_torch_dispatch_stack()
+                or any(C._get_dispatch_mode(key) is not None for key in _MODE_KEYS)):
+            return False
+    except AttributeError:
+        return False
+    return all(type(a) in _PLAIN for a in args if isinstance(a, Tensor))
 
 
 def _empty(shape, like):
@@ -87,8 +147,8 @@ def _myo_backward_fake(key, u, A, B, C, Bin, Cout, D, dy):
                                    for f in _FIELDS]
 
 
-myo_op = _define("myo", _myo_impl, _myo_fake)
-myo_backward_op = _define("myo_backward", _myo_backward_impl, _myo_backward_fake)
+myo_op = _Op("myo", _myo_impl, _myo_fake)
+myo_backward_op = _Op("myo_backward", _myo_backward_impl, _myo_backward_fake)
 
 
 def _myo_setup(ctx, inputs, output):
@@ -139,8 +199,8 @@ def _mlr_backward_fake(key, q, k, v, o, lse, dout):
     return _empty(q.shape, q), _empty(k.shape, k), _empty(v.shape, v)
 
 
-mlr_op = _define("mlr", _mlr_impl, _mlr_fake)
-mlr_backward_op = _define("mlr_backward", _mlr_backward_impl, _mlr_backward_fake)
+mlr_op = _Op("mlr", _mlr_impl, _mlr_fake)
+mlr_backward_op = _Op("mlr_backward", _mlr_backward_impl, _mlr_backward_fake)
 
 
 def _attention_setup(ctx, inputs, output):
@@ -210,8 +270,8 @@ def _btt_att_backward_fake(key, x, W1, W2, v, o, lse, dout, ln_weight=None, ln_b
     return tuple(_empty(t.shape, t) for t in (x, W1, W2, v) + ln)
 
 
-btt_attention_op = _define("btt_attention", _btt_att_impl, _btt_att_fake)
-btt_attention_backward_op = _define("btt_attention_backward", _btt_att_backward_impl,
+btt_attention_op = _Op("btt_attention", _btt_att_impl, _btt_att_fake)
+btt_attention_backward_op = _Op("btt_attention_backward", _btt_att_backward_impl,
                                     _btt_att_backward_fake)
 
 
@@ -256,8 +316,8 @@ def _btt_mm_backward_fake(key, x, W1, W2, dy):
     return tuple(_empty(t.shape, t) for t in (x, W1, W2))
 
 
-btt_matmul_op = _define("btt_matmul", _btt_mm_impl, _btt_mm_fake)
-btt_matmul_backward_op = _define("btt_matmul_backward", _btt_mm_backward_impl,
+btt_matmul_op = _Op("btt_matmul", _btt_mm_impl, _btt_mm_fake)
+btt_matmul_backward_op = _Op("btt_matmul_backward", _btt_mm_backward_impl,
                                  _btt_mm_backward_fake)
 
 
