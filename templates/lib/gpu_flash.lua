@@ -181,6 +181,48 @@ function M.tiles(R, dv, T, size, mma, identity, bmax, chunkable)
   return gf, gb
 end
 
+-- The declarations that place a flash work-group (every kernel family,
+-- forward and backward): its head bh; its own tile, a query tile qt (counted
+-- from the last: the causal tiles with the most keys start first) with rows
+-- i0..i1, or a key tile kt with rows j0..j1; and the other side's tiles it
+-- walks, [lo, hi): with nc > 1 chunks (group (bh x tiles + tile) x nc + ch)
+-- chunk ch's `per` tiles of them.  Causal walks stop at (keys of a query
+-- tile) or start at (queries of a key tile) the diagonal.
+-- o: side ("q" or "k"), n, B (own tiles, their rows), wn, wB (walked tiles,
+-- their rows), nc, per, lo, hi (the range's names), causal, T.
+function M.place(V, o)
+  local t, v = o.side == "q" and "qt" or "kt", o.side == "q" and "i" or "j"
+  local first = o.side == "q" and (o.n - 1 .. " - ") or ""
+  local lines = {}
+  local function add(s) lines[#lines + 1] = "    " .. s end
+  if o.nc > 1 then
+    add("const size_t grp = " .. V.group() .. ", ch = grp % " .. o.nc .. ", bh = grp / " .. o.n * o.nc ..
+      ", " .. t .. " = " .. first .. "grp / " .. o.nc .. " % " .. o.n .. ";")
+  else
+    add("const size_t grp = " .. V.group() .. ", bh = grp / " .. o.n .. ", " .. t .. " = " .. first .. "grp % " .. o.n .. ";")
+  end
+  add(require("lib.gpu_stage").span(v, t, o.B, o.T))
+  local c0 = "ch * " .. o.per
+  if o.side == "q" then
+    add("const size_t nk_ = " .. (o.causal and ("i1 / " .. o.wB .. " + 1") or tostring(o.wn)) .. ";")
+    if o.nc > 1 then
+      add("const size_t " .. o.lo .. " = " .. c0 .. ", " .. o.hi .. " = " .. o.lo .. " + " .. o.per .. " < nk_ ? " ..
+        o.lo .. " + " .. o.per .. " : nk_;")
+    else
+      add("const size_t " .. o.lo .. " = 0, " .. o.hi .. " = nk_;")
+    end
+  else
+    add("const size_t qt0 = " .. (o.causal and ("j0 / " .. o.wB) or "0") .. ";")
+    if o.nc > 1 then
+      add("const size_t " .. o.lo .. " = " .. c0 .. " > qt0 ? " .. c0 .. " : qt0, " .. o.hi .. " = " .. c0 ..
+        " + " .. o.per .. " < " .. o.wn .. " ? " .. c0 .. " + " .. o.per .. " : " .. o.wn .. ";")
+    else
+      add("const size_t " .. o.lo .. " = qt0, " .. o.hi .. " = " .. o.wn .. ";")
+    end
+  end
+  return table.concat(lines, "\n")
+end
+
 -- elements a (batch, head) of the backward's chunk partials (0: none)
 function M.bwd_partials(gb, T, R, dv)
   return math.max(gb.NCB > 1 and gb.NCB * T * (R + dv) or 0, gb.NCQ > 1 and gb.NCQ * T * R or 0)
