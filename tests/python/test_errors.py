@@ -30,6 +30,23 @@ def test_wrong_shape_names_argument():
         mt.btt_attention(kernel, x[0], W1, W2, v)
 
 
+def test_not_a_tensor_names_argument():
+    kernel = cases.kernel("mlr_t24", torch.float32)
+    q, k, v = cases.inputs("mlr_t24", torch.float32)
+    for bad in (None, k.numpy(), [1.0, 2.0]):
+        with pytest.raises(TypeError, match=r"mlr_t24_f32_forward: argument 'k': expected a "
+                                            r"torch.Tensor, got "):
+            mt.mlr(kernel, q, bad, v)
+
+
+def test_meta_tensors_take_the_fake_kernel():
+    """Shapes only (a model built on the meta device): no kernel runs."""
+    kernel = cases.kernel("mlr_t24", torch.float32)
+    q, k, v = (t.to("meta") for t in cases.inputs("mlr_t24", torch.float32))
+    o = mt.mlr(kernel, q.requires_grad_(), k, v)
+    assert o.device.type == "meta" and o.shape == v.shape
+
+
 def test_wrong_shape_numpy():
     kernel = cases.kernel("btt_mm", torch.float64)
     x, W1, W2 = (a.numpy() for a in cases.inputs("btt_mm", torch.float64))

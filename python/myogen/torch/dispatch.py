@@ -60,6 +60,9 @@ def run(kernel, pass_, inputs):
     device = None
     args, ptrs, keep = {}, {}, []
     for name, t in inputs.items():
+        if not isinstance(t, torch.Tensor):
+            raise TypeError("%s: argument '%s': expected a torch.Tensor, got %s"
+                            % (kernel.func_name(pass_), name, type(t).__name__))
         if device is None:
             device = t.device
         elif t.device != device:

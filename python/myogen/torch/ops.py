@@ -76,8 +76,9 @@ except AttributeError:
 def _eager(args):
     """True for a plain eager call: not traced (torch.compile, export, make_fx),
     no torch function or dispatch mode, no functorch transform, every tensor
-    a plain tensor or parameter (no fake or other subclass).  False where
-    this torch lacks one of the probes: the custom op is always right."""
+    a plain tensor or parameter (no fake or other subclass) on the CPU or a
+    GPU (meta tensors take the op's fake kernel).  False where this torch
+    lacks one of the probes: the custom op is always right."""
     C = torch._C
     try:
         if (_MODE_KEYS is None or torch.compiler.is_compiling()
@@ -87,7 +88,7 @@ def _eager(args):
             return False
     except AttributeError:
         return False
-    return all(type(a) in _PLAIN for a in args if isinstance(a, Tensor))
+    return all(type(a) in _PLAIN and (a.is_cpu or a.is_cuda) for a in args if isinstance(a, Tensor))
 
 
 def _empty(shape, like):
