@@ -218,47 +218,57 @@ static void chain_ssm_step(const chain_ssm_run *r, size_t gi, size_t v, double *
     *chk = (*chk + ck);
 }
 
-/* Sets it0..it1-1 of 14 lane groups: pass 1 (the carries), then pass 2 chunk by chunk. */
-static int chain_ssm_chain_sets(const chain_ssm_run *r, size_t it0, size_t it1, double *pv)
+/* Lane groups ga..gb-1: pass 1 (the carries) for all of them at each
+ * position, then pass 2 chunk by chunk, gs groups at a time. */
+static int chain_ssm_chain_groups(const chain_ssm_run *r, size_t ga, size_t gb, double *pv)
 {
-    const size_t nb = r->nb;
-    double *const crs = pv + 48;            /* [14][144] */
-    double *const xps = crs + 2016;      /* x_{v-1} of each batch element, [14][128] */
-    double *const sbzs = xps + 1792; /* the chunk's positions: S^-1 B, z[nb], [14][16][144] */
+    const size_t nb = r->nb, used = (1 + nb) * 16; /* a carry's slots in use */
+    /* pass 2's groups at a time, gs, and its buffers in the scratch */
+    const size_t fit = 72128 / (used + nb * 16 + 16 * used), gs = fit < gb - ga ? fit : gb - ga;
+    double *const crs = pv + 48;       /* carries, [gs][used] */
+    double *const xps = crs + gs * used;  /* x_{v-1} of each batch element, [gs][nb][16] */
+    double *const sbzs = xps + gs * nb * 16; /* the chunk's positions: S^-1 B, z[nb], [gs][16][used] */
     double chk = 0.0;
-    size_t set;
-    for (set = it0; set < it1; set++) {
-        const size_t g0 = set * 14, g1 = g0 + 14 < r->groups ? g0 + 14 : r->groups;
-        size_t c, gi;
-        long v;
-        memset(crs, 0, 2016 * sizeof(double));
-        for (v = 255; v >= 16; v--) /* pass 1: chunk 0's carry is not needed */
-            for (gi = g0; gi < g1; gi++) {
-                double *const cr = crs + (gi - g0) * 144;
-                chain_ssm_step(r, gi, (size_t)v, cr, NULL, NULL, pv, &chk);
-                if (v % 16 == 0)
-                    memcpy(r->carry + (gi * 16 + (size_t)v / 16 - 1) * 144, cr, 144 * sizeof(double));
-            }
-        memset(xps, 0, 1792 * sizeof(double)); /* x_{-1} = 0 */
+    size_t g0, gi;
+    long v;
+    /* pass 1 (chunk 0's carry is not needed): every group at each position,
+     * so a position's rows are read as one run of gb - ga groups. The carry
+     * into chunk k's positions builds in place in the slot of chunk k - 1,
+     * from chunk k's final one (zero above the top chunk). */
+    for (gi = ga; gi < gb; gi++)
+        memset(r->carry + (gi * 16 + 14) * 144, 0, used * sizeof(double));
+    for (v = 255; v >= 16; v--) {
+        const size_t k = (size_t)v / 16;
+        for (gi = ga; gi < gb; gi++) {
+            double *const slot = r->carry + (gi * 16 + k - 1) * 144;
+            if (v % 16 == 15 && k + 1 < 16)
+                memcpy(slot, slot + 144, used * sizeof(double));
+            chain_ssm_step(r, gi, (size_t)v, slot, NULL, NULL, pv, &chk);
+        }
+    }
+    for (g0 = ga; g0 < gb; g0 += gs) {
+        const size_t g1 = g0 + gs < gb ? g0 + gs : gb;
+        size_t c;
+        memset(xps, 0, gs * nb * 16 * sizeof(double)); /* x_{-1} = 0 */
         for (c = 0; c < 16; c++) { /* pass 2 */
             const size_t v0 = c * 16, v1 = v0 + 16 < 256 ? v0 + 16 : 256;
             size_t w, q, n, b;
             for (gi = g0; gi < g1; gi++) {
-                double *const cr = crs + (gi - g0) * 144;
+                double *const cr = crs + (gi - g0) * used;
                 if (c + 1 < 16)
-                    memcpy(cr, r->carry + (gi * 16 + c) * 144, 144 * sizeof(double));
+                    memcpy(cr, r->carry + (gi * 16 + c) * 144, used * sizeof(double));
                 else
-                    memset(cr, 0, 144 * sizeof(double));
+                    memset(cr, 0, used * sizeof(double));
             }
             for (w = v1; w-- > v0;)
                 for (gi = g0; gi < g1; gi++) {
-                    double *const sbz = sbzs + ((gi - g0) * 16 + w - v0) * 144;
-                    chain_ssm_step(r, gi, w, crs + (gi - g0) * 144, sbz, sbz + 16, pv, &chk);
+                    double *const sbz = sbzs + ((gi - g0) * 16 + w - v0) * used;
+                    chain_ssm_step(r, gi, w, crs + (gi - g0) * used, sbz, sbz + 16, pv, &chk);
                 }
             for (w = v0; w < v1; w++)
                 for (gi = g0; gi < g1; gi++) {
-                    const double *const sb = sbzs + ((gi - g0) * 16 + w - v0) * 144;
-                    double *const xp = xps + (gi - g0) * 128;
+                    const double *const sb = sbzs + ((gi - g0) * 16 + w - v0) * used;
+                    double *const xp = xps + (gi - g0) * nb * 16;
                     size_t ys;
                     double *const y = chain_ssm_rows(r->lanes, gi, r->y, r->yt, &ys);
                     size_t us;
@@ -292,14 +302,14 @@ static int chain_ssm_chain_sets(const chain_ssm_run *r, size_t it0, size_t it1, 
 }
 
 /* Bytes: the carries, Bin/Cout/D in lane layout, zero-padded rows of a
- * partial group; per thread, scratch (36112 elements). */
+ * partial group; per thread, scratch (72176 elements). */
 static size_t chain_ssm_forward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = chain_ssm_GROUPS(channels);
     const size_t rec = chain_ssm_round(chain_ssm_mul(groups, 2304), 8);
     const size_t io = chain_ssm_add(chain_ssm_round(chain_ssm_mul(groups, 34), 8), 8208);
     (void)batch;
-    return chain_ssm_mul(chain_ssm_add(chain_ssm_add(rec, io), chain_ssm_mul(chain_ssm_SLOTS_MAX, 36112)), 8);
+    return chain_ssm_mul(chain_ssm_add(chain_ssm_add(rec, io), chain_ssm_mul(chain_ssm_SLOTS_MAX, 72176)), 8);
 }
 
 int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
@@ -307,7 +317,7 @@ int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
 {
     const size_t lanes = chain_ssm_LANES(channels), groups = chain_ssm_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 2; /* lanes of the last group */
-    const size_t per_thread = 36112;
+    const size_t per_thread = 72176;
     chain_ssm_run run;
     double *io, *scratch;
     size_t b0;
@@ -340,7 +350,7 @@ int chain_ssm_forward(const chain_ssm_params *p, const double *u, double *y,
             for (b = 0; b < run.nb; b++)
                 chain_ssm_pack(run.u + b * 256 * lanes + (groups - 1) * 2, lanes, valid, 256, run.ut + b * 512);
         }
-        chain_ssm_ITEMS((groups + 13) / 14, chain_ssm_chain_sets(&run, it0, it1, pv));
+        chain_ssm_ITEMS(groups, chain_ssm_chain_groups(&run, it0, it1, pv));
         if (valid < 2) {
             size_t b;
             for (b = 0; b < run.nb; b++)

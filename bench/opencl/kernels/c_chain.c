@@ -306,47 +306,57 @@ static void c_chain_step(const c_chain_run *r, size_t gi, size_t v, float *cr, f
     *chk = _mm256_add_ps(*chk, ck);
 }
 
-/* Sets it0..it1-1 of 3 lane groups: pass 1 (the carries), then pass 2 chunk by chunk. */
-static int c_chain_chain_sets(const c_chain_run *r, size_t it0, size_t it1, float *pv)
+/* Lane groups ga..gb-1: pass 1 (the carries) for all of them at each
+ * position, then pass 2 chunk by chunk, gs groups at a time. */
+static int c_chain_chain_groups(const c_chain_run *r, size_t ga, size_t gb, float *pv)
 {
-    const size_t nb = r->nb;
-    float *const crs = pv + 384;            /* [3][1152] */
-    float *const xps = crs + 3456;      /* x_{v-1} of each batch element, [3][1024] */
-    float *const sbzs = xps + 3072; /* the chunk's positions: S^-1 B, z[nb], [3][16][1152] */
+    const size_t nb = r->nb, used = (1 + nb) * 128; /* a carry's slots in use */
+    /* pass 2's groups at a time, gs, and its buffers in the scratch */
+    const size_t fit = 144256 / (used + nb * 128 + 16 * used), gs = fit < gb - ga ? fit : gb - ga;
+    float *const crs = pv + 384;       /* carries, [gs][used] */
+    float *const xps = crs + gs * used;  /* x_{v-1} of each batch element, [gs][nb][128] */
+    float *const sbzs = xps + gs * nb * 128; /* the chunk's positions: S^-1 B, z[nb], [gs][16][used] */
     __m256 chk = _mm256_setzero_ps();
-    size_t set;
-    for (set = it0; set < it1; set++) {
-        const size_t g0 = set * 3, g1 = g0 + 3 < r->groups ? g0 + 3 : r->groups;
-        size_t c, gi;
-        long v;
-        memset(crs, 0, 3456 * sizeof(float));
-        for (v = 4095; v >= 16; v--) /* pass 1: chunk 0's carry is not needed */
-            for (gi = g0; gi < g1; gi++) {
-                float *const cr = crs + (gi - g0) * 1152;
-                c_chain_step(r, gi, (size_t)v, cr, NULL, NULL, pv, &chk);
-                if (v % 16 == 0)
-                    memcpy(r->carry + (gi * 256 + (size_t)v / 16 - 1) * 1152, cr, 1152 * sizeof(float));
-            }
-        memset(xps, 0, 3072 * sizeof(float)); /* x_{-1} = 0 */
+    size_t g0, gi;
+    long v;
+    /* pass 1 (chunk 0's carry is not needed): every group at each position,
+     * so a position's rows are read as one run of gb - ga groups. The carry
+     * into chunk k's positions builds in place in the slot of chunk k - 1,
+     * from chunk k's final one (zero above the top chunk). */
+    for (gi = ga; gi < gb; gi++)
+        memset(r->carry + (gi * 256 + 254) * 1152, 0, used * sizeof(float));
+    for (v = 4095; v >= 16; v--) {
+        const size_t k = (size_t)v / 16;
+        for (gi = ga; gi < gb; gi++) {
+            float *const slot = r->carry + (gi * 256 + k - 1) * 1152;
+            if (v % 16 == 15 && k + 1 < 256)
+                memcpy(slot, slot + 1152, used * sizeof(float));
+            c_chain_step(r, gi, (size_t)v, slot, NULL, NULL, pv, &chk);
+        }
+    }
+    for (g0 = ga; g0 < gb; g0 += gs) {
+        const size_t g1 = g0 + gs < gb ? g0 + gs : gb;
+        size_t c;
+        memset(xps, 0, gs * nb * 128 * sizeof(float)); /* x_{-1} = 0 */
         for (c = 0; c < 256; c++) { /* pass 2 */
             const size_t v0 = c * 16, v1 = v0 + 16 < 4096 ? v0 + 16 : 4096;
             size_t w, q, n, b;
             for (gi = g0; gi < g1; gi++) {
-                float *const cr = crs + (gi - g0) * 1152;
+                float *const cr = crs + (gi - g0) * used;
                 if (c + 1 < 256)
-                    memcpy(cr, r->carry + (gi * 256 + c) * 1152, 1152 * sizeof(float));
+                    memcpy(cr, r->carry + (gi * 256 + c) * 1152, used * sizeof(float));
                 else
-                    memset(cr, 0, 1152 * sizeof(float));
+                    memset(cr, 0, used * sizeof(float));
             }
             for (w = v1; w-- > v0;)
                 for (gi = g0; gi < g1; gi++) {
-                    float *const sbz = sbzs + ((gi - g0) * 16 + w - v0) * 1152;
-                    c_chain_step(r, gi, w, crs + (gi - g0) * 1152, sbz, sbz + 128, pv, &chk);
+                    float *const sbz = sbzs + ((gi - g0) * 16 + w - v0) * used;
+                    c_chain_step(r, gi, w, crs + (gi - g0) * used, sbz, sbz + 128, pv, &chk);
                 }
             for (w = v0; w < v1; w++)
                 for (gi = g0; gi < g1; gi++) {
-                    const float *const sb = sbzs + ((gi - g0) * 16 + w - v0) * 1152;
-                    float *const xp = xps + (gi - g0) * 1024;
+                    const float *const sb = sbzs + ((gi - g0) * 16 + w - v0) * used;
+                    float *const xp = xps + (gi - g0) * nb * 128;
                     size_t ys;
                     float *const y = c_chain_rows(r->lanes, gi, r->y, r->yt, &ys);
                     size_t us;
@@ -388,14 +398,14 @@ static int c_chain_chain_sets(const c_chain_run *r, size_t it0, size_t it1, floa
 }
 
 /* Bytes: the carries, Bin/Cout/D in lane layout, zero-padded rows of a
- * partial group; per thread, scratch (62208 elements). */
+ * partial group; per thread, scratch (144640 elements). */
 static size_t c_chain_forward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = c_chain_GROUPS(channels);
     const size_t rec = c_chain_round(c_chain_mul(groups, 294912), 16);
     const size_t io = c_chain_add(c_chain_round(c_chain_mul(groups, 264), 16), 524320);
     (void)batch;
-    return c_chain_mul(c_chain_add(c_chain_add(rec, io), c_chain_mul(c_chain_SLOTS_MAX, 62208)), 4);
+    return c_chain_mul(c_chain_add(c_chain_add(rec, io), c_chain_mul(c_chain_SLOTS_MAX, 144640)), 4);
 }
 
 int c_chain_forward(const c_chain_params *p, const float *u, float *y,
@@ -403,7 +413,7 @@ int c_chain_forward(const c_chain_params *p, const float *u, float *y,
 {
     const size_t lanes = c_chain_LANES(channels), groups = c_chain_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 8; /* lanes of the last group */
-    const size_t per_thread = 62208;
+    const size_t per_thread = 144640;
     c_chain_run run;
     float *io, *scratch;
     size_t b0;
@@ -436,7 +446,7 @@ int c_chain_forward(const c_chain_params *p, const float *u, float *y,
             for (b = 0; b < run.nb; b++)
                 c_chain_pack(run.u + b * 4096 * lanes + (groups - 1) * 8, lanes, valid, 4096, run.ut + b * 32768);
         }
-        c_chain_ITEMS((groups + 2) / 3, c_chain_chain_sets(&run, it0, it1, pv));
+        c_chain_ITEMS(groups, c_chain_chain_groups(&run, it0, it1, pv));
         if (valid < 8) {
             size_t b;
             for (b = 0; b < run.nb; b++)
@@ -520,47 +530,54 @@ static void c_chain_bstep(const c_chain_brun *r, size_t gi, size_t v, float *cr,
     *chk = _mm256_add_ps(*chk, ck);
 }
 
-/* Sets it0..it1-1 of 3 lane groups: pass 1, then pass 2 chunk by chunk. */
-static int c_chain_bchain_sets(const c_chain_brun *r, size_t it0, size_t it1, float *pv)
+/* Lane groups ga..gb-1: pass 1 for all of them at each position (as the
+ * forward's), then pass 2 chunk by chunk, gs groups at a time. */
+static int c_chain_bchain_groups(const c_chain_brun *r, size_t ga, size_t gb, float *pv)
 {
-    const size_t nb = r->nb;
-    float *const g3 = pv + 384;               /* dA, dB, dC of a position */
+    const size_t nb = r->nb, used = (1 + 2 * nb) * 128, pused = (2 + 2 * nb) * 128;
+    /* pass 2's groups at a time, gs, and its buffers in the scratch */
+    const size_t fit = 135936 / (used + 2 * nb * 128 + 16 * pused);
+    const size_t gs = fit < gb - ga ? fit : gb - ga;
+    float *const g3 = pv + 384;        /* dA, dB, dC of a position */
     float *const tmp = g3 + 384;
-    float *const crs = tmp + 128;              /* [3][1152] */
-    float *const xls = crs + 3456;         /* x, lam of the position before, [3][2][512] */
-    float *const chs = xls + 3072; /* a chunk's positions, [3][16][1280] */
+    float *const crs = tmp + 128;       /* carries, [gs][used] */
+    float *const xls = crs + gs * used;   /* x, lam of the position before, [gs][2][nb][128] */
+    float *const chs = xls + gs * 2 * nb * 128; /* a chunk's positions, [gs][16][pused] */
     __m256 chk = _mm256_setzero_ps();
-    size_t set;
-    for (set = it0; set < it1; set++) {
-        const size_t g0 = set * 3, g1 = g0 + 3 < r->groups ? g0 + 3 : r->groups;
-        size_t c, gi;
-        long v;
-        memset(crs, 0, 3456 * sizeof(float));
-        for (v = 4095; v >= 16; v--) /* pass 1: chunk 0's carry is not needed */
-            for (gi = g0; gi < g1; gi++) {
-                float *const cr = crs + (gi - g0) * 1152;
-                c_chain_bstep(r, gi, (size_t)v, cr, NULL, pv, &chk);
-                if (v % 16 == 0)
-                    memcpy(r->carry + (gi * 256 + (size_t)v / 16 - 1) * 1152, cr, 1152 * sizeof(float));
-            }
-        memset(xls, 0, 3072 * sizeof(float)); /* x_{-1} = lam_{-1} = 0 */
+    size_t g0, gi;
+    long v;
+    for (gi = ga; gi < gb; gi++) /* pass 1 (chunk 0's carry is not needed), as the forward's */
+        memset(r->carry + (gi * 256 + 254) * 1152, 0, used * sizeof(float));
+    for (v = 4095; v >= 16; v--) {
+        const size_t k = (size_t)v / 16;
+        for (gi = ga; gi < gb; gi++) {
+            float *const slot = r->carry + (gi * 256 + k - 1) * 1152;
+            if (v % 16 == 15 && k + 1 < 256)
+                memcpy(slot, slot + 1152, used * sizeof(float));
+            c_chain_bstep(r, gi, (size_t)v, slot, NULL, pv, &chk);
+        }
+    }
+    for (g0 = ga; g0 < gb; g0 += gs) {
+        const size_t g1 = g0 + gs < gb ? g0 + gs : gb;
+        size_t c;
+        memset(xls, 0, gs * 2 * nb * 128 * sizeof(float)); /* x_{-1} = lam_{-1} = 0 */
         for (c = 0; c < 256; c++) { /* pass 2 */
             const size_t v0 = c * 16, v1 = v0 + 16 < 4096 ? v0 + 16 : 4096;
             size_t w, q, n, b;
             for (gi = g0; gi < g1; gi++) {
-                float *const cr = crs + (gi - g0) * 1152;
+                float *const cr = crs + (gi - g0) * used;
                 if (c + 1 < 256)
-                    memcpy(cr, r->carry + (gi * 256 + c) * 1152, 1152 * sizeof(float));
+                    memcpy(cr, r->carry + (gi * 256 + c) * 1152, used * sizeof(float));
                 else
-                    memset(cr, 0, 1152 * sizeof(float));
+                    memset(cr, 0, used * sizeof(float));
             }
             for (w = v1; w-- > v0;)
                 for (gi = g0; gi < g1; gi++)
-                    c_chain_bstep(r, gi, w, crs + (gi - g0) * 1152, chs + ((gi - g0) * 16 + w - v0) * 1280, pv, &chk);
+                    c_chain_bstep(r, gi, w, crs + (gi - g0) * used, chs + ((gi - g0) * 16 + w - v0) * pused, pv, &chk);
             for (w = v0; w < v1; w++)
                 for (gi = g0; gi < g1; gi++) {
-                    const float *const pr = chs + ((gi - g0) * 16 + w - v0) * 1280;
-                    float *const xp = xls + (gi - g0) * 1024, *const lp = xp + 512;
+                    const float *const pr = chs + ((gi - g0) * 16 + w - v0) * pused;
+                    float *const xp = xls + (gi - g0) * 2 * nb * 128, *const lp = xp + nb * 128;
                     size_t dus;
                     float *const du = c_chain_rows(r->lanes, gi, r->du, r->dut, &dus) + w * dus;
                     size_t us, ds;
@@ -614,14 +631,14 @@ static int c_chain_bchain_sets(const c_chain_brun *r, size_t it0, size_t it1, fl
 }
 
 /* Bytes: the carries, Bin/Cout/D in lane layout, zero-padded rows of a
- * partial group (u, dy, du), the readout's gradient sums; per thread, scratch (68864 elements). */
+ * partial group (u, dy, du), the readout's gradient sums; per thread, scratch (136832 elements). */
 static size_t c_chain_backward_workspace(size_t batch, size_t channels)
 {
     const size_t groups = c_chain_GROUPS(channels);
     const size_t rec = c_chain_round(c_chain_mul(groups, 294912), 16);
     const size_t io = c_chain_add(c_chain_add(c_chain_round(c_chain_mul(groups, 264), 16), c_chain_round(c_chain_mul(groups, 264), 16)), 393264);
     (void)batch;
-    return c_chain_mul(c_chain_add(c_chain_add(rec, io), c_chain_mul(c_chain_SLOTS_MAX, 68864)), 4);
+    return c_chain_mul(c_chain_add(c_chain_add(rec, io), c_chain_mul(c_chain_SLOTS_MAX, 136832)), 4);
 }
 
 int c_chain_backward(const c_chain_params *p, const float *u, const float *dy, float *du,
@@ -629,7 +646,7 @@ int c_chain_backward(const c_chain_params *p, const float *u, const float *dy, f
 {
     const size_t lanes = c_chain_LANES(channels), groups = c_chain_GROUPS(channels);
     const size_t valid = lanes - (groups - 1) * 8; /* lanes of the last group */
-    const size_t per_thread = 68864;
+    const size_t per_thread = 136832;
     c_chain_brun run;
     float *io, *scratch;
     size_t b0;
@@ -673,7 +690,7 @@ int c_chain_backward(const c_chain_params *p, const float *u, const float *dy, f
                 c_chain_pack(run.dy + b * 4096 * lanes + (groups - 1) * 8, lanes, valid, 4096, run.dyt + b * 32768);
             }
         }
-        c_chain_ITEMS((groups + 2) / 3, c_chain_bchain_sets(&run, it0, it1, pv));
+        c_chain_ITEMS(groups, c_chain_bchain_groups(&run, it0, it1, pv));
         if (valid < 8) {
             size_t b;
             for (b = 0; b < run.nb; b++)
