@@ -78,7 +78,7 @@ static void binary_tokens_4096_lane_block(const float *x, size_t bs, size_t diag
     size_t n, w;
     if (ahead)
         for (w = 0; w < bs * 8; w += 16)
-            _mm_prefetch((const char *)(x + ahead + w), _MM_HINT_T0);
+            _mm_prefetch((const char *)(x + ahead + w), _MM_HINT_T2);
     if (valid == 8 && bs == 1) {
         memcpy(dst, x, 8 * sizeof(float));
         return;
@@ -414,7 +414,7 @@ static void binary_tokens_4096_down_leaves(const binary_tokens_4096_run *r, size
             size_t ys;
             float *const y = binary_tokens_4096_rows(r->lanes, gi, r->y, r->yt, &ys) + c * ys;
             for (q = 0; q < 128; q += 16) /* gamma 2 KiB ahead (as lane_block) */
-                _mm_prefetch((const char *)(gj + 512 + q), _MM_HINT_T0);
+                _mm_prefetch((const char *)(gj + 512 + q), _MM_HINT_T2);
             for (b = 0; b < r->nb; b++)
                 for (q = 0; q < 8; q += 8) {
                     __m256 a0 = _mm256_loadu_ps(y + b * 4096 * ys + q);

@@ -101,7 +101,7 @@ static void c_chain_lane_block(const float *x, size_t bs, size_t diag, size_t va
     size_t n, w;
     if (ahead)
         for (w = 0; w < bs * 8; w += 16)
-            _mm_prefetch((const char *)(x + ahead + w), _MM_HINT_T0);
+            _mm_prefetch((const char *)(x + ahead + w), _MM_HINT_T2);
     if (valid == 8 && bs == 1) {
         memcpy(dst, x, 8 * sizeof(float));
         return;
@@ -269,12 +269,12 @@ static void c_chain_step(const c_chain_run *r, size_t gi, size_t v, float *cr, f
     if (v >= 2) { /* position v - 2's blocks of this group: the rows are read downwards */
         const size_t at = ((v - 2) * r->lanes + gi * 8) * 16;
         for (q = 0; q < 128; q += 16) {
-            _mm_prefetch((const char *)(r->A + at + q), _MM_HINT_T0);
-            _mm_prefetch((const char *)(r->B + at + q), _MM_HINT_T0);
-            _mm_prefetch((const char *)(r->C + at + q), _MM_HINT_T0);
+            _mm_prefetch((const char *)(r->A + at + q), _MM_HINT_T2);
+            _mm_prefetch((const char *)(r->B + at + q), _MM_HINT_T2);
+            _mm_prefetch((const char *)(r->C + at + q), _MM_HINT_T2);
         }
         for (b = 0; b < nb; b++) /* and its rows of u */
-            _mm_prefetch((const char *)(u - 2 * us + b * 4096 * us), _MM_HINT_T0);
+            _mm_prefetch((const char *)(u - 2 * us + b * 4096 * us), _MM_HINT_T2);
     }
     c_chain_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);
     if (v > 0) {
@@ -483,13 +483,13 @@ static void c_chain_bstep(const c_chain_brun *r, size_t gi, size_t v, float *cr,
     if (v >= 2) { /* position v - 2's blocks and rows: the positions run downwards */
         const size_t at = ((v - 2) * r->lanes + gi * 8) * 16;
         for (q = 0; q < 128; q += 16) {
-            _mm_prefetch((const char *)(r->A + at + q), _MM_HINT_T0);
-            _mm_prefetch((const char *)(r->B + at + q), _MM_HINT_T0);
-            _mm_prefetch((const char *)(r->C + at + q), _MM_HINT_T0);
+            _mm_prefetch((const char *)(r->A + at + q), _MM_HINT_T2);
+            _mm_prefetch((const char *)(r->B + at + q), _MM_HINT_T2);
+            _mm_prefetch((const char *)(r->C + at + q), _MM_HINT_T2);
         }
         for (b = 0; b < nb; b++) {
-            _mm_prefetch((const char *)(u - 2 * us + b * 4096 * us), _MM_HINT_T0);
-            _mm_prefetch((const char *)(dy - 2 * ds + b * 4096 * ds), _MM_HINT_T0);
+            _mm_prefetch((const char *)(u - 2 * us + b * 4096 * us), _MM_HINT_T2);
+            _mm_prefetch((const char *)(dy - 2 * ds + b * 4096 * ds), _MM_HINT_T2);
         }
     }
     c_chain_lane_block(r->A + ((v) * r->lanes + gi * 8) * 16, 16, 1, valid, 1, pv, 512);

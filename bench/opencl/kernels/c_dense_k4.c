@@ -101,7 +101,7 @@ static void c_dense_k4_lane_block(const float *x, size_t bs, size_t diag, size_t
     size_t n, w;
     if (ahead)
         for (w = 0; w < bs * 8; w += 16)
-            _mm_prefetch((const char *)(x + ahead + w), _MM_HINT_T0);
+            _mm_prefetch((const char *)(x + ahead + w), _MM_HINT_T2);
     if (valid == 8 && bs == 1) {
         memcpy(dst, x, 8 * sizeof(float));
         return;
@@ -882,7 +882,7 @@ static int c_dense_k4_factor_folded(const c_dense_k4_params *p, size_t channels,
                 if (gi + 1 < g1) /* the next group's record: its lines are far apart from this one's */
                     for (e = 0; e < 384; e += 16)
                         if (l < 6 || e % 128 < 32) /* a leaf's: gamma, beta, alpha */
-                        _mm_prefetch((const char *)(rec + 2097024 + e), _MM_HINT_T0);
+                        _mm_prefetch((const char *)(rec + 2097024 + e), _MM_HINT_T2);
                 if (l < 6) { /* S = A - the children's sum (in the S^-1 slot) */
                     c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r, ahead);
                     for (e = 0; e < 128; e += 8)
@@ -3300,7 +3300,7 @@ static int c_dense_k4_factor(const c_dense_k4_params *p, size_t channels, size_t
                 if (gi + 1 < g1) /* the next group's record: its lines are far apart from this one's */
                     for (e = 0; e < 384; e += 16)
                         if (l < 6) /* a leaf's record is streamed out, not read */
-                        _mm_prefetch((const char *)(rec + 2097024 + e), _MM_HINT_T0);
+                        _mm_prefetch((const char *)(rec + 2097024 + e), _MM_HINT_T2);
                 if (l < 6) { /* S = A - the children's sum (in the S^-1 slot) */
                     c_dense_k4_lane_block(p->A + x, 16, 5, valid, 1, r, ahead);
                     for (e = 0; e < 128; e += 8)

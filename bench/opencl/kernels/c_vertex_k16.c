@@ -101,7 +101,7 @@ static void c_vertex_k16_lane_block(const float *x, size_t bs, size_t diag, size
     size_t n, w;
     if (ahead)
         for (w = 0; w < bs * 8; w += 16)
-            _mm_prefetch((const char *)(x + ahead + w), _MM_HINT_T0);
+            _mm_prefetch((const char *)(x + ahead + w), _MM_HINT_T2);
     if (valid == 8 && bs == 1) {
         memcpy(dst, x, 8 * sizeof(float));
         return;
@@ -514,7 +514,7 @@ static void c_vertex_k16_down_leaves(const c_vertex_k16_run *r, size_t it0, size
             size_t ys;
             float *const y = c_vertex_k16_rows(r->lanes, gi, r->y, r->yt, &ys) + c * ys;
             for (q = 0; q < 128; q += 16) /* gamma 2 KiB ahead (as lane_block) */
-                _mm_prefetch((const char *)(gj + 512 + q), _MM_HINT_T0);
+                _mm_prefetch((const char *)(gj + 512 + q), _MM_HINT_T2);
             for (b = 0; b < r->nb; b++)
                 for (q = 0; q < 8; q += 8) {
                     __m256 a0 = _mm256_loadu_ps(y + b * 4096 * ys + q);
