@@ -1,6 +1,6 @@
--- C text the fused tree solves (tree_fused.c.tmpl, tree_fused_backward.c.tmpl)
--- share: a vertex's parameter block into lane layout, record stores, the
--- pivot check.
+-- C text the fused tree and chain solves (tree_fused.c.tmpl,
+-- chain_fused.c.tmpl and their backwards) share: a vertex's parameter block
+-- into lane layout, record stores, the pivot check, the chains' pass 1.
 return function(plan, NAME)
   local V, NS, TL = plan.isa, plan.NS, plan.TL
   local F = {}
@@ -39,6 +39,34 @@ return function(plan, NAME)
     local sum = "a0"
     for a = 1, NA - 1 do sum = V.add(sum, "a" .. a) end
     return table.concat(st, "\n" .. string.rep(" ", ind)), sum
+  end
+  -- Pass 1 of the chain solves (chain_fused.c.tmpl and its backward): lane
+  -- groups ga..gb-1 at each position from d down to LC (chunk 0's carry is
+  -- not needed), a position's rows read as one run of groups; the carry into
+  -- chunk k's positions (`used` elements of a CR slot of r->carry) builds in
+  -- place in the slot of chunk k - 1, from chunk k's final one (zero above
+  -- the top chunk). step(slot) is the call that takes position v of group gi.
+  function F.chain_carries(d, LC, NCH, CR, step)
+    local T, lines = plan.real, {}
+    local function add(s) lines[#lines + 1] = "    " .. s end
+    add("/* pass 1 (chunk 0's carry is not needed): every group at each position,")
+    add(" * so a position's rows are read as one run of gb - ga groups. The carry")
+    add(" * into chunk k's positions builds in place in the slot of chunk k - 1,")
+    add(" * from chunk k's final one (zero above the top chunk). */")
+    if NCH > 1 then
+      add("for (gi = ga; gi < gb; gi++)")
+      add("    memset(r->carry + (gi * " .. NCH .. " + " .. NCH - 2 .. ") * " .. CR .. ", 0, used * sizeof(" .. T .. "));")
+    end
+    add("for (v = " .. d .. "; v >= " .. LC .. "; v--) {")
+    add("    const size_t k = (size_t)v / " .. LC .. ";")
+    add("    for (gi = ga; gi < gb; gi++) {")
+    add("        " .. T .. " *const slot = r->carry + (gi * " .. NCH .. " + k - 1) * " .. CR .. ";")
+    add("        if (v % " .. LC .. " == " .. LC - 1 .. " && k + 1 < " .. NCH .. ")")
+    add("            memcpy(slot, slot + " .. CR .. ", used * sizeof(" .. T .. "));")
+    add("        " .. step("slot") .. ";")
+    add("    }")
+    add("}")
+    return table.concat(lines, "\n")
   end
   return F
 end

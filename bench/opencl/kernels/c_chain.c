@@ -546,7 +546,11 @@ static int c_chain_bchain_groups(const c_chain_brun *r, size_t ga, size_t gb, fl
     __m256 chk = _mm256_setzero_ps();
     size_t g0, gi;
     long v;
-    for (gi = ga; gi < gb; gi++) /* pass 1 (chunk 0's carry is not needed), as the forward's */
+    /* pass 1 (chunk 0's carry is not needed): every group at each position,
+     * so a position's rows are read as one run of gb - ga groups. The carry
+     * into chunk k's positions builds in place in the slot of chunk k - 1,
+     * from chunk k's final one (zero above the top chunk). */
+    for (gi = ga; gi < gb; gi++)
         memset(r->carry + (gi * 256 + 254) * 1152, 0, used * sizeof(float));
     for (v = 4095; v >= 16; v--) {
         const size_t k = (size_t)v / 16;
