@@ -149,7 +149,7 @@ def host_times(args):
         if args.device == "cpu":
             raw_f = raw_caller(kernel, dims, inputs, names, "forward")
         else:  # the launcher through ctypes on preallocated device buffers
-            raw_f = cuda_raw_caller(kernel, dims, inputs, names)
+            raw_f = cuda_raw_caller(kernel, inputs, names)
 
         def fb(call):
             def go():
@@ -179,12 +179,11 @@ def host_times(args):
         print("%-36s" % label + "".join(" %9.1f" % b for b in best), flush=True)
 
 
-def cuda_raw_caller(kernel, dims, inputs, names):
-    """The CUDA twin's launcher on preallocated device buffers (Kernel.call)."""
+def cuda_raw_caller(kernel, inputs, names):
+    """The CUDA twin's launcher on preallocated device buffers (Kernel.prepare)."""
     from myogen.torch import dispatch
     twin = dispatch._cuda_twin(kernel)
-    args = {n: (t.shape, "float32") for n, t in zip(names, inputs)}
-    dims, outs, ws, go = twin.prepare("forward", args)
+    _, outs, ws, go = twin.prepare("forward", {n: (t.shape, "float32") for n, t in zip(names, inputs)})
     bufs = {n: torch.empty(s, device="cuda", dtype=dispatch.torch_dtype(twin, n)) for n, s in outs}
     work = torch.empty(max(ws, 1), dtype=torch.uint8, device="cuda")
     ptrs = {n: t.data_ptr() for n, t in zip(names, inputs)}

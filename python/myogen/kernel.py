@@ -63,7 +63,6 @@ class Kernel:
                      if p == "forward" or self.has_backward}
         self._local = threading.local()  # per-thread workspace buffer
         self._plans = {}  # validated shapes -> (sizes, outputs, workspace bytes, caller)
-        self._callers = {}  # (pass, workspace bytes, sizes) -> caller, for call()
 
     def _symbol(self, suffix, restype):
         fn = getattr(self._lib, "%s_%s" % (self.name, suffix))
@@ -169,18 +168,12 @@ class Kernel:
         output (status 2) is not reported here: see status()."""
         if workspace_bytes is None:
             workspace_bytes = self._workspace_bytes(dims)
-        key = (pass_, workspace_bytes) + tuple(sorted(dims.items()))
-        go = self._callers.get(key)
-        if go is None:
-            go = self._caller(pass_, dims, workspace_bytes)
-            if len(self._callers) > 1024:
-                self._callers.clear()
-            self._callers[key] = go
-        go(ptrs, stream)
+        self._caller(pass_, dims, workspace_bytes)(ptrs, stream)
 
     def _caller(self, pass_, dims, workspace_bytes):
-        """go(ptrs, stream) for call(): the sizes placed once, the pointers
-        (and myo's struct of them) filled in per call."""
+        """go(ptrs, stream) calling NAME_<pass_> as call() does: the sizes
+        placed once (prepare keeps it per shape), the pointers (and myo's
+        struct of them) filled in per call."""
         fn, func = self._fns.get(pass_), self.func_name(pass_)
         sig = self.signature(pass_)
         fixed = [dims.get(a) for a in sig]

@@ -67,7 +67,7 @@ def run(kernel, pass_, inputs):
             device = t.device
         elif t.device != device:
             raise ValueError("%s: tensors on several devices (%s)" % (
-                kernel.func_name(pass_), ", ".join(sorted({str(t.device) for t in inputs.values()}))))
+                kernel.func_name(pass_), ", ".join(sorted({str(x.device) for x in inputs.values()}))))
         if not t.is_contiguous():
             t = t.contiguous()
             keep.append(t)  # alive through the call
