@@ -31,9 +31,10 @@ end
 -- abase, at columns k0 .. k0 + 15, each word through wrap(word, column of
 -- its lo half) if given) times (NF x 8 rows of B, local [row][LB], at the
 -- same columns), f < NF: A's fragment one ldmatrix of 4 matrices, B's two
--- at a time; unsigned a[4], b[4] declared by the caller.
+-- at a time (only where when(f), a condition on fragments f and f + 1, holds,
+-- if given); unsigned a[4], b[4] declared by the caller.
 -- o: V, A, LA, abase, B, LB, NF.
-function M.products(o, out, k0, sp, wrap)
+function M.products(o, out, k0, sp, wrap, when)
   local V, lines = o.V, {}
   lines[#lines + 1] = sp .. V.ldsm("a", 4, false, "&" .. o.A .. "[(" .. o.abase .. " + lane % 16) * " .. o.LA .. " + " .. k0 .. " + lane / 16 * 8]")
   if wrap then
@@ -43,12 +44,14 @@ function M.products(o, out, k0, sp, wrap)
     end
   end
   for f = 0, o.NF - 1, 2 do
-    local two = f + 1 < o.NF
+    local two, ind = f + 1 < o.NF, when and "    " or ""
+    if when then lines[#lines + 1] = sp .. "if (" .. when(f) .. ") {" end
     -- matrices (f, k0), (f, k0 + 8), (f + 1, k0), (f + 1, k0 + 8)
     -- (x2: lanes 16 .. 31 repeat the addresses of 0 .. 15)
-    lines[#lines + 1] = sp .. V.ldsm("b", two and 4 or 2, false, "&" .. o.B .. "[(" .. 8 * f .. " + lane % 8" .. (two and " + lane / 16 * 8" or "") .. ") * " .. o.LB .. " + " .. k0 .. " + lane / 8 % 2 * 8]")
-    lines[#lines + 1] = sp .. V.mma(out .. "[" .. f .. "]", "a", "b")
-    if two then lines[#lines + 1] = sp .. V.mma(out .. "[" .. f + 1 .. "]", "a", "(b + 2)") end
+    lines[#lines + 1] = sp .. ind .. V.ldsm("b", two and 4 or 2, false, "&" .. o.B .. "[(" .. 8 * f .. " + lane % 8" .. (two and " + lane / 16 * 8" or "") .. ") * " .. o.LB .. " + " .. k0 .. " + lane / 8 % 2 * 8]")
+    lines[#lines + 1] = sp .. ind .. V.mma(out .. "[" .. f .. "]", "a", "b")
+    if two then lines[#lines + 1] = sp .. ind .. V.mma(out .. "[" .. f + 1 .. "]", "a", "(b + 2)") end
+    if when then lines[#lines + 1] = sp .. "}" end
   end
   return table.concat(lines, "\n")
 end
@@ -82,9 +85,25 @@ end
 -- run over the prefix dn = D[mhi] (the tiles hold zeros past it) times
 -- c(mhi); near the diagonal level by level, A's fragments masked to the
 -- level's dims, and a pair takes the sum at its own level m times c(m).
+-- Whether every level's blocks (level 1 first) are multiples of 16
+-- positions: then 16 rows and 16 columns of a tile, each 16-aligned, share
+-- the same levels.
+function M.aligned(blocks)
+  for l = 2, #blocks do
+    if blocks[l] % 16 ~= 0 then return false end
+  end
+  return true
+end
+
+-- Where every level's blocks are multiples of 16 positions (o.blocks), a
+-- warp's 16 rows and 16 columns (fragments f, f + 1; f even) share the
+-- same levels, so near the diagonal the products of a level run only on
+-- the fragments that share it and accumulate in place: no second set of
+-- accumulators (registers: 4 work-groups of 128 per multiprocessor).
 -- Needs mlo, mhi, dn and float acc[NF][4], s[NF][4] declared.
 -- o: V, NAME, A, LA, arow, B, LB, NF, cn(m) (" * c(m)" or ""),
--- pair(f, e) -> the query and key index expressions of accumulator (f, e).
+-- pair(f, e) -> the query and key index expressions of accumulator (f, e),
+-- blocks (the levels' block sizes, level 1 first).
 function M.scores(o, sp)
   local NAME = o.NAME
   local out = {}
@@ -92,7 +111,7 @@ function M.scores(o, sp)
   add("#pragma unroll")
   add("for (int f = 0; f < " .. o.NF * 4 .. "; f++)")
   add("    (&acc[0][0])[f] = 0.0f;")
-  local function products(ind, k0, wrap) out[#out + 1] = M.products(o, "acc", k0, sp .. ind, wrap) end
+  local function products(ind, k0, wrap, when) out[#out + 1] = M.products(o, "acc", k0, sp .. ind, wrap, when) end
   add("if (mlo == mhi) { /* every pair shares mhi levels: the prefix D[mhi] */")
   add("    for (int ks = 0; ks < dn; ks += 16) {")
   add("        unsigned a[4], b[4];")
@@ -101,12 +120,36 @@ function M.scores(o, sp)
   add("    #pragma unroll")
   add("    for (int f = 0; f < " .. o.NF * 4 .. "; f++)")
   add("        (&s[0][0])[f] = (&acc[0][0])[f]" .. o.cn("mhi") .. ";")
+  local aligned = M.aligned(o.blocks)
+  local function keep(w, c) return NAME .. "_keep(" .. w .. ", " .. c .. ", lo, hi)" end
+  if aligned then
+    local function level(f) return "m" .. f // 2 end
+    add("} else { /* near the diagonal: the dims of levels 1..mlo for every pair, then level by")
+    add("          * level the fragment pairs that share it (m0.. their levels) */")
+    local ms = {}
+    for f = 0, o.NF - 1, 2 do ms[#ms + 1] = level(f) .. " = " .. NAME .. "_shared(" .. table.concat({ o.pair(f, 0) }, ", ") .. ")" end
+    add("    const int " .. table.concat(ms, ", ") .. ";")
+    add("    for (int lv = mlo; lv <= mhi; lv++) {")
+    add("        const int lo = lv == mlo ? 0 : " .. NAME .. "_dim[lv - 1], hi = " .. NAME .. "_dim[lv];")
+    add("        for (int ks = lo / 16 * 16; ks < hi; ks += 16) {")
+    add("            unsigned a[4], b[4];")
+    products("            ", "ks", keep, function(f) return "lv <= " .. level(f) end)
+    add("        }")
+    add("    }")
+    for f = 0, o.NF - 1 do
+      add("    #pragma unroll")
+      add("    for (int e = 0; e < 4; e++)")
+      add("        s[" .. f .. "][e] = acc[" .. f .. "][e]" .. o.cn(level(f - f % 2)) .. ";")
+    end
+    add("}")
+    return table.concat(out, "\n")
+  end
   add("} else { /* near the diagonal: level by level, each pair at its own */")
   add("    for (int lv = 1; lv <= mhi; lv++) {")
   add("        const int lo = " .. NAME .. "_dim[lv - 1], hi = " .. NAME .. "_dim[lv];")
   add("        for (int ks = lo / 16 * 16; ks < hi; ks += 16) {")
   add("            unsigned a[4], b[4];")
-  products("            ", "ks", function(w, c) return NAME .. "_keep(" .. w .. ", " .. c .. ", lo, hi)" end)
+  products("            ", "ks", keep)
   add("        }")
   add("        if (lv >= mlo) {")
   for f = 0, o.NF - 1 do
