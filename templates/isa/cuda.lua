@@ -108,7 +108,18 @@ return function(dtype)
   V.align_vec = "__align__(32) "
   V.gloadn = function(T, n, p) return "*(const " .. V.vecn(T, n) .. " *)(" .. p .. ")" end
   V.gstoren = function(T, n, p) return "*(" .. V.vecn(T, n) .. " *)(" .. p .. ")" end
-  V.exp2 = function(x) return (arith == "f32" and "exp2f(" or "exp2(") .. x .. ")" end -- within 2 ulp
+  -- 2^x: f32 by the special-function unit's ex2.approx.ftz (about 2 ulp;
+  -- results below the least normal are 0), in a function lib/vmath.c.tmpl
+  -- renders (V.exp2_def): exp2f spends nine more instructions a call
+  -- scaling its argument to return subnormals; f64 by the library
+  V.exp2_flushes = arith == "f32"
+  V.exp2 = function(x)
+    return (arith == "f32" and ((V.prefix or "myogen") .. "_ex2(") or "exp2(") .. x .. ")"
+  end
+  V.exp2_def = arith == "f32" and function()
+    return table.concat({ "static __device__ inline float " .. (V.prefix or "myogen") .. "_ex2(float x)", "{",
+      "    float y;", '    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));', "    return y;", "}", "" }, "\n")
+  end or nil
   V.pow2i = function(n)
     if arith == "f32" then
       return "__int_as_float((int)((int)(" .. n .. ") + 127) << 23)"

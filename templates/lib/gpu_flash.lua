@@ -93,6 +93,12 @@ local function mma_backward(R, dv, T)
   -- over key tiles of KB
   g.QCB, g.NCB = chunks((T + g.QB - 1) // g.QB)
   g.KCB, g.NCQ = chunks((T + g.KB - 1) // g.KB)
+  -- work-groups a multiprocessor holds (V.group_size) at head dims <= 64
+  -- where the levels' blocks are multiples of 16 (lib/gpu_mma.lua aligned):
+  -- ptxas fits dq in 128 registers (4; 138 unbounded) and dk/dv in 168 (3;
+  -- 182 unbounded, 2) without spills (mlr bf16, published ranks, T 4096,
+  -- sm_90); with blocks of 8 they spilled
+  if RP <= 64 and DVP <= 64 then g.RES_DQ, g.RES_DKDV = 4, 3 end
   return g
 end
 
@@ -139,6 +145,9 @@ function M.tiles(R, dv, T, size, mma, identity, bmax, chunkable)
       -- more than finer chunks gain; H100, mlr bf16 T 4096: 8 chunks of 8
       -- key tiles 0.217-0.219 ms, 4 of 16 0.203-0.205, combine 35 -> 21 us)
       if identity then g.KC, g.NC = g.NK, 1 else g.KC, g.NC = chunks(g.NK, 4) end
+      -- 4 work-groups a multiprocessor at head dims <= 64 (128 registers;
+      -- with aligned blocks: as the backward's below)
+      if RP <= 64 and DVP <= 64 then g.RES = 4 end
       local _, gb = M.tiles(R, dv, T, size, false, identity)
       return g, (not identity and mma_backward(R, dv, T)) or gb
     end

@@ -192,6 +192,12 @@ inline void emu_cp_async16(void *dst, const void *src, unsigned bytes)
     std::memcpy(dst, src, bytes);
 }
 inline void emu_cp_wait_all() {}
+/* ex2.approx.ftz.f32: 2^x, results below the least normal 0 */
+inline float emu_ex2_ftz(float x)
+{
+    const float y = std::exp2(x);
+    return std::fpclassify(y) == FP_SUBNORMAL ? 0.0f : y;
+}
 inline float emu_widen_bf16(uint16_t h) { return __bfloat162float({h}); }
 inline float emu_widen_f16(uint16_t h)
 {
