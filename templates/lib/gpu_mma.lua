@@ -79,12 +79,6 @@ function M.a_from(NAME, x, kk, sp, f)
   return table.concat(lines, "\n")
 end
 
--- The scores s[NF][4] of the warp's 16 rows of A (local [row][LA], from row
--- arow) against NF x 8 rows of B (local [row][LB]), each pair at its own
--- level: where every pair shares mhi levels (mlo == mhi) the dot products
--- run over the prefix dn = D[mhi] (the tiles hold zeros past it) times
--- c(mhi); near the diagonal level by level, A's fragments masked to the
--- level's dims, and a pair takes the sum at its own level m times c(m).
 -- Whether every level's blocks (level 1 first) are multiples of 16
 -- positions: then 16 rows and 16 columns of a tile, each 16-aligned, share
 -- the same levels.
@@ -95,6 +89,12 @@ function M.aligned(blocks)
   return true
 end
 
+-- The scores s[NF][4] of the warp's 16 rows of A (local [row][LA], from row
+-- arow) against NF x 8 rows of B (local [row][LB]), each pair at its own
+-- level: where every pair shares mhi levels (mlo == mhi) the dot products
+-- run over the prefix dn = D[mhi] (the tiles hold zeros past it) times
+-- c(mhi); near the diagonal level by level, A's fragments masked to the
+-- level's dims, and a pair takes the sum at its own level m times c(m).
 -- Where every level's blocks are multiples of 16 positions (o.blocks), a
 -- warp's 16 rows and 16 columns (fragments f, f + 1; f even) share the
 -- same levels, so near the diagonal the products of a level run only on
