@@ -64,9 +64,9 @@ GPU = {
                             value_dim=9, causal=False),
     "gpu_mlr_pub256": dict(kernel="mlr", seq_len=256, arity=2, depth=8,
                            state=[32, 8, 6, 4, 4, 4, 4, 2], value_dim=64),
-    # blocks of multiples of 16 (512 .. 16): on tensor cores the diagonal
+    # blocks of multiples of 16 (256 .. 16): on tensor cores the diagonal
     # tiles' levels run per pair of score fragments (lib/gpu_mma.lua scores)
-    "gpu_mlr_b16": dict(kernel="mlr", seq_len=512, arity=2, depth=6, state=[16, 8, 6, 4, 4, 2],
+    "gpu_mlr_b16": dict(kernel="mlr", seq_len=256, arity=2, depth=5, state=[16, 8, 6, 4, 2],
                         value_dim=24, normalize="shared", scale="inv_rank"),
     "gpu_btt_mm": dict(kernel="btt", op="matmul", arity=[8, 8], out_arity=[8, 8], state=4),
     "gpu_btt_att": dict(kernel="btt", op="attention", arity=[4, 4], out_arity=[4, 4],

@@ -27,12 +27,13 @@ SIZES = dict(batch=1, heads=2, rows=70, channels=70)
 # 16-bit storage exists for mlr and btt matmul (DESIGN.md 3); the other
 # kernels run f32 only, here for the CUDA host code (the device code is
 # OpenCL's, tested on PoCL)
-CASES_16 = ["gpu_mlr_t296", "gpu_mlr_pub256", "gpu_mlr_b16", "mlr_levels", "mlr_identity", "gpu_btt_mm", "btt_mm"]
+CASES_16 = ["gpu_mlr_t296", "gpu_mlr_pub256", "mlr_levels", "mlr_identity", "gpu_btt_mm", "btt_mm"]
 CASES_32 = ["gpu_btt_att", "gpu_btt_att_d256", "gpu_myo_vertex_k4", "gpu_myo_level_k2d8", "gpu_myo_chain",
             "gpu_myo_k16_none", "gpu_myo_input_k3_n5"]
-# non-causal chunks on tensor cores (bf16 only: f16 runs the same code, f32
+# non-causal chunks, and level blocks of multiples of 16 (the diagonal tiles'
+# fragment pairs), on tensor cores (bf16 only: f16 runs the same code, f32
 # the FMA kernels PoCL tests)
-CASES_BF16 = ["gpu_mlr_t297_nc"]
+CASES_BF16 = ["gpu_mlr_t297_nc", "gpu_mlr_b16"]
 # dtype name: (torch dtype, bound on the relative error): test_cuda.py's
 DTYPES = dict({name: (dt, tol) for dt, (name, tol) in HALVES.items()}, f32=(torch.float32, 1e-4))
 PARAMS = ([(c, d) for c in CASES_16 for d in DTYPES] + [(c, "bf16") for c in CASES_BF16] +
