@@ -28,7 +28,10 @@ else()
   add_test(NAME python_cuda_emu
            COMMAND ${CMAKE_COMMAND} -E env ${py_env}
                    ${MYOGEN_PYTHON} -m pytest -q -p no:cacheprovider ${CMAKE_CURRENT_SOURCE_DIR}/python/test_cuda_emu.py)
-  set_tests_properties(python_package python_cuda_emu PROPERTIES TIMEOUT 600)
+  set_tests_properties(python_package PROPERTIES TIMEOUT 600)
+  # (alone 2.7 min on the 2-core guest; beside the PoCL tests its emulated
+  # blocks' barriers wait on the CPU: one run took over 600 s)
+  set_tests_properties(python_cuda_emu PROPERTIES TIMEOUT 900)
   add_test(NAME python_torch_example
            COMMAND ${CMAKE_COMMAND} -E env ${py_env} PYTHONPATH=${PROJECT_SOURCE_DIR}/python
                    MYOGEN_CACHE=${CMAKE_BINARY_DIR}/python-kernel-cache
