@@ -67,6 +67,11 @@ local function chunks(n, most)
   return c, (n + c - 1) // c
 end
 
+-- k_delta (lib/gpu_flash.cl.tmpl): work-groups of DELTA_WG items take
+-- DELTA_ROWS rows each; delta_groups(rows) is the hosts' group count
+M.DELTA_WG, M.DELTA_ROWS = 64, 8
+function M.delta_groups(rows) return "(" .. rows .. " + " .. M.DELTA_ROWS - 1 .. ") / " .. M.DELTA_ROWS end
+
 -- the buffers of the walked tiles in a kernel whose local memory is
 -- bytes(nb) with nb of them: two where they fit (the next tile's copies
 -- under this one's compute), else one; nil where not even one fits 48 KiB

@@ -89,6 +89,21 @@ function M.aligned(blocks)
   return true
 end
 
+-- Near the diagonal with aligned blocks (scores below, and the dS products
+-- of lib/gpu_flash_mma_bwd.tmpl): m0.. the levels the warp's 16 rows share
+-- with fragments 2 kk, 2 kk + 1 (pair(f, e): accumulator (f, e)'s row and
+-- column expressions), then the head of the loop over levels mlo..mhi, lo
+-- and hi its dims (from 0 at mlo: levels 1..mlo at once); the caller closes it.
+function M.aligned_levels(NAME, pair, NF, sp)
+  local ms = {}
+  for f = 0, NF - 1, 2 do
+    ms[#ms + 1] = "m" .. f // 2 .. " = " .. NAME .. "_shared(" .. table.concat({ pair(f, 0) }, ", ") .. ")"
+  end
+  return table.concat({ sp .. "const int " .. table.concat(ms, ", ") .. ";",
+    sp .. "for (int lv = mlo; lv <= mhi; lv++) {",
+    sp .. "    const int lo = lv == mlo ? 0 : " .. NAME .. "_dim[lv - 1], hi = " .. NAME .. "_dim[lv];" }, "\n")
+end
+
 -- The scores s[NF][4] of the warp's 16 rows of A (local [row][LA], from row
 -- arow) against NF x 8 rows of B (local [row][LB]), each pair at its own
 -- level: where every pair shares mhi levels (mlo == mhi) the dot products
@@ -126,11 +141,7 @@ function M.scores(o, sp)
     local function level(f) return "m" .. f // 2 end
     add("} else { /* near the diagonal: the dims of levels 1..mlo for every pair, then level by")
     add("          * level the fragment pairs that share it (m0.. their levels) */")
-    local ms = {}
-    for f = 0, o.NF - 1, 2 do ms[#ms + 1] = level(f) .. " = " .. NAME .. "_shared(" .. table.concat({ o.pair(f, 0) }, ", ") .. ")" end
-    add("    const int " .. table.concat(ms, ", ") .. ";")
-    add("    for (int lv = mlo; lv <= mhi; lv++) {")
-    add("        const int lo = lv == mlo ? 0 : " .. NAME .. "_dim[lv - 1], hi = " .. NAME .. "_dim[lv];")
+    out[#out + 1] = M.aligned_levels(NAME, o.pair, o.NF, sp .. "    ")
     add("        for (int ks = lo / 16 * 16; ks < hi; ks += 16) {")
     add("            unsigned a[4], b[4];")
     products("            ", "ks", keep, function(f) return "lv <= " .. level(f) end)
